@@ -1,0 +1,263 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Repository root (works from src/ under tsx and from dist/ when built). */
+export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Every setting of the service, validated once at start and frozen. */
+export interface Config {
+  host: string;
+  port: number;
+  logLevel: string;
+  /** Where game servers reach us; defaults to http://127.0.0.1:<port>. */
+  publicUrl: string;
+  db: { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
+  provider: 'local' | 'digitalocean';
+  hmac: {
+    /** Shared key of the original service (INTERNAL_HMAC_KEY, else INTERNAL_HMAC_SECRET); null = server routes 503. */
+    key: string | null;
+    maxSkewS: number;
+  };
+  /** Master secret per-server credentials derive from; null = generated once and kept in the store. */
+  credentialSecret: string | null;
+  tls: { certFile: string; keyFile: string } | null;
+  enforceHttps: boolean;
+  corsAllowedOrigins: string[];
+  local: { command: string; stopGraceMs: number; heartbeatIntervalMs: number; emptyShutdownMs: number };
+  digitalocean: {
+    token: string | null;
+    apiUrl: string;
+    tag: string;
+    region: string;
+    size: string;
+    image: string | null;
+    requestTimeoutMs: number;
+    maxRetries: number;
+  };
+  lifecycle: {
+    startTimeoutS: number;
+    startPollMs: number;
+    readiness: 'heartbeat' | 'address';
+    bootTimeoutS: number;
+    heartbeatPeriodS: number;
+    heartbeatFailureThreshold: number;
+    outageSilentFraction: number;
+    sessionIdleTimeoutS: number;
+    sessionMaxLifetimeS: number;
+    recycleServers: boolean;
+    poolMinReady: number;
+    poolBuffer: number;
+    maxServers: number;
+    orphanGraceS: number;
+    reconcileIntervalS: number;
+    maxCreatesPerPass: number;
+    maxDeletesPerPass: number;
+    idempotencyTtlS: number;
+  };
+  limits: {
+    bodyLimitBytes: number;
+    maxPlayers: number;
+    startsPerMinutePerAddress: number;
+    failedJoinsPerMinutePerAddress: number;
+    requestTimeoutMs: number;
+    headersTimeoutMs: number;
+    keepAliveTimeoutMs: number;
+    shutdownGraceMs: number;
+  };
+}
+
+/** A bad environment: one message that names every bad variable. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Reads and validates settings from `env` (process.env by default, after loading `.env`). */
+export function loadConfig(env: Env = readProcessEnv()): Readonly<Config> {
+  const r = new Reader(env);
+  const port = r.int('PORT', 8000, 0, 65535);
+  const dbUrl = r.str('DATABASE_URL', '');
+  if (dbUrl && !/^postgres(ql)?:\/\//.test(dbUrl)) r.bad('DATABASE_URL', dbUrl, 'a postgres:// URL');
+  const certFile = r.str('SSL_CERTFILE', '');
+  const keyFile = r.str('SSL_KEYFILE', '');
+  if (Boolean(certFile) !== Boolean(keyFile)) r.problem('SSL_CERTFILE and SSL_KEYFILE must be set together');
+  for (const [name, file] of [['SSL_CERTFILE', certFile], ['SSL_KEYFILE', keyFile]] as const) {
+    if (file && !existsSync(file)) r.problem(`${name}: file not found: ${file}`);
+  }
+  const provider = r.oneOf('PROVIDER', 'local', ['local', 'digitalocean'] as const);
+  const token = r.str('DIGITALOCEAN_TOKEN', '') || null;
+  const image = r.str('SNAPSHOT_ID', '') || null;
+  if (provider === 'digitalocean') {
+    if (!token) r.problem('DIGITALOCEAN_TOKEN is required with PROVIDER=digitalocean');
+    if (!image) r.problem('SNAPSHOT_ID is required with PROVIDER=digitalocean (a snapshot id or an image slug)');
+  }
+  const tag = r.str('DROPLET_TAG', 'femquest-server');
+  if (!/^[a-zA-Z0-9_\-:]{1,255}$/.test(tag)) r.bad('DROPLET_TAG', tag, 'letters, digits, _, - and : only');
+  const maxServers = r.int('MAX_SERVERS', 10, 0, 100_000);
+  const poolMinReady = r.int('POOL_MIN_READY', 0, 0, 100_000);
+  if (poolMinReady > maxServers) r.problem(`POOL_MIN_READY (${poolMinReady}) exceeds MAX_SERVERS (${maxServers})`);
+  const hmacKey = r.str('INTERNAL_HMAC_KEY', '') || r.str('INTERNAL_HMAC_SECRET', '') || null;
+
+  const config: Config = {
+    host: r.str('HOST', '0.0.0.0'),
+    port,
+    logLevel: r.oneOf('LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
+    publicUrl: r.url('PUBLIC_URL', `http://127.0.0.1:${port}`).replace(/\/+$/, ''),
+    db: dbUrl ? { kind: 'postgres', url: dbUrl } : { kind: 'sqlite', path: r.str('DB_PATH', './data/orchestrator.db') },
+    provider,
+    hmac: { key: hmacKey, maxSkewS: r.int('INTERNAL_HMAC_MAX_SKEW_SECONDS', 300, 1, 86_400) },
+    credentialSecret: r.str('SERVER_CREDENTIAL_SECRET', '') || null,
+    tls: certFile && keyFile ? { certFile, keyFile } : null,
+    enforceHttps: r.bool('ENFORCE_HTTPS', false),
+    corsAllowedOrigins: r.list('CORS_ALLOWED_ORIGINS'),
+    local: {
+      command: r.str('GAME_SERVER_COMMAND', defaultGameServerCommand()),
+      stopGraceMs: r.int('LOCAL_STOP_GRACE_MS', 5000, 0, 600_000),
+      heartbeatIntervalMs: r.int('LOCAL_HEARTBEAT_INTERVAL_MS', 5000, 10, 3_600_000),
+      emptyShutdownMs: r.int('LOCAL_EMPTY_SHUTDOWN_MS', 30_000, 0, 86_400_000),
+    },
+    digitalocean: {
+      token,
+      apiUrl: r.url('DO_API_URL', 'https://api.digitalocean.com').replace(/\/+$/, ''),
+      tag,
+      region: r.str('DROPLET_REGION', 'nyc3'),
+      size: r.str('DROPLET_SIZE', 's-1vcpu-1gb'),
+      image,
+      requestTimeoutMs: r.int('DO_REQUEST_TIMEOUT_MS', 15_000, 1, 600_000),
+      maxRetries: r.int('DO_MAX_RETRIES', 5, 0, 20),
+    },
+    lifecycle: {
+      startTimeoutS: r.num('START_TIMEOUT_S', 60, 0, 3600),
+      startPollMs: r.int('START_POLL_MS', 250, 1, 60_000),
+      readiness: r.oneOf('READINESS', 'heartbeat', ['heartbeat', 'address'] as const),
+      bootTimeoutS: r.num('BOOT_TIMEOUT_S', provider === 'local' ? 60 : 600, 1, 86_400),
+      heartbeatPeriodS: r.num('HEARTBEAT_PERIOD_S', 30, 0.01, 86_400),
+      heartbeatFailureThreshold: r.int('HEARTBEAT_FAILURE_THRESHOLD', 3, 1, 1000),
+      outageSilentFraction: r.num('OUTAGE_SILENT_FRACTION', 0.5, 0, 1),
+      sessionIdleTimeoutS: r.num('SESSION_IDLE_TIMEOUT_S', 300, 0.01, 7 * 86_400),
+      sessionMaxLifetimeS: r.num('SESSION_MAX_LIFETIME_S', 6 * 3600, 0.01, 30 * 86_400),
+      recycleServers: r.bool('RECYCLE_SERVERS', false),
+      poolMinReady,
+      poolBuffer: r.int('POOL_BUFFER', 0, 0, 100_000),
+      maxServers,
+      orphanGraceS: r.num('ORPHAN_GRACE_S', 120, 0, 86_400),
+      reconcileIntervalS: r.num('RECONCILE_INTERVAL_S', 10, 0.01, 3600),
+      maxCreatesPerPass: r.int('MAX_CREATES_PER_PASS', 10, 1, 10_000),
+      maxDeletesPerPass: r.int('MAX_DELETES_PER_PASS', 20, 1, 10_000),
+      idempotencyTtlS: r.num('IDEMPOTENCY_TTL_S', 86_400, 1, 30 * 86_400),
+    },
+    limits: {
+      bodyLimitBytes: r.int('BODY_LIMIT_BYTES', 65_536, 64, 100 * 1024 * 1024),
+      maxPlayers: r.int('MAX_PLAYERS_PER_SERVER', 10_000, 1, 1_000_000),
+      startsPerMinutePerAddress: r.int('START_RATE_LIMIT_PER_MIN', 60, 0, 10_000_000),
+      failedJoinsPerMinutePerAddress: r.int('JOIN_FAIL_LIMIT_PER_MIN', 30, 0, 10_000_000),
+      requestTimeoutMs: r.int('REQUEST_TIMEOUT_MS', 0, 0, 3_600_000),
+      headersTimeoutMs: r.int('HEADERS_TIMEOUT_MS', 10_000, 1, 600_000),
+      keepAliveTimeoutMs: r.int('KEEP_ALIVE_TIMEOUT_MS', 72_000, 1, 600_000),
+      shutdownGraceMs: r.int('SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
+    },
+  };
+  if (config.limits.requestTimeoutMs === 0) {
+    // A start may wait START_TIMEOUT_S for a server; the socket timeout must outlast it.
+    config.limits.requestTimeoutMs = Math.ceil(config.lifecycle.startTimeoutS * 1000) + 30_000;
+  }
+  if (r.problems.length) throw new ConfigError(r.problems);
+  return deepFreeze(config);
+}
+
+function defaultGameServerCommand(): string {
+  return `${JSON.stringify(process.execPath)} ${JSON.stringify(path.join(PACKAGE_ROOT, 'examples/game-server/server.mjs'))}`;
+}
+
+/** process.env after `.env` in the working directory (real environment wins). */
+function readProcessEnv(): Env {
+  const file = process.env.DOTENV_PATH ?? '.env';
+  if (existsSync(file)) process.loadEnvFile(file);
+  return process.env;
+}
+
+class Reader {
+  readonly problems: string[] = [];
+  constructor(private env: Env) {}
+  raw(name: string): string | undefined {
+    const v = this.env[name];
+    return v === undefined || v.trim() === '' ? undefined : v.trim();
+  }
+  problem(text: string): void {
+    this.problems.push(text);
+  }
+  bad(name: string, value: string, want: string): void {
+    // Values are shown except for secrets, which never reach a message.
+    const shown = /TOKEN|SECRET|KEY/.test(name) ? '<hidden>' : JSON.stringify(value);
+    this.problems.push(`${name}=${shown}: expected ${want}`);
+  }
+  str(name: string, dflt: string): string {
+    return this.raw(name) ?? dflt;
+  }
+  num(name: string, dflt: number, min: number, max: number): number {
+    const v = this.raw(name);
+    if (v === undefined) return dflt;
+    const n = Number(v);
+    if (!/^-?\d+(\.\d+)?$/.test(v) || n < min || n > max) {
+      this.bad(name, v, `a number from ${min} to ${max}`);
+      return dflt;
+    }
+    return n;
+  }
+  int(name: string, dflt: number, min: number, max: number): number {
+    const v = this.raw(name);
+    if (v === undefined) return dflt;
+    const n = Number(v);
+    if (!/^-?\d+$/.test(v) || n < min || n > max) {
+      this.bad(name, v, `a whole number from ${min} to ${max}`);
+      return dflt;
+    }
+    return n;
+  }
+  bool(name: string, dflt: boolean): boolean {
+    const v = this.raw(name)?.toLowerCase();
+    if (v === undefined) return dflt;
+    if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+    if (['0', 'false', 'no', 'off'].includes(v)) return false;
+    this.bad(name, v, 'true or false');
+    return dflt;
+  }
+  oneOf<T extends string>(name: string, dflt: T, allowed: readonly T[]): T {
+    const v = this.raw(name);
+    if (v === undefined) return dflt;
+    if ((allowed as readonly string[]).includes(v)) return v as T;
+    this.bad(name, v, `one of ${allowed.join(', ')}`);
+    return dflt;
+  }
+  url(name: string, dflt: string): string {
+    const v = this.raw(name);
+    if (v === undefined) return dflt;
+    try {
+      const u = new URL(v);
+      if (u.protocol === 'http:' || u.protocol === 'https:') return v;
+    } catch {
+      /* reported below */
+    }
+    this.bad(name, v, 'an http(s) URL');
+    return dflt;
+  }
+  list(name: string): string[] {
+    return (this.raw(name) ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+  }
+}
+
+function deepFreeze<T>(o: T): Readonly<T> {
+  if (o && typeof o === 'object') {
+    for (const v of Object.values(o)) deepFreeze(v);
+    Object.freeze(o);
+  }
+  return o;
+}

@@ -1,0 +1,31 @@
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+
+/** What a signature covers (the original service's scheme, byte for byte). */
+export interface SignedParts {
+  method: string;
+  /** Path without the query. */
+  path: string;
+  /** Raw query string as sent, without '?'; '' when none. */
+  query: string;
+  /** The Request-Timestamp header's text as sent. */
+  timestamp: string;
+  body: Buffer | string;
+}
+
+export function canonicalString(p: SignedParts): string {
+  const bodyHash = createHash('sha256').update(p.body).digest('hex');
+  return `${p.method.toUpperCase()}\n${p.path}\n${p.query}\n${p.timestamp}\n${bodyHash}`;
+}
+
+/** Lower-case hex HMAC-SHA256 of the canonical string. */
+export function signParts(key: string, p: SignedParts): string {
+  return createHmac('sha256', key).update(canonicalString(p), 'utf8').digest('hex');
+}
+
+/** Constant-time comparison of any two strings (lengths may differ; never throws). */
+export function safeEqual(a: string, b: string): boolean {
+  // Hashing first makes the lengths equal, so timingSafeEqual applies to any input.
+  const ha = createHash('sha256').update(a, 'utf8').digest();
+  const hb = createHash('sha256').update(b, 'utf8').digest();
+  return timingSafeEqual(ha, hb) && a.length === b.length;
+}

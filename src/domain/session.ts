@@ -1,0 +1,45 @@
+/** Session lifecycle: pending (waiting for a server) → active → ended. */
+export const SessionState = {
+  Pending: 'pending',
+  Active: 'active',
+  Ended: 'ended',
+} as const;
+export type SessionState = (typeof SessionState)[keyof typeof SessionState];
+
+export const SESSION_TRANSITIONS: Readonly<Record<SessionState, readonly SessionState[]>> = {
+  pending: ['active', 'ended'],
+  active: ['ended'],
+  ended: [],
+};
+
+export function canTransitionSession(from: SessionState, to: SessionState): boolean {
+  return SESSION_TRANSITIONS[from].includes(to);
+}
+
+/** Why a session ended; kept for operators and the cost report. */
+export const EndReason = {
+  ServerEnded: 'server_ended',
+  Idle: 'idle',
+  MaxLifetime: 'max_lifetime',
+  StartTimeout: 'start_timeout',
+  ServerLost: 'server_lost',
+  Cancelled: 'cancelled',
+} as const;
+export type EndReason = (typeof EndReason)[keyof typeof EndReason];
+
+/** One row of the sessions table. Times are epoch milliseconds. */
+export interface Session {
+  id: string;
+  /** Share code, stored upper-case; unique among sessions that are not ended. */
+  code: string;
+  state: SessionState;
+  serverId: string | null;
+  createdAtMs: number;
+  activatedAtMs: number | null;
+  endedAtMs: number | null;
+  endReason: EndReason | null;
+  /** Last time the server reported players (or the activation time): the idle clock. */
+  lastPlayedAtMs: number | null;
+  /** Whether the start that made it had to wait for a new server (the original's reply differs). */
+  fresh: boolean;
+}

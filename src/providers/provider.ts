@@ -1,0 +1,84 @@
+/**
+ * The Provider port: where machines come from. Every method is idempotent and speaks in
+ * the orchestrator's server ids, so a crash between "row written" and "machine made" is
+ * repaired by listing, never by guessing.
+ */
+export interface Provider {
+  /** 'local' or 'digitalocean'; stored as the server's origin. */
+  readonly name: 'local' | 'digitalocean';
+
+  /**
+   * Makes the machine for `spec.serverId`, or returns the one that already exists for it
+   * (the provider looks first when a previous attempt may have succeeded). Resolves once the
+   * provider has accepted the request; the machine may still be booting (`status: 'new'`).
+   * Throws ProviderError; `ambiguous: true` means it may or may not exist now.
+   */
+  create(spec: MachineSpec): Promise<Machine>;
+
+  /** Every machine this orchestrator owns (by tag), in one paged listing. */
+  list(): Promise<Machine[]>;
+
+  /** One machine by the provider's id, or null when it does not exist. */
+  get(providerId: string): Promise<Machine | null>;
+
+  /**
+   * Asks for the machine to go away. 'gone' when the provider confirms it no longer exists
+   * (404 counts), 'pending' when the delete was accepted but the machine is still listed:
+   * call again later. Never throws for "already gone".
+   */
+  delete(providerId: string): Promise<'gone' | 'pending'>;
+
+  /** Stops timers and, for the local provider, every child process. */
+  close(): Promise<void>;
+}
+
+export interface MachineSpec {
+  /** The server row's id; carried in the machine's name and tags. */
+  serverId: string;
+  /** The per-server credential the game server signs its requests with. */
+  credential: string;
+  /** Base URL the game server reaches the orchestrator at. */
+  orchestratorUrl: string;
+}
+
+/** What a provider knows of one machine. */
+export interface Machine {
+  providerId: string;
+  /** Parsed from the machine's name/tags; null when it does not carry one of ours. */
+  serverId: string | null;
+  /** 'new' while booting, 'active' when running, 'off' when powered off. */
+  status: 'new' | 'active' | 'off' | 'archive';
+  /** Public address game clients use; null until assigned. */
+  ip: string | null;
+  /** Game port, when the provider decides it (local provider); null otherwise. */
+  port: number | null;
+  /** Epoch ms when the provider made it. */
+  createdAtMs: number;
+}
+
+/** A provider call failed. `ambiguous` means the request may have taken effect. */
+export class ProviderError extends Error {
+  constructor(
+    message: string,
+    readonly opts: { ambiguous?: boolean; status?: number; retryable?: boolean; retryAfterMs?: number } = {},
+  ) {
+    super(message);
+    this.name = 'ProviderError';
+  }
+  get ambiguous(): boolean {
+    return this.opts.ambiguous ?? false;
+  }
+}
+
+/** Machine names carry the server id: `<prefix>-<serverId>`. */
+export function machineName(prefix: string, serverId: string): string {
+  return `${prefix}-${serverId}`;
+}
+
+/** Inverse of machineName: the server id, or null for a name that is not ours. */
+export function serverIdFromName(prefix: string, name: string): string | null {
+  const p = `${prefix}-`;
+  if (!name.startsWith(p)) return null;
+  const id = name.slice(p.length);
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id) ? id : null;
+}

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.js';
+
+describe('loadConfig', () => {
+  it('defaults: port 8000, SQLite at ./data/orchestrator.db, local provider, the original defaults', () => {
+    const c = loadConfig({});
+    expect(c.port).toBe(8000);
+    expect(c.db).toEqual({ kind: 'sqlite', path: './data/orchestrator.db' });
+    expect(c.provider).toBe('local');
+    expect(c.digitalocean.tag).toBe('femquest-server');
+    expect(c.digitalocean.region).toBe('nyc3');
+    expect(c.digitalocean.size).toBe('s-1vcpu-1gb');
+    expect(c.hmac).toEqual({ key: null, maxSkewS: 300 });
+    expect(Object.isFrozen(c) && Object.isFrozen(c.lifecycle)).toBe(true);
+  });
+  it('INTERNAL_HMAC_KEY wins over INTERNAL_HMAC_SECRET; an empty value counts as unset', () => {
+    expect(loadConfig({ INTERNAL_HMAC_KEY: 'a', INTERNAL_HMAC_SECRET: 'b' }).hmac.key).toBe('a');
+    expect(loadConfig({ INTERNAL_HMAC_KEY: '', INTERNAL_HMAC_SECRET: 'b' }).hmac.key).toBe('b');
+    expect(loadConfig({ INTERNAL_HMAC_KEY: ' ', INTERNAL_HMAC_SECRET: '' }).hmac.key).toBeNull();
+  });
+  it('DATABASE_URL selects PostgreSQL', () => {
+    expect(loadConfig({ DATABASE_URL: 'postgres://u@h/db' }).db).toEqual({ kind: 'postgres', url: 'postgres://u@h/db' });
+  });
+  it('names every bad variable in one message, never showing a secret', () => {
+    let err: unknown;
+    try {
+      loadConfig({ PORT: 'eighty', MAX_SERVERS: '-1', READINESS: 'maybe', RECYCLE_SERVERS: 'perhaps', PROVIDER: 'digitalocean', DO_API_URL: 'ftp://x' });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    const msg = (err as Error).message;
+    for (const name of ['PORT', 'MAX_SERVERS', 'READINESS', 'RECYCLE_SERVERS', 'DIGITALOCEAN_TOKEN', 'SNAPSHOT_ID', 'DO_API_URL']) {
+      expect(msg).toContain(name);
+    }
+  });
+  it('reports a missing TLS file by name', () => {
+    expect(() => loadConfig({ INTERNAL_HMAC_MAX_SKEW_SECONDS: 'x', SSL_CERTFILE: '/nope/cert.pem', SSL_KEYFILE: '/nope/key.pem' })).toThrow(/SSL_CERTFILE: file not found/);
+  });
+  it('the request timeout outlasts the start timeout', () => {
+    const c = loadConfig({ START_TIMEOUT_S: '90' });
+    expect(c.limits.requestTimeoutMs).toBeGreaterThan(90_000);
+  });
+});
