@@ -24,7 +24,14 @@ export interface Config {
   tls: { certFile: string; keyFile: string } | null;
   enforceHttps: boolean;
   corsAllowedOrigins: string[];
-  local: { command: string; stopGraceMs: number; heartbeatIntervalMs: number; emptyShutdownMs: number };
+  local: {
+    command: string;
+    /** Game port on every local server's own loopback address (clients know only the address); 0 = any free port. */
+    gamePort: number;
+    stopGraceMs: number;
+    heartbeatIntervalMs: number;
+    emptyShutdownMs: number;
+  };
   digitalocean: {
     token: string | null;
     apiUrl: string;
@@ -117,6 +124,7 @@ export function loadConfig(env: Env = readProcessEnv()): Readonly<Config> {
     corsAllowedOrigins: r.list('CORS_ALLOWED_ORIGINS'),
     local: {
       command: r.str('GAME_SERVER_COMMAND', defaultGameServerCommand()),
+      gamePort: r.int('LOCAL_GAME_PORT', 7777, 0, 65535),
       stopGraceMs: r.int('LOCAL_STOP_GRACE_MS', 5000, 0, 600_000),
       heartbeatIntervalMs: r.int('LOCAL_HEARTBEAT_INTERVAL_MS', 5000, 10, 3_600_000),
       emptyShutdownMs: r.int('LOCAL_EMPTY_SHUTDOWN_MS', 30_000, 0, 86_400_000),

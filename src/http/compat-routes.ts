@@ -1,0 +1,70 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { SessionService } from '../sessions/session-service.js';
+import { CompatValidationError, parseDropletIpQuery, parseHeartbeatBody, requiredQuery } from './compat-validation.js';
+import type { RateLimiter } from './rate-limiter.js';
+import { compatResponses } from './compat-schemas.js';
+
+export interface CompatRoutesDeps {
+  service: SessionService;
+  authenticate: (req: FastifyRequest, reply: FastifyReply) => Promise<void>;
+  limiter: RateLimiter;
+  bodyLimitBytes: number;
+  maxPlayers: number;
+}
+
+const ENDED_DELETED = 'Game session ended and DigitalOcean droplet deleted.';
+const ENDED_EXTERNAL = 'Game session ended and local session entry removed (no DigitalOcean droplet).';
+
+/**
+ * The original Python service's routes, unchanged on the wire: a thin adapter over the
+ * session service. Bodies arrive as raw bytes so signatures are checked before parsing.
+ */
+export async function compatRoutes(app: FastifyInstance, deps: CompatRoutesDeps): Promise<void> {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: deps.bodyLimitBytes }, (_req, body, done) => done(null, body));
+  // An empty Content-Type is "no content type": read the body anyway, as the original did.
+  app.addHook('onRequest', async (req) => {
+    if (req.headers['content-type'] === '') delete req.headers['content-type'];
+  });
+  app.setErrorHandler((err, req, reply) => {
+    if (err instanceof CompatValidationError) return reply.code(422).send(err.body);
+    throw err;
+  });
+
+  app.get('/', { schema: compatResponses.root }, async () => ({ status: 'ok', service: 'orchestrator' }));
+
+  app.post('/sessions/start', { schema: compatResponses.start }, async (req) => {
+    await deps.limiter.checkStart(req.ip);
+    const key = req.headers['idempotency-key'];
+    const r = await deps.service.start({ idempotencyKey: typeof key === 'string' && key ? key.slice(0, 200) : undefined });
+    const ip = r.server.ip ?? '';
+    return r.reused ? { message: 'Reusing existing droplet', ip_address: ip, share_tag: r.session.code } : { ip_address: ip, share_tag: r.session.code };
+  });
+
+  app.post('/sessions/join', { schema: compatResponses.join }, async (req) => {
+    const code = requiredQuery(req.query, 'game_tag');
+    await deps.limiter.checkJoinAllowed(req.ip);
+    try {
+      return { ip_address: (await deps.service.join(code)).ip };
+    } catch (err) {
+      await deps.limiter.recordFailedJoin(req.ip);
+      throw err;
+    }
+  });
+
+  const signed = { preValidation: deps.authenticate };
+  app.post('/server/heartbeat', { ...signed, schema: compatResponses.heartbeat }, async (req) => {
+    const body = parseHeartbeatBody(req.body as Buffer | undefined, deps.maxPlayers);
+    await deps.service.heartbeat(req.serverCaller ?? { serverId: null }, body.ip, body.players);
+    return { message: 'Heartbeat updated successfully.' };
+  });
+
+  const end = async (req: FastifyRequest) => {
+    const ip = parseDropletIpQuery(req.query);
+    const r = await deps.service.end(req.serverCaller ?? { serverId: null }, ip);
+    return { message: r.external ? ENDED_EXTERNAL : ENDED_DELETED };
+  };
+  app.post('/server/end', { ...signed, schema: compatResponses.end }, end);
+  // The earlier name of /server/end, from the original's first README.
+  app.post('/sessions/end', { ...signed, schema: compatResponses.end }, end);
+}

@@ -1,0 +1,73 @@
+import { isIP } from 'node:net';
+import { detail, intError, missing, stringError, type PydanticErrorItem } from './pydantic-errors.js';
+
+/** A 422 body in FastAPI's shape, thrown by the original's routes' validators. */
+export class CompatValidationError extends Error {
+  constructor(readonly body: { detail: PydanticErrorItem[] }) {
+    super('validation failed');
+  }
+}
+
+/** A required query parameter; repeated keys → the last value counts (as in FastAPI). */
+export function requiredQuery(query: unknown, name: string): string {
+  const raw = (query as Record<string, unknown> | undefined)?.[name];
+  const value = Array.isArray(raw) ? raw[raw.length - 1] : raw;
+  if (value === undefined) throw new CompatValidationError(detail([missing(['query', name])]));
+  return String(value);
+}
+
+export interface HeartbeatBody {
+  ip: string;
+  players: number;
+}
+
+/** Parses and checks `{"droplet_ip", "connected_clients"}` exactly as the original's model did, plus range and IP checks. */
+export function parseHeartbeatBody(raw: Buffer | undefined, maxPlayers: number): HeartbeatBody {
+  if (!raw || raw.length === 0) throw new CompatValidationError(detail([missing(['body'])]));
+  let body: unknown;
+  try {
+    body = JSON.parse(raw.toString('utf8'));
+  } catch (err) {
+    const pos = /position (\d+)/.exec((err as Error).message)?.[1];
+    throw new CompatValidationError(
+      detail([{ type: 'json_invalid', loc: ['body', pos ? Number(pos) : 0], msg: 'JSON decode error', input: {}, ctx: { error: 'Expecting value' } }]),
+    );
+  }
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw new CompatValidationError(
+      detail([{ type: 'model_attributes_type', loc: ['body'], msg: 'Input should be a valid dictionary or object to extract fields from', input: body }]),
+    );
+  }
+  const o = body as Record<string, unknown>;
+  const errors: PydanticErrorItem[] = [];
+  const ip = o.droplet_ip;
+  if (!Object.hasOwn(o, 'droplet_ip')) errors.push(missing(['body', 'droplet_ip'], o));
+  else {
+    const e = stringError(['body', 'droplet_ip'], ip);
+    if (e) errors.push(e);
+    else if (!isIP(ip as string)) {
+      errors.push({ type: 'ip_any_address', loc: ['body', 'droplet_ip'], msg: 'value is not a valid IPv4 or IPv6 address', input: ip });
+    }
+  }
+  const players = o.connected_clients;
+  if (!Object.hasOwn(o, 'connected_clients')) errors.push(missing(['body', 'connected_clients'], o));
+  else {
+    const e = intError(['body', 'connected_clients'], players);
+    if (e) errors.push(e);
+    else {
+      const n = Number(players);
+      if (n < 0) errors.push({ type: 'greater_than_equal', loc: ['body', 'connected_clients'], msg: 'Input should be greater than or equal to 0', input: players, ctx: { ge: 0 } });
+      else if (n > maxPlayers) {
+        errors.push({ type: 'less_than_equal', loc: ['body', 'connected_clients'], msg: `Input should be less than or equal to ${maxPlayers}`, input: players, ctx: { le: maxPlayers } });
+      }
+    }
+  }
+  if (errors.length) throw new CompatValidationError(detail(errors));
+  return { ip: ip as string, players: Number(players) };
+}
+
+/** `droplet_ip` of /server/end: required; must look like an address (else it cannot be ours). */
+export function parseDropletIpQuery(query: unknown): string {
+  const ip = requiredQuery(query, 'droplet_ip');
+  return ip.trim();
+}

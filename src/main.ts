@@ -1,0 +1,130 @@
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { createOrchestrator } from './orchestrator.js';
+
+const HELP = `game-orchestrator <command>
+
+Commands:
+  serve                 run the service (default)
+  migrate               apply database migrations and exit
+  import <femquest.db>  import servers and share codes from the original service's database
+  doctor                check the DigitalOcean token, snapshot, region, size and droplet limit
+  do-emulator [flags]   run the DigitalOcean API emulator (--port, --boot-delay-ms, fault flags; see --help)
+  help                  show this text
+
+Settings come from the environment and a .env file; see README.md.`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command = 'serve', ...rest] = argv;
+  switch (command) {
+    case 'serve':
+      return serve(config());
+    case 'migrate': {
+      const { migrateDatabase } = await import('./store/create-db.js');
+      const applied = await migrateDatabase(config().db);
+      console.log(applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date');
+      return 0;
+    }
+    case 'import':
+      return importLegacy(rest);
+    case 'doctor': {
+      const { runDoctorCli } = await import('./doctor/cli.js');
+      const c = config();
+      return runDoctorCli(
+        {
+          token: c.digitalocean.token ?? '',
+          apiUrl: c.digitalocean.apiUrl,
+          region: c.digitalocean.region,
+          size: c.digitalocean.size,
+          image: c.digitalocean.image ?? '',
+          maxServers: c.lifecycle.maxServers,
+          requestTimeoutMs: c.digitalocean.requestTimeoutMs,
+        },
+        (line) => console.log(line),
+      );
+    }
+    case 'do-emulator': {
+      const { runEmulatorCli } = await import('./emulator/cli.js');
+      await runEmulatorCli(rest);
+      return -1; // keeps running until a signal
+    }
+    case 'help':
+    case '--help':
+    case '-h':
+      console.log(HELP);
+      return 0;
+    default:
+      console.error(`unknown command: ${command}\n\n${HELP}`);
+      return 2;
+  }
+}
+
+function config(): Readonly<Config> {
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(1);
+    }
+    throw err;
+  }
+}
+
+async function serve(cfg: Readonly<Config>): Promise<number> {
+  const orch = await createOrchestrator(cfg);
+  const { app, logger } = orch;
+  process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: finishing requests, stopping game servers, closing the database');
+    const force = setTimeout(() => {
+      logger.error('graceful shutdown timed out; exiting');
+      process.exit(1);
+    }, cfg.limits.shutdownGraceMs + cfg.local.stopGraceMs + 5000);
+    force.unref();
+    orch.close().then(
+      () => process.exit(0),
+      (err) => {
+        logger.error({ err }, 'error during shutdown');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  await app.listen({ host: cfg.host, port: cfg.port });
+  logger.info({ provider: cfg.provider, db: cfg.db.kind, url: cfg.publicUrl }, 'game-orchestrator is serving');
+  return -1;
+}
+
+async function importLegacy(args: string[]): Promise<number> {
+  const { positionals } = parseArgs({ args, allowPositionals: true });
+  const file = positionals[0];
+  if (!file) {
+    console.error('usage: game-orchestrator import <path to the original femquest.db>');
+    return 2;
+  }
+  const { createStore } = await import('./store/create-db.js');
+  const { importLegacyFile } = await import('./store/legacy-import.js');
+  const store = await createStore(config().db);
+  try {
+    const r = await importLegacyFile(store, file, Date.now());
+    console.log(`imported ${r.servers} servers and ${r.sessions} sessions (${r.skipped} already present)`);
+    return 0;
+  } finally {
+    await store.close();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exit(code);
+  },
+  (err) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  },
+);
