@@ -1,0 +1,45 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { EmulatorCore } from './core.js';
+import { MSG, cloudflareHtml } from './errors.js';
+import { sendError } from './http-util.js';
+
+const FAULT_STATUSES = [500, 502, 503, 504] as const;
+
+/**
+ * Draws this request's faults, in a fixed order (drop, error, slow) so a seed replays the
+ * same run. Returns the reply when a fault answered (or hijacked) it, undefined to go on.
+ */
+export async function applyRequestFaults(
+  core: EmulatorCore,
+  req: FastifyRequest,
+  reply: FastifyReply,
+): Promise<FastifyReply | undefined> {
+  const f = core.faults();
+  if (core.rng.chance(f.dropRate)) return dropConnection(req, reply);
+  if (core.rng.chance(f.errorRate)) return sendServerFault(core, reply);
+  if (core.rng.chance(f.slowRate) && f.slowMs > 0) await delay(f.slowMs);
+  return undefined;
+}
+
+/** Destroys the socket without a byte of answer: the client sees a hang-up. */
+export function dropConnection(req: FastifyRequest, reply: FastifyReply): FastifyReply {
+  reply.hijack();
+  const socket: { destroy?: unknown } | undefined = req.raw.socket;
+  if (typeof socket?.destroy === 'function') req.raw.socket.destroy();
+  // Under inject() the socket is a mock without destroy(); closing the response rejects the inject instead.
+  else reply.raw.destroy();
+  return reply;
+}
+
+/**
+ * A 500, 502, 503 or 504. 502 and 504 come from the edge as Cloudflare's HTML page; a 503 is
+ * HTML or JSON at random; a 500 is the API's JSON `server_error`.
+ */
+export function sendServerFault(core: EmulatorCore, reply: FastifyReply): FastifyReply {
+  const status = core.rng.pick(FAULT_STATUSES);
+  const html = status === 502 || status === 504 || (status === 503 && core.rng.chance(0.5));
+  if (html) return reply.code(status).type('text/html').send(cloudflareHtml(status));
+  if (status === 503) return sendError(reply, 503, 'service_unavailable', 'Service is temporarily unavailable.');
+  return sendError(reply, status, 'server_error', MSG.serverError);
+}

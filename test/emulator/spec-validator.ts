@@ -1,0 +1,89 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { isIPv4, isIPv6 } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Ajv, type ValidateFunction } from 'ajv';
+
+const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** The official DO schema subset; outside the repo (CI clones the repo without it). */
+export const SPEC_FILE = path.resolve(REPO_ROOT, '../shared/reference/do-openapi/digitalocean-orchestrator-subset.json');
+
+type Operation = { responses: Record<string, { $ref?: string; content?: Record<string, unknown> }> };
+type Spec = { paths: Record<string, Record<string, Operation>> };
+
+/** One response the emulator sent, as the schema test records it. */
+export interface Recorded {
+  method: string;
+  url: string;
+  status: number;
+  contentType: string;
+  body: string;
+}
+
+/**
+ * Validates response bodies against the response schemas the spec declares for the
+ * operation and status (or `default`). OpenAPI 3.0 specifics: `nullable` is Ajv's own
+ * keyword; unknown keywords (`example`, `readOnly`...) are ignored with strict:false; refs
+ * resolve because the whole document is added as one schema with the id "do". Patterns run
+ * without the u flag: the spec escapes `\:`, which unicode regexps reject.
+ */
+export class SpecValidator {
+  private readonly ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false, unicodeRegExp: false });
+  private readonly routes: { regex: RegExp; template: string }[];
+
+  constructor(private readonly spec: Spec) {
+    const formats: Record<string, (s: string) => boolean> = {
+      'date-time': (s) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/.test(s) && !Number.isNaN(Date.parse(s)),
+      ipv4: (s) => isIPv4(s),
+      ipv6: (s) => isIPv6(s),
+      uri: (s) => URL.canParse(s),
+      uuid: (s) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s),
+      email: (s) => /^[^@\s]+@[^@\s]+$/.test(s),
+    };
+    for (const [name, check] of Object.entries(formats)) this.ajv.addFormat(name, check);
+    for (const name of ['float', 'double', 'int32', 'int64']) this.ajv.addFormat(name, true);
+    this.ajv.addSchema(spec, 'do');
+    this.routes = Object.keys(spec.paths).map((template) => ({
+      template,
+      regex: new RegExp(`^${template.replace(/\{[^}]+\}/g, '[^/]+')}$`),
+    }));
+  }
+
+  static load(): SpecValidator | null {
+    if (!existsSync(SPEC_FILE)) return null;
+    return new SpecValidator(JSON.parse(readFileSync(SPEC_FILE, 'utf8')) as Spec);
+  }
+
+  /** "GET /v2/droplets/{droplet_id}" for a concrete URL, or null when the spec lacks it. */
+  operationKey(method: string, url: string): string | null {
+    const pathname = url.split('?')[0] ?? '';
+    const template = this.routes.find((r) => r.regex.test(pathname) && this.spec.paths[r.template]?.[method.toLowerCase()]);
+    return template ? `${method} ${template.template}` : null;
+  }
+
+  /** Ajv's errors as text, or null when the body matches the declared schema. */
+  check(r: Recorded): string | null {
+    const key = this.operationKey(r.method, r.url);
+    if (!key) return `no operation in the spec for ${r.method} ${r.url}`;
+    const template = key.slice(r.method.length + 1);
+    const op = this.spec.paths[template]?.[r.method.toLowerCase()] as Operation;
+    const status = op.responses[String(r.status)] ? String(r.status) : 'default';
+    const declared = op.responses[status];
+    if (!declared) return `no ${r.status} or default response declared for ${key}`;
+    const base = declared.$ref
+      ? declared.$ref.slice(1)
+      : `/paths/${escapePointer(template)}/${r.method.toLowerCase()}/responses/${status}`;
+    const validate = this.validator(`${base}/content/application~1json/schema`);
+    if (!validate) return `no JSON schema declared for ${key} ${status}`;
+    return validate(JSON.parse(r.body)) ? null : this.ajv.errorsText(validate.errors, { separator: '\n' });
+  }
+
+  private validator(pointer: string): ValidateFunction | undefined {
+    return this.ajv.getSchema(`do#${pointer}`);
+  }
+}
+
+function escapePointer(segment: string): string {
+  return segment.replace(/~/g, '~0').replace(/\//g, '~1');
+}
