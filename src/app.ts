@@ -1,5 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify';
-import type { Logger } from 'pino';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { readFileSync } from 'node:fs';
 import type { Config } from './config.js';
 import type { SessionService } from './sessions/session-service.js';
@@ -8,6 +7,7 @@ import type { Clock } from './util/clock.js';
 import { compatRoutes } from './http/compat-routes.js';
 import { installCors } from './http/cors.js';
 import { installErrorHandling } from './http/error-handler.js';
+import { operatorRoutes } from './http/operator-routes.js';
 import { RateLimiter } from './http/rate-limiter.js';
 import { serverAuth } from './http/server-auth.js';
 
@@ -18,7 +18,9 @@ export interface AppDeps {
   clock: Clock;
   credentialFor(serverId: string): string;
   /** A pino logger for requests; none means no request logging. */
-  logger?: Logger;
+  logger?: FastifyBaseLogger;
+  /** The operator status (/v1/status). */
+  status?: () => Promise<Record<string, unknown>>;
   /** Extra routes (the /v1 API, the dashboard) registered by later layers. */
   plugins?: ((app: FastifyInstance) => Promise<void>)[];
 }
@@ -77,6 +79,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimitBytes: config.limits.bodyLimitBytes,
     maxPlayers: config.limits.maxPlayers,
   });
+  await app.register(operatorRoutes, { adminToken: config.adminToken, status: deps.status ?? (async () => ({})) });
   for (const plugin of deps.plugins ?? []) await app.register(plugin);
   return app;
 }

@@ -19,6 +19,8 @@ export interface Config {
     key: string | null;
     maxSkewS: number;
   };
+  /** Bearer token for operator routes (/v1/status); null = those routes answer 503. */
+  adminToken: string | null;
   /** Master secret per-server credentials derive from; null = generated once and kept in the store. */
   credentialSecret: string | null;
   tls: { certFile: string; keyFile: string } | null;
@@ -118,6 +120,7 @@ export function loadConfig(env: Env = readProcessEnv()): Readonly<Config> {
     db: dbUrl ? { kind: 'postgres', url: dbUrl } : { kind: 'sqlite', path: r.str('DB_PATH', './data/orchestrator.db') },
     provider,
     hmac: { key: hmacKey, maxSkewS: r.int('INTERNAL_HMAC_MAX_SKEW_SECONDS', 300, 1, 86_400) },
+    adminToken: r.str('ADMIN_TOKEN', '') || null,
     credentialSecret: r.str('SERVER_CREDENTIAL_SECRET', '') || null,
     tls: certFile && keyFile ? { certFile, keyFile } : null,
     enforceHttps: r.bool('ENFORCE_HTTPS', false),

@@ -70,6 +70,7 @@ export async function createOrchestrator(config: Readonly<Config>, o: Orchestrat
     clock,
     credentialFor: (id) => ops.credentialFor(id),
     logger: logger.child({ component: 'http' }),
+    status: async () => operatorStatus(store, reconciler!, provider.name),
   });
   if (o.reconcile !== false) reconciler.start();
   const rec = reconciler;
@@ -92,6 +93,15 @@ export async function createOrchestrator(config: Readonly<Config>, o: Orchestrat
   };
 }
 
+/** Counts by state and the loop's health, for operators (a rare call: a full scan is fine). */
+async function operatorStatus(store: Store, reconciler: Reconciler, provider: string): Promise<Record<string, unknown>> {
+  const servers: Record<string, number> = {};
+  for (const s of await store.listServers()) servers[s.state] = (servers[s.state] ?? 0) + 1;
+  const sessions: Record<string, number> = {};
+  for (const state of ['pending', 'active'] as const) sessions[state] = await store.countSessions([state]);
+  return { provider, servers, sessions, reconciler: reconciler.status() };
+}
+
 function makeProvider(config: Readonly<Config>, clock: Clock, logger: Logger, onChange: () => void): Provider {
   if (config.provider === 'digitalocean') {
     return new DigitalOceanProvider({
@@ -112,6 +122,7 @@ function makeProvider(config: Readonly<Config>, clock: Clock, logger: Logger, on
   }
   return new LocalProvider({
     command: config.local.command,
+    gamePort: config.local.gamePort,
     stopGraceMs: config.local.stopGraceMs,
     env: {
       HEARTBEAT_INTERVAL_MS: String(config.local.heartbeatIntervalMs),

@@ -1,0 +1,149 @@
+#!/usr/bin/env node
+// A tiny real game server for the game-orchestrator: a WebSocket chat room.
+//
+// Players connect with a WebSocket, get an id, and everything a player sends is relayed to
+// everyone; joins and leaves are announced. The server tells the orchestrator how many
+// players it has (heartbeats) and ends its session once its players have left.
+// Copy it as the model for your own server: the orchestrator needs only the two signed
+// calls in orchestrator-client.mjs and the rules in session-reporter.mjs.
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { WebSocketServer } from 'ws';
+import { OrchestratorClient } from './orchestrator-client.mjs';
+import { SessionReporter } from './session-reporter.mjs';
+
+const MAX_MESSAGE_BYTES = 16 * 1024;
+/** How long SIGTERM waits for players' sockets to close before exiting anyway. */
+const CLOSE_WAIT_MS = 500;
+
+/** Reads the settings from an environment object; throws a message naming the variable. */
+export function loadConfig(env) {
+  const host = env.GAME_HOST || '0.0.0.0';
+  return {
+    orchestratorUrl: env.ORCHESTRATOR_URL || 'http://127.0.0.1:8000',
+    ...signingKey(env),
+    host,
+    port: integer(env, 'GAME_PORT', 7777, 0, 65535),
+    publicIp: env.PUBLIC_IP || host,
+    heartbeatIntervalMs: integer(env, 'HEARTBEAT_INTERVAL_MS', 5000, 10),
+    emptyShutdownMs: integer(env, 'EMPTY_SHUTDOWN_MS', 30000, 0),
+    requestTimeoutMs: integer(env, 'REQUEST_TIMEOUT_MS', 10000, 100),
+  };
+}
+
+// Started by the orchestrator: its own credential plus its id. Otherwise (a studio's test
+// server) the shared secret, and the orchestrator registers it by its address.
+function signingKey(env) {
+  if (env.SERVER_ID) {
+    if (!env.SERVER_CREDENTIAL) throw new Error('SERVER_ID is set but SERVER_CREDENTIAL is empty');
+    return { key: env.SERVER_CREDENTIAL, serverId: env.SERVER_ID };
+  }
+  const key = env.INTERNAL_HMAC_KEY || env.INTERNAL_HMAC_SECRET;
+  if (!key) throw new Error('set SERVER_ID and SERVER_CREDENTIAL, or INTERNAL_HMAC_KEY (or INTERNAL_HMAC_SECRET)');
+  return { key, serverId: undefined };
+}
+
+function integer(env, name, dflt, min, max = Number.MAX_SAFE_INTEGER) {
+  const text = env[name];
+  if (text === undefined || text === '') return dflt;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name}=${text}: expected an integer from ${min} to ${max}`);
+  return n;
+}
+
+/** One line per event on stdout. Never pass the signing key here. */
+export function log(event, fields = {}) {
+  const kv = Object.entries(fields).map(([k, v]) => ` ${k}=${typeof v === 'string' && !/\s/.test(v) ? v : JSON.stringify(v)}`);
+  process.stdout.write(`${event}${kv.join('')}\n`);
+}
+
+/** Starts the game and the reporting; resolves once listening. */
+export async function startGameServer(config) {
+  const wss = new WebSocketServer({ host: config.host, port: config.port, maxPayload: MAX_MESSAGE_BYTES });
+  await new Promise((resolve, reject) => {
+    wss.once('listening', resolve);
+    wss.once('error', reject);
+  });
+  const players = new Map(); // socket → player id
+  const client = new OrchestratorClient({ baseUrl: config.orchestratorUrl, key: config.key, serverId: config.serverId, timeoutMs: config.requestTimeoutMs });
+  const reporter = new SessionReporter({ ...config, client, playerCount: () => players.size, log });
+  let lastId = 0;
+  wss.on('connection', (ws) => playGame(ws, `p${++lastId}`, players, () => reporter.playersChanged()));
+  const pinger = setInterval(() => pingPlayers(players), config.heartbeatIntervalMs);
+  reporter.start();
+  const { port } = wss.address();
+  log('listening', { host: config.host, port, publicIp: config.publicIp, auth: config.serverId ? 'server-credential' : 'shared-secret' });
+
+  /** Stops reporting and closes every player's socket (waits at most CLOSE_WAIT_MS). */
+  const close = async () => {
+    reporter.stop();
+    clearInterval(pinger);
+    const closed = [...players.keys()].map((ws) => new Promise((resolve) => ws.once('close', resolve)));
+    for (const ws of players.keys()) ws.close(1001, 'server shutting down');
+    wss.close();
+    await Promise.race([Promise.all(closed), new Promise((resolve) => setTimeout(resolve, CLOSE_WAIT_MS))]);
+  };
+  return { port, close };
+}
+
+/** The whole game: welcome, announce, relay every text message to everyone, announce leaving. */
+function playGame(ws, id, players, playersChanged) {
+  const broadcast = (msg) => {
+    const text = JSON.stringify(msg);
+    for (const other of players.keys()) other.send(text);
+  };
+  ws.isAlive = true;
+  ws.on('pong', () => (ws.isAlive = true));
+  ws.send(JSON.stringify({ type: 'welcome', id, players: [...players.values()] }));
+  broadcast({ type: 'join', id });
+  players.set(ws, id);
+  log('player joined', { id, players: players.size });
+  playersChanged();
+  ws.on('message', (data, isBinary) => {
+    if (!isBinary) broadcast({ type: 'message', from: id, text: data.toString() });
+  });
+  ws.on('error', (err) => log('player socket error', { id, error: err.message }));
+  ws.on('close', () => {
+    players.delete(ws);
+    broadcast({ type: 'leave', id });
+    log('player left', { id, players: players.size });
+    playersChanged();
+  });
+}
+
+// A player whose network vanished never closes its socket: drop it once it misses a ping.
+function pingPlayers(players) {
+  for (const ws of players.keys()) {
+    if (!ws.isAlive) ws.terminate();
+    ws.isAlive = false;
+    ws.ping();
+  }
+}
+
+async function main(env) {
+  let config;
+  try {
+    config = loadConfig(env);
+  } catch (err) {
+    log('bad configuration', { error: err.message });
+    process.exit(2);
+  }
+  const server = await startGameServer(config).catch((err) => {
+    log('cannot listen', { host: config.host, port: config.port, error: err.code ?? err.message });
+    process.exit(1);
+  });
+  let stopping = false;
+  const stop = (signal) => {
+    if (stopping) process.exit(0); // a second signal: no more waiting
+    stopping = true;
+    log('stopping', { signal });
+    server.close().finally(() => process.exit(0));
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+// Run when started as a program (not when imported).
+if (process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  await main(process.env);
+}

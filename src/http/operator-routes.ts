@@ -1,0 +1,32 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { OrchestratorError } from '../domain/errors.js';
+import { safeEqual } from '../domain/hmac.js';
+
+export interface OperatorRoutesDeps {
+  adminToken: string | null;
+  /** What operators see: counts by state, the reconciler's health, the outage guard. */
+  status(): Promise<Record<string, unknown>>;
+}
+
+/** Operator routes, behind `Authorization: Bearer $ADMIN_TOKEN`. */
+export async function operatorRoutes(app: FastifyInstance, deps: OperatorRoutesDeps): Promise<void> {
+  const authorize = async (req: FastifyRequest) => {
+    if (!deps.adminToken) throw new OrchestratorError('unavailable', 'Operator endpoints are disabled: set ADMIN_TOKEN.');
+    const h = req.headers.authorization ?? '';
+    const token = h.startsWith('Bearer ') ? h.slice(7) : '';
+    if (!safeEqual(token, deps.adminToken)) throw new OrchestratorError('unauthorized', 'A valid operator token is required.');
+  };
+  app.get(
+    '/v1/status',
+    {
+      onRequest: authorize,
+      schema: {
+        summary: 'Servers and sessions by state, the reconciler, the outage guard (operators)',
+        tags: ['operators'],
+        response: { 200: Type.Record(Type.String(), Type.Unknown()) },
+      },
+    },
+    async () => deps.status(),
+  );
+}

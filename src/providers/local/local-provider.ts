@@ -1,0 +1,176 @@
+import type { Logger } from 'pino';
+import { systemClock, type Clock } from '../../util/clock.js';
+import { ProviderError, type Machine, type MachineSpec, type Provider } from '../provider.js';
+import { safeChildEnv } from './child-env.js';
+import { LoopbackAddresses, freePortOn } from './loopback-addresses.js';
+import { splitCommand } from './split-command.js';
+import { SupervisedProcess, type ChildExit } from './supervised-process.js';
+
+export type { ChildExit } from './supervised-process.js';
+
+/** Settings of the local provider; frozen at construction. */
+export interface LocalProviderOptions {
+  /** The game server's command line, e.g. `node /abs/examples/game-server/server.mjs`; split without a shell. */
+  command: string;
+  /** Working directory of the game servers (default: the orchestrator's). */
+  cwd?: string;
+  /** First three octets of the loopback addresses handed out (default '127.0.0' → 127.0.0.2, …). */
+  hostBase?: string;
+  /**
+   * The game port on every server's own address (clients of the original API learn only the
+   * address, as with droplets, so the port is the game's fixed one). 0 or unset: a free port each.
+   */
+  gamePort?: number;
+  /** How long a stopped game server gets between SIGTERM and SIGKILL (default 5000). */
+  stopGraceMs?: number;
+  /** How long to wait for a game server process to start (default 10000). */
+  spawnTimeoutMs?: number;
+  /** Extra environment for every game server, e.g. HEARTBEAT_INTERVAL_MS. */
+  env?: Record<string, string>;
+  /** Where the safe basics (PATH, HOME, NODE_*…) are copied from (default process.env). */
+  parentEnv?: Readonly<Record<string, string | undefined>>;
+  logger: Logger;
+  /** Called when a game server exits without being asked to (not after delete or close). */
+  onExit?: (serverId: string, info: ChildExit) => void;
+  /** Source of createdAtMs. */
+  clock?: Clock;
+}
+
+interface Entry {
+  machine: Machine;
+  process: SupervisedProcess;
+  /** Set by delete/close, so the exit that follows is not reported as a crash. */
+  stopRequested: boolean;
+}
+
+/**
+ * Game servers as local child processes, one loopback address each (127.0.0.2, 127.0.0.3, …)
+ * and a free port. The embedded default: `npm start` works end to end with no cloud account.
+ * Each runs under a supervisor that kills it if the orchestrator dies, even by SIGKILL.
+ */
+export class LocalProvider implements Provider {
+  readonly name = 'local' as const;
+  private readonly argv: string[];
+  private readonly addresses: LoopbackAddresses;
+  private readonly machines = new Map<string, Entry>();
+  private readonly creating = new Map<string, Promise<Machine>>();
+  /** serverId → address, for live and starting machines alike. */
+  private readonly addressOf = new Map<string, string>();
+  private readonly clock: Clock;
+  private closed = false;
+
+  constructor(private readonly opts: LocalProviderOptions) {
+    this.argv = splitCommand(opts.command);
+    this.addresses = new LoopbackAddresses(opts.hostBase ?? '127.0.0');
+    this.clock = opts.clock ?? systemClock;
+  }
+
+  async create(spec: MachineSpec): Promise<Machine> {
+    if (this.closed) throw new ProviderError('local provider is closed');
+    const existing = this.machines.get(spec.serverId);
+    if (existing?.stopRequested) {
+      // Being deleted: a new machine comes after the old one is gone, never instead of it.
+      await existing.process.exited;
+      return this.create(spec);
+    }
+    if (existing) return { ...existing.machine };
+    let pending = this.creating.get(spec.serverId);
+    if (!pending) {
+      // The address is taken before the first await, so concurrent creates never share one.
+      const ip = this.addresses.next(new Set(this.addressOf.values()));
+      this.addressOf.set(spec.serverId, ip);
+      pending = this.start(spec, ip).finally(() => this.creating.delete(spec.serverId));
+      this.creating.set(spec.serverId, pending);
+    }
+    return pending.then((m) => ({ ...m }));
+  }
+
+  async list(): Promise<Machine[]> {
+    return [...this.machines.values()].filter((e) => e.process.running).map((e) => ({ ...e.machine }));
+  }
+
+  async get(providerId: string): Promise<Machine | null> {
+    const entry = this.machines.get(providerId);
+    return entry?.process.running ? { ...entry.machine } : null;
+  }
+
+  async delete(providerId: string): Promise<'gone' | 'pending'> {
+    const pending = this.creating.get(providerId);
+    if (pending) await pending.catch(() => null);
+    // No await before this point otherwise: a create() right after delete() must see it.
+    const entry = this.machines.get(providerId);
+    if (!entry) return 'gone';
+    entry.stopRequested = true;
+    await entry.process.stop();
+    this.forget(providerId, entry);
+    return 'gone';
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all([...this.creating.values()].map((p) => p.catch(() => null)));
+    await Promise.all([...this.machines.keys()].map((id) => this.delete(id)));
+  }
+
+  private async start(spec: MachineSpec, ip: string): Promise<Machine> {
+    const log = this.opts.logger.child({ serverId: spec.serverId });
+    try {
+      const port = this.opts.gamePort ? this.opts.gamePort : await freePortOn(ip);
+      const child = await SupervisedProcess.start({
+        argv: this.argv,
+        cwd: this.opts.cwd,
+        env: this.childEnv(spec, ip, port),
+        graceMs: this.opts.stopGraceMs ?? 5000,
+        spawnTimeoutMs: this.opts.spawnTimeoutMs ?? 10_000,
+        log,
+      });
+      const machine: Machine = {
+        providerId: spec.serverId,
+        serverId: spec.serverId,
+        status: 'active',
+        ip,
+        port,
+        createdAtMs: this.clock.now(),
+      };
+      const entry: Entry = { machine, process: child, stopRequested: false };
+      this.machines.set(spec.serverId, entry);
+      void child.exited.then((info) => this.exited(spec.serverId, entry, info, log));
+      log.info({ ip, port, gamePid: child.pid }, 'game server started');
+      return machine;
+    } catch (err) {
+      this.addressOf.delete(spec.serverId);
+      throw err instanceof ProviderError ? err : new ProviderError(`cannot start game server: ${String(err)}`);
+    }
+  }
+
+  private exited(serverId: string, entry: Entry, info: ChildExit, log: Logger): void {
+    this.forget(serverId, entry);
+    if (entry.stopRequested) return void log.info(info, 'game server stopped');
+    log.warn(info, 'game server exited on its own');
+    try {
+      this.opts.onExit?.(serverId, info);
+    } catch (err) {
+      log.error({ err }, 'onExit handler failed');
+    }
+  }
+
+  private forget(serverId: string, entry: Entry): void {
+    if (this.machines.get(serverId) !== entry) return;
+    this.machines.delete(serverId);
+    this.addressOf.delete(serverId);
+  }
+
+  /** Safe basics, then opts.env, then what this server must know (which always wins). */
+  private childEnv(spec: MachineSpec, ip: string, port: number): Record<string, string> {
+    return {
+      ...safeChildEnv(this.opts.parentEnv ?? process.env),
+      ...this.opts.env,
+      ORCHESTRATOR_URL: spec.orchestratorUrl,
+      SERVER_ID: spec.serverId,
+      SERVER_CREDENTIAL: spec.credential,
+      GAME_HOST: ip,
+      PUBLIC_IP: ip,
+      GAME_PORT: String(port),
+    };
+  }
+}
