@@ -1,0 +1,99 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database } from './db-schema.js';
+
+/*
+ * The small shared tables: idempotency keys, the replay cache, rate counters and meta.
+ * Every write is one upsert (never a caught unique violation, which on PostgreSQL would
+ * abort the caller's transaction), so replicas sharing the database agree without locks.
+ */
+
+/** A Kysely instance or a transaction over the store's tables. */
+type Db = Kysely<Database>;
+
+export async function getIdempotentSession(db: Db, key: string, nowMs: number): Promise<string | null> {
+  const row = await db
+    .selectFrom('idempotency_keys')
+    .select('session_id')
+    .where('key', '=', key)
+    .where('expires_at', '>', nowMs)
+    .executeTakeFirst();
+  return row?.session_id ?? null;
+}
+
+/**
+ * One statement that both binds and reads: a new key is inserted; an existing unexpired key
+ * keeps its session (the no-op update makes RETURNING report it); an expired one is replaced.
+ */
+export async function putIdempotencyKey(db: Db, key: string, sessionId: string, nowMs: number, expiresAtMs: number): Promise<string> {
+  const expired = sql`idempotency_keys.expires_at <= ${nowMs}`;
+  const { rows } = await sql<{ session_id: string }>`INSERT INTO idempotency_keys (key, session_id, created_at, expires_at)
+    VALUES (${key}, ${sessionId}, ${nowMs}, ${expiresAtMs})
+    ON CONFLICT (key) DO UPDATE SET
+      session_id = CASE WHEN ${expired} THEN excluded.session_id ELSE idempotency_keys.session_id END,
+      created_at = CASE WHEN ${expired} THEN excluded.created_at ELSE idempotency_keys.created_at END,
+      expires_at = CASE WHEN ${expired} THEN excluded.expires_at ELSE idempotency_keys.expires_at END
+    RETURNING session_id`.execute(db);
+  const row = rows[0];
+  if (!row) throw new Error('idempotency key upsert returned no row');
+  return row.session_id;
+}
+
+/**
+ * Hot path (every signed request): one upsert. A row comes back when the signature is new
+ * (or its old entry expired and is replaced); an unexpired entry fails the update's WHERE,
+ * so nothing comes back: a replay.
+ */
+export async function rememberSignature(db: Db, signature: string, nowMs: number, expiresAtMs: number): Promise<boolean> {
+  const { rows } = await sql`INSERT INTO replay_cache (signature, expires_at) VALUES (${signature}, ${expiresAtMs})
+    ON CONFLICT (signature) DO UPDATE SET expires_at = excluded.expires_at
+    WHERE replay_cache.expires_at <= ${nowMs}
+    RETURNING signature`.execute(db);
+  return rows.length > 0;
+}
+
+/** The counter row for the fixed window containing nowMs, and when that window ends. */
+function windowKey(key: string, windowMs: number, nowMs: number): { rowKey: string; windowEndMs: number } {
+  const startMs = Math.floor(nowMs / windowMs) * windowMs;
+  return { rowKey: `${key}:${startMs}`, windowEndMs: startMs + windowMs };
+}
+
+export async function hitCounter(db: Db, key: string, windowMs: number, nowMs: number, by = 1): Promise<number> {
+  const { rowKey, windowEndMs } = windowKey(key, windowMs, nowMs);
+  const { rows } = await sql<{ count: number }>`INSERT INTO rate_counters (key, count, expires_at)
+    VALUES (${rowKey}, ${by}, ${windowEndMs})
+    ON CONFLICT (key) DO UPDATE SET count = rate_counters.count + excluded.count
+    RETURNING count`.execute(db);
+  return Number(rows[0]?.count ?? 0);
+}
+
+export async function peekCounter(db: Db, key: string, windowMs: number, nowMs: number): Promise<number> {
+  const { rowKey } = windowKey(key, windowMs, nowMs);
+  const row = await db.selectFrom('rate_counters').select('count').where('key', '=', rowKey).executeTakeFirst();
+  return Number(row?.count ?? 0);
+}
+
+/** Deletes what expired at or before nowMs; returns how many rows went. */
+export async function purgeExpired(db: Db, nowMs: number): Promise<number> {
+  let deleted = 0;
+  for (const table of ['replay_cache', 'rate_counters', 'idempotency_keys'] as const) {
+    const r = await db.deleteFrom(table).where('expires_at', '<=', nowMs).executeTakeFirst();
+    deleted += Number(r.numDeletedRows);
+  }
+  return deleted;
+}
+
+export async function getMeta(db: Db, key: string): Promise<string | null> {
+  const row = await db.selectFrom('meta').select('value').where('key', '=', key).executeTakeFirst();
+  return row?.value ?? null;
+}
+
+/** One upsert whose no-op update makes RETURNING report the value already stored. */
+export async function setMetaIfAbsent(db: Db, key: string, value: string): Promise<string> {
+  const row = await db
+    .insertInto('meta')
+    .values({ key, value })
+    .onConflict((oc) => oc.column('key').doUpdateSet({ value: sql<string>`meta.value` }))
+    .returning('value')
+    .executeTakeFirstOrThrow();
+  return row.value;
+}

@@ -1,0 +1,61 @@
+import { sql, type Kysely } from 'kysely';
+import { systemClock, type Clock } from '../util/clock.js';
+import type { Database } from './db-schema.js';
+import { KyselyStore } from './kysely-store.js';
+import { importLegacyRows, LEGACY_TABLE, type LegacyDropletRow, type LegacyImportResult } from './legacy-import.js';
+import { runMigrations } from './migrate.js';
+import { openDatabase, type DatabaseOptions, type StoreLogger } from './open-database.js';
+import type { Store } from './store.js';
+
+export type { DatabaseOptions, StoreLogger } from './open-database.js';
+
+/** Meta key recording that the file's own game_droplets table was imported. */
+export const LEGACY_IMPORT_META_KEY = 'legacy_import.game_droplets';
+
+/**
+ * Opens the database, brings its schema up to date and returns the Store. An SQLite file
+ * that is the original service's database (it has a game_droplets table) is imported once,
+ * leaving game_droplets untouched.
+ */
+export async function createStore(opts: DatabaseOptions, logger?: StoreLogger, clock: Clock = systemClock): Promise<Store> {
+  const { db, kind } = openDatabase(opts, logger);
+  try {
+    const applied = await runMigrations(db, kind);
+    if (applied.length > 0) logger?.info({ applied }, 'database migrated');
+    const store = new KyselyStore(db, kind);
+    if (kind === 'sqlite') {
+      const imported = await importOwnLegacyTable(store, db, clock.now());
+      if (imported) logger?.info({ ...imported }, 'imported the original service’s game_droplets');
+    }
+    return store;
+  } catch (err) {
+    await db.destroy();
+    throw err;
+  }
+}
+
+/** For the `migrate` command: runs the migrations and returns the names applied now. */
+export async function migrateDatabase(opts: DatabaseOptions, logger?: StoreLogger): Promise<string[]> {
+  const { db, kind } = openDatabase(opts, logger);
+  try {
+    return await runMigrations(db, kind);
+  } finally {
+    await db.destroy();
+  }
+}
+
+/**
+ * Imports game_droplets living in the store's own SQLite file, once. The meta key is taken
+ * first, in the same transaction as the import: the transaction's first statement is a write,
+ * so a second process on the file waits for the first and then finds the key.
+ */
+async function importOwnLegacyTable(store: Store, db: Kysely<Database>, nowMs: number): Promise<LegacyImportResult | null> {
+  const { rows: tables } = await sql`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ${LEGACY_TABLE}`.execute(db);
+  if (tables.length === 0 || (await store.getMeta(LEGACY_IMPORT_META_KEY)) !== null) return null;
+  const { rows } = await sql<LegacyDropletRow>`SELECT * FROM ${sql.table(LEGACY_TABLE)}`.execute(db);
+  const marker = JSON.stringify({ importedAtMs: nowMs });
+  return store.transaction(async (tx) => {
+    if ((await tx.setMetaIfAbsent(LEGACY_IMPORT_META_KEY, marker)) !== marker) return null;
+    return importLegacyRows(tx, rows, nowMs);
+  });
+}

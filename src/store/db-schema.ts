@@ -1,0 +1,72 @@
+import type { ServerOrigin, ServerState } from '../domain/server.js';
+import type { EndReason, SessionState } from '../domain/session.js';
+
+/**
+ * The tables as Kysely sees them (snake_case, as stored). Times are epoch milliseconds in
+ * BIGINT columns (parsed to number on PostgreSQL); booleans are integers 0/1 on both dialects.
+ */
+export interface Database {
+  servers: ServerRow;
+  sessions: SessionRow;
+  idempotency_keys: IdempotencyKeyRow;
+  replay_cache: ReplayCacheRow;
+  rate_counters: RateCounterRow;
+  meta: MetaRow;
+}
+
+/** Which SQL dialect a store speaks; only the adapter branches on it. */
+export type DialectKind = 'sqlite' | 'postgres';
+
+export interface ServerRow {
+  id: string;
+  state: ServerState;
+  origin: ServerOrigin;
+  provider_id: string | null;
+  ip: string | null;
+  port: number | null;
+  players: number;
+  created_at: number;
+  updated_at: number;
+  state_changed_at: number;
+  ready_at: number | null;
+  last_heartbeat_at: number | null;
+  reason: string | null;
+}
+
+export interface SessionRow {
+  id: string;
+  code: string;
+  state: SessionState;
+  server_id: string | null;
+  created_at: number;
+  activated_at: number | null;
+  ended_at: number | null;
+  end_reason: EndReason | null;
+  last_played_at: number | null;
+  /** 0 or 1. */
+  fresh: number;
+}
+
+export interface IdempotencyKeyRow {
+  key: string;
+  session_id: string;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface ReplayCacheRow {
+  signature: string;
+  expires_at: number;
+}
+
+export interface RateCounterRow {
+  /** The caller's key + ':' + the window's start (epoch ms). */
+  key: string;
+  count: number;
+  expires_at: number;
+}
+
+export interface MetaRow {
+  key: string;
+  value: string;
+}

@@ -1,0 +1,134 @@
+import { sql, type Kysely } from 'kysely';
+import type { Server, ServerState } from '../domain/server.js';
+import type { EndReason, Session, SessionState } from '../domain/session.js';
+import * as cache from './cache-queries.js';
+import type { Database, DialectKind } from './db-schema.js';
+import * as servers from './server-queries.js';
+import * as sessions from './session-queries.js';
+import type { ServerPatch, Store } from './store.js';
+
+/**
+ * pg_advisory_xact_lock key for capacity decisions: an arbitrary constant that only this
+ * service uses ("GOCAPAC" in ASCII), so replicas serialise on it and nothing else does.
+ */
+const CAPACITY_LOCK_KEY = 0x474f4341504143n;
+
+/**
+ * The Store over Kysely, for SQLite and PostgreSQL alike. The SQL lives in the
+ * *-queries.ts modules; this class binds it to a database or to an open transaction.
+ */
+export class KyselyStore implements Store {
+  /**
+   * @param db the database, or the transaction every call runs in
+   * @param kind the dialect, for the few statements that differ
+   * @param inTransaction whether db is a transaction (nested transaction() calls join it)
+   */
+  constructor(
+    private readonly db: Kysely<Database>,
+    readonly kind: DialectKind,
+    private readonly inTransaction = false,
+  ) {}
+
+  async transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
+    if (this.inTransaction) return fn(this);
+    return this.db.transaction().execute((trx) => fn(new KyselyStore(trx, this.kind, true)));
+  }
+
+  async lockCapacity(): Promise<void> {
+    // Outside a transaction the lock would end with its own statement: a caller bug.
+    if (!this.inTransaction) throw new Error('lockCapacity() must be called inside transaction()');
+    // SQLite: nothing to do. The single better-sqlite3 connection runs one transaction at a
+    // time (Kysely queues the rest), so capacity decisions are already serial.
+    if (this.kind === 'postgres') await sql`SELECT pg_advisory_xact_lock(${sql.lit(CAPACITY_LOCK_KEY)})`.execute(this.db);
+  }
+
+  // ---- servers ----
+  insertServer(server: Server): Promise<void> {
+    return servers.insertServer(this.db, server);
+  }
+  getServer(id: string): Promise<Server | null> {
+    return servers.getServer(this.db, id);
+  }
+  findActiveServerByIp(ip: string): Promise<Server | null> {
+    return servers.findActiveServerByIp(this.db, ip);
+  }
+  listServers(states?: readonly ServerState[]): Promise<Server[]> {
+    return servers.listServers(this.db, states);
+  }
+  countServers(states: readonly ServerState[]): Promise<number> {
+    return servers.countServers(this.db, states);
+  }
+  transitionServer(id: string, from: readonly ServerState[], to: ServerState, patch: ServerPatch, nowMs: number): Promise<Server | null> {
+    return servers.transitionServer(this.db, id, from, to, patch, nowMs);
+  }
+  patchServer(id: string, states: readonly ServerState[], patch: ServerPatch, nowMs: number): Promise<Server | null> {
+    return servers.patchServer(this.db, id, states, patch, nowMs);
+  }
+  claimReadyServer(nowMs: number): Promise<Server | null> {
+    return servers.claimReadyServer(this.db, this.kind, nowMs);
+  }
+
+  // ---- sessions ----
+  insertSession(session: Session): Promise<boolean> {
+    return sessions.insertSession(this.db, session);
+  }
+  getSession(id: string): Promise<Session | null> {
+    return sessions.getSession(this.db, id);
+  }
+  findLiveSessionByCode(code: string): Promise<Session | null> {
+    return sessions.findLiveSessionByCode(this.db, code);
+  }
+  findLiveSessionByServer(serverId: string): Promise<Session | null> {
+    return sessions.findLiveSessionByServer(this.db, serverId);
+  }
+  findJoinAddress(code: string): Promise<string | null> {
+    return sessions.findJoinAddress(this.db, code);
+  }
+  listSessions(states: readonly SessionState[]): Promise<Session[]> {
+    return sessions.listSessions(this.db, states);
+  }
+  countSessions(states: readonly SessionState[]): Promise<number> {
+    return sessions.countSessions(this.db, states);
+  }
+  assignOldestPending(serverId: string, nowMs: number): Promise<Session | null> {
+    return sessions.assignOldestPending(this.db, this.kind, serverId, nowMs);
+  }
+  endSession(id: string, from: readonly SessionState[], reason: EndReason, nowMs: number): Promise<Session | null> {
+    return sessions.endSession(this.db, id, from, reason, nowMs);
+  }
+  touchSessionPlayed(serverId: string, nowMs: number): Promise<void> {
+    return sessions.touchSessionPlayed(this.db, serverId, nowMs);
+  }
+
+  // ---- idempotency keys, replay cache, rate counters, meta ----
+  getIdempotentSession(key: string, nowMs: number): Promise<string | null> {
+    return cache.getIdempotentSession(this.db, key, nowMs);
+  }
+  putIdempotencyKey(key: string, sessionId: string, nowMs: number, expiresAtMs: number): Promise<string> {
+    return cache.putIdempotencyKey(this.db, key, sessionId, nowMs, expiresAtMs);
+  }
+  rememberSignature(signature: string, nowMs: number, expiresAtMs: number): Promise<boolean> {
+    return cache.rememberSignature(this.db, signature, nowMs, expiresAtMs);
+  }
+  hitCounter(key: string, windowMs: number, nowMs: number, by = 1): Promise<number> {
+    return cache.hitCounter(this.db, key, windowMs, nowMs, by);
+  }
+  peekCounter(key: string, windowMs: number, nowMs: number): Promise<number> {
+    return cache.peekCounter(this.db, key, windowMs, nowMs);
+  }
+  purgeExpired(nowMs: number): Promise<number> {
+    return cache.purgeExpired(this.db, nowMs);
+  }
+  getMeta(key: string): Promise<string | null> {
+    return cache.getMeta(this.db, key);
+  }
+  setMetaIfAbsent(key: string, value: string): Promise<string> {
+    return cache.setMetaIfAbsent(this.db, key, value);
+  }
+
+  /** Closes the pool or file. Only the store that opened the database may close it. */
+  async close(): Promise<void> {
+    if (this.inTransaction) throw new Error('close() called on a transaction');
+    await this.db.destroy();
+  }
+}

@@ -1,0 +1,100 @@
+import { randomUUID } from 'node:crypto';
+import BetterSqlite3 from 'better-sqlite3';
+import type { Server } from '../domain/server.js';
+import type { Session } from '../domain/session.js';
+import { cleanLegacyRow, type CleanLegacyRow, type LegacyDropletRow } from './legacy-rows.js';
+import type { Store } from './store.js';
+
+export type { LegacyDropletRow } from './legacy-rows.js';
+
+/** What an import did. Skipped rows: already imported (address live), code taken, or no address. */
+export interface LegacyImportResult {
+  servers: number;
+  sessions: number;
+  skipped: number;
+}
+
+/** The original service's table. */
+export const LEGACY_TABLE = 'game_droplets';
+
+/**
+ * Imports the original service's game_droplets rows, in one transaction: each row becomes a
+ * server (digitalocean when it names a droplet, else external); a row with a share tag becomes
+ * an allocated server with an active session under that code, one without an idle ready
+ * server. Idempotent: a row whose address already has a live server is skipped.
+ */
+export async function importLegacyRows(store: Store, rows: readonly LegacyDropletRow[], nowMs: number): Promise<LegacyImportResult> {
+  return store.transaction(async (tx) => {
+    const result: LegacyImportResult = { servers: 0, sessions: 0, skipped: 0 };
+    for (const raw of rows) {
+      const row = cleanLegacyRow(raw);
+      if (!row || (await tx.findActiveServerByIp(row.ip)) || (row.code && (await tx.findLiveSessionByCode(row.code)))) {
+        result.skipped++;
+        continue;
+      }
+      const server = legacyServer(row, nowMs);
+      await tx.insertServer(server);
+      result.servers++;
+      if (row.code) {
+        // Checked free above, inside this transaction; a false here is a concurrent writer.
+        if (!(await tx.insertSession(legacySession(row, row.code, server.id, nowMs)))) {
+          throw new Error(`share code of legacy row ${row.ip} was taken during the import`);
+        }
+        result.sessions++;
+      }
+    }
+    return result;
+  });
+}
+
+/** Reads game_droplets from an SQLite file of the original service and imports it. */
+export async function importLegacyFile(store: Store, filePath: string, nowMs: number): Promise<LegacyImportResult> {
+  return importLegacyRows(store, readLegacyFile(filePath), nowMs);
+}
+
+/** The rows of game_droplets in an original femquest.db (opened read-only). */
+export function readLegacyFile(filePath: string): LegacyDropletRow[] {
+  const db = new BetterSqlite3(filePath, { readonly: true, fileMustExist: true });
+  try {
+    const table = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(LEGACY_TABLE);
+    if (!table) throw new Error(`${filePath} has no ${LEGACY_TABLE} table`);
+    return db.prepare(`SELECT * FROM ${LEGACY_TABLE}`).all() as LegacyDropletRow[];
+  } finally {
+    db.close();
+  }
+}
+
+function legacyServer(row: CleanLegacyRow, nowMs: number): Server {
+  return {
+    id: randomUUID(),
+    state: row.code ? 'allocated' : 'ready',
+    origin: row.dropletId ? 'digitalocean' : 'external',
+    providerId: row.dropletId,
+    ip: row.ip,
+    port: null,
+    players: row.players,
+    createdAtMs: nowMs,
+    updatedAtMs: nowMs,
+    stateChangedAtMs: nowMs,
+    readyAtMs: row.lastHeartbeatAtMs ?? nowMs,
+    // A row never heard from gets one heartbeat period from the import, not an instant death.
+    lastHeartbeatAtMs: row.lastHeartbeatAtMs ?? nowMs,
+    reason: null,
+  };
+}
+
+function legacySession(row: CleanLegacyRow, code: string, serverId: string, nowMs: number): Session {
+  return {
+    id: randomUUID(),
+    code,
+    state: 'active',
+    serverId,
+    createdAtMs: nowMs,
+    activatedAtMs: nowMs,
+    endedAtMs: null,
+    endReason: null,
+    // The idle clock starts at the import, so moving over does not end every game at once.
+    lastPlayedAtMs: nowMs,
+    fresh: row.fresh,
+  };
+}

@@ -1,0 +1,33 @@
+import { Migrator, sql, type Kysely } from 'kysely';
+import type { Database, DialectKind } from './db-schema.js';
+import { staticMigrationProvider } from './migrations/index.js';
+
+/**
+ * Brings the schema to the latest migration. Returns the names applied now (empty when
+ * already current). Kysely's migrator takes a lock first (an advisory lock on PostgreSQL),
+ * so replicas starting together migrate once.
+ */
+export async function runMigrations(db: Kysely<Database>, kind: DialectKind): Promise<string[]> {
+  const migrator = new Migrator({
+    db,
+    provider: staticMigrationProvider(kind),
+    // Kysely looks for its bookkeeping tables in every schema unless told which one; name
+    // ours (the first on search_path), or another schema's kysely_migration would be taken
+    // for this database's.
+    ...(kind === 'postgres' ? { migrationTableSchema: await currentSchema(db) } : {}),
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    const message = error instanceof Error ? error.message : String(error);
+    throw new Error(`Database migration ${failed} failed: ${message}`, { cause: error });
+  }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+async function currentSchema(db: Kysely<Database>): Promise<string> {
+  const { rows } = await sql<{ schema: string | null }>`SELECT current_schema() AS schema`.execute(db);
+  const schema = rows[0]?.schema;
+  if (!schema) throw new Error('PostgreSQL has no current schema: no schema on search_path exists');
+  return schema;
+}

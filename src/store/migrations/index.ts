@@ -1,0 +1,19 @@
+import type { Migration, MigrationProvider } from 'kysely';
+import type { DialectKind } from '../db-schema.js';
+import { initialMigration } from './0001-initial.js';
+
+/**
+ * Every migration, by name, in order. A static list rather than a folder scan, so the
+ * compiled build (dist/) and bundlers find them without touching the filesystem. A
+ * migration may differ by dialect where PostgreSQL offers more (UNLOGGED tables).
+ */
+function migrations(kind: DialectKind): Record<string, Migration> {
+  return {
+    '0001-initial': initialMigration(kind),
+  };
+}
+
+/** Kysely's MigrationProvider over the static list, for one dialect. */
+export function staticMigrationProvider(kind: DialectKind): MigrationProvider {
+  return { getMigrations: async () => migrations(kind) };
+}

@@ -1,0 +1,69 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import type { Database, DialectKind } from './db-schema.js';
+import { withStatementCache } from './sqlite-statement-cache.js';
+
+/** Where the data lives: an SQLite file (or ':memory:') or a PostgreSQL URL. */
+export type DatabaseOptions = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
+
+/** The few logger methods the store uses (pino's Logger fits). */
+export interface StoreLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+/** An open database: Kysely over the dialect's driver. */
+export interface OpenDatabase {
+  db: Kysely<Database>;
+  kind: DialectKind;
+}
+
+/** Connections in the PostgreSQL pool, per replica. */
+const PG_POOL_MAX = 10;
+
+/** Opens (and for SQLite, creates) the database. Does not migrate. */
+export function openDatabase(opts: DatabaseOptions, logger?: StoreLogger): OpenDatabase {
+  if (opts.kind === 'sqlite') return { db: openSqlite(opts.path), kind: 'sqlite' };
+  return { db: openPostgres(opts.url, logger), kind: 'postgres' };
+}
+
+function openSqlite(filePath: string): Kysely<Database> {
+  if (filePath !== ':memory:') mkdirSync(path.dirname(path.resolve(filePath)), { recursive: true });
+  const raw = new BetterSqlite3(filePath);
+  try {
+    raw.pragma('journal_mode = WAL');
+    // With WAL, NORMAL loses no committed transaction when the process crashes (only a power
+    // loss or OS crash can drop the last commits), and skips an fsync per commit.
+    raw.pragma('synchronous = NORMAL');
+    // Another process on the same file (the `migrate` or `import` CLI) waits instead of failing.
+    raw.pragma('busy_timeout = 5000');
+    raw.pragma('foreign_keys = ON');
+  } catch (err) {
+    raw.close();
+    throw err;
+  }
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }) });
+}
+
+/**
+ * BIGINT (int8) columns hold epoch-ms times and counts, all far below 2^53, so they parse
+ * to numbers. Set on this pool only: the global pg.types would change every other pg user
+ * in the process.
+ */
+const pgTypes = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === pg.types.builtins.INT8 && format !== 'binary'
+      ? (value: string) => Number(value)
+      : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+};
+
+function openPostgres(url: string, logger?: StoreLogger): Kysely<Database> {
+  const pool = new pg.Pool({ connectionString: url, max: PG_POOL_MAX, types: pgTypes });
+  // An idle client losing its connection emits 'error' on the pool; unhandled, it would
+  // crash the process. The pool replaces the client on the next checkout.
+  pool.on('error', (err) => logger?.warn({ err: err.message }, 'postgres idle client error'));
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}

@@ -1,0 +1,118 @@
+import { sql, type Kysely } from 'kysely';
+import type { Server, ServerState } from '../domain/server.js';
+import type { Database, DialectKind, ServerRow } from './db-schema.js';
+import { fromServer, serverPatchColumns, toServer } from './row-mapping.js';
+import type { ServerPatch } from './store.js';
+
+/** A Kysely instance or a transaction over the store's tables. */
+type Db = Kysely<Database>;
+
+/**
+ * The predicate of the servers_active_ip_uq partial index (migration 0001), repeated as a
+ * literal so SQLite recognises it and uses the index (bound parameters would not match).
+ */
+const ACTIVE_STATES_PREDICATE = sql.raw(`state IN ('creating','starting','ready','allocated')`);
+
+export async function insertServer(db: Db, server: Server): Promise<void> {
+  await db.insertInto('servers').values(fromServer(server)).execute();
+}
+
+export async function getServer(db: Db, id: string): Promise<Server | null> {
+  const row = await db.selectFrom('servers').selectAll().where('id', '=', id).executeTakeFirst();
+  return row ? toServer(row) : null;
+}
+
+/** Hot path (every heartbeat): one lookup in the partial unique index on ip. */
+export async function findActiveServerByIp(db: Db, ip: string): Promise<Server | null> {
+  const { rows } = await sql<ServerRow>`SELECT * FROM servers WHERE ip = ${ip} AND ${ACTIVE_STATES_PREDICATE}`.execute(db);
+  return rows[0] ? toServer(rows[0]) : null;
+}
+
+export async function listServers(db: Db, states?: readonly ServerState[]): Promise<Server[]> {
+  if (states && states.length === 0) return [];
+  let q = db.selectFrom('servers').selectAll().orderBy('created_at').orderBy('id');
+  if (states) q = q.where('state', 'in', states);
+  return (await q.execute()).map(toServer);
+}
+
+export async function countServers(db: Db, states: readonly ServerState[]): Promise<number> {
+  if (states.length === 0) return 0;
+  const row = await db
+    .selectFrom('servers')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('state', 'in', states)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/**
+ * One conditional UPDATE … RETURNING: the state check and the write cannot be split by a
+ * concurrent writer. state_changed_at moves only when the state really changes. Entering
+ * 'ready' without an explicit readyAtMs stamps ready_at = now, so the server queues behind
+ * the servers that were ready before it (claimReadyServer takes the longest-ready).
+ */
+export async function transitionServer(
+  db: Db,
+  id: string,
+  from: readonly ServerState[],
+  to: ServerState,
+  patch: ServerPatch,
+  nowMs: number,
+): Promise<Server | null> {
+  if (from.length === 0) return null;
+  const readyAt =
+    to === 'ready' && patch.readyAtMs === undefined
+      ? { ready_at: sql<number | null>`CASE WHEN state = 'ready' THEN ready_at ELSE ${nowMs} END` }
+      : {};
+  const row = await db
+    .updateTable('servers')
+    .set({
+      ...serverPatchColumns(patch),
+      ...readyAt,
+      state: to,
+      updated_at: nowMs,
+      state_changed_at: sql<number>`CASE WHEN state = ${to} THEN state_changed_at ELSE ${nowMs} END`,
+    })
+    .where('id', '=', id)
+    .where('state', 'in', from)
+    .returningAll()
+    .executeTakeFirst();
+  return row ? toServer(row) : null;
+}
+
+/** Like transitionServer without a state change. */
+export async function patchServer(
+  db: Db,
+  id: string,
+  states: readonly ServerState[],
+  patch: ServerPatch,
+  nowMs: number,
+): Promise<Server | null> {
+  if (states.length === 0) return null;
+  const row = await db
+    .updateTable('servers')
+    .set({ ...serverPatchColumns(patch), updated_at: nowMs })
+    .where('id', '=', id)
+    .where('state', 'in', states)
+    .returningAll()
+    .executeTakeFirst();
+  return row ? toServer(row) : null;
+}
+
+/**
+ * Hot path: takes the longest-ready idle server in ONE statement. On PostgreSQL the inner
+ * SELECT skips rows other claimers have locked, so concurrent claims take different servers
+ * instead of queueing on the same row; the outer `state = 'ready'` re-check makes a claim
+ * that lost anyway return nothing. SQLite runs one statement at a time, so it needs neither.
+ */
+export async function claimReadyServer(db: Db, kind: DialectKind, nowMs: number): Promise<Server | null> {
+  const skipLocked = sql.raw(kind === 'postgres' ? ' FOR UPDATE SKIP LOCKED' : '');
+  const { rows } = await sql<ServerRow>`UPDATE servers
+    SET state = 'allocated', updated_at = ${nowMs}, state_changed_at = ${nowMs}
+    WHERE id = (
+      SELECT id FROM servers WHERE state = 'ready' AND players = 0
+      ORDER BY ready_at, id LIMIT 1${skipLocked}
+    ) AND state = 'ready'
+    RETURNING *`.execute(db);
+  return rows[0] ? toServer(rows[0]) : null;
+}

@@ -1,0 +1,120 @@
+import { sql, type Kysely } from 'kysely';
+import type { EndReason, Session, SessionState } from '../domain/session.js';
+import type { Database, DialectKind, SessionRow } from './db-schema.js';
+import { fromSession, toSession } from './row-mapping.js';
+
+/** A Kysely instance or a transaction over the store's tables. */
+type Db = Kysely<Database>;
+
+/**
+ * The predicate of the sessions_live_*_uq partial indexes (migration 0001), repeated as a
+ * literal so SQLite recognises it and uses them.
+ */
+const LIVE = sql.raw(`state <> 'ended'`);
+
+/**
+ * ON CONFLICT DO NOTHING instead of catching a unique violation, which on PostgreSQL would
+ * abort the caller's whole transaction. A conflict on the live-code index is the expected
+ * "pick another code"; any other conflict (same id, a server that already holds a live
+ * session) is a caller bug and throws.
+ */
+export async function insertSession(db: Db, session: Session): Promise<boolean> {
+  const row = fromSession(session);
+  const inserted = await db
+    .insertInto('sessions')
+    .values(row)
+    .onConflict((oc) => oc.doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  if (inserted) return true;
+  if (row.state !== 'ended' && (await findLiveSessionByCode(db, row.code))) return false;
+  throw new Error(`Session ${row.id} conflicts with an existing session (same id, or its server holds a live session)`);
+}
+
+export async function getSession(db: Db, id: string): Promise<Session | null> {
+  const row = await db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
+  return row ? toSession(row) : null;
+}
+
+export async function findLiveSessionByCode(db: Db, code: string): Promise<Session | null> {
+  const { rows } = await sql<SessionRow>`SELECT * FROM sessions WHERE code = ${code} AND ${LIVE}`.execute(db);
+  return rows[0] ? toSession(rows[0]) : null;
+}
+
+export async function findLiveSessionByServer(db: Db, serverId: string): Promise<Session | null> {
+  const { rows } = await sql<SessionRow>`SELECT * FROM sessions WHERE server_id = ${serverId} AND ${LIVE}`.execute(db);
+  return rows[0] ? toSession(rows[0]) : null;
+}
+
+/**
+ * Hot path (every join): one lookup of the code joined to its server's address. The
+ * redundant `state <> 'ended'` lets SQLite use the live-code partial index.
+ */
+export async function findJoinAddress(db: Db, code: string): Promise<string | null> {
+  const { rows } = await sql<{ ip: string | null }>`SELECT sv.ip FROM sessions s
+    JOIN servers sv ON sv.id = s.server_id
+    WHERE s.code = ${code} AND s.state <> 'ended' AND s.state = 'active'`.execute(db);
+  return rows[0]?.ip ?? null;
+}
+
+export async function listSessions(db: Db, states: readonly SessionState[]): Promise<Session[]> {
+  if (states.length === 0) return [];
+  const rows = await db
+    .selectFrom('sessions')
+    .selectAll()
+    .where('state', 'in', states)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+  return rows.map(toSession);
+}
+
+export async function countSessions(db: Db, states: readonly SessionState[]): Promise<number> {
+  if (states.length === 0) return 0;
+  const row = await db
+    .selectFrom('sessions')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('state', 'in', states)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/**
+ * Gives the oldest pending session to serverId in ONE statement (same pattern as
+ * claimReadyServer: SKIP LOCKED on PostgreSQL so concurrent callers take different sessions).
+ * Returns null when none waits, or when the server already holds a live session.
+ */
+export async function assignOldestPending(db: Db, kind: DialectKind, serverId: string, nowMs: number): Promise<Session | null> {
+  const skipLocked = sql.raw(kind === 'postgres' ? ' FOR UPDATE SKIP LOCKED' : '');
+  const { rows } = await sql<SessionRow>`UPDATE sessions
+    SET state = 'active', server_id = ${serverId}, activated_at = ${nowMs}, last_played_at = ${nowMs}
+    WHERE id = (
+      SELECT id FROM sessions WHERE state = 'pending'
+      ORDER BY created_at, id LIMIT 1${skipLocked}
+    ) AND state = 'pending'
+    AND NOT EXISTS (SELECT 1 FROM sessions live WHERE live.server_id = ${serverId} AND live.state <> 'ended')
+    RETURNING *`.execute(db);
+  return rows[0] ? toSession(rows[0]) : null;
+}
+
+export async function endSession(
+  db: Db,
+  id: string,
+  from: readonly SessionState[],
+  reason: EndReason,
+  nowMs: number,
+): Promise<Session | null> {
+  if (from.length === 0) return null;
+  const row = await db
+    .updateTable('sessions')
+    .set({ state: 'ended', ended_at: nowMs, end_reason: reason })
+    .where('id', '=', id)
+    .where('state', 'in', from)
+    .returningAll()
+    .executeTakeFirst();
+  return row ? toSession(row) : null;
+}
+
+export async function touchSessionPlayed(db: Db, serverId: string, nowMs: number): Promise<void> {
+  await sql`UPDATE sessions SET last_played_at = ${nowMs} WHERE server_id = ${serverId} AND ${LIVE}`.execute(db);
+}

@@ -1,0 +1,48 @@
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, SqliteDialect, type CompiledQuery } from 'kysely';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Database } from '../../src/store/db-schema.js';
+import { runMigrations } from '../../src/store/migrate.js';
+import { claimReadyServer, findActiveServerByIp } from '../../src/store/server-queries.js';
+import { assignOldestPending, findJoinAddress, findLiveSessionByCode } from '../../src/store/session-queries.js';
+
+/**
+ * The hot paths must be one indexed lookup. SQLite only uses a partial index when the query
+ * repeats its predicate, which is easy to break silently: this reads the real plans.
+ */
+describe('SQLite query plans of the hot paths', () => {
+  let raw: BetterSqlite3.Database;
+  let db: Kysely<Database>;
+  let captured: CompiledQuery[];
+
+  beforeEach(async () => {
+    raw = new BetterSqlite3(':memory:');
+    captured = [];
+    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }), log: (e) => void captured.push(e.query) });
+    await runMigrations(db, 'sqlite');
+    captured = [];
+  });
+  afterEach(async () => {
+    await db.destroy();
+  });
+
+  function planOfLastQuery(): string {
+    const q = captured.at(-1);
+    if (!q) throw new Error('no query ran');
+    const rows = raw.prepare(`EXPLAIN QUERY PLAN ${q.sql}`).all(...(q.parameters as unknown[])) as { detail: string }[];
+    return rows.map((r) => r.detail).join(' | ');
+  }
+
+  it.each([
+    ['findActiveServerByIp', () => findActiveServerByIp(db, '10.0.0.1'), /USING INDEX servers_active_ip_uq/],
+    ['findLiveSessionByCode', () => findLiveSessionByCode(db, 'ABCDEF'), /USING INDEX sessions_live_code_uq/],
+    ['findJoinAddress', () => findJoinAddress(db, 'ABCDEF'), /SEARCH s USING INDEX sessions_live_code_uq.*SEARCH sv USING INDEX sqlite_autoindex_servers_1/],
+    ['claimReadyServer', () => claimReadyServer(db, 'sqlite', 1), /SEARCH servers USING (COVERING )?INDEX servers_state_ready_at_idx \(state=\?\)/],
+    ['assignOldestPending', () => assignOldestPending(db, 'sqlite', 's1', 1), /SEARCH sessions USING (COVERING )?INDEX sessions_state_created_at_idx \(state=\?\)/],
+  ])('%s uses its index and scans no table', async (_name, run, expected) => {
+    await run();
+    const plan = planOfLastQuery();
+    expect(plan).toMatch(expected);
+    expect(plan).not.toMatch(/\bSCAN (servers|sessions|s|sv|live)\b(?! USING)/);
+  });
+});
