@@ -43,6 +43,12 @@ export interface Config {
     image: string | null;
     requestTimeoutMs: number;
     maxRetries: number;
+    retryBaseMs: number;
+    retryMaxMs: number;
+    /** After an ambiguous create, wait this long before looking for the droplet by name. */
+    createSettleMs: number;
+    /** Longest a call waits for rate budget before failing (retryably). */
+    maxRateWaitMs: number;
   };
   lifecycle: {
     startTimeoutS: number;
@@ -141,6 +147,10 @@ export function loadConfig(env: Env = readProcessEnv()): Readonly<Config> {
       image,
       requestTimeoutMs: r.int('DO_REQUEST_TIMEOUT_MS', 15_000, 1, 600_000),
       maxRetries: r.int('DO_MAX_RETRIES', 5, 0, 20),
+      retryBaseMs: r.int('DO_RETRY_BASE_MS', 1000, 1, 600_000),
+      retryMaxMs: r.int('DO_RETRY_MAX_MS', 30_000, 1, 3_600_000),
+      createSettleMs: r.int('DO_CREATE_SETTLE_MS', 3000, 0, 600_000),
+      maxRateWaitMs: r.int('DO_MAX_RATE_WAIT_MS', 60_000, 0, 3_600_000),
     },
     lifecycle: {
       startTimeoutS: r.num('START_TIMEOUT_S', 60, 0, 3600),

@@ -114,8 +114,10 @@ function makeProvider(config: Readonly<Config>, clock: Clock, logger: Logger, on
       namePrefix: 'gs',
       requestTimeoutMs: config.digitalocean.requestTimeoutMs,
       maxRetries: config.digitalocean.maxRetries,
-      retryBaseMs: 500,
-      retryMaxMs: 30_000,
+      retryBaseMs: config.digitalocean.retryBaseMs,
+      retryMaxMs: config.digitalocean.retryMaxMs,
+      createSettleMs: config.digitalocean.createSettleMs,
+      maxRateWaitMs: config.digitalocean.maxRateWaitMs,
       clock,
       logger: logger.child({ component: 'digitalocean' }),
     });

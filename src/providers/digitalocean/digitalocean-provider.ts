@@ -1,0 +1,160 @@
+import type { Logger } from 'pino';
+import type { Clock } from '../../util/clock.js';
+import type { Machine, MachineSpec, Provider } from '../provider.js';
+import { DoClient } from './do-client.js';
+import type { DoDroplet } from './do-types.js';
+import { DropletCreator } from './droplet-creator.js';
+import { dropletToMachine } from './droplet-machine.js';
+import { listAll } from './paginate.js';
+import { RateBudget } from './rate-budget.js';
+
+/** Settings of the DigitalOcean provider; frozen at construction. */
+export interface DigitalOceanProviderOptions {
+  token: string;
+  /** API base without `/v2`; default https://api.digitalocean.com (the emulator's URL in tests). */
+  apiUrl?: string;
+  /** DROPLET_TAG: every droplet we make carries it, and list() is one call per 200 of them. */
+  tag: string;
+  region: string;
+  size: string;
+  /** Snapshot id (digits, sent as a number) or a public image slug. */
+  image: string;
+  /** Droplet names are `<namePrefix>-<serverId>`; default 'gs'. */
+  namePrefix?: string;
+  requestTimeoutMs: number;
+  /** Extra tries for GET and DELETE; a create POST is never blindly retried. */
+  maxRetries: number;
+  /** Backoff base and cap (full jitter); defaults 500 ms and 30 s. */
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+  /** Per-token limits; defaults are DigitalOcean's 5,000/h and 250/min. */
+  rateLimitPerHour?: number;
+  burstPerMinute?: number;
+  /** Longest a call waits for rate budget before failing with a retryable error; default 60 s. */
+  maxRateWaitMs?: number;
+  /**
+   * Wait after an ambiguous create before looking by name (default 3000): a POST that timed
+   * out on our side may still be landing, and lists lag new droplets by a few seconds.
+   */
+  createSettleMs?: number;
+  extraTags?: string[];
+  clock: Clock;
+  logger: Logger;
+  /** Jitter source in [0, 1); injectable for deterministic tests. */
+  random?: () => number;
+}
+
+/**
+ * Machines are DigitalOcean droplets, made from the game's snapshot, owned by tag, named after
+ * the server id. Create is idempotent (see DropletCreator); delete is confirmed by a GET,
+ * because deletion is asynchronous and a 204 alone has been seen not to take.
+ */
+export class DigitalOceanProvider implements Provider {
+  readonly name = 'digitalocean' as const;
+  private readonly client: DoClient;
+  private readonly budget: RateBudget;
+  private readonly creator: DropletCreator;
+  private readonly prefix: string;
+  private readonly log: Logger;
+  /** In-flight creates by server id: two at once would both find nothing and both POST. */
+  private readonly creating = new Map<string, Promise<Machine>>();
+
+  constructor(private readonly opts: Readonly<DigitalOceanProviderOptions>) {
+    if (!opts.token) throw new Error('DigitalOceanProvider needs a token');
+    this.prefix = opts.namePrefix ?? 'gs';
+    this.log = opts.logger.child({ provider: 'digitalocean' });
+    this.budget = new RateBudget({ clock: opts.clock, perHour: opts.rateLimitPerHour, perMinute: opts.burstPerMinute });
+    this.client = new DoClient({
+      token: opts.token,
+      apiUrl: opts.apiUrl ?? 'https://api.digitalocean.com',
+      requestTimeoutMs: opts.requestTimeoutMs,
+      maxRetries: opts.maxRetries,
+      retryBaseMs: opts.retryBaseMs ?? 500,
+      retryMaxMs: opts.retryMaxMs ?? 30_000,
+      maxRateWaitMs: opts.maxRateWaitMs ?? 60_000,
+      budget: this.budget,
+      clock: opts.clock,
+      logger: this.log,
+      random: opts.random ?? Math.random,
+    });
+    this.creator = new DropletCreator({
+      client: this.client,
+      clock: opts.clock,
+      log: this.log,
+      tag: opts.tag,
+      namePrefix: this.prefix,
+      region: opts.region,
+      size: opts.size,
+      image: opts.image,
+      extraTags: opts.extraTags ?? [],
+      settleMs: opts.createSettleMs ?? 3000,
+    });
+  }
+
+  create(spec: MachineSpec): Promise<Machine> {
+    let pending = this.creating.get(spec.serverId);
+    if (!pending) {
+      pending = this.creator
+        .create(spec)
+        .then((d) => this.toMachine(d))
+        .finally(() => this.creating.delete(spec.serverId));
+      this.creating.set(spec.serverId, pending);
+    }
+    return pending;
+  }
+
+  async list(): Promise<Machine[]> {
+    const droplets = await listAll<DoDroplet>(this.client, '/v2/droplets', 'droplets', { tag_name: this.opts.tag });
+    // Items can shift between pages while we read; one entry per droplet.
+    const byId = new Map<number, DoDroplet>();
+    for (const d of droplets) if (d.status !== 'archive') byId.set(d.id, d);
+    return [...byId.values()].map((d) => this.toMachine(d));
+  }
+
+  async get(providerId: string): Promise<Machine | null> {
+    const droplet = await this.fetchDroplet(providerId, 'read');
+    return droplet ? this.toMachine(droplet) : null;
+  }
+
+  async delete(providerId: string): Promise<'gone' | 'pending'> {
+    if (!isDropletId(providerId)) return 'gone';
+    const res = await this.client.request({
+      method: 'DELETE',
+      path: `/v2/droplets/${providerId}`,
+      priority: 'delete',
+      allowStatuses: [404, 422],
+    });
+    if (res.status === 422) {
+      // "Droplet already has a pending event": still booting or busy; ask again later.
+      this.log.info({ providerId }, 'delete refused while droplet is busy; will retry');
+      return 'pending';
+    }
+    const still = await this.fetchDroplet(providerId, 'delete');
+    return still === null ? 'gone' : 'pending';
+  }
+
+  async close(): Promise<void> {
+    this.budget.close();
+  }
+
+  private async fetchDroplet(providerId: string, priority: 'read' | 'delete'): Promise<DoDroplet | null> {
+    if (!isDropletId(providerId)) return null;
+    const res = await this.client.request<{ droplet: DoDroplet }>({
+      method: 'GET',
+      path: `/v2/droplets/${providerId}`,
+      priority,
+      allowStatuses: [404],
+    });
+    if (res.status === 404 || res.body.droplet.status === 'archive') return null;
+    return res.body.droplet;
+  }
+
+  private toMachine(d: DoDroplet): Machine {
+    return dropletToMachine(d, this.prefix);
+  }
+}
+
+/** DigitalOcean droplet ids are integers; anything else cannot exist (and stays out of the URL). */
+function isDropletId(id: string): boolean {
+  return /^\d{1,20}$/.test(id);
+}

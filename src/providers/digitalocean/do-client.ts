@@ -1,0 +1,155 @@
+import type { Logger } from 'pino';
+import type { Clock } from '../../util/clock.js';
+import { ProviderError } from '../provider.js';
+import { fullJitterDelayMs } from './backoff.js';
+import { formatHttpError, isRetryableStatus, parseErrorBody, redact } from './do-errors.js';
+import type { RateBudget, RequestPriority } from './rate-budget.js';
+
+export interface DoClientOptions {
+  token: string;
+  /** Base without `/v2`, e.g. https://api.digitalocean.com or the emulator's URL. */
+  apiUrl: string;
+  requestTimeoutMs: number;
+  /** Extra tries for GET and DELETE after the first; POST is never retried here. */
+  maxRetries: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** Longest we wait for rate budget before failing fast with a retryable error. */
+  maxRateWaitMs: number;
+  budget: RateBudget;
+  clock: Clock;
+  logger: Logger;
+  random: () => number;
+}
+
+export interface DoRequest {
+  method: 'GET' | 'POST' | 'DELETE';
+  /** Path starting with /v2/. */
+  path: string;
+  query?: Record<string, string | number>;
+  body?: unknown;
+  priority: RequestPriority;
+  /** Non-2xx statuses returned as a response instead of thrown (404 on get/delete). */
+  allowStatuses?: number[];
+}
+
+export interface DoResponse<T> {
+  status: number;
+  body: T;
+  requestId: string | null;
+}
+
+/**
+ * A thin fetch client for DigitalOcean API v2: bearer auth, a timeout per request, the rate
+ * budget before every send, and retries with full-jitter backoff for GET and DELETE only.
+ * A POST is sent once: a lost response may still have created a droplet (there is no
+ * idempotency key), so the caller reconciles by name instead. Errors are ProviderErrors that
+ * never contain the token.
+ */
+export class DoClient {
+  private readonly base: string;
+
+  constructor(private readonly opts: DoClientOptions) {
+    this.base = opts.apiUrl.replace(/\/+$/, '');
+  }
+
+  /** Sends the request (retrying when that is safe) and returns the parsed 2xx body. */
+  async request<T>(req: DoRequest): Promise<DoResponse<T>> {
+    const retries = req.method === 'POST' ? 0 : this.opts.maxRetries;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.once<T>(req);
+      } catch (err) {
+        if (!(err instanceof ProviderError) || !err.opts.retryable || attempt >= retries) throw err;
+        const delayMs = fullJitterDelayMs(attempt, this.opts.retryBaseMs, this.opts.retryMaxMs, this.opts.random);
+        this.opts.logger.warn(
+          { method: req.method, path: req.path, status: err.opts.status, attempt: attempt + 1, delayMs },
+          'digitalocean request failed, retrying',
+        );
+        await this.opts.clock.sleep(delayMs);
+      }
+    }
+  }
+
+  private async once<T>(req: DoRequest): Promise<DoResponse<T>> {
+    await this.waitForBudget(req);
+    const url = this.url(req.path, req.query);
+    let res: Response;
+    let text: string;
+    try {
+      res = await fetch(url, {
+        method: req.method,
+        headers: this.headers(req.body !== undefined),
+        body: req.body === undefined ? undefined : JSON.stringify(req.body),
+        signal: AbortSignal.timeout(this.opts.requestTimeoutMs),
+      });
+      text = await res.text();
+    } catch (err) {
+      throw this.transportError(req, err);
+    }
+    this.opts.budget.observe(res.status, res.headers);
+    const headerRequestId = res.headers.get('x-request-id');
+    if (res.ok || req.allowStatuses?.includes(res.status)) {
+      return { status: res.status, body: parseJson<T>(text, req), requestId: headerRequestId };
+    }
+    const info = parseErrorBody(text, headerRequestId);
+    const retryable = isRetryableStatus(res.status);
+    const retryAfterS = Number(res.headers.get('retry-after'));
+    throw new ProviderError(redact(formatHttpError(req.method, req.path, res.status, info), this.opts.token), {
+      status: res.status,
+      retryable,
+      // A 5xx or 429 on a POST may have been applied by a proxy or after the write.
+      ambiguous: retryable && req.method !== 'GET',
+      ...(retryAfterS > 0 ? { retryAfterMs: retryAfterS * 1000 } : {}),
+    });
+  }
+
+  private async waitForBudget(req: DoRequest): Promise<void> {
+    const waitMs = this.opts.budget.waitMs(req.priority);
+    if (waitMs > this.opts.maxRateWaitMs) {
+      // Not ambiguous: nothing was sent.
+      throw new ProviderError(`${req.method} ${req.path}: rate budget exhausted, next slot in ${waitMs} ms`, {
+        retryable: true,
+        retryAfterMs: waitMs,
+        status: 429,
+      });
+    }
+    if (waitMs > 0) this.opts.logger.debug({ path: req.path, waitMs, priority: req.priority }, 'waiting for rate budget');
+    await this.opts.budget.acquire(req.priority);
+  }
+
+  private transportError(req: DoRequest, err: unknown): ProviderError {
+    const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
+    const cause = err instanceof Error && err.cause instanceof Error ? err.cause.message : String(err);
+    const what = timedOut ? `timed out after ${this.opts.requestTimeoutMs} ms` : `network error: ${cause}`;
+    return new ProviderError(redact(`${req.method} ${req.path}: ${what}`, this.opts.token), {
+      retryable: true,
+      ambiguous: req.method !== 'GET',
+    });
+  }
+
+  private url(path: string, query?: Record<string, string | number>): string {
+    const u = new URL(this.base + path);
+    for (const [k, v] of Object.entries(query ?? {})) u.searchParams.set(k, String(v));
+    return u.toString();
+  }
+
+  private headers(hasBody: boolean): Record<string, string> {
+    const h: Record<string, string> = { authorization: `Bearer ${this.opts.token}`, accept: 'application/json' };
+    if (hasBody) h['content-type'] = 'application/json';
+    return h;
+  }
+}
+
+function parseJson<T>(text: string, req: DoRequest): T {
+  if (!text.trim()) return {} as T;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    // The write happened but we cannot read what it made: ambiguous for anything but a GET.
+    throw new ProviderError(`${req.method} ${req.path}: unreadable success body: ${text.slice(0, 100)}`, {
+      retryable: true,
+      ambiguous: req.method !== 'GET',
+    });
+  }
+}

@@ -1,0 +1,104 @@
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmulator } from '../../src/emulator/index.js';
+import { LocalProvider } from '../../src/providers/local/local-provider.js';
+import type { Machine, MachineSpec, Provider } from '../../src/providers/provider.js';
+import { eventually, makeDoProvider, silentLogger } from '../providers/digitalocean/do-test-kit.js';
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const GAME_SERVER = path.join(REPO, 'examples/game-server/server.mjs');
+
+/** One provider under test, plus an id it has certainly never handed out. */
+interface Harness {
+  provider: Provider;
+  unknownId: string;
+  close(): Promise<void>;
+}
+
+const HARNESSES: Record<'local' | 'digitalocean', () => Promise<Harness>> = {
+  local: async () => {
+    const provider = new LocalProvider({
+      command: `node ${GAME_SERVER}`,
+      stopGraceMs: 1000,
+      logger: silentLogger,
+      // Nobody listens on the discard port: heartbeats fail quietly, and an empty server must not exit mid-test.
+      env: { HEARTBEAT_INTERVAL_MS: '60000', EMPTY_SHUTDOWN_MS: '600000' },
+    });
+    return { provider, unknownId: randomUUID(), close: () => provider.close() };
+  },
+  digitalocean: async () => {
+    // A little boot and delete lag, so "eventually" is exercised rather than assumed.
+    const emu = await startEmulator({ port: 0, bootDelayMs: 50, seed: 11, faults: { deleteLagMs: 100 } });
+    const provider = makeDoProvider(emu.url);
+    return {
+      provider,
+      unknownId: '987654321',
+      close: async () => {
+        await provider.close();
+        await emu.close();
+      },
+    };
+  },
+};
+
+function specFor(): MachineSpec {
+  const serverId = randomUUID();
+  return { serverId, credential: `cred-${serverId.slice(0, 8)}`, orchestratorUrl: 'http://127.0.0.1:9' };
+}
+
+async function deleteUntilGone(provider: Provider, id: string): Promise<void> {
+  await eventually(`delete(${id}) to be gone`, async () => (await provider.delete(id)) === 'gone', 10_000, 25);
+}
+
+for (const kind of ['local', 'digitalocean'] as const) {
+  describe(`Provider contract: ${kind}`, () => {
+    let h: Harness;
+    beforeAll(async () => {
+      h = await HARNESSES[kind]();
+    });
+    afterAll(() => h.close());
+
+    it('create() is idempotent per serverId, sequentially and concurrently', async () => {
+      const spec = specFor();
+      const [a, b] = await Promise.all([h.provider.create(spec), h.provider.create(spec)]);
+      const c = await h.provider.create(spec);
+      expect(a.serverId).toBe(spec.serverId);
+      expect(b.providerId).toBe(a.providerId);
+      expect(c.providerId).toBe(a.providerId);
+      const mine = (await h.provider.list()).filter((m) => m.serverId === spec.serverId);
+      expect(mine.map((m) => m.providerId)).toEqual([a.providerId]);
+      await deleteUntilGone(h.provider, a.providerId);
+    });
+
+    it('the machine appears in list() with its serverId and eventually an ip; get() finds it', async () => {
+      const spec = specFor();
+      const made = await h.provider.create(spec);
+      const listed = await eventually('an address in list()', async () =>
+        (await h.provider.list()).find((m: Machine) => m.providerId === made.providerId && m.ip !== null),
+      );
+      expect(listed.serverId).toBe(spec.serverId);
+      expect(listed.ip).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+      expect(listed.createdAtMs).toBeGreaterThan(0);
+      const got = await h.provider.get(made.providerId);
+      expect(got).toMatchObject({ providerId: made.providerId, serverId: spec.serverId, ip: listed.ip });
+      await deleteUntilGone(h.provider, made.providerId);
+    });
+
+    it('get(unknown) is null', async () => {
+      expect(await h.provider.get(h.unknownId)).toBeNull();
+    });
+
+    it('delete() ends in gone and is idempotent; list() drops the machine eventually', async () => {
+      const made = await h.provider.create(specFor());
+      await deleteUntilGone(h.provider, made.providerId);
+      expect(await h.provider.delete(made.providerId)).toBe('gone');
+      expect(await h.provider.delete(h.unknownId)).toBe('gone');
+      await eventually('list() without the deleted machine', async () =>
+        (await h.provider.list()).every((m) => m.providerId !== made.providerId),
+      );
+      expect(await h.provider.get(made.providerId)).toBeNull();
+    });
+  });
+}
