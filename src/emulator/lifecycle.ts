@@ -65,8 +65,17 @@ export class Lifecycle {
       this.world.markDeleted(d, now, 0);
       return;
     }
+    let pub;
+    try {
+      pub = this.world.addresses.publicV4();
+    } catch {
+      // Out of addresses: the create fails as a real one does (errored action, droplet gone).
+      action.status = 'errored';
+      d.createErrored = true;
+      this.world.markDeleted(d, now, 0);
+      return;
+    }
     // Real payloads list the interfaces in no fixed order; clients must pick by `type`.
-    const pub = this.world.addresses.publicV4();
     const priv = this.world.addresses.privateV4();
     d.v4 = this.rng.chance(0.5) ? [priv, pub] : [pub, priv];
     if (d.ipv6) d.v6 = [this.world.addresses.v6()];
