@@ -1,0 +1,62 @@
+import { LIVE_SERVER_STATES, ServerState, type Server } from '../domain/server.js';
+import type { Machine } from '../providers/provider.js';
+import type { ApplyDeps, ApplyTally } from './apply-tally.js';
+import type { Plan } from './types.js';
+
+/**
+ * The steps that call the provider: creates (rows first, inside the capacity lock), then
+ * deletes. Each delete checks ownership first: the row must still be in shutdown, and an
+ * orphan must still have no live row claiming it.
+ */
+export async function applyProviderSteps(d: ApplyDeps, plan: Plan, t: ApplyTally): Promise<void> {
+  if (plan.create > 0) await applyCreates(d, plan.create, t);
+  await Promise.all([
+    t.all('teardown', plan.teardown, (s) => ({ serverId: s.id, providerId: s.providerId }), (s) => teardown(d, s)),
+    t.all('deleteOrphan', plan.deleteOrphan, (m) => ({ providerId: m.providerId, serverId: m.serverId }), (m) => deleteOrphan(d, m)),
+  ]);
+}
+
+/**
+ * Reserves rows under the capacity lock, re-checking the hard cap against the store as it is
+ * now (a start may have reserved servers since the snapshot), then launches each. Launch
+ * records a refusal as `error` itself; an ambiguous outcome is adopted or cleaned up by a
+ * later pass.
+ */
+async function applyCreates(d: ApplyDeps, planned: number, t: ApplyTally): Promise<void> {
+  let rows: Server[];
+  try {
+    rows = await d.store.transaction(async (tx) => {
+      await tx.lockCapacity();
+      const live = (await tx.listServers(LIVE_SERVER_STATES)).filter((s) => s.origin !== 'external').length;
+      const n = Math.min(planned, d.settings.maxServers - live);
+      return n > 0 ? d.ops.reserve(tx, n) : [];
+    });
+  } catch (err) {
+    t.fail('create', { planned }, err);
+    return;
+  }
+  if (rows.length > 0) d.log.info({ count: rows.length, planned }, 'creating servers');
+  await Promise.all(rows.map((r) => d.ops.launch(r)));
+  t.add('create', rows.length);
+  t.report.skipped += planned - rows.length;
+}
+
+async function teardown(d: ApplyDeps, planned: Server): Promise<boolean> {
+  const s = await d.store.getServer(planned.id);
+  // Ownership: delete only what is still being shut down (a recycle or a race may have moved it).
+  if (s?.state !== ServerState.Shutdown) return false;
+  const providerId = s.providerId ?? planned.providerId;
+  return d.ops.teardown({ ...s, providerId });
+}
+
+async function deleteOrphan(d: ApplyDeps, m: Machine): Promise<boolean> {
+  if (m.serverId) {
+    // A row made after the snapshot (its start raced this pass) owns it: adopt next pass instead.
+    const row = await d.store.getServer(m.serverId);
+    const owned = row && row.state !== ServerState.Deleted && row.origin !== 'external' && (row.providerId === null || row.providerId === m.providerId);
+    if (owned) return false;
+  }
+  d.log.warn({ providerId: m.providerId, serverId: m.serverId }, 'deleting an orphan machine');
+  const res = await d.provider.delete(m.providerId);
+  return res === 'gone';
+}

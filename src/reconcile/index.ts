@@ -1,0 +1,21 @@
+/** The control loop: a pure planner (computePlan and its policies) and the Reconciler that applies it. */
+export { Reconciler, type PassResult, type ReconcilerDeps, type ReconcilerStatus } from './reconciler.js';
+export { computePlan } from './plan.js';
+export { computePool, type PoolDecision, type PoolInput } from './warm-pool.js';
+export { assessHeartbeats, heartbeatFailures, isSilent, type HeartbeatAssessment } from './health.js';
+export { sessionEndReason } from './plan-sessions.js';
+export type { ApplyReport } from './apply-tally.js';
+export {
+  isEmptyPlan,
+  planCounts,
+  type AdoptAction,
+  type EndSessionAction,
+  type HeartbeatLostAction,
+  type LostAction,
+  type OutageInfo,
+  type Plan,
+  type PlanCounts,
+  type PlanInput,
+  type ReconcileSettings,
+  type ServerStep,
+} from './types.js';

@@ -1,0 +1,106 @@
+import { ServerState, type Server } from '../domain/server.js';
+import type { Machine } from '../providers/provider.js';
+import type { PlanWorld } from './plan-world.js';
+import type { AdoptAction, LostAction, ReconcileSettings } from './types.js';
+
+/** Which listed machine belongs to which row, and which belong to none. */
+export interface MachineMatch {
+  /** Row id → its machine. */
+  byServer: Map<string, Machine>;
+  /** Machines no live row owns (ours by tag): deleted after the grace. */
+  unowned: Machine[];
+}
+
+/**
+ * Matches machines to rows: by provider id first (across the whole list, so a name match
+ * never takes a row whose own machine is listed), then by the server id in the machine's
+ * name, only for a row that does not know its machine yet. A second machine carrying the
+ * id of a row that already has one is a duplicate and stays unowned. External rows own no
+ * machines.
+ */
+export function matchMachines(machines: readonly Machine[], servers: readonly Server[]): MachineMatch {
+  const ours = servers.filter((s) => s.origin !== 'external' && s.state !== ServerState.Deleted);
+  const byProviderId = new Map<string, Server>();
+  for (const s of ours) if (s.providerId) byProviderId.set(s.providerId, s);
+  const byId = new Map(ours.map((s) => [s.id, s]));
+  const byServer = new Map<string, Machine>();
+  const rest: Machine[] = [];
+  for (const m of machines) {
+    const row = byProviderId.get(m.providerId);
+    if (row && !byServer.has(row.id)) byServer.set(row.id, m);
+    else rest.push(m);
+  }
+  const unowned: Machine[] = [];
+  // Oldest first, so of two machines made for one row the first made is kept.
+  for (const m of [...rest].sort(byMachineAge)) {
+    const row = m.serverId ? byId.get(m.serverId) : undefined;
+    if (row && row.providerId === null && !byServer.has(row.id)) byServer.set(row.id, m);
+    else unowned.push(m);
+  }
+  return { byServer, unowned };
+}
+
+/** A creating row's machine may not be listed yet (lists lag): it is lost only after the grace. */
+export function isLostWithoutMachine(s: Server, nowMs: number, orphanGraceS: number): boolean {
+  if (s.origin === 'external') return false;
+  if (s.state !== ServerState.Creating) return true;
+  return nowMs - s.createdAtMs > orphanGraceS * 1000;
+}
+
+/** Past the grace since the provider made it. */
+export function isOrphanDue(m: Machine, nowMs: number, orphanGraceS: number): boolean {
+  return nowMs - m.createdAtMs > orphanGraceS * 1000;
+}
+
+/**
+ * Adopt and lost steps over the world: rows learn their machine (creating → starting when it
+ * has an address, → ready at once with readiness by address), rows whose machine is gone are
+ * deleted and their sessions ended.
+ */
+export function planMachineSteps(
+  world: PlanWorld,
+  match: MachineMatch,
+  nowMs: number,
+  settings: Pick<ReconcileSettings, 'orphanGraceS' | 'readiness'>,
+): { adopt: AdoptAction[]; markLost: LostAction[] } {
+  const adopt: AdoptAction[] = [];
+  const markLost: LostAction[] = [];
+  for (const s of world.allServers()) {
+    if (s.origin === 'external') continue;
+    const m = match.byServer.get(s.id);
+    if (!m) {
+      if (!isLostWithoutMachine(s, nowMs, settings.orphanGraceS)) continue;
+      markLost.push({ serverId: s.id, from: s.state });
+      const session = world.liveSessionOn(s.id);
+      if (session) world.endSession(session.id, 'server_lost');
+      world.setServer(s.id, ServerState.Deleted);
+      continue;
+    }
+    if (adoptStep(world, s, m, nowMs, settings.readiness)) adopt.push({ serverId: s.id, machine: m });
+  }
+  return { adopt, markLost };
+}
+
+/** Writes what ops.recordMachine will do; false when there is nothing to record. */
+function adoptStep(world: PlanWorld, s: Server, m: Machine, nowMs: number, readiness: 'heartbeat' | 'address'): boolean {
+  if (s.state === ServerState.Creating) {
+    if (m.ip) {
+      const patch = { providerId: m.providerId, ip: m.ip, port: m.port };
+      if (readiness === 'address') world.setServer(s.id, ServerState.Ready, { ...patch, readyAtMs: nowMs, lastHeartbeatAtMs: nowMs });
+      else world.setServer(s.id, ServerState.Starting, patch);
+      return true;
+    }
+    if (s.providerId === m.providerId) return false;
+    world.setServer(s.id, s.state, { providerId: m.providerId });
+    return true;
+  }
+  const knowsNothing = s.providerId === null;
+  const fillable = s.state === ServerState.Starting || s.state === ServerState.Ready || s.state === ServerState.Allocated;
+  if (!knowsNothing || !fillable) return false;
+  world.setServer(s.id, s.state, { providerId: m.providerId });
+  return true;
+}
+
+function byMachineAge(a: Machine, b: Machine): number {
+  return a.createdAtMs - b.createdAtMs || a.providerId.localeCompare(b.providerId);
+}

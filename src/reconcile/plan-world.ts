@@ -1,0 +1,93 @@
+import { ServerState, type Server } from '../domain/server.js';
+import { SessionState, type EndReason, type Session } from '../domain/session.js';
+import type { PlanInput } from './types.js';
+
+/**
+ * computePlan's scratch copy of the store: each planning step writes the state its action
+ * will leave behind, so the next step plans on top of it (a server found silent is shut down
+ * and torn down in the same pass; a recycled server counts in the pool). Copies only; the
+ * input is never mutated.
+ */
+export class PlanWorld {
+  private readonly servers = new Map<string, Server>();
+  private readonly sessions = new Map<string, Session>();
+  /** serverId → id of its live session. */
+  private readonly sessionOnServer = new Map<string, string>();
+  /** Row and session ids oldest first, sorted once (nothing is added while planning). */
+  private readonly order: string[];
+  private readonly sessionOrder: string[];
+
+  constructor(input: Pick<PlanInput, 'servers' | 'sessions'>) {
+    for (const s of input.servers) if (s.state !== ServerState.Deleted) this.servers.set(s.id, { ...s });
+    for (const s of input.sessions) {
+      if (s.state === SessionState.Ended) continue;
+      this.sessions.set(s.id, { ...s });
+      if (s.serverId) this.sessionOnServer.set(s.serverId, s.id);
+    }
+    this.order = [...this.servers.values()].sort(byAge).map((s) => s.id);
+    this.sessionOrder = [...this.sessions.values()].sort(byAge).map((s) => s.id);
+  }
+
+  /** The row as planned so far; deleted rows are gone. */
+  server(id: string): Server | null {
+    return this.servers.get(id) ?? null;
+  }
+
+  /** Rows not deleted, in a stable order (oldest first). */
+  allServers(): Server[] {
+    const out: Server[] = [];
+    for (const id of this.order) {
+      const s = this.servers.get(id);
+      if (s) out.push(s);
+    }
+    return out;
+  }
+
+  serversIn(...states: ServerState[]): Server[] {
+    return this.allServers().filter((s) => states.includes(s.state));
+  }
+
+  /** Moves a row to `state` with `patch`; deleted rows leave the world. */
+  setServer(id: string, state: ServerState, patch: Partial<Server> = {}): void {
+    const s = this.servers.get(id);
+    if (!s) return;
+    if (state === ServerState.Deleted) this.servers.delete(id);
+    else this.servers.set(id, { ...s, ...patch, state });
+  }
+
+  /** Pending and active sessions, oldest first. */
+  liveSessions(): Session[] {
+    const out: Session[] = [];
+    for (const id of this.sessionOrder) {
+      const s = this.sessions.get(id);
+      if (s) out.push(s);
+    }
+    return out;
+  }
+
+  liveSessionOn(serverId: string): Session | null {
+    const id = this.sessionOnServer.get(serverId);
+    return (id && this.sessions.get(id)) || null;
+  }
+
+  endSession(id: string, _reason: EndReason): void {
+    const s = this.sessions.get(id);
+    if (!s) return;
+    this.sessions.delete(id);
+    if (s.serverId && this.sessionOnServer.get(s.serverId) === id) this.sessionOnServer.delete(s.serverId);
+  }
+
+  /** A pending session gets this server (what offerToPending does). */
+  assign(sessionId: string, serverId: string): void {
+    const s = this.sessions.get(sessionId);
+    if (!s) return;
+    this.sessions.set(sessionId, { ...s, state: SessionState.Active, serverId });
+    this.sessionOnServer.set(serverId, sessionId);
+    this.setServer(serverId, ServerState.Allocated);
+  }
+}
+
+/** Oldest first; ties by id (plain comparison: localeCompare is slow over 10,000 rows). */
+function byAge(a: { createdAtMs: number; id: string }, b: { createdAtMs: number; id: string }): number {
+  return a.createdAtMs - b.createdAtMs || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}

@@ -1,0 +1,118 @@
+import { ServerState, type Server } from '../domain/server.js';
+import { SessionState } from '../domain/session.js';
+import type { Machine } from '../providers/provider.js';
+import { isSilent } from './health.js';
+import { isOrphanDue, matchMachines, planMachineSteps, type MachineMatch } from './plan-machines.js';
+import { idleReady, planBootTimeouts, planHeartbeatLoss, planOffers, planPromotions, planShutdowns } from './plan-servers.js';
+import { planSessionEnds } from './plan-sessions.js';
+import { PlanWorld } from './plan-world.js';
+import type { Plan, PlanInput, ReconcileSettings, ServerStep } from './types.js';
+import { computePool } from './warm-pool.js';
+
+/**
+ * The reconcile decision, as a pure function of one snapshot (Agones'
+ * computeReconciliationAction): no I/O, no clock. Steps run in order over a scratch copy, each
+ * seeing what the earlier ones leave, so one pass takes a row as far as it can go (silent →
+ * unhealthy → shutdown → teardown) and applying the plan then planning again finds nothing.
+ *
+ * While the outage guard holds (too many servers silent at once), nothing is concluded from
+ * silence: no heartbeat reaping, no idle ends on silent servers, no deleting them as extra.
+ *
+ * Without a listing (`machines: null`, list() failed) nothing that depends on it is planned:
+ * no adopt, lost or orphan actions, and no creates (a provider that cannot list will not
+ * create either; the rows would only pile up in error). Sessions still end and teardowns of
+ * rows whose machine id is known still run.
+ */
+export function computePlan(input: PlanInput): Plan {
+  const { nowMs, settings } = input;
+  const world = new PlanWorld(input);
+  const match = input.machines ? matchMachines(input.machines, input.servers) : null;
+  const { adopt, markLost } = match ? planMachineSteps(world, match, nowMs, settings) : { adopt: [], markLost: [] };
+  const promote = planPromotions(world, nowMs, settings.readiness);
+  const bootTimeout = planBootTimeouts(world, nowMs, settings.bootTimeoutS);
+  const { heartbeatLost, outage } = planHeartbeatLoss(world, nowMs, settings);
+  const endSession = planSessionEnds(world, nowMs, settings, outage !== null);
+  const shutdown = planShutdowns(world);
+  const offer = planOffers(world);
+  const pool = computePool({
+    idleReady: idleReady(world),
+    coming: world.serversIn(ServerState.Creating, ServerState.Starting).filter((s) => s.origin !== 'external').length,
+    pending: world.liveSessions().filter((s) => s.state === SessionState.Pending).length,
+    liveMade: world.allServers().filter((s) => s.origin !== 'external').length,
+    settings,
+  });
+  const wantedCreates = match ? pool.create : 0;
+  const create = Math.min(wantedCreates, settings.maxCreatesPerPass);
+  // In an outage a silent idle server may be fine; shrinking on stale data would only hurt.
+  const idleExtra = outage ? pool.deleteIdle.filter((s) => !isSilent(s, nowMs, settings)) : pool.deleteIdle;
+  const deletes = planDeletes(world, match, idleExtra, nowMs, settings);
+  return {
+    adopt,
+    promote,
+    markLost,
+    bootTimeout,
+    heartbeatLost,
+    endSession,
+    shutdown,
+    deleteIdle: deletes.deleteIdle,
+    offer,
+    create,
+    teardown: deletes.teardown,
+    deleteOrphan: deletes.deleteOrphan,
+    partial: create < wantedCreates || deletes.capped,
+    outage,
+  };
+}
+
+interface DeletePlan {
+  teardown: Server[];
+  deleteOrphan: Machine[];
+  deleteIdle: ServerStep[];
+  capped: boolean;
+}
+
+/**
+ * Provider deletes share one budget (maxDeletesPerPass), spent in order of waste: rows
+ * already shut down, then orphans, then idle servers beyond the pool. External rows are
+ * "torn down" without the provider and cost nothing from the budget.
+ */
+function planDeletes(
+  world: PlanWorld,
+  match: MachineMatch | null,
+  idleExtra: readonly Server[],
+  nowMs: number,
+  settings: Pick<ReconcileSettings, 'maxDeletesPerPass' | 'orphanGraceS'>,
+): DeletePlan {
+  let budget = settings.maxDeletesPerPass;
+  let capped = false;
+  const machineIdOf = (s: Server) => s.providerId ?? match?.byServer.get(s.id)?.providerId ?? null;
+  const teardown: Server[] = [];
+  for (const s of world.serversIn(ServerState.Shutdown)) {
+    if (s.origin === 'external') {
+      teardown.push(s);
+      continue;
+    }
+    const providerId = machineIdOf(s);
+    // No machine id and none listed: the lost step deletes the row (or the listing failed).
+    if (!providerId) continue;
+    if (budget === 0) capped = true;
+    else {
+      budget--;
+      teardown.push({ ...s, providerId });
+    }
+  }
+  const dueOrphans = match ? match.unowned.filter((m) => isOrphanDue(m, nowMs, settings.orphanGraceS)) : [];
+  const deleteOrphan = dueOrphans.slice(0, budget);
+  budget -= deleteOrphan.length;
+  capped ||= deleteOrphan.length < dueOrphans.length;
+  const idle = idleExtra.filter((s) => machineIdOf(s) !== null);
+  const deleteIdle: ServerStep[] = [];
+  for (const s of idle.slice(0, budget)) {
+    const reason = 'idle beyond the warm pool';
+    deleteIdle.push({ serverId: s.id, from: s.state, reason });
+    world.setServer(s.id, ServerState.Shutdown, { reason });
+    teardown.push({ ...s, state: ServerState.Shutdown, reason, providerId: machineIdOf(s) });
+  }
+  capped ||= deleteIdle.length < idle.length;
+  return { teardown, deleteOrphan, deleteIdle, capped };
+}

@@ -1,0 +1,135 @@
+import type { Config } from '../config.js';
+import type { Server, ServerState } from '../domain/server.js';
+import type { EndReason, Session, SessionState } from '../domain/session.js';
+import type { Machine } from '../providers/provider.js';
+
+/** The settings the reconciler reads: the `lifecycle` block of Config (all of it fits). */
+export type ReconcileSettings = Readonly<
+  Pick<
+    Config['lifecycle'],
+    | 'readiness'
+    | 'startTimeoutS'
+    | 'bootTimeoutS'
+    | 'heartbeatPeriodS'
+    | 'heartbeatFailureThreshold'
+    | 'outageSilentFraction'
+    | 'sessionIdleTimeoutS'
+    | 'sessionMaxLifetimeS'
+    | 'recycleServers'
+    | 'poolMinReady'
+    | 'poolBuffer'
+    | 'maxServers'
+    | 'orphanGraceS'
+    | 'reconcileIntervalS'
+    | 'maxCreatesPerPass'
+    | 'maxDeletesPerPass'
+  >
+>;
+
+/** Everything one pass decides from. Loaded once per pass; computePlan reads no clock. */
+export interface PlanInput {
+  nowMs: number;
+  /** The provider's listing, or null when list() failed (nothing that depends on it is planned). */
+  machines: readonly Machine[] | null;
+  /** Every server row that is not deleted. */
+  servers: readonly Server[];
+  /** Pending and active sessions. */
+  sessions: readonly Session[];
+  settings: ReconcileSettings;
+}
+
+/** A machine found for a row that does not know it yet: record its id (and address). */
+export interface AdoptAction {
+  serverId: string;
+  machine: Machine;
+}
+
+/** A row whose machine is gone: straight to deleted, its live session ended (server_lost). */
+export interface LostAction {
+  serverId: string;
+  from: ServerState;
+}
+
+/** A state step of one server (bootTimeout, shutdown, deleteIdle). */
+export interface ServerStep {
+  serverId: string;
+  from: ServerState;
+  reason: string;
+}
+
+/** A ready/allocated server gone silent: unhealthy (ours) or deleted (external), session ended. */
+export interface HeartbeatLostAction extends ServerStep {
+  to: 'unhealthy' | 'deleted';
+  failures: number;
+}
+
+/** A session to end, with its reason; ending releases its server in the same transaction. */
+export interface EndSessionAction {
+  sessionId: string;
+  from: SessionState;
+  reason: EndReason;
+  serverId: string | null;
+}
+
+/** Why heartbeat reaping is paused this pass. */
+export interface OutageInfo {
+  reason: string;
+  silent: number;
+  heartbeating: number;
+}
+
+/**
+ * What one pass should do, in the order the reconciler applies it. Every list is capped
+ * already: creates by maxCreatesPerPass, provider deletes (deleteOrphan + teardown +
+ * deleteIdle) together by maxDeletesPerPass.
+ */
+export interface Plan {
+  adopt: AdoptAction[];
+  /** Readiness by address: starting rows with an address → ready. */
+  promote: string[];
+  markLost: LostAction[];
+  bootTimeout: ServerStep[];
+  heartbeatLost: HeartbeatLostAction[];
+  endSession: EndSessionAction[];
+  /** unhealthy/error → shutdown (whether or not the teardown fits in this pass). */
+  shutdown: ServerStep[];
+  /** Idle ready servers beyond the pool: ready → shutdown, then torn down. */
+  deleteIdle: ServerStep[];
+  /** Ready idle servers to hand to pending sessions (ops.offerToPending). */
+  offer: string[];
+  /** Rows to make (ops.reserve + ops.launch). */
+  create: number;
+  /** Rows in shutdown (after the steps above) whose machine to delete; providerId filled from the listing. */
+  teardown: Server[];
+  /** Machines of ours that no live row owns, past the grace. */
+  deleteOrphan: Machine[];
+  /** A cap held something back: run again at once. */
+  partial: boolean;
+  /** Heartbeat reaping paused: too many servers silent at once (our network, not theirs). */
+  outage: OutageInfo | null;
+}
+
+/** Number of actions of each kind, for status and logs. */
+export type PlanCounts = Record<Exclude<keyof Plan, 'partial' | 'outage'>, number>;
+
+export function planCounts(p: Plan): PlanCounts {
+  return {
+    adopt: p.adopt.length,
+    promote: p.promote.length,
+    markLost: p.markLost.length,
+    bootTimeout: p.bootTimeout.length,
+    heartbeatLost: p.heartbeatLost.length,
+    endSession: p.endSession.length,
+    shutdown: p.shutdown.length,
+    deleteIdle: p.deleteIdle.length,
+    offer: p.offer.length,
+    create: p.create,
+    teardown: p.teardown.length,
+    deleteOrphan: p.deleteOrphan.length,
+  };
+}
+
+/** True when the plan has nothing to do. */
+export function isEmptyPlan(p: Plan): boolean {
+  return Object.values(planCounts(p)).every((n) => n === 0);
+}
