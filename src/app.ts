@@ -1,5 +1,7 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import { readFileSync } from 'node:fs';
+import { createServer, type RequestListener, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { Config } from './config.js';
 import type { SessionService } from './sessions/session-service.js';
 import type { Store } from './store/store.js';
@@ -25,6 +27,22 @@ export interface AppDeps {
   plugins?: ((app: FastifyInstance) => Promise<void>)[];
 }
 
+/**
+ * The Node server under Fastify, so the slow-loris defences apply: a client must finish its
+ * headers within HEADERS_TIMEOUT_MS, and Node checks that often enough to matter (its default
+ * check runs every 30 s, whatever the timeout).
+ */
+function createHttpServer(config: Readonly<Config>, handler: RequestListener): Server {
+  const opts = {
+    headersTimeout: config.limits.headersTimeoutMs,
+    requestTimeout: config.limits.requestTimeoutMs,
+    keepAliveTimeout: config.limits.keepAliveTimeoutMs,
+    connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(config.limits.headersTimeoutMs / 4))),
+  };
+  if (!config.tls) return createServer(opts, handler);
+  return createHttpsServer({ ...opts, cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) }, handler);
+}
+
 /** Builds the HTTP app; never listens (main.ts does). */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config } = deps;
@@ -36,14 +54,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     requestTimeout: config.limits.requestTimeoutMs,
     connectionTimeout: config.limits.requestTimeoutMs,
     keepAliveTimeout: config.limits.keepAliveTimeoutMs,
-    http2: false,
-    https: config.tls ? { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) } : null,
+    serverFactory: (handler) => createHttpServer(config, handler),
     trustProxy: false,
     disableRequestLogging: false,
     routerOptions: { maxParamLength: 200, ignoreTrailingSlash: false },
+    // A malformed URL (a broken %-escape) gets the original's error shape, not Fastify's.
+    frameworkErrors: (err, _req, reply) => {
+      void (reply as FastifyReply).code(400).send({ detail: err.code === 'FST_ERR_BAD_URL' ? 'Malformed URL' : 'Bad Request' });
+    },
   });
-  // Slow-loris: a client must finish its headers within this time.
-  app.server.headersTimeout = config.limits.headersTimeoutMs;
 
   const routes = new Map<RegExp, Set<string>>();
   app.addHook('onRoute', (r) => {

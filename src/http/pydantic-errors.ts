@@ -9,9 +9,26 @@ export interface PydanticErrorItem {
   ctx?: Record<string, unknown>;
 }
 
-/** `{"detail": [...]}` as FastAPI answers a 422. */
+/** `{"detail": [...]}` as FastAPI answers a 422; echoed inputs are bounded (see boundedInput). */
 export function detail(items: PydanticErrorItem[]): { detail: PydanticErrorItem[] } {
-  return { detail: items };
+  return { detail: items.map((i) => ({ ...i, input: boundedInput(i.input) })) };
+}
+
+const MAX_ECHO_DEPTH = 32;
+
+/**
+ * The input as FastAPI would echo it, unless it nests deeper than MAX_ECHO_DEPTH: a hostile
+ * body 10,000 levels deep parses fine but would overflow the stack when serialised back.
+ */
+export function boundedInput(value: unknown): unknown {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth >= MAX_ECHO_DEPTH) return '[input nested too deeply to echo]';
+    for (const child of Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return value;
 }
 
 export const missing = (loc: (string | number)[], input: unknown = null): PydanticErrorItem => ({
@@ -47,7 +64,7 @@ export function pydanticError(
   const where = context === 'querystring' ? 'query' : context === 'params' ? 'path' : context;
   const source = (where === 'query' ? req.query : where === 'path' ? req.params : where === 'headers' ? req.headers : req.body) as unknown;
   return detail(
-    validation.map((v) => {
+    validation.map((v): PydanticErrorItem => {
       const path = (v.instancePath ?? '').split('/').filter(Boolean);
       if (v.keyword === 'required' && typeof v.params?.missingProperty === 'string') {
         return missing([where, ...path, v.params.missingProperty], where === 'body' ? source ?? null : null);
