@@ -56,7 +56,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     keepAliveTimeout: config.limits.keepAliveTimeoutMs,
     serverFactory: (handler) => createHttpServer(config, handler),
     trustProxy: false,
-    disableRequestLogging: false,
     routerOptions: { maxParamLength: 200, ignoreTrailingSlash: false },
     // A malformed URL (a broken %-escape) gets the original's error shape, not Fastify's.
     frameworkErrors: (err, _req, reply) => {

@@ -23,7 +23,7 @@ export interface Orchestrator {
   reconciler: Reconciler;
   ops: ServerOps;
   logger: Logger;
-  /** Stops in order: HTTP (in-flight requests finish), the loop, the machines' supervisors, the database. */
+  /** Stops in order: HTTP (in-flight requests finish), the provider and the loop, the database. */
   close(): Promise<void>;
 }
 
@@ -86,8 +86,11 @@ export async function createOrchestrator(config: Readonly<Config>, o: Orchestrat
     close: () =>
       (closed ??= (async () => {
         await app.close();
-        await rec.stop();
+        // Closing the provider first aborts its backoff and rate-budget waits, so a pass in
+        // flight ends promptly instead of holding the shutdown for a minute.
+        const loopStopped = rec.stop();
         await provider.close();
+        await loopStopped;
         await store.close();
       })()),
   };

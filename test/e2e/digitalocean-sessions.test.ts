@@ -15,7 +15,7 @@ afterEach(async () => {
   await orch?.close();
   await emu?.close();
   orch = emu = null;
-});
+}, 60_000);
 
 async function orchestratorOn(e: RunningEmulator, env: Record<string, string> = {}) {
   return testOrchestrator({
