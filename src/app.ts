@@ -55,7 +55,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     connectionTimeout: config.limits.requestTimeoutMs,
     keepAliveTimeout: config.limits.keepAliveTimeoutMs,
     serverFactory: (handler) => createHttpServer(config, handler),
-    trustProxy: false,
+    trustProxy: config.trustProxy,
     routerOptions: { maxParamLength: 200, ignoreTrailingSlash: false },
     // A malformed URL (a broken %-escape) gets the original's error shape, not Fastify's.
     frameworkErrors: (err, _req, reply) => {

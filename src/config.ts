@@ -25,6 +25,8 @@ export interface Config {
   credentialSecret: string | null;
   tls: { certFile: string; keyFile: string } | null;
   enforceHttps: boolean;
+  /** Trust X-Forwarded-* from a proxy in front (client address for rate limits, https detection). */
+  trustProxy: boolean;
   corsAllowedOrigins: string[];
   local: {
     command: string;
@@ -130,6 +132,7 @@ export function loadConfig(env: Env = readProcessEnv()): Readonly<Config> {
     credentialSecret: r.str('SERVER_CREDENTIAL_SECRET', '') || null,
     tls: certFile && keyFile ? { certFile, keyFile } : null,
     enforceHttps: r.bool('ENFORCE_HTTPS', false),
+    trustProxy: r.bool('TRUST_PROXY', false),
     corsAllowedOrigins: r.list('CORS_ALLOWED_ORIGINS'),
     local: {
       command: r.str('GAME_SERVER_COMMAND', defaultGameServerCommand()),

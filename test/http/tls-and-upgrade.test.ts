@@ -76,3 +76,20 @@ describe('upgrading from the original service', () => {
     again.close();
   });
 });
+
+describe('behind a proxy', () => {
+  it('TRUST_PROXY takes the client address from X-Forwarded-For for rate limits', async () => {
+    const orch = await testOrchestrator({ TRUST_PROXY: 'true', JOIN_FAIL_LIMIT_PER_MIN: '2' });
+    try {
+      const join = (ip: string) =>
+        orch.app.inject({ method: 'POST', url: '/sessions/join?game_tag=NOPE22', headers: { 'x-forwarded-for': ip } });
+      expect((await join('192.0.2.1')).statusCode).toBe(404);
+      expect((await join('192.0.2.1')).statusCode).toBe(404);
+      expect((await join('192.0.2.1')).statusCode).toBe(429);
+      // Another client behind the same proxy is not affected.
+      expect((await join('192.0.2.2')).statusCode).toBe(404);
+    } finally {
+      await orch.close();
+    }
+  });
+});
