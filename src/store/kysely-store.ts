@@ -29,6 +29,11 @@ export class KyselyStore implements Store {
     private readonly inTransaction = false,
   ) {}
 
+  /**
+   * Runs fn in a transaction (READ COMMITTED on PostgreSQL). Inside fn use only `tx`: on
+   * SQLite the single connection belongs to the transaction, so a call on the outer store
+   * would wait for the transaction to end, which waits for fn: a deadlock.
+   */
   async transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
     if (this.inTransaction) return fn(this);
     return this.db.transaction().execute((trx) => fn(new KyselyStore(trx, this.kind, true)));

@@ -18,9 +18,10 @@ export async function runMigrations(db: Kysely<Database>, kind: DialectKind): Pr
   });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
-    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName;
     const message = error instanceof Error ? error.message : String(error);
-    throw new Error(`Database migration ${failed} failed: ${message}`, { cause: error });
+    const what = failed ? `Database migration ${failed} failed` : 'Could not migrate the database';
+    throw new Error(`${what}: ${message}`, { cause: error });
   }
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }

@@ -1,9 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import type { Database, DialectKind } from './db-schema.js';
+import { SchemaScopedPostgresDialect } from './pg-schema-dialect.js';
 import { withStatementCache } from './sqlite-statement-cache.js';
 
 /** Where the data lives: an SQLite file (or ':memory:') or a PostgreSQL URL. */
@@ -65,5 +66,5 @@ function openPostgres(url: string, logger?: StoreLogger): Kysely<Database> {
   // An idle client losing its connection emits 'error' on the pool; unhandled, it would
   // crash the process. The pool replaces the client on the next checkout.
   pool.on('error', (err) => logger?.warn({ err: err.message }, 'postgres idle client error'));
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return new Kysely<Database>({ dialect: new SchemaScopedPostgresDialect({ pool }) });
 }

@@ -103,10 +103,13 @@ export async function patchServer(
  * Hot path: takes the longest-ready idle server in ONE statement. On PostgreSQL the inner
  * SELECT skips rows other claimers have locked, so concurrent claims take different servers
  * instead of queueing on the same row; the outer `state = 'ready'` re-check makes a claim
- * that lost anyway return nothing. SQLite runs one statement at a time, so it needs neither.
+ * that lost anyway return nothing. NO KEY UPDATE is the lock the UPDATE takes anyway, and
+ * unlike FOR UPDATE it does not collide with the KEY SHARE lock of a session row being
+ * inserted that references the server. SQLite runs one statement at a time, so it needs
+ * neither.
  */
 export async function claimReadyServer(db: Db, kind: DialectKind, nowMs: number): Promise<Server | null> {
-  const skipLocked = sql.raw(kind === 'postgres' ? ' FOR UPDATE SKIP LOCKED' : '');
+  const skipLocked = sql.raw(kind === 'postgres' ? ' FOR NO KEY UPDATE SKIP LOCKED' : '');
   const { rows } = await sql<ServerRow>`UPDATE servers
     SET state = 'allocated', updated_at = ${nowMs}, state_changed_at = ${nowMs}
     WHERE id = (

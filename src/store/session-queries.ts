@@ -85,7 +85,7 @@ export async function countSessions(db: Db, states: readonly SessionState[]): Pr
  * Returns null when none waits, or when the server already holds a live session.
  */
 export async function assignOldestPending(db: Db, kind: DialectKind, serverId: string, nowMs: number): Promise<Session | null> {
-  const skipLocked = sql.raw(kind === 'postgres' ? ' FOR UPDATE SKIP LOCKED' : '');
+  const skipLocked = sql.raw(kind === 'postgres' ? ' FOR NO KEY UPDATE SKIP LOCKED' : '');
   const { rows } = await sql<SessionRow>`UPDATE sessions
     SET state = 'active', server_id = ${serverId}, activated_at = ${nowMs}, last_played_at = ${nowMs}
     WHERE id = (

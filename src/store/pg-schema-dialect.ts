@@ -1,0 +1,51 @@
+import {
+  PostgresDialect,
+  sql,
+  type DatabaseIntrospector,
+  type DatabaseMetadata,
+  type Kysely,
+  type SchemaMetadata,
+  type TableMetadata,
+} from 'kysely';
+
+/**
+ * PostgresDialect whose introspector sees only the current schema (the first on
+ * search_path), which is all Kysely's Migrator asks it about.
+ *
+ * Kysely's own introspector reads every column of every table in every schema, calling
+ * privilege functions per schema. That is slow in a shared database, and fails outright
+ * ("schema … does not exist") when another client drops a schema during the scan, as
+ * parallel test files do. These catalog queries name one schema and call no functions on
+ * the others.
+ */
+export class SchemaScopedPostgresDialect extends PostgresDialect {
+  // Kysely's Dialect interface types this parameter as Kysely<any>.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  override createIntrospector(db: Kysely<any>): DatabaseIntrospector {
+    return new CurrentSchemaIntrospector(db);
+  }
+}
+
+/** Table names only (no columns): enough to find the migration tables. */
+class CurrentSchemaIntrospector implements DatabaseIntrospector {
+  constructor(private readonly db: Kysely<unknown>) {}
+
+  async getSchemas(): Promise<SchemaMetadata[]> {
+    const { rows } = await sql<{ name: string }>`SELECT nspname AS name FROM pg_catalog.pg_namespace
+      WHERE nspname = current_schema()`.execute(this.db);
+    return rows.map((r) => ({ name: r.name }));
+  }
+
+  async getTables(): Promise<TableMetadata[]> {
+    const { rows } = await sql<{ name: string; schema: string; kind: string }>`SELECT c.relname AS name,
+        n.nspname AS schema, c.relkind AS kind
+      FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p', 'v')
+      ORDER BY c.relname`.execute(this.db);
+    return rows.map((r) => ({ name: r.name, schema: r.schema, isView: r.kind === 'v', columns: [] }));
+  }
+
+  async getMetadata(): Promise<DatabaseMetadata> {
+    return { tables: await this.getTables() };
+  }
+}

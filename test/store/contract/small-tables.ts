@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import type { Store } from '../../../src/store/store.js';
+import { T0 } from '../fixtures.js';
+import type { StoreKind } from '../test-stores.js';
+
+/**
+ * Store contract, idempotency keys, the replay cache, rate counters and meta.
+ * `store()` returns the current test's fresh store.
+ */
+export function smallTablesContract(store: () => Store, kind: StoreKind): void {
+  describe('idempotency, replay cache, counters, meta', () => {
+    it('an idempotency key names the first session until it expires', async () => {
+      expect(await store().getIdempotentSession('k', T0)).toBeNull();
+      expect(await store().putIdempotencyKey('k', 'a', T0, T0 + 100)).toBe('a');
+      expect(await store().putIdempotencyKey('k', 'b', T0 + 1, T0 + 101)).toBe('a');
+      expect(await store().getIdempotentSession('k', T0 + 99)).toBe('a');
+      expect(await store().getIdempotentSession('k', T0 + 100)).toBeNull();
+      expect(await store().putIdempotencyKey('k', 'c', T0 + 100, T0 + 200)).toBe('c');
+      expect(await store().getIdempotentSession('k', T0 + 150)).toBe('c');
+    });
+
+    it('rememberSignature() reports replays until the entry expires', async () => {
+      expect(await store().rememberSignature('sig', T0, T0 + 10)).toBe(true);
+      expect(await store().rememberSignature('sig', T0 + 9, T0 + 19)).toBe(false);
+      expect(await store().rememberSignature('other', T0 + 9, T0 + 19)).toBe(true);
+      expect(await store().rememberSignature('sig', T0 + 10, T0 + 20)).toBe(true);
+      expect(await store().rememberSignature('sig', T0 + 19, T0 + 29)).toBe(false);
+    });
+
+    it('hitCounter() counts per fixed window; peekCounter() reads without counting', async () => {
+      const w = 60_000;
+      const start = Math.floor(T0 / w) * w;
+      expect(await store().peekCounter('ip:1', w, start)).toBe(0);
+      expect(await store().hitCounter('ip:1', w, start)).toBe(1);
+      expect(await store().hitCounter('ip:1', w, start + w - 1, 5)).toBe(6);
+      expect(await store().hitCounter('ip:2', w, start)).toBe(1);
+      expect(await store().peekCounter('ip:1', w, start + 10)).toBe(6);
+      expect(await store().peekCounter('ip:1', w, start + w)).toBe(0);
+      expect(await store().hitCounter('ip:1', w, start + w)).toBe(1);
+    });
+
+    it('purgeExpired() drops expired entries of every kind and keeps the rest', async () => {
+      await store().putIdempotencyKey('old', 's', T0, T0 + 10);
+      await store().putIdempotencyKey('new', 's', T0, T0 + 1000);
+      await store().rememberSignature('old', T0, T0 + 10);
+      await store().rememberSignature('new', T0, T0 + 1000);
+      await store().hitCounter('short', 10, T0); // its window ends by T0 + 10
+      await store().hitCounter('long', 100_000, T0 + 20);
+      expect(await store().purgeExpired(T0 + 20)).toBe(3);
+      expect(await store().getIdempotentSession('new', T0 + 20)).toBe('s');
+      expect(await store().rememberSignature('new', T0 + 20, T0 + 30)).toBe(false);
+      expect(await store().peekCounter('long', 100_000, T0 + 20)).toBe(1);
+      expect(await store().purgeExpired(T0 + 20)).toBe(0);
+    });
+
+    it('setMetaIfAbsent() keeps the first value', async () => {
+      expect(await store().getMeta('secret')).toBeNull();
+      expect(await store().setMetaIfAbsent('secret', 'one')).toBe('one');
+      expect(await store().setMetaIfAbsent('secret', 'two')).toBe('one');
+      expect(await store().getMeta('secret')).toBe('one');
+    });
+  });
+}
