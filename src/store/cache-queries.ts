@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from './db-schema.js';
 
@@ -39,16 +40,23 @@ export async function putIdempotencyKey(db: Db, key: string, sessionId: string, 
 }
 
 /**
- * Hot path (every signed request): one upsert. A row comes back when the signature is new
- * (or its old entry expired and is replaced); an unexpired entry fails the update's WHERE,
- * so nothing comes back: a replay.
+ * Hot path (every signed request): one append. A row comes back when the signature is new;
+ * a replay has the same timestamp, so the same (expires_at, prefix) key: nothing comes back.
  */
-export async function rememberSignature(db: Db, signature: string, nowMs: number, expiresAtMs: number): Promise<boolean> {
-  const { rows } = await sql`INSERT INTO replay_cache (signature, expires_at) VALUES (${signature}, ${expiresAtMs})
-    ON CONFLICT (signature) DO UPDATE SET expires_at = excluded.expires_at
-    WHERE replay_cache.expires_at <= ${nowMs}
-    RETURNING signature`.execute(db);
+export async function rememberSignature(db: Db, signature: string, _nowMs: number, expiresAtMs: number): Promise<boolean> {
+  const { rows } = await sql`INSERT INTO replay_keys (expires_at, sig_prefix) VALUES (${expiresAtMs}, ${signaturePrefix(signature)})
+    ON CONFLICT DO NOTHING RETURNING expires_at`.execute(db);
   return rows.length > 0;
+}
+
+/**
+ * The signature's first 64 bits as a signed integer (its text, so both drivers bind it as a
+ * BIGINT without precision loss). A signature that is not hex (never stored: only verified
+ * signatures are remembered) is hashed instead, so any string still maps to a key.
+ */
+function signaturePrefix(signature: string): string {
+  const hex = /^[0-9a-fA-F]{16}/.test(signature) ? signature.slice(0, 16) : createHash('sha256').update(signature).digest('hex').slice(0, 16);
+  return BigInt.asIntN(64, BigInt(`0x${hex}`)).toString();
 }
 
 /** The counter row for the fixed window containing nowMs, and when that window ends. */
@@ -75,7 +83,7 @@ export async function peekCounter(db: Db, key: string, windowMs: number, nowMs: 
 /** Deletes what expired at or before nowMs; returns how many rows went. */
 export async function purgeExpired(db: Db, nowMs: number): Promise<number> {
   let deleted = 0;
-  for (const table of ['replay_cache', 'rate_counters', 'idempotency_keys'] as const) {
+  for (const table of ['replay_keys', 'rate_counters', 'idempotency_keys'] as const) {
     const r = await db.deleteFrom(table).where('expires_at', '<=', nowMs).executeTakeFirst();
     deleted += Number(r.numDeletedRows);
   }

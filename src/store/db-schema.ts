@@ -9,7 +9,7 @@ export interface Database {
   servers: ServerRow;
   sessions: SessionRow;
   idempotency_keys: IdempotencyKeyRow;
-  replay_cache: ReplayCacheRow;
+  replay_keys: ReplayKeyRow;
   rate_counters: RateCounterRow;
   meta: MetaRow;
 }
@@ -54,9 +54,10 @@ export interface IdempotencyKeyRow {
   expires_at: number;
 }
 
-export interface ReplayCacheRow {
-  signature: string;
+/** A signature seen recently: its expiry and its first 64 bits (see migration 0002). */
+export interface ReplayKeyRow {
   expires_at: number;
+  sig_prefix: bigint | string;
 }
 
 export interface RateCounterRow {

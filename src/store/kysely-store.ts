@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Server, ServerState } from '../domain/server.js';
 import type { EndReason, Session, SessionState } from '../domain/session.js';
 import * as cache from './cache-queries.js';
+import { GroupCommit } from './group-commit.js';
 import type { Database, DialectKind } from './db-schema.js';
 import * as servers from './server-queries.js';
 import * as sessions from './session-queries.js';
@@ -23,11 +24,15 @@ export class KyselyStore implements Store {
    * @param kind the dialect, for the few statements that differ
    * @param inTransaction whether db is a transaction (nested transaction() calls join it)
    */
+  private readonly groupCommit: GroupCommit<Store> | null;
+
   constructor(
     private readonly db: Kysely<Database>,
     readonly kind: DialectKind,
     private readonly inTransaction = false,
-  ) {}
+  ) {
+    this.groupCommit = kind === 'sqlite' && !inTransaction ? new GroupCommit<Store>(db, (trx) => new KyselyStore(trx, kind, true)) : null;
+  }
 
   /**
    * Runs fn in a transaction (READ COMMITTED on PostgreSQL). Inside fn use only `tx`: on
@@ -36,6 +41,9 @@ export class KyselyStore implements Store {
    */
   async transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
     if (this.inTransaction) return fn(this);
+    // SQLite: concurrent transactions share one commit (see GroupCommit). PostgreSQL runs
+    // them concurrently on the pool and groups commits itself.
+    if (this.groupCommit) return this.groupCommit.run(fn);
     return this.db.transaction().execute((trx) => fn(new KyselyStore(trx, this.kind, true)));
   }
 
@@ -112,10 +120,14 @@ export class KyselyStore implements Store {
   putIdempotencyKey(key: string, sessionId: string, nowMs: number, expiresAtMs: number): Promise<string> {
     return cache.putIdempotencyKey(this.db, key, sessionId, nowMs, expiresAtMs);
   }
+  // The two writes every signed request and every start make: on SQLite they join the next
+  // group commit instead of paying for a commit each.
   rememberSignature(signature: string, nowMs: number, expiresAtMs: number): Promise<boolean> {
+    if (this.groupCommit) return this.groupCommit.run((tx) => tx.rememberSignature(signature, nowMs, expiresAtMs));
     return cache.rememberSignature(this.db, signature, nowMs, expiresAtMs);
   }
   hitCounter(key: string, windowMs: number, nowMs: number, by = 1): Promise<number> {
+    if (this.groupCommit) return this.groupCommit.run((tx) => tx.hitCounter(key, windowMs, nowMs, by));
     return cache.hitCounter(this.db, key, windowMs, nowMs, by);
   }
   peekCounter(key: string, windowMs: number, nowMs: number): Promise<number> {

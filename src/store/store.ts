@@ -56,7 +56,10 @@ export interface Store {
   putIdempotencyKey(key: string, sessionId: string, nowMs: number, expiresAtMs: number): Promise<string>;
 
   // ---- replay cache and rate counters (shared by replicas) ----
-  /** Records a signature; false when it was already seen (a replay). */
+  /**
+   * Records a verified signature until expiresAtMs (derived from its signed timestamp, so a
+   * replay always comes with the same expiry); false when it was already seen: a replay.
+   */
   rememberSignature(signature: string, nowMs: number, expiresAtMs: number): Promise<boolean>;
   /** Adds `by` to a counter for the window containing nowMs; returns the new count. */
   hitCounter(key: string, windowMs: number, nowMs: number, by?: number): Promise<number>;

@@ -1,6 +1,7 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import type { DialectKind } from '../db-schema.js';
 import { initialMigration } from './0001-initial.js';
+import { replayKeysMigration } from './0002-replay-keys.js';
 
 /**
  * Every migration, by name, in order. A static list rather than a folder scan, so the
@@ -10,6 +11,7 @@ import { initialMigration } from './0001-initial.js';
 function migrations(kind: DialectKind): Record<string, Migration> {
   return {
     '0001-initial': initialMigration(kind),
+    '0002-replay-keys': replayKeysMigration(kind),
   };
 }
 

@@ -1,0 +1,57 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createStore } from '../../src/store/create-db.js';
+import type { Store } from '../../src/store/store.js';
+import { makeServer, T0 } from './fixtures.js';
+
+let dir: string;
+let store: Store;
+beforeEach(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'group-commit-'));
+  store = await createStore({ kind: 'sqlite', path: path.join(dir, 'o.db') });
+});
+afterEach(async () => {
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('SQLite group commit', () => {
+  it('concurrent transactions share commits, and one that throws rolls back alone', async () => {
+    const ids = Array.from({ length: 30 }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`);
+    const results = await Promise.allSettled(
+      ids.map((id, i) =>
+        store.transaction(async (tx) => {
+          await tx.insertServer(makeServer({ id, ip: `198.51.100.${i + 1}`, state: 'ready' }));
+          if (i % 3 === 1) throw new Error(`job ${i} fails after writing`);
+          return id;
+        }),
+      ),
+    );
+    const failed = results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason.message);
+    expect(failed).toHaveLength(10);
+    expect(failed[0]).toMatch(/job 1 fails/);
+    const stored = (await store.listServers()).map((s) => s.id).sort();
+    expect(stored).toEqual(ids.filter((_, i) => i % 3 !== 1));
+  });
+
+  it('a lost race inside a batch is a value, and later jobs see earlier ones', async () => {
+    await store.insertServer(makeServer({ id: '00000000-0000-4000-8000-000000000001', ip: '198.51.100.1', state: 'ready', readyAtMs: T0 }));
+    const claims = await Promise.all(Array.from({ length: 5 }, () => store.transaction((tx) => tx.claimReadyServer(T0 + 1))));
+    expect(claims.filter(Boolean)).toHaveLength(1);
+    const sigs = await Promise.all(Array.from({ length: 5 }, () => store.rememberSignature('ab'.repeat(32), T0, T0 + 1000)));
+    expect(sigs.filter(Boolean)).toHaveLength(1);
+  });
+
+  it('what a caller was told survives a reopen (answered only after the commit)', async () => {
+    const ok = await store.transaction(async (tx) => {
+      await tx.insertServer(makeServer({ id: '00000000-0000-4000-8000-0000000000aa', ip: '198.51.100.9', state: 'ready' }));
+      return true;
+    });
+    expect(ok).toBe(true);
+    await store.close();
+    store = await createStore({ kind: 'sqlite', path: path.join(dir, 'o.db') });
+    expect(await store.getServer('00000000-0000-4000-8000-0000000000aa')).not.toBeNull();
+  });
+});
