@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Database } from './db-schema.js';
 
 interface Job<S> {
@@ -10,12 +10,20 @@ interface Job<S> {
 /** Most jobs one commit carries; bounds how long a batch holds the connection. */
 const MAX_BATCH = 64;
 
+/** Thrown inside a batch when one job failed: the batch rolls back and its jobs run alone. */
+class BatchMateFailed extends Error {}
+
 /**
  * Group commit for SQLite: transactions that arrive while one is running share the next
- * BEGIN … COMMIT, each inside its own SAVEPOINT, so one that throws rolls back alone. Every
- * caller is answered only after the COMMIT that carries its work: nothing is acknowledged
- * before it is durable, but a burst pays for one commit instead of one each. The single
- * better-sqlite3 connection already ran transactions one at a time; they still do, in order.
+ * BEGIN … COMMIT, and every caller is answered only after the COMMIT that carries its work —
+ * nothing is acknowledged before it is durable, but a burst pays for one commit, not one each.
+ *
+ * Optimistic: jobs run back to back without savepoints (they rarely throw). When one throws,
+ * the whole batch rolls back and each of its jobs runs again in a transaction of its own, so
+ * a failure still undoes only its own writes. A transaction body may therefore run twice: it
+ * must keep to the store (the port already forbids provider calls and waits inside).
+ *
+ * The single better-sqlite3 connection ran transactions one at a time; they still do, in order.
  */
 export class GroupCommit<S> {
   private queue: Job<S>[] = [];
@@ -43,30 +51,36 @@ export class GroupCommit<S> {
   }
 
   private async commitBatch(batch: Job<S>[]): Promise<void> {
-    const outcomes: { ok: boolean; value: unknown }[] = [];
+    if (batch.length === 1) return this.commitAlone(batch[0]!);
+    const values: unknown[] = [];
     try {
       await this.db.transaction().execute(async (trx) => {
         const tx = this.bind(trx);
-        for (const job of batch) outcomes.push(await this.runIsolated(trx, tx, job));
+        for (const job of batch) {
+          try {
+            values.push(await job.fn(tx));
+          } catch {
+            throw new BatchMateFailed();
+          }
+        }
       });
     } catch (err) {
-      // The COMMIT itself failed (disk full, I/O error): nothing in the batch happened.
-      for (const job of batch) job.reject(err);
+      if (!(err instanceof BatchMateFailed)) {
+        // The COMMIT itself failed (disk full, I/O error): nothing in the batch happened.
+        for (const job of batch) job.reject(err);
+        return;
+      }
+      for (const job of batch) await this.commitAlone(job);
       return;
     }
-    batch.forEach((job, i) => (outcomes[i]!.ok ? job.resolve(outcomes[i]!.value) : job.reject(outcomes[i]!.value)));
+    batch.forEach((job, i) => job.resolve(values[i]));
   }
 
-  private async runIsolated(trx: Transaction<Database>, tx: S, job: Job<S>): Promise<{ ok: boolean; value: unknown }> {
-    await sql`SAVEPOINT job`.execute(trx);
+  private async commitAlone(job: Job<S>): Promise<void> {
     try {
-      const value = await job.fn(tx);
-      await sql`RELEASE job`.execute(trx);
-      return { ok: true, value };
+      job.resolve(await this.db.transaction().execute((trx) => job.fn(this.bind(trx))));
     } catch (err) {
-      await sql`ROLLBACK TO job`.execute(trx);
-      await sql`RELEASE job`.execute(trx);
-      return { ok: false, value: err };
+      job.reject(err);
     }
   }
 }
