@@ -121,6 +121,11 @@ export class SessionService {
         if (server) return { session, server, reused: !session.fresh };
       }
       if (session.state === SessionState.Ended) {
+        // A key re-sent after its session was played and ended: a 503 with Retry-After would
+        // be false ("before a server was ready") and invite retrying the same key forever.
+        if (session.activatedAtMs !== null) {
+          throw new OrchestratorError('conflict', `This session has ended (${session.endReason}); start a new one with a new Idempotency-Key`);
+        }
         throw new OrchestratorError('start_timeout', `Session ended before a server was ready (${session.endReason})`, 5);
       }
       if (this.clock.now() >= deadline) return this.giveUp(sessionId);

@@ -1,0 +1,95 @@
+import type { AutocannonRequest } from 'autocannon';
+import { heartbeatRequest, ipAt } from './fixtures.js';
+import { dynamicRequest } from './load.js';
+
+/** First octets of the bench's addresses: one block per purpose, so they never collide. */
+export const BLOCK = { busy: 172, ready: 10, join: 192 } as const;
+
+/** Servers the heartbeat case spreads over. */
+export const HEARTBEAT_SERVERS = 1000;
+
+/** The shared HMAC key of the bench's orchestrator (a throwaway value, never a real secret). */
+export const BENCH_KEY = 'bench-only-hmac-key';
+
+/** What a case must reach to pass. */
+export interface CaseTarget {
+  /** Lowest acceptable requests/s as a fraction of the same round's baseline (0: no throughput target). */
+  minRatio: number;
+  /** Highest acceptable p99, when the case has one. */
+  maxP99Ms?: number;
+}
+
+/** What the cases need from the set-up. */
+export interface CaseContext {
+  /** A share code with an active session, on each orchestrator ('warm' and 'logged'). */
+  joinCode: { warm: string; logged: string };
+}
+
+export type CaseName = 'baseline' | 'join' | 'heartbeat' | 'start' | 'start@1' | 'join+log';
+
+export interface BenchCase {
+  name: CaseName;
+  /** Which child the load goes to: the hello-world, the orchestrator, or the orchestrator with request logging on. */
+  on: 'hello' | 'orchestrator' | 'logged';
+  target: CaseTarget | null;
+  /** Connections; 50 unless the case says otherwise. */
+  connections?: number;
+  /** Each 2xx takes a ready server (the warm pool is topped up before the case). */
+  claims?: boolean;
+  request(ctx: CaseContext): AutocannonRequest;
+}
+
+const startRequest = (): AutocannonRequest => ({ method: 'POST', path: '/sessions/start' });
+
+/** The cases in the order each round runs them. */
+export const CASES: readonly BenchCase[] = [
+  { name: 'baseline', on: 'hello', target: null, request: () => ({ method: 'GET', path: '/' }) },
+  { name: 'join', on: 'orchestrator', target: { minRatio: 0.5 }, request: (c) => ({ method: 'POST', path: `/sessions/join?game_tag=${c.joinCode.warm}` }) },
+  {
+    name: 'heartbeat',
+    on: 'orchestrator',
+    target: { minRatio: 0.3 },
+    request: () => {
+      // Unique (address, players) per request within a second, so every signature is new.
+      let k = 0;
+      return dynamicRequest(() => {
+        const i = k++;
+        return heartbeatRequest(BENCH_KEY, ipAt(BLOCK.busy, i % HEARTBEAT_SERVERS), 1 + (Math.floor(i / HEARTBEAT_SERVERS) % 9999));
+      });
+    },
+  },
+  { name: 'start', on: 'orchestrator', target: { minRatio: 0.15, maxP99Ms: 10 }, claims: true, request: startRequest },
+  {
+    // One connection: no queueing behind other requests, so latency is the service time plus any
+    // stall of the event loop (a reconcile pass, a WAL checkpoint, GC). autocannon's fixed-rate
+    // mode sends each second's requests in a burst, so it cannot show this.
+    name: 'start@1',
+    on: 'orchestrator',
+    target: { minRatio: 0, maxP99Ms: 10 },
+    connections: 1,
+    claims: true,
+    request: startRequest,
+  },
+  { name: 'join+log', on: 'logged', target: null, request: (c) => ({ method: 'POST', path: `/sessions/join?game_tag=${c.joinCode.logged}` }) },
+];
+
+/**
+ * The orchestrator's environment for the bench: no limits in the way, no machines made
+ * (servers are external, registered by heartbeats), and the reconciler's reaping deadlines
+ * far out so it does not end the bench's idle fixtures mid-run.
+ */
+export function orchestratorEnv(dbPath: string, logLevel = 'warn'): Record<string, string> {
+  return {
+    DB_PATH: dbPath,
+    LOG_LEVEL: logLevel,
+    START_RATE_LIMIT_PER_MIN: '0',
+    JOIN_FAIL_LIMIT_PER_MIN: '0',
+    INTERNAL_HMAC_SECRET: BENCH_KEY,
+    MAX_SERVERS: '0',
+    // An empty pool makes a start wait; keep that wait short so a miscount shows as 503s, not a hang.
+    START_TIMEOUT_S: '2',
+    HEARTBEAT_PERIOD_S: '86400',
+    SESSION_IDLE_TIMEOUT_S: '604800',
+    SESSION_MAX_LIFETIME_S: '604800',
+  };
+}

@@ -1,0 +1,89 @@
+import type { EmulatedDroplet } from '../src/emulator/index.js';
+import { billedSeconds, overlapS, quantile } from './cost-workload.js';
+
+/** A client's start as the simulation saw it. */
+export interface StartRecord {
+  requestedAtMs: number;
+  answeredAtMs: number | null;
+  /** Answered with a ready server from the pool ("Reusing existing droplet"). */
+  reused: boolean;
+  failed: string | null;
+}
+
+/** One emulated run; times in emulated seconds. */
+export interface CostRunResult {
+  recycle: boolean;
+  dropletsCreated: number;
+  /** The whole run: from the first droplet until a minute after the last game ended. */
+  billedDropletS: number;
+  playedSessionS: number;
+  /** Billed droplet-seconds per played session-second (1.0 would be no waste at all). */
+  ratio: number;
+  /** Droplet-seconds spent booting (create → active): paid, never playable. */
+  bootDropletS: number;
+  /** Within the arrival hour only (steady traffic, no warm-up, no tail of a pool waiting for players that never come). */
+  hourBilledDropletS: number;
+  hourPlayedSessionS: number;
+  hourRatio: number;
+  starts: number;
+  instant: number;
+  waited: number;
+  failed: number;
+  /** Over every start (instant ones wait 0). */
+  waitP50S: number;
+  waitP99S: number;
+  /** Over the starts that waited. */
+  waitedP50S: number;
+  waitedP99S: number;
+  endErrors: string[];
+  emulatedS: number;
+  realMs: number;
+}
+
+export interface RunRecord {
+  recycle: boolean;
+  droplets: readonly EmulatedDroplet[];
+  starts: readonly StartRecord[];
+  /** Each finished game's [answered, ended] times. */
+  played: readonly [number, number][];
+  endErrors: string[];
+  endMs: number;
+  t0: number;
+  hour: { startMs: number; endMs: number };
+  realMs: number;
+}
+
+/** Bills the droplets and sums up the starts. */
+export function summarise(r: RunRecord): CostRunResult {
+  const billed = r.droplets.reduce((n, d) => n + billedSeconds(d.createdAtMs, d.deletedAtMs, r.endMs), 0);
+  const played = r.played.reduce((n, [a, b]) => n + (b - a) / 1000, 0);
+  const boot = r.droplets.reduce((n, d) => n + ((d.activeAtMs ?? d.deletedAtMs ?? r.endMs) - d.createdAtMs) / 1000, 0);
+  const { startMs, endMs } = r.hour;
+  const hourBilled = r.droplets.reduce((n, d) => n + overlapS(d.createdAtMs, d.deletedAtMs ?? r.endMs, startMs, endMs), 0);
+  const hourPlayed = r.played.reduce((n, [a, b]) => n + overlapS(a, b, startMs, endMs), 0);
+  const answered = r.starts.filter((x) => x.answeredAtMs !== null);
+  const waits = answered.map((x) => (x.answeredAtMs! - x.requestedAtMs) / 1000);
+  const waited = answered.filter((x) => !x.reused).map((x) => (x.answeredAtMs! - x.requestedAtMs) / 1000);
+  return {
+    recycle: r.recycle,
+    dropletsCreated: r.droplets.length,
+    billedDropletS: billed,
+    playedSessionS: played,
+    ratio: billed / Math.max(1, played),
+    bootDropletS: boot,
+    hourBilledDropletS: hourBilled,
+    hourPlayedSessionS: hourPlayed,
+    hourRatio: hourBilled / Math.max(1, hourPlayed),
+    starts: r.starts.length,
+    instant: answered.filter((x) => x.reused).length,
+    waited: waited.length,
+    failed: r.starts.filter((x) => x.failed).length,
+    waitP50S: quantile(waits, 0.5),
+    waitP99S: quantile(waits, 0.99),
+    waitedP50S: quantile(waited, 0.5),
+    waitedP99S: quantile(waited, 0.99),
+    endErrors: r.endErrors,
+    emulatedS: (r.endMs - r.t0) / 1000,
+    realMs: r.realMs,
+  };
+}

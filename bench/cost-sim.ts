@@ -1,0 +1,120 @@
+import pino from 'pino';
+import { loadConfig } from '../src/config.js';
+import { startEmulator, type RunningEmulator } from '../src/emulator/index.js';
+import { createOrchestrator, type Orchestrator } from '../src/orchestrator.js';
+import { DigitalOceanProvider } from '../src/providers/digitalocean/digitalocean-provider.js';
+import { FakeClock } from '../src/util/clock.js';
+import { CostGameServers } from './cost-game-servers.js';
+import { SettlingProvider } from './cost-provider.js';
+import { summarise, type CostRunResult, type StartRecord } from './cost-results.js';
+import type { PlannedSession } from './cost-workload.js';
+
+export type { CostRunResult } from './cost-results.js';
+
+export interface CostRunOptions {
+  recycle: boolean;
+  workload: readonly PlannedSession[];
+  poolMinReady: number;
+  maxServers: number;
+  bootDelayMs: number;
+  /** A reconcile pass every this many emulated seconds (the loop itself is off; the script drives it). */
+  reconcileEveryS: number;
+  /** Game servers heartbeat this often (emulated seconds), the first time as soon as they have booted. */
+  heartbeatEveryS: number;
+  /** Emulated seconds before the first arrival, so the warm pool is warm. */
+  warmupS: number;
+  /** The arrival window (the workload's), measured on its own as steady traffic. */
+  windowS: number;
+  seed: number;
+}
+
+/**
+ * An emulated hour of sessions against the orchestrator on the DigitalOcean emulator, on one
+ * FakeClock stepped 1 s at a time: clients start sessions at their arrival times, the script
+ * plays every droplet's game server (heartbeats with players, an end when the game is over)
+ * and runs a reconcile pass every few seconds. Real HTTP between provider and emulator; every
+ * call settles before the clock moves.
+ */
+export async function runCostSimulation(o: CostRunOptions): Promise<CostRunResult> {
+  const realStart = performance.now();
+  const clock = new FakeClock(Date.UTC(2026, 0, 5, 18, 0, 0));
+  const emu = await startEmulator({ clock, bootDelayMs: o.bootDelayMs, seed: o.seed, dropletLimit: 1000, logger: false });
+  const { orch, provider } = await orchestratorOn(emu, clock, o);
+  const game = new CostGameServers(orch.service, emu, clock, o.heartbeatEveryS);
+  const starts: StartRecord[] = [];
+  const t0 = clock.now();
+  let next = 0;
+  let lastEndMs: number | null = null;
+  try {
+    for (let s = 0; ; s++) {
+      for (; next < o.workload.length && o.workload[next]!.arriveAtS + o.warmupS <= s; next++) {
+        starts.push(startSession(orch, clock, game, o.workload[next]!));
+      }
+      await game.step();
+      if (s % o.reconcileEveryS === 0) await orch.reconciler.runPass();
+      await provider.settle();
+      const allDone = next === o.workload.length && starts.every((x) => x.answeredAtMs !== null || x.failed) && game.running() === 0;
+      lastEndMs ??= allDone ? clock.now() : null;
+      // A minute past the last end, so its teardown and the pool's trim are billed as they happen.
+      if (lastEndMs !== null && clock.now() - lastEndMs >= 60_000) break;
+      clock.advance(1000);
+      await provider.settle();
+    }
+    const hour = { startMs: t0 + o.warmupS * 1000, endMs: t0 + (o.warmupS + o.windowS) * 1000 };
+    return summarise({ recycle: o.recycle, droplets: emu.droplets(), starts, played: game.played, endErrors: game.endErrors, endMs: clock.now(), t0, hour, realMs: performance.now() - realStart });
+  } finally {
+    await orch.close();
+    await emu.close();
+  }
+}
+
+async function orchestratorOn(emu: RunningEmulator, clock: FakeClock, o: CostRunOptions): Promise<{ orch: Orchestrator; provider: SettlingProvider }> {
+  const config = loadConfig({
+    PROVIDER: 'digitalocean',
+    DIGITALOCEAN_TOKEN: 'dop_v1_cost_bench',
+    SNAPSHOT_ID: '7555620',
+    DO_API_URL: emu.url,
+    DB_PATH: ':memory:',
+    LOG_LEVEL: 'silent',
+    POOL_MIN_READY: String(o.poolMinReady),
+    MAX_SERVERS: String(o.maxServers),
+    MAX_CREATES_PER_PASS: '50',
+    RECYCLE_SERVERS: String(o.recycle),
+    START_TIMEOUT_S: '900',
+    START_POLL_MS: '1000',
+    INTERNAL_HMAC_SECRET: 'cost-bench',
+  });
+  const logger = pino({ level: 'silent' });
+  const d = config.digitalocean;
+  const provider = new SettlingProvider(
+    new DigitalOceanProvider({
+      token: d.token ?? '',
+      apiUrl: d.apiUrl,
+      tag: d.tag,
+      region: d.region,
+      size: d.size,
+      image: d.image ?? '',
+      requestTimeoutMs: d.requestTimeoutMs,
+      maxRetries: d.maxRetries,
+      clock,
+      logger,
+    }),
+  );
+  const orch = await createOrchestrator(config, { clock, reconcile: false, provider, logger });
+  return { orch, provider };
+}
+
+function startSession(orch: Orchestrator, clock: FakeClock, game: CostGameServers, planned: PlannedSession): StartRecord {
+  const rec: StartRecord = { requestedAtMs: clock.now(), answeredAtMs: null, reused: false, failed: null };
+  orch.service.start().then(
+    (r) => {
+      rec.answeredAtMs = clock.now();
+      rec.reused = r.reused;
+      game.play(r.server.id, r.server.ip ?? '', planned);
+    },
+    (err: Error) => {
+      rec.failed = err.message;
+    },
+  );
+  return rec;
+}

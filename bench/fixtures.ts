@@ -1,0 +1,111 @@
+import { randomUUID } from 'node:crypto';
+import type { Server } from '../src/domain/server.js';
+import { createStore } from '../src/store/create-db.js';
+import { signedHeaders } from '../test/helpers/sign.js';
+import { dynamicRequest, runLoad } from './load.js';
+
+/** Distinct addresses in one /8 block: `block.x.y.z` for n up to 2^24. */
+export function ipAt(block: number, n: number): string {
+  return `${block}.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
+}
+
+/** A signed heartbeat request, fresh signature each time (the body carries ip and players). */
+export function heartbeatRequest(key: string, ip: string, players: number) {
+  const body = JSON.stringify({ droplet_ip: ip, connected_clients: players });
+  return {
+    method: 'POST',
+    path: '/server/heartbeat',
+    headers: { 'content-type': 'application/json', ...signedHeaders(key, 'POST', '/server/heartbeat', body) },
+    body,
+  };
+}
+
+export interface RegisterOptions {
+  url: string;
+  key: string;
+  /** First octet of the addresses. */
+  block: number;
+  /**
+   * Index of the next address; advanced past every address used. Shared between calls so an
+   * address is never registered twice (autocannon may build more requests than it counts).
+   */
+  next: { n: number };
+  count: number;
+  /** 0 registers ready servers (claimable by starts); more registers busy ones. */
+  players: number;
+}
+
+/** Registers `count` external servers by signed heartbeats from new addresses; returns how many got 200. */
+export async function registerByHeartbeat(o: RegisterOptions): Promise<number> {
+  const r = await runLoad({
+    url: o.url,
+    connections: Math.min(50, o.count),
+    amount: o.count,
+    request: dynamicRequest(() => heartbeatRequest(o.key, ipAt(o.block, o.next.n++), o.players)),
+  });
+  return r.ok;
+}
+
+/** Starts one session on a freshly registered ready server; returns its share code. */
+export async function startOneSession(url: string, key: string, ip: string): Promise<string> {
+  const hb = heartbeatRequest(key, ip, 0);
+  const reg = await fetch(`${url}${hb.path}`, { method: 'POST', headers: hb.headers, body: hb.body });
+  if (!reg.ok) throw new Error(`heartbeat for the join fixture failed: ${reg.status} ${await reg.text()}`);
+  const res = await fetch(`${url}/sessions/start`, { method: 'POST' });
+  if (!res.ok) throw new Error(`start for the join fixture failed: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { share_tag: string }).share_tag;
+}
+
+/** An external server row as a signed heartbeat registers it. */
+export function externalServer(ip: string, players: number, nowMs: number): Server {
+  return {
+    id: randomUUID(),
+    state: players > 0 ? 'allocated' : 'ready',
+    origin: 'external',
+    providerId: null,
+    ip,
+    port: null,
+    players,
+    createdAtMs: nowMs,
+    updatedAtMs: nowMs,
+    stateChangedAtMs: nowMs,
+    readyAtMs: nowMs,
+    lastHeartbeatAtMs: nowMs,
+    reason: null,
+  };
+}
+
+/**
+ * Writes the fixtures straight into a fresh SQLite file through the store (used before a
+ * profiled run, so the profile holds the measured case and not the set-up). Returns the
+ * share code of one active session.
+ */
+export async function prepopulate(dbPath: string, o: { readyServers: number; busyServers: number; busyBlock: number; readyBlock: number }): Promise<string> {
+  const store = await createStore({ kind: 'sqlite', path: dbPath });
+  const now = Date.now();
+  try {
+    await store.transaction(async (tx) => {
+      for (let i = 0; i < o.busyServers; i++) await tx.insertServer(externalServer(ipAt(o.busyBlock, i), 1, now));
+      for (let i = 0; i < o.readyServers; i++) await tx.insertServer(externalServer(ipAt(o.readyBlock, i), 0, now));
+    });
+    const host = externalServer(ipAt(o.busyBlock, o.busyServers), 0, now);
+    host.state = 'allocated';
+    await store.insertServer(host);
+    const code = 'BENCH2';
+    await store.insertSession({
+      id: randomUUID(),
+      code,
+      state: 'active',
+      serverId: host.id,
+      createdAtMs: now,
+      activatedAtMs: now,
+      endedAtMs: null,
+      endReason: null,
+      lastPlayedAtMs: now,
+      fresh: false,
+    });
+    return code;
+  } finally {
+    await store.close();
+  }
+}

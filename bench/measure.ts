@@ -1,0 +1,102 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { OrchestratorEntry } from './build.js';
+import { BENCH_KEY, BLOCK, CASES, HEARTBEAT_SERVERS, orchestratorEnv, type BenchCase, type CaseContext, type CaseName } from './cases.js';
+import { spawnService, type ChildService } from './child-service.js';
+import { ipAt, registerByHeartbeat, startOneSession } from './fixtures.js';
+import { runLoad, type LoadResult } from './load.js';
+import type { BenchOptions } from './options.js';
+import { WarmPool } from './warm-pool.js';
+
+/** One measured run of one case. */
+export interface CaseRun {
+  name: CaseName;
+  round: number;
+  result: LoadResult;
+  /** 2xx/s over the 2xx/s of the baseline run of the same round; null for the baseline. */
+  ratio: number | null;
+}
+
+export interface Measurements {
+  runs: CaseRun[];
+  /** The warm pool for the start cases: the probe's rate, the fastest seen, servers registered by heartbeats and how fast. */
+  startPool: { probeOkPerS: number; fastestPerS: number; registered: number; registerPerS: number };
+}
+
+interface Children {
+  hello: ChildService;
+  orchestrator: ChildService;
+  logged: ChildService | null;
+}
+
+/** Starts the children, sets up the fixtures, and runs every case `rounds` times, rounds interleaved. */
+export async function measureCases(o: BenchOptions, entry: OrchestratorEntry, say: (line: string) => void): Promise<Measurements> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'orch-bench-'));
+  const started: ChildService[] = [];
+  const track = async (p: Promise<ChildService>) => {
+    const c = await p;
+    started.push(c);
+    return c;
+  };
+  try {
+    const children: Children = {
+      hello: await track(spawnService({ nodeArgs: ['--import', 'tsx'], script: 'bench/hello-server.ts', args: ['{port}'], env: o.childEnv, cwd: o.repoRoot })),
+      orchestrator: await track(startOrchestrator(o, entry, path.join(dir, 'bench.db'))),
+      logged: o.logCost ? await track(startOrchestrator(o, entry, path.join(dir, 'logged.db'), 'info')) : null,
+    };
+    say(`orchestrator: ${entry.script} (pid ${children.orchestrator.pid}), baseline: bench/hello-server.ts (pid ${children.hello.pid})`);
+    const url = children.orchestrator.url;
+    const warm = await startOneSession(url, BENCH_KEY, ipAt(BLOCK.join, 1));
+    const logged = children.logged ? await startOneSession(children.logged.url, BENCH_KEY, ipAt(BLOCK.join, 1)) : '';
+    const busy = await registerByHeartbeat({ url, key: BENCH_KEY, block: BLOCK.busy, next: { n: 0 }, count: HEARTBEAT_SERVERS, players: 1 });
+    if (busy !== HEARTBEAT_SERVERS) throw new Error(`registered ${busy} of ${HEARTBEAT_SERVERS} busy servers`);
+    const pool = new WarmPool(url, o.connections);
+    const probeOkPerS = await pool.probe(say);
+    const ctx: CaseContext = { joinCode: { warm, logged } };
+    const cases = CASES.filter((c) => c.on !== 'logged' || children.logged);
+    const runs: CaseRun[] = [];
+    for (let round = 1; round <= o.rounds; round++) runs.push(...(await runRound(o, round, cases, children, ctx, pool, say)));
+    return { runs, startPool: { probeOkPerS, fastestPerS: pool.fastestPerS, registered: pool.registered, registerPerS: pool.registerPerS } };
+  } finally {
+    for (const c of started.reverse()) await c.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function runRound(
+  o: BenchOptions,
+  round: number,
+  cases: readonly BenchCase[],
+  children: Children,
+  ctx: CaseContext,
+  pool: WarmPool,
+  say: (line: string) => void,
+): Promise<CaseRun[]> {
+  const runs: CaseRun[] = [];
+  let baselineOkPerS = 0;
+  for (const c of cases) {
+    if (c.claims) await pool.topUp(o.durationS, say);
+    const target = c.on === 'hello' ? children.hello : c.on === 'logged' ? children.logged! : children.orchestrator;
+    const result = await runLoad({ url: target.url, connections: c.connections ?? o.connections, durationS: o.durationS, request: c.request(ctx) });
+    // A child that died mid-run (a crash, or something outside killing it) must not pass as a row of errors.
+    const gone = target.ended();
+    if (gone) throw new Error(`${c.on} process (pid ${target.pid}) ended during ${c.name}, round ${round}: ${gone}\n${target.output().slice(-3000)}`);
+    if (c.claims) pool.consumed(result.ok, result.okPerS);
+    if (c.name === 'baseline') baselineOkPerS = result.okPerS;
+    runs.push({ name: c.name, round, result, ratio: c.name === 'baseline' ? null : result.okPerS / baselineOkPerS });
+    say(`round ${round} ${c.name.padEnd(9)} ${Math.round(result.okPerS)} req/s p50 ${result.p50Ms} ms p99 ${result.p99Ms} ms`);
+  }
+  return runs;
+}
+
+/** The orchestrator as a real child process on a fresh SQLite file. */
+export function startOrchestrator(o: BenchOptions, entry: OrchestratorEntry, dbPath: string, logLevel = 'warn', extraNodeArgs: string[] = []): Promise<ChildService> {
+  return spawnService({
+    nodeArgs: [...extraNodeArgs, ...entry.nodeArgs],
+    script: entry.script,
+    args: ['serve'],
+    env: { ...o.childEnv, ...orchestratorEnv(dbPath, logLevel) },
+    cwd: o.repoRoot,
+  });
+}

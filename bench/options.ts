@@ -1,0 +1,63 @@
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+
+/** What one `npm run bench` does, from its arguments and environment. */
+export interface BenchOptions {
+  repoRoot: string;
+  /** Seconds each measured run lasts. */
+  durationS: number;
+  /** Times each case runs (each run is its own row). */
+  rounds: number;
+  connections: number;
+  /** Compile `dist/` first so the numbers are of the production build. */
+  build: boolean;
+  scale: boolean;
+  /** Profile the cases that miss their target. */
+  profile: boolean;
+  /** Also measure join with request logging on (LOG_LEVEL=info). */
+  logCost: boolean;
+  /** Where results/<date>.json and .md go. */
+  resultsDir: string;
+  /** Environment handed to children (PATH, HOME). */
+  childEnv: Record<string, string>;
+}
+
+const USAGE = `npm run bench -- [--quick] [--no-build] [--no-scale] [--no-profile] [--no-log-cost]
+  --quick         2 s per run instead of BENCH_DURATION_S (default 10)
+  --no-build      use dist/ as it is (or the TypeScript sources when there is no dist/)
+  --no-scale      skip the 10,000-server reconcile pass
+  --no-profile    skip profiling the cases that miss their target
+  --no-log-cost   skip the extra join run with request logging on`;
+
+/** Parses the bench's flags; the only place the bench reads its environment. */
+export function benchOptions(argv: string[], env: Readonly<Record<string, string | undefined>>, repoRoot: string): BenchOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      quick: { type: 'boolean', default: false },
+      'no-build': { type: 'boolean', default: false },
+      'no-scale': { type: 'boolean', default: false },
+      'no-profile': { type: 'boolean', default: false },
+      'no-log-cost': { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const fromEnv = Number(env.BENCH_DURATION_S ?? '10');
+  if (!Number.isFinite(fromEnv) || fromEnv <= 0) throw new Error(`BENCH_DURATION_S must be a positive number of seconds, got ${env.BENCH_DURATION_S}`);
+  return {
+    repoRoot,
+    durationS: values.quick ? 2 : fromEnv,
+    rounds: 2,
+    connections: 50,
+    build: !values['no-build'],
+    scale: !values['no-scale'],
+    profile: !values['no-profile'],
+    logCost: !values['no-log-cost'],
+    resultsDir: path.join(repoRoot, 'bench/results'),
+    childEnv: { PATH: env.PATH ?? '', HOME: env.HOME ?? '/tmp' },
+  };
+}

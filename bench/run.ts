@@ -1,0 +1,75 @@
+import os, { tmpdir } from 'node:os';
+import path from 'node:path';
+import { buildEntry } from './build.js';
+import { CASES } from './cases.js';
+import { measureCases } from './measure.js';
+import { benchOptions } from './options.js';
+import { profileCase } from './profile-run.js';
+import { machineInfo, runsTable, summarise, summaryTable, writeReport, type BenchReport } from './report.js';
+import { measureScale } from './scale.js';
+
+/**
+ * `npm run bench`: a bare Fastify hello-world and the orchestrator (production build) as child
+ * processes, loaded in turn from this process; then the 10,000-row reconcile pass, and profiles
+ * of the cases that missed their target. Writes bench/results/<date>.json and .md.
+ */
+async function main(argv: string[], env: Readonly<Record<string, string | undefined>>): Promise<void> {
+  const o = benchOptions(argv, env, path.resolve(import.meta.dirname, '..'));
+  const say = (line: string) => console.log(line);
+  const loadAvgAtStart = os.loadavg().map((x) => Math.round(x * 100) / 100);
+  say(`bench: ${o.durationS} s per run, ${o.connections} connections, ${o.rounds} runs per case; load average ${loadAvgAtStart.join(' ')}`);
+  const entry = buildEntry(o.repoRoot, o.build);
+  say(`orchestrator entry: ${entry.script} (${entry.note})`);
+  const notes = [
+    'Request logging is off in the measured runs (LOG_LEVEL=warn); `join+log` is join against a third process with LOG_LEVEL=info (pino writing every request to a pipe the bench reads).',
+    'Orchestrator env: START_RATE_LIMIT_PER_MIN=0, JOIN_FAIL_LIMIT_PER_MIN=0, MAX_SERVERS=0 (external servers only), INTERNAL_HMAC_SECRET set, START_TIMEOUT_S=2, reaping deadlines (HEARTBEAT_PERIOD_S, SESSION_*) pushed out so the reconciler leaves the fixtures alone; the reconcile loop runs at its default interval.',
+    'GET /v1/sessions/{code}: skipped, the route does not exist yet.',
+    'autocannon records latency in whole milliseconds; p50 0 means under 1 ms.',
+  ];
+  const measurements = await measureCases(o, entry, say);
+  const summary = summarise(measurements.runs, CASES);
+  say('\n' + runsTable(measurements.runs) + '\n\n' + summaryTable(summary) + '\n');
+
+  const join = summary.find((s) => s.name === 'join');
+  const logged = summary.find((s) => s.name === 'join+log');
+  const logCost: BenchReport['logCost'] =
+    join && logged
+      ? { joinOkPerS: join.meanOkPerS, withLoggingOkPerS: logged.meanOkPerS, p99Ms: logged.worstP99Ms, costPct: Math.round((1 - logged.meanOkPerS / join.meanOkPerS) * 1000) / 10 }
+      : null;
+  if (logCost) say(`request logging (LOG_LEVEL=info) on join: ${logCost.costPct}% fewer requests/s than LOG_LEVEL=warn in the same rounds`);
+
+  const scale = o.scale ? await measureScale() : null;
+  for (const line of scale?.lines ?? []) say(`scale: ${line}`);
+
+  const profiles: BenchReport['profiles'] = [];
+  if (o.profile) {
+    for (const miss of summary.filter((s) => s.met === false)) {
+      say(`profiling ${miss.name}…`);
+      const p = await profileCase(o, entry, miss.name, measurements.startPool.fastestPerS, path.join(tmpdir(), 'orch-bench-profiles'));
+      profiles.push({ case: p.case, file: p.file, okPerS: p.load.okPerS, summary: p.summary });
+      say(`  ${Math.round(p.load.okPerS)} req/s under the profiler; top self: ${p.summary.bySelf.slice(0, 5).map((h) => `${h.name} ${h.selfPct}%`).join('; ')}`);
+    }
+  }
+
+  const report: BenchReport = {
+    date: new Date().toISOString().slice(0, 10),
+    machine: machineInfo(loadAvgAtStart),
+    orchestrator: { entry: entry.script, note: entry.note },
+    settings: { durationS: o.durationS, connections: o.connections, rounds: o.rounds },
+    measurements,
+    summary,
+    logCost,
+    scale,
+    profiles,
+    notes,
+  };
+  for (const file of writeReport(o.resultsDir, report)) say(`wrote ${path.relative(o.repoRoot, file)}`);
+}
+
+main(process.argv.slice(2), process.env).then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+    process.exit(1);
+  },
+);
