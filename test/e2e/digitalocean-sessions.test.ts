@@ -11,9 +11,11 @@ import { waitFor } from '../helpers/processes.js';
 const SESSIONS = 50;
 let emu: RunningEmulator | null = null;
 let orch: Orchestrator | null = null;
+/** Closing under heavy load can stall on in-flight faulted requests; bound it (the service's own shutdown has a forced exit). */
+const bounded = (p: Promise<unknown> | undefined) => Promise.race([p, new Promise((r) => setTimeout(r, 20_000))]);
 afterEach(async () => {
-  await orch?.close();
-  await emu?.close();
+  await bounded(orch?.close());
+  await bounded(emu?.close());
   orch = emu = null;
 }, 60_000);
 
