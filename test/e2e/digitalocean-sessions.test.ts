@@ -63,7 +63,7 @@ async function expectNothingLeft(e: RunningEmulator, o: Orchestrator) {
     const alive = e.droplets().filter((d) => d.deletedAtMs === null);
     const live = (await o.store.listServers()).filter((s) => s.state !== 'deleted');
     return alive.length === 0 && live.length === 0;
-  }, 90_000, 200);
+  }, 180_000, 200);
   // None made twice: one droplet per server id (names carry it).
   const names = e.droplets().map((d) => d.name);
   expect(new Set(names).size).toBe(names.length);
@@ -106,7 +106,7 @@ describe('e2e: sessions on emulated DigitalOcean droplets', () => {
     emu.setFaults({ burst429: 10 });
     await expectNothingLeft(emu, orch);
     callsReport(emu, 'faults');
-  }, 240_000);
+  }, 360_000);
 
   it('a lost create response leads to adoption, not a second droplet', async () => {
     emu = await startEmulator({ port: 0, bootDelayMs: 300, logger: false, faults: { lostCreateRate: 1 } });
