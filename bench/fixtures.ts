@@ -102,7 +102,7 @@ export async function prepopulate(dbPath: string, o: { readyServers: number; bus
       endedAtMs: null,
       endReason: null,
       lastPlayedAtMs: now,
-      fresh: false,
+      coldStart: false,
     });
     return code;
   } finally {

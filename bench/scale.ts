@@ -5,8 +5,7 @@ import path from 'node:path';
 import { loadConfig } from '../src/config.js';
 import { LIVE_SERVER_STATES, type Server, type ServerState } from '../src/domain/server.js';
 import type { Session } from '../src/domain/session.js';
-import { ServerOps } from '../src/sessions/server-ops.js';
-import { SessionWaiter } from '../src/sessions/session-waiter.js';
+import { ServerOps } from '../src/fleet/server-ops.js';
 import { createStore } from '../src/store/create-db.js';
 import type { Store } from '../src/store/store.js';
 import { silentLog } from '../src/util/log.js';
@@ -49,7 +48,7 @@ async function fill(store: Store, provider: MemoryProvider, nowMs: number): Prom
     sessions.push({
       id: randomUUID(), code: `S${i.toString(36).toUpperCase().padStart(5, '0')}`, state: active ? 'active' : 'ended',
       serverId: active ? servers[i]!.id : null, createdAtMs: nowMs - 60_000, activatedAtMs: active ? nowMs - 30_000 : null,
-      endedAtMs: active ? null : nowMs - 10_000, endReason: active ? null : 'server_ended', lastPlayedAtMs: nowMs - 1000, fresh: false,
+      endedAtMs: active ? null : nowMs - 10_000, endReason: active ? null : 'server_ended', lastPlayedAtMs: nowMs - 1000, coldStart: false,
     });
   }
   await store.transaction(async (tx) => {
@@ -97,7 +96,7 @@ async function timePasses(store: Store, provider: MemoryProvider, lines: string[
   // The pool target equals the idle + coming servers of the fixture, so a pass has nothing to do: the steady-state cost.
   const config = loadConfig({ DB_PATH: ':memory:', MAX_SERVERS: '100000', POOL_MIN_READY: '3000', PROVIDER: 'local' });
   const ops = new ServerOps({
-    store, provider, clock: systemClock, log: silentLog, waiter: new SessionWaiter(), credentialSecret: 'bench-scale-secret',
+    store, provider, clock: systemClock, log: silentLog, credentialSecret: 'bench-scale-secret',
     orchestratorUrl: 'http://127.0.0.1:1', readiness: 'heartbeat', recycleServers: false,
   });
   const reconciler = new mod.Reconciler({ store, provider, ops, clock: systemClock, log: silentLog, settings: config.lifecycle });

@@ -8,7 +8,7 @@ import type { Store } from './store/store.js';
 import type { Clock } from './util/clock.js';
 import { compatRoutes } from './http/compat-routes.js';
 import { installCors } from './http/cors.js';
-import { installErrorHandling } from './http/error-handler.js';
+import { neutralErrorHandler } from './http/errors.js';
 import { operatorRoutes } from './http/operator-routes.js';
 import { RateLimiter } from './http/rate-limiter.js';
 import { serverAuth } from './http/server-auth.js';
@@ -71,7 +71,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     for (const m of [r.method].flat()) methods.add(m);
     routes.set(key, methods);
   });
-  installErrorHandling(app, () => routes);
+  app.setErrorHandler(neutralErrorHandler);
   installCors(app, config.corsAllowedOrigins);
   if (config.enforceHttps) {
     app.addHook('onRequest', async (req, reply) => {
@@ -91,6 +91,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     credentialFor: deps.credentialFor,
   });
   await app.register(compatRoutes, {
+    routeMethods: () => routes,
     service: deps.service,
     authenticate,
     limiter,

@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { safeChildEnv } from './providers/local/child-env.js';
+import { PROVIDER_NAMES, type ProviderName } from './providers/registry.js';
 
 /** Repository root (works from src/ under tsx and from dist/ when built). */
 export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -13,7 +15,8 @@ export interface Config {
   /** Where game servers reach us; defaults to http://127.0.0.1:<port>. */
   publicUrl: string;
   db: { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
-  provider: 'local' | 'digitalocean';
+  /** A name from providers/registry.ts. */
+  provider: ProviderName;
   hmac: {
     /** Shared key of the original service (INTERNAL_HMAC_KEY, else INTERNAL_HMAC_SECRET); null = server routes 503. */
     key: string | null;
@@ -35,6 +38,8 @@ export interface Config {
     stopGraceMs: number;
     heartbeatIntervalMs: number;
     emptyShutdownMs: number;
+    /** The safe part of our environment (PATH, HOME, locale…) handed to game servers. */
+    parentEnv: Readonly<Record<string, string>>;
   };
   digitalocean: {
     token: string | null;
@@ -71,7 +76,11 @@ export interface Config {
     maxCreatesPerPass: number;
     maxDeletesPerPass: number;
     idempotencyTtlS: number;
+    /** How long a claim on in-flight work (a create, a waiting start) holds without renewal. */
+    leaseS: number;
   };
+  /** The outbox's retention: events older than this, or beyond this many, are pruned. */
+  events: { retentionS: number; maxRows: number };
   limits: {
     bodyLimitBytes: number;
     maxPlayers: number;
@@ -106,7 +115,7 @@ export function loadConfig(env: Env = readProcessEnv()): Readonly<Config> {
   for (const [name, file] of [['SSL_CERTFILE', certFile], ['SSL_KEYFILE', keyFile]] as const) {
     if (file && !existsSync(file)) r.problem(`${name}: file not found: ${file}`);
   }
-  const provider = r.oneOf('PROVIDER', 'local', ['local', 'digitalocean'] as const);
+  const provider = r.oneOf<ProviderName>('PROVIDER', 'local', PROVIDER_NAMES);
   const token = r.str('DIGITALOCEAN_TOKEN', '') || null;
   const image = r.str('SNAPSHOT_ID', '') || null;
   if (provider === 'digitalocean') {
@@ -140,6 +149,7 @@ export function loadConfig(env: Env = readProcessEnv()): Readonly<Config> {
       stopGraceMs: r.int('LOCAL_STOP_GRACE_MS', 5000, 0, 600_000),
       heartbeatIntervalMs: r.int('LOCAL_HEARTBEAT_INTERVAL_MS', 5000, 10, 3_600_000),
       emptyShutdownMs: r.int('LOCAL_EMPTY_SHUTDOWN_MS', 30_000, 0, 86_400_000),
+      parentEnv: safeChildEnv(env),
     },
     digitalocean: {
       token,
@@ -174,6 +184,11 @@ export function loadConfig(env: Env = readProcessEnv()): Readonly<Config> {
       maxCreatesPerPass: r.int('MAX_CREATES_PER_PASS', 10, 1, 10_000),
       maxDeletesPerPass: r.int('MAX_DELETES_PER_PASS', 20, 1, 10_000),
       idempotencyTtlS: r.num('IDEMPOTENCY_TTL_S', 86_400, 1, 30 * 86_400),
+      leaseS: r.num('LEASE_S', 15, 0.05, 3600),
+    },
+    events: {
+      retentionS: r.num('EVENTS_RETENTION_S', 7 * 86_400, 1, 366 * 86_400),
+      maxRows: r.int('EVENTS_MAX_ROWS', 100_000, 100, 100_000_000),
     },
     limits: {
       bodyLimitBytes: r.int('BODY_LIMIT_BYTES', 65_536, 64, 100 * 1024 * 1024),

@@ -3,11 +3,11 @@ import pino, { type Logger } from 'pino';
 import { buildApp } from './app.js';
 import type { Config } from './config.js';
 import { newMasterSecret } from './domain/credentials.js';
-import { DigitalOceanProvider } from './providers/digitalocean/digitalocean-provider.js';
-import { LocalProvider } from './providers/local/local-provider.js';
+import { EventKind, type FleetEvent } from './domain/events.js';
 import type { Provider } from './providers/provider.js';
+import { createProvider } from './providers/registry.js';
 import { Reconciler } from './reconcile/index.js';
-import { ServerOps } from './sessions/server-ops.js';
+import { ServerOps } from './fleet/server-ops.js';
 import { SessionService } from './sessions/session-service.js';
 import { SessionWaiter } from './sessions/session-waiter.js';
 import { createStore } from './store/create-db.js';
@@ -44,13 +44,16 @@ export async function createOrchestrator(config: Readonly<Config>, o: Orchestrat
   const waiter = new SessionWaiter();
   let reconciler: Reconciler | null = null;
   const reconcileSoon = () => reconciler?.trigger();
-  const provider = o.provider ?? makeProvider(config, clock, logger, reconcileSoon);
+  const provider = o.provider ?? createProvider({ config, clock, logger, onChange: reconcileSoon });
+  // Side effects of state changes run after commit, from the outbox: here, the log lines.
+  const eventLog = logger.child({ component: 'events' });
+  store.onEvents((events) => logEvents(eventLog, events));
   const ops = new ServerOps({
     store,
     provider,
     clock,
     log: logger,
-    waiter,
+    leaseMs: config.lifecycle.leaseS * 1000,
     credentialSecret,
     orchestratorUrl: config.publicUrl,
     readiness: config.lifecycle.readiness,
@@ -62,7 +65,18 @@ export async function createOrchestrator(config: Readonly<Config>, o: Orchestrat
     maxServers: config.lifecycle.maxServers,
     idempotencyTtlS: config.lifecycle.idempotencyTtlS,
   }, reconcileSoon);
-  reconciler = new Reconciler({ store, provider, ops, clock, log: logger.child({ component: 'reconciler' }), settings: config.lifecycle });
+  reconciler = new Reconciler({
+    store,
+    provider,
+    ops,
+    clock,
+    log: logger.child({ component: 'reconciler' }),
+    settings: config.lifecycle,
+    events: { retentionMs: config.events.retentionS * 1000, maxRows: config.events.maxRows },
+  });
+  // What a dead process left waiting is resolved before the first request: its pending
+  // sessions end (abandoned); its creates are adopted or dropped by the first pass.
+  await service.resolveAbandoned(true);
   const app = await buildApp({
     config,
     service,
@@ -85,6 +99,9 @@ export async function createOrchestrator(config: Readonly<Config>, o: Orchestrat
     logger,
     close: () =>
       (closed ??= (async () => {
+        // Waiting starts answer 503 + Retry-After at once and their sessions end, so the
+        // HTTP server has no request left to wait for.
+        await service.shutdown();
         await app.close();
         // Closing the provider first aborts its backoff and rate-budget waits, so a pass in
         // flight ends promptly instead of holding the shutdown for a minute.
@@ -105,37 +122,14 @@ async function operatorStatus(store: Store, reconciler: Reconciler, provider: st
   return { provider, servers, sessions, reconciler: reconciler.status() };
 }
 
-function makeProvider(config: Readonly<Config>, clock: Clock, logger: Logger, onChange: () => void): Provider {
-  if (config.provider === 'digitalocean') {
-    return new DigitalOceanProvider({
-      token: config.digitalocean.token ?? '',
-      apiUrl: config.digitalocean.apiUrl,
-      tag: config.digitalocean.tag,
-      region: config.digitalocean.region,
-      size: config.digitalocean.size,
-      image: config.digitalocean.image ?? '',
-      namePrefix: 'gs',
-      requestTimeoutMs: config.digitalocean.requestTimeoutMs,
-      maxRetries: config.digitalocean.maxRetries,
-      retryBaseMs: config.digitalocean.retryBaseMs,
-      retryMaxMs: config.digitalocean.retryMaxMs,
-      createSettleMs: config.digitalocean.createSettleMs,
-      maxRateWaitMs: config.digitalocean.maxRateWaitMs,
-      clock,
-      logger: logger.child({ component: 'digitalocean' }),
-    });
+const QUIET_EVENTS: ReadonlySet<string> = new Set([EventKind.ServerStateChanged]);
+
+/** One log line per event, after commit (never inside a transaction that may run twice). */
+function logEvents(log: Logger, events: readonly FleetEvent[]): void {
+  for (const e of events) {
+    const line = { event: e.kind, eventId: e.id, serverId: e.serverId ?? undefined, sessionId: e.sessionId ?? undefined, ...e.data };
+    if (QUIET_EVENTS.has(e.kind)) log.debug(line, e.kind);
+    else if (e.kind === EventKind.OutageGuardOn || e.kind === EventKind.OrphanDeleted) log.warn(line, e.kind);
+    else log.info(line, e.kind);
   }
-  return new LocalProvider({
-    command: config.local.command,
-    gamePort: config.local.gamePort,
-    stopGraceMs: config.local.stopGraceMs,
-    env: {
-      HEARTBEAT_INTERVAL_MS: String(config.local.heartbeatIntervalMs),
-      EMPTY_SHUTDOWN_MS: String(config.local.emptyShutdownMs),
-    },
-    logger: logger.child({ component: 'local-provider' }),
-    // A game server that exits on its own: look at once rather than at the next interval.
-    onExit: () => onChange(),
-    clock,
-  });
 }

@@ -1,14 +1,19 @@
-/** Every error the core raises on purpose; mapped to HTTP in one place (http/error-handler.ts). */
+/**
+ * Every error the core raises on purpose, by code, with a neutral message. HTTP status comes
+ * from http/errors.ts; each HTTP plugin words and shapes errors for its own clients.
+ */
 export type ErrorCode =
   | 'not_found'
   | 'invalid_input'
   | 'unauthorized'
   | 'stale_signature'
+  | 'signing_disabled'
   | 'unavailable'
   | 'capacity'
   | 'start_timeout'
   | 'rate_limited'
   | 'conflict'
+  | 'address_conflict'
   | 'provider_error'
   | 'internal';
 

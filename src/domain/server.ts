@@ -70,8 +70,12 @@ export function isBeforeReady(s: ServerState): boolean {
   return s === ServerState.Creating || s === ServerState.Starting;
 }
 
-/** Where a server came from: made by a provider, or registered by a signed heartbeat. */
-export type ServerOrigin = 'local' | 'digitalocean' | 'external';
+/**
+ * Where a server came from: the name of the provider that made it, or 'external' for a
+ * studio's own server registered by a signed heartbeat. The domain names no provider.
+ */
+export type ServerOrigin = string;
+export const EXTERNAL_ORIGIN = 'external';
 
 /** One row of the servers table, as the core sees it. Times are epoch milliseconds. */
 export interface Server {
@@ -92,4 +96,16 @@ export interface Server {
   lastHeartbeatAtMs: number | null;
   /** Why the server is in error/unhealthy/shutdown, for operators. */
   reason: string | null;
+  /** The process that is creating it (while `creating`), and until when that claim holds. */
+  owner?: string | null;
+  leaseUntilMs?: number | null;
+}
+
+/**
+ * A creating row whose creator is gone: its lease ran out before the provider's answer was
+ * recorded. Such a row is not "on the way" any more; the reconciler adopts its machine by
+ * name or deletes the row.
+ */
+export function isCreateAbandoned(s: Pick<Server, 'state' | 'providerId' | 'leaseUntilMs'>, nowMs: number): boolean {
+  return s.state === ServerState.Creating && s.providerId === null && s.leaseUntilMs != null && s.leaseUntilMs <= nowMs;
 }

@@ -24,6 +24,10 @@ export const EndReason = {
   StartTimeout: 'start_timeout',
   ServerLost: 'server_lost',
   Cancelled: 'cancelled',
+  /** A pending session whose waiting request died with its process (crash, restart). */
+  Abandoned: 'abandoned',
+  /** A pending session whose service was stopping (SIGTERM) before a server was ready. */
+  ShuttingDown: 'shutting_down',
 } as const;
 export type EndReason = (typeof EndReason)[keyof typeof EndReason];
 
@@ -40,6 +44,9 @@ export interface Session {
   endReason: EndReason | null;
   /** Last time the server reported players (or the activation time): the idle clock. */
   lastPlayedAtMs: number | null;
-  /** Whether the start that made it had to wait for a new server (the original's reply differs). */
-  fresh: boolean;
+  /** Whether the start that made it had to wait for a new server (a cold start, not a warm claim). */
+  coldStart: boolean;
+  /** The process whose request waits for this pending session, and until when that holds. */
+  owner?: string | null;
+  leaseUntilMs?: number | null;
 }

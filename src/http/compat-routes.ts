@@ -2,9 +2,12 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { SessionService } from '../sessions/session-service.js';
 import { CompatValidationError, parseDropletIpQuery, parseHeartbeatBody, requiredQuery } from './compat-validation.js';
 import type { RateLimiter } from './rate-limiter.js';
+import { installCompatErrorHandling } from './compat-errors.js';
 import { compatResponses } from './compat-schemas.js';
 
 export interface CompatRoutesDeps {
+  /** The app's routes by path pattern, for 405 answers (the original's 404/405 shapes). */
+  routeMethods: () => Map<RegExp, Set<string>>;
   service: SessionService;
   authenticate: (req: FastifyRequest, reply: FastifyReply) => Promise<void>;
   limiter: RateLimiter;
@@ -26,10 +29,7 @@ export async function compatRoutes(app: FastifyInstance, deps: CompatRoutesDeps)
   app.addHook('onRequest', async (req) => {
     if (req.headers['content-type'] === '') delete req.headers['content-type'];
   });
-  app.setErrorHandler((err, req, reply) => {
-    if (err instanceof CompatValidationError) return reply.code(422).send(err.body);
-    throw err;
-  });
+  installCompatErrorHandling(app, deps.routeMethods, (err, reply) => (err instanceof CompatValidationError ? reply.code(422).send(err.body) : null));
 
   app.get('/', { schema: compatResponses.root }, async () => ({ status: 'ok', service: 'orchestrator' }));
 
@@ -55,8 +55,14 @@ export async function compatRoutes(app: FastifyInstance, deps: CompatRoutesDeps)
   const signed = { preValidation: deps.authenticate };
   app.post('/server/heartbeat', { ...signed, schema: compatResponses.heartbeat }, async (req) => {
     const body = parseHeartbeatBody(req.body as Buffer | undefined, deps.maxPlayers);
-    await deps.service.heartbeat(req.serverCaller ?? { serverId: null }, body.ip, body.players);
-    return { message: 'Heartbeat updated successfully.' };
+    const r = await deps.service.heartbeat(req.serverCaller ?? { serverId: null }, body.ip, body.players);
+    if (!r.addressIgnored) return { message: 'Heartbeat updated successfully.' };
+    // Only servers we made (per-server credential) get here; the extra key tells their operator why.
+    const { reported, kept } = r.addressIgnored;
+    return {
+      message: 'Heartbeat updated successfully.',
+      warning: `droplet_ip ${reported} was ignored: players are given ${kept ?? 'the address the provider assigns'}, the address the provider reports for this server`,
+    };
   });
 
   const end = async (req: FastifyRequest) => {

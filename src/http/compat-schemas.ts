@@ -32,7 +32,15 @@ export const compatResponses = {
   heartbeat: {
     summary: 'Game server heartbeat, HMAC-signed (original route)',
     tags: ['original'],
-    response: { 200: Message, 401: Detail, 404: Detail, 422: Detail, 503: Detail },
+    response: {
+      // `warning` only for servers we made whose reported droplet_ip was not taken.
+      200: Type.Object({ message: Type.String(), warning: Type.Optional(Type.String()) }),
+      401: Detail,
+      404: Detail,
+      409: Detail,
+      422: Detail,
+      503: Detail,
+    },
   },
   end: {
     summary: 'Game server ends its session, HMAC-signed (original route)',

@@ -22,7 +22,7 @@ declare module 'fastify' {
   }
 }
 
-const INVALID = 'Invalid HMAC signature.';
+const INVALID = 'The request signature is missing, malformed, wrong or already used';
 
 /**
  * HMAC authentication of game-server routes, before the body is parsed (the body arrives as
@@ -33,14 +33,14 @@ export function serverAuth(deps: ServerAuthDeps) {
   return async function authenticate(req: FastifyRequest, _reply: FastifyReply): Promise<void> {
     const serverId = header(req, 'server-id');
     const key = serverId ? await serverKey(deps, serverId) : deps.key;
-    if (key === null) throw new OrchestratorError('unavailable', 'Internal endpoint unavailable.');
+    if (key === null) throw new OrchestratorError('signing_disabled', 'Server routes are disabled: no signing key is configured');
     const timestamp = header(req, 'request-timestamp') ?? header(req, 'request_timestamp');
     const signature = header(req, 'request-signature') ?? header(req, 'request_signature');
     if (!timestamp || !signature || key === '') throw new OrchestratorError('unauthorized', INVALID);
     const ts = parsePythonInt(timestamp);
     if (ts === null) throw new OrchestratorError('unauthorized', INVALID);
     const nowS = deps.clock.now() / 1000;
-    if (Math.abs(nowS - ts) > deps.maxSkewS) throw new OrchestratorError('stale_signature', 'Stale HMAC signature.');
+    if (Math.abs(nowS - ts) > deps.maxSkewS) throw new OrchestratorError('stale_signature', 'The request timestamp is outside the accepted clock skew');
     const q = req.url.indexOf('?');
     const expected = signParts(key, {
       method: req.method,

@@ -4,8 +4,8 @@
  * repaired by listing, never by guessing.
  */
 export interface Provider {
-  /** 'local' or 'digitalocean'; stored as the server's origin. */
-  readonly name: 'local' | 'digitalocean';
+  /** The registry name (providers/registry.ts); stored as the server's origin. */
+  readonly name: string;
 
   /**
    * Makes the machine for `spec.serverId`, or returns the one that already exists for it

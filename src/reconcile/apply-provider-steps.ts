@@ -1,4 +1,4 @@
-import { LIVE_SERVER_STATES, ServerState, type Server } from '../domain/server.js';
+import { EXTERNAL_ORIGIN, ServerState, type Server } from '../domain/server.js';
 import type { Machine } from '../providers/provider.js';
 import type { ApplyDeps, ApplyTally } from './apply-tally.js';
 import type { Plan } from './types.js';
@@ -27,8 +27,7 @@ async function applyCreates(d: ApplyDeps, planned: number, t: ApplyTally): Promi
   try {
     rows = await d.store.transaction(async (tx) => {
       await tx.lockCapacity();
-      const live = (await tx.listServers(LIVE_SERVER_STATES)).filter((s) => s.origin !== 'external').length;
-      const n = Math.min(planned, d.settings.maxServers - live);
+      const n = Math.min(planned, d.settings.maxServers - (await tx.countMachines()));
       return n > 0 ? d.ops.reserve(tx, n) : [];
     });
   } catch (err) {
@@ -53,10 +52,12 @@ async function deleteOrphan(d: ApplyDeps, m: Machine): Promise<boolean> {
   if (m.serverId) {
     // A row made after the snapshot (its start raced this pass) owns it: adopt next pass instead.
     const row = await d.store.getServer(m.serverId);
-    const owned = row && row.state !== ServerState.Deleted && row.origin !== 'external' && (row.providerId === null || row.providerId === m.providerId);
+    const owned = row && row.state !== ServerState.Deleted && row.origin !== EXTERNAL_ORIGIN && (row.providerId === null || row.providerId === m.providerId);
     if (owned) return false;
   }
   d.log.warn({ providerId: m.providerId, serverId: m.serverId }, 'deleting an orphan machine');
   const res = await d.provider.delete(m.providerId);
-  return res === 'gone';
+  if (res !== 'gone') return false;
+  await d.ops.recordOrphanDeleted(m);
+  return true;
 }

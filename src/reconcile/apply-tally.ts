@@ -1,5 +1,5 @@
 import type { Provider } from '../providers/provider.js';
-import type { ServerOps } from '../sessions/server-ops.js';
+import type { ServerOps } from '../fleet/server-ops.js';
 import type { Store } from '../store/store.js';
 import type { Clock } from '../util/clock.js';
 import type { Log } from '../util/log.js';

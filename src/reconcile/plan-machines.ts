@@ -1,4 +1,4 @@
-import { ServerState, type Server } from '../domain/server.js';
+import { EXTERNAL_ORIGIN, isCreateAbandoned, ServerState, type Server } from '../domain/server.js';
 import type { Machine } from '../providers/provider.js';
 import type { PlanWorld } from './plan-world.js';
 import type { AdoptAction, LostAction, ReconcileSettings } from './types.js';
@@ -40,10 +40,15 @@ export function matchMachines(machines: readonly Machine[], servers: readonly Se
   return { byServer, unowned };
 }
 
-/** A creating row's machine may not be listed yet (lists lag): it is lost only after the grace. */
+/**
+ * A creating row's machine may not be listed yet (lists lag): it is lost only after the
+ * grace, or at once when its creator died before recording an answer (the lease ran out):
+ * the machine was never made, or it would be listed under the row's id by now.
+ */
 export function isLostWithoutMachine(s: Server, nowMs: number, orphanGraceS: number): boolean {
-  if (s.origin === 'external') return false;
+  if (s.origin === EXTERNAL_ORIGIN) return false;
   if (s.state !== ServerState.Creating) return true;
+  if (isCreateAbandoned(s, nowMs)) return true;
   return nowMs - s.createdAtMs > orphanGraceS * 1000;
 }
 
@@ -70,7 +75,8 @@ export function planMachineSteps(
     const m = match.byServer.get(s.id);
     if (!m) {
       if (!isLostWithoutMachine(s, nowMs, settings.orphanGraceS)) continue;
-      markLost.push({ serverId: s.id, from: s.state });
+      const interrupted = isCreateAbandoned(s, nowMs);
+      markLost.push({ serverId: s.id, from: s.state, ...(interrupted ? { reason: 'create interrupted; no machine was made' } : {}) });
       const session = world.liveSessionOn(s.id);
       if (session) world.endSession(session.id, 'server_lost');
       world.setServer(s.id, ServerState.Deleted);

@@ -1,4 +1,4 @@
-import { ServerState, type Server } from '../domain/server.js';
+import { isCreateAbandoned, ServerState, type Server } from '../domain/server.js';
 import { SessionState } from '../domain/session.js';
 import type { Machine } from '../providers/provider.js';
 import { isSilent } from './health.js';
@@ -36,7 +36,7 @@ export function computePlan(input: PlanInput): Plan {
   const offer = planOffers(world);
   const pool = computePool({
     idleReady: idleReady(world),
-    coming: world.serversIn(ServerState.Creating, ServerState.Starting).filter((s) => s.origin !== 'external').length,
+    coming: world.serversIn(ServerState.Creating, ServerState.Starting).filter((s) => s.origin !== 'external' && !isCreateAbandoned(s, nowMs)).length,
     pending: world.liveSessions().filter((s) => s.state === SessionState.Pending).length,
     liveMade: world.allServers().filter((s) => s.origin !== 'external').length,
     settings,
@@ -61,6 +61,7 @@ export function computePlan(input: PlanInput): Plan {
     deleteOrphan: deletes.deleteOrphan,
     partial: create < wantedCreates || deletes.capped,
     outage,
+    ...(match ? { pool: { target: pool.target, atMaxServers: pool.atMaxServers } } : {}),
   };
 }
 

@@ -1,3 +1,4 @@
+import { EventKind, type EventData } from '../domain/events.js';
 import { LIVE_SERVER_STATES } from '../domain/server.js';
 import { SessionState } from '../domain/session.js';
 import type { Machine } from '../providers/provider.js';
@@ -13,7 +14,12 @@ export interface ReconcilerDeps extends ApplyDeps {
   onPass?: (r: PassResult) => void;
   /** Least time from one pass's start to a pass asked for by trigger(); default 1000 ms. */
   minTriggerGapMs?: number;
+  /** The outbox's retention, pruned a bounded batch per pass (default 7 days, 100,000 rows). */
+  events?: { retentionMs: number; maxRows: number };
 }
+
+/** Most events one pass prunes: bounded work per pass, the rest next time. */
+const EVENT_PRUNE_BATCH = 5_000;
 
 /** What one pass saw, planned and did. */
 export interface PassResult {
@@ -127,10 +133,36 @@ export class Reconciler {
       log.warn({ err: error }, 'provider list failed; skipping what depends on it this pass');
     }
     const plan = computePlan({ nowMs: clock.now(), machines, servers, sessions, settings });
+    const { poolMinReady, poolBuffer, maxServers } = settings;
+    await this.recordGuardAndTargets(plan.outage, plan.pool ? { ...plan.pool, minReady: poolMinReady, buffer: poolBuffer, maxServers } : {});
     await applyStateSteps(this.deps, plan, tally);
     await applyProviderSteps(this.deps, plan, tally);
     await store.purgeExpired(clock.now());
+    const retention = this.deps.events ?? { retentionMs: 7 * 86_400_000, maxRows: 100_000 };
+    await store.pruneEvents(clock.now() - retention.retentionMs, retention.maxRows, EVENT_PRUNE_BATCH);
     return { listed: machines !== null, machines: machines?.length ?? null, planned: planCounts(plan), partial: plan.partial, outage: plan.outage, error };
+  }
+
+  private lastTargets: string | null = null;
+  private guardOn = false;
+
+  /** Outage guard on/off and changed pool targets become events (only on a change). */
+  private async recordGuardAndTargets(outage: OutageInfo | null, targets: EventData): Promise<void> {
+    const { store, clock } = this.deps;
+    const key = JSON.stringify(targets);
+    const guardChanged = (outage !== null) !== this.guardOn;
+    const targetsChanged = key !== this.lastTargets && 'target' in targets;
+    if (!guardChanged && !targetsChanged) return;
+    const now = clock.now();
+    await store.transaction(async (tx) => {
+      if (guardChanged) {
+        const data: EventData = outage ? { reason: outage.reason, silent: outage.silent, heartbeating: outage.heartbeating } : {};
+        tx.recordEvent({ atMs: now, kind: outage ? EventKind.OutageGuardOn : EventKind.OutageGuardOff, serverId: null, sessionId: null, data });
+      }
+      if (targetsChanged) tx.recordEvent({ atMs: now, kind: EventKind.PoolTargetsChanged, serverId: null, sessionId: null, data: targets });
+    });
+    this.guardOn = outage !== null;
+    this.lastTargets = key;
   }
 
   private record(r: PassResult): void {

@@ -48,6 +48,8 @@ export interface AdoptAction {
 export interface LostAction {
   serverId: string;
   from: ServerState;
+  /** Why, when not simply "machine gone" (an interrupted create whose machine never appeared). */
+  reason?: string;
 }
 
 /** A state step of one server (bootTimeout, shutdown, deleteIdle). */
@@ -107,10 +109,12 @@ export interface Plan {
   partial: boolean;
   /** Heartbeat reaping paused: too many servers silent at once (our network, not theirs). */
   outage: OutageInfo | null;
+  /** The warm pool's target this pass (absent when nothing was listed). */
+  pool?: { target: number; atMaxServers: boolean };
 }
 
 /** Number of actions of each kind, for status and logs. */
-export type PlanCounts = Record<Exclude<keyof Plan, 'partial' | 'outage'>, number>;
+export type PlanCounts = Record<Exclude<keyof Plan, 'partial' | 'outage' | 'pool'>, number>;
 
 export function planCounts(p: Plan): PlanCounts {
   return {

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
+import { EventKind } from '../domain/events.js';
 import { OrchestratorError } from '../domain/errors.js';
-import { ACTIVE_SERVER_STATES, LIVE_SERVER_STATES, ServerState, type Server } from '../domain/server.js';
+import { ACTIVE_SERVER_STATES, EXTERNAL_ORIGIN, ServerState, type Server } from '../domain/server.js';
 import { EndReason, SessionState, type Session } from '../domain/session.js';
 import { generateShareCode, normalizeShareCode } from '../domain/share-code.js';
+import type { ServerOps } from '../fleet/server-ops.js';
 import type { Store } from '../store/store.js';
 import type { Clock } from '../util/clock.js';
 import type { Log } from '../util/log.js';
-import type { ServerOps } from './server-ops.js';
 import type { SessionWaiter } from './session-waiter.js';
 
 export interface SessionServiceOptions {
@@ -23,6 +24,13 @@ export interface StartResult {
   reused: boolean;
 }
 
+/** What a heartbeat changed, for the answer and the log. */
+export interface HeartbeatResult {
+  server: Server;
+  /** Set when the reported address was not taken (the provider's address is the truth). */
+  addressIgnored: { reported: string; kept: string | null } | null;
+}
+
 /** Who is calling a server route: a per-server credential names its server. */
 export interface ServerCaller {
   serverId: string | null;
@@ -30,9 +38,14 @@ export interface ServerCaller {
 
 /**
  * The use cases: start, join, heartbeat, end. HTTP adapters (the original's routes and /v1)
- * are thin layers over this; the rules live here once.
+ * are thin layers over this; the rules live here once. Errors carry codes and neutral
+ * messages; each HTTP plugin words them for its own clients.
  */
 export class SessionService {
+  /** Starts waiting in this process, so a shutdown can answer them at once. */
+  private readonly waiting = new Set<AbortController>();
+  private stopping = false;
+
   constructor(
     private readonly store: Store,
     private readonly ops: ServerOps,
@@ -42,42 +55,55 @@ export class SessionService {
     private readonly opts: SessionServiceOptions,
     /** Asks the reconciler for a pass soon (capacity changed). */
     private readonly reconcileSoon: () => void = () => {},
-  ) {}
+  ) {
+    // After commit, from the outbox: a session that got a server or ended wakes its waiter.
+    store.onEvents((events) => {
+      for (const e of events) {
+        if ((e.kind === EventKind.SessionAssigned || e.kind === EventKind.SessionEnded) && e.sessionId) this.waiter.notify(e.sessionId);
+      }
+    });
+  }
 
   /**
    * Claims a ready server at once, or waits (bounded by startTimeoutS) for one made for it.
-   * The same idempotency key always yields the same session.
+   * The same idempotency key yields the same session, unless that session ended before it
+   * was given a server: then a retry starts a new one under the key.
    */
   async start(opts: { idempotencyKey?: string } = {}): Promise<StartResult> {
-    const now = this.clock.now();
+    if (this.stopping) throw this.shuttingDownError();
     const key = opts.idempotencyKey;
-    if (key) {
-      const existing = await this.store.getIdempotentSession(key, now);
-      if (existing) return this.awaitSession(existing);
-    }
-    const { session, server, created } = await this.claimOrQueue(key);
-    if (session.state === SessionState.Active && server) return { session, server, reused: !session.fresh };
+    const { session, server, created, existing } = await this.claimOrQueue(key);
+    if (!existing && session.state === SessionState.Active && server) return { session, server, reused: !session.coldStart };
     for (const s of created) void this.ops.launch(s);
-    if (created.length === 0) this.reconcileSoon();
+    if (!existing && created.length === 0) this.reconcileSoon();
     return this.awaitSession(session.id);
   }
 
-  /** One transaction: a ready server → an active session; else a pending one plus the servers it needs. */
+  /**
+   * One transaction: a ready server → an active session; else a pending one (leased to this
+   * process) plus the servers it needs. A key naming a live or played session returns it.
+   */
   private async claimOrQueue(key: string | undefined) {
     const now = this.clock.now();
     return this.store.transaction(async (tx) => {
+      let replacing: string | null = null;
       if (key) {
-        const existing = await tx.getIdempotentSession(key, now);
-        if (existing) return { session: (await tx.getSession(existing))!, server: null, created: [] as Server[] };
+        const existingId = await tx.getIdempotentSession(key, now);
+        const existing = existingId ? await tx.getSession(existingId) : null;
+        if (existing && !endedUnserved(existing)) return { session: existing, server: null, created: [] as Server[], existing: true };
+        replacing = existing?.id ?? null;
       }
-      const server = await tx.claimReadyServer(now);
+      const server = await this.ops.claimReadyServer(tx);
       const session = await this.insertWithFreshCode(tx, server, now);
       if (key) {
-        const winner = await tx.putIdempotencyKey(key, session.id, now, now + this.opts.idempotencyTtlS * 1000);
-        if (winner !== session.id) throw new OrchestratorError('conflict', 'Idempotency key raced; retry');
+        const expiresAt = now + this.opts.idempotencyTtlS * 1000;
+        const bound = replacing
+          ? await tx.replaceIdempotencyKey(key, replacing, session.id, now, expiresAt)
+          : (await tx.putIdempotencyKey(key, session.id, now, expiresAt)) === session.id;
+        if (!bound) throw new OrchestratorError('conflict', 'Idempotency key raced; retry');
       }
       const created = server ? [] : await this.reserveForPending(tx);
-      return { session, server, created };
+      return { session, server, created, existing: false };
     });
   }
 
@@ -93,111 +119,180 @@ export class SessionService {
         endedAtMs: null,
         endReason: null,
         lastPlayedAtMs: server ? now : null,
-        fresh: !server,
+        coldStart: !server,
+        owner: server ? null : this.ops.instanceId,
+        leaseUntilMs: server ? null : now + this.ops.leaseMs,
       };
-      if (await tx.insertSession(session)) return session;
+      if (await this.ops.insertSession(tx, session)) return session;
     }
     throw new OrchestratorError('internal', 'Could not find a free share code');
   }
 
-  /** Servers to make so every pending session has one on its way, within MAX_SERVERS. */
+  /** Servers to make so every pending session has one on its way, within MAX_SERVERS (counted, not listed). */
   private async reserveForPending(tx: Store): Promise<Server[]> {
     await tx.lockCapacity();
+    const now = this.clock.now();
     const pending = await tx.countSessions([SessionState.Pending]);
-    const onTheWay = await tx.countServers([ServerState.Creating, ServerState.Starting]);
-    const live = (await tx.listServers(LIVE_SERVER_STATES)).filter((s) => s.origin !== 'external').length;
-    const n = Math.max(0, Math.min(pending - onTheWay, this.opts.maxServers - live));
+    const onTheWay = await tx.countOnTheWay(now);
+    const machines = await tx.countMachines();
+    const n = Math.max(0, Math.min(pending - onTheWay, this.opts.maxServers - machines));
     return n > 0 ? this.ops.reserve(tx, n) : [];
   }
 
   /** Waits until the session is active (or the deadline passes, ending it with a clear reason). */
   private async awaitSession(sessionId: string): Promise<StartResult> {
     const deadline = this.clock.now() + this.opts.startTimeoutS * 1000;
-    for (;;) {
-      const session = await this.store.getSession(sessionId);
-      if (!session) throw new OrchestratorError('not_found', 'Session not found');
-      if (session.state === SessionState.Active && session.serverId) {
-        const server = await this.store.getServer(session.serverId);
-        if (server) return { session, server, reused: !session.fresh };
-      }
-      if (session.state === SessionState.Ended) {
-        // A key re-sent after its session was played and ended: a 503 with Retry-After would
-        // be false ("before a server was ready") and invite retrying the same key forever.
-        if (session.activatedAtMs !== null) {
-          throw new OrchestratorError('conflict', `This session has ended (${session.endReason}); start a new one with a new Idempotency-Key`);
+    const stop = new AbortController();
+    this.waiting.add(stop);
+    let leaseUntil = 0;
+    try {
+      for (;;) {
+        const session = await this.store.getSession(sessionId);
+        if (!session) throw new OrchestratorError('not_found', 'Session not found');
+        if (session.state === SessionState.Active && session.serverId) {
+          const server = await this.store.getServer(session.serverId);
+          if (server) return { session, server, reused: !session.coldStart };
         }
-        throw new OrchestratorError('start_timeout', `Session ended before a server was ready (${session.endReason})`, 5);
+        if (session.state === SessionState.Ended) {
+          // A key re-sent after its session was played and ended: a 503 with Retry-After would
+          // be false ("before a server was ready") and invite retrying the same key forever.
+          if (session.activatedAtMs !== null) {
+            throw new OrchestratorError('conflict', `This session has ended (${session.endReason}); start a new one with a new Idempotency-Key`);
+          }
+          throw new OrchestratorError('start_timeout', `Session ended before a server was ready (${session.endReason})`, 5);
+        }
+        if (stop.signal.aborted) return await this.giveUp(sessionId, EndReason.ShuttingDown);
+        const now = this.clock.now();
+        if (now >= deadline) return await this.giveUp(sessionId, EndReason.StartTimeout);
+        // This request still waits: keep the session's lease (a dead waiter's session is abandoned).
+        if (leaseUntil - now < this.ops.leaseMs / 2) {
+          leaseUntil = now + this.ops.leaseMs;
+          await this.store.renewSessionLease(sessionId, this.ops.instanceId, leaseUntil);
+        }
+        await this.tryClaimFor(sessionId);
+        const ac = new AbortController();
+        const onStop = () => ac.abort();
+        stop.signal.addEventListener('abort', onStop, { once: true });
+        await Promise.race([this.waiter.wait(sessionId, ac.signal), this.clock.sleep(this.opts.startPollMs, ac.signal)]);
+        ac.abort();
+        stop.signal.removeEventListener('abort', onStop);
       }
-      if (this.clock.now() >= deadline) return this.giveUp(sessionId);
-      await this.tryClaimFor(sessionId);
-      const ac = new AbortController();
-      await Promise.race([this.waiter.wait(sessionId, ac.signal), this.clock.sleep(this.opts.startPollMs, ac.signal)]);
-      ac.abort();
+    } finally {
+      this.waiting.delete(stop);
     }
   }
 
   /** A ready server that appeared without being offered (another replica, a race) is taken here. */
   private async tryClaimFor(sessionId: string): Promise<void> {
-    const now = this.clock.now();
     await this.store.transaction(async (tx) => {
       const session = await tx.getSession(sessionId);
       if (session?.state !== SessionState.Pending) return;
-      const server = await tx.claimReadyServer(now);
+      const server = await this.ops.claimReadyServer(tx);
       if (!server) return;
-      const s = await tx.assignOldestPending(server.id, now);
-      if (!s) await tx.transitionServer(server.id, [ServerState.Allocated], ServerState.Ready, {}, now);
-      else if (s.id !== sessionId) this.waiter.notify(s.id);
+      // The oldest waiter gets it (it may be another request's session; its waiter wakes from the event).
+      const s = await this.ops.assignOldestPending(tx, server.id);
+      if (!s) await this.ops.move(tx, server.id, [ServerState.Allocated], ServerState.Ready);
     });
   }
 
-  private async giveUp(sessionId: string): Promise<StartResult> {
-    const ended = await this.store.endSession(sessionId, [SessionState.Pending], EndReason.StartTimeout, this.clock.now());
+  private async giveUp(sessionId: string, reason: EndReason): Promise<StartResult> {
+    const ended = await this.ops.endSession(this.store, { id: sessionId }, reason);
     if (!ended) {
       // It became active in the last moment: hand it out rather than lose it.
       const s = await this.store.getSession(sessionId);
-      if (s?.state === SessionState.Active) return this.awaitSession(sessionId);
+      if (s?.state === SessionState.Active && s.serverId) {
+        const server = await this.store.getServer(s.serverId);
+        if (server) return { session: s, server, reused: !s.coldStart };
+      }
     }
+    if (reason === EndReason.ShuttingDown) throw this.shuttingDownError();
     this.reconcileSoon();
     const retryAfterS = Math.max(1, Math.ceil(this.opts.startTimeoutS / 2));
     throw new OrchestratorError('start_timeout', `No game server became ready within ${this.opts.startTimeoutS} s; retry later`, retryAfterS);
   }
 
-  /** The address for a share code; not_found for unknown or ended codes. */
+  private shuttingDownError(): OrchestratorError {
+    return new OrchestratorError('unavailable', 'The service is shutting down; retry shortly', 2);
+  }
+
+  /**
+   * Stops taking starts and answers every waiting start at once (503 with Retry-After); their
+   * pending sessions end as shutting_down. Resolves when every waiter has answered.
+   */
+  async shutdown(): Promise<void> {
+    this.stopping = true;
+    const waiting = [...this.waiting];
+    for (const w of waiting) w.abort();
+    const deadline = this.clock.now() + 5_000;
+    while (this.waiting.size > 0 && this.clock.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  }
+
+  /**
+   * Ends pending sessions whose waiting request is gone (its process died: a crash, a
+   * restart), so they are not first in line for the next server. On an exclusive store
+   * (SQLite) everything another process left in flight is dead at start-up.
+   */
+  async resolveAbandoned(atStartUp = false): Promise<number> {
+    if (atStartUp && this.store.exclusive) await this.store.expireForeignLeases(this.ops.instanceId);
+    let n = 0;
+    for (const s of await this.store.listAbandonedPending(this.clock.now())) {
+      if (await this.ops.endSession(this.store, s, EndReason.Abandoned)) n++;
+    }
+    if (n > 0) this.log.warn({ sessions: n }, 'ended pending sessions whose waiting request died');
+    return n;
+  }
+
+  /** The address for a share code; not_found for unknown, malformed or ended codes. */
   async join(code: string): Promise<{ ip: string }> {
-    const ip = await this.store.findJoinAddress(normalizeShareCode(code));
-    if (!ip) throw new OrchestratorError('not_found', 'Droplet not found in database.');
+    const normalized = normalizeShareCode(code);
+    const ip = normalized ? await this.store.findJoinAddress(normalized) : null;
+    if (!ip) throw new OrchestratorError('not_found', 'No live session has this code');
     return { ip };
   }
 
   /**
    * A game server reports in. Unknown addresses (signed with the shared key) register as
-   * external servers; the first heartbeat makes a server ready.
+   * external servers; the first heartbeat makes a server ready. For machines we made, the
+   * provider's address is the truth: a different self-reported address is ignored (and said so).
    */
-  async heartbeat(caller: ServerCaller, ip: string, players: number): Promise<void> {
+  async heartbeat(caller: ServerCaller, ip: string, players: number): Promise<HeartbeatResult> {
     const now = this.clock.now();
-    const server = await this.store.transaction(async (tx) => {
+    const result = await this.store.transaction(async (tx): Promise<HeartbeatResult | null> => {
       const s = await this.findCallerServer(tx, caller, ip);
-      if (!s) return caller.serverId ? null : this.registerExternal(tx, ip, players, now);
-      const patch = { players, lastHeartbeatAtMs: now, ...(s.ip ? {} : { ip }) };
-      if (s.state === ServerState.Creating || s.state === ServerState.Starting) {
-        const ready = await tx.transitionServer(s.id, [s.state], ServerState.Ready, { ...patch, readyAtMs: now }, now);
-        return ready ? this.ops.offerToPending(tx, ready) : null;
+      if (!s) return caller.serverId ? null : { server: await this.registerExternal(tx, ip, players, now), addressIgnored: null };
+      const differs = s.origin !== EXTERNAL_ORIGIN && s.ip !== ip;
+      if (differs) await this.refuseForeignAddress(tx, s, ip);
+      const addressIgnored = differs ? { reported: ip, kept: s.ip } : null;
+      const patch = { players, lastHeartbeatAtMs: now };
+      if ((s.state === ServerState.Creating || s.state === ServerState.Starting) && s.ip) {
+        const ready = await this.ops.move(tx, s.id, [s.state], ServerState.Ready, { ...patch, readyAtMs: now });
+        return ready ? { server: await this.ops.offerToPending(tx, ready), addressIgnored } : null;
       }
       const updated = await tx.patchServer(s.id, ACTIVE_SERVER_STATES, patch, now);
-      if (updated?.state === ServerState.Allocated && players > 0) await tx.touchSessionPlayed(s.id, now);
-      if (updated?.origin === 'external') return this.followPlayers(tx, updated, now);
-      return updated;
+      if (!updated) return null;
+      if (updated.state === ServerState.Allocated && players > 0) await tx.touchSessionPlayed(s.id, now);
+      if (updated.origin === EXTERNAL_ORIGIN) return { server: await this.followPlayers(tx, updated), addressIgnored };
+      return { server: updated, addressIgnored };
     });
-    if (!server) throw new OrchestratorError('not_found', 'Droplet not found in database.');
+    if (!result) throw new OrchestratorError('not_found', 'No live server has this address');
+    if (result.addressIgnored) {
+      this.log.warn({ serverId: result.server.id, reported: result.addressIgnored.reported, kept: result.addressIgnored.kept }, 'heartbeat reported another address; the provider’s address is kept');
+    }
+    return result;
+  }
+
+  /** A reported address that another live server holds is a conflict, never a silent overwrite. */
+  private async refuseForeignAddress(tx: Store, s: Server, ip: string): Promise<void> {
+    const holder = await tx.findActiveServerByIp(ip);
+    if (holder && holder.id !== s.id) {
+      throw new OrchestratorError('address_conflict', `Address ${ip} belongs to another server; this server's address is ${s.ip ?? 'not known yet'}`);
+    }
   }
 
   private async findCallerServer(tx: Store, caller: ServerCaller, ip: string): Promise<Server | null> {
     if (!caller.serverId) return tx.findActiveServerByIp(ip);
     const s = await tx.getServer(caller.serverId);
-    if (!s || !ACTIVE_SERVER_STATES.includes(s.state)) return null;
-    // A per-server credential speaks only for its own address.
-    if (s.ip && s.ip !== ip) throw new OrchestratorError('unauthorized', 'Invalid HMAC signature.');
-    return s;
+    return s && ACTIVE_SERVER_STATES.includes(s.state) ? s : null;
   }
 
   /** The original's way for a studio's own server to join the pool: a signed heartbeat. */
@@ -205,7 +300,7 @@ export class SessionService {
     const row: Server = {
       id: randomUUID(),
       state: players > 0 ? ServerState.Allocated : ServerState.Ready,
-      origin: 'external',
+      origin: EXTERNAL_ORIGIN,
       providerId: null,
       ip,
       port: null,
@@ -217,22 +312,17 @@ export class SessionService {
       lastHeartbeatAtMs: now,
       reason: null,
     };
-    await tx.insertServer(row);
-    this.log.info({ serverId: row.id, ip }, 'registered an external server by signed heartbeat');
+    await this.ops.insertServer(tx, row);
     return row.state === ServerState.Ready ? this.ops.offerToPending(tx, row) : row;
   }
 
   /** External servers without a session are busy while they report players, free when empty. */
-  private async followPlayers(tx: Store, s: Server, now: number): Promise<Server> {
-    if (await tx.findLiveSessionByServer(s.id)) return s;
-    if (s.state === ServerState.Ready && s.players > 0) {
-      return (await tx.transitionServer(s.id, [ServerState.Ready], ServerState.Allocated, {}, now)) ?? s;
-    }
-    if (s.state === ServerState.Allocated && s.players === 0) {
-      const r = await tx.transitionServer(s.id, [ServerState.Allocated], ServerState.Ready, { readyAtMs: now }, now);
-      return r ? this.ops.offerToPending(tx, r) : s;
-    }
-    return s;
+  private async followPlayers(tx: Store, s: Server): Promise<Server> {
+    const toggles = (s.state === ServerState.Ready && s.players > 0) || (s.state === ServerState.Allocated && s.players === 0);
+    if (!toggles || (await tx.findLiveSessionByServer(s.id))) return s;
+    if (s.state === ServerState.Ready) return (await this.ops.move(tx, s.id, [ServerState.Ready], ServerState.Allocated)) ?? s;
+    const r = await this.ops.move(tx, s.id, [ServerState.Allocated], ServerState.Ready, { readyAtMs: this.clock.now() });
+    return r ? this.ops.offerToPending(tx, r) : s;
   }
 
   /**
@@ -245,13 +335,18 @@ export class SessionService {
       const s = await this.findCallerServer(tx, caller, ip);
       if (!s) return null;
       const session = await tx.findLiveSessionByServer(s.id);
-      if (session) await tx.endSession(session.id, [SessionState.Active, SessionState.Pending], EndReason.ServerEnded, this.clock.now());
-      return (await this.ops.release(tx, s)) ?? s;
+      const ended = session ? await this.ops.endSession(tx, session, EndReason.ServerEnded) : null;
+      return ended?.server ?? (await this.ops.retire(tx, s, 'ended by the game server'));
     });
-    if (!server) throw new OrchestratorError('not_found', 'Droplet not found in database.');
+    if (!server) throw new OrchestratorError('not_found', 'No live server has this address');
     if (server.state === ServerState.Shutdown) {
       void this.ops.teardown(server).then((done) => done || this.reconcileSoon());
     }
-    return { external: server.origin === 'external' };
+    return { external: server.origin === EXTERNAL_ORIGIN };
   }
+}
+
+/** A session that ended before it was ever given a server: its key may start over. */
+function endedUnserved(s: Session): boolean {
+  return s.state === SessionState.Ended && s.activatedAtMs === null;
 }

@@ -105,3 +105,24 @@ export async function setMetaIfAbsent(db: Db, key: string, value: string): Promi
     .executeTakeFirstOrThrow();
   return row.value;
 }
+
+/**
+ * Points a key at a new session, only if it still names `oldSessionId` (a retry whose
+ * session ended before it was given a server starts over under the same key).
+ */
+export async function replaceIdempotencyKey(
+  db: Kysely<Database>,
+  key: string,
+  oldSessionId: string,
+  newSessionId: string,
+  nowMs: number,
+  expiresAtMs: number,
+): Promise<boolean> {
+  const res = await db
+    .updateTable('idempotency_keys')
+    .set({ session_id: newSessionId, created_at: nowMs, expires_at: expiresAtMs })
+    .where('key', '=', key)
+    .where('session_id', '=', oldSessionId)
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows) > 0;
+}

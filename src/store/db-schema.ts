@@ -1,3 +1,4 @@
+import type { Generated } from 'kysely';
 import type { ServerOrigin, ServerState } from '../domain/server.js';
 import type { EndReason, SessionState } from '../domain/session.js';
 
@@ -12,6 +13,7 @@ export interface Database {
   replay_keys: ReplayKeyRow;
   rate_counters: RateCounterRow;
   meta: MetaRow;
+  events: EventRow;
 }
 
 /** Which SQL dialect a store speaks; only the adapter branches on it. */
@@ -31,6 +33,8 @@ export interface ServerRow {
   ready_at: number | null;
   last_heartbeat_at: number | null;
   reason: string | null;
+  owner: string | null;
+  lease_until: number | null;
 }
 
 export interface SessionRow {
@@ -43,8 +47,20 @@ export interface SessionRow {
   ended_at: number | null;
   end_reason: EndReason | null;
   last_played_at: number | null;
-  /** 0 or 1. */
+  /** 0 or 1: the start waited for a new server (a cold start). */
   fresh: number;
+  owner: string | null;
+  lease_until: number | null;
+}
+
+/** The outbox (migration 0003). `data` is a JSON object. */
+export interface EventRow {
+  id: Generated<number>;
+  at_ms: number;
+  kind: string;
+  server_id: string | null;
+  session_id: string | null;
+  data: string;
 }
 
 export interface IdempotencyKeyRow {

@@ -55,10 +55,10 @@ export class GroupCommit<S> {
     const values: unknown[] = [];
     try {
       await this.db.transaction().execute(async (trx) => {
-        const tx = this.bind(trx);
         for (const job of batch) {
           try {
-            values.push(await job.fn(tx));
+            // A store of its own per job: what a job records (its events) stays its own.
+            values.push(await job.fn(this.bind(trx)));
           } catch {
             throw new BatchMateFailed();
           }

@@ -1,7 +1,10 @@
 import { sql, type Kysely } from 'kysely';
+import type { FleetEvent, NewEvent } from '../domain/events.js';
 import type { Server, ServerState } from '../domain/server.js';
 import type { EndReason, Session, SessionState } from '../domain/session.js';
 import * as cache from './cache-queries.js';
+import { EventHub } from './event-hub.js';
+import * as events from './event-queries.js';
 import { GroupCommit } from './group-commit.js';
 import type { Database, DialectKind } from './db-schema.js';
 import * as servers from './server-queries.js';
@@ -24,14 +27,19 @@ export class KyselyStore implements Store {
    * @param kind the dialect, for the few statements that differ
    * @param inTransaction whether db is a transaction (nested transaction() calls join it)
    */
-  private readonly groupCommit: GroupCommit<Store> | null;
+  private readonly groupCommit: GroupCommit<KyselyStore> | null;
+  /** Events recorded in this transaction, written just before its COMMIT. */
+  private recorded: NewEvent[] = [];
+  readonly exclusive: boolean;
 
   constructor(
     private readonly db: Kysely<Database>,
     readonly kind: DialectKind,
     private readonly inTransaction = false,
+    private readonly hub: EventHub = new EventHub(),
   ) {
-    this.groupCommit = kind === 'sqlite' && !inTransaction ? new GroupCommit<Store>(db, (trx) => new KyselyStore(trx, kind, true)) : null;
+    this.exclusive = kind === 'sqlite';
+    this.groupCommit = kind === 'sqlite' && !inTransaction ? new GroupCommit<KyselyStore>(db, (trx) => new KyselyStore(trx, kind, true, hub)) : null;
   }
 
   /**
@@ -41,10 +49,25 @@ export class KyselyStore implements Store {
    */
   async transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
     if (this.inTransaction) return fn(this);
+    // Each attempt gets its own transaction-bound store, so the events of an attempt that
+    // rolled back are dropped with it; they are written as the body's last statement.
+    const body = async (tx: KyselyStore) => {
+      const value = await fn(tx);
+      return { value, events: await tx.flushEvents() };
+    };
     // SQLite: concurrent transactions share one commit (see GroupCommit). PostgreSQL runs
     // them concurrently on the pool and groups commits itself.
-    if (this.groupCommit) return this.groupCommit.run(fn);
-    return this.db.transaction().execute((trx) => fn(new KyselyStore(trx, this.kind, true)));
+    const { value, events: committed } = this.groupCommit
+      ? await this.groupCommit.run(body)
+      : await this.db.transaction().execute((trx) => body(new KyselyStore(trx, this.kind, true, this.hub)));
+    this.hub.publish(committed);
+    return value;
+  }
+
+  private async flushEvents(): Promise<FleetEvent[]> {
+    const recorded = this.recorded;
+    this.recorded = [];
+    return events.insertEvents(this.db, this.kind, recorded);
   }
 
   async lockCapacity(): Promise<void> {
@@ -141,6 +164,54 @@ export class KyselyStore implements Store {
   }
   setMetaIfAbsent(key: string, value: string): Promise<string> {
     return cache.setMetaIfAbsent(this.db, key, value);
+  }
+
+  // ---- the outbox ----
+  recordEvent(event: NewEvent): void {
+    // Outside a transaction there is no commit to ride on: a caller bug, loudly.
+    if (!this.inTransaction) throw new Error('recordEvent() must be called inside transaction()');
+    this.recorded.push(event);
+  }
+  listEvents(afterId: number, limit: number): Promise<FleetEvent[]> {
+    return events.listEvents(this.db, afterId, limit);
+  }
+  lastEventId(): Promise<number> {
+    return events.lastEventId(this.db);
+  }
+  pruneEvents(olderThanMs: number, keepRows: number, batch: number): Promise<number> {
+    return events.pruneEvents(this.db, olderThanMs, keepRows, batch);
+  }
+  onEvents(listener: (events: readonly FleetEvent[]) => void): () => void {
+    return this.hub.subscribe(listener);
+  }
+
+  // ---- counts and leases ----
+  countMachines(): Promise<number> {
+    return servers.countMachines(this.db);
+  }
+  countOnTheWay(nowMs: number): Promise<number> {
+    return servers.countOnTheWay(this.db, nowMs);
+  }
+  renewServerLease(serverId: string, owner: string, untilMs: number): Promise<boolean> {
+    return servers.renewServerLease(this.db, serverId, owner, untilMs);
+  }
+  renewSessionLease(sessionId: string, owner: string, untilMs: number): Promise<boolean> {
+    return sessions.renewSessionLease(this.db, sessionId, owner, untilMs);
+  }
+  async expireForeignLeases(owner: string): Promise<number> {
+    let n = 0;
+    for (const [table, state] of [['servers', 'creating'], ['sessions', 'pending']] as const) {
+      const res = await sql`UPDATE ${sql.table(table)} SET lease_until = 0
+        WHERE state = ${state} AND (owner IS NULL OR owner <> ${owner})`.execute(this.db);
+      n += Number(res.numAffectedRows ?? 0);
+    }
+    return n;
+  }
+  listAbandonedPending(nowMs: number): Promise<Session[]> {
+    return sessions.listAbandonedPending(this.db, nowMs);
+  }
+  replaceIdempotencyKey(key: string, oldSessionId: string, newSessionId: string, nowMs: number, expiresAtMs: number): Promise<boolean> {
+    return cache.replaceIdempotencyKey(this.db, key, oldSessionId, newSessionId, nowMs, expiresAtMs);
   }
 
   /** Closes the pool or file. Only the store that opened the database may close it. */

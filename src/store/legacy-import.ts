@@ -95,6 +95,6 @@ function legacySession(row: CleanLegacyRow, code: string, serverId: string, nowM
     endReason: null,
     // The idle clock starts at the import, so moving over does not end every game at once.
     lastPlayedAtMs: nowMs,
-    fresh: row.fresh,
+    coldStart: row.fresh,
   };
 }

@@ -19,6 +19,8 @@ export function toServer(r: ServerRow): Server {
     readyAtMs: r.ready_at,
     lastHeartbeatAtMs: r.last_heartbeat_at,
     reason: r.reason,
+    owner: r.owner ?? null,
+    leaseUntilMs: r.lease_until ?? null,
   };
 }
 
@@ -38,6 +40,8 @@ export function fromServer(s: Server): ServerRow {
     ready_at: s.readyAtMs,
     last_heartbeat_at: s.lastHeartbeatAtMs,
     reason: s.reason,
+    owner: s.owner ?? null,
+    lease_until: s.leaseUntilMs ?? null,
   };
 }
 
@@ -54,7 +58,7 @@ export function serverPatchColumns(p: ServerPatch): Partial<ServerRow> {
   return out;
 }
 
-/** snake_case row → the domain's Session (fresh 0/1 → boolean). */
+/** snake_case row → the domain's Session (fresh 0/1 → coldStart). */
 export function toSession(r: SessionRow): Session {
   return {
     id: r.id,
@@ -66,7 +70,9 @@ export function toSession(r: SessionRow): Session {
     endedAtMs: r.ended_at,
     endReason: r.end_reason,
     lastPlayedAtMs: r.last_played_at,
-    fresh: Boolean(r.fresh),
+    coldStart: Boolean(r.fresh),
+    owner: r.owner ?? null,
+    leaseUntilMs: r.lease_until ?? null,
   };
 }
 
@@ -82,6 +88,8 @@ export function fromSession(s: Session): SessionRow {
     ended_at: s.endedAtMs,
     end_reason: s.endReason,
     last_played_at: s.lastPlayedAtMs,
-    fresh: s.fresh ? 1 : 0,
+    fresh: s.coldStart ? 1 : 0,
+    owner: s.owner ?? null,
+    lease_until: s.leaseUntilMs ?? null,
   };
 }

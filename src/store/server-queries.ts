@@ -119,3 +119,33 @@ export async function claimReadyServer(db: Db, kind: DialectKind, nowMs: number)
     RETURNING *`.execute(db);
   return rows[0] ? toServer(rows[0]) : null;
 }
+
+/** Machines that may exist and cost money: every live row a provider made (the MAX_SERVERS count). */
+export async function countMachines(db: Db): Promise<number> {
+  const { rows } = await sql<{ n: number | string }>`SELECT COUNT(*) AS n FROM servers
+    WHERE state <> 'deleted' AND origin <> 'external'`.execute(db);
+  return Number(rows[0]?.n ?? 0);
+}
+
+/**
+ * Machines on their way to the pool: starting, or creating by a process that is still
+ * alive (its lease holds) or whose machine is known. A create abandoned by a dead process
+ * is not on the way.
+ */
+export async function countOnTheWay(db: Db, nowMs: number): Promise<number> {
+  const { rows } = await sql<{ n: number | string }>`SELECT COUNT(*) AS n FROM servers
+    WHERE origin <> 'external' AND (state = 'starting' OR (state = 'creating'
+      AND (provider_id IS NOT NULL OR lease_until IS NULL OR lease_until > ${nowMs})))`.execute(db);
+  return Number(rows[0]?.n ?? 0);
+}
+
+/** Extends the creator's lease on a creating row; false once it is not creating any more. */
+export async function renewServerLease(db: Db, id: string, owner: string, untilMs: number): Promise<boolean> {
+  const res = await db
+    .updateTable('servers')
+    .set({ owner, lease_until: untilMs })
+    .where('id', '=', id)
+    .where('state', '=', 'creating')
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows) > 0;
+}

@@ -118,3 +118,27 @@ export async function endSession(
 export async function touchSessionPlayed(db: Db, serverId: string, nowMs: number): Promise<void> {
   await sql`UPDATE sessions SET last_played_at = ${nowMs} WHERE server_id = ${serverId} AND ${LIVE}`.execute(db);
 }
+
+/** Extends the waiting request's lease on a pending session (and takes it over). */
+export async function renewSessionLease(db: Db, id: string, owner: string, untilMs: number): Promise<boolean> {
+  const res = await db
+    .updateTable('sessions')
+    .set({ owner, lease_until: untilMs })
+    .where('id', '=', id)
+    .where('state', '=', 'pending')
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows) > 0;
+}
+
+/** Pending sessions whose waiting request is gone: its lease ran out. */
+export async function listAbandonedPending(db: Db, nowMs: number): Promise<Session[]> {
+  const rows = await db
+    .selectFrom('sessions')
+    .selectAll()
+    .where('state', '=', 'pending')
+    .where('lease_until', 'is not', null)
+    .where('lease_until', '<=', nowMs)
+    .orderBy('created_at')
+    .execute();
+  return rows.map(toSession);
+}

@@ -1,4 +1,5 @@
 import type { Server, ServerState } from '../domain/server.js';
+import type { FleetEvent, NewEvent } from '../domain/events.js';
 import type { EndReason, Session, SessionState } from '../domain/session.js';
 
 /**
@@ -6,8 +7,18 @@ import type { EndReason, Session, SessionState } from '../domain/session.js';
  * race instead of throwing, and every claim is a single atomic statement.
  */
 export interface Store {
-  /** Runs fn atomically. Keep it short: no provider calls or waits inside. */
+  /**
+   * Runs fn atomically, with the events it recorded; publishes them to onEvents listeners
+   * after the commit. Keep it short: no provider calls or waits inside, and no side effects:
+   * the body may run twice (SQLite group commit re-runs a batch's bodies one by one when one
+   * of them fails). Side effects belong in event listeners.
+   */
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
+  /**
+   * True when no other process shares the database (SQLite): at start-up, whatever another
+   * owner left in flight belongs to a dead process.
+   */
+  readonly exclusive: boolean;
   /**
    * Inside a transaction: serialises capacity decisions (how many servers to make) across
    * replicas. A no-op where transactions are already serial (SQLite).
@@ -72,6 +83,30 @@ export interface Store {
   getMeta(key: string): Promise<string | null>;
   /** Stores value unless the key exists; returns the stored value. */
   setMetaIfAbsent(key: string, value: string): Promise<string>;
+
+  // ---- the outbox (migration 0003) ----
+  /** Inside a transaction only: written with it (one INSERT before COMMIT), published after. */
+  recordEvent(event: NewEvent): void;
+  /** Committed events after a cursor, oldest first. */
+  listEvents(afterId: number, limit: number): Promise<FleetEvent[]>;
+  lastEventId(): Promise<number>;
+  /** Drops events older than olderThanMs and beyond the newest keepRows; at most `batch` per call. */
+  pruneEvents(olderThanMs: number, keepRows: number, batch: number): Promise<number>;
+  /** Listens to the events this process commits, after each commit, in id order. */
+  onEvents(listener: (events: readonly FleetEvent[]) => void): () => void;
+
+  // ---- counts and leases ----
+  /** Live rows a provider made (not external): what MAX_SERVERS caps. */
+  countMachines(): Promise<number>;
+  /** Starting rows, and creating rows whose creator is alive or whose machine is known. */
+  countOnTheWay(nowMs: number): Promise<number>;
+  renewServerLease(serverId: string, owner: string, untilMs: number): Promise<boolean>;
+  renewSessionLease(sessionId: string, owner: string, untilMs: number): Promise<boolean>;
+  /** Exclusive store at start-up: every lease not held by `owner` ends now. */
+  expireForeignLeases(owner: string): Promise<number>;
+  listAbandonedPending(nowMs: number): Promise<Session[]>;
+  /** Re-points a key from oldSessionId to newSessionId; false when it names something else. */
+  replaceIdempotencyKey(key: string, oldSessionId: string, newSessionId: string, nowMs: number, expiresAtMs: number): Promise<boolean>;
 
   close(): Promise<void>;
 }

@@ -5,7 +5,7 @@ import type { Session } from '../../src/domain/session.js';
 import { generateShareCode } from '../../src/domain/share-code.js';
 import { ProviderError, type Machine, type MachineSpec, type Provider } from '../../src/providers/provider.js';
 import { Reconciler, type PassResult, type ReconcileSettings } from '../../src/reconcile/index.js';
-import { ServerOps } from '../../src/sessions/server-ops.js';
+import { ServerOps } from '../../src/fleet/server-ops.js';
 import { SessionService } from '../../src/sessions/session-service.js';
 import { SessionWaiter } from '../../src/sessions/session-waiter.js';
 import { createStore } from '../../src/store/create-db.js';
@@ -122,7 +122,7 @@ export async function harness(o: Partial<ReconcileSettings> = {}): Promise<Harne
   const settings = testSettings(o);
   const waiter = new SessionWaiter();
   const opsFor = (s: ReconcileSettings) =>
-    new ServerOps({ store, provider, clock, log: silentLog, waiter, credentialSecret: 'test-master-secret', orchestratorUrl: 'http://127.0.0.1:9', readiness: s.readiness, recycleServers: s.recycleServers });
+    new ServerOps({ store, provider, clock, log: silentLog, credentialSecret: 'test-master-secret', orchestratorUrl: 'http://127.0.0.1:9', readiness: s.readiness, recycleServers: s.recycleServers });
   const ops = opsFor(settings);
   const service = new SessionService(store, ops, waiter, clock, silentLog, { startTimeoutS: settings.startTimeoutS, startPollMs: 10, maxServers: settings.maxServers, idempotencyTtlS: 60 });
   const passes: PassResult[] = [];
@@ -146,7 +146,7 @@ export async function harness(o: Partial<ReconcileSettings> = {}): Promise<Harne
     },
     async pendingSession(createdAtMs = clock.now()) {
       for (;;) {
-        const s: Session = { id: randomUUID(), code: generateShareCode(), state: 'pending', serverId: null, createdAtMs, activatedAtMs: null, endedAtMs: null, endReason: null, lastPlayedAtMs: null, fresh: true };
+        const s: Session = { id: randomUUID(), code: generateShareCode(), state: 'pending', serverId: null, createdAtMs, activatedAtMs: null, endedAtMs: null, endReason: null, lastPlayedAtMs: null, coldStart: true };
         if (await store.insertSession(s)) return s;
       }
     },

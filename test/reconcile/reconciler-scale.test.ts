@@ -31,7 +31,7 @@ it(`measures a pass over ${N} servers and ${N} sessions (prints; no timing asser
       // Every 100th session has gone idle: the pass has a little work (100 ends, capped deletes).
       const session: Session = {
         id: randomUUID(), code: `C${i.toString(36).toUpperCase().padStart(5, '0')}`, state: 'active', serverId: id, createdAtMs: now - 400_000,
-        activatedAtMs: now - 400_000, endedAtMs: null, endReason: null, lastPlayedAtMs: i % 100 === 0 ? now - 301_000 : now - 1_000, fresh: false,
+        activatedAtMs: now - 400_000, endedAtMs: null, endReason: null, lastPlayedAtMs: i % 100 === 0 ? now - 301_000 : now - 1_000, coldStart: false,
       };
       await tx.insertSession(session);
       if (i % 100 === 0) await tx.patchServer(id, ['allocated'], { players: 0 }, now);

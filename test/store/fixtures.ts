@@ -21,6 +21,8 @@ export function makeServer(over: Partial<Server> = {}): Server {
     readyAtMs: T0,
     lastHeartbeatAtMs: T0,
     reason: null,
+    owner: null,
+    leaseUntilMs: null,
     ...over,
   };
 }
@@ -37,7 +39,9 @@ export function makeSession(over: Partial<Session> = {}): Session {
     endedAtMs: null,
     endReason: null,
     lastPlayedAtMs: null,
-    fresh: false,
+    coldStart: false,
+    owner: null,
+    leaseUntilMs: null,
     ...over,
   };
 }

@@ -59,7 +59,7 @@ describe('legacy import', () => {
     const tagged = await store.findActiveServerByIp('203.0.113.1');
     expect(tagged).toMatchObject({ state: 'allocated', origin: 'digitalocean', providerId: '111', players: 2, lastHeartbeatAtMs: HB_ISO });
     const session = await store.findLiveSessionByServer(tagged?.id ?? '');
-    expect(session).toMatchObject({ code: 'ABC123', state: 'active', fresh: true, lastPlayedAtMs: T0 });
+    expect(session).toMatchObject({ code: 'ABC123', state: 'active', coldStart: true, lastPlayedAtMs: T0 });
     expect(await store.findActiveServerByIp('203.0.113.2')).toMatchObject({ state: 'ready', origin: 'external', providerId: null, lastHeartbeatAtMs: HB_S * 1000 });
     expect(await store.findActiveServerByIp('203.0.113.3')).toMatchObject({ state: 'ready', providerId: '222', lastHeartbeatAtMs: HB_S * 1000 + 500 });
     expect(await store.findActiveServerByIp('203.0.113.4')).toMatchObject({ state: 'allocated', lastHeartbeatAtMs: Date.UTC(2024, 4, 1, 12) });

@@ -27,7 +27,7 @@ export interface LocalProviderOptions {
   spawnTimeoutMs?: number;
   /** Extra environment for every game server, e.g. HEARTBEAT_INTERVAL_MS. */
   env?: Record<string, string>;
-  /** Where the safe basics (PATH, HOME, NODE_*…) are copied from (default process.env). */
+  /** Where the safe basics (PATH, HOME, locale…) are copied from (config.local.parentEnv; none when omitted). */
   parentEnv?: Readonly<Record<string, string | undefined>>;
   logger: Logger;
   /** Called when a game server exits without being asked to (not after delete or close). */
@@ -163,7 +163,7 @@ export class LocalProvider implements Provider {
   /** Safe basics, then opts.env, then what this server must know (which always wins). */
   private childEnv(spec: MachineSpec, ip: string, port: number): Record<string, string> {
     return {
-      ...safeChildEnv(this.opts.parentEnv ?? process.env),
+      ...safeChildEnv(this.opts.parentEnv ?? {}),
       ...this.opts.env,
       ORCHESTRATOR_URL: spec.orchestratorUrl,
       SERVER_ID: spec.serverId,

@@ -2,6 +2,7 @@ import type { Migration, MigrationProvider } from 'kysely';
 import type { DialectKind } from '../db-schema.js';
 import { initialMigration } from './0001-initial.js';
 import { replayKeysMigration } from './0002-replay-keys.js';
+import { eventsAndLeasesMigration } from './0003-events-and-leases.js';
 
 /**
  * Every migration, by name, in order. A static list rather than a folder scan, so the
@@ -12,6 +13,7 @@ function migrations(kind: DialectKind): Record<string, Migration> {
   return {
     '0001-initial': initialMigration(kind),
     '0002-replay-keys': replayKeysMigration(kind),
+    '0003-events-and-leases': eventsAndLeasesMigration(kind),
   };
 }
 

@@ -12,7 +12,7 @@ export function sessionContract(store: () => Store, _kind: StoreKind): void {
     it('insertSession() and getSession() round-trip, fresh as a boolean', async () => {
       const srv = makeServer({ state: 'allocated' });
       await store().insertServer(srv);
-      const s = makeSession({ state: 'active', serverId: srv.id, activatedAtMs: T0 + 1, lastPlayedAtMs: T0 + 2, fresh: true });
+      const s = makeSession({ state: 'active', serverId: srv.id, activatedAtMs: T0 + 1, lastPlayedAtMs: T0 + 2, coldStart: true });
       expect(await store().insertSession(s)).toBe(true);
       expect(await store().getSession(s.id)).toEqual(s);
       const p = makeSession();
@@ -84,7 +84,7 @@ export function sessionContract(store: () => Store, _kind: StoreKind): void {
       await store().insertServer(srv);
       expect(await store().assignOldestPending(srv.id, T0 + 1)).toBeNull();
       const young = makeSession({ createdAtMs: T0 + 2 });
-      const old = makeSession({ createdAtMs: T0 + 1, fresh: true });
+      const old = makeSession({ createdAtMs: T0 + 1, coldStart: true });
       await store().insertSession(young);
       await store().insertSession(old);
       const got = await store().assignOldestPending(srv.id, T0 + 50);

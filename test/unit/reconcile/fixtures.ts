@@ -83,7 +83,7 @@ export function session(id: string, o: Partial<Session> = {}): Session {
     endedAtMs: null,
     endReason: null,
     lastPlayedAtMs: state === 'active' ? NOW - 5 * S : null,
-    fresh: false,
+    coldStart: false,
     ...o,
   };
 }

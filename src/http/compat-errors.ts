@@ -1,35 +1,39 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { OrchestratorError, type ErrorCode } from '../domain/errors.js';
+import { CLIENT_STATUSES, STATUS } from './errors.js';
 import { pydanticError } from './pydantic-errors.js';
 
-const STATUS: Record<ErrorCode, number> = {
-  not_found: 404,
-  invalid_input: 422,
-  unauthorized: 401,
-  stale_signature: 401,
-  unavailable: 503,
-  capacity: 503,
-  start_timeout: 503,
-  rate_limited: 429,
-  conflict: 409,
-  provider_error: 502,
-  internal: 500,
+/**
+ * The original service's words for the core's codes, exactly as its clients know them
+ * (seed-contract.md). Codes without one keep the core's neutral message.
+ */
+const ORIGINAL_WORDING: Partial<Record<ErrorCode, string>> = {
+  not_found: 'Droplet not found in database.',
+  unauthorized: 'Invalid HMAC signature.',
+  stale_signature: 'Stale HMAC signature.',
+  signing_disabled: 'Internal endpoint unavailable.',
 };
 
-/** Statuses Fastify's own errors may carry that a client can cause; anything else becomes 500. */
-const CLIENT_STATUSES = new Set([400, 404, 405, 408, 411, 413, 414, 415, 422, 429, 431]);
-
 /**
- * The one place errors become HTTP. Bodies are `{"detail": ...}` like the original (FastAPI);
+ * Errors of the original's routes, shaped as the original (FastAPI) did: `{"detail": …}`,
+ * its wording, and pydantic's 422 shape. Scoped to the plugin that serves those routes (and
+ * to unknown URLs, which the original answered too); other plugins answer in their own shape.
  * 5xx never shows internals, and every client mistake is a 4xx with a reason.
  */
-export function installErrorHandling(app: FastifyInstance, routeMethods: () => Map<RegExp, Set<string>>): void {
+export function installCompatErrorHandling(
+  app: FastifyInstance,
+  routeMethods: () => Map<RegExp, Set<string>>,
+  /** Answers errors of the routes' own validation first; null passes the error on. */
+  first: (err: unknown, reply: FastifyReply) => FastifyReply | null = () => null,
+): void {
   app.setErrorHandler((err: FastifyError | OrchestratorError, req: FastifyRequest, reply: FastifyReply) => {
+    const answered = first(err, reply);
+    if (answered) return answered;
     if (err instanceof OrchestratorError) {
       const status = STATUS[err.code];
       if (err.retryAfterS !== undefined) reply.header('retry-after', String(err.retryAfterS));
       if (status >= 500) req.log.warn({ code: err.code, msg: err.message }, 'request failed');
-      return reply.code(status).send({ detail: err.message });
+      return reply.code(status).send({ detail: ORIGINAL_WORDING[err.code] ?? err.message });
     }
     const fe = err as FastifyError;
     if (fe.validation) {

@@ -1,0 +1,81 @@
+import { sql, type Kysely } from 'kysely';
+import type { EventData, EventKind, FleetEvent, NewEvent } from '../domain/events.js';
+import type { Database, DialectKind, EventRow } from './db-schema.js';
+
+type Db = Kysely<Database>;
+
+/**
+ * pg_advisory_xact_lock key for writing events ("GOEVENT" in ASCII). Taken just before a
+ * transaction's events are inserted, its last statement before COMMIT: transactions that
+ * write events commit one after another, so event ids are handed out in commit order and a
+ * reader's cursor never skips an event that commits later with a smaller id. SQLite commits
+ * one transaction at a time anyway.
+ */
+const EVENTS_LOCK_KEY = 0x474f4556454e54n;
+
+/** Writes a transaction's events in one statement; returns them with their ids. */
+export async function insertEvents(db: Db, kind: DialectKind, events: readonly NewEvent[]): Promise<FleetEvent[]> {
+  if (events.length === 0) return [];
+  if (kind === 'postgres') await sql`SELECT pg_advisory_xact_lock(${sql.lit(EVENTS_LOCK_KEY)})`.execute(db);
+  const rows = await db
+    .insertInto('events')
+    .values(
+      events.map((e) => ({
+        at_ms: e.atMs,
+        kind: e.kind,
+        server_id: e.serverId,
+        session_id: e.sessionId,
+        data: JSON.stringify(e.data),
+      })),
+    )
+    .returning('id')
+    .execute();
+  return events.map((e, i) => ({ ...e, id: Number(rows[i]!.id) }));
+}
+
+/** Events after a cursor, oldest first. */
+export async function listEvents(db: Db, afterId: number, limit: number): Promise<FleetEvent[]> {
+  const rows = await db.selectFrom('events').selectAll().where('id', '>', afterId).orderBy('id').limit(limit).execute();
+  return rows.map(toEvent);
+}
+
+export async function lastEventId(db: Db): Promise<number> {
+  const row = await db.selectFrom('events').select((eb) => eb.fn.max('id').as('id')).executeTakeFirst();
+  return Number(row?.id ?? 0);
+}
+
+/**
+ * Drops events older than `olderThanMs` and all but the newest `keepRows`, at most `batch`
+ * rows per call, by primary-key range: the oldest rows are the first in the index, so a
+ * call reads only what it deletes (no scan, no index on time needed).
+ */
+export async function pruneEvents(db: Db, olderThanMs: number, keepRows: number, batch: number): Promise<number> {
+  const last = await lastEventId(db);
+  const byCount = last - keepRows;
+  const oldest = await db
+    .selectFrom('events')
+    .select(['id', 'at_ms'])
+    .orderBy('id')
+    .limit(batch)
+    .execute();
+  let upTo = 0;
+  for (const r of oldest) {
+    const id = Number(r.id);
+    if (id <= byCount || Number(r.at_ms) < olderThanMs) upTo = id;
+    else break;
+  }
+  if (upTo === 0) return 0;
+  const res = await db.deleteFrom('events').where('id', '<=', upTo).executeTakeFirst();
+  return Number(res.numDeletedRows);
+}
+
+function toEvent(r: Omit<EventRow, "id"> & { id: number | string }): FleetEvent {
+  return {
+    id: Number(r.id),
+    atMs: Number(r.at_ms),
+    kind: r.kind as EventKind,
+    serverId: r.server_id,
+    sessionId: r.session_id,
+    data: JSON.parse(r.data) as EventData,
+  };
+}
