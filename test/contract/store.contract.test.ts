@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe } from 'vitest';
 import type { Store } from '../../src/store/store.js';
 import { concurrencyContract } from '../store/contract/concurrency.js';
+import { eventsContract } from '../store/contract/events.js';
 import { serverContract } from '../store/contract/servers.js';
 import { sessionContract } from '../store/contract/sessions.js';
 import { smallTablesContract } from '../store/contract/small-tables.js';
@@ -32,5 +33,6 @@ for (const kind of STORE_KINDS) {
     smallTablesContract(store, kind);
     transactionContract(store, kind);
     concurrencyContract(store, kind);
+    eventsContract(store, kind);
   });
 }
