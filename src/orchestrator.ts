@@ -4,6 +4,7 @@ import { buildApp } from './app.js';
 import type { Config } from './config.js';
 import { newMasterSecret } from './domain/credentials.js';
 import { EventKind, type FleetEvent } from './domain/events.js';
+import { SERVER_STATES } from './domain/server.js';
 import type { Provider } from './providers/provider.js';
 import { createProvider } from './providers/registry.js';
 import { Reconciler } from './reconcile/index.js';
@@ -113,10 +114,13 @@ export async function createOrchestrator(config: Readonly<Config>, o: Orchestrat
   };
 }
 
-/** Counts by state and the loop's health, for operators (a rare call: a full scan is fine). */
+/** Counts by state (count queries, no rows loaded) and the loop's health, for operators. */
 async function operatorStatus(store: Store, reconciler: Reconciler, provider: string): Promise<Record<string, unknown>> {
   const servers: Record<string, number> = {};
-  for (const s of await store.listServers()) servers[s.state] = (servers[s.state] ?? 0) + 1;
+  for (const state of SERVER_STATES) {
+    const n = await store.countServers([state]);
+    if (n > 0) servers[state] = n;
+  }
   const sessions: Record<string, number> = {};
   for (const state of ['pending', 'active'] as const) sessions[state] = await store.countSessions([state]);
   return { provider, servers, sessions, reconciler: reconciler.status() };

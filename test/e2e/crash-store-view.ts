@@ -43,6 +43,39 @@ export class StoreView {
     }
   }
 
+  /**
+   * The outbox against the rows: every session has exactly one `session.started` and, once
+   * ended, exactly one `session.ended` event; every server one `server.created` and, once
+   * deleted, one `server.deleted`; no event names a row that does not exist (an event of a
+   * transaction that rolled back). Returns what does not hold.
+   */
+  outboxViolations(): string[] {
+    const out: string[] = [];
+    const once = (label: string, q: string) => {
+      for (const r of this.all<{ id: string; n: number }>(q)) out.push(`${label}: ${r.id} has ${r.n}`);
+    };
+    const count = (table: string, col: string, kind: string, where: string) =>
+      `SELECT t.id, (SELECT count(*) FROM events e WHERE e.${col} = t.id AND e.kind = '${kind}') AS n FROM ${table} t WHERE ${where}`;
+    once('session.started', `SELECT * FROM (${count('sessions', 'session_id', 'session.started', '1=1')}) WHERE n <> 1`);
+    once('session.ended (ended)', `SELECT * FROM (${count('sessions', 'session_id', 'session.ended', `state = 'ended'`)}) WHERE n <> 1`);
+    once('session.ended (live)', `SELECT * FROM (${count('sessions', 'session_id', 'session.ended', `state <> 'ended'`)}) WHERE n <> 0`);
+    once('server.created', `SELECT * FROM (${count('servers', 'server_id', 'server.created', '1=1')}) WHERE n <> 1`);
+    once('server.deleted (deleted)', `SELECT * FROM (${count('servers', 'server_id', 'server.deleted', `state = 'deleted'`)}) WHERE n <> 1`);
+    once('server.deleted (live)', `SELECT * FROM (${count('servers', 'server_id', 'server.deleted', `state <> 'deleted'`)}) WHERE n <> 0`);
+    for (const r of this.all<{ id: number; kind: string }>(
+      `SELECT id, kind FROM events e WHERE (kind LIKE 'session.%' AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.id = e.session_id))
+        OR (kind LIKE 'server.%' AND NOT EXISTS (SELECT 1 FROM servers v WHERE v.id = e.server_id))`,
+    )) {
+      out.push(`event ${r.id} (${r.kind}) names a row that does not exist`);
+    }
+    return out;
+  }
+
+  /** How many events of a kind the outbox holds. */
+  eventCount(kind: string): number {
+    return this.all<{ n: number }>(`SELECT count(*) AS n FROM events WHERE kind = ?`, kind)[0]!.n;
+  }
+
   liveServers(): ServerView[] {
     return this.all<ServerView>(`SELECT id, state, origin, provider_id, ip FROM servers WHERE state <> 'deleted'`);
   }

@@ -160,6 +160,10 @@ describe('e2e: SIGKILL at random moments', () => {
 
     expect(differences).toEqual([]);
     expect(violations).toEqual([]);
+    // The outbox: one ended event per ended session, one deleted per deleted machine, none for a rollback.
+    expect(w.store.outboxViolations()).toEqual([]);
+    expect(w.store.eventCount('session.ended')).toBeGreaterThan(0);
+    expect(w.store.eventCount('server.deleted')).toBeGreaterThan(0);
     expect(w.driver.anomalies).toEqual([]);
     expect(kills.length).toBeGreaterThanOrEqual(30);
     // The spread: every kind of operation was interrupted more than once.
