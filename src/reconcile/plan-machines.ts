@@ -40,16 +40,22 @@ export function matchMachines(machines: readonly Machine[], servers: readonly Se
   return { byServer, unowned };
 }
 
+/** How long a just-made machine may be missing from listings (they lag) before its absence counts. */
+export const LIST_LAG_GRACE_MS = 10_000;
+
 /**
  * A creating row's machine may not be listed yet (lists lag): it is lost only after the
- * grace, or at once when its creator died before recording an answer (the lease ran out):
- * the machine was never made, or it would be listed under the row's id by now.
+ * grace, or sooner when its creator died before recording an answer (the lease ran out)
+ * and the row is older than a listing's lag: the machine was never made, or it would be
+ * listed under the row's id by now. (Until then an abandoned row does not count as a
+ * server on its way: see countOnTheWay.)
  */
 export function isLostWithoutMachine(s: Server, nowMs: number, orphanGraceS: number): boolean {
   if (s.origin === EXTERNAL_ORIGIN) return false;
   if (s.state !== ServerState.Creating) return true;
-  if (isCreateAbandoned(s, nowMs)) return true;
-  return nowMs - s.createdAtMs > orphanGraceS * 1000;
+  const age = nowMs - s.createdAtMs;
+  if (isCreateAbandoned(s, nowMs) && age > Math.min(LIST_LAG_GRACE_MS, orphanGraceS * 1000)) return true;
+  return age > orphanGraceS * 1000;
 }
 
 /** Past the grace since the provider made it. */
@@ -75,7 +81,7 @@ export function planMachineSteps(
     const m = match.byServer.get(s.id);
     if (!m) {
       if (!isLostWithoutMachine(s, nowMs, settings.orphanGraceS)) continue;
-      const interrupted = isCreateAbandoned(s, nowMs);
+      const interrupted = isCreateAbandoned(s, nowMs) && nowMs - s.createdAtMs <= settings.orphanGraceS * 1000;
       markLost.push({ serverId: s.id, from: s.state, ...(interrupted ? { reason: 'create interrupted; no machine was made' } : {}) });
       const session = world.liveSessionOn(s.id);
       if (session) world.endSession(session.id, 'server_lost');

@@ -49,7 +49,7 @@ describe('defects at the seam', () => {
     const dead = await createStore({ kind: 'sqlite', path: db });
     const lease = Date.now() + 60_000;
     const deadSession = makeSession({ createdAtMs: Date.now() - 1000, owner: 'dead-process', leaseUntilMs: lease });
-    const deadCreate = makeServer({ state: 'creating', ip: null, readyAtMs: null, lastHeartbeatAtMs: null, createdAtMs: Date.now() - 1000, owner: 'dead-process', leaseUntilMs: lease });
+    const deadCreate = makeServer({ state: 'creating', ip: null, readyAtMs: null, lastHeartbeatAtMs: null, createdAtMs: Date.now() - 20_000, owner: 'dead-process', leaseUntilMs: lease });
     await dead.insertSession(deadSession);
     await dead.insertServer(deadCreate);
     await dead.close();
@@ -60,7 +60,8 @@ describe('defects at the seam', () => {
     expect(start.statusCode).toBe(200);
     expect(start.json().ip_address).toMatch(/^127\./);
     expect(await orch.store.getSession(deadSession.id)).toMatchObject({ state: 'ended', endReason: 'abandoned' });
-    // The first pass finds no machine for the interrupted create and drops the row at once.
+    // The first pass finds no machine for the interrupted create (older than a listing's lag)
+    // and drops the row, long before the orphan grace.
     await orch.reconciler.runPass();
     expect(await orch.store.getServer(deadCreate.id)).toMatchObject({ state: 'deleted', reason: expect.stringMatching(/interrupted/) });
   });

@@ -12,6 +12,26 @@ interface Case {
 }
 
 const cases: Case[] = [
+  {
+    name: 'interrupted create: its creator died (lease over) and no machine is listed past the listing lag → lost at once',
+    in: input({ servers: [creating('a', 20, { owner: 'dead', leaseUntilMs: NOW - 1 })], machines: [] }),
+    want: expected({ markLost: ['a'] }),
+  },
+  {
+    name: 'interrupted create younger than a listing lag: wait (its machine may not be listed yet)',
+    in: input({ servers: [creating('a', 3, { owner: 'dead', leaseUntilMs: NOW - 1 })], machines: [] }),
+    want: expected({}),
+  },
+  {
+    name: 'a create whose creator still holds the lease is on its way, however long the provider takes (until the orphan grace)',
+    in: input({ servers: [creating('a', 60, { owner: 'alive', leaseUntilMs: NOW + 5 * S })], machines: [] }),
+    want: expected({}),
+  },
+  {
+    name: 'interrupted create whose machine is listed: adopted, not lost',
+    in: input({ servers: [creating('a', 60, { owner: 'dead', leaseUntilMs: NOW - 1 })], machines: [machine('p-a', { serverId: 'a', ip: '1.2.3.9' })] }),
+    want: expected({ adopt: ['a'] }),
+  },
   { name: 'a healthy server in use needs nothing', in: input({ servers: [server('a')] }), want: expected({}) },
   {
     name: 'adopt: a creating row whose machine shows an address moves to starting',
