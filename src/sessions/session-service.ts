@@ -334,6 +334,9 @@ export class SessionService {
     const server = await this.store.transaction(async (tx) => {
       const s = await this.findCallerServer(tx, caller, ip);
       if (!s) return null;
+      if (s.origin !== EXTERNAL_ORIGIN && s.ip !== null && s.ip !== ip) {
+        throw new OrchestratorError('address_conflict', `Address ${ip} is not this server's address (${s.ip}); nothing was ended`);
+      }
       const session = await tx.findLiveSessionByServer(s.id);
       const ended = session ? await this.ops.endSession(tx, session, EndReason.ServerEnded) : null;
       return ended?.server ?? (await this.ops.retire(tx, s, 'ended by the game server'));

@@ -102,7 +102,7 @@ describe('a signature covers exactly what was signed', () => {
 });
 
 describe('a per-server credential speaks only for its own server', () => {
-  it('another address, another Server-Id, or an unknown server → 401', async () => {
+  it('another Server-Id or an unknown server → 401; another server’s address → 409, nothing changes', async () => {
     const now = Date.now();
     const a = { ...readyExternal('203.0.113.30', now), origin: 'local' as const, providerId: 'p-a' };
     const b2 = { ...readyExternal('203.0.113.31', now), origin: 'local' as const, providerId: 'p-b' };
@@ -111,7 +111,15 @@ describe('a per-server credential speaks only for its own server', () => {
     const credA = orch.ops.credentialFor(a.id);
     const own = body(a.ip!, 1);
     const other = body(b2.ip!, 1);
-    await expectRefused('/server/heartbeat', { 'server-id': a.id, ...signedHeaders(credA, 'POST', '/server/heartbeat', other) }, other);
+    // A's own credential claiming B's address: a conflict with a reason, never a takeover.
+    const takeover = await send('/server/heartbeat', { 'server-id': a.id, ...signedHeaders(credA, 'POST', '/server/heartbeat', other) }, other);
+    expect(takeover.statusCode).toBe(409);
+    expect(takeover.json().detail).toMatch(/belongs to another server/);
+    const endB = `/server/end?droplet_ip=${b2.ip}`;
+    const endOther = await send(endB, { 'server-id': a.id, ...signedHeaders(credA, 'POST', endB) }, '');
+    expect(endOther.statusCode).toBe(409);
+    expect((await orch.store.getServer(b2.id))?.state).toBe('ready');
+    expect((await orch.store.getServer(a.id))?.state).toBe('ready');
     await expectRefused('/server/heartbeat', { 'server-id': b2.id, ...signedHeaders(credA, 'POST', '/server/heartbeat', own) }, own);
     await expectRefused('/server/heartbeat', { 'server-id': randomUUID(), ...signedHeaders(credA, 'POST', '/server/heartbeat', own) }, own);
     await expectRefused('/server/heartbeat', { 'server-id': 'x'.repeat(10_000), ...signedHeaders(credA, 'POST', '/server/heartbeat', own) }, own);
