@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { SessionService } from '../sessions/session-service.js';
-import { CompatValidationError, parseDropletIpQuery, parseHeartbeatBody, requiredQuery } from './compat-validation.js';
+import { CompatBadRequest, CompatValidationError, parseDropletIpQuery, parseIdempotencyKey, parseHeartbeatBody, requiredQuery } from './compat-validation.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { compatResponses } from './compat-schemas.js';
 
@@ -28,15 +28,17 @@ export async function compatRoutes(app: FastifyInstance, deps: CompatRoutesDeps)
   });
   app.setErrorHandler((err, req, reply) => {
     if (err instanceof CompatValidationError) return reply.code(422).send(err.body);
+    if (err instanceof CompatBadRequest) return reply.code(400).send({ detail: err.detail });
     throw err;
   });
 
   app.get('/', { schema: compatResponses.root }, async () => ({ status: 'ok', service: 'orchestrator' }));
 
   app.post('/sessions/start', { schema: compatResponses.start }, async (req) => {
+    // Checked before the rate limit, so a refused request uses up nothing.
+    const idempotencyKey = parseIdempotencyKey(req.headers['idempotency-key']);
     await deps.limiter.checkStart(req.ip);
-    const key = req.headers['idempotency-key'];
-    const r = await deps.service.start({ idempotencyKey: typeof key === 'string' && key ? key.slice(0, 200) : undefined });
+    const r = await deps.service.start({ idempotencyKey });
     const ip = r.server.ip ?? '';
     return r.reused ? { message: 'Reusing existing droplet', ip_address: ip, share_tag: r.session.code } : { ip_address: ip, share_tag: r.session.code };
   });

@@ -8,6 +8,31 @@ export class CompatValidationError extends Error {
   }
 }
 
+/** A 400 `{"detail": "<reason>"}` from the original's routes (a header they cannot use). */
+export class CompatBadRequest extends Error {
+  constructor(readonly detail: string) {
+    super(detail);
+  }
+}
+
+/** Longest `Idempotency-Key` accepted (documented in README); longer keys are refused, never cut. */
+export const IDEMPOTENCY_KEY_MAX_CHARS = 200;
+
+/**
+ * The `Idempotency-Key` header of a start: absent or empty → none. Refused (400) when longer
+ * than IDEMPOTENCY_KEY_MAX_CHARS, because cutting it would merge two clients' keys, or when it
+ * holds control characters (C0, DEL, C1), which no client puts in a key on purpose.
+ */
+export function parseIdempotencyKey(header: string | string[] | undefined): string | undefined {
+  const key = Array.isArray(header) ? header.join(', ') : header;
+  if (!key) return undefined;
+  if (key.length > IDEMPOTENCY_KEY_MAX_CHARS) {
+    throw new CompatBadRequest(`Idempotency-Key must be at most ${IDEMPOTENCY_KEY_MAX_CHARS} characters`);
+  }
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(key)) throw new CompatBadRequest('Idempotency-Key must not contain control characters');
+  return key;
+}
+
 /** A required query parameter; repeated keys → the last value counts (as in FastAPI). */
 export function requiredQuery(query: unknown, name: string): string {
   const raw = (query as Record<string, unknown> | undefined)?.[name];
