@@ -164,7 +164,8 @@ export class SessionService {
 
   /** The address for a share code; not_found for unknown or ended codes. */
   async join(code: string): Promise<{ ip: string }> {
-    const ip = await this.store.findJoinAddress(normalizeShareCode(code));
+    const normalized = normalizeShareCode(code);
+    const ip = normalized ? await this.store.findJoinAddress(normalized) : null;
     if (!ip) throw new OrchestratorError('not_found', 'Droplet not found in database.');
     return { ip };
   }

@@ -30,7 +30,7 @@ export function cleanLegacyRow(row: LegacyDropletRow): CleanLegacyRow | null {
   if (!ip) return null;
   const players = Number(row.connected_clients);
   const dropletId = row.droplet_id === null || row.droplet_id === undefined ? '' : String(row.droplet_id).trim();
-  const code = typeof row.share_tag === 'string' ? normalizeShareCode(row.share_tag) : '';
+  const code = typeof row.share_tag === 'string' ? normalizeShareCode(row.share_tag) : null;
   return {
     ip,
     players: Number.isFinite(players) && players > 0 ? Math.trunc(players) : 0,
