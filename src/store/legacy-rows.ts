@@ -1,3 +1,4 @@
+import { canonicalIp } from '../domain/ip-address.js';
 import { normalizeShareCode } from '../domain/share-code.js';
 
 /**
@@ -26,8 +27,10 @@ export interface CleanLegacyRow {
 
 /** Cleans one row; null when it cannot become a server (no address). */
 export function cleanLegacyRow(row: LegacyDropletRow): CleanLegacyRow | null {
-  const ip = typeof row.ipv4 === 'string' ? row.ipv4.trim() : '';
-  if (!ip) return null;
+  const raw = typeof row.ipv4 === 'string' ? row.ipv4.trim() : '';
+  if (!raw) return null;
+  // The original stored any string as an address: keep one that is no address as it was.
+  const ip = canonicalIp(raw) ?? raw;
   const players = Number(row.connected_clients);
   const dropletId = row.droplet_id === null || row.droplet_id === undefined ? '' : String(row.droplet_id).trim();
   const code = typeof row.share_tag === 'string' ? normalizeShareCode(row.share_tag) : null;
