@@ -43,6 +43,10 @@ function createHttpServer(config: Readonly<Config>, handler: RequestListener): S
   return createHttpsServer({ ...opts, cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) }, handler);
 }
 
+function trustHops(hops: number): false | ((address: string, hop: number) => boolean) {
+  return hops === 0 ? false : (_address, hop) => hop < hops;
+}
+
 /** Builds the HTTP app; never listens (main.ts does). */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config } = deps;
@@ -55,7 +59,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     connectionTimeout: config.limits.requestTimeoutMs,
     keepAliveTimeout: config.limits.keepAliveTimeoutMs,
     serverFactory: (handler) => createHttpServer(config, handler),
-    trustProxy: config.trustProxy,
+    // A number of hops as a function: the address `hops` proxies in from the socket is the client.
+    trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
     routerOptions: { maxParamLength: 200, ignoreTrailingSlash: false },
     // A malformed URL (a broken %-escape) gets the original's error shape, not Fastify's.
     frameworkErrors: (err, _req, reply) => {

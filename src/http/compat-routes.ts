@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { SessionService } from '../sessions/session-service.js';
 import { CompatBadRequest, CompatValidationError, parseDropletIpQuery, parseIdempotencyKey, parseHeartbeatBody, requiredQuery } from './compat-validation.js';
+import { canonicalIp } from '../domain/ip-address.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { compatResponses } from './compat-schemas.js';
 
@@ -14,6 +15,11 @@ export interface CompatRoutesDeps {
 
 const ENDED_DELETED = 'Game session ended and DigitalOcean droplet deleted.';
 const ENDED_EXTERNAL = 'Game session ended and local session entry removed (no DigitalOcean droplet).';
+
+/** The client's address for rate limits, in one spelling (a dual-stack socket says `::ffff:a.b.c.d`). */
+function clientAddress(req: FastifyRequest): string {
+  return canonicalIp(req.ip) ?? req.ip;
+}
 
 /**
  * The original Python service's routes, unchanged on the wire: a thin adapter over the
@@ -37,7 +43,7 @@ export async function compatRoutes(app: FastifyInstance, deps: CompatRoutesDeps)
   app.post('/sessions/start', { schema: compatResponses.start }, async (req) => {
     // Checked before the rate limit, so a refused request uses up nothing.
     const idempotencyKey = parseIdempotencyKey(req.headers['idempotency-key']);
-    await deps.limiter.checkStart(req.ip);
+    await deps.limiter.checkStart(clientAddress(req));
     const r = await deps.service.start({ idempotencyKey });
     const ip = r.server.ip ?? '';
     return r.reused ? { message: 'Reusing existing droplet', ip_address: ip, share_tag: r.session.code } : { ip_address: ip, share_tag: r.session.code };
@@ -45,11 +51,11 @@ export async function compatRoutes(app: FastifyInstance, deps: CompatRoutesDeps)
 
   app.post('/sessions/join', { schema: compatResponses.join }, async (req) => {
     const code = requiredQuery(req.query, 'game_tag');
-    await deps.limiter.checkJoinAllowed(req.ip);
+    await deps.limiter.checkJoinAllowed(clientAddress(req));
     try {
       return { ip_address: (await deps.service.join(code)).ip };
     } catch (err) {
-      await deps.limiter.recordFailedJoin(req.ip);
+      await deps.limiter.recordFailedJoin(clientAddress(req));
       throw err;
     }
   });
