@@ -6,6 +6,7 @@ import { newMasterSecret } from './domain/credentials.js';
 import { DigitalOceanProvider } from './providers/digitalocean/digitalocean-provider.js';
 import { LocalProvider } from './providers/local/local-provider.js';
 import type { Provider } from './providers/provider.js';
+import { logForeignServers } from './reconcile/foreign-servers.js';
 import { Reconciler } from './reconcile/index.js';
 import { ServerOps } from './sessions/server-ops.js';
 import { SessionService } from './sessions/session-service.js';
@@ -62,6 +63,7 @@ export async function createOrchestrator(config: Readonly<Config>, o: Orchestrat
     maxServers: config.lifecycle.maxServers,
     idempotencyTtlS: config.lifecycle.idempotencyTtlS,
   }, reconcileSoon);
+  await logForeignServers(store, provider.name, logger);
   reconciler = new Reconciler({ store, provider, ops, clock, log: logger.child({ component: 'reconciler' }), settings: config.lifecycle });
   const app = await buildApp({
     config,
