@@ -6,6 +6,7 @@ import type { Config } from './config.js';
 import type { SessionService } from './sessions/session-service.js';
 import type { Store } from './store/store.js';
 import type { Clock } from './util/clock.js';
+import { clientErrorHandler } from './http/client-error.js';
 import { compatRoutes } from './http/compat-routes.js';
 import { installCors } from './http/cors.js';
 import { installErrorHandling } from './http/error-handler.js';
@@ -62,6 +63,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // A number of hops as a function: the address `hops` proxies in from the socket is the client.
     trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
     routerOptions: { maxParamLength: 200, ignoreTrailingSlash: false },
+    // Errors of the HTTP parser (400, 408, 431) get the original's error shape, not Fastify's.
+    clientErrorHandler,
     // A malformed URL (a broken %-escape) gets the original's error shape, not Fastify's.
     frameworkErrors: (err, _req, reply) => {
       void (reply as FastifyReply).code(400).send({ detail: err.code === 'FST_ERR_BAD_URL' ? 'Malformed URL' : 'Bad Request' });
