@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../../src/emulator/index.js';
 import { ProviderError } from '../../../src/providers/provider.js';
+import { testOrchestrator } from '../../helpers/orchestrator.js';
 import { eventually, makeDoProvider, specFor, TEST_TOKEN } from './do-test-kit.js';
 
 /**
@@ -60,5 +61,19 @@ describe('DigitalOceanProvider.close()', () => {
     await provider.close();
     expect(await listing).toBeInstanceOf(ProviderError);
     expect(emu.requestCounts()['GET /v2/droplets']).toBe(1);
+  }, 15_000);
+});
+
+describe('orchestrator close() on DigitalOcean', () => {
+  it('does not wait for a reconcile pass whose listing the cloud holds', async () => {
+    emu = await startEmulator({ port: 0, logger: false, faults: held });
+    const orch = await testOrchestrator(
+      { PROVIDER: 'digitalocean', DIGITALOCEAN_TOKEN: 'dop_v1_test', SNAPSHOT_ID: '7555620', DO_API_URL: emu.url, DO_REQUEST_TIMEOUT_MS: '600000' },
+      { reconcile: true },
+    );
+    await eventually('the first pass to be listing', async () => emu!.requestCounts()['GET /v2/droplets'] === 1, 5000);
+    await orch.close();
+    await emu.close();
+    emu = null;
   }, 15_000);
 });
