@@ -6,6 +6,7 @@ import type { Config } from './config.js';
 import type { SessionService } from './sessions/session-service.js';
 import type { Store } from './store/store.js';
 import type { Clock } from './util/clock.js';
+import { clientErrorHandler } from './http/client-error.js';
 import { compatRoutes } from './http/compat-routes.js';
 import { installCors } from './http/cors.js';
 import { neutralErrorHandler } from './http/errors.js';
@@ -43,6 +44,10 @@ function createHttpServer(config: Readonly<Config>, handler: RequestListener): S
   return createHttpsServer({ ...opts, cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) }, handler);
 }
 
+function trustHops(hops: number): false | ((address: string, hop: number) => boolean) {
+  return hops === 0 ? false : (_address, hop) => hop < hops;
+}
+
 /** Builds the HTTP app; never listens (main.ts does). */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config } = deps;
@@ -55,8 +60,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     connectionTimeout: config.limits.requestTimeoutMs,
     keepAliveTimeout: config.limits.keepAliveTimeoutMs,
     serverFactory: (handler) => createHttpServer(config, handler),
-    trustProxy: config.trustProxy,
+    // A number of hops as a function: the address `hops` proxies in from the socket is the client.
+    trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
     routerOptions: { maxParamLength: 200, ignoreTrailingSlash: false },
+    // Errors of the HTTP parser (400, 408, 431) get the original's error shape, not Fastify's.
+    clientErrorHandler,
     // A malformed URL (a broken %-escape) gets the original's error shape, not Fastify's.
     frameworkErrors: (err, _req, reply) => {
       void (reply as FastifyReply).code(400).send({ detail: err.code === 'FST_ERR_BAD_URL' ? 'Malformed URL' : 'Bad Request' });

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { safeChildEnv } from './providers/local/child-env.js';
 import { PROVIDER_NAMES, type ProviderName } from './providers/registry.js';
+import { canonicalIp } from './domain/ip-address.js';
 
 /** Repository root (works from src/ under tsx and from dist/ when built). */
 export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -28,8 +29,13 @@ export interface Config {
   credentialSecret: string | null;
   tls: { certFile: string; keyFile: string } | null;
   enforceHttps: boolean;
-  /** Trust X-Forwarded-* from a proxy in front (client address for rate limits, https detection). */
-  trustProxy: boolean;
+  /**
+   * Which X-Forwarded-* to believe (client address for rate limits, https detection): false =
+   * none; a number = that many proxy hops in front (the client's address is the one the
+   * outermost trusted proxy appended); a list = proxy addresses/CIDRs (or proxy-addr's
+   * `loopback`, `linklocal`, `uniquelocal`). Never the left-most entry, which the client writes.
+   */
+  trustProxy: false | number | string[];
   corsAllowedOrigins: string[];
   local: {
     command: string;
@@ -141,7 +147,7 @@ export function loadConfig(env: Env = readProcessEnv()): Readonly<Config> {
     credentialSecret: r.str('SERVER_CREDENTIAL_SECRET', '') || null,
     tls: certFile && keyFile ? { certFile, keyFile } : null,
     enforceHttps: r.bool('ENFORCE_HTTPS', false),
-    trustProxy: r.bool('TRUST_PROXY', false),
+    trustProxy: r.trustProxy('TRUST_PROXY'),
     corsAllowedOrigins: r.list('CORS_ALLOWED_ORIGINS'),
     local: {
       command: r.str('GAME_SERVER_COMMAND', defaultGameServerCommand()),
@@ -285,12 +291,40 @@ class Reader {
     this.bad(name, v, 'an http(s) URL');
     return dflt;
   }
+  /** TRUST_PROXY: false | true (= 1 hop) | hops | comma-separated proxy addresses/CIDRs. */
+  trustProxy(name: string): false | number | string[] {
+    const v = this.raw(name);
+    if (v === undefined) return false;
+    const lower = v.toLowerCase();
+    if (['false', 'no', 'off', '0'].includes(lower)) return false;
+    if (['true', 'yes', 'on'].includes(lower)) return 1;
+    if (/^\d+$/.test(v)) {
+      const hops = Number(v);
+      if (hops <= 100) return hops;
+    }
+    const entries = this.list(name);
+    const bad = entries.filter((e) => !isProxyEntry(e));
+    if (entries.length === 0 || bad.length > 0) {
+      this.bad(name, v, 'false, true (one proxy hop), a number of hops up to 100, or a comma-separated list of proxy addresses/CIDRs');
+      return false;
+    }
+    return entries;
+  }
   list(name: string): string[] {
     return (this.raw(name) ?? '')
       .split(',')
       .map((s) => s.trim())
       .filter(Boolean);
   }
+}
+
+/** An address, a CIDR, or one of proxy-addr's named ranges. */
+function isProxyEntry(e: string): boolean {
+  if (['loopback', 'linklocal', 'uniquelocal'].includes(e)) return true;
+  const m = /^([^/]+)(?:\/(\d{1,3}))?$/.exec(e);
+  const ip = m ? canonicalIp(m[1]!) : null;
+  if (!ip) return false;
+  return m![2] === undefined || Number(m![2]) <= (ip.includes(':') ? 128 : 32);
 }
 
 function deepFreeze<T>(o: T): Readonly<T> {

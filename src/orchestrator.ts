@@ -7,6 +7,7 @@ import { EventKind, type FleetEvent } from './domain/events.js';
 import { SERVER_STATES } from './domain/server.js';
 import type { Provider } from './providers/provider.js';
 import { createProvider } from './providers/registry.js';
+import { logForeignServers } from './reconcile/foreign-servers.js';
 import { Reconciler } from './reconcile/index.js';
 import { ServerOps } from './fleet/server-ops.js';
 import { SessionService } from './sessions/session-service.js';
@@ -66,6 +67,7 @@ export async function createOrchestrator(config: Readonly<Config>, o: Orchestrat
     maxServers: config.lifecycle.maxServers,
     idempotencyTtlS: config.lifecycle.idempotencyTtlS,
   }, reconcileSoon);
+  await logForeignServers(store, provider.name, logger);
   reconciler = new Reconciler({
     store,
     provider,

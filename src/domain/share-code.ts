@@ -11,7 +11,17 @@ export function generateShareCode(random: (max: number) => number = randomInt): 
   return code;
 }
 
-/** How a code typed by a player is matched: surrounding spaces ignored, case-insensitive. */
-export function normalizeShareCode(input: string): string {
-  return input.trim().toUpperCase();
+/** Longest code a player can type that may match (imported codes of the original included). */
+export const SHARE_CODE_MAX_LENGTH = 64;
+
+/**
+ * How a code typed by a player is matched: surrounding ASCII spaces ignored, ASCII letters
+ * case-insensitive. Only ASCII letters and digits may match, so `'ſ'` (which upper-cases to
+ * `'S'`) or `'ﬀ'` (`'FF'`) never reach a code; codes imported from the original (hex, with 0 and
+ * 1) keep working. Null when the input cannot be a code: the caller answers a plain "not found".
+ */
+export function normalizeShareCode(input: string): string | null {
+  const code = input.replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, '');
+  if (code.length === 0 || code.length > SHARE_CODE_MAX_LENGTH || !/^[A-Za-z0-9]+$/.test(code)) return null;
+  return code.toUpperCase();
 }

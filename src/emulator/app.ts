@@ -22,7 +22,8 @@ export function buildEmulator(opts: EmulatorOptions = {}): BuiltEmulator {
   const resolved = resolveOptions(opts, systemClock);
   const core = new EmulatorCore(resolved);
   const app = (
-    resolved.logger ? Fastify({ loggerInstance: resolved.logger }) : Fastify({ logger: false })
+    // close() cuts every connection, in-flight ones too: a test double must never hold a teardown.
+    resolved.logger ? Fastify({ loggerInstance: resolved.logger, forceCloseConnections: true }) : Fastify({ logger: false, forceCloseConnections: true })
   ) as unknown as FastifyInstance;
   registerJsonParser(app);
   registerGate(app, core);
@@ -40,7 +41,8 @@ export function buildEmulator(opts: EmulatorOptions = {}): BuiltEmulator {
   tagRoutes(app, core);
   catalogueRoutes(app, core);
   controlRoutes(app, core);
-  app.addHook('onClose', async () => core.close());
+  // preClose: before the server waits for requests in flight, end the ones held on purpose.
+  app.addHook('preClose', async () => core.close());
   return { app, core };
 }
 

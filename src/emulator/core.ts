@@ -23,6 +23,12 @@ export class EmulatorCore {
   private rngState: Rng;
   private activeFaults: Faults;
   private readonly counts = new Map<string, number>();
+  private readonly closing = new AbortController();
+
+  /** Aborted when the emulator closes: requests held on purpose (slow fault) end then. */
+  get closedSignal(): AbortSignal {
+    return this.closing.signal;
+  }
 
   constructor(readonly opts: ResolvedOptions) {
     this.rngState = createRng(opts.seed);
@@ -80,6 +86,7 @@ export class EmulatorCore {
   }
 
   close(): void {
+    this.closing.abort();
     this.lifecycle.cancelAll();
   }
 }

@@ -18,7 +18,14 @@ export async function applyRequestFaults(
   const f = core.faults();
   if (core.rng.chance(f.dropRate)) return dropConnection(req, reply);
   if (core.rng.chance(f.errorRate)) return sendServerFault(core, reply);
-  if (core.rng.chance(f.slowRate) && f.slowMs > 0) await delay(f.slowMs);
+  if (core.rng.chance(f.slowRate) && f.slowMs > 0) {
+    try {
+      await delay(f.slowMs, undefined, { signal: core.closedSignal });
+    } catch {
+      // The emulator is closing: a held request ends like a dropped one, not after slowMs.
+      return dropConnection(req, reply);
+    }
+  }
   return undefined;
 }
 

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { SessionService } from '../sessions/session-service.js';
-import { CompatValidationError, parseDropletIpQuery, parseHeartbeatBody, requiredQuery } from './compat-validation.js';
+import { CompatBadRequest, CompatValidationError, parseDropletIpQuery, parseIdempotencyKey, parseHeartbeatBody, requiredQuery } from './compat-validation.js';
+import { canonicalIp } from '../domain/ip-address.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { installCompatErrorHandling } from './compat-errors.js';
 import { compatResponses } from './compat-schemas.js';
@@ -18,6 +19,11 @@ export interface CompatRoutesDeps {
 const ENDED_DELETED = 'Game session ended and DigitalOcean droplet deleted.';
 const ENDED_EXTERNAL = 'Game session ended and local session entry removed (no DigitalOcean droplet).';
 
+/** The client's address for rate limits, in one spelling (a dual-stack socket says `::ffff:a.b.c.d`). */
+function clientAddress(req: FastifyRequest): string {
+  return canonicalIp(req.ip) ?? req.ip;
+}
+
 /**
  * The original Python service's routes, unchanged on the wire: a thin adapter over the
  * session service. Bodies arrive as raw bytes so signatures are checked before parsing.
@@ -29,25 +35,30 @@ export async function compatRoutes(app: FastifyInstance, deps: CompatRoutesDeps)
   app.addHook('onRequest', async (req) => {
     if (req.headers['content-type'] === '') delete req.headers['content-type'];
   });
-  installCompatErrorHandling(app, deps.routeMethods, (err, reply) => (err instanceof CompatValidationError ? reply.code(422).send(err.body) : null));
+  installCompatErrorHandling(app, deps.routeMethods, (err, reply) => {
+    if (err instanceof CompatValidationError) return reply.code(422).send(err.body);
+    if (err instanceof CompatBadRequest) return reply.code(400).send({ detail: err.detail });
+    return null;
+  });
 
   app.get('/', { schema: compatResponses.root }, async () => ({ status: 'ok', service: 'orchestrator' }));
 
   app.post('/sessions/start', { schema: compatResponses.start }, async (req) => {
-    await deps.limiter.checkStart(req.ip);
-    const key = req.headers['idempotency-key'];
-    const r = await deps.service.start({ idempotencyKey: typeof key === 'string' && key ? key.slice(0, 200) : undefined });
+    // Checked before the rate limit, so a refused request uses up nothing.
+    const idempotencyKey = parseIdempotencyKey(req.headers['idempotency-key']);
+    await deps.limiter.checkStart(clientAddress(req));
+    const r = await deps.service.start({ idempotencyKey });
     const ip = r.server.ip ?? '';
     return r.reused ? { message: 'Reusing existing droplet', ip_address: ip, share_tag: r.session.code } : { ip_address: ip, share_tag: r.session.code };
   });
 
   app.post('/sessions/join', { schema: compatResponses.join }, async (req) => {
     const code = requiredQuery(req.query, 'game_tag');
-    await deps.limiter.checkJoinAllowed(req.ip);
+    await deps.limiter.checkJoinAllowed(clientAddress(req));
     try {
       return { ip_address: (await deps.service.join(code)).ip };
     } catch (err) {
-      await deps.limiter.recordFailedJoin(req.ip);
+      await deps.limiter.recordFailedJoin(clientAddress(req));
       throw err;
     }
   });

@@ -19,6 +19,7 @@ export const compatResponses = {
         Type.Object({ message: Type.String(), ip_address: Type.String(), share_tag: Type.String() }),
         Type.Object({ ip_address: Type.String(), share_tag: Type.String() }),
       ]),
+      400: Detail,
       429: Detail,
       500: Detail,
       503: Detail,

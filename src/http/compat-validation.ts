@@ -1,4 +1,4 @@
-import { isIP } from 'node:net';
+import { canonicalIp } from '../domain/ip-address.js';
 import { detail, intError, missing, stringError, type PydanticErrorItem } from './pydantic-errors.js';
 
 /** A 422 body in FastAPI's shape, thrown by the original's routes' validators. */
@@ -6,6 +6,31 @@ export class CompatValidationError extends Error {
   constructor(readonly body: { detail: PydanticErrorItem[] }) {
     super('validation failed');
   }
+}
+
+/** A 400 `{"detail": "<reason>"}` from the original's routes (a header they cannot use). */
+export class CompatBadRequest extends Error {
+  constructor(readonly detail: string) {
+    super(detail);
+  }
+}
+
+/** Longest `Idempotency-Key` accepted (documented in README); longer keys are refused, never cut. */
+export const IDEMPOTENCY_KEY_MAX_CHARS = 200;
+
+/**
+ * The `Idempotency-Key` header of a start: absent or empty → none. Refused (400) when longer
+ * than IDEMPOTENCY_KEY_MAX_CHARS, because cutting it would merge two clients' keys, or when it
+ * holds control characters (C0, DEL, C1), which no client puts in a key on purpose.
+ */
+export function parseIdempotencyKey(header: string | string[] | undefined): string | undefined {
+  const key = Array.isArray(header) ? header.join(', ') : header;
+  if (!key) return undefined;
+  if (key.length > IDEMPOTENCY_KEY_MAX_CHARS) {
+    throw new CompatBadRequest(`Idempotency-Key must be at most ${IDEMPOTENCY_KEY_MAX_CHARS} characters`);
+  }
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(key)) throw new CompatBadRequest('Idempotency-Key must not contain control characters');
+  return key;
 }
 
 /** A required query parameter; repeated keys → the last value counts (as in FastAPI). */
@@ -21,7 +46,7 @@ export interface HeartbeatBody {
   players: number;
 }
 
-/** Parses and checks `{"droplet_ip", "connected_clients"}` exactly as the original's model did, plus range and IP checks. */
+/** Parses and checks `{"droplet_ip", "connected_clients"}` exactly as the original's model did, plus range and IP checks; the address comes back canonical. */
 export function parseHeartbeatBody(raw: Buffer | undefined, maxPlayers: number): HeartbeatBody {
   if (!raw || raw.length === 0) throw new CompatValidationError(detail([missing(['body'])]));
   let body: unknown;
@@ -41,11 +66,12 @@ export function parseHeartbeatBody(raw: Buffer | undefined, maxPlayers: number):
   const o = body as Record<string, unknown>;
   const errors: PydanticErrorItem[] = [];
   const ip = o.droplet_ip;
+  let canonical: string | null = null;
   if (!Object.hasOwn(o, 'droplet_ip')) errors.push(missing(['body', 'droplet_ip'], o));
   else {
     const e = stringError(['body', 'droplet_ip'], ip);
     if (e) errors.push(e);
-    else if (!isIP(ip as string)) {
+    else if ((canonical = canonicalIp(ip as string)) === null) {
       errors.push({ type: 'ip_any_address', loc: ['body', 'droplet_ip'], msg: 'value is not a valid IPv4 or IPv6 address', input: ip });
     }
   }
@@ -63,11 +89,14 @@ export function parseHeartbeatBody(raw: Buffer | undefined, maxPlayers: number):
     }
   }
   if (errors.length) throw new CompatValidationError(detail(errors));
-  return { ip: ip as string, players: Number(players) };
+  return { ip: canonical!, players: Number(players) };
 }
 
-/** `droplet_ip` of /server/end: required; must look like an address (else it cannot be ours). */
+/**
+ * `droplet_ip` of /server/end: required, in its canonical spelling. A value that is no address
+ * is passed on as given: the original did not validate it, and it matches no server (404).
+ */
 export function parseDropletIpQuery(query: unknown): string {
-  const ip = requiredQuery(query, 'droplet_ip');
-  return ip.trim();
+  const ip = requiredQuery(query, 'droplet_ip').trim();
+  return canonicalIp(ip) ?? ip;
 }

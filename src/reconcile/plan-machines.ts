@@ -1,5 +1,5 @@
 import { EXTERNAL_ORIGIN, isCreateAbandoned, ServerState, type Server } from '../domain/server.js';
-import type { Machine } from '../providers/provider.js';
+import type { Machine, Provider } from '../providers/provider.js';
 import type { PlanWorld } from './plan-world.js';
 import type { AdoptAction, LostAction, ReconcileSettings } from './types.js';
 
@@ -12,14 +12,23 @@ export interface MachineMatch {
 }
 
 /**
+ * Whether the running provider made this row, so its listing is the truth about the row's
+ * machine. External rows have no machine; a row another provider made (an import of the
+ * original's droplets while the local provider runs, or a switch of PROVIDER) is left alone.
+ */
+export function isJudgedBy(s: Server, provider: Provider['name']): boolean {
+  return s.origin === provider;
+}
+
+/**
  * Matches machines to rows: by provider id first (across the whole list, so a name match
  * never takes a row whose own machine is listed), then by the server id in the machine's
  * name, only for a row that does not know its machine yet. A second machine carrying the
- * id of a row that already has one is a duplicate and stays unowned. External rows own no
- * machines.
+ * id of a row that already has one is a duplicate and stays unowned. Only rows the running
+ * provider made own machines (see isJudgedBy).
  */
-export function matchMachines(machines: readonly Machine[], servers: readonly Server[]): MachineMatch {
-  const ours = servers.filter((s) => s.origin !== 'external' && s.state !== ServerState.Deleted);
+export function matchMachines(machines: readonly Machine[], servers: readonly Server[], provider: Provider['name']): MachineMatch {
+  const ours = servers.filter((s) => isJudgedBy(s, provider) && s.state !== ServerState.Deleted);
   const byProviderId = new Map<string, Server>();
   for (const s of ours) if (s.providerId) byProviderId.set(s.providerId, s);
   const byId = new Map(ours.map((s) => [s.id, s]));
@@ -73,11 +82,12 @@ export function planMachineSteps(
   match: MachineMatch,
   nowMs: number,
   settings: Pick<ReconcileSettings, 'orphanGraceS' | 'readiness'>,
+  provider: Provider['name'],
 ): { adopt: AdoptAction[]; markLost: LostAction[] } {
   const adopt: AdoptAction[] = [];
   const markLost: LostAction[] = [];
   for (const s of world.allServers()) {
-    if (s.origin === 'external') continue;
+    if (!isJudgedBy(s, provider)) continue;
     const m = match.byServer.get(s.id);
     if (!m) {
       if (!isLostWithoutMachine(s, nowMs, settings.orphanGraceS)) continue;

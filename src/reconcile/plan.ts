@@ -2,7 +2,7 @@ import { isCreateAbandoned, ServerState, type Server } from '../domain/server.js
 import { SessionState } from '../domain/session.js';
 import type { Machine } from '../providers/provider.js';
 import { isSilent } from './health.js';
-import { isOrphanDue, matchMachines, planMachineSteps, type MachineMatch } from './plan-machines.js';
+import { isJudgedBy, isOrphanDue, matchMachines, planMachineSteps, type MachineMatch } from './plan-machines.js';
 import { idleReady, planBootTimeouts, planHeartbeatLoss, planOffers, planPromotions, planShutdowns } from './plan-servers.js';
 import { planSessionEnds } from './plan-sessions.js';
 import { PlanWorld } from './plan-world.js';
@@ -26,8 +26,8 @@ import { computePool } from './warm-pool.js';
 export function computePlan(input: PlanInput): Plan {
   const { nowMs, settings } = input;
   const world = new PlanWorld(input);
-  const match = input.machines ? matchMachines(input.machines, input.servers) : null;
-  const { adopt, markLost } = match ? planMachineSteps(world, match, nowMs, settings) : { adopt: [], markLost: [] };
+  const match = input.machines ? matchMachines(input.machines, input.servers, input.provider) : null;
+  const { adopt, markLost } = match ? planMachineSteps(world, match, nowMs, settings, input.provider) : { adopt: [], markLost: [] };
   const promote = planPromotions(world, nowMs, settings.readiness);
   const bootTimeout = planBootTimeouts(world, nowMs, settings.bootTimeoutS);
   const { heartbeatLost, outage } = planHeartbeatLoss(world, nowMs, settings);
@@ -45,7 +45,7 @@ export function computePlan(input: PlanInput): Plan {
   const create = Math.min(wantedCreates, settings.maxCreatesPerPass);
   // In an outage a silent idle server may be fine; shrinking on stale data would only hurt.
   const idleExtra = outage ? pool.deleteIdle.filter((s) => !isSilent(s, nowMs, settings)) : pool.deleteIdle;
-  const deletes = planDeletes(world, match, idleExtra, nowMs, settings);
+  const deletes = planDeletes(world, match, idleExtra.filter((s) => isJudgedBy(s, input.provider)), nowMs, settings, input.provider);
   return {
     adopt,
     promote,
@@ -83,6 +83,7 @@ function planDeletes(
   idleExtra: readonly Server[],
   nowMs: number,
   settings: Pick<ReconcileSettings, 'maxDeletesPerPass' | 'orphanGraceS'>,
+  provider: PlanInput['provider'],
 ): DeletePlan {
   let budget = settings.maxDeletesPerPass;
   let capped = false;
@@ -93,6 +94,8 @@ function planDeletes(
       teardown.push(s);
       continue;
     }
+    // Another provider's machine: this one cannot delete it; the row stays for that provider.
+    if (!isJudgedBy(s, provider)) continue;
     const providerId = machineIdOf(s);
     // No machine id and none listed: the lost step deletes the row (or the listing failed).
     if (!providerId) continue;

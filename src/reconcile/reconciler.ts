@@ -132,7 +132,7 @@ export class Reconciler {
       error = `provider list failed: ${err instanceof Error ? err.message : String(err)}`;
       log.warn({ err: error }, 'provider list failed; skipping what depends on it this pass');
     }
-    const plan = computePlan({ nowMs: clock.now(), machines, servers, sessions, settings });
+    const plan = computePlan({ nowMs: clock.now(), provider: provider.name, machines, servers, sessions, settings });
     const { poolMinReady, poolBuffer, maxServers } = settings;
     await this.recordGuardAndTargets(plan.outage, plan.pool ? { ...plan.pool, minReady: poolMinReady, buffer: poolBuffer, maxServers } : {});
     await applyStateSteps(this.deps, plan, tally);

@@ -1,7 +1,7 @@
 import type { Config } from '../config.js';
 import type { Server, ServerState } from '../domain/server.js';
 import type { EndReason, Session, SessionState } from '../domain/session.js';
-import type { Machine } from '../providers/provider.js';
+import type { Machine, Provider } from '../providers/provider.js';
 
 /** The settings the reconciler reads: the `lifecycle` block of Config (all of it fits). */
 export type ReconcileSettings = Readonly<
@@ -29,6 +29,12 @@ export type ReconcileSettings = Readonly<
 /** Everything one pass decides from. Loaded once per pass; computePlan reads no clock. */
 export interface PlanInput {
   nowMs: number;
+  /**
+   * The running provider's name. Only rows whose origin it is are judged against its listing
+   * (adopted, lost, torn down, deleted as idle): a row another provider made is not in this
+   * listing and must never be deleted as "gone from the provider".
+   */
+  provider: Provider['name'];
   /** The provider's listing, or null when list() failed (nothing that depends on it is planned). */
   machines: readonly Machine[] | null;
   /** Every server row that is not deleted. */

@@ -1,3 +1,4 @@
+import { canonicalIp } from '../domain/ip-address.js';
 import { normalizeShareCode } from '../domain/share-code.js';
 
 /**
@@ -26,19 +27,33 @@ export interface CleanLegacyRow {
 
 /** Cleans one row; null when it cannot become a server (no address). */
 export function cleanLegacyRow(row: LegacyDropletRow): CleanLegacyRow | null {
-  const ip = typeof row.ipv4 === 'string' ? row.ipv4.trim() : '';
-  if (!ip) return null;
+  const raw = typeof row.ipv4 === 'string' ? row.ipv4.trim() : '';
+  if (!raw) return null;
+  // The original stored any string as an address: keep one that is no address as it was.
+  const ip = canonicalIp(raw) ?? raw;
   const players = Number(row.connected_clients);
-  const dropletId = row.droplet_id === null || row.droplet_id === undefined ? '' : String(row.droplet_id).trim();
-  const code = typeof row.share_tag === 'string' ? normalizeShareCode(row.share_tag) : '';
+  const dropletId = legacyDropletId(row.droplet_id);
+  const code = typeof row.share_tag === 'string' ? normalizeShareCode(row.share_tag) : null;
   return {
     ip,
     players: Number.isFinite(players) && players > 0 ? Math.trunc(players) : 0,
     fresh: parseLegacyBool(row.fresh_game),
     lastHeartbeatAtMs: parseLegacyTime(row.last_heartbeat),
-    dropletId: dropletId || null,
+    dropletId,
     code: code || null,
   };
+}
+
+/**
+ * The droplet a row names, or null for none: the original's column defaults to 0, and rows
+ * registered by heartbeat (servers it did not make) keep that 0, so 0 or empty means "no
+ * droplet" (an external server), never a DigitalOcean droplet with id "0".
+ */
+export function legacyDropletId(v: unknown): string | null {
+  if (v === null || v === undefined) return null;
+  const text = String(v).trim();
+  if (text === '' || (/^[+-]?\d+(\.\d+)?$/.test(text) && Number(text) === 0)) return null;
+  return text;
 }
 
 /** 0/1, true/false, or text such as 'true'/'1' (SQLite kept whatever Python wrote). */

@@ -41,7 +41,7 @@ it(`measures a pass over ${N} servers and ${N} sessions (prints; no timing asser
   const servers = await h.store.listServers(['creating', 'starting', 'ready', 'allocated', 'unhealthy', 'error', 'shutdown']);
   const sessions = await h.store.listSessions(['pending', 'active']);
   const t0 = performance.now();
-  const plan = computePlan({ nowMs: h.clock.now(), machines: [...h.provider.machines.values()], servers, sessions, settings: h.settings });
+  const plan = computePlan({ nowMs: h.clock.now(), provider: h.provider.name, machines: [...h.provider.machines.values()], servers, sessions, settings: h.settings });
   const planMs = performance.now() - t0;
   expect(plan.endSession).toHaveLength(N / 100);
 

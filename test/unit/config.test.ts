@@ -42,3 +42,20 @@ describe('loadConfig', () => {
     expect(c.limits.requestTimeoutMs).toBeGreaterThan(90_000);
   });
 });
+
+describe('TRUST_PROXY', () => {
+  const trust = (v: string) => loadConfig({ TRUST_PROXY: v }).trustProxy;
+  it('false, true (one hop), a number of hops, or a list of proxy addresses and CIDRs', () => {
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(trust('false')).toBe(false);
+    expect(trust('0')).toBe(false);
+    expect(trust('true')).toBe(1);
+    expect(trust('2')).toBe(2);
+    expect(trust('10.0.0.0/8, 192.0.2.7 ,2001:db8::/32,loopback')).toEqual(['10.0.0.0/8', '192.0.2.7', '2001:db8::/32', 'loopback']);
+  });
+  it('names a bad entry', () => {
+    for (const bad of ['10.0.0.0/33', 'example.com', '1.2.3.4/', '2001:db8::/129', '-1', '1.5']) {
+      expect(() => trust(bad), bad).toThrow(/TRUST_PROXY=/);
+    }
+  });
+});

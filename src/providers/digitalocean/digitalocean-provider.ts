@@ -133,7 +133,9 @@ export class DigitalOceanProvider implements Provider {
     return still === null ? 'gone' : 'pending';
   }
 
+  /** Bounded: ends requests in flight, backoffs, rate-budget waits and create settles at once. */
   async close(): Promise<void> {
+    this.client.close();
     this.budget.close();
   }
 

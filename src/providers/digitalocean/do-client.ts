@@ -48,25 +48,43 @@ export interface DoResponse<T> {
  */
 export class DoClient {
   private readonly base: string;
+  /** Aborted by close(): ends fetches in flight and backoff sleeps, refuses new requests. */
+  private readonly closing = new AbortController();
 
   constructor(private readonly opts: DoClientOptions) {
     this.base = opts.apiUrl.replace(/\/+$/, '');
+  }
+
+  /** Aborted when the client is closed (for waits elsewhere in the provider). */
+  get closedSignal(): AbortSignal {
+    return this.closing.signal;
+  }
+
+  /**
+   * Ends every request in flight and every backoff at once; later requests fail without being
+   * sent. A create cut this way is ambiguous (the droplet may exist), as after any timeout.
+   */
+  close(): void {
+    this.closing.abort();
   }
 
   /** Sends the request (retrying when that is safe) and returns the parsed 2xx body. */
   async request<T>(req: DoRequest): Promise<DoResponse<T>> {
     const retries = req.method === 'POST' ? 0 : this.opts.maxRetries;
     for (let attempt = 0; ; attempt++) {
+      if (this.closing.signal.aborted) throw this.closedError(req, false);
       try {
         return await this.once<T>(req);
       } catch (err) {
+        // Closed while waiting for budget or after a failed attempt: nothing retries now.
+        if (this.closing.signal.aborted) throw isClosedError(err) ? err : this.closedError(req, false);
         if (!(err instanceof ProviderError) || !err.opts.retryable || attempt >= retries) throw err;
         const delayMs = fullJitterDelayMs(attempt, this.opts.retryBaseMs, this.opts.retryMaxMs, this.opts.random);
         this.opts.logger.warn(
           { method: req.method, path: req.path, status: err.opts.status, attempt: attempt + 1, delayMs },
           'digitalocean request failed, retrying',
         );
-        await this.opts.clock.sleep(delayMs);
+        await this.opts.clock.sleep(delayMs, this.closing.signal);
       }
     }
   }
@@ -81,10 +99,11 @@ export class DoClient {
         method: req.method,
         headers: this.headers(req.body !== undefined),
         body: req.body === undefined ? undefined : JSON.stringify(req.body),
-        signal: AbortSignal.timeout(this.opts.requestTimeoutMs),
+        signal: AbortSignal.any([AbortSignal.timeout(this.opts.requestTimeoutMs), this.closing.signal]),
       });
       text = await res.text();
     } catch (err) {
+      if (this.closing.signal.aborted) throw this.closedError(req, true);
       throw this.transportError(req, err);
     }
     this.opts.budget.observe(res.status, res.headers);
@@ -118,6 +137,11 @@ export class DoClient {
     await this.opts.budget.acquire(req.priority);
   }
 
+  /** Not retryable (nothing will retry it); ambiguous when a write was on the wire. */
+  private closedError(req: DoRequest, sent: boolean): ProviderError {
+    return new ProviderError(`${req.method} ${req.path}${CLOSED}`, { retryable: false, ambiguous: sent && req.method !== 'GET' });
+  }
+
   private transportError(req: DoRequest, err: unknown): ProviderError {
     const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
     const cause = err instanceof Error && err.cause instanceof Error ? err.cause.message : String(err);
@@ -139,6 +163,12 @@ export class DoClient {
     if (hasBody) h['content-type'] = 'application/json';
     return h;
   }
+}
+
+const CLOSED = ': provider closed';
+
+function isClosedError(err: unknown): boolean {
+  return err instanceof ProviderError && err.message.endsWith(CLOSED);
 }
 
 function parseJson<T>(text: string, req: DoRequest): T {

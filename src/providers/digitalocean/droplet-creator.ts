@@ -79,7 +79,7 @@ export class DropletCreator {
       } catch (err) {
         if (!isAmbiguous(err)) throw err;
         log.warn({ serverId, err: (err as Error).message, post }, 'create outcome unknown; checking by name');
-        await this.opts.clock.sleep(this.opts.settleMs);
+        await this.opts.clock.sleep(this.opts.settleMs, this.opts.client.closedSignal);
         const found = await this.checkAfterAmbiguity(body.name, err as ProviderError);
         if (found) {
           log.info({ serverId, providerId: found.id }, 'adopted droplet after ambiguous create');

@@ -1,3 +1,4 @@
+import { canonicalIp } from '../../domain/ip-address.js';
 import type { Machine } from '../provider.js';
 import { serverIdFromName } from '../provider.js';
 import type { DoDroplet } from './do-types.js';
@@ -10,11 +11,14 @@ export function serverIdTag(namePrefix: string, serverId: string): string | null
 
 /**
  * The public IPv4 address: the `networks.v4` entry with `type == "public"`. Real payloads
- * often list the private entry first, so position means nothing.
+ * often list the private entry first, so position means nothing. Canonical (see canonicalIp),
+ * so it compares equal to the same address reported by a heartbeat; a value that is no address
+ * counts as none yet (it must never reach players).
  */
 export function publicIpv4(droplet: DoDroplet): string | null {
   const v4 = droplet.networks?.v4 ?? [];
-  return v4.find((n) => n.type === 'public')?.ip_address ?? null;
+  const raw = v4.find((n) => n.type === 'public')?.ip_address;
+  return typeof raw === 'string' ? canonicalIp(raw) : null;
 }
 
 /** A droplet as the orchestrator sees it. */

@@ -60,6 +60,11 @@ describe('droplet mapping', () => {
     expect(publicIpv4(droplet([priv]))).toBeNull();
   });
 
+  it('records the address in its canonical spelling, and one that is no address as none', () => {
+    expect(publicIpv4(droplet([{ ip_address: '::FFFF:203.0.113.7', type: 'public' }]))).toBe('203.0.113.7');
+    expect(publicIpv4(droplet([{ ip_address: 'not-an-ip', type: 'public' }]))).toBeNull();
+  });
+
   it('maps to a Machine with the server id from the name', () => {
     expect(dropletToMachine(droplet([]), 'gs')).toEqual({
       providerId: '42',

@@ -95,7 +95,7 @@ export function input(o: Partial<PlanInput> & { servers?: Server[] } = {}): Plan
     o.machines === undefined
       ? servers.filter((s) => s.origin !== 'external' && s.providerId && s.state !== 'deleted').map((s) => machineOf(s))
       : o.machines;
-  return { nowMs: o.nowMs ?? NOW, machines, servers, sessions: o.sessions ?? [], settings: o.settings ?? settings() };
+  return { nowMs: o.nowMs ?? NOW, provider: o.provider ?? 'digitalocean', machines, servers, sessions: o.sessions ?? [], settings: o.settings ?? settings() };
 }
 
 /** A plan as plain ids, for table comparisons. */
