@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { buildApp } from './app.js';
 import type { Config } from './config.js';
 import { newMasterSecret } from './domain/credentials.js';
@@ -13,6 +13,7 @@ import { SessionWaiter } from './sessions/session-waiter.js';
 import { createStore } from './store/create-db.js';
 import type { Store } from './store/store.js';
 import { systemClock, type Clock } from './util/clock.js';
+import { createLogger } from './util/create-logger.js';
 
 /** Everything a running orchestrator is made of; main.ts and the e2e tests build it the same way. */
 export interface Orchestrator {
@@ -38,7 +39,7 @@ export interface OrchestratorOverrides {
 /** The composition root: the only place that knows the concrete adapters. */
 export async function createOrchestrator(config: Readonly<Config>, o: OrchestratorOverrides = {}): Promise<Orchestrator> {
   const clock = o.clock ?? systemClock;
-  const logger = o.logger ?? pino({ level: config.logLevel, redact: ['req.headers.authorization', 'req.headers["request-signature"]'] });
+  const logger = o.logger ?? createLogger(config);
   const store = await createStore(config.db, logger);
   const credentialSecret = config.credentialSecret ?? (await store.setMetaIfAbsent('credential_secret', newMasterSecret()));
   const waiter = new SessionWaiter();
