@@ -76,6 +76,8 @@ export interface Config {
     maxCreatesPerPass: number;
     maxDeletesPerPass: number;
     idempotencyTtlS: number;
+    /** After the provider refuses a create because the account's limit is reached, no create is tried for this long. */
+    capacityHoldS: number;
   };
   limits: {
     bodyLimitBytes: number;
@@ -182,6 +184,7 @@ export function loadConfig(env: Env = readProcessEnv()): Readonly<Config> {
       maxCreatesPerPass: r.int('MAX_CREATES_PER_PASS', 10, 1, 10_000),
       maxDeletesPerPass: r.int('MAX_DELETES_PER_PASS', 20, 1, 10_000),
       idempotencyTtlS: r.num('IDEMPOTENCY_TTL_S', 86_400, 1, 30 * 86_400),
+      capacityHoldS: r.num('CAPACITY_HOLD_S', 60, 0, 86_400),
     },
     limits: {
       bodyLimitBytes: r.int('BODY_LIMIT_BYTES', 65_536, 64, 100 * 1024 * 1024),

@@ -10,6 +10,8 @@ import { Reconciler } from './reconcile/index.js';
 import { ServerOps } from './sessions/server-ops.js';
 import { SessionService } from './sessions/session-service.js';
 import { SessionWaiter } from './sessions/session-waiter.js';
+import { CapacityGuard } from './domain/capacity-guard.js';
+import { LIVE_SERVER_STATES } from './domain/server.js';
 import { createStore } from './store/create-db.js';
 import type { Store } from './store/store.js';
 import { systemClock, type Clock } from './util/clock.js';
@@ -45,7 +47,15 @@ export async function createOrchestrator(config: Readonly<Config>, o: Orchestrat
   const waiter = new SessionWaiter();
   let reconciler: Reconciler | null = null;
   const reconcileSoon = () => reconciler?.trigger();
-  const provider = o.provider ?? makeProvider(config, clock, logger, reconcileSoon);
+  const capacity = new CapacityGuard({ configuredMaxServers: config.lifecycle.maxServers, clock, refusalHoldMs: config.lifecycle.capacityHoldS * 1000 });
+  const onLimitRefused = (message: string) => {
+    capacity.noteRefused(message);
+    logger.warn({ err: message, holdS: config.lifecycle.capacityHoldS }, 'the provider account is full: no create is tried for a while');
+  };
+  const provider = o.provider ?? makeProvider(config, clock, logger, reconcileSoon, onLimitRefused);
+  await readAccountLimit(provider, capacity, logger);
+  // The cap is read on every use (a getter), so the account's limit and a refusal hold count at once.
+  const lifecycle = { ...config.lifecycle, get maxServers() { return capacity.maxServers; } };
   const ops = new ServerOps({
     store,
     provider,
@@ -60,10 +70,11 @@ export async function createOrchestrator(config: Readonly<Config>, o: Orchestrat
   const service = new SessionService(store, ops, waiter, clock, logger, {
     startTimeoutS: config.lifecycle.startTimeoutS,
     startPollMs: config.lifecycle.startPollMs,
-    maxServers: config.lifecycle.maxServers,
+    get maxServers() { return capacity.maxServers; },
     idempotencyTtlS: config.lifecycle.idempotencyTtlS,
+    capacityNote: async () => capacity.reason(await countLiveMade(store)),
   }, reconcileSoon);
-  reconciler = new Reconciler({ store, provider, ops, clock, log: logger.child({ component: 'reconciler' }), settings: config.lifecycle });
+  reconciler = new Reconciler({ store, provider, ops, clock, log: logger.child({ component: 'reconciler' }), settings: lifecycle });
   const app = await buildApp({
     config,
     service,
@@ -71,7 +82,7 @@ export async function createOrchestrator(config: Readonly<Config>, o: Orchestrat
     clock,
     credentialFor: (id) => ops.credentialFor(id),
     logger: logger.child({ component: 'http' }),
-    status: async () => operatorStatus(store, reconciler!, provider.name),
+    status: async () => ({ ...(await operatorStatus(store, reconciler!, provider.name)), capacity: capacity.status() }),
   });
   if (o.reconcile !== false) reconciler.start();
   const rec = reconciler;
@@ -106,7 +117,27 @@ async function operatorStatus(store: Store, reconciler: Reconciler, provider: st
   return { provider, servers, sessions, reconciler: reconciler.status() };
 }
 
-function makeProvider(config: Readonly<Config>, clock: Clock, logger: Logger, onChange: () => void): Provider {
+/** Live machines we made (external servers are not ours to count against the cap). */
+async function countLiveMade(store: Store): Promise<number> {
+  return (await store.listServers(LIVE_SERVER_STATES)).filter((s) => s.origin !== 'external').length;
+}
+
+/**
+ * Clamps MAX_SERVERS to the provider account's own limit, read once before anything is
+ * created; when it cannot be read, the refusal hold still stops a create storm.
+ */
+async function readAccountLimit(provider: Provider, capacity: CapacityGuard, logger: Logger): Promise<void> {
+  if (!provider.accountLimit) return;
+  try {
+    const account = await provider.accountLimit();
+    const clamp = account ? capacity.setAccountLimit(account.limit, account.label) : null;
+    if (clamp) logger.warn({ accountLimit: account!.limit }, `${clamp}: creates beyond it would be refused`);
+  } catch (err) {
+    logger.warn({ err: (err as Error).message }, 'could not read the account limit; MAX_SERVERS is not checked against it');
+  }
+}
+
+function makeProvider(config: Readonly<Config>, clock: Clock, logger: Logger, onChange: () => void, onLimitRefused: (message: string) => void): Provider {
   if (config.provider === 'digitalocean') {
     return new DigitalOceanProvider({
       token: config.digitalocean.token ?? '',
@@ -122,6 +153,7 @@ function makeProvider(config: Readonly<Config>, clock: Clock, logger: Logger, on
       retryMaxMs: config.digitalocean.retryMaxMs,
       createSettleMs: config.digitalocean.createSettleMs,
       maxRateWaitMs: config.digitalocean.maxRateWaitMs,
+      onLimitRefused,
       clock,
       logger: logger.child({ component: 'digitalocean' }),
     });
