@@ -1,7 +1,7 @@
 // Is dist/ a build of the sources as they are now? Shared by `npm start` (bin/start.js) and the
 // `game-orchestrator` command. Compares modification times: the newest file under src/ and the
 // build's config against dist/main.js (tsc rewrites every output file on each build).
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync, utimesSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -28,6 +28,16 @@ export function buildState(root = ROOT) {
     if (statSync(file).mtimeMs > builtMs) return { stale: true, reason: `${path.relative(root, file)} changed since the last build` };
   }
   return { stale: false, reason: 'dist/ is up to date' };
+}
+
+/**
+ * After a failed or interrupted build: tsc emits even when it reports errors, so a half-good
+ * dist/main.js would look newer than the sources; dating it back makes the next start rebuild.
+ * @param {string} root
+ */
+export function markStale(root = ROOT) {
+  const built = path.join(root, 'dist', 'main.js');
+  if (existsSync(built)) utimesSync(built, 0, 0);
 }
 
 /** @param {string} dir @returns {Generator<string>} */

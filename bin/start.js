@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { buildState, ROOT } from './build-state.js';
+import { buildState, markStale, ROOT } from './build-state.js';
 
 const state = buildState();
 if (state.stale) await build(state.reason);
@@ -29,6 +29,7 @@ async function build(reason) {
   const [code, signal] = await new Promise((resolve) => child.once('exit', (c, s) => resolve([c, s])));
   process.off('SIGTERM', forward);
   process.off('SIGINT', forward);
+  if (signal || code !== 0) markStale();
   if (signal) process.exit(signal === 'SIGINT' ? 130 : 143);
   if (code !== 0) {
     console.error('game-orchestrator: the build failed; see the errors above');

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildState as state } from '../../bin/build-state.js';
+import { buildState as state, markStale } from '../../bin/build-state.js';
 
 let root = '';
 afterEach(() => rmSync(root, { recursive: true, force: true }));
@@ -38,5 +38,14 @@ describe('buildState (what npm start decides before running)', () => {
 
   it('runs dist/ when there are no sources (an image that ships only the build)', () => {
     expect(state(tree({ 'dist/main.js': 200 })).stale).toBe(false);
+  });
+});
+
+describe('markStale (after a failed build)', () => {
+  it('makes the next start rebuild even though tsc wrote dist/main.js', () => {
+    const r = tree({ 'src/main.ts': 100, 'dist/main.js': 200 });
+    expect(state(r).stale).toBe(false);
+    markStale(r);
+    expect(state(r)).toEqual({ stale: true, reason: `${path.join('src', 'main.ts')} changed since the last build` });
   });
 });
