@@ -1,3 +1,4 @@
+import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
 import type { Orchestrator } from '../../src/orchestrator.js';
@@ -19,7 +20,12 @@ afterEach(async () => {
   orch = emu = null;
 }, 60_000);
 
+/** Log records the orchestrator wrote, parsed. */
+const logs: { level: number; msg: string }[] = [];
+const logger = pino({ level: 'info' }, { write: (line: string) => void logs.push(JSON.parse(line)) });
+
 async function orchestratorOn(e: RunningEmulator, env: Record<string, string>) {
+  logs.length = 0;
   const o = await testOrchestrator({
     PROVIDER: 'digitalocean',
     DIGITALOCEAN_TOKEN: 'dop_v1_test',
@@ -32,7 +38,7 @@ async function orchestratorOn(e: RunningEmulator, env: Record<string, string>) {
     MAX_SERVERS: '10',
     START_TIMEOUT_S: '3',
     ...env,
-  }, { reconcile: true });
+  }, { reconcile: true, logger });
   orch = o;
   return { o, url: await o.app.listen({ port: 0, host: '127.0.0.1' }) };
 }
@@ -59,6 +65,10 @@ describe('e2e: MAX_SERVERS above the DigitalOcean droplet_limit (emulator)', () 
   it('droplet_limit 5, MAX_SERVERS 10, 10 concurrent starts: 5 creates, 5 servers, 5 × 503 naming the clamp; status shows it', async () => {
     emu = await startEmulator({ bootDelayMs: 300, dropletLimit: 5, logger: false });
     const { url } = await orchestratorOn(emu, {});
+    // Said at start-up, before any start arrives.
+    expect(logs.filter((l) => l.level === 40).map((l) => l.msg)).toContain(
+      "MAX_SERVERS 10 is clamped to 5, the DigitalOcean account's droplet_limit: creates beyond it would be refused",
+    );
     const replies = await Promise.all(Array.from({ length: 10 }, () => post(`${url}/sessions/start`)));
 
     expect(emu.requestCounts()['POST /v2/droplets']).toBe(5);

@@ -47,6 +47,17 @@ describe('start-up', () => {
   });
 });
 
+describe('other commands', () => {
+  it('migrate prints the lookalike warning on stderr', async () => {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/main.ts', 'migrate'], {
+      cwd: REPO_ROOT,
+      env: { PATH: process.env.PATH ?? '', ...baseEnv('migrate'), DO_URL: 'http://127.0.0.1:9' },
+    });
+    expect(stdout).toMatch(/applied|up to date/);
+    expect(stderr).toBe('warning: DO_URL is not a game-orchestrator setting and is ignored; did you mean DO_API_URL?\n');
+  });
+});
+
 describe('do-emulator --help', () => {
   it('names DO_API_URL, the variable the service reads', async () => {
     const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/main.ts', 'do-emulator', '--help'], { cwd: REPO_ROOT });
