@@ -36,8 +36,14 @@ export const KNOWN_ALIASES: Readonly<Record<string, string>> = {
   DATABASE_PATH: 'DB_PATH',
 };
 
-/** Variables every shell or platform sets; never compared (HOME is two edits from HOST). */
-const SYSTEM_NAMES = new Set(['HOME', 'PATH', 'PWD', 'OLDPWD', 'SHELL', 'USER', 'LOGNAME', 'TERM', 'LANG', 'HOSTNAME', 'TMPDIR', 'TZ', 'NODE_ENV', 'NODE_OPTIONS', 'SHLVL', 'COLORTERM', 'EDITOR', 'MAIL']);
+/**
+ * Variables shells, platforms and libraries set; never compared (HOME is two edits from HOST,
+ * OpenSSL's SSL_CERT_FILE one from SSL_CERTFILE, Marathon's PORT0 one from PORT).
+ */
+const SYSTEM_NAMES = new Set([
+  'HOME', 'PATH', 'PWD', 'OLDPWD', 'SHELL', 'USER', 'LOGNAME', 'TERM', 'LANG', 'HOSTNAME', 'TMPDIR', 'TZ', 'NODE_ENV',
+  'NODE_OPTIONS', 'SHLVL', 'COLORTERM', 'EDITOR', 'MAIL', 'SSL_CERT_FILE', 'SSL_CERT_DIR', 'PORT0', 'PORT1', 'HOST_IP',
+]);
 
 /**
  * One warning per variable in `names` that is not in `known` but is an alias of, a different
