@@ -52,7 +52,8 @@ export async function createOrchestrator(config: Readonly<Config>, o: Orchestrat
     capacity.noteRefused(message);
     logger.warn({ err: message, holdS: config.lifecycle.capacityHoldS }, 'the provider account is full: no create is tried for a while');
   };
-  const provider = o.provider ?? makeProvider(config, clock, logger, reconcileSoon, onLimitRefused);
+  const capacityHooks = { onLimitRefused, onDropletGone: () => capacity.noteFreed() };
+  const provider = o.provider ?? makeProvider(config, clock, logger, reconcileSoon, capacityHooks);
   await readAccountLimit(provider, capacity, logger);
   // The cap is read on every use (a getter), so the account's limit and a refusal hold count at once.
   const lifecycle = { ...config.lifecycle, get maxServers() { return capacity.maxServers; } };
@@ -137,7 +138,12 @@ async function readAccountLimit(provider: Provider, capacity: CapacityGuard, log
   }
 }
 
-function makeProvider(config: Readonly<Config>, clock: Clock, logger: Logger, onChange: () => void, onLimitRefused: (message: string) => void): Provider {
+interface CapacityHooks {
+  onLimitRefused: (message: string) => void;
+  onDropletGone: () => void;
+}
+
+function makeProvider(config: Readonly<Config>, clock: Clock, logger: Logger, onChange: () => void, hooks: CapacityHooks): Provider {
   if (config.provider === 'digitalocean') {
     return new DigitalOceanProvider({
       token: config.digitalocean.token ?? '',
@@ -153,7 +159,7 @@ function makeProvider(config: Readonly<Config>, clock: Clock, logger: Logger, on
       retryMaxMs: config.digitalocean.retryMaxMs,
       createSettleMs: config.digitalocean.createSettleMs,
       maxRateWaitMs: config.digitalocean.maxRateWaitMs,
-      onLimitRefused,
+      ...hooks,
       clock,
       logger: logger.child({ component: 'digitalocean' }),
     });

@@ -53,6 +53,11 @@ export class CapacityGuard {
     this.refusal = { untilMs: this.opts.clock.now() + this.opts.refusalHoldMs, message };
   }
 
+  /** One of our machines is gone: the account has room again, so a refusal no longer holds. */
+  noteFreed(): void {
+    this.refusal = null;
+  }
+
   /**
    * Why a start found no server, when capacity is the reason: a refusal holding, or every
    * allowed machine in use (`liveMade`: live machines we made). Null when capacity is not why.

@@ -2,7 +2,7 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
 import type { Orchestrator } from '../../src/orchestrator.js';
-import { testOrchestrator } from '../helpers/orchestrator.js';
+import { endServer, testOrchestrator } from '../helpers/orchestrator.js';
 import { post, type HttpAnswer } from './crash-http.js';
 
 /**
@@ -113,5 +113,12 @@ describe('e2e: MAX_SERVERS above the DigitalOcean droplet_limit (emulator)', () 
     const status = (await operatorStatus(url)).capacity as Record<string, unknown>;
     expect(status).toMatchObject({ maxServers: 5, accountLimit: 5, refusal: expect.stringContaining('will exceed your droplet limit') });
     expect(status.refusedUntilMs).toBeGreaterThan(Date.now());
+
+    // A game ends and its droplet is deleted: the account has room, so the hold ends at once.
+    const ip = (JSON.parse(replies.find((r) => r.status === 200)!.body) as { ip_address: string }).ip_address;
+    expect((await endServer(orch!.app, ip)).statusCode).toBe(200);
+    const next = await post(`${url}/sessions/start`);
+    expect(next.status, next.body).toBe(200);
+    expect(((await operatorStatus(url)).capacity as Record<string, unknown>).refusal).toBeNull();
   }, 60_000);
 });

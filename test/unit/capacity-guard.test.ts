@@ -44,6 +44,15 @@ describe('CapacityGuard', () => {
     expect(g.status().refusal).toBeNull();
   });
 
+  it('a machine of ours confirmed gone ends the hold at once: the account has room again', () => {
+    const { g } = guard(10);
+    g.noteRefused('will exceed your droplet limit');
+    expect(g.maxServers).toBe(0);
+    g.noteFreed();
+    expect(g.maxServers).toBe(10);
+    expect(g.reason(3)).toBeNull();
+  });
+
   it('gives the reason a start found no server only when capacity is it', () => {
     const { g, clock } = guard(10);
     expect(g.reason(9)).toBeNull();

@@ -40,6 +40,8 @@ export interface DigitalOceanProviderOptions {
   extraTags?: string[];
   /** Told when a create is refused because the account's droplet limit is reached. */
   onLimitRefused?: (message: string) => void;
+  /** Told when a delete is confirmed: the account has room for one more droplet. */
+  onDropletGone?: () => void;
   clock: Clock;
   logger: Logger;
   /** Jitter source in [0, 1); injectable for deterministic tests. */
@@ -133,7 +135,9 @@ export class DigitalOceanProvider implements Provider {
       return 'pending';
     }
     const still = await this.fetchDroplet(providerId, 'delete');
-    return still === null ? 'gone' : 'pending';
+    if (still !== null) return 'pending';
+    if (res.status !== 404) this.opts.onDropletGone?.();
+    return 'gone';
   }
 
   async close(): Promise<void> {
