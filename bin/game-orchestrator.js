@@ -1,14 +1,19 @@
 #!/usr/bin/env node
-// Entry point of the `game-orchestrator` command. Runs the compiled build (npm run build)
-// when there is one, else the TypeScript sources through tsx (a fresh clone after npm install).
+// Entry point of the `game-orchestrator` command. Runs the compiled build when it matches the
+// sources (or when only dist/ is shipped), else the TypeScript sources through tsx, so a
+// checkout that changed since `npm run build` never runs stale code.
 import { existsSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { buildState, ROOT } from './build-state.js';
 
-const built = fileURLToPath(new URL('../dist/main.js', import.meta.url));
-if (existsSync(built)) {
-  await import(pathToFileURL(built).href);
+const built = path.join(ROOT, 'dist', 'main.js');
+const state = buildState();
+const tsx = state.stale ? await import('tsx/esm/api').catch(() => null) : null;
+if (tsx) {
+  tsx.register();
+  await import(pathToFileURL(path.join(ROOT, 'src', 'main.ts')).href);
 } else {
-  const { register } = await import('tsx/esm/api');
-  register();
-  await import(new URL('../src/main.ts', import.meta.url).href);
+  if (state.stale && existsSync(built)) console.error(`game-orchestrator: ${state.reason}; running the older build in dist/`);
+  await import(pathToFileURL(built).href);
 }

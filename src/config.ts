@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { safeChildEnv } from './providers/local/child-env.js';
 import { PROVIDER_NAMES, type ProviderName } from './providers/registry.js';
 import { canonicalIp } from './domain/ip-address.js';
+import { lookalikeWarnings } from './config-lookalikes.js';
 
 /** Repository root (works from src/ under tsx and from dist/ when built). */
 export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -13,6 +14,10 @@ export interface Config {
   host: string;
   port: number;
   logLevel: string;
+  /** LOG_FORMAT: 'auto' = readable lines on a terminal, JSON lines otherwise. */
+  logFormat: 'auto' | 'json' | 'pretty';
+  /** Things worth saying at start-up that do not stop it (a variable that looks like ours but is not read). */
+  warnings: string[];
   /** Where game servers reach us; defaults to http://127.0.0.1:<port>. */
   publicUrl: string;
   db: { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
@@ -84,6 +89,8 @@ export interface Config {
     idempotencyTtlS: number;
     /** How long a claim on in-flight work (a create, a waiting start) holds without renewal. */
     leaseS: number;
+    /** After the provider refuses a create because the account's limit is reached, no create is tried for this long. */
+    capacityHoldS: number;
   };
   /** The outbox's retention: events older than this, or beyond this many, are pruned. */
   events: { retentionS: number; maxRows: number };
@@ -133,12 +140,15 @@ export function loadConfig(env: Env = readProcessEnv()): Readonly<Config> {
   const maxServers = r.int('MAX_SERVERS', 10, 0, 100_000);
   const poolMinReady = r.int('POOL_MIN_READY', 0, 0, 100_000);
   if (poolMinReady > maxServers) r.problem(`POOL_MIN_READY (${poolMinReady}) exceeds MAX_SERVERS (${maxServers})`);
-  const hmacKey = r.str('INTERNAL_HMAC_KEY', '') || r.str('INTERNAL_HMAC_SECRET', '') || null;
+  const hmacKeys = [r.str('INTERNAL_HMAC_KEY', ''), r.str('INTERNAL_HMAC_SECRET', '')];
+  const hmacKey = hmacKeys.find(Boolean) || null;
 
   const config: Config = {
     host: r.str('HOST', '0.0.0.0'),
     port,
     logLevel: r.oneOf('LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
+    logFormat: r.oneOf('LOG_FORMAT', 'auto', ['auto', 'json', 'pretty'] as const),
+    warnings: [],
     publicUrl: r.url('PUBLIC_URL', `http://127.0.0.1:${port}`).replace(/\/+$/, ''),
     db: dbUrl ? { kind: 'postgres', url: dbUrl } : { kind: 'sqlite', path: r.str('DB_PATH', './data/orchestrator.db') },
     provider,
@@ -191,6 +201,7 @@ export function loadConfig(env: Env = readProcessEnv()): Readonly<Config> {
       maxDeletesPerPass: r.int('MAX_DELETES_PER_PASS', 20, 1, 10_000),
       idempotencyTtlS: r.num('IDEMPOTENCY_TTL_S', 86_400, 1, 30 * 86_400),
       leaseS: r.num('LEASE_S', 15, 0.05, 3600),
+      capacityHoldS: r.num('CAPACITY_HOLD_S', 60, 0, 86_400),
     },
     events: {
       retentionS: r.num('EVENTS_RETENTION_S', 7 * 86_400, 1, 366 * 86_400),
@@ -211,7 +222,9 @@ export function loadConfig(env: Env = readProcessEnv()): Readonly<Config> {
     // A start may wait START_TIMEOUT_S for a server; the socket timeout must outlast it.
     config.limits.requestTimeoutMs = Math.ceil(config.lifecycle.startTimeoutS * 1000) + 30_000;
   }
-  if (r.problems.length) throw new ConfigError(r.problems);
+  config.warnings = lookalikeWarnings(Object.keys(env), r.names);
+  // A typo often explains a missing value ("DIGITALOCEAN_TOKEN is required"): name it too.
+  if (r.problems.length) throw new ConfigError([...r.problems, ...config.warnings]);
   return deepFreeze(config);
 }
 
@@ -228,8 +241,11 @@ function readProcessEnv(): Env {
 
 class Reader {
   readonly problems: string[] = [];
+  /** Every variable asked for: what counts as one of ours when looking for lookalikes. */
+  readonly names = new Set<string>(['DOTENV_PATH']);
   constructor(private env: Env) {}
   raw(name: string): string | undefined {
+    this.names.add(name);
     const v = this.env[name];
     return v === undefined || v.trim() === '' ? undefined : v.trim();
   }

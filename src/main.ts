@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createOrchestrator } from './orchestrator.js';
+import { createLogger } from './util/create-logger.js';
 
 const HELP = `game-orchestrator <command>
 
@@ -18,7 +19,7 @@ async function main(argv: string[]): Promise<number> {
   const [command = 'serve', ...rest] = argv;
   switch (command) {
     case 'serve':
-      return serve(config());
+      return serve(config({ warn: false }));
     case 'migrate': {
       const { migrateDatabase } = await import('./store/create-db.js');
       const applied = await migrateDatabase(config().db);
@@ -59,9 +60,12 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-function config(): Readonly<Config> {
+/** Settings for this command; warnings go to stderr here, except `serve`, which logs them. */
+function config(opts: { warn: boolean } = { warn: true }): Readonly<Config> {
   try {
-    return loadConfig();
+    const cfg = loadConfig();
+    if (opts.warn) for (const warning of cfg.warnings) console.error(`warning: ${warning}`);
+    return cfg;
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(err.message);
@@ -72,8 +76,10 @@ function config(): Readonly<Config> {
 }
 
 async function serve(cfg: Readonly<Config>): Promise<number> {
-  const orch = await createOrchestrator(cfg);
-  const { app, logger } = orch;
+  const logger = createLogger(cfg);
+  for (const warning of cfg.warnings) logger.warn({}, warning);
+  const orch = await createOrchestrator(cfg, { logger });
+  const { app } = orch;
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
   let stopping = false;
   const stop = (signal: string) => {

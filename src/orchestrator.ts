@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { buildApp } from './app.js';
 import type { Config } from './config.js';
 import { newMasterSecret } from './domain/credentials.js';
@@ -12,9 +12,11 @@ import { Reconciler } from './reconcile/index.js';
 import { ServerOps } from './fleet/server-ops.js';
 import { SessionService } from './sessions/session-service.js';
 import { SessionWaiter } from './sessions/session-waiter.js';
+import { CapacityGuard } from './domain/capacity-guard.js';
 import { createStore } from './store/create-db.js';
 import type { Store } from './store/store.js';
 import { systemClock, type Clock } from './util/clock.js';
+import { createLogger } from './util/create-logger.js';
 
 /** Everything a running orchestrator is made of; main.ts and the e2e tests build it the same way. */
 export interface Orchestrator {
@@ -40,13 +42,22 @@ export interface OrchestratorOverrides {
 /** The composition root: the only place that knows the concrete adapters. */
 export async function createOrchestrator(config: Readonly<Config>, o: OrchestratorOverrides = {}): Promise<Orchestrator> {
   const clock = o.clock ?? systemClock;
-  const logger = o.logger ?? pino({ level: config.logLevel, redact: ['req.headers.authorization', 'req.headers["request-signature"]'] });
+  const logger = o.logger ?? createLogger(config);
   const store = await createStore(config.db, logger);
   const credentialSecret = config.credentialSecret ?? (await store.setMetaIfAbsent('credential_secret', newMasterSecret()));
   const waiter = new SessionWaiter();
   let reconciler: Reconciler | null = null;
   const reconcileSoon = () => reconciler?.trigger();
-  const provider = o.provider ?? createProvider({ config, clock, logger, onChange: reconcileSoon });
+  const capacity = new CapacityGuard({ configuredMaxServers: config.lifecycle.maxServers, clock, refusalHoldMs: config.lifecycle.capacityHoldS * 1000 });
+  const onLimitRefused = (message: string) => {
+    capacity.noteRefused(message);
+    logger.warn({ err: message, holdS: config.lifecycle.capacityHoldS }, 'the provider account is full: no create is tried for a while');
+  };
+  const capacityHooks = { onLimitRefused, onDropletGone: () => capacity.noteFreed() };
+  const provider = o.provider ?? createProvider({ config, clock, logger, onChange: reconcileSoon, capacity: capacityHooks });
+  await readAccountLimit(provider, capacity, logger);
+  // The cap is read on every use (a getter), so the account's limit and a refusal hold count at once.
+  const lifecycle = { ...config.lifecycle, get maxServers() { return capacity.maxServers; } };
   // Side effects of state changes run after commit, from the outbox: here, the log lines.
   const eventLog = logger.child({ component: 'events' });
   store.onEvents((events) => logEvents(eventLog, events));
@@ -64,8 +75,9 @@ export async function createOrchestrator(config: Readonly<Config>, o: Orchestrat
   const service = new SessionService(store, ops, waiter, clock, logger, {
     startTimeoutS: config.lifecycle.startTimeoutS,
     startPollMs: config.lifecycle.startPollMs,
-    maxServers: config.lifecycle.maxServers,
+    get maxServers() { return capacity.maxServers; },
     idempotencyTtlS: config.lifecycle.idempotencyTtlS,
+    capacityNote: async () => capacity.reason(await store.countMachines()),
   }, reconcileSoon);
   await logForeignServers(store, provider.name, logger);
   reconciler = new Reconciler({
@@ -74,7 +86,7 @@ export async function createOrchestrator(config: Readonly<Config>, o: Orchestrat
     ops,
     clock,
     log: logger.child({ component: 'reconciler' }),
-    settings: config.lifecycle,
+    settings: lifecycle,
     events: { retentionMs: config.events.retentionS * 1000, maxRows: config.events.maxRows },
   });
   // What a dead process left waiting is resolved before the first request: its pending
@@ -87,7 +99,7 @@ export async function createOrchestrator(config: Readonly<Config>, o: Orchestrat
     clock,
     credentialFor: (id) => ops.credentialFor(id),
     logger: logger.child({ component: 'http' }),
-    status: async () => operatorStatus(store, reconciler!, provider.name),
+    status: async () => ({ ...(await operatorStatus(store, reconciler!, provider.name)), capacity: capacity.status() }),
   });
   if (o.reconcile !== false) reconciler.start();
   const rec = reconciler;
@@ -137,5 +149,20 @@ function logEvents(log: Logger, events: readonly FleetEvent[]): void {
     if (QUIET_EVENTS.has(e.kind)) log.debug(line, e.kind);
     else if (e.kind === EventKind.OutageGuardOn || e.kind === EventKind.OrphanDeleted) log.warn(line, e.kind);
     else log.info(line, e.kind);
+  }
+}
+
+/**
+ * Clamps MAX_SERVERS to the provider account's own limit, read once before anything is
+ * created; when it cannot be read, the refusal hold still stops a create storm.
+ */
+async function readAccountLimit(provider: Provider, capacity: CapacityGuard, logger: Logger): Promise<void> {
+  if (!provider.accountLimit) return;
+  try {
+    const account = await provider.accountLimit();
+    const clamp = account ? capacity.setAccountLimit(account.limit, account.label) : null;
+    if (clamp) logger.warn({ accountLimit: account!.limit }, `${clamp}: creates beyond it would be refused`);
+  } catch (err) {
+    logger.warn({ err: (err as Error).message }, 'could not read the account limit; MAX_SERVERS is not checked against it');
   }
 }

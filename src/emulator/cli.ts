@@ -5,7 +5,8 @@ import { startEmulator, type EmulatorOptions, type Faults } from './index.js';
 export const EMULATOR_HELP = `game-orchestrator do-emulator [flags]
 
 Runs a DigitalOcean API v2 emulator on 127.0.0.1 (nothing leaves the machine).
-Point DIGITALOCEAN_API_URL at the printed URL. Control API: /_emulator/{faults,state,requests,reset}.
+Point the orchestrator's DO_API_URL at the printed URL (with PROVIDER=digitalocean; any
+DIGITALOCEAN_TOKEN is accepted unless --token is given). Control API: /_emulator/{faults,state,requests,reset}.
 
   --port <p>                 port (default 0: any free port)
   --host <addr>              listen address (default 127.0.0.1)
@@ -107,7 +108,8 @@ export async function runEmulatorCli(argv: string[]): Promise<void> {
   const emulator = await startEmulator({ ...opts, logger });
   console.log(emulator.url);
   console.error(
-    `DigitalOcean API emulator at ${emulator.url} (token: ${opts.token ? 'required' : 'any'}; control: ${emulator.url}/_emulator/state)`,
+    `DigitalOcean API emulator at ${emulator.url} (token: ${opts.token ? 'required' : 'any'}; control: ${emulator.url}/_emulator/state)\n` +
+      `Run the orchestrator with PROVIDER=digitalocean DO_API_URL=${emulator.url}`,
   );
   const stop = (): void => {
     emulator.close().then(

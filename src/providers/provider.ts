@@ -30,6 +30,12 @@ export interface Provider {
 
   /** Stops timers and, for the local provider, every child process. */
   close(): Promise<void>;
+
+  /**
+   * The account's own cap on machines (DigitalOcean's droplet_limit), when the provider has
+   * one, with how to name it in messages. Read once at start-up; null when it has none.
+   */
+  accountLimit?(): Promise<{ limit: number; label: string } | null>;
 }
 
 export interface MachineSpec {
@@ -60,7 +66,14 @@ export interface Machine {
 export class ProviderError extends Error {
   constructor(
     message: string,
-    readonly opts: { ambiguous?: boolean; status?: number; retryable?: boolean; retryAfterMs?: number } = {},
+    readonly opts: {
+      ambiguous?: boolean;
+      status?: number;
+      retryable?: boolean;
+      retryAfterMs?: number;
+      /** Refused because the account's limit is reached: capacity, not a failure to retry. */
+      capacity?: boolean;
+    } = {},
   ) {
     super(message);
     this.name = 'ProviderError';

@@ -12,6 +12,8 @@ export interface ProviderContext {
   logger: Logger;
   /** Call when a machine changed on its own (a process exited): the reconciler looks at once. */
   onChange: () => void;
+  /** The account's capacity: a create refused for the account's limit, a machine gone. */
+  capacity?: { onLimitRefused: (message: string) => void; onDropletGone: () => void };
 }
 
 export type ProviderFactory = (ctx: ProviderContext) => Provider;
@@ -37,7 +39,7 @@ export const PROVIDERS = {
       onExit: () => onChange(),
       clock,
     }),
-  digitalocean: ({ config, clock, logger }) =>
+  digitalocean: ({ config, clock, logger, capacity }) =>
     new DigitalOceanProvider({
       token: config.digitalocean.token ?? '',
       apiUrl: config.digitalocean.apiUrl,
@@ -52,6 +54,7 @@ export const PROVIDERS = {
       retryMaxMs: config.digitalocean.retryMaxMs,
       createSettleMs: config.digitalocean.createSettleMs,
       maxRateWaitMs: config.digitalocean.maxRateWaitMs,
+      ...capacity,
       clock,
       logger: logger.child({ component: 'digitalocean' }),
     }),

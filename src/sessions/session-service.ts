@@ -15,6 +15,8 @@ export interface SessionServiceOptions {
   startPollMs: number;
   maxServers: number;
   idempotencyTtlS: number;
+  /** Why no server could be had when capacity is the reason (the cap reached, the provider's limit); null otherwise. */
+  capacityNote?: () => Promise<string | null>;
 }
 
 export interface StartResult {
@@ -208,6 +210,8 @@ export class SessionService {
     if (reason === EndReason.ShuttingDown) throw this.shuttingDownError();
     this.reconcileSoon();
     const retryAfterS = Math.max(1, Math.ceil(this.opts.startTimeoutS / 2));
+    const note = await this.opts.capacityNote?.();
+    if (note) throw new OrchestratorError('capacity', `No game server became ready within ${this.opts.startTimeoutS} s: ${note}; retry later`, retryAfterS);
     throw new OrchestratorError('start_timeout', `No game server became ready within ${this.opts.startTimeoutS} s; retry later`, retryAfterS);
   }
 

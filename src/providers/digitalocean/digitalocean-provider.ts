@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../../util/clock.js';
 import type { Machine, MachineSpec, Provider } from '../provider.js';
 import { DoClient } from './do-client.js';
-import type { DoDroplet } from './do-types.js';
+import type { DoAccount, DoDroplet } from './do-types.js';
 import { DropletCreator } from './droplet-creator.js';
 import { dropletToMachine } from './droplet-machine.js';
 import { listAll } from './paginate.js';
@@ -38,6 +38,10 @@ export interface DigitalOceanProviderOptions {
    */
   createSettleMs?: number;
   extraTags?: string[];
+  /** Told when a create is refused because the account's droplet limit is reached. */
+  onLimitRefused?: (message: string) => void;
+  /** Told when a delete is confirmed: the account has room for one more droplet. */
+  onDropletGone?: () => void;
   clock: Clock;
   logger: Logger;
   /** Jitter source in [0, 1); injectable for deterministic tests. */
@@ -88,6 +92,7 @@ export class DigitalOceanProvider implements Provider {
       image: opts.image,
       extraTags: opts.extraTags ?? [],
       settleMs: opts.createSettleMs ?? 3000,
+      onLimitRefused: opts.onLimitRefused,
     });
   }
 
@@ -130,13 +135,24 @@ export class DigitalOceanProvider implements Provider {
       return 'pending';
     }
     const still = await this.fetchDroplet(providerId, 'delete');
-    return still === null ? 'gone' : 'pending';
+    if (still !== null) return 'pending';
+    if (res.status !== 404) this.opts.onDropletGone?.();
+    return 'gone';
   }
 
   /** Bounded: ends requests in flight, backoffs, rate-budget waits and create settles at once. */
   async close(): Promise<void> {
     this.client.close();
     this.budget.close();
+  }
+
+  /** The account's droplet_limit (GET /v2/account), asked once: start-up should not wait long on it. */
+  async accountLimit(): Promise<{ limit: number; label: string } | null> {
+    const res = await this.client.request<{ account?: DoAccount }>({ method: 'GET', path: '/v2/account', priority: 'read', maxRetries: 1 });
+    const limit = res.body.account?.droplet_limit;
+    return typeof limit === 'number' && Number.isInteger(limit) && limit >= 0
+      ? { limit, label: "the DigitalOcean account's droplet_limit" }
+      : null;
   }
 
   private async fetchDroplet(providerId: string, priority: 'read' | 'delete'): Promise<DoDroplet | null> {

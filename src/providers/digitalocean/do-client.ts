@@ -31,6 +31,8 @@ export interface DoRequest {
   priority: RequestPriority;
   /** Non-2xx statuses returned as a response instead of thrown (404 on get/delete). */
   allowStatuses?: number[];
+  /** Extra tries for this GET or DELETE, instead of the client's maxRetries. */
+  maxRetries?: number;
 }
 
 export interface DoResponse<T> {
@@ -70,7 +72,7 @@ export class DoClient {
 
   /** Sends the request (retrying when that is safe) and returns the parsed 2xx body. */
   async request<T>(req: DoRequest): Promise<DoResponse<T>> {
-    const retries = req.method === 'POST' ? 0 : this.opts.maxRetries;
+    const retries = req.method === 'POST' ? 0 : (req.maxRetries ?? this.opts.maxRetries);
     for (let attempt = 0; ; attempt++) {
       if (this.closing.signal.aborted) throw this.closedError(req, false);
       try {

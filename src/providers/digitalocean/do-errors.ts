@@ -49,6 +49,11 @@ export function isRetryableStatus(status: number): boolean {
   return status === 429 || status === 408 || (status >= 500 && status !== 501);
 }
 
+/** DigitalOcean's 422 "creating this/these droplet(s) will exceed your droplet limit". */
+export function isDropletLimitRefusal(err: unknown): err is ProviderError {
+  return err instanceof ProviderError && err.opts.status === 422 && /droplet limit/i.test(err.message);
+}
+
 /** True for failures where a POST may or may not have taken effect. */
 export function isAmbiguous(err: unknown): boolean {
   return err instanceof ProviderError && err.ambiguous;

@@ -4,7 +4,7 @@ import type { MachineSpec } from '../provider.js';
 import { machineName, ProviderError } from '../provider.js';
 import { buildUserData } from './cloud-init.js';
 import type { DoClient } from './do-client.js';
-import { isAmbiguous } from './do-errors.js';
+import { isAmbiguous, isDropletLimitRefusal } from './do-errors.js';
 import type { DoCreateDropletBody, DoDroplet } from './do-types.js';
 import { serverIdTag } from './droplet-machine.js';
 import { listAll } from './paginate.js';
@@ -22,6 +22,8 @@ export interface DropletCreatorOptions {
   extraTags: readonly string[];
   /** Wait after an ambiguous POST before looking for its droplet by name. */
   settleMs: number;
+  /** Told when DigitalOcean refuses a create because the account's droplet limit is reached. */
+  onLimitRefused?: (message: string) => void;
 }
 
 /** Attempts at POST /v2/droplets for one create: the first, plus one after a check found nothing. */
@@ -77,6 +79,11 @@ export class DropletCreator {
         log.info({ serverId, providerId: res.body.droplet.id }, 'droplet created');
         return res.body.droplet;
       } catch (err) {
+        if (isDropletLimitRefusal(err)) {
+          // The account is full: capacity, not a fault. Say so, so nobody retries at once.
+          this.opts.onLimitRefused?.(err.message);
+          throw new ProviderError(err.message, { ...err.opts, retryable: false, capacity: true });
+        }
         if (!isAmbiguous(err)) throw err;
         log.warn({ serverId, err: (err as Error).message, post }, 'create outcome unknown; checking by name');
         await this.opts.clock.sleep(this.opts.settleMs, this.opts.client.closedSignal);
