@@ -26,6 +26,26 @@ export interface KillRecord {
   downMs: number;
 }
 
+/** Whether the kill found the operation it was aimed at in flight (arming can time out). */
+export function hitTarget(k: KillRecord): boolean {
+  switch (k.target) {
+    case 'create':
+    case 'delete':
+      return k.calls.some((c) => c.kind === k.target);
+    case 'boot':
+      return k.booting > 0;
+    case 'claim':
+      return k.starts.length > 0;
+    case 'end':
+      return k.ends.length > 0;
+  }
+}
+
+/** Whether anything at all was in flight: a cloud call, a boot, a start, an end or a heartbeat. */
+export function interruptedWork(k: KillRecord): boolean {
+  return k.calls.length > 0 || k.booting > 0 || k.starts.length > 0 || k.ends.length > 0 || k.heartbeats > 0;
+}
+
 export interface ChaosDeps {
   service: CrashableService;
   proxy: DoProxy;
