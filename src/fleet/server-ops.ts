@@ -293,6 +293,9 @@ export class ServerOps {
   async teardown(server: Server): Promise<boolean> {
     // Without a machine id the reconciler finds the machine by listing (its name carries our id).
     if (server.origin !== EXTERNAL_ORIGIN && !server.providerId) return false;
+    // A machine another provider made is not ours to delete with this one (its id means
+    // nothing here): the row waits in shutdown for an orchestrator running that provider.
+    if (server.origin !== EXTERNAL_ORIGIN && server.origin !== this.d.provider.name) return false;
     try {
       const res = server.providerId && server.origin !== EXTERNAL_ORIGIN ? await this.d.provider.delete(server.providerId) : 'gone';
       if (res !== 'gone') return false;

@@ -77,3 +77,23 @@ for (const kind of STORE_KINDS) {
     });
   });
 }
+
+describe('migration 0003 rewrites stored addresses once', () => {
+  it('a database migrated from 0002 with mixed spellings ends with canonical addresses', async () => {
+    const { Kysely, Migrator, SqliteDialect } = await import('kysely');
+    const BetterSqlite3 = (await import('better-sqlite3')).default;
+    const { staticMigrationProvider } = await import('../../src/store/migrations/index.js');
+    const db = new Kysely<any>({ dialect: new SqliteDialect({ database: new BetterSqlite3(':memory:') }) }); // eslint-disable-line @typescript-eslint/no-explicit-any
+    try {
+      const migrator = new Migrator({ db, provider: staticMigrationProvider('sqlite') });
+      await migrator.migrateTo('0002-replay-keys');
+      const row = (id: string, ip: string, state: string) => ({ id, state, origin: 'external', provider_id: null, ip, port: null, players: 0, created_at: 1, updated_at: 1, state_changed_at: 1, ready_at: 1, last_heartbeat_at: 1, reason: null });
+      await db.insertInto('servers').values([row('a', '2001:0DB8:0000::1', 'ready'), row('b', '::ffff:127.0.0.3', 'allocated'), row('c', '198.51.100.4', 'ready')]).execute();
+      await migrator.migrateToLatest();
+      const ips = await db.selectFrom('servers').select(['id', 'ip']).orderBy('id').execute();
+      expect(ips).toEqual([{ id: 'a', ip: '2001:db8::1' }, { id: 'b', ip: '127.0.0.3' }, { id: 'c', ip: '198.51.100.4' }]);
+    } finally {
+      await db.destroy();
+    }
+  });
+});

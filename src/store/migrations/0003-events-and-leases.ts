@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Migration } from 'kysely';
+import { canonicalizeStoredAddresses } from '../canonicalize-addresses.js';
 import type { DialectKind } from '../db-schema.js';
 
 // Migrations see the database as it was then, not as db-schema.ts says it is now.
@@ -37,6 +38,9 @@ export function eventsAndLeasesMigration(kind: DialectKind): Migration {
       // An earlier import made them provider rows with provider id "0"; they are external servers.
       await sql`UPDATE servers SET origin = 'external', provider_id = NULL
         WHERE provider_id IN ('0', '') AND origin <> 'external'`.execute(db);
+      // Addresses are compared in one spelling from now on (IPv6 compressed lower-case,
+      // IPv4-mapped as IPv4): rows written before that are rewritten once.
+      await canonicalizeStoredAddresses(db);
     },
     async down(db: AnyDb) {
       for (const table of ['servers', 'sessions']) {
