@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Config } from './config.js';
+import type { SessionDesk } from './sessions/session-desk.js';
 import type { SessionService } from './sessions/session-service.js';
 import type { Store } from './store/store.js';
 import type { Clock } from './util/clock.js';
@@ -12,6 +13,7 @@ import { installErrorHandling } from './http/error-handler.js';
 import { operatorRoutes } from './http/operator-routes.js';
 import { RateLimiter } from './http/rate-limiter.js';
 import { serverAuth } from './http/server-auth.js';
+import { v1Api } from './http/v1/index.js';
 
 export interface AppDeps {
   config: Readonly<Config>;
@@ -23,7 +25,9 @@ export interface AppDeps {
   logger?: FastifyBaseLogger;
   /** The operator status (/v1/status). */
   status?: () => Promise<Record<string, unknown>>;
-  /** Extra routes (the /v1 API, the dashboard) registered by later layers. */
+  /** The /v1 API's use cases; without it /v1 (but /v1/status) is not served. */
+  desk?: SessionDesk;
+  /** Extra routes (the dashboard) registered by later layers. */
   plugins?: ((app: FastifyInstance) => Promise<void>)[];
 }
 
@@ -98,6 +102,21 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     maxPlayers: config.limits.maxPlayers,
   });
   await app.register(operatorRoutes, { adminToken: config.adminToken, status: deps.status ?? (async () => ({})) });
+  if (deps.desk) {
+    await app.register(v1Api, {
+      prefix: '/v1',
+      desk: deps.desk,
+      limiter,
+      authenticate,
+      adminToken: config.adminToken,
+      clientApiKeys: config.v1.clientApiKeys,
+      bodyLimitBytes: config.limits.bodyLimitBytes,
+      maxPlayers: config.limits.maxPlayers,
+      maxServersCap: config.lifecycle.maxServers,
+      metadataMaxBytes: config.v1.metadataMaxBytes,
+      longPollMaxS: config.v1.longPollMaxS,
+    });
+  }
   for (const plugin of deps.plugins ?? []) await app.register(plugin);
   return app;
 }

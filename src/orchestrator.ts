@@ -8,6 +8,8 @@ import { LocalProvider } from './providers/local/local-provider.js';
 import type { Provider } from './providers/provider.js';
 import { Reconciler } from './reconcile/index.js';
 import { ServerOps } from './sessions/server-ops.js';
+import { effectivePoolSettings } from './sessions/pool-settings.js';
+import { SessionDesk } from './sessions/session-desk.js';
 import { SessionService } from './sessions/session-service.js';
 import { SessionWaiter } from './sessions/session-waiter.js';
 import { createStore } from './store/create-db.js';
@@ -62,13 +64,25 @@ export async function createOrchestrator(config: Readonly<Config>, o: Orchestrat
     maxServers: config.lifecycle.maxServers,
     idempotencyTtlS: config.lifecycle.idempotencyTtlS,
   }, reconcileSoon);
-  reconciler = new Reconciler({ store, provider, ops, clock, log: logger.child({ component: 'reconciler' }), settings: config.lifecycle });
+  const pool = { poolMinReady: config.lifecycle.poolMinReady, poolBuffer: config.lifecycle.poolBuffer, maxServers: config.lifecycle.maxServers };
+  const desk = new SessionDesk(store, service, ops, waiter, clock, logger, { pollMs: config.lifecycle.startPollMs, pool });
+  reconciler = new Reconciler({
+    store,
+    provider,
+    ops,
+    clock,
+    log: logger.child({ component: 'reconciler' }),
+    settings: config.lifecycle,
+    // Pool settings an operator changed at run time (PATCH /v1/pool), read every pass.
+    settingsNow: async (configured) => ({ ...configured, ...(await effectivePoolSettings(store, pool)) }),
+  });
   const app = await buildApp({
     config,
     service,
     store,
     clock,
     credentialFor: (id) => ops.credentialFor(id),
+    desk,
     logger: logger.child({ component: 'http' }),
     status: async () => operatorStatus(store, reconciler!, provider.name),
   });

@@ -13,6 +13,11 @@ export interface ReconcilerDeps extends ApplyDeps {
   onPass?: (r: PassResult) => void;
   /** Least time from one pass's start to a pass asked for by trigger(); default 1000 ms. */
   minTriggerGapMs?: number;
+  /**
+   * Read at the start of every pass: the settings with what operators changed at run time
+   * (kept in the store, so every replica sees them). Default: `settings` as configured.
+   */
+  settingsNow?: (configured: ApplyDeps['settings']) => Promise<ApplyDeps['settings']>;
 }
 
 /** What one pass saw, planned and did. */
@@ -112,7 +117,9 @@ export class Reconciler {
   }
 
   private async planAndApply(tally: ApplyTally): Promise<Omit<PassResult, 'startedAtMs' | 'durationMs' | 'applied'>> {
-    const { store, provider, clock, log, settings } = this.deps;
+    const settings = this.deps.settingsNow ? await this.deps.settingsNow(this.deps.settings) : this.deps.settings;
+    const deps = { ...this.deps, settings };
+    const { store, provider, clock, log } = deps;
     // The store first, the listing second: a machine listed then was made for a row already
     // loaded or newer (its orphan grace, and an ownership re-check, protect it), while a row
     // loaded first whose machine is missing from the later listing really lost it.
@@ -127,8 +134,8 @@ export class Reconciler {
       log.warn({ err: error }, 'provider list failed; skipping what depends on it this pass');
     }
     const plan = computePlan({ nowMs: clock.now(), machines, servers, sessions, settings });
-    await applyStateSteps(this.deps, plan, tally);
-    await applyProviderSteps(this.deps, plan, tally);
+    await applyStateSteps(deps, plan, tally);
+    await applyProviderSteps(deps, plan, tally);
     await store.purgeExpired(clock.now());
     return { listed: machines !== null, machines: machines?.length ?? null, planned: planCounts(plan), partial: plan.partial, outage: plan.outage, error };
   }

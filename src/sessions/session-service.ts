@@ -4,6 +4,8 @@ import { ACTIVE_SERVER_STATES, LIVE_SERVER_STATES, ServerState, type Server } fr
 import { EndReason, SessionState, type Session } from '../domain/session.js';
 import { generateShareCode, normalizeShareCode } from '../domain/share-code.js';
 import type { Store } from '../store/store.js';
+import type { SessionDetails } from '../store/v1-types.js';
+import { effectivePoolSettings } from './pool-settings.js';
 import type { Clock } from '../util/clock.js';
 import type { Log } from '../util/log.js';
 import type { ServerOps } from './server-ops.js';
@@ -63,7 +65,7 @@ export class SessionService {
   }
 
   /** One transaction: a ready server → an active session; else a pending one plus the servers it needs. */
-  private async claimOrQueue(key: string | undefined) {
+  private async claimOrQueue(key: string | undefined, details?: SessionDetails) {
     const now = this.clock.now();
     return this.store.transaction(async (tx) => {
       if (key) {
@@ -72,6 +74,7 @@ export class SessionService {
       }
       const server = await tx.claimReadyServer(now);
       const session = await this.insertWithFreshCode(tx, server, now);
+      if (details) await tx.setSessionDetails(session.id, details);
       if (key) {
         const winner = await tx.putIdempotencyKey(key, session.id, now, now + this.opts.idempotencyTtlS * 1000);
         if (winner !== session.id) throw new OrchestratorError('conflict', 'Idempotency key raced; retry');
@@ -106,7 +109,7 @@ export class SessionService {
     const pending = await tx.countSessions([SessionState.Pending]);
     const onTheWay = await tx.countServers([ServerState.Creating, ServerState.Starting]);
     const live = (await tx.listServers(LIVE_SERVER_STATES)).filter((s) => s.origin !== 'external').length;
-    const n = Math.max(0, Math.min(pending - onTheWay, this.opts.maxServers - live));
+    const n = Math.max(0, Math.min(pending - onTheWay, (await this.maxServersNow(tx)) - live));
     return n > 0 ? this.ops.reserve(tx, n) : [];
   }
 
@@ -253,5 +256,27 @@ export class SessionService {
       void this.ops.teardown(server).then((done) => done || this.reconcileSoon());
     }
     return { external: server.origin === 'external' };
+  }
+
+  /**
+   * The /v1 start: claims a ready server or queues a pending session (and the servers it
+   * needs), and returns at once without waiting. The same idempotency key yields the same
+   * session, in whatever state it is now.
+   */
+  async startNoWait(opts: { idempotencyKey?: string; details?: SessionDetails } = {}): Promise<{ sessionId: string }> {
+    const key = opts.idempotencyKey;
+    if (key) {
+      const existing = await this.store.getIdempotentSession(key, this.clock.now());
+      if (existing) return { sessionId: existing };
+    }
+    const { session, created } = await this.claimOrQueue(key, opts.details);
+    for (const s of created) void this.ops.launch(s);
+    if (session.state === SessionState.Pending && created.length === 0) this.reconcileSoon();
+    return { sessionId: session.id };
+  }
+
+  /** MAX_SERVERS, or the lower cap an operator set at run time (kept in the store). */
+  private async maxServersNow(tx: Store): Promise<number> {
+    return (await effectivePoolSettings(tx, { poolMinReady: 0, poolBuffer: 0, maxServers: this.opts.maxServers })).maxServers;
   }
 }

@@ -2,6 +2,7 @@ import type { Migration, MigrationProvider } from 'kysely';
 import type { DialectKind } from '../db-schema.js';
 import { initialMigration } from './0001-initial.js';
 import { replayKeysMigration } from './0002-replay-keys.js';
+import { v1SessionsMigration } from './0004-v1-sessions.js';
 
 /**
  * Every migration, by name, in order. A static list rather than a folder scan, so the
@@ -12,6 +13,7 @@ function migrations(kind: DialectKind): Record<string, Migration> {
   return {
     '0001-initial': initialMigration(kind),
     '0002-replay-keys': replayKeysMigration(kind),
+    '0004-v1-sessions': v1SessionsMigration,
   };
 }
 
