@@ -10,6 +10,7 @@ import type { Clock } from './util/clock.js';
 import { compatRoutes } from './http/compat-routes.js';
 import { installCors } from './http/cors.js';
 import { installErrorHandling } from './http/error-handler.js';
+import { installOpenApi } from './http/openapi.js';
 import { operatorRoutes } from './http/operator-routes.js';
 import { RateLimiter } from './http/rate-limiter.js';
 import { serverAuth } from './http/server-auth.js';
@@ -25,6 +26,8 @@ export interface AppDeps {
   logger?: FastifyBaseLogger;
   /** The operator status (/v1/status). */
   status?: () => Promise<Record<string, unknown>>;
+  /** Shown in the OpenAPI document. */
+  version?: string;
   /** The /v1 API's use cases; without it /v1 (but /v1/status) is not served. */
   desk?: SessionDesk;
   /** Extra routes (the dashboard) registered by later layers. */
@@ -76,6 +79,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     routes.set(key, methods);
   });
   installErrorHandling(app, () => routes);
+  await installOpenApi(app, deps.version ?? '0.0.0');
   installCors(app, config.corsAllowedOrigins);
   if (config.enforceHttps) {
     app.addHook('onRequest', async (req, reply) => {

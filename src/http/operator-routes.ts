@@ -24,7 +24,15 @@ export async function operatorRoutes(app: FastifyInstance, deps: OperatorRoutesD
       schema: {
         summary: 'Servers and sessions by state, the reconciler, the outage guard (operators)',
         tags: ['operators'],
-        response: { 200: Type.Record(Type.String(), Type.Unknown()) },
+        description: 'Needs `Authorization: Bearer $ADMIN_TOKEN`. Errors here are `{"detail"}` (this route predates /v1\'s error shape).',
+        response: {
+          200: Type.Record(Type.String(), Type.Unknown(), {
+            description: 'Counts and the loop\'s health',
+            examples: [{ provider: 'local', servers: { ready: 1, allocated: 1 }, sessions: { pending: 0, active: 1 }, reconciler: { lastPassAtMs: 1764489600000, lastError: null, outage: null } }],
+          }),
+          401: Type.Object({ detail: Type.String() }, { description: 'Missing or wrong token', examples: [{ detail: 'A valid operator token is required.' }] }),
+          503: Type.Object({ detail: Type.String() }, { description: 'ADMIN_TOKEN not set', examples: [{ detail: 'Operator endpoints are disabled: set ADMIN_TOKEN.' }] }),
+        },
       },
     },
     async () => deps.status(),

@@ -46,7 +46,10 @@ export async function clientRoutes(app: FastifyInstance, deps: ClientRoutesDeps)
           },
           { additionalProperties: false, description: 'Optional: no body is an empty object', examples: [{ max_players: 4, metadata: { mode: 'coop' } }] },
         ),
-        response: { 200: SessionView, 201: SessionView, 202: SessionView, ...errors(400, 401, 409, 413, 415, 429, 503) },
+        response: {
+          201: { ...SessionView, description: 'A ready server was claimed: the session is active' },
+          202: { ...SessionView, description: 'The session waits for a server: poll Location (with ?wait=)' },
+          ...errors(400, 401, 409, 413, 415, 429, 503) },
       },
     },
     async (req, reply) => {

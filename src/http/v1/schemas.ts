@@ -111,7 +111,23 @@ export const ServerReport = Type.Object(
   { examples: [{ server: ServerView.examples[0], session: SESSION_EXAMPLE }] },
 );
 
-/** Error responses by status, each with the /v1 error body. */
+const ERROR_TEXT: Record<number, [string, string, string]> = {
+  400: ['Bad input: the message names the field', 'invalid_input', 'body/max_players must be >= 1'],
+  401: ['Missing or wrong credentials (token, key or signature)', 'unauthorized', 'A valid operator token is required'],
+  404: ['Unknown, or (for a session) ended', 'not_found', 'No session has this code'],
+  409: ['Conflict: session full or not ready, server busy, session already ended', 'session_full', 'The session is full (4 of 4 players)'],
+  413: ['Body too large', 'payload_too_large', 'The request body is too large'],
+  415: ['Not JSON', 'unsupported_media_type', 'Unsupported Content-Type: send application/json'],
+  429: ['Too many requests from this address; see Retry-After', 'rate_limited', 'Too many session starts from this address; slow down'],
+  503: ['Not available (a feature not configured, or no capacity)', 'unavailable', 'Operator endpoints are disabled: set ADMIN_TOKEN.'],
+};
+
+/** Error responses by status, each with the /v1 error body, a description and an example. */
 export function errors(...statuses: number[]): Record<number, typeof ErrorBody> {
-  return Object.fromEntries(statuses.map((s) => [s, ErrorBody]));
+  return Object.fromEntries(
+    statuses.map((s) => {
+      const [description, code, message] = ERROR_TEXT[s] ?? ['Error', 'error', 'Error'];
+      return [s, { ...ErrorBody, description, examples: [{ error: { code, message } }] }];
+    }),
+  );
 }

@@ -72,7 +72,7 @@ describe('POST /v1/sessions', () => {
 describe('CLIENT_API_KEYS', () => {
   it('when set, client routes need X-Api-Key or a bearer key', async () => {
     orch = await testOrchestrator({ CLIENT_API_KEYS: 'key-a, key-b', MAX_SERVERS: '0', ADMIN_TOKEN: ADMIN });
-    for (const h of [{}, { 'x-api-key': 'nope' }, { authorization: 'Bearer nope' }]) {
+    for (const h of [{}, { 'x-api-key': 'nope' }, { authorization: 'Bearer nope' }] as Record<string, string>[]) {
       const r = await startV1(orch, undefined, h);
       expect(r.statusCode).toBe(401);
       expect(r.json().error.code).toBe('unauthorized');
