@@ -24,7 +24,7 @@ describe('OpenAPI document', () => {
   it('is a valid OpenAPI 3.1 document', async () => {
     expect(doc.openapi).toBe('3.1.0');
     const validator = new Validator();
-    const res = await validator.validate(doc as unknown as object);
+    const res = await validator.validate(doc as unknown as Parameters<Validator["validate"]>[0]);
     expect(res.errors ?? []).toEqual([]);
     expect(res.valid).toBe(true);
   });
