@@ -21,7 +21,7 @@ function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: 
   });
 }
 
-describe('CLI: operator commands against a running orchestrator', () => {
+describe('CLI: operator commands against a running orchestrator', { timeout: 90_000 }, () => {
   let dir: string;
   let svc: RunningService;
   let codes: string[];
@@ -59,7 +59,13 @@ describe('CLI: operator commands against a running orchestrator', () => {
   });
 
   it('sessions ls: an aligned table for people, --json for scripts, --all follows the cursor', async () => {
-    const r = await cli(['sessions', 'ls', ...url()], admin());
+    // Independent invocations run side by side: each is a whole process start.
+    const [r, json, page, all] = await Promise.all([
+      cli(['sessions', 'ls', ...url()], admin()),
+      cli(['sessions', 'ls', '--json', '--state', 'pending', ...url()], admin()),
+      cli(['sessions', 'ls', '--json', '--limit', '1', ...url()], admin()),
+      cli(['sessions', 'ls', '--json', '--limit', '1', '--all', ...url()], admin()),
+    ]);
     expect(r.code).toBe(0);
     const lines = r.out.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^CODE\s+STATE\s+ADDRESS\s+PLAYERS\s+MAX\s+CREATED/);
@@ -68,20 +74,17 @@ describe('CLI: operator commands against a running orchestrator', () => {
     for (const l of lines.slice(1)) expect(l.slice(stateColumn)).toMatch(/^(active|pending)\s/); // aligned under its header
     for (const c of codes) expect(r.out).toContain(c);
 
-    const json = await cli(['sessions', 'ls', '--json', '--state', 'pending', ...url()], admin());
     expect(json.code).toBe(0);
     const pending = JSON.parse(json.out) as { code: string; state: string }[];
     expect(pending.map((s) => s.state)).toEqual(['pending', 'pending']);
 
-    const page = await cli(['sessions', 'ls', '--json', '--limit', '1', ...url()], admin());
     expect(JSON.parse(page.out)).toHaveLength(1);
     expect(page.err).toMatch(/--cursor/);
-    const all = await cli(['sessions', 'ls', '--json', '--limit', '1', '--all', ...url()], admin());
     expect((JSON.parse(all.out) as { code: string }[]).map((s) => s.code).sort()).toEqual([...codes].sort());
   });
 
   it('sessions show and end; exit 4 for an unknown code, 1 for a refusal', async () => {
-    const show = await cli(['sessions', 'show', codes[0]!, ...url()], admin());
+    const [show, missing] = await Promise.all([cli(['sessions', 'show', codes[0]!, ...url()], admin()), cli(['sessions', 'show', 'ZZZZZZ', ...url()], admin())]);
     expect(show.code).toBe(0);
     expect(show.out).toMatch(new RegExp(`code\\s+${codes[0]}`));
     expect(show.out).toMatch(/address\s+198\.51\.100\.77/);
@@ -91,7 +94,6 @@ describe('CLI: operator commands against a running orchestrator', () => {
     const again = await cli(['sessions', 'end', codes[2]!, ...url()], admin());
     expect(again.code).toBe(1);
     expect(again.err).toMatch(/session_ended/);
-    const missing = await cli(['sessions', 'show', 'ZZZZZZ', ...url()], admin());
     expect(missing.code).toBe(4);
   });
 
@@ -120,14 +122,17 @@ describe('CLI: operator commands against a running orchestrator', () => {
   });
 
   it('exit codes scripts can trust: 1 bad token, 2 usage, 3 unreachable', async () => {
-    const bad = await cli(['sessions', 'ls', ...url()], { ADMIN_TOKEN: 'wrong' });
+    const [bad, unknown, notANumber, badFlag, down] = await Promise.all([
+      cli(['sessions', 'ls', ...url()], { ADMIN_TOKEN: 'wrong' }),
+      cli(['sessions', 'frobnicate', ...url()], admin()),
+      cli(['pool', 'set', '--buffer', 'lots', ...url()], admin()),
+      cli(['sessions', 'ls', '--bogus', ...url()], admin()),
+      cli(['sessions', 'ls', '--url', 'http://127.0.0.1:9'], admin()),
+    ]);
     expect(bad.code).toBe(1);
     expect(bad.err).toMatch(/unauthorized/);
     expect(bad.err).not.toContain('wrong');
-    expect((await cli(['sessions', 'frobnicate', ...url()], admin())).code).toBe(2);
-    expect((await cli(['pool', 'set', '--buffer', 'lots', ...url()], admin())).code).toBe(2);
-    expect((await cli(['sessions', 'ls', '--bogus', ...url()], admin())).code).toBe(2);
-    const down = await cli(['sessions', 'ls', '--url', 'http://127.0.0.1:9'], admin());
+    expect([unknown.code, notANumber.code, badFlag.code]).toEqual([2, 2, 2]);
     expect(down.code).toBe(3);
     expect(down.err).toMatch(/cannot reach/);
   });
