@@ -64,9 +64,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     serverFactory: (handler) => createHttpServer(config, handler),
     trustProxy: config.trustProxy,
     routerOptions: { maxParamLength: 200, ignoreTrailingSlash: false },
-    // A malformed URL (a broken %-escape) gets the original's error shape, not Fastify's.
-    frameworkErrors: (err, _req, reply) => {
-      void (reply as FastifyReply).code(400).send({ detail: err.code === 'FST_ERR_BAD_URL' ? 'Malformed URL' : 'Bad Request' });
+    // A malformed URL (a broken %-escape) gets the original's error shape, not Fastify's
+    // (Before routing, so no plugin can scope it: /v1 paths get the /v1 shape here.)
+    frameworkErrors: (err, req, reply) => {
+      const message = err.code === 'FST_ERR_BAD_URL' ? 'Malformed URL' : 'Bad Request';
+      const v1 = req.url === '/v1' || req.url.startsWith('/v1/');
+      void (reply as FastifyReply).code(400).send(v1 ? { error: { code: 'invalid_input', message } } : { detail: message });
     },
   });
 
@@ -119,6 +122,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       maxServersCap: config.lifecycle.maxServers,
       metadataMaxBytes: config.v1.metadataMaxBytes,
       longPollMaxS: config.v1.longPollMaxS,
+      routeMethods: () => routes,
     });
   }
   for (const plugin of deps.plugins ?? []) await app.register(plugin);

@@ -35,16 +35,10 @@ const body = (code: string, message: string) => ({ error: { code, message } });
 /**
  * Errors inside /v1 as `{"error": {"code", "message"}}`, set on the /v1 plugin only
  * (Fastify encapsulation): the original's routes keep their `{"detail"}` shapes. 5xx bodies
- * never show internals.
+ * never show internals. `routeMethods`: every route's path pattern and methods (the app's),
+ * so a wrong method is a 405 with `Allow` (also for /v1 routes registered outside this plugin).
  */
-export function installV1ErrorHandling(app: FastifyInstance): void {
-  const routes = new Map<string, Set<string>>();
-  app.addHook('onRoute', (r) => {
-    const methods = routes.get(r.url) ?? new Set<string>();
-    for (const m of [r.method].flat()) methods.add(m);
-    routes.set(r.url, methods);
-  });
-
+export function installV1ErrorHandling(app: FastifyInstance, routeMethods: () => Map<RegExp, Set<string>>): void {
   app.setErrorHandler((err: FastifyError | OrchestratorError, req, reply) => {
     if (err instanceof OrchestratorError) {
       const status = STATUS[err.code] ?? 500;
@@ -69,18 +63,13 @@ export function installV1ErrorHandling(app: FastifyInstance): void {
   app.setNotFoundHandler((req, reply) => {
     const path = req.url.split('?')[0] ?? '/';
     const allowed = new Set<string>();
-    for (const [url, methods] of routes) if (matches(url, path)) methods.forEach((m) => allowed.add(m));
+    for (const [re, methods] of routeMethods()) if (re.test(path)) methods.forEach((m) => allowed.add(m));
     if (allowed.size > 0) {
       const allow = [...allowed].sort().join(', ');
       return reply.code(405).header('allow', allow).send(body('method_not_allowed', `Allowed: ${allow}`));
     }
     return reply.code(404).send(body('not_found', `No route ${req.method} ${path}`));
   });
-}
-
-function matches(pattern: string, path: string): boolean {
-  const re = pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:[A-Za-z0-9_]+/g, '[^/]+');
-  return new RegExp(`^${re}$`).test(path);
 }
 
 /** Ajv's messages, joined; they name the field and never echo the input. */

@@ -18,6 +18,8 @@ export interface V1Deps {
   maxServersCap: number;
   metadataMaxBytes: number;
   longPollMaxS: number;
+  /** Every route's path pattern and methods, for 405 answers. */
+  routeMethods: () => Map<RegExp, Set<string>>;
 }
 
 /**
@@ -25,7 +27,7 @@ export interface V1Deps {
  * handlers, over the same session service as the original's routes.
  */
 export async function v1Api(app: FastifyInstance, deps: V1Deps): Promise<void> {
-  installV1ErrorHandling(app);
+  installV1ErrorHandling(app, deps.routeMethods);
   await app.register(clientRoutes, {
     desk: deps.desk,
     limiter: deps.limiter,
