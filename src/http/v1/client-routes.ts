@@ -25,6 +25,9 @@ const TAGS = ['sessions'];
 export async function clientRoutes(app: FastifyInstance, deps: ClientRoutesDeps): Promise<void> {
   const { desk, limiter } = deps;
   app.addHook('onRequest', deps.guard);
+  // Held long-polls answer at once when the app closes, so a shutdown does not wait for them.
+  const polls = new Set<AbortController>();
+  app.addHook('preClose', async () => polls.forEach((ac) => ac.abort()));
 
   app.post(
     '/sessions',
@@ -95,6 +98,7 @@ export async function clientRoutes(app: FastifyInstance, deps: ClientRoutesDeps)
       await limiter.checkJoinAllowed(req.ip);
       const ac = new AbortController();
       req.raw.once('close', () => ac.abort());
+      polls.add(ac);
       try {
         const waitMs = Math.min(q.wait ?? 0, deps.longPollMaxS) * 1000;
         return sessionView(waitMs > 0 ? await desk.waitWhile(code, q.state ?? 'pending', waitMs, ac.signal) : await desk.byCode(code));
@@ -102,6 +106,8 @@ export async function clientRoutes(app: FastifyInstance, deps: ClientRoutesDeps)
         // A lookup is a code guess like a join: unknown codes count against the address.
         if (err instanceof OrchestratorError && err.code === 'not_found') await limiter.recordFailedJoin(req.ip);
         throw err;
+      } finally {
+        polls.delete(ac);
       }
     },
   );

@@ -160,6 +160,18 @@ describe('GET /v1/sessions/{code}', () => {
   });
 });
 
+describe('long-poll and shutdown', () => {
+  it('a held ?wait= answers at once when the app closes, so a shutdown does not wait for it', async () => {
+    const clock = new FakeClock(Date.now());
+    const o = await testOrchestrator({ MAX_SERVERS: '0', START_TIMEOUT_S: '600' }, { clock });
+    const code = (await startV1(o)).json().code as string;
+    const poll = o.app.inject({ method: 'GET', url: `/v1/sessions/${code}?wait=30` });
+    await new Promise((r) => setTimeout(r, 50));
+    await o.close(); // the fake clock never moves: only the close can end the wait
+    expect((await poll).json().state).toBe('pending');
+  });
+});
+
 describe('POST /v1/sessions/{code}/join', () => {
   it('gives the address while there is room; 409 session_full when players >= max_players', async () => {
     orch = await testOrchestrator();
