@@ -39,6 +39,21 @@ export class RateLimiter {
     await this.store.hitCounter(`joinfail:${addr}`, WINDOW_MS, this.clock.now());
   }
 
+  /**
+   * A share-code lookup that cannot race: counts the lookup as failed BEFORE it is made (one
+   * atomic increment), refusing past the limit, so concurrent guesses from one address cannot
+   * all pass a check made before any of them was counted. Call the returned refund when the
+   * code turned out to exist: correct codes never count. Shares the failed-join budget.
+   */
+  async reserveLookup(addr: string): Promise<() => Promise<void>> {
+    if (this.opts.failedJoinsPerMinute <= 0) return async () => {};
+    const at = this.clock.now();
+    const n = await this.store.hitCounter(`joinfail:${addr}`, WINDOW_MS, at);
+    if (n > this.opts.failedJoinsPerMinute) this.refuse('Too many unknown share codes from this address; slow down');
+    // The refund lands in the window the lookup was counted in.
+    return async () => void (await this.store.hitCounter(`joinfail:${addr}`, WINDOW_MS, at, -1));
+  }
+
   private refuse(message: string): never {
     const now = this.clock.now();
     const retryAfterS = Math.max(1, Math.ceil((WINDOW_MS - (now % WINDOW_MS)) / 1000));

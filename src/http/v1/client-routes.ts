@@ -21,6 +21,17 @@ const KEY_HEADER = {
 };
 const TAGS = ['sessions'];
 
+/**
+ * On a failed lookup: an unknown code keeps its count (a guess); any other failure (full, not
+ * ready: the code exists) is refunded. Rethrows.
+ */
+function keepCountIfUnknown(refund: () => Promise<void>) {
+  return async (err: unknown): Promise<never> => {
+    if (!(err instanceof OrchestratorError && err.code === 'not_found')) await refund();
+    throw err;
+  };
+}
+
 /** Game clients: start a session, look at (and wait for) it, join it by code. */
 export async function clientRoutes(app: FastifyInstance, deps: ClientRoutesDeps): Promise<void> {
   const { desk, limiter } = deps;
@@ -95,17 +106,17 @@ export async function clientRoutes(app: FastifyInstance, deps: ClientRoutesDeps)
     async (req) => {
       const { code } = req.params as { code: string };
       const q = req.query as { wait?: number; state?: 'pending' | 'active' };
-      await limiter.checkJoinAllowed(req.ip);
+      // A lookup is a code guess like a join: unknown codes count against the address.
+      const refund = await limiter.reserveLookup(req.ip);
+      const snap = await desk.byCode(code).catch(keepCountIfUnknown(refund));
+      await refund();
+      const waitMs = Math.min(q.wait ?? 0, deps.longPollMaxS) * 1000;
+      if (waitMs === 0) return sessionView(snap);
       const ac = new AbortController();
       req.raw.once('close', () => ac.abort());
       polls.add(ac);
       try {
-        const waitMs = Math.min(q.wait ?? 0, deps.longPollMaxS) * 1000;
-        return sessionView(waitMs > 0 ? await desk.waitWhile(code, q.state ?? 'pending', waitMs, ac.signal) : await desk.byCode(code));
-      } catch (err) {
-        // A lookup is a code guess like a join: unknown codes count against the address.
-        if (err instanceof OrchestratorError && err.code === 'not_found') await limiter.recordFailedJoin(req.ip);
-        throw err;
+        return sessionView(await desk.waitWhile(snap.session.code, q.state ?? 'pending', waitMs, ac.signal));
       } finally {
         polls.delete(ac);
       }
@@ -125,13 +136,10 @@ export async function clientRoutes(app: FastifyInstance, deps: ClientRoutesDeps)
     },
     async (req) => {
       const { code } = req.params as { code: string };
-      await limiter.checkJoinAllowed(req.ip);
-      try {
-        return sessionView(await desk.join(code));
-      } catch (err) {
-        if (err instanceof OrchestratorError && err.code === 'not_found') await limiter.recordFailedJoin(req.ip);
-        throw err;
-      }
+      const refund = await limiter.reserveLookup(req.ip);
+      const snap = await desk.join(code).catch(keepCountIfUnknown(refund));
+      await refund();
+      return sessionView(snap);
     },
   );
 }

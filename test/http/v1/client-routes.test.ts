@@ -200,6 +200,18 @@ describe('POST /v1/sessions/{code}/join', () => {
     expect((await orch.app.inject({ method: 'POST', url: '/v1/sessions/QQQQQQ/join' })).statusCode).toBe(404);
   });
 
+  it('concurrent guesses from one address cannot outrun the limit (counted before the lookup)', async () => {
+    orch = await testOrchestrator({ JOIN_FAIL_LIMIT_PER_MIN: '5' });
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        orch.app.inject({ method: i % 2 ? 'POST' : 'GET', url: i % 2 ? `/v1/sessions/GUESS${i % 10}/join` : `/v1/sessions/GUESS${i % 10}` }),
+      ),
+    );
+    const statuses = answers.map((r) => r.statusCode);
+    expect(statuses.filter((s) => s === 404)).toHaveLength(5);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(25);
+  });
+
   it('unknown codes are rate-limited per address; real codes never count', async () => {
     orch = await testOrchestrator({ JOIN_FAIL_LIMIT_PER_MIN: '3' });
     await readyServer(orch, '198.51.100.3');
