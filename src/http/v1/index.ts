@@ -28,6 +28,10 @@ export interface V1Deps {
  */
 export async function v1Api(app: FastifyInstance, deps: V1Deps): Promise<void> {
   installV1ErrorHandling(app, deps.routeMethods);
+  // Browser games (Unity WebGL) may read where to poll and when to retry.
+  app.addHook('onSend', async (_req, reply) => {
+    if (reply.hasHeader('access-control-allow-origin')) reply.header('access-control-expose-headers', 'Location, Retry-After');
+  });
   await app.register(clientRoutes, {
     desk: deps.desk,
     limiter: deps.limiter,

@@ -27,6 +27,14 @@ describe('POST /v1/sessions', () => {
     expect(r.headers.location).toBe(`/v1/sessions/${r.json().code}`);
   });
 
+  it('lets a browser game from an allowed origin read Location and Retry-After (CORS)', async () => {
+    orch = await testOrchestrator({ MAX_SERVERS: '0' });
+    const r = await startV1(orch, undefined, { origin: 'http://localhost:5173' });
+    expect(r.headers['access-control-allow-origin']).toBe('http://localhost:5173');
+    expect(r.headers['access-control-expose-headers']).toBe('Location, Retry-After');
+    expect((await startV1(orch, undefined, { origin: 'https://evil.example' })).headers['access-control-expose-headers']).toBeUndefined();
+  });
+
   it('the same Idempotency-Key returns the same session', async () => {
     orch = await testOrchestrator({ MAX_SERVERS: '0' });
     const a = await startV1(orch, undefined, { 'idempotency-key': 'k-1' });
