@@ -43,6 +43,16 @@ describe('POST /v1/sessions', () => {
     expect(await orch.store.countSessions(['pending'])).toBe(1);
   });
 
+  it('a key whose session has ended → 409, never a second session under the same key', async () => {
+    orch = await testOrchestrator({ MAX_SERVERS: '0', ADMIN_TOKEN: ADMIN });
+    const a = await startV1(orch, undefined, { 'idempotency-key': 'k-ended' });
+    await orch.app.inject({ method: 'DELETE', url: `/v1/sessions/${a.json().code}`, headers: admin });
+    const again = await startV1(orch, undefined, { 'idempotency-key': 'k-ended' });
+    expect(again.statusCode).toBe(409);
+    expect(again.json().error.code).toBe('conflict');
+    expect(await orch.store.countSessions(['pending', 'active'])).toBe(0);
+  });
+
   it('refuses bad bodies with 400 in the v1 shape and changes nothing', async () => {
     orch = await testOrchestrator({ V1_METADATA_MAX_BYTES: '64' });
     const cases: [unknown, string | undefined][] = [
