@@ -23,6 +23,8 @@ COPY --from=build --chown=node:node /app/dist ./dist
 COPY --chown=node:node package.json ./
 COPY --chown=node:node bin ./bin
 COPY --chown=node:node examples ./examples
+# The SDKs (package exports game-orchestrator/client and /server; the sample game server uses the server one).
+COPY --chown=node:node src/sdk ./src/sdk
 COPY --chown=node:node entrypoint ./entrypoint
 USER node
 VOLUME ["/data"]

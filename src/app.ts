@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Config } from './config.js';
+import type { SessionDesk } from './sessions/session-desk.js';
 import type { SessionService } from './sessions/session-service.js';
 import type { Store } from './store/store.js';
 import type { Clock } from './util/clock.js';
@@ -10,9 +11,11 @@ import { clientErrorHandler } from './http/client-error.js';
 import { compatRoutes } from './http/compat-routes.js';
 import { installCors } from './http/cors.js';
 import { neutralErrorHandler } from './http/errors.js';
+import { installOpenApi } from './http/openapi.js';
 import { operatorRoutes } from './http/operator-routes.js';
 import { RateLimiter } from './http/rate-limiter.js';
 import { serverAuth } from './http/server-auth.js';
+import { v1Api } from './http/v1/index.js';
 
 export interface AppDeps {
   config: Readonly<Config>;
@@ -24,7 +27,11 @@ export interface AppDeps {
   logger?: FastifyBaseLogger;
   /** The operator status (/v1/status). */
   status?: () => Promise<Record<string, unknown>>;
-  /** Extra routes (the /v1 API, the dashboard) registered by later layers. */
+  /** Shown in the OpenAPI document. */
+  version?: string;
+  /** The /v1 API's use cases; without it /v1 (but /v1/status) is not served. */
+  desk?: SessionDesk;
+  /** Extra routes (the dashboard) registered by later layers. */
   plugins?: ((app: FastifyInstance) => Promise<void>)[];
 }
 
@@ -65,9 +72,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     routerOptions: { maxParamLength: 200, ignoreTrailingSlash: false },
     // Errors of the HTTP parser (400, 408, 431) get the original's error shape, not Fastify's.
     clientErrorHandler,
-    // A malformed URL (a broken %-escape) gets the original's error shape, not Fastify's.
-    frameworkErrors: (err, _req, reply) => {
-      void (reply as FastifyReply).code(400).send({ detail: err.code === 'FST_ERR_BAD_URL' ? 'Malformed URL' : 'Bad Request' });
+    // A malformed URL (a broken %-escape): before routing, so no plugin can scope it; /v1
+    // paths get the /v1 shape here, everything else the original's.
+    frameworkErrors: (err, req, reply) => {
+      const message = err.code === 'FST_ERR_BAD_URL' ? 'Malformed URL' : 'Bad Request';
+      const v1 = req.url === '/v1' || req.url.startsWith('/v1/');
+      void (reply as FastifyReply).code(400).send(v1 ? { error: { code: 'invalid_input', message } } : { detail: message });
     },
   });
 
@@ -80,6 +90,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     routes.set(key, methods);
   });
   app.setErrorHandler(neutralErrorHandler);
+  await installOpenApi(app, deps.version ?? '0.0.0');
   installCors(app, config.corsAllowedOrigins);
   if (config.enforceHttps) {
     app.addHook('onRequest', async (req, reply) => {
@@ -107,6 +118,22 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     maxPlayers: config.limits.maxPlayers,
   });
   await app.register(operatorRoutes, { adminToken: config.adminToken, status: deps.status ?? (async () => ({})) });
+  if (deps.desk) {
+    await app.register(v1Api, {
+      prefix: '/v1',
+      desk: deps.desk,
+      limiter,
+      authenticate,
+      adminToken: config.adminToken,
+      clientApiKeys: config.v1.clientApiKeys,
+      bodyLimitBytes: config.limits.bodyLimitBytes,
+      maxPlayers: config.limits.maxPlayers,
+      maxServersCap: config.lifecycle.maxServers,
+      metadataMaxBytes: config.v1.metadataMaxBytes,
+      longPollMaxS: config.v1.longPollMaxS,
+      routeMethods: () => routes,
+    });
+  }
   for (const plugin of deps.plugins ?? []) await app.register(plugin);
   return app;
 }

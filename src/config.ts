@@ -104,6 +104,15 @@ export interface Config {
     keepAliveTimeoutMs: number;
     shutdownGraceMs: number;
   };
+  /** The /v1 API. */
+  v1: {
+    /** Keys game clients present (X-Api-Key or bearer) on /v1 client routes; empty = no key needed. */
+    clientApiKeys: string[];
+    /** Longest `?wait=` a GET /v1/sessions/{code} may hold a request, in seconds. */
+    longPollMaxS: number;
+    /** Largest session `metadata` accepted, in bytes of JSON. */
+    metadataMaxBytes: number;
+  };
 }
 
 /** A bad environment: one message that names every bad variable. */
@@ -216,6 +225,11 @@ export function loadConfig(env: Env = readProcessEnv()): Readonly<Config> {
       headersTimeoutMs: r.int('HEADERS_TIMEOUT_MS', 10_000, 1, 600_000),
       keepAliveTimeoutMs: r.int('KEEP_ALIVE_TIMEOUT_MS', 72_000, 1, 600_000),
       shutdownGraceMs: r.int('SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
+    },
+    v1: {
+      clientApiKeys: r.list('CLIENT_API_KEYS'),
+      longPollMaxS: r.int('V1_LONG_POLL_MAX_S', 30, 0, 300),
+      metadataMaxBytes: r.int('V1_METADATA_MAX_BYTES', 4096, 2, 1_048_576),
     },
   };
   if (config.limits.requestTimeoutMs === 0) {

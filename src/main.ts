@@ -11,6 +11,7 @@ Commands:
   import <femquest.db>  import servers and share codes from the original service's database
   doctor                check the DigitalOcean token, snapshot, region, size and droplet limit
   do-emulator [flags]   run the DigitalOcean API emulator (--port, --boot-delay-ms, fault flags; see --help)
+  sessions|servers|pool operator commands against a running orchestrator (see below)
   help                  show this text
 
 Settings come from the environment and a .env file; see README.md.`;
@@ -49,11 +50,20 @@ async function main(argv: string[]): Promise<number> {
       await runEmulatorCli(rest);
       return -1; // keeps running until a signal
     }
+    case 'sessions':
+    case 'servers':
+    case 'pool': {
+      const { runAdminCli } = await import('./cli/admin-cli.js');
+      const c = config();
+      return runAdminCli(command, rest, { url: c.publicUrl, token: c.adminToken, out: (l) => console.log(l), err: (l) => console.error(l) });
+    }
     case 'help':
     case '--help':
-    case '-h':
-      console.log(HELP);
+    case '-h': {
+      const { ADMIN_HELP } = await import('./cli/admin-cli.js');
+      console.log(`${HELP}\n\n${ADMIN_HELP}`);
       return 0;
+    }
     default:
       console.error(`unknown command: ${command}\n\n${HELP}`);
       return 2;

@@ -10,6 +10,8 @@ import { createProvider } from './providers/registry.js';
 import { logForeignServers } from './reconcile/foreign-servers.js';
 import { Reconciler } from './reconcile/index.js';
 import { ServerOps } from './fleet/server-ops.js';
+import { effectivePoolSettings } from './sessions/pool-settings.js';
+import { SessionDesk } from './sessions/session-desk.js';
 import { SessionService } from './sessions/session-service.js';
 import { SessionWaiter } from './sessions/session-waiter.js';
 import { CapacityGuard } from './domain/capacity-guard.js';
@@ -80,6 +82,8 @@ export async function createOrchestrator(config: Readonly<Config>, o: Orchestrat
     capacityNote: async () => capacity.reason(await store.countMachines()),
   }, reconcileSoon);
   await logForeignServers(store, provider.name, logger);
+  const pool = { poolMinReady: config.lifecycle.poolMinReady, poolBuffer: config.lifecycle.poolBuffer, get maxServers() { return capacity.maxServers; } };
+  const desk = new SessionDesk(store, service, ops, waiter, clock, logger, { pollMs: config.lifecycle.startPollMs, pool });
   reconciler = new Reconciler({
     store,
     provider,
@@ -88,6 +92,9 @@ export async function createOrchestrator(config: Readonly<Config>, o: Orchestrat
     log: logger.child({ component: 'reconciler' }),
     settings: lifecycle,
     events: { retentionMs: config.events.retentionS * 1000, maxRows: config.events.maxRows },
+    beforePass: () => service.resolveAbandoned(),
+    // Pool settings an operator changed at run time (PATCH /v1/pool), read every pass.
+    settingsNow: async (configured) => ({ ...configured, ...(await effectivePoolSettings(store, pool)) }),
   });
   // What a dead process left waiting is resolved before the first request: its pending
   // sessions end (abandoned); its creates are adopted or dropped by the first pass.
@@ -98,6 +105,7 @@ export async function createOrchestrator(config: Readonly<Config>, o: Orchestrat
     store,
     clock,
     credentialFor: (id) => ops.credentialFor(id),
+    desk,
     logger: logger.child({ component: 'http' }),
     status: async () => ({ ...(await operatorStatus(store, reconciler!, provider.name)), capacity: capacity.status() }),
   });

@@ -7,7 +7,8 @@
 //
 // ORCHESTRATOR_URL defaults to http://127.0.0.1:8000. Prints the HTTP status; exits 0 on 200,
 // 1 on another status, 2 on bad usage, 3 when the orchestrator cannot be reached.
-import { OrchestratorClient } from './orchestrator-client.mjs';
+// In your own scripts: import { GameServerAgent } from 'game-orchestrator/server';
+import { GameServerAgent } from '../../src/sdk/server.mjs';
 
 const DEFAULT_URL = 'http://127.0.0.1:8000';
 const TIMEOUT_MS = 10_000;
@@ -24,12 +25,12 @@ const route = command === 'heartbeat' ? '/server/heartbeat' : '/server/end';
 
 let client;
 try {
-  client = new OrchestratorClient({ baseUrl, key, timeoutMs: TIMEOUT_MS });
+  client = new GameServerAgent({ url: baseUrl, key, api: 'original', publicIp: ip, timeoutMs: TIMEOUT_MS });
 } catch {
   fail(`ORCHESTRATOR_URL=${JSON.stringify(baseUrl)} is not a URL; expected e.g. ${DEFAULT_URL}`);
 }
 try {
-  const status = command === 'heartbeat' ? await client.heartbeat(ip, Number(players)) : await client.end(ip);
+  const { status } = command === 'heartbeat' ? await client.heartbeat(Number(players)) : await client.end();
   console.log(status);
   process.exit(status === 200 ? 0 : 1);
 } catch (err) {

@@ -4,12 +4,13 @@
 // Players connect with a WebSocket, get an id, and everything a player sends is relayed to
 // everyone; joins and leaves are announced. The server tells the orchestrator how many
 // players it has (heartbeats) and ends its session once its players have left.
-// Copy it as the model for your own server: the orchestrator needs only the two signed
-// calls in orchestrator-client.mjs and the rules in session-reporter.mjs.
+// Copy it as the model for your own server: the signed calls and the stop on SIGTERM come
+// from the server SDK (game-orchestrator/server), the rules from session-reporter.mjs.
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer } from 'ws';
-import { OrchestratorClient } from './orchestrator-client.mjs';
+// In your own game: import { GameServerAgent } from 'game-orchestrator/server';
+import { GameServerAgent } from '../../src/sdk/server.mjs';
 import { SessionReporter } from './session-reporter.mjs';
 
 const MAX_MESSAGE_BYTES = 16 * 1024;
@@ -28,6 +29,8 @@ export function loadConfig(env) {
     heartbeatIntervalMs: integer(env, 'HEARTBEAT_INTERVAL_MS', 5000, 10),
     emptyShutdownMs: integer(env, 'EMPTY_SHUTDOWN_MS', 30000, 0),
     requestTimeoutMs: integer(env, 'REQUEST_TIMEOUT_MS', 10000, 100),
+    // `original` (/server/heartbeat, /server/end by address) or `v1` (/v1/servers/{id}/…, needs SERVER_ID).
+    api: oneOf(env, 'ORCHESTRATOR_API', 'original', ['original', 'v1']),
   };
 }
 
@@ -41,6 +44,13 @@ function signingKey(env) {
   const key = env.INTERNAL_HMAC_KEY || env.INTERNAL_HMAC_SECRET;
   if (!key) throw new Error('set SERVER_ID and SERVER_CREDENTIAL, or INTERNAL_HMAC_KEY (or INTERNAL_HMAC_SECRET)');
   return { key, serverId: undefined };
+}
+
+function oneOf(env, name, dflt, allowed) {
+  const text = env[name] || dflt;
+  if (!allowed.includes(text)) throw new Error(`${name}=${text}: expected one of ${allowed.join(', ')}`);
+  if (text === 'v1' && !env.SERVER_ID) throw new Error(`${name}=v1 needs SERVER_ID and SERVER_CREDENTIAL`);
+  return text;
 }
 
 function integer(env, name, dflt, min, max = Number.MAX_SAFE_INTEGER) {
@@ -65,7 +75,14 @@ export async function startGameServer(config) {
     wss.once('error', reject);
   });
   const players = new Map(); // socket → player id
-  const client = new OrchestratorClient({ baseUrl: config.orchestratorUrl, key: config.key, serverId: config.serverId, timeoutMs: config.requestTimeoutMs });
+  const client = new GameServerAgent({
+    url: config.orchestratorUrl,
+    key: config.key,
+    serverId: config.serverId,
+    api: config.api,
+    publicIp: config.publicIp,
+    timeoutMs: config.requestTimeoutMs,
+  });
   const reporter = new SessionReporter({ ...config, client, playerCount: () => players.size, log });
   let lastId = 0;
   wss.on('connection', (ws) => playGame(ws, `p${++lastId}`, players, () => reporter.playersChanged()));
@@ -83,7 +100,7 @@ export async function startGameServer(config) {
     wss.close();
     await Promise.race([Promise.all(closed), new Promise((resolve) => setTimeout(resolve, CLOSE_WAIT_MS))]);
   };
-  return { port, close };
+  return { port, close, agent: client };
 }
 
 /** The whole game: welcome, announce, relay every text message to everyone, announce leaving. */
@@ -132,15 +149,14 @@ async function main(env) {
     log('cannot listen', { host: config.host, port: config.port, error: err.code ?? err.message });
     process.exit(1);
   });
-  let stopping = false;
-  const stop = (signal) => {
-    if (stopping) process.exit(0); // a second signal: no more waiting
-    stopping = true;
-    log('stopping', { signal });
-    server.close().finally(() => process.exit(0));
-  };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
+  // The SDK: close the game and exit 0 on the first signal; a second one exits at once.
+  server.agent.stopOnSignals({
+    signals: ['SIGTERM', 'SIGINT'],
+    onStop: (signal) => {
+      log('stopping', { signal });
+      return server.close();
+    },
+  });
 }
 
 // Run when started as a program (not when imported).

@@ -5,7 +5,6 @@
 
 export class SessionReporter {
   #client;
-  #publicIp;
   #intervalMs;
   #emptyShutdownMs;
   #playerCount;
@@ -24,16 +23,14 @@ export class SessionReporter {
 
   /**
    * @param {object} opts
-   * @param {import('./orchestrator-client.mjs').OrchestratorClient} opts.client
-   * @param {string} opts.publicIp          reported as droplet_ip
+   * @param {import('../../src/sdk/server.mjs').GameServerAgent} opts.client  the SDK's signed calls
    * @param {number} opts.heartbeatIntervalMs
    * @param {number} opts.emptyShutdownMs   how long an emptied server waits before ending
    * @param {() => number} opts.playerCount
    * @param {(event: string, fields?: object) => void} opts.log
    */
-  constructor({ client, publicIp, heartbeatIntervalMs, emptyShutdownMs, playerCount, log }) {
+  constructor({ client, heartbeatIntervalMs, emptyShutdownMs, playerCount, log }) {
     this.#client = client;
-    this.#publicIp = publicIp;
     this.#intervalMs = heartbeatIntervalMs;
     this.#emptyShutdownMs = emptyShutdownMs;
     this.#playerCount = playerCount;
@@ -113,7 +110,7 @@ export class SessionReporter {
   async #sendHeartbeat() {
     const count = this.#playerCount();
     try {
-      const status = await this.#client.heartbeat(this.#publicIp, count);
+      const { status } = await this.#client.heartbeat(count);
       if (status < 200 || status > 299) {
         this.#lastOkCount = -1;
         return this.#log('heartbeat refused', { status, players: count });
@@ -130,7 +127,7 @@ export class SessionReporter {
 
   async #sendEnd() {
     try {
-      const status = await this.#client.end(this.#publicIp);
+      const { status } = await this.#client.end();
       if ((status >= 200 && status <= 299) || status === 404) {
         this.#phase = 'ended';
         this.#clearEmptyTimer();

@@ -54,12 +54,14 @@ export async function compatRoutes(app: FastifyInstance, deps: CompatRoutesDeps)
 
   app.post('/sessions/join', { schema: compatResponses.join }, async (req) => {
     const code = requiredQuery(req.query, 'game_tag');
-    await deps.limiter.checkJoinAllowed(clientAddress(req));
+    const release = await deps.limiter.beginJoin(clientAddress(req));
     try {
       return { ip_address: (await deps.service.join(code)).ip };
     } catch (err) {
       await deps.limiter.recordFailedJoin(clientAddress(req));
       throw err;
+    } finally {
+      release();
     }
   });
 

@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { OrchestratorError } from '../domain/errors.js';
 import { safeEqual } from '../domain/hmac.js';
+import { errors } from './v1/schemas.js';
 
 export interface OperatorRoutesDeps {
   adminToken: string | null;
@@ -24,7 +25,14 @@ export async function operatorRoutes(app: FastifyInstance, deps: OperatorRoutesD
       schema: {
         summary: 'Servers and sessions by state, the reconciler, the outage guard (operators)',
         tags: ['operators'],
-        response: { 200: Type.Record(Type.String(), Type.Unknown()) },
+        description: 'Needs `Authorization: Bearer $ADMIN_TOKEN`.',
+        response: {
+          200: Type.Record(Type.String(), Type.Unknown(), {
+            description: 'Counts and the loop\'s health',
+            examples: [{ provider: 'local', servers: { ready: 1, allocated: 1 }, sessions: { pending: 0, active: 1 }, reconciler: { lastPassAtMs: 1764489600000, lastError: null, outage: null } }],
+          }),
+          ...errors(401, 503),
+        },
       },
     },
     async () => deps.status(),

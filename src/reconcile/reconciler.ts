@@ -14,8 +14,15 @@ export interface ReconcilerDeps extends ApplyDeps {
   onPass?: (r: PassResult) => void;
   /** Least time from one pass's start to a pass asked for by trigger(); default 1000 ms. */
   minTriggerGapMs?: number;
+  /** Runs first in every pass (store-only work of other parts, e.g. ending abandoned starts). */
+  beforePass?: () => Promise<unknown>;
   /** The outbox's retention, pruned a bounded batch per pass (default 7 days, 100,000 rows). */
   events?: { retentionMs: number; maxRows: number };
+  /**
+   * Read at the start of every pass: the settings with what operators changed at run time
+   * (kept in the store, so every replica sees them). Default: `settings` as configured.
+   */
+  settingsNow?: (configured: ApplyDeps['settings']) => Promise<ApplyDeps['settings']>;
 }
 
 /** Most events one pass prunes: bounded work per pass, the rest next time. */
@@ -118,7 +125,11 @@ export class Reconciler {
   }
 
   private async planAndApply(tally: ApplyTally): Promise<Omit<PassResult, 'startedAtMs' | 'durationMs' | 'applied'>> {
-    const { store, provider, clock, log, settings } = this.deps;
+    // Starts whose waiting request died with another replica end first, so the plan sees them ended.
+    await this.deps.beforePass?.();
+    const settings = this.deps.settingsNow ? await this.deps.settingsNow(this.deps.settings) : this.deps.settings;
+    const deps = { ...this.deps, settings };
+    const { store, provider, clock, log } = deps;
     // The store first, the listing second: a machine listed then was made for a row already
     // loaded or newer (its orphan grace, and an ownership re-check, protect it), while a row
     // loaded first whose machine is missing from the later listing really lost it.
@@ -135,8 +146,8 @@ export class Reconciler {
     const plan = computePlan({ nowMs: clock.now(), provider: provider.name, machines, servers, sessions, settings });
     const { poolMinReady, poolBuffer, maxServers } = settings;
     await this.recordGuardAndTargets(plan.outage, plan.pool ? { ...plan.pool, minReady: poolMinReady, buffer: poolBuffer, maxServers } : {});
-    await applyStateSteps(this.deps, plan, tally);
-    await applyProviderSteps(this.deps, plan, tally);
+    await applyStateSteps(deps, plan, tally);
+    await applyProviderSteps(deps, plan, tally);
     await store.purgeExpired(clock.now());
     const retention = this.deps.events ?? { retentionMs: 7 * 86_400_000, maxRows: 100_000 };
     await store.pruneEvents(clock.now() - retention.retentionMs, retention.maxRows, EVENT_PRUNE_BATCH);

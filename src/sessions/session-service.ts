@@ -6,6 +6,8 @@ import { EndReason, SessionState, type Session } from '../domain/session.js';
 import { generateShareCode, normalizeShareCode } from '../domain/share-code.js';
 import type { ServerOps } from '../fleet/server-ops.js';
 import type { Store } from '../store/store.js';
+import type { SessionDetails } from '../store/v1-types.js';
+import { effectivePoolSettings } from './pool-settings.js';
 import type { Clock } from '../util/clock.js';
 import type { Log } from '../util/log.js';
 import type { SessionWaiter } from './session-waiter.js';
@@ -85,7 +87,7 @@ export class SessionService {
    * One transaction: a ready server → an active session; else a pending one (leased to this
    * process) plus the servers it needs. A key naming a live or played session returns it.
    */
-  private async claimOrQueue(key: string | undefined) {
+  private async claimOrQueue(key: string | undefined, details?: SessionDetails, leased = true) {
     const now = this.clock.now();
     return this.store.transaction(async (tx) => {
       let replacing: string | null = null;
@@ -96,7 +98,8 @@ export class SessionService {
         replacing = existing?.id ?? null;
       }
       const server = await this.ops.claimReadyServer(tx);
-      const session = await this.insertWithFreshCode(tx, server, now);
+      const session = await this.insertWithFreshCode(tx, server, now, leased);
+      if (details) await tx.setSessionDetails(session.id, details);
       if (key) {
         const expiresAt = now + this.opts.idempotencyTtlS * 1000;
         const bound = replacing
@@ -109,7 +112,11 @@ export class SessionService {
     });
   }
 
-  private async insertWithFreshCode(tx: Store, server: Server | null, now: number): Promise<Session> {
+  /**
+   * `leased`: a request of this process waits for it (renewing the lease); a /v1 start
+   * returns at once and its client polls, so its pending session carries no lease.
+   */
+  private async insertWithFreshCode(tx: Store, server: Server | null, now: number, leased = true): Promise<Session> {
     for (let attempt = 0; attempt < 20; attempt++) {
       const session: Session = {
         id: randomUUID(),
@@ -122,8 +129,8 @@ export class SessionService {
         endReason: null,
         lastPlayedAtMs: server ? now : null,
         coldStart: !server,
-        owner: server ? null : this.ops.instanceId,
-        leaseUntilMs: server ? null : now + this.ops.leaseMs,
+        owner: server || !leased ? null : this.ops.instanceId,
+        leaseUntilMs: server || !leased ? null : now + this.ops.leaseMs,
       };
       if (await this.ops.insertSession(tx, session)) return session;
     }
@@ -137,7 +144,7 @@ export class SessionService {
     const pending = await tx.countSessions([SessionState.Pending]);
     const onTheWay = await tx.countOnTheWay(now);
     const machines = await tx.countMachines();
-    const n = Math.max(0, Math.min(pending - onTheWay, this.opts.maxServers - machines));
+    const n = Math.max(0, Math.min(pending - onTheWay, (await this.maxServersNow(tx)) - machines));
     return n > 0 ? this.ops.reserve(tx, n) : [];
   }
 
@@ -350,6 +357,28 @@ export class SessionService {
       void this.ops.teardown(server).then((done) => done || this.reconcileSoon());
     }
     return { external: server.origin === EXTERNAL_ORIGIN };
+  }
+
+  /**
+   * The /v1 start: claims a ready server or queues a pending session (and the servers it
+   * needs), and returns at once without waiting. The same idempotency key yields the same
+   * session, in whatever state it is now.
+   */
+  async startNoWait(opts: { idempotencyKey?: string; details?: SessionDetails } = {}): Promise<{ sessionId: string }> {
+    const key = opts.idempotencyKey;
+    if (key) {
+      const existing = await this.store.getIdempotentSession(key, this.clock.now());
+      if (existing) return { sessionId: existing };
+    }
+    const { session, created } = await this.claimOrQueue(key, opts.details, false);
+    for (const s of created) void this.ops.launch(s);
+    if (session.state === SessionState.Pending && created.length === 0) this.reconcileSoon();
+    return { sessionId: session.id };
+  }
+
+  /** MAX_SERVERS, or the lower cap an operator set at run time (kept in the store). */
+  private async maxServersNow(tx: Store): Promise<number> {
+    return (await effectivePoolSettings(tx, { poolMinReady: 0, poolBuffer: 0, maxServers: this.opts.maxServers })).maxServers;
   }
 }
 

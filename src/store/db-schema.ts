@@ -49,6 +49,10 @@ export interface SessionRow {
   last_played_at: number | null;
   /** 0 or 1: the start waited for a new server (a cold start). */
   fresh: number;
+  /** Migration 0004: most players a /v1 session takes; null = no limit. */
+  max_players?: number | null;
+  /** Migration 0004: the game's metadata, JSON text. */
+  metadata?: string | null;
   owner: string | null;
   lease_until: number | null;
 }

@@ -10,6 +10,8 @@ import type { Database, DialectKind } from './db-schema.js';
 import * as servers from './server-queries.js';
 import * as sessions from './session-queries.js';
 import type { ServerPatch, Store } from './store.js';
+import * as v1 from './v1-queries.js';
+import type { DetailedSession, ServerPage, ServerPageQuery, SessionDetails, SessionPage, SessionPageQuery } from './v1-types.js';
 
 /**
  * pg_advisory_xact_lock key for capacity decisions: an arbitrary constant that only this
@@ -218,5 +220,25 @@ export class KyselyStore implements Store {
   async close(): Promise<void> {
     if (this.inTransaction) throw new Error('close() called on a transaction');
     await this.db.destroy();
+  }
+
+  // ---- the /v1 API (migration 0004) ----
+  setMeta(key: string, value: string): Promise<void> {
+    return v1.setMeta(this.db, key, value);
+  }
+  setSessionDetails(id: string, details: SessionDetails): Promise<void> {
+    return v1.setSessionDetails(this.db, id, details);
+  }
+  getDetailedSession(id: string): Promise<DetailedSession | null> {
+    return v1.getDetailedSession(this.db, id);
+  }
+  findSessionByCode(code: string): Promise<DetailedSession | null> {
+    return v1.findSessionByCode(this.db, code);
+  }
+  pageSessions(q: SessionPageQuery): Promise<SessionPage> {
+    return v1.pageSessions(this.db, q);
+  }
+  pageServers(q: ServerPageQuery): Promise<ServerPage> {
+    return v1.pageServers(this.db, q);
   }
 }

@@ -1,6 +1,7 @@
 import type { Server, ServerState } from '../domain/server.js';
 import type { FleetEvent, NewEvent } from '../domain/events.js';
 import type { EndReason, Session, SessionState } from '../domain/session.js';
+import type { DetailedSession, ServerPage, ServerPageQuery, SessionDetails, SessionPage, SessionPageQuery } from './v1-types.js';
 
 /**
  * The Store port. It speaks the domain: conditional transitions return null/false on a lost
@@ -109,6 +110,19 @@ export interface Store {
   replaceIdempotencyKey(key: string, oldSessionId: string, newSessionId: string, nowMs: number, expiresAtMs: number): Promise<boolean>;
 
   close(): Promise<void>;
+
+  // ---- the /v1 API (migration 0004) ----
+  /** Stores value under key, replacing what was there (run-time settings every replica reads). */
+  setMeta(key: string, value: string): Promise<void>;
+  /** Records what a /v1 start said about its session. */
+  setSessionDetails(id: string, details: SessionDetails): Promise<void>;
+  getDetailedSession(id: string): Promise<DetailedSession | null>;
+  /** The live session with this code, else the most recent ended one. */
+  findSessionByCode(code: string): Promise<DetailedSession | null>;
+  /** Sessions in (createdAtMs, id) order, after a cursor, filtered. */
+  pageSessions(q: SessionPageQuery): Promise<SessionPage>;
+  /** Servers in (createdAtMs, id) order, after a cursor, filtered. */
+  pageServers(q: ServerPageQuery): Promise<ServerPage>;
 }
 
 /** Fields of a server that change without (or with) a state change. */

@@ -20,18 +20,20 @@ export interface Answer {
 /**
  * The reason a 4xx gives: `{"detail": …}` with something in it (the original's error shape),
  * Fastify's own `{"message": …}` (URL-level errors; see the shape test in limits.test.ts),
- * or a non-empty text body (the CORS preflight refusal). Null when there is none.
+ * the /v1 API's `{"error": {"code", "message"}}`, or a non-empty text body (the CORS
+ * preflight refusal). Null when there is none.
  */
 export function reasonOf(r: Answer): string | null {
   const type = String(r.headers['content-type'] ?? '');
   if (!type.startsWith('application/json')) return r.payload.trim() ? r.payload : null;
-  let parsed: { detail?: unknown; message?: unknown };
+  let parsed: { detail?: unknown; message?: unknown; error?: { code?: unknown; message?: unknown } };
   try {
     parsed = JSON.parse(r.payload) as typeof parsed;
   } catch {
     return null;
   }
-  const { detail, message } = parsed;
+  const { detail, message, error } = parsed;
+  if (typeof error?.code === 'string' && typeof error.message === 'string' && error.message.trim()) return error.message;
   if (typeof detail === 'string' && detail.trim()) return detail;
   if (Array.isArray(detail) && detail.length > 0) return JSON.stringify(detail);
   return typeof message === 'string' && message.trim() ? message : null;

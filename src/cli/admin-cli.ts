@@ -1,0 +1,128 @@
+import { parseArgs } from 'node:util';
+import { AdminApi, CliError } from './admin-api.js';
+import { keyValues, table } from './table.js';
+
+export const ADMIN_HELP = `Operator commands (against a running orchestrator; ADMIN_TOKEN from the environment):
+  sessions ls [--state pending,active,ended] [--server ID] [--limit N] [--all]
+  sessions show CODE
+  sessions end CODE
+  servers ls [--state ready,allocated,...] [--origin local,digitalocean,external] [--limit N] [--all]
+  servers drain ID
+  servers delete ID
+  pool show
+  pool set [--min-ready N] [--buffer N] [--max-servers N]
+Options: --url URL (default: PUBLIC_URL), --json (machine-readable output).
+Exit codes: 0 done, 1 refused by the orchestrator (or bad token), 2 usage, 3 orchestrator
+unreachable, 4 not found.`;
+
+export interface AdminCliIo {
+  url: string;
+  token: string | null;
+  out: (line: string) => void;
+  err: (line: string) => void;
+}
+
+type Row = Record<string, unknown>;
+interface Page {
+  items: Row[];
+  next_cursor: string | null;
+}
+
+const OPTIONS = {
+  url: { type: 'string' },
+  json: { type: 'boolean' },
+  all: { type: 'boolean' },
+  state: { type: 'string' },
+  server: { type: 'string' },
+  origin: { type: 'string' },
+  limit: { type: 'string' },
+  cursor: { type: 'string' },
+  'min-ready': { type: 'string' },
+  buffer: { type: 'string' },
+  'max-servers': { type: 'string' },
+} as const;
+
+/** Runs `game-orchestrator sessions|servers|pool …`; returns the exit code. */
+export async function runAdminCli(group: string, args: string[], io: AdminCliIo): Promise<number> {
+  try {
+    const { values, positionals } = parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true });
+    const api = new AdminApi(values.url ?? io.url, io.token);
+    const [verb, target, ...extra] = positionals;
+    if (extra.length) throw new CliError(`unexpected argument: ${extra[0]}`, 2);
+    const print = (json: unknown, text: string) => io.out(values.json ? JSON.stringify(json, null, 2) : text);
+    const need = (what: string) => {
+      if (!target) throw new CliError(`${group} ${verb}: missing ${what}`, 2);
+      return encodeURIComponent(target);
+    };
+    switch (`${group} ${verb ?? ''}`) {
+      case 'sessions ls': {
+        const items = await list(api, '/v1/sessions', { state: values.state, server_id: values.server }, values, io);
+        return print(items, table(['CODE', 'STATE', 'ADDRESS', 'PLAYERS', 'MAX', 'CREATED', 'ENDED', 'REASON'], items.map((s) => [s.code, s.state, s.address, s.players, s.max_players, s.created_at, s.ended_at, s.end_reason] as string[]))), 0;
+      }
+      case 'sessions show': {
+        const s = (await api.call('GET', `/v1/sessions/${need('CODE')}`)) as Row;
+        return print(s, keyValues(s)), 0;
+      }
+      case 'sessions end': {
+        const s = (await api.call('DELETE', `/v1/sessions/${need('CODE')}`)) as Row;
+        return print(s, `ended ${String(s.code)} (${String(s.end_reason)})`), 0;
+      }
+      case 'servers ls': {
+        const items = await list(api, '/v1/servers', { state: values.state, origin: values.origin }, values, io);
+        return print(items, table(['ID', 'STATE', 'ORIGIN', 'ADDRESS', 'PORT', 'PLAYERS', 'LAST HEARTBEAT', 'REASON'], items.map((s) => [s.id, s.state, s.origin, s.address, s.game_port, s.players, s.last_heartbeat_at, s.reason] as string[]))), 0;
+      }
+      case 'servers drain':
+      case 'servers delete': {
+        const id = need('ID');
+        const s = (await api.call(verb === 'drain' ? 'POST' : 'DELETE', verb === 'drain' ? `/v1/servers/${id}/drain` : `/v1/servers/${id}`)) as Row;
+        return print(s, `${String(s.id)}: ${String(s.state)}`), 0;
+      }
+      case 'pool show': {
+        const p = (await api.call('GET', '/v1/pool')) as Row;
+        return print(p, keyValues(p)), 0;
+      }
+      case 'pool set': {
+        const change = { min_ready: int(values['min-ready'], '--min-ready'), buffer: int(values.buffer, '--buffer'), max_servers: int(values['max-servers'], '--max-servers') };
+        if (Object.values(change).every((v) => v === undefined)) throw new CliError('pool set: give --min-ready, --buffer or --max-servers', 2);
+        const p = (await api.call('PATCH', '/v1/pool', change)) as Row;
+        return print(p, keyValues(p)), 0;
+      }
+      default:
+        throw new CliError(`unknown command: ${group} ${verb ?? ''}`.trim(), 2);
+    }
+  } catch (err) {
+    if (err instanceof CliError) {
+      io.err(err.exitCode === 2 ? `${err.message}\n\n${ADMIN_HELP}` : err.message);
+      return err.exitCode;
+    }
+    if ((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      io.err(`${(err as Error).message}\n\n${ADMIN_HELP}`);
+      return 2;
+    }
+    throw err;
+  }
+}
+
+function int(text: string | undefined, name: string): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text)) throw new CliError(`${name}: expected a whole number, got ${text}`, 2);
+  return Number(text);
+}
+
+/** One page, or every page with --all (following next_cursor). */
+async function list(api: AdminApi, path: string, filters: Record<string, string | undefined>, v: { limit?: string; all?: boolean; cursor?: string }, io: AdminCliIo): Promise<Row[]> {
+  const q = new URLSearchParams();
+  for (const [k, val] of Object.entries(filters)) if (val) q.set(k, val);
+  if (v.limit) q.set('limit', String(int(v.limit, '--limit')));
+  let cursor = v.cursor ?? null;
+  const items: Row[] = [];
+  for (let pages = 0; pages < 10_000; pages++) {
+    if (cursor) q.set('cursor', cursor);
+    const page = (await api.call('GET', `${path}?${q.toString()}`)) as Page;
+    items.push(...page.items);
+    cursor = page.next_cursor;
+    if (!cursor || !v.all) break;
+  }
+  if (cursor && !v.all) io.err(`more results: --all, or --cursor ${cursor}`);
+  return items;
+}

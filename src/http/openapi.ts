@@ -1,0 +1,58 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { FastifyInstance } from 'fastify';
+
+export interface RegisteredRoute {
+  method: string;
+  url: string;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route registered after installOpenApi (the OpenAPI test checks each is documented). */
+    registeredRoutes: RegisteredRoute[];
+  }
+}
+
+/** Paths of the documentation itself: served, but not part of the API they describe. */
+export const DOC_PATHS = ['/openapi.json', '/docs'];
+
+/**
+ * OpenAPI 3.1 generated from the route schemas (@fastify/swagger collects every route
+ * registered after it), served at /openapi.json and browsable at /docs (Swagger UI), as the
+ * original's FastAPI did. Register before any route.
+ */
+export async function installOpenApi(app: FastifyInstance, version: string): Promise<void> {
+  const registered: RegisteredRoute[] = [];
+  app.decorate('registeredRoutes', registered);
+  app.addHook('onRoute', (r) => {
+    for (const method of [r.method].flat()) registered.push({ method, url: r.url });
+  });
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'game-orchestrator',
+        version,
+        description:
+          'Dedicated game servers on demand. `/v1` is the current API (errors `{"error": {"code", "message"}}`); the routes tagged `original` are the original service\'s, unchanged (errors `{"detail": …}`).',
+      },
+      tags: [
+        { name: 'sessions', description: 'Game clients: start, look at, wait for and join sessions' },
+        { name: 'game servers', description: 'Game servers, signed with their own credential' },
+        { name: 'operators', description: 'Operators, with `Authorization: Bearer $ADMIN_TOKEN`' },
+        { name: 'original', description: 'The original service\'s routes, unchanged on the wire' },
+      ],
+      components: {
+        securitySchemes: {
+          admin: { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' },
+          clientKey: { type: 'apiKey', in: 'header', name: 'X-Api-Key', description: 'One of CLIENT_API_KEYS, when set' },
+          serverSignature: { type: 'apiKey', in: 'header', name: 'Request-Signature', description: 'HMAC-SHA256, with Request-Timestamp' },
+        },
+      },
+    },
+    hideUntagged: false,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+}

@@ -1,0 +1,180 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { OrchestratorError } from '../../domain/errors.js';
+import { SERVER_STATES, type ServerOrigin, type ServerState } from '../../domain/server.js';
+import type { SessionState } from '../../domain/session.js';
+import { SessionDesk } from '../../sessions/session-desk.js';
+import type { PageCursor } from '../../store/v1-types.js';
+import { errors, OperatorSessionView, PageOf, PoolChange, PoolView, ServerView } from './schemas.js';
+import { operatorSessionView, poolView, serverView } from './views.js';
+
+export interface AdminRoutesDeps {
+  desk: SessionDesk;
+  guard: (req: FastifyRequest) => Promise<void>;
+  /** MAX_SERVERS: the configured hard cap. */
+  maxServersCap: number;
+}
+
+const TAGS = ['operators'];
+const BEARER = 'Needs `Authorization: Bearer $ADMIN_TOKEN`.';
+const AUTH_ERRORS = errors(401, 503);
+const ListQuery = {
+  cursor: Type.Optional(Type.String({ maxLength: 200, description: 'next_cursor of the previous page' })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
+};
+
+/** Comma-separated values, each one of `allowed`; invalid ones are a 400 naming them. */
+function csv<T extends string>(text: string | undefined, allowed: readonly string[], name: string): T[] | undefined {
+  if (!text) return undefined;
+  const values = text.split(',').map((s) => s.trim()).filter(Boolean);
+  const bad = values.filter((v) => !allowed.includes(v));
+  if (bad.length) throw new OrchestratorError('invalid_input', `${name}: unknown value(s) ${bad.slice(0, 3).join(', ')}; one of ${allowed.join(', ')}`);
+  return values as T[];
+}
+
+function cursor(text: string | undefined): PageCursor | undefined {
+  if (!text) return undefined;
+  const c = SessionDesk.decodeCursor(text);
+  if (!c) throw new OrchestratorError('invalid_input', 'cursor: not a cursor this API gave out');
+  return c;
+}
+
+function nextCursor<T extends { createdAtMs: number; id: string }>(page: { items: T[]; more: boolean }): string | null {
+  const last = page.items[page.items.length - 1];
+  return page.more && last ? SessionDesk.encodeCursor(last) : null;
+}
+
+/** Operators: list and filter sessions and servers, end sessions, drain or delete servers, pool settings. */
+export async function adminRoutes(app: FastifyInstance, deps: AdminRoutesDeps): Promise<void> {
+  const { desk } = deps;
+  const onRequest = deps.guard;
+
+  app.get(
+    '/sessions',
+    {
+      onRequest,
+      schema: {
+        summary: 'List sessions (operators)',
+        description: `Oldest first, cursor-paginated. ${BEARER}`,
+        tags: TAGS,
+        querystring: Type.Object({
+          ...ListQuery,
+          state: Type.Optional(Type.String({ description: 'Comma-separated: pending, active, ended', examples: ['pending,active'] })),
+          server_id: Type.Optional(Type.String({ maxLength: 64 })),
+        }),
+        response: { 200: PageOf(OperatorSessionView, 'SessionPage'), ...errors(400), ...AUTH_ERRORS },
+      },
+    },
+    async (req) => {
+      const q = req.query as { cursor?: string; limit?: number; state?: string; server_id?: string };
+      const states = csv<SessionState>(q.state, ['pending', 'active', 'ended'], 'state');
+      const page = await desk.listSessions({ states, serverId: q.server_id, after: cursor(q.cursor), limit: q.limit ?? 50 });
+      const items = await Promise.all(page.items.map(async (s) => operatorSessionView({ session: s, server: s.serverId ? await desk.getServer(s.serverId).catch(() => null) : null })));
+      return { items, next_cursor: nextCursor(page) };
+    },
+  );
+
+  app.delete(
+    '/sessions/:code',
+    {
+      onRequest,
+      schema: {
+        summary: 'End a session (operators)',
+        description: `Ends it (reason \`cancelled\`) and releases its server. ${BEARER}`,
+        tags: TAGS,
+        params: Type.Object({ code: Type.String({ minLength: 1, maxLength: 32 }) }),
+        response: { 200: OperatorSessionView, ...errors(404, 409), ...AUTH_ERRORS },
+      },
+    },
+    async (req) => operatorSessionView(await desk.endSession((req.params as { code: string }).code)),
+  );
+
+  app.get(
+    '/servers',
+    {
+      onRequest,
+      schema: {
+        summary: 'List servers (operators)',
+        description: `Oldest first, cursor-paginated. ${BEARER}`,
+        tags: TAGS,
+        querystring: Type.Object({
+          ...ListQuery,
+          state: Type.Optional(Type.String({ description: `Comma-separated: ${SERVER_STATES.join(', ')}`, examples: ['ready,allocated'] })),
+          origin: Type.Optional(Type.String({ description: 'Comma-separated: local, digitalocean, external' })),
+        }),
+        response: { 200: PageOf(ServerView, 'ServerPage'), ...errors(400), ...AUTH_ERRORS },
+      },
+    },
+    async (req) => {
+      const q = req.query as { cursor?: string; limit?: number; state?: string; origin?: string };
+      const page = await desk.listServers({
+        states: csv<ServerState>(q.state, SERVER_STATES, 'state'),
+        origins: csv<ServerOrigin>(q.origin, ['local', 'digitalocean', 'external'], 'origin'),
+        after: cursor(q.cursor),
+        limit: q.limit ?? 50,
+      });
+      return { items: page.items.map(serverView), next_cursor: nextCursor(page) };
+    },
+  );
+
+  const ServerId = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+  app.get(
+    '/servers/:id',
+    { onRequest, schema: { summary: 'One server (operators)', description: BEARER, tags: TAGS, params: ServerId, response: { 200: ServerView, ...errors(404), ...AUTH_ERRORS } } },
+    async (req) => serverView(await desk.getServer((req.params as { id: string }).id)),
+  );
+
+  app.post(
+    '/servers/:id/drain',
+    {
+      onRequest,
+      schema: {
+        summary: 'Drain a server (operators)',
+        description: `Takes a server without a live session out of the pool and deletes its machine; 409 while it holds a session. ${BEARER}`,
+        tags: TAGS,
+        params: ServerId,
+        response: { 200: ServerView, ...errors(404, 409), ...AUTH_ERRORS },
+      },
+    },
+    async (req) => serverView(await desk.drainServer((req.params as { id: string }).id)),
+  );
+
+  app.delete(
+    '/servers/:id',
+    {
+      onRequest,
+      schema: {
+        summary: 'Delete a server (operators)',
+        description: `Ends its session, if any (reason \`cancelled\`), and deletes the machine. ${BEARER}`,
+        tags: TAGS,
+        params: ServerId,
+        response: { 200: ServerView, ...errors(404, 409), ...AUTH_ERRORS },
+      },
+    },
+    async (req) => serverView(await desk.deleteServer((req.params as { id: string }).id)),
+  );
+
+  app.get(
+    '/pool',
+    { onRequest, schema: { summary: 'Pool settings in force (operators)', description: BEARER, tags: TAGS, response: { 200: PoolView, ...AUTH_ERRORS } } },
+    async () => poolView(await desk.pool(), deps.maxServersCap),
+  );
+
+  app.patch(
+    '/pool',
+    {
+      onRequest,
+      schema: {
+        summary: 'Change pool settings at run time (operators)',
+        description: `Kept in the database: every replica and the next reconcile pass use them. max_servers may only lower MAX_SERVERS. ${BEARER}`,
+        tags: TAGS,
+        body: PoolChange,
+        response: { 200: PoolView, ...errors(400), ...AUTH_ERRORS },
+      },
+    },
+    async (req) => {
+      const b = req.body as { min_ready?: number; buffer?: number; max_servers?: number };
+      return poolView(await desk.setPool({ poolMinReady: b.min_ready, poolBuffer: b.buffer, maxServers: b.max_servers }), deps.maxServersCap);
+    },
+  );
+}

@@ -1,0 +1,145 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { OrchestratorError } from '../../domain/errors.js';
+import type { SessionDesk } from '../../sessions/session-desk.js';
+import type { RateLimiter } from '../rate-limiter.js';
+import { errors, Metadata, SessionView } from './schemas.js';
+import { sessionView } from './views.js';
+
+export interface ClientRoutesDeps {
+  desk: SessionDesk;
+  limiter: RateLimiter;
+  guard: (req: FastifyRequest) => Promise<void>;
+  maxPlayers: number;
+  metadataMaxBytes: number;
+  longPollMaxS: number;
+}
+
+const Code = Type.Object({ code: Type.String({ minLength: 1, maxLength: 32, description: 'Share code (any case)', examples: ['K7XQ3M'] }) });
+const KEY_HEADER = {
+  'idempotency-key': Type.Optional(Type.String({ maxLength: 200, description: 'A retried start with the same key returns the same session' })),
+};
+const TAGS = ['sessions'];
+
+/**
+ * On a failed lookup: an unknown code keeps its count (a guess); any other failure (full, not
+ * ready: the code exists) is refunded. Rethrows.
+ */
+function keepCountIfUnknown(refund: () => Promise<void>) {
+  return async (err: unknown): Promise<never> => {
+    if (!(err instanceof OrchestratorError && err.code === 'not_found')) await refund();
+    throw err;
+  };
+}
+
+/** Game clients: start a session, look at (and wait for) it, join it by code. */
+export async function clientRoutes(app: FastifyInstance, deps: ClientRoutesDeps): Promise<void> {
+  const { desk, limiter } = deps;
+  app.addHook('onRequest', deps.guard);
+  // Held long-polls answer at once when the app closes, so a shutdown does not wait for them.
+  const polls = new Set<AbortController>();
+  app.addHook('preClose', async () => polls.forEach((ac) => ac.abort()));
+
+  app.post(
+    '/sessions',
+    {
+      // No body at all is a start with defaults.
+      preValidation: async (req) => {
+        if (req.body === undefined || req.body === null) req.body = {};
+      },
+      schema: {
+        summary: 'Start a session',
+        description:
+          'Claims a ready game server (201, the session is active) or queues the session while a server boots (202, pending, with a Location to poll). Never waits for a server.',
+        tags: TAGS,
+        headers: Type.Object(KEY_HEADER),
+        body: Type.Object(
+          {
+            max_players: Type.Optional(Type.Integer({ minimum: 1, maximum: deps.maxPlayers, description: 'Joins are refused at this many players' })),
+            metadata: Type.Optional(Metadata),
+          },
+          { additionalProperties: false, description: 'Optional: no body is an empty object', examples: [{ max_players: 4, metadata: { mode: 'coop' } }] },
+        ),
+        response: {
+          201: { ...SessionView, description: 'A ready server was claimed: the session is active' },
+          202: { ...SessionView, description: 'The session waits for a server: poll Location (with ?wait=)' },
+          ...errors(400, 401, 409, 413, 415, 429, 503) },
+      },
+    },
+    async (req, reply) => {
+      await limiter.checkStart(req.ip);
+      const b = (req.body ?? {}) as { max_players?: number; metadata?: Record<string, unknown> };
+      const metadata = b.metadata === undefined ? null : JSON.stringify(b.metadata);
+      if (metadata !== null && Buffer.byteLength(metadata) > deps.metadataMaxBytes) {
+        throw new OrchestratorError('invalid_input', `metadata is larger than ${deps.metadataMaxBytes} bytes of JSON`);
+      }
+      const key = req.headers['idempotency-key'];
+      const snap = await desk.start({
+        idempotencyKey: typeof key === 'string' && key ? key : undefined,
+        details: { maxPlayers: b.max_players ?? null, metadata },
+      });
+      if (snap.session.state === 'ended') {
+        throw new OrchestratorError('conflict', 'The session this Idempotency-Key names has ended; start a new one with a new key');
+      }
+      const location = `/v1/sessions/${snap.session.code}`;
+      if (snap.session.state === 'pending') return reply.code(202).header('location', location).send(sessionView(snap));
+      return reply.code(201).header('location', location).send(sessionView(snap));
+    },
+  );
+
+  app.get(
+    '/sessions/:code',
+    {
+      schema: {
+        summary: 'Look at a session; optionally wait for it to change',
+        description:
+          'With `wait=<s>` the request is held (at most the configured maximum) while the session is in `state` (default `pending`), and answers as soon as it changes.',
+        tags: TAGS,
+        params: Code,
+        querystring: Type.Object({
+          wait: Type.Optional(Type.Number({ minimum: 0, maximum: 3600, description: 'Seconds to wait for a change (capped by V1_LONG_POLL_MAX_S)' })),
+          state: Type.Optional(Type.Union([Type.Literal('pending'), Type.Literal('active')], { description: 'Wait while the session is in this state' })),
+        }),
+        response: { 200: SessionView, ...errors(400, 401, 404, 429) },
+      },
+    },
+    async (req) => {
+      const { code } = req.params as { code: string };
+      const q = req.query as { wait?: number; state?: 'pending' | 'active' };
+      // A lookup is a code guess like a join: unknown codes count against the address.
+      const refund = await limiter.reserveLookup(req.ip);
+      const snap = await desk.byCode(code).catch(keepCountIfUnknown(refund));
+      await refund();
+      const waitMs = Math.min(q.wait ?? 0, deps.longPollMaxS) * 1000;
+      if (waitMs === 0) return sessionView(snap);
+      const ac = new AbortController();
+      req.raw.once('close', () => ac.abort());
+      polls.add(ac);
+      try {
+        return sessionView(await desk.waitWhile(snap.session.code, q.state ?? 'pending', waitMs, ac.signal));
+      } finally {
+        polls.delete(ac);
+      }
+    },
+  );
+
+  app.post(
+    '/sessions/:code/join',
+    {
+      schema: {
+        summary: 'Join a session by share code',
+        description: 'Where to connect. 409 while the session waits for its server or when it is full; 404 when unknown or ended.',
+        tags: TAGS,
+        params: Code,
+        response: { 200: SessionView, ...errors(401, 404, 409, 429) },
+      },
+    },
+    async (req) => {
+      const { code } = req.params as { code: string };
+      const refund = await limiter.reserveLookup(req.ip);
+      const snap = await desk.join(code).catch(keepCountIfUnknown(refund));
+      await refund();
+      return sessionView(snap);
+    },
+  );
+}

@@ -1,0 +1,45 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { SessionDesk } from '../../sessions/session-desk.js';
+import type { RateLimiter } from '../rate-limiter.js';
+import { adminRoutes } from './admin-routes.js';
+import { clientRoutes } from './client-routes.js';
+import { installV1ErrorHandling } from './error-handling.js';
+import { clientGuard, operatorGuard } from './guards.js';
+import { serverRoutes } from './server-routes.js';
+
+export interface V1Deps {
+  desk: SessionDesk;
+  limiter: RateLimiter;
+  authenticate: (req: FastifyRequest, reply: FastifyReply) => Promise<void>;
+  adminToken: string | null;
+  clientApiKeys: readonly string[];
+  bodyLimitBytes: number;
+  maxPlayers: number;
+  maxServersCap: number;
+  metadataMaxBytes: number;
+  longPollMaxS: number;
+  /** Every route's path pattern and methods, for 405 answers. */
+  routeMethods: () => Map<RegExp, Set<string>>;
+}
+
+/**
+ * The /v1 API: its own plugin (register it with prefix '/v1'), with its own error and 404
+ * handlers, over the same session service as the original's routes.
+ */
+export async function v1Api(app: FastifyInstance, deps: V1Deps): Promise<void> {
+  installV1ErrorHandling(app, deps.routeMethods);
+  // Browser games (Unity WebGL) may read where to poll and when to retry.
+  app.addHook('onSend', async (_req, reply) => {
+    if (reply.hasHeader('access-control-allow-origin')) reply.header('access-control-expose-headers', 'Location, Retry-After');
+  });
+  await app.register(clientRoutes, {
+    desk: deps.desk,
+    limiter: deps.limiter,
+    guard: clientGuard(deps.clientApiKeys, deps.adminToken),
+    maxPlayers: deps.maxPlayers,
+    metadataMaxBytes: deps.metadataMaxBytes,
+    longPollMaxS: deps.longPollMaxS,
+  });
+  await app.register(serverRoutes, { desk: deps.desk, authenticate: deps.authenticate, bodyLimitBytes: deps.bodyLimitBytes, maxPlayers: deps.maxPlayers });
+  await app.register(adminRoutes, { desk: deps.desk, guard: operatorGuard(deps.adminToken), maxServersCap: deps.maxServersCap });
+}

@@ -1,0 +1,117 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { isIP } from 'node:net';
+import { OrchestratorError } from '../../domain/errors.js';
+import type { SessionDesk, SessionSnapshot } from '../../sessions/session-desk.js';
+import { errors, ServerReport } from './schemas.js';
+import { serverView, sessionView } from './views.js';
+
+export interface ServerRoutesDeps {
+  desk: SessionDesk;
+  /** HMAC verification of http/server-auth.ts (reads the Server-Id header and the raw body). */
+  authenticate: (req: FastifyRequest, reply: FastifyReply) => Promise<void>;
+  bodyLimitBytes: number;
+  maxPlayers: number;
+}
+
+const Id = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64, description: 'The server id (SERVER_ID)' }) });
+const TAGS = ['game servers'];
+const SIGNED =
+  'Signed with the server\'s own credential (SERVER_CREDENTIAL): headers `Request-Timestamp` and `Request-Signature` = hex HMAC-SHA256 over `METHOD\\nPATH\\nQUERY\\nTIMESTAMP\\nhex(SHA-256(body))`. A credential speaks only for its own server.';
+
+/**
+ * Game servers, by server id. Bodies arrive as raw bytes and are parsed only after the
+ * signature is checked, so an unsigned caller learns nothing from parser errors. The id in
+ * the path is the id the signature must be made for: another server's credential fails.
+ */
+export async function serverRoutes(app: FastifyInstance, deps: ServerRoutesDeps): Promise<void> {
+  const { desk } = deps;
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: deps.bodyLimitBytes }, (_req, body, done) => done(null, body));
+  app.addHook('preValidation', async (req, reply) => {
+    const { id } = req.params as { id: string };
+    const claimed = req.headers['server-id'];
+    if (claimed !== undefined && claimed !== id) throw new OrchestratorError('unauthorized', 'Server-Id does not match the server in the path');
+    req.headers['server-id'] = id;
+    await deps.authenticate(req, reply);
+    req.body = parseJson(req.body);
+  });
+
+  const report = (snap: SessionSnapshot | null, id: string) =>
+    desk.getServer(id).then((s) => ({ server: serverView(s), session: snap ? sessionView(snap) : null }));
+  const Players = Type.Integer({ minimum: 0, maximum: deps.maxPlayers, description: 'Players connected now' });
+  const Address = Type.String({ maxLength: 45, description: 'Only needed while the orchestrator does not know the address yet' });
+  const respond = { 200: ServerReport, ...errors(400, 401, 404, 413) };
+
+  app.post(
+    '/servers/:id/heartbeat',
+    {
+      schema: {
+        summary: 'Game server heartbeat: players connected now',
+        description: `The first heartbeat of a booting server makes it ready. ${SIGNED}`,
+        tags: TAGS,
+        params: Id,
+        body: Type.Object({ players: Players, address: Type.Optional(Address) }, { examples: [{ players: 3 }] }),
+        response: respond,
+      },
+    },
+    async (req) => {
+      const { id } = req.params as { id: string };
+      const b = req.body as { players: number; address?: string };
+      return report(await desk.serverHeartbeat(id, b.players, checkAddress(b.address)), id);
+    },
+  );
+
+  app.post(
+    '/servers/:id/ready',
+    {
+      schema: {
+        summary: 'Game server is ready for players',
+        description: `A booting server joins the pool (and is handed to a waiting session at once); for a server already ready it is a heartbeat. ${SIGNED}`,
+        tags: TAGS,
+        params: Id,
+        body: Type.Object({ players: Type.Optional(Players), address: Type.Optional(Address) }, { description: 'Optional', examples: [{}] }),
+        response: respond,
+      },
+    },
+    async (req) => {
+      const { id } = req.params as { id: string };
+      const b = req.body as { players?: number; address?: string };
+      return report(await desk.serverHeartbeat(id, b.players ?? 0, checkAddress(b.address)), id);
+    },
+  );
+
+  app.post(
+    '/servers/:id/end',
+    {
+      schema: {
+        summary: 'Game server ends its session',
+        description: `The session ends; the machine is deleted (or recycled, with RECYCLE_SERVERS). ${SIGNED}`,
+        tags: TAGS,
+        params: Id,
+        body: Type.Object({}, { description: 'Empty', examples: [{}] }),
+        response: { 200: Type.Object({ ended: Type.Boolean(), external: Type.Boolean() }, { examples: [{ ended: true, external: false }] }), ...errors(401, 404) },
+      },
+    },
+    async (req) => {
+      const { id } = req.params as { id: string };
+      const r = await desk.serverEnd(id);
+      return { ended: true, external: r.external };
+    },
+  );
+}
+
+/** The raw body as JSON; no body is an empty object. */
+function parseJson(raw: unknown): unknown {
+  if (!Buffer.isBuffer(raw) || raw.length === 0) return {};
+  try {
+    return JSON.parse(raw.toString('utf8'));
+  } catch {
+    throw new OrchestratorError('invalid_input', 'The body is not valid JSON');
+  }
+}
+
+function checkAddress(a: string | undefined): string | undefined {
+  if (a !== undefined && !isIP(a)) throw new OrchestratorError('invalid_input', 'address must be an IPv4 or IPv6 address');
+  return a;
+}

@@ -1,0 +1,81 @@
+/** game-orchestrator/client: start a session, wait until it is ready, join it by share code. */
+
+export type SessionState = 'pending' | 'active' | 'ended';
+
+/** A session as GET /v1/sessions/{code} shows it. */
+export interface Session {
+  /** Share code (6 characters). */
+  code: string;
+  state: SessionState;
+  /** The game server's address, once active. */
+  address: string | null;
+  game_port: number | null;
+  players: number;
+  max_players: number | null;
+  metadata: Record<string, unknown> | null;
+  created_at: string | null;
+  activated_at: string | null;
+  ended_at: string | null;
+  end_reason: string | null;
+}
+
+/** Codes the API answers with, and the client's own (`network`, `timeout`, `session_ended`). */
+export type ErrorCode =
+  | 'invalid_input'
+  | 'unauthorized'
+  | 'not_found'
+  | 'session_full'
+  | 'session_not_ready'
+  | 'session_ended'
+  | 'rate_limited'
+  | 'unavailable'
+  | 'network'
+  | 'timeout'
+  | (string & {});
+
+export class OrchestratorApiError extends Error {
+  /** HTTP status; 0 when the orchestrator was not reached. */
+  readonly status: number;
+  readonly code: ErrorCode;
+  /** Seconds to wait before retrying, when the orchestrator said. */
+  readonly retryAfterS: number | undefined;
+  readonly retryable: boolean;
+  constructor(status: number, code: ErrorCode, message: string, retryAfterS?: number);
+}
+export class NotFoundError extends OrchestratorApiError {}
+export class ConflictError extends OrchestratorApiError {}
+export class RateLimitedError extends OrchestratorApiError {}
+export class UnauthorizedError extends OrchestratorApiError {}
+export class SessionEndedError extends OrchestratorApiError {}
+
+export interface SessionsClientOptions {
+  url: string;
+  apiKey?: string;
+  retries?: number;
+  retryBaseMs?: number;
+  timeoutMs?: number;
+  fetch?: typeof fetch;
+}
+
+export interface StartOptions {
+  maxPlayers?: number;
+  metadata?: Record<string, unknown>;
+  /** Default: a random UUID, reused by every retry of this start. */
+  idempotencyKey?: string;
+}
+
+export interface WaitOptions {
+  /** Default 120 000 ms. */
+  timeoutMs?: number;
+  /** Seconds per long-poll request; default 25. */
+  pollS?: number;
+}
+
+export class SessionsClient {
+  constructor(opts: SessionsClientOptions);
+  start(opts?: StartOptions): Promise<Session>;
+  get(code: string): Promise<Session>;
+  waitUntilActive(code: string, opts?: WaitOptions): Promise<Session>;
+  startAndWait(opts?: StartOptions & WaitOptions): Promise<Session>;
+  join(code: string): Promise<Session>;
+}

@@ -1,0 +1,141 @@
+// game-orchestrator/client: what a game client needs: start a session, wait until its server
+// is ready, join by share code. Plain ESM JavaScript over fetch (no dependencies); types in
+// client.d.mts.
+
+/** An error answer from the /v1 API: `{"error": {"code", "message"}}`, or a transport failure. */
+export class OrchestratorApiError extends Error {
+  constructor(status, code, message, retryAfterS) {
+    super(message);
+    this.name = 'OrchestratorApiError';
+    this.status = status;
+    this.code = code;
+    this.retryAfterS = retryAfterS;
+  }
+  /** Worth retrying the same request later (rate limit, no capacity, a server or network failure). */
+  get retryable() {
+    return this.status === 0 || this.status === 429 || this.status >= 500;
+  }
+}
+export class NotFoundError extends OrchestratorApiError {}
+/** 409: the session is full (`session_full`), not ready yet (`session_not_ready`) or ended. */
+export class ConflictError extends OrchestratorApiError {}
+export class RateLimitedError extends OrchestratorApiError {}
+export class UnauthorizedError extends OrchestratorApiError {}
+/** The session ended before it became active (waitUntilActive). */
+export class SessionEndedError extends OrchestratorApiError {}
+
+const CLASSES = { 401: UnauthorizedError, 404: NotFoundError, 409: ConflictError, 429: RateLimitedError };
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+export class SessionsClient {
+  #base;
+  #apiKey;
+  #fetch;
+  #retries;
+  #retryBaseMs;
+  #timeoutMs;
+
+  /**
+   * @param {object} o
+   * @param {string} o.url         the orchestrator, e.g. https://play.example.com
+   * @param {string} [o.apiKey]    one of CLIENT_API_KEYS, when the orchestrator wants one
+   * @param {number} [o.retries]   retries of a start or a look-up after a retryable failure (default 3)
+   * @param {number} [o.retryBaseMs] first backoff (default 500 ms; doubles, full jitter; Retry-After wins)
+   * @param {number} [o.timeoutMs] per-request timeout beyond any long-poll (default 10 000 ms)
+   */
+  constructor({ url, apiKey, retries = 3, retryBaseMs = 500, timeoutMs = 10_000, fetch: fetchFn = globalThis.fetch }) {
+    this.#base = url.replace(/\/+$/, '');
+    this.#apiKey = apiKey;
+    this.#fetch = fetchFn;
+    this.#retries = retries;
+    this.#retryBaseMs = retryBaseMs;
+    this.#timeoutMs = timeoutMs;
+  }
+
+  /**
+   * Starts a session. Retried on retryable failures with the same Idempotency-Key (a fresh
+   * random one unless given), so a retry never makes a second session.
+   */
+  async start({ maxPlayers, metadata, idempotencyKey = globalThis.crypto.randomUUID() } = {}) {
+    const body = {};
+    if (maxPlayers !== undefined) body.max_players = maxPlayers;
+    if (metadata !== undefined) body.metadata = metadata;
+    return this.#withRetries(() => this.#call('POST', '/v1/sessions', { body, headers: { 'Idempotency-Key': idempotencyKey } }));
+  }
+
+  /** The session as it is now. */
+  get(code) {
+    return this.#withRetries(() => this.#call('GET', `/v1/sessions/${encodeURIComponent(code)}`));
+  }
+
+  /**
+   * Long-polls until the session is active (resolves with it) or ended (SessionEndedError), at
+   * most timeoutMs in all.
+   */
+  async waitUntilActive(code, { timeoutMs = 120_000, pollS = 25 } = {}) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const left = deadline - Date.now();
+      const waitS = Math.max(0, Math.min(pollS, Math.floor(left / 1000)));
+      const s = await this.#withRetries(() =>
+        this.#call('GET', `/v1/sessions/${encodeURIComponent(code)}?wait=${waitS}&state=pending`, { extraTimeoutMs: waitS * 1000 }),
+      );
+      if (s.state === 'active') return s;
+      if (s.state === 'ended') throw new SessionEndedError(200, 'session_ended', `The session ended before it was ready (${s.end_reason})`);
+      if (Date.now() >= deadline) throw new OrchestratorApiError(0, 'timeout', `The session was not ready within ${timeoutMs} ms`);
+    }
+  }
+
+  /** start() then waitUntilActive(): a session with a server to connect to. */
+  async startAndWait(opts = {}) {
+    const s = await this.start(opts);
+    return s.state === 'active' ? s : this.waitUntilActive(s.code, opts);
+  }
+
+  /** Where to connect for a share code; ConflictError when full or not ready, NotFoundError when unknown or ended. */
+  join(code) {
+    return this.#call('POST', `/v1/sessions/${encodeURIComponent(code.trim())}/join`);
+  }
+
+  async #withRetries(fn) {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await fn();
+      } catch (err) {
+        if (!(err instanceof OrchestratorApiError) || !err.retryable || attempt >= this.#retries) throw err;
+        const backoff = Math.random() * this.#retryBaseMs * 2 ** attempt;
+        await sleep(err.retryAfterS !== undefined ? err.retryAfterS * 1000 : backoff);
+      }
+    }
+  }
+
+  async #call(method, path, { body, headers = {}, extraTimeoutMs = 0 } = {}) {
+    const h = { accept: 'application/json', ...headers };
+    if (this.#apiKey) h['X-Api-Key'] = this.#apiKey;
+    if (body !== undefined) h['content-type'] = 'application/json';
+    let res;
+    try {
+      res = await this.#fetch(this.#base + path, {
+        method,
+        headers: h,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(this.#timeoutMs + extraTimeoutMs),
+      });
+    } catch (err) {
+      throw new OrchestratorApiError(0, 'network', `Cannot reach the orchestrator: ${err?.cause?.code ?? err?.message ?? err}`);
+    }
+    const text = await res.text();
+    let parsed;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      parsed = null;
+    }
+    if (res.ok) return parsed;
+    const retryAfter = Number(res.headers.get('retry-after'));
+    const Cls = CLASSES[res.status] ?? OrchestratorApiError;
+    const e = parsed?.error;
+    throw new Cls(res.status, e?.code ?? `http_${res.status}`, e?.message ?? `HTTP ${res.status}`, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined);
+  }
+}

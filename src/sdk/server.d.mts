@@ -1,0 +1,65 @@
+/** game-orchestrator/server: signed calls, a heartbeat loop with backoff, and a stop on SIGTERM. */
+
+export interface SignInput {
+  method: string;
+  /** Path without the query, e.g. `/v1/servers/ID/heartbeat`. */
+  path: string;
+  /** Raw query without '?' ('' when none). */
+  query?: string;
+  /** The exact bytes sent ('' for no body). */
+  body?: string | Uint8Array;
+  /** SERVER_CREDENTIAL, or the shared INTERNAL_HMAC_KEY. */
+  key: string;
+  /** Sent as `Server-Id` when given (original routes with a server's own credential). */
+  serverId?: string;
+  /** Unix seconds; defaults to now. */
+  timestampS?: number;
+}
+
+/** Request-Timestamp, Request-Signature (and Server-Id). */
+export function signRequest(input: SignInput): Record<string, string>;
+
+export interface GameServerAgentOptions {
+  /** ORCHESTRATOR_URL (a path prefix is kept). */
+  url: string;
+  /** SERVER_CREDENTIAL (never logged), or the shared key for a studio's own server. */
+  key: string;
+  /** SERVER_ID, given by the orchestrator. */
+  serverId?: string;
+  /** `v1` (default with serverId): /v1/servers/{id}/…; `original`: /server/heartbeat and /server/end by address. */
+  api?: 'v1' | 'original';
+  /** The address players reach; required with api `original`. */
+  publicIp?: string;
+  /** Per-request timeout; default 10 000 ms. */
+  timeoutMs?: number;
+  fetch?: typeof fetch;
+}
+
+/** An answer: the HTTP status and the parsed JSON body (null when none). */
+export interface CallResult {
+  status: number;
+  body: unknown;
+}
+
+export interface HeartbeatLoopOptions {
+  /** The number of players connected now. */
+  players: () => number;
+  /** Default 5000 ms. */
+  intervalMs?: number;
+  /** Longest wait after repeated failures; default 30 000 ms. */
+  maxBackoffMs?: number;
+  onResult?: (r: { status?: number; body?: unknown; error?: unknown }) => void;
+}
+
+export class GameServerAgent {
+  constructor(opts: GameServerAgentOptions);
+  /** ORCHESTRATOR_URL, SERVER_ID, SERVER_CREDENTIAL (or INTERNAL_HMAC_KEY and PUBLIC_IP). */
+  static fromEnv(env?: Record<string, string | undefined>, extra?: Partial<GameServerAgentOptions>): GameServerAgent;
+  readonly api: 'v1' | 'original';
+  heartbeat(players: number): Promise<CallResult>;
+  ready(players?: number): Promise<CallResult>;
+  end(): Promise<CallResult>;
+  startHeartbeats(opts: HeartbeatLoopOptions): () => Promise<void>;
+  stopHeartbeats(): Promise<void>;
+  stopOnSignals(opts?: { signals?: NodeJS.Signals[]; onStop?: (signal: NodeJS.Signals) => Promise<void> | void; exit?: (code: number) => void }): () => void;
+}

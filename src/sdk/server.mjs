@@ -1,0 +1,191 @@
+// game-orchestrator/server: what a game server needs to talk to the orchestrator.
+// Plain ESM JavaScript over Node's fetch and node:crypto (no dependencies), so a game server
+// runs it as it is; types in server.d.mts.
+import { createHash, createHmac } from 'node:crypto';
+
+/**
+ * The headers that authenticate one request: Request-Timestamp and Request-Signature =
+ * lower-case hex HMAC-SHA256(key, METHOD \n PATH \n QUERY \n TIMESTAMP \n hex(SHA-256(body))).
+ * PATH has no query; QUERY is the raw query without '?'. Signatures are single-use.
+ */
+export function signRequest({ method, path, query = '', body = '', key, serverId, timestampS }) {
+  if (!key) throw new Error('signRequest: a key is required');
+  const timestamp = String(timestampS ?? Math.floor(Date.now() / 1000));
+  const bodyHash = createHash('sha256').update(body).digest('hex');
+  const canonical = `${method.toUpperCase()}\n${path}\n${query}\n${timestamp}\n${bodyHash}`;
+  const signature = createHmac('sha256', key).update(canonical, 'utf8').digest('hex');
+  const headers = { 'Request-Timestamp': timestamp, 'Request-Signature': signature };
+  if (serverId) headers['Server-Id'] = serverId;
+  return headers;
+}
+
+const sleep = (ms, signal) =>
+  new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+  });
+
+/**
+ * A game server's side of the orchestrator: signed heartbeat, ready and end calls, a heartbeat
+ * loop with backoff, and a stop on SIGTERM.
+ *
+ * api 'v1' (default when serverId is set): /v1/servers/{id}/heartbeat|ready|end.
+ * api 'original': /server/heartbeat and /server/end by address (a studio's own server signed
+ * with the shared key, or a server image written for the original service).
+ */
+export class GameServerAgent {
+  #origin;
+  #basePath;
+  #key;
+  #serverId;
+  #api;
+  #publicIp;
+  #timeoutMs;
+  #fetch;
+  // A signature covers only the second it was made in; two identical requests in one second
+  // would be refused as a replay, so the second one waits for the next second.
+  #second = 0;
+  #usedThisSecond = new Set();
+  #loop = null;
+
+  constructor({ url, key, serverId, api, publicIp, timeoutMs = 10_000, fetch: fetchFn = globalThis.fetch }) {
+    const u = new URL(url);
+    this.#origin = u.origin;
+    this.#basePath = u.pathname.replace(/\/+$/, '');
+    if (!key) throw new Error('GameServerAgent: a key (SERVER_CREDENTIAL or the shared key) is required');
+    this.#key = key;
+    this.#serverId = serverId || undefined;
+    this.#api = api ?? (this.#serverId ? 'v1' : 'original');
+    if (this.#api === 'v1' && !this.#serverId) throw new Error('GameServerAgent: api v1 needs serverId (SERVER_ID)');
+    if (this.#api === 'original' && !publicIp) throw new Error('GameServerAgent: api original needs publicIp');
+    this.#publicIp = publicIp;
+    this.#timeoutMs = timeoutMs;
+    this.#fetch = fetchFn;
+  }
+
+  /** From the environment the orchestrator gives its servers (ORCHESTRATOR_URL, SERVER_ID, SERVER_CREDENTIAL). */
+  static fromEnv(env = process.env, extra = {}) {
+    return new GameServerAgent({
+      url: env.ORCHESTRATOR_URL,
+      serverId: env.SERVER_ID,
+      key: env.SERVER_ID ? env.SERVER_CREDENTIAL : env.INTERNAL_HMAC_KEY || env.INTERNAL_HMAC_SECRET,
+      publicIp: env.PUBLIC_IP,
+      ...extra,
+    });
+  }
+
+  get api() {
+    return this.#api;
+  }
+
+  /** Reports the players connected now. Resolves to {status, body}; rejects on network errors. */
+  heartbeat(players) {
+    if (this.#api === 'v1') return this.#post(`/v1/servers/${encodeURIComponent(this.#serverId)}/heartbeat`, '', JSON.stringify({ players }));
+    return this.#post('/server/heartbeat', '', JSON.stringify({ droplet_ip: this.#publicIp, connected_clients: players }));
+  }
+
+  /** Says the server is ready for players (the original routes: a heartbeat with 0 players). */
+  ready(players = 0) {
+    if (this.#api === 'v1') return this.#post(`/v1/servers/${encodeURIComponent(this.#serverId)}/ready`, '', JSON.stringify({ players }));
+    return this.heartbeat(players);
+  }
+
+  /** Ends the session (the machine is then deleted or recycled). 404: unknown or already ended. */
+  end() {
+    if (this.#api === 'v1') return this.#post(`/v1/servers/${encodeURIComponent(this.#serverId)}/end`, '', '');
+    return this.#post('/server/end', new URLSearchParams({ droplet_ip: this.#publicIp }).toString(), '');
+  }
+
+  /**
+   * Heartbeats every intervalMs with players(); after a failure (network error or 5xx/429)
+   * waits with exponential backoff and full jitter, up to maxBackoffMs, then goes back to the
+   * interval. onResult sees every outcome. Returns a function that stops the loop.
+   */
+  startHeartbeats({ players, intervalMs = 5000, maxBackoffMs = 30_000, onResult = () => {} }) {
+    this.stopHeartbeats();
+    const ac = new AbortController();
+    const run = async () => {
+      let failures = 0;
+      while (!ac.signal.aborted) {
+        let ok = false;
+        try {
+          const r = await this.heartbeat(players());
+          ok = r.status < 500 && r.status !== 429;
+          onResult({ status: r.status, body: r.body });
+        } catch (err) {
+          onResult({ error: err });
+        }
+        failures = ok ? 0 : failures + 1;
+        const wait = failures === 0 ? intervalMs : Math.random() * Math.min(maxBackoffMs, intervalMs * 2 ** failures);
+        await sleep(wait, ac.signal);
+      }
+    };
+    this.#loop = { ac, done: run() };
+    return () => this.stopHeartbeats();
+  }
+
+  /** Stops the heartbeat loop; resolves once the call in flight (if any) is over. */
+  async stopHeartbeats() {
+    const loop = this.#loop;
+    this.#loop = null;
+    if (!loop) return;
+    loop.ac.abort();
+    await loop.done;
+  }
+
+  /**
+   * On SIGTERM (and the other signals given): stops heartbeats, runs onStop (close the game),
+   * then exits. A second signal exits at once. Returns a function that removes the handlers.
+   */
+  stopOnSignals({ signals = ['SIGTERM'], onStop = async () => {}, exit = (code) => process.exit(code) } = {}) {
+    let stopping = false;
+    const handler = (signal) => {
+      if (stopping) return exit(0);
+      stopping = true;
+      void this.stopHeartbeats()
+        .then(() => onStop(signal))
+        .catch(() => {})
+        .finally(() => exit(0));
+    };
+    for (const s of signals) process.on(s, handler);
+    return () => signals.forEach((s) => process.off(s, handler));
+  }
+
+  async #post(route, query, body) {
+    const path = this.#basePath + route;
+    const headers = await this.#freshHeaders(path, query, body);
+    // No content-type without a body: a JSON parser would refuse an empty JSON body.
+    if (body) headers['Content-Type'] = 'application/json';
+    const res = await this.#fetch(`${this.#origin}${path}${query ? `?${query}` : ''}`, {
+      method: 'POST',
+      headers,
+      body: body || undefined,
+      signal: AbortSignal.timeout(this.#timeoutMs),
+    });
+    const text = await res.text().catch(() => '');
+    let parsed = null;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      parsed = null;
+    }
+    return { status: res.status, body: parsed };
+  }
+
+  async #freshHeaders(path, query, body) {
+    const id = `${path}?${query}\n${body}`;
+    for (;;) {
+      const nowS = Math.floor(Date.now() / 1000);
+      if (nowS !== this.#second) {
+        this.#second = nowS;
+        this.#usedThisSecond.clear();
+      }
+      if (!this.#usedThisSecond.has(id)) {
+        this.#usedThisSecond.add(id);
+        return signRequest({ method: 'POST', path, query, body, key: this.#key, serverId: this.#serverId, timestampS: nowS });
+      }
+      await sleep(1001 - (Date.now() % 1000));
+    }
+  }
+}

@@ -1,0 +1,50 @@
+import { OrchestratorError } from '../domain/errors.js';
+
+/** The warm-pool settings an operator may change at run time. */
+export interface PoolSettings {
+  poolMinReady: number;
+  poolBuffer: number;
+  maxServers: number;
+}
+
+/** The meta key the run-time pool settings live under, so every replica reads the same ones. */
+export const POOL_SETTINGS_KEY = 'pool_settings';
+
+interface MetaReader {
+  getMeta(key: string): Promise<string | null>;
+}
+
+/**
+ * The configured settings overlaid with what an operator set at run time. MAX_SERVERS from
+ * the environment stays the hard cost cap: a run-time max_servers can only lower it. A stored
+ * value that no longer parses is ignored (the configured settings win), never fatal.
+ */
+export async function effectivePoolSettings(store: MetaReader, configured: PoolSettings): Promise<PoolSettings> {
+  const raw = await store.getMeta(POOL_SETTINGS_KEY);
+  if (!raw) return configured;
+  let stored: Partial<PoolSettings>;
+  try {
+    stored = JSON.parse(raw) as Partial<PoolSettings>;
+  } catch {
+    return configured;
+  }
+  const pick = (v: unknown, dflt: number) => (Number.isInteger(v) && (v as number) >= 0 ? (v as number) : dflt);
+  const maxServers = Math.min(configured.maxServers, pick(stored.maxServers, configured.maxServers));
+  return {
+    poolMinReady: Math.min(maxServers, pick(stored.poolMinReady, configured.poolMinReady)),
+    poolBuffer: pick(stored.poolBuffer, configured.poolBuffer),
+    maxServers,
+  };
+}
+
+/** Checks a change against the hard cap; returns the settings to store. */
+export function mergePoolSettings(current: PoolSettings, change: Partial<PoolSettings>, hardCap: number): PoolSettings {
+  const next = { ...current, ...Object.fromEntries(Object.entries(change).filter(([, v]) => v !== undefined)) } as PoolSettings;
+  if (next.maxServers > hardCap) {
+    throw new OrchestratorError('invalid_input', `max_servers may not exceed MAX_SERVERS (${hardCap}), the configured cost cap`);
+  }
+  if (next.poolMinReady > next.maxServers) {
+    throw new OrchestratorError('invalid_input', `min_ready (${next.poolMinReady}) may not exceed max_servers (${next.maxServers})`);
+  }
+  return next;
+}
