@@ -1,3 +1,4 @@
+import { compareText } from './compare-text.js';
 import { ServerState, type Server } from '../domain/server.js';
 import type { Machine } from '../providers/provider.js';
 import type { PlanWorld } from './plan-world.js';
@@ -102,5 +103,5 @@ function adoptStep(world: PlanWorld, s: Server, m: Machine, nowMs: number, readi
 }
 
 function byMachineAge(a: Machine, b: Machine): number {
-  return a.createdAtMs - b.createdAtMs || a.providerId.localeCompare(b.providerId);
+  return a.createdAtMs - b.createdAtMs || compareText(a.providerId, b.providerId);
 }

@@ -24,16 +24,56 @@ import { computePool } from './warm-pool.js';
  * rows whose machine id is known still run.
  */
 export function computePlan(input: PlanInput): Plan {
+  return runToEnd(planPhases(input));
+}
+
+/**
+ * computePlan for the reconcile loop: the same phases, with the event loop let through
+ * (setImmediate) whenever a slice of work has run for sliceMs, so a pass over 10,000 rows
+ * never holds up the requests that arrive meanwhile. The input must not change while it runs.
+ */
+export async function computePlanYielding(input: PlanInput, sliceMs = DEFAULT_SLICE_MS): Promise<Plan> {
+  const phases = planPhases(input);
+  let sliceStart = performance.now();
+  for (;;) {
+    const r = phases.next();
+    if (r.done) return r.value;
+    if (performance.now() - sliceStart >= sliceMs) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      sliceStart = performance.now();
+    }
+  }
+}
+
+/** Longest run of planning between two chances for the event loop, in ms. */
+const DEFAULT_SLICE_MS = 4;
+
+function runToEnd<T>(g: Generator<void, T, void>): T {
+  for (;;) {
+    const r = g.next();
+    if (r.done) return r.value;
+  }
+}
+
+/** The planning steps in order; each `yield` is a point where the caller may let the event loop run. */
+function* planPhases(input: PlanInput): Generator<void, Plan, void> {
   const { nowMs, settings } = input;
   const world = new PlanWorld(input);
+  yield;
   const match = input.machines ? matchMachines(input.machines, input.servers) : null;
+  yield;
   const { adopt, markLost } = match ? planMachineSteps(world, match, nowMs, settings) : { adopt: [], markLost: [] };
+  yield;
   const promote = planPromotions(world, nowMs, settings.readiness);
   const bootTimeout = planBootTimeouts(world, nowMs, settings.bootTimeoutS);
+  yield;
   const { heartbeatLost, outage } = planHeartbeatLoss(world, nowMs, settings);
+  yield;
   const endSession = planSessionEnds(world, nowMs, settings, outage !== null);
+  yield;
   const shutdown = planShutdowns(world);
   const offer = planOffers(world);
+  yield;
   const pool = computePool({
     idleReady: idleReady(world),
     coming: world.serversIn(ServerState.Creating, ServerState.Starting).filter((s) => s.origin !== 'external').length,
@@ -45,6 +85,7 @@ export function computePlan(input: PlanInput): Plan {
   const create = Math.min(wantedCreates, settings.maxCreatesPerPass);
   // In an outage a silent idle server may be fine; shrinking on stale data would only hurt.
   const idleExtra = outage ? pool.deleteIdle.filter((s) => !isSilent(s, nowMs, settings)) : pool.deleteIdle;
+  yield;
   const deletes = planDeletes(world, match, idleExtra, nowMs, settings);
   return {
     adopt,

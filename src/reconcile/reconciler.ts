@@ -4,7 +4,7 @@ import type { Machine } from '../providers/provider.js';
 import { applyProviderSteps } from './apply-provider-steps.js';
 import { applyStateSteps } from './apply-state-steps.js';
 import { ApplyTally, type ApplyDeps, type ApplyReport } from './apply-tally.js';
-import { computePlan } from './plan.js';
+import { computePlanYielding } from './plan.js';
 import { PassScheduler } from './pass-scheduler.js';
 import { planCounts, type OutageInfo, type PlanCounts } from './types.js';
 
@@ -126,7 +126,7 @@ export class Reconciler {
       error = `provider list failed: ${err instanceof Error ? err.message : String(err)}`;
       log.warn({ err: error }, 'provider list failed; skipping what depends on it this pass');
     }
-    const plan = computePlan({ nowMs: clock.now(), machines, servers, sessions, settings });
+    const plan = await computePlanYielding({ nowMs: clock.now(), machines, servers, sessions, settings });
     await applyStateSteps(this.deps, plan, tally);
     await applyProviderSteps(this.deps, plan, tally);
     await store.purgeExpired(clock.now());

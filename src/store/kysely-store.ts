@@ -4,6 +4,7 @@ import type { EndReason, Session, SessionState } from '../domain/session.js';
 import * as cache from './cache-queries.js';
 import { GroupCommit } from './group-commit.js';
 import type { Database, DialectKind } from './db-schema.js';
+import { listServersPaged, listSessionsPaged } from './paged-listing.js';
 import * as servers from './server-queries.js';
 import * as sessions from './session-queries.js';
 import type { ServerPatch, Store } from './store.js';
@@ -66,6 +67,8 @@ export class KyselyStore implements Store {
     return servers.findActiveServerByIp(this.db, ip);
   }
   listServers(states?: readonly ServerState[]): Promise<Server[]> {
+    // Outside a transaction (the reconciler's listing) in pages, letting requests through.
+    if (!this.inTransaction) return listServersPaged(this.db, states);
     return servers.listServers(this.db, states);
   }
   countServers(states: readonly ServerState[]): Promise<number> {
@@ -98,6 +101,7 @@ export class KyselyStore implements Store {
     return sessions.findJoinAddress(this.db, code);
   }
   listSessions(states: readonly SessionState[]): Promise<Session[]> {
+    if (!this.inTransaction) return listSessionsPaged(this.db, states);
     return sessions.listSessions(this.db, states);
   }
   countSessions(states: readonly SessionState[]): Promise<number> {
