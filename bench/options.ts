@@ -12,6 +12,8 @@ export interface BenchOptions {
   /** Compile `dist/` first so the numbers are of the production build. */
   build: boolean;
   scale: boolean;
+  /** Only the scale case (no load cases, no results file): for working on the reconciler. */
+  scaleOnly: boolean;
   /** Profile the cases that miss their target. */
   profile: boolean;
   /** Also measure join with request logging on (LOG_LEVEL=info). */
@@ -26,6 +28,7 @@ const USAGE = `npm run bench -- [--quick] [--no-build] [--no-scale] [--no-profil
   --quick         2 s per run instead of BENCH_DURATION_S (default 10)
   --no-build      use dist/ as it is (or the TypeScript sources when there is no dist/)
   --no-scale      skip the 10,000-server reconcile pass
+  --scale-only    only the 10,000-server reconcile pass (printed, no results file)
   --no-profile    skip profiling the cases that miss their target
   --no-log-cost   skip the extra join run with request logging on`;
 
@@ -37,6 +40,7 @@ export function benchOptions(argv: string[], env: Readonly<Record<string, string
       quick: { type: 'boolean', default: false },
       'no-build': { type: 'boolean', default: false },
       'no-scale': { type: 'boolean', default: false },
+      'scale-only': { type: 'boolean', default: false },
       'no-profile': { type: 'boolean', default: false },
       'no-log-cost': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
@@ -55,6 +59,7 @@ export function benchOptions(argv: string[], env: Readonly<Record<string, string
     connections: 50,
     build: !values['no-build'],
     scale: !values['no-scale'],
+    scaleOnly: values['scale-only'],
     profile: !values['no-profile'],
     logCost: !values['no-log-cost'],
     resultsDir: path.join(repoRoot, 'bench/results'),

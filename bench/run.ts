@@ -17,6 +17,12 @@ async function main(argv: string[], env: Readonly<Record<string, string | undefi
   const o = benchOptions(argv, env, path.resolve(import.meta.dirname, '..'));
   const say = (line: string) => console.log(line);
   const loadAvgAtStart = os.loadavg().map((x) => Math.round(x * 100) / 100);
+  if (o.scaleOnly) {
+    say(`bench: the scale case only; load average ${loadAvgAtStart.join(' ')}`);
+    for (const line of (await measureScale(o.repoRoot, say)).lines) say(`scale: ${line}`);
+    say(`load average at the end ${os.loadavg().map((x) => Math.round(x * 100) / 100).join(' ')}`);
+    return;
+  }
   say(`bench: ${o.durationS} s per run, ${o.connections} connections, ${o.rounds} runs per case; load average ${loadAvgAtStart.join(' ')}`);
   const entry = buildEntry(o.repoRoot, o.build);
   say(`orchestrator entry: ${entry.script} (${entry.note})`);
@@ -38,7 +44,7 @@ async function main(argv: string[], env: Readonly<Record<string, string | undefi
       : null;
   if (logCost) say(`request logging (LOG_LEVEL=info) on join: ${logCost.costPct}% fewer requests/s than LOG_LEVEL=warn in the same rounds`);
 
-  const scale = o.scale ? await measureScale() : null;
+  const scale = o.scale ? await measureScale(o.repoRoot, say) : null;
   for (const line of scale?.lines ?? []) say(`scale: ${line}`);
 
   const profiles: BenchReport['profiles'] = [];

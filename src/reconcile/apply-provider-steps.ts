@@ -1,6 +1,7 @@
 import { LIVE_SERVER_STATES, ServerState, type Server } from '../domain/server.js';
 import type { Machine } from '../providers/provider.js';
-import type { ApplyDeps, ApplyTally } from './apply-tally.js';
+import { MAX_IN_FLIGHT, type ApplyDeps, type ApplyTally } from './apply-tally.js';
+import { forEachSliced } from '../util/time-slice.js';
 import type { Plan } from './types.js';
 
 /**
@@ -27,7 +28,7 @@ async function applyCreates(d: ApplyDeps, planned: number, t: ApplyTally): Promi
   try {
     rows = await d.store.transaction(async (tx) => {
       await tx.lockCapacity();
-      const live = (await tx.listServers(LIVE_SERVER_STATES)).filter((s) => s.origin !== 'external').length;
+      const live = await tx.countMadeServers(LIVE_SERVER_STATES);
       const n = Math.min(planned, d.settings.maxServers - live);
       return n > 0 ? d.ops.reserve(tx, n) : [];
     });
@@ -36,7 +37,7 @@ async function applyCreates(d: ApplyDeps, planned: number, t: ApplyTally): Promi
     return;
   }
   if (rows.length > 0) d.log.info({ count: rows.length, planned }, 'creating servers');
-  await Promise.all(rows.map((r) => d.ops.launch(r)));
+  await forEachSliced(rows, MAX_IN_FLIGHT, (r) => d.ops.launch(r));
   t.add('create', rows.length);
   t.report.skipped += planned - rows.length;
 }

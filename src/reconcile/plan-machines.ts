@@ -2,6 +2,7 @@ import { compareText } from './compare-text.js';
 import { ServerState, type Server } from '../domain/server.js';
 import type { Machine } from '../providers/provider.js';
 import type { PlanWorld } from './plan-world.js';
+import { ROWS_PER_STEP, runToEnd, type Steps } from './steps.js';
 import type { AdoptAction, LostAction, ReconcileSettings } from './types.js';
 
 /** Which listed machine belongs to which row, and which belong to none. */
@@ -20,16 +21,28 @@ export interface MachineMatch {
  * machines.
  */
 export function matchMachines(machines: readonly Machine[], servers: readonly Server[]): MachineMatch {
-  const ours = servers.filter((s) => s.origin !== 'external' && s.state !== ServerState.Deleted);
+  return runToEnd(matchMachineSteps(machines, servers));
+}
+
+/** matchMachines, yielding every ROWS_PER_STEP rows or machines. */
+export function* matchMachineSteps(machines: readonly Machine[], servers: readonly Server[]): Steps<MachineMatch> {
   const byProviderId = new Map<string, Server>();
-  for (const s of ours) if (s.providerId) byProviderId.set(s.providerId, s);
-  const byId = new Map(ours.map((s) => [s.id, s]));
+  const byId = new Map<string, Server>();
+  let n = 0;
+  for (const s of servers) {
+    if (s.origin !== 'external' && s.state !== ServerState.Deleted) {
+      if (s.providerId) byProviderId.set(s.providerId, s);
+      byId.set(s.id, s);
+    }
+    if (++n % ROWS_PER_STEP === 0) yield;
+  }
   const byServer = new Map<string, Machine>();
   const rest: Machine[] = [];
   for (const m of machines) {
     const row = byProviderId.get(m.providerId);
     if (row && !byServer.has(row.id)) byServer.set(row.id, m);
     else rest.push(m);
+    if (++n % ROWS_PER_STEP === 0) yield;
   }
   const unowned: Machine[] = [];
   // Oldest first, so of two machines made for one row the first made is kept.
@@ -64,9 +77,21 @@ export function planMachineSteps(
   nowMs: number,
   settings: Pick<ReconcileSettings, 'orphanGraceS' | 'readiness'>,
 ): { adopt: AdoptAction[]; markLost: LostAction[] } {
+  return runToEnd(machineSteps(world, match, nowMs, settings));
+}
+
+/** planMachineSteps, yielding every ROWS_PER_STEP rows. */
+export function* machineSteps(
+  world: PlanWorld,
+  match: MachineMatch,
+  nowMs: number,
+  settings: Pick<ReconcileSettings, 'orphanGraceS' | 'readiness'>,
+): Steps<{ adopt: AdoptAction[]; markLost: LostAction[] }> {
   const adopt: AdoptAction[] = [];
   const markLost: LostAction[] = [];
+  let n = 0;
   for (const s of world.allServers()) {
+    if (++n % ROWS_PER_STEP === 0) yield;
     if (s.origin === 'external') continue;
     const m = match.byServer.get(s.id);
     if (!m) {

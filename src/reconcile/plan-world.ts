@@ -1,5 +1,6 @@
 import { ServerState, type Server } from '../domain/server.js';
 import { SessionState, type EndReason, type Session } from '../domain/session.js';
+import { ROWS_PER_STEP, runToEnd, type Steps } from './steps.js';
 import type { PlanInput } from './types.js';
 
 /**
@@ -15,17 +16,30 @@ export class PlanWorld {
   /** serverId → id of its live session. */
   private readonly sessionOnServer = new Map<string, string>();
   /** Row and session ids oldest first, sorted once (nothing is added while planning). */
-  private readonly order: string[];
-  private readonly sessionOrder: string[];
+  private order: string[] = [];
+  private sessionOrder: string[] = [];
 
-  constructor(input: Pick<PlanInput, 'servers' | 'sessions'>) {
-    for (const s of input.servers) if (s.state !== ServerState.Deleted) this.servers.set(s.id, s);
+  /** The world of `input`; without one, an empty world for fill() to fill step by step. */
+  constructor(input?: Pick<PlanInput, 'servers' | 'sessions'>) {
+    if (input) runToEnd(this.fill(input));
+  }
+
+  /** Loads the snapshot, yielding every ROWS_PER_STEP rows (see computePlanYielding). */
+  *fill(input: Pick<PlanInput, 'servers' | 'sessions'>): Steps<void> {
+    let n = 0;
+    for (const s of input.servers) {
+      if (s.state !== ServerState.Deleted) this.servers.set(s.id, s);
+      if (++n % ROWS_PER_STEP === 0) yield;
+    }
     for (const s of input.sessions) {
-      if (s.state === SessionState.Ended) continue;
-      this.sessions.set(s.id, s);
-      if (s.serverId) this.sessionOnServer.set(s.serverId, s.id);
+      if (s.state !== SessionState.Ended) {
+        this.sessions.set(s.id, s);
+        if (s.serverId) this.sessionOnServer.set(s.serverId, s.id);
+      }
+      if (++n % ROWS_PER_STEP === 0) yield;
     }
     this.order = oldestFirst([...this.servers.values()]);
+    yield;
     this.sessionOrder = oldestFirst([...this.sessions.values()]);
   }
 

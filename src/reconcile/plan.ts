@@ -2,11 +2,13 @@ import { ServerState, type Server } from '../domain/server.js';
 import { SessionState } from '../domain/session.js';
 import type { Machine } from '../providers/provider.js';
 import { isSilent } from './health.js';
-import { isOrphanDue, matchMachines, planMachineSteps, type MachineMatch } from './plan-machines.js';
+import { isOrphanDue, machineSteps, matchMachineSteps, type MachineMatch } from './plan-machines.js';
+import { runToEnd, type Steps } from './steps.js';
 import { idleReady, planBootTimeouts, planHeartbeatLoss, planOffers, planPromotions, planShutdowns } from './plan-servers.js';
 import { planSessionEnds } from './plan-sessions.js';
 import { PlanWorld } from './plan-world.js';
 import type { Plan, PlanInput, ReconcileSettings, ServerStep } from './types.js';
+import { TimeSlice } from '../util/time-slice.js';
 import { computePool } from './warm-pool.js';
 
 /**
@@ -29,40 +31,27 @@ export function computePlan(input: PlanInput): Plan {
 
 /**
  * computePlan for the reconcile loop: the same phases, with the event loop let through
- * (setImmediate) whenever a slice of work has run for sliceMs, so a pass over 10,000 rows
+ * (setImmediate) between phases once a slice of work has used its time, so a pass over 10,000 rows
  * never holds up the requests that arrive meanwhile. The input must not change while it runs.
  */
-export async function computePlanYielding(input: PlanInput, sliceMs = DEFAULT_SLICE_MS): Promise<Plan> {
+export async function computePlanYielding(input: PlanInput, slice = new TimeSlice()): Promise<Plan> {
   const phases = planPhases(input);
-  let sliceStart = performance.now();
   for (;;) {
     const r = phases.next();
     if (r.done) return r.value;
-    if (performance.now() - sliceStart >= sliceMs) {
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      sliceStart = performance.now();
-    }
-  }
-}
-
-/** Longest run of planning between two chances for the event loop, in ms. */
-const DEFAULT_SLICE_MS = 4;
-
-function runToEnd<T>(g: Generator<void, T, void>): T {
-  for (;;) {
-    const r = g.next();
-    if (r.done) return r.value;
+    await slice.yieldIfDue();
   }
 }
 
 /** The planning steps in order; each `yield` is a point where the caller may let the event loop run. */
-function* planPhases(input: PlanInput): Generator<void, Plan, void> {
+function* planPhases(input: PlanInput): Steps<Plan> {
   const { nowMs, settings } = input;
-  const world = new PlanWorld(input);
+  const world = new PlanWorld();
+  yield* world.fill(input);
   yield;
-  const match = input.machines ? matchMachines(input.machines, input.servers) : null;
+  const match = input.machines ? yield* matchMachineSteps(input.machines, input.servers) : null;
   yield;
-  const { adopt, markLost } = match ? planMachineSteps(world, match, nowMs, settings) : { adopt: [], markLost: [] };
+  const { adopt, markLost } = match ? yield* machineSteps(world, match, nowMs, settings) : { adopt: [], markLost: [] };
   yield;
   const promote = planPromotions(world, nowMs, settings.readiness);
   const bootTimeout = planBootTimeouts(world, nowMs, settings.bootTimeoutS);

@@ -4,7 +4,7 @@ import type { EndReason, Session, SessionState } from '../domain/session.js';
 import * as cache from './cache-queries.js';
 import { GroupCommit } from './group-commit.js';
 import type { Database, DialectKind } from './db-schema.js';
-import { listServersPaged, listSessionsPaged } from './paged-listing.js';
+import { letEventLoopRun, listServersPaged, listSessionsPaged } from './paged-listing.js';
 import * as servers from './server-queries.js';
 import * as sessions from './session-queries.js';
 import type { ServerPatch, Store } from './store.js';
@@ -138,13 +138,18 @@ export class KyselyStore implements Store {
     return cache.peekCounter(this.db, key, windowMs, nowMs);
   }
   purgeExpired(nowMs: number): Promise<number> {
-    return cache.purgeExpired(this.db, nowMs);
+    // Outside a transaction, requests get the connection between batches.
+    return cache.purgeExpired(this.db, nowMs, this.inTransaction ? undefined : letEventLoopRun);
   }
   getMeta(key: string): Promise<string | null> {
     return cache.getMeta(this.db, key);
   }
   setMetaIfAbsent(key: string, value: string): Promise<string> {
     return cache.setMetaIfAbsent(this.db, key, value);
+  }
+
+  countMadeServers(states: readonly ServerState[]): Promise<number> {
+    return servers.countMadeServers(this.db, states);
   }
 
   /** Closes the pool or file. Only the store that opened the database may close it. */

@@ -60,6 +60,7 @@ function afterKey(after: { createdAt: number; id: string }) {
   return sql<boolean>`(created_at > ${after.createdAt} OR (created_at = ${after.createdAt} AND id > ${after.id}))`;
 }
 
-function letEventLoopRun(): Promise<void> {
+/** One turn of the event loop (setImmediate): requests queued behind us run first. */
+export function letEventLoopRun(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }

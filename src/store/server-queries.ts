@@ -45,6 +45,18 @@ export async function countServers(db: Db, states: readonly ServerState[]): Prom
   return Number(row.n);
 }
 
+/** countServers without external rows: the machines the hard cap counts. */
+export async function countMadeServers(db: Db, states: readonly ServerState[]): Promise<number> {
+  if (states.length === 0) return 0;
+  const row = await db
+    .selectFrom('servers')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('state', 'in', states)
+    .where('origin', '<>', 'external')
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
 /**
  * One conditional UPDATE … RETURNING: the state check and the write cannot be split by a
  * concurrent writer. state_changed_at moves only when the state really changes. Entering

@@ -74,6 +74,12 @@ export interface Store {
   setMetaIfAbsent(key: string, value: string): Promise<string>;
 
   close(): Promise<void>;
+
+  /**
+   * Servers in the given states that this orchestrator made (origin not external): what the
+   * MAX_SERVERS cap counts. One count query, never a listing.
+   */
+  countMadeServers(states: readonly ServerState[]): Promise<number>;
 }
 
 /** Fields of a server that change without (or with) a state change. */
