@@ -42,7 +42,7 @@ interface ChildResult extends Omit<ScaleResult, 'servers' | 'sessions' | 'fillMs
 export async function measureScale(repoRoot: string, say: (line: string) => void = () => {}): Promise<ScaleResult> {
   const child = fork(path.join(repoRoot, 'bench/scale-service.ts'), [], {
     cwd: repoRoot,
-    execArgv: ['--import', 'tsx', ...(process.env.I12_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.I12_PROF}`] : [])],
+    execArgv: ['--import', 'tsx'],
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

@@ -71,6 +71,8 @@ export interface Config {
     maxCreatesPerPass: number;
     maxDeletesPerPass: number;
     idempotencyTtlS: number;
+    /** While machines boot (READINESS=address), how often one listing looks for the ones that came up; 0 = only reconcile passes. */
+    bootingPollMs: number;
   };
   limits: {
     bodyLimitBytes: number;
@@ -174,6 +176,7 @@ export function loadConfig(env: Env = readProcessEnv()): Readonly<Config> {
       maxCreatesPerPass: r.int('MAX_CREATES_PER_PASS', 10, 1, 10_000),
       maxDeletesPerPass: r.int('MAX_DELETES_PER_PASS', 20, 1, 10_000),
       idempotencyTtlS: r.num('IDEMPOTENCY_TTL_S', 86_400, 1, 30 * 86_400),
+      bootingPollMs: r.int('BOOTING_POLL_MS', 1000, 0, 600_000),
     },
     limits: {
       bodyLimitBytes: r.int('BODY_LIMIT_BYTES', 65_536, 64, 100 * 1024 * 1024),

@@ -6,7 +6,7 @@ import { newMasterSecret } from './domain/credentials.js';
 import { DigitalOceanProvider } from './providers/digitalocean/digitalocean-provider.js';
 import { LocalProvider } from './providers/local/local-provider.js';
 import type { Provider } from './providers/provider.js';
-import { Reconciler } from './reconcile/index.js';
+import { BootWatcher, Reconciler } from './reconcile/index.js';
 import { ServerOps } from './sessions/server-ops.js';
 import { SessionService } from './sessions/session-service.js';
 import { SessionWaiter } from './sessions/session-waiter.js';
@@ -72,7 +72,13 @@ export async function createOrchestrator(config: Readonly<Config>, o: Orchestrat
     logger: logger.child({ component: 'http' }),
     status: async () => operatorStatus(store, reconciler!, provider.name),
   });
-  if (o.reconcile !== false) reconciler.start();
+  // Readiness by address: look at booting machines often, so a cold start is answered about
+  // when its machine comes up rather than at the next pass (heartbeats promote on their own).
+  const bootWatcher = new BootWatcher({ store, provider, ops, clock, log: logger.child({ component: 'boot-watcher' }), pollMs: config.lifecycle.bootingPollMs });
+  if (o.reconcile !== false) {
+    reconciler.start();
+    if (config.lifecycle.readiness === 'address') bootWatcher.start();
+  }
   const rec = reconciler;
   let closed: Promise<void> | null = null;
   return {
@@ -88,7 +94,7 @@ export async function createOrchestrator(config: Readonly<Config>, o: Orchestrat
         await app.close();
         // Closing the provider first aborts its backoff and rate-budget waits, so a pass in
         // flight ends promptly instead of holding the shutdown for a minute.
-        const loopStopped = rec.stop();
+        const loopStopped = Promise.all([rec.stop(), bootWatcher.stop()]);
         await provider.close();
         await loopStopped;
         await store.close();
