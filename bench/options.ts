@@ -14,6 +14,10 @@ export interface BenchOptions {
   scale: boolean;
   /** Only the scale case (no load cases, no results file): for working on the reconciler. */
   scaleOnly: boolean;
+  /** Cold starts on the emulator (about a minute). */
+  coldStart: boolean;
+  /** Only the cold-start case (printed, no results file). */
+  coldStartOnly: boolean;
   /** Profile the cases that miss their target. */
   profile: boolean;
   /** Also measure join with request logging on (LOG_LEVEL=info). */
@@ -29,6 +33,8 @@ const USAGE = `npm run bench -- [--quick] [--no-build] [--no-scale] [--no-profil
   --no-build      use dist/ as it is (or the TypeScript sources when there is no dist/)
   --no-scale      skip the 10,000-server reconcile pass
   --scale-only    only the 10,000-server reconcile pass (printed, no results file)
+  --no-cold-start skip the 20 cold starts on the DigitalOcean emulator
+  --cold-start-only  only the cold starts (printed, no results file)
   --no-profile    skip profiling the cases that miss their target
   --no-log-cost   skip the extra join run with request logging on`;
 
@@ -41,6 +47,8 @@ export function benchOptions(argv: string[], env: Readonly<Record<string, string
       'no-build': { type: 'boolean', default: false },
       'no-scale': { type: 'boolean', default: false },
       'scale-only': { type: 'boolean', default: false },
+      'no-cold-start': { type: 'boolean', default: false },
+      'cold-start-only': { type: 'boolean', default: false },
       'no-profile': { type: 'boolean', default: false },
       'no-log-cost': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
@@ -60,6 +68,8 @@ export function benchOptions(argv: string[], env: Readonly<Record<string, string
     build: !values['no-build'],
     scale: !values['no-scale'],
     scaleOnly: values['scale-only'],
+    coldStart: !values['no-cold-start'],
+    coldStartOnly: values['cold-start-only'],
     profile: !values['no-profile'],
     logCost: !values['no-log-cost'],
     resultsDir: path.join(repoRoot, 'bench/results'),

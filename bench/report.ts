@@ -6,6 +6,7 @@ import type { LoadResult } from './load.js';
 import type { CaseRun, Measurements } from './measure.js';
 import type { ProfileSummary } from './profile-summary.js';
 import type { ScaleResult } from './scale.js';
+import type { ColdStartResult } from './cold-start.js';
 
 /** A case's runs against its target. */
 export interface CaseSummary {
@@ -29,6 +30,8 @@ export interface BenchReport {
   /** join with request logging (LOG_LEVEL=info) against join without, same rounds. */
   logCost: { joinOkPerS: number; withLoggingOkPerS: number; p99Ms: number; costPct: number } | null;
   scale: ScaleResult | null;
+  /** Cold starts on the DigitalOcean emulator with READINESS=address. */
+  coldStart: ColdStartResult | null;
   profiles: { case: string; file: string; okPerS: number; summary: ProfileSummary }[];
   notes: string[];
 }
@@ -129,6 +132,7 @@ export function markdown(r: BenchReport): string {
     parts.push('', `Request logging (\`join+log\`: LOG_LEVEL=info, pino to a pipe the bench reads): ${Math.round(r.logCost.withLoggingOkPerS)} req/s against ${Math.round(r.logCost.joinOkPerS)} with LOG_LEVEL=warn in the same rounds (${r.logCost.costPct}% fewer), worst p99 ${r.logCost.p99Ms} ms.`);
   }
   if (r.scale) parts.push('', '## Scale', '', ...r.scale.lines.map((l) => `- ${l}`));
+  if (r.coldStart) parts.push('', '## Time to a playable server', '', ...r.coldStart.lines.map((l) => `- ${l}`));
   if (r.profiles.length) parts.push('', '## Profiles of the cases that missed', '', ...r.profiles.map(profileSection));
   if (r.notes.length) parts.push('', '## Notes', '', ...r.notes.map((n) => `- ${n}`));
   return parts.join('\n') + '\n';
