@@ -57,7 +57,8 @@ export function summarise(runs: CaseRun[], cases: readonly BenchCase[]): CaseSum
     const meanRatio = c.name === 'baseline' ? null : mean((r) => r.ratio ?? 0);
     const worstP99Ms = Math.max(...mine.map((r) => r.result.p99Ms));
     const non2xx = mine.reduce((n, r) => n + failures(r.result), 0);
-    const met = c.target ? (meanRatio ?? 0) >= c.target.minRatio && (c.target.maxP99Ms === undefined || worstP99Ms < c.target.maxP99Ms) : null;
+    // A case with any non-2xx answer or socket error fails its target, whatever its rate.
+    const met = c.target ? non2xx === 0 && (meanRatio ?? 0) >= c.target.minRatio && (c.target.maxP99Ms === undefined || worstP99Ms < c.target.maxP99Ms) : null;
     return { name: c.name, meanOkPerS: mean((r) => r.result.okPerS), meanRatio, worstP99Ms, non2xx, target: c.target, met };
   });
 }
@@ -69,7 +70,7 @@ function failures(r: LoadResult): number {
 const pct = (x: number | null) => (x === null ? '—' : `${Math.round(x * 1000) / 10}%`);
 const fail = (r: LoadResult) => {
   const codes = Object.entries(r.non2xx).map(([c, n]) => `${n}×${c}`);
-  if (r.errors) codes.push(`${r.errors} errors`);
+  if (r.errors) codes.push(`${r.errors} errors${r.timeouts ? ` (${r.timeouts} of them timeouts)` : ''}`);
   return codes.length ? codes.join(', ') : '0';
 };
 const target = (t: CaseTarget | null) => {
@@ -85,8 +86,9 @@ export function runsTable(runs: CaseRun[]): string {
 }
 
 export function summaryTable(s: CaseSummary[]): string {
-  const rows = s.map((c) => `| ${c.name} | ${Math.round(c.meanOkPerS)} | ${pct(c.meanRatio)} | ${c.worstP99Ms} | ${target(c.target)} | ${c.met === null ? '—' : c.met ? 'yes' : '**no**'} |`);
-  return ['| case | mean requests/s | mean ratio | worst p99 ms | target | met |', '|---|---|---|---|---|---|', ...rows].join('\n');
+  const met = (c: CaseSummary) => (c.met === null ? '—' : c.met ? 'yes' : c.non2xx > 0 ? '**no** (non-2xx or errors)' : '**no**');
+  const rows = s.map((c) => `| ${c.name} | ${Math.round(c.meanOkPerS)} | ${pct(c.meanRatio)} | ${c.worstP99Ms} | ${c.non2xx} | ${target(c.target)} | ${met(c)} |`);
+  return ['| case | mean requests/s | mean ratio | worst p99 ms | non-2xx + errors | target | met |', '|---|---|---|---|---|---|---|', ...rows].join('\n');
 }
 
 function profileSection(p: BenchReport['profiles'][number]): string {
