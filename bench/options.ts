@@ -14,6 +14,8 @@ export interface BenchOptions {
   scale: boolean;
   /** Only the scale case (no load cases, no results file): for working on the reconciler. */
   scaleOnly: boolean;
+  /** Only these cases (and the baseline); null = all. A partial run prints and writes no results file. */
+  cases: string[] | null;
   /** Cold starts on the emulator (about a minute). */
   coldStart: boolean;
   /** Only the cold-start case (printed, no results file). */
@@ -33,6 +35,7 @@ const USAGE = `npm run bench -- [--quick] [--no-build] [--no-scale] [--no-profil
   --no-build      use dist/ as it is (or the TypeScript sources when there is no dist/)
   --no-scale      skip the 10,000-server reconcile pass
   --scale-only    only the 10,000-server reconcile pass (printed, no results file)
+  --cases a,b     only these cases (the baseline always runs); prints, writes no results file
   --no-cold-start skip the 20 cold starts on the DigitalOcean emulator
   --cold-start-only  only the cold starts (printed, no results file)
   --no-profile    skip profiling the cases that miss their target
@@ -48,6 +51,7 @@ export function benchOptions(argv: string[], env: Readonly<Record<string, string
       'no-scale': { type: 'boolean', default: false },
       'scale-only': { type: 'boolean', default: false },
       'no-cold-start': { type: 'boolean', default: false },
+      cases: { type: 'string' },
       'cold-start-only': { type: 'boolean', default: false },
       'no-profile': { type: 'boolean', default: false },
       'no-log-cost': { type: 'boolean', default: false },
@@ -68,10 +72,11 @@ export function benchOptions(argv: string[], env: Readonly<Record<string, string
     build: !values['no-build'],
     scale: !values['no-scale'],
     scaleOnly: values['scale-only'],
+    cases: values.cases ? values.cases.split(',').map((c) => c.trim()).filter(Boolean) : null,
     coldStart: !values['no-cold-start'],
     coldStartOnly: values['cold-start-only'],
     profile: !values['no-profile'],
-    logCost: !values['no-log-cost'],
+    logCost: !values['no-log-cost'] && (!values.cases || values.cases.split(',').includes('join+log')),
     resultsDir: path.join(repoRoot, 'bench/results'),
     childEnv: { PATH: env.PATH ?? '', HOME: env.HOME ?? '/tmp' },
   };

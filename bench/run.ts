@@ -78,7 +78,8 @@ async function main(argv: string[], env: Readonly<Record<string, string | undefi
     profiles,
     notes,
   };
-  for (const file of writeReport(o.resultsDir, report)) say(`wrote ${path.relative(o.repoRoot, file)}`);
+  if (o.cases) say(`a partial run (--cases ${o.cases.join(',')}): no results file written`);
+  else for (const file of writeReport(o.resultsDir, report)) say(`wrote ${path.relative(o.repoRoot, file)}`);
 }
 
 main(process.argv.slice(2), process.env).then(

@@ -176,6 +176,9 @@ export class SessionService {
   async heartbeat(caller: ServerCaller, ip: string, players: number): Promise<void> {
     const now = this.clock.now();
     const server = await this.store.transaction(async (tx) => {
+      // Fast path (the steady state): a server in service, found and updated in one statement.
+      const inService = caller.serverId ? null : await tx.recordHeartbeatByIp(ip, players, now);
+      if (inService) return this.afterHeartbeat(tx, inService, players, now);
       const s = await this.findCallerServer(tx, caller, ip);
       if (!s) return caller.serverId ? null : this.registerExternal(tx, ip, players, now);
       const patch = { players, lastHeartbeatAtMs: now, ...(s.ip ? {} : { ip }) };
@@ -184,11 +187,16 @@ export class SessionService {
         return ready ? this.ops.offerToPending(tx, ready) : null;
       }
       const updated = await tx.patchServer(s.id, ACTIVE_SERVER_STATES, patch, now);
-      if (updated?.state === ServerState.Allocated && players > 0) await tx.touchSessionPlayed(s.id, now);
-      if (updated?.origin === 'external') return this.followPlayers(tx, updated, now);
-      return updated;
+      return updated ? this.afterHeartbeat(tx, updated, players, now) : null;
     });
     if (!server) throw new OrchestratorError('not_found', 'Droplet not found in database.');
+  }
+
+  /** What a recorded heartbeat of a ready or allocated server moves on: the idle clock, an external server's pool state. */
+  private async afterHeartbeat(tx: Store, updated: Server, players: number, now: number): Promise<Server> {
+    if (updated.state === ServerState.Allocated && players > 0) await tx.touchSessionPlayed(updated.id, now);
+    if (updated.origin === 'external') return this.followPlayers(tx, updated, now);
+    return updated;
   }
 
   private async findCallerServer(tx: Store, caller: ServerCaller, ip: string): Promise<Server | null> {

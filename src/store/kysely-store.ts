@@ -152,6 +152,10 @@ export class KyselyStore implements Store {
     return servers.countMadeServers(this.db, states);
   }
 
+  recordHeartbeatByIp(ip: string, players: number, nowMs: number): Promise<Server | null> {
+    return servers.recordHeartbeatByIp(this.db, ip, players, nowMs);
+  }
+
   /** Closes the pool or file. Only the store that opened the database may close it. */
   async close(): Promise<void> {
     if (this.inTransaction) throw new Error('close() called on a transaction');

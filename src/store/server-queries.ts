@@ -92,6 +92,19 @@ export async function transitionServer(
   return row ? toServer(row) : null;
 }
 
+/**
+ * Hot path (a heartbeat from a server in service): records players and the heartbeat time of
+ * the ready or allocated server at this address in ONE conditional UPDATE … RETURNING, through
+ * the partial unique index on ip (its predicate repeated literally, see above). Null when no
+ * server there is ready or allocated: the caller looks further (booting, or unknown).
+ */
+export async function recordHeartbeatByIp(db: Db, ip: string, players: number, nowMs: number): Promise<Server | null> {
+  const { rows } = await sql<ServerRow>`UPDATE servers SET players = ${players}, last_heartbeat_at = ${nowMs}, updated_at = ${nowMs}
+    WHERE ip = ${ip} AND ${ACTIVE_STATES_PREDICATE} AND state IN ('ready', 'allocated')
+    RETURNING *`.execute(db);
+  return rows[0] ? toServer(rows[0]) : null;
+}
+
 /** Like transitionServer without a state change. */
 export async function patchServer(
   db: Db,

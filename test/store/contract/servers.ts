@@ -73,6 +73,21 @@ export function serverContract(store: () => Store, _kind: StoreKind): void {
       expect(await store().listServers()).toHaveLength(1203);
     });
 
+    it('recordHeartbeatByIp() updates only a ready or allocated server at the address, in one statement', async () => {
+      const ready = makeServer({ ip: '10.7.0.1', state: 'ready', players: 0 });
+      const booting = makeServer({ ip: '10.7.0.2', state: 'starting' });
+      const gone = makeServer({ ip: '10.7.0.3', state: 'shutdown' });
+      for (const s of [ready, booting, gone]) await store().insertServer(s);
+      const r = await store().recordHeartbeatByIp('10.7.0.1', 4, T0 + 50);
+      expect(r).toEqual({ ...ready, players: 4, lastHeartbeatAtMs: T0 + 50, updatedAtMs: T0 + 50 });
+      expect(await store().getServer(ready.id)).toEqual(r);
+      expect(await store().recordHeartbeatByIp('10.7.0.2', 4, T0 + 50)).toBeNull();
+      expect(await store().recordHeartbeatByIp('10.7.0.3', 4, T0 + 50)).toBeNull();
+      expect(await store().recordHeartbeatByIp('10.7.0.9', 4, T0 + 50)).toBeNull();
+      expect(await store().getServer(booting.id)).toEqual(booting);
+      expect(await store().getServer(gone.id)).toEqual(gone);
+    });
+
     it('countMadeServers() counts only the servers we made, in the given states', async () => {
       await store().insertServer(makeServer({ state: 'ready' }));
       await store().insertServer(makeServer({ state: 'creating', ip: null }));
