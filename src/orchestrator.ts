@@ -72,12 +72,22 @@ export async function createOrchestrator(config: Readonly<Config>, o: Orchestrat
     logger: logger.child({ component: 'http' }),
     status: async () => operatorStatus(store, reconciler!, provider.name),
   });
-  // Readiness by address: look at booting machines often, so a cold start is answered about
-  // when its machine comes up rather than at the next pass (heartbeats promote on their own).
-  const bootWatcher = new BootWatcher({ store, provider, ops, clock, log: logger.child({ component: 'boot-watcher' }), pollMs: config.lifecycle.bootingPollMs });
+  // Look at booting machines often (readiness by address; heartbeats promote on their own), so
+  // a cold start is answered about when its machine comes up rather than at the next pass.
+  const bootWatcher = new BootWatcher({
+    store,
+    provider,
+    ops,
+    clock,
+    log: logger.child({ component: 'boot-watcher' }),
+    pollMs: config.lifecycle.bootingPollMs,
+    promoteByAddress: config.lifecycle.readiness === 'address',
+    maxServers: config.lifecycle.maxServers,
+    reconcileSoon,
+  });
   if (o.reconcile !== false) {
     reconciler.start();
-    if (config.lifecycle.readiness === 'address') bootWatcher.start();
+    bootWatcher.start();
   }
   const rec = reconciler;
   let closed: Promise<void> | null = null;

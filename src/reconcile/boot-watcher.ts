@@ -1,4 +1,5 @@
 import { LIVE_SERVER_STATES, ServerState, type Server } from '../domain/server.js';
+import { SessionState } from '../domain/session.js';
 import type { Machine, Provider } from '../providers/provider.js';
 import type { ServerOps } from '../sessions/server-ops.js';
 import type { Store } from '../store/store.js';
@@ -13,6 +14,12 @@ export interface BootWatcherDeps {
   log: Log;
   /** Time between looks while machines boot (BOOTING_POLL_MS). */
   pollMs: number;
+  /** READINESS=address: promote machines that are up. With heartbeat readiness the heartbeat does. */
+  promoteByAddress: boolean;
+  /** MAX_SERVERS: with room below it, a start waiting with no server on its way asks for a pass. */
+  maxServers: number;
+  /** Asks the reconciler for a pass soon (it makes the servers). */
+  reconcileSoon: () => void;
 }
 
 /** What one look did. */
@@ -23,20 +30,27 @@ export interface BootLook {
   calls: number;
   /** Rows found up and promoted (made ready and offered to a waiting start). */
   promoted: number;
+  /** Whether starts were waiting with no server on the way and room to make one: a pass was asked for. */
+  askedForPass: boolean;
 }
 
 /** Machines one provider listing call returns (DigitalOcean's largest page). */
 export const MACHINES_PER_LIST_CALL = 200;
 
 /**
- * With READINESS=address a server is ready once its machine is up with an address. The
- * reconcile pass promotes it, but passes are seconds apart (RECONCILE_INTERVAL_S), so a cold
- * start would wait for the next one after its machine came up. While any of our rows is
- * creating or starting, this looks every pollMs, spending as few provider calls as it can:
- * one listing (one call per 200 machines: the whole fleet) or, when fewer machines boot than
- * the listing has pages, one GET each. The promotion itself is ops.recordMachine/markReady,
- * the same conditional transitions the pass uses, so a look racing a pass is harmless.
- * When nothing boots, a look is one indexed query and no provider call.
+ * Keeps waiting starts short between reconcile passes (RECONCILE_INTERVAL_S apart), looking
+ * every pollMs:
+ *
+ * - READINESS=address: a server is ready once its machine is up with an address, so a cold
+ *   start would otherwise wait for the first pass after its machine came up. While any of our
+ *   rows is creating or starting, a look spends as few provider calls as it can: one listing
+ *   (one call per 200 machines: the whole fleet) or, when fewer machines boot than the listing
+ *   has pages, one GET each. The promotion is ops.recordMachine/markReady, the same
+ *   conditional transitions the pass uses, so a look racing a pass is harmless.
+ * - Any readiness: a start queued at MAX_SERVERS gets a server made as soon as an end frees
+ *   room (a pass asked for), not at the next scheduled pass.
+ *
+ * When nothing waits and nothing boots, a look is three indexed queries and no provider call.
  */
 export class BootWatcher {
   private stopping = false;
@@ -59,11 +73,31 @@ export class BootWatcher {
     await this.loopDone;
   }
 
-  /** One look: finds booting rows whose machine is up and promotes them. */
+  /**
+   * One look: asks for a pass when starts wait with no server on the way (a start queued
+   * behind others at MAX_SERVERS gets its server as soon as an end frees room, not at the next
+   * scheduled pass), then finds booting rows whose machine is up and promotes them.
+   */
   async look(): Promise<BootLook> {
-    const { store, provider, ops } = this.d;
+    const { store, provider } = this.d;
     const booting = (await store.listServers([ServerState.Creating, ServerState.Starting])).filter((s) => s.origin === provider.name);
-    if (booting.length === 0) return { booting: 0, calls: 0, promoted: 0 };
+    const askedForPass = await this.askForPassIfStarved(booting.length);
+    if (booting.length === 0 || !this.d.promoteByAddress) return { booting: booting.length, calls: 0, promoted: 0, askedForPass };
+    const { calls, promoted } = await this.promoteUp(booting);
+    return { booting: booting.length, calls, promoted, askedForPass };
+  }
+
+  private async askForPassIfStarved(booting: number): Promise<boolean> {
+    const { store } = this.d;
+    const pending = await store.countSessions([SessionState.Pending]);
+    if (pending <= booting) return false;
+    if ((await store.countMadeServers(LIVE_SERVER_STATES)) >= this.d.maxServers) return false;
+    this.d.reconcileSoon();
+    return true;
+  }
+
+  private async promoteUp(booting: Server[]): Promise<{ calls: number; promoted: number }> {
+    const { store, ops } = this.d;
     const { machines, calls } = await this.machinesOf(booting);
     let promoted = 0;
     for (const s of booting) {
@@ -74,7 +108,7 @@ export class BootWatcher {
       const now = await store.getServer(s.id);
       if (now && now.state !== ServerState.Creating && now.state !== ServerState.Starting) promoted++;
     }
-    return { booting: booting.length, calls, promoted };
+    return { calls, promoted };
   }
 
   /** The machine of each booting row (by row id), by whichever way costs fewer calls. */
@@ -101,6 +135,7 @@ export class BootWatcher {
       try {
         const r = await this.look();
         if (r.promoted > 0) this.d.log.info({ ...r }, 'booting servers came up');
+        if (r.askedForPass) this.d.log.debug({ ...r }, 'starts waiting with no server on the way: asked for a pass');
       } catch (err) {
         this.d.log.warn({ err: (err as Error).message }, 'boot watch failed; looking again later');
       }

@@ -57,3 +57,22 @@ it('without the boot watch (BOOTING_POLL_MS=0) the same start waits for a pass a
   const r = await orch.app.inject({ method: 'POST', url: '/sessions/start' });
   expect(r.statusCode).toBe(503);
 }, 20_000);
+
+it('a start queued behind another at MAX_SERVERS gets a server as soon as the first one ends, between passes', async () => {
+  const { orch } = await coldStartSetup('100');
+  // MAX_SERVERS is 4: fill it with three more cold starts, then queue a fifth.
+  const first = await Promise.all(Array.from({ length: 4 }, () => orch.app.inject({ method: 'POST', url: '/sessions/start' })));
+  expect(first.map((r) => r.statusCode)).toEqual([200, 200, 200, 200]);
+  const passes = orch.reconciler.status().passes;
+  const queued = orch.app.inject({ method: 'POST', url: '/sessions/start' });
+  await new Promise((r) => setTimeout(r, 300));
+  const ip = first[0]!.json().ip_address as string;
+  const path = `/server/end?droplet_ip=${encodeURIComponent(ip)}`;
+  const { signedHeaders } = await import('../helpers/sign.js');
+  const { TEST_KEY } = await import('../helpers/orchestrator.js');
+  expect((await orch.app.inject({ method: 'POST', url: path, headers: signedHeaders(TEST_KEY, 'POST', path) })).statusCode).toBe(200);
+  const r = await queued;
+  expect(r.statusCode).toBe(200);
+  // A pass made its server (asked for by the watch), not the hourly schedule.
+  expect(orch.reconciler.status().passes).toBeGreaterThan(passes);
+}, 30_000);
