@@ -39,6 +39,7 @@ export class PlanWorld {
       if (++n % ROWS_PER_STEP === 0) yield;
     }
     this.order = oldestFirst([...this.servers.values()]);
+    this.allCache = null;
     yield;
     this.sessionOrder = oldestFirst([...this.sessions.values()]);
   }
@@ -48,14 +49,20 @@ export class PlanWorld {
     return this.servers.get(id) ?? null;
   }
 
-  /** Rows not deleted, in a stable order (oldest first). */
+  /** allServers() until the next change: several steps in a row read the whole world. */
+  private allCache: Server[] | null = null;
+
+  /** Rows not deleted, in a stable order (oldest first). A fresh array each call. */
   allServers(): Server[] {
-    const out: Server[] = [];
-    for (const id of this.order) {
-      const s = this.servers.get(id);
-      if (s) out.push(s);
+    if (!this.allCache) {
+      const out: Server[] = [];
+      for (const id of this.order) {
+        const s = this.servers.get(id);
+        if (s) out.push(s);
+      }
+      this.allCache = out;
     }
-    return out;
+    return [...this.allCache];
   }
 
   serversIn(...states: ServerState[]): Server[] {
@@ -66,6 +73,7 @@ export class PlanWorld {
   setServer(id: string, state: ServerState, patch: Partial<Server> = {}): void {
     const s = this.servers.get(id);
     if (!s) return;
+    this.allCache = null;
     if (state === ServerState.Deleted) this.servers.delete(id);
     else this.servers.set(id, { ...s, ...patch, state });
   }

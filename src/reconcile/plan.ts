@@ -54,6 +54,7 @@ function* planPhases(input: PlanInput): Steps<Plan> {
   const { adopt, markLost } = match ? yield* machineSteps(world, match, nowMs, settings) : { adopt: [], markLost: [] };
   yield;
   const promote = planPromotions(world, nowMs, settings.readiness);
+  yield;
   const bootTimeout = planBootTimeouts(world, nowMs, settings.bootTimeoutS);
   yield;
   const { heartbeatLost, outage } = planHeartbeatLoss(world, nowMs, settings);
@@ -61,15 +62,16 @@ function* planPhases(input: PlanInput): Steps<Plan> {
   const endSession = planSessionEnds(world, nowMs, settings, outage !== null);
   yield;
   const shutdown = planShutdowns(world);
+  yield;
   const offer = planOffers(world);
   yield;
-  const pool = computePool({
-    idleReady: idleReady(world),
-    coming: world.serversIn(ServerState.Creating, ServerState.Starting).filter((s) => s.origin !== 'external').length,
-    pending: world.liveSessions().filter((s) => s.state === SessionState.Pending).length,
-    liveMade: world.allServers().filter((s) => s.origin !== 'external').length,
-    settings,
-  });
+  const idle = idleReady(world);
+  yield;
+  const coming = world.serversIn(ServerState.Creating, ServerState.Starting).filter((s) => s.origin !== 'external').length;
+  const pending = world.liveSessions().filter((s) => s.state === SessionState.Pending).length;
+  yield;
+  const liveMade = world.allServers().filter((s) => s.origin !== 'external').length;
+  const pool = computePool({ idleReady: idle, coming, pending, liveMade, settings });
   const wantedCreates = match ? pool.create : 0;
   const create = Math.min(wantedCreates, settings.maxCreatesPerPass);
   // In an outage a silent idle server may be fine; shrinking on stale data would only hurt.
