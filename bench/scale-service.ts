@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { loadConfig } from '../src/config.js';
 import { createOrchestrator } from '../src/orchestrator.js';
 import { MemoryProvider } from './memory-provider.js';
@@ -64,6 +64,8 @@ async function measure(orch: Awaited<ReturnType<typeof createOrchestrator>>, pro
   await new Promise((r) => setTimeout(r, quietMs));
   quiet.disable();
   const h = monitorEventLoopDelay({ resolution: 1 });
+  const cpu = new CpuBetweenTurns();
+  const gc = new GcPauses();
   const passMs: number[] = [];
   const planned: unknown[] = [];
   const done: unknown[] = [];
@@ -79,6 +81,8 @@ async function measure(orch: Awaited<ReturnType<typeof createOrchestrator>>, pro
     errors.push(...r.applied.errors);
   }
   h.disable();
+  const cpuMaxMs = cpu.stop();
+  const gcPauses = gc.stop();
   const mem = process.memoryUsage();
   const ms = (ns: number) => Math.round(ns / 1e5) / 10;
   return {
@@ -91,9 +95,55 @@ async function measure(orch: Awaited<ReturnType<typeof createOrchestrator>>, pro
     // monitorEventLoopDelay samples every `resolution` ms; its max is the longest stall.
     loopDelay: { maxMs: ms(h.max), p99Ms: ms(h.percentile(99)), meanMs: ms(h.mean) },
     quietLoopDelay: { maxMs: ms(quiet.max), p99Ms: ms(quiet.percentile(99)) },
+    cpuBetweenTurnsMaxMs: Math.round(cpuMaxMs * 10) / 10,
+    gc: gcPauses,
     rssMiB: Math.round(mem.rss / 2 ** 20),
     heapUsedMiB: Math.round(mem.heapUsed / 2 ** 20),
   };
+}
+
+/**
+ * The most CPU time the process used between two turns of a 1 ms timer: how long the longest
+ * block of work was, without the time the OS had the process off the CPU (on a shared
+ * machine, wall-clock delays include other processes' turns). Includes the process's other
+ * threads (GC helpers, the checkpoint worker), so it errs long.
+ */
+class CpuBetweenTurns {
+  private last = process.cpuUsage();
+  private max = 0;
+  private readonly timer = setInterval(() => {
+    const d = process.cpuUsage(this.last);
+    this.last = process.cpuUsage();
+    this.max = Math.max(this.max, (d.user + d.system) / 1000);
+  }, 1);
+
+  stop(): number {
+    clearInterval(this.timer);
+    return this.max;
+  }
+}
+
+/** Garbage-collection pauses (perf_hooks 'gc' entries): the longest, and how many over 10 ms. */
+class GcPauses {
+  private max = 0;
+  private over10 = 0;
+  private count = 0;
+  private readonly observer = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      this.count++;
+      this.max = Math.max(this.max, e.duration);
+      if (e.duration > 10) this.over10++;
+    }
+  });
+
+  constructor() {
+    this.observer.observe({ entryTypes: ['gc'] });
+  }
+
+  stop(): { count: number; maxMs: number; over10Ms: number } {
+    this.observer.disconnect();
+    return { count: this.count, maxMs: Math.round(this.max * 10) / 10, over10Ms: this.over10 };
+  }
 }
 
 function send(m: unknown): void {

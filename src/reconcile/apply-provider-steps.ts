@@ -24,23 +24,33 @@ export async function applyProviderSteps(d: ApplyDeps, plan: Plan, t: ApplyTally
  * later pass.
  */
 async function applyCreates(d: ApplyDeps, planned: number, t: ApplyTally): Promise<void> {
-  let rows: Server[];
-  try {
-    rows = await d.store.transaction(async (tx) => {
-      await tx.lockCapacity();
-      const live = await tx.countMadeServers(LIVE_SERVER_STATES);
-      const n = Math.min(planned, d.settings.maxServers - live);
-      return n > 0 ? d.ops.reserve(tx, n) : [];
-    });
-  } catch (err) {
-    t.fail('create', { planned }, err);
-    return;
+  const rows: Server[] = [];
+  // In transactions of at most RESERVE_CHUNK rows, each re-checking the cap: one transaction
+  // inserting hundreds of rows would hold the connection (and the event loop) that long.
+  while (rows.length < planned) {
+    let chunk: Server[];
+    try {
+      chunk = await d.store.transaction(async (tx) => {
+        await tx.lockCapacity();
+        const live = await tx.countMadeServers(LIVE_SERVER_STATES);
+        const n = Math.min(planned - rows.length, RESERVE_CHUNK, d.settings.maxServers - live);
+        return n > 0 ? d.ops.reserve(tx, n) : [];
+      });
+    } catch (err) {
+      t.fail('create', { planned }, err);
+      break;
+    }
+    rows.push(...chunk);
+    if (chunk.length === 0) break;
   }
   if (rows.length > 0) d.log.info({ count: rows.length, planned }, 'creating servers');
   await forEachSliced(rows, MAX_IN_FLIGHT, (r) => d.ops.launch(r));
   t.add('create', rows.length);
   t.report.skipped += planned - rows.length;
 }
+
+/** Rows one reservation transaction inserts at most. */
+const RESERVE_CHUNK = 25;
 
 async function teardown(d: ApplyDeps, planned: Server): Promise<boolean> {
   const s = await d.store.getServer(planned.id);
