@@ -123,16 +123,22 @@ class CpuBetweenTurns {
   }
 }
 
+const GC_KINDS: Record<number, string> = { 1: 'minor', 2: 'major', 4: 'incremental', 8: 'weakcb' };
+
 /** Garbage-collection pauses (perf_hooks 'gc' entries): the longest, and how many over 10 ms. */
 class GcPauses {
   private max = 0;
   private over10 = 0;
   private count = 0;
+  /** Longest pause by kind (minor = scavenge, major = mark-compact, incremental, weakcb). */
+  private readonly byKind: Record<string, number> = {};
   private readonly observer = new PerformanceObserver((list) => {
     for (const e of list.getEntries()) {
       this.count++;
       this.max = Math.max(this.max, e.duration);
       if (e.duration > 10) this.over10++;
+      const kind = GC_KINDS[(e as unknown as { detail?: { kind?: number } }).detail?.kind ?? 0] ?? 'other';
+      this.byKind[kind] = Math.round(Math.max(this.byKind[kind] ?? 0, e.duration) * 10) / 10;
     }
   });
 
@@ -140,9 +146,9 @@ class GcPauses {
     this.observer.observe({ entryTypes: ['gc'] });
   }
 
-  stop(): { count: number; maxMs: number; over10Ms: number } {
+  stop(): { count: number; maxMs: number; over10Ms: number; maxMsByKind: Record<string, number> } {
     this.observer.disconnect();
-    return { count: this.count, maxMs: Math.round(this.max * 10) / 10, over10Ms: this.over10 };
+    return { count: this.count, maxMs: Math.round(this.max * 10) / 10, over10Ms: this.over10, maxMsByKind: this.byKind };
   }
 }
 

@@ -19,7 +19,7 @@ export interface ScaleResult {
   /** The most CPU the service used between two turns of a 1 ms timer during the passes (preemption by other processes left out). */
   cpuBetweenTurnsMaxMs: number;
   /** Garbage-collection pauses in the service during the passes. */
-  gc: { count: number; maxMs: number; over10Ms: number };
+  gc: { count: number; maxMs: number; over10Ms: number; maxMsByKind: Record<string, number> };
   /** The service process's memory after the passes. */
   rssMiB: number;
   heapUsedMiB: number;
@@ -111,7 +111,7 @@ function summarise(r: ChildResult, fillMs: number, load: LoadResult): ScaleResul
     `planned per pass: ${r.planned.map((p) => JSON.stringify(nonZero(p))).join('; ')}`,
     `done per pass: ${r.done.map((p) => JSON.stringify(nonZero(p))).join('; ')}${r.errors.length ? `; errors: ${r.errors.join(' | ')}` : ''}`,
     `service event-loop delay during the passes (monitorEventLoopDelay, 1 ms resolution): max ${r.loopDelay.maxMs} ms, p99 ${r.loopDelay.p99Ms} ms, mean ${r.loopDelay.meanMs} ms; with the same load and no pass: max ${r.quietLoopDelay.maxMs} ms, p99 ${r.quietLoopDelay.p99Ms} ms — target ≤ ${MAX_STALL_MS} ms: ${met ? 'met' : '**not met**'}`,
-    `longest block of work in the service during the passes, in CPU time (what the delay would be on an idle machine; all threads counted): ${r.cpuBetweenTurnsMaxMs} ms; GC pauses ${r.gc.count}, longest ${r.gc.maxMs} ms, ${r.gc.over10Ms} over 10 ms`,
+    `longest block of work in the service during the passes, in CPU time (what the delay would be on an idle machine; all threads counted): ${r.cpuBetweenTurnsMaxMs} ms; GC pauses ${r.gc.count}, longest ${r.gc.maxMs} ms (by kind ${JSON.stringify(r.gc.maxMsByKind)}), ${r.gc.over10Ms} over 10 ms`,
     `join load meanwhile (10 connections, 8 s): ${Math.round(load.okPerS)} req/s, p99 ${load.p99Ms} ms, non-2xx or errors ${failures}`,
     `service process after the passes: RSS ${r.rssMiB} MiB, heap used ${r.heapUsedMiB} MiB`,
   ];
