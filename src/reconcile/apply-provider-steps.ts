@@ -1,7 +1,7 @@
 import { LIVE_SERVER_STATES, ServerState, type Server } from '../domain/server.js';
 import type { Machine } from '../providers/provider.js';
 import { MAX_IN_FLIGHT, type ApplyDeps, type ApplyTally } from './apply-tally.js';
-import { forEachSliced } from '../util/time-slice.js';
+import { forEachSliced, TimeSlice } from '../util/time-slice.js';
 import type { Plan } from './types.js';
 
 /**
@@ -25,6 +25,7 @@ export async function applyProviderSteps(d: ApplyDeps, plan: Plan, t: ApplyTally
  */
 async function applyCreates(d: ApplyDeps, planned: number, t: ApplyTally): Promise<void> {
   const rows: Server[] = [];
+  const slice = new TimeSlice();
   // In transactions of at most RESERVE_CHUNK rows, each re-checking the cap: one transaction
   // inserting hundreds of rows would hold the connection (and the event loop) that long.
   while (rows.length < planned) {
@@ -42,9 +43,10 @@ async function applyCreates(d: ApplyDeps, planned: number, t: ApplyTally): Promi
     }
     rows.push(...chunk);
     if (chunk.length === 0) break;
+    await slice.yieldIfDue();
   }
   if (rows.length > 0) d.log.info({ count: rows.length, planned }, 'creating servers');
-  await forEachSliced(rows, MAX_IN_FLIGHT, (r) => d.ops.launch(r));
+  await forEachSliced(rows, MAX_IN_FLIGHT, (r) => d.ops.launch(r), slice);
   t.add('create', rows.length);
   t.report.skipped += planned - rows.length;
 }

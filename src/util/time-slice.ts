@@ -7,6 +7,8 @@
  */
 export class TimeSlice {
   private startedAt = performance.now();
+  /** The one turn every caller waits for once the slice is used up (see yieldIfDue). */
+  private turn: Promise<void> | null = null;
 
   constructor(private readonly sliceMs = DEFAULT_SLICE_MS) {}
 
@@ -15,11 +17,23 @@ export class TimeSlice {
     return performance.now() - this.startedAt >= this.sliceMs;
   }
 
-  /** Lets the event loop run if the slice is used up; a new slice starts after. */
-  async yieldIfDue(): Promise<void> {
-    if (!this.due()) return;
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    this.startedAt = performance.now();
+  /**
+   * Lets the event loop run if the slice is used up; a new slice starts after. Concurrent
+   * callers (forEachSliced's workers) share ONE setImmediate: with one each, their callbacks
+   * would all run in the same check phase, back to back, each using a fresh slice, and the
+   * loop would reach I/O only after all of them.
+   */
+  yieldIfDue(): Promise<void> {
+    if (this.turn) return this.turn;
+    if (!this.due()) return Promise.resolve();
+    this.turn = new Promise<void>((resolve) =>
+      setImmediate(() => {
+        this.turn = null;
+        this.startedAt = performance.now();
+        resolve();
+      }),
+    );
+    return this.turn;
   }
 }
 
