@@ -10,8 +10,10 @@ export interface LoadResult {
   p99Ms: number;
   /** Answers that were not 2xx, by status code. */
   non2xx: Record<string, number>;
-  /** Socket errors and timeouts (no answer at all). */
+  /** Socket errors and timeouts (no answer at all); autocannon's `errors` already counts its timeouts. */
   errors: number;
+  /** Of `errors`, the timeouts. */
+  timeouts: number;
   ok: number;
   durationS: number;
 }
@@ -45,7 +47,8 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     p50Ms: r.latency.p50,
     p99Ms: r.latency.p99,
     non2xx,
-    errors: r.errors + r.timeouts,
+    errors: r.errors,
+    timeouts: r.timeouts,
     ok: r['2xx'],
     durationS,
   };

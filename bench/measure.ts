@@ -54,7 +54,7 @@ export async function measureCases(o: BenchOptions, entry: OrchestratorEntry, sa
     const pool = new WarmPool(url, o.connections);
     const probeOkPerS = await pool.probe(say);
     const ctx: CaseContext = { joinCode: { warm, logged } };
-    const cases = CASES.filter((c) => c.on !== 'logged' || children.logged);
+    const cases = CASES.filter((c) => (c.on !== 'logged' || children.logged) && (!o.cases || c.name === 'baseline' || o.cases.includes(c.name)));
     const runs: CaseRun[] = [];
     for (let round = 1; round <= o.rounds; round++) runs.push(...(await runRound(o, round, cases, children, ctx, pool, say)));
     return { runs, startPool: { probeOkPerS, fastestPerS: pool.fastestPerS, registered: pool.registered, registerPerS: pool.registerPerS } };

@@ -12,6 +12,14 @@ export interface BenchOptions {
   /** Compile `dist/` first so the numbers are of the production build. */
   build: boolean;
   scale: boolean;
+  /** Only the scale case (no load cases, no results file): for working on the reconciler. */
+  scaleOnly: boolean;
+  /** Only these cases (and the baseline); null = all. A partial run prints and writes no results file. */
+  cases: string[] | null;
+  /** Cold starts on the emulator (about a minute). */
+  coldStart: boolean;
+  /** Only the cold-start case (printed, no results file). */
+  coldStartOnly: boolean;
   /** Profile the cases that miss their target. */
   profile: boolean;
   /** Also measure join with request logging on (LOG_LEVEL=info). */
@@ -26,6 +34,10 @@ const USAGE = `npm run bench -- [--quick] [--no-build] [--no-scale] [--no-profil
   --quick         2 s per run instead of BENCH_DURATION_S (default 10)
   --no-build      use dist/ as it is (or the TypeScript sources when there is no dist/)
   --no-scale      skip the 10,000-server reconcile pass
+  --scale-only    only the 10,000-server reconcile pass (printed, no results file)
+  --cases a,b     only these cases (the baseline always runs); prints, writes no results file
+  --no-cold-start skip the 20 cold starts on the DigitalOcean emulator
+  --cold-start-only  only the cold starts (printed, no results file)
   --no-profile    skip profiling the cases that miss their target
   --no-log-cost   skip the extra join run with request logging on`;
 
@@ -37,6 +49,10 @@ export function benchOptions(argv: string[], env: Readonly<Record<string, string
       quick: { type: 'boolean', default: false },
       'no-build': { type: 'boolean', default: false },
       'no-scale': { type: 'boolean', default: false },
+      'scale-only': { type: 'boolean', default: false },
+      'no-cold-start': { type: 'boolean', default: false },
+      cases: { type: 'string' },
+      'cold-start-only': { type: 'boolean', default: false },
       'no-profile': { type: 'boolean', default: false },
       'no-log-cost': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
@@ -55,8 +71,12 @@ export function benchOptions(argv: string[], env: Readonly<Record<string, string
     connections: 50,
     build: !values['no-build'],
     scale: !values['no-scale'],
+    scaleOnly: values['scale-only'],
+    cases: values.cases ? values.cases.split(',').map((c) => c.trim()).filter(Boolean) : null,
+    coldStart: !values['no-cold-start'],
+    coldStartOnly: values['cold-start-only'],
     profile: !values['no-profile'],
-    logCost: !values['no-log-cost'],
+    logCost: !values['no-log-cost'] && (!values.cases || values.cases.split(',').includes('join+log')),
     resultsDir: path.join(repoRoot, 'bench/results'),
     childEnv: { PATH: env.PATH ?? '', HOME: env.HOME ?? '/tmp' },
   };

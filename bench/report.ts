@@ -6,6 +6,7 @@ import type { LoadResult } from './load.js';
 import type { CaseRun, Measurements } from './measure.js';
 import type { ProfileSummary } from './profile-summary.js';
 import type { ScaleResult } from './scale.js';
+import type { ColdStartResult } from './cold-start.js';
 
 /** A case's runs against its target. */
 export interface CaseSummary {
@@ -29,6 +30,8 @@ export interface BenchReport {
   /** join with request logging (LOG_LEVEL=info) against join without, same rounds. */
   logCost: { joinOkPerS: number; withLoggingOkPerS: number; p99Ms: number; costPct: number } | null;
   scale: ScaleResult | null;
+  /** Cold starts on the DigitalOcean emulator with READINESS=address. */
+  coldStart: ColdStartResult | null;
   profiles: { case: string; file: string; okPerS: number; summary: ProfileSummary }[];
   notes: string[];
 }
@@ -54,7 +57,8 @@ export function summarise(runs: CaseRun[], cases: readonly BenchCase[]): CaseSum
     const meanRatio = c.name === 'baseline' ? null : mean((r) => r.ratio ?? 0);
     const worstP99Ms = Math.max(...mine.map((r) => r.result.p99Ms));
     const non2xx = mine.reduce((n, r) => n + failures(r.result), 0);
-    const met = c.target ? (meanRatio ?? 0) >= c.target.minRatio && (c.target.maxP99Ms === undefined || worstP99Ms < c.target.maxP99Ms) : null;
+    // A case with any non-2xx answer or socket error fails its target, whatever its rate.
+    const met = c.target ? non2xx === 0 && (meanRatio ?? 0) >= c.target.minRatio && (c.target.maxP99Ms === undefined || worstP99Ms < c.target.maxP99Ms) : null;
     return { name: c.name, meanOkPerS: mean((r) => r.result.okPerS), meanRatio, worstP99Ms, non2xx, target: c.target, met };
   });
 }
@@ -66,7 +70,7 @@ function failures(r: LoadResult): number {
 const pct = (x: number | null) => (x === null ? '—' : `${Math.round(x * 1000) / 10}%`);
 const fail = (r: LoadResult) => {
   const codes = Object.entries(r.non2xx).map(([c, n]) => `${n}×${c}`);
-  if (r.errors) codes.push(`${r.errors} errors`);
+  if (r.errors) codes.push(`${r.errors} errors${r.timeouts ? ` (${r.timeouts} of them timeouts)` : ''}`);
   return codes.length ? codes.join(', ') : '0';
 };
 const target = (t: CaseTarget | null) => {
@@ -82,8 +86,9 @@ export function runsTable(runs: CaseRun[]): string {
 }
 
 export function summaryTable(s: CaseSummary[]): string {
-  const rows = s.map((c) => `| ${c.name} | ${Math.round(c.meanOkPerS)} | ${pct(c.meanRatio)} | ${c.worstP99Ms} | ${target(c.target)} | ${c.met === null ? '—' : c.met ? 'yes' : '**no**'} |`);
-  return ['| case | mean requests/s | mean ratio | worst p99 ms | target | met |', '|---|---|---|---|---|---|', ...rows].join('\n');
+  const met = (c: CaseSummary) => (c.met === null ? '—' : c.met ? 'yes' : c.non2xx > 0 ? '**no** (non-2xx or errors)' : '**no**');
+  const rows = s.map((c) => `| ${c.name} | ${Math.round(c.meanOkPerS)} | ${pct(c.meanRatio)} | ${c.worstP99Ms} | ${c.non2xx} | ${target(c.target)} | ${met(c)} |`);
+  return ['| case | mean requests/s | mean ratio | worst p99 ms | non-2xx + errors | target | met |', '|---|---|---|---|---|---|---|', ...rows].join('\n');
 }
 
 function profileSection(p: BenchReport['profiles'][number]): string {
@@ -129,6 +134,7 @@ export function markdown(r: BenchReport): string {
     parts.push('', `Request logging (\`join+log\`: LOG_LEVEL=info, pino to a pipe the bench reads): ${Math.round(r.logCost.withLoggingOkPerS)} req/s against ${Math.round(r.logCost.joinOkPerS)} with LOG_LEVEL=warn in the same rounds (${r.logCost.costPct}% fewer), worst p99 ${r.logCost.p99Ms} ms.`);
   }
   if (r.scale) parts.push('', '## Scale', '', ...r.scale.lines.map((l) => `- ${l}`));
+  if (r.coldStart) parts.push('', '## Time to a playable server', '', ...r.coldStart.lines.map((l) => `- ${l}`));
   if (r.profiles.length) parts.push('', '## Profiles of the cases that missed', '', ...r.profiles.map(profileSection));
   if (r.notes.length) parts.push('', '## Notes', '', ...r.notes.map((n) => `- ${n}`));
   return parts.join('\n') + '\n';

@@ -7,6 +7,7 @@ import { benchOptions } from './options.js';
 import { profileCase } from './profile-run.js';
 import { machineInfo, runsTable, summarise, summaryTable, writeReport, type BenchReport } from './report.js';
 import { measureScale } from './scale.js';
+import { measureColdStarts } from './cold-start.js';
 
 /**
  * `npm run bench`: a bare Fastify hello-world and the orchestrator (production build) as child
@@ -17,9 +18,20 @@ async function main(argv: string[], env: Readonly<Record<string, string | undefi
   const o = benchOptions(argv, env, path.resolve(import.meta.dirname, '..'));
   const say = (line: string) => console.log(line);
   const loadAvgAtStart = os.loadavg().map((x) => Math.round(x * 100) / 100);
+  if (o.scaleOnly) {
+    say(`bench: the scale case only; load average ${loadAvgAtStart.join(' ')}`);
+    for (const line of (await measureScale(o.repoRoot, say)).lines) say(`scale: ${line}`);
+    say(`load average at the end ${os.loadavg().map((x) => Math.round(x * 100) / 100).join(' ')}`);
+    return;
+  }
   say(`bench: ${o.durationS} s per run, ${o.connections} connections, ${o.rounds} runs per case; load average ${loadAvgAtStart.join(' ')}`);
   const entry = buildEntry(o.repoRoot, o.build);
   say(`orchestrator entry: ${entry.script} (${entry.note})`);
+  if (o.coldStartOnly) {
+    for (const line of (await measureColdStarts(o, entry, say)).lines) say(`cold start: ${line}`);
+    say(`load average at the end ${os.loadavg().map((x) => Math.round(x * 100) / 100).join(' ')}`);
+    return;
+  }
   const notes = [
     'Request logging is off in the measured runs (LOG_LEVEL=warn); `join+log` is join against a third process with LOG_LEVEL=info (pino writing every request to a pipe the bench reads).',
     'Orchestrator env: START_RATE_LIMIT_PER_MIN=0, JOIN_FAIL_LIMIT_PER_MIN=0, MAX_SERVERS=0 (external servers only), INTERNAL_HMAC_SECRET set, START_TIMEOUT_S=2, reaping deadlines (HEARTBEAT_PERIOD_S, SESSION_*) pushed out so the reconciler leaves the fixtures alone; the reconcile loop runs at its default interval.',
@@ -38,8 +50,10 @@ async function main(argv: string[], env: Readonly<Record<string, string | undefi
       : null;
   if (logCost) say(`request logging (LOG_LEVEL=info) on join: ${logCost.costPct}% fewer requests/s than LOG_LEVEL=warn in the same rounds`);
 
-  const scale = o.scale ? await measureScale() : null;
+  const scale = o.scale ? await measureScale(o.repoRoot, say) : null;
   for (const line of scale?.lines ?? []) say(`scale: ${line}`);
+  const coldStart = o.coldStart ? await measureColdStarts(o, entry, say) : null;
+  for (const line of coldStart?.lines ?? []) say(`cold start: ${line}`);
 
   const profiles: BenchReport['profiles'] = [];
   if (o.profile) {
@@ -60,10 +74,12 @@ async function main(argv: string[], env: Readonly<Record<string, string | undefi
     summary,
     logCost,
     scale,
+    coldStart,
     profiles,
     notes,
   };
-  for (const file of writeReport(o.resultsDir, report)) say(`wrote ${path.relative(o.repoRoot, file)}`);
+  if (o.cases) say(`a partial run (--cases ${o.cases.join(',')}): no results file written`);
+  else for (const file of writeReport(o.resultsDir, report)) say(`wrote ${path.relative(o.repoRoot, file)}`);
 }
 
 main(process.argv.slice(2), process.env).then(

@@ -91,6 +91,8 @@ export interface Config {
     leaseS: number;
     /** After the provider refuses a create because the account's limit is reached, no create is tried for this long. */
     capacityHoldS: number;
+    /** While machines boot (READINESS=address), how often one listing looks for the ones that came up; 0 = only reconcile passes. */
+    bootingPollMs: number;
   };
   /** The outbox's retention: events older than this, or beyond this many, are pruned. */
   events: { retentionS: number; maxRows: number };
@@ -211,6 +213,7 @@ export function loadConfig(env: Env = readProcessEnv()): Readonly<Config> {
       idempotencyTtlS: r.num('IDEMPOTENCY_TTL_S', 86_400, 1, 30 * 86_400),
       leaseS: r.num('LEASE_S', 15, 0.05, 3600),
       capacityHoldS: r.num('CAPACITY_HOLD_S', 60, 0, 86_400),
+      bootingPollMs: r.int('BOOTING_POLL_MS', 1000, 0, 600_000),
     },
     events: {
       retentionS: r.num('EVENTS_RETENTION_S', 7 * 86_400, 1, 366 * 86_400),

@@ -8,7 +8,7 @@ import { SERVER_STATES } from './domain/server.js';
 import type { Provider } from './providers/provider.js';
 import { createProvider } from './providers/registry.js';
 import { logForeignServers } from './reconcile/foreign-servers.js';
-import { Reconciler } from './reconcile/index.js';
+import { BootWatcher, Reconciler } from './reconcile/index.js';
 import { ServerOps } from './fleet/server-ops.js';
 import { effectivePoolSettings } from './sessions/pool-settings.js';
 import { SessionDesk } from './sessions/session-desk.js';
@@ -57,7 +57,12 @@ export async function createOrchestrator(config: Readonly<Config>, o: Orchestrat
   };
   const capacityHooks = { onLimitRefused, onDropletGone: () => capacity.noteFreed() };
   const provider = o.provider ?? createProvider({ config, clock, logger, onChange: reconcileSoon, capacity: capacityHooks });
-  await readAccountLimit(provider, capacity, logger);
+  // Read in the background, awaited only briefly: an API that does not answer must not hold
+  // the start-up (or a shutdown) for its request timeout. The clamp applies when it arrives.
+  const accountRead = readAccountLimit(provider, capacity, logger);
+  const readWait = new AbortController();
+  await Promise.race([accountRead, clock.sleep(ACCOUNT_LIMIT_WAIT_MS, readWait.signal)]);
+  readWait.abort();
   // The cap is read on every use (a getter), so the account's limit and a refusal hold count at once.
   const lifecycle = { ...config.lifecycle, get maxServers() { return capacity.maxServers; } };
   // Side effects of state changes run after commit, from the outbox: here, the log lines.
@@ -109,7 +114,23 @@ export async function createOrchestrator(config: Readonly<Config>, o: Orchestrat
     logger: logger.child({ component: 'http' }),
     status: async () => ({ ...(await operatorStatus(store, reconciler!, provider.name)), capacity: capacity.status() }),
   });
-  if (o.reconcile !== false) reconciler.start();
+  // Look at booting machines often (readiness by address; heartbeats promote on their own), so
+  // a cold start is answered about when its machine comes up rather than at the next pass.
+  const bootWatcher = new BootWatcher({
+    store,
+    provider,
+    ops,
+    clock,
+    log: logger.child({ component: 'boot-watcher' }),
+    pollMs: config.lifecycle.bootingPollMs,
+    promoteByAddress: config.lifecycle.readiness === 'address',
+    maxServers: config.lifecycle.maxServers,
+    reconcileSoon,
+  });
+  if (o.reconcile !== false) {
+    reconciler.start();
+    bootWatcher.start();
+  }
   const rec = reconciler;
   let closed: Promise<void> | null = null;
   return {
@@ -128,7 +149,7 @@ export async function createOrchestrator(config: Readonly<Config>, o: Orchestrat
         await app.close();
         // Closing the provider first aborts its backoff and rate-budget waits, so a pass in
         // flight ends promptly instead of holding the shutdown for a minute.
-        const loopStopped = rec.stop();
+        const loopStopped = Promise.all([rec.stop(), bootWatcher.stop()]);
         await provider.close();
         await loopStopped;
         await store.close();
@@ -159,6 +180,9 @@ function logEvents(log: Logger, events: readonly FleetEvent[]): void {
     else log.info(line, e.kind);
   }
 }
+
+/** Longest the start-up waits for the account's droplet limit before serving without it. */
+const ACCOUNT_LIMIT_WAIT_MS = 2_000;
 
 /**
  * Clamps MAX_SERVERS to the provider account's own limit, read once before anything is

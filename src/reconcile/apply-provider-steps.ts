@@ -1,6 +1,7 @@
-import { EXTERNAL_ORIGIN, ServerState, type Server } from '../domain/server.js';
+import { EXTERNAL_ORIGIN, LIVE_SERVER_STATES, ServerState, type Server } from '../domain/server.js';
 import type { Machine } from '../providers/provider.js';
-import type { ApplyDeps, ApplyTally } from './apply-tally.js';
+import { MAX_IN_FLIGHT, type ApplyDeps, type ApplyTally } from './apply-tally.js';
+import { forEachSliced, TimeSlice } from '../util/time-slice.js';
 import type { Plan } from './types.js';
 
 /**
@@ -23,22 +24,35 @@ export async function applyProviderSteps(d: ApplyDeps, plan: Plan, t: ApplyTally
  * later pass.
  */
 async function applyCreates(d: ApplyDeps, planned: number, t: ApplyTally): Promise<void> {
-  let rows: Server[];
-  try {
-    rows = await d.store.transaction(async (tx) => {
-      await tx.lockCapacity();
-      const n = Math.min(planned, d.settings.maxServers - (await tx.countMachines()));
-      return n > 0 ? d.ops.reserve(tx, n) : [];
-    });
-  } catch (err) {
-    t.fail('create', { planned }, err);
-    return;
+  const rows: Server[] = [];
+  const slice = new TimeSlice();
+  // In transactions of at most RESERVE_CHUNK rows, each re-checking the cap: one transaction
+  // inserting hundreds of rows would hold the connection (and the event loop) that long.
+  while (rows.length < planned) {
+    let chunk: Server[];
+    try {
+      chunk = await d.store.transaction(async (tx) => {
+        await tx.lockCapacity();
+        const live = await tx.countMadeServers(LIVE_SERVER_STATES);
+        const n = Math.min(planned - rows.length, RESERVE_CHUNK, d.settings.maxServers - live);
+        return n > 0 ? d.ops.reserve(tx, n) : [];
+      });
+    } catch (err) {
+      t.fail('create', { planned }, err);
+      break;
+    }
+    rows.push(...chunk);
+    if (chunk.length === 0) break;
+    await slice.yieldIfDue();
   }
   if (rows.length > 0) d.log.info({ count: rows.length, planned }, 'creating servers');
-  await Promise.all(rows.map((r) => d.ops.launch(r)));
+  await forEachSliced(rows, MAX_IN_FLIGHT, (r) => d.ops.launch(r), slice);
   t.add('create', rows.length);
   t.report.skipped += planned - rows.length;
 }
+
+/** Rows one reservation transaction inserts at most. */
+const RESERVE_CHUNK = 25;
 
 async function teardown(d: ApplyDeps, planned: Server): Promise<boolean> {
   const s = await d.store.getServer(planned.id);

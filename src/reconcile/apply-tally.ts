@@ -3,6 +3,7 @@ import type { ServerOps } from '../fleet/server-ops.js';
 import type { Store } from '../store/store.js';
 import type { Clock } from '../util/clock.js';
 import type { Log } from '../util/log.js';
+import { forEachSliced, TimeSlice } from '../util/time-slice.js';
 import type { PlanCounts, ReconcileSettings } from './types.js';
 
 /** What applying a plan needs. */
@@ -31,9 +32,14 @@ export interface ApplyReport {
 
 const MAX_ERRORS_KEPT = 10;
 
+/** Provider calls of one kind in flight at once (creates and deletes are capped per pass already). */
+export const MAX_IN_FLIGHT = 16;
+
 /** Counts outcomes; one failing action never stops the others. */
 export class ApplyTally {
   readonly report: ApplyReport = { done: {}, skipped: 0, failed: 0, errors: [] };
+  /** Lets requests through between actions: store calls alone never yield to the event loop. */
+  private readonly slice = new TimeSlice();
   constructor(private readonly log: Log) {}
 
   /** Runs one action: true = done, false = skipped, a throw = failed (logged). */
@@ -59,11 +65,14 @@ export class ApplyTally {
 
   /** Runs actions one after another (store steps: SQLite serialises them anyway). */
   async each<T>(kind: ActionKind, items: readonly T[], ids: (t: T) => object, fn: (t: T) => Promise<boolean>): Promise<void> {
-    for (const item of items) await this.run(kind, ids(item), () => fn(item));
+    for (const item of items) {
+      await this.run(kind, ids(item), () => fn(item));
+      await this.slice.yieldIfDue();
+    }
   }
 
-  /** Runs actions concurrently (provider calls, already capped per pass). */
+  /** Runs actions concurrently, up to MAX_IN_FLIGHT at once (provider calls, already capped per pass). */
   async all<T>(kind: ActionKind, items: readonly T[], ids: (t: T) => object, fn: (t: T) => Promise<boolean>): Promise<void> {
-    await Promise.all(items.map((item) => this.run(kind, ids(item), () => fn(item))));
+    await forEachSliced(items, MAX_IN_FLIGHT, (item) => this.run(kind, ids(item), () => fn(item)), this.slice);
   }
 }

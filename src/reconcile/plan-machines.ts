@@ -1,6 +1,8 @@
+import { compareText } from './compare-text.js';
 import { EXTERNAL_ORIGIN, isCreateAbandoned, ServerState, type Server } from '../domain/server.js';
 import type { Machine, Provider } from '../providers/provider.js';
 import type { PlanWorld } from './plan-world.js';
+import { ROWS_PER_STEP, runToEnd, type Steps } from './steps.js';
 import type { AdoptAction, LostAction, ReconcileSettings } from './types.js';
 
 /** Which listed machine belongs to which row, and which belong to none. */
@@ -28,16 +30,28 @@ export function isJudgedBy(s: Server, provider: Provider['name']): boolean {
  * provider made own machines (see isJudgedBy).
  */
 export function matchMachines(machines: readonly Machine[], servers: readonly Server[], provider: Provider['name']): MachineMatch {
-  const ours = servers.filter((s) => isJudgedBy(s, provider) && s.state !== ServerState.Deleted);
+  return runToEnd(matchMachineSteps(machines, servers, provider));
+}
+
+/** matchMachines, yielding every ROWS_PER_STEP rows or machines. */
+export function* matchMachineSteps(machines: readonly Machine[], servers: readonly Server[], provider: Provider['name']): Steps<MachineMatch> {
   const byProviderId = new Map<string, Server>();
-  for (const s of ours) if (s.providerId) byProviderId.set(s.providerId, s);
-  const byId = new Map(ours.map((s) => [s.id, s]));
+  const byId = new Map<string, Server>();
+  let n = 0;
+  for (const s of servers) {
+    if (isJudgedBy(s, provider) && s.state !== ServerState.Deleted) {
+      if (s.providerId) byProviderId.set(s.providerId, s);
+      byId.set(s.id, s);
+    }
+    if (++n % ROWS_PER_STEP === 0) yield;
+  }
   const byServer = new Map<string, Machine>();
   const rest: Machine[] = [];
   for (const m of machines) {
     const row = byProviderId.get(m.providerId);
     if (row && !byServer.has(row.id)) byServer.set(row.id, m);
     else rest.push(m);
+    if (++n % ROWS_PER_STEP === 0) yield;
   }
   const unowned: Machine[] = [];
   // Oldest first, so of two machines made for one row the first made is kept.
@@ -84,9 +98,22 @@ export function planMachineSteps(
   settings: Pick<ReconcileSettings, 'orphanGraceS' | 'readiness'>,
   provider: Provider['name'],
 ): { adopt: AdoptAction[]; markLost: LostAction[] } {
+  return runToEnd(machineSteps(world, match, nowMs, settings, provider));
+}
+
+/** planMachineSteps, yielding every ROWS_PER_STEP rows. */
+export function* machineSteps(
+  world: PlanWorld,
+  match: MachineMatch,
+  nowMs: number,
+  settings: Pick<ReconcileSettings, 'orphanGraceS' | 'readiness'>,
+  provider: Provider['name'],
+): Steps<{ adopt: AdoptAction[]; markLost: LostAction[] }> {
   const adopt: AdoptAction[] = [];
   const markLost: LostAction[] = [];
+  let n = 0;
   for (const s of world.allServers()) {
+    if (++n % ROWS_PER_STEP === 0) yield;
     if (!isJudgedBy(s, provider)) continue;
     const m = match.byServer.get(s.id);
     if (!m) {
@@ -124,5 +151,5 @@ function adoptStep(world: PlanWorld, s: Server, m: Machine, nowMs: number, readi
 }
 
 function byMachineAge(a: Machine, b: Machine): number {
-  return a.createdAtMs - b.createdAtMs || a.providerId.localeCompare(b.providerId);
+  return a.createdAtMs - b.createdAtMs || compareText(a.providerId, b.providerId);
 }

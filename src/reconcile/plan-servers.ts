@@ -1,3 +1,4 @@
+import { compareText } from './compare-text.js';
 import { ServerState, isBeforeReady, type Server } from '../domain/server.js';
 import { assessHeartbeats } from './health.js';
 import type { PlanWorld } from './plan-world.js';
@@ -69,7 +70,7 @@ export function planShutdowns(world: PlanWorld): ServerStep[] {
 export function planOffers(world: PlanWorld): string[] {
   const pending = world.liveSessions().filter((s) => s.state === 'pending');
   if (pending.length === 0) return [];
-  const idle = idleReady(world).sort((a, b) => (a.readyAtMs ?? 0) - (b.readyAtMs ?? 0) || a.id.localeCompare(b.id));
+  const idle = idleReady(world).sort((a, b) => (a.readyAtMs ?? 0) - (b.readyAtMs ?? 0) || compareText(a.id, b.id));
   const n = Math.min(pending.length, idle.length);
   const out: string[] = [];
   for (let i = 0; i < n; i++) {

@@ -1,12 +1,14 @@
 import { ServerState, type Server } from '../domain/server.js';
 import { SessionState, type EndReason, type Session } from '../domain/session.js';
+import { ROWS_PER_STEP, runToEnd, type Steps } from './steps.js';
 import type { PlanInput } from './types.js';
 
 /**
  * computePlan's scratch copy of the store: each planning step writes the state its action
  * will leave behind, so the next step plans on top of it (a server found silent is shut down
- * and torn down in the same pass; a recycled server counts in the pool). Copies only; the
- * input is never mutated.
+ * and torn down in the same pass; a recycled server counts in the pool). The input is never
+ * mutated: rows are held as given and replaced by new objects when a step changes them
+ * (copy on write), so building the world costs no copies of 10,000 rows.
  */
 export class PlanWorld {
   private readonly servers = new Map<string, Server>();
@@ -14,18 +16,32 @@ export class PlanWorld {
   /** serverId → id of its live session. */
   private readonly sessionOnServer = new Map<string, string>();
   /** Row and session ids oldest first, sorted once (nothing is added while planning). */
-  private readonly order: string[];
-  private readonly sessionOrder: string[];
+  private order: string[] = [];
+  private sessionOrder: string[] = [];
 
-  constructor(input: Pick<PlanInput, 'servers' | 'sessions'>) {
-    for (const s of input.servers) if (s.state !== ServerState.Deleted) this.servers.set(s.id, { ...s });
-    for (const s of input.sessions) {
-      if (s.state === SessionState.Ended) continue;
-      this.sessions.set(s.id, { ...s });
-      if (s.serverId) this.sessionOnServer.set(s.serverId, s.id);
+  /** The world of `input`; without one, an empty world for fill() to fill step by step. */
+  constructor(input?: Pick<PlanInput, 'servers' | 'sessions'>) {
+    if (input) runToEnd(this.fill(input));
+  }
+
+  /** Loads the snapshot, yielding every ROWS_PER_STEP rows (see computePlanYielding). */
+  *fill(input: Pick<PlanInput, 'servers' | 'sessions'>): Steps<void> {
+    let n = 0;
+    for (const s of input.servers) {
+      if (s.state !== ServerState.Deleted) this.servers.set(s.id, s);
+      if (++n % ROWS_PER_STEP === 0) yield;
     }
-    this.order = [...this.servers.values()].sort(byAge).map((s) => s.id);
-    this.sessionOrder = [...this.sessions.values()].sort(byAge).map((s) => s.id);
+    for (const s of input.sessions) {
+      if (s.state !== SessionState.Ended) {
+        this.sessions.set(s.id, s);
+        if (s.serverId) this.sessionOnServer.set(s.serverId, s.id);
+      }
+      if (++n % ROWS_PER_STEP === 0) yield;
+    }
+    this.order = oldestFirst([...this.servers.values()]);
+    this.allCache = null;
+    yield;
+    this.sessionOrder = oldestFirst([...this.sessions.values()]);
   }
 
   /** The row as planned so far; deleted rows are gone. */
@@ -33,14 +49,20 @@ export class PlanWorld {
     return this.servers.get(id) ?? null;
   }
 
-  /** Rows not deleted, in a stable order (oldest first). */
+  /** allServers() until the next change: several steps in a row read the whole world. */
+  private allCache: Server[] | null = null;
+
+  /** Rows not deleted, in a stable order (oldest first). A fresh array each call. */
   allServers(): Server[] {
-    const out: Server[] = [];
-    for (const id of this.order) {
-      const s = this.servers.get(id);
-      if (s) out.push(s);
+    if (!this.allCache) {
+      const out: Server[] = [];
+      for (const id of this.order) {
+        const s = this.servers.get(id);
+        if (s) out.push(s);
+      }
+      this.allCache = out;
     }
-    return out;
+    return [...this.allCache];
   }
 
   serversIn(...states: ServerState[]): Server[] {
@@ -51,6 +73,7 @@ export class PlanWorld {
   setServer(id: string, state: ServerState, patch: Partial<Server> = {}): void {
     const s = this.servers.get(id);
     if (!s) return;
+    this.allCache = null;
     if (state === ServerState.Deleted) this.servers.delete(id);
     else this.servers.set(id, { ...s, ...patch, state });
   }
@@ -85,6 +108,14 @@ export class PlanWorld {
     this.sessionOnServer.set(serverId, sessionId);
     this.setServer(serverId, ServerState.Allocated);
   }
+}
+
+/** Ids oldest first; the store lists in that order already, so the sort is usually skipped. */
+function oldestFirst(rows: { createdAtMs: number; id: string }[]): string[] {
+  let sorted = true;
+  for (let i = 1; i < rows.length && sorted; i++) sorted = byAge(rows[i - 1]!, rows[i]!) <= 0;
+  if (!sorted) rows.sort(byAge);
+  return rows.map((r) => r.id);
 }
 
 /** Oldest first; ties by id (plain comparison: localeCompare is slow over 10,000 rows). */

@@ -2,11 +2,13 @@ import { isCreateAbandoned, ServerState, type Server } from '../domain/server.js
 import { SessionState } from '../domain/session.js';
 import type { Machine } from '../providers/provider.js';
 import { isSilent } from './health.js';
-import { isJudgedBy, isOrphanDue, matchMachines, planMachineSteps, type MachineMatch } from './plan-machines.js';
+import { isJudgedBy, isOrphanDue, machineSteps, matchMachineSteps, type MachineMatch } from './plan-machines.js';
+import { runToEnd, type Steps } from './steps.js';
 import { idleReady, planBootTimeouts, planHeartbeatLoss, planOffers, planPromotions, planShutdowns } from './plan-servers.js';
 import { planSessionEnds } from './plan-sessions.js';
 import { PlanWorld } from './plan-world.js';
 import type { Plan, PlanInput, ReconcileSettings, ServerStep } from './types.js';
+import { TimeSlice } from '../util/time-slice.js';
 import { computePool } from './warm-pool.js';
 
 /**
@@ -24,27 +26,57 @@ import { computePool } from './warm-pool.js';
  * rows whose machine id is known still run.
  */
 export function computePlan(input: PlanInput): Plan {
+  return runToEnd(planPhases(input));
+}
+
+/**
+ * computePlan for the reconcile loop: the same phases, with the event loop let through
+ * (setImmediate) between phases once a slice of work has used its time, so a pass over 10,000 rows
+ * never holds up the requests that arrive meanwhile. The input must not change while it runs.
+ */
+export async function computePlanYielding(input: PlanInput, slice = new TimeSlice()): Promise<Plan> {
+  const phases = planPhases(input);
+  for (;;) {
+    const r = phases.next();
+    if (r.done) return r.value;
+    await slice.yieldIfDue();
+  }
+}
+
+/** The planning steps in order; each `yield` is a point where the caller may let the event loop run. */
+function* planPhases(input: PlanInput): Steps<Plan> {
   const { nowMs, settings } = input;
-  const world = new PlanWorld(input);
-  const match = input.machines ? matchMachines(input.machines, input.servers, input.provider) : null;
-  const { adopt, markLost } = match ? planMachineSteps(world, match, nowMs, settings, input.provider) : { adopt: [], markLost: [] };
+  const world = new PlanWorld();
+  yield* world.fill(input);
+  yield;
+  const match = input.machines ? yield* matchMachineSteps(input.machines, input.servers, input.provider) : null;
+  yield;
+  const { adopt, markLost } = match ? yield* machineSteps(world, match, nowMs, settings, input.provider) : { adopt: [], markLost: [] };
+  yield;
   const promote = planPromotions(world, nowMs, settings.readiness);
+  yield;
   const bootTimeout = planBootTimeouts(world, nowMs, settings.bootTimeoutS);
+  yield;
   const { heartbeatLost, outage } = planHeartbeatLoss(world, nowMs, settings);
+  yield;
   const endSession = planSessionEnds(world, nowMs, settings, outage !== null);
+  yield;
   const shutdown = planShutdowns(world);
+  yield;
   const offer = planOffers(world);
-  const pool = computePool({
-    idleReady: idleReady(world),
-    coming: world.serversIn(ServerState.Creating, ServerState.Starting).filter((s) => s.origin !== 'external' && !isCreateAbandoned(s, nowMs)).length,
-    pending: world.liveSessions().filter((s) => s.state === SessionState.Pending).length,
-    liveMade: world.allServers().filter((s) => s.origin !== 'external').length,
-    settings,
-  });
+  yield;
+  const idle = idleReady(world);
+  yield;
+  const coming = world.serversIn(ServerState.Creating, ServerState.Starting).filter((s) => s.origin !== 'external' && !isCreateAbandoned(s, nowMs)).length;
+  const pending = world.liveSessions().filter((s) => s.state === SessionState.Pending).length;
+  yield;
+  const liveMade = world.allServers().filter((s) => s.origin !== 'external').length;
+  const pool = computePool({ idleReady: idle, coming, pending, liveMade, settings });
   const wantedCreates = match ? pool.create : 0;
   const create = Math.min(wantedCreates, settings.maxCreatesPerPass);
   // In an outage a silent idle server may be fine; shrinking on stale data would only hurt.
   const idleExtra = outage ? pool.deleteIdle.filter((s) => !isSilent(s, nowMs, settings)) : pool.deleteIdle;
+  yield;
   const deletes = planDeletes(world, match, idleExtra.filter((s) => isJudgedBy(s, input.provider)), nowMs, settings, input.provider);
   return {
     adopt,

@@ -5,7 +5,7 @@ import type { Machine } from '../providers/provider.js';
 import { applyProviderSteps } from './apply-provider-steps.js';
 import { applyStateSteps } from './apply-state-steps.js';
 import { ApplyTally, type ApplyDeps, type ApplyReport } from './apply-tally.js';
-import { computePlan } from './plan.js';
+import { computePlanYielding } from './plan.js';
 import { PassScheduler } from './pass-scheduler.js';
 import { planCounts, type OutageInfo, type PlanCounts } from './types.js';
 
@@ -143,7 +143,7 @@ export class Reconciler {
       error = `provider list failed: ${err instanceof Error ? err.message : String(err)}`;
       log.warn({ err: error }, 'provider list failed; skipping what depends on it this pass');
     }
-    const plan = computePlan({ nowMs: clock.now(), provider: provider.name, machines, servers, sessions, settings });
+    const plan = await computePlanYielding({ nowMs: clock.now(), provider: provider.name, machines, servers, sessions, settings });
     const { poolMinReady, poolBuffer, maxServers } = settings;
     await this.recordGuardAndTargets(plan.outage, plan.pool ? { ...plan.pool, minReady: poolMinReady, buffer: poolBuffer, maxServers } : {});
     await applyStateSteps(deps, plan, tally);

@@ -1,3 +1,4 @@
+import { compareText } from './compare-text.js';
 import type { Server } from '../domain/server.js';
 import type { ReconcileSettings } from './types.js';
 
@@ -53,6 +54,6 @@ export function computePool(input: PoolInput): PoolDecision {
   const excess = Math.max(0, have - target);
   const deletable = input.idleReady
     .filter((s) => s.origin !== 'external' && s.players === 0)
-    .sort((a, b) => (b.readyAtMs ?? 0) - (a.readyAtMs ?? 0) || b.id.localeCompare(a.id));
+    .sort((a, b) => (b.readyAtMs ?? 0) - (a.readyAtMs ?? 0) || compareText(b.id, a.id));
   return { target, create, deleteIdle: deletable.slice(0, excess), atMaxServers: want > room };
 }

@@ -269,6 +269,9 @@ export class SessionService {
   async heartbeat(caller: ServerCaller, ip: string, players: number): Promise<HeartbeatResult> {
     const now = this.clock.now();
     const result = await this.store.transaction(async (tx): Promise<HeartbeatResult | null> => {
+      // Fast path (the steady state): a server in service, found and updated in one statement.
+      const inService = caller.serverId ? null : await tx.recordHeartbeatByIp(ip, players, now);
+      if (inService) return { server: await this.afterHeartbeat(tx, inService, players, now), addressIgnored: null };
       const s = await this.findCallerServer(tx, caller, ip);
       if (!s) return caller.serverId ? null : { server: await this.registerExternal(tx, ip, players, now), addressIgnored: null };
       const differs = s.origin !== EXTERNAL_ORIGIN && s.ip !== ip;
@@ -280,16 +283,20 @@ export class SessionService {
         return ready ? { server: await this.ops.offerToPending(tx, ready), addressIgnored } : null;
       }
       const updated = await tx.patchServer(s.id, ACTIVE_SERVER_STATES, patch, now);
-      if (!updated) return null;
-      if (updated.state === ServerState.Allocated && players > 0) await tx.touchSessionPlayed(s.id, now);
-      if (updated.origin === EXTERNAL_ORIGIN) return { server: await this.followPlayers(tx, updated), addressIgnored };
-      return { server: updated, addressIgnored };
+      return updated ? { server: await this.afterHeartbeat(tx, updated, players, now), addressIgnored } : null;
     });
     if (!result) throw new OrchestratorError('not_found', 'No live server has this address');
     if (result.addressIgnored) {
       this.log.warn({ serverId: result.server.id, reported: result.addressIgnored.reported, kept: result.addressIgnored.kept }, 'heartbeat reported another address; the provider’s address is kept');
     }
     return result;
+  }
+
+  /** What a recorded heartbeat of a ready or allocated server moves on: the idle clock, an external server's pool state. */
+  private async afterHeartbeat(tx: Store, updated: Server, players: number, now: number): Promise<Server> {
+    if (updated.state === ServerState.Allocated && players > 0) await tx.touchSessionPlayed(updated.id, now);
+    if (updated.origin === EXTERNAL_ORIGIN) return this.followPlayers(tx, updated);
+    return updated;
   }
 
   /** A reported address that another live server holds is a conflict, never a silent overwrite. */

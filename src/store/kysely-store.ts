@@ -7,6 +7,7 @@ import { EventHub } from './event-hub.js';
 import * as events from './event-queries.js';
 import { GroupCommit } from './group-commit.js';
 import type { Database, DialectKind } from './db-schema.js';
+import { letEventLoopRun, listServersPaged, listSessionsPaged } from './paged-listing.js';
 import * as servers from './server-queries.js';
 import * as sessions from './session-queries.js';
 import type { ServerPatch, Store } from './store.js';
@@ -91,6 +92,8 @@ export class KyselyStore implements Store {
     return servers.findActiveServerByIp(this.db, ip);
   }
   listServers(states?: readonly ServerState[]): Promise<Server[]> {
+    // Outside a transaction (the reconciler's listing) in pages, letting requests through.
+    if (!this.inTransaction) return listServersPaged(this.db, states);
     return servers.listServers(this.db, states);
   }
   countServers(states: readonly ServerState[]): Promise<number> {
@@ -123,6 +126,7 @@ export class KyselyStore implements Store {
     return sessions.findJoinAddress(this.db, code);
   }
   listSessions(states: readonly SessionState[]): Promise<Session[]> {
+    if (!this.inTransaction) return listSessionsPaged(this.db, states);
     return sessions.listSessions(this.db, states);
   }
   countSessions(states: readonly SessionState[]): Promise<number> {
@@ -159,7 +163,8 @@ export class KyselyStore implements Store {
     return cache.peekCounter(this.db, key, windowMs, nowMs);
   }
   purgeExpired(nowMs: number): Promise<number> {
-    return cache.purgeExpired(this.db, nowMs);
+    // Outside a transaction, requests get the connection between batches.
+    return cache.purgeExpired(this.db, nowMs, this.inTransaction ? undefined : letEventLoopRun);
   }
   getMeta(key: string): Promise<string | null> {
     return cache.getMeta(this.db, key);
@@ -214,6 +219,14 @@ export class KyselyStore implements Store {
   }
   replaceIdempotencyKey(key: string, oldSessionId: string, newSessionId: string, nowMs: number, expiresAtMs: number): Promise<boolean> {
     return cache.replaceIdempotencyKey(this.db, key, oldSessionId, newSessionId, nowMs, expiresAtMs);
+  }
+
+  countMadeServers(states: readonly ServerState[]): Promise<number> {
+    return servers.countMadeServers(this.db, states);
+  }
+
+  recordHeartbeatByIp(ip: string, players: number, nowMs: number): Promise<Server | null> {
+    return servers.recordHeartbeatByIp(this.db, ip, players, nowMs);
   }
 
   /** Closes the pool or file. Only the store that opened the database may close it. */

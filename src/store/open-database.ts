@@ -6,6 +6,7 @@ import pg from 'pg';
 import type { Database, DialectKind } from './db-schema.js';
 import { SchemaScopedPostgresDialect } from './pg-schema-dialect.js';
 import { withStatementCache } from './sqlite-statement-cache.js';
+import { startWalCheckpointer } from './wal-checkpointer.js';
 
 /** Where the data lives: an SQLite file (or ':memory:') or a PostgreSQL URL. */
 export type DatabaseOptions = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
@@ -21,6 +22,9 @@ export interface OpenDatabase {
   db: Kysely<Database>;
   kind: DialectKind;
 }
+
+/** SQLite's own wal_autocheckpoint (pages), restored if the checkpoint worker dies. */
+const SQLITE_DEFAULT_AUTOCHECKPOINT = 1000;
 
 /** Connections in the PostgreSQL pool, per replica. */
 const PG_POOL_MAX = 10;
@@ -46,7 +50,22 @@ function openSqlite(filePath: string): Kysely<Database> {
     raw.close();
     throw err;
   }
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }) });
+  const database = withStatementCache(raw);
+  if (filePath !== ':memory:') {
+    // Checkpoints in a worker thread, not inside a commit on the event loop (see WalCheckpointer).
+    raw.pragma('wal_autocheckpoint = 0');
+    const checkpointer = startWalCheckpointer(path.resolve(filePath), {
+      onGone: () => {
+        if (raw.open) raw.pragma(`wal_autocheckpoint = ${SQLITE_DEFAULT_AUTOCHECKPOINT}`);
+      },
+    });
+    const close = database.close;
+    database.close = () => {
+      void checkpointer.stop();
+      close();
+    };
+  }
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
 }
 
 /**

@@ -45,6 +45,18 @@ export async function countServers(db: Db, states: readonly ServerState[]): Prom
   return Number(row.n);
 }
 
+/** countServers without external rows: the machines the hard cap counts. */
+export async function countMadeServers(db: Db, states: readonly ServerState[]): Promise<number> {
+  if (states.length === 0) return 0;
+  const row = await db
+    .selectFrom('servers')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('state', 'in', states)
+    .where('origin', '<>', 'external')
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
 /**
  * One conditional UPDATE … RETURNING: the state check and the write cannot be split by a
  * concurrent writer. state_changed_at moves only when the state really changes. Entering
@@ -78,6 +90,19 @@ export async function transitionServer(
     .returningAll()
     .executeTakeFirst();
   return row ? toServer(row) : null;
+}
+
+/**
+ * Hot path (a heartbeat from a server in service): records players and the heartbeat time of
+ * the ready or allocated server at this address in ONE conditional UPDATE … RETURNING, through
+ * the partial unique index on ip (its predicate repeated literally, see above). Null when no
+ * server there is ready or allocated: the caller looks further (booting, or unknown).
+ */
+export async function recordHeartbeatByIp(db: Db, ip: string, players: number, nowMs: number): Promise<Server | null> {
+  const { rows } = await sql<ServerRow>`UPDATE servers SET players = ${players}, last_heartbeat_at = ${nowMs}, updated_at = ${nowMs}
+    WHERE ip = ${ip} AND ${ACTIVE_STATES_PREDICATE} AND state IN ('ready', 'allocated')
+    RETURNING *`.execute(db);
+  return rows[0] ? toServer(rows[0]) : null;
 }
 
 /** Like transitionServer without a state change. */

@@ -123,6 +123,19 @@ export interface Store {
   pageSessions(q: SessionPageQuery): Promise<SessionPage>;
   /** Servers in (createdAtMs, id) order, after a cursor, filtered. */
   pageServers(q: ServerPageQuery): Promise<ServerPage>;
+
+  /**
+   * Servers in the given states that this orchestrator made (origin not external): what the
+   * MAX_SERVERS cap counts. One count query, never a listing.
+   */
+  countMadeServers(states: readonly ServerState[]): Promise<number>;
+
+  /**
+   * A heartbeat of the ready or allocated server at this address: players, last heartbeat and
+   * updated times set in one conditional update; the updated row, or null when no server at
+   * the address is ready or allocated (nothing changed).
+   */
+  recordHeartbeatByIp(ip: string, players: number, nowMs: number): Promise<Server | null>;
 }
 
 /** Fields of a server that change without (or with) a state change. */

@@ -49,6 +49,54 @@ export function serverContract(store: () => Store, _kind: StoreKind): void {
       expect(await store().countServers([])).toBe(0);
     });
 
+    it('listServers() outside a transaction reads in pages: every row once, in creation order, past several pages', async () => {
+      // 1,203 rows: more than two pages of LIST_PAGE_ROWS, with ties on created_at across a page edge.
+      const rows = Array.from({ length: 1203 }, (_, i) => makeServer({ ip: null, createdAtMs: T0 + Math.floor(i / 7), state: i % 5 === 0 ? 'deleted' : 'ready' }));
+      await store().transaction(async (tx) => {
+        for (const r of rows) await tx.insertServer(r);
+      });
+      const inTx = await store().transaction((tx) => tx.listServers(['ready']));
+      // The event loop runs while it reads (a synchronous driver would otherwise hold it throughout).
+      let turns = 0;
+      const ticker = setInterval(() => turns++, 0);
+      let paged: Awaited<ReturnType<Store['listServers']>>;
+      try {
+        await new Promise((resolve) => setImmediate(resolve));
+        turns = 0;
+        paged = await store().listServers(['ready']);
+      } finally {
+        clearInterval(ticker);
+      }
+      expect(turns).toBeGreaterThan(0);
+      expect(paged.map((s) => s.id)).toEqual(inTx.map((s) => s.id));
+      expect(new Set(paged.map((s) => s.id)).size).toBe(rows.filter((r) => r.state === 'ready').length);
+      expect(await store().listServers()).toHaveLength(1203);
+    });
+
+    it('recordHeartbeatByIp() updates only a ready or allocated server at the address, in one statement', async () => {
+      const ready = makeServer({ ip: '10.7.0.1', state: 'ready', players: 0 });
+      const booting = makeServer({ ip: '10.7.0.2', state: 'starting' });
+      const gone = makeServer({ ip: '10.7.0.3', state: 'shutdown' });
+      for (const s of [ready, booting, gone]) await store().insertServer(s);
+      const r = await store().recordHeartbeatByIp('10.7.0.1', 4, T0 + 50);
+      expect(r).toEqual({ ...ready, players: 4, lastHeartbeatAtMs: T0 + 50, updatedAtMs: T0 + 50 });
+      expect(await store().getServer(ready.id)).toEqual(r);
+      expect(await store().recordHeartbeatByIp('10.7.0.2', 4, T0 + 50)).toBeNull();
+      expect(await store().recordHeartbeatByIp('10.7.0.3', 4, T0 + 50)).toBeNull();
+      expect(await store().recordHeartbeatByIp('10.7.0.9', 4, T0 + 50)).toBeNull();
+      expect(await store().getServer(booting.id)).toEqual(booting);
+      expect(await store().getServer(gone.id)).toEqual(gone);
+    });
+
+    it('countMadeServers() counts only the servers we made, in the given states', async () => {
+      await store().insertServer(makeServer({ state: 'ready' }));
+      await store().insertServer(makeServer({ state: 'creating', ip: null }));
+      await store().insertServer(makeServer({ state: 'ready', origin: 'external' }));
+      await store().insertServer(makeServer({ state: 'deleted' }));
+      expect(await store().countMadeServers(['creating', 'ready', 'allocated'])).toBe(2);
+      expect(await store().countMadeServers([])).toBe(0);
+    });
+
     it('transitionServer() moves state, applies the patch and stamps the times', async () => {
       const s = makeServer({ state: 'creating', ip: null, readyAtMs: null });
       await store().insertServer(s);

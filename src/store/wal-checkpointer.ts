@@ -1,0 +1,69 @@
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+
+/**
+ * WAL checkpoints off the event loop. By default SQLite checkpoints inside the commit that
+ * grows the WAL past 1,000 pages: that commit copies ~4 MiB into the database file and
+ * fsyncs it, on the thread serving requests. Here the service's connection turns automatic
+ * checkpoints off and a worker thread with a connection of its own runs
+ * `PRAGMA wal_checkpoint(PASSIVE)` every intervalMs: PASSIVE never waits for or blocks
+ * readers and writers (writers keep appending while pages are copied), and once a checkpoint
+ * has caught up the next write transaction starts the WAL over from its beginning, so it
+ * stays small. Durability is unchanged: a commit is durable in the WAL either way.
+ */
+export interface WalCheckpointer {
+  /** Stops the worker (its connection closes; the service's own close checkpoints the rest). */
+  stop(): Promise<void>;
+}
+
+/** Default time between checkpoints: about a second of heavy writes, a few MiB of WAL. */
+export const WAL_CHECKPOINT_INTERVAL_MS = 1000;
+
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.driver);
+const db = new Database(workerData.file);
+// Another connection (the service's) may hold the write lock for a moment: wait a little.
+db.pragma('busy_timeout = 1000');
+const timer = setInterval(() => {
+  try {
+    db.pragma('wal_checkpoint(PASSIVE)');
+  } catch {}
+}, workerData.intervalMs);
+// A failed checkpoint (a lock held a moment too long) is tried again on the next tick.
+parentPort.on('message', (m) => {
+  if (m !== 'stop') return;
+  clearInterval(timer);
+  db.close();
+  parentPort.close();
+});
+`;
+
+/**
+ * Starts checkpointing `file` from a worker thread. The caller turns wal_autocheckpoint off
+ * on its connection, and back on in `onGone` (the worker died: SQLite checkpoints in
+ * commits again rather than letting the WAL grow without bound).
+ */
+export function startWalCheckpointer(file: string, o: { intervalMs?: number; onGone(reason: string): void }): WalCheckpointer {
+  const driver = createRequire(import.meta.url).resolve('better-sqlite3');
+  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { driver, file, intervalMs: o.intervalMs ?? WAL_CHECKPOINT_INTERVAL_MS } });
+  // Never keeps the process alive on its own.
+  worker.unref();
+  let stopping = false;
+  worker.on('error', (err) => o.onGone(err.message));
+  const exited = new Promise<void>((resolve) =>
+    worker.once('exit', (code) => {
+      if (!stopping) o.onGone(`checkpoint worker exited (${code})`);
+      resolve();
+    }),
+  );
+  return {
+    async stop() {
+      stopping = true;
+      worker.postMessage('stop');
+      const timer = setTimeout(() => void worker.terminate(), 2000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}

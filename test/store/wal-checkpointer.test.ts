@@ -1,0 +1,54 @@
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { sql } from 'kysely';
+import { afterEach, expect, it } from 'vitest';
+import { openDatabase } from '../../src/store/open-database.js';
+import { WAL_CHECKPOINT_INTERVAL_MS } from '../../src/store/wal-checkpointer.js';
+
+/**
+ * An SQLite file never checkpoints inside a commit on the service's thread (wal_autocheckpoint
+ * is off on its connection); a worker thread checkpoints instead, so the WAL still starts over
+ * once it has been copied into the database file.
+ */
+let dir: string | null = null;
+afterEach(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  dir = null;
+});
+
+const walBytes = (file: string) => {
+  try {
+    return statSync(`${file}-wal`).size;
+  } catch {
+    return 0;
+  }
+};
+
+it('checkpoints an SQLite file from a worker thread, never in a commit, and the WAL starts over', async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'wal-'));
+  const file = path.join(dir, 'o.db');
+  const { db } = openDatabase({ kind: 'sqlite', path: file });
+  try {
+    const { rows } = await sql<{ wal_autocheckpoint: number }>`PRAGMA wal_autocheckpoint`.execute(db);
+    expect(rows[0]?.wal_autocheckpoint).toBe(0);
+    await sql`CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT)`.execute(db);
+    const write = async (from: number) => {
+      for (let i = from; i < from + 3000; i++) await sql`INSERT INTO t (k, v) VALUES (${i}, ${'x'.repeat(200)})`.execute(db);
+    };
+    await write(0);
+    // 3,000 commits: past SQLite's own 1,000-page threshold, and nobody on this thread checkpointed.
+    const grown = walBytes(file);
+    expect(grown).toBeGreaterThan(1000 * 4096);
+    // The worker catches up; the next write starts the WAL over instead of growing it.
+    await new Promise((r) => setTimeout(r, WAL_CHECKPOINT_INTERVAL_MS * 2.5));
+    await write(3000);
+    await new Promise((r) => setTimeout(r, WAL_CHECKPOINT_INTERVAL_MS * 2.5));
+    await write(6000);
+    expect(walBytes(file)).toBeLessThan(grown * 1.5);
+    const { rows: count } = await sql<{ n: number }>`SELECT count(*) AS n FROM t`.execute(db);
+    expect(count[0]?.n).toBe(9000);
+  } finally {
+    await db.destroy();
+  }
+}, 30_000);
