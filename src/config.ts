@@ -80,7 +80,32 @@ export interface Config {
     leaseS: number;
   };
   /** The outbox's retention: events older than this, or beyond this many, are pruned. */
-  events: { retentionS: number; maxRows: number };
+  events: {
+    retentionS: number;
+    maxRows: number;
+    /** How often consumers (SSE, webhooks) look for events other replicas committed. */
+    pollMs: number;
+    /** A comment line on idle SSE streams this often, so proxies keep them open. */
+    sseHeartbeatMs: number;
+    /** An SSE client this far behind (bytes unsent) is dropped; it resumes with Last-Event-ID. */
+    sseMaxBufferBytes: number;
+  };
+  /** Events out to operators' URLs (issue 10). */
+  webhooks: {
+    /** Empty = no webhooks. */
+    urls: string[];
+    /** Signs every delivery; required when urls are set. */
+    secret: string | null;
+    /** Event kinds to send; null = every kind. */
+    kinds: string[] | null;
+    timeoutMs: number;
+    /** Attempts per event before it becomes a dead letter. */
+    maxAttempts: number;
+    backoffBaseMs: number;
+    backoffMaxMs: number;
+    /** How long one replica's claim on a URL holds without renewal. */
+    leaseMs: number;
+  };
   limits: {
     bodyLimitBytes: number;
     maxPlayers: number;
@@ -189,7 +214,11 @@ export function loadConfig(env: Env = readProcessEnv()): Readonly<Config> {
     events: {
       retentionS: r.num('EVENTS_RETENTION_S', 7 * 86_400, 1, 366 * 86_400),
       maxRows: r.int('EVENTS_MAX_ROWS', 100_000, 100, 100_000_000),
+      pollMs: r.int('EVENTS_POLL_MS', 1000, 5, 600_000),
+      sseHeartbeatMs: r.int('SSE_HEARTBEAT_MS', 15_000, 10, 3_600_000),
+      sseMaxBufferBytes: r.int('SSE_MAX_BUFFER_BYTES', 1_048_576, 1024, 1024 * 1024 * 1024),
     },
+    webhooks: webhookConfig(r),
     limits: {
       bodyLimitBytes: r.int('BODY_LIMIT_BYTES', 65_536, 64, 100 * 1024 * 1024),
       maxPlayers: r.int('MAX_PLAYERS_PER_SERVER', 10_000, 1, 1_000_000),
@@ -207,6 +236,41 @@ export function loadConfig(env: Env = readProcessEnv()): Readonly<Config> {
   }
   if (r.problems.length) throw new ConfigError(r.problems);
   return deepFreeze(config);
+}
+
+function webhookConfig(r: Reader): Config['webhooks'] {
+  const urls = r.list('WEBHOOK_URL');
+  for (const u of urls) {
+    let ok = false;
+    try {
+      const parsed = new URL(u);
+      ok = parsed.protocol === 'http:' || parsed.protocol === 'https:';
+    } catch {
+      /* reported below */
+    }
+    // The URL may carry a secret in its query: never echo it.
+    if (!ok) r.problem('WEBHOOK_URL: each entry must be an http(s) URL (comma-separated)');
+  }
+  const secret = r.str('WEBHOOK_SECRET', '') || null;
+  if (urls.length > 0 && !secret) r.problem('WEBHOOK_SECRET is required with WEBHOOK_URL (every delivery is signed)');
+  const kinds = r.list('WEBHOOK_EVENTS');
+  for (const k of kinds) {
+    if (!/^[a-z_]+\.[a-z_*]+$|^\*$/.test(k)) r.bad('WEBHOOK_EVENTS', k, 'event kinds like session.started or session.*');
+  }
+  const backoffBaseMs = r.int('WEBHOOK_BACKOFF_BASE_MS', 1000, 1, 3_600_000);
+  const backoffMaxMs = r.int('WEBHOOK_BACKOFF_MAX_MS', 300_000, 1, 86_400_000);
+  if (backoffMaxMs < backoffBaseMs) r.problem('WEBHOOK_BACKOFF_MAX_MS must be at least WEBHOOK_BACKOFF_BASE_MS');
+  const timeoutMs = r.int('WEBHOOK_TIMEOUT_MS', 10_000, 1, 600_000);
+  return {
+    urls: [...new Set(urls)],
+    secret,
+    kinds: kinds.length > 0 && !kinds.includes('*') ? kinds : null,
+    timeoutMs,
+    maxAttempts: r.int('WEBHOOK_MAX_ATTEMPTS', 8, 1, 1000),
+    backoffBaseMs,
+    backoffMaxMs,
+    leaseMs: Math.max(r.int('WEBHOOK_LEASE_MS', 30_000, 100, 3_600_000), timeoutMs * 2),
+  };
 }
 
 function defaultGameServerCommand(): string {

@@ -9,6 +9,7 @@ import type { Provider } from './providers/provider.js';
 import { createProvider } from './providers/registry.js';
 import { Reconciler } from './reconcile/index.js';
 import { ServerOps } from './fleet/server-ops.js';
+import { OperatorView } from './operator/operator-view.js';
 import { SessionService } from './sessions/session-service.js';
 import { SessionWaiter } from './sessions/session-waiter.js';
 import { createStore } from './store/create-db.js';
@@ -24,6 +25,8 @@ export interface Orchestrator {
   reconciler: Reconciler;
   ops: ServerOps;
   logger: Logger;
+  /** Events out, webhooks, metrics, costs, the dashboard (issue 10). */
+  view: OperatorView;
   /** Stops in order: HTTP (in-flight requests finish), the provider and the loop, the database. */
   close(): Promise<void>;
 }
@@ -75,6 +78,7 @@ export async function createOrchestrator(config: Readonly<Config>, o: Orchestrat
     settings: config.lifecycle,
     events: { retentionMs: config.events.retentionS * 1000, maxRows: config.events.maxRows },
   });
+  const view = new OperatorView({ config, store, clock, logger });
   // What a dead process left waiting is resolved before the first request: its pending
   // sessions end (abandoned); its creates are adopted or dropped by the first pass.
   await service.resolveAbandoned(true);
@@ -85,8 +89,10 @@ export async function createOrchestrator(config: Readonly<Config>, o: Orchestrat
     clock,
     credentialFor: (id) => ops.credentialFor(id),
     logger: logger.child({ component: 'http' }),
-    status: async () => operatorStatus(store, reconciler!, provider.name),
+    status: async () => ({ ...(await operatorStatus(store, reconciler!, provider.name)), ...(await view.status()) }),
+    plugins: [view.plugin],
   });
+  await view.start();
   if (o.reconcile !== false) reconciler.start();
   const rec = reconciler;
   let closed: Promise<void> | null = null;
@@ -98,12 +104,14 @@ export async function createOrchestrator(config: Readonly<Config>, o: Orchestrat
     reconciler: rec,
     ops,
     logger,
+    view,
     close: () =>
       (closed ??= (async () => {
         // Waiting starts answer 503 + Retry-After at once and their sessions end, so the
         // HTTP server has no request left to wait for.
         await service.shutdown();
         await app.close();
+        await view.close();
         // Closing the provider first aborts its backoff and rate-budget waits, so a pass in
         // flight ends promptly instead of holding the shutdown for a minute.
         const loopStopped = rec.stop();

@@ -10,6 +10,8 @@ import type { Database, DialectKind } from './db-schema.js';
 import * as servers from './server-queries.js';
 import * as sessions from './session-queries.js';
 import type { ServerPatch, Store } from './store.js';
+import { KyselyWebhookLedger } from './webhook-queries.js';
+import type { WebhookLedger } from '../webhooks/webhook-ledger.js';
 
 /**
  * pg_advisory_xact_lock key for capacity decisions: an arbitrary constant that only this
@@ -218,5 +220,10 @@ export class KyselyStore implements Store {
   async close(): Promise<void> {
     if (this.inTransaction) throw new Error('close() called on a transaction');
     await this.db.destroy();
+  }
+
+  // ---- webhook delivery state ----
+  webhooks(): WebhookLedger {
+    return new KyselyWebhookLedger(this.db);
   }
 }

@@ -1,6 +1,7 @@
 import type { Server, ServerState } from '../domain/server.js';
 import type { FleetEvent, NewEvent } from '../domain/events.js';
 import type { EndReason, Session, SessionState } from '../domain/session.js';
+import type { WebhookLedger } from '../webhooks/webhook-ledger.js';
 
 /**
  * The Store port. It speaks the domain: conditional transitions return null/false on a lost
@@ -109,6 +110,10 @@ export interface Store {
   replaceIdempotencyKey(key: string, oldSessionId: string, newSessionId: string, nowMs: number, expiresAtMs: number): Promise<boolean>;
 
   close(): Promise<void>;
+
+  // ---- webhook delivery state (migration 0006) ----
+  /** Per-URL cursors, retry state and dead letters of webhook delivery. */
+  webhooks(): WebhookLedger;
 }
 
 /** Fields of a server that change without (or with) a state change. */

@@ -3,6 +3,7 @@ import type { DialectKind } from '../db-schema.js';
 import { initialMigration } from './0001-initial.js';
 import { replayKeysMigration } from './0002-replay-keys.js';
 import { eventsAndLeasesMigration } from './0003-events-and-leases.js';
+import { webhooksMigration } from './0006-webhooks.js';
 
 /**
  * Every migration, by name, in order. A static list rather than a folder scan, so the
@@ -14,6 +15,7 @@ function migrations(kind: DialectKind): Record<string, Migration> {
     '0001-initial': initialMigration(kind),
     '0002-replay-keys': replayKeysMigration(kind),
     '0003-events-and-leases': eventsAndLeasesMigration(kind),
+    '0006-webhooks': webhooksMigration(kind),
   };
 }
 

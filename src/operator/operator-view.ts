@@ -1,0 +1,96 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import { EventTail } from '../events/event-tail.js';
+import { SseHub } from '../events/sse-hub.js';
+import { adminAuthorizer } from '../http/admin-auth.js';
+import { eventRoutes } from '../http/event-routes.js';
+import type { Store } from '../store/store.js';
+import type { Clock } from '../util/clock.js';
+import { WebhookDeliverer, type DeliveryOutcome } from '../webhooks/webhook-deliverer.js';
+
+export interface OperatorViewDeps {
+  config: Readonly<Config>;
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+}
+
+/**
+ * What operators see beyond /v1/status (issue 10): the event stream and page, webhooks. Built
+ * by the composition root; its routes go into buildApp's plugins, start() runs after the
+ * app is built, close() after the HTTP server has stopped.
+ */
+export class OperatorView {
+  readonly tail: EventTail;
+  readonly sse: SseHub;
+  readonly webhooks: WebhookDeliverer | null;
+  /** Listeners of webhook outcomes (metrics). */
+  private readonly outcomeListeners: ((o: DeliveryOutcome, kind: string) => void)[] = [];
+
+  constructor(private readonly d: OperatorViewDeps) {
+    const { config, store, clock, logger } = d;
+    const log = logger.child({ component: 'operator-view' });
+    this.tail = new EventTail(store, clock, config.events.pollMs, (err) => log.warn({ err: (err as Error).message }, 'event tail'));
+    this.sse = new SseHub({ events: store, tail: this.tail, clock }, { heartbeatMs: config.events.sseHeartbeatMs, maxBufferBytes: config.events.sseMaxBufferBytes });
+    const wh = config.webhooks;
+    this.webhooks =
+      wh.urls.length > 0 && wh.secret
+        ? new WebhookDeliverer(
+            { ...wh, secret: wh.secret, pollMs: config.events.pollMs },
+            {
+              ledger: store.webhooks(),
+              events: store,
+              tail: this.tail,
+              clock,
+              owner: randomUUID(),
+              log: logger.child({ component: 'webhooks' }),
+              onOutcome: (o, kind) => {
+                for (const l of this.outcomeListeners) l(o, kind);
+              },
+            },
+          )
+        : null;
+  }
+
+  onWebhookOutcome(listener: (o: DeliveryOutcome, kind: string) => void): void {
+    this.outcomeListeners.push(listener);
+  }
+
+  /** Routes for buildApp's plugins. */
+  plugin = async (app: FastifyInstance): Promise<void> => {
+    const authorize = adminAuthorizer(this.d.config.adminToken, () => this.d.clock.now());
+    // Streams end before Fastify waits for connections to close, so a shutdown is not held open.
+    app.addHook('preClose', async () => this.sse.close());
+    await app.register(eventRoutes, {
+      authorize,
+      events: this.d.store,
+      tail: this.tail,
+      sse: this.sse,
+      webhooks: {
+        status: async () => (this.webhooks ? this.webhooks.status() : []),
+        deadLetters: (limit) => this.d.store.webhooks().listDeadLetters(limit),
+      },
+    });
+  };
+
+  /** Added to GET /v1/status. */
+  async status(): Promise<Record<string, unknown>> {
+    return {
+      events: { lastId: this.tail.headId, streams: this.sse.size },
+      webhooks: this.webhooks ? await this.webhooks.status() : [],
+    };
+  }
+
+  async start(): Promise<void> {
+    await this.tail.start();
+    await this.webhooks?.start();
+  }
+
+  async close(): Promise<void> {
+    this.sse.close();
+    await this.webhooks?.close();
+    await this.tail.stop();
+  }
+}
