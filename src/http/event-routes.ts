@@ -25,7 +25,17 @@ const EventSchema = Type.Object({
   data: Type.Record(Type.String(), Type.Unknown()),
 });
 
-const Cursor = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
+/** Digits only: ajv's integer coercion lets "1e999" through as Infinity. */
+const Cursor = Type.String({ pattern: '^[0-9]{1,15}$', description: 'an event id' });
+const Limit = (max: number) => Type.String({ pattern: '^[0-9]{1,4}$', description: `1 to ${max}` });
+
+/** A limit from the query: 1..max, or the default when absent; a clear 400 otherwise. */
+function limitOf(v: string | undefined, dflt: number, max: number): number {
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (n < 1 || n > max) throw new OrchestratorError('invalid_input', `limit must be from 1 to ${max}.`);
+  return n;
+}
 
 /** The outbox for operators: a page by cursor, a live SSE stream, webhook delivery state. */
 export async function eventRoutes(app: FastifyInstance, deps: EventRoutesDeps): Promise<void> {
@@ -37,16 +47,16 @@ export async function eventRoutes(app: FastifyInstance, deps: EventRoutesDeps): 
         summary: 'Events after a cursor, oldest first (operators)',
         tags: ['operators'],
         querystring: Type.Object(
-          { after: Type.Optional(Cursor), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })) },
+          { after: Type.Optional(Cursor), limit: Type.Optional(Limit(1000)) },
           { additionalProperties: false },
         ),
         response: { 200: Type.Object({ events: Type.Array(EventSchema), next: Type.Integer() }) },
       },
     },
     async (req) => {
-      const q = req.query as { after?: number; limit?: number };
-      const after = q.after ?? 0;
-      const events = await deps.events.listEvents(after, q.limit ?? 100);
+      const q = req.query as { after?: string; limit?: string };
+      const after = Number(q.after ?? 0);
+      const events = await deps.events.listEvents(after, limitOf(q.limit, 100, 1000));
       return { events: events.map(eventJson), next: events.length ? events[events.length - 1]!.id : after };
     },
   );
@@ -62,7 +72,7 @@ export async function eventRoutes(app: FastifyInstance, deps: EventRoutesDeps): 
       },
     },
     async (req, reply) => {
-      const after = streamCursor(req.headers['last-event-id'], (req.query as { after?: number }).after, deps.tail.headId);
+      const after = streamCursor(req.headers['last-event-id'], (req.query as { after?: string }).after, deps.tail.headId);
       reply.hijack();
       await deps.sse.serve(reply.raw, after);
     },
@@ -75,22 +85,22 @@ export async function eventRoutes(app: FastifyInstance, deps: EventRoutesDeps): 
       schema: {
         summary: 'Webhook delivery state per URL and the newest dead letters (operators)',
         tags: ['operators'],
-        querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })) }, { additionalProperties: false }),
+        querystring: Type.Object({ limit: Type.Optional(Limit(500)) }, { additionalProperties: false }),
       },
     },
     async (req) => {
-      const limit = (req.query as { limit?: number }).limit ?? 50;
+      const limit = limitOf((req.query as { limit?: string }).limit, 50, 500);
       return { targets: await deps.webhooks.status(), deadLetters: await deps.webhooks.deadLetters(limit) };
     },
   );
 }
 
 /** Last-Event-ID (a reconnect) wins over ?after=; neither means "from now on". */
-function streamCursor(lastEventId: string | string[] | undefined, after: number | undefined, headId: number): number {
+function streamCursor(lastEventId: string | string[] | undefined, after: string | undefined, headId: number): number {
   if (lastEventId !== undefined) {
     const v = Array.isArray(lastEventId) ? lastEventId[0]! : lastEventId;
     if (!/^\d{1,15}$/.test(v.trim())) throw new OrchestratorError('invalid_input', 'Last-Event-ID must be an event id (a whole number).');
     return Number(v.trim());
   }
-  return after ?? headId;
+  return after !== undefined ? Number(after) : headId;
 }
