@@ -38,6 +38,11 @@ function hookEnv(urls: string[], extra: Record<string, string> = {}): Record<str
   };
 }
 
+/** The receiver counts a request before the deliverer records it: wait for the ledger too. */
+async function settled(o: Orchestrator, lastId: number): Promise<void> {
+  await eventually(async () => (await o.view.webhooks!.status()).every((t) => t.cursor >= lastId), 5000, 'cursors at the last event');
+}
+
 const ids = (rs: Received[]) => rs.map((r) => Number(r.headers['webhook-id']));
 
 async function allEvents(o: Orchestrator): Promise<{ id: number; kind: string }[]> {
@@ -61,6 +66,7 @@ describe('webhooks', () => {
     expect(events.length).toBeGreaterThanOrEqual(4);
     await eventually(() => rx.received.length >= events.length, 5000, 'every event delivered');
     expect(ids(rx.received)).toEqual(events.map((e) => e.id));
+    await settled(orch, events.at(-1)!.id);
     const nowS = Math.floor(Date.now() / 1000);
     for (const r of rx.received) {
       const h = { timestamp: r.headers['webhook-timestamp'] as string, signature: r.headers['webhook-signature'] as string };
@@ -84,6 +90,7 @@ describe('webhooks', () => {
     await someTraffic(orch);
     const events = await allEvents(orch);
     await eventually(() => new Set(ids(rx.received)).size >= events.length, 5000, 'every event delivered');
+    await settled(orch, events.at(-1)!.id);
     const first = events[0]!.id;
     // The same event three times (two failures, one success), then each later one once, in order.
     expect(ids(rx.received)).toEqual([first, first, ...events.map((e) => e.id)]);
@@ -103,6 +110,7 @@ describe('webhooks', () => {
     expect(ids(healthy.received)).toEqual(events.map((e) => e.id));
     const wanted = events.length + created.length * 2; // each server.created tried 3 times
     await eventually(() => rejectsServers.received.length >= wanted, 5000, 'failing URL settled');
+    await settled(orch, events.at(-1)!.id);
     const hooks = await orch.app.inject({ method: 'GET', url: '/v1/webhooks', headers: AUTH });
     const { targets, deadLetters } = hooks.json();
     expect(deadLetters.map((d: { eventId: number }) => d.eventId).sort()).toEqual(created.map((e) => e.id).sort());
