@@ -24,6 +24,8 @@ export interface Config {
   };
   /** Bearer token for operator routes (/v1/status); null = those routes answer 503. */
   adminToken: string | null;
+  /** Bearer token /metrics wants; null = /metrics is open. */
+  metricsToken: string | null;
   /** Master secret per-server credentials derive from; null = generated once and kept in the store. */
   credentialSecret: string | null;
   tls: { certFile: string; keyFile: string } | null;
@@ -56,6 +58,8 @@ export interface Config {
     createSettleMs: number;
     /** Longest a call waits for rate budget before failing (retryably). */
     maxRateWaitMs: number;
+    /** How long the size price list (for cost reports) is reused. */
+    priceCacheS: number;
   };
   lifecycle: {
     startTimeoutS: number;
@@ -164,6 +168,7 @@ export function loadConfig(env: Env = readProcessEnv()): Readonly<Config> {
     hmac: { key: hmacKey, maxSkewS: r.int('INTERNAL_HMAC_MAX_SKEW_SECONDS', 300, 1, 86_400) },
     adminToken: r.str('ADMIN_TOKEN', '') || null,
     credentialSecret: r.str('SERVER_CREDENTIAL_SECRET', '') || null,
+    metricsToken: r.str('METRICS_TOKEN', '') || null,
     tls: certFile && keyFile ? { certFile, keyFile } : null,
     enforceHttps: r.bool('ENFORCE_HTTPS', false),
     trustProxy: r.bool('TRUST_PROXY', false),
@@ -189,6 +194,7 @@ export function loadConfig(env: Env = readProcessEnv()): Readonly<Config> {
       retryMaxMs: r.int('DO_RETRY_MAX_MS', 30_000, 1, 3_600_000),
       createSettleMs: r.int('DO_CREATE_SETTLE_MS', 3000, 0, 600_000),
       maxRateWaitMs: r.int('DO_MAX_RATE_WAIT_MS', 60_000, 0, 3_600_000),
+      priceCacheS: r.num('DO_PRICE_CACHE_S', 6 * 3600, 1, 30 * 86_400),
     },
     lifecycle: {
       startTimeoutS: r.num('START_TIMEOUT_S', 60, 0, 3600),

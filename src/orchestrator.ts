@@ -9,6 +9,7 @@ import type { Provider } from './providers/provider.js';
 import { createProvider } from './providers/registry.js';
 import { Reconciler } from './reconcile/index.js';
 import { ServerOps } from './fleet/server-ops.js';
+import { meteredProvider } from './operator/metered-provider.js';
 import { OperatorView } from './operator/operator-view.js';
 import { SessionService } from './sessions/session-service.js';
 import { SessionWaiter } from './sessions/session-waiter.js';
@@ -48,7 +49,12 @@ export async function createOrchestrator(config: Readonly<Config>, o: Orchestrat
   const waiter = new SessionWaiter();
   let reconciler: Reconciler | null = null;
   const reconcileSoon = () => reconciler?.trigger();
-  const provider = o.provider ?? createProvider({ config, clock, logger, onChange: reconcileSoon });
+  // Every provider call is counted (metrics) through a decorator; the view is made just below.
+  let view: OperatorView | null = null;
+  const provider = meteredProvider(o.provider ?? createProvider({ config, clock, logger, onChange: reconcileSoon }), (op, outcome, s) =>
+    view?.metrics.onProviderCall(op, outcome, s),
+  );
+  view = new OperatorView({ config, store, clock, logger, provider });
   // Side effects of state changes run after commit, from the outbox: here, the log lines.
   const eventLog = logger.child({ component: 'events' });
   store.onEvents((events) => logEvents(eventLog, events));
@@ -77,8 +83,8 @@ export async function createOrchestrator(config: Readonly<Config>, o: Orchestrat
     log: logger.child({ component: 'reconciler' }),
     settings: config.lifecycle,
     events: { retentionMs: config.events.retentionS * 1000, maxRows: config.events.maxRows },
+    onPass: (r) => view!.metrics.onPass(r),
   });
-  const view = new OperatorView({ config, store, clock, logger });
   // What a dead process left waiting is resolved before the first request: its pending
   // sessions end (abandoned); its creates are adopted or dropped by the first pass.
   await service.resolveAbandoned(true);
@@ -89,7 +95,7 @@ export async function createOrchestrator(config: Readonly<Config>, o: Orchestrat
     clock,
     credentialFor: (id) => ops.credentialFor(id),
     logger: logger.child({ component: 'http' }),
-    status: async () => ({ ...(await operatorStatus(store, reconciler!, provider.name)), ...(await view.status()) }),
+    status: async () => ({ ...(await operatorStatus(store, reconciler!, provider.name)), ...(await view!.status()) }),
     plugins: [view.plugin],
   });
   await view.start();

@@ -6,7 +6,12 @@ import { EventTail } from '../events/event-tail.js';
 import { SseHub } from '../events/sse-hub.js';
 import { adminAuthorizer } from '../http/admin-auth.js';
 import { eventRoutes } from '../http/event-routes.js';
+import { healthRoutes } from '../http/health-routes.js';
+import type { Provider } from '../providers/provider.js';
 import type { Store } from '../store/store.js';
+import { safeEqual } from '../domain/hmac.js';
+import { OrchestratorError } from '../domain/errors.js';
+import { Metrics } from './metrics.js';
 import type { Clock } from '../util/clock.js';
 import { WebhookDeliverer, type DeliveryOutcome } from '../webhooks/webhook-deliverer.js';
 
@@ -15,6 +20,8 @@ export interface OperatorViewDeps {
   store: Store;
   clock: Clock;
   logger: Logger;
+  /** The provider as the rest of the service uses it (metered: see meteredProvider). */
+  provider: Provider;
 }
 
 /**
@@ -26,6 +33,8 @@ export class OperatorView {
   readonly tail: EventTail;
   readonly sse: SseHub;
   readonly webhooks: WebhookDeliverer | null;
+  readonly metrics: Metrics;
+
   /** Listeners of webhook outcomes (metrics). */
   private readonly outcomeListeners: ((o: DeliveryOutcome, kind: string) => void)[] = [];
 
@@ -34,6 +43,15 @@ export class OperatorView {
     const log = logger.child({ component: 'operator-view' });
     this.tail = new EventTail(store, clock, config.events.pollMs, (err) => log.warn({ err: (err as Error).message }, 'event tail'));
     this.sse = new SseHub({ events: store, tail: this.tail, clock }, { heartbeatMs: config.events.sseHeartbeatMs, maxBufferBytes: config.events.sseMaxBufferBytes });
+    this.metrics = new Metrics({
+      store,
+      provider: d.provider,
+      clock,
+      pool: { minReady: config.lifecycle.poolMinReady, buffer: config.lifecycle.poolBuffer, maxServers: config.lifecycle.maxServers },
+      spend: async () => null,
+    });
+    store.onEvents(this.metrics.onEvents);
+    this.outcomeListeners.push((o) => this.metrics.onWebhook(o));
     const wh = config.webhooks;
     this.webhooks =
       wh.urls.length > 0 && wh.secret
@@ -63,6 +81,29 @@ export class OperatorView {
     const authorize = adminAuthorizer(this.d.config.adminToken, () => this.d.clock.now());
     // Streams end before Fastify waits for connections to close, so a shutdown is not held open.
     app.addHook('preClose', async () => this.sse.close());
+    const metricsToken = this.d.config.metricsToken;
+    await app.register(healthRoutes, {
+      checks: {
+        // The newest migration's table answering proves the database is reachable and migrated.
+        database: async () => {
+          await this.d.store.webhooks().listTargets();
+          return null;
+        },
+        // The reconciler lists the provider every pass; its last answer says whether it is reachable.
+        provider: async () => {
+          const last = this.metrics.lastPassResult;
+          return last && !last.listed ? 'the last reconcile pass could not list the provider' : null;
+        },
+      },
+      metrics: this.metrics,
+      metricsToken,
+      authorizeMetrics: async (req) => {
+        const h = req.headers.authorization ?? '';
+        if (!metricsToken || !safeEqual(h.startsWith('Bearer ') ? h.slice(7) : '', metricsToken)) {
+          throw new OrchestratorError('unauthorized', 'A valid metrics token is required.');
+        }
+      },
+    });
     await app.register(eventRoutes, {
       authorize,
       events: this.d.store,

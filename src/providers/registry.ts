@@ -52,6 +52,7 @@ export const PROVIDERS = {
       retryMaxMs: config.digitalocean.retryMaxMs,
       createSettleMs: config.digitalocean.createSettleMs,
       maxRateWaitMs: config.digitalocean.maxRateWaitMs,
+      priceCacheMs: config.digitalocean.priceCacheS * 1000,
       clock,
       logger: logger.child({ component: 'digitalocean' }),
     }),
