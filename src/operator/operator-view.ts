@@ -12,6 +12,8 @@ import type { Store } from '../store/store.js';
 import { safeEqual } from '../domain/hmac.js';
 import { OrchestratorError } from '../domain/errors.js';
 import { Metrics } from './metrics.js';
+import { CostReporter } from './costs.js';
+import { costRoutes } from '../http/cost-routes.js';
 import type { Clock } from '../util/clock.js';
 import { WebhookDeliverer, type DeliveryOutcome } from '../webhooks/webhook-deliverer.js';
 
@@ -34,6 +36,7 @@ export class OperatorView {
   readonly sse: SseHub;
   readonly webhooks: WebhookDeliverer | null;
   readonly metrics: Metrics;
+  readonly costs: CostReporter;
 
   /** Listeners of webhook outcomes (metrics). */
   private readonly outcomeListeners: ((o: DeliveryOutcome, kind: string) => void)[] = [];
@@ -43,12 +46,20 @@ export class OperatorView {
     const log = logger.child({ component: 'operator-view' });
     this.tail = new EventTail(store, clock, config.events.pollMs, (err) => log.warn({ err: (err as Error).message }, 'event tail'));
     this.sse = new SseHub({ events: store, tail: this.tail, clock }, { heartbeatMs: config.events.sseHeartbeatMs, maxBufferBytes: config.events.sseMaxBufferBytes });
+    this.costs = new CostReporter({ store, provider: d.provider, clock }, config.costs);
     this.metrics = new Metrics({
       store,
       provider: d.provider,
       clock,
       pool: { minReady: config.lifecycle.poolMinReady, buffer: config.lifecycle.poolBuffer, maxServers: config.lifecycle.maxServers },
-      spend: async () => null,
+      spend: async () => {
+        try {
+          const r = await this.costs.report();
+          return { todayUsd: r.todayUsd, totalUsd: r.totalUsd };
+        } catch {
+          return null; // prices unavailable: the gauge is left out rather than wrong
+        }
+      },
     });
     store.onEvents(this.metrics.onEvents);
     this.outcomeListeners.push((o) => this.metrics.onWebhook(o));
@@ -104,6 +115,7 @@ export class OperatorView {
         }
       },
     });
+    await app.register(costRoutes, { authorize, report: () => this.costs.report() });
     await app.register(eventRoutes, {
       authorize,
       events: this.d.store,
@@ -121,6 +133,10 @@ export class OperatorView {
     return {
       events: { lastId: this.tail.headId, streams: this.sse.size },
       webhooks: this.webhooks ? await this.webhooks.status() : [],
+      costs: await this.costs.report().then(
+        (r) => ({ currency: r.currency, todayUsd: r.todayUsd, totalUsd: r.totalUsd, size: r.size, hourlyUsd: r.hourlyUsd }),
+        () => ({ error: 'prices unavailable' }),
+      ),
     };
   }
 
