@@ -94,6 +94,8 @@ export interface Config {
     /** An SSE client this far behind (bytes unsent) is dropped; it resumes with Last-Event-ID. */
     sseMaxBufferBytes: number;
   };
+  /** How long a dashboard sign-in lasts. */
+  dashboardSessionS: number;
   /** Cost reports: days shown, and how long one report is reused. */
   costs: { days: number; cacheMs: number };
   /** Events out to operators' URLs (issue 10). */
@@ -227,6 +229,7 @@ export function loadConfig(env: Env = readProcessEnv()): Readonly<Config> {
       sseMaxBufferBytes: r.int('SSE_MAX_BUFFER_BYTES', 1_048_576, 1024, 1024 * 1024 * 1024),
     },
     webhooks: webhookConfig(r),
+    dashboardSessionS: r.int('DASHBOARD_SESSION_S', 12 * 3600, 60, 30 * 86_400),
     costs: { days: r.int('COSTS_DAYS', 7, 1, 366), cacheMs: r.int('COSTS_CACHE_MS', 5000, 0, 3_600_000) },
     limits: {
       bodyLimitBytes: r.int('BODY_LIMIT_BYTES', 65_536, 64, 100 * 1024 * 1024),

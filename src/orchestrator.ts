@@ -36,6 +36,8 @@ export interface OrchestratorOverrides {
   clock?: Clock;
   logger?: Logger;
   provider?: Provider;
+  /** Extra routes (tests stand in for routes other branches add). */
+  plugins?: ((app: FastifyInstance) => Promise<void>)[];
   /** Start the reconcile loop (default true). */
   reconcile?: boolean;
 }
@@ -96,8 +98,9 @@ export async function createOrchestrator(config: Readonly<Config>, o: Orchestrat
     credentialFor: (id) => ops.credentialFor(id),
     logger: logger.child({ component: 'http' }),
     status: async () => ({ ...(await operatorStatus(store, reconciler!, provider.name)), ...(await view!.status()) }),
-    plugins: [view.plugin],
+    plugins: [view.plugin, ...(o.plugins ?? [])],
   });
+  view.reconcilerStatus = () => reconciler!.status();
   await view.start();
   if (o.reconcile !== false) reconciler.start();
   const rec = reconciler;

@@ -14,6 +14,9 @@ import { OrchestratorError } from '../domain/errors.js';
 import { Metrics } from './metrics.js';
 import { CostReporter } from './costs.js';
 import { costRoutes } from '../http/cost-routes.js';
+import { dashboardRoutes } from '../http/dashboard-routes.js';
+import { eventJson } from '../events/event-json.js';
+import { LIVE_SERVER_STATES, ServerState } from '../domain/server.js';
 import type { Clock } from '../util/clock.js';
 import { WebhookDeliverer, type DeliveryOutcome } from '../webhooks/webhook-deliverer.js';
 
@@ -38,6 +41,8 @@ export class OperatorView {
   readonly metrics: Metrics;
   readonly costs: CostReporter;
 
+  /** The reconciler's status, set by the composition root once the loop exists. */
+  reconcilerStatus: () => unknown = () => null;
   /** Listeners of webhook outcomes (metrics). */
   private readonly outcomeListeners: ((o: DeliveryOutcome, kind: string) => void)[] = [];
 
@@ -115,6 +120,14 @@ export class OperatorView {
         }
       },
     });
+    await app.register(dashboardRoutes, {
+      adminToken: this.d.config.adminToken,
+      nowMs: () => this.d.clock.now(),
+      sessionTtlMs: this.d.config.dashboardSessionS * 1000,
+      secureCookies: this.d.config.tls !== null || this.d.config.enforceHttps,
+      authorize,
+      snapshot: () => this.snapshot(),
+    });
     await app.register(costRoutes, { authorize, report: () => this.costs.report() });
     await app.register(eventRoutes, {
       authorize,
@@ -137,6 +150,55 @@ export class OperatorView {
         (r) => ({ currency: r.currency, todayUsd: r.todayUsd, totalUsd: r.totalUsd, size: r.size, hourlyUsd: r.hourlyUsd }),
         () => ({ error: 'prices unavailable' }),
       ),
+    };
+  }
+
+  /** What the dashboard shows, in one read; its stream resumes after `lastEventId`. */
+  async snapshot(): Promise<Record<string, unknown>> {
+    const { store, clock, config } = this.d;
+    // The cursor is read first: whatever commits during the reads below arrives on the stream.
+    const lastEventId = await store.lastEventId();
+    const servers = await store.listServers(LIVE_SERVER_STATES);
+    const sessions = await store.listSessions(['pending', 'active']);
+    const costs = await this.costs.report().catch(() => null);
+    const serverUsd = new Map(costs?.servers.map((c) => [c.id, c.usd]));
+    const sessionUsd = new Map(costs?.sessions.map((c) => [c.id, c.usd]));
+    const byId = new Map(servers.map((s) => [s.id, s]));
+    const pending = sessions.filter((x) => x.state === 'pending').length;
+    const { poolMinReady, poolBuffer, maxServers } = config.lifecycle;
+    return {
+      nowMs: clock.now(),
+      lastEventId,
+      servers: servers
+        .sort((a, b) => b.createdAtMs - a.createdAtMs)
+        .map((s) => ({
+          id: s.id,
+          state: s.state,
+          origin: s.origin,
+          ip: s.ip,
+          port: s.port,
+          players: s.players,
+          createdAtMs: s.createdAtMs,
+          lastHeartbeatAtMs: s.lastHeartbeatAtMs,
+          usd: serverUsd.get(s.id) ?? null,
+        })),
+      sessions: sessions
+        .sort((a, b) => b.createdAtMs - a.createdAtMs)
+        .map((x) => {
+          const server = x.serverId ? byId.get(x.serverId) : undefined;
+          return { id: x.id, code: x.code, state: x.state, createdAtMs: x.createdAtMs, players: server?.players ?? 0, serverIp: server?.ip ?? null, usd: sessionUsd.get(x.id) ?? null };
+        }),
+      pool: {
+        idle: servers.filter((s) => s.state === ServerState.Ready && s.players === 0).length,
+        coming: servers.filter((s) => s.state === ServerState.Creating || s.state === ServerState.Starting).length,
+        target: Math.max(poolMinReady, poolBuffer) + pending,
+        minReady: poolMinReady,
+        buffer: poolBuffer,
+        maxServers,
+      },
+      reconciler: this.reconcilerStatus(),
+      costs: costs && { todayUsd: costs.todayUsd, totalUsd: costs.totalUsd, hourlyUsd: costs.hourlyUsd, size: costs.size, days: costs.days },
+      recentEvents: (await store.listEvents(Math.max(0, lastEventId - 30), 30)).map(eventJson),
     };
   }
 
