@@ -10,7 +10,7 @@ let refreshTimer = 0;
 let lastEventId = 0;
 
 /** @param {number} usd */
-const money = (usd) => (usd >= 100 ? `$${usd.toFixed(0)}` : usd >= 1 ? `$${usd.toFixed(2)}` : `$${usd.toFixed(4)}`);
+const money = (usd) => (usd === 0 ? '$0.00' : usd >= 100 ? `$${usd.toFixed(0)}` : usd >= 0.01 ? `$${usd.toFixed(2)}` : `$${usd.toFixed(4)}`);
 
 /** @param {number} ms */
 function ago(ms) {
@@ -133,7 +133,7 @@ function renderServers() {
         confirmThen({ title: `Delete ${s.id.slice(0, 8)}?`, text: 'Its session ends now and the machine is destroyed.', ok: 'Delete server', run: () => actions.deleteServer(s.id) });
       const hb = s.lastHeartbeatAtMs === null ? '—' : `${ago(state.nowMs - s.lastHeartbeatAtMs)} ago`;
       return el('tr', { 'data-server': s.id }, [
-        el('td', { 'data-label': 'Server' }, [el('code', { title: s.id }, [s.id.slice(0, 8)]), el('span', { class: 'muted origin' }, [s.origin])]),
+        el('td', { 'data-label': 'Server' }, [el('span', {}, [el('code', { title: s.id }, [s.id.slice(0, 8)]), el('span', { class: 'muted origin' }, [s.origin])])]),
         el('td', { 'data-label': 'State' }, [badge(s.state)]),
         el('td', { 'data-label': 'Address' }, [s.ip ? `${s.ip}${s.port ? `:${s.port}` : ''}` : '—']),
         el('td', { 'data-label': 'Players' }, [String(s.players)]),
@@ -154,7 +154,12 @@ function eventLine(e) {
     e.kind === 'session.started' ? `session ${d.code} started (${d.coldStart ? 'cold' : 'warm'})`
     : e.kind === 'session.ended' ? `session ${d.code} ended: ${d.reason}`
     : e.kind === 'session.assigned' ? `session ${d.code} got a server after ${ago(Number(d.waitedMs ?? 0))}`
-    : e.kind === 'server.state_changed' ? `server ${String(e.serverId).slice(0, 8)} ${d.from ?? '?'} → ${d.to}${d.reason ? ` (${d.reason})` : ''}`
+    : e.kind === 'server.state_changed' ? `server ${String(e.serverId).slice(0, 8)} ${d.from ? `${d.from} → ` : '→ '}${d.to}${d.reason ? ` (${d.reason})` : ''}`
+    : e.kind === 'pool.targets_changed' ? `pool target ${d.target} (min ${d.minReady}, buffer ${d.buffer}, cap ${d.maxServers}${d.atMaxServers ? ', at the cap' : ''})`
+    : e.kind === 'outage_guard.on' ? `heartbeat reaping paused: ${d.reason ?? 'many servers silent'}`
+    : e.kind === 'outage_guard.off' ? 'heartbeat reaping resumed'
+    : e.kind === 'orphan.adopted' ? `machine ${d.providerId} adopted`
+    : e.kind === 'orphan.deleted' ? `orphan machine ${d.providerId} deleted`
     : e.kind === 'server.created' ? `server ${String(e.serverId).slice(0, 8)} created${d.ip ? ` at ${d.ip}` : ''}`
     : e.kind === 'server.deleted' ? `server ${String(e.serverId).slice(0, 8)} deleted${d.reason ? ` (${d.reason})` : ''}`
     : `${e.kind} ${JSON.stringify(d)}`;
