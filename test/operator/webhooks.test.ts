@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Orchestrator } from '../../src/orchestrator.js';
 import { verifyWebhook } from '../../src/webhooks/webhook-signature.js';
+import { dialectEnv } from '../helpers/databases.js';
 import { eventually, HttpReceiver, type Received } from '../helpers/http-receiver.js';
 import { heartbeat, testOrchestrator } from '../helpers/orchestrator.js';
 
@@ -173,6 +174,27 @@ describe('webhooks', () => {
       await orch?.close();
       orch = null;
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('two replicas on PostgreSQL: one delivers to a URL at a time, every event once, in order', async () => {
+    const db = await dialectEnv('postgres');
+    const rx = await receiver();
+    const env = hookEnv([rx.url], db.env);
+    const a = await testOrchestrator(env);
+    const b = await testOrchestrator(env);
+    try {
+      for (let i = 1; i <= 6; i++) await heartbeat((i % 2 ? a : b).app, `198.51.100.${i}`, 0);
+      await a.app.inject({ method: 'POST', url: '/sessions/start' });
+      await b.app.inject({ method: 'POST', url: '/sessions/start' });
+      const events = await allEvents(a);
+      await eventually(() => rx.received.length >= events.length, 5000, 'every event delivered');
+      await settled(a, events.at(-1)!.id);
+      expect(ids(rx.received)).toEqual(events.map((e) => e.id));
+    } finally {
+      await a.close();
+      await b.close();
+      await db.cleanup();
     }
   });
 
