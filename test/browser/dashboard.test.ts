@@ -56,13 +56,13 @@ describe('dashboard in Chromium', () => {
     expect(cookie!.value).not.toContain(TOKEN);
 
     // A marker on window survives only if the page is never reloaded.
-    await page.evaluate(() => ((window as unknown as { marker: number }).marker = 42));
+    await page.evaluate(() => ((globalThis as unknown as { marker: number }).marker = 42));
     const start = await fetch(`${base}/sessions/start`, { method: 'POST' });
     const { share_tag: code } = (await start.json()) as { share_tag: string };
     const row = page.locator(`tr[data-code="${code}"]`);
     await row.waitFor({ timeout: 10_000 });
     await page.locator('#events li[data-kind="session.started"]').first().waitFor();
-    expect(await page.evaluate(() => (window as unknown as { marker: number }).marker)).toBe(42);
+    expect(await page.evaluate(() => (globalThis as unknown as { marker: number }).marker)).toBe(42);
 
     await page.screenshot({ path: path.join(SHOTS, 'desktop.png'), fullPage: true });
     await page.setViewportSize({ width: 390, height: 844 });
@@ -81,7 +81,7 @@ describe('dashboard in Chromium', () => {
     await row.waitFor({ state: 'detached', timeout: 10_000 });
     expect(await orch.store.findLiveSessionByCode(code)).toBeNull();
     await page.locator('#events li[data-kind="session.ended"]').first().waitFor();
-    expect(await page.evaluate(() => (window as unknown as { marker: number }).marker)).toBe(42);
+    expect(await page.evaluate(() => (globalThis as unknown as { marker: number }).marker)).toBe(42);
     await context.close();
   }, 60_000);
 
