@@ -95,7 +95,8 @@ export class SseHub {
         if (!(await this.drained(st))) return;
         continue;
       }
-      if (this.d.tail.headId > cursor) continue;
+      // More arrived while this batch was written: read again (never spin on an empty read).
+      if (events.length > 0 && this.d.tail.headId > cursor) continue;
       await this.d.clock.sleep(this.s.heartbeatMs - idleMs, AbortSignal.any([st.closed.signal, st.wake.signal]));
     }
   }

@@ -30,9 +30,19 @@ function page(reply: FastifyReply, status: number, html: string) {
     .header('content-type', 'text/html; charset=utf-8')
     .header('content-security-policy', CSP)
     .header('x-frame-options', 'DENY')
-    .header('referrer-policy', 'no-referrer')
+    .header('referrer-policy', 'same-origin')
     .header('cache-control', 'no-store')
     .send(html);
+}
+
+/** True without an Origin header (same-origin navigations may omit it) or with this host's. */
+function sameOrigin(origin: string | undefined, host: string | undefined): boolean {
+  if (!origin) return true;
+  try {
+    return new URL(origin).host === host;
+  } catch {
+    return false;
+  }
 }
 
 /** The operator dashboard: a sign-in form, the page, its assets and its read model. */
@@ -54,8 +64,7 @@ export async function dashboardRoutes(app: FastifyInstance, deps: DashboardDeps)
   app.post('/dashboard/login', async (req, reply) => {
     if (!deps.adminToken) return page(reply, 503, loginPage('The dashboard is disabled: set ADMIN_TOKEN.'));
     // A sign-in posted from another site is refused (login CSRF).
-    const origin = req.headers.origin;
-    if (origin && origin !== 'null' && new URL(origin).host !== req.headers.host) return page(reply, 403, loginPage('Sign in from this page.'));
+    if (!sameOrigin(req.headers.origin, req.headers.host)) return page(reply, 403, loginPage('Sign in from this page.'));
     const token = typeof (req.body as { token?: unknown } | undefined)?.token === 'string' ? (req.body as { token: string }).token : '';
     if (!safeEqual(token, deps.adminToken)) return page(reply, 401, loginPage('That token is not valid.'));
     const value = dashboardCookieValue(deps.adminToken, deps.nowMs() + deps.sessionTtlMs);

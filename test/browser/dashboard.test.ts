@@ -103,3 +103,18 @@ describe('dashboard in Chromium', () => {
     expect(login.headers.get('set-cookie')).toBeNull();
   });
 });
+
+describe('dashboard sign-in with hostile input', () => {
+  it('answers a malformed Origin, a wrong type and an oversized form with a 4xx, never a 5xx', async () => {
+    const post = (headers: Record<string, string>, body: string) => fetch(`${base}/dashboard/login`, { method: 'POST', headers, body, redirect: 'manual' });
+    const form = { 'content-type': 'application/x-www-form-urlencoded' };
+    expect((await post({ ...form, origin: 'http://[bad' }, `token=${TOKEN}`)).status).toBe(403);
+    expect((await post({ ...form, origin: 'null' }, `token=${TOKEN}`)).status).toBe(403);
+    expect((await post(form, `token=${'x'.repeat(5000)}`)).status).toBe(413);
+    expect((await post(form, 'token=%E0%A4%A')).status).toBe(401);
+    expect((await post({ 'content-type': 'application/json' }, '{"token": 5}')).status).toBe(401);
+    const ok = await post(form, `token=${TOKEN}`);
+    expect(ok.status).toBe(303);
+    expect(ok.headers.get('set-cookie')).toMatch(/^go_dashboard=\d+\.[\w-]{43}; Path=\/; HttpOnly; SameSite=Strict; Max-Age=\d+$/);
+  });
+});
