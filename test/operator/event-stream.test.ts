@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Orchestrator } from '../../src/orchestrator.js';
@@ -100,6 +101,33 @@ describe('GET /v1/events/stream', () => {
     await heartbeat(b.app, '198.51.100.9', 0);
     await eventually(() => c.messages.some((m) => m.event === 'server.created'), 3000, "replica B's event on replica A's stream");
     expect(c.messages[0]!.data.data.ip).toBe('198.51.100.9');
+  });
+
+  it('drops a client that stops reading instead of buffering for it without bound', async () => {
+    // Heartbeats far apart: only the buffer bound can drop it within the test's time.
+    const { orch, base } = await listening({ SSE_MAX_BUFFER_BYTES: '65536', SSE_HEARTBEAT_MS: '60000' });
+    // A client that reads the headers, then nothing more: its socket buffers fill up.
+    const closed = new Promise<void>((resolve, reject) => {
+      const req = request(`${base}/v1/events/stream?after=0`, { headers: AUTH });
+      req.on('response', (res) => {
+        res.pause();
+        res.socket.on('close', () => resolve());
+      });
+      req.on('error', () => resolve());
+      setTimeout(() => reject(new Error('the slow client was never dropped')), 20_000).unref();
+      req.end();
+    });
+    await eventually(() => orch.view.sse.size === 1, 3000, 'stream open');
+    // 60,000 events (~15 MB on the wire): far more than loopback socket buffers hold.
+    for (let t = 0; t < 120; t++) {
+      await orch.store.transaction(async (tx) => {
+        for (let i = 0; i < 500; i++) {
+          tx.recordEvent({ atMs: Date.now(), kind: 'server.state_changed', serverId: `s-${t}-${i}`, sessionId: null, data: { from: 'ready', to: 'allocated', reason: 'x'.repeat(100) } });
+        }
+      });
+    }
+    await closed;
+    await eventually(() => orch.view.sse.size === 0, 3000, 'the stream released');
   });
 
   it('ends open streams when the service shuts down', async () => {
