@@ -97,7 +97,7 @@ export interface Config {
   /** How long a dashboard sign-in lasts. */
   dashboardSessionS: number;
   /** Cost reports: days shown, and how long one report is reused. */
-  costs: { days: number; cacheMs: number };
+  costs: { days: number; cacheMs: number; priceWaitMs: number };
   /** Events out to operators' URLs (issue 10). */
   webhooks: {
     /** Empty = no webhooks. */
@@ -230,7 +230,7 @@ export function loadConfig(env: Env = readProcessEnv()): Readonly<Config> {
     },
     webhooks: webhookConfig(r),
     dashboardSessionS: r.int('DASHBOARD_SESSION_S', 12 * 3600, 60, 30 * 86_400),
-    costs: { days: r.int('COSTS_DAYS', 7, 1, 366), cacheMs: r.int('COSTS_CACHE_MS', 5000, 0, 3_600_000) },
+    costs: { days: r.int('COSTS_DAYS', 7, 1, 366), cacheMs: r.int('COSTS_CACHE_MS', 5000, 0, 3_600_000), priceWaitMs: r.int('COSTS_PRICE_WAIT_MS', 3000, 1, 600_000) },
     limits: {
       bodyLimitBytes: r.int('BODY_LIMIT_BYTES', 65_536, 64, 100 * 1024 * 1024),
       maxPlayers: r.int('MAX_PLAYERS_PER_SERVER', 10_000, 1, 1_000_000),

@@ -1,6 +1,6 @@
 import { ServerState, type Server } from '../domain/server.js';
 import type { Session } from '../domain/session.js';
-import type { Provider } from '../providers/provider.js';
+import type { Provider, SizePrices } from '../providers/provider.js';
 import type { Store } from '../store/store.js';
 import type { Clock } from '../util/clock.js';
 import { BILLING_RULE, costByDay, machineCostUsd, utcDayStart } from './billing.js';
@@ -38,6 +38,8 @@ export interface CostSettings {
   days: number;
   /** A report is reused this long (scrapes and dashboards ask often). */
   cacheMs: number;
+  /** Longest a report waits for the provider's price list. */
+  priceWaitMs: number;
 }
 
 /**
@@ -65,11 +67,27 @@ export class CostReporter {
     return this.cached.report;
   }
 
+  /**
+   * The configured size's price. A provider that is slow to answer (its client retries for
+   * minutes when the API is down) holds a report at most priceWaitMs: the report fails as
+   * "prices unavailable" and the fetch goes on, filling the provider's cache for next time.
+   */
   private async hourly(): Promise<{ size: string | null; hourlyUsd: number }> {
     if (!this.d.provider.prices) return { size: null, hourlyUsd: 0 };
-    const p = await this.d.provider.prices();
-    return { size: p.currentSize, hourlyUsd: p.hourlyUsd[p.currentSize] ?? 0 };
+    this.pricesInFlight ??= this.d.provider.prices().finally(() => (this.pricesInFlight = null));
+    const stop = new AbortController();
+    const timeout = this.d.clock.sleep(this.s.priceWaitMs, stop.signal).then(() => {
+      throw new Error('prices unavailable: the provider did not answer in time');
+    });
+    try {
+      const p = await Promise.race([this.pricesInFlight, timeout]);
+      return { size: p.currentSize, hourlyUsd: p.hourlyUsd[p.currentSize] ?? 0 };
+    } finally {
+      stop.abort();
+      timeout.catch(() => {});
+    }
   }
+  private pricesInFlight: Promise<SizePrices> | null = null;
 
   private async compute(now: number): Promise<CostReport> {
     const { size, hourlyUsd } = await this.hourly();

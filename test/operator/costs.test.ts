@@ -66,6 +66,35 @@ describe('GET /v1/costs', () => {
     expect(metrics).toMatch(/orchestrator_spend_usd\{period="today"\} [0-9.]+/);
   });
 
+  it('answers at once with "prices unavailable" while the provider is unreachable, instead of waiting for its retries', async () => {
+    orch = await testOrchestrator({
+      ADMIN_TOKEN: 'op',
+      PROVIDER: 'digitalocean',
+      DIGITALOCEAN_TOKEN: 'dop_v1_secret_token',
+      SNAPSHOT_ID: '7555620',
+      DO_API_URL: 'http://127.0.0.1:9',
+      // The client would retry for minutes, far past this test's time limit.
+      DO_MAX_RETRIES: '3',
+      DO_RETRY_BASE_MS: '60000',
+      DO_RETRY_MAX_MS: '60000',
+      COSTS_PRICE_WAIT_MS: '100',
+    });
+    const costs = await orch.app.inject({ method: 'GET', url: '/v1/costs', headers: AUTH });
+    expect(costs.statusCode).toBe(503);
+    expect(costs.json().error).toMatchObject({ code: 'unavailable', message: expect.stringMatching(/Prices are unavailable/) });
+    expect(costs.headers['retry-after']).toBe('30');
+    expect(costs.body).not.toContain('dop_v1_secret_token');
+    const status = await orch.app.inject({ method: 'GET', url: '/v1/status', headers: AUTH });
+    expect(status.statusCode).toBe(200);
+    expect(status.json().costs).toEqual({ error: 'prices unavailable' });
+    const metrics = await orch.app.inject({ method: 'GET', url: '/metrics' });
+    expect(metrics.statusCode).toBe(200);
+    expect(metrics.body).not.toMatch(/orchestrator_spend_usd\{/);
+    const snap = await orch.app.inject({ method: 'GET', url: '/dashboard/api/snapshot', headers: AUTH });
+    expect(snap.statusCode).toBe(200);
+    expect(snap.json().costs).toBeNull();
+  });
+
   it('costs nothing on the local provider', async () => {
     orch = await testOrchestrator({ ADMIN_TOKEN: 'op' });
     await orch.store.insertServer(row('l', 'local', Date.now() - 3_600_000));
