@@ -12,6 +12,9 @@ import type { Store } from '../store/store.js';
 import { safeEqual } from '../domain/hmac.js';
 import { OrchestratorError } from '../domain/errors.js';
 import { Metrics } from './metrics.js';
+import { machineCostUsd } from './billing.js';
+
+const round4 = (usd: number) => Math.round(usd * 10_000) / 10_000;
 import { CostReporter } from './costs.js';
 import { costRoutes } from '../http/cost-routes.js';
 import { dashboardRoutes } from '../http/dashboard-routes.js';
@@ -161,13 +164,15 @@ export class OperatorView {
     const servers = await store.listServers(LIVE_SERVER_STATES);
     const sessions = await store.listSessions(['pending', 'active']);
     const costs = await this.costs.report().catch(() => null);
-    const serverUsd = new Map(costs?.servers.map((c) => [c.id, c.usd]));
-    const sessionUsd = new Map(costs?.sessions.map((c) => [c.id, c.usd]));
+    // Costs so far, priced now (the report itself may be a few seconds old).
+    const now = clock.now();
+    const priceOf = (origin: string) => (costs && origin === this.d.provider.name ? costs.hourlyUsd : 0);
+    const serverUsd = (s: { origin: string; createdAtMs: number }) => (costs ? round4(machineCostUsd(priceOf(s.origin), (now - s.createdAtMs) / 1000)) : null);
     const byId = new Map(servers.map((s) => [s.id, s]));
     const pending = sessions.filter((x) => x.state === 'pending').length;
     const { poolMinReady, poolBuffer, maxServers } = config.lifecycle;
     return {
-      nowMs: clock.now(),
+      nowMs: now,
       lastEventId,
       servers: servers
         .sort((a, b) => b.createdAtMs - a.createdAtMs)
@@ -180,13 +185,15 @@ export class OperatorView {
           players: s.players,
           createdAtMs: s.createdAtMs,
           lastHeartbeatAtMs: s.lastHeartbeatAtMs,
-          usd: serverUsd.get(s.id) ?? null,
+          usd: serverUsd(s),
         })),
       sessions: sessions
         .sort((a, b) => b.createdAtMs - a.createdAtMs)
         .map((x) => {
           const server = x.serverId ? byId.get(x.serverId) : undefined;
-          return { id: x.id, code: x.code, state: x.state, createdAtMs: x.createdAtMs, players: server?.players ?? 0, serverIp: server?.ip ?? null, usd: sessionUsd.get(x.id) ?? null };
+          const heldH = x.activatedAtMs !== null ? (now - x.activatedAtMs) / 3_600_000 : 0;
+          const usd = costs ? round4(server ? heldH * priceOf(server.origin) : 0) : null;
+          return { id: x.id, code: x.code, state: x.state, createdAtMs: x.createdAtMs, players: server?.players ?? 0, serverIp: server?.ip ?? null, usd };
         }),
       pool: {
         idle: servers.filter((s) => s.state === ServerState.Ready && s.players === 0).length,
