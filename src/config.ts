@@ -256,12 +256,13 @@ function webhookConfig(r: Reader): Config['webhooks'] {
     let ok = false;
     try {
       const parsed = new URL(u);
-      ok = parsed.protocol === 'http:' || parsed.protocol === 'https:';
+      // fetch refuses URLs with user:password@; a token belongs in the path or query.
+      ok = (parsed.protocol === 'http:' || parsed.protocol === 'https:') && !parsed.username && !parsed.password;
     } catch {
       /* reported below */
     }
     // The URL may carry a secret in its query: never echo it.
-    if (!ok) r.problem('WEBHOOK_URL: each entry must be an http(s) URL (comma-separated)');
+    if (!ok) r.problem('WEBHOOK_URL: each entry must be an http(s) URL without user:password@ (comma-separated)');
   }
   const secret = r.str('WEBHOOK_SECRET', '') || null;
   if (urls.length > 0 && !secret) r.problem('WEBHOOK_SECRET is required with WEBHOOK_URL (every delivery is signed)');

@@ -201,5 +201,6 @@ describe('webhooks', () => {
   it('refuses WEBHOOK_URL without WEBHOOK_SECRET, naming the variable but not the URL', async () => {
     await expect(testOrchestrator({ WEBHOOK_URL: 'https://hooks.example/x?token=s3cr3t' })).rejects.toThrow(/WEBHOOK_SECRET is required/);
     await expect(testOrchestrator({ WEBHOOK_URL: 'ftp://x?token=s3cr3t', WEBHOOK_SECRET: 'x' })).rejects.toThrow(/^(?!.*s3cr3t)[\s\S]*WEBHOOK_URL/);
+    await expect(testOrchestrator({ WEBHOOK_URL: 'https://u:s3cr3t@hooks.example/x', WEBHOOK_SECRET: 'x' })).rejects.toThrow(/^(?!.*s3cr3t)[\s\S]*user:password/);
   });
 });
