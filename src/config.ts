@@ -30,6 +30,8 @@ export interface Config {
   };
   /** Bearer token for operator routes (/v1/status); null = those routes answer 503. */
   adminToken: string | null;
+  /** Bearer token /metrics wants; null = /metrics is open. */
+  metricsToken: string | null;
   /** Master secret per-server credentials derive from; null = generated once and kept in the store. */
   credentialSecret: string | null;
   tls: { certFile: string; keyFile: string } | null;
@@ -67,6 +69,8 @@ export interface Config {
     createSettleMs: number;
     /** Longest a call waits for rate budget before failing (retryably). */
     maxRateWaitMs: number;
+    /** How long the size price list (for cost reports) is reused. */
+    priceCacheS: number;
   };
   lifecycle: {
     startTimeoutS: number;
@@ -95,7 +99,36 @@ export interface Config {
     bootingPollMs: number;
   };
   /** The outbox's retention: events older than this, or beyond this many, are pruned. */
-  events: { retentionS: number; maxRows: number };
+  events: {
+    retentionS: number;
+    maxRows: number;
+    /** How often consumers (SSE, webhooks) look for events other replicas committed. */
+    pollMs: number;
+    /** A comment line on idle SSE streams this often, so proxies keep them open. */
+    sseHeartbeatMs: number;
+    /** An SSE client this far behind (bytes unsent) is dropped; it resumes with Last-Event-ID. */
+    sseMaxBufferBytes: number;
+  };
+  /** How long a dashboard sign-in lasts. */
+  dashboardSessionS: number;
+  /** Cost reports: days shown, and how long one report is reused. */
+  costs: { days: number; cacheMs: number; priceWaitMs: number };
+  /** Events out to operators' URLs (issue 10). */
+  webhooks: {
+    /** Empty = no webhooks. */
+    urls: string[];
+    /** Signs every delivery; required when urls are set. */
+    secret: string | null;
+    /** Event kinds to send; null = every kind. */
+    kinds: string[] | null;
+    timeoutMs: number;
+    /** Attempts per event before it becomes a dead letter. */
+    maxAttempts: number;
+    backoffBaseMs: number;
+    backoffMaxMs: number;
+    /** How long one replica's claim on a URL holds without renewal. */
+    leaseMs: number;
+  };
   limits: {
     bodyLimitBytes: number;
     maxPlayers: number;
@@ -166,6 +199,7 @@ export function loadConfig(env: Env = readProcessEnv()): Readonly<Config> {
     hmac: { key: hmacKey, maxSkewS: r.int('INTERNAL_HMAC_MAX_SKEW_SECONDS', 300, 1, 86_400) },
     adminToken: r.str('ADMIN_TOKEN', '') || null,
     credentialSecret: r.str('SERVER_CREDENTIAL_SECRET', '') || null,
+    metricsToken: r.str('METRICS_TOKEN', '') || null,
     tls: certFile && keyFile ? { certFile, keyFile } : null,
     enforceHttps: r.bool('ENFORCE_HTTPS', false),
     trustProxy: r.trustProxy('TRUST_PROXY'),
@@ -191,6 +225,7 @@ export function loadConfig(env: Env = readProcessEnv()): Readonly<Config> {
       retryMaxMs: r.int('DO_RETRY_MAX_MS', 30_000, 1, 3_600_000),
       createSettleMs: r.int('DO_CREATE_SETTLE_MS', 3000, 0, 600_000),
       maxRateWaitMs: r.int('DO_MAX_RATE_WAIT_MS', 60_000, 0, 3_600_000),
+      priceCacheS: r.num('DO_PRICE_CACHE_S', 6 * 3600, 1, 30 * 86_400),
     },
     lifecycle: {
       startTimeoutS: r.num('START_TIMEOUT_S', 60, 0, 3600),
@@ -218,7 +253,13 @@ export function loadConfig(env: Env = readProcessEnv()): Readonly<Config> {
     events: {
       retentionS: r.num('EVENTS_RETENTION_S', 7 * 86_400, 1, 366 * 86_400),
       maxRows: r.int('EVENTS_MAX_ROWS', 100_000, 100, 100_000_000),
+      pollMs: r.int('EVENTS_POLL_MS', 1000, 5, 600_000),
+      sseHeartbeatMs: r.int('SSE_HEARTBEAT_MS', 15_000, 10, 3_600_000),
+      sseMaxBufferBytes: r.int('SSE_MAX_BUFFER_BYTES', 1_048_576, 1024, 1024 * 1024 * 1024),
     },
+    webhooks: webhookConfig(r),
+    dashboardSessionS: r.int('DASHBOARD_SESSION_S', 12 * 3600, 60, 30 * 86_400),
+    costs: { days: r.int('COSTS_DAYS', 7, 1, 366), cacheMs: r.int('COSTS_CACHE_MS', 5000, 0, 3_600_000), priceWaitMs: r.int('COSTS_PRICE_WAIT_MS', 3000, 1, 600_000) },
     limits: {
       bodyLimitBytes: r.int('BODY_LIMIT_BYTES', 65_536, 64, 100 * 1024 * 1024),
       maxPlayers: r.int('MAX_PLAYERS_PER_SERVER', 10_000, 1, 1_000_000),
@@ -243,6 +284,42 @@ export function loadConfig(env: Env = readProcessEnv()): Readonly<Config> {
   // A typo often explains a missing value ("DIGITALOCEAN_TOKEN is required"): name it too.
   if (r.problems.length) throw new ConfigError([...r.problems, ...config.warnings]);
   return deepFreeze(config);
+}
+
+function webhookConfig(r: Reader): Config['webhooks'] {
+  const urls = r.list('WEBHOOK_URL');
+  for (const u of urls) {
+    let ok = false;
+    try {
+      const parsed = new URL(u);
+      // fetch refuses URLs with user:password@; a token belongs in the path or query.
+      ok = (parsed.protocol === 'http:' || parsed.protocol === 'https:') && !parsed.username && !parsed.password;
+    } catch {
+      /* reported below */
+    }
+    // The URL may carry a secret in its query: never echo it.
+    if (!ok) r.problem('WEBHOOK_URL: each entry must be an http(s) URL without user:password@ (comma-separated)');
+  }
+  const secret = r.str('WEBHOOK_SECRET', '') || null;
+  if (urls.length > 0 && !secret) r.problem('WEBHOOK_SECRET is required with WEBHOOK_URL (every delivery is signed)');
+  const kinds = r.list('WEBHOOK_EVENTS');
+  for (const k of kinds) {
+    if (!/^[a-z_]+\.[a-z_*]+$|^\*$/.test(k)) r.bad('WEBHOOK_EVENTS', k, 'event kinds like session.started or session.*');
+  }
+  const backoffBaseMs = r.int('WEBHOOK_BACKOFF_BASE_MS', 1000, 1, 3_600_000);
+  const backoffMaxMs = r.int('WEBHOOK_BACKOFF_MAX_MS', 300_000, 1, 86_400_000);
+  if (backoffMaxMs < backoffBaseMs) r.problem('WEBHOOK_BACKOFF_MAX_MS must be at least WEBHOOK_BACKOFF_BASE_MS');
+  const timeoutMs = r.int('WEBHOOK_TIMEOUT_MS', 10_000, 1, 600_000);
+  return {
+    urls: [...new Set(urls)],
+    secret,
+    kinds: kinds.length > 0 && !kinds.includes('*') ? kinds : null,
+    timeoutMs,
+    maxAttempts: r.int('WEBHOOK_MAX_ATTEMPTS', 8, 1, 1000),
+    backoffBaseMs,
+    backoffMaxMs,
+    leaseMs: Math.max(r.int('WEBHOOK_LEASE_MS', 30_000, 100, 3_600_000), timeoutMs * 2),
+  };
 }
 
 function defaultGameServerCommand(): string {

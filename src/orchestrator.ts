@@ -12,6 +12,8 @@ import { BootWatcher, Reconciler } from './reconcile/index.js';
 import { ServerOps } from './fleet/server-ops.js';
 import { effectivePoolSettings } from './sessions/pool-settings.js';
 import { SessionDesk } from './sessions/session-desk.js';
+import { meteredProvider } from './operator/metered-provider.js';
+import { OperatorView } from './operator/operator-view.js';
 import { SessionService } from './sessions/session-service.js';
 import { SessionWaiter } from './sessions/session-waiter.js';
 import { CapacityGuard } from './domain/capacity-guard.js';
@@ -29,6 +31,8 @@ export interface Orchestrator {
   reconciler: Reconciler;
   ops: ServerOps;
   logger: Logger;
+  /** Events out, webhooks, metrics, costs, the dashboard (issue 10). */
+  view: OperatorView;
   /** Stops in order: HTTP (in-flight requests finish), the provider and the loop, the database. */
   close(): Promise<void>;
 }
@@ -37,6 +41,8 @@ export interface OrchestratorOverrides {
   clock?: Clock;
   logger?: Logger;
   provider?: Provider;
+  /** Extra routes (tests stand in for routes other branches add). */
+  plugins?: ((app: FastifyInstance) => Promise<void>)[];
   /** Start the reconcile loop (default true). */
   reconcile?: boolean;
 }
@@ -56,7 +62,12 @@ export async function createOrchestrator(config: Readonly<Config>, o: Orchestrat
     logger.warn({ err: message, holdS: config.lifecycle.capacityHoldS }, 'the provider account is full: no create is tried for a while');
   };
   const capacityHooks = { onLimitRefused, onDropletGone: () => capacity.noteFreed() };
-  const provider = o.provider ?? createProvider({ config, clock, logger, onChange: reconcileSoon, capacity: capacityHooks });
+  // Every provider call is counted (metrics) through a decorator; the view is made just below.
+  let view: OperatorView | null = null;
+  const provider = meteredProvider(o.provider ?? createProvider({ config, clock, logger, onChange: reconcileSoon, capacity: capacityHooks }), (op, outcome, s) =>
+    view?.metrics.onProviderCall(op, outcome, s),
+  );
+  view = new OperatorView({ config, store, clock, logger, provider });
   // Read in the background, awaited only briefly: an API that does not answer must not hold
   // the start-up (or a shutdown) for its request timeout. The clamp applies when it arrives.
   const accountRead = readAccountLimit(provider, capacity, logger);
@@ -100,6 +111,7 @@ export async function createOrchestrator(config: Readonly<Config>, o: Orchestrat
     beforePass: () => service.resolveAbandoned(),
     // Pool settings an operator changed at run time (PATCH /v1/pool), read every pass.
     settingsNow: async (configured) => ({ ...configured, ...(await effectivePoolSettings(store, pool)) }),
+    onPass: (r) => view!.metrics.onPass(r),
   });
   // What a dead process left waiting is resolved before the first request: its pending
   // sessions end (abandoned); its creates are adopted or dropped by the first pass.
@@ -112,8 +124,11 @@ export async function createOrchestrator(config: Readonly<Config>, o: Orchestrat
     credentialFor: (id) => ops.credentialFor(id),
     desk,
     logger: logger.child({ component: 'http' }),
-    status: async () => ({ ...(await operatorStatus(store, reconciler!, provider.name)), capacity: capacity.status() }),
+    status: async () => ({ ...(await operatorStatus(store, reconciler!, provider.name)), capacity: capacity.status(), ...(await view!.status()) }),
+    plugins: [view.plugin, ...(o.plugins ?? [])],
   });
+  view.reconcilerStatus = () => reconciler!.status();
+  await view.start();
   // Look at booting machines often (readiness by address; heartbeats promote on their own), so
   // a cold start is answered about when its machine comes up rather than at the next pass.
   const bootWatcher = new BootWatcher({
@@ -141,12 +156,14 @@ export async function createOrchestrator(config: Readonly<Config>, o: Orchestrat
     reconciler: rec,
     ops,
     logger,
+    view,
     close: () =>
       (closed ??= (async () => {
         // Waiting starts answer 503 + Retry-After at once and their sessions end, so the
         // HTTP server has no request left to wait for.
         await service.shutdown();
         await app.close();
+        await view.close();
         // Closing the provider first aborts its backoff and rate-budget waits, so a pass in
         // flight ends promptly instead of holding the shutdown for a minute.
         const loopStopped = Promise.all([rec.stop(), bootWatcher.stop()]);

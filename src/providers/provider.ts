@@ -36,6 +36,23 @@ export interface Provider {
    * one, with how to name it in messages. Read once at start-up; null when it has none.
    */
   accountLimit?(): Promise<{ limit: number; label: string } | null>;
+  /** Optional: request counts and rate budget, for metrics (a cloud API has them; local not). */
+  telemetry?(): ProviderTelemetry;
+  /** Optional: the hourly price of a machine of each size, in US dollars (cost reports). */
+  prices?(): Promise<SizePrices>;
+}
+
+/** What a provider reports about its API use. */
+export interface ProviderTelemetry {
+  /** Cumulative requests by route and outcome. */
+  calls: readonly { route: string; outcome: string; count: number }[];
+  rateBudget: { perHour: number; perMinute: number; remainingHour: number; remainingMinute: number; blockedForMs: number; queued: number } | null;
+}
+
+/** The size new machines get, and hourly prices by size (US dollars). */
+export interface SizePrices {
+  currentSize: string;
+  hourlyUsd: Readonly<Record<string, number>>;
 }
 
 export interface MachineSpec {

@@ -55,6 +55,7 @@ export const PROVIDERS = {
       createSettleMs: config.digitalocean.createSettleMs,
       maxRateWaitMs: config.digitalocean.maxRateWaitMs,
       ...capacity,
+      priceCacheMs: config.digitalocean.priceCacheS * 1000,
       clock,
       logger: logger.child({ component: 'digitalocean' }),
     }),

@@ -14,6 +14,8 @@ export interface Database {
   rate_counters: RateCounterRow;
   meta: MetaRow;
   events: EventRow;
+  webhook_targets: WebhookTargetRow;
+  webhook_dead_letters: WebhookDeadLetterRow;
 }
 
 /** Which SQL dialect a store speaks; only the adapter branches on it. */
@@ -90,4 +92,35 @@ export interface RateCounterRow {
 export interface MetaRow {
   key: string;
   value: string;
+}
+
+/** Delivery state of one webhook URL (migration 0006). */
+export interface WebhookTargetRow {
+  id: string;
+  url_hint: string;
+  cursor: number;
+  attempts: number;
+  next_attempt_at: number;
+  delivered: number;
+  failed_attempts: number;
+  dead: number;
+  last_status: number | null;
+  last_error: string | null;
+  last_attempt_at: number | null;
+  last_success_at: number | null;
+  owner: string | null;
+  lease_until: number;
+}
+
+/** An event whose last delivery attempt failed (migration 0006). */
+export interface WebhookDeadLetterRow {
+  id: Generated<number>;
+  target_id: string;
+  event_id: number;
+  kind: string;
+  dead_at: number;
+  attempts: number;
+  last_status: number | null;
+  last_error: string | null;
+  body: string;
 }

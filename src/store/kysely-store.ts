@@ -13,6 +13,8 @@ import * as sessions from './session-queries.js';
 import type { ServerPatch, Store } from './store.js';
 import * as v1 from './v1-queries.js';
 import type { DetailedSession, ServerPage, ServerPageQuery, SessionDetails, SessionPage, SessionPageQuery } from './v1-types.js';
+import { KyselyWebhookLedger } from './webhook-queries.js';
+import type { WebhookLedger } from '../webhooks/webhook-ledger.js';
 
 /**
  * pg_advisory_xact_lock key for capacity decisions: an arbitrary constant that only this
@@ -253,5 +255,10 @@ export class KyselyStore implements Store {
   }
   pageServers(q: ServerPageQuery): Promise<ServerPage> {
     return v1.pageServers(this.db, q);
+  }
+
+  // ---- webhook delivery state ----
+  webhooks(): WebhookLedger {
+    return new KyselyWebhookLedger(this.db);
   }
 }

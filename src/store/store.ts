@@ -2,6 +2,7 @@ import type { Server, ServerState } from '../domain/server.js';
 import type { FleetEvent, NewEvent } from '../domain/events.js';
 import type { EndReason, Session, SessionState } from '../domain/session.js';
 import type { DetailedSession, ServerPage, ServerPageQuery, SessionDetails, SessionPage, SessionPageQuery } from './v1-types.js';
+import type { WebhookLedger } from '../webhooks/webhook-ledger.js';
 
 /**
  * The Store port. It speaks the domain: conditional transitions return null/false on a lost
@@ -136,6 +137,10 @@ export interface Store {
    * the address is ready or allocated (nothing changed).
    */
   recordHeartbeatByIp(ip: string, players: number, nowMs: number): Promise<Server | null>;
+
+  // ---- webhook delivery state (migration 0006) ----
+  /** Per-URL cursors, retry state and dead letters of webhook delivery. */
+  webhooks(): WebhookLedger;
 }
 
 /** Fields of a server that change without (or with) a state change. */

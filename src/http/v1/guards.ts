@@ -1,18 +1,19 @@
 import type { FastifyRequest } from 'fastify';
 import { OrchestratorError } from '../../domain/errors.js';
 import { safeEqual } from '../../domain/hmac.js';
+import { adminAuthorizer } from '../admin-auth.js';
 
 function bearer(req: FastifyRequest): string | null {
   const h = req.headers.authorization ?? '';
   return h.startsWith('Bearer ') ? h.slice(7) : null;
 }
 
-/** Operator routes: `Authorization: Bearer $ADMIN_TOKEN`, compared in constant time. */
-export function operatorGuard(adminToken: string | null) {
-  return async (req: FastifyRequest): Promise<void> => {
-    if (!adminToken) throw new OrchestratorError('unavailable', 'Operator endpoints are disabled: set ADMIN_TOKEN.');
-    if (!safeEqual(bearer(req) ?? '', adminToken)) throw new OrchestratorError('unauthorized', 'A valid operator token is required');
-  };
+/**
+ * Operator routes: `Authorization: Bearer $ADMIN_TOKEN` (constant time), or the dashboard's
+ * session cookie with `X-CSRF: 1` on changes (see http/admin-auth.ts).
+ */
+export function operatorGuard(adminToken: string | null, nowMs: () => number = Date.now) {
+  return adminAuthorizer(adminToken, nowMs);
 }
 
 /**

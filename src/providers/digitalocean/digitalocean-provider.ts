@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../../util/clock.js';
-import type { Machine, MachineSpec, Provider } from '../provider.js';
+import type { Machine, MachineSpec, Provider, ProviderTelemetry, SizePrices } from '../provider.js';
 import { DoClient } from './do-client.js';
 import type { DoAccount, DoDroplet } from './do-types.js';
 import { DropletCreator } from './droplet-creator.js';
@@ -42,6 +42,8 @@ export interface DigitalOceanProviderOptions {
   onLimitRefused?: (message: string) => void;
   /** Told when a delete is confirmed: the account has room for one more droplet. */
   onDropletGone?: () => void;
+  /** How long the size price list is reused; default 6 h. */
+  priceCacheMs?: number;
   clock: Clock;
   logger: Logger;
   /** Jitter source in [0, 1); injectable for deterministic tests. */
@@ -154,6 +156,33 @@ export class DigitalOceanProvider implements Provider {
       ? { limit, label: "the DigitalOcean account's droplet_limit" }
       : null;
   }
+
+  telemetry(): ProviderTelemetry {
+    return { calls: [...this.client.calls.values()], rateBudget: this.budget.stats() };
+  }
+
+  /**
+   * Hourly prices from `/v2/sizes` (`price_hourly`, US dollars), fetched at most once per
+   * priceCacheMs; a failed fetch keeps the last list (prices rarely change) and is retried
+   * on the next call.
+   */
+  async prices(): Promise<SizePrices> {
+    const now = this.opts.clock.now();
+    const ttl = this.opts.priceCacheMs ?? 6 * 3_600_000;
+    if (!this.priceCache || now - this.priceCache.atMs >= ttl) {
+      try {
+        const sizes = await listAll<{ slug: string; price_hourly: number }>(this.client, '/v2/sizes', 'sizes', {}, 'read');
+        const hourlyUsd: Record<string, number> = {};
+        for (const z of sizes) if (typeof z.price_hourly === 'number' && z.price_hourly >= 0) hourlyUsd[z.slug] = z.price_hourly;
+        this.priceCache = { atMs: now, hourlyUsd };
+      } catch (err) {
+        if (!this.priceCache) throw err;
+        this.log.warn({ err: (err as Error).message }, 'size prices unavailable; using the last list');
+      }
+    }
+    return { currentSize: this.opts.size, hourlyUsd: this.priceCache!.hourlyUsd };
+  }
+  private priceCache: { atMs: number; hourlyUsd: Record<string, number> } | null = null;
 
   private async fetchDroplet(providerId: string, priority: 'read' | 'delete'): Promise<DoDroplet | null> {
     if (!isDropletId(providerId)) return null;

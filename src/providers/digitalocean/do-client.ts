@@ -52,6 +52,8 @@ export class DoClient {
   private readonly base: string;
   /** Aborted by close(): ends fetches in flight and backoff sleeps, refuses new requests. */
   private readonly closing = new AbortController();
+  /** Requests sent, by `METHOD /v2/route/{id}` and outcome (2xx, 4xx, 429, 5xx, timeout, network). */
+  readonly calls = new Map<string, { route: string; outcome: string; count: number }>();
 
   constructor(private readonly opts: DoClientOptions) {
     this.base = opts.apiUrl.replace(/\/+$/, '');
@@ -106,8 +108,11 @@ export class DoClient {
       text = await res.text();
     } catch (err) {
       if (this.closing.signal.aborted) throw this.closedError(req, true);
-      throw this.transportError(req, err);
+      const e = this.transportError(req, err);
+      this.count(req, /timed out/.test(e.message) ? 'timeout' : 'network');
+      throw e;
     }
+    this.count(req, res.status === 429 ? '429' : `${Math.floor(res.status / 100)}xx`);
     this.opts.budget.observe(res.status, res.headers);
     const headerRequestId = res.headers.get('x-request-id');
     if (res.ok || req.allowStatuses?.includes(res.status)) {
@@ -123,6 +128,15 @@ export class DoClient {
       ambiguous: retryable && req.method !== 'GET',
       ...(retryAfterS > 0 ? { retryAfterMs: retryAfterS * 1000 } : {}),
     });
+  }
+
+  private count(req: DoRequest, outcome: string): void {
+    // Ids become {id}, so the label set stays small whatever the fleet's size.
+    const route = `${req.method} ${req.path.replace(/\/[0-9]+(?=\/|$)/g, '/{id}')}`;
+    const key = `${route}|${outcome}`;
+    const c = this.calls.get(key);
+    if (c) c.count++;
+    else this.calls.set(key, { route, outcome, count: 1 });
   }
 
   private async waitForBudget(req: DoRequest): Promise<void> {

@@ -21,6 +21,17 @@ export interface RateBudgetOptions {
   perMinute?: number;
 }
 
+/** A snapshot of the budget (see RateBudget.stats). */
+export interface RateBudgetStats {
+  perHour: number;
+  perMinute: number;
+  remainingHour: number;
+  remainingMinute: number;
+  /** A 429 blocks every request until then. */
+  blockedForMs: number;
+  queued: number;
+}
+
 /** What the last response said about the token's budget. */
 interface HeaderState {
   limit: number;
@@ -108,6 +119,25 @@ export class RateBudget {
       if (status === 429 && resetS !== null) this.blockUntil(Math.min(resetS * 1000, now + HOUR_MS));
     }
     this.recompute();
+  }
+
+  /** What is left of the token's budget right now (metrics, the dashboard). */
+  stats(): RateBudgetStats {
+    const now = this.opts.clock.now();
+    this.prune(now);
+    let lastMinute = 0;
+    for (let i = this.sentMs.length - 1; i >= 0 && this.sentMs[i]! > now - MINUTE_MS; i--) lastMinute++;
+    const h = this.header && this.header.resetMs > now ? this.header : null;
+    const hourLeft = this.perHour - this.sentMs.length;
+    return {
+      perHour: this.perHour,
+      perMinute: this.perMinute,
+      // Our own count, or what DigitalOcean last said (others may share the token), whichever is less.
+      remainingHour: Math.max(0, h ? Math.min(hourLeft, h.remaining - h.grantsSince) : hourLeft),
+      remainingMinute: Math.max(0, this.perMinute - lastMinute),
+      blockedForMs: Math.max(0, this.blockedUntilMs - now),
+      queued: this.waiters.length,
+    };
   }
 
   /** Number of requests waiting for budget (for tests and metrics). */

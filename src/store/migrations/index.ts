@@ -4,6 +4,7 @@ import { initialMigration } from './0001-initial.js';
 import { replayKeysMigration } from './0002-replay-keys.js';
 import { eventsAndLeasesMigration } from './0003-events-and-leases.js';
 import { v1SessionsMigration } from './0004-v1-sessions.js';
+import { webhooksMigration } from './0006-webhooks.js';
 
 /**
  * Every migration, by name, in order. A static list rather than a folder scan, so the
@@ -16,6 +17,7 @@ function migrations(kind: DialectKind): Record<string, Migration> {
     '0002-replay-keys': replayKeysMigration(kind),
     '0003-events-and-leases': eventsAndLeasesMigration(kind),
     '0004-v1-sessions': v1SessionsMigration,
+    '0006-webhooks': webhooksMigration(kind),
   };
 }
 

@@ -1,0 +1,15 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { OrchestratorError } from '../domain/errors.js';
+import type { CostReport } from '../operator/costs.js';
+
+/** GET /v1/costs: spend today, per day, per server and per session (operators). */
+export async function costRoutes(app: FastifyInstance, deps: { authorize(req: FastifyRequest): Promise<void>; report(): Promise<CostReport> }): Promise<void> {
+  app.get('/v1/costs', { onRequest: deps.authorize }, async () => {
+    try {
+      return await deps.report();
+    } catch {
+      // The provider's price list is out of reach; say so rather than guess.
+      throw new OrchestratorError('unavailable', 'Prices are unavailable: the provider did not answer. Try again shortly.', 30);
+    }
+  });
+}

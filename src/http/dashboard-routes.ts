@@ -1,0 +1,84 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { PACKAGE_ROOT } from '../config.js';
+import { safeEqual } from '../domain/hmac.js';
+import { appPage, loginPage } from '../dashboard/dashboard-pages.js';
+import { DASHBOARD_COOKIE, dashboardCookieValue, readCookie, validDashboardCookie } from './admin-auth.js';
+
+export interface DashboardDeps {
+  adminToken: string | null;
+  nowMs(): number;
+  /** How long a sign-in lasts. */
+  sessionTtlMs: number;
+  /** Cookies get `Secure` when the service speaks HTTPS. */
+  secureCookies: boolean;
+  authorize(req: FastifyRequest): Promise<void>;
+  /** What the page shows, in one read. */
+  snapshot(): Promise<unknown>;
+}
+
+const ASSETS: Record<string, string> = { 'app.js': 'text/javascript; charset=utf-8', 'actions.js': 'text/javascript; charset=utf-8', 'app.css': 'text/css; charset=utf-8' };
+const ASSET_DIR = path.join(PACKAGE_ROOT, 'src', 'dashboard', 'assets');
+
+/** No inline script or style, nothing from elsewhere, never framed. */
+const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+function page(reply: FastifyReply, status: number, html: string) {
+  return reply
+    .code(status)
+    .header('content-type', 'text/html; charset=utf-8')
+    .header('content-security-policy', CSP)
+    .header('x-frame-options', 'DENY')
+    .header('referrer-policy', 'same-origin')
+    .header('cache-control', 'no-store')
+    .send(html);
+}
+
+/** True without an Origin header (same-origin navigations may omit it) or with this host's. */
+function sameOrigin(origin: string | undefined, host: string | undefined): boolean {
+  if (!origin) return true;
+  try {
+    return new URL(origin).host === host;
+  } catch {
+    return false;
+  }
+}
+
+/** The operator dashboard: a sign-in form, the page, its assets and its read model. */
+export async function dashboardRoutes(app: FastifyInstance, deps: DashboardDeps): Promise<void> {
+  // The sign-in form posts urlencoded; only this plugin accepts that type.
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 4096 }, (_req, body, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(body as string)));
+  });
+  const signedIn = (req: FastifyRequest) =>
+    deps.adminToken !== null && validDashboardCookie(deps.adminToken, readCookie(req.headers.cookie, DASHBOARD_COOKIE), deps.nowMs());
+  const cookie = (value: string, maxAgeS: number) =>
+    `${DASHBOARD_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeS}${deps.secureCookies ? '; Secure' : ''}`;
+
+  app.get('/dashboard', async (req, reply) => {
+    if (!deps.adminToken) return page(reply, 503, loginPage('The dashboard is disabled: set ADMIN_TOKEN.'));
+    return signedIn(req) ? page(reply, 200, appPage()) : page(reply, 200, loginPage(null));
+  });
+
+  app.post('/dashboard/login', async (req, reply) => {
+    if (!deps.adminToken) return page(reply, 503, loginPage('The dashboard is disabled: set ADMIN_TOKEN.'));
+    // A sign-in posted from another site is refused (login CSRF).
+    if (!sameOrigin(req.headers.origin, req.headers.host)) return page(reply, 403, loginPage('Sign in from this page.'));
+    const token = typeof (req.body as { token?: unknown } | undefined)?.token === 'string' ? (req.body as { token: string }).token : '';
+    if (!safeEqual(token, deps.adminToken)) return page(reply, 401, loginPage('That token is not valid.'));
+    const value = dashboardCookieValue(deps.adminToken, deps.nowMs() + deps.sessionTtlMs);
+    return reply.header('set-cookie', cookie(value, Math.floor(deps.sessionTtlMs / 1000))).redirect('/dashboard', 303);
+  });
+
+  app.post('/dashboard/logout', async (_req, reply) => reply.header('set-cookie', cookie('', 0)).redirect('/dashboard', 303));
+
+  app.get('/dashboard/assets/:file', async (req, reply) => {
+    const file = (req.params as { file: string }).file;
+    const type = ASSETS[file];
+    if (!type) return reply.code(404).send({ error: { code: 'not_found', message: 'No such asset.' } });
+    return reply.header('content-type', type).header('cache-control', 'no-cache').send(await readFile(path.join(ASSET_DIR, file)));
+  });
+
+  app.get('/dashboard/api/snapshot', { onRequest: deps.authorize }, async (_req, reply) => reply.header('cache-control', 'no-store').send(await deps.snapshot()));
+}

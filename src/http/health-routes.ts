@@ -1,0 +1,37 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+
+export interface HealthDeps {
+  /** Each check: null when fine, else a short reason (no secrets). */
+  checks: Record<string, () => Promise<string | null>>;
+  metrics: { text(): Promise<string>; contentType: string };
+  /** Bearer token /metrics wants; null = open (scrapers usually sit on a private network). */
+  metricsToken: string | null;
+  authorizeMetrics(req: FastifyRequest): Promise<void>;
+}
+
+/** /healthz (alive), /readyz (able to serve), /metrics (Prometheus text format). */
+export async function healthRoutes(app: FastifyInstance, deps: HealthDeps): Promise<void> {
+  app.get('/healthz', async () => ({ status: 'ok' }));
+
+  app.get('/readyz', async (_req, reply) => {
+    const results: Record<string, string> = {};
+    let ready = true;
+    for (const [name, check] of Object.entries(deps.checks)) {
+      let problem: string | null;
+      try {
+        problem = await check();
+      } catch (err) {
+        problem = err instanceof Error ? err.message.slice(0, 200) : 'failed';
+      }
+      results[name] = problem ?? 'ok';
+      if (problem) ready = false;
+    }
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks: results });
+  });
+
+  app.get(
+    '/metrics',
+    { onRequest: deps.metricsToken ? deps.authorizeMetrics : [] },
+    async (_req, reply) => reply.header('content-type', deps.metrics.contentType).send(await deps.metrics.text()),
+  );
+}

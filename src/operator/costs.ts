@@ -1,0 +1,147 @@
+import { ServerState, type Server } from '../domain/server.js';
+import type { Session } from '../domain/session.js';
+import type { Provider, SizePrices } from '../providers/provider.js';
+import type { Store } from '../store/store.js';
+import type { Clock } from '../util/clock.js';
+import { BILLING_RULE, costByDay, machineCostUsd, utcDayStart } from './billing.js';
+
+export interface ServerCost {
+  id: string;
+  state: string;
+  origin: string;
+  ip: string | null;
+  startedAtMs: number;
+  endedAtMs: number | null;
+  hours: number;
+  usd: number;
+}
+
+export interface CostReport {
+  currency: 'USD';
+  billing: string;
+  /** The size new machines get and its hourly price (0 for a free provider). */
+  size: string | null;
+  hourlyUsd: number;
+  todayUsd: number;
+  /** Over the servers still on record (history is kept as deleted rows). */
+  totalUsd: number;
+  /** UTC days, newest first, the last `days` of them. */
+  days: { date: string; usd: number }[];
+  /** Live servers and those that ended in the report's window, newest first. */
+  servers: ServerCost[];
+  /** Live sessions and those ended in the window: their server's cost while they held it. */
+  sessions: { id: string; code: string; state: string; serverId: string | null; hours: number; usd: number }[];
+}
+
+export interface CostSettings {
+  /** Days shown in `days` (and the window for ended servers and sessions listed). */
+  days: number;
+  /** A report is reused this long (scrapes and dashboards ask often). */
+  cacheMs: number;
+  /** Longest a report waits for the provider's price list. */
+  priceWaitMs: number;
+}
+
+/**
+ * What the fleet costs, from the provider's hourly prices (DigitalOcean's `/v2/sizes`,
+ * cached by the provider; zero for local processes and for external servers we do not pay
+ * for) and each server's billed lifetime: from its row's creation (the machine is asked for
+ * right after, so this errs a few seconds high) to its deletion, or now while it lives.
+ * Every machine is priced at the configured size (rows do not record a size).
+ */
+export class CostReporter {
+  private cached: { atMs: number; report: Promise<CostReport> } | null = null;
+
+  constructor(
+    private readonly d: { store: Store; provider: Provider; clock: Clock },
+    private readonly s: CostSettings,
+  ) {}
+
+  report(): Promise<CostReport> {
+    const now = this.d.clock.now();
+    if (!this.cached || now - this.cached.atMs >= this.s.cacheMs) {
+      const report = this.compute(now);
+      this.cached = { atMs: now, report };
+      report.catch(() => (this.cached = null));
+    }
+    return this.cached.report;
+  }
+
+  /**
+   * The configured size's price. A provider that is slow to answer (its client retries for
+   * minutes when the API is down) holds a report at most priceWaitMs: the report fails as
+   * "prices unavailable" and the fetch goes on, filling the provider's cache for next time.
+   */
+  private async hourly(): Promise<{ size: string | null; hourlyUsd: number }> {
+    if (!this.d.provider.prices) return { size: null, hourlyUsd: 0 };
+    this.pricesInFlight ??= this.d.provider.prices().finally(() => (this.pricesInFlight = null));
+    const stop = new AbortController();
+    const timeout = this.d.clock.sleep(this.s.priceWaitMs, stop.signal).then(() => {
+      throw new Error('prices unavailable: the provider did not answer in time');
+    });
+    try {
+      const p = await Promise.race([this.pricesInFlight, timeout]);
+      return { size: p.currentSize, hourlyUsd: p.hourlyUsd[p.currentSize] ?? 0 };
+    } finally {
+      stop.abort();
+      timeout.catch(() => {});
+    }
+  }
+  private pricesInFlight: Promise<SizePrices> | null = null;
+
+  private async compute(now: number): Promise<CostReport> {
+    const { size, hourlyUsd } = await this.hourly();
+    const priceOf = (s: Server) => (s.origin === this.d.provider.name ? hourlyUsd : 0);
+    const servers = await this.d.store.listServers();
+    const windowStart = utcDayStart(now) - (this.s.days - 1) * 86_400_000;
+    const byDay = new Map<number, number>();
+    let totalUsd = 0;
+    const listed: ServerCost[] = [];
+    const endOf = (s: Server) => (s.state === ServerState.Deleted ? s.stateChangedAtMs : null);
+    for (const s of servers) {
+      const end = endOf(s) ?? now;
+      const price = priceOf(s);
+      const usd = machineCostUsd(price, (end - s.createdAtMs) / 1000);
+      totalUsd += usd;
+      for (const [day, v] of costByDay(price, s.createdAtMs, end)) byDay.set(day, (byDay.get(day) ?? 0) + v);
+      if (endOf(s) === null || end >= windowStart) {
+        listed.push({ id: s.id, state: s.state, origin: s.origin, ip: s.ip, startedAtMs: s.createdAtMs, endedAtMs: endOf(s), hours: (end - s.createdAtMs) / 3_600_000, usd });
+      }
+    }
+    listed.sort((a, b) => b.startedAtMs - a.startedAtMs);
+    const days: CostReport['days'] = [];
+    for (let i = 0; i < this.s.days; i++) {
+      const day = utcDayStart(now) - i * 86_400_000;
+      days.push({ date: new Date(day).toISOString().slice(0, 10), usd: round(byDay.get(day) ?? 0) });
+    }
+    const byServer = new Map(servers.map((s) => [s.id, s]));
+    const sessions = (await this.d.store.listSessions(['pending', 'active', 'ended']))
+      .filter((x) => x.state !== 'ended' || (x.endedAtMs ?? 0) >= windowStart)
+      .map((x) => sessionCost(x, byServer.get(x.serverId ?? ''), priceOf, now));
+    return {
+      currency: 'USD',
+      billing: BILLING_RULE,
+      size,
+      hourlyUsd,
+      todayUsd: round(byDay.get(utcDayStart(now)) ?? 0),
+      totalUsd: round(totalUsd),
+      days,
+      servers: listed.map((c) => ({ ...c, usd: round(c.usd), hours: Math.round(c.hours * 1000) / 1000 })),
+      sessions,
+    };
+  }
+}
+
+/** A session costs its server's price for the time it held it (no minimum: the server pays that). */
+function sessionCost(x: Session, server: Server | undefined, priceOf: (s: Server) => number, now: number): CostReport['sessions'][number] {
+  const from = x.activatedAtMs ?? x.createdAtMs;
+  const to = x.endedAtMs ?? now;
+  const hours = Math.max(0, to - from) / 3_600_000;
+  const usd = server && x.activatedAtMs !== null ? hours * priceOf(server) : 0;
+  return { id: x.id, code: x.code, state: x.state, serverId: x.serverId, hours: Math.round(hours * 1000) / 1000, usd: round(usd) };
+}
+
+/** To a hundredth of a cent: enough for a dashboard, stable in tests. */
+function round(usd: number): number {
+  return Math.round(usd * 10_000) / 10_000;
+}

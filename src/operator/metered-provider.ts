@@ -1,0 +1,35 @@
+import type { Provider } from '../providers/provider.js';
+import { ProviderError } from '../providers/provider.js';
+
+export type ProviderCallOutcome = 'ok' | 'error' | 'ambiguous';
+
+/**
+ * The same provider, counting each port call (create, list, get, delete) by outcome and
+ * duration. A decorator, so every provider is measured the same way without knowing it.
+ */
+export function meteredProvider(inner: Provider, record: (op: string, outcome: ProviderCallOutcome, seconds: number) => void): Provider {
+  const wrap =
+    <A extends unknown[], R>(op: string, fn: (...a: A) => Promise<R>) =>
+    async (...a: A): Promise<R> => {
+      const t0 = performance.now();
+      try {
+        const r = await fn(...a);
+        record(op, 'ok', (performance.now() - t0) / 1000);
+        return r;
+      } catch (err) {
+        record(op, err instanceof ProviderError && err.ambiguous ? 'ambiguous' : 'error', (performance.now() - t0) / 1000);
+        throw err;
+      }
+    };
+  const p: Provider = {
+    name: inner.name,
+    create: wrap('create', (spec) => inner.create(spec)),
+    list: wrap('list', () => inner.list()),
+    get: wrap('get', (id) => inner.get(id)),
+    delete: wrap('delete', (id) => inner.delete(id)),
+    close: () => inner.close(),
+  };
+  if (inner.telemetry) p.telemetry = () => inner.telemetry!();
+  if (inner.prices) p.prices = () => inner.prices!();
+  return p;
+}

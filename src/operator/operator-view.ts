@@ -1,0 +1,222 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import { EventTail } from '../events/event-tail.js';
+import { SseHub } from '../events/sse-hub.js';
+import { adminAuthorizer } from '../http/admin-auth.js';
+import { eventRoutes } from '../http/event-routes.js';
+import { healthRoutes } from '../http/health-routes.js';
+import type { Provider } from '../providers/provider.js';
+import type { Store } from '../store/store.js';
+import { safeEqual } from '../domain/hmac.js';
+import { OrchestratorError } from '../domain/errors.js';
+import { Metrics } from './metrics.js';
+import { machineCostUsd } from './billing.js';
+
+const round4 = (usd: number) => Math.round(usd * 10_000) / 10_000;
+import { CostReporter } from './costs.js';
+import { costRoutes } from '../http/cost-routes.js';
+import { dashboardRoutes } from '../http/dashboard-routes.js';
+import { eventJson } from '../events/event-json.js';
+import { LIVE_SERVER_STATES, ServerState } from '../domain/server.js';
+import type { Clock } from '../util/clock.js';
+import { WebhookDeliverer, type DeliveryOutcome } from '../webhooks/webhook-deliverer.js';
+
+export interface OperatorViewDeps {
+  config: Readonly<Config>;
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  /** The provider as the rest of the service uses it (metered: see meteredProvider). */
+  provider: Provider;
+}
+
+/**
+ * What operators see beyond /v1/status (issue 10): the event stream and page, webhooks. Built
+ * by the composition root; its routes go into buildApp's plugins, start() runs after the
+ * app is built, close() after the HTTP server has stopped.
+ */
+export class OperatorView {
+  readonly tail: EventTail;
+  readonly sse: SseHub;
+  readonly webhooks: WebhookDeliverer | null;
+  readonly metrics: Metrics;
+  readonly costs: CostReporter;
+
+  /** The reconciler's status, set by the composition root once the loop exists. */
+  reconcilerStatus: () => unknown = () => null;
+  /** Listeners of webhook outcomes (metrics). */
+  private readonly outcomeListeners: ((o: DeliveryOutcome, kind: string) => void)[] = [];
+
+  constructor(private readonly d: OperatorViewDeps) {
+    const { config, store, clock, logger } = d;
+    const log = logger.child({ component: 'operator-view' });
+    this.tail = new EventTail(store, clock, config.events.pollMs, (err) => log.warn({ err: (err as Error).message }, 'event tail'));
+    this.sse = new SseHub({ events: store, tail: this.tail, clock }, { heartbeatMs: config.events.sseHeartbeatMs, maxBufferBytes: config.events.sseMaxBufferBytes });
+    this.costs = new CostReporter({ store, provider: d.provider, clock }, config.costs);
+    this.metrics = new Metrics({
+      store,
+      provider: d.provider,
+      clock,
+      pool: { minReady: config.lifecycle.poolMinReady, buffer: config.lifecycle.poolBuffer, maxServers: config.lifecycle.maxServers },
+      spend: async () => {
+        try {
+          const r = await this.costs.report();
+          return { todayUsd: r.todayUsd, totalUsd: r.totalUsd };
+        } catch {
+          return null; // prices unavailable: the gauge is left out rather than wrong
+        }
+      },
+    });
+    store.onEvents(this.metrics.onEvents);
+    this.outcomeListeners.push((o) => this.metrics.onWebhook(o));
+    const wh = config.webhooks;
+    this.webhooks =
+      wh.urls.length > 0 && wh.secret
+        ? new WebhookDeliverer(
+            { ...wh, secret: wh.secret, pollMs: config.events.pollMs },
+            {
+              ledger: store.webhooks(),
+              events: store,
+              tail: this.tail,
+              clock,
+              owner: randomUUID(),
+              log: logger.child({ component: 'webhooks' }),
+              onOutcome: (o, kind) => {
+                for (const l of this.outcomeListeners) l(o, kind);
+              },
+            },
+          )
+        : null;
+  }
+
+  onWebhookOutcome(listener: (o: DeliveryOutcome, kind: string) => void): void {
+    this.outcomeListeners.push(listener);
+  }
+
+  /** Routes for buildApp's plugins. */
+  plugin = async (app: FastifyInstance): Promise<void> => {
+    const authorize = adminAuthorizer(this.d.config.adminToken, () => this.d.clock.now());
+    // Streams end before Fastify waits for connections to close, so a shutdown is not held open.
+    app.addHook('preClose', async () => this.sse.close());
+    const metricsToken = this.d.config.metricsToken;
+    await app.register(healthRoutes, {
+      checks: {
+        // The newest migration's table answering proves the database is reachable and migrated.
+        database: async () => {
+          await this.d.store.webhooks().listTargets();
+          return null;
+        },
+        // The reconciler lists the provider every pass; its last answer says whether it is reachable.
+        provider: async () => {
+          const last = this.metrics.lastPassResult;
+          return last && !last.listed ? 'the last reconcile pass could not list the provider' : null;
+        },
+      },
+      metrics: this.metrics,
+      metricsToken,
+      authorizeMetrics: async (req) => {
+        const h = req.headers.authorization ?? '';
+        if (!metricsToken || !safeEqual(h.startsWith('Bearer ') ? h.slice(7) : '', metricsToken)) {
+          throw new OrchestratorError('unauthorized', 'A valid metrics token is required.');
+        }
+      },
+    });
+    await app.register(dashboardRoutes, {
+      adminToken: this.d.config.adminToken,
+      nowMs: () => this.d.clock.now(),
+      sessionTtlMs: this.d.config.dashboardSessionS * 1000,
+      secureCookies: this.d.config.tls !== null || this.d.config.enforceHttps,
+      authorize,
+      snapshot: () => this.snapshot(),
+    });
+    await app.register(costRoutes, { authorize, report: () => this.costs.report() });
+    await app.register(eventRoutes, {
+      authorize,
+      events: this.d.store,
+      tail: this.tail,
+      sse: this.sse,
+      webhooks: {
+        status: async () => (this.webhooks ? this.webhooks.status() : []),
+        deadLetters: (limit) => this.d.store.webhooks().listDeadLetters(limit),
+      },
+    });
+  };
+
+  /** Added to GET /v1/status. */
+  async status(): Promise<Record<string, unknown>> {
+    return {
+      events: { lastId: this.tail.headId, streams: this.sse.size },
+      webhooks: this.webhooks ? await this.webhooks.status() : [],
+      costs: await this.costs.report().then(
+        (r) => ({ currency: r.currency, todayUsd: r.todayUsd, totalUsd: r.totalUsd, size: r.size, hourlyUsd: r.hourlyUsd }),
+        () => ({ error: 'prices unavailable' }),
+      ),
+    };
+  }
+
+  /** What the dashboard shows, in one read; its stream resumes after `lastEventId`. */
+  async snapshot(): Promise<Record<string, unknown>> {
+    const { store, clock, config } = this.d;
+    // The cursor is read first: whatever commits during the reads below arrives on the stream.
+    const lastEventId = await store.lastEventId();
+    const servers = await store.listServers(LIVE_SERVER_STATES);
+    const sessions = await store.listSessions(['pending', 'active']);
+    const costs = await this.costs.report().catch(() => null);
+    // Costs so far, priced now (the report itself may be a few seconds old).
+    const now = clock.now();
+    const priceOf = (origin: string) => (costs && origin === this.d.provider.name ? costs.hourlyUsd : 0);
+    const serverUsd = (s: { origin: string; createdAtMs: number }) => (costs ? round4(machineCostUsd(priceOf(s.origin), (now - s.createdAtMs) / 1000)) : null);
+    const byId = new Map(servers.map((s) => [s.id, s]));
+    const pending = sessions.filter((x) => x.state === 'pending').length;
+    const { poolMinReady, poolBuffer, maxServers } = config.lifecycle;
+    return {
+      nowMs: now,
+      lastEventId,
+      servers: servers
+        .sort((a, b) => b.createdAtMs - a.createdAtMs)
+        .map((s) => ({
+          id: s.id,
+          state: s.state,
+          origin: s.origin,
+          ip: s.ip,
+          port: s.port,
+          players: s.players,
+          createdAtMs: s.createdAtMs,
+          lastHeartbeatAtMs: s.lastHeartbeatAtMs,
+          usd: serverUsd(s),
+        })),
+      sessions: sessions
+        .sort((a, b) => b.createdAtMs - a.createdAtMs)
+        .map((x) => {
+          const server = x.serverId ? byId.get(x.serverId) : undefined;
+          const heldH = x.activatedAtMs !== null ? (now - x.activatedAtMs) / 3_600_000 : 0;
+          const usd = costs ? round4(server ? heldH * priceOf(server.origin) : 0) : null;
+          return { id: x.id, code: x.code, state: x.state, createdAtMs: x.createdAtMs, players: server?.players ?? 0, serverIp: server?.ip ?? null, usd };
+        }),
+      pool: {
+        idle: servers.filter((s) => s.state === ServerState.Ready && s.players === 0).length,
+        coming: servers.filter((s) => s.state === ServerState.Creating || s.state === ServerState.Starting).length,
+        target: Math.max(poolMinReady, poolBuffer) + pending,
+        minReady: poolMinReady,
+        buffer: poolBuffer,
+        maxServers,
+      },
+      reconciler: this.reconcilerStatus(),
+      costs: costs && { todayUsd: costs.todayUsd, totalUsd: costs.totalUsd, hourlyUsd: costs.hourlyUsd, size: costs.size, days: costs.days },
+      recentEvents: (await store.listEvents(Math.max(0, lastEventId - 30), 30)).map(eventJson),
+    };
+  }
+
+  async start(): Promise<void> {
+    await this.tail.start();
+    await this.webhooks?.start();
+  }
+
+  async close(): Promise<void> {
+    this.sse.close();
+    await this.webhooks?.close();
+    await this.tail.stop();
+  }
+}

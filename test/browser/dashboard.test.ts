@@ -1,0 +1,118 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PACKAGE_ROOT } from '../../src/config.js';
+import type { Orchestrator } from '../../src/orchestrator.js';
+import { heartbeat, testOrchestrator } from '../helpers/orchestrator.js';
+
+/** Debian's Chromium (apt-get install chromium); playwright never downloads a browser here. */
+const CHROMIUM = '/usr/bin/chromium';
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const SHOTS = path.join(PACKAGE_ROOT, 'test-artifacts', 'dashboard');
+const TOKEN = 'dashboard-admin-token';
+
+let orch: Orchestrator;
+let base: string;
+let browser: Browser;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)`);
+  mkdirSync(SHOTS, { recursive: true });
+  orch = await testOrchestrator(
+    { ADMIN_TOKEN: TOKEN, READINESS: 'address', POOL_BUFFER: '1', MAX_SERVERS: '3', EVENTS_POLL_MS: '50', SSE_HEARTBEAT_MS: '1000' },
+  );
+  await orch.app.listen({ host: '127.0.0.1', port: 0 });
+  base = `http://127.0.0.1:${(orch.app.server.address() as AddressInfo).port}`;
+  // Something to look at: the pool's local server (a real child process) and two external ones.
+  await orch.reconciler.runPass();
+  await heartbeat(orch.app, '198.51.100.7', 0);
+  await heartbeat(orch.app, '198.51.100.8', 3);
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await orch?.close();
+});
+
+describe('dashboard in Chromium', () => {
+  it('signs in, shows a session started through the API without a reload, ends it from the UI', async () => {
+    const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
+    const page = await context.newPage();
+    await page.goto(`${base}/dashboard`);
+    await page.fill('#token', 'wrong');
+    await page.click('button[type=submit]');
+    await expect.poll(() => page.textContent('.error')).toContain('not valid');
+    await page.fill('#token', TOKEN);
+    await page.click('button[type=submit]');
+    await page.waitForSelector('#live[data-state="live"]', { timeout: 10_000 });
+
+    const [cookie] = await context.cookies();
+    expect(cookie).toMatchObject({ name: 'go_dashboard', httpOnly: true, sameSite: 'Strict' });
+    expect(cookie!.value).not.toContain(TOKEN);
+
+    // A marker on window survives only if the page is never reloaded.
+    await page.evaluate(() => ((globalThis as unknown as { marker: number }).marker = 42));
+    const start = await fetch(`${base}/sessions/start`, { method: 'POST' });
+    const { share_tag: code } = (await start.json()) as { share_tag: string };
+    const row = page.locator(`tr[data-code="${code}"]`);
+    await row.waitFor({ timeout: 10_000 });
+    await page.locator('#events li[data-kind="session.started"]').first().waitFor();
+    expect(await page.evaluate(() => (globalThis as unknown as { marker: number }).marker)).toBe(42);
+
+    await page.screenshot({ path: path.join(SHOTS, 'desktop.png'), fullPage: true });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.screenshot({ path: path.join(SHOTS, 'phone.png'), fullPage: true });
+    await page.setViewportSize({ width: 1366, height: 900 });
+
+    // A cookie-authorized change without the CSRF header is refused.
+    const bare = await page.evaluate(async (c) => (await fetch(`/v1/sessions/${c}`, { method: 'DELETE' })).status, code);
+    expect(bare).toBe(401);
+    expect((await orch.store.findLiveSessionByCode(code))?.state).toBe('active');
+
+    await row.locator('button[data-action="end-session"]').click();
+    await page.waitForSelector('dialog#confirm[open]');
+    await page.screenshot({ path: path.join(SHOTS, 'confirm.png') });
+    await page.click('#confirm-ok');
+    await row.waitFor({ state: 'detached', timeout: 10_000 });
+    expect(await orch.store.findLiveSessionByCode(code)).toBeNull();
+    await page.locator('#events li[data-kind="session.ended"]').first().waitFor();
+    expect(await page.evaluate(() => (globalThis as unknown as { marker: number }).marker)).toBe(42);
+    await context.close();
+  }, 60_000);
+
+  it('shows the sign-in form to a visitor without the cookie, and never the data', async () => {
+    const r = await fetch(`${base}/dashboard`);
+    expect(r.status).toBe(200);
+    const html = await r.text();
+    expect(html).toContain('name="token"');
+    expect(html).not.toContain('id="servers"');
+    expect(r.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect((await fetch(`${base}/dashboard/api/snapshot`)).status).toBe(401);
+    const login = await fetch(`${base}/dashboard/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'https://evil.example' },
+      body: `token=${TOKEN}`,
+      redirect: 'manual',
+    });
+    expect(login.status).toBe(403);
+    expect(login.headers.get('set-cookie')).toBeNull();
+  });
+});
+
+describe('dashboard sign-in with hostile input', () => {
+  it('answers a malformed Origin, a wrong type and an oversized form with a 4xx, never a 5xx', async () => {
+    const post = (headers: Record<string, string>, body: string) => fetch(`${base}/dashboard/login`, { method: 'POST', headers, body, redirect: 'manual' });
+    const form = { 'content-type': 'application/x-www-form-urlencoded' };
+    expect((await post({ ...form, origin: 'http://[bad' }, `token=${TOKEN}`)).status).toBe(403);
+    expect((await post({ ...form, origin: 'null' }, `token=${TOKEN}`)).status).toBe(403);
+    expect((await post(form, `token=${'x'.repeat(5000)}`)).status).toBe(413);
+    expect((await post(form, 'token=%E0%A4%A')).status).toBe(401);
+    expect((await post({ 'content-type': 'application/json' }, '{"token": 5}')).status).toBe(401);
+    const ok = await post(form, `token=${TOKEN}`);
+    expect(ok.status).toBe(303);
+    expect(ok.headers.get('set-cookie')).toMatch(/^go_dashboard=\d+\.[\w-]{43}; Path=\/; HttpOnly; SameSite=Strict; Max-Age=\d+$/);
+  });
+});
