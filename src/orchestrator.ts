@@ -7,6 +7,7 @@ import { DigitalOceanProvider } from './providers/digitalocean/digitalocean-prov
 import { LocalProvider } from './providers/local/local-provider.js';
 import type { Provider } from './providers/provider.js';
 import { Reconciler } from './reconcile/index.js';
+import { PgAdvisoryLeadership, replicaName, SingleProcessLeadership, type Leadership } from './reconcile/leadership.js';
 import { ServerOps } from './sessions/server-ops.js';
 import { SessionService } from './sessions/session-service.js';
 import { SessionWaiter } from './sessions/session-waiter.js';
@@ -23,6 +24,8 @@ export interface Orchestrator {
   reconciler: Reconciler;
   ops: ServerOps;
   logger: Logger;
+  /** Whether this replica's reconciler leads (always, on SQLite). */
+  leadership: Leadership;
   /** Stops in order: HTTP (in-flight requests finish), the provider and the loop, the database. */
   close(): Promise<void>;
 }
@@ -62,7 +65,12 @@ export async function createOrchestrator(config: Readonly<Config>, o: Orchestrat
     maxServers: config.lifecycle.maxServers,
     idempotencyTtlS: config.lifecycle.idempotencyTtlS,
   }, reconcileSoon);
-  reconciler = new Reconciler({ store, provider, ops, clock, log: logger.child({ component: 'reconciler' }), settings: config.lifecycle });
+  const replica = replicaName();
+  const leadership: Leadership =
+    config.db.kind === 'postgres'
+      ? new PgAdvisoryLeadership({ url: config.db.url, replica, clock, log: logger.child({ component: 'leadership' }), timeoutMs: config.db.pool.leaderTimeoutMs })
+      : new SingleProcessLeadership(replica, clock);
+  reconciler = new Reconciler({ store, provider, ops, clock, log: logger.child({ component: 'reconciler' }), settings: config.lifecycle, leadership });
   const app = await buildApp({
     config,
     service,
@@ -70,7 +78,7 @@ export async function createOrchestrator(config: Readonly<Config>, o: Orchestrat
     clock,
     credentialFor: (id) => ops.credentialFor(id),
     logger: logger.child({ component: 'http' }),
-    status: async () => operatorStatus(store, reconciler!, provider.name),
+    status: async () => operatorStatus(store, reconciler!, provider.name, leadership),
   });
   if (o.reconcile !== false) reconciler.start();
   const rec = reconciler;
@@ -83,6 +91,7 @@ export async function createOrchestrator(config: Readonly<Config>, o: Orchestrat
     reconciler: rec,
     ops,
     logger,
+    leadership,
     close: () =>
       (closed ??= (async () => {
         await app.close();
@@ -91,18 +100,19 @@ export async function createOrchestrator(config: Readonly<Config>, o: Orchestrat
         const loopStopped = rec.stop();
         await provider.close();
         await loopStopped;
+        await leadership.close();
         await store.close();
       })()),
   };
 }
 
 /** Counts by state and the loop's health, for operators (a rare call: a full scan is fine). */
-async function operatorStatus(store: Store, reconciler: Reconciler, provider: string): Promise<Record<string, unknown>> {
+async function operatorStatus(store: Store, reconciler: Reconciler, provider: string, leadership: Leadership): Promise<Record<string, unknown>> {
   const servers: Record<string, number> = {};
   for (const s of await store.listServers()) servers[s.state] = (servers[s.state] ?? 0) + 1;
   const sessions: Record<string, number> = {};
   for (const state of ['pending', 'active'] as const) sessions[state] = await store.countSessions([state]);
-  return { provider, servers, sessions, reconciler: reconciler.status() };
+  return { provider, servers, sessions, reconciler: { ...reconciler.status(), leadership: await leadership.status() } };
 }
 
 function makeProvider(config: Readonly<Config>, clock: Clock, logger: Logger, onChange: () => void): Provider {

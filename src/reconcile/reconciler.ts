@@ -4,6 +4,7 @@ import type { Machine } from '../providers/provider.js';
 import { applyProviderSteps } from './apply-provider-steps.js';
 import { applyStateSteps } from './apply-state-steps.js';
 import { ApplyTally, type ApplyDeps, type ApplyReport } from './apply-tally.js';
+import type { Leadership } from './leadership.js';
 import { computePlan } from './plan.js';
 import { PassScheduler } from './pass-scheduler.js';
 import { planCounts, type OutageInfo, type PlanCounts } from './types.js';
@@ -13,6 +14,8 @@ export interface ReconcilerDeps extends ApplyDeps {
   onPass?: (r: PassResult) => void;
   /** Least time from one pass's start to a pass asked for by trigger(); default 1000 ms. */
   minTriggerGapMs?: number;
+  /** Who may act (see leadership.ts); absent: this process always does. */
+  leadership?: Leadership;
 }
 
 /** What one pass saw, planned and did. */
@@ -30,6 +33,8 @@ export interface PassResult {
   outage: OutageInfo | null;
   /** list() failing, or the pass failing as a whole (the store unreachable). */
   error: string | null;
+  /** False: another replica leads, and this pass looked at nothing and did nothing. */
+  leader: boolean;
 }
 
 export interface ReconcilerStatus {
@@ -99,12 +104,17 @@ export class Reconciler {
     const startedAtMs = clock.now();
     const tally = new ApplyTally(log);
     let result: Omit<PassResult, 'startedAtMs' | 'durationMs' | 'applied'>;
+    if (this.deps.leadership && !(await this.deps.leadership.acquire())) {
+      const r: PassResult = { listed: false, machines: null, planned: null, partial: false, outage: this.outage, error: null, leader: false, startedAtMs, durationMs: 0, applied: tally.report };
+      this.record(r);
+      return r;
+    }
     try {
       result = await this.planAndApply(tally);
     } catch (err) {
       const error = err instanceof Error ? err.message : String(err);
       log.error({ err: error }, 'reconcile pass failed');
-      result = { listed: false, machines: null, planned: null, partial: false, outage: this.outage, error };
+      result = { listed: false, machines: null, planned: null, partial: false, outage: this.outage, error, leader: true };
     }
     const r: PassResult = { ...result, startedAtMs, durationMs: clock.now() - startedAtMs, applied: tally.report };
     this.record(r);
@@ -127,17 +137,26 @@ export class Reconciler {
       log.warn({ err: error }, 'provider list failed; skipping what depends on it this pass');
     }
     const plan = computePlan({ nowMs: clock.now(), machines, servers, sessions, settings });
+    this.stillLeading();
     await applyStateSteps(this.deps, plan, tally);
+    this.stillLeading();
     await applyProviderSteps(this.deps, plan, tally);
     await store.purgeExpired(clock.now());
-    return { listed: machines !== null, machines: machines?.length ?? null, planned: planCounts(plan), partial: plan.partial, outage: plan.outage, error };
+    return { listed: machines !== null, machines: machines?.length ?? null, planned: planCounts(plan), partial: plan.partial, outage: plan.outage, error, leader: true };
+  }
+
+  /** A lead lost mid-pass (its connection failed) stops the pass before its next group of acts. */
+  private stillLeading(): void {
+    if (this.deps.leadership && !this.deps.leadership.holds()) throw new Error('reconciler leadership lost during the pass; stopped before acting');
   }
 
   private record(r: PassResult): void {
     const { log } = this.deps;
     this.passes++;
-    this.lastPassAtMs = r.startedAtMs;
-    this.lastError = r.error ?? r.applied.errors[0] ?? null;
+    if (r.leader) {
+      this.lastPassAtMs = r.startedAtMs;
+      this.lastError = r.error ?? r.applied.errors[0] ?? null;
+    }
     if (r.planned) this.lastPlan = r.planned;
     if (r.outage && !this.outage) log.warn({ ...r.outage }, 'outage guard: heartbeat reaping paused');
     if (!r.outage && this.outage && r.planned) log.info({}, 'outage guard: heartbeats back, reaping resumed');

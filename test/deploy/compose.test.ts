@@ -116,7 +116,7 @@ describe('deploy/compose.yaml', () => {
     const raw = compose.services.orchestrator!.environment!;
     const orchEnv = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, interpolate(String(v), env)]));
     const config = loadConfig(orchEnv);
-    expect(config.db).toEqual({ kind: 'postgres', url: 'postgres://orchestrator:a1b2c3d4e5f6@postgres:5432/orchestrator' });
+    expect(config.db).toMatchObject({ kind: 'postgres', url: 'postgres://orchestrator:a1b2c3d4e5f6@postgres:5432/orchestrator' });
     expect(config.provider).toBe('digitalocean');
     expect(config.publicUrl).toBe('https://orchestrator.example.com');
     expect(config.trustProxy).toBe(true);
