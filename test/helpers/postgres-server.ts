@@ -50,9 +50,10 @@ function runAs(server: EmbeddedPostgres, ids: { uid: number; gid: number } | nul
 /**
  * Initialises a throw-away cluster in a temporary directory and starts it on a free port of
  * 127.0.0.1 (no Unix socket, so nothing collides with a machine's own PostgreSQL), with a
- * random password and a `test` database. Durability is off: the data dies with the run.
+ * random password and a `test` database. For tests durability is off (the data dies with the
+ * run); `durable: true` keeps PostgreSQL's defaults (fsync, synchronous_commit), for benchmarks.
  */
-export async function startTestPostgres(): Promise<TestPostgres> {
+export async function startTestPostgres(o: { durable?: boolean } = {}): Promise<TestPostgres> {
   const ids = unprivilegedIds();
   const root = mkdtempSync(path.join(tmpdir(), 'go-test-pg-'));
   chmodSync(root, 0o755); // the unprivileged server must reach its data directory below
@@ -68,14 +69,12 @@ export async function startTestPostgres(): Promise<TestPostgres> {
     authMethod: 'scram-sha-256',
     persistent: false,
     createPostgresUser: ids !== null, // with ids given: the package only creates and chowns the data dir
-    initdbFlags: ['--encoding=UTF8', '--no-sync'],
+    initdbFlags: ['--encoding=UTF8', ...(o.durable ? [] : ['--no-sync'])],
     postgresFlags: [
       '-c', 'listen_addresses=127.0.0.1',
       '-c', 'unix_socket_directories=',
       '-c', 'max_connections=300',
-      '-c', 'fsync=off',
-      '-c', 'synchronous_commit=off',
-      '-c', 'full_page_writes=off',
+      ...(o.durable ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
     ],
     onLog: (m: unknown) => void log.push(String(m)),
     onError: (m: unknown) => void log.push(String(m)),
