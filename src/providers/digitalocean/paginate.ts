@@ -22,10 +22,13 @@ export async function listAll<T>(
   query: Record<string, string | number>,
   priority: RequestPriority = 'read',
 ): Promise<T[]> {
-  // Pages are offsets: an item deleted (or created) on an earlier page while we read a later
-  // one shifts the rest, so a listing across pages can miss an item that exists. Callers treat
-  // a missing machine as gone, so a listing whose reported total moved is read again, and
-  // after three tries it fails (retryably) rather than answer with a hole.
+  // Pages are offsets: an item deleted from an earlier page while we read a later one shifts
+  // the rest back, so a listing across pages can miss an item that exists. Callers treat a
+  // missing machine as gone, so a listing whose reported total went down between pages is read
+  // again, and after three tries it fails (retryably) rather than answer with a hole. New items
+  // land after the ones we have (the collection is in creation order) and shift nothing, so a
+  // total that only grew is fine: during a launch's burst of creates the listing still answers.
+  // (A delete and a create between the same two pages cancel out in the total: not detected.)
   for (let attempt = 1; ; attempt++) {
     const r = await listOnce<T>(client, path, key, query, priority);
     if (r.consistent) return r.items;
@@ -44,7 +47,8 @@ async function listOnce<T>(
   priority: RequestPriority,
 ): Promise<{ items: T[]; consistent: boolean }> {
   const items: T[] = [];
-  const totals = new Set<number>();
+  let lastTotal: number | null = null;
+  let shrank = false;
   let page = 1;
   for (let fetched = 0; fetched < MAX_PAGES; fetched++) {
     const res = await client.request<Record<string, unknown> & { links?: DoLinks; meta?: { total?: unknown } }>({
@@ -57,11 +61,12 @@ async function listOnce<T>(
     if (!Array.isArray(batch)) throw new ProviderError(`GET ${path}: response has no "${key}" array`, { retryable: true });
     items.push(...(batch as T[]));
     const total = res.body.meta?.total;
-    if (typeof total === 'number') totals.add(total);
+    if (typeof total === 'number') {
+      if (lastTotal !== null && total < lastTotal) shrank = true;
+      lastTotal = total;
+    }
     const next = nextPage(res.body.links);
-    // One page is a snapshot; several are consistent when every page reported the same total
-    // and that many items arrived.
-    if (next === null) return { items, consistent: page === 1 || (totals.size <= 1 && (totals.size === 0 || items.length === [...totals][0])) };
+    if (next === null) return { items, consistent: !shrank };
     if (next <= page) throw new ProviderError(`GET ${path}: pagination went backwards (${page} → ${next})`);
     page = next;
   }

@@ -46,6 +46,16 @@ describe('listAll over a collection that changes while it is listed', () => {
     expect((err as Error).message).toMatch(/kept changing/);
   });
 
+  it('items created while listing (appended at the end) need no second read', async () => {
+    const all = Array.from({ length: 250 }, (_, i) => i);
+    const { client, calls } = pagedClient(all, (page) => {
+      if (page === 2) all.push(all.length);
+    });
+    const items = await listAll<{ id: number }>(client, '/v2/droplets', 'droplets', {});
+    expect(items.map((d) => d.id)).toEqual(Array.from({ length: 251 }, (_, i) => i));
+    expect(calls()).toBe(2);
+  });
+
   it('one page is a snapshot: no second read', async () => {
     const all = Array.from({ length: 50 }, (_, i) => i);
     const { client, calls } = pagedClient(all, () => {});
