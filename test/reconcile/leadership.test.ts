@@ -137,7 +137,7 @@ describe('one reconciler at a time (PostgreSQL advisory lock)', () => {
         );
         expect(holders.map((h) => h.name).join()).toMatch(new RegExp(`-${child.pid}-`));
       },
-      { timeout: 20_000, interval: 100 },
+      { timeout: 60_000, interval: 100 },
     );
     expect((await b.reconciler.runPass()).leader).toBe(false);
     expect((await status(b)).leaderReplica).toMatch(new RegExp(`-${child.pid}-`));
@@ -146,7 +146,7 @@ describe('one reconciler at a time (PostgreSQL advisory lock)', () => {
     // The kernel closes the dead process's socket; PostgreSQL ends its session and the lock with it.
     await vi.waitFor(async () => expect((await b.reconciler.runPass()).leader).toBe(true), { timeout: 5000, interval: 50 });
     expect((await status(b)).leaderReplica).toBe((await status(b)).replica);
-  }, 40_000);
+  }, 90_000);
 });
 
 describe('SQLite: the single process leads', () => {
