@@ -9,6 +9,17 @@ import { lookalikeWarnings } from './config-lookalikes.js';
 /** Repository root (works from src/ under tsx and from dist/ when built). */
 export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
+/** The PostgreSQL connection pool of one replica, and the reconciler lock's own connection. */
+export interface PgPoolConfig {
+  max: number;
+  /** Server-side statement_timeout of pool connections; 0: none. */
+  statementTimeoutMs: number;
+  /** A pool connection is closed (and replaced) after this long; 0: never. */
+  connectionLifetimeS: number;
+  /** Connecting and each check on the reconciler lock's connection give up after this long. */
+  leaderTimeoutMs: number;
+}
+
 /** Every setting of the service, validated once at start and frozen. */
 export interface Config {
   host: string;
@@ -20,7 +31,7 @@ export interface Config {
   warnings: string[];
   /** Where game servers reach us; defaults to http://127.0.0.1:<port>. */
   publicUrl: string;
-  db: { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
+  db: { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string; pool: PgPoolConfig };
   /** A name from providers/registry.ts. */
   provider: ProviderName;
   hmac: {
@@ -186,6 +197,12 @@ export function loadConfig(env: Env = readProcessEnv()): Readonly<Config> {
   if (poolMinReady > maxServers) r.problem(`POOL_MIN_READY (${poolMinReady}) exceeds MAX_SERVERS (${maxServers})`);
   const hmacKeys = [r.str('INTERNAL_HMAC_KEY', ''), r.str('INTERNAL_HMAC_SECRET', '')];
   const hmacKey = hmacKeys.find(Boolean) || null;
+  const pgPool: PgPoolConfig = {
+    max: r.int('PG_POOL_MAX', 10, 1, 1000),
+    statementTimeoutMs: r.int('PG_STATEMENT_TIMEOUT_MS', 30_000, 0, 3_600_000),
+    connectionLifetimeS: r.int('PG_CONNECTION_LIFETIME_S', 0, 0, 86_400),
+    leaderTimeoutMs: r.int('PG_LEADER_TIMEOUT_MS', 5000, 100, 600_000),
+  };
 
   const config: Config = {
     host: r.str('HOST', '0.0.0.0'),
@@ -194,7 +211,9 @@ export function loadConfig(env: Env = readProcessEnv()): Readonly<Config> {
     logFormat: r.oneOf('LOG_FORMAT', 'auto', ['auto', 'json', 'pretty'] as const),
     warnings: [],
     publicUrl: r.url('PUBLIC_URL', `http://127.0.0.1:${port}`).replace(/\/+$/, ''),
-    db: dbUrl ? { kind: 'postgres', url: dbUrl } : { kind: 'sqlite', path: r.str('DB_PATH', './data/orchestrator.db') },
+    db: dbUrl
+      ? { kind: 'postgres', url: dbUrl, pool: pgPool }
+      : { kind: 'sqlite', path: r.str('DB_PATH', './data/orchestrator.db') },
     provider,
     hmac: { key: hmacKey, maxSkewS: r.int('INTERNAL_HMAC_MAX_SKEW_SECONDS', 300, 1, 86_400) },
     adminToken: r.str('ADMIN_TOKEN', '') || null,

@@ -9,6 +9,8 @@ Commands:
   serve                 run the service (default)
   migrate               apply database migrations and exit
   import <femquest.db>  import servers and share codes from the original service's database
+  migrate-data --from <sqlite file> --to <postgres url> [--force]
+                        move servers, sessions, codes and valid keys from SQLite to PostgreSQL
   doctor                check the DigitalOcean token, snapshot, region, size and droplet limit
   do-emulator [flags]   run the DigitalOcean API emulator (--port, --boot-delay-ms, fault flags; see --help)
   sessions|servers|pool operator commands against a running orchestrator (see below)
@@ -29,6 +31,10 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'import':
       return importLegacy(rest);
+    case 'migrate-data': {
+      const { runMigrateDataCli } = await import('./migrate-data-cli.js');
+      return runMigrateDataCli(rest, (l) => console.log(l), (l) => console.error(l));
+    }
     case 'doctor': {
       const { runDoctorCli } = await import('./doctor/cli.js');
       const c = config();

@@ -14,6 +14,7 @@ import { effectivePoolSettings } from './sessions/pool-settings.js';
 import { SessionDesk } from './sessions/session-desk.js';
 import { meteredProvider } from './operator/metered-provider.js';
 import { OperatorView } from './operator/operator-view.js';
+import { PgAdvisoryLeadership, replicaName, SingleProcessLeadership, type Leadership } from './reconcile/leadership.js';
 import { SessionService } from './sessions/session-service.js';
 import { SessionWaiter } from './sessions/session-waiter.js';
 import { CapacityGuard } from './domain/capacity-guard.js';
@@ -33,6 +34,8 @@ export interface Orchestrator {
   logger: Logger;
   /** Events out, webhooks, metrics, costs, the dashboard (issue 10). */
   view: OperatorView;
+  /** Whether this replica's reconciler leads (always, on SQLite). */
+  leadership: Leadership;
   /** Stops in order: HTTP (in-flight requests finish), the provider and the loop, the database. */
   close(): Promise<void>;
 }
@@ -97,6 +100,11 @@ export async function createOrchestrator(config: Readonly<Config>, o: Orchestrat
     idempotencyTtlS: config.lifecycle.idempotencyTtlS,
     capacityNote: async () => capacity.reason(await store.countMachines()),
   }, reconcileSoon);
+  const replica = replicaName();
+  const leadership: Leadership =
+    config.db.kind === 'postgres'
+      ? new PgAdvisoryLeadership({ url: config.db.url, replica, clock, log: logger.child({ component: 'leadership' }), timeoutMs: config.db.pool.leaderTimeoutMs })
+      : new SingleProcessLeadership(replica, clock);
   await logForeignServers(store, provider.name, logger);
   const pool = { poolMinReady: config.lifecycle.poolMinReady, poolBuffer: config.lifecycle.poolBuffer, get maxServers() { return capacity.maxServers; } };
   const desk = new SessionDesk(store, service, ops, waiter, clock, logger, { pollMs: config.lifecycle.startPollMs, pool });
@@ -112,6 +120,7 @@ export async function createOrchestrator(config: Readonly<Config>, o: Orchestrat
     // Pool settings an operator changed at run time (PATCH /v1/pool), read every pass.
     settingsNow: async (configured) => ({ ...configured, ...(await effectivePoolSettings(store, pool)) }),
     onPass: (r) => view!.metrics.onPass(r),
+    leadership,
   });
   // What a dead process left waiting is resolved before the first request: its pending
   // sessions end (abandoned); its creates are adopted or dropped by the first pass.
@@ -124,7 +133,7 @@ export async function createOrchestrator(config: Readonly<Config>, o: Orchestrat
     credentialFor: (id) => ops.credentialFor(id),
     desk,
     logger: logger.child({ component: 'http' }),
-    status: async () => ({ ...(await operatorStatus(store, reconciler!, provider.name)), capacity: capacity.status(), ...(await view!.status()) }),
+    status: async () => ({ ...(await operatorStatus(store, reconciler!, provider.name, leadership)), capacity: capacity.status(), ...(await view!.status()) }),
     plugins: [view.plugin, ...(o.plugins ?? [])],
   });
   view.reconcilerStatus = () => reconciler!.status();
@@ -141,6 +150,8 @@ export async function createOrchestrator(config: Readonly<Config>, o: Orchestrat
     promoteByAddress: config.lifecycle.readiness === 'address',
     maxServers: config.lifecycle.maxServers,
     reconcileSoon,
+    // One replica watches the cloud (the API budget is per account), the one that reconciles.
+    leads: () => leadership.holds(),
   });
   if (o.reconcile !== false) {
     reconciler.start();
@@ -157,6 +168,7 @@ export async function createOrchestrator(config: Readonly<Config>, o: Orchestrat
     ops,
     logger,
     view,
+    leadership,
     close: () =>
       (closed ??= (async () => {
         // Waiting starts answer 503 + Retry-After at once and their sessions end, so the
@@ -169,13 +181,14 @@ export async function createOrchestrator(config: Readonly<Config>, o: Orchestrat
         const loopStopped = Promise.all([rec.stop(), bootWatcher.stop()]);
         await provider.close();
         await loopStopped;
+        await leadership.close();
         await store.close();
       })()),
   };
 }
 
 /** Counts by state (count queries, no rows loaded) and the loop's health, for operators. */
-async function operatorStatus(store: Store, reconciler: Reconciler, provider: string): Promise<Record<string, unknown>> {
+async function operatorStatus(store: Store, reconciler: Reconciler, provider: string, leadership: Leadership): Promise<Record<string, unknown>> {
   const servers: Record<string, number> = {};
   for (const state of SERVER_STATES) {
     const n = await store.countServers([state]);
@@ -183,7 +196,7 @@ async function operatorStatus(store: Store, reconciler: Reconciler, provider: st
   }
   const sessions: Record<string, number> = {};
   for (const state of ['pending', 'active'] as const) sessions[state] = await store.countSessions([state]);
-  return { provider, servers, sessions, reconciler: reconciler.status() };
+  return { provider, servers, sessions, reconciler: { ...reconciler.status(), leadership: await leadership.status() } };
 }
 
 const QUIET_EVENTS: ReadonlySet<string> = new Set([EventKind.ServerStateChanged]);

@@ -20,6 +20,8 @@ export interface BootWatcherDeps {
   maxServers: number;
   /** Asks the reconciler for a pass soon (it makes the servers). */
   reconcileSoon: () => void;
+  /** Whether this replica leads the reconciler: only the leader spends provider calls here. */
+  leads?: () => boolean;
 }
 
 /** What one look did. */
@@ -82,7 +84,8 @@ export class BootWatcher {
     const { store, provider } = this.d;
     const booting = (await store.listServers([ServerState.Creating, ServerState.Starting])).filter((s) => s.origin === provider.name);
     const askedForPass = await this.askForPassIfStarved(booting.length);
-    if (booting.length === 0 || !this.d.promoteByAddress) return { booting: booting.length, calls: 0, promoted: 0, askedForPass };
+    const leads = this.d.leads ? this.d.leads() : true;
+    if (booting.length === 0 || !this.d.promoteByAddress || !leads) return { booting: booting.length, calls: 0, promoted: 0, askedForPass };
     const { calls, promoted } = await this.promoteUp(booting);
     return { booting: booting.length, calls, promoted, askedForPass };
   }

@@ -6,6 +6,7 @@ import { applyProviderSteps } from './apply-provider-steps.js';
 import { applyStateSteps } from './apply-state-steps.js';
 import { ApplyTally, type ApplyDeps, type ApplyReport } from './apply-tally.js';
 import { computePlanYielding } from './plan.js';
+import type { Leadership } from './leadership.js';
 import { PassScheduler } from './pass-scheduler.js';
 import { planCounts, type OutageInfo, type PlanCounts } from './types.js';
 
@@ -23,6 +24,8 @@ export interface ReconcilerDeps extends ApplyDeps {
    * (kept in the store, so every replica sees them). Default: `settings` as configured.
    */
   settingsNow?: (configured: ApplyDeps['settings']) => Promise<ApplyDeps['settings']>;
+  /** Who may act (see leadership.ts); absent: this process always does. */
+  leadership?: Leadership;
 }
 
 /** Most events one pass prunes: bounded work per pass, the rest next time. */
@@ -43,6 +46,8 @@ export interface PassResult {
   outage: OutageInfo | null;
   /** list() failing, or the pass failing as a whole (the store unreachable). */
   error: string | null;
+  /** False: another replica leads, and this pass looked at nothing and did nothing. */
+  leader: boolean;
 }
 
 export interface ReconcilerStatus {
@@ -112,12 +117,19 @@ export class Reconciler {
     const startedAtMs = clock.now();
     const tally = new ApplyTally(log);
     let result: Omit<PassResult, 'startedAtMs' | 'durationMs' | 'applied'>;
+    const leads = this.deps.leadership ? await this.deps.leadership.acquire() : true;
+    if (this.deps.leadership && leads !== this.led) await this.recordLeadership(leads);
+    if (!leads) {
+      const r: PassResult = { listed: false, machines: null, planned: null, partial: false, outage: this.outage, error: null, leader: false, startedAtMs, durationMs: 0, applied: tally.report };
+      this.record(r);
+      return r;
+    }
     try {
       result = await this.planAndApply(tally);
     } catch (err) {
       const error = err instanceof Error ? err.message : String(err);
       log.error({ err: error }, 'reconcile pass failed');
-      result = { listed: false, machines: null, planned: null, partial: false, outage: this.outage, error };
+      result = { listed: false, machines: null, planned: null, partial: false, outage: this.outage, error, leader: true };
     }
     const r: PassResult = { ...result, startedAtMs, durationMs: clock.now() - startedAtMs, applied: tally.report };
     this.record(r);
@@ -146,12 +158,37 @@ export class Reconciler {
     const plan = await computePlanYielding({ nowMs: clock.now(), provider: provider.name, machines, servers, sessions, settings });
     const { poolMinReady, poolBuffer, maxServers } = settings;
     await this.recordGuardAndTargets(plan.outage, plan.pool ? { ...plan.pool, minReady: poolMinReady, buffer: poolBuffer, maxServers } : {});
+    this.stillLeading();
     await applyStateSteps(deps, plan, tally);
+    this.stillLeading();
     await applyProviderSteps(deps, plan, tally);
     await store.purgeExpired(clock.now());
     const retention = this.deps.events ?? { retentionMs: 7 * 86_400_000, maxRows: 100_000 };
     await store.pruneEvents(clock.now() - retention.retentionMs, retention.maxRows, EVENT_PRUNE_BATCH);
-    return { listed: machines !== null, machines: machines?.length ?? null, planned: planCounts(plan), partial: plan.partial, outage: plan.outage, error };
+    return { listed: machines !== null, machines: machines?.length ?? null, planned: planCounts(plan), partial: plan.partial, outage: plan.outage, error, leader: true };
+  }
+
+  /** A lead lost mid-pass (its connection failed) stops the pass before its next group of acts. */
+  private stillLeading(): void {
+    if (this.deps.leadership && !this.deps.leadership.holds()) throw new Error('reconciler leadership lost during the pass; stopped before acting');
+  }
+
+  /** Whether this replica led at its last pass (null before the first). */
+  private led: boolean | null = null;
+
+  /** A change of lead is an event: who leads is visible to operators and webhooks. */
+  private async recordLeadership(leads: boolean): Promise<void> {
+    const was = this.led;
+    this.led = leads;
+    if (was === null && !leads) return;
+    try {
+      const status = await this.deps.leadership!.status();
+      await this.deps.store.transaction(async (tx) => {
+        tx.recordEvent({ atMs: this.deps.clock.now(), kind: EventKind.LeaderChanged, serverId: null, sessionId: null, data: { replica: status.replica, leads, leaderReplica: status.leaderReplica } });
+      });
+    } catch (err) {
+      this.deps.log.warn({ err: (err as Error).message }, 'could not record the change of lead');
+    }
   }
 
   private lastTargets: string | null = null;
@@ -179,8 +216,10 @@ export class Reconciler {
   private record(r: PassResult): void {
     const { log } = this.deps;
     this.passes++;
-    this.lastPassAtMs = r.startedAtMs;
-    this.lastError = r.error ?? r.applied.errors[0] ?? null;
+    if (r.leader) {
+      this.lastPassAtMs = r.startedAtMs;
+      this.lastError = r.error ?? r.applied.errors[0] ?? null;
+    }
     if (r.planned) this.lastPlan = r.planned;
     if (r.outage && !this.outage) log.warn({ ...r.outage }, 'outage guard: heartbeat reaping paused');
     if (!r.outage && this.outage && r.planned) log.info({}, 'outage guard: heartbeats back, reaping resumed');

@@ -9,7 +9,16 @@ import { withStatementCache } from './sqlite-statement-cache.js';
 import { startWalCheckpointer } from './wal-checkpointer.js';
 
 /** Where the data lives: an SQLite file (or ':memory:') or a PostgreSQL URL. */
-export type DatabaseOptions = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
+export type DatabaseOptions = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string; pool?: PgPoolOptions };
+
+/** Pool settings (PG_POOL_MAX, PG_STATEMENT_TIMEOUT_MS, PG_CONNECTION_LIFETIME_S); unset: the defaults below. */
+export interface PgPoolOptions {
+  max?: number;
+  /** statement_timeout of every pool connection, ms; 0: none. */
+  statementTimeoutMs?: number;
+  /** Close a connection after this many seconds (it is replaced); 0: never. */
+  connectionLifetimeS?: number;
+}
 
 /** The few logger methods the store uses (pino's Logger fits). */
 export interface StoreLogger {
@@ -26,13 +35,13 @@ export interface OpenDatabase {
 /** SQLite's own wal_autocheckpoint (pages), restored if the checkpoint worker dies. */
 const SQLITE_DEFAULT_AUTOCHECKPOINT = 1000;
 
-/** Connections in the PostgreSQL pool, per replica. */
+/** Connections in the PostgreSQL pool, per replica, unless configured. */
 const PG_POOL_MAX = 10;
 
 /** Opens (and for SQLite, creates) the database. Does not migrate. */
 export function openDatabase(opts: DatabaseOptions, logger?: StoreLogger): OpenDatabase {
   if (opts.kind === 'sqlite') return { db: openSqlite(opts.path), kind: 'sqlite' };
-  return { db: openPostgres(opts.url, logger), kind: 'postgres' };
+  return { db: openPostgres(opts.url, opts.pool ?? {}, logger), kind: 'postgres' };
 }
 
 function openSqlite(filePath: string): Kysely<Database> {
@@ -80,8 +89,14 @@ const pgTypes = {
       : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
 };
 
-function openPostgres(url: string, logger?: StoreLogger): Kysely<Database> {
-  const pool = new pg.Pool({ connectionString: url, max: PG_POOL_MAX, types: pgTypes });
+function openPostgres(url: string, settings: PgPoolOptions, logger?: StoreLogger): Kysely<Database> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: settings.max ?? PG_POOL_MAX,
+    types: pgTypes,
+    ...(settings.statementTimeoutMs ? { statement_timeout: settings.statementTimeoutMs } : {}),
+    ...(settings.connectionLifetimeS ? { maxLifetimeSeconds: settings.connectionLifetimeS } : {}),
+  });
   // An idle client losing its connection emits 'error' on the pool; unhandled, it would
   // crash the process. The pool replaces the client on the next checkout.
   pool.on('error', (err) => logger?.warn({ err: err.message }, 'postgres idle client error'));

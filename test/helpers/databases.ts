@@ -1,25 +1,39 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { inject } from 'vitest';
 
-export const PG_BASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+/**
+ * The PostgreSQL the tests use: TEST_DATABASE_URL when set, otherwise the one the run started
+ * itself (test/global-setup.ts). The one place tests learn where PostgreSQL is.
+ */
+export function testDatabaseUrl(): string {
+  const url = process.env.TEST_DATABASE_URL || inject('testDatabaseUrl');
+  if (!url) throw new Error('no test PostgreSQL: run through vitest (test/global-setup.ts) or set TEST_DATABASE_URL');
+  return url;
+}
 
-/** A fresh PostgreSQL schema for one test file; the URL pins search_path to it. */
-export async function freshPgSchema(): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `t_${randomBytes(6).toString('hex')}`;
-  const client = new pg.Client({ connectionString: PG_BASE_URL });
+/** The test database's URL with search_path set to schema. */
+export function pgUrlForSchema(schema: string): string {
+  const base = testDatabaseUrl();
+  return `${base}${base.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+}
+
+/** Runs SQL on its own connection (in schema, when given): setup and teardown. */
+export async function adminQuery(text: string, schema?: string): Promise<void> {
+  const client = new pg.Client({ connectionString: schema ? pgUrlForSchema(schema) : testDatabaseUrl() });
   await client.connect();
-  await client.query(`CREATE SCHEMA ${name}`);
-  await client.end();
-  const url = `${PG_BASE_URL}${PG_BASE_URL.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${name}`)}`;
-  return {
-    url,
-    async drop() {
-      const c = new pg.Client({ connectionString: PG_BASE_URL });
-      await c.connect();
-      await c.query(`DROP SCHEMA ${name} CASCADE`);
-      await c.end();
-    },
-  };
+  try {
+    await client.query(text);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A fresh PostgreSQL schema for one test; the URL pins search_path to it. */
+export async function freshPgSchema(): Promise<{ name: string; url: string; drop(): Promise<void> }> {
+  const name = `t_${randomBytes(6).toString('hex')}`;
+  await adminQuery(`CREATE SCHEMA ${name}`);
+  return { name, url: pgUrlForSchema(name), drop: () => adminQuery(`DROP SCHEMA ${name} CASCADE`) };
 }
 
 /** The dialects every store-backed suite runs over. */

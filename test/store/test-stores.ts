@@ -1,10 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { createStore } from '../../src/store/create-db.js';
 import type { Store } from '../../src/store/store.js';
+import { adminQuery, freshPgSchema, pgUrlForSchema } from '../helpers/databases.js';
 
-/** The PostgreSQL CI starts (trust auth). Each store gets its own schema in it. */
-export const TEST_PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
+export { adminQuery, pgUrlForSchema };
 
 export type StoreKind = 'sqlite' | 'postgres';
 export const STORE_KINDS: readonly StoreKind[] = ['sqlite', 'postgres'];
@@ -40,31 +38,14 @@ export async function openTestStore(kind: StoreKind): Promise<TestStore> {
     };
     return t;
   }
-  const schema = `t_${randomBytes(6).toString('hex')}`;
-  await adminQuery(`CREATE SCHEMA ${schema}`);
-  const store = await createStore({ kind: 'postgres', url: pgUrlForSchema(schema) });
+  const schema = await freshPgSchema();
+  const store = await createStore({ kind: 'postgres', url: schema.url });
   return {
     store,
-    reset: () => adminQuery(EMPTY_TABLES, schema),
+    reset: () => adminQuery(EMPTY_TABLES, schema.name),
     dispose: async () => {
       await store.close();
-      await adminQuery(`DROP SCHEMA ${schema} CASCADE`);
+      await schema.drop();
     },
   };
-}
-
-/** The test database's URL with search_path set to schema. */
-export function pgUrlForSchema(schema: string): string {
-  return `${TEST_PG_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
-}
-
-/** Runs SQL on its own connection (in schema, when given): setup and teardown. */
-export async function adminQuery(text: string, schema?: string): Promise<void> {
-  const client = new pg.Client({ connectionString: schema ? pgUrlForSchema(schema) : TEST_PG_URL });
-  await client.connect();
-  try {
-    await client.query(text);
-  } finally {
-    await client.end();
-  }
 }

@@ -19,7 +19,17 @@ describe('loadConfig', () => {
     expect(loadConfig({ INTERNAL_HMAC_KEY: ' ', INTERNAL_HMAC_SECRET: '' }).hmac.key).toBeNull();
   });
   it('DATABASE_URL selects PostgreSQL', () => {
-    expect(loadConfig({ DATABASE_URL: 'postgres://u@h/db' }).db).toEqual({ kind: 'postgres', url: 'postgres://u@h/db' });
+    expect(loadConfig({ DATABASE_URL: 'postgres://u@h/db' }).db).toEqual({
+      kind: 'postgres',
+      url: 'postgres://u@h/db',
+      pool: { max: 10, statementTimeoutMs: 30_000, connectionLifetimeS: 0, leaderTimeoutMs: 5000 },
+    });
+  });
+  it('the pg pool and the reconciler lock connection are configuration', () => {
+    const env = { DATABASE_URL: 'postgres://u@h/db', PG_POOL_MAX: '25', PG_STATEMENT_TIMEOUT_MS: '0', PG_CONNECTION_LIFETIME_S: '900', PG_LEADER_TIMEOUT_MS: '2000' };
+    expect(loadConfig(env).db).toMatchObject({ pool: { max: 25, statementTimeoutMs: 0, connectionLifetimeS: 900, leaderTimeoutMs: 2000 } });
+    expect(() => loadConfig({ ...env, PG_POOL_MAX: '0' })).toThrow(/PG_POOL_MAX/);
+    expect(() => loadConfig({ ...env, PG_STATEMENT_TIMEOUT_MS: 'soon' })).toThrow(/PG_STATEMENT_TIMEOUT_MS/);
   });
   it('names every bad variable in one message, never showing a secret', () => {
     let err: unknown;

