@@ -1,10 +1,11 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { OrchestratorError } from '../domain/errors.js';
 import type { CostReport } from '../operator/costs.js';
+import { costsSchema } from './operator-schemas.js';
 
 /** GET /v1/costs: spend today, per day, per server and per session (operators). */
 export async function costRoutes(app: FastifyInstance, deps: { authorize(req: FastifyRequest): Promise<void>; report(): Promise<CostReport> }): Promise<void> {
-  app.get('/v1/costs', { onRequest: deps.authorize }, async () => {
+  app.get('/v1/costs', { onRequest: deps.authorize, schema: costsSchema }, async () => {
     try {
       return await deps.report();
     } catch {

@@ -4,6 +4,13 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PACKAGE_ROOT } from '../config.js';
 import { safeEqual } from '../domain/hmac.js';
 import { appPage, loginPage } from '../dashboard/dashboard-pages.js';
+import {
+  dashboardAssetSchema,
+  dashboardLoginSchema,
+  dashboardLogoutSchema,
+  dashboardSchema,
+  dashboardSnapshotSchema,
+} from './operator-schemas.js';
 import { DASHBOARD_COOKIE, dashboardCookieValue, readCookie, validDashboardCookie } from './admin-auth.js';
 
 export interface DashboardDeps {
@@ -56,12 +63,12 @@ export async function dashboardRoutes(app: FastifyInstance, deps: DashboardDeps)
   const cookie = (value: string, maxAgeS: number) =>
     `${DASHBOARD_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeS}${deps.secureCookies ? '; Secure' : ''}`;
 
-  app.get('/dashboard', async (req, reply) => {
+  app.get('/dashboard', { schema: dashboardSchema }, async (req, reply) => {
     if (!deps.adminToken) return page(reply, 503, loginPage('The dashboard is disabled: set ADMIN_TOKEN.'));
     return signedIn(req) ? page(reply, 200, appPage()) : page(reply, 200, loginPage(null));
   });
 
-  app.post('/dashboard/login', async (req, reply) => {
+  app.post('/dashboard/login', { schema: dashboardLoginSchema }, async (req, reply) => {
     if (!deps.adminToken) return page(reply, 503, loginPage('The dashboard is disabled: set ADMIN_TOKEN.'));
     // A sign-in posted from another site is refused (login CSRF).
     if (!sameOrigin(req.headers.origin, req.headers.host)) return page(reply, 403, loginPage('Sign in from this page.'));
@@ -71,14 +78,14 @@ export async function dashboardRoutes(app: FastifyInstance, deps: DashboardDeps)
     return reply.header('set-cookie', cookie(value, Math.floor(deps.sessionTtlMs / 1000))).redirect('/dashboard', 303);
   });
 
-  app.post('/dashboard/logout', async (_req, reply) => reply.header('set-cookie', cookie('', 0)).redirect('/dashboard', 303));
+  app.post('/dashboard/logout', { schema: dashboardLogoutSchema }, async (_req, reply) => reply.header('set-cookie', cookie('', 0)).redirect('/dashboard', 303));
 
-  app.get('/dashboard/assets/:file', async (req, reply) => {
+  app.get('/dashboard/assets/:file', { schema: dashboardAssetSchema }, async (req, reply) => {
     const file = (req.params as { file: string }).file;
     const type = ASSETS[file];
     if (!type) return reply.code(404).send({ error: { code: 'not_found', message: 'No such asset.' } });
     return reply.header('content-type', type).header('cache-control', 'no-cache').send(await readFile(path.join(ASSET_DIR, file)));
   });
 
-  app.get('/dashboard/api/snapshot', { onRequest: deps.authorize }, async (_req, reply) => reply.header('cache-control', 'no-store').send(await deps.snapshot()));
+  app.get('/dashboard/api/snapshot', { onRequest: deps.authorize, schema: dashboardSnapshotSchema }, async (_req, reply) => reply.header('cache-control', 'no-store').send(await deps.snapshot()));
 }

@@ -6,6 +6,7 @@ import { eventJson } from '../events/event-json.js';
 import type { SseHub } from '../events/sse-hub.js';
 import type { EventTail } from '../events/event-tail.js';
 import type { DeadLetter } from '../webhooks/webhook-ledger.js';
+import { eventStreamResponses, eventsResponses, OPERATOR_AUTH, webhooksResponses } from './operator-schemas.js';
 
 export interface EventRoutesDeps {
   authorize(req: FastifyRequest): Promise<void>;
@@ -14,16 +15,6 @@ export interface EventRoutesDeps {
   sse: SseHub;
   webhooks: { status(): Promise<unknown>; deadLetters(limit: number): Promise<DeadLetter[]> };
 }
-
-const EventSchema = Type.Object({
-  id: Type.Integer(),
-  kind: Type.String(),
-  at: Type.String(),
-  atMs: Type.Integer(),
-  serverId: Type.Union([Type.String(), Type.Null()]),
-  sessionId: Type.Union([Type.String(), Type.Null()]),
-  data: Type.Record(Type.String(), Type.Unknown()),
-});
 
 /** Digits only: ajv's integer coercion lets "1e999" through as Infinity. */
 const Cursor = Type.String({ pattern: '^[0-9]{1,15}$', description: 'an event id' });
@@ -50,7 +41,8 @@ export async function eventRoutes(app: FastifyInstance, deps: EventRoutesDeps): 
           { after: Type.Optional(Cursor), limit: Type.Optional(Limit(1000)) },
           { additionalProperties: false },
         ),
-        response: { 200: Type.Object({ events: Type.Array(EventSchema), next: Type.Integer() }) },
+        description: `${OPERATOR_AUTH} \`next\` is the cursor for the next page; an empty page means caught up.`,
+        response: eventsResponses,
       },
     },
     async (req) => {
@@ -67,8 +59,10 @@ export async function eventRoutes(app: FastifyInstance, deps: EventRoutesDeps): 
       onRequest: deps.authorize,
       schema: {
         summary: 'Live events as server-sent events; resumes after Last-Event-ID (operators)',
+        description: `${OPERATOR_AUTH} Starts after Last-Event-ID (a reconnect), else after \`?after=\`, else from now on.`,
         tags: ['operators'],
         querystring: Type.Object({ after: Type.Optional(Cursor) }, { additionalProperties: false }),
+        response: eventStreamResponses,
       },
     },
     async (req, reply) => {
@@ -85,7 +79,9 @@ export async function eventRoutes(app: FastifyInstance, deps: EventRoutesDeps): 
       schema: {
         summary: 'Webhook delivery state per URL and the newest dead letters (operators)',
         tags: ['operators'],
+        description: `${OPERATOR_AUTH} \`?limit=\` caps the dead letters listed (default 50).`,
         querystring: Type.Object({ limit: Type.Optional(Limit(500)) }, { additionalProperties: false }),
+        response: webhooksResponses,
       },
     },
     async (req) => {

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { healthzSchema, metricsSchema, readyzSchema } from './operator-schemas.js';
 
 export interface HealthDeps {
   /** Each check: null when fine, else a short reason (no secrets). */
@@ -11,9 +12,9 @@ export interface HealthDeps {
 
 /** /healthz (alive), /readyz (able to serve), /metrics (Prometheus text format). */
 export async function healthRoutes(app: FastifyInstance, deps: HealthDeps): Promise<void> {
-  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/healthz', { schema: healthzSchema }, async () => ({ status: 'ok' }));
 
-  app.get('/readyz', async (_req, reply) => {
+  app.get('/readyz', { schema: readyzSchema }, async (_req, reply) => {
     const results: Record<string, string> = {};
     let ready = true;
     for (const [name, check] of Object.entries(deps.checks)) {
@@ -31,7 +32,7 @@ export async function healthRoutes(app: FastifyInstance, deps: HealthDeps): Prom
 
   app.get(
     '/metrics',
-    { onRequest: deps.metricsToken ? deps.authorizeMetrics : [] },
+    { onRequest: deps.metricsToken ? deps.authorizeMetrics : [], schema: metricsSchema },
     async (_req, reply) => reply.header('content-type', deps.metrics.contentType).send(await deps.metrics.text()),
   );
 }
