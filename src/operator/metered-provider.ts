@@ -31,5 +31,6 @@ export function meteredProvider(inner: Provider, record: (op: string, outcome: P
   };
   if (inner.telemetry) p.telemetry = () => inner.telemetry!();
   if (inner.prices) p.prices = () => inner.prices!();
+  if (inner.accountLimit) p.accountLimit = wrap('account', () => inner.accountLimit!());
   return p;
 }

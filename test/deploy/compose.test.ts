@@ -119,7 +119,8 @@ describe('deploy/compose.yaml', () => {
     expect(config.db).toMatchObject({ kind: 'postgres', url: 'postgres://orchestrator:a1b2c3d4e5f6@postgres:5432/orchestrator' });
     expect(config.provider).toBe('digitalocean');
     expect(config.publicUrl).toBe('https://orchestrator.example.com');
-    expect(config.trustProxy).toBe(true);
+    // TRUST_PROXY=true is one hop: Caddy, which appends the client's address to X-Forwarded-For.
+    expect(config.trustProxy).toBe(1);
     expect(config.host).toBe('0.0.0.0');
     expect(config.adminToken).toBe(SECRETS.ADMIN_TOKEN);
     expect(config.digitalocean.image).toBe('123456');
