@@ -62,7 +62,7 @@ export async function createOrchestrator(config: Readonly<Config>, o: Orchestrat
     maxServers: config.lifecycle.maxServers,
     idempotencyTtlS: config.lifecycle.idempotencyTtlS,
   }, reconcileSoon);
-  reconciler = new Reconciler({ store, provider, ops, clock, log: logger.child({ component: 'reconciler' }), settings: config.lifecycle });
+  reconciler = new Reconciler({ store, provider, ops, clock, log: logger.child({ component: 'reconciler' }), settings: config.lifecycle, pool: config.pool });
   const app = await buildApp({
     config,
     service,

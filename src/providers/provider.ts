@@ -30,6 +30,12 @@ export interface Provider {
 
   /** Stops timers and, for the local provider, every child process. */
   close(): Promise<void>;
+
+  /**
+   * Requests the provider's API budget still allows in the current minute and hour, or
+   * absent for a provider without one (local). The pool grows only within it.
+   */
+  apiBudgetLeft?(): { minute: number; hour: number };
 }
 
 export interface MachineSpec {

@@ -7,6 +7,7 @@ import { idleReady, planBootTimeouts, planHeartbeatLoss, planOffers, planPromoti
 import { planSessionEnds } from './plan-sessions.js';
 import { PlanWorld } from './plan-world.js';
 import type { Plan, PlanInput, ReconcileSettings, ServerStep } from './types.js';
+import { forecastPool, type DemandForecast } from './demand-forecast.js';
 import { computePool } from './warm-pool.js';
 
 /**
@@ -34,12 +35,15 @@ export function computePlan(input: PlanInput): Plan {
   const endSession = planSessionEnds(world, nowMs, settings, outage !== null);
   const shutdown = planShutdowns(world);
   const offer = planOffers(world);
+  const forecast = input.demand ? planForecast(world, input) : null;
   const pool = computePool({
     idleReady: idleReady(world),
     coming: world.serversIn(ServerState.Creating, ServerState.Starting).filter((s) => s.origin !== 'external').length,
     pending: world.liveSessions().filter((s) => s.state === SessionState.Pending).length,
     liveMade: world.allServers().filter((s) => s.origin !== 'external').length,
     settings,
+    forecast,
+    apiCreates: input.demand?.apiCreates ?? null,
   });
   const wantedCreates = match ? pool.create : 0;
   const create = Math.min(wantedCreates, settings.maxCreatesPerPass);
@@ -61,7 +65,26 @@ export function computePlan(input: PlanInput): Plan {
     deleteOrphan: deletes.deleteOrphan,
     partial: create < wantedCreates || deletes.capped,
     outage,
+    forecast,
   };
+}
+
+/** The forecast from the demand observations and the sessions live after this pass's ends. */
+function planForecast(world: PlanWorld, input: PlanInput): DemandForecast {
+  const d = input.demand!;
+  const activeAgesS = world
+    .liveSessions()
+    .filter((s) => s.state === SessionState.Active)
+    .map((s) => Math.max(0, (input.nowMs - (s.activatedAtMs ?? s.createdAtMs)) / 1000));
+  return forecastPool({
+    nowMs: input.nowMs,
+    startsAtMs: d.startsAtMs,
+    bootsS: d.bootsS,
+    endedLengthsS: d.endedLengthsS,
+    activeAgesS,
+    recycling: input.settings.recycleServers,
+    settings: d.settings,
+  });
 }
 
 interface DeletePlan {

@@ -1,18 +1,23 @@
-import { LIVE_SERVER_STATES } from '../domain/server.js';
+import type { PoolPolicySettings } from '../config.js';
+import { LIVE_SERVER_STATES, type Server } from '../domain/server.js';
 import { SessionState } from '../domain/session.js';
 import type { Machine } from '../providers/provider.js';
 import { applyProviderSteps } from './apply-provider-steps.js';
 import { applyStateSteps } from './apply-state-steps.js';
+import { BootTimes } from './boot-times.js';
+import type { DemandForecast } from './demand-forecast.js';
 import { ApplyTally, type ApplyDeps, type ApplyReport } from './apply-tally.js';
 import { computePlan } from './plan.js';
 import { PassScheduler } from './pass-scheduler.js';
-import { planCounts, type OutageInfo, type PlanCounts } from './types.js';
+import { planCounts, type OutageInfo, type PlanCounts, type PoolDemand } from './types.js';
 
 export interface ReconcilerDeps extends ApplyDeps {
   /** Called after every pass (metrics, tests). */
   onPass?: (r: PassResult) => void;
   /** Least time from one pass's start to a pass asked for by trigger(); default 1000 ms. */
   minTriggerGapMs?: number;
+  /** The warm-pool policy (absent: fixed, from settings.poolMinReady/poolBuffer). */
+  pool?: Readonly<PoolPolicySettings>;
 }
 
 /** What one pass saw, planned and did. */
@@ -39,6 +44,8 @@ export interface ReconcilerStatus {
   outage: { paused: boolean; reason: string } | null;
   passes: number;
   lastPlan: PlanCounts | null;
+  /** The warm-pool policy and, with `forecast`, what it expects and why it holds what it holds. */
+  pool: { policy: 'fixed' | 'forecast'; forecast: DemandForecast | null };
 }
 
 /**
@@ -53,6 +60,8 @@ export class Reconciler {
   private lastError: string | null = null;
   private outage: OutageInfo | null = null;
   private lastPlan: PlanCounts | null = null;
+  private lastForecast: DemandForecast | null = null;
+  private readonly bootTimes = new BootTimes();
 
   constructor(private readonly deps: ReconcilerDeps) {
     this.scheduler = new PassScheduler({
@@ -91,6 +100,7 @@ export class Reconciler {
       outage: this.outage ? { paused: true, reason: this.outage.reason } : null,
       passes: this.passes,
       lastPlan: this.lastPlan,
+      pool: { policy: this.deps.pool?.policy ?? 'fixed', forecast: this.lastForecast },
     };
   }
 
@@ -126,11 +136,38 @@ export class Reconciler {
       error = `provider list failed: ${err instanceof Error ? err.message : String(err)}`;
       log.warn({ err: error }, 'provider list failed; skipping what depends on it this pass');
     }
-    const plan = computePlan({ nowMs: clock.now(), machines, servers, sessions, settings });
+    const demand = await this.loadDemand(servers);
+    const plan = computePlan({ nowMs: clock.now(), machines, servers, sessions, settings, demand });
+    this.lastForecast = plan.forecast;
     await applyStateSteps(this.deps, plan, tally);
     await applyProviderSteps(this.deps, plan, tally);
     await store.purgeExpired(clock.now());
     return { listed: machines !== null, machines: machines?.length ?? null, planned: planCounts(plan), partial: plan.partial, outage: plan.outage, error };
+  }
+
+  /**
+   * What the forecasting pool reads: starts and session lengths from the store (any replica
+   * sees the same), boots from the rows this replica has watched, the API budget left.
+   */
+  private async loadDemand(servers: readonly Server[]): Promise<PoolDemand | null> {
+    const { pool, store, clock, provider, settings } = this.deps;
+    const now = clock.now();
+    this.bootTimes.observe(servers, now);
+    if (pool?.policy !== 'forecast') return null;
+    const recent = await store.listSessionsStartedSince(now - pool.windowS * 1000);
+    const endedLengthsS: number[] = [];
+    for (const s of recent) {
+      if (s.state === SessionState.Ended && s.activatedAtMs !== null && s.endedAtMs !== null) endedLengthsS.push((s.endedAtMs - s.activatedAtMs) / 1000);
+    }
+    const left = provider.apiBudgetLeft?.();
+    return {
+      startsAtMs: recent.map((s) => s.createdAtMs),
+      bootsS: this.bootTimes.recent(now, pool.bootWindowS),
+      endedLengthsS,
+      settings: { ...pool, reconcileIntervalS: settings.reconcileIntervalS, poolMinReady: settings.poolMinReady },
+      // The pool spends at most half of what is left per pass: waiting starts, deletes and listings keep the rest.
+      apiCreates: left ? Math.floor(Math.min(left.minute, left.hour) / (2 * pool.apiCallsPerServer)) : null,
+    };
   }
 
   private record(r: PassResult): void {

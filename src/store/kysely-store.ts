@@ -148,4 +148,8 @@ export class KyselyStore implements Store {
     if (this.inTransaction) throw new Error('close() called on a transaction');
     await this.db.destroy();
   }
+
+  listSessionsStartedSince(sinceMs: number): Promise<Session[]> {
+    return sessions.listSessionsStartedSince(this.db, sinceMs);
+  }
 }

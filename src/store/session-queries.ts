@@ -118,3 +118,19 @@ export async function endSession(
 export async function touchSessionPlayed(db: Db, serverId: string, nowMs: number): Promise<void> {
   await sql`UPDATE sessions SET last_played_at = ${nowMs} WHERE server_id = ${serverId} AND ${LIVE}`.execute(db);
 }
+
+/**
+ * Sessions created at or after sinceMs, any state. Naming every state lets SQLite and
+ * PostgreSQL read sessions_state_created_at_idx as one range per state instead of scanning.
+ */
+export async function listSessionsStartedSince(db: Db, sinceMs: number): Promise<Session[]> {
+  const rows = await db
+    .selectFrom('sessions')
+    .selectAll()
+    .where('state', 'in', ['pending', 'active', 'ended'])
+    .where('created_at', '>=', sinceMs)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+  return rows.map(toSession);
+}

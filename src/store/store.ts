@@ -74,6 +74,10 @@ export interface Store {
   setMetaIfAbsent(key: string, value: string): Promise<string>;
 
   close(): Promise<void>;
+
+  // ---- demand, for the forecasting warm pool ----
+  /** Sessions created at or after sinceMs, in any state, oldest first (an index range per state). */
+  listSessionsStartedSince(sinceMs: number): Promise<Session[]>;
 }
 
 /** Fields of a server that change without (or with) a state change. */
