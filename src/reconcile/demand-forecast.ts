@@ -9,10 +9,11 @@ import type { PoolPolicySettings } from '../config.js';
  * first ready), and the pool is looked at every reconcile interval, so a start that empties
  * the pool is replaced after at most H = B + interval. Over H the starts A ~ Poisson(λ̂·H);
  * with recycling, sessions that end hand back R ~ Poisson(ρ) servers (ρ from the observed
- * session lengths, fitted as exponential). Holding K ready-or-coming servers, the starts that
- * find none are (A − R − K)⁺, so the share served at once (the fill rate) is
- * 1 − E[(A − R − K)⁺] / E[A]. The pool target is the least K with a fill rate ≥ the studio's
- * POOL_TARGET_INSTANT.
+ * session lengths, fitted as exponential). Holding K ready-or-coming servers and replacing
+ * each one taken (a base-stock system with lead time H), a start finds the pool empty when
+ * the net demand of the last H reached K, so the share of starts served at once is
+ * P(A − R < K) (Poisson arrivals see time averages). The pool target is the least K with
+ * that share ≥ the studio's POOL_TARGET_INSTANT: the quantile of the net demand.
  *
  * Money. The n-th idle server waits about n / λ̂ for a start, so no more than λ̂·POOL_MAX_IDLE_S
  * are held: as demand falls the target falls to zero (then only POOL_MIN_READY is kept).
@@ -145,50 +146,49 @@ export function poissonPmf(mu: number, n: number): number[] {
 const support = (mu: number) => Math.ceil(mu + 12 * Math.sqrt(mu) + 12);
 
 /**
- * E[(A − R − K)⁺] for K = 0..n, with A ~ Poisson(mu) starts and R ~ Poisson(rho) freed servers
- * over the horizon: the starts expected to find no server when K are ready or coming.
+ * P(A − R ≥ k) for k = 0..n, with A ~ Poisson(mu) starts and R ~ Poisson(rho) freed servers
+ * over the horizon: the chance that k ready-or-coming servers are all taken before a
+ * replacement is ready.
  */
-function shortfalls(mu: number, rho: number): number[] {
+function netDemandTails(mu: number, rho: number): number[] {
   const nA = support(mu);
   const pA = poissonPmf(mu, nA);
   const pR = poissonPmf(Math.max(0, rho), rho > 0 ? support(rho) : 0);
-  // P(D = d) for d = A − R ≥ 1 (only positive net demand can go unserved).
+  // P(D = d) for d = A − R ≥ 1 (a net demand of 0 or less never finds the pool empty).
   const pD = new Array<number>(nA + 1).fill(0);
   for (let a = 1; a <= nA; a++) {
     for (let r = 0; r < pR.length && r < a; r++) pD[a - r]! += pA[a]! * pR[r]!;
   }
-  let tailP = 0;
-  let tailDP = 0;
-  const out = new Array<number>(nA + 1).fill(0);
-  for (let d = nA; d >= 1; d--) {
-    out[d] = tailDP - d * tailP;
-    tailP += pD[d]!;
-    tailDP += d * pD[d]!;
-  }
-  out[0] = tailDP;
-  return out;
-}
-
-/** Share of starts that find a server with `k` ready or coming (see stockForFillRate). */
-export function fillRate(mu: number, rho: number, k: number): number {
-  if (mu <= 0) return 1;
-  const sf = shortfalls(mu, rho);
-  return k >= sf.length ? 1 : Math.max(0, 1 - sf[Math.max(0, k)]! / mu);
+  const tails = new Array<number>(nA + 2).fill(0);
+  for (let d = nA; d >= 1; d--) tails[d] = tails[d + 1]! + pD[d]!;
+  tails[0] = 1;
+  return tails;
 }
 
 /**
- * The least stock K of ready-or-coming servers such that, over the horizon, starts
- * A ~ Poisson(mu) less freed servers R ~ Poisson(rho) leave at most (1 − target)·mu starts
- * without one: E[(A − R − K)⁺] ≤ (1 − target)·E[A]. Also returns the fill rate K gives.
+ * Share of starts that find a server with `k` ready or coming. A start finds none when the
+ * net demand since the pool was last topped up reaches k within one horizon (a base-stock
+ * system with lead time H; by PASTA, Poisson starts see the time average): P(A − R < k).
  */
-export function stockForFillRate(mu: number, rho: number, target: number): { k: number; fill: number } {
-  if (mu <= 0) return { k: 0, fill: 1 };
-  const sf = shortfalls(mu, rho);
-  const allowed = (1 - target) * mu;
-  for (let k = 0; k < sf.length; k++) {
-    if (sf[k]! <= allowed + 1e-12) return { k, fill: 1 - sf[k]! / mu };
+export function instantShare(mu: number, rho: number, k: number): number {
+  if (mu <= 0) return 1;
+  const tails = netDemandTails(mu, rho);
+  return k >= tails.length ? 1 : 1 - tails[Math.max(0, k)]!;
+}
+
+/**
+ * The least stock K of ready-or-coming servers such that starts A ~ Poisson(mu) less freed
+ * servers R ~ Poisson(rho) over the horizon reach K with probability at most 1 − target:
+ * P(A − R ≥ K) ≤ 1 − target, the Poisson quantile of the net demand. Also returns the share
+ * of starts K serves at once.
+ */
+export function stockFor(mu: number, rho: number, target: number): { k: number; instant: number } {
+  if (mu <= 0) return { k: 0, instant: 1 };
+  const tails = netDemandTails(mu, rho);
+  for (let k = 1; k < tails.length; k++) {
+    if (tails[k]! <= 1 - target + 1e-12) return { k, instant: 1 - tails[k]! };
   }
-  return { k: sf.length, fill: 1 };
+  return { k: tails.length - 1, instant: 1 };
 }
 
 /** The forecasting policy's decision for this pass. */
@@ -202,15 +202,15 @@ export function forecastPool(o: DemandObservations): DemandForecast {
   const returnsWithin = (h: number) => (o.recycling && meanSessionS ? o.activeAgesS.length * (1 - Math.exp(-h / meanSessionS)) : 0);
   const expectedStarts = forecastRatePerS * horizonS;
   const expectedReturns = returnsWithin(horizonS);
-  const now = stockForFillRate(expectedStarts, expectedReturns, s.targetInstant);
-  const ahead = stockForFillRate(forecastRatePerS * (horizonS + boot.bootS), returnsWithin(horizonS + boot.bootS), s.targetInstant);
+  const now = stockFor(expectedStarts, expectedReturns, s.targetInstant);
+  const ahead = stockFor(forecastRatePerS * (horizonS + boot.bootS), returnsWithin(horizonS + boot.bootS), s.targetInstant);
   const idleCap = Math.floor(forecastRatePerS * s.maxIdleS + 1e-9);
   const capped = Math.min(now.k, idleCap);
   const target = Math.max(s.poolMinReady, capped);
   const keep = Math.max(target, Math.min(Math.max(now.k, ahead.k), idleCap));
   const limitedBy: DemandForecast['limitedBy'] =
     target > capped ? 'min-ready' : expectedStarts === 0 ? 'no-demand' : capped < now.k ? 'idle-cap' : 'instant-target';
-  const expectedInstant = target === now.k ? now.fill : fillRate(expectedStarts, expectedReturns, target);
+  const expectedInstant = target === now.k ? now.instant : instantShare(expectedStarts, expectedReturns, target);
   const f: Omit<DemandForecast, 'why'> = {
     ratePerS: rate.level,
     trendPerS2: rate.trend,
