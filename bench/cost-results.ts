@@ -38,6 +38,9 @@ export interface CostRunResult {
   endErrors: string[];
   emulatedS: number;
   realMs: number;
+  /** Starts asked for within the measured window, and those of them answered from the pool. */
+  windowStarts: number;
+  windowInstant: number;
   /** Most droplets alive at once (MAX_SERVERS must hold it). */
   maxLiveDroplets: number;
   /** Most DigitalOcean API requests in any sliding minute and hour (limits: 250 and 5,000). */
@@ -46,6 +49,8 @@ export interface CostRunResult {
   apiRequests: number;
   /** In the quiet hours: droplet-seconds billed with no game on them, and the most droplets alive. */
   quietIdleDropletS: number | null;
+  /** The same less the boots (create → active) in the quiet hours: droplets held idle, not booting for a start. */
+  quietHeldDropletS: number | null;
   quietMaxLive: number | null;
 }
 
@@ -97,6 +102,8 @@ export function summarise(r: RunRecord): CostRunResult {
     endErrors: r.endErrors,
     emulatedS: (r.endMs - r.t0) / 1000,
     realMs: r.realMs,
+    windowStarts: r.starts.filter((x) => x.requestedAtMs >= startMs && x.requestedAtMs < endMs).length,
+    windowInstant: r.starts.filter((x) => x.requestedAtMs >= startMs && x.requestedAtMs < endMs && x.answeredAtMs !== null && x.reused).length,
     maxLiveDroplets: maxAlive(r.droplets, r.t0, r.endMs),
     maxApiPerMinute: maxInWindow(r.apiTotals, 60),
     maxApiPerHour: maxInWindow(r.apiTotals, 3600),
@@ -104,6 +111,11 @@ export function summarise(r: RunRecord): CostRunResult {
     quietIdleDropletS: r.quiet
       ? r.droplets.reduce((n, d) => n + overlapS(d.createdAtMs, d.deletedAtMs ?? r.endMs, r.quiet!.startMs, r.quiet!.endMs), 0) -
         r.played.reduce((n, [a, b]) => n + overlapS(a, b, r.quiet!.startMs, r.quiet!.endMs), 0)
+      : null,
+    quietHeldDropletS: r.quiet
+      ? r.droplets.reduce((n, d) => n + overlapS(d.createdAtMs, d.deletedAtMs ?? r.endMs, r.quiet!.startMs, r.quiet!.endMs), 0) -
+        r.played.reduce((n, [a, b]) => n + overlapS(a, b, r.quiet!.startMs, r.quiet!.endMs), 0) -
+        r.droplets.reduce((n, d) => n + overlapS(d.createdAtMs, d.activeAtMs ?? d.deletedAtMs ?? r.endMs, r.quiet!.startMs, r.quiet!.endMs), 0)
       : null,
     quietMaxLive: r.quiet ? maxAlive(r.droplets, r.quiet.startMs, r.quiet.endMs) : null,
   };

@@ -26,8 +26,9 @@ export interface CostRunOptions {
   heartbeatEveryS: number;
   /** Emulated seconds before the first arrival, so the warm pool is warm. */
   warmupS: number;
-  /** The arrival window (the workload's), measured on its own as steady traffic. */
+  /** The measured window: windowS seconds from measureFromS after the warm-up (steady traffic, no warm-up, no tail). */
   windowS: number;
+  measureFromS?: number;
   /** Quiet hours, seconds into the arrival window: idle droplet-seconds there are reported. */
   quiet?: { fromS: number; toS: number } | null;
   seed: number;
@@ -72,7 +73,8 @@ export async function runCostSimulation(o: CostRunOptions): Promise<CostRunResul
       await provider.settle();
       apiTotals.push(countApi());
     }
-    const hour = { startMs: t0 + o.warmupS * 1000, endMs: t0 + (o.warmupS + o.windowS) * 1000 };
+    const from = o.warmupS + (o.measureFromS ?? 0);
+    const hour = { startMs: t0 + from * 1000, endMs: t0 + (from + o.windowS) * 1000 };
     const quiet = o.quiet ? { startMs: t0 + (o.warmupS + o.quiet.fromS) * 1000, endMs: t0 + (o.warmupS + o.quiet.toS) * 1000 } : null;
     return summarise({ recycle: o.recycle, droplets: emu.droplets(), starts, played: game.played, endErrors: game.endErrors, endMs: clock.now(), t0, hour, quiet, apiTotals, realMs: performance.now() - realStart });
   } finally {

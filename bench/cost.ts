@@ -1,16 +1,18 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { runCostSimulation, type CostRunOptions, type CostRunResult } from './cost-sim.js';
 import { costMarkdown, costSvg, type ScenarioReport } from './cost-report.js';
 import { dayMultiplier, peakOf, planProfileWorkload, planWorkload, type PlannedSession } from './cost-workload.js';
 
-const USAGE = `npx tsx bench/cost.ts [--scenario steady,day,burst] [--sizes 0,1,…,8] [--targets 0.8,0.9,0.95,0.98,0.99]
+const USAGE = `npx tsx bench/cost.ts [--scenario steady,cold,day,burst] [--sizes 0,1,…,8] [--targets 0.5,0.8,0.9,0.95,0.98,0.99]
                       [--recycle true|false] [--seed N]
   Emulated traffic on the DigitalOcean emulator (45 s boots), once per pool policy: the fixed
   pool at each size (POOL_POLICY=fixed, POOL_MIN_READY=n) and the forecasting pool at each
   target (POOL_POLICY=forecast, POOL_TARGET_INSTANT=p). Scenarios:
-    steady  the hour: 200 sessions at random over 3,600 s
+    steady  the hour: 200 sessions at random over 3,600 s, after 30 min of the same demand;
+            measured within the hour (its starts; billed and played seconds inside it)
+    cold    the same hour from nothing (no history for the forecast), measured over the run
     day     a day compressed into 6 h, noon to noon: 120 starts/h on average, near zero at night,
             an evening peak at 10x the mean
     burst   the steady hour with 10x the arrival rate for 10 minutes (launch day)
@@ -28,7 +30,9 @@ const LENGTHS = { meanLengthS: 600, minLengthS: 60, maxLengthS: 2700 };
 const BOOT_MS = 45_000;
 
 interface Scenario {
-  name: 'steady' | 'day' | 'burst';
+  name: ScenarioReport['name'];
+  measured: ScenarioReport['measured'];
+  measureFromS: number;
   title: string;
   workload: PlannedSession[];
   windowS: number;
@@ -38,6 +42,9 @@ interface Scenario {
 
 function scenarios(seed: number): Scenario[] {
   const steady = planWorkload({ sessions: 200, windowS: 3600, ...LENGTHS, seed });
+  // Half an hour of the same demand first, so the hour is measured in a steady state.
+  const preRoll = planWorkload({ sessions: 100, windowS: 1800, ...LENGTHS, seed: seed + 1 });
+  const steadyWarm = [...preRoll, ...steady.map((x) => ({ ...x, arriveAtS: x.arriveAtS + 1800 }))];
   const dayS = 6 * 3600;
   const shape = dayMultiplier(dayS);
   // Noon to noon: the evening peak, then the night the pool must shrink through.
@@ -47,17 +54,38 @@ function scenarios(seed: number): Scenario[] {
   const burstRate = (t: number) => (t >= 1500 && t < 2100 ? 10 * base : base);
   const burst = planProfileWorkload({ rateAt: burstRate, maxRate: 10 * base, windowS: 3600, ...LENGTHS, seed });
   return [
-    { name: 'steady', title: 'Steady: 200 sessions in an hour', workload: steady, windowS: 3600, maxServers: 150, quiet: null },
+    {
+      name: 'steady',
+      title: 'Steady: the hour of 200 sessions, after 30 min of the same demand',
+      measured: 'window',
+      measureFromS: 1800,
+      workload: steadyWarm,
+      windowS: 3600,
+      maxServers: 150,
+      quiet: null,
+    },
+    { name: 'cold', title: 'The same hour from a cold start (no history; fixed pools start full)', measured: 'run', measureFromS: 0, workload: steady, windowS: 3600, maxServers: 150, quiet: null },
     {
       name: 'day',
       title: `A day in 6 h (noon to noon): ${day.length} sessions, mean 120/h, peak ${peakOf(shape, dayS).toFixed(1)}x the mean at 20:00, ~2/h at night`,
+      measured: 'run',
+      measureFromS: 0,
       workload: day,
       windowS: dayS,
       maxServers: 400,
       // 00:30 to 06:30 of the compressed day (12.5 h to 18.5 h after noon).
       quiet: { fromS: (12.5 / 24) * dayS, toS: (18.5 / 24) * dayS },
     },
-    { name: 'burst', title: `Launch-day burst: 200/h, 10x (2,000/h) from minute 25 to 35; ${burst.length} sessions`, workload: burst, windowS: 3600, maxServers: 400, quiet: null },
+    {
+      name: 'burst',
+      title: `Launch-day burst: 200/h, 10x (2,000/h) from minute 25 to 35; ${burst.length} sessions`,
+      measured: 'run',
+      measureFromS: 0,
+      workload: burst,
+      windowS: 3600,
+      maxServers: 400,
+      quiet: null,
+    },
   ];
 }
 
@@ -69,9 +97,9 @@ async function main(argv: string[]): Promise<void> {
     args: argv,
     options: {
       seed: { type: 'string', default: '20261125' },
-      scenario: { type: 'string', default: 'steady,day,burst' },
+      scenario: { type: 'string', default: 'steady,cold,day,burst' },
       sizes: { type: 'string', default: '0,1,2,3,4,5,6,7,8' },
-      targets: { type: 'string', default: '0.8,0.9,0.95,0.98,0.99' },
+      targets: { type: 'string', default: '0.5,0.8,0.9,0.95,0.98,0.99' },
       recycle: { type: 'string', default: 'true' },
       help: { type: 'boolean', default: false },
     },
@@ -92,6 +120,7 @@ async function main(argv: string[]): Promise<void> {
       heartbeatEveryS: 10,
       warmupS: 60,
       windowS: sc.windowS,
+      measureFromS: sc.measureFromS,
       quiet: sc.quiet,
       seed,
     };
@@ -106,18 +135,24 @@ async function main(argv: string[]): Promise<void> {
       runs.push({ label: `forecast ${p}`, policy: 'forecast', param: p, result });
       console.error(`${sc.name}: forecast ${p} done (${(result.realMs / 1000).toFixed(0)} s)`);
     }
-    reports.push({ name: sc.name, title: sc.title, sessions: sc.workload.length, maxServers: sc.maxServers, bootS: BOOT_MS / 1000, recycleFixed, runs });
+    reports.push({ name: sc.name, title: sc.title, measured: sc.measured, sessions: sc.workload.length, maxServers: sc.maxServers, bootS: BOOT_MS / 1000, recycleFixed, runs });
   }
-  const md = costMarkdown(reports, BILLING_NOTE);
-  console.log(md);
   const date = new Date().toISOString().slice(0, 10);
   const dir = path.join(REPO_ROOT, 'bench/results');
   mkdirSync(dir, { recursive: true });
-  const stem = path.join(dir, `cost-${date}`);
-  writeFileSync(`${stem}.json`, `${JSON.stringify({ date: new Date().toISOString(), seed, billing: BILLING_NOTE, scenarios: reports }, null, 2)}\n`);
-  writeFileSync(`${stem}.md`, md);
-  writeFileSync(`${stem}.svg`, costSvg(reports));
-  console.log(`wrote ${path.relative(REPO_ROOT, stem)}.{json,md,svg}`);
+  // One JSON per scenario (runs of different scenarios may go in parallel), then the table and
+  // the plot from every scenario of the day.
+  for (const r of reports) writeFileSync(path.join(dir, `cost-${date}-${r.name}.json`), `${JSON.stringify({ date: new Date().toISOString(), seed, billing: BILLING_NOTE, scenario: r }, null, 2)}\n`);
+  const order = ['steady', 'cold', 'day', 'burst'];
+  const all = readdirSync(dir)
+    .filter((f) => f.startsWith(`cost-${date}-`) && f.endsWith('.json'))
+    .map((f) => (JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as { scenario: ScenarioReport }).scenario)
+    .sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
+  const md = costMarkdown(all, BILLING_NOTE);
+  console.log(costMarkdown(reports, BILLING_NOTE));
+  writeFileSync(path.join(dir, `cost-${date}.md`), md);
+  writeFileSync(path.join(dir, `cost-${date}.svg`), costSvg(all));
+  console.log(`wrote bench/results/cost-${date}-{${reports.map((r) => r.name).join(',')}}.json and cost-${date}.{md,svg} (${all.map((r) => r.name).join(', ')})`);
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {

@@ -16,10 +16,11 @@ import type { PoolPolicySettings } from '../config.js';
  * that share ≥ the studio's POOL_TARGET_INSTANT: the quantile of the net demand.
  *
  * Money. The n-th idle server waits about n / λ̂ for a start, so no more than λ̂·POOL_MAX_IDLE_S
- * are held: as demand falls the target falls to zero (then only POOL_MIN_READY is kept).
- * Recycling. An idle server beyond the target is deleted only beyond `keep`, the target one
- * boot further ahead: one the forecast needs within a boot would be deleted only to be booted
- * again. Freed servers come back to the pool (recycling) and this same rule keeps or deletes
+ * are held (λ̂ here the lower of the forecast and the window's plain rate, so one start in a
+ * quiet night does not buy an idle server): as demand falls the target falls to zero (then only POOL_MIN_READY is kept).
+ * Recycling. An idle server beyond the target is deleted only beyond `keep` = target + the
+ * starts expected within one boot time: one the forecast needs that soon would be deleted only
+ * to be booted again (a boot is paid and unplayable). Freed servers come back to the pool (recycling) and this same rule keeps or deletes
  * them.
  */
 export interface DemandObservations {
@@ -67,7 +68,7 @@ export interface DemandForecast {
   expectedReturns: number;
   /** Ready-or-coming servers the instant target asks for, before the idle cap and the minimum. */
   forInstant: number;
-  /** Most idle servers worth holding at this rate: ⌊rate × POOL_MAX_IDLE_S⌋. */
+  /** Most idle servers worth holding: ⌊min(forecast rate, window rate) × POOL_MAX_IDLE_S⌋. */
   idleCap: number;
   /** Ready-or-coming servers wanted (servers are made below this). */
   target: number;
@@ -203,13 +204,16 @@ export function forecastPool(o: DemandObservations): DemandForecast {
   const expectedStarts = forecastRatePerS * horizonS;
   const expectedReturns = returnsWithin(horizonS);
   const now = stockFor(expectedStarts, expectedReturns, s.targetInstant);
-  const ahead = stockFor(forecastRatePerS * (horizonS + boot.bootS), returnsWithin(horizonS + boot.bootS), s.targetInstant);
-  const idleCap = Math.floor(forecastRatePerS * s.maxIdleS + 1e-9);
+  // A single start moves the smoothed level a lot; the cap also asks the whole window, so a
+  // trickle (a start now and then at night) does not buy an idle server each time.
+  const idleCap = Math.floor(Math.min(forecastRatePerS, rate.windowRate) * s.maxIdleS + 1e-9);
   const capped = Math.min(now.k, idleCap);
   const target = Math.max(s.poolMinReady, capped);
-  const keep = Math.max(target, Math.min(Math.max(now.k, ahead.k), idleCap));
+  // Starts expected within one boot would take an idle server deleted now; it would be booted again.
+  const keep = Math.max(target, Math.min(now.k + Math.ceil(forecastRatePerS * boot.bootS), idleCap));
   const limitedBy: DemandForecast['limitedBy'] =
     target > capped ? 'min-ready' : expectedStarts === 0 ? 'no-demand' : capped < now.k ? 'idle-cap' : 'instant-target';
+  // (no-demand: no start in the window, or a falling trend that forecasts none.)
   const expectedInstant = target === now.k ? now.instant : instantShare(expectedStarts, expectedReturns, target);
   const f: Omit<DemandForecast, 'why'> = {
     ratePerS: rate.level,
@@ -245,13 +249,13 @@ function explain(f: Omit<DemandForecast, 'why'>, s: DemandSettings): string {
   let hold: string;
   switch (f.limitedBy) {
     case 'no-demand':
-      hold = `no recent starts: holding ${f.target} (POOL_MIN_READY)`;
+      hold = `${f.starts === 0 ? 'no recent starts' : 'demand falling to none'}: holding ${f.target} (POOL_MIN_READY)`;
       break;
     case 'min-ready':
       hold = `the forecast asks for ${Math.min(f.forInstant, f.idleCap)}; POOL_MIN_READY holds ${f.target}`;
       break;
     case 'idle-cap':
-      hold = `${f.forInstant} would serve ${pct(s.targetInstant)} at once, but at this rate the ${f.idleCap + 1}th idle server would wait over POOL_MAX_IDLE_S=${s.maxIdleS} s: holding ${f.target} (~${pct(f.expectedInstant)} instant)`;
+      hold = `${f.forInstant} would serve ${pct(s.targetInstant)} at once, but at this rate idle server no. ${f.idleCap + 1} would wait over POOL_MAX_IDLE_S=${s.maxIdleS} s: holding ${f.target} (~${pct(f.expectedInstant)} instant)`;
       break;
     default:
       hold = `${f.target} ready or coming lets ~${pct(f.expectedInstant)} of starts find a server (target ${pct(s.targetInstant)})`;

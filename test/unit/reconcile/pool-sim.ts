@@ -110,17 +110,18 @@ export function simulatePool(o: PoolSimOptions): PoolSimResult {
       const coming = alive.filter((s) => s.readyS > t).length;
       let target: number;
       let keep: number;
-      if (o.policy.kind === 'fixed') {
-        target = keep = o.policy.size;
+      const policy = o.policy;
+      if (policy.kind === 'fixed') {
+        target = keep = policy.size;
       } else {
         const f = forecastPool({
           nowMs: t * 1000,
-          startsAtMs: startsAtS.filter((x) => x > t - o.policy.settings.windowS).map((x) => x * 1000),
+          startsAtMs: startsAtS.filter((x) => x > t - policy.settings.windowS).map((x) => x * 1000),
           bootsS: boots.slice(-50),
           endedLengthsS: ended.slice(-200),
           activeAgesS: alive.filter((s) => s.busyUntilS !== null).map(() => o.meanLengthS / 2),
           recycling: o.recycle,
-          settings: { ...o.policy.settings, reconcileIntervalS: o.passS },
+          settings: { ...policy.settings, reconcileIntervalS: o.passS },
         });
         target = f.target;
         keep = f.keep;
