@@ -117,8 +117,7 @@ export class RateBudget {
   left(): { minute: number; hour: number } {
     const now = this.opts.clock.now();
     this.prune(now);
-    const inMinute = this.sentMs.length - this.sentMs.findIndex((t) => t > now - MINUTE_MS);
-    const minuteSent = this.sentMs.length === 0 || this.sentMs[this.sentMs.length - 1]! <= now - MINUTE_MS ? 0 : inMinute;
+    const minuteSent = this.sentMs.filter((t) => t > now - MINUTE_MS).length;
     let hour = this.perHour - this.sentMs.length;
     const h = this.header;
     if (h && h.resetMs > now) hour = Math.min(hour, h.remaining - h.grantsSince);
