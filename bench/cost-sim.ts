@@ -32,6 +32,8 @@ export interface CostRunOptions {
   /** Quiet hours, seconds into the arrival window: idle droplet-seconds there are reported. */
   quiet?: { fromS: number; toS: number } | null;
   seed: number;
+  /** Print the pool's forecast once an emulated minute (stderr). */
+  trace?: boolean;
 }
 
 /**
@@ -62,7 +64,7 @@ export async function runCostSimulation(o: CostRunOptions): Promise<CostRunResul
       await game.step();
       if (s % o.reconcileEveryS === 0) {
         await orch.reconciler.runPass();
-        if (process.env.COST_TRACE && s % 60 === 0) trace(s, orch, starts);
+        if (o.trace && s % 60 === 0) trace(s, orch, starts);
       }
       await provider.settle();
       const allDone = next === o.workload.length && starts.every((x) => x.answeredAtMs !== null || x.failed) && game.running() === 0;
@@ -136,7 +138,7 @@ function startSession(orch: Orchestrator, clock: FakeClock, game: CostGameServer
   return rec;
 }
 
-/** COST_TRACE=1: one line a minute with the pool's forecast and the starts that waited so far. */
+/** --trace: one line a minute with the pool's forecast and the starts that waited so far. */
 function trace(s: number, orch: Orchestrator, starts: readonly StartRecord[]): void {
   const f = orch.reconciler.status().pool.forecast;
   const waited = starts.filter((x) => x.answeredAtMs !== null && !x.reused).length;

@@ -7,7 +7,8 @@ import { dayMultiplier, peakOf, planProfileWorkload, planWorkload, type PlannedS
 
 const USAGE = `npx tsx bench/cost.ts [--scenario steady,cold,day,burst] [--sizes 0,1,…,8] [--targets 0.5,0.8,0.9,0.95,0.98,0.99]
                       [--recycle true|false] [--seed N]
-  Emulated traffic on the DigitalOcean emulator (45 s boots), once per pool policy: the fixed
+  Emulated traffic on the DigitalOcean emulator (45 s boots; game servers heartbeat as soon as
+  they boot, then every 30 s, HEARTBEAT_PERIOD_S's default), once per pool policy: the fixed
   pool at each size (POOL_POLICY=fixed, POOL_MIN_READY=n) and the forecasting pool at each
   target (POOL_POLICY=forecast, POOL_TARGET_INSTANT=p). Scenarios:
     steady  the hour: 200 sessions at random over 3,600 s, after 30 min of the same demand;
@@ -17,6 +18,8 @@ const USAGE = `npx tsx bench/cost.ts [--scenario steady,cold,day,burst] [--sizes
             an evening peak at 10x the mean
     burst   the steady hour with 10x the arrival rate for 10 minutes (launch day)
   Prints a table per scenario; writes bench/results/cost-<date>.json, .md and .svg.
+  --part NAME names this process's share when a scenario is split over processes (results join).
+  --trace prints the forecast once an emulated minute; --scenario '' only rebuilds the .md and .svg.
   --recycle sets RECYCLE_SERVERS for the fixed runs (default true, the better fixed pool);
   the forecasting runs always recycle (the forecast decides what to keep).`;
 
@@ -101,6 +104,8 @@ async function main(argv: string[]): Promise<void> {
       sizes: { type: 'string', default: '0,1,2,3,4,5,6,7,8' },
       targets: { type: 'string', default: '0.5,0.8,0.9,0.95,0.98,0.99' },
       recycle: { type: 'string', default: 'true' },
+      part: { type: 'string', default: 'all' },
+      trace: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -117,12 +122,13 @@ async function main(argv: string[]): Promise<void> {
       maxServers: sc.maxServers,
       bootDelayMs: BOOT_MS,
       reconcileEveryS: 10,
-      heartbeatEveryS: 10,
+      heartbeatEveryS: 30,
       warmupS: 60,
       windowS: sc.windowS,
       measureFromS: sc.measureFromS,
       quiet: sc.quiet,
       seed,
+      trace: values.trace,
     };
     const runs: { label: string; policy: 'fixed' | 'forecast'; param: number; result: CostRunResult }[] = [];
     for (const n of sizes) {
@@ -142,12 +148,19 @@ async function main(argv: string[]): Promise<void> {
   mkdirSync(dir, { recursive: true });
   // One JSON per scenario (runs of different scenarios may go in parallel), then the table and
   // the plot from every scenario of the day.
-  for (const r of reports) writeFileSync(path.join(dir, `cost-${date}-${r.name}.json`), `${JSON.stringify({ date: new Date().toISOString(), seed, billing: BILLING_NOTE, scenario: r }, null, 2)}\n`);
+  const part = values.part.replace(/[^a-z0-9-]/gi, '');
+  for (const r of reports) writeFileSync(path.join(dir, `cost-${date}-${r.name}-${part}.json`), `${JSON.stringify({ date: new Date().toISOString(), seed, billing: BILLING_NOTE, scenario: r }, null, 2)}\n`);
   const order = ['steady', 'cold', 'day', 'burst'];
-  const all = readdirSync(dir)
-    .filter((f) => f.startsWith(`cost-${date}-`) && f.endsWith('.json'))
-    .map((f) => (JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as { scenario: ScenarioReport }).scenario)
-    .sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
+  const byName = new Map<string, ScenarioReport>();
+  for (const f of readdirSync(dir).filter((f) => f.startsWith(`cost-${date}-`) && f.endsWith('.json'))) {
+    const sc = (JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as { scenario: ScenarioReport }).scenario;
+    const seen = byName.get(sc.name);
+    // Parts of one scenario (run by separate processes) share its workload: their runs join.
+    if (seen) seen.runs.push(...sc.runs.filter((r) => !seen.runs.some((x) => x.label === r.label)));
+    else byName.set(sc.name, sc);
+  }
+  const all = [...byName.values()].sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
+  for (const sc of all) sc.runs.sort((a, b) => (a.policy === b.policy ? a.param - b.param : a.policy === 'fixed' ? -1 : 1));
   const md = costMarkdown(all, BILLING_NOTE);
   console.log(costMarkdown(reports, BILLING_NOTE));
   writeFileSync(path.join(dir, `cost-${date}.md`), md);
