@@ -116,6 +116,13 @@ async function main(argv: string[]): Promise<void> {
   const targets = list(values.targets).map(Number);
   const recycleFixed = values.recycle !== 'false';
   const reports: ScenarioReport[] = [];
+  const date = new Date().toISOString().slice(0, 10);
+  const dir = path.join(REPO_ROOT, 'bench/results');
+  mkdirSync(dir, { recursive: true });
+  const part = values.part.replace(/[^a-z0-9-]/gi, '');
+  // Written after every run, so a long sweep cut short keeps what it measured.
+  const save = (r: ScenarioReport) =>
+    writeFileSync(path.join(dir, `cost-${date}-${r.name}-${part}.json`), `${JSON.stringify({ date: new Date().toISOString(), seed, billing: BILLING_NOTE, scenario: r }, null, 2)}\n`);
   for (const sc of scenarios(seed).filter((s) => wanted.has(s.name))) {
     const base: Omit<CostRunOptions, 'recycle' | 'policy' | 'targetInstant' | 'poolMinReady'> = {
       workload: sc.workload,
@@ -131,25 +138,22 @@ async function main(argv: string[]): Promise<void> {
       trace: values.trace,
     };
     const runs: { label: string; policy: 'fixed' | 'forecast'; param: number; result: CostRunResult }[] = [];
+    const report: ScenarioReport = { name: sc.name, title: sc.title, measured: sc.measured, sessions: sc.workload.length, maxServers: sc.maxServers, bootS: BOOT_MS / 1000, recycleFixed, runs };
     for (const n of sizes) {
       const result = await runCostSimulation({ ...base, recycle: recycleFixed, policy: 'fixed', targetInstant: 0.95, poolMinReady: n });
       runs.push({ label: `fixed ${n}`, policy: 'fixed', param: n, result });
+      save(report);
       console.error(`${sc.name}: fixed ${n} done (${(result.realMs / 1000).toFixed(0)} s)`);
     }
     for (const p of targets) {
       const result = await runCostSimulation({ ...base, recycle: true, policy: 'forecast', targetInstant: p, poolMinReady: 0 });
       runs.push({ label: `forecast ${p}`, policy: 'forecast', param: p, result });
+      save(report);
       console.error(`${sc.name}: forecast ${p} done (${(result.realMs / 1000).toFixed(0)} s)`);
     }
-    reports.push({ name: sc.name, title: sc.title, measured: sc.measured, sessions: sc.workload.length, maxServers: sc.maxServers, bootS: BOOT_MS / 1000, recycleFixed, runs });
+    reports.push(report);
   }
-  const date = new Date().toISOString().slice(0, 10);
-  const dir = path.join(REPO_ROOT, 'bench/results');
-  mkdirSync(dir, { recursive: true });
-  // One JSON per scenario (runs of different scenarios may go in parallel), then the table and
-  // the plot from every scenario of the day.
-  const part = values.part.replace(/[^a-z0-9-]/gi, '');
-  for (const r of reports) writeFileSync(path.join(dir, `cost-${date}-${r.name}-${part}.json`), `${JSON.stringify({ date: new Date().toISOString(), seed, billing: BILLING_NOTE, scenario: r }, null, 2)}\n`);
+  // The table and the plot from every scenario measured today (parts of a sweep may run in parallel).
   const order = ['steady', 'cold', 'day', 'burst'];
   const byName = new Map<string, ScenarioReport>();
   for (const f of readdirSync(dir).filter((f) => f.startsWith(`cost-${date}-`) && f.endsWith('.json'))) {

@@ -11,7 +11,7 @@ import {
 } from '../../../src/reconcile/demand-forecast.js';
 import { computePlan, computePool } from '../../../src/reconcile/index.js';
 import { input, NOW, S, server, settings as planSettings } from './fixtures.js';
-import { simulatePool } from './pool-sim.js';
+import { simulatePool } from '../../../bench/pool-model-sim.js';
 
 const SETTINGS: DemandSettings = {
   targetInstant: 0.95,
@@ -179,7 +179,7 @@ describe('computePlan with demand', () => {
 });
 
 /**
- * The policy in a second-by-second model of the pool (pool-sim.ts): what the studio asks for
+ * The policy in a second-by-second model of the pool (bench/pool-model-sim.ts): what the studio asks for
  * is what it gets, and demand that stops leaves nothing running.
  */
 describe('the policy over time (pool model)', () => {

@@ -1,4 +1,4 @@
-import { forecastPool, type DemandSettings } from '../../../src/reconcile/demand-forecast.js';
+import { forecastPool, type DemandSettings } from '../src/reconcile/demand-forecast.js';
 
 /**
  * A second-by-second model of the warm pool under a start rate, for pinning the policy: no
