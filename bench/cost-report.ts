@@ -105,7 +105,8 @@ export function checks(sc: ScenarioReport): string[] {
 export function costMarkdown(reports: readonly ScenarioReport[], billingNote: string): string {
   const parts = ['# Cost bench: the fixed pool against the forecasting pool', '', billingNote, ''];
   parts.push(
-    'Instant = the start was answered with a ready server (no boot wait). "in window" = billed/played within the arrival window only. ' +
+    'Instant = the start was answered with a ready server (no boot wait). The third column is the other reading of billed/played ' +
+      '(the whole run, or only the arrival window). Waits are over every start of the run. ' +
       'Max live = most droplets alive at once, against MAX_SERVERS. API = most requests the emulator counted in any sliding minute / hour (DigitalOcean allows 250 / 5,000).',
     '',
   );
