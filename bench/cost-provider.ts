@@ -33,6 +33,10 @@ export class SettlingProvider implements Provider {
     return this.inner.close();
   }
 
+  apiBudgetLeft(): { minute: number; hour: number } {
+    return this.inner.apiBudgetLeft?.() ?? { minute: Infinity, hour: Infinity };
+  }
+
   /**
    * Resolves once no call is in flight and the event loop has had a few turns to act on the
    * answers, or after `maxRealMs` of real time (a call waiting on the fake clock, such as a

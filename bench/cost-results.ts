@@ -38,6 +38,20 @@ export interface CostRunResult {
   endErrors: string[];
   emulatedS: number;
   realMs: number;
+  /** Starts asked for within the measured window, and those of them answered from the pool. */
+  windowStarts: number;
+  windowInstant: number;
+  /** Most droplets alive at once (MAX_SERVERS must hold it). */
+  maxLiveDroplets: number;
+  /** Most DigitalOcean API requests in any sliding minute and hour (limits: 250 and 5,000). */
+  maxApiPerMinute: number;
+  maxApiPerHour: number;
+  apiRequests: number;
+  /** In the quiet hours: droplet-seconds billed with no game on them, and the most droplets alive. */
+  quietIdleDropletS: number | null;
+  /** The same less the boots (create → active) in the quiet hours: droplets held idle, not booting for a start. */
+  quietHeldDropletS: number | null;
+  quietMaxLive: number | null;
 }
 
 export interface RunRecord {
@@ -50,6 +64,9 @@ export interface RunRecord {
   endMs: number;
   t0: number;
   hour: { startMs: number; endMs: number };
+  quiet: { startMs: number; endMs: number } | null;
+  /** The emulator's request count after each emulated second. */
+  apiTotals: readonly number[];
   realMs: number;
 }
 
@@ -85,5 +102,44 @@ export function summarise(r: RunRecord): CostRunResult {
     endErrors: r.endErrors,
     emulatedS: (r.endMs - r.t0) / 1000,
     realMs: r.realMs,
+    windowStarts: r.starts.filter((x) => x.requestedAtMs >= startMs && x.requestedAtMs < endMs).length,
+    windowInstant: r.starts.filter((x) => x.requestedAtMs >= startMs && x.requestedAtMs < endMs && x.answeredAtMs !== null && x.reused).length,
+    maxLiveDroplets: maxAlive(r.droplets, r.t0, r.endMs),
+    maxApiPerMinute: maxInWindow(r.apiTotals, 60),
+    maxApiPerHour: maxInWindow(r.apiTotals, 3600),
+    apiRequests: r.apiTotals.at(-1) ?? 0,
+    quietIdleDropletS: r.quiet
+      ? r.droplets.reduce((n, d) => n + overlapS(d.createdAtMs, d.deletedAtMs ?? r.endMs, r.quiet!.startMs, r.quiet!.endMs), 0) -
+        r.played.reduce((n, [a, b]) => n + overlapS(a, b, r.quiet!.startMs, r.quiet!.endMs), 0)
+      : null,
+    quietHeldDropletS: r.quiet
+      ? r.droplets.reduce((n, d) => n + overlapS(d.createdAtMs, d.deletedAtMs ?? r.endMs, r.quiet!.startMs, r.quiet!.endMs), 0) -
+        r.played.reduce((n, [a, b]) => n + overlapS(a, b, r.quiet!.startMs, r.quiet!.endMs), 0) -
+        r.droplets.reduce((n, d) => n + overlapS(d.createdAtMs, d.activeAtMs ?? d.deletedAtMs ?? r.endMs, r.quiet!.startMs, r.quiet!.endMs), 0)
+      : null,
+    quietMaxLive: r.quiet ? maxAlive(r.droplets, r.quiet.startMs, r.quiet.endMs) : null,
   };
+}
+
+/** Most droplets alive at once within [fromMs, toMs). */
+function maxAlive(droplets: readonly EmulatedDroplet[], fromMs: number, toMs: number): number {
+  const events: [number, number][] = [];
+  for (const d of droplets) {
+    const a = Math.max(d.createdAtMs, fromMs);
+    const b = Math.min(d.deletedAtMs ?? toMs, toMs);
+    if (b <= a) continue;
+    events.push([a, 1], [b, -1]);
+  }
+  events.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+  let n = 0;
+  let max = 0;
+  for (const [, dn] of events) max = Math.max(max, (n += dn));
+  return max;
+}
+
+/** The most requests in any `spanS` consecutive seconds, from running totals per second. */
+function maxInWindow(totals: readonly number[], spanS: number): number {
+  let max = 0;
+  for (let i = 0; i < totals.length; i++) max = Math.max(max, totals[i]! - (i >= spanS ? totals[i - spanS]! : 0));
+  return max;
 }

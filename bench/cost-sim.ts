@@ -14,6 +14,9 @@ export type { CostRunResult } from './cost-results.js';
 export interface CostRunOptions {
   recycle: boolean;
   workload: readonly PlannedSession[];
+  /** POOL_POLICY: fixed keeps poolMinReady idle; forecast sizes the pool for targetInstant. */
+  policy: 'fixed' | 'forecast';
+  targetInstant: number;
   poolMinReady: number;
   maxServers: number;
   bootDelayMs: number;
@@ -23,9 +26,14 @@ export interface CostRunOptions {
   heartbeatEveryS: number;
   /** Emulated seconds before the first arrival, so the warm pool is warm. */
   warmupS: number;
-  /** The arrival window (the workload's), measured on its own as steady traffic. */
+  /** The measured window: windowS seconds from measureFromS after the warm-up (steady traffic, no warm-up, no tail). */
   windowS: number;
+  measureFromS?: number;
+  /** Quiet hours, seconds into the arrival window: idle droplet-seconds there are reported. */
+  quiet?: { fromS: number; toS: number } | null;
   seed: number;
+  /** Print the pool's forecast once an emulated minute (stderr). */
+  trace?: boolean;
 }
 
 /**
@@ -45,13 +53,19 @@ export async function runCostSimulation(o: CostRunOptions): Promise<CostRunResul
   const t0 = clock.now();
   let next = 0;
   let lastEndMs: number | null = null;
+  /** Requests the emulator has counted, after each emulated second. */
+  const apiTotals: number[] = [];
+  const countApi = () => Object.values(emu.requestCounts()).reduce((a, b) => a + b, 0);
   try {
     for (let s = 0; ; s++) {
       for (; next < o.workload.length && o.workload[next]!.arriveAtS + o.warmupS <= s; next++) {
         starts.push(startSession(orch, clock, game, o.workload[next]!));
       }
       await game.step();
-      if (s % o.reconcileEveryS === 0) await orch.reconciler.runPass();
+      if (s % o.reconcileEveryS === 0) {
+        await orch.reconciler.runPass();
+        if (o.trace && s % 60 === 0) trace(s, orch, starts);
+      }
       await provider.settle();
       const allDone = next === o.workload.length && starts.every((x) => x.answeredAtMs !== null || x.failed) && game.running() === 0;
       lastEndMs ??= allDone ? clock.now() : null;
@@ -59,9 +73,12 @@ export async function runCostSimulation(o: CostRunOptions): Promise<CostRunResul
       if (lastEndMs !== null && clock.now() - lastEndMs >= 60_000) break;
       clock.advance(1000);
       await provider.settle();
+      apiTotals.push(countApi());
     }
-    const hour = { startMs: t0 + o.warmupS * 1000, endMs: t0 + (o.warmupS + o.windowS) * 1000 };
-    return summarise({ recycle: o.recycle, droplets: emu.droplets(), starts, played: game.played, endErrors: game.endErrors, endMs: clock.now(), t0, hour, realMs: performance.now() - realStart });
+    const from = o.warmupS + (o.measureFromS ?? 0);
+    const hour = { startMs: t0 + from * 1000, endMs: t0 + (from + o.windowS) * 1000 };
+    const quiet = o.quiet ? { startMs: t0 + (o.warmupS + o.quiet.fromS) * 1000, endMs: t0 + (o.warmupS + o.quiet.toS) * 1000 } : null;
+    return summarise({ recycle: o.recycle, droplets: emu.droplets(), starts, played: game.played, endErrors: game.endErrors, endMs: clock.now(), t0, hour, quiet, apiTotals, realMs: performance.now() - realStart });
   } finally {
     await orch.close();
     await emu.close();
@@ -77,6 +94,8 @@ async function orchestratorOn(emu: RunningEmulator, clock: FakeClock, o: CostRun
     DB_PATH: ':memory:',
     LOG_LEVEL: 'silent',
     POOL_MIN_READY: String(o.poolMinReady),
+    POOL_POLICY: o.policy,
+    POOL_TARGET_INSTANT: String(o.targetInstant),
     MAX_SERVERS: String(o.maxServers),
     MAX_CREATES_PER_PASS: '50',
     RECYCLE_SERVERS: String(o.recycle),
@@ -117,4 +136,14 @@ function startSession(orch: Orchestrator, clock: FakeClock, game: CostGameServer
     },
   );
   return rec;
+}
+
+/** --trace: one line a minute with the pool's forecast and the starts that waited so far. */
+function trace(s: number, orch: Orchestrator, starts: readonly StartRecord[]): void {
+  const f = orch.reconciler.status().pool.forecast;
+  const waited = starts.filter((x) => x.answeredAtMs !== null && !x.reused).length;
+  const line = f
+    ? `rate ${(f.forecastRatePerS * 60).toFixed(2)}/min boot ${f.bootS}(${f.bootSamples}) ret ${f.expectedReturns.toFixed(1)} target ${f.target} keep ${f.keep} [${f.limitedBy}]`
+    : 'fixed';
+  console.error(`t=${s} starts=${starts.length} waited=${waited} ${line}`);
 }

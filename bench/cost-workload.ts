@@ -59,3 +59,60 @@ export function billedSeconds(createdAtMs: number, deletedAtMs: number | null, e
 export function overlapS(fromMs: number, toMs: number, windowStartMs: number, windowEndMs: number): number {
   return Math.max(0, (Math.min(toMs, windowEndMs) - Math.max(fromMs, windowStartMs)) / 1000);
 }
+
+/** Arrivals of a Poisson process with a rate that moves (starts per second at second t). */
+export interface ProfileOptions {
+  /** Starts per second at second t of the window. */
+  rateAt: (t: number) => number;
+  /** An upper bound of rateAt over the window (for thinning). */
+  maxRate: number;
+  windowS: number;
+  meanLengthS: number;
+  minLengthS: number;
+  maxLengthS: number;
+  seed: number;
+}
+
+/** A non-homogeneous Poisson process by thinning (Lewis and Shedler); lengths as planWorkload's. */
+export function planProfileWorkload(o: ProfileOptions): PlannedSession[] {
+  const random = seededRandom(o.seed);
+  const out: PlannedSession[] = [];
+  for (let t = 0; ; ) {
+    t += -Math.log(1 - random()) / o.maxRate;
+    if (t >= o.windowS) break;
+    if (random() * o.maxRate > o.rateAt(t)) continue;
+    const exp = -Math.log(1 - random()) * o.meanLengthS;
+    const lengthS = Math.round(Math.min(o.maxLengthS, Math.max(o.minLengthS, exp)));
+    out.push({ arriveAtS: Math.floor(t), lengthS, players: 1 + Math.floor(random() * 4) });
+  }
+  return out;
+}
+
+/**
+ * A day's shape, one multiplier per hour (00:00 … 23:00), linear between hour centres:
+ * near zero at night, a slow afternoon, an evening peak. Normalised to a mean of 1; the peak
+ * is then 10× the mean.
+ */
+const DAY_SHAPE = [0.02, 0.02, 0.02, 0.02, 0.02, 0.02, 0.02, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.6, 0.5, 0.5, 0.6, 0.8, 1.5, 3.5, 10.03, 2.5, 1.1, 0.2];
+
+/** The day compressed into `dayS` seconds: the multiplier of the mean rate at second t. */
+export function dayMultiplier(dayS: number): (t: number) => number {
+  const raw = (t: number) => {
+    const h = ((t / dayS) * 24 - 0.5 + 24) % 24;
+    const i = Math.floor(h);
+    const f = h - i;
+    return DAY_SHAPE[i]! * (1 - f) + DAY_SHAPE[(i + 1) % 24]! * f;
+  };
+  let sum = 0;
+  const n = 24 * 60;
+  for (let k = 0; k < n; k++) sum += raw(((k + 0.5) / n) * dayS);
+  const mean = sum / n;
+  return (t) => raw(t) / mean;
+}
+
+/** The peak of a multiplier over [0, windowS), sampled every second. */
+export function peakOf(f: (t: number) => number, windowS: number): number {
+  let m = 0;
+  for (let t = 0; t < windowS; t++) m = Math.max(m, f(t));
+  return m;
+}

@@ -140,6 +140,8 @@ export interface Config {
     /** How long one replica's claim on a URL holds without renewal. */
     leaseMs: number;
   };
+  /** The warm-pool policy (src/reconcile/demand-forecast.ts); POOL_MIN_READY and MAX_SERVERS bound it. */
+  pool: PoolPolicySettings;
   limits: {
     bodyLimitBytes: number;
     maxPlayers: number;
@@ -159,6 +161,33 @@ export interface Config {
     /** Largest session `metadata` accepted, in bytes of JSON. */
     metadataMaxBytes: number;
   };
+}
+
+/**
+ * How the warm pool is sized. `fixed`: max(POOL_MIN_READY, POOL_BUFFER) idle servers.
+ * `forecast`: enough ready servers that a start finds one with probability `targetInstant`,
+ * from the recent start rate and trend, the measured boot time and the session lengths.
+ */
+export interface PoolPolicySettings {
+  policy: 'fixed' | 'forecast';
+  /** Share of starts that should find a ready server (forecast policy). */
+  targetInstant: number;
+  /** How far back session starts are read to estimate the rate. */
+  windowS: number;
+  /** Width of the buckets the rate is smoothed over (Holt's linear method, one step per bucket). */
+  stepS: number;
+  /** Half-life of the rate's level. */
+  rateHalfLifeS: number;
+  /** Half-life of the rate's trend. */
+  trendHalfLifeS: number;
+  /** Boot time assumed until one is measured (seconds from create to ready). */
+  bootEstimateS: number;
+  /** How long a measured boot counts. */
+  bootWindowS: number;
+  /** The n-th idle server is held only while the forecast expects it taken within this long (n / rate ≤ this). */
+  maxIdleS: number;
+  /** DigitalOcean API calls one pool server costs (create, its address, delete): sizes the per-pass budget. */
+  apiCallsPerServer: number;
 }
 
 /** A bad environment: one message that names every bad variable. */
@@ -195,6 +224,7 @@ export function loadConfig(env: Env = readProcessEnv()): Readonly<Config> {
   const maxServers = r.int('MAX_SERVERS', 10, 0, 100_000);
   const poolMinReady = r.int('POOL_MIN_READY', 0, 0, 100_000);
   if (poolMinReady > maxServers) r.problem(`POOL_MIN_READY (${poolMinReady}) exceeds MAX_SERVERS (${maxServers})`);
+  const poolPolicy = r.oneOf('POOL_POLICY', 'fixed', ['fixed', 'forecast'] as const);
   const hmacKeys = [r.str('INTERNAL_HMAC_KEY', ''), r.str('INTERNAL_HMAC_SECRET', '')];
   const hmacKey = hmacKeys.find(Boolean) || null;
   const pgPool: PgPoolConfig = {
@@ -256,7 +286,8 @@ export function loadConfig(env: Env = readProcessEnv()): Readonly<Config> {
       outageSilentFraction: r.num('OUTAGE_SILENT_FRACTION', 0.5, 0, 1),
       sessionIdleTimeoutS: r.num('SESSION_IDLE_TIMEOUT_S', 300, 0.01, 7 * 86_400),
       sessionMaxLifetimeS: r.num('SESSION_MAX_LIFETIME_S', 6 * 3600, 0.01, 30 * 86_400),
-      recycleServers: r.bool('RECYCLE_SERVERS', false),
+      // The forecast decides whether a freed server is kept: it must come back to the pool to be kept.
+      recycleServers: r.bool('RECYCLE_SERVERS', poolPolicy === 'forecast'),
       poolMinReady,
       poolBuffer: r.int('POOL_BUFFER', 0, 0, 100_000),
       maxServers,
@@ -279,6 +310,18 @@ export function loadConfig(env: Env = readProcessEnv()): Readonly<Config> {
     webhooks: webhookConfig(r),
     dashboardSessionS: r.int('DASHBOARD_SESSION_S', 12 * 3600, 60, 30 * 86_400),
     costs: { days: r.int('COSTS_DAYS', 7, 1, 366), cacheMs: r.int('COSTS_CACHE_MS', 5000, 0, 3_600_000), priceWaitMs: r.int('COSTS_PRICE_WAIT_MS', 3000, 1, 600_000) },
+    pool: {
+      policy: poolPolicy,
+      targetInstant: r.num('POOL_TARGET_INSTANT', 0.95, 0, 0.9999),
+      windowS: r.num('POOL_FORECAST_WINDOW_S', 1800, 10, 7 * 86_400),
+      stepS: r.num('POOL_FORECAST_STEP_S', 30, 1, 3600),
+      rateHalfLifeS: r.num('POOL_RATE_HALF_LIFE_S', 120, 1, 86_400),
+      trendHalfLifeS: r.num('POOL_TREND_HALF_LIFE_S', 300, 1, 86_400),
+      bootEstimateS: r.num('POOL_BOOT_ESTIMATE_S', provider === 'local' ? 2 : 60, 0, 3600),
+      bootWindowS: r.num('POOL_BOOT_WINDOW_S', 3600, 60, 30 * 86_400),
+      maxIdleS: r.num('POOL_MAX_IDLE_S', 300, 0, 86_400),
+      apiCallsPerServer: r.int('POOL_API_CALLS_PER_SERVER', 3, 1, 100),
+    },
     limits: {
       bodyLimitBytes: r.int('BODY_LIMIT_BYTES', 65_536, 64, 100 * 1024 * 1024),
       maxPlayers: r.int('MAX_PLAYERS_PER_SERVER', 10_000, 1, 1_000_000),
@@ -295,6 +338,7 @@ export function loadConfig(env: Env = readProcessEnv()): Readonly<Config> {
       metadataMaxBytes: r.int('V1_METADATA_MAX_BYTES', 4096, 2, 1_048_576),
     },
   };
+  if (config.pool.stepS > config.pool.windowS) r.problem(`POOL_FORECAST_STEP_S (${config.pool.stepS}) exceeds POOL_FORECAST_WINDOW_S (${config.pool.windowS})`);
   if (config.limits.requestTimeoutMs === 0) {
     // A start may wait START_TIMEOUT_S for a server; the socket timeout must outlast it.
     config.limits.requestTimeoutMs = Math.ceil(config.lifecycle.startTimeoutS * 1000) + 30_000;

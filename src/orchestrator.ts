@@ -121,6 +121,7 @@ export async function createOrchestrator(config: Readonly<Config>, o: Orchestrat
     settingsNow: async (configured) => ({ ...configured, ...(await effectivePoolSettings(store, pool)) }),
     onPass: (r) => view!.metrics.onPass(r),
     leadership,
+    pool: config.pool,
   });
   // What a dead process left waiting is resolved before the first request: its pending
   // sessions end (abandoned); its creates are adopted or dropped by the first pass.

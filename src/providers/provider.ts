@@ -40,6 +40,11 @@ export interface Provider {
   telemetry?(): ProviderTelemetry;
   /** Optional: the hourly price of a machine of each size, in US dollars (cost reports). */
   prices?(): Promise<SizePrices>;
+  /**
+   * Requests the provider's API budget still allows in the current minute and hour, or
+   * absent for a provider without one (local). The pool grows only within it.
+   */
+  apiBudgetLeft?(): { minute: number; hour: number };
 }
 
 /** What a provider reports about its API use. */

@@ -9,6 +9,7 @@ import { planSessionEnds } from './plan-sessions.js';
 import { PlanWorld } from './plan-world.js';
 import type { Plan, PlanInput, ReconcileSettings, ServerStep } from './types.js';
 import { TimeSlice } from '../util/time-slice.js';
+import { forecastPool, type DemandForecast } from './demand-forecast.js';
 import { computePool } from './warm-pool.js';
 
 /**
@@ -71,7 +72,8 @@ function* planPhases(input: PlanInput): Steps<Plan> {
   const pending = world.liveSessions().filter((s) => s.state === SessionState.Pending).length;
   yield;
   const liveMade = world.allServers().filter((s) => s.origin !== 'external').length;
-  const pool = computePool({ idleReady: idle, coming, pending, liveMade, settings });
+  const forecast = input.demand ? planForecast(world, input) : null;
+  const pool = computePool({ idleReady: idle, coming, pending, liveMade, settings, forecast, apiCreates: input.demand?.apiCreates ?? null });
   const wantedCreates = match ? pool.create : 0;
   const create = Math.min(wantedCreates, settings.maxCreatesPerPass);
   // In an outage a silent idle server may be fine; shrinking on stale data would only hurt.
@@ -94,7 +96,26 @@ function* planPhases(input: PlanInput): Steps<Plan> {
     partial: create < wantedCreates || deletes.capped,
     outage,
     ...(match ? { pool: { target: pool.target, atMaxServers: pool.atMaxServers } } : {}),
+    forecast,
   };
+}
+
+/** The forecast from the demand observations and the sessions live after this pass's ends. */
+function planForecast(world: PlanWorld, input: PlanInput): DemandForecast {
+  const d = input.demand!;
+  const activeAgesS = world
+    .liveSessions()
+    .filter((s) => s.state === SessionState.Active)
+    .map((s) => Math.max(0, (input.nowMs - (s.activatedAtMs ?? s.createdAtMs)) / 1000));
+  return forecastPool({
+    nowMs: input.nowMs,
+    startsAtMs: d.startsAtMs,
+    bootsS: d.bootsS,
+    endedLengthsS: d.endedLengthsS,
+    activeAgesS,
+    recycling: input.settings.recycleServers,
+    settings: d.settings,
+  });
 }
 
 interface DeletePlan {

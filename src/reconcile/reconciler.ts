@@ -1,14 +1,17 @@
+import type { PoolPolicySettings } from '../config.js';
 import { EventKind, type EventData } from '../domain/events.js';
-import { LIVE_SERVER_STATES } from '../domain/server.js';
+import { LIVE_SERVER_STATES, type Server } from '../domain/server.js';
 import { SessionState } from '../domain/session.js';
 import type { Machine } from '../providers/provider.js';
 import { applyProviderSteps } from './apply-provider-steps.js';
 import { applyStateSteps } from './apply-state-steps.js';
+import { BootTimes } from './boot-times.js';
+import type { DemandForecast } from './demand-forecast.js';
 import { ApplyTally, type ApplyDeps, type ApplyReport } from './apply-tally.js';
 import { computePlanYielding } from './plan.js';
 import type { Leadership } from './leadership.js';
 import { PassScheduler } from './pass-scheduler.js';
-import { planCounts, type OutageInfo, type PlanCounts } from './types.js';
+import { planCounts, type OutageInfo, type PlanCounts, type PoolDemand } from './types.js';
 
 export interface ReconcilerDeps extends ApplyDeps {
   /** Called after every pass (metrics, tests). */
@@ -26,6 +29,8 @@ export interface ReconcilerDeps extends ApplyDeps {
   settingsNow?: (configured: ApplyDeps['settings']) => Promise<ApplyDeps['settings']>;
   /** Who may act (see leadership.ts); absent: this process always does. */
   leadership?: Leadership;
+  /** The warm-pool policy (absent: fixed, from settings.poolMinReady/poolBuffer). */
+  pool?: Readonly<PoolPolicySettings>;
 }
 
 /** Most events one pass prunes: bounded work per pass, the rest next time. */
@@ -57,6 +62,8 @@ export interface ReconcilerStatus {
   outage: { paused: boolean; reason: string } | null;
   passes: number;
   lastPlan: PlanCounts | null;
+  /** The warm-pool policy and, with `forecast`, what it expects and why it holds what it holds. */
+  pool: { policy: 'fixed' | 'forecast'; forecast: DemandForecast | null };
 }
 
 /**
@@ -71,6 +78,8 @@ export class Reconciler {
   private lastError: string | null = null;
   private outage: OutageInfo | null = null;
   private lastPlan: PlanCounts | null = null;
+  private lastForecast: DemandForecast | null = null;
+  private readonly bootTimes = new BootTimes();
 
   constructor(private readonly deps: ReconcilerDeps) {
     this.scheduler = new PassScheduler({
@@ -109,6 +118,7 @@ export class Reconciler {
       outage: this.outage ? { paused: true, reason: this.outage.reason } : null,
       passes: this.passes,
       lastPlan: this.lastPlan,
+      pool: { policy: this.deps.pool?.policy ?? 'fixed', forecast: this.lastForecast },
     };
   }
 
@@ -155,7 +165,9 @@ export class Reconciler {
       error = `provider list failed: ${err instanceof Error ? err.message : String(err)}`;
       log.warn({ err: error }, 'provider list failed; skipping what depends on it this pass');
     }
-    const plan = await computePlanYielding({ nowMs: clock.now(), provider: provider.name, machines, servers, sessions, settings });
+    const demand = await this.loadDemand(servers);
+    const plan = await computePlanYielding({ nowMs: clock.now(), provider: provider.name, machines, servers, sessions, settings, demand });
+    this.lastForecast = plan.forecast;
     const { poolMinReady, poolBuffer, maxServers } = settings;
     await this.recordGuardAndTargets(plan.outage, plan.pool ? { ...plan.pool, minReady: poolMinReady, buffer: poolBuffer, maxServers } : {});
     this.stillLeading();
@@ -211,6 +223,31 @@ export class Reconciler {
     });
     this.guardOn = outage !== null;
     this.lastTargets = key;
+  }
+
+  /**
+   * What the forecasting pool reads: starts and session lengths from the store (any replica
+   * sees the same), boots from the rows this replica has watched, the API budget left.
+   */
+  private async loadDemand(servers: readonly Server[]): Promise<PoolDemand | null> {
+    const { pool, store, clock, provider, settings } = this.deps;
+    const now = clock.now();
+    this.bootTimes.observe(servers, now);
+    if (pool?.policy !== 'forecast') return null;
+    const recent = await store.listSessionsStartedSince(now - pool.windowS * 1000);
+    const endedLengthsS: number[] = [];
+    for (const s of recent) {
+      if (s.state === SessionState.Ended && s.activatedAtMs !== null && s.endedAtMs !== null) endedLengthsS.push((s.endedAtMs - s.activatedAtMs) / 1000);
+    }
+    const left = provider.apiBudgetLeft?.();
+    return {
+      startsAtMs: recent.map((s) => s.createdAtMs),
+      bootsS: this.bootTimes.recent(now, pool.bootWindowS),
+      endedLengthsS,
+      settings: { ...pool, reconcileIntervalS: settings.reconcileIntervalS, poolMinReady: settings.poolMinReady },
+      // The pool spends at most half of what is left per pass: waiting starts, deletes and listings keep the rest.
+      apiCreates: left ? Math.floor(Math.min(left.minute, left.hour) / (2 * pool.apiCallsPerServer)) : null,
+    };
   }
 
   private record(r: PassResult): void {

@@ -2,6 +2,7 @@ import type { Config } from '../config.js';
 import type { Server, ServerState } from '../domain/server.js';
 import type { EndReason, Session, SessionState } from '../domain/session.js';
 import type { Machine, Provider } from '../providers/provider.js';
+import type { DemandForecast, DemandSettings } from './demand-forecast.js';
 
 /** The settings the reconciler reads: the `lifecycle` block of Config (all of it fits). */
 export type ReconcileSettings = Readonly<
@@ -42,6 +43,21 @@ export interface PlanInput {
   /** Pending and active sessions. */
   sessions: readonly Session[];
   settings: ReconcileSettings;
+  /** With POOL_POLICY=forecast: what the pool is sized from (absent or null: the fixed policy). */
+  demand?: PoolDemand | null;
+}
+
+/** What the forecasting pool policy reads besides the live rows (see demand-forecast.ts). */
+export interface PoolDemand {
+  /** Creation times of sessions started within settings.windowS (any state). */
+  startsAtMs: readonly number[];
+  /** Measured boots (create → first ready), seconds. */
+  bootsS: readonly number[];
+  /** Lengths of sessions started in the window that have ended, seconds. */
+  endedLengthsS: readonly number[];
+  settings: DemandSettings;
+  /** Pool creates the API budget allows this pass; null = no limit known. */
+  apiCreates?: number | null;
 }
 
 /** A machine found for a row that does not know it yet: record its id (and address). */
@@ -117,10 +133,12 @@ export interface Plan {
   outage: OutageInfo | null;
   /** The warm pool's target this pass (absent when nothing was listed). */
   pool?: { target: number; atMaxServers: boolean };
+  /** The forecasting pool policy's view this pass (null with the fixed policy). */
+  forecast: DemandForecast | null;
 }
 
 /** Number of actions of each kind, for status and logs. */
-export type PlanCounts = Record<Exclude<keyof Plan, 'partial' | 'outage' | 'pool'>, number>;
+export type PlanCounts = Record<Exclude<keyof Plan, 'partial' | 'outage' | 'pool' | 'forecast'>, number>;
 
 export function planCounts(p: Plan): PlanCounts {
   return {

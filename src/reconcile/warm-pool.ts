@@ -13,6 +13,13 @@ export interface PoolInput {
   /** Live machines we made: non-external rows that are not deleted (rows being torn down count). */
   liveMade: number;
   settings: Pick<ReconcileSettings, 'poolMinReady' | 'poolBuffer' | 'maxServers'>;
+  /**
+   * The forecasting policy's sizes (POOL_POLICY=forecast), replacing max(min, buffer):
+   * `target` idle-or-coming servers are made, idle ones beyond `keep` (≥ target) deleted.
+   */
+  forecast?: { target: number; keep: number } | null;
+  /** Servers the API budget allows this pass for the pool itself (pending starts are not held back). */
+  apiCreates?: number | null;
 }
 
 export interface PoolDecision {
@@ -42,16 +49,24 @@ export interface PoolDecision {
  * External servers count as idle supply (starts claim them) but are never deleted. A recycled
  * server (RECYCLE_SERVERS) is idle supply like any other: recycling saves a boot when the
  * pool wants idle servers, and with a pool of 0 the recycled server is deleted as extra.
+ *
+ * With a forecast (demand-forecast.ts) `wantedIdle` is its target (at least poolMinReady) and
+ * idle servers are deleted only beyond its `keep`; pool creates beyond what pending starts
+ * need stay within `apiCreates`, the API budget left for the pool.
  */
 export function computePool(input: PoolInput): PoolDecision {
   const { settings } = input;
-  const wantedIdle = Math.max(settings.poolMinReady, settings.poolBuffer);
+  const f = input.forecast;
+  const wantedIdle = f ? Math.max(settings.poolMinReady, f.target) : Math.max(settings.poolMinReady, settings.poolBuffer);
+  const keptIdle = f ? Math.max(wantedIdle, f.keep) : wantedIdle;
   const target = wantedIdle + input.pending;
   const have = input.idleReady.length + input.coming;
   const room = Math.max(0, settings.maxServers - input.liveMade);
   const want = Math.max(0, target - have);
-  const create = Math.min(want, room);
-  const excess = Math.max(0, have - target);
+  const forPending = Math.max(0, input.pending - have);
+  const budget = input.apiCreates === undefined || input.apiCreates === null ? Infinity : Math.max(0, input.apiCreates);
+  const create = Math.min(want, room, forPending + budget);
+  const excess = Math.max(0, have - (keptIdle + input.pending));
   const deletable = input.idleReady
     .filter((s) => s.origin !== 'external' && s.players === 0)
     .sort((a, b) => (b.readyAtMs ?? 0) - (a.readyAtMs ?? 0) || compareText(b.id, a.id));

@@ -363,6 +363,8 @@ export class SessionService {
     if (server.state === ServerState.Shutdown) {
       void this.ops.teardown(server).then((done) => done || this.reconcileSoon());
     }
+    // Recycled: the pool policy decides at once whether to keep it (not a whole interval later).
+    if (server.state === ServerState.Ready) this.reconcileSoon();
     return { external: server.origin === EXTERNAL_ORIGIN };
   }
 

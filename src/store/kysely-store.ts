@@ -261,4 +261,8 @@ export class KyselyStore implements Store {
   webhooks(): WebhookLedger {
     return new KyselyWebhookLedger(this.db);
   }
+
+  listSessionsStartedSince(sinceMs: number): Promise<Session[]> {
+    return sessions.listSessionsStartedSince(this.db, sinceMs);
+  }
 }

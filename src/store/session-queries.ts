@@ -142,3 +142,19 @@ export async function listAbandonedPending(db: Db, nowMs: number): Promise<Sessi
     .execute();
   return rows.map(toSession);
 }
+
+/**
+ * Sessions created at or after sinceMs, any state. Naming every state lets SQLite and
+ * PostgreSQL read sessions_state_created_at_idx as one range per state instead of scanning.
+ */
+export async function listSessionsStartedSince(db: Db, sinceMs: number): Promise<Session[]> {
+  const rows = await db
+    .selectFrom('sessions')
+    .selectAll()
+    .where('state', 'in', ['pending', 'active', 'ended'])
+    .where('created_at', '>=', sinceMs)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+  return rows.map(toSession);
+}

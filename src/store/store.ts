@@ -141,6 +141,10 @@ export interface Store {
   // ---- webhook delivery state (migration 0006) ----
   /** Per-URL cursors, retry state and dead letters of webhook delivery. */
   webhooks(): WebhookLedger;
+
+  // ---- demand, for the forecasting warm pool ----
+  /** Sessions created at or after sinceMs, in any state, oldest first (an index range per state). */
+  listSessionsStartedSince(sinceMs: number): Promise<Session[]>;
 }
 
 /** Fields of a server that change without (or with) a state change. */

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/store/db-schema.js';
 import { runMigrations } from '../../src/store/migrate.js';
 import { claimReadyServer, findActiveServerByIp, recordHeartbeatByIp } from '../../src/store/server-queries.js';
-import { assignOldestPending, findJoinAddress, findLiveSessionByCode } from '../../src/store/session-queries.js';
+import { assignOldestPending, findJoinAddress, findLiveSessionByCode, listSessionsStartedSince } from '../../src/store/session-queries.js';
 
 /**
  * The hot paths must be one indexed lookup. SQLite only uses a partial index when the query
@@ -40,6 +40,7 @@ describe('SQLite query plans of the hot paths', () => {
     ['findJoinAddress', () => findJoinAddress(db, 'ABCDEF'), /SEARCH s USING INDEX sessions_live_code_uq.*SEARCH sv USING INDEX sqlite_autoindex_servers_1/],
     ['claimReadyServer', () => claimReadyServer(db, 'sqlite', 1), /SEARCH servers USING (COVERING )?INDEX servers_state_ready_at_idx \(state=\?\)/],
     ['assignOldestPending', () => assignOldestPending(db, 'sqlite', 's1', 1), /SEARCH sessions USING (COVERING )?INDEX sessions_state_created_at_idx \(state=\?\)/],
+    ['listSessionsStartedSince', () => listSessionsStartedSince(db, 1), /SEARCH sessions USING INDEX sessions_state_created_at_idx \(state=\? AND created_at>\?\)/],
   ])('%s uses its index and scans no table', async (_name, run, expected) => {
     await run();
     const plan = planOfLastQuery();

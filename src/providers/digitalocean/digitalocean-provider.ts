@@ -184,6 +184,10 @@ export class DigitalOceanProvider implements Provider {
   }
   private priceCache: { atMs: number; hourlyUsd: Record<string, number> } | null = null;
 
+  apiBudgetLeft(): { minute: number; hour: number } {
+    return this.budget.left();
+  }
+
   private async fetchDroplet(providerId: string, priority: 'read' | 'delete'): Promise<DoDroplet | null> {
     if (!isDropletId(providerId)) return null;
     const res = await this.client.request<{ droplet: DoDroplet }>({

@@ -140,6 +140,24 @@ export class RateBudget {
     };
   }
 
+  /**
+   * Requests that may still be sent in the sliding minute and hour (our own count, and the
+   * last `ratelimit-remaining` when it says less), less those queued for budget.
+   */
+  left(): { minute: number; hour: number } {
+    const now = this.opts.clock.now();
+    this.prune(now);
+    const minuteSent = this.sentMs.filter((t) => t > now - MINUTE_MS).length;
+    let hour = this.perHour - this.sentMs.length;
+    const h = this.header;
+    if (h && h.resetMs > now) hour = Math.min(hour, h.remaining - h.grantsSince);
+    const blocked = this.blockedUntilMs > now ? 0 : 1;
+    return {
+      minute: blocked * Math.max(0, this.perMinute - minuteSent - this.waiters.length),
+      hour: blocked * Math.max(0, hour - this.waiters.length),
+    };
+  }
+
   /** Number of requests waiting for budget (for tests and metrics). */
   get queued(): number {
     return this.waiters.length;

@@ -114,5 +114,19 @@ export function sessionContract(store: () => Store, _kind: StoreKind): void {
       expect((await store().getSession(live.id))?.lastPlayedAtMs).toBe(T0 + 77);
       expect((await store().getSession(old.id))?.lastPlayedAtMs).toBe(T0);
     });
+
+    it('listSessionsStartedSince() returns sessions of every state created at or after the time, oldest first', async () => {
+      const srv = makeServer({ state: 'allocated' });
+      await store().insertServer(srv);
+      const old = makeSession({ createdAtMs: T0 - 1 });
+      const pending = makeSession({ createdAtMs: T0 + 30 });
+      const active = makeSession({ createdAtMs: T0 + 20, state: 'active', serverId: srv.id, activatedAtMs: T0 + 21 });
+      const ended = makeSession({ createdAtMs: T0, state: 'ended', activatedAtMs: T0 + 1, endedAtMs: T0 + 600_000, endReason: 'server_ended' });
+      for (const s of [old, pending, active, ended]) expect(await store().insertSession(s)).toBe(true);
+      const got = await store().listSessionsStartedSince(T0);
+      expect(got.map((s) => s.id)).toEqual([ended.id, active.id, pending.id]);
+      expect(got[0]).toEqual(ended);
+      expect(await store().listSessionsStartedSince(T0 + 31)).toEqual([]);
+    });
   });
 }
