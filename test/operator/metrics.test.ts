@@ -119,6 +119,8 @@ describe('/healthz and /readyz', () => {
     expect((await orch.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
     const m = parse((await orch.app.inject({ method: 'GET', url: '/metrics' })).body);
     expect(m.get('orchestrator_provider_http_requests_total{route="GET /v2/droplets",outcome="network"}')).toBe(1);
-    expect(m.get('orchestrator_provider_rate_budget_remaining{window="minute"}')).toBe(249);
+    // Spent: the pass's listing, and the start-up read of the account's droplet limit (tried twice).
+    expect(m.get('orchestrator_provider_http_requests_total{route="GET /v2/account",outcome="network"}')).toBe(2);
+    expect(m.get('orchestrator_provider_rate_budget_remaining{window="minute"}')).toBe(247);
   });
 });
