@@ -58,7 +58,8 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'sessions':
     case 'servers':
-    case 'pool': {
+    case 'pool':
+    case 'events': {
       const { runAdminCli } = await import('./cli/admin-cli.js');
       const c = config();
       return runAdminCli(command, rest, { url: c.publicUrl, token: c.adminToken, out: (l) => console.log(l), err: (l) => console.error(l) });

@@ -11,6 +11,7 @@ export const ADMIN_HELP = `Operator commands (against a running orchestrator; AD
   servers delete ID
   pool show
   pool set [--min-ready N] [--buffer N] [--max-servers N]
+  events tail [--after ID] [--limit N] [--follow] [--interval-ms N]
 Options: --url URL (default: PUBLIC_URL), --json (machine-readable output).
 Exit codes: 0 done, 1 refused by the orchestrator (or bad token), 2 usage, 3 orchestrator
 unreachable, 4 not found.`;
@@ -40,9 +41,12 @@ const OPTIONS = {
   'min-ready': { type: 'string' },
   buffer: { type: 'string' },
   'max-servers': { type: 'string' },
+  after: { type: 'string' },
+  follow: { type: 'boolean' },
+  'interval-ms': { type: 'string' },
 } as const;
 
-/** Runs `game-orchestrator sessions|servers|pool …`; returns the exit code. */
+/** Runs `game-orchestrator sessions|servers|pool|events …`; returns the exit code. */
 export async function runAdminCli(group: string, args: string[], io: AdminCliIo): Promise<number> {
   try {
     const { values, positionals } = parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true });
@@ -87,6 +91,10 @@ export async function runAdminCli(group: string, args: string[], io: AdminCliIo)
         const p = (await api.call('PATCH', '/v1/pool', change)) as Row;
         return print(p, keyValues(p)), 0;
       }
+      case 'events tail': {
+        if (target) throw new CliError(`unexpected argument: ${target}`, 2);
+        return await tailEvents(api, values, io, (e) => print(e, eventLine(e)));
+      }
       default:
         throw new CliError(`unknown command: ${group} ${verb ?? ''}`.trim(), 2);
     }
@@ -125,4 +133,47 @@ async function list(api: AdminApi, path: string, filters: Record<string, string 
   }
   if (cursor && !v.all) io.err(`more results: --all, or --cursor ${cursor}`);
   return items;
+}
+
+interface EventPage {
+  events: Row[];
+  next: number;
+}
+
+/** One event per line for people: id, time, kind, ids and the payload. */
+function eventLine(e: Row): string {
+  const ids = [e.serverId ? `server=${String(e.serverId)}` : '', e.sessionId ? `session=${String(e.sessionId)}` : ''].filter(Boolean);
+  const data = Object.entries((e.data as Record<string, unknown>) ?? {}).map(([k, v]) => `${k}=${v === null ? '-' : String(v)}`);
+  return [String(e.id).padStart(6), String(e.at), String(e.kind).padEnd(21), ...ids, ...data].join('  ');
+}
+
+/**
+ * Prints events after a cursor, oldest first (`--after`, default: the start of the log), page
+ * by page until caught up; with `--follow`, keeps polling every `--interval-ms` (default 1000)
+ * until interrupted (SIGINT/SIGTERM: exit 0).
+ */
+async function tailEvents(api: AdminApi, v: { after?: string; limit?: string; follow?: boolean; 'interval-ms'?: string }, io: AdminCliIo, show: (e: Row) => void): Promise<number> {
+  let after = int(v.after, '--after') ?? 0;
+  const limit = int(v.limit, '--limit') ?? 100;
+  if (limit < 1 || limit > 1000) throw new CliError('--limit: from 1 to 1000', 2);
+  const intervalMs = int(v['interval-ms'], '--interval-ms') ?? 1000;
+  let stopped = false;
+  const stop = () => void (stopped = true);
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    while (!stopped) {
+      const page = (await api.call('GET', `/v1/events?after=${after}&limit=${limit}`)) as EventPage;
+      for (const e of page.events) show(e);
+      after = page.next;
+      if (page.events.length === limit) continue;
+      if (!v.follow) break;
+      await new Promise((r) => setTimeout(r, intervalMs));
+    }
+    io.err(`next cursor: --after ${after}`);
+    return 0;
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
 }

@@ -121,6 +121,26 @@ describe('CLI: operator commands against a running orchestrator', { timeout: 90_
     expect(tooMany.err).toMatch(/MAX_SERVERS/);
   });
 
+  it('events tail: the outbox in order, one line each, --json, --after resumes, pages are followed', async () => {
+    const [r, json, page] = await Promise.all([
+      cli(['events', 'tail', ...url()], admin()),
+      cli(['events', 'tail', '--json', ...url()], admin()),
+      cli(['events', 'tail', '--json', '--limit', '2', '--after', '1', ...url()], admin()),
+    ]);
+    expect(r.code).toBe(0);
+    // The external server's registration, then the three starts (one active, two pending).
+    expect(r.out).toMatch(/server\.created[\s\S]*session\.started[\s\S]*session\.started[\s\S]*session\.started/);
+    for (const c of codes) expect(r.out).toContain(`code=${c}`);
+    expect(r.err).toMatch(/next cursor: --after \d+/);
+    const events = JSON.parse(`[${json.out.trim().split(/\n(?=\{)/).join(',')}]`) as { id: number; kind: string }[];
+    expect(events.map((e) => e.id)).toEqual([...events.map((e) => e.id)].sort((a, b) => a - b));
+    expect(events.filter((e) => e.kind === 'session.started')).toHaveLength(3);
+    // --after 1 with pages of 2: everything but the first event, in order, across pages.
+    const rest = JSON.parse(`[${page.out.trim().split(/\n(?=\{)/).join(',')}]`) as { id: number }[];
+    expect(rest.map((e) => e.id)).toEqual(events.slice(1).map((e) => e.id));
+    expect((await cli(['events', 'tail', '--limit', '5000', ...url()], admin())).code).toBe(2);
+  });
+
   it('exit codes scripts can trust: 1 bad token, 2 usage, 3 unreachable', async () => {
     const [bad, unknown, notANumber, badFlag, down] = await Promise.all([
       cli(['sessions', 'ls', ...url()], { ADMIN_TOKEN: 'wrong' }),
