@@ -162,6 +162,7 @@ function eventLine(e) {
     : e.kind === 'orphan.deleted' ? `orphan machine ${d.providerId} deleted`
     : e.kind === 'server.created' ? `server ${String(e.serverId).slice(0, 8)} created${d.ip ? ` at ${d.ip}` : ''}`
     : e.kind === 'server.deleted' ? `server ${String(e.serverId).slice(0, 8)} deleted${d.reason ? ` (${d.reason})` : ''}`
+    : e.kind === 'leader.changed' ? (d.leads ? `replica ${d.replica} now runs the reconciler` : `replica ${d.replica} stopped leading${d.leaderReplica ? ` (${d.leaderReplica} leads)` : ''}`)
     : `${e.kind} ${JSON.stringify(d)}`;
   return el('li', { 'data-kind': e.kind }, [
     el('time', { datetime: new Date(e.atMs).toISOString() }, [new Date(e.atMs).toLocaleTimeString()]),
