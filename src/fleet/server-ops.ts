@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { deriveServerCredential } from '../domain/credentials.js';
 import { EventKind } from '../domain/events.js';
-import { ACTIVE_SERVER_STATES, EXTERNAL_ORIGIN, isTerminalServerState, ServerState, type Server } from '../domain/server.js';
+import { EXTERNAL_ORIGIN, isTerminalServerState, ServerState, type Server } from '../domain/server.js';
 import { EndReason, SessionState, type Session } from '../domain/session.js';
 import { ProviderError, type Machine, type Provider } from '../providers/provider.js';
 import type { ServerPatch, Store } from '../store/store.js';
@@ -51,10 +51,6 @@ export class ServerOps {
   constructor(private readonly d: ServerOpsDeps) {
     this.instanceId = d.instanceId ?? randomUUID();
     this.leaseMs = d.leaseMs ?? 15_000;
-  }
-
-  get provider(): Provider {
-    return this.d.provider;
   }
 
   credentialFor(serverId: string): string {
@@ -314,7 +310,4 @@ export class ServerOps {
       tx.recordEvent({ atMs: now, kind: EventKind.OrphanDeleted, serverId: m.serverId, sessionId: null, data: { providerId: m.providerId, ip: m.ip } });
     });
   }
-
-  /** States a server talks to us in. */
-  static readonly talking = ACTIVE_SERVER_STATES;
 }

@@ -60,10 +60,6 @@ export class RateLimiter {
     return release;
   }
 
-  async checkJoinAllowed(addr: string): Promise<void> {
-    (await this.beginJoin(addr))();
-  }
-
   async recordFailedJoin(addr: string): Promise<void> {
     if (this.opts.failedJoinsPerMinute <= 0) return;
     await this.store.hitCounter(`joinfail:${addr}`, WINDOW_MS, this.clock.now());
