@@ -149,7 +149,10 @@ export async function createOrchestrator(config: Readonly<Config>, o: Orchestrat
     log: logger.child({ component: 'boot-watcher' }),
     pollMs: config.lifecycle.bootingPollMs,
     promoteByAddress: config.lifecycle.readiness === 'address',
-    maxServers: config.lifecycle.maxServers,
+    // The cap in force (the account clamp and refusal hold), read at each look, as the reconciler does.
+    get maxServers() {
+      return capacity.maxServers;
+    },
     reconcileSoon,
     // One replica watches the cloud (the API budget is per account), the one that reconciles.
     leads: () => leadership.holds(),
