@@ -2,7 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
 import { createStore } from '../../src/store/create-db.js';
+import { GroupCommit } from '../../src/store/group-commit.js';
+import { openDatabase } from '../../src/store/open-database.js';
 import type { Store } from '../../src/store/store.js';
 import { makeServer, T0 } from './fixtures.js';
 
@@ -14,7 +17,7 @@ beforeEach(async () => {
 });
 afterEach(async () => {
   await store.close();
-  rmSync(dir, { recursive: true, force: true });
+  rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
 });
 
 describe('SQLite group commit', () => {
@@ -53,5 +56,30 @@ describe('SQLite group commit', () => {
     await store.close();
     store = await createStore({ kind: 'sqlite', path: path.join(dir, 'o.db') });
     expect(await store.getServer('00000000-0000-4000-8000-0000000000aa')).not.toBeNull();
+  });
+});
+
+describe('SQLite group commit across event-loop callbacks', () => {
+  it('transactions begun by separate callbacks of one loop phase (one per request) share a commit', async () => {
+    const { db } = openDatabase({ kind: 'sqlite', path: path.join(dir, 'gc.db') });
+    await sql`CREATE TABLE t (k INTEGER PRIMARY KEY)`.execute(db);
+    const gc = new GroupCommit(db, (trx) => trx);
+    // Each setImmediate callback stands for one request's I/O callback: microtasks run between
+    // them, so a drain that started at once would finish each transaction before the next began.
+    const done = await new Promise<unknown[]>((resolve) => {
+      const all: Promise<unknown>[] = [];
+      for (let i = 0; i < 20; i++) {
+        setImmediate(() => {
+          all.push(gc.run((trx) => sql`INSERT INTO t (k) VALUES (${i})`.execute(trx)));
+          if (all.length === 20) resolve(Promise.all(all));
+        });
+      }
+    });
+    expect(done).toHaveLength(20);
+    expect(gc.jobs).toBe(20);
+    expect(gc.commits).toBe(1);
+    const { rows } = await sql<{ n: number }>`SELECT COUNT(*) AS n FROM t`.execute(db);
+    expect(rows[0]!.n).toBe(20);
+    await db.destroy();
   });
 });
