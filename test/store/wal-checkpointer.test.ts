@@ -52,3 +52,30 @@ it('checkpoints an SQLite file from a worker thread, never in a commit, and the 
     await db.destroy();
   }
 }, 30_000);
+
+it('under writes that never pause (a loaded service) the WAL still starts over: it stays about one interval long', async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'wal-'));
+  const file = path.join(dir, 'o.db');
+  const { db } = openDatabase({ kind: 'sqlite', path: file });
+  try {
+    await sql`CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT)`.execute(db);
+    let commits = 0;
+    let maxWal = 0;
+    const until = Date.now() + WAL_CHECKPOINT_INTERVAL_MS * 5;
+    while (Date.now() < until) {
+      // A commit per turn of the event loop, as requests arrive: the checkpointer never finds a quiet moment.
+      await sql`INSERT INTO t (v) VALUES (${'x'.repeat(200)})`.execute(db);
+      commits++;
+      if (commits % 100 === 0) maxWal = Math.max(maxWal, walBytes(file));
+      await new Promise((r) => setImmediate(r));
+    }
+    // Every commit appends at least one 4 KiB frame: with no restart the WAL holds them all.
+    const appended = commits * 4096;
+    expect(appended).toBeGreaterThan(20 * 1024 * 1024);
+    expect(maxWal).toBeLessThan(appended / 2.5);
+    const { rows } = await sql<{ n: number }>`SELECT count(*) AS n FROM t`.execute(db);
+    expect(rows[0]?.n).toBe(commits);
+  } finally {
+    await db.destroy();
+  }
+}, 30_000);
