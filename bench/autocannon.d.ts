@@ -19,6 +19,8 @@ declare module 'autocannon' {
     headers?: Record<string, string>;
     body?: string | Buffer;
     requests?: AutocannonRequest[];
+    /** Called once per connection, before its first request. */
+    setupClient?: (client: { setRequests(requests: AutocannonRequest[]): void }) => void;
   }
   interface Histogram {
     average: number;

@@ -50,15 +50,19 @@ export const CASES: readonly BenchCase[] = [
     on: 'orchestrator',
     target: { minRatio: 0.3 },
     request: () => {
-      // Unique (address, players) per request within a second, so every signature is new.
+      // Unique (address, players) per request within a second, so every signature is new; players
+      // start at 2 because registering the busy servers sent players 1 (the same second, the
+      // same body: a replay, rightly refused).
       let k = 0;
       return dynamicRequest(() => {
         const i = k++;
-        return heartbeatRequest(BENCH_KEY, ipAt(BLOCK.busy, i % HEARTBEAT_SERVERS), 1 + (Math.floor(i / HEARTBEAT_SERVERS) % 9999));
+        return heartbeatRequest(BENCH_KEY, ipAt(BLOCK.busy, i % HEARTBEAT_SERVERS), 2 + (Math.floor(i / HEARTBEAT_SERVERS) % 9998));
       });
     },
   },
-  { name: 'start', on: 'orchestrator', target: { minRatio: 0.15, maxP99Ms: 10 }, claims: true, request: startRequest },
+  // The targets: ≥ 15% of the baseline at 50 connections, p99 < 10 ms at ONE (start@1);
+  // at 50 a p99 under 10 ms would need > 5,000 answers/s by Little's law.
+  { name: 'start', on: 'orchestrator', target: { minRatio: 0.15 }, claims: true, request: startRequest },
   {
     // One connection: no queueing behind other requests, so latency is the service time plus any
     // stall of the event loop (a reconcile pass, a WAL checkpoint, GC). autocannon's fixed-rate

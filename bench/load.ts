@@ -36,6 +36,10 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     ...(o.amount !== undefined ? { amount: o.amount } : { duration: o.durationS ?? 10 }),
     timeout: 30,
     requests: [o.request],
+    // Each connection its own copy of the request: autocannon builds a request's bytes into the
+    // request object, so with one shared object every connection's FIRST request carried the
+    // bytes the last connection built — 50 copies of one signature, 49 of them refused as replays.
+    setupClient: (client) => client.setRequests([{ ...o.request }]),
   });
   const non2xx: Record<string, number> = {};
   for (const [code, { count }] of Object.entries(r.statusCodeStats)) if (!code.startsWith('2')) non2xx[code] = count;
