@@ -29,3 +29,15 @@ export function safeEqual(a: string, b: string): boolean {
   const hb = createHash('sha256').update(b, 'utf8').digest();
   return timingSafeEqual(ha, hb) && a.length === b.length;
 }
+
+/**
+ * Constant-time check of a request signature against the expected one. The expected value's
+ * length (64 hex digits) is public, so unequal lengths may answer early; equal lengths are
+ * compared in constant time without safeEqual's two SHA-256 runs (a heartbeat's hot path).
+ */
+export function signatureMatches(expected: string, given: string): boolean {
+  if (expected.length !== given.length) return false;
+  const a = Buffer.from(expected, 'utf8');
+  const b = Buffer.from(given, 'utf8');
+  return a.length === b.length && timingSafeEqual(a, b);
+}

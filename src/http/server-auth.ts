@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { OrchestratorError } from '../domain/errors.js';
-import { safeEqual, signParts } from '../domain/hmac.js';
+import { signatureMatches, signParts } from '../domain/hmac.js';
 import { ACTIVE_SERVER_STATES } from '../domain/server.js';
 import type { Store } from '../store/store.js';
 import type { Clock } from '../util/clock.js';
@@ -49,7 +49,7 @@ export function serverAuth(deps: ServerAuthDeps) {
       timestamp,
       body: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
     });
-    if (!safeEqual(expected, signature)) throw new OrchestratorError('unauthorized', INVALID);
+    if (!signatureMatches(expected, signature)) throw new OrchestratorError('unauthorized', INVALID);
     // Remember it until it would be stale anyway; a second use inside the window is a replay.
     const expiresAtMs = (ts + deps.maxSkewS + 1) * 1000;
     if (!(await deps.store.rememberSignature(signature, deps.clock.now(), expiresAtMs))) {

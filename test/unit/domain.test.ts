@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { SERVER_STATES, SERVER_TRANSITIONS, ServerState, canTransitionServer, isTerminalServerState } from '../../src/domain/server.js';
 import { SESSION_TRANSITIONS, canTransitionSession } from '../../src/domain/session.js';
 import { SHARE_CODE_ALPHABET, generateShareCode, normalizeShareCode } from '../../src/domain/share-code.js';
-import { canonicalString, safeEqual, signParts } from '../../src/domain/hmac.js';
+import { canonicalString, safeEqual, signatureMatches, signParts } from '../../src/domain/hmac.js';
 import { createHash, createHmac } from 'node:crypto';
 
 describe('server lifecycle', () => {
@@ -71,5 +71,19 @@ describe('HMAC scheme', () => {
     expect(safeEqual('abc', 'abd')).toBe(false);
     expect(safeEqual('abc', 'abcd')).toBe(false);
     expect(safeEqual('', '\u0000')).toBe(false);
+  });
+});
+
+describe('signatureMatches (the signed routes’ comparison)', () => {
+  const sig = 'ab'.repeat(32);
+  it('is true only for the same hex text', () => {
+    expect(signatureMatches(sig, sig)).toBe(true);
+    expect(signatureMatches(sig, `${'ab'.repeat(31)}ac`)).toBe(false);
+    expect(signatureMatches(sig, sig.slice(1))).toBe(false);
+    expect(signatureMatches(sig, '')).toBe(false);
+  });
+  it('a character whose low byte is a hex digit never stands in for it (U+0130 is 0x30 in latin1)', () => {
+    const zeros = '0'.repeat(64);
+    expect(signatureMatches(zeros, `İ${'0'.repeat(63)}`)).toBe(false);
   });
 });
