@@ -10,6 +10,23 @@ export async function snapshot(store: Store): Promise<string> {
   return JSON.stringify({ servers, sessions });
 }
 
+/**
+ * A snapshot once the fleet has stopped moving: launches of earlier starts (real local
+ * processes) still change rows for a while, and their commits land a loop turn after the
+ * request that began them. Two equal snapshots 100 ms apart, waited for at most 5 s.
+ */
+export async function quietSnapshot(store: Store): Promise<string> {
+  let last = await snapshot(store);
+  const deadline = Date.now() + 5_000;
+  while (Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+    const now = await snapshot(store);
+    if (now === last) return now;
+    last = now;
+  }
+  return last;
+}
+
 /** Minimal view of an inject/fetch answer. */
 export interface Answer {
   statusCode: number;
