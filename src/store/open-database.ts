@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, SqliteDialect, type Driver, type SqliteDialectConfig } from 'kysely';
 import pg from 'pg';
 import type { Database, DialectKind } from './db-schema.js';
 import { SchemaScopedPostgresDialect } from './pg-schema-dialect.js';
@@ -60,6 +60,7 @@ function openSqlite(filePath: string): Kysely<Database> {
     throw err;
   }
   const database = withStatementCache(raw);
+  let checkpointerStopped: Promise<void> = Promise.resolve();
   if (filePath !== ':memory:') {
     // Checkpoints in a worker thread, not inside a commit on the event loop (see WalCheckpointer).
     raw.pragma('wal_autocheckpoint = 0');
@@ -70,11 +71,34 @@ function openSqlite(filePath: string): Kysely<Database> {
     });
     const close = database.close;
     database.close = () => {
-      void checkpointer.stop();
       close();
+      checkpointerStopped = checkpointer.stop();
     };
   }
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  // destroy() resolves once the checkpoint worker has closed its connection too: a caller that
+  // deletes the files next (tests, migrate-data) must not race a worker still opening or
+  // checkpointing them.
+  return new Kysely<Database>({ dialect: new AwaitingSqliteDialect({ database }, () => checkpointerStopped) });
+}
+
+/** Kysely's SQLite dialect whose driver's destroy() also waits for `afterClose()`. */
+class AwaitingSqliteDialect extends SqliteDialect {
+  constructor(
+    config: SqliteDialectConfig,
+    private readonly afterClose: () => Promise<void>,
+  ) {
+    super(config);
+  }
+
+  override createDriver(): Driver {
+    const driver = super.createDriver();
+    const destroy = driver.destroy.bind(driver);
+    driver.destroy = async () => {
+      await destroy();
+      await this.afterClose();
+    };
+    return driver;
+  }
 }
 
 /**

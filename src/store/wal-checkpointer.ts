@@ -22,7 +22,16 @@ export const WAL_CHECKPOINT_INTERVAL_MS = 1000;
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
-const db = new Database(workerData.file);
+// Never creates the file: a service that closed (and a test that removed its directory) before
+// this thread started must not find a fresh empty database left behind.
+let db;
+try {
+  db = new Database(workerData.file, { fileMustExist: true });
+} catch {
+  db = null;
+}
+if (db === null) parentPort.close();
+else {
 // Another connection (the service's) may hold the write lock for a moment: wait a little.
 db.pragma('busy_timeout = 100');
 const timer = setInterval(() => {
@@ -44,6 +53,7 @@ parentPort.on('message', (m) => {
   db.close();
   parentPort.close();
 });
+}
 `;
 
 /**

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
@@ -77,5 +77,22 @@ it('under writes that never pause (a loaded service) the WAL still starts over: 
     expect(rows[0]?.n).toBe(commits);
   } finally {
     await db.destroy();
+  }
+}, 30_000);
+
+it('destroy() resolves only after the checkpoint worker let go of the files: nothing is left open or re-created', async () => {
+  // CI once failed on ENOTEMPTY removing a test's directory: the worker still held (or was
+  // opening) the database while the test removed the files. The last connection to close
+  // deletes the -wal and -shm files, so their absence right after destroy() shows both closed.
+  for (let i = 0; i < 4; i++) {
+    const d = mkdtempSync(path.join(tmpdir(), 'wal-close-'));
+    const file = path.join(d, 'o.db');
+    const { db } = openDatabase({ kind: 'sqlite', path: file });
+    await sql`CREATE TABLE t (k INTEGER PRIMARY KEY)`.execute(db);
+    // Every other round, past one checkpoint: the worker's connection has the WAL open by then.
+    if (i % 2 === 1) await new Promise((r) => setTimeout(r, WAL_CHECKPOINT_INTERVAL_MS + 300));
+    await db.destroy();
+    expect([existsSync(`${file}-wal`), existsSync(`${file}-shm`)]).toEqual([false, false]);
+    rmSync(d, { recursive: true });
   }
 }, 30_000);
