@@ -41,3 +41,6 @@ export function signatureMatches(expected: string, given: string): boolean {
   const b = Buffer.from(given, 'utf8');
   return a.length === b.length && timingSafeEqual(a, b);
 }
+
+/** The answer to every failed signature check, a replay included (which check failed is not told). */
+export const INVALID_SIGNATURE = 'The request signature is missing, malformed, wrong or already used';

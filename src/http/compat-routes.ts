@@ -2,6 +2,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { SessionService } from '../sessions/session-service.js';
 import { CompatBadRequest, CompatValidationError, parseDropletIpQuery, parseIdempotencyKey, parseHeartbeatBody, requiredQuery } from './compat-validation.js';
 import { canonicalIp } from '../domain/ip-address.js';
+import { OrchestratorError } from '../domain/errors.js';
+import { INVALID_SIGNATURE } from '../domain/hmac.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { installCompatErrorHandling } from './compat-errors.js';
 import { compatResponses } from './compat-schemas.js';
@@ -66,9 +68,18 @@ export async function compatRoutes(app: FastifyInstance, deps: CompatRoutesDeps)
   });
 
   const signed = { preValidation: deps.authenticate };
-  app.post('/server/heartbeat', { ...signed, schema: compatResponses.heartbeat }, async (req) => {
-    const body = parseHeartbeatBody(req.body as Buffer | undefined, deps.maxPlayers);
-    const r = await deps.service.heartbeat(req.serverCaller ?? { serverId: null }, body.ip, body.players);
+  // The hot path: the heartbeat spends its signature in its own transaction (one commit, not two).
+  app.post('/server/heartbeat', { ...signed, config: { spendsSignature: true }, schema: compatResponses.heartbeat }, async (req) => {
+    const caller = req.serverCaller ?? { serverId: null };
+    let body: ReturnType<typeof parseHeartbeatBody>;
+    try {
+      body = parseHeartbeatBody(req.body as Buffer | undefined, deps.maxPlayers);
+    } catch (err) {
+      // As before: a signature is spent even when its body is refused, and a replay is a 401 first.
+      if (caller.unspent && !(await deps.service.spendSignature(caller.unspent))) throw new OrchestratorError('unauthorized', INVALID_SIGNATURE);
+      throw err;
+    }
+    const r = await deps.service.heartbeat(caller, body.ip, body.players);
     if (!r.addressIgnored) return { message: 'Heartbeat updated successfully.' };
     // Only servers we made (per-server credential) get here; the extra key tells their operator why.
     const { reported, kept } = r.addressIgnored;

@@ -1,7 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { OrchestratorError } from '../domain/errors.js';
-import { signatureMatches, signParts } from '../domain/hmac.js';
+import { INVALID_SIGNATURE, signatureMatches, signParts } from '../domain/hmac.js';
 import { ACTIVE_SERVER_STATES } from '../domain/server.js';
+import type { ServerCaller } from '../sessions/session-service.js';
 import type { Store } from '../store/store.js';
 import type { Clock } from '../util/clock.js';
 
@@ -17,12 +18,20 @@ export interface ServerAuthDeps {
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** Set by server authentication: the server a per-server credential speaks for, else null. */
-    serverCaller?: { serverId: string | null };
+    /** Set by server authentication: who is calling, and a signature the handler must still spend. */
+    serverCaller?: ServerCaller;
+  }
+  interface FastifyContextConfig {
+    /**
+     * The route's handler spends the verified signature in its own transaction (`ServerCaller.
+     * unspent`), so the replay check and the work commit together: one transaction, not two.
+     * Such a handler MUST spend it before doing anything, and answer a replay as INVALID_SIGNATURE.
+     */
+    spendsSignature?: boolean;
   }
 }
 
-const INVALID = 'The request signature is missing, malformed, wrong or already used';
+const INVALID = INVALID_SIGNATURE;
 
 /**
  * HMAC authentication of game-server routes, before the body is parsed (the body arrives as
@@ -52,6 +61,10 @@ export function serverAuth(deps: ServerAuthDeps) {
     if (!signatureMatches(expected, signature)) throw new OrchestratorError('unauthorized', INVALID);
     // Remember it until it would be stale anyway; a second use inside the window is a replay.
     const expiresAtMs = (ts + deps.maxSkewS + 1) * 1000;
+    if (req.routeOptions.config.spendsSignature) {
+      req.serverCaller = { serverId, unspent: { signature, expiresAtMs } };
+      return;
+    }
     if (!(await deps.store.rememberSignature(signature, deps.clock.now(), expiresAtMs))) {
       throw new OrchestratorError('unauthorized', INVALID);
     }

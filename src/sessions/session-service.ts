@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventKind } from '../domain/events.js';
 import { OrchestratorError } from '../domain/errors.js';
+import { INVALID_SIGNATURE } from '../domain/hmac.js';
 import { ACTIVE_SERVER_STATES, EXTERNAL_ORIGIN, ServerState, type Server } from '../domain/server.js';
 import { EndReason, SessionState, type Session } from '../domain/session.js';
 import { generateShareCode, normalizeShareCode } from '../domain/share-code.js';
@@ -38,6 +39,12 @@ export interface HeartbeatResult {
 /** Who is calling a server route: a per-server credential names its server. */
 export interface ServerCaller {
   serverId: string | null;
+  /**
+   * A verified request signature not yet remembered: the use case remembers it as the first
+   * statement of its own transaction and refuses the request if it was already used (a replay),
+   * so the replay check and the work share one commit.
+   */
+  unspent?: { signature: string; expiresAtMs: number };
 }
 
 /**
@@ -253,6 +260,11 @@ export class SessionService {
     return n;
   }
 
+  /** Remembers a verified signature on its own; false when it was already used (a replay). */
+  spendSignature(unspent: NonNullable<ServerCaller['unspent']>): Promise<boolean> {
+    return this.store.rememberSignature(unspent.signature, this.clock.now(), unspent.expiresAtMs);
+  }
+
   /** The address for a share code; not_found for unknown, malformed or ended codes. */
   async join(code: string): Promise<{ ip: string }> {
     const normalized = normalizeShareCode(code);
@@ -268,7 +280,10 @@ export class SessionService {
    */
   async heartbeat(caller: ServerCaller, ip: string, players: number): Promise<HeartbeatResult> {
     const now = this.clock.now();
-    const result = await this.store.transaction(async (tx): Promise<HeartbeatResult | null> => {
+    const { unspent } = caller;
+    const result = await this.store.transaction(async (tx): Promise<HeartbeatResult | 'replayed' | null> => {
+      // A replay changes nothing; it is answered like any other bad signature.
+      if (unspent && !(await tx.rememberSignature(unspent.signature, now, unspent.expiresAtMs))) return 'replayed';
       // Fast path (the steady state): a server in service, found and updated in one statement.
       const inService = caller.serverId ? null : await tx.recordHeartbeatByIp(ip, players, now);
       if (inService) return { server: await this.afterHeartbeat(tx, inService, players, now), addressIgnored: null };
@@ -285,6 +300,7 @@ export class SessionService {
       const updated = await tx.patchServer(s.id, ACTIVE_SERVER_STATES, patch, now);
       return updated ? { server: await this.afterHeartbeat(tx, updated, players, now), addressIgnored } : null;
     });
+    if (result === 'replayed') throw new OrchestratorError('unauthorized', INVALID_SIGNATURE);
     if (!result) throw new OrchestratorError('not_found', 'No live server has this address');
     if (result.addressIgnored) {
       this.log.warn({ serverId: result.server.id, reported: result.addressIgnored.reported, kept: result.addressIgnored.kept }, 'heartbeat reported another address; the provider’s address is kept');

@@ -9,7 +9,8 @@ import { Worker } from 'node:worker_threads';
  * `PRAGMA wal_checkpoint(PASSIVE)` every intervalMs: PASSIVE never waits for or blocks
  * readers and writers (writers keep appending while pages are copied), and once a checkpoint
  * has caught up the next write transaction starts the WAL over from its beginning, so it
- * stays small. Durability is unchanged: a commit is durable in the WAL either way.
+ * stays small. Under writes that never pause, a RESTART past WAL_RESTART_PAGES bounds it.
+ * Durability is unchanged: a commit is durable in the WAL either way.
  */
 export interface WalCheckpointer {
   /** Stops the worker (its connection closes; the service's own close checkpoints the rest). */
@@ -18,6 +19,13 @@ export interface WalCheckpointer {
 
 /** Default time between checkpoints: about a second of heavy writes, a few MiB of WAL. */
 export const WAL_CHECKPOINT_INTERVAL_MS = 1000;
+
+/**
+ * WAL pages (4 KiB each) past which a checkpoint that cannot catch up with the writers makes
+ * them wait a moment (RESTART) so the WAL starts over: it stays within about this size plus
+ * one interval of writes. Below it writers are never held up.
+ */
+export const WAL_RESTART_PAGES = 4096;
 
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -36,14 +44,15 @@ else {
 db.pragma('busy_timeout = 100');
 const timer = setInterval(() => {
   try {
-    // PASSIVE copies what is in the WAL without blocking anyone. Under writes that never pause
-    // it never catches up with the last commit, so no writer ever starts the WAL over and the
-    // file grows without bound (285 MB after a minute of heartbeats). RESTART then takes the
-    // writer lock for the few frames written since, waits for readers to leave the WAL, and
-    // starts it over: a writer on the service's thread waits a moment (its busy handler), the
-    // WAL stays about one interval of writes long.
-    db.pragma('wal_checkpoint(PASSIVE)');
-    db.pragma('wal_checkpoint(RESTART)');
+    // PASSIVE copies what is in the WAL without blocking anyone, and once it has caught up with
+    // the last commit the next writer starts the WAL over. Under writes that never pause it
+    // never catches up (commits land while it copies), so no writer starts the WAL over and the
+    // file grows without bound (285 MB after a minute of heartbeats). So when the WAL is past
+    // restartPages and PASSIVE did not catch up, RESTART: it takes the writer lock for the
+    // frames written since the PASSIVE (a writer on the service's thread waits that long), then
+    // the WAL starts over. Below restartPages writers are never held up.
+    const r = db.pragma('wal_checkpoint(PASSIVE)')[0];
+    if (r.log >= workerData.restartPages && r.checkpointed < r.log) db.pragma('wal_checkpoint(RESTART)');
   } catch {}
 }, workerData.intervalMs);
 // A failed checkpoint (a lock held a moment too long) is tried again on the next tick.
@@ -61,9 +70,9 @@ parentPort.on('message', (m) => {
  * on its connection, and back on in `onGone` (the worker died: SQLite checkpoints in
  * commits again rather than letting the WAL grow without bound).
  */
-export function startWalCheckpointer(file: string, o: { intervalMs?: number; onGone(reason: string): void }): WalCheckpointer {
+export function startWalCheckpointer(file: string, o: { intervalMs?: number; restartPages?: number; onGone(reason: string): void }): WalCheckpointer {
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { driver, file, intervalMs: o.intervalMs ?? WAL_CHECKPOINT_INTERVAL_MS } });
+  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { driver, file, intervalMs: o.intervalMs ?? WAL_CHECKPOINT_INTERVAL_MS, restartPages: o.restartPages ?? WAL_RESTART_PAGES } });
   // Never keeps the process alive on its own.
   worker.unref();
   let stopping = false;

@@ -80,6 +80,31 @@ for (const backend of BACKENDS) {
       expect((await send(restarted, h, payload)).statusCode).toBe(401);
     });
 
+    it('the same signed heartbeat sent twice at once: one is recorded, the other refused, on two instances', async () => {
+      // The original route spends its signature inside the heartbeat's own transaction: the
+      // replay check and the report commit together, so twins cannot both pass.
+      const a = await instance();
+      const b = await instance();
+      const ip = '203.0.113.23';
+      expect((await send(a, signedHeaders(TEST_KEY, 'POST', HB, body(ip, 0)), body(ip, 0))).statusCode).toBe(200);
+      const payload = body(ip, 4);
+      const h = signedHeaders(TEST_KEY, 'POST', HB, payload);
+      const answers = await Promise.all([send(a, h, payload), send(b, h, payload), send(a, h, payload)]);
+      expect(answers.map((r) => r.statusCode).sort()).toEqual([200, 401, 401]);
+      const server = (await b.store.listServers()).find((s) => s.ip === ip)!;
+      expect(server.players).toBe(4);
+    });
+
+    it('a signed heartbeat whose body is refused still spends its signature: the same request again is a 401', async () => {
+      const a = await instance();
+      const payload = JSON.stringify({ droplet_ip: 'not an address', connected_clients: 1 });
+      const h = signedHeaders(TEST_KEY, 'POST', HB, payload);
+      expect((await send(a, h, payload)).statusCode).toBe(422);
+      const again = await send(a, h, payload);
+      expect(again.statusCode).toBe(401);
+      expect(again.json()).toEqual({ detail: 'Invalid HMAC signature.' });
+    });
+
     it('health and players reported by a heartbeat are what the listing and the join path see once it is answered', async () => {
       const a = await instance();
       const b = await instance();

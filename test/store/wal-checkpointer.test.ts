@@ -4,7 +4,7 @@ import path from 'node:path';
 import { sql } from 'kysely';
 import { afterEach, expect, it } from 'vitest';
 import { openDatabase } from '../../src/store/open-database.js';
-import { WAL_CHECKPOINT_INTERVAL_MS } from '../../src/store/wal-checkpointer.js';
+import { WAL_CHECKPOINT_INTERVAL_MS, WAL_RESTART_PAGES } from '../../src/store/wal-checkpointer.js';
 
 /**
  * An SQLite file never checkpoints inside a commit on the service's thread (wal_autocheckpoint
@@ -53,7 +53,7 @@ it('checkpoints an SQLite file from a worker thread, never in a commit, and the 
   }
 }, 30_000);
 
-it('under writes that never pause (a loaded service) the WAL still starts over: it stays about one interval long', async () => {
+it('under writes that never pause (a loaded service) the WAL still starts over: it stays within a few intervals of writes', async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'wal-'));
   const file = path.join(dir, 'o.db');
   const { db } = openDatabase({ kind: 'sqlite', path: file });
@@ -71,8 +71,14 @@ it('under writes that never pause (a loaded service) the WAL still starts over: 
     }
     // Every commit appends at least one 4 KiB frame: with no restart the WAL holds them all.
     const appended = commits * 4096;
-    expect(appended).toBeGreaterThan(20 * 1024 * 1024);
-    expect(maxWal).toBeLessThan(appended / 2.5);
+    const perInterval = appended / 5;
+    console.log(`WAL test: ${commits} commits, ${(appended / 2 ** 20).toFixed(1)} MiB appended, largest WAL ${(maxWal / 2 ** 20).toFixed(1)} MiB`);
+    // Past the restart size, a PASSIVE that takes about an interval at this pace, then the
+    // RESTART: the WAL ends up within a few intervals' writes of it (slack for a busy machine);
+    // with no restart it would hold all five.
+    const bound = WAL_RESTART_PAGES * 4096 + 4 * perInterval;
+    expect(appended).toBeGreaterThan(1.15 * bound);
+    expect(maxWal).toBeLessThan(bound);
     const { rows } = await sql<{ n: number }>`SELECT count(*) AS n FROM t`.execute(db);
     expect(rows[0]?.n).toBe(commits);
   } finally {
