@@ -1,4 +1,5 @@
 import { ServerState, type Server } from '../domain/server.js';
+import { ROWS_PER_STEP, runToEnd, type Steps } from './steps.js';
 
 /**
  * Boot times measured by watching the rows the reconciler loads each pass: a server of ours
@@ -20,8 +21,15 @@ export class BootTimes {
   constructor(private readonly maxSamples = 500) {}
 
   observe(servers: readonly Server[], nowMs: number): void {
+    runToEnd(this.observeSteps(servers, nowMs));
+  }
+
+  /** observe() in steps of ROWS_PER_STEP rows, for a pass that lets the event loop run between them. */
+  *observeSteps(servers: readonly Server[], nowMs: number): Steps<void> {
     const live = new Set<string>();
+    let n = 0;
     for (const s of servers) {
+      if (++n % ROWS_PER_STEP === 0) yield;
       if (s.origin === 'external') continue;
       live.add(s.id);
       // Made since the last look and already up: it booted in between (never released yet).

@@ -3,7 +3,7 @@ import { SessionState } from '../domain/session.js';
 import type { Machine } from '../providers/provider.js';
 import { isSilent } from './health.js';
 import { isJudgedBy, isOrphanDue, machineSteps, matchMachineSteps, type MachineMatch } from './plan-machines.js';
-import { runToEnd, type Steps } from './steps.js';
+import { runToEnd, runYielding, type Steps } from './steps.js';
 import { idleReady, planBootTimeouts, planHeartbeatLoss, planOffers, planPromotions, planShutdowns } from './plan-servers.js';
 import { planSessionEnds } from './plan-sessions.js';
 import { PlanWorld } from './plan-world.js';
@@ -35,13 +35,8 @@ export function computePlan(input: PlanInput): Plan {
  * (setImmediate) between phases once a slice of work has used its time, so a pass over 10,000 rows
  * never holds up the requests that arrive meanwhile. The input must not change while it runs.
  */
-export async function computePlanYielding(input: PlanInput, slice = new TimeSlice()): Promise<Plan> {
-  const phases = planPhases(input);
-  for (;;) {
-    const r = phases.next();
-    if (r.done) return r.value;
-    await slice.yieldIfDue();
-  }
+export function computePlanYielding(input: PlanInput, slice = new TimeSlice()): Promise<Plan> {
+  return runYielding(planPhases(input), slice);
 }
 
 /** The planning steps in order; each `yield` is a point where the caller may let the event loop run. */

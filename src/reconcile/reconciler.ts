@@ -9,6 +9,8 @@ import { BootTimes } from './boot-times.js';
 import type { DemandForecast } from './demand-forecast.js';
 import { ApplyTally, type ApplyDeps, type ApplyReport } from './apply-tally.js';
 import { computePlanYielding } from './plan.js';
+import { runYielding } from './steps.js';
+import { TimeSlice } from '../util/time-slice.js';
 import type { Leadership } from './leadership.js';
 import { PassScheduler } from './pass-scheduler.js';
 import { planCounts, type OutageInfo, type PlanCounts, type PoolDemand } from './types.js';
@@ -165,8 +167,13 @@ export class Reconciler {
       error = `provider list failed: ${err instanceof Error ? err.message : String(err)}`;
       log.warn({ err: error }, 'provider list failed; skipping what depends on it this pass');
     }
-    const demand = await this.loadDemand(servers);
-    const plan = await computePlanYielding({ nowMs: clock.now(), provider: provider.name, machines, servers, sessions, settings, demand });
+    // One slice for the work between the listings and the plan, begun on a turn of its own (the
+    // last page of a listing was read on this one): a fresh slice per step would let each run a
+    // full slice back to back (loadDemand's 10,000 rows, then the plan's).
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    const slice = new TimeSlice();
+    const demand = await this.loadDemand(servers, slice);
+    const plan = await computePlanYielding({ nowMs: clock.now(), provider: provider.name, machines, servers, sessions, settings, demand }, slice);
     this.lastForecast = plan.forecast;
     const { poolMinReady, poolBuffer, maxServers } = settings;
     await this.recordGuardAndTargets(plan.outage, plan.pool ? { ...plan.pool, minReady: poolMinReady, buffer: poolBuffer, maxServers } : {});
@@ -229,10 +236,10 @@ export class Reconciler {
    * What the forecasting pool reads: starts and session lengths from the store (any replica
    * sees the same), boots from the rows this replica has watched, the API budget left.
    */
-  private async loadDemand(servers: readonly Server[]): Promise<PoolDemand | null> {
+  private async loadDemand(servers: readonly Server[], slice: TimeSlice): Promise<PoolDemand | null> {
     const { pool, store, clock, provider, settings } = this.deps;
     const now = clock.now();
-    this.bootTimes.observe(servers, now);
+    await runYielding(this.bootTimes.observeSteps(servers, now), slice);
     if (pool?.policy !== 'forecast') return null;
     const recent = await store.listSessionsStartedSince(now - pool.windowS * 1000);
     const endedLengthsS: number[] = [];

@@ -8,7 +8,7 @@ import { toServer, toSession } from './row-mapping.js';
 type Db = Kysely<Database>;
 
 /** Rows per page: a few milliseconds of reading and mapping on a small machine. */
-export const LIST_PAGE_ROWS = 500;
+export const LIST_PAGE_ROWS = 250;
 
 /**
  * The reconciler's full listings (10,000 rows and more), read in pages of LIST_PAGE_ROWS in
