@@ -32,10 +32,13 @@ export class WarmPool {
     return probe.okPerS;
   }
 
-  /** Registers servers until enough are ready for a run of `durationS` at the fastest rate seen. */
-  async topUp(durationS: number, say: (line: string) => void): Promise<void> {
+  /** Registers servers until enough are ready for a run of `durationS` at the fastest rate seen; how many it registered. */
+  async topUp(durationS: number, say: (line: string) => void): Promise<number> {
     const want = Math.ceil(this.fastestPerS * durationS * 1.5) + 500;
-    if (want > this.available) await this.register(want - this.available, say);
+    const n = want - this.available;
+    if (n <= 0) return 0;
+    await this.register(n, say);
+    return n;
   }
 
   /** Records what a run took. */
