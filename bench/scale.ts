@@ -1,5 +1,6 @@
 import { fork } from 'node:child_process';
 import path from 'node:path';
+import { serviceNodeFlags } from './build.js';
 import { runLoad, type LoadResult } from './load.js';
 
 /** What the scale case measured, inside the service process; `lines` is the human summary. */
@@ -46,7 +47,8 @@ interface ChildResult extends Omit<ScaleResult, 'servers' | 'sessions' | 'fillMs
 export async function measureScale(repoRoot: string, say: (line: string) => void = () => {}): Promise<ScaleResult> {
   const child = fork(path.join(repoRoot, 'bench/scale-service.ts'), [], {
     cwd: repoRoot,
-    execArgv: ['--import', 'tsx'],
+    // The GC settings the service runs with (npm start's node flags), as its pauses are measured here.
+    execArgv: [...serviceNodeFlags(repoRoot), '--import', 'tsx'],
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

@@ -55,6 +55,8 @@ function openSqlite(filePath: string): Kysely<Database> {
     // Another process on the same file (the `migrate` or `import` CLI) waits instead of failing.
     raw.pragma('busy_timeout = 5000');
     raw.pragma('foreign_keys = ON');
+    // A WAL that grew in a burst is cut back to 64 MiB when it next starts over.
+    raw.pragma('journal_size_limit = 67108864');
   } catch (err) {
     raw.close();
     throw err;
