@@ -25,7 +25,7 @@ export interface CaseContext {
   joinCode: { warm: string; logged: string };
 }
 
-export type CaseName = 'baseline' | 'join' | 'heartbeat' | 'start' | 'start@1' | 'join+log';
+export type CaseName = 'baseline' | 'join' | 'v1-read' | 'heartbeat' | 'start' | 'start@1' | 'join+log';
 
 export interface BenchCase {
   name: CaseName;
@@ -45,6 +45,9 @@ const startRequest = (): AutocannonRequest => ({ method: 'POST', path: '/session
 export const CASES: readonly BenchCase[] = [
   { name: 'baseline', on: 'hello', target: null, request: () => ({ method: 'GET', path: '/' }) },
   { name: 'join', on: 'orchestrator', target: { minRatio: 0.5 }, request: (c) => ({ method: 'POST', path: `/sessions/join?game_tag=${c.joinCode.warm}` }) },
+  // The v1 read of a session by its code (no API keys configured, the guess limit off): a
+  // snapshot of the session and its server. The issue sets no target for it: reported.
+  { name: 'v1-read', on: 'orchestrator', target: null, request: (c) => ({ method: 'GET', path: `/v1/sessions/${c.joinCode.warm}` }) },
   {
     name: 'heartbeat',
     on: 'orchestrator',
