@@ -34,8 +34,9 @@ export async function compatRoutes(app: FastifyInstance, deps: CompatRoutesDeps)
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: deps.bodyLimitBytes }, (_req, body, done) => done(null, body));
   // An empty Content-Type is "no content type": read the body anyway, as the original did.
-  app.addHook('onRequest', async (req) => {
+  app.addHook('onRequest', (req, _reply, done) => {
     if (req.headers['content-type'] === '') delete req.headers['content-type'];
+    done();
   });
   installCompatErrorHandling(app, deps.routeMethods, (err, reply) => {
     if (err instanceof CompatValidationError) return reply.code(422).send(err.body);
