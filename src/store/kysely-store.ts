@@ -95,7 +95,7 @@ export class KyselyStore implements Store {
   }
   listServers(states?: readonly ServerState[]): Promise<Server[]> {
     // Outside a transaction (the reconciler's listing) in pages, letting requests through.
-    if (!this.inTransaction) return listServersPaged(this.db, states);
+    if (!this.inTransaction) return listServersPaged(this.db, this.kind, states);
     return servers.listServers(this.db, states);
   }
   countServers(states: readonly ServerState[]): Promise<number> {
@@ -128,7 +128,7 @@ export class KyselyStore implements Store {
     return sessions.findJoinAddress(this.db, code);
   }
   listSessions(states: readonly SessionState[]): Promise<Session[]> {
-    if (!this.inTransaction) return listSessionsPaged(this.db, states);
+    if (!this.inTransaction) return listSessionsPaged(this.db, this.kind, states);
     return sessions.listSessions(this.db, states);
   }
   countSessions(states: readonly SessionState[]): Promise<number> {

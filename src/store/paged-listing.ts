@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
-import type { Server, ServerState } from '../domain/server.js';
-import type { Session, SessionState } from '../domain/session.js';
-import type { Database } from './db-schema.js';
+import { ServerState, type Server } from '../domain/server.js';
+import { SessionState, type Session } from '../domain/session.js';
+import type { Database, DialectKind } from './db-schema.js';
 import { toServer, toSession } from './row-mapping.js';
 
 /** A Kysely instance over the store's tables (never a transaction: see below). */
@@ -21,13 +21,17 @@ export const LIST_PAGE_ROWS = 250;
  * forward). The reconciler is level-triggered and re-checks every write conditionally, so a
  * row seen slightly stale is planned again next pass, like a row written just after a listing.
  */
-export async function listServersPaged(db: Db, states: readonly ServerState[] | undefined, pageRows = LIST_PAGE_ROWS): Promise<Server[]> {
+export async function listServersPaged(db: Db, kind: DialectKind, states: readonly ServerState[] | undefined, pageRows = LIST_PAGE_ROWS): Promise<Server[]> {
   if (states && states.length === 0) return [];
+  // Only live rows: page through the partial index of live rows in listing order (the
+  // predicate repeated literally so SQLite uses it); else through every row's.
+  const liveOnly = states !== undefined && !states.includes(ServerState.Deleted);
   const out: Server[] = [];
   let after: { createdAt: number; id: string } | null = null;
   for (;;) {
     let q = db.selectFrom('servers').selectAll().orderBy('created_at').orderBy('id').limit(pageRows);
-    if (states) q = q.where('state', 'in', states);
+    if (liveOnly) q = q.where(sql<boolean>`state <> 'deleted'`);
+    if (states) q = q.where(stateIn(kind, states));
     if (after) q = q.where(afterKey(after));
     const rows = await q.execute();
     for (const r of rows) out.push(toServer(r));
@@ -39,12 +43,14 @@ export async function listServersPaged(db: Db, states: readonly ServerState[] | 
 }
 
 /** listSessions in pages; see listServersPaged. */
-export async function listSessionsPaged(db: Db, states: readonly SessionState[], pageRows = LIST_PAGE_ROWS): Promise<Session[]> {
+export async function listSessionsPaged(db: Db, kind: DialectKind, states: readonly SessionState[], pageRows = LIST_PAGE_ROWS): Promise<Session[]> {
   if (states.length === 0) return [];
+  const liveOnly = !states.includes(SessionState.Ended);
   const out: Session[] = [];
   let after: { createdAt: number; id: string } | null = null;
   for (;;) {
-    let q = db.selectFrom('sessions').selectAll().where('state', 'in', states).orderBy('created_at').orderBy('id').limit(pageRows);
+    let q = db.selectFrom('sessions').selectAll().where(stateIn(kind, states)).orderBy('created_at').orderBy('id').limit(pageRows);
+    if (liveOnly) q = q.where(sql<boolean>`state <> 'ended'`);
     if (after) q = q.where(afterKey(after));
     const rows = await q.execute();
     for (const r of rows) out.push(toSession(r));
@@ -55,9 +61,23 @@ export async function listSessionsPaged(db: Db, states: readonly SessionState[],
   }
 }
 
-/** (created_at, id) > (createdAt, id), written out so both dialects use their indexes. */
+/**
+ * `state IN (…)`; on SQLite as `+state IN (…)`: the unary plus (a no-op) keeps SQLite's planner
+ * from picking an index by state, which answers the filter but not the order, so every page
+ * would read and sort all matching rows. PostgreSQL plans by its statistics and has no `+`
+ * for text.
+ */
+function stateIn(kind: DialectKind, states: readonly string[]) {
+  const list = sql.join(states.map((st) => sql`${st}`));
+  return kind === 'sqlite' ? sql<boolean>`+state IN (${list})` : sql<boolean>`state IN (${list})`;
+}
+
+/**
+ * (created_at, id) > (createdAt, id), written so an index on (created_at, id) is read as a
+ * range from the key: the leading `created_at >= ?` is what both planners can seek on.
+ */
 function afterKey(after: { createdAt: number; id: string }) {
-  return sql<boolean>`(created_at > ${after.createdAt} OR (created_at = ${after.createdAt} AND id > ${after.id}))`;
+  return sql<boolean>`(created_at >= ${after.createdAt} AND (created_at > ${after.createdAt} OR id > ${after.id}))`;
 }
 
 /** One turn of the event loop (setImmediate): requests queued behind us run first. */

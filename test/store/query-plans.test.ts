@@ -3,8 +3,12 @@ import { Kysely, SqliteDialect, type CompiledQuery } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/store/db-schema.js';
 import { runMigrations } from '../../src/store/migrate.js';
-import { claimReadyServer, findActiveServerByIp, recordHeartbeatByIp } from '../../src/store/server-queries.js';
-import { assignOldestPending, findJoinAddress, findLiveSessionByCode, listSessionsStartedSince } from '../../src/store/session-queries.js';
+import { claimReadyServer, findActiveServerByIp, insertServer, recordHeartbeatByIp } from '../../src/store/server-queries.js';
+import { assignOldestPending, findJoinAddress, findLiveSessionByCode, insertSession, listSessionsStartedSince } from '../../src/store/session-queries.js';
+import { listServersPaged, listSessionsPaged } from '../../src/store/paged-listing.js';
+import { LIVE_SERVER_STATES } from '../../src/domain/server.js';
+import { SessionState } from '../../src/domain/session.js';
+import { makeServer, makeSession, T0 } from './fixtures.js';
 
 /**
  * The hot paths must be one indexed lookup. SQLite only uses a partial index when the query
@@ -46,5 +50,22 @@ describe('SQLite query plans of the hot paths', () => {
     const plan = planOfLastQuery();
     expect(plan).toMatch(expected);
     expect(plan).not.toMatch(/\bSCAN (servers|sessions|s|sv|live)\b(?! USING)/);
+  });
+
+  it.each([
+    ['servers', () => listServersPaged(db, 'sqlite', LIVE_SERVER_STATES, 2), /SEARCH servers USING INDEX servers_live_created_at_idx \(created_at>\?\)/],
+    ['sessions', () => listSessionsPaged(db, 'sqlite', [SessionState.Pending, SessionState.Active], 2), /SEARCH sessions USING INDEX sessions_live_created_at_idx \(created_at>\?\)/],
+  ])('the reconciler\'s paged listing of live %s reads each page as a range of the live index, sorting nothing', async (_name, run, expected) => {
+    // 5 rows, pages of 2: the last query is a page after a key.
+    for (let i = 0; i < 5; i++) {
+      const server = makeServer({ id: `00000000-0000-4000-8000-00000000000${i}`, ip: `10.0.0.${i + 1}`, state: 'allocated', createdAtMs: T0 + i });
+      await insertServer(db, server);
+      await insertSession(db, makeSession({ id: `10000000-0000-4000-8000-00000000000${i}`, code: `CODE${i}A`, serverId: server.id, state: 'active', createdAtMs: T0 + i }));
+    }
+    captured = [];
+    expect(await run()).toHaveLength(5);
+    const plan = planOfLastQuery();
+    expect(plan).toMatch(expected);
+    expect(plan).not.toMatch(/TEMP B-TREE/);
   });
 });

@@ -5,6 +5,7 @@ import { replayKeysMigration } from './0002-replay-keys.js';
 import { eventsAndLeasesMigration } from './0003-events-and-leases.js';
 import { v1SessionsMigration } from './0004-v1-sessions.js';
 import { webhooksMigration } from './0006-webhooks.js';
+import { liveListingIndexesMigration } from './0007-live-listing-indexes.js';
 
 /**
  * Every migration, by name, in order. A static list rather than a folder scan, so the
@@ -18,6 +19,7 @@ function migrations(kind: DialectKind): Record<string, Migration> {
     '0003-events-and-leases': eventsAndLeasesMigration(kind),
     '0004-v1-sessions': v1SessionsMigration,
     '0006-webhooks': webhooksMigration(kind),
+    '0007-live-listing-indexes': liveListingIndexesMigration,
   };
 }
 
