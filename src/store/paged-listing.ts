@@ -23,15 +23,18 @@ export const LIST_PAGE_ROWS = 250;
  */
 export async function listServersPaged(db: Db, kind: DialectKind, states: readonly ServerState[] | undefined, pageRows = LIST_PAGE_ROWS): Promise<Server[]> {
   if (states && states.length === 0) return [];
-  // Only live rows: page through the partial index of live rows in listing order (the
-  // predicate repeated literally so SQLite uses it); else through every row's.
-  const liveOnly = states !== undefined && !states.includes(ServerState.Deleted);
+  // Listings that take the bulk of the live rows (ready or allocated: the reconciler's, the
+  // metrics') page through the partial index of live rows in listing order (its predicate
+  // repeated literally so SQLite uses it). A few transient states (the boot watcher's creating
+  // and starting, every second) are found by the state index instead; all states, by the index
+  // of every row.
+  const liveOnly = states !== undefined && !states.includes(ServerState.Deleted) && (states.includes(ServerState.Ready) || states.includes(ServerState.Allocated));
   const out: Server[] = [];
   let after: { createdAt: number; id: string } | null = null;
   for (;;) {
     let q = db.selectFrom('servers').selectAll().orderBy('created_at').orderBy('id').limit(pageRows);
-    if (liveOnly) q = q.where(sql<boolean>`state <> 'deleted'`);
-    if (states) q = q.where(stateIn(kind, states));
+    if (liveOnly) q = q.where(sql<boolean>`state <> 'deleted'`).where(stateIn(kind, states!));
+    else if (states) q = q.where('state', 'in', states);
     if (after) q = q.where(afterKey(after));
     const rows = await q.execute();
     for (const r of rows) out.push(toServer(r));
@@ -45,12 +48,13 @@ export async function listServersPaged(db: Db, kind: DialectKind, states: readon
 /** listSessions in pages; see listServersPaged. */
 export async function listSessionsPaged(db: Db, kind: DialectKind, states: readonly SessionState[], pageRows = LIST_PAGE_ROWS): Promise<Session[]> {
   if (states.length === 0) return [];
-  const liveOnly = !states.includes(SessionState.Ended);
+  // As for servers: active sessions are the bulk of the live ones; pending ones are few.
+  const liveOnly = !states.includes(SessionState.Ended) && states.includes(SessionState.Active);
   const out: Session[] = [];
   let after: { createdAt: number; id: string } | null = null;
   for (;;) {
-    let q = db.selectFrom('sessions').selectAll().where(stateIn(kind, states)).orderBy('created_at').orderBy('id').limit(pageRows);
-    if (liveOnly) q = q.where(sql<boolean>`state <> 'ended'`);
+    let q = db.selectFrom('sessions').selectAll().orderBy('created_at').orderBy('id').limit(pageRows);
+    q = liveOnly ? q.where(sql<boolean>`state <> 'ended'`).where(stateIn(kind, states)) : q.where('state', 'in', states);
     if (after) q = q.where(afterKey(after));
     const rows = await q.execute();
     for (const r of rows) out.push(toSession(r));

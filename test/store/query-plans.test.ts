@@ -68,4 +68,9 @@ describe('SQLite query plans of the hot paths', () => {
     expect(plan).toMatch(expected);
     expect(plan).not.toMatch(/TEMP B-TREE/);
   });
+
+  it('the boot watcher\'s listing of booting servers (every second) finds them by state, not by reading every live row', async () => {
+    await listServersPaged(db, 'sqlite', ['creating', 'starting']);
+    expect(planOfLastQuery()).toMatch(/SEARCH servers USING INDEX servers_state_ready_at_idx \(state=\?\)/);
+  });
 });
