@@ -28,7 +28,13 @@ export interface Measurements {
 interface Children {
   hello: ChildService;
   orchestrator: ChildService;
+  /** The start cases' own orchestrator: their warm pool (and the sessions they leave) would otherwise be the join and heartbeat cases' world too. */
+  starts: ChildService;
   logged: ChildService | null;
+}
+
+function targetOf(c: BenchCase, children: Children): ChildService {
+  return c.on === 'hello' ? children.hello : c.on === 'logged' ? children.logged! : c.on === 'starts' ? children.starts : children.orchestrator;
 }
 
 /** Starts the children, sets up the fixtures, and runs every case `rounds` times, rounds interleaved. */
@@ -44,6 +50,7 @@ export async function measureCases(o: BenchOptions, entry: OrchestratorEntry, sa
     const children: Children = {
       hello: await track(spawnService({ nodeArgs: ['--import', 'tsx'], script: 'bench/hello-server.ts', args: ['{port}'], env: o.childEnv, cwd: o.repoRoot })),
       orchestrator: await track(startOrchestrator(o, entry, path.join(dir, 'bench.db'))),
+      starts: await track(startOrchestrator(o, entry, path.join(dir, 'starts.db'))),
       logged: o.logCost ? await track(startOrchestrator(o, entry, path.join(dir, 'logged.db'), 'info')) : null,
     };
     say(`orchestrator: ${entry.script} (pid ${children.orchestrator.pid}), baseline: bench/hello-server.ts (pid ${children.hello.pid})`);
@@ -52,7 +59,7 @@ export async function measureCases(o: BenchOptions, entry: OrchestratorEntry, sa
     const logged = children.logged ? await startOneSession(children.logged.url, BENCH_KEY, ipAt(BLOCK.join, 1)) : '';
     const busy = await registerByHeartbeat({ url, key: BENCH_KEY, block: BLOCK.busy, next: { n: 0 }, count: HEARTBEAT_SERVERS, players: 1 });
     if (busy !== HEARTBEAT_SERVERS) throw new Error(`registered ${busy} of ${HEARTBEAT_SERVERS} busy servers`);
-    const pool = new WarmPool(url, o.connections);
+    const pool = new WarmPool(children.starts.url, o.connections);
     const probeOkPerS = await pool.probe(say);
     const ctx: CaseContext = { joinCode: { warm, logged } };
     const cases = CASES.filter((c) => (c.on !== 'logged' || children.logged) && (!o.cases || c.name === 'baseline' || o.cases.includes(c.name)));
@@ -74,7 +81,7 @@ export async function measureCases(o: BenchOptions, entry: OrchestratorEntry, sa
 async function warmUp(o: BenchOptions, cases: readonly BenchCase[], children: Children, ctx: CaseContext, say: (line: string) => void): Promise<void> {
   const durationS = Math.min(2, o.durationS);
   for (const c of cases.filter((x) => !x.claims)) {
-    const target = c.on === 'hello' ? children.hello : c.on === 'logged' ? children.logged! : children.orchestrator;
+    const target = targetOf(c, children);
     await runLoad({ url: target.url, connections: c.connections ?? o.connections, durationS, request: c.request(ctx) });
   }
   say(`warm-up: ${cases.filter((x) => !x.claims).map((c) => c.name).join(', ')} for ${durationS} s each, not recorded`);
@@ -95,12 +102,12 @@ async function runRound(
     // A top-up is a burst of writes (thousands of registrations): let the service's WAL
     // checkpoint take it before the run, as a service would between such bursts.
     if (c.claims && (await pool.topUp(o.durationS, say)) > 0) await new Promise((r) => setTimeout(r, SETTLE_AFTER_TOP_UP_MS));
-    const target = c.on === 'hello' ? children.hello : c.on === 'logged' ? children.logged! : children.orchestrator;
+    const target = targetOf(c, children);
     // The baseline shares the machine with the orchestrator: measured while it works (a reconcile
     // pass over the tens of thousands of servers the start runs registered, a WAL checkpoint
     // catching up), the baseline would come out low and every ratio high.
     if (c.name === 'baseline') {
-      const waited = await untilIdle([children.orchestrator.pid, ...(children.logged ? [children.logged.pid] : [])]);
+      const waited = await untilIdle([children.orchestrator.pid, children.starts.pid, ...(children.logged ? [children.logged.pid] : [])]);
       if (waited === null) say(`warning: round ${round}: the orchestrator did not go idle within ${IDLE_WAIT_MS} ms before the baseline`);
     }
     const result = await runLoad({ url: target.url, connections: c.connections ?? o.connections, durationS: o.durationS, request: c.request(ctx) });

@@ -77,11 +77,13 @@ function stateIn(kind: DialectKind, states: readonly string[]) {
 }
 
 /**
- * (created_at, id) > (createdAt, id), written so an index on (created_at, id) is read as a
- * range from the key: the leading `created_at >= ?` is what both planners can seek on.
+ * (created_at, id) > (createdAt, id) as a row value, which both SQLite and PostgreSQL read as
+ * one range of an index on (created_at, id), ties on created_at included. (Written out as
+ * `created_at >= ? AND (created_at > ? OR id > ?)` the seek was on created_at alone: rows made
+ * in the same millisecond were read again for every page after them.)
  */
 function afterKey(after: { createdAt: number; id: string }) {
-  return sql<boolean>`(created_at >= ${after.createdAt} AND (created_at > ${after.createdAt} OR id > ${after.id}))`;
+  return sql<boolean>`(created_at, id) > (${after.createdAt}, ${after.id})`;
 }
 
 /** One turn of the event loop (setImmediate): requests queued behind us run first. */

@@ -53,14 +53,15 @@ describe('SQLite query plans of the hot paths', () => {
   });
 
   it.each([
-    ['servers', () => listServersPaged(db, 'sqlite', LIVE_SERVER_STATES, 2), /SEARCH servers USING INDEX servers_live_created_at_idx \(created_at>\?\)/],
-    ['sessions', () => listSessionsPaged(db, 'sqlite', [SessionState.Pending, SessionState.Active], 2), /SEARCH sessions USING INDEX sessions_live_created_at_idx \(created_at>\?\)/],
+    ['servers', () => listServersPaged(db, 'sqlite', LIVE_SERVER_STATES, 2), /SEARCH servers USING INDEX servers_live_created_at_idx \(\(created_at,id\)>\(\?,\?\)\)/],
+    ['sessions', () => listSessionsPaged(db, 'sqlite', [SessionState.Pending, SessionState.Active], 2), /SEARCH sessions USING INDEX sessions_live_created_at_idx \(\(created_at,id\)>\(\?,\?\)\)/],
   ])('the reconciler\'s paged listing of live %s reads each page as a range of the live index, sorting nothing', async (_name, run, expected) => {
-    // 5 rows, pages of 2: the last query is a page after a key.
+    // 5 rows made in the same millisecond, pages of 2: the last query is a page after a key
+    // that ties on created_at (the seek must be on (created_at, id), not created_at alone).
     for (let i = 0; i < 5; i++) {
-      const server = makeServer({ id: `00000000-0000-4000-8000-00000000000${i}`, ip: `10.0.0.${i + 1}`, state: 'allocated', createdAtMs: T0 + i });
+      const server = makeServer({ id: `00000000-0000-4000-8000-00000000000${i}`, ip: `10.0.0.${i + 1}`, state: 'allocated', createdAtMs: T0 });
       await insertServer(db, server);
-      await insertSession(db, makeSession({ id: `10000000-0000-4000-8000-00000000000${i}`, code: `CODE${i}A`, serverId: server.id, state: 'active', createdAtMs: T0 + i }));
+      await insertSession(db, makeSession({ id: `10000000-0000-4000-8000-00000000000${i}`, code: `CODE${i}A`, serverId: server.id, state: 'active', createdAtMs: T0 }));
     }
     captured = [];
     expect(await run()).toHaveLength(5);
