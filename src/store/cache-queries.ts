@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
-import type { Database } from './db-schema.js';
+import type { Database, DialectKind } from './db-schema.js';
+import { HotStatement } from './hot-statement.js';
 
 /*
  * The small shared tables: idempotency keys, the replay cache, rate counters and meta.
@@ -43,11 +44,12 @@ export async function putIdempotencyKey(db: Db, key: string, sessionId: string, 
  * Hot path (every signed request): one append. A row comes back when the signature is new;
  * a replay has the same timestamp, so the same (expires_at, prefix) key: nothing comes back.
  */
-export async function rememberSignature(db: Db, signature: string, _nowMs: number, expiresAtMs: number): Promise<boolean> {
-  const { rows } = await sql`INSERT INTO replay_keys (expires_at, sig_prefix) VALUES (${expiresAtMs}, ${signaturePrefix(signature)})
-    ON CONFLICT DO NOTHING RETURNING expires_at`.execute(db);
+export async function rememberSignature(db: Db, kind: DialectKind, signature: string, _nowMs: number, expiresAtMs: number): Promise<boolean> {
+  const rows = await REMEMBER_SIGNATURE.rows(db, kind, [expiresAtMs, signaturePrefix(signature)]);
   return rows.length > 0;
 }
+const REMEMBER_SIGNATURE = new HotStatement(`INSERT INTO replay_keys (expires_at, sig_prefix) VALUES (?, ?)
+    ON CONFLICT DO NOTHING RETURNING expires_at`);
 
 /**
  * The signature's first 64 bits as a signed integer (its text, so both drivers bind it as a

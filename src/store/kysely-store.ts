@@ -141,7 +141,7 @@ export class KyselyStore implements Store {
     return sessions.endSession(this.db, id, from, reason, nowMs);
   }
   touchSessionPlayed(serverId: string, nowMs: number): Promise<void> {
-    return sessions.touchSessionPlayed(this.db, serverId, nowMs);
+    return sessions.touchSessionPlayed(this.db, this.kind, serverId, nowMs);
   }
 
   // ---- idempotency keys, replay cache, rate counters, meta ----
@@ -155,7 +155,7 @@ export class KyselyStore implements Store {
   // group commit instead of paying for a commit each.
   rememberSignature(signature: string, nowMs: number, expiresAtMs: number): Promise<boolean> {
     if (this.groupCommit) return this.groupCommit.run((tx) => tx.rememberSignature(signature, nowMs, expiresAtMs));
-    return cache.rememberSignature(this.db, signature, nowMs, expiresAtMs);
+    return cache.rememberSignature(this.db, this.kind, signature, nowMs, expiresAtMs);
   }
   hitCounter(key: string, windowMs: number, nowMs: number, by = 1): Promise<number> {
     if (this.groupCommit) return this.groupCommit.run((tx) => tx.hitCounter(key, windowMs, nowMs, by));
@@ -228,7 +228,7 @@ export class KyselyStore implements Store {
   }
 
   recordHeartbeatByIp(ip: string, players: number, nowMs: number): Promise<Server | null> {
-    return servers.recordHeartbeatByIp(this.db, ip, players, nowMs);
+    return servers.recordHeartbeatByIp(this.db, this.kind, ip, players, nowMs);
   }
 
   /** Closes the pool or file. Only the store that opened the database may close it. */

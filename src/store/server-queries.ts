@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Server, ServerState } from '../domain/server.js';
 import type { Database, DialectKind, ServerRow } from './db-schema.js';
 import { fromServer, serverPatchColumns, toServer } from './row-mapping.js';
+import { HotStatement } from './hot-statement.js';
 import type { ServerPatch } from './store.js';
 
 /** A Kysely instance or a transaction over the store's tables. */
@@ -11,7 +12,8 @@ type Db = Kysely<Database>;
  * The predicate of the servers_active_ip_uq partial index (migration 0001), repeated as a
  * literal so SQLite recognises it and uses the index (bound parameters would not match).
  */
-const ACTIVE_STATES_PREDICATE = sql.raw(`state IN ('creating','starting','ready','allocated')`);
+const ACTIVE_STATES_PREDICATE_TEXT = `state IN ('creating','starting','ready','allocated')`;
+const ACTIVE_STATES_PREDICATE = sql.raw(ACTIVE_STATES_PREDICATE_TEXT);
 
 export async function insertServer(db: Db, server: Server): Promise<void> {
   await db.insertInto('servers').values(fromServer(server)).execute();
@@ -98,12 +100,13 @@ export async function transitionServer(
  * the partial unique index on ip (its predicate repeated literally, see above). Null when no
  * server there is ready or allocated: the caller looks further (booting, or unknown).
  */
-export async function recordHeartbeatByIp(db: Db, ip: string, players: number, nowMs: number): Promise<Server | null> {
-  const { rows } = await sql<ServerRow>`UPDATE servers SET players = ${players}, last_heartbeat_at = ${nowMs}, updated_at = ${nowMs}
-    WHERE ip = ${ip} AND ${ACTIVE_STATES_PREDICATE} AND state IN ('ready', 'allocated')
-    RETURNING *`.execute(db);
+export async function recordHeartbeatByIp(db: Db, kind: DialectKind, ip: string, players: number, nowMs: number): Promise<Server | null> {
+  const rows = await RECORD_HEARTBEAT_BY_IP.rows<ServerRow>(db, kind, [players, nowMs, nowMs, ip]);
   return rows[0] ? toServer(rows[0]) : null;
 }
+const RECORD_HEARTBEAT_BY_IP = new HotStatement(`UPDATE servers SET players = ?, last_heartbeat_at = ?, updated_at = ?
+    WHERE ip = ? AND ${ACTIVE_STATES_PREDICATE_TEXT} AND state IN ('ready', 'allocated')
+    RETURNING *`);
 
 /** Like transitionServer without a state change. */
 export async function patchServer(

@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { EndReason, Session, SessionState } from '../domain/session.js';
 import type { Database, DialectKind, SessionRow } from './db-schema.js';
 import { fromSession, toSession } from './row-mapping.js';
+import { HotStatement } from './hot-statement.js';
 
 /** A Kysely instance or a transaction over the store's tables. */
 type Db = Kysely<Database>;
@@ -10,7 +11,8 @@ type Db = Kysely<Database>;
  * The predicate of the sessions_live_*_uq partial indexes (migration 0001), repeated as a
  * literal so SQLite recognises it and uses them.
  */
-const LIVE = sql.raw(`state <> 'ended'`);
+const LIVE_TEXT = `state <> 'ended'`;
+const LIVE = sql.raw(LIVE_TEXT);
 
 /**
  * ON CONFLICT DO NOTHING instead of catching a unique violation, which on PostgreSQL would
@@ -115,9 +117,10 @@ export async function endSession(
   return row ? toSession(row) : null;
 }
 
-export async function touchSessionPlayed(db: Db, serverId: string, nowMs: number): Promise<void> {
-  await sql`UPDATE sessions SET last_played_at = ${nowMs} WHERE server_id = ${serverId} AND ${LIVE}`.execute(db);
+export async function touchSessionPlayed(db: Db, kind: DialectKind, serverId: string, nowMs: number): Promise<void> {
+  await TOUCH_SESSION_PLAYED.rows(db, kind, [nowMs, serverId]);
 }
+const TOUCH_SESSION_PLAYED = new HotStatement(`UPDATE sessions SET last_played_at = ? WHERE server_id = ? AND ${LIVE_TEXT}`);
 
 /** Extends the waiting request's lease on a pending session (and takes it over). */
 export async function renewSessionLease(db: Db, id: string, owner: string, untilMs: number): Promise<boolean> {

@@ -39,7 +39,7 @@ describe('SQLite query plans of the hot paths', () => {
 
   it.each([
     ['findActiveServerByIp', () => findActiveServerByIp(db, '10.0.0.1'), /USING INDEX servers_active_ip_uq/],
-    ['recordHeartbeatByIp', () => recordHeartbeatByIp(db, '10.0.0.1', 3, 1), /USING INDEX servers_active_ip_uq/],
+    ['recordHeartbeatByIp', () => recordHeartbeatByIp(db, 'sqlite', '10.0.0.1', 3, 1), /USING INDEX servers_active_ip_uq/],
     ['findLiveSessionByCode', () => findLiveSessionByCode(db, 'ABCDEF'), /USING INDEX sessions_live_code_uq/],
     ['findJoinAddress', () => findJoinAddress(db, 'ABCDEF'), /SEARCH s USING INDEX sessions_live_code_uq.*SEARCH sv USING INDEX sqlite_autoindex_servers_1/],
     ['claimReadyServer', () => claimReadyServer(db, 'sqlite', 1), /SEARCH servers USING (COVERING )?INDEX servers_state_ready_at_idx \(state=\?\)/],
