@@ -80,11 +80,12 @@ export async function measureCases(o: BenchOptions, entry: OrchestratorEntry, sa
  */
 async function warmUp(o: BenchOptions, cases: readonly BenchCase[], children: Children, ctx: CaseContext, say: (line: string) => void): Promise<void> {
   const durationS = Math.min(2, o.durationS);
-  for (const c of cases.filter((x) => !x.claims)) {
+  const warmed = cases.filter((x) => !x.claims);
+  for (const c of warmed) {
     const target = targetOf(c, children);
     await runLoad({ url: target.url, connections: c.connections ?? o.connections, durationS, request: c.request(ctx) });
   }
-  say(`warm-up: ${cases.filter((x) => !x.claims).map((c) => c.name).join(', ')} for ${durationS} s each, not recorded`);
+  say(`warm-up: ${warmed.map((c) => c.name).join(', ')} for ${durationS} s each, not recorded`);
 }
 
 async function runRound(

@@ -31,8 +31,6 @@ declare module 'fastify' {
   }
 }
 
-const INVALID = INVALID_SIGNATURE;
-
 /**
  * HMAC authentication of game-server routes, before the body is parsed (the body arrives as
  * raw bytes). Checks in the original's order: key configured, headers present, timestamp
@@ -45,9 +43,9 @@ export function serverAuth(deps: ServerAuthDeps) {
     if (key === null) throw new OrchestratorError('signing_disabled', 'Server routes are disabled: no signing key is configured');
     const timestamp = header(req, 'request-timestamp') ?? header(req, 'request_timestamp');
     const signature = header(req, 'request-signature') ?? header(req, 'request_signature');
-    if (!timestamp || !signature || key === '') throw new OrchestratorError('unauthorized', INVALID);
+    if (!timestamp || !signature || key === '') throw new OrchestratorError('unauthorized', INVALID_SIGNATURE);
     const ts = parsePythonInt(timestamp);
-    if (ts === null) throw new OrchestratorError('unauthorized', INVALID);
+    if (ts === null) throw new OrchestratorError('unauthorized', INVALID_SIGNATURE);
     const nowS = deps.clock.now() / 1000;
     if (Math.abs(nowS - ts) > deps.maxSkewS) throw new OrchestratorError('stale_signature', 'The request timestamp is outside the accepted clock skew');
     const q = req.url.indexOf('?');
@@ -58,7 +56,7 @@ export function serverAuth(deps: ServerAuthDeps) {
       timestamp,
       body: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
     });
-    if (!signatureMatches(expected, signature)) throw new OrchestratorError('unauthorized', INVALID);
+    if (!signatureMatches(expected, signature)) throw new OrchestratorError('unauthorized', INVALID_SIGNATURE);
     // Remember it until it would be stale anyway; a second use inside the window is a replay.
     const expiresAtMs = (ts + deps.maxSkewS + 1) * 1000;
     if (req.routeOptions.config.spendsSignature) {
@@ -66,7 +64,7 @@ export function serverAuth(deps: ServerAuthDeps) {
       return;
     }
     if (!(await deps.store.rememberSignature(signature, deps.clock.now(), expiresAtMs))) {
-      throw new OrchestratorError('unauthorized', INVALID);
+      throw new OrchestratorError('unauthorized', INVALID_SIGNATURE);
     }
     req.serverCaller = { serverId };
   };

@@ -10,7 +10,7 @@ import type { DemandForecast } from './demand-forecast.js';
 import { ApplyTally, type ApplyDeps, type ApplyReport } from './apply-tally.js';
 import { computePlanYielding } from './plan.js';
 import { runYielding } from './steps.js';
-import { TimeSlice } from '../util/time-slice.js';
+import { letEventLoopRun, TimeSlice } from '../util/time-slice.js';
 import type { Leadership } from './leadership.js';
 import { PassScheduler } from './pass-scheduler.js';
 import { planCounts, type OutageInfo, type PlanCounts, type PoolDemand } from './types.js';
@@ -170,7 +170,7 @@ export class Reconciler {
     // One slice for the work between the listings and the plan, begun on a turn of its own (the
     // last page of a listing was read on this one): a fresh slice per step would let each run a
     // full slice back to back (loadDemand's 10,000 rows, then the plan's).
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    await letEventLoopRun();
     const slice = new TimeSlice();
     const demand = await this.loadDemand(servers, slice);
     const plan = await computePlanYielding({ nowMs: clock.now(), provider: provider.name, machines, servers, sessions, settings, demand }, slice);

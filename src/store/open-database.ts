@@ -6,7 +6,7 @@ import pg from 'pg';
 import type { Database, DialectKind } from './db-schema.js';
 import { SchemaScopedPostgresDialect } from './pg-schema-dialect.js';
 import { withStatementCache } from './sqlite-statement-cache.js';
-import { startWalCheckpointer } from './wal-checkpointer.js';
+import { startWalCheckpointer, WAL_RESTART_PAGES } from './wal-checkpointer.js';
 
 /** Where the data lives: an SQLite file (or ':memory:') or a PostgreSQL URL. */
 export type DatabaseOptions = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string; pool?: PgPoolOptions };
@@ -55,8 +55,8 @@ function openSqlite(filePath: string): Kysely<Database> {
     // Another process on the same file (the `migrate` or `import` CLI) waits instead of failing.
     raw.pragma('busy_timeout = 5000');
     raw.pragma('foreign_keys = ON');
-    // A WAL that grew in a burst is cut back to 64 MiB when it next starts over.
-    raw.pragma('journal_size_limit = 67108864');
+    // A WAL that grew in a burst is cut back to the checkpointer's restart size when it next starts over.
+    raw.pragma(`journal_size_limit = ${WAL_RESTART_PAGES * 4096}`);
   } catch (err) {
     raw.close();
     throw err;

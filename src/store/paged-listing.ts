@@ -3,6 +3,7 @@ import { ServerState, type Server } from '../domain/server.js';
 import { SessionState, type Session } from '../domain/session.js';
 import type { Database, DialectKind } from './db-schema.js';
 import { toServer, toSession } from './row-mapping.js';
+import { letEventLoopRun } from '../util/time-slice.js';
 
 /** A Kysely instance over the store's tables (never a transaction: see below). */
 type Db = Kysely<Database>;
@@ -84,9 +85,4 @@ function stateIn(kind: DialectKind, states: readonly string[]) {
  */
 function afterKey(after: { createdAt: number; id: string }) {
   return sql<boolean>`(created_at, id) > (${after.createdAt}, ${after.id})`;
-}
-
-/** One turn of the event loop (setImmediate): requests queued behind us run first. */
-export function letEventLoopRun(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }

@@ -54,3 +54,8 @@ export async function forEachSliced<T>(items: readonly T[], concurrency: number,
   };
   await Promise.all(Array.from({ length: Math.min(Math.max(1, concurrency), items.length) }, worker));
 }
+
+/** One turn of the event loop (setImmediate): requests queued behind us run first. */
+export function letEventLoopRun(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
