@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { EventData, EventKind, FleetEvent, NewEvent } from '../domain/events.js';
 import type { Database, DialectKind, EventRow } from './db-schema.js';
+import { HotStatement } from './hot-statement.js';
 
 type Db = Kysely<Database>;
 
@@ -17,21 +18,27 @@ const EVENTS_LOCK_KEY = 0x474f4556454e54n;
 export async function insertEvents(db: Db, kind: DialectKind, events: readonly NewEvent[]): Promise<FleetEvent[]> {
   if (events.length === 0) return [];
   if (kind === 'postgres') await sql`SELECT pg_advisory_xact_lock(${sql.lit(EVENTS_LOCK_KEY)})`.execute(db);
-  const rows = await db
-    .insertInto('events')
-    .values(
-      events.map((e) => ({
-        at_ms: e.atMs,
-        kind: e.kind,
-        server_id: e.serverId,
-        session_id: e.sessionId,
-        data: JSON.stringify(e.data),
-      })),
-    )
-    .returning('id')
-    .execute();
+  const params: unknown[] = [];
+  for (const e of events) params.push(e.atMs, e.kind, e.serverId, e.sessionId, JSON.stringify(e.data));
+  const rows = await insertEventsStatement(events.length).rows<{ id: number | string }>(db, kind, params);
   return events.map((e, i) => ({ ...e, id: Number(rows[i]!.id) }));
 }
+
+/**
+ * The INSERT of n events as fixed SQL (see HotStatement): a start writes two, a heartbeat that
+ * changes state one; every transaction that records anything runs one. Kept for the small
+ * counts transactions write; a larger batch gets its text built for the call.
+ */
+function insertEventsStatement(n: number): HotStatement {
+  const cached = EVENT_INSERTS[n];
+  if (cached) return cached;
+  const st = new HotStatement(
+    `INSERT INTO events (at_ms, kind, server_id, session_id, data) VALUES ${Array.from({ length: n }, () => '(?, ?, ?, ?, ?)').join(', ')} RETURNING id`,
+  );
+  if (n < EVENT_INSERTS.length) EVENT_INSERTS[n] = st;
+  return st;
+}
+const EVENT_INSERTS: (HotStatement | undefined)[] = new Array(9);
 
 /** Events after a cursor, oldest first. */
 export async function listEvents(db: Db, afterId: number, limit: number): Promise<FleetEvent[]> {

@@ -11,9 +11,13 @@ import type { Database, DialectKind } from './db-schema.js';
 export class HotStatement {
   private readonly postgres: string;
 
-  constructor(private readonly sqlite: string) {
+  /** `postgresText`, also with `?` placeholders, where the dialects need different SQL. */
+  constructor(
+    private readonly sqlite: string,
+    postgresText = sqlite,
+  ) {
     let n = 0;
-    this.postgres = sqlite.replace(/\?/g, () => `$${++n}`);
+    this.postgres = postgresText.replace(/\?/g, () => `$${++n}`);
   }
 
   async rows<R>(db: Kysely<Database>, kind: DialectKind, params: readonly unknown[]): Promise<R[]> {

@@ -114,7 +114,7 @@ export class KyselyStore implements Store {
 
   // ---- sessions ----
   insertSession(session: Session): Promise<boolean> {
-    return sessions.insertSession(this.db, session);
+    return sessions.insertSession(this.db, this.kind, session);
   }
   getSession(id: string): Promise<Session | null> {
     return sessions.getSession(this.db, id);
@@ -126,7 +126,7 @@ export class KyselyStore implements Store {
     return sessions.findLiveSessionByServer(this.db, serverId);
   }
   findJoinAddress(code: string): Promise<string | null> {
-    return sessions.findJoinAddress(this.db, code);
+    return sessions.findJoinAddress(this.db, this.kind, code);
   }
   listSessions(states: readonly SessionState[]): Promise<Session[]> {
     if (!this.inTransaction) return listSessionsPaged(this.db, this.kind, states);

@@ -137,16 +137,18 @@ export async function patchServer(
  * neither.
  */
 export async function claimReadyServer(db: Db, kind: DialectKind, nowMs: number): Promise<Server | null> {
-  const skipLocked = sql.raw(kind === 'postgres' ? ' FOR NO KEY UPDATE SKIP LOCKED' : '');
-  const { rows } = await sql<ServerRow>`UPDATE servers
-    SET state = 'allocated', updated_at = ${nowMs}, state_changed_at = ${nowMs}
+  const rows = await CLAIM_READY_SERVER.rows<ServerRow>(db, kind, [nowMs, nowMs]);
+  return rows[0] ? toServer(rows[0]) : null;
+}
+const claimSql = (skipLocked: string) => `UPDATE servers
+    SET state = 'allocated', updated_at = ?, state_changed_at = ?
     WHERE id = (
       SELECT id FROM servers WHERE state = 'ready' AND players = 0
       ORDER BY ready_at, id LIMIT 1${skipLocked}
     ) AND state = 'ready'
-    RETURNING *`.execute(db);
-  return rows[0] ? toServer(rows[0]) : null;
-}
+    RETURNING *`;
+// Every warm start runs it: fixed SQL (see HotStatement). SKIP LOCKED on PostgreSQL only.
+const CLAIM_READY_SERVER = new HotStatement(claimSql(''), claimSql(' FOR NO KEY UPDATE SKIP LOCKED'));
 
 /** Machines that may exist and cost money: every live row a provider made (the MAX_SERVERS count). */
 export async function countMachines(db: Db): Promise<number> {

@@ -20,18 +20,31 @@ const LIVE = sql.raw(LIVE_TEXT);
  * "pick another code"; any other conflict (same id, a server that already holds a live
  * session) is a caller bug and throws.
  */
-export async function insertSession(db: Db, session: Session): Promise<boolean> {
+export async function insertSession(db: Db, kind: DialectKind, session: Session): Promise<boolean> {
   const row = fromSession(session);
-  const inserted = await db
-    .insertInto('sessions')
-    .values(row)
-    .onConflict((oc) => oc.doNothing())
-    .returning('id')
-    .executeTakeFirst();
-  if (inserted) return true;
+  const inserted = await INSERT_SESSION.rows(db, kind, [
+    row.id,
+    row.code,
+    row.state,
+    row.server_id,
+    row.created_at,
+    row.activated_at,
+    row.ended_at,
+    row.end_reason,
+    row.last_played_at,
+    row.fresh,
+    row.owner,
+    row.lease_until,
+  ]);
+  if (inserted.length > 0) return true;
   if (row.state !== 'ended' && (await findLiveSessionByCode(db, row.code))) return false;
   throw new Error(`Session ${row.id} conflicts with an existing session (same id, or its server holds a live session)`);
 }
+
+// Every warm start runs it: fixed SQL (see HotStatement), not a Kysely tree per call.
+const INSERT_SESSION = new HotStatement(`INSERT INTO sessions
+    (id, code, state, server_id, created_at, activated_at, ended_at, end_reason, last_played_at, fresh, owner, lease_until)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id`);
 
 export async function getSession(db: Db, id: string): Promise<Session | null> {
   const row = await db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
@@ -52,12 +65,13 @@ export async function findLiveSessionByServer(db: Db, serverId: string): Promise
  * Hot path (every join): one lookup of the code joined to its server's address. The
  * redundant `state <> 'ended'` lets SQLite use the live-code partial index.
  */
-export async function findJoinAddress(db: Db, code: string): Promise<string | null> {
-  const { rows } = await sql<{ ip: string | null }>`SELECT sv.ip FROM sessions s
-    JOIN servers sv ON sv.id = s.server_id
-    WHERE s.code = ${code} AND s.state <> 'ended' AND s.state = 'active'`.execute(db);
+export async function findJoinAddress(db: Db, kind: DialectKind, code: string): Promise<string | null> {
+  const rows = await FIND_JOIN_ADDRESS.rows<{ ip: string | null }>(db, kind, [code]);
   return rows[0]?.ip ?? null;
 }
+const FIND_JOIN_ADDRESS = new HotStatement(`SELECT sv.ip FROM sessions s
+    JOIN servers sv ON sv.id = s.server_id
+    WHERE s.code = ? AND s.state <> 'ended' AND s.state = 'active'`);
 
 export async function listSessions(db: Db, states: readonly SessionState[]): Promise<Session[]> {
   if (states.length === 0) return [];

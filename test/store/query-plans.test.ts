@@ -41,7 +41,7 @@ describe('SQLite query plans of the hot paths', () => {
     ['findActiveServerByIp', () => findActiveServerByIp(db, '10.0.0.1'), /USING INDEX servers_active_ip_uq/],
     ['recordHeartbeatByIp', () => recordHeartbeatByIp(db, 'sqlite', '10.0.0.1', 3, 1), /USING INDEX servers_active_ip_uq/],
     ['findLiveSessionByCode', () => findLiveSessionByCode(db, 'ABCDEF'), /USING INDEX sessions_live_code_uq/],
-    ['findJoinAddress', () => findJoinAddress(db, 'ABCDEF'), /SEARCH s USING INDEX sessions_live_code_uq.*SEARCH sv USING INDEX sqlite_autoindex_servers_1/],
+    ['findJoinAddress', () => findJoinAddress(db, 'sqlite', 'ABCDEF'), /SEARCH s USING INDEX sessions_live_code_uq.*SEARCH sv USING INDEX sqlite_autoindex_servers_1/],
     ['claimReadyServer', () => claimReadyServer(db, 'sqlite', 1), /SEARCH servers USING (COVERING )?INDEX servers_state_ready_at_idx \(state=\?\)/],
     ['assignOldestPending', () => assignOldestPending(db, 'sqlite', 's1', 1), /SEARCH sessions USING (COVERING )?INDEX sessions_state_created_at_idx \(state=\?\)/],
     ['listSessionsStartedSince', () => listSessionsStartedSince(db, 1), /SEARCH sessions USING INDEX sessions_state_created_at_idx \(state=\? AND created_at>\?\)/],
@@ -61,7 +61,7 @@ describe('SQLite query plans of the hot paths', () => {
     for (let i = 0; i < 5; i++) {
       const server = makeServer({ id: `00000000-0000-4000-8000-00000000000${i}`, ip: `10.0.0.${i + 1}`, state: 'allocated', createdAtMs: T0 });
       await insertServer(db, server);
-      await insertSession(db, makeSession({ id: `10000000-0000-4000-8000-00000000000${i}`, code: `CODE${i}A`, serverId: server.id, state: 'active', createdAtMs: T0 }));
+      await insertSession(db, 'sqlite', makeSession({ id: `10000000-0000-4000-8000-00000000000${i}`, code: `CODE${i}A`, serverId: server.id, state: 'active', createdAtMs: T0 }));
     }
     captured = [];
     expect(await run()).toHaveLength(5);
