@@ -37,8 +37,12 @@ export class TimeSlice {
   }
 }
 
-/** A slice short enough that a request waiting behind it stays well under 20 ms. */
-export const DEFAULT_SLICE_MS = 4;
+/**
+ * A slice short enough that a request waiting behind it stays well under 20 ms, with room for
+ * a scavenge landing in the same block (up to ~10 ms with 8 MiB semi-spaces, see package.json's
+ * start script): in the bench's scale case 4 ms slices gave 12–23 ms stalls, 2 ms gave 13–17.
+ */
+export const DEFAULT_SLICE_MS = 2;
 
 /**
  * Runs fn over items with at most `concurrency` in flight, letting the event loop run between

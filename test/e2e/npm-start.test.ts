@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort, REPO_ROOT, waitFor } from '../helpers/processes.js';
 
-// The README's start command, run for real: npm → `exec node --max-semi-space-size=4 bin/start.js` → the service →
+// The README's start command, run for real: npm → `exec node --max-semi-space-size=8 bin/start.js` → the service →
 // local game servers (each under its supervisor). A signal to npm must stop every one of them.
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'npm-start-'));
