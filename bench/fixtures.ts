@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { timeOrderedId } from '../src/util/ids.js';
 import type { Server } from '../src/domain/server.js';
 import { createStore } from '../src/store/create-db.js';
 import { signedHeaders } from '../test/helpers/sign.js';
@@ -59,7 +60,7 @@ export async function startOneSession(url: string, key: string, ip: string): Pro
 /** An external server row as a signed heartbeat registers it. */
 export function externalServer(ip: string, players: number, nowMs: number): Server {
   return {
-    id: randomUUID(),
+    id: timeOrderedId(nowMs),
     state: players > 0 ? 'allocated' : 'ready',
     origin: 'external',
     providerId: null,

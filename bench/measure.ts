@@ -7,8 +7,7 @@ import { spawnService, type ChildService } from './child-service.js';
 import { ipAt, registerByHeartbeat, startOneSession } from './fixtures.js';
 import { runLoad, type LoadResult } from './load.js';
 import type { BenchOptions } from './options.js';
-import { WarmPool } from './warm-pool.js';
-import { WAL_CHECKPOINT_INTERVAL_MS } from '../src/store/wal-checkpointer.js';
+import { StartWorlds } from './warm-pool.js';
 
 /** One measured run of one case. */
 export interface CaseRun {
@@ -21,20 +20,27 @@ export interface CaseRun {
 
 export interface Measurements {
   runs: CaseRun[];
-  /** The warm pool for the start cases: the probe's rate, the fastest seen, servers registered by heartbeats and how fast. */
-  startPool: { probeOkPerS: number; fastestPerS: number; registered: number; registerPerS: number };
+  /** The warm pools of the start cases: the probe's rate, the fastest seen, ready servers written in all. */
+  startPool: { probeOkPerS: number; fastestPerS: number; prepared: number };
 }
 
 interface Children {
   hello: ChildService;
   orchestrator: ChildService;
-  /** The start cases' own orchestrator: their warm pool (and the sessions they leave) would otherwise be the join and heartbeat cases' world too. */
-  starts: ChildService;
+  /**
+   * The start cases' orchestrators, a fresh one per claiming run (see StartWorlds): their warm
+   * pool (and the sessions they leave) would otherwise be the join and heartbeat cases' world too.
+   */
+  starts: StartWorlds;
   logged: ChildService | null;
 }
 
 function targetOf(c: BenchCase, children: Children): ChildService {
-  return c.on === 'hello' ? children.hello : c.on === 'logged' ? children.logged! : c.on === 'starts' ? children.starts : children.orchestrator;
+  if (c.on === 'starts') {
+    if (!children.starts.child) throw new Error('no start world: the probe runs first');
+    return children.starts.child;
+  }
+  return c.on === 'hello' ? children.hello : c.on === 'logged' ? children.logged! : children.orchestrator;
 }
 
 /** Starts the children, sets up the fixtures, and runs every case `rounds` times, rounds interleaved. */
@@ -46,11 +52,12 @@ export async function measureCases(o: BenchOptions, entry: OrchestratorEntry, sa
     started.push(c);
     return c;
   };
+  const starts = new StartWorlds(dir, (dbPath) => startOrchestrator(o, entry, dbPath), o.connections);
   try {
     const children: Children = {
       hello: await track(spawnService({ nodeArgs: ['--import', 'tsx'], script: 'bench/hello-server.ts', args: ['{port}'], env: o.childEnv, cwd: o.repoRoot })),
       orchestrator: await track(startOrchestrator(o, entry, path.join(dir, 'bench.db'))),
-      starts: await track(startOrchestrator(o, entry, path.join(dir, 'starts.db'))),
+      starts,
       logged: o.logCost ? await track(startOrchestrator(o, entry, path.join(dir, 'logged.db'), 'info')) : null,
     };
     say(`orchestrator: ${entry.script} (pid ${children.orchestrator.pid}), baseline: bench/hello-server.ts (pid ${children.hello.pid})`);
@@ -59,15 +66,15 @@ export async function measureCases(o: BenchOptions, entry: OrchestratorEntry, sa
     const logged = children.logged ? await startOneSession(children.logged.url, BENCH_KEY, ipAt(BLOCK.join, 1)) : '';
     const busy = await registerByHeartbeat({ url, key: BENCH_KEY, block: BLOCK.busy, next: { n: 0 }, count: HEARTBEAT_SERVERS, players: 1 });
     if (busy !== HEARTBEAT_SERVERS) throw new Error(`registered ${busy} of ${HEARTBEAT_SERVERS} busy servers`);
-    const pool = new WarmPool(children.starts.url, o.connections);
-    const probeOkPerS = await pool.probe(say);
+    const probeOkPerS = await starts.probe(say);
     const ctx: CaseContext = { joinCode: { warm, logged } };
     const cases = CASES.filter((c) => (c.on !== 'logged' || children.logged) && (!o.cases || c.name === 'baseline' || o.cases.includes(c.name)));
     await warmUp(o, cases, children, ctx, say);
     const runs: CaseRun[] = [];
-    for (let round = 1; round <= o.rounds; round++) runs.push(...(await runRound(o, round, cases, children, ctx, pool, say)));
-    return { runs, startPool: { probeOkPerS, fastestPerS: pool.fastestPerS, registered: pool.registered, registerPerS: pool.registerPerS } };
+    for (let round = 1; round <= o.rounds; round++) runs.push(...(await runRound(o, round, cases, children, ctx, say)));
+    return { runs, startPool: { probeOkPerS, fastestPerS: starts.fastestPerS, prepared: starts.prepared } };
   } finally {
+    await starts.stop();
     for (const c of started.reverse()) await c.stop();
     rmSync(dir, { recursive: true, force: true });
   }
@@ -94,28 +101,30 @@ async function runRound(
   cases: readonly BenchCase[],
   children: Children,
   ctx: CaseContext,
-  pool: WarmPool,
   say: (line: string) => void,
 ): Promise<CaseRun[]> {
   const runs: CaseRun[] = [];
   let baselineOkPerS = 0;
   for (const c of cases) {
-    // A top-up is a burst of writes (thousands of registrations): let the service's WAL
-    // checkpoint take it before the run, as a service would between such bursts.
-    if (c.claims && (await pool.topUp(o.durationS, say)) > 0) await new Promise((r) => setTimeout(r, SETTLE_AFTER_TOP_UP_MS));
+    // A claiming run gets a fresh world (its warm-up included); it starts once the new
+    // orchestrator's first reconcile pass over the pool and the warm-up's writes are done.
+    if (c.claims) {
+      const child = await children.starts.forRun(o.durationS, c.connections ?? o.connections);
+      if ((await untilIdle([child.pid])) === null) say(`warning: round ${round}: the start orchestrator did not go idle within ${IDLE_WAIT_MS} ms before ${c.name}`);
+    }
     const target = targetOf(c, children);
-    // The baseline shares the machine with the orchestrator: measured while it works (a reconcile
-    // pass over the tens of thousands of servers the start runs registered, a WAL checkpoint
-    // catching up), the baseline would come out low and every ratio high.
+    // The baseline shares the machine with the orchestrators: measured while one works (a
+    // reconcile pass, a WAL checkpoint catching up), the baseline would come out low and every
+    // ratio high.
     if (c.name === 'baseline') {
-      const waited = await untilIdle([children.orchestrator.pid, children.starts.pid, ...(children.logged ? [children.logged.pid] : [])]);
+      const waited = await untilIdle([children.orchestrator.pid, ...(children.starts.child ? [children.starts.child.pid] : []), ...(children.logged ? [children.logged.pid] : [])]);
       if (waited === null) say(`warning: round ${round}: the orchestrator did not go idle within ${IDLE_WAIT_MS} ms before the baseline`);
     }
     const result = await runLoad({ url: target.url, connections: c.connections ?? o.connections, durationS: o.durationS, request: c.request(ctx) });
     // A child that died mid-run (a crash, or something outside killing it) must not pass as a row of errors.
     const gone = target.ended();
     if (gone) throw new Error(`${c.on} process (pid ${target.pid}) ended during ${c.name}, round ${round}: ${gone}\n${target.output().slice(-3000)}`);
-    if (c.claims) pool.consumed(result.ok, result.okPerS);
+    if (c.claims) children.starts.ran(result.okPerS);
     if (c.name === 'baseline') baselineOkPerS = result.okPerS;
     runs.push({ name: c.name, round, result, ratio: c.name === 'baseline' ? null : result.okPerS / baselineOkPerS });
     say(`round ${round} ${c.name.padEnd(9)} ${Math.round(result.okPerS)} req/s p50 ${result.p50Ms} ms p99 ${result.p99Ms} ms`);
@@ -155,9 +164,6 @@ async function untilIdle(pids: number[]): Promise<number | null> {
   }
   return null;
 }
-
-/** Two WAL checkpoint intervals of the service. */
-const SETTLE_AFTER_TOP_UP_MS = 2 * WAL_CHECKPOINT_INTERVAL_MS;
 
 /** The orchestrator as a real child process on a fresh SQLite file. */
 export function startOrchestrator(o: BenchOptions, entry: OrchestratorEntry, dbPath: string, logLevel = 'warn', extraNodeArgs: string[] = []): Promise<ChildService> {

@@ -128,7 +128,7 @@ export function markdown(r: BenchReport): string {
     '',
     runsTable(r.measurements.runs),
     '',
-    `Warm pool for the start cases: the 2 s probe did ${Math.round(r.measurements.startPool.probeOkPerS)} starts/s (fastest seen ${Math.round(r.measurements.startPool.fastestPerS)}/s); before each start run the pool was topped up to 1.5 × fastest × duration; ${r.measurements.startPool.registered} servers registered by signed heartbeats in all, at ${Math.round(r.measurements.startPool.registerPerS)}/s.`,
+    `Warm pool for the start cases: the 2 s probe did ${Math.round(r.measurements.startPool.probeOkPerS)} starts/s (fastest seen ${Math.round(r.measurements.startPool.fastestPerS)}/s); each start run had an orchestrator of its own on a fresh database holding a pool of 1.5 × fastest × (duration + 1 s) ready servers and nothing else, written through the store before it started, and 1 s of starts (unrecorded) before the run; ${r.measurements.startPool.prepared} ready servers in all.`,
   ];
   if (r.logCost) {
     parts.push('', `Request logging (\`join+log\`: LOG_LEVEL=info, pino to a pipe the bench reads): ${Math.round(r.logCost.withLoggingOkPerS)} req/s against ${Math.round(r.logCost.joinOkPerS)} with LOG_LEVEL=warn in the same rounds (${r.logCost.costPct}% fewer), worst p99 ${r.logCost.p99Ms} ms.`);

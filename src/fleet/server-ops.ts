@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { timeOrderedId } from '../util/ids.js';
 import { deriveServerCredential } from '../domain/credentials.js';
 import { EventKind } from '../domain/events.js';
 import { EXTERNAL_ORIGIN, isTerminalServerState, ServerState, type Server } from '../domain/server.js';
@@ -74,7 +75,7 @@ export class ServerOps {
     const rows: Server[] = [];
     for (let i = 0; i < count; i++) {
       const row: Server = {
-        id: randomUUID(),
+        id: timeOrderedId(now),
         state: ServerState.Creating,
         origin: this.d.provider.name,
         providerId: null,

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { EventKind } from '../domain/events.js';
 import { OrchestratorError } from '../domain/errors.js';
 import { INVALID_SIGNATURE } from '../domain/hmac.js';
@@ -10,6 +9,7 @@ import type { Store } from '../store/store.js';
 import type { SessionDetails } from '../store/v1-types.js';
 import { effectivePoolSettings } from './pool-settings.js';
 import type { Clock } from '../util/clock.js';
+import { timeOrderedId } from '../util/ids.js';
 import type { Log } from '../util/log.js';
 import type { SessionWaiter } from './session-waiter.js';
 
@@ -126,7 +126,7 @@ export class SessionService {
   private async insertWithFreshCode(tx: Store, server: Server | null, now: number, leased = true): Promise<Session> {
     for (let attempt = 0; attempt < 20; attempt++) {
       const session: Session = {
-        id: randomUUID(),
+        id: timeOrderedId(now),
         code: generateShareCode(),
         state: server ? SessionState.Active : SessionState.Pending,
         serverId: server?.id ?? null,
@@ -332,7 +332,7 @@ export class SessionService {
   /** The original's way for a studio's own server to join the pool: a signed heartbeat. */
   private async registerExternal(tx: Store, ip: string, players: number, now: number): Promise<Server> {
     const row: Server = {
-      id: randomUUID(),
+      id: timeOrderedId(now),
       state: players > 0 ? ServerState.Allocated : ServerState.Ready,
       origin: EXTERNAL_ORIGIN,
       providerId: null,
