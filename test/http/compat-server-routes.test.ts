@@ -197,6 +197,7 @@ describe('POST /server/end and its alias /sessions/end', () => {
     const { share_tag } = (await orch.app.inject({ method: 'POST', url: '/sessions/start' })).json();
     expect((await orch.app.inject({ method: 'POST', url: `/sessions/join?game_tag=${share_tag}` })).statusCode).toBe(200);
     expect((await endServer(orch.app, '203.0.113.21')).statusCode).toBe(200);
+    expect((await orch.app.inject({ method: 'POST', url: `/sessions/join?game_tag=${share_tag}` })).statusCode).toBe(404);
     const sessions = await orch.store.listSessions(['ended']);
     expect(sessions).toHaveLength(1);
     expect(sessions[0]!.endReason).toBe('server_ended');
