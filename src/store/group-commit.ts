@@ -53,6 +53,11 @@ export class GroupCommit<S> {
     });
   }
 
+  /** Resolves once every transaction queued so far has been answered (for a clean close). */
+  async settled(): Promise<void> {
+    while (this.running) await new Promise((r) => setImmediate(r));
+  }
+
   private async drain(): Promise<void> {
     try {
       while (this.queue.length > 0) await this.commitBatch(this.queue.splice(0, MAX_BATCH));

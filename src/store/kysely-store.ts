@@ -70,6 +70,19 @@ export class KyselyStore implements Store {
     return value;
   }
 
+  /**
+   * A hot read outside a transaction. On SQLite it joins the next group commit instead of
+   * running as a statement of its own: an autocommit statement is a read transaction of its
+   * own (the WAL read lock taken and let go), and that was most of its cost. Measured on one
+   * connection: the join lookup took 6.9–9.4 µs alone and 0.8 µs inside a transaction.
+   * Reads that arrive in one turn of the event loop share one BEGIN … COMMIT with each other
+   * and with the writes of that turn, and each sees what every earlier commit wrote.
+   */
+  private sharedRead<T>(read: (db: Kysely<Database>) => Promise<T>): Promise<T> {
+    if (!this.groupCommit) return read(this.db);
+    return this.groupCommit.run((tx) => read(tx.db));
+  }
+
   private async flushEvents(): Promise<FleetEvent[]> {
     const recorded = this.recorded;
     this.recorded = [];
@@ -89,10 +102,10 @@ export class KyselyStore implements Store {
     return servers.insertServer(this.db, server);
   }
   getServer(id: string): Promise<Server | null> {
-    return servers.getServer(this.db, id);
+    return this.sharedRead((db) => servers.getServer(db, id));
   }
   findActiveServerByIp(ip: string): Promise<Server | null> {
-    return servers.findActiveServerByIp(this.db, ip);
+    return this.sharedRead((db) => servers.findActiveServerByIp(db, ip));
   }
   listServers(states?: readonly ServerState[]): Promise<Server[]> {
     // Outside a transaction (the reconciler's listing) in pages, letting requests through.
@@ -117,16 +130,16 @@ export class KyselyStore implements Store {
     return sessions.insertSession(this.db, this.kind, session);
   }
   getSession(id: string): Promise<Session | null> {
-    return sessions.getSession(this.db, id);
+    return this.sharedRead((db) => sessions.getSession(db, id));
   }
   findLiveSessionByCode(code: string): Promise<Session | null> {
-    return sessions.findLiveSessionByCode(this.db, code);
+    return this.sharedRead((db) => sessions.findLiveSessionByCode(db, code));
   }
   findLiveSessionByServer(serverId: string): Promise<Session | null> {
-    return sessions.findLiveSessionByServer(this.db, serverId);
+    return this.sharedRead((db) => sessions.findLiveSessionByServer(db, serverId));
   }
   findJoinAddress(code: string): Promise<string | null> {
-    return sessions.findJoinAddress(this.db, this.kind, code);
+    return this.sharedRead((db) => sessions.findJoinAddress(db, this.kind, code));
   }
   listSessions(states: readonly SessionState[]): Promise<Session[]> {
     if (!this.inTransaction) return listSessionsPaged(this.db, this.kind, states);
@@ -235,6 +248,8 @@ export class KyselyStore implements Store {
   /** Closes the pool or file. Only the store that opened the database may close it. */
   async close(): Promise<void> {
     if (this.inTransaction) throw new Error('close() called on a transaction');
+    // What was queued before the close is answered, not cut off (reads queue here too).
+    await this.groupCommit?.settled();
     await this.db.destroy();
   }
 
@@ -246,10 +261,10 @@ export class KyselyStore implements Store {
     return v1.setSessionDetails(this.db, id, details);
   }
   getDetailedSession(id: string): Promise<DetailedSession | null> {
-    return v1.getDetailedSession(this.db, id);
+    return this.sharedRead((db) => v1.getDetailedSession(db, id));
   }
   findSessionByCode(code: string): Promise<DetailedSession | null> {
-    return v1.findSessionByCode(this.db, code);
+    return this.sharedRead((db) => v1.findSessionByCode(db, code));
   }
   pageSessions(q: SessionPageQuery): Promise<SessionPage> {
     return v1.pageSessions(this.db, q);

@@ -21,6 +21,22 @@ afterEach(async () => {
 });
 
 describe('SQLite group commit', () => {
+  it('point reads outside a transaction ride the batch: they see the writes committed with them, and a close answers them first', async () => {
+    const server = makeServer({ state: 'ready', ip: '198.51.100.200' });
+    // A write and reads begun in one turn: the reads see it (they are answered after its commit).
+    const write = store.transaction((tx) => tx.insertServer(server));
+    const read = store.getServer(server.id);
+    const byIp = store.findActiveServerByIp(server.ip!);
+    await write;
+    expect((await read)?.id).toBe(server.id);
+    expect((await byIp)?.id).toBe(server.id);
+    // Queued, not yet run, when the store closes: answered, not cut off by the close.
+    const queued = store.getServer(server.id);
+    await store.close();
+    expect((await queued)?.id).toBe(server.id);
+    store = await createStore({ kind: 'sqlite', path: path.join(dir, 'o.db') });
+  });
+
   it('concurrent transactions share commits, and one that throws rolls back alone', async () => {
     const ids = Array.from({ length: 30 }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`);
     const results = await Promise.allSettled(
