@@ -14,8 +14,10 @@ export interface CaseRun {
   name: CaseName;
   round: number;
   result: LoadResult;
-  /** 2xx/s over the 2xx/s of the baseline run of the same round; null for the baseline. */
+  /** 2xx/s over the 2xx/s of the baseline slices paired with this run's slices; null for the baseline. */
   ratio: number | null;
+  /** Those paired baseline slices' 2xx/s (null for the baseline row itself). */
+  baselineOkPerS: number | null;
 }
 
 export interface Measurements {
@@ -95,6 +97,17 @@ async function warmUp(o: BenchOptions, cases: readonly BenchCase[], children: Ch
   say(`warm-up: ${warmed.map((c) => c.name).join(', ')} for ${durationS} s each, not recorded`);
 }
 
+/**
+ * Slices per measured run: each case's run is cut into this many slices, each following a
+ * baseline slice of the same length, and its ratio is its answers over those baseline slices'.
+ * This machine's speed drifts by tens of percent within a minute (one run saw the baseline at
+ * 39k req/s in round 1 and 22k in round 2); a ratio against a baseline measured minutes
+ * earlier measured the drift as much as the case. Paired 2 s slices see the same machine.
+ */
+export function slicesFor(durationS: number): number {
+  return Math.max(1, Math.round(durationS / 2));
+}
+
 async function runRound(
   o: BenchOptions,
   round: number,
@@ -104,8 +117,12 @@ async function runRound(
   say: (line: string) => void,
 ): Promise<CaseRun[]> {
   const runs: CaseRun[] = [];
-  let baselineOkPerS = 0;
+  const baseline = cases.find((c) => c.name === 'baseline')!;
+  const baselineSlices: LoadResult[] = [];
+  const slices = slicesFor(o.durationS);
+  const sliceS = o.durationS / slices;
   for (const c of cases) {
+    if (c === baseline) continue;
     // A claiming run gets a fresh world (its warm-up included); it starts once the new
     // orchestrator's first reconcile pass over the pool and the warm-up's writes are done.
     if (c.claims) {
@@ -113,23 +130,75 @@ async function runRound(
       if ((await untilIdle([child.pid])) === null) say(`warning: round ${round}: the start orchestrator did not go idle within ${IDLE_WAIT_MS} ms before ${c.name}`);
     }
     const target = targetOf(c, children);
-    // The baseline shares the machine with the orchestrators: measured while one works (a
-    // reconcile pass, a WAL checkpoint catching up), the baseline would come out low and every
-    // ratio high.
-    if (c.name === 'baseline') {
-      const waited = await untilIdle([children.orchestrator.pid, ...(children.starts.child ? [children.starts.child.pid] : []), ...(children.logged ? [children.logged.pid] : [])]);
-      if (waited === null) say(`warning: round ${round}: the orchestrator did not go idle within ${IDLE_WAIT_MS} ms before the baseline`);
+    // One request for the whole run: a heartbeat's request numbers its signatures, and a
+    // second one would start over and replay the first's.
+    const request = c.request(ctx);
+    const mine: LoadResult[] = [];
+    const base: LoadResult[] = [];
+    for (let i = 0; i < slices; i++) {
+      // The baseline shares the machine with the orchestrators: measured while one works (a
+      // reconcile pass, a WAL checkpoint catching up), it would come out low and the ratio high.
+      // They are let finish what they are doing, then stopped (SIGSTOP) for the slice: a
+      // reconcile pass is due every 10 s, and one over a start case's pool of tens of thousands
+      // of servers took a third of a CPU from every baseline slice it landed in.
+      const orchestrators = [children.orchestrator.pid, ...(children.starts.child ? [children.starts.child.pid] : []), ...(children.logged ? [children.logged.pid] : [])];
+      const waited = await untilIdle(orchestrators);
+      if (waited === null) say(`warning: round ${round}: the orchestrators did not go idle within ${IDLE_WAIT_MS} ms before a baseline slice`);
+      base.push(await whileStopped(orchestrators, () => runLoad({ url: children.hello.url, connections: o.connections, durationS: sliceS, request: baseline.request(ctx) })));
+      mine.push(await runLoad({ url: target.url, connections: c.connections ?? o.connections, durationS: sliceS, request }));
+      // A child that died mid-run (a crash, or something outside killing it) must not pass as a row of errors.
+      const gone = target.ended();
+      if (gone) throw new Error(`${c.on} process (pid ${target.pid}) ended during ${c.name}, round ${round}: ${gone}\n${target.output().slice(-3000)}`);
     }
-    const result = await runLoad({ url: target.url, connections: c.connections ?? o.connections, durationS: o.durationS, request: c.request(ctx) });
-    // A child that died mid-run (a crash, or something outside killing it) must not pass as a row of errors.
-    const gone = target.ended();
-    if (gone) throw new Error(`${c.on} process (pid ${target.pid}) ended during ${c.name}, round ${round}: ${gone}\n${target.output().slice(-3000)}`);
+    const result = mergeLoads(mine);
+    const paired = mergeLoads(base);
+    baselineSlices.push(...base);
     if (c.claims) children.starts.ran(result.okPerS);
-    if (c.name === 'baseline') baselineOkPerS = result.okPerS;
-    runs.push({ name: c.name, round, result, ratio: c.name === 'baseline' ? null : result.okPerS / baselineOkPerS });
-    say(`round ${round} ${c.name.padEnd(9)} ${Math.round(result.okPerS)} req/s p50 ${result.p50Ms} ms p99 ${result.p99Ms} ms`);
+    runs.push({ name: c.name, round, result, ratio: result.okPerS / paired.okPerS, baselineOkPerS: paired.okPerS });
+    say(`round ${round} ${c.name.padEnd(9)} ${Math.round(result.okPerS)} req/s p50 ${result.p50Ms} ms p99 ${result.p99Ms} ms; its baseline slices ${Math.round(paired.okPerS)} req/s`);
   }
+  // The round's baseline row: every baseline slice of the round together.
+  if (baselineSlices.length > 0) runs.unshift({ name: 'baseline', round, result: mergeLoads(baselineSlices), ratio: null, baselineOkPerS: null });
   return runs;
+}
+
+/**
+ * Slices of one run as one result: counts add up, rates over the summed durations; the p50
+ * is the median of the slices' p50s and the p99 the worst slice's (autocannon gives
+ * percentiles, not histograms: an upper bound, never an optimistic one).
+ */
+export function mergeLoads(parts: readonly LoadResult[]): LoadResult {
+  if (parts.length === 1) return parts[0]!;
+  const sum = (f: (r: LoadResult) => number) => parts.reduce((n, r) => n + f(r), 0);
+  const durationS = sum((r) => r.durationS);
+  const non2xx: Record<string, number> = {};
+  for (const r of parts) for (const [code, n] of Object.entries(r.non2xx)) non2xx[code] = (non2xx[code] ?? 0) + n;
+  const p50s = parts.map((r) => r.p50Ms).sort((a, b) => a - b);
+  return {
+    okPerS: sum((r) => r.ok) / durationS,
+    answersPerS: sum((r) => r.answersPerS * r.durationS) / durationS,
+    p50Ms: p50s[Math.floor((p50s.length - 1) / 2)]!,
+    p99Ms: Math.max(...parts.map((r) => r.p99Ms)),
+    non2xx,
+    errors: sum((r) => r.errors),
+    timeouts: sum((r) => r.timeouts),
+    ok: sum((r) => r.ok),
+    durationS,
+  };
+}
+
+/** Runs fn with the processes stopped (SIGSTOP), and always lets them go on after (SIGCONT). */
+async function whileStopped<T>(pids: readonly number[], fn: () => Promise<T>): Promise<T> {
+  const stopped: number[] = [];
+  try {
+    for (const pid of pids) {
+      process.kill(pid, 'SIGSTOP');
+      stopped.push(pid);
+    }
+    return await fn();
+  } finally {
+    for (const pid of stopped) process.kill(pid, 'SIGCONT');
+  }
 }
 
 /** Longest wait for the orchestrators to go idle before a baseline run. */

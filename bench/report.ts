@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { BenchCase, CaseName, CaseTarget } from './cases.js';
 import type { LoadResult } from './load.js';
-import type { CaseRun, Measurements } from './measure.js';
+import { slicesFor, type CaseRun, type Measurements } from './measure.js';
 import type { ProfileSummary } from './profile-summary.js';
 import type { ScaleResult } from './scale.js';
 import type { ColdStartResult } from './cold-start.js';
@@ -81,8 +81,10 @@ const target = (t: CaseTarget | null) => {
 
 /** The tables, as Markdown (also printed to the terminal). */
 export function runsTable(runs: CaseRun[]): string {
-  const rows = runs.map((r) => `| ${r.name} | ${r.round} | ${Math.round(r.result.okPerS)} | ${r.result.p50Ms} | ${r.result.p99Ms} | ${pct(r.ratio)} | ${fail(r.result)} |`);
-  return ['| case | run | requests/s (2xx) | p50 ms | p99 ms | ratio to baseline | errors / non-2xx |', '|---|---|---|---|---|---|---|', ...rows].join('\n');
+  const rows = runs.map(
+    (r) => `| ${r.name} | ${r.round} | ${Math.round(r.result.okPerS)} | ${r.result.p50Ms} | ${r.result.p99Ms} | ${r.baselineOkPerS === null ? '—' : Math.round(r.baselineOkPerS)} | ${pct(r.ratio)} | ${fail(r.result)} |`,
+  );
+  return ['| case | run | requests/s (2xx) | p50 ms | p99 ms | its baseline slices, req/s | ratio to them | errors / non-2xx |', '|---|---|---|---|---|---|---|---|', ...rows].join('\n');
 }
 
 export function summaryTable(s: CaseSummary[]): string {
@@ -118,7 +120,7 @@ export function markdown(r: BenchReport): string {
     '',
     `Machine: ${m.nproc} CPUs (${m.cpu}), ${m.memoryGiB} GiB, Node ${m.node}, ${m.platform}; load average ${m.loadAvgAtStart.join(' ')} at the start, ${m.loadAvgAtEnd.join(' ')} at the end (the bench shares the machine with whatever else runs).`,
     `Orchestrator: \`${r.orchestrator.entry}\` (${r.orchestrator.note}).`,
-    `Load: autocannon in the bench process, ${r.settings.connections} connections, ${r.settings.durationS} s per run, ${r.settings.rounds} runs per case; requests/s counts 2xx answers.`,
+    `Load: autocannon in the bench process, ${r.settings.connections} connections, ${r.settings.durationS} s per run, ${r.settings.rounds} runs per case; requests/s counts 2xx answers. Each run is ${slicesFor(r.settings.durationS)} slice(s), each after a baseline slice as long: a ratio is a run's answers over its own baseline slices' (the baseline row of a round is all of its slices).`,
     '',
     '## Summary',
     '',
