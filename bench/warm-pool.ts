@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { BLOCK } from './cases.js';
 import type { ChildService } from './child-service.js';
@@ -30,6 +31,7 @@ export class StartWorlds {
   fastestPerS = 0;
   probeOkPerS = 0;
   private current: ChildService | null = null;
+  private currentDb: string | null = null;
   private made = 0;
 
   constructor(
@@ -74,11 +76,15 @@ export class StartWorlds {
     const c = this.current;
     this.current = null;
     if (c) await c.stop();
+    // Its world is not used again: a pool of tens of thousands of rows is tens of MB on disk.
+    if (this.currentDb) for (const suffix of ['', '-wal', '-shm']) rmSync(this.currentDb + suffix, { force: true });
+    this.currentDb = null;
   }
 
   private async fresh(readyServers: number): Promise<ChildService> {
     await this.stop();
     const dbPath = path.join(this.dir, `starts-${++this.made}.db`);
+    this.currentDb = dbPath;
     await prepopulate(dbPath, { readyServers, busyServers: 0, busyBlock: BLOCK.busy, readyBlock: BLOCK.ready });
     this.prepared += readyServers;
     this.current = await this.start(dbPath);

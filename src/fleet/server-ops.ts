@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { timeOrderedId } from '../util/ids.js';
 import { deriveServerCredential } from '../domain/credentials.js';
 import { EventKind } from '../domain/events.js';
 import { EXTERNAL_ORIGIN, isTerminalServerState, ServerState, type Server } from '../domain/server.js';
@@ -7,6 +6,7 @@ import { EndReason, SessionState, type Session } from '../domain/session.js';
 import { ProviderError, type Machine, type Provider } from '../providers/provider.js';
 import type { ServerPatch, Store } from '../store/store.js';
 import type { Clock } from '../util/clock.js';
+import { timeOrderedId } from '../util/ids.js';
 import type { Log } from '../util/log.js';
 import { moveServer } from './transitions.js';
 
