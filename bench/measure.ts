@@ -140,7 +140,8 @@ async function runRound(
       // reconcile pass, a WAL checkpoint catching up), it would come out low and the ratio high.
       // They are let finish what they are doing, then stopped (SIGSTOP) for the slice: a
       // reconcile pass is due every 10 s, and one over a start case's pool of tens of thousands
-      // of servers took a third of a CPU from every baseline slice it landed in.
+      // of servers can land in a baseline slice (before this, a run's baseline slices measured
+      // 23k req/s before the start cases and 42k before join).
       const orchestrators = [children.orchestrator.pid, ...(children.starts.child ? [children.starts.child.pid] : []), ...(children.logged ? [children.logged.pid] : [])];
       const waited = await untilIdle(orchestrators);
       if (waited === null) say(`warning: round ${round}: the orchestrators did not go idle within ${IDLE_WAIT_MS} ms before a baseline slice`);
