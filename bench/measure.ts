@@ -7,7 +7,7 @@ import { spawnService, type ChildService } from './child-service.js';
 import { ipAt, registerByHeartbeat, startOneSession } from './fixtures.js';
 import { runLoad, type LoadResult } from './load.js';
 import type { BenchOptions } from './options.js';
-import { StartWorlds } from './warm-pool.js';
+import { StartWorlds } from './start-worlds.js';
 
 /** One measured run of one case. */
 export interface CaseRun {

@@ -1,5 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from './db-schema.js';
+import { letEventLoopRun } from '../util/time-slice.js';
 
 interface Job<S> {
   fn: (tx: S) => Promise<unknown>;
@@ -55,7 +56,7 @@ export class GroupCommit<S> {
 
   /** Resolves once every transaction queued so far has been answered (for a clean close). */
   async settled(): Promise<void> {
-    while (this.running) await new Promise((r) => setImmediate(r));
+    while (this.running) await letEventLoopRun();
   }
 
   private async drain(): Promise<void> {
