@@ -89,6 +89,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     for (const m of [r.method].flat()) methods.add(m);
     routes.set(key, methods);
   });
+  // A request in flight when the app closes is answered, but its keep-alive connection then
+  // stayed open (Node closes only the connections idle at the moment of close) and held the
+  // close for KEEP_ALIVE_TIMEOUT_MS, 72 s by default. From the close on, a connection is let go
+  // as soon as its response is done.
+  app.addHook('preClose', (done) => {
+    app.server.keepAliveTimeout = 1;
+    done();
+  });
   app.setErrorHandler(neutralErrorHandler);
   await installOpenApi(app, deps.version ?? '0.0.0');
   installCors(app, config.corsAllowedOrigins);
