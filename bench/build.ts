@@ -24,13 +24,22 @@ export function buildEntry(repoRoot: string, build: boolean): OrchestratorEntry 
     const tsc = path.join(repoRoot, 'node_modules/typescript/bin/tsc');
     const r = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: repoRoot, encoding: 'utf8' });
     const errors = (r.stdout.match(/error TS\d+/g) ?? []).length;
-    note = r.status === 0 ? 'built with tsc -p tsconfig.build.json' : `built with tsc -p tsconfig.build.json (${errors} type errors reported; output emitted anyway)`;
+    note =
+      r.status === 0
+        ? 'built with tsc -p tsconfig.build.json'
+        : `built with tsc -p tsconfig.build.json (${errors} type errors reported; output emitted anyway)`;
     if (!existsSync(main) || statSync(main).mtimeMs < started - 1000) {
-      return { nodeArgs: [...serviceNodeFlags(repoRoot), '--import', 'tsx'], script: 'src/main.ts', kind: 'tsx', note: `build produced no dist/main.js: ${r.stdout.slice(0, 500)}` };
+      return {
+        nodeArgs: [...serviceNodeFlags(repoRoot), '--import', 'tsx'],
+        script: 'src/main.ts',
+        kind: 'tsx',
+        note: `build produced no dist/main.js: ${r.stdout.slice(0, 500)}`,
+      };
     }
   }
   const flags = serviceNodeFlags(repoRoot);
-  if (!existsSync(main)) return { nodeArgs: [...flags, '--import', 'tsx'], script: 'src/main.ts', kind: 'tsx', note: 'no dist/main.js' };
+  if (!existsSync(main))
+    return { nodeArgs: [...flags, '--import', 'tsx'], script: 'src/main.ts', kind: 'tsx', note: 'no dist/main.js' };
   return { nodeArgs: flags, script: 'dist/main.js', kind: 'dist', note };
 }
 
@@ -39,7 +48,9 @@ export function buildEntry(repoRoot: string, build: boolean): OrchestratorEntry 
  * <flags> bin/start.js`), so the bench measures the service as it is run, GC settings included.
  */
 export function serviceNodeFlags(repoRoot: string): string[] {
-  const start = (JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.start ?? '';
+  const start =
+    (JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> })
+      .scripts.start ?? '';
   const m = /\bnode((?:\s+--[\w-]+(?:=\S+)?)*)\s+bin\/start\.js/.exec(start);
   if (!m) throw new Error(`package.json's start script is not \`exec node [flags] bin/start.js\`: ${start}`);
   return m[1]!.trim().split(/\s+/).filter(Boolean);

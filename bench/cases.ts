@@ -48,10 +48,20 @@ const startRequest = (): AutocannonRequest => ({ method: 'POST', path: '/session
 /** The cases in the order each round runs them. */
 export const CASES: readonly BenchCase[] = [
   { name: 'baseline', on: 'hello', target: null, request: () => ({ method: 'GET', path: '/' }) },
-  { name: 'join', on: 'orchestrator', target: { minRatio: 0.5 }, request: (c) => ({ method: 'POST', path: `/sessions/join?game_tag=${c.joinCode.warm}` }) },
+  {
+    name: 'join',
+    on: 'orchestrator',
+    target: { minRatio: 0.5 },
+    request: (c) => ({ method: 'POST', path: `/sessions/join?game_tag=${c.joinCode.warm}` }),
+  },
   // The v1 read of a session by its code (no API keys configured, the guess limit off): a
   // snapshot of the session and its server. The issue sets no target for it: reported.
-  { name: 'v1-read', on: 'orchestrator', target: null, request: (c) => ({ method: 'GET', path: `/v1/sessions/${c.joinCode.warm}` }) },
+  {
+    name: 'v1-read',
+    on: 'orchestrator',
+    target: null,
+    request: (c) => ({ method: 'GET', path: `/v1/sessions/${c.joinCode.warm}` }),
+  },
   {
     name: 'heartbeat',
     on: 'orchestrator',
@@ -63,7 +73,11 @@ export const CASES: readonly BenchCase[] = [
       let k = 0;
       return dynamicRequest(() => {
         const i = k++;
-        return heartbeatRequest(BENCH_KEY, ipAt(BLOCK.busy, i % HEARTBEAT_SERVERS), 2 + (Math.floor(i / HEARTBEAT_SERVERS) % 9998));
+        return heartbeatRequest(
+          BENCH_KEY,
+          ipAt(BLOCK.busy, i % HEARTBEAT_SERVERS),
+          2 + (Math.floor(i / HEARTBEAT_SERVERS) % 9998),
+        );
       });
     },
   },
@@ -81,7 +95,12 @@ export const CASES: readonly BenchCase[] = [
     claims: true,
     request: startRequest,
   },
-  { name: 'join+log', on: 'logged', target: null, request: (c) => ({ method: 'POST', path: `/sessions/join?game_tag=${c.joinCode.logged}` }) },
+  {
+    name: 'join+log',
+    on: 'logged',
+    target: null,
+    request: (c) => ({ method: 'POST', path: `/sessions/join?game_tag=${c.joinCode.logged}` }),
+  },
 ];
 
 /**

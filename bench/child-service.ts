@@ -42,9 +42,11 @@ export async function spawnService(o: SpawnOptions): Promise<ChildService> {
     out += d.toString();
     if (out.length > 256 * 1024) out = out.slice(-128 * 1024);
   };
-  proc.stdout!.on('data', keep);
-  proc.stderr!.on('data', keep);
-  const exited = new Promise<number | string>((resolve) => proc.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  proc.stdout.on('data', keep);
+  proc.stderr.on('data', keep);
+  const exited = new Promise<number | string>((resolve) =>
+    proc.once('exit', (code, signal) => resolve(code ?? signal ?? -1)),
+  );
   const url = `http://127.0.0.1:${port}`;
   await waitFor(
     `${o.script} on ${url}`,
@@ -55,11 +57,27 @@ export async function spawnService(o: SpawnOptions): Promise<ChildService> {
     o.readyTimeoutMs ?? 30_000,
     100,
   );
-  const ended = () => (proc.exitCode !== null ? `exit code ${proc.exitCode}` : proc.signalCode !== null ? `signal ${proc.signalCode}` : null);
-  return { url, port, pid: proc.pid!, output: () => out, stop: (graceMs = 15_000) => stopChild(proc, exited, graceMs), ended };
+  const ended = () =>
+    proc.exitCode !== null
+      ? `exit code ${proc.exitCode}`
+      : proc.signalCode !== null
+        ? `signal ${proc.signalCode}`
+        : null;
+  return {
+    url,
+    port,
+    pid: proc.pid!,
+    output: () => out,
+    stop: (graceMs = 15_000) => stopChild(proc, exited, graceMs),
+    ended,
+  };
 }
 
-async function stopChild(proc: ChildProcess, exited: Promise<number | string>, graceMs: number): Promise<number | string> {
+async function stopChild(
+  proc: ChildProcess,
+  exited: Promise<number | string>,
+  graceMs: number,
+): Promise<number | string> {
   if (proc.exitCode !== null || proc.signalCode !== null) return exited;
   proc.kill('SIGTERM');
   const timer = setTimeout(() => proc.kill('SIGKILL'), graceMs);

@@ -39,7 +39,11 @@ const BOOTING_POLL_MS = 500;
  * a droplet and waits for it. 20 starts, in waves of 5 at once; after each wave the game
  * servers end their sessions (deleting the droplets) so every wave starts cold.
  */
-export async function measureColdStarts(o: BenchOptions, entry: OrchestratorEntry, say: (line: string) => void): Promise<ColdStartResult> {
+export async function measureColdStarts(
+  o: BenchOptions,
+  entry: OrchestratorEntry,
+  say: (line: string) => void,
+): Promise<ColdStartResult> {
   const dir = mkdtempSync(path.join(tmpdir(), 'orch-cold-'));
   const emu = await startEmulator({ bootDelayMs: BOOT_DELAY_MS });
   const orch = await spawnService({
@@ -71,12 +75,15 @@ export async function measureColdStarts(o: BenchOptions, entry: OrchestratorEntr
     for (let wave = 0; wave < STARTS / WAVE; wave++) {
       const before = emu.requestCounts();
       const answers = await Promise.all(Array.from({ length: WAVE }, () => timedStart(orch.url)));
-      for (const [route, n] of Object.entries(emu.requestCounts())) startCalls[route] = (startCalls[route] ?? 0) + n - (before[route] ?? 0);
+      for (const [route, n] of Object.entries(emu.requestCounts()))
+        startCalls[route] = (startCalls[route] ?? 0) + n - (before[route] ?? 0);
       for (const a of answers) {
         if (a.ip) latenciesMs.push(a.ms);
         else failures++;
       }
-      say(`cold starts, wave ${wave + 1}: ${answers.map((a) => (a.ip ? `${Math.round(a.ms)} ms` : `failed (${a.status})`)).join(', ')}`);
+      say(
+        `cold starts, wave ${wave + 1}: ${answers.map((a) => (a.ip ? `${Math.round(a.ms)} ms` : `failed (${a.status})`)).join(', ')}`,
+      );
       await Promise.all(answers.filter((a) => a.ip).map((a) => endSession(orch.url, a.ip!)));
       await waitForNoDroplets(emu);
       // The delete's confirming GET lands just after the droplet is gone: keep it out of the next wave's count.
@@ -93,7 +100,19 @@ export async function measureColdStarts(o: BenchOptions, entry: OrchestratorEntr
       `${STARTS} cold starts (waves of ${WAVE}) on the emulator, droplets boot in ${BOOT_DELAY_MS} ms, READINESS=address, BOOTING_POLL_MS=${BOOTING_POLL_MS}: p50 ${p50Ms} ms, p99 ${p99Ms} ms (nearest rank: the slowest of ${STARTS}), failures ${failures} — target p99 < ${COLD_START_P99_MS} ms: ${met ? 'met' : '**not met**'}`,
       `DigitalOcean API calls while the starts ran: ${callsPerStart} per start (${JSON.stringify(startCalls)}; the listing by name is the create's idempotency check)`,
     ];
-    return { starts: STARTS, latenciesMs: latenciesMs.map(Math.round), p50Ms, p99Ms, failures, bootDelayMs: BOOT_DELAY_MS, bootingPollMs: BOOTING_POLL_MS, callsPerStart, calls: startCalls, met, lines };
+    return {
+      starts: STARTS,
+      latenciesMs: latenciesMs.map(Math.round),
+      p50Ms,
+      p99Ms,
+      failures,
+      bootDelayMs: BOOT_DELAY_MS,
+      bootingPollMs: BOOTING_POLL_MS,
+      callsPerStart,
+      calls: startCalls,
+      met,
+      lines,
+    };
   } finally {
     await orch.stop();
     await emu.close();

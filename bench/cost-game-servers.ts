@@ -38,7 +38,13 @@ export class CostGameServers {
 
   /** A client got this server: its game runs for the planned length from now. */
   play(serverId: string, ip: string, planned: PlannedSession): void {
-    this.games.set(serverId, { startedAtMs: this.clock.now(), ip, players: planned.players, lengthS: planned.lengthS, endAtMs: this.clock.now() + planned.lengthS * 1000 });
+    this.games.set(serverId, {
+      startedAtMs: this.clock.now(),
+      ip,
+      players: planned.players,
+      lengthS: planned.lengthS,
+      endAtMs: this.clock.now() + planned.lengthS * 1000,
+    });
   }
 
   running(): number {
@@ -54,7 +60,9 @@ export class CostGameServers {
       this.playedS += g.lengthS;
       this.played.push([g.startedAtMs, now]);
       this.ends++;
-      await this.service.end({ serverId }, g.ip).catch((err: Error) => this.endErrors.push(`${serverId}: ${err.message}`));
+      await this.service
+        .end({ serverId }, g.ip)
+        .catch((err: Error) => this.endErrors.push(`${serverId}: ${err.message}`));
     }
     for (const d of this.emu.droplets()) {
       if (d.deletedAtMs !== null || d.status !== 'active' || !d.publicIpv4) continue;

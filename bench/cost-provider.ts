@@ -44,7 +44,7 @@ export class SettlingProvider implements Provider {
    */
   async settle(maxRealMs = 200): Promise<void> {
     const deadline = performance.now() + maxRealMs;
-    for (let quiet = 0; quiet < 3 && performance.now() < deadline; ) {
+    for (let quiet = 0; quiet < 3 && performance.now() < deadline;) {
       await new Promise<void>((r) => setImmediate(r));
       if (this.inFlight.size === 0) {
         quiet++;
@@ -52,7 +52,10 @@ export class SettlingProvider implements Provider {
       }
       quiet = 0;
       const left = deadline - performance.now();
-      await Promise.race([Promise.allSettled([...this.inFlight]), new Promise((r) => setTimeout(r, Math.max(0, left)))]);
+      await Promise.race([
+        Promise.allSettled([...this.inFlight]),
+        new Promise((r) => setTimeout(r, Math.max(0, left))),
+      ]);
     }
   }
 

@@ -24,9 +24,17 @@ export interface ScenarioReport {
 }
 
 /** The two numbers a studio weighs, as the scenario measures them. */
-export function headline(sc: Pick<ScenarioReport, 'measured'>, r: CostRunResult): { instant: number; ratio: number; starts: number; served: number } {
+export function headline(
+  sc: Pick<ScenarioReport, 'measured'>,
+  r: CostRunResult,
+): { instant: number; ratio: number; starts: number; served: number } {
   return sc.measured === 'window'
-    ? { instant: r.windowInstant / Math.max(1, r.windowStarts), ratio: r.hourRatio, starts: r.windowStarts, served: r.windowInstant }
+    ? {
+        instant: r.windowInstant / Math.max(1, r.windowStarts),
+        ratio: r.hourRatio,
+        starts: r.windowStarts,
+        served: r.windowInstant,
+      }
     : { instant: r.instant / Math.max(1, r.starts), ratio: r.ratio, starts: r.starts, served: r.instant };
 }
 
@@ -40,7 +48,19 @@ export function dominates(sc: Pick<ScenarioReport, 'measured'>, a: CostRunResult
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
 function table(sc: ScenarioReport): string {
-  const head = ['policy', 'instant', 'billed/played', sc.measured === 'window' ? 'whole run' : 'arrival window', 'wait p50/p99 s', 'waited p99 s', 'failed', 'droplets', 'max live', 'API max/min', 'API max/h'];
+  const head = [
+    'policy',
+    'instant',
+    'billed/played',
+    sc.measured === 'window' ? 'whole run' : 'arrival window',
+    'wait p50/p99 s',
+    'waited p99 s',
+    'failed',
+    'droplets',
+    'max live',
+    'API max/min',
+    'API max/h',
+  ];
   if (sc.name === 'day') head.push('quiet: idle droplet-h (boots excluded)', 'quiet: max live');
   const rows = sc.runs.map(({ label, result: r }) => {
     const h = headline(sc, r);
@@ -57,7 +77,11 @@ function table(sc: ScenarioReport): string {
       String(r.maxApiPerMinute),
       String(r.maxApiPerHour),
     ];
-    if (sc.name === 'day') row.push(`${((r.quietIdleDropletS ?? 0) / 3600).toFixed(2)} (${((r.quietHeldDropletS ?? 0) / 3600).toFixed(2)})`, String(r.quietMaxLive ?? 0));
+    if (sc.name === 'day')
+      row.push(
+        `${((r.quietIdleDropletS ?? 0) / 3600).toFixed(2)} (${((r.quietHeldDropletS ?? 0) / 3600).toFixed(2)})`,
+        String(r.quietMaxLive ?? 0),
+      );
     return row;
   });
   const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
@@ -72,14 +96,20 @@ export function checks(sc: ScenarioReport): string[] {
     for (const f of forecast) {
       const h = headline(sc, f.result);
       const ok = h.instant >= 0.95 && h.ratio <= 1.2;
-      out.push(`${ok ? 'PASS' : 'miss'} ${f.label}: ${pct(h.instant)} instant (≥ 95%), billed/played ${h.ratio.toFixed(3)} (≤ 1.20)`);
+      out.push(
+        `${ok ? 'PASS' : 'miss'} ${f.label}: ${pct(h.instant)} instant (≥ 95%), billed/played ${h.ratio.toFixed(3)} (≤ 1.20)`,
+      );
     }
   }
   if (sc.name === 'day') {
     for (const fx of sc.runs.filter((r) => r.policy === 'fixed' && r.param >= 1)) {
-      const better = forecast.filter((f) => dominates(sc, f.result, fx.result)).map((f) => f.label.replace('forecast ', ''));
+      const better = forecast
+        .filter((f) => dominates(sc, f.result, fx.result))
+        .map((f) => f.label.replace('forecast ', ''));
       const h = headline(sc, fx.result);
-      out.push(`${better.length ? 'PASS' : 'miss'} ${fx.label} (${pct(h.instant)}, ${h.ratio.toFixed(3)}) is dominated by forecast at ${better.length ? better.join(', ') : 'no target'}`);
+      out.push(
+        `${better.length ? 'PASS' : 'miss'} ${fx.label} (${pct(h.instant)}, ${h.ratio.toFixed(3)}) is dominated by forecast at ${better.length ? better.join(', ') : 'no target'}`,
+      );
     }
     for (const f of forecast) {
       const held = (f.result.quietHeldDropletS ?? 0) / 3600;
@@ -92,7 +122,12 @@ export function checks(sc: ScenarioReport): string[] {
   if (sc.name === 'burst') {
     for (const f of forecast) {
       const r = f.result;
-      const ok = r.failed === 0 && r.waitP99S <= sc.bootS + 10 && r.maxLiveDroplets <= sc.maxServers && r.maxApiPerMinute <= API_LIMITS.perMinute && r.maxApiPerHour <= API_LIMITS.perHour;
+      const ok =
+        r.failed === 0 &&
+        r.waitP99S <= sc.bootS + 10 &&
+        r.maxLiveDroplets <= sc.maxServers &&
+        r.maxApiPerMinute <= API_LIMITS.perMinute &&
+        r.maxApiPerHour <= API_LIMITS.perHour;
       out.push(
         `${ok ? 'PASS' : 'miss'} ${f.label}: ${r.failed} failed, p99 wait ${r.waitP99S} s (≤ ${sc.bootS + 10}), ${r.maxLiveDroplets} live (≤ ${sc.maxServers}), ` +
           `API ${r.maxApiPerMinute}/min (≤ ${API_LIMITS.perMinute}) and ${r.maxApiPerHour}/h (≤ ${API_LIMITS.perHour})`,
@@ -111,8 +146,18 @@ export function costMarkdown(reports: readonly ScenarioReport[], billingNote: st
     '',
   );
   for (const sc of reports) {
-    const measured = sc.measured === 'window' ? 'instant and billed/played measured within the hour (steady state)' : 'instant and billed/played over the whole run';
-    parts.push(`## ${sc.name}: ${sc.title}`, '', `Boots ${sc.bootS} s; fixed pools with RECYCLE_SERVERS=${sc.recycleFixed}; forecast with recycling; ${measured}.`, '', table(sc), '');
+    const measured =
+      sc.measured === 'window'
+        ? 'instant and billed/played measured within the hour (steady state)'
+        : 'instant and billed/played over the whole run';
+    parts.push(
+      `## ${sc.name}: ${sc.title}`,
+      '',
+      `Boots ${sc.bootS} s; fixed pools with RECYCLE_SERVERS=${sc.recycleFixed}; forecast with recycling; ${measured}.`,
+      '',
+      table(sc),
+      '',
+    );
     const c = checks(sc);
     if (c.length) parts.push(...c.map((l) => `- ${l}`), '');
   }
@@ -138,7 +183,13 @@ export function costSvg(reports: readonly ScenarioReport[]): string {
   ].join('\n');
 }
 
-function panel(sc: ScenarioReport, x0: number, W: number, H: number, m: { l: number; r: number; t: number; b: number }): string {
+function panel(
+  sc: ScenarioReport,
+  x0: number,
+  W: number,
+  H: number,
+  m: { l: number; r: number; t: number; b: number },
+): string {
   const pts = sc.runs.map((r) => ({ ...r, x: headline(sc, r.result).ratio, y: headline(sc, r.result).instant * 100 }));
   const xs = pts.map((p) => p.x);
   const ys = pts.map((p) => p.y);
@@ -150,9 +201,16 @@ function panel(sc: ScenarioReport, x0: number, W: number, H: number, m: { l: num
   const [y0v, y1v] = [yMin, 100];
   const px = (v: number) => x0 + m.l + ((v - x0v) / (x1v - x0v)) * (W - m.l - m.r);
   const py = (v: number) => m.t + (1 - (v - y0v) / (y1v - y0v)) * (H - m.t - m.b);
-  const out: string[] = [`<g>`, `<text x="${x0 + W / 2}" y="18" text-anchor="middle" font-weight="bold" font-size="13">${esc(sc.name)}</text>`];
-  out.push(`<text x="${x0 + W / 2}" y="34" text-anchor="middle" fill="#444">${esc(sc.title.length > 70 ? `${sc.title.slice(0, 68)}…` : sc.title)}</text>`);
-  out.push(`<rect x="${x0 + m.l}" y="${m.t}" width="${W - m.l - m.r}" height="${H - m.t - m.b}" fill="none" stroke="#ccc"/>`);
+  const out: string[] = [
+    `<g>`,
+    `<text x="${x0 + W / 2}" y="18" text-anchor="middle" font-weight="bold" font-size="13">${esc(sc.name)}</text>`,
+  ];
+  out.push(
+    `<text x="${x0 + W / 2}" y="34" text-anchor="middle" fill="#444">${esc(sc.title.length > 70 ? `${sc.title.slice(0, 68)}…` : sc.title)}</text>`,
+  );
+  out.push(
+    `<rect x="${x0 + m.l}" y="${m.t}" width="${W - m.l - m.r}" height="${H - m.t - m.b}" fill="none" stroke="#ccc"/>`,
+  );
   for (let k = 0; k <= 4; k++) {
     const yv = y0v + ((y1v - y0v) * k) / 4;
     const xv = x0v + ((x1v - x0v) * k) / 4;
@@ -160,15 +218,27 @@ function panel(sc: ScenarioReport, x0: number, W: number, H: number, m: { l: num
     out.push(`<text x="${x0 + m.l - 4}" y="${py(yv) + 4}" text-anchor="end">${yv.toFixed(0)}%</text>`);
     out.push(`<text x="${px(xv)}" y="${H - m.b + 14}" text-anchor="middle">${xv.toFixed(2)}</text>`);
   }
-  out.push(`<text x="${x0 + m.l + (W - m.l - m.r) / 2}" y="${H - 10}" text-anchor="middle">billed droplet-s / played session-s</text>`);
-  out.push(`<text transform="translate(${x0 + 14},${m.t + (H - m.t - m.b) / 2}) rotate(-90)" text-anchor="middle">starts served at once</text>`);
-  for (const [policy, color] of [['fixed', '#888'], ['forecast', '#1f6fd1']] as const) {
+  out.push(
+    `<text x="${x0 + m.l + (W - m.l - m.r) / 2}" y="${H - 10}" text-anchor="middle">billed droplet-s / played session-s</text>`,
+  );
+  out.push(
+    `<text transform="translate(${x0 + 14},${m.t + (H - m.t - m.b) / 2}) rotate(-90)" text-anchor="middle">starts served at once</text>`,
+  );
+  for (const [policy, color] of [
+    ['fixed', '#888'],
+    ['forecast', '#1f6fd1'],
+  ] as const) {
     const series = pts.filter((p) => p.policy === policy);
-    if (series.length > 1) out.push(`<polyline fill="none" stroke="${color}" stroke-width="1.5" points="${series.map((p) => `${px(p.x).toFixed(1)},${py(p.y).toFixed(1)}`).join(' ')}"/>`);
+    if (series.length > 1)
+      out.push(
+        `<polyline fill="none" stroke="${color}" stroke-width="1.5" points="${series.map((p) => `${px(p.x).toFixed(1)},${py(p.y).toFixed(1)}`).join(' ')}"/>`,
+      );
     for (const p of series) {
       out.push(`<circle cx="${px(p.x).toFixed(1)}" cy="${py(p.y).toFixed(1)}" r="4" fill="${color}"/>`);
       const label = policy === 'fixed' ? String(p.param) : String(p.param);
-      out.push(`<text x="${(px(p.x) + 6).toFixed(1)}" y="${(py(p.y) + (policy === 'fixed' ? 12 : -6)).toFixed(1)}" fill="${color}">${esc(label)}</text>`);
+      out.push(
+        `<text x="${(px(p.x) + 6).toFixed(1)}" y="${(py(p.y) + (policy === 'fixed' ? 12 : -6)).toFixed(1)}" fill="${color}">${esc(label)}</text>`,
+      );
     }
   }
   out.push('</g>');

@@ -76,7 +76,10 @@ export function summarise(r: RunRecord): CostRunResult {
   const played = r.played.reduce((n, [a, b]) => n + (b - a) / 1000, 0);
   const boot = r.droplets.reduce((n, d) => n + ((d.activeAtMs ?? d.deletedAtMs ?? r.endMs) - d.createdAtMs) / 1000, 0);
   const { startMs, endMs } = r.hour;
-  const hourBilled = r.droplets.reduce((n, d) => n + overlapS(d.createdAtMs, d.deletedAtMs ?? r.endMs, startMs, endMs), 0);
+  const hourBilled = r.droplets.reduce(
+    (n, d) => n + overlapS(d.createdAtMs, d.deletedAtMs ?? r.endMs, startMs, endMs),
+    0,
+  );
   const hourPlayed = r.played.reduce((n, [a, b]) => n + overlapS(a, b, startMs, endMs), 0);
   const answered = r.starts.filter((x) => x.answeredAtMs !== null);
   const waits = answered.map((x) => (x.answeredAtMs! - x.requestedAtMs) / 1000);
@@ -103,19 +106,30 @@ export function summarise(r: RunRecord): CostRunResult {
     emulatedS: (r.endMs - r.t0) / 1000,
     realMs: r.realMs,
     windowStarts: r.starts.filter((x) => x.requestedAtMs >= startMs && x.requestedAtMs < endMs).length,
-    windowInstant: r.starts.filter((x) => x.requestedAtMs >= startMs && x.requestedAtMs < endMs && x.answeredAtMs !== null && x.reused).length,
+    windowInstant: r.starts.filter(
+      (x) => x.requestedAtMs >= startMs && x.requestedAtMs < endMs && x.answeredAtMs !== null && x.reused,
+    ).length,
     maxLiveDroplets: maxAlive(r.droplets, r.t0, r.endMs),
     maxApiPerMinute: maxInWindow(r.apiTotals, 60),
     maxApiPerHour: maxInWindow(r.apiTotals, 3600),
     apiRequests: r.apiTotals.at(-1) ?? 0,
     quietIdleDropletS: r.quiet
-      ? r.droplets.reduce((n, d) => n + overlapS(d.createdAtMs, d.deletedAtMs ?? r.endMs, r.quiet!.startMs, r.quiet!.endMs), 0) -
-        r.played.reduce((n, [a, b]) => n + overlapS(a, b, r.quiet!.startMs, r.quiet!.endMs), 0)
+      ? r.droplets.reduce(
+          (n, d) => n + overlapS(d.createdAtMs, d.deletedAtMs ?? r.endMs, r.quiet!.startMs, r.quiet!.endMs),
+          0,
+        ) - r.played.reduce((n, [a, b]) => n + overlapS(a, b, r.quiet!.startMs, r.quiet!.endMs), 0)
       : null,
     quietHeldDropletS: r.quiet
-      ? r.droplets.reduce((n, d) => n + overlapS(d.createdAtMs, d.deletedAtMs ?? r.endMs, r.quiet!.startMs, r.quiet!.endMs), 0) -
+      ? r.droplets.reduce(
+          (n, d) => n + overlapS(d.createdAtMs, d.deletedAtMs ?? r.endMs, r.quiet!.startMs, r.quiet!.endMs),
+          0,
+        ) -
         r.played.reduce((n, [a, b]) => n + overlapS(a, b, r.quiet!.startMs, r.quiet!.endMs), 0) -
-        r.droplets.reduce((n, d) => n + overlapS(d.createdAtMs, d.activeAtMs ?? d.deletedAtMs ?? r.endMs, r.quiet!.startMs, r.quiet!.endMs), 0)
+        r.droplets.reduce(
+          (n, d) =>
+            n + overlapS(d.createdAtMs, d.activeAtMs ?? d.deletedAtMs ?? r.endMs, r.quiet!.startMs, r.quiet!.endMs),
+          0,
+        )
       : null,
     quietMaxLive: r.quiet ? maxAlive(r.droplets, r.quiet.startMs, r.quiet.endMs) : null,
   };

@@ -46,7 +46,13 @@ export interface CostRunOptions {
 export async function runCostSimulation(o: CostRunOptions): Promise<CostRunResult> {
   const realStart = performance.now();
   const clock = new FakeClock(Date.UTC(2026, 0, 5, 18, 0, 0));
-  const emu = await startEmulator({ clock, bootDelayMs: o.bootDelayMs, seed: o.seed, dropletLimit: 1000, logger: false });
+  const emu = await startEmulator({
+    clock,
+    bootDelayMs: o.bootDelayMs,
+    seed: o.seed,
+    dropletLimit: 1000,
+    logger: false,
+  });
   const { orch, provider } = await orchestratorOn(emu, clock, o);
   const game = new CostGameServers(orch.service, emu, clock, o.heartbeatEveryS);
   const starts: StartRecord[] = [];
@@ -67,7 +73,8 @@ export async function runCostSimulation(o: CostRunOptions): Promise<CostRunResul
         if (o.trace && s % 60 === 0) trace(s, orch, starts);
       }
       await provider.settle();
-      const allDone = next === o.workload.length && starts.every((x) => x.answeredAtMs !== null || x.failed) && game.running() === 0;
+      const allDone =
+        next === o.workload.length && starts.every((x) => x.answeredAtMs !== null || x.failed) && game.running() === 0;
       lastEndMs ??= allDone ? clock.now() : null;
       // A minute past the last end, so its teardown and the pool's trim are billed as they happen.
       if (lastEndMs !== null && clock.now() - lastEndMs >= 60_000) break;
@@ -77,15 +84,33 @@ export async function runCostSimulation(o: CostRunOptions): Promise<CostRunResul
     }
     const from = o.warmupS + (o.measureFromS ?? 0);
     const hour = { startMs: t0 + from * 1000, endMs: t0 + (from + o.windowS) * 1000 };
-    const quiet = o.quiet ? { startMs: t0 + (o.warmupS + o.quiet.fromS) * 1000, endMs: t0 + (o.warmupS + o.quiet.toS) * 1000 } : null;
-    return summarise({ recycle: o.recycle, droplets: emu.droplets(), starts, played: game.played, endErrors: game.endErrors, endMs: clock.now(), t0, hour, quiet, apiTotals, realMs: performance.now() - realStart });
+    const quiet = o.quiet
+      ? { startMs: t0 + (o.warmupS + o.quiet.fromS) * 1000, endMs: t0 + (o.warmupS + o.quiet.toS) * 1000 }
+      : null;
+    return summarise({
+      recycle: o.recycle,
+      droplets: emu.droplets(),
+      starts,
+      played: game.played,
+      endErrors: game.endErrors,
+      endMs: clock.now(),
+      t0,
+      hour,
+      quiet,
+      apiTotals,
+      realMs: performance.now() - realStart,
+    });
   } finally {
     await orch.close();
     await emu.close();
   }
 }
 
-async function orchestratorOn(emu: RunningEmulator, clock: FakeClock, o: CostRunOptions): Promise<{ orch: Orchestrator; provider: SettlingProvider }> {
+async function orchestratorOn(
+  emu: RunningEmulator,
+  clock: FakeClock,
+  o: CostRunOptions,
+): Promise<{ orch: Orchestrator; provider: SettlingProvider }> {
   const config = loadConfig({
     PROVIDER: 'digitalocean',
     DIGITALOCEAN_TOKEN: 'dop_v1_cost_bench',
@@ -123,7 +148,12 @@ async function orchestratorOn(emu: RunningEmulator, clock: FakeClock, o: CostRun
   return { orch, provider };
 }
 
-function startSession(orch: Orchestrator, clock: FakeClock, game: CostGameServers, planned: PlannedSession): StartRecord {
+function startSession(
+  orch: Orchestrator,
+  clock: FakeClock,
+  game: CostGameServers,
+  planned: PlannedSession,
+): StartRecord {
   const rec: StartRecord = { requestedAtMs: clock.now(), answeredAtMs: null, reused: false, failed: null };
   orch.service.start().then(
     (r) => {

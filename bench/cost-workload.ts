@@ -77,7 +77,7 @@ export interface ProfileOptions {
 export function planProfileWorkload(o: ProfileOptions): PlannedSession[] {
   const random = seededRandom(o.seed);
   const out: PlannedSession[] = [];
-  for (let t = 0; ; ) {
+  for (let t = 0; ;) {
     t += -Math.log(1 - random()) / o.maxRate;
     if (t >= o.windowS) break;
     if (random() * o.maxRate > o.rateAt(t)) continue;
@@ -93,7 +93,10 @@ export function planProfileWorkload(o: ProfileOptions): PlannedSession[] {
  * near zero at night, a slow afternoon, an evening peak. Normalised to a mean of 1; the peak
  * is then 10× the mean.
  */
-const DAY_SHAPE = [0.02, 0.02, 0.02, 0.02, 0.02, 0.02, 0.02, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.6, 0.5, 0.5, 0.6, 0.8, 1.5, 3.5, 10.03, 2.5, 1.1, 0.2];
+const DAY_SHAPE = [
+  0.02, 0.02, 0.02, 0.02, 0.02, 0.02, 0.02, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.6, 0.5, 0.5, 0.6, 0.8, 1.5, 3.5, 10.03, 2.5,
+  1.1, 0.2,
+];
 
 /** The day compressed into `dayS` seconds: the multiplier of the mean rate at second t. */
 export function dayMultiplier(dayS: number): (t: number) => number {

@@ -52,7 +52,13 @@ function scenarios(seed: number): Scenario[] {
   const shape = dayMultiplier(dayS);
   // Noon to noon: the evening peak, then the night the pool must shrink through.
   const dayRate = (t: number) => (120 / 3600) * shape(t + dayS / 2);
-  const day = planProfileWorkload({ rateAt: dayRate, maxRate: (120 / 3600) * peakOf(shape, dayS), windowS: dayS, ...LENGTHS, seed });
+  const day = planProfileWorkload({
+    rateAt: dayRate,
+    maxRate: (120 / 3600) * peakOf(shape, dayS),
+    windowS: dayS,
+    ...LENGTHS,
+    seed,
+  });
   const base = 200 / 3600;
   const burstRate = (t: number) => (t >= 1500 && t < 2100 ? 10 * base : base);
   const burst = planProfileWorkload({ rateAt: burstRate, maxRate: 10 * base, windowS: 3600, ...LENGTHS, seed });
@@ -67,7 +73,16 @@ function scenarios(seed: number): Scenario[] {
       maxServers: 150,
       quiet: null,
     },
-    { name: 'cold', title: 'The same hour from a cold start (no history; fixed pools start full)', measured: 'run', measureFromS: 0, workload: steady, windowS: 3600, maxServers: 150, quiet: null },
+    {
+      name: 'cold',
+      title: 'The same hour from a cold start (no history; fixed pools start full)',
+      measured: 'run',
+      measureFromS: 0,
+      workload: steady,
+      windowS: 3600,
+      maxServers: 150,
+      quiet: null,
+    },
     {
       name: 'day',
       title: `A day in 6 h (noon to noon): ${day.length} sessions, mean 120/h, peak ${peakOf(shape, dayS).toFixed(1)}x the mean at 20:00, ~2/h at night`,
@@ -92,7 +107,11 @@ function scenarios(seed: number): Scenario[] {
   ];
 }
 
-const list = (s: string) => s.split(',').map((x) => x.trim()).filter(Boolean);
+const list = (s: string) =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
 
 /** The CLI entry: the only place the cost bench reads its arguments. */
 async function main(argv: string[]): Promise<void> {
@@ -122,7 +141,10 @@ async function main(argv: string[]): Promise<void> {
   const part = values.part.replace(/[^a-z0-9-]/gi, '');
   // Written after every run, so a long sweep cut short keeps what it measured.
   const save = (r: ScenarioReport) =>
-    writeFileSync(path.join(dir, `cost-${date}-${r.name}-${part}.json`), `${JSON.stringify({ date: new Date().toISOString(), seed, billing: BILLING_NOTE, scenario: r }, null, 2)}\n`);
+    writeFileSync(
+      path.join(dir, `cost-${date}-${r.name}-${part}.json`),
+      `${JSON.stringify({ date: new Date().toISOString(), seed, billing: BILLING_NOTE, scenario: r }, null, 2)}\n`,
+    );
   for (const sc of scenarios(seed).filter((s) => wanted.has(s.name))) {
     const base: Omit<CostRunOptions, 'recycle' | 'policy' | 'targetInstant' | 'poolMinReady'> = {
       workload: sc.workload,
@@ -138,15 +160,36 @@ async function main(argv: string[]): Promise<void> {
       trace: values.trace,
     };
     const runs: { label: string; policy: 'fixed' | 'forecast'; param: number; result: CostRunResult }[] = [];
-    const report: ScenarioReport = { name: sc.name, title: sc.title, measured: sc.measured, sessions: sc.workload.length, maxServers: sc.maxServers, bootS: BOOT_MS / 1000, recycleFixed, runs };
+    const report: ScenarioReport = {
+      name: sc.name,
+      title: sc.title,
+      measured: sc.measured,
+      sessions: sc.workload.length,
+      maxServers: sc.maxServers,
+      bootS: BOOT_MS / 1000,
+      recycleFixed,
+      runs,
+    };
     for (const n of sizes) {
-      const result = await runCostSimulation({ ...base, recycle: recycleFixed, policy: 'fixed', targetInstant: 0.95, poolMinReady: n });
+      const result = await runCostSimulation({
+        ...base,
+        recycle: recycleFixed,
+        policy: 'fixed',
+        targetInstant: 0.95,
+        poolMinReady: n,
+      });
       runs.push({ label: `fixed ${n}`, policy: 'fixed', param: n, result });
       save(report);
       console.error(`${sc.name}: fixed ${n} done (${(result.realMs / 1000).toFixed(0)} s)`);
     }
     for (const p of targets) {
-      const result = await runCostSimulation({ ...base, recycle: true, policy: 'forecast', targetInstant: p, poolMinReady: 0 });
+      const result = await runCostSimulation({
+        ...base,
+        recycle: true,
+        policy: 'forecast',
+        targetInstant: p,
+        poolMinReady: 0,
+      });
       runs.push({ label: `forecast ${p}`, policy: 'forecast', param: p, result });
       save(report);
       console.error(`${sc.name}: forecast ${p} done (${(result.realMs / 1000).toFixed(0)} s)`);
@@ -164,12 +207,15 @@ async function main(argv: string[]): Promise<void> {
     else byName.set(sc.name, sc);
   }
   const all = [...byName.values()].sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
-  for (const sc of all) sc.runs.sort((a, b) => (a.policy === b.policy ? a.param - b.param : a.policy === 'fixed' ? -1 : 1));
+  for (const sc of all)
+    sc.runs.sort((a, b) => (a.policy === b.policy ? a.param - b.param : a.policy === 'fixed' ? -1 : 1));
   const md = costMarkdown(all, BILLING_NOTE);
   console.log(costMarkdown(reports, BILLING_NOTE));
   writeFileSync(path.join(dir, `cost-${date}.md`), md);
   writeFileSync(path.join(dir, `cost-${date}.svg`), costSvg(all));
-  console.log(`wrote bench/results/cost-${date}-{${reports.map((r) => r.name).join(',')}}.json and cost-${date}.{md,svg} (${all.map((r) => r.name).join(', ')})`);
+  console.log(
+    `wrote bench/results/cost-${date}-{${reports.map((r) => r.name).join(',')}}.json and cost-${date}.{md,svg} (${all.map((r) => r.name).join(', ')})`,
+  );
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {

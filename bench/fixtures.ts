@@ -81,7 +81,10 @@ export function externalServer(ip: string, players: number, nowMs: number): Serv
  * profiled run, so the profile holds the measured case and not the set-up). Returns the
  * share code of one active session.
  */
-export async function prepopulate(dbPath: string, o: { readyServers: number; busyServers: number; busyBlock: number; readyBlock: number }): Promise<string> {
+export async function prepopulate(
+  dbPath: string,
+  o: { readyServers: number; busyServers: number; busyBlock: number; readyBlock: number },
+): Promise<string> {
   const store = await createStore({ kind: 'sqlite', path: dbPath });
   const now = Date.now();
   try {

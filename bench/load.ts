@@ -59,7 +59,9 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
 }
 
 /** A request whose headers/body are made fresh for every send (each signature is single-use). */
-export function dynamicRequest(make: () => { method: string; path: string; headers?: Record<string, string>; body?: string }): AutocannonRequest {
+export function dynamicRequest(
+  make: () => { method: string; path: string; headers?: Record<string, string>; body?: string },
+): AutocannonRequest {
   return {
     setupRequest: (req) => {
       const m = make();

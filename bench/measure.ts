@@ -2,7 +2,16 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { OrchestratorEntry } from './build.js';
-import { BENCH_KEY, BLOCK, CASES, HEARTBEAT_SERVERS, orchestratorEnv, type BenchCase, type CaseContext, type CaseName } from './cases.js';
+import {
+  BENCH_KEY,
+  BLOCK,
+  CASES,
+  HEARTBEAT_SERVERS,
+  orchestratorEnv,
+  type BenchCase,
+  type CaseContext,
+  type CaseName,
+} from './cases.js';
 import { spawnService, type ChildService } from './child-service.js';
 import { ipAt, registerByHeartbeat, startOneSession } from './fixtures.js';
 import { runLoad, type LoadResult } from './load.js';
@@ -46,7 +55,11 @@ function targetOf(c: BenchCase, children: Children): ChildService {
 }
 
 /** Starts the children, sets up the fixtures, and runs every case `rounds` times, rounds interleaved. */
-export async function measureCases(o: BenchOptions, entry: OrchestratorEntry, say: (line: string) => void): Promise<Measurements> {
+export async function measureCases(
+  o: BenchOptions,
+  entry: OrchestratorEntry,
+  say: (line: string) => void,
+): Promise<Measurements> {
   const dir = mkdtempSync(path.join(tmpdir(), 'orch-bench-'));
   const started: ChildService[] = [];
   const track = async (p: Promise<ChildService>) => {
@@ -57,20 +70,39 @@ export async function measureCases(o: BenchOptions, entry: OrchestratorEntry, sa
   const starts = new StartWorlds(dir, (dbPath) => startOrchestrator(o, entry, dbPath), o.connections);
   try {
     const children: Children = {
-      hello: await track(spawnService({ nodeArgs: ['--import', 'tsx'], script: 'bench/hello-server.ts', args: ['{port}'], env: o.childEnv, cwd: o.repoRoot })),
+      hello: await track(
+        spawnService({
+          nodeArgs: ['--import', 'tsx'],
+          script: 'bench/hello-server.ts',
+          args: ['{port}'],
+          env: o.childEnv,
+          cwd: o.repoRoot,
+        }),
+      ),
       orchestrator: await track(startOrchestrator(o, entry, path.join(dir, 'bench.db'))),
       starts,
       logged: o.logCost ? await track(startOrchestrator(o, entry, path.join(dir, 'logged.db'), 'info')) : null,
     };
-    say(`orchestrator: ${entry.script} (pid ${children.orchestrator.pid}), baseline: bench/hello-server.ts (pid ${children.hello.pid})`);
+    say(
+      `orchestrator: ${entry.script} (pid ${children.orchestrator.pid}), baseline: bench/hello-server.ts (pid ${children.hello.pid})`,
+    );
     const url = children.orchestrator.url;
     const warm = await startOneSession(url, BENCH_KEY, ipAt(BLOCK.join, 1));
     const logged = children.logged ? await startOneSession(children.logged.url, BENCH_KEY, ipAt(BLOCK.join, 1)) : '';
-    const busy = await registerByHeartbeat({ url, key: BENCH_KEY, block: BLOCK.busy, next: { n: 0 }, count: HEARTBEAT_SERVERS, players: 1 });
+    const busy = await registerByHeartbeat({
+      url,
+      key: BENCH_KEY,
+      block: BLOCK.busy,
+      next: { n: 0 },
+      count: HEARTBEAT_SERVERS,
+      players: 1,
+    });
     if (busy !== HEARTBEAT_SERVERS) throw new Error(`registered ${busy} of ${HEARTBEAT_SERVERS} busy servers`);
     const probeOkPerS = await starts.probe(say);
     const ctx: CaseContext = { joinCode: { warm, logged } };
-    const cases = CASES.filter((c) => (c.on !== 'logged' || children.logged) && (!o.cases || c.name === 'baseline' || o.cases.includes(c.name)));
+    const cases = CASES.filter(
+      (c) => (c.on !== 'logged' || children.logged) && (!o.cases || c.name === 'baseline' || o.cases.includes(c.name)),
+    );
     await warmUp(o, cases, children, ctx, say);
     const runs: CaseRun[] = [];
     for (let round = 1; round <= o.rounds; round++) runs.push(...(await runRound(o, round, cases, children, ctx, say)));
@@ -87,7 +119,13 @@ export async function measureCases(o: BenchOptions, entry: OrchestratorEntry, sa
  * children's code is optimised by then and the set-up's burst of writes (tens of thousands of
  * registrations) is checkpointed, so round 1 measures the same steady service as round 2.
  */
-async function warmUp(o: BenchOptions, cases: readonly BenchCase[], children: Children, ctx: CaseContext, say: (line: string) => void): Promise<void> {
+async function warmUp(
+  o: BenchOptions,
+  cases: readonly BenchCase[],
+  children: Children,
+  ctx: CaseContext,
+  say: (line: string) => void,
+): Promise<void> {
   const durationS = Math.min(2, o.durationS);
   const warmed = cases.filter((x) => !x.claims);
   for (const c of warmed) {
@@ -127,7 +165,10 @@ async function runRound(
     // orchestrator's first reconcile pass over the pool and the warm-up's writes are done.
     if (c.claims) {
       const child = await children.starts.forRun(o.durationS, c.connections ?? o.connections);
-      if ((await untilIdle([child.pid])) === null) say(`warning: round ${round}: the start orchestrator did not go idle within ${IDLE_WAIT_MS} ms before ${c.name}`);
+      if ((await untilIdle([child.pid])) === null)
+        say(
+          `warning: round ${round}: the start orchestrator did not go idle within ${IDLE_WAIT_MS} ms before ${c.name}`,
+        );
     }
     const target = targetOf(c, children);
     // One request for the whole run: a heartbeat's request numbers its signatures, and a
@@ -142,24 +183,48 @@ async function runRound(
       // reconcile pass is due every 10 s, and one over a start case's pool of tens of thousands
       // of servers can land in a baseline slice (before this, a run's baseline slices measured
       // 23k req/s before the start cases and 42k before join).
-      const orchestrators = [children.orchestrator.pid, ...(children.starts.child ? [children.starts.child.pid] : []), ...(children.logged ? [children.logged.pid] : [])];
+      const orchestrators = [
+        children.orchestrator.pid,
+        ...(children.starts.child ? [children.starts.child.pid] : []),
+        ...(children.logged ? [children.logged.pid] : []),
+      ];
       const waited = await untilIdle(orchestrators);
-      if (waited === null) say(`warning: round ${round}: the orchestrators did not go idle within ${IDLE_WAIT_MS} ms before a baseline slice`);
-      base.push(await whileStopped(orchestrators, () => runLoad({ url: children.hello.url, connections: o.connections, durationS: sliceS, request: baseline.request(ctx) })));
-      mine.push(await runLoad({ url: target.url, connections: c.connections ?? o.connections, durationS: sliceS, request }));
+      if (waited === null)
+        say(
+          `warning: round ${round}: the orchestrators did not go idle within ${IDLE_WAIT_MS} ms before a baseline slice`,
+        );
+      base.push(
+        await whileStopped(orchestrators, () =>
+          runLoad({
+            url: children.hello.url,
+            connections: o.connections,
+            durationS: sliceS,
+            request: baseline.request(ctx),
+          }),
+        ),
+      );
+      mine.push(
+        await runLoad({ url: target.url, connections: c.connections ?? o.connections, durationS: sliceS, request }),
+      );
       // A child that died mid-run (a crash, or something outside killing it) must not pass as a row of errors.
       const gone = target.ended();
-      if (gone) throw new Error(`${c.on} process (pid ${target.pid}) ended during ${c.name}, round ${round}: ${gone}\n${target.output().slice(-3000)}`);
+      if (gone)
+        throw new Error(
+          `${c.on} process (pid ${target.pid}) ended during ${c.name}, round ${round}: ${gone}\n${target.output().slice(-3000)}`,
+        );
     }
     const result = mergeLoads(mine);
     const paired = mergeLoads(base);
     baselineSlices.push(...base);
     if (c.claims) children.starts.ran(result.okPerS);
     runs.push({ name: c.name, round, result, ratio: result.okPerS / paired.okPerS, baselineOkPerS: paired.okPerS });
-    say(`round ${round} ${c.name.padEnd(9)} ${Math.round(result.okPerS)} req/s p50 ${result.p50Ms} ms p99 ${result.p99Ms} ms; its baseline slices ${Math.round(paired.okPerS)} req/s`);
+    say(
+      `round ${round} ${c.name.padEnd(9)} ${Math.round(result.okPerS)} req/s p50 ${result.p50Ms} ms p99 ${result.p99Ms} ms; its baseline slices ${Math.round(paired.okPerS)} req/s`,
+    );
   }
   // The round's baseline row: every baseline slice of the round together.
-  if (baselineSlices.length > 0) runs.unshift({ name: 'baseline', round, result: mergeLoads(baselineSlices), ratio: null, baselineOkPerS: null });
+  if (baselineSlices.length > 0)
+    runs.unshift({ name: 'baseline', round, result: mergeLoads(baselineSlices), ratio: null, baselineOkPerS: null });
   return runs;
 }
 
@@ -236,7 +301,13 @@ async function untilIdle(pids: number[]): Promise<number | null> {
 }
 
 /** The orchestrator as a real child process on a fresh SQLite file. */
-export function startOrchestrator(o: BenchOptions, entry: OrchestratorEntry, dbPath: string, logLevel = 'warn', extraNodeArgs: string[] = []): Promise<ChildService> {
+export function startOrchestrator(
+  o: BenchOptions,
+  entry: OrchestratorEntry,
+  dbPath: string,
+  logLevel = 'warn',
+  extraNodeArgs: string[] = [],
+): Promise<ChildService> {
   return spawnService({
     nodeArgs: [...extraNodeArgs, ...entry.nodeArgs],
     script: entry.script,

@@ -15,7 +15,14 @@ export class MemoryProvider implements Provider {
 
   async create(spec: MachineSpec): Promise<Machine> {
     this.calls.create++;
-    const m: Machine = { providerId: `m-${spec.serverId}`, serverId: spec.serverId, status: 'new', ip: null, port: null, createdAtMs: Date.now() };
+    const m: Machine = {
+      providerId: `m-${spec.serverId}`,
+      serverId: spec.serverId,
+      status: 'new',
+      ip: null,
+      port: null,
+      createdAtMs: Date.now(),
+    };
     this.machines.set(m.providerId, m);
     return m;
   }

@@ -42,7 +42,11 @@ const USAGE = `npm run bench -- [--quick] [--no-build] [--no-scale] [--no-profil
   --no-log-cost   skip the extra join run with request logging on`;
 
 /** Parses the bench's flags; the only place the bench reads its environment. */
-export function benchOptions(argv: string[], env: Readonly<Record<string, string | undefined>>, repoRoot: string): BenchOptions {
+export function benchOptions(
+  argv: string[],
+  env: Readonly<Record<string, string | undefined>>,
+  repoRoot: string,
+): BenchOptions {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -63,7 +67,8 @@ export function benchOptions(argv: string[], env: Readonly<Record<string, string
     process.exit(0);
   }
   const fromEnv = Number(env.BENCH_DURATION_S ?? '10');
-  if (!Number.isFinite(fromEnv) || fromEnv <= 0) throw new Error(`BENCH_DURATION_S must be a positive number of seconds, got ${env.BENCH_DURATION_S}`);
+  if (!Number.isFinite(fromEnv) || fromEnv <= 0)
+    throw new Error(`BENCH_DURATION_S must be a positive number of seconds, got ${env.BENCH_DURATION_S}`);
   return {
     repoRoot,
     durationS: values.quick ? 2 : fromEnv,
@@ -72,7 +77,12 @@ export function benchOptions(argv: string[], env: Readonly<Record<string, string
     build: !values['no-build'],
     scale: !values['no-scale'],
     scaleOnly: values['scale-only'],
-    cases: values.cases ? values.cases.split(',').map((c) => c.trim()).filter(Boolean) : null,
+    cases: values.cases
+      ? values.cases
+          .split(',')
+          .map((c) => c.trim())
+          .filter(Boolean)
+      : null,
     coldStart: !values['no-cold-start'],
     coldStartOnly: values['cold-start-only'],
     profile: !values['no-profile'],

@@ -89,7 +89,7 @@ export function simulatePool(o: PoolSimOptions): PoolSimResult {
     }
     // Arrivals this second.
     let n = 0;
-    for (let p = Math.exp(-o.rateAt(t)), u = random(), c = p; u > c; ) {
+    for (let p = Math.exp(-o.rateAt(t)), u = random(), c = p; u > c;) {
       n++;
       p *= o.rateAt(t) / n;
       c += p;
@@ -132,7 +132,12 @@ export function simulatePool(o: PoolSimOptions): PoolSimResult {
       const excess = have - (keep + pending);
       const byNewest = [...free].sort((a, b) => b.readyS - a.readyS);
       for (let k = 0; k < Math.min(excess, byNewest.length); k++) remove(byNewest[k]!, t);
-      o.onPass?.(t, { target, idle: idle(t).length, alive: alive.length, booting: alive.filter((s) => s.readyS > t).length });
+      o.onPass?.(t, {
+        target,
+        idle: idle(t).length,
+        alive: alive.length,
+        booting: alive.filter((s) => s.readyS > t).length,
+      });
     }
     maxAlive = Math.max(maxAlive, alive.length);
   }

@@ -47,15 +47,28 @@ function sweep(rateAt: (t: number) => number, durationS: number): Row[] {
   };
   return [
     ...SIZES.map((n) => run(`fixed ${n}`, true, { kind: 'fixed', size: n })),
-    ...TARGETS.map((p) => run(`forecast ${p}`, false, { kind: 'forecast', settings: { ...FORECAST, targetInstant: p } })),
+    ...TARGETS.map((p) =>
+      run(`forecast ${p}`, false, { kind: 'forecast', settings: { ...FORECAST, targetInstant: p } }),
+    ),
   ];
 }
 
 function table(title: string, rows: Row[]): string {
-  const lines = [`## ${title}`, '', '| policy | instant | billed/played | dominated by forecast at |', '| --- | --- | --- | --- |'];
+  const lines = [
+    `## ${title}`,
+    '',
+    '| policy | instant | billed/played | dominated by forecast at |',
+    '| --- | --- | --- | --- |',
+  ];
   for (const r of rows) {
-    const by = r.fixed ? rows.filter((f) => !f.fixed && f.instant >= r.instant && f.ratio <= r.ratio).map((f) => f.label.replace('forecast ', '')) : [];
-    lines.push(`| ${r.label} | ${(r.instant * 100).toFixed(1)}% | ${r.ratio.toFixed(3)} | ${r.fixed ? by.join(', ') || '—' : ''} |`);
+    const by = r.fixed
+      ? rows
+          .filter((f) => !f.fixed && f.instant >= r.instant && f.ratio <= r.ratio)
+          .map((f) => f.label.replace('forecast ', ''))
+      : [];
+    lines.push(
+      `| ${r.label} | ${(r.instant * 100).toFixed(1)}% | ${r.ratio.toFixed(3)} | ${r.fixed ? by.join(', ') || '—' : ''} |`,
+    );
   }
   return lines.join('\n');
 }
@@ -67,9 +80,15 @@ const md = [
   '',
   `Second-by-second, ${SEEDS.length} seeds each, 46 s boots, a pass every 10 s, sessions exponential (mean 600 s, 60–2,700 s), recycling on; billed per second from create to delete, at least 60 s, until the end of the run.`,
   '',
-  table('Steady: 200 starts/h for 4 h', sweep(() => 200 / 3600, 4 * 3600)),
+  table(
+    'Steady: 200 starts/h for 4 h',
+    sweep(() => 200 / 3600, 4 * 3600),
+  ),
   '',
-  table('A day in 6 h (noon to noon), 120 starts/h on average, peak 10x', sweep((t) => (120 / 3600) * shape(t + dayS / 2), dayS)),
+  table(
+    'A day in 6 h (noon to noon), 120 starts/h on average, peak 10x',
+    sweep((t) => (120 / 3600) * shape(t + dayS / 2), dayS),
+  ),
   '',
 ].join('\n');
 console.log(md);

@@ -21,7 +21,13 @@ export interface CaseProfile {
  * through the store beforehand (so the profile holds the case, not the set-up), and ranks the
  * hot spots. Profiles are kept under `outDir` (large; not for the repository).
  */
-export async function profileCase(o: BenchOptions, entry: OrchestratorEntry, name: CaseName, startProbePerS: number, outDir: string): Promise<CaseProfile> {
+export async function profileCase(
+  o: BenchOptions,
+  entry: OrchestratorEntry,
+  name: CaseName,
+  startProbePerS: number,
+  outDir: string,
+): Promise<CaseProfile> {
   const c = CASES.find((x) => x.name === name)!;
   // Twice what the probe's rate needs, so the pool never runs dry while profiling (a dry pool profiles the wrong path).
   const readyServers = c.claims ? Math.ceil(startProbePerS * o.durationS * 2) + 1000 : 0;
@@ -31,14 +37,24 @@ export async function profileCase(o: BenchOptions, entry: OrchestratorEntry, nam
   mkdirSync(profDir, { recursive: true });
   try {
     const dbPath = path.join(dir, 'bench.db');
-    const code = await prepopulate(dbPath, { readyServers, busyServers: HEARTBEAT_SERVERS, busyBlock: BLOCK.busy, readyBlock: BLOCK.ready });
+    const code = await prepopulate(dbPath, {
+      readyServers,
+      busyServers: HEARTBEAT_SERVERS,
+      busyBlock: BLOCK.busy,
+      readyBlock: BLOCK.ready,
+    });
     const ctx = { joinCode: { warm: code, logged: code } };
     const orch = await startOrchestrator(o, entry, dbPath, 'warn', ['--cpu-prof', `--cpu-prof-dir=${profDir}`]);
     let load: LoadResult;
     let window = null;
     try {
       const fromUs = Number(process.hrtime.bigint() / 1000n);
-      load = await runLoad({ url: orch.url, connections: c.connections ?? o.connections, durationS: o.durationS, request: c.request(ctx) });
+      load = await runLoad({
+        url: orch.url,
+        connections: c.connections ?? o.connections,
+        durationS: o.durationS,
+        request: c.request(ctx),
+      });
       window = { fromUs, toUs: Number(process.hrtime.bigint() / 1000n) };
     } finally {
       const exit = await orch.stop();

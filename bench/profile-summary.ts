@@ -76,7 +76,10 @@ export function summariseProfile(file: string, window: ProfileWindow | null = nu
     busy += dt;
     const key = frameName(node);
     self.set(key, (self.get(key) ?? 0) + dt);
-    pkg.set(packageOf(node.callFrame.url, node.callFrame.functionName), (pkg.get(packageOf(node.callFrame.url, node.callFrame.functionName)) ?? 0) + dt);
+    pkg.set(
+      packageOf(node.callFrame.url, node.callFrame.functionName),
+      (pkg.get(packageOf(node.callFrame.url, node.callFrame.functionName)) ?? 0) + dt,
+    );
     const seen = new Set<string>();
     for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
       const k = frameName(byId.get(cur)!);
@@ -88,7 +91,11 @@ export function summariseProfile(file: string, window: ProfileWindow | null = nu
   });
   const sqlite = sqliteTime(p, byId, parent, window);
   const pct = (v: number) => Math.round((1000 * v) / Math.max(1, busy)) / 10;
-  const spot = (name: string): HotSpot => ({ name, selfPct: pct(self.get(name) ?? 0), totalPct: pct(total.get(name) ?? 0) });
+  const spot = (name: string): HotSpot => ({
+    name,
+    selfPct: pct(self.get(name) ?? 0),
+    totalPct: pct(total.get(name) ?? 0),
+  });
   const ranked = (m: Map<string, number>) => [...m.entries()].sort((a, b) => b[1] - a[1]).map(([k]) => k);
   return {
     busyMs: Math.round(busy / 1000),
@@ -98,13 +105,20 @@ export function summariseProfile(file: string, window: ProfileWindow | null = nu
       .filter((k) => / \((dist|src)\//.test(k) && !k.startsWith('(anonymous) (dist/main.js'))
       .slice(0, top)
       .map(spot),
-    byPackage: ranked(pkg).slice(0, 12).map((name) => ({ name, selfPct: pct(pkg.get(name) ?? 0) })),
+    byPackage: ranked(pkg)
+      .slice(0, 12)
+      .map((name) => ({ name, selfPct: pct(pkg.get(name) ?? 0) })),
     sqliteByCaller: ranked(sqlite).map((name) => ({ name, pct: pct(sqlite.get(name) ?? 0) })),
   };
 }
 
 /** Samples in Kysely's SQLite executeQuery (where better-sqlite3 runs the statement), by issuer. */
-function sqliteTime(p: CpuProfile, byId: Map<number, ProfileNode>, parent: Map<number, number>, window: ProfileWindow | null): Map<string, number> {
+function sqliteTime(
+  p: CpuProfile,
+  byId: Map<number, ProfileNode>,
+  parent: Map<number, number>,
+  window: ProfileWindow | null,
+): Map<string, number> {
   const out = new Map<string, number>();
   let atUs = p.startTime;
   p.samples.forEach((id, i) => {
@@ -118,7 +132,8 @@ function sqliteTime(p: CpuProfile, byId: Map<number, ProfileNode>, parent: Map<n
     for (let cur: number | undefined = id; cur !== undefined && !name; cur = parent.get(cur)) {
       const f = byId.get(cur)!.callFrame;
       if (/\/store\/[a-z-]+-queries\.[jt]s$/.test(f.url)) name = f.functionName;
-      else if (f.functionName === 'commitTransaction' || f.functionName === 'beginTransaction') name = f.functionName === 'commitTransaction' ? 'COMMIT' : 'BEGIN';
+      else if (f.functionName === 'commitTransaction' || f.functionName === 'beginTransaction')
+        name = f.functionName === 'commitTransaction' ? 'COMMIT' : 'BEGIN';
       if (f.url.includes('single-connection-provider')) inTransaction = true;
     }
     name ||= inTransaction ? '(a statement in a transaction)' : '(an autocommit statement)';

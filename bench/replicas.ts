@@ -66,7 +66,9 @@ async function main(): Promise<void> {
   const say = (l: string) => console.log(l);
   const loadStart = os.loadavg().map((x) => Math.round(x * 100) / 100);
   const entry = buildEntry(repoRoot, !values['no-build']);
-  say(`replicas bench: ${durationS} s per setup, ${connections} connections, warm pool ${poolSize}; ${entry.script} (${entry.note}); load average ${loadStart.join(' ')}`);
+  say(
+    `replicas bench: ${durationS} s per setup, ${connections} connections, warm pool ${poolSize}; ${entry.script} (${entry.note}); load average ${loadStart.join(' ')}`,
+  );
 
   const given = process.env.BENCH_DATABASE_URL;
   const local = given ? null : await startTestPostgres({ durable: true });
@@ -93,11 +95,21 @@ async function main(): Promise<void> {
       const children: ChildService[] = [];
       try {
         for (let i = 0; i < setup.replicas; i++) {
-          children.push(await spawnService({ nodeArgs: entry.nodeArgs, script: entry.script, args: ['serve'], env: { ...childEnv, ...env }, cwd: repoRoot }));
+          children.push(
+            await spawnService({
+              nodeArgs: entry.nodeArgs,
+              script: entry.script,
+              args: ['serve'],
+              env: { ...childEnv, ...env },
+              cwd: repoRoot,
+            }),
+          );
         }
         const per = Math.max(1, Math.floor(connections / setup.replicas));
         const runs: LoadResult[] = await Promise.all(
-          children.map((c) => runLoad({ url: c.url, connections: per, durationS, request: { method: 'POST', path: '/sessions/start' } })),
+          children.map((c) =>
+            runLoad({ url: c.url, connections: per, durationS, request: { method: 'POST', path: '/sessions/start' } }),
+          ),
         );
         const counts = await countSessions(dbOpts);
         const r: SetupResult = {
@@ -113,7 +125,9 @@ async function main(): Promise<void> {
           poolSize,
         };
         results.push(r);
-        say(`${r.setup}: ${r.okPerS} starts/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, non-2xx ${r.non2xx}, errors ${r.errors}; ${r.sessions} sessions on ${r.distinctServers} distinct servers`);
+        say(
+          `${r.setup}: ${r.okPerS} starts/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, non-2xx ${r.non2xx}, errors ${r.errors}; ${r.sessions} sessions on ${r.distinctServers} distinct servers`,
+        );
       } finally {
         for (const c of children) await c.stop();
         if (setup.db === 'postgres') await admin(pgBase, `DROP SCHEMA ${schema} CASCADE`);
@@ -131,7 +145,10 @@ async function main(): Promise<void> {
   const table = [
     '| setup | starts/s (2xx) | p50 ms | p99 ms (worst replica) | non-2xx | errors | sessions | distinct servers |',
     '|---|---|---|---|---|---|---|---|',
-    ...results.map((r) => `| ${r.setup} | ${r.okPerS} | ${r.p50Ms} | ${r.p99Ms} | ${r.non2xx} | ${r.errors} | ${r.sessions} | ${r.distinctServers} |`),
+    ...results.map(
+      (r) =>
+        `| ${r.setup} | ${r.okPerS} | ${r.p50Ms} | ${r.p99Ms} | ${r.non2xx} | ${r.errors} | ${r.sessions} | ${r.distinctServers} |`,
+    ),
   ].join('\n');
   const md = `# Warm starts: SQLite vs PostgreSQL with 1 and 3 replicas, ${date}
 
@@ -146,7 +163,10 @@ ${table}
   const outDir = path.join(repoRoot, 'bench/results');
   mkdirSync(outDir, { recursive: true });
   writeFileSync(path.join(outDir, `replicas-${date}.md`), md);
-  writeFileSync(path.join(outDir, `replicas-${date}.json`), JSON.stringify({ date, machine, durationS, connections, poolSize, results }, null, 2));
+  writeFileSync(
+    path.join(outDir, `replicas-${date}.json`),
+    JSON.stringify({ date, machine, durationS, connections, poolSize, results }, null, 2),
+  );
   say('\n' + table + `\n\nwritten: bench/results/replicas-${date}.md`);
 }
 
@@ -170,8 +190,21 @@ async function fillWarmPool(opts: DatabaseOptions, n: number): Promise<void> {
       const rows: ServerRow[] = [];
       for (let j = i; j < Math.min(n, i + 1000); j++) {
         rows.push({
-          id: `bench-${j}`, state: 'ready', origin: 'external', provider_id: null, ip: ipAt(10, j), port: null, players: 0,
-          created_at: now, updated_at: now, state_changed_at: now, ready_at: now + j, last_heartbeat_at: now, reason: null, owner: null, lease_until: null,
+          id: `bench-${j}`,
+          state: 'ready',
+          origin: 'external',
+          provider_id: null,
+          ip: ipAt(10, j),
+          port: null,
+          players: 0,
+          created_at: now,
+          updated_at: now,
+          state_changed_at: now,
+          ready_at: now + j,
+          last_heartbeat_at: now,
+          reason: null,
+          owner: null,
+          lease_until: null,
         });
       }
       await db.insertInto('servers').values(rows).execute();

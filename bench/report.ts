@@ -22,7 +22,15 @@ export interface CaseSummary {
 /** Everything one bench run found; written as results/<date>.json. */
 export interface BenchReport {
   date: string;
-  machine: { nproc: number; memoryGiB: number; cpu: string; node: string; platform: string; loadAvgAtStart: number[]; loadAvgAtEnd: number[] };
+  machine: {
+    nproc: number;
+    memoryGiB: number;
+    cpu: string;
+    node: string;
+    platform: string;
+    loadAvgAtStart: number[];
+    loadAvgAtEnd: number[];
+  };
   orchestrator: { entry: string; note: string };
   settings: { durationS: number; connections: number; rounds: number };
   measurements: Measurements;
@@ -42,7 +50,7 @@ export function machineInfo(loadAvgAtStart: number[]): BenchReport['machine'] {
     loadAvgAtStart,
     loadAvgAtEnd: os.loadavg().map((x) => Math.round(x * 100) / 100),
     nproc: os.availableParallelism(),
-    memoryGiB: Math.round(os.totalmem() / 2 ** 30 * 10) / 10,
+    memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
     cpu: os.cpus()[0]?.model ?? 'unknown',
     node: process.version,
     platform: `${os.platform()} ${os.release()}`,
@@ -51,16 +59,30 @@ export function machineInfo(loadAvgAtStart: number[]): BenchReport['machine'] {
 
 /** Means of each case's runs, checked against its target. */
 export function summarise(runs: CaseRun[], cases: readonly BenchCase[]): CaseSummary[] {
-  return cases.filter((c) => runs.some((r) => r.name === c.name)).map((c) => {
-    const mine = runs.filter((r) => r.name === c.name);
-    const mean = (f: (r: CaseRun) => number) => mine.reduce((n, r) => n + f(r), 0) / Math.max(1, mine.length);
-    const meanRatio = c.name === 'baseline' ? null : mean((r) => r.ratio ?? 0);
-    const worstP99Ms = Math.max(...mine.map((r) => r.result.p99Ms));
-    const non2xx = mine.reduce((n, r) => n + failures(r.result), 0);
-    // A case with any non-2xx answer or socket error fails its target, whatever its rate.
-    const met = c.target ? non2xx === 0 && (meanRatio ?? 0) >= c.target.minRatio && (c.target.maxP99Ms === undefined || worstP99Ms < c.target.maxP99Ms) : null;
-    return { name: c.name, meanOkPerS: mean((r) => r.result.okPerS), meanRatio, worstP99Ms, non2xx, target: c.target, met };
-  });
+  return cases
+    .filter((c) => runs.some((r) => r.name === c.name))
+    .map((c) => {
+      const mine = runs.filter((r) => r.name === c.name);
+      const mean = (f: (r: CaseRun) => number) => mine.reduce((n, r) => n + f(r), 0) / Math.max(1, mine.length);
+      const meanRatio = c.name === 'baseline' ? null : mean((r) => r.ratio ?? 0);
+      const worstP99Ms = Math.max(...mine.map((r) => r.result.p99Ms));
+      const non2xx = mine.reduce((n, r) => n + failures(r.result), 0);
+      // A case with any non-2xx answer or socket error fails its target, whatever its rate.
+      const met = c.target
+        ? non2xx === 0 &&
+          (meanRatio ?? 0) >= c.target.minRatio &&
+          (c.target.maxP99Ms === undefined || worstP99Ms < c.target.maxP99Ms)
+        : null;
+      return {
+        name: c.name,
+        meanOkPerS: mean((r) => r.result.okPerS),
+        meanRatio,
+        worstP99Ms,
+        non2xx,
+        target: c.target,
+        met,
+      };
+    });
 }
 
 function failures(r: LoadResult): number {
@@ -75,26 +97,43 @@ const fail = (r: LoadResult) => {
 };
 const target = (t: CaseTarget | null) => {
   if (!t) return '—';
-  const parts = [...(t.minRatio > 0 ? [`≥ ${t.minRatio * 100}%`] : []), ...(t.maxP99Ms !== undefined ? [`p99 < ${t.maxP99Ms} ms`] : [])];
+  const parts = [
+    ...(t.minRatio > 0 ? [`≥ ${t.minRatio * 100}%`] : []),
+    ...(t.maxP99Ms !== undefined ? [`p99 < ${t.maxP99Ms} ms`] : []),
+  ];
   return parts.join(', ');
 };
 
 /** The tables, as Markdown (also printed to the terminal). */
 export function runsTable(runs: CaseRun[]): string {
   const rows = runs.map(
-    (r) => `| ${r.name} | ${r.round} | ${Math.round(r.result.okPerS)} | ${r.result.p50Ms} | ${r.result.p99Ms} | ${r.baselineOkPerS === null ? '—' : Math.round(r.baselineOkPerS)} | ${pct(r.ratio)} | ${fail(r.result)} |`,
+    (r) =>
+      `| ${r.name} | ${r.round} | ${Math.round(r.result.okPerS)} | ${r.result.p50Ms} | ${r.result.p99Ms} | ${r.baselineOkPerS === null ? '—' : Math.round(r.baselineOkPerS)} | ${pct(r.ratio)} | ${fail(r.result)} |`,
   );
-  return ['| case | run | requests/s (2xx) | p50 ms | p99 ms | its baseline slices, req/s | ratio to them | errors / non-2xx |', '|---|---|---|---|---|---|---|---|', ...rows].join('\n');
+  return [
+    '| case | run | requests/s (2xx) | p50 ms | p99 ms | its baseline slices, req/s | ratio to them | errors / non-2xx |',
+    '|---|---|---|---|---|---|---|---|',
+    ...rows,
+  ].join('\n');
 }
 
 export function summaryTable(s: CaseSummary[]): string {
-  const met = (c: CaseSummary) => (c.met === null ? '—' : c.met ? 'yes' : c.non2xx > 0 ? '**no** (non-2xx or errors)' : '**no**');
-  const rows = s.map((c) => `| ${c.name} | ${Math.round(c.meanOkPerS)} | ${pct(c.meanRatio)} | ${c.worstP99Ms} | ${c.non2xx} | ${target(c.target)} | ${met(c)} |`);
-  return ['| case | mean requests/s | mean ratio | worst p99 ms | non-2xx + errors | target | met |', '|---|---|---|---|---|---|---|', ...rows].join('\n');
+  const met = (c: CaseSummary) =>
+    c.met === null ? '—' : c.met ? 'yes' : c.non2xx > 0 ? '**no** (non-2xx or errors)' : '**no**';
+  const rows = s.map(
+    (c) =>
+      `| ${c.name} | ${Math.round(c.meanOkPerS)} | ${pct(c.meanRatio)} | ${c.worstP99Ms} | ${c.non2xx} | ${target(c.target)} | ${met(c)} |`,
+  );
+  return [
+    '| case | mean requests/s | mean ratio | worst p99 ms | non-2xx + errors | target | met |',
+    '|---|---|---|---|---|---|---|',
+    ...rows,
+  ].join('\n');
 }
 
 function profileSection(p: BenchReport['profiles'][number]): string {
-  const spots = (list: ProfileSummary['bySelf']) => list.map((h) => `| ${h.name.replace(/\|/g, '\\|')} | ${h.selfPct} | ${h.totalPct} |`).join('\n');
+  const spots = (list: ProfileSummary['bySelf']) =>
+    list.map((h) => `| ${h.name.replace(/\|/g, '\\|')} | ${h.selfPct} | ${h.totalPct} |`).join('\n');
   return [
     `### Profile: ${p.case} (${Math.round(p.okPerS)} req/s under the profiler; ${p.summary.busyMs} ms busy, ${p.summary.idlePct}% idle; \`${p.file}\`)`,
     '',
@@ -133,7 +172,10 @@ export function markdown(r: BenchReport): string {
     `Warm pool for the start cases: the 2 s probe did ${Math.round(r.measurements.startPool.probeOkPerS)} starts/s (fastest seen ${Math.round(r.measurements.startPool.fastestPerS)}/s); each start run had an orchestrator of its own on a fresh database holding a pool of 1.5 × fastest × (duration + 1 s) ready servers and nothing else, written through the store before it started, and 1 s of starts (unrecorded) before the run; ${r.measurements.startPool.prepared} ready servers in all.`,
   ];
   if (r.logCost) {
-    parts.push('', `Request logging (\`join+log\`: LOG_LEVEL=info, pino to a pipe the bench reads): ${Math.round(r.logCost.withLoggingOkPerS)} req/s against ${Math.round(r.logCost.joinOkPerS)} with LOG_LEVEL=warn in the same rounds (${r.logCost.costPct}% fewer), worst p99 ${r.logCost.p99Ms} ms.`);
+    parts.push(
+      '',
+      `Request logging (\`join+log\`: LOG_LEVEL=info, pino to a pipe the bench reads): ${Math.round(r.logCost.withLoggingOkPerS)} req/s against ${Math.round(r.logCost.joinOkPerS)} with LOG_LEVEL=warn in the same rounds (${r.logCost.costPct}% fewer), worst p99 ${r.logCost.p99Ms} ms.`,
+    );
   }
   if (r.scale) parts.push('', '## Scale', '', ...r.scale.lines.map((l) => `- ${l}`));
   if (r.coldStart) parts.push('', '## Time to a playable server', '', ...r.coldStart.lines.map((l) => `- ${l}`));

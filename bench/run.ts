@@ -21,21 +21,33 @@ async function main(argv: string[], env: Readonly<Record<string, string | undefi
   if (o.scaleOnly) {
     say(`bench: the scale case only; load average ${loadAvgAtStart.join(' ')}`);
     for (const line of (await measureScale(o.repoRoot, say)).lines) say(`scale: ${line}`);
-    say(`load average at the end ${os.loadavg().map((x) => Math.round(x * 100) / 100).join(' ')}`);
+    say(
+      `load average at the end ${os
+        .loadavg()
+        .map((x) => Math.round(x * 100) / 100)
+        .join(' ')}`,
+    );
     return;
   }
-  say(`bench: ${o.durationS} s per run, ${o.connections} connections, ${o.rounds} runs per case; load average ${loadAvgAtStart.join(' ')}`);
+  say(
+    `bench: ${o.durationS} s per run, ${o.connections} connections, ${o.rounds} runs per case; load average ${loadAvgAtStart.join(' ')}`,
+  );
   const entry = buildEntry(o.repoRoot, o.build);
   say(`orchestrator entry: ${entry.script} (${entry.note})`);
   if (o.coldStartOnly) {
     for (const line of (await measureColdStarts(o, entry, say)).lines) say(`cold start: ${line}`);
-    say(`load average at the end ${os.loadavg().map((x) => Math.round(x * 100) / 100).join(' ')}`);
+    say(
+      `load average at the end ${os
+        .loadavg()
+        .map((x) => Math.round(x * 100) / 100)
+        .join(' ')}`,
+    );
     return;
   }
   const notes = [
     'Request logging is off in the measured runs (LOG_LEVEL=warn); `join+log` is join against a third process with LOG_LEVEL=info (pino writing every request to a pipe the bench reads).',
     'Orchestrator env: START_RATE_LIMIT_PER_MIN=0, JOIN_FAIL_LIMIT_PER_MIN=0, MAX_SERVERS=0 (external servers only), INTERNAL_HMAC_SECRET set, START_TIMEOUT_S=2, reaping deadlines (HEARTBEAT_PERIOD_S, SESSION_*) pushed out so the reconciler leaves the fixtures alone; the reconcile loop runs at its default interval.',
-    '`v1-read` is `GET /v1/sessions/{code}` of the join case\'s session (no CLIENT_API_KEYS, the guess limit off); no target is set for it.',
+    "`v1-read` is `GET /v1/sessions/{code}` of the join case's session (no CLIENT_API_KEYS, the guess limit off); no target is set for it.",
     'The start cases load an orchestrator of their own, a fresh one for each run (same build and settings); join, v1-read and heartbeat load one holding one session and 1,000 busy servers.',
     'autocannon records latency in whole milliseconds; p50 0 means under 1 ms.',
   ];
@@ -47,9 +59,17 @@ async function main(argv: string[], env: Readonly<Record<string, string | undefi
   const logged = summary.find((s) => s.name === 'join+log');
   const logCost: BenchReport['logCost'] =
     join && logged
-      ? { joinOkPerS: join.meanOkPerS, withLoggingOkPerS: logged.meanOkPerS, p99Ms: logged.worstP99Ms, costPct: Math.round((1 - logged.meanOkPerS / join.meanOkPerS) * 1000) / 10 }
+      ? {
+          joinOkPerS: join.meanOkPerS,
+          withLoggingOkPerS: logged.meanOkPerS,
+          p99Ms: logged.worstP99Ms,
+          costPct: Math.round((1 - logged.meanOkPerS / join.meanOkPerS) * 1000) / 10,
+        }
       : null;
-  if (logCost) say(`request logging (LOG_LEVEL=info) on join: ${logCost.costPct}% fewer requests/s than LOG_LEVEL=warn in the same rounds`);
+  if (logCost)
+    say(
+      `request logging (LOG_LEVEL=info) on join: ${logCost.costPct}% fewer requests/s than LOG_LEVEL=warn in the same rounds`,
+    );
 
   const scale = o.scale ? await measureScale(o.repoRoot, say) : null;
   for (const line of scale?.lines ?? []) say(`scale: ${line}`);
@@ -60,9 +80,20 @@ async function main(argv: string[], env: Readonly<Record<string, string | undefi
   if (o.profile) {
     for (const miss of summary.filter((s) => s.met === false)) {
       say(`profiling ${miss.name}…`);
-      const p = await profileCase(o, entry, miss.name, measurements.startPool.fastestPerS, path.join(tmpdir(), 'orch-bench-profiles'));
+      const p = await profileCase(
+        o,
+        entry,
+        miss.name,
+        measurements.startPool.fastestPerS,
+        path.join(tmpdir(), 'orch-bench-profiles'),
+      );
       profiles.push({ case: p.case, file: p.file, okPerS: p.load.okPerS, summary: p.summary });
-      say(`  ${Math.round(p.load.okPerS)} req/s under the profiler; top self: ${p.summary.bySelf.slice(0, 5).map((h) => `${h.name} ${h.selfPct}%`).join('; ')}`);
+      say(
+        `  ${Math.round(p.load.okPerS)} req/s under the profiler; top self: ${p.summary.bySelf
+          .slice(0, 5)
+          .map((h) => `${h.name} ${h.selfPct}%`)
+          .join('; ')}`,
+      );
     }
   }
 

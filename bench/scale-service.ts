@@ -49,15 +49,24 @@ async function main(): Promise<void> {
   const port = typeof address === 'object' && address ? address.port : 0;
   send({ kind: 'ready', port, codes, fillMs });
   process.on('message', (m: { kind: string; passes?: number; quietMs?: number }) => {
-    if (m.kind === 'measure') void measure(orch, provider, m.passes ?? 3, m.quietMs ?? 1000).then(send, (err) => send({ kind: 'error', error: String(err) }));
-    if (m.kind === 'exit') void orch.close().finally(() => {
-      rmSync(dir, { recursive: true, force: true });
-      process.exit(0);
-    });
+    if (m.kind === 'measure')
+      void measure(orch, provider, m.passes ?? 3, m.quietMs ?? 1000).then(send, (err) =>
+        send({ kind: 'error', error: String(err) }),
+      );
+    if (m.kind === 'exit')
+      void orch.close().finally(() => {
+        rmSync(dir, { recursive: true, force: true });
+        process.exit(0);
+      });
   });
 }
 
-async function measure(orch: Awaited<ReturnType<typeof createOrchestrator>>, provider: MemoryProvider, passes: number, quietMs: number) {
+async function measure(
+  orch: Awaited<ReturnType<typeof createOrchestrator>>,
+  provider: MemoryProvider,
+  passes: number,
+  quietMs: number,
+) {
   // The same load with no pass running: what the loop's delay is without us.
   const quiet = monitorEventLoopDelay({ resolution: 1 });
   quiet.enable();
@@ -148,7 +157,12 @@ class GcPauses {
 
   stop(): { count: number; maxMs: number; over10Ms: number; maxMsByKind: Record<string, number> } {
     this.observer.disconnect();
-    return { count: this.count, maxMs: Math.round(this.max * 10) / 10, over10Ms: this.over10, maxMsByKind: this.byKind };
+    return {
+      count: this.count,
+      maxMs: Math.round(this.max * 10) / 10,
+      over10Ms: this.over10,
+      maxMsByKind: this.byKind,
+    };
   }
 }
 

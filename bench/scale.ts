@@ -85,7 +85,11 @@ export async function measureScale(repoRoot: string, say: (line: string) => void
       connections: 10,
       durationS: 8,
       request: {
-        setupRequest: (req) => ({ ...req, method: 'POST', path: `/sessions/join?game_tag=${ready.codes[k++ % ready.codes.length]}` }),
+        setupRequest: (req) => ({
+          ...req,
+          method: 'POST',
+          path: `/sessions/join?game_tag=${ready.codes[k++ % ready.codes.length]}`,
+        }),
       },
     });
     // Let the load settle before measuring.
@@ -120,4 +124,5 @@ function summarise(r: ChildResult, fillMs: number, load: LoadResult): ScaleResul
   return { servers: 10_000, sessions: 10_000, fillMs, ...r, load, met, lines };
 }
 
-const nonZero = (o: unknown) => Object.fromEntries(Object.entries((o ?? {}) as Record<string, number>).filter(([, n]) => n !== 0));
+const nonZero = (o: unknown) =>
+  Object.fromEntries(Object.entries((o ?? {}) as Record<string, number>).filter(([, n]) => n !== 0));

@@ -49,10 +49,16 @@ export class StartWorlds {
   async probe(say: (line: string) => void): Promise<number> {
     const probePool = 20_000;
     const child = await this.fresh(probePool);
-    const probe = await runLoad({ url: child.url, connections: this.connections, durationS: 2, request: { method: 'POST', path: '/sessions/start' } });
+    const probe = await runLoad({
+      url: child.url,
+      connections: this.connections,
+      durationS: 2,
+      request: { method: 'POST', path: '/sessions/start' },
+    });
     this.ran(probe.okPerS);
     this.probeOkPerS = probe.okPerS;
-    if (probe.ok >= probePool * 0.95) say(`warning: the 2 s probe used ${probe.ok} of ${probePool} ready servers; the estimate is low`);
+    if (probe.ok >= probePool * 0.95)
+      say(`warning: the 2 s probe used ${probe.ok} of ${probePool} ready servers; the estimate is low`);
     say(`start probe: ${Math.round(probe.okPerS)} starts/s`);
     return probe.okPerS;
   }
@@ -63,7 +69,12 @@ export class StartWorlds {
    */
   async forRun(durationS: number, connections: number): Promise<ChildService> {
     const child = await this.fresh(Math.ceil(this.fastestPerS * (durationS + START_WARM_UP_S) * 1.5) + 500);
-    await runLoad({ url: child.url, connections, durationS: START_WARM_UP_S, request: { method: 'POST', path: '/sessions/start' } });
+    await runLoad({
+      url: child.url,
+      connections,
+      durationS: START_WARM_UP_S,
+      request: { method: 'POST', path: '/sessions/start' },
+    });
     return child;
   }
 

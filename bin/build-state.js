@@ -25,7 +25,8 @@ export function buildState(root = ROOT) {
   const builtMs = statSync(built).mtimeMs;
   const inputs = [...sourceFiles(srcDir), ...CONFIG_FILES.map((f) => path.join(root, f)).filter((f) => existsSync(f))];
   for (const file of inputs) {
-    if (statSync(file).mtimeMs > builtMs) return { stale: true, reason: `${path.relative(root, file)} changed since the last build` };
+    if (statSync(file).mtimeMs > builtMs)
+      return { stale: true, reason: `${path.relative(root, file)} changed since the last build` };
   }
   return { stale: false, reason: 'dist/ is up to date' };
 }

@@ -14,6 +14,7 @@ if (tsx) {
   tsx.register();
   await import(pathToFileURL(path.join(ROOT, 'src', 'main.ts')).href);
 } else {
-  if (state.stale && existsSync(built)) console.error(`game-orchestrator: ${state.reason}; running the older build in dist/`);
+  if (state.stale && existsSync(built))
+    console.error(`game-orchestrator: ${state.reason}; running the older build in dist/`);
   await import(pathToFileURL(built).href);
 }

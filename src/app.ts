@@ -48,7 +48,10 @@ function createHttpServer(config: Readonly<Config>, handler: RequestListener): S
     connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(config.limits.headersTimeoutMs / 4))),
   };
   if (!config.tls) return createServer(opts, handler);
-  return createHttpsServer({ ...opts, cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) }, handler);
+  return createHttpsServer(
+    { ...opts, cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) },
+    handler,
+  );
 }
 
 function trustHops(hops: number): false | ((address: string, hop: number) => boolean) {
@@ -77,7 +80,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     frameworkErrors: (err, req, reply) => {
       const message = err.code === 'FST_ERR_BAD_URL' ? 'Malformed URL' : 'Bad Request';
       const v1 = req.url === '/v1' || req.url.startsWith('/v1/');
-      void (reply as FastifyReply).code(400).send(v1 ? { error: { code: 'invalid_input', message } } : { detail: message });
+      void (reply as FastifyReply)
+        .code(400)
+        .send(v1 ? { error: { code: 'invalid_input', message } } : { detail: message });
     },
   });
 

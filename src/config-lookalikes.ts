@@ -41,8 +41,29 @@ export const KNOWN_ALIASES: Readonly<Record<string, string>> = {
  * OpenSSL's SSL_CERT_FILE one from SSL_CERTFILE, Marathon's PORT0 one from PORT).
  */
 const SYSTEM_NAMES = new Set([
-  'HOME', 'PATH', 'PWD', 'OLDPWD', 'SHELL', 'USER', 'LOGNAME', 'TERM', 'LANG', 'HOSTNAME', 'TMPDIR', 'TZ', 'NODE_ENV',
-  'NODE_OPTIONS', 'SHLVL', 'COLORTERM', 'EDITOR', 'MAIL', 'SSL_CERT_FILE', 'SSL_CERT_DIR', 'PORT0', 'PORT1', 'HOST_IP',
+  'HOME',
+  'PATH',
+  'PWD',
+  'OLDPWD',
+  'SHELL',
+  'USER',
+  'LOGNAME',
+  'TERM',
+  'LANG',
+  'HOSTNAME',
+  'TMPDIR',
+  'TZ',
+  'NODE_ENV',
+  'NODE_OPTIONS',
+  'SHLVL',
+  'COLORTERM',
+  'EDITOR',
+  'MAIL',
+  'SSL_CERT_FILE',
+  'SSL_CERT_DIR',
+  'PORT0',
+  'PORT1',
+  'HOST_IP',
 ]);
 
 /**

@@ -209,7 +209,10 @@ export function loadConfig(env: Env = readProcessEnv()): Readonly<Config> {
   const certFile = r.str('SSL_CERTFILE', '');
   const keyFile = r.str('SSL_KEYFILE', '');
   if (Boolean(certFile) !== Boolean(keyFile)) r.problem('SSL_CERTFILE and SSL_KEYFILE must be set together');
-  for (const [name, file] of [['SSL_CERTFILE', certFile], ['SSL_KEYFILE', keyFile]] as const) {
+  for (const [name, file] of [
+    ['SSL_CERTFILE', certFile],
+    ['SSL_KEYFILE', keyFile],
+  ] as const) {
     if (file && !existsSync(file)) r.problem(`${name}: file not found: ${file}`);
   }
   const provider = r.oneOf<ProviderName>('PROVIDER', 'local', PROVIDER_NAMES);
@@ -309,7 +312,11 @@ export function loadConfig(env: Env = readProcessEnv()): Readonly<Config> {
     },
     webhooks: webhookConfig(r),
     dashboardSessionS: r.int('DASHBOARD_SESSION_S', 12 * 3600, 60, 30 * 86_400),
-    costs: { days: r.int('COSTS_DAYS', 7, 1, 366), cacheMs: r.int('COSTS_CACHE_MS', 5000, 0, 3_600_000), priceWaitMs: r.int('COSTS_PRICE_WAIT_MS', 3000, 1, 600_000) },
+    costs: {
+      days: r.int('COSTS_DAYS', 7, 1, 366),
+      cacheMs: r.int('COSTS_CACHE_MS', 5000, 0, 3_600_000),
+      priceWaitMs: r.int('COSTS_PRICE_WAIT_MS', 3000, 1, 600_000),
+    },
     pool: {
       policy: poolPolicy,
       targetInstant: r.num('POOL_TARGET_INSTANT', 0.95, 0, 0.9999),
@@ -338,7 +345,8 @@ export function loadConfig(env: Env = readProcessEnv()): Readonly<Config> {
       metadataMaxBytes: r.int('V1_METADATA_MAX_BYTES', 4096, 2, 1_048_576),
     },
   };
-  if (config.pool.stepS > config.pool.windowS) r.problem(`POOL_FORECAST_STEP_S (${config.pool.stepS}) exceeds POOL_FORECAST_WINDOW_S (${config.pool.windowS})`);
+  if (config.pool.stepS > config.pool.windowS)
+    r.problem(`POOL_FORECAST_STEP_S (${config.pool.stepS}) exceeds POOL_FORECAST_WINDOW_S (${config.pool.windowS})`);
   if (config.limits.requestTimeoutMs === 0) {
     // A start may wait START_TIMEOUT_S for a server; the socket timeout must outlast it.
     config.limits.requestTimeoutMs = Math.ceil(config.lifecycle.startTimeoutS * 1000) + 30_000;
@@ -367,7 +375,8 @@ function webhookConfig(r: Reader): Config['webhooks'] {
   if (urls.length > 0 && !secret) r.problem('WEBHOOK_SECRET is required with WEBHOOK_URL (every delivery is signed)');
   const kinds = r.list('WEBHOOK_EVENTS');
   for (const k of kinds) {
-    if (!/^[a-z_]+\.[a-z_*]+$|^\*$/.test(k)) r.bad('WEBHOOK_EVENTS', k, 'event kinds like session.started or session.*');
+    if (!/^[a-z_]+\.[a-z_*]+$|^\*$/.test(k))
+      r.bad('WEBHOOK_EVENTS', k, 'event kinds like session.started or session.*');
   }
   const backoffBaseMs = r.int('WEBHOOK_BACKOFF_BASE_MS', 1000, 1, 3_600_000);
   const backoffMaxMs = r.int('WEBHOOK_BACKOFF_MAX_MS', 300_000, 1, 86_400_000);
@@ -478,7 +487,11 @@ class Reader {
     const entries = this.list(name);
     const bad = entries.filter((e) => !isProxyEntry(e));
     if (entries.length === 0 || bad.length > 0) {
-      this.bad(name, v, 'false, true (one proxy hop), a number of hops up to 100, or a comma-separated list of proxy addresses/CIDRs');
+      this.bad(
+        name,
+        v,
+        'false, true (one proxy hop), a number of hops up to 100, or a comma-separated list of proxy addresses/CIDRs',
+      );
       return false;
     }
     return entries;

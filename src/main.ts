@@ -33,7 +33,11 @@ async function main(argv: string[]): Promise<number> {
       return importLegacy(rest);
     case 'migrate-data': {
       const { runMigrateDataCli } = await import('./migrate-data-cli.js');
-      return runMigrateDataCli(rest, (l) => console.log(l), (l) => console.error(l));
+      return runMigrateDataCli(
+        rest,
+        (l) => console.log(l),
+        (l) => console.error(l),
+      );
     }
     case 'doctor': {
       const { runDoctorCli } = await import('./doctor/cli.js');
@@ -62,7 +66,12 @@ async function main(argv: string[]): Promise<number> {
     case 'events': {
       const { runAdminCli } = await import('./cli/admin-cli.js');
       const c = config();
-      return runAdminCli(command, rest, { url: c.publicUrl, token: c.adminToken, out: (l) => console.log(l), err: (l) => console.error(l) });
+      return runAdminCli(command, rest, {
+        url: c.publicUrl,
+        token: c.adminToken,
+        out: (l) => console.log(l),
+        err: (l) => console.error(l),
+      });
     }
     case 'help':
     case '--help':
@@ -103,10 +112,13 @@ async function serve(cfg: Readonly<Config>): Promise<number> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down: finishing requests, stopping game servers, closing the database');
-    const force = setTimeout(() => {
-      logger.error('graceful shutdown timed out; exiting');
-      process.exit(1);
-    }, cfg.limits.shutdownGraceMs + cfg.local.stopGraceMs + 5000);
+    const force = setTimeout(
+      () => {
+        logger.error('graceful shutdown timed out; exiting');
+        process.exit(1);
+      },
+      cfg.limits.shutdownGraceMs + cfg.local.stopGraceMs + 5000,
+    );
     force.unref();
     orch.close().then(
       () => process.exit(0),

@@ -8,7 +8,12 @@ const USAGE = 'usage: game-orchestrator migrate-data --from <sqlite file> --to <
  * verified, 1 refused or failed (nothing changed), 2 bad usage. The URL (it holds a password)
  * is never printed.
  */
-export async function runMigrateDataCli(args: string[], out: (line: string) => void, err: (line: string) => void, nowMs = Date.now()): Promise<number> {
+export async function runMigrateDataCli(
+  args: string[],
+  out: (line: string) => void,
+  err: (line: string) => void,
+  nowMs = Date.now(),
+): Promise<number> {
   let values: { from?: string; to?: string; force?: boolean };
   try {
     ({ values } = parseArgs({
@@ -39,7 +44,9 @@ export async function runMigrateDataCli(args: string[], out: (line: string) => v
       return e.message.startsWith('--') ? 2 : 1;
     }
     // A driver error may quote the connection string; print only its message, without URLs.
-    err(`migrate-data failed, nothing was changed: ${String((e as Error)?.message ?? e).replace(/postgres(ql)?:\/\/\S+/g, '<url>')}`);
+    err(
+      `migrate-data failed, nothing was changed: ${String((e as Error)?.message ?? e).replace(/postgres(ql)?:\/\/\S+/g, '<url>')}`,
+    );
     return 1;
   }
 }

@@ -51,24 +51,36 @@ export interface OrchestratorOverrides {
 }
 
 /** The composition root: the only place that knows the concrete adapters. */
-export async function createOrchestrator(config: Readonly<Config>, o: OrchestratorOverrides = {}): Promise<Orchestrator> {
+export async function createOrchestrator(
+  config: Readonly<Config>,
+  o: OrchestratorOverrides = {},
+): Promise<Orchestrator> {
   const clock = o.clock ?? systemClock;
   const logger = o.logger ?? createLogger(config);
   const store = await createStore(config.db, logger);
-  const credentialSecret = config.credentialSecret ?? (await store.setMetaIfAbsent('credential_secret', newMasterSecret()));
+  const credentialSecret =
+    config.credentialSecret ?? (await store.setMetaIfAbsent('credential_secret', newMasterSecret()));
   const waiter = new SessionWaiter();
   let reconciler: Reconciler | null = null;
   const reconcileSoon = () => reconciler?.trigger();
-  const capacity = new CapacityGuard({ configuredMaxServers: config.lifecycle.maxServers, clock, refusalHoldMs: config.lifecycle.capacityHoldS * 1000 });
+  const capacity = new CapacityGuard({
+    configuredMaxServers: config.lifecycle.maxServers,
+    clock,
+    refusalHoldMs: config.lifecycle.capacityHoldS * 1000,
+  });
   const onLimitRefused = (message: string) => {
     capacity.noteRefused(message);
-    logger.warn({ err: message, holdS: config.lifecycle.capacityHoldS }, 'the provider account is full: no create is tried for a while');
+    logger.warn(
+      { err: message, holdS: config.lifecycle.capacityHoldS },
+      'the provider account is full: no create is tried for a while',
+    );
   };
   const capacityHooks = { onLimitRefused, onDropletGone: () => capacity.noteFreed() };
   // Every provider call is counted (metrics) through a decorator; the view is made just below.
   let view: OperatorView | null = null;
-  const provider = meteredProvider(o.provider ?? createProvider({ config, clock, logger, onChange: reconcileSoon, capacity: capacityHooks }), (op, outcome, s) =>
-    view?.metrics.onProviderCall(op, outcome, s),
+  const provider = meteredProvider(
+    o.provider ?? createProvider({ config, clock, logger, onChange: reconcileSoon, capacity: capacityHooks }),
+    (op, outcome, s) => view?.metrics.onProviderCall(op, outcome, s),
   );
   view = new OperatorView({ config, store, clock, logger, provider });
   // Read in the background, awaited only briefly: an API that does not answer must not hold
@@ -78,7 +90,12 @@ export async function createOrchestrator(config: Readonly<Config>, o: Orchestrat
   await Promise.race([accountRead, clock.sleep(ACCOUNT_LIMIT_WAIT_MS, readWait.signal)]);
   readWait.abort();
   // The cap is read on every use (a getter), so the account's limit and a refusal hold count at once.
-  const lifecycle = { ...config.lifecycle, get maxServers() { return capacity.maxServers; } };
+  const lifecycle = {
+    ...config.lifecycle,
+    get maxServers() {
+      return capacity.maxServers;
+    },
+  };
   // Side effects of state changes run after commit, from the outbox: here, the log lines.
   const eventLog = logger.child({ component: 'events' });
   store.onEvents((events) => logEvents(eventLog, events));
@@ -93,21 +110,46 @@ export async function createOrchestrator(config: Readonly<Config>, o: Orchestrat
     readiness: config.lifecycle.readiness,
     recycleServers: config.lifecycle.recycleServers,
   });
-  const service = new SessionService(store, ops, waiter, clock, logger, {
-    startTimeoutS: config.lifecycle.startTimeoutS,
-    startPollMs: config.lifecycle.startPollMs,
-    get maxServers() { return capacity.maxServers; },
-    idempotencyTtlS: config.lifecycle.idempotencyTtlS,
-    capacityNote: async () => capacity.reason(await store.countMachines()),
-  }, reconcileSoon);
+  const service = new SessionService(
+    store,
+    ops,
+    waiter,
+    clock,
+    logger,
+    {
+      startTimeoutS: config.lifecycle.startTimeoutS,
+      startPollMs: config.lifecycle.startPollMs,
+      get maxServers() {
+        return capacity.maxServers;
+      },
+      idempotencyTtlS: config.lifecycle.idempotencyTtlS,
+      capacityNote: async () => capacity.reason(await store.countMachines()),
+    },
+    reconcileSoon,
+  );
   const replica = replicaName();
   const leadership: Leadership =
     config.db.kind === 'postgres'
-      ? new PgAdvisoryLeadership({ url: config.db.url, replica, clock, log: logger.child({ component: 'leadership' }), timeoutMs: config.db.pool.leaderTimeoutMs })
+      ? new PgAdvisoryLeadership({
+          url: config.db.url,
+          replica,
+          clock,
+          log: logger.child({ component: 'leadership' }),
+          timeoutMs: config.db.pool.leaderTimeoutMs,
+        })
       : new SingleProcessLeadership(replica, clock);
   await logForeignServers(store, provider.name, logger);
-  const pool = { poolMinReady: config.lifecycle.poolMinReady, poolBuffer: config.lifecycle.poolBuffer, get maxServers() { return capacity.maxServers; } };
-  const desk = new SessionDesk(store, service, ops, waiter, clock, logger, { pollMs: config.lifecycle.startPollMs, pool });
+  const pool = {
+    poolMinReady: config.lifecycle.poolMinReady,
+    poolBuffer: config.lifecycle.poolBuffer,
+    get maxServers() {
+      return capacity.maxServers;
+    },
+  };
+  const desk = new SessionDesk(store, service, ops, waiter, clock, logger, {
+    pollMs: config.lifecycle.startPollMs,
+    pool,
+  });
   reconciler = new Reconciler({
     store,
     provider,
@@ -119,7 +161,7 @@ export async function createOrchestrator(config: Readonly<Config>, o: Orchestrat
     beforePass: () => service.resolveAbandoned(),
     // Pool settings an operator changed at run time (PATCH /v1/pool), read every pass.
     settingsNow: async (configured) => ({ ...configured, ...(await effectivePoolSettings(store, pool)) }),
-    onPass: (r) => view!.metrics.onPass(r),
+    onPass: (r) => view.metrics.onPass(r),
     leadership,
     pool: config.pool,
   });
@@ -134,10 +176,14 @@ export async function createOrchestrator(config: Readonly<Config>, o: Orchestrat
     credentialFor: (id) => ops.credentialFor(id),
     desk,
     logger: logger.child({ component: 'http' }),
-    status: async () => ({ ...(await operatorStatus(store, reconciler!, provider.name, leadership)), capacity: capacity.status(), ...(await view!.status()) }),
+    status: async () => ({
+      ...(await operatorStatus(store, reconciler, provider.name, leadership)),
+      capacity: capacity.status(),
+      ...(await view.status()),
+    }),
     plugins: [view.plugin, ...(o.plugins ?? [])],
   });
-  view.reconcilerStatus = () => reconciler!.status();
+  view.reconcilerStatus = () => reconciler.status();
   await view.start();
   // Look at booting machines often (readiness by address; heartbeats promote on their own), so
   // a cold start is answered about when its machine comes up rather than at the next pass.
@@ -192,7 +238,12 @@ export async function createOrchestrator(config: Readonly<Config>, o: Orchestrat
 }
 
 /** Counts by state (count queries, no rows loaded) and the loop's health, for operators. */
-async function operatorStatus(store: Store, reconciler: Reconciler, provider: string, leadership: Leadership): Promise<Record<string, unknown>> {
+async function operatorStatus(
+  store: Store,
+  reconciler: Reconciler,
+  provider: string,
+  leadership: Leadership,
+): Promise<Record<string, unknown>> {
   const servers: Record<string, number> = {};
   for (const state of SERVER_STATES) {
     const n = await store.countServers([state]);
@@ -208,7 +259,13 @@ const QUIET_EVENTS: ReadonlySet<string> = new Set([EventKind.ServerStateChanged]
 /** One log line per event, after commit (never inside a transaction that may run twice). */
 function logEvents(log: Logger, events: readonly FleetEvent[]): void {
   for (const e of events) {
-    const line = { event: e.kind, eventId: e.id, serverId: e.serverId ?? undefined, sessionId: e.sessionId ?? undefined, ...e.data };
+    const line = {
+      event: e.kind,
+      eventId: e.id,
+      serverId: e.serverId ?? undefined,
+      sessionId: e.sessionId ?? undefined,
+      ...e.data,
+    };
     if (QUIET_EVENTS.has(e.kind)) log.debug(line, e.kind);
     else if (e.kind === EventKind.OutageGuardOn || e.kind === EventKind.OrphanDeleted) log.warn(line, e.kind);
     else log.info(line, e.kind);
@@ -229,6 +286,9 @@ async function readAccountLimit(provider: Provider, capacity: CapacityGuard, log
     const clamp = account ? capacity.setAccountLimit(account.limit, account.label) : null;
     if (clamp) logger.warn({ accountLimit: account!.limit }, `${clamp}: creates beyond it would be refused`);
   } catch (err) {
-    logger.warn({ err: (err as Error).message }, 'could not read the account limit; MAX_SERVERS is not checked against it');
+    logger.warn(
+      { err: (err as Error).message },
+      'could not read the account limit; MAX_SERVERS is not checked against it',
+    );
   }
 }

@@ -15,12 +15,19 @@ const TIMEOUT_MS = 10_000;
 
 const [command, ip, players] = process.argv.slice(2);
 const key = process.env.INTERNAL_HMAC_KEY || process.env.INTERNAL_HMAC_SECRET;
-if (!key || !ip || !['heartbeat', 'end'].includes(command ?? '') || (command === 'heartbeat' && !/^\d+$/.test(players ?? ''))) {
+if (
+  !key ||
+  !ip ||
+  !['heartbeat', 'end'].includes(command ?? '') ||
+  (command === 'heartbeat' && !/^\d+$/.test(players ?? ''))
+) {
   console.error('usage: INTERNAL_HMAC_KEY=… call.mjs heartbeat <droplet_ip> <players> | end <droplet_ip>');
   process.exit(2);
 }
 const baseUrl = process.env.ORCHESTRATOR_URL || DEFAULT_URL;
-const urlSource = process.env.ORCHESTRATOR_URL ? 'set by ORCHESTRATOR_URL' : `the default; set ORCHESTRATOR_URL to change it`;
+const urlSource = process.env.ORCHESTRATOR_URL
+  ? 'set by ORCHESTRATOR_URL'
+  : `the default; set ORCHESTRATOR_URL to change it`;
 const route = command === 'heartbeat' ? '/server/heartbeat' : '/server/end';
 
 let client;

@@ -57,13 +57,16 @@ function integer(env, name, dflt, min, max = Number.MAX_SAFE_INTEGER) {
   const text = env[name];
   if (text === undefined || text === '') return dflt;
   const n = Number(text);
-  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name}=${text}: expected an integer from ${min} to ${max}`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new Error(`${name}=${text}: expected an integer from ${min} to ${max}`);
   return n;
 }
 
 /** One line per event on stdout. Never pass the signing key here. */
 export function log(event, fields = {}) {
-  const kv = Object.entries(fields).map(([k, v]) => ` ${k}=${typeof v === 'string' && !/\s/.test(v) ? v : JSON.stringify(v)}`);
+  const kv = Object.entries(fields).map(
+    ([k, v]) => ` ${k}=${typeof v === 'string' && !/\s/.test(v) ? v : JSON.stringify(v)}`,
+  );
   process.stdout.write(`${event}${kv.join('')}\n`);
 }
 
@@ -89,7 +92,12 @@ export async function startGameServer(config) {
   const pinger = setInterval(() => pingPlayers(players), config.heartbeatIntervalMs);
   reporter.start();
   const { port } = wss.address();
-  log('listening', { host: config.host, port, publicIp: config.publicIp, auth: config.serverId ? 'server-credential' : 'shared-secret' });
+  log('listening', {
+    host: config.host,
+    port,
+    publicIp: config.publicIp,
+    auth: config.serverId ? 'server-credential' : 'shared-secret',
+  });
 
   /** Stops reporting and closes every player's socket (waits at most CLOSE_WAIT_MS). */
   const close = async () => {

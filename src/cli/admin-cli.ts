@@ -61,35 +61,85 @@ export async function runAdminCli(group: string, args: string[], io: AdminCliIo)
     switch (`${group} ${verb ?? ''}`) {
       case 'sessions ls': {
         const items = await list(api, '/v1/sessions', { state: values.state, server_id: values.server }, values, io);
-        return print(items, table(['CODE', 'STATE', 'ADDRESS', 'PLAYERS', 'MAX', 'CREATED', 'ENDED', 'REASON'], items.map((s) => [s.code, s.state, s.address, s.players, s.max_players, s.created_at, s.ended_at, s.end_reason] as string[]))), 0;
+        return (
+          print(
+            items,
+            table(
+              ['CODE', 'STATE', 'ADDRESS', 'PLAYERS', 'MAX', 'CREATED', 'ENDED', 'REASON'],
+              items.map(
+                (s) =>
+                  [
+                    s.code,
+                    s.state,
+                    s.address,
+                    s.players,
+                    s.max_players,
+                    s.created_at,
+                    s.ended_at,
+                    s.end_reason,
+                  ] as string[],
+              ),
+            ),
+          ),
+          0
+        );
       }
       case 'sessions show': {
         const s = (await api.call('GET', `/v1/sessions/${need('CODE')}`)) as Row;
-        return print(s, keyValues(s)), 0;
+        return (print(s, keyValues(s)), 0);
       }
       case 'sessions end': {
         const s = (await api.call('DELETE', `/v1/sessions/${need('CODE')}`)) as Row;
-        return print(s, `ended ${String(s.code)} (${String(s.end_reason)})`), 0;
+        return (print(s, `ended ${String(s.code)} (${String(s.end_reason)})`), 0);
       }
       case 'servers ls': {
         const items = await list(api, '/v1/servers', { state: values.state, origin: values.origin }, values, io);
-        return print(items, table(['ID', 'STATE', 'ORIGIN', 'ADDRESS', 'PORT', 'PLAYERS', 'LAST HEARTBEAT', 'REASON'], items.map((s) => [s.id, s.state, s.origin, s.address, s.game_port, s.players, s.last_heartbeat_at, s.reason] as string[]))), 0;
+        return (
+          print(
+            items,
+            table(
+              ['ID', 'STATE', 'ORIGIN', 'ADDRESS', 'PORT', 'PLAYERS', 'LAST HEARTBEAT', 'REASON'],
+              items.map(
+                (s) =>
+                  [
+                    s.id,
+                    s.state,
+                    s.origin,
+                    s.address,
+                    s.game_port,
+                    s.players,
+                    s.last_heartbeat_at,
+                    s.reason,
+                  ] as string[],
+              ),
+            ),
+          ),
+          0
+        );
       }
       case 'servers drain':
       case 'servers delete': {
         const id = need('ID');
-        const s = (await api.call(verb === 'drain' ? 'POST' : 'DELETE', verb === 'drain' ? `/v1/servers/${id}/drain` : `/v1/servers/${id}`)) as Row;
-        return print(s, `${String(s.id)}: ${String(s.state)}`), 0;
+        const s = (await api.call(
+          verb === 'drain' ? 'POST' : 'DELETE',
+          verb === 'drain' ? `/v1/servers/${id}/drain` : `/v1/servers/${id}`,
+        )) as Row;
+        return (print(s, `${String(s.id)}: ${String(s.state)}`), 0);
       }
       case 'pool show': {
         const p = (await api.call('GET', '/v1/pool')) as Row;
-        return print(p, keyValues(p)), 0;
+        return (print(p, keyValues(p)), 0);
       }
       case 'pool set': {
-        const change = { min_ready: int(values['min-ready'], '--min-ready'), buffer: int(values.buffer, '--buffer'), max_servers: int(values['max-servers'], '--max-servers') };
-        if (Object.values(change).every((v) => v === undefined)) throw new CliError('pool set: give --min-ready, --buffer or --max-servers', 2);
+        const change = {
+          min_ready: int(values['min-ready'], '--min-ready'),
+          buffer: int(values.buffer, '--buffer'),
+          max_servers: int(values['max-servers'], '--max-servers'),
+        };
+        if (Object.values(change).every((v) => v === undefined))
+          throw new CliError('pool set: give --min-ready, --buffer or --max-servers', 2);
         const p = (await api.call('PATCH', '/v1/pool', change)) as Row;
-        return print(p, keyValues(p)), 0;
+        return (print(p, keyValues(p)), 0);
       }
       case 'events tail': {
         if (target) throw new CliError(`unexpected argument: ${target}`, 2);
@@ -118,7 +168,13 @@ function int(text: string | undefined, name: string): number | undefined {
 }
 
 /** One page, or every page with --all (following next_cursor). */
-async function list(api: AdminApi, path: string, filters: Record<string, string | undefined>, v: { limit?: string; all?: boolean; cursor?: string }, io: AdminCliIo): Promise<Row[]> {
+async function list(
+  api: AdminApi,
+  path: string,
+  filters: Record<string, string | undefined>,
+  v: { limit?: string; all?: boolean; cursor?: string },
+  io: AdminCliIo,
+): Promise<Row[]> {
   const q = new URLSearchParams();
   for (const [k, val] of Object.entries(filters)) if (val) q.set(k, val);
   if (v.limit) q.set('limit', String(int(v.limit, '--limit')));
@@ -142,8 +198,13 @@ interface EventPage {
 
 /** One event per line for people: id, time, kind, ids and the payload. */
 function eventLine(e: Row): string {
-  const ids = [e.serverId ? `server=${String(e.serverId)}` : '', e.sessionId ? `session=${String(e.sessionId)}` : ''].filter(Boolean);
-  const data = Object.entries((e.data as Record<string, unknown>) ?? {}).map(([k, v]) => `${k}=${v === null ? '-' : String(v)}`);
+  const ids = [
+    e.serverId ? `server=${String(e.serverId)}` : '',
+    e.sessionId ? `session=${String(e.sessionId)}` : '',
+  ].filter(Boolean);
+  const data = Object.entries((e.data as Record<string, unknown>) ?? {}).map(
+    ([k, v]) => `${k}=${v === null ? '-' : String(v)}`,
+  );
   return [String(e.id).padStart(6), String(e.at), String(e.kind).padEnd(21), ...ids, ...data].join('  ');
 }
 
@@ -152,7 +213,12 @@ function eventLine(e: Row): string {
  * by page until caught up; with `--follow`, keeps polling every `--interval-ms` (default 1000)
  * until interrupted (SIGINT/SIGTERM: exit 0).
  */
-async function tailEvents(api: AdminApi, v: { after?: string; limit?: string; follow?: boolean; 'interval-ms'?: string }, io: AdminCliIo, show: (e: Row) => void): Promise<number> {
+async function tailEvents(
+  api: AdminApi,
+  v: { after?: string; limit?: string; follow?: boolean; 'interval-ms'?: string },
+  io: AdminCliIo,
+  show: (e: Row) => void,
+): Promise<number> {
   let after = int(v.after, '--after') ?? 0;
   const limit = int(v.limit, '--limit') ?? 100;
   if (limit < 1 || limit > 1000) throw new CliError('--limit: from 1 to 1000', 2);

@@ -10,6 +10,9 @@ export function table(headers: string[], rows: (string | number | null | undefin
 export function keyValues(o: Record<string, unknown>): string {
   const w = Math.max(...Object.keys(o).map((k) => k.length));
   return Object.entries(o)
-    .map(([k, v]) => `${k.padEnd(w)}  ${v === null || v === undefined ? '-' : typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
+    .map(
+      ([k, v]) =>
+        `${k.padEnd(w)}  ${v === null || v === undefined ? '-' : typeof v === 'object' ? JSON.stringify(v) : String(v)}`,
+    )
     .join('\n');
 }

@@ -91,7 +91,11 @@ export function checkDiskFits(image: DoImage, size: DoSize): DoctorCheck {
 }
 
 export function missingToken(): DoctorCheck {
-  return fail('token', 'DIGITALOCEAN_TOKEN is not set', `set DIGITALOCEAN_TOKEN to a token with scopes ${TOKEN_SCOPES}`);
+  return fail(
+    'token',
+    'DIGITALOCEAN_TOKEN is not set',
+    `set DIGITALOCEAN_TOKEN to a token with scopes ${TOKEN_SCOPES}`,
+  );
 }
 
 /** GET /v2/account failed: a refused token, or no API at all. */

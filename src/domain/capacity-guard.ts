@@ -70,7 +70,9 @@ export class CapacityGuard {
     const max = this.clampedMax();
     if (liveMade < max) return null;
     const clamp = this.clampText();
-    return clamp ? `all ${max} servers allowed are in use (${clamp})` : `all ${max} servers allowed by MAX_SERVERS are in use`;
+    return clamp
+      ? `all ${max} servers allowed are in use (${clamp})`
+      : `all ${max} servers allowed by MAX_SERVERS are in use`;
   }
 
   status(): CapacityStatus {

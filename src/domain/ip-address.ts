@@ -59,7 +59,7 @@ function parseIpv6(s: string): number[] | null {
 function formatIpv6(groups: readonly number[]): string {
   let bestStart = -1;
   let bestLen = 1;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (groups[i] !== 0) {
       i++;
       continue;

@@ -21,10 +21,10 @@ export interface BuiltEmulator {
 export function buildEmulator(opts: EmulatorOptions = {}): BuiltEmulator {
   const resolved = resolveOptions(opts, systemClock);
   const core = new EmulatorCore(resolved);
-  const app = (
-    // close() cuts every connection, in-flight ones too: a test double must never hold a teardown.
-    resolved.logger ? Fastify({ loggerInstance: resolved.logger, forceCloseConnections: true }) : Fastify({ logger: false, forceCloseConnections: true })
-  ) as unknown as FastifyInstance;
+  const app = // close() cuts every connection, in-flight ones too: a test double must never hold a teardown.
+  (resolved.logger
+    ? Fastify({ loggerInstance: resolved.logger, forceCloseConnections: true })
+    : Fastify({ logger: false, forceCloseConnections: true })) as unknown as FastifyInstance;
   registerJsonParser(app);
   registerGate(app, core);
   app.setErrorHandler((err: FastifyError, req, reply) => {

@@ -91,7 +91,7 @@ export function parseEmulatorArgs(argv: string[]): EmulatorOptions | null {
     seed: num('seed'),
     faults,
   };
-  return Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) as EmulatorOptions;
+  return Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined));
 }
 
 /**

@@ -13,12 +13,32 @@ export interface CreateResult {
 
 /** Action types the API knows (the spec's droplet_action enum). */
 const KNOWN_ACTIONS = new Set([
-  'enable_backups', 'disable_backups', 'reboot', 'power_cycle', 'shutdown', 'power_off', 'power_on',
-  'restore', 'password_reset', 'resize', 'rebuild', 'rename', 'change_kernel', 'enable_ipv6', 'snapshot',
+  'enable_backups',
+  'disable_backups',
+  'reboot',
+  'power_cycle',
+  'shutdown',
+  'power_off',
+  'power_on',
+  'restore',
+  'password_reset',
+  'resize',
+  'rebuild',
+  'rename',
+  'change_kernel',
+  'enable_ipv6',
+  'snapshot',
 ]);
 /** Types `POST /v2/droplets/actions?tag_name=` accepts (spec). */
 const TAG_ACTIONS = new Set([
-  'power_cycle', 'power_on', 'power_off', 'shutdown', 'enable_ipv6', 'enable_backups', 'disable_backups', 'snapshot',
+  'power_cycle',
+  'power_on',
+  'power_off',
+  'shutdown',
+  'enable_ipv6',
+  'enable_backups',
+  'disable_backups',
+  'snapshot',
 ]);
 
 /** Validates and makes the droplets (all of the batch or none), each with an in-progress create action. */

@@ -27,7 +27,10 @@ export function requestIdOf(reply: FastifyReply): string {
 
 /** Sends a DO error body `{id, message, request_id}`. */
 export function sendError(reply: FastifyReply, status: number, errorId: string, message: string): FastifyReply {
-  return reply.code(status).type(JSON_TYPE).send(errorBody(errorId, message, requestIdOf(reply)));
+  return reply
+    .code(status)
+    .type(JSON_TYPE)
+    .send(errorBody(errorId, message, requestIdOf(reply)));
 }
 
 export function setRateHeaders(reply: FastifyReply, d: RateDecision): void {

@@ -95,7 +95,8 @@ export function mergeFaults(base: Readonly<Faults>, patch: Partial<Faults> | Rec
   for (const [key, value] of Object.entries(patch)) {
     if (value === undefined) continue;
     if ((RATE_KEYS as readonly string[]).includes(key)) {
-      if (typeof value !== 'number' || !(value >= 0 && value <= 1)) throw new Error(`fault ${key} must be a number in [0, 1]`);
+      if (typeof value !== 'number' || !(value >= 0 && value <= 1))
+        throw new Error(`fault ${key} must be a number in [0, 1]`);
     } else if ((COUNT_KEYS as readonly string[]).includes(key)) {
       if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
         throw new Error(`fault ${key} must be a non-negative integer`);

@@ -84,18 +84,19 @@ function readNames(b: Body): { names: string[]; multi: boolean } {
  */
 function chooseRegion(raw: unknown, size: SizeEntry, image: ImageEntry): RegionEntry {
   if (raw !== undefined && typeof raw !== 'string') invalidPayload();
-  const fits = (r: RegionEntry): boolean => r.available && r.sizes.includes(size.slug) && image.regions.includes(r.slug);
+  const fits = (r: RegionEntry): boolean =>
+    r.available && r.sizes.includes(size.slug) && image.regions.includes(r.slug);
   if (raw === undefined || raw === '') {
     const any = REGIONS.find(fits);
     if (!any) throw unprocessable(MSG.sizeNotInRegion);
     return any;
   }
-  const exact = findRegion(raw as string);
+  const exact = findRegion(raw);
   if (exact) {
     if (!exact.available) throw unprocessable(MSG.invalidRegion);
     return exact;
   }
-  const byPrefix = REGIONS.filter((r) => r.available && r.slug.startsWith(raw as string));
+  const byPrefix = REGIONS.filter((r) => r.available && r.slug.startsWith(raw));
   if (byPrefix.length === 0) throw unprocessable(MSG.invalidRegion);
   return byPrefix.find(fits) ?? (byPrefix[0] as RegionEntry);
 }
@@ -103,14 +104,14 @@ function chooseRegion(raw: unknown, size: SizeEntry, image: ImageEntry): RegionE
 function readTags(raw: unknown): string[] {
   if (raw === undefined || raw === null) return [];
   if (!Array.isArray(raw) || !raw.every(isValidTagName)) throw unprocessable(MSG.payloadInvalid);
-  return [...new Set(raw as string[])];
+  return [...new Set(raw)];
 }
 
 function readUserData(raw: unknown): string | null {
   if (raw === undefined || raw === null) return null;
   if (typeof raw !== 'string') invalidPayload();
-  if (Buffer.byteLength(raw as string, 'utf8') > MAX_USER_DATA_BYTES) throw unprocessable(MSG.userDataTooLarge);
-  return raw as string;
+  if (Buffer.byteLength(raw, 'utf8') > MAX_USER_DATA_BYTES) throw unprocessable(MSG.userDataTooLarge);
+  return raw;
 }
 
 /** The droplet's `features`, from what was asked for; every droplet sits in a VPC. */
@@ -128,14 +129,14 @@ function optionalBool(b: Body, key: string): boolean {
   const v = b[key];
   if (v === undefined || v === null) return false;
   if (typeof v !== 'boolean') invalidPayload();
-  return v as boolean;
+  return v;
 }
 
 function optionalString(b: Body, key: string): string | undefined {
   const v = b[key];
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'string') invalidPayload();
-  return v as string;
+  return v;
 }
 
 function invalidPayload(): never {

@@ -13,7 +13,15 @@ export interface EventJson {
 }
 
 export function eventJson(e: FleetEvent): EventJson {
-  return { id: e.id, kind: e.kind, at: new Date(e.atMs).toISOString(), atMs: e.atMs, serverId: e.serverId, sessionId: e.sessionId, data: e.data };
+  return {
+    id: e.id,
+    kind: e.kind,
+    at: new Date(e.atMs).toISOString(),
+    atMs: e.atMs,
+    serverId: e.serverId,
+    sessionId: e.sessionId,
+    data: e.data,
+  };
 }
 
 /** `session.*` matches every session event; a plain kind matches itself. */

@@ -30,7 +30,11 @@ export class SseHub {
   private closing = false;
 
   constructor(
-    private readonly d: { events: { listEvents(afterId: number, limit: number): Promise<FleetEvent[]> }; tail: EventTail; clock: Clock },
+    private readonly d: {
+      events: { listEvents(afterId: number, limit: number): Promise<FleetEvent[]> };
+      tail: EventTail;
+      clock: Clock;
+    },
     private readonly s: SseSettings,
   ) {}
 
@@ -41,7 +45,9 @@ export class SseHub {
   /** Serves one stream on a raw response until the client leaves or the hub closes. */
   async serve(res: ServerResponse, afterId: number): Promise<void> {
     if (this.closing) {
-      res.writeHead(503, { 'content-type': 'application/json' }).end('{"error":{"code":"unavailable","message":"Shutting down."}}');
+      res
+        .writeHead(503, { 'content-type': 'application/json' })
+        .end('{"error":{"code":"unavailable","message":"Shutting down."}}');
       return;
     }
     const st: Stream = { res, closed: new AbortController(), wake: new AbortController() };

@@ -63,7 +63,13 @@ export class ServerOps {
   }
 
   /** The checked state change (see moveServer). */
-  move(store: Store, id: string, from: readonly ServerState[], to: ServerState, patch: ServerPatch = {}): Promise<Server | null> {
+  move(
+    store: Store,
+    id: string,
+    from: readonly ServerState[],
+    to: ServerState,
+    patch: ServerPatch = {},
+  ): Promise<Server | null> {
     return moveServer(store, this.d.log, id, from, to, patch, this.now());
   }
 
@@ -101,7 +107,13 @@ export class ServerOps {
   async insertServer(tx: Store, row: Server): Promise<void> {
     await tx.transaction(async (t) => {
       await t.insertServer(row);
-      t.recordEvent({ atMs: row.createdAtMs, kind: EventKind.ServerCreated, serverId: row.id, sessionId: null, data: { origin: row.origin, state: row.state, ip: row.ip } });
+      t.recordEvent({
+        atMs: row.createdAtMs,
+        kind: EventKind.ServerCreated,
+        serverId: row.id,
+        sessionId: null,
+        data: { origin: row.origin, state: row.state, ip: row.ip },
+      });
     });
   }
 
@@ -163,15 +175,27 @@ export class ServerOps {
         : await tx.patchServer(serverId, [ServerState.Creating], { providerId: m.providerId }, now);
       if (!row) {
         // Not creating any more (a heartbeat got there first): only fill in what is missing.
-        row = await tx.patchServer(serverId, [ServerState.Starting, ServerState.Ready, ServerState.Allocated], { providerId: m.providerId, ...(m.port ? { port: m.port } : {}) }, now);
+        row = await tx.patchServer(
+          serverId,
+          [ServerState.Starting, ServerState.Ready, ServerState.Allocated],
+          { providerId: m.providerId, ...(m.port ? { port: m.port } : {}) },
+          now,
+        );
       }
       if (row && adopted) {
-        tx.recordEvent({ atMs: now, kind: EventKind.OrphanAdopted, serverId, sessionId: null, data: { providerId: m.providerId, ip: m.ip } });
+        tx.recordEvent({
+          atMs: now,
+          kind: EventKind.OrphanAdopted,
+          serverId,
+          sessionId: null,
+          data: { providerId: m.providerId, ip: m.ip },
+        });
       }
       return row;
     });
     const heardFrom = s?.lastHeartbeatAtMs != null;
-    if (s?.state === ServerState.Starting && (this.d.readiness === 'address' || heardFrom)) await this.markReady(serverId);
+    if (s?.state === ServerState.Starting && (this.d.readiness === 'address' || heardFrom))
+      await this.markReady(serverId);
   }
 
   /**
@@ -185,7 +209,11 @@ export class ServerOps {
       // Players are told the provider's address: a machine without one is not ready yet.
       if (!current || (!current.ip && current.origin !== EXTERNAL_ORIGIN)) return null;
       const heartbeat = current.lastHeartbeatAtMs ?? now;
-      const s = await this.move(tx, serverId, [ServerState.Creating, ServerState.Starting], ServerState.Ready, { ...patch, readyAtMs: now, lastHeartbeatAtMs: Math.max(heartbeat, this.d.readiness === 'address' ? now : heartbeat) });
+      const s = await this.move(tx, serverId, [ServerState.Creating, ServerState.Starting], ServerState.Ready, {
+        ...patch,
+        readyAtMs: now,
+        lastHeartbeatAtMs: Math.max(heartbeat, this.d.readiness === 'address' ? now : heartbeat),
+      });
       if (!s) return null;
       return this.offerToPending(tx, s);
     });
@@ -211,7 +239,19 @@ export class ServerOps {
     const now = this.now();
     const s = await tx.claimReadyServer(now);
     if (s) {
-      tx.recordEvent({ atMs: now, kind: EventKind.ServerStateChanged, serverId: s.id, sessionId: null, data: { from: ServerState.Ready, to: ServerState.Allocated, reason: 'claimed by a start', origin: s.origin, ip: s.ip } });
+      tx.recordEvent({
+        atMs: now,
+        kind: EventKind.ServerStateChanged,
+        serverId: s.id,
+        sessionId: null,
+        data: {
+          from: ServerState.Ready,
+          to: ServerState.Allocated,
+          reason: 'claimed by a start',
+          origin: s.origin,
+          ip: s.ip,
+        },
+      });
     }
     return s;
   }
@@ -221,7 +261,13 @@ export class ServerOps {
     const now = this.now();
     const session = await tx.assignOldestPending(serverId, now);
     if (session) {
-      tx.recordEvent({ atMs: now, kind: EventKind.SessionAssigned, serverId, sessionId: session.id, data: { code: session.code, waitedMs: now - session.createdAtMs } });
+      tx.recordEvent({
+        atMs: now,
+        kind: EventKind.SessionAssigned,
+        serverId,
+        sessionId: session.id,
+        data: { code: session.code, waitedMs: now - session.createdAtMs },
+      });
     }
     return session;
   }
@@ -251,7 +297,13 @@ export class ServerOps {
     return store.transaction(async (tx) => {
       const ended = await tx.endSession(session.id, [SessionState.Pending, SessionState.Active], reason, now);
       if (!ended) return null;
-      tx.recordEvent({ atMs: now, kind: EventKind.SessionEnded, serverId: ended.serverId, sessionId: ended.id, data: { code: ended.code, reason } });
+      tx.recordEvent({
+        atMs: now,
+        kind: EventKind.SessionEnded,
+        serverId: ended.serverId,
+        sessionId: ended.id,
+        data: { code: ended.code, reason },
+      });
       const server = ended.serverId ? await tx.getServer(ended.serverId) : null;
       return { session: ended, server: server ? await this.settleAfterSession(tx, server, reason) : null };
     });
@@ -265,15 +317,26 @@ export class ServerOps {
   private async settleAfterSession(tx: Store, server: Server, reason: EndReason): Promise<Server> {
     if (isTerminalServerState(server.state)) return server;
     if (server.origin === EXTERNAL_ORIGIN) {
-      return (await this.move(tx, server.id, [server.state], ServerState.Deleted, { reason: 'session ended (external server)' })) ?? server;
+      return (
+        (await this.move(tx, server.id, [server.state], ServerState.Deleted, {
+          reason: 'session ended (external server)',
+        })) ?? server
+      );
     }
     const healthy = reason !== EndReason.ServerLost && server.state === ServerState.Allocated;
     const keep = this.d.keepAfterSession ? this.d.keepAfterSession(server, this.now()) : this.d.recycleServers;
     if (healthy && keep) {
-      const s = await this.move(tx, server.id, [ServerState.Allocated], ServerState.Ready, { players: 0, readyAtMs: this.now(), reason: null });
+      const s = await this.move(tx, server.id, [ServerState.Allocated], ServerState.Ready, {
+        players: 0,
+        readyAtMs: this.now(),
+        reason: null,
+      });
       return s ? this.offerToPending(tx, s) : server;
     }
-    return (await this.move(tx, server.id, [server.state], ServerState.Shutdown, { reason: `session ended (${reason})` })) ?? server;
+    return (
+      (await this.move(tx, server.id, [server.state], ServerState.Shutdown, { reason: `session ended (${reason})` })) ??
+      server
+    );
   }
 
   /** A server with no session that is done (its game ended, or it is drained): shut down / deleted. */
@@ -294,9 +357,18 @@ export class ServerOps {
     // nothing here): the row waits in shutdown for an orchestrator running that provider.
     if (server.origin !== EXTERNAL_ORIGIN && server.origin !== this.d.provider.name) return false;
     try {
-      const res = server.providerId && server.origin !== EXTERNAL_ORIGIN ? await this.d.provider.delete(server.providerId) : 'gone';
+      const res =
+        server.providerId && server.origin !== EXTERNAL_ORIGIN
+          ? await this.d.provider.delete(server.providerId)
+          : 'gone';
       if (res !== 'gone') return false;
-      await this.move(this.d.store, server.id, [ServerState.Shutdown, ServerState.Unhealthy, ServerState.Error], ServerState.Deleted, {});
+      await this.move(
+        this.d.store,
+        server.id,
+        [ServerState.Shutdown, ServerState.Unhealthy, ServerState.Error],
+        ServerState.Deleted,
+        {},
+      );
       return true;
     } catch (err) {
       this.d.log.warn({ serverId: server.id, err: (err as Error).message }, 'delete failed; will retry');
@@ -308,7 +380,13 @@ export class ServerOps {
   async recordOrphanDeleted(m: Machine): Promise<void> {
     const now = this.now();
     await this.d.store.transaction(async (tx) => {
-      tx.recordEvent({ atMs: now, kind: EventKind.OrphanDeleted, serverId: m.serverId, sessionId: null, data: { providerId: m.providerId, ip: m.ip } });
+      tx.recordEvent({
+        atMs: now,
+        kind: EventKind.OrphanDeleted,
+        serverId: m.serverId,
+        sessionId: null,
+        data: { providerId: m.providerId, ip: m.ip },
+      });
     });
   }
 }

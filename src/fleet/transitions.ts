@@ -27,7 +27,10 @@ export async function moveServer(
   const illegal = from.filter((f) => !canTransitionServer(f, to));
   if (illegal.length > 0 || from.length === 0) {
     refusedMoves.count++;
-    log.error({ serverId: id, from: illegal, to, bug: true }, 'bug: refused a server move that SERVER_TRANSITIONS does not allow');
+    log.error(
+      { serverId: id, from: illegal, to, bug: true },
+      'bug: refused a server move that SERVER_TRANSITIONS does not allow',
+    );
     return null;
   }
   return store.transaction(async (tx) => {
@@ -38,7 +41,13 @@ export async function moveServer(
         kind: to === ServerState.Deleted ? EventKind.ServerDeleted : EventKind.ServerStateChanged,
         serverId: id,
         sessionId: null,
-        data: { from: from.length === 1 ? from[0]! : null, to, reason: patch.reason ?? null, origin: s.origin, ip: s.ip },
+        data: {
+          from: from.length === 1 ? from[0]! : null,
+          to,
+          reason: patch.reason ?? null,
+          origin: s.origin,
+          ip: s.ip,
+        },
       });
     }
     return s;

@@ -35,12 +35,24 @@ export function installCompatErrorHandling(
       if (status >= 500) req.log.warn({ code: err.code, msg: err.message }, 'request failed');
       return reply.code(status).send({ detail: ORIGINAL_WORDING[err.code] ?? err.message });
     }
-    const fe = err as FastifyError;
+    const fe = err;
     if (fe.validation) {
       return reply.code(422).send(pydanticError(fe.validation, fe.validationContext ?? 'body', req));
     }
     if (fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || fe.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') {
-      return reply.code(422).send({ detail: [{ type: 'json_invalid', loc: ['body', 0], msg: 'JSON decode error', input: {}, ctx: { error: 'Expecting value' } }] });
+      return reply
+        .code(422)
+        .send({
+          detail: [
+            {
+              type: 'json_invalid',
+              loc: ['body', 0],
+              msg: 'JSON decode error',
+              input: {},
+              ctx: { error: 'Expecting value' },
+            },
+          ],
+        });
     }
     const status = fe.statusCode && CLIENT_STATUSES.has(fe.statusCode) ? fe.statusCode : 500;
     if (status >= 500) {
@@ -55,7 +67,10 @@ export function installCompatErrorHandling(
     const allowed = new Set<string>();
     for (const [re, methods] of routeMethods()) if (re.test(path)) methods.forEach((m) => allowed.add(m));
     if (allowed.size > 0) {
-      return reply.code(405).header('allow', [...allowed].sort().join(', ')).send({ detail: 'Method Not Allowed' });
+      return reply
+        .code(405)
+        .header('allow', [...allowed].sort().join(', '))
+        .send({ detail: 'Method Not Allowed' });
     }
     return reply.code(404).send({ detail: 'Not Found' });
   });

@@ -1,6 +1,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { SessionService } from '../sessions/session-service.js';
-import { CompatBadRequest, CompatValidationError, parseDropletIpQuery, parseIdempotencyKey, parseHeartbeatBody, requiredQuery } from './compat-validation.js';
+import {
+  CompatBadRequest,
+  CompatValidationError,
+  parseDropletIpQuery,
+  parseIdempotencyKey,
+  parseHeartbeatBody,
+  requiredQuery,
+} from './compat-validation.js';
 import { canonicalIp } from '../domain/ip-address.js';
 import { OrchestratorError } from '../domain/errors.js';
 import { INVALID_SIGNATURE } from '../domain/hmac.js';
@@ -32,7 +39,9 @@ function clientAddress(req: FastifyRequest): string {
  */
 export async function compatRoutes(app: FastifyInstance, deps: CompatRoutesDeps): Promise<void> {
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: deps.bodyLimitBytes }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: deps.bodyLimitBytes }, (_req, body, done) =>
+    done(null, body),
+  );
   // An empty Content-Type is "no content type": read the body anyway, as the original did.
   app.addHook('onRequest', (req, _reply, done) => {
     if (req.headers['content-type'] === '') delete req.headers['content-type'];
@@ -52,7 +61,9 @@ export async function compatRoutes(app: FastifyInstance, deps: CompatRoutesDeps)
     await deps.limiter.checkStart(clientAddress(req));
     const r = await deps.service.start({ idempotencyKey });
     const ip = r.server.ip ?? '';
-    return r.reused ? { message: 'Reusing existing droplet', ip_address: ip, share_tag: r.session.code } : { ip_address: ip, share_tag: r.session.code };
+    return r.reused
+      ? { message: 'Reusing existing droplet', ip_address: ip, share_tag: r.session.code }
+      : { ip_address: ip, share_tag: r.session.code };
   });
 
   app.post('/sessions/join', { schema: compatResponses.join }, async (req) => {
@@ -70,25 +81,30 @@ export async function compatRoutes(app: FastifyInstance, deps: CompatRoutesDeps)
 
   const signed = { preValidation: deps.authenticate };
   // The hot path: the heartbeat spends its signature in its own transaction (one commit, not two).
-  app.post('/server/heartbeat', { ...signed, config: { spendsSignature: true }, schema: compatResponses.heartbeat }, async (req) => {
-    const caller = req.serverCaller ?? { serverId: null };
-    let body: ReturnType<typeof parseHeartbeatBody>;
-    try {
-      body = parseHeartbeatBody(req.body as Buffer | undefined, deps.maxPlayers);
-    } catch (err) {
-      // As before: a signature is spent even when its body is refused, and a replay is a 401 first.
-      if (caller.unspent && !(await deps.service.spendSignature(caller.unspent))) throw new OrchestratorError('unauthorized', INVALID_SIGNATURE);
-      throw err;
-    }
-    const r = await deps.service.heartbeat(caller, body.ip, body.players);
-    if (!r.addressIgnored) return { message: 'Heartbeat updated successfully.' };
-    // Only servers we made (per-server credential) get here; the extra key tells their operator why.
-    const { reported, kept } = r.addressIgnored;
-    return {
-      message: 'Heartbeat updated successfully.',
-      warning: `droplet_ip ${reported} was ignored: players are given ${kept ?? 'the address the provider assigns'}, the address the provider reports for this server`,
-    };
-  });
+  app.post(
+    '/server/heartbeat',
+    { ...signed, config: { spendsSignature: true }, schema: compatResponses.heartbeat },
+    async (req) => {
+      const caller = req.serverCaller ?? { serverId: null };
+      let body: ReturnType<typeof parseHeartbeatBody>;
+      try {
+        body = parseHeartbeatBody(req.body as Buffer | undefined, deps.maxPlayers);
+      } catch (err) {
+        // As before: a signature is spent even when its body is refused, and a replay is a 401 first.
+        if (caller.unspent && !(await deps.service.spendSignature(caller.unspent)))
+          throw new OrchestratorError('unauthorized', INVALID_SIGNATURE);
+        throw err;
+      }
+      const r = await deps.service.heartbeat(caller, body.ip, body.players);
+      if (!r.addressIgnored) return { message: 'Heartbeat updated successfully.' };
+      // Only servers we made (per-server credential) get here; the extra key tells their operator why.
+      const { reported, kept } = r.addressIgnored;
+      return {
+        message: 'Heartbeat updated successfully.',
+        warning: `droplet_ip ${reported} was ignored: players are given ${kept ?? 'the address the provider assigns'}, the address the provider reports for this server`,
+      };
+    },
+  );
 
   const end = async (req: FastifyRequest) => {
     const ip = parseDropletIpQuery(req.query);

@@ -29,7 +29,8 @@ export function parseIdempotencyKey(header: string | string[] | undefined): stri
   if (key.length > IDEMPOTENCY_KEY_MAX_CHARS) {
     throw new CompatBadRequest(`Idempotency-Key must be at most ${IDEMPOTENCY_KEY_MAX_CHARS} characters`);
   }
-  if (/[\u0000-\u001f\u007f-\u009f]/.test(key)) throw new CompatBadRequest('Idempotency-Key must not contain control characters');
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(key))
+    throw new CompatBadRequest('Idempotency-Key must not contain control characters');
   return key;
 }
 
@@ -55,12 +56,27 @@ export function parseHeartbeatBody(raw: Buffer | undefined, maxPlayers: number):
   } catch (err) {
     const pos = /position (\d+)/.exec((err as Error).message)?.[1];
     throw new CompatValidationError(
-      detail([{ type: 'json_invalid', loc: ['body', pos ? Number(pos) : 0], msg: 'JSON decode error', input: {}, ctx: { error: 'Expecting value' } }]),
+      detail([
+        {
+          type: 'json_invalid',
+          loc: ['body', pos ? Number(pos) : 0],
+          msg: 'JSON decode error',
+          input: {},
+          ctx: { error: 'Expecting value' },
+        },
+      ]),
     );
   }
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw new CompatValidationError(
-      detail([{ type: 'model_attributes_type', loc: ['body'], msg: 'Input should be a valid dictionary or object to extract fields from', input: body }]),
+      detail([
+        {
+          type: 'model_attributes_type',
+          loc: ['body'],
+          msg: 'Input should be a valid dictionary or object to extract fields from',
+          input: body,
+        },
+      ]),
     );
   }
   const o = body as Record<string, unknown>;
@@ -72,7 +88,12 @@ export function parseHeartbeatBody(raw: Buffer | undefined, maxPlayers: number):
     const e = stringError(['body', 'droplet_ip'], ip);
     if (e) errors.push(e);
     else if ((canonical = canonicalIp(ip as string)) === null) {
-      errors.push({ type: 'ip_any_address', loc: ['body', 'droplet_ip'], msg: 'value is not a valid IPv4 or IPv6 address', input: ip });
+      errors.push({
+        type: 'ip_any_address',
+        loc: ['body', 'droplet_ip'],
+        msg: 'value is not a valid IPv4 or IPv6 address',
+        input: ip,
+      });
     }
   }
   const players = o.connected_clients;
@@ -82,9 +103,22 @@ export function parseHeartbeatBody(raw: Buffer | undefined, maxPlayers: number):
     if (e) errors.push(e);
     else {
       const n = Number(players);
-      if (n < 0) errors.push({ type: 'greater_than_equal', loc: ['body', 'connected_clients'], msg: 'Input should be greater than or equal to 0', input: players, ctx: { ge: 0 } });
+      if (n < 0)
+        errors.push({
+          type: 'greater_than_equal',
+          loc: ['body', 'connected_clients'],
+          msg: 'Input should be greater than or equal to 0',
+          input: players,
+          ctx: { ge: 0 },
+        });
       else if (n > maxPlayers) {
-        errors.push({ type: 'less_than_equal', loc: ['body', 'connected_clients'], msg: `Input should be less than or equal to ${maxPlayers}`, input: players, ctx: { le: maxPlayers } });
+        errors.push({
+          type: 'less_than_equal',
+          loc: ['body', 'connected_clients'],
+          msg: `Input should be less than or equal to ${maxPlayers}`,
+          input: players,
+          ctx: { le: maxPlayers },
+        });
       }
     }
   }

@@ -25,11 +25,16 @@ export interface DashboardDeps {
   snapshot(): Promise<unknown>;
 }
 
-const ASSETS: Record<string, string> = { 'app.js': 'text/javascript; charset=utf-8', 'actions.js': 'text/javascript; charset=utf-8', 'app.css': 'text/css; charset=utf-8' };
+const ASSETS: Record<string, string> = {
+  'app.js': 'text/javascript; charset=utf-8',
+  'actions.js': 'text/javascript; charset=utf-8',
+  'app.css': 'text/css; charset=utf-8',
+};
 const ASSET_DIR = path.join(PACKAGE_ROOT, 'src', 'dashboard', 'assets');
 
 /** No inline script or style, nothing from elsewhere, never framed. */
-const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+const CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 function page(reply: FastifyReply, status: number, html: string) {
   return reply
@@ -55,11 +60,16 @@ function sameOrigin(origin: string | undefined, host: string | undefined): boole
 /** The operator dashboard: a sign-in form, the page, its assets and its read model. */
 export async function dashboardRoutes(app: FastifyInstance, deps: DashboardDeps): Promise<void> {
   // The sign-in form posts urlencoded; only this plugin accepts that type.
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 4096 }, (_req, body, done) => {
-    done(null, Object.fromEntries(new URLSearchParams(body as string)));
-  });
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string', bodyLimit: 4096 },
+    (_req, body, done) => {
+      done(null, Object.fromEntries(new URLSearchParams(body as string)));
+    },
+  );
   const signedIn = (req: FastifyRequest) =>
-    deps.adminToken !== null && validDashboardCookie(deps.adminToken, readCookie(req.headers.cookie, DASHBOARD_COOKIE), deps.nowMs());
+    deps.adminToken !== null &&
+    validDashboardCookie(deps.adminToken, readCookie(req.headers.cookie, DASHBOARD_COOKIE), deps.nowMs());
   const cookie = (value: string, maxAgeS: number) =>
     `${DASHBOARD_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeS}${deps.secureCookies ? '; Secure' : ''}`;
 
@@ -71,21 +81,34 @@ export async function dashboardRoutes(app: FastifyInstance, deps: DashboardDeps)
   app.post('/dashboard/login', { schema: dashboardLoginSchema }, async (req, reply) => {
     if (!deps.adminToken) return page(reply, 503, loginPage('The dashboard is disabled: set ADMIN_TOKEN.'));
     // A sign-in posted from another site is refused (login CSRF).
-    if (!sameOrigin(req.headers.origin, req.headers.host)) return page(reply, 403, loginPage('Sign in from this page.'));
-    const token = typeof (req.body as { token?: unknown } | undefined)?.token === 'string' ? (req.body as { token: string }).token : '';
+    if (!sameOrigin(req.headers.origin, req.headers.host))
+      return page(reply, 403, loginPage('Sign in from this page.'));
+    const token =
+      typeof (req.body as { token?: unknown } | undefined)?.token === 'string'
+        ? (req.body as { token: string }).token
+        : '';
     if (!safeEqual(token, deps.adminToken)) return page(reply, 401, loginPage('That token is not valid.'));
     const value = dashboardCookieValue(deps.adminToken, deps.nowMs() + deps.sessionTtlMs);
     return reply.header('set-cookie', cookie(value, Math.floor(deps.sessionTtlMs / 1000))).redirect('/dashboard', 303);
   });
 
-  app.post('/dashboard/logout', { schema: dashboardLogoutSchema }, async (_req, reply) => reply.header('set-cookie', cookie('', 0)).redirect('/dashboard', 303));
+  app.post('/dashboard/logout', { schema: dashboardLogoutSchema }, async (_req, reply) =>
+    reply.header('set-cookie', cookie('', 0)).redirect('/dashboard', 303),
+  );
 
   app.get('/dashboard/assets/:file', { schema: dashboardAssetSchema }, async (req, reply) => {
     const file = (req.params as { file: string }).file;
     const type = ASSETS[file];
     if (!type) return reply.code(404).send({ error: { code: 'not_found', message: 'No such asset.' } });
-    return reply.header('content-type', type).header('cache-control', 'no-cache').send(await readFile(path.join(ASSET_DIR, file)));
+    return reply
+      .header('content-type', type)
+      .header('cache-control', 'no-cache')
+      .send(await readFile(path.join(ASSET_DIR, file)));
   });
 
-  app.get('/dashboard/api/snapshot', { onRequest: deps.authorize, schema: dashboardSnapshotSchema }, async (_req, reply) => reply.header('cache-control', 'no-store').send(await deps.snapshot()));
+  app.get(
+    '/dashboard/api/snapshot',
+    { onRequest: deps.authorize, schema: dashboardSnapshotSchema },
+    async (_req, reply) => reply.header('cache-control', 'no-store').send(await deps.snapshot()),
+  );
 }

@@ -33,7 +33,7 @@ export function neutralErrorHandler(err: FastifyError | OrchestratorError, req: 
     if (status >= 500) req.log.warn({ code: err.code, msg: err.message }, 'request failed');
     return reply.code(status).send({ error: { code: err.code, message: err.message } });
   }
-  const fe = err as FastifyError;
+  const fe = err;
   if (fe.validation) return reply.code(400).send({ error: { code: 'invalid_input', message: fe.message } });
   const status = fe.statusCode && CLIENT_STATUSES.has(fe.statusCode) ? fe.statusCode : 500;
   if (status >= 500) {

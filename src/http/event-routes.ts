@@ -66,7 +66,11 @@ export async function eventRoutes(app: FastifyInstance, deps: EventRoutesDeps): 
       },
     },
     async (req, reply) => {
-      const after = streamCursor(req.headers['last-event-id'], (req.query as { after?: string }).after, deps.tail.headId);
+      const after = streamCursor(
+        req.headers['last-event-id'],
+        (req.query as { after?: string }).after,
+        deps.tail.headId,
+      );
       reply.hijack();
       await deps.sse.serve(reply.raw, after);
     },
@@ -95,7 +99,8 @@ export async function eventRoutes(app: FastifyInstance, deps: EventRoutesDeps): 
 function streamCursor(lastEventId: string | string[] | undefined, after: string | undefined, headId: number): number {
   if (lastEventId !== undefined) {
     const v = Array.isArray(lastEventId) ? lastEventId[0]! : lastEventId;
-    if (!/^\d{1,15}$/.test(v.trim())) throw new OrchestratorError('invalid_input', 'Last-Event-ID must be an event id (a whole number).');
+    if (!/^\d{1,15}$/.test(v.trim()))
+      throw new OrchestratorError('invalid_input', 'Last-Event-ID must be an event id (a whole number).');
     return Number(v.trim());
   }
   return after !== undefined ? Number(after) : headId;

@@ -41,15 +41,31 @@ export async function installOpenApi(app: FastifyInstance, version: string): Pro
         { name: 'sessions', description: 'Game clients: start, look at, wait for and join sessions' },
         { name: 'game servers', description: 'Game servers, signed with their own credential' },
         { name: 'operators', description: 'Operators, with `Authorization: Bearer $ADMIN_TOKEN`' },
-        { name: 'health', description: 'Probes and Prometheus metrics (`/metrics` takes `Bearer $METRICS_TOKEN` when set)' },
-        { name: 'dashboard', description: 'The operator dashboard: pages, assets and its read model (session cookie from the admin token)' },
-        { name: 'original', description: 'The original service\'s routes, unchanged on the wire' },
+        {
+          name: 'health',
+          description: 'Probes and Prometheus metrics (`/metrics` takes `Bearer $METRICS_TOKEN` when set)',
+        },
+        {
+          name: 'dashboard',
+          description: 'The operator dashboard: pages, assets and its read model (session cookie from the admin token)',
+        },
+        { name: 'original', description: "The original service's routes, unchanged on the wire" },
       ],
       components: {
         securitySchemes: {
           admin: { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' },
-          clientKey: { type: 'apiKey', in: 'header', name: 'X-Api-Key', description: 'One of CLIENT_API_KEYS, when set' },
-          serverSignature: { type: 'apiKey', in: 'header', name: 'Request-Signature', description: 'HMAC-SHA256, with Request-Timestamp' },
+          clientKey: {
+            type: 'apiKey',
+            in: 'header',
+            name: 'X-Api-Key',
+            description: 'One of CLIENT_API_KEYS, when set',
+          },
+          serverSignature: {
+            type: 'apiKey',
+            in: 'header',
+            name: 'Request-Signature',
+            description: 'HMAC-SHA256, with Request-Timestamp',
+          },
         },
       },
     },

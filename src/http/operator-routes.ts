@@ -13,10 +13,12 @@ export interface OperatorRoutesDeps {
 /** Operator routes, behind `Authorization: Bearer $ADMIN_TOKEN`. */
 export async function operatorRoutes(app: FastifyInstance, deps: OperatorRoutesDeps): Promise<void> {
   const authorize = async (req: FastifyRequest) => {
-    if (!deps.adminToken) throw new OrchestratorError('unavailable', 'Operator endpoints are disabled: set ADMIN_TOKEN.');
+    if (!deps.adminToken)
+      throw new OrchestratorError('unavailable', 'Operator endpoints are disabled: set ADMIN_TOKEN.');
     const h = req.headers.authorization ?? '';
     const token = h.startsWith('Bearer ') ? h.slice(7) : '';
-    if (!safeEqual(token, deps.adminToken)) throw new OrchestratorError('unauthorized', 'A valid operator token is required.');
+    if (!safeEqual(token, deps.adminToken))
+      throw new OrchestratorError('unauthorized', 'A valid operator token is required.');
   };
   app.get(
     '/v1/status',
@@ -28,8 +30,15 @@ export async function operatorRoutes(app: FastifyInstance, deps: OperatorRoutesD
         description: 'Needs `Authorization: Bearer $ADMIN_TOKEN`.',
         response: {
           200: Type.Record(Type.String(), Type.Unknown(), {
-            description: 'Counts and the loop\'s health',
-            examples: [{ provider: 'local', servers: { ready: 1, allocated: 1 }, sessions: { pending: 0, active: 1 }, reconciler: { lastPassAtMs: 1764489600000, lastError: null, outage: null } }],
+            description: "Counts and the loop's health",
+            examples: [
+              {
+                provider: 'local',
+                servers: { ready: 1, allocated: 1 },
+                sessions: { pending: 0, active: 1 },
+                reconciler: { lastPassAtMs: 1764489600000, lastError: null, outage: null },
+              },
+            ],
           }),
           ...errors(401, 503),
         },

@@ -23,7 +23,8 @@ function bodyOf(description: string, mediaTypes: string[], example: string) {
 const open = <T extends Record<string, TSchema>>(props: T, options: Record<string, unknown> = {}) =>
   Type.Object(props, { additionalProperties: true, ...options });
 
-export const OPERATOR_AUTH = 'Auth: `Authorization: Bearer $ADMIN_TOKEN`, or the dashboard\'s session cookie. 503 while ADMIN_TOKEN is unset.';
+export const OPERATOR_AUTH =
+  "Auth: `Authorization: Bearer $ADMIN_TOKEN`, or the dashboard's session cookie. 503 while ADMIN_TOKEN is unset.";
 
 /** A query that fails its schema (400) or its range (422); both in the error shape. */
 const badQuery = (example400: string, example422: string) => ({
@@ -37,32 +38,50 @@ export const healthzSchema = {
   summary: 'Liveness: the process answers',
   description: 'No auth. 200 whenever the process can answer at all (for a liveness probe).',
   tags: ['health'],
-  response: { 200: Type.Object({ status: Type.Literal('ok') }, { description: 'Alive', examples: [{ status: 'ok' }] }) },
+  response: {
+    200: Type.Object({ status: Type.Literal('ok') }, { description: 'Alive', examples: [{ status: 'ok' }] }),
+  },
 };
 
 const Readiness = (status: string, description: string, example: Record<string, string>) =>
   open(
-    { status: Type.String({ examples: [status] }), checks: Type.Record(Type.String(), Type.String(), { description: '"ok", or a short reason (no secrets)' }) },
+    {
+      status: Type.String({ examples: [status] }),
+      checks: Type.Record(Type.String(), Type.String(), { description: '"ok", or a short reason (no secrets)' }),
+    },
     { description, examples: [{ status, checks: example }] },
   );
 
 export const readyzSchema = {
   summary: 'Readiness: the database and the provider answer',
-  description: 'No auth. Runs each check (database, provider) and reports each one; 503 when any fails (for a readiness probe).',
+  description:
+    'No auth. Runs each check (database, provider) and reports each one; 503 when any fails (for a readiness probe).',
   tags: ['health'],
   response: {
     200: Readiness('ready', 'Every check passed', { database: 'ok', provider: 'ok' }),
-    503: Readiness('not ready', 'A check failed; each check says why', { database: 'ok', provider: 'the last reconcile pass could not list the provider' }),
+    503: Readiness('not ready', 'A check failed; each check says why', {
+      database: 'ok',
+      provider: 'the last reconcile pass could not list the provider',
+    }),
   },
 };
 
 export const metricsSchema = {
   summary: 'Prometheus metrics (text exposition format)',
-  description: 'Auth: `Authorization: Bearer $METRICS_TOKEN` when METRICS_TOKEN is set; open otherwise (scrapers usually sit on a private network).',
+  description:
+    'Auth: `Authorization: Bearer $METRICS_TOKEN` when METRICS_TOKEN is set; open otherwise (scrapers usually sit on a private network).',
   tags: ['health'],
   response: {
-    200: bodyOf('Metrics in the Prometheus text format', ['text/plain'], '# HELP orchestrator_sessions_started_total Sessions started, by warm (a ready server claimed) or cold (a new server needed).\n# TYPE orchestrator_sessions_started_total counter\norchestrator_sessions_started_total{start="warm"} 3\n'),
-    401: errorAs('METRICS_TOKEN is set and the request does not carry it', 'unauthorized', 'A valid metrics token is required.'),
+    200: bodyOf(
+      'Metrics in the Prometheus text format',
+      ['text/plain'],
+      '# HELP orchestrator_sessions_started_total Sessions started, by warm (a ready server claimed) or cold (a new server needed).\n# TYPE orchestrator_sessions_started_total counter\norchestrator_sessions_started_total{start="warm"} 3\n',
+    ),
+    401: errorAs(
+      'METRICS_TOKEN is set and the request does not carry it',
+      'unauthorized',
+      'A valid metrics token is required.',
+    ),
   },
 };
 
@@ -95,7 +114,14 @@ export const costsSchema = {
           }),
         ),
         sessions: Type.Array(
-          open({ id: Type.String(), code: Type.String(), state: Type.String(), serverId: Type.Union([Type.String(), Type.Null()]), hours: Type.Number(), usd: Type.Number() }),
+          open({
+            id: Type.String(),
+            code: Type.String(),
+            state: Type.String(),
+            serverId: Type.Union([Type.String(), Type.Null()]),
+            hours: Type.Number(),
+            usd: Type.Number(),
+          }),
         ),
       },
       {
@@ -110,14 +136,29 @@ export const costsSchema = {
             todayUsd: 0.0714,
             totalUsd: 0.2143,
             days: [{ date: '2026-11-30', usd: 0.0714 }],
-            servers: [{ id: '5d1c…', state: 'allocated', origin: 'digitalocean', ip: '203.0.113.7', startedAtMs: 1796025600000, endedAtMs: null, hours: 8, usd: 0.0714 }],
+            servers: [
+              {
+                id: '5d1c…',
+                state: 'allocated',
+                origin: 'digitalocean',
+                ip: '203.0.113.7',
+                startedAtMs: 1796025600000,
+                endedAtMs: null,
+                hours: 8,
+                usd: 0.0714,
+              },
+            ],
             sessions: [{ id: '0b6f…', code: 'K7XQ3M', state: 'active', serverId: '5d1c…', hours: 1.5, usd: 0.0134 }],
           },
         ],
       },
     ),
     ...errors(401),
-    503: errorAs('ADMIN_TOKEN is unset, or the provider\'s prices cannot be read (see Retry-After)', 'unavailable', 'Prices are unavailable: the provider did not answer. Try again shortly.'),
+    503: errorAs(
+      "ADMIN_TOKEN is unset, or the provider's prices cannot be read (see Retry-After)",
+      'unavailable',
+      'Prices are unavailable: the provider did not answer. Try again shortly.',
+    ),
   },
 };
 
@@ -151,7 +192,11 @@ export const EventPage = Type.Object(
   { description: 'A page of events', examples: [{ events: [EVENT_EXAMPLE], next: 42 }] },
 );
 
-export const eventsResponses = { 200: EventPage, ...badQuery('querystring/limit must match pattern "^[0-9]{1,4}$"', 'limit must be from 1 to 1000.'), ...errors(401, 503) };
+export const eventsResponses = {
+  200: EventPage,
+  ...badQuery('querystring/limit must match pattern "^[0-9]{1,4}$"', 'limit must be from 1 to 1000.'),
+  ...errors(401, 503),
+};
 
 export const eventStreamResponses = {
   200: bodyOf(
@@ -168,21 +213,51 @@ export const webhooksResponses = {
   200: open(
     {
       targets: Type.Array(
-        open({ id: Type.String(), urlHint: Type.String({ description: 'The URL without its query or credentials' }), cursor: Type.Integer() }),
+        open({
+          id: Type.String(),
+          urlHint: Type.String({ description: 'The URL without its query or credentials' }),
+          cursor: Type.Integer(),
+        }),
         { description: 'Delivery state per configured URL' },
       ),
-      deadLetters: Type.Array(open({ id: Type.Integer(), targetId: Type.String(), eventId: Type.Integer(), kind: Type.String() }), {
-        description: 'The newest events given up on, with the exact body sent',
-      }),
+      deadLetters: Type.Array(
+        open({ id: Type.Integer(), targetId: Type.String(), eventId: Type.Integer(), kind: Type.String() }),
+        {
+          description: 'The newest events given up on, with the exact body sent',
+        },
+      ),
     },
     {
       description: 'Delivery state and dead letters',
       examples: [
         {
           targets: [
-            { id: 'a1b2…', urlHint: 'https://hooks.example.com/fleet', cursor: 41, attempts: 1, nextAttemptAtMs: 1796025660000, delivered: 40, failedAttempts: 3, dead: 1, lastStatus: 502, lastError: 'HTTP 502' },
+            {
+              id: 'a1b2…',
+              urlHint: 'https://hooks.example.com/fleet',
+              cursor: 41,
+              attempts: 1,
+              nextAttemptAtMs: 1796025660000,
+              delivered: 40,
+              failedAttempts: 3,
+              dead: 1,
+              lastStatus: 502,
+              lastError: 'HTTP 502',
+            },
           ],
-          deadLetters: [{ id: 1, targetId: 'a1b2…', eventId: 17, kind: 'server.ready', deadAtMs: 1796025000000, attempts: 8, lastStatus: 500, lastError: 'HTTP 500', body: '{"id":17,…}' }],
+          deadLetters: [
+            {
+              id: 1,
+              targetId: 'a1b2…',
+              eventId: 17,
+              kind: 'server.ready',
+              deadAtMs: 1796025000000,
+              attempts: 8,
+              lastStatus: 500,
+              lastError: 'HTTP 500',
+              body: '{"id":17,…}',
+            },
+          ],
         },
       ],
     },
@@ -194,14 +269,18 @@ export const webhooksResponses = {
 // --- dashboard ---
 
 const HTML = ['text/html'];
-const DASHBOARD_HEADERS = 'HTML, with a strict Content-Security-Policy (no inline script or style), X-Frame-Options: DENY and Cache-Control: no-store.';
+const DASHBOARD_HEADERS =
+  'HTML, with a strict Content-Security-Policy (no inline script or style), X-Frame-Options: DENY and Cache-Control: no-store.';
 
 const redirect = (description: string, cookie: string) => ({
   type: 'null',
   description,
   headers: {
     location: Type.String({ description: 'Back to the dashboard', examples: ['/dashboard'] }),
-    'set-cookie': Type.String({ description: 'The session cookie (HttpOnly, SameSite=Strict; Secure over HTTPS)', examples: [cookie] }),
+    'set-cookie': Type.String({
+      description: 'The session cookie (HttpOnly, SameSite=Strict; Secure over HTTPS)',
+      examples: [cookie],
+    }),
   },
 });
 
@@ -210,8 +289,16 @@ export const dashboardSchema = {
   description: `Auth: the dashboard's session cookie (from POST /dashboard/login); without it the sign-in form is shown. ${DASHBOARD_HEADERS}`,
   tags: ['dashboard'],
   response: {
-    200: bodyOf('The dashboard when signed in, else the sign-in form', HTML, '<!doctype html><html lang="en"><head><title>Game orchestrator</title>…'),
-    503: bodyOf('ADMIN_TOKEN is unset: the form says the dashboard is disabled', HTML, '<!doctype html>… The dashboard is disabled: set ADMIN_TOKEN. …'),
+    200: bodyOf(
+      'The dashboard when signed in, else the sign-in form',
+      HTML,
+      '<!doctype html><html lang="en"><head><title>Game orchestrator</title>…',
+    ),
+    503: bodyOf(
+      'ADMIN_TOKEN is unset: the form says the dashboard is disabled',
+      HTML,
+      '<!doctype html>… The dashboard is disabled: set ADMIN_TOKEN. …',
+    ),
   },
 };
 
@@ -221,9 +308,20 @@ export const dashboardLoginSchema = {
     'Body: `application/x-www-form-urlencoded` with `token` = ADMIN_TOKEN (the sign-in form posts it). A post from another site (Origin not this host) is refused. On success: the session cookie (a signed expiry, never the token) and a redirect to /dashboard; on failure the form again, with the reason.',
   tags: ['dashboard'],
   response: {
-    303: redirect('Signed in: the session cookie, and back to the dashboard', 'go_dashboard=1796029200000.Q2hh…; Path=/; HttpOnly; SameSite=Strict; Max-Age=43200'),
-    401: bodyOf('The token is not valid: the form again, with the reason', HTML, '<!doctype html>… That token is not valid. …'),
-    403: bodyOf('Posted from another site (login CSRF): the form again', HTML, '<!doctype html>… Sign in from this page. …'),
+    303: redirect(
+      'Signed in: the session cookie, and back to the dashboard',
+      'go_dashboard=1796029200000.Q2hh…; Path=/; HttpOnly; SameSite=Strict; Max-Age=43200',
+    ),
+    401: bodyOf(
+      'The token is not valid: the form again, with the reason',
+      HTML,
+      '<!doctype html>… That token is not valid. …',
+    ),
+    403: bodyOf(
+      'Posted from another site (login CSRF): the form again',
+      HTML,
+      '<!doctype html>… Sign in from this page. …',
+    ),
     503: bodyOf('ADMIN_TOKEN is unset', HTML, '<!doctype html>… The dashboard is disabled: set ADMIN_TOKEN. …'),
   },
 };
@@ -233,20 +331,25 @@ export const dashboardLogoutSchema = {
   description: 'No auth needed: clears the session cookie and redirects to /dashboard.',
   tags: ['dashboard'],
   response: {
-    303: redirect('Signed out: the cookie cleared, and back to the dashboard', 'go_dashboard=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0'),
+    303: redirect(
+      'Signed out: the cookie cleared, and back to the dashboard',
+      'go_dashboard=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0',
+    ),
     415: errorAs('A body of a type the service does not read', 'invalid_input', 'Unsupported Media Type'),
   },
 };
 
 export const dashboardAssetSchema = {
-  summary: 'The dashboard\'s script and style sheet',
+  summary: "The dashboard's script and style sheet",
   description: 'No auth (the files hold no data). `file` is one of app.js, actions.js, app.css.',
   tags: ['dashboard'],
   response: {
     200: {
       description: 'The file (Cache-Control: no-cache)',
       content: {
-        'text/javascript': { schema: Type.String({ examples: ['// The dashboard: one snapshot, then live events over SSE.\n…'] }) },
+        'text/javascript': {
+          schema: Type.String({ examples: ['// The dashboard: one snapshot, then live events over SSE.\n…'] }),
+        },
         'text/css': { schema: Type.String({ examples: [':root { color-scheme: light dark; }\n…'] }) },
       },
     },
@@ -267,7 +370,7 @@ export const dashboardSnapshotSchema = {
         sessions: Type.Array(Type.Unknown()),
         pool: Type.Unknown(),
         reconciler: Type.Unknown(),
-        costs: Type.Unknown({ description: 'null when the provider\'s prices are unavailable' }),
+        costs: Type.Unknown({ description: "null when the provider's prices are unavailable" }),
         recentEvents: Type.Array(Type.Unknown()),
       },
       {
@@ -276,8 +379,30 @@ export const dashboardSnapshotSchema = {
           {
             nowMs: 1796025605000,
             lastEventId: 42,
-            servers: [{ id: '5d1c…', state: 'allocated', origin: 'local', ip: '127.0.0.2', port: 7777, players: 1, createdAtMs: 1796025600000, lastHeartbeatAtMs: 1796025604000, usd: 0 }],
-            sessions: [{ id: '0b6f…', code: 'K7XQ3M', state: 'active', createdAtMs: 1796025600500, players: 1, serverIp: '127.0.0.2', usd: 0 }],
+            servers: [
+              {
+                id: '5d1c…',
+                state: 'allocated',
+                origin: 'local',
+                ip: '127.0.0.2',
+                port: 7777,
+                players: 1,
+                createdAtMs: 1796025600000,
+                lastHeartbeatAtMs: 1796025604000,
+                usd: 0,
+              },
+            ],
+            sessions: [
+              {
+                id: '0b6f…',
+                code: 'K7XQ3M',
+                state: 'active',
+                createdAtMs: 1796025600500,
+                players: 1,
+                serverIp: '127.0.0.2',
+                usd: 0,
+              },
+            ],
             pool: { idle: 1, coming: 0, target: 1, minReady: 1, buffer: 1, maxServers: 10 },
             reconciler: { lastPassAtMs: 1796025604000, lastError: null, outage: null, passes: 120, lastPlan: null },
             costs: { todayUsd: 0, totalUsd: 0, hourlyUsd: 0, size: null, days: [{ date: '2026-11-30', usd: 0 }] },

@@ -42,17 +42,29 @@ export const missing = (loc: (string | number)[], input: unknown = null): Pydant
 export function intError(loc: (string | number)[], value: unknown): PydanticErrorItem | null {
   if (typeof value === 'number') {
     if (Number.isInteger(value)) return null;
-    return { type: 'int_from_float', loc, msg: 'Input should be a valid integer, got a number with a fractional part', input: value };
+    return {
+      type: 'int_from_float',
+      loc,
+      msg: 'Input should be a valid integer, got a number with a fractional part',
+      input: value,
+    };
   }
   if (typeof value === 'string') {
     if (/^\s*[-+]?\d+\s*$/.test(value)) return null;
-    return { type: 'int_parsing', loc, msg: 'Input should be a valid integer, unable to parse string as an integer', input: value };
+    return {
+      type: 'int_parsing',
+      loc,
+      msg: 'Input should be a valid integer, unable to parse string as an integer',
+      input: value,
+    };
   }
   return { type: 'int_type', loc, msg: 'Input should be a valid integer', input: value };
 }
 
 export function stringError(loc: (string | number)[], value: unknown): PydanticErrorItem | null {
-  return typeof value === 'string' ? null : { type: 'string_type', loc, msg: 'Input should be a valid string', input: value };
+  return typeof value === 'string'
+    ? null
+    : { type: 'string_type', loc, msg: 'Input should be a valid string', input: value };
 }
 
 /** Maps Fastify/ajv validation errors (used by /v1 routes) to the same shape. */
@@ -62,14 +74,20 @@ export function pydanticError(
   req: FastifyRequest,
 ): { detail: PydanticErrorItem[] } {
   const where = context === 'querystring' ? 'query' : context === 'params' ? 'path' : context;
-  const source = (where === 'query' ? req.query : where === 'path' ? req.params : where === 'headers' ? req.headers : req.body) as unknown;
+  const source =
+    where === 'query' ? req.query : where === 'path' ? req.params : where === 'headers' ? req.headers : req.body;
   return detail(
     validation.map((v): PydanticErrorItem => {
       const path = (v.instancePath ?? '').split('/').filter(Boolean);
       if (v.keyword === 'required' && typeof v.params?.missingProperty === 'string') {
-        return missing([where, ...path, v.params.missingProperty], where === 'body' ? source ?? null : null);
+        return missing([where, ...path, v.params.missingProperty], where === 'body' ? (source ?? null) : null);
       }
-      return { type: v.keyword ?? 'value_error', loc: [where, ...path], msg: v.message ?? 'Invalid value', input: pick(source, path) };
+      return {
+        type: v.keyword ?? 'value_error',
+        loc: [where, ...path],
+        msg: v.message ?? 'Invalid value',
+        input: pick(source, path),
+      };
     }),
   );
 }

@@ -52,7 +52,8 @@ export class RateLimiter {
     };
     try {
       const n = await this.store.peekCounter(`joinfail:${addr}`, WINDOW_MS, this.clock.now());
-      if (n + ahead >= this.opts.failedJoinsPerMinute) this.refuse('Too many unknown share codes from this address; slow down');
+      if (n + ahead >= this.opts.failedJoinsPerMinute)
+        this.refuse('Too many unknown share codes from this address; slow down');
     } catch (err) {
       release();
       throw err;

@@ -40,14 +40,16 @@ export function serverAuth(deps: ServerAuthDeps) {
   return async function authenticate(req: FastifyRequest, _reply: FastifyReply): Promise<void> {
     const serverId = header(req, 'server-id');
     const key = serverId ? await serverKey(deps, serverId) : deps.key;
-    if (key === null) throw new OrchestratorError('signing_disabled', 'Server routes are disabled: no signing key is configured');
+    if (key === null)
+      throw new OrchestratorError('signing_disabled', 'Server routes are disabled: no signing key is configured');
     const timestamp = header(req, 'request-timestamp') ?? header(req, 'request_timestamp');
     const signature = header(req, 'request-signature') ?? header(req, 'request_signature');
     if (!timestamp || !signature || key === '') throw new OrchestratorError('unauthorized', INVALID_SIGNATURE);
     const ts = parsePythonInt(timestamp);
     if (ts === null) throw new OrchestratorError('unauthorized', INVALID_SIGNATURE);
     const nowS = deps.clock.now() / 1000;
-    if (Math.abs(nowS - ts) > deps.maxSkewS) throw new OrchestratorError('stale_signature', 'The request timestamp is outside the accepted clock skew');
+    if (Math.abs(nowS - ts) > deps.maxSkewS)
+      throw new OrchestratorError('stale_signature', 'The request timestamp is outside the accepted clock skew');
     const q = req.url.indexOf('?');
     const expected = signParts(key, {
       method: req.method,

@@ -105,7 +105,16 @@ export class CostReporter {
       totalUsd += usd;
       for (const [day, v] of costByDay(price, s.createdAtMs, end)) byDay.set(day, (byDay.get(day) ?? 0) + v);
       if (endOf(s) === null || end >= windowStart) {
-        listed.push({ id: s.id, state: s.state, origin: s.origin, ip: s.ip, startedAtMs: s.createdAtMs, endedAtMs: endOf(s), hours: (end - s.createdAtMs) / 3_600_000, usd });
+        listed.push({
+          id: s.id,
+          state: s.state,
+          origin: s.origin,
+          ip: s.ip,
+          startedAtMs: s.createdAtMs,
+          endedAtMs: endOf(s),
+          hours: (end - s.createdAtMs) / 3_600_000,
+          usd,
+        });
       }
     }
     listed.sort((a, b) => b.startedAtMs - a.startedAtMs);
@@ -133,12 +142,24 @@ export class CostReporter {
 }
 
 /** A session costs its server's price for the time it held it (no minimum: the server pays that). */
-function sessionCost(x: Session, server: Server | undefined, priceOf: (s: Server) => number, now: number): CostReport['sessions'][number] {
+function sessionCost(
+  x: Session,
+  server: Server | undefined,
+  priceOf: (s: Server) => number,
+  now: number,
+): CostReport['sessions'][number] {
   const from = x.activatedAtMs ?? x.createdAtMs;
   const to = x.endedAtMs ?? now;
   const hours = Math.max(0, to - from) / 3_600_000;
   const usd = server && x.activatedAtMs !== null ? hours * priceOf(server) : 0;
-  return { id: x.id, code: x.code, state: x.state, serverId: x.serverId, hours: Math.round(hours * 1000) / 1000, usd: round(usd) };
+  return {
+    id: x.id,
+    code: x.code,
+    state: x.state,
+    serverId: x.serverId,
+    hours: Math.round(hours * 1000) / 1000,
+    usd: round(usd),
+  };
 }
 
 /** To a hundredth of a cent: enough for a dashboard, stable in tests. */

@@ -7,7 +7,10 @@ export type ProviderCallOutcome = 'ok' | 'error' | 'ambiguous';
  * The same provider, counting each port call (create, list, get, delete) by outcome and
  * duration. A decorator, so every provider is measured the same way without knowing it.
  */
-export function meteredProvider(inner: Provider, record: (op: string, outcome: ProviderCallOutcome, seconds: number) => void): Provider {
+export function meteredProvider(
+  inner: Provider,
+  record: (op: string, outcome: ProviderCallOutcome, seconds: number) => void,
+): Provider {
   const wrap =
     <A extends unknown[], R>(op: string, fn: (...a: A) => Promise<R>) =>
     async (...a: A): Promise<R> => {
@@ -17,7 +20,11 @@ export function meteredProvider(inner: Provider, record: (op: string, outcome: P
         record(op, 'ok', (performance.now() - t0) / 1000);
         return r;
       } catch (err) {
-        record(op, err instanceof ProviderError && err.ambiguous ? 'ambiguous' : 'error', (performance.now() - t0) / 1000);
+        record(
+          op,
+          err instanceof ProviderError && err.ambiguous ? 'ambiguous' : 'error',
+          (performance.now() - t0) / 1000,
+        );
         throw err;
       }
     };

@@ -42,8 +42,18 @@ export class Metrics {
   constructor(private readonly d: MetricsDeps) {
     const r = this.registry;
     const p = 'orchestrator_';
-    this.sessionsStarted = new Counter({ name: `${p}sessions_started_total`, help: 'Sessions started, by warm (a ready server claimed) or cold (a new server needed).', labelNames: ['start'], registers: [r] });
-    this.sessionsEnded = new Counter({ name: `${p}sessions_ended_total`, help: 'Sessions ended, by reason (outcome).', labelNames: ['reason'], registers: [r] });
+    this.sessionsStarted = new Counter({
+      name: `${p}sessions_started_total`,
+      help: 'Sessions started, by warm (a ready server claimed) or cold (a new server needed).',
+      labelNames: ['start'],
+      registers: [r],
+    });
+    this.sessionsEnded = new Counter({
+      name: `${p}sessions_ended_total`,
+      help: 'Sessions ended, by reason (outcome).',
+      labelNames: ['reason'],
+      registers: [r],
+    });
     this.startLatency = new Histogram({
       name: `${p}session_start_seconds`,
       help: 'Time from a session being asked for to its server being assigned, warm or cold.',
@@ -51,15 +61,60 @@ export class Metrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300],
       registers: [r],
     });
-    this.orphans = new Counter({ name: `${p}orphans_total`, help: 'Machines found without a live row: adopted or deleted.', labelNames: ['action'], registers: [r] });
-    this.serverTransitions = new Counter({ name: `${p}server_transitions_total`, help: 'Server state changes, by the state entered.', labelNames: ['to'], registers: [r] });
-    this.providerCalls = new Counter({ name: `${p}provider_calls_total`, help: 'Provider port calls by operation and outcome (ok, error, ambiguous).', labelNames: ['provider', 'operation', 'outcome'], registers: [r] });
-    this.providerCallSeconds = new Histogram({ name: `${p}provider_call_seconds`, help: 'Provider port call duration.', labelNames: ['provider', 'operation'], buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60], registers: [r] });
-    this.passDuration = new Histogram({ name: `${p}reconcile_pass_seconds`, help: 'Reconcile pass duration, by outcome.', labelNames: ['outcome'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers: [r] });
-    this.passActions = new Counter({ name: `${p}reconcile_actions_total`, help: 'Reconcile actions that took effect, by kind.', labelNames: ['action'], registers: [r] });
-    this.passSkipped = new Counter({ name: `${p}reconcile_actions_skipped_total`, help: 'Reconcile actions found already done or no longer due.', registers: [r] });
-    this.passFailed = new Counter({ name: `${p}reconcile_actions_failed_total`, help: 'Reconcile actions that failed (retried next pass).', registers: [r] });
-    this.webhookDeliveries = new Counter({ name: `${p}webhook_deliveries_total`, help: 'Webhook delivery attempts: delivered, failed (to be retried), dead (dead-lettered).', labelNames: ['outcome'], registers: [r] });
+    this.orphans = new Counter({
+      name: `${p}orphans_total`,
+      help: 'Machines found without a live row: adopted or deleted.',
+      labelNames: ['action'],
+      registers: [r],
+    });
+    this.serverTransitions = new Counter({
+      name: `${p}server_transitions_total`,
+      help: 'Server state changes, by the state entered.',
+      labelNames: ['to'],
+      registers: [r],
+    });
+    this.providerCalls = new Counter({
+      name: `${p}provider_calls_total`,
+      help: 'Provider port calls by operation and outcome (ok, error, ambiguous).',
+      labelNames: ['provider', 'operation', 'outcome'],
+      registers: [r],
+    });
+    this.providerCallSeconds = new Histogram({
+      name: `${p}provider_call_seconds`,
+      help: 'Provider port call duration.',
+      labelNames: ['provider', 'operation'],
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers: [r],
+    });
+    this.passDuration = new Histogram({
+      name: `${p}reconcile_pass_seconds`,
+      help: 'Reconcile pass duration, by outcome.',
+      labelNames: ['outcome'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [r],
+    });
+    this.passActions = new Counter({
+      name: `${p}reconcile_actions_total`,
+      help: 'Reconcile actions that took effect, by kind.',
+      labelNames: ['action'],
+      registers: [r],
+    });
+    this.passSkipped = new Counter({
+      name: `${p}reconcile_actions_skipped_total`,
+      help: 'Reconcile actions found already done or no longer due.',
+      registers: [r],
+    });
+    this.passFailed = new Counter({
+      name: `${p}reconcile_actions_failed_total`,
+      help: 'Reconcile actions that failed (retried next pass).',
+      registers: [r],
+    });
+    this.webhookDeliveries = new Counter({
+      name: `${p}webhook_deliveries_total`,
+      help: 'Webhook delivery attempts: delivered, failed (to be retried), dead (dead-lettered).',
+      labelNames: ['outcome'],
+      registers: [r],
+    });
     this.scrapeGauges();
   }
 
@@ -139,7 +194,8 @@ export class Metrics {
       labelNames: ['state'],
       registers: [r],
       async collect() {
-        for (const state of SERVER_STATES) if (state !== ServerState.Deleted) this.set({ state }, await store.countServers([state]));
+        for (const state of SERVER_STATES)
+          if (state !== ServerState.Deleted) this.set({ state }, await store.countServers([state]));
       },
     });
     new Gauge({

@@ -52,14 +52,23 @@ export class OperatorView {
   constructor(private readonly d: OperatorViewDeps) {
     const { config, store, clock, logger } = d;
     const log = logger.child({ component: 'operator-view' });
-    this.tail = new EventTail(store, clock, config.events.pollMs, (err) => log.warn({ err: (err as Error).message }, 'event tail'));
-    this.sse = new SseHub({ events: store, tail: this.tail, clock }, { heartbeatMs: config.events.sseHeartbeatMs, maxBufferBytes: config.events.sseMaxBufferBytes });
+    this.tail = new EventTail(store, clock, config.events.pollMs, (err) =>
+      log.warn({ err: (err as Error).message }, 'event tail'),
+    );
+    this.sse = new SseHub(
+      { events: store, tail: this.tail, clock },
+      { heartbeatMs: config.events.sseHeartbeatMs, maxBufferBytes: config.events.sseMaxBufferBytes },
+    );
     this.costs = new CostReporter({ store, provider: d.provider, clock }, config.costs);
     this.metrics = new Metrics({
       store,
       provider: d.provider,
       clock,
-      pool: { minReady: config.lifecycle.poolMinReady, buffer: config.lifecycle.poolBuffer, maxServers: config.lifecycle.maxServers },
+      pool: {
+        minReady: config.lifecycle.poolMinReady,
+        buffer: config.lifecycle.poolBuffer,
+        maxServers: config.lifecycle.maxServers,
+      },
       spend: async () => {
         try {
           const r = await this.costs.report();
@@ -150,7 +159,13 @@ export class OperatorView {
       events: { lastId: this.tail.headId, streams: this.sse.size },
       webhooks: this.webhooks ? await this.webhooks.status() : [],
       costs: await this.costs.report().then(
-        (r) => ({ currency: r.currency, todayUsd: r.todayUsd, totalUsd: r.totalUsd, size: r.size, hourlyUsd: r.hourlyUsd }),
+        (r) => ({
+          currency: r.currency,
+          todayUsd: r.todayUsd,
+          totalUsd: r.totalUsd,
+          size: r.size,
+          hourlyUsd: r.hourlyUsd,
+        }),
         () => ({ error: 'prices unavailable' }),
       ),
     };
@@ -167,7 +182,8 @@ export class OperatorView {
     // Costs so far, priced now (the report itself may be a few seconds old).
     const now = clock.now();
     const priceOf = (origin: string) => (costs && origin === this.d.provider.name ? costs.hourlyUsd : 0);
-    const serverUsd = (s: { origin: string; createdAtMs: number }) => (costs ? round4(machineCostUsd(priceOf(s.origin), (now - s.createdAtMs) / 1000)) : null);
+    const serverUsd = (s: { origin: string; createdAtMs: number }) =>
+      costs ? round4(machineCostUsd(priceOf(s.origin), (now - s.createdAtMs) / 1000)) : null;
     const byId = new Map(servers.map((s) => [s.id, s]));
     const pending = sessions.filter((x) => x.state === 'pending').length;
     const { poolMinReady, poolBuffer, maxServers } = config.lifecycle;
@@ -193,7 +209,15 @@ export class OperatorView {
           const server = x.serverId ? byId.get(x.serverId) : undefined;
           const heldH = x.activatedAtMs !== null ? (now - x.activatedAtMs) / 3_600_000 : 0;
           const usd = costs ? round4(server ? heldH * priceOf(server.origin) : 0) : null;
-          return { id: x.id, code: x.code, state: x.state, createdAtMs: x.createdAtMs, players: server?.players ?? 0, serverIp: server?.ip ?? null, usd };
+          return {
+            id: x.id,
+            code: x.code,
+            state: x.state,
+            createdAtMs: x.createdAtMs,
+            players: server?.players ?? 0,
+            serverIp: server?.ip ?? null,
+            usd,
+          };
         }),
       pool: {
         idle: servers.filter((s) => s.state === ServerState.Ready && s.players === 0).length,
@@ -204,7 +228,13 @@ export class OperatorView {
         maxServers,
       },
       reconciler: this.reconcilerStatus(),
-      costs: costs && { todayUsd: costs.todayUsd, totalUsd: costs.totalUsd, hourlyUsd: costs.hourlyUsd, size: costs.size, days: costs.days },
+      costs: costs && {
+        todayUsd: costs.todayUsd,
+        totalUsd: costs.totalUsd,
+        hourlyUsd: costs.hourlyUsd,
+        size: costs.size,
+        days: costs.days,
+      },
       recentEvents: (await store.listEvents(Math.max(0, lastEventId - 30), 30)).map(eventJson),
     };
   }

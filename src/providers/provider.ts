@@ -51,7 +51,14 @@ export interface Provider {
 export interface ProviderTelemetry {
   /** Cumulative requests by route and outcome. */
   calls: readonly { route: string; outcome: string; count: number }[];
-  rateBudget: { perHour: number; perMinute: number; remainingHour: number; remainingMinute: number; blockedForMs: number; queued: number } | null;
+  rateBudget: {
+    perHour: number;
+    perMinute: number;
+    remainingHour: number;
+    remainingMinute: number;
+    blockedForMs: number;
+    queued: number;
+  } | null;
 }
 
 /** The size new machines get, and hourly prices by size (US dollars). */

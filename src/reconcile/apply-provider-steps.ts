@@ -12,8 +12,18 @@ import type { Plan } from './types.js';
 export async function applyProviderSteps(d: ApplyDeps, plan: Plan, t: ApplyTally): Promise<void> {
   if (plan.create > 0) await applyCreates(d, plan.create, t);
   await Promise.all([
-    t.all('teardown', plan.teardown, (s) => ({ serverId: s.id, providerId: s.providerId }), (s) => teardown(d, s)),
-    t.all('deleteOrphan', plan.deleteOrphan, (m) => ({ providerId: m.providerId, serverId: m.serverId }), (m) => deleteOrphan(d, m)),
+    t.all(
+      'teardown',
+      plan.teardown,
+      (s) => ({ serverId: s.id, providerId: s.providerId }),
+      (s) => teardown(d, s),
+    ),
+    t.all(
+      'deleteOrphan',
+      plan.deleteOrphan,
+      (m) => ({ providerId: m.providerId, serverId: m.serverId }),
+      (m) => deleteOrphan(d, m),
+    ),
   ]);
 }
 
@@ -66,7 +76,11 @@ async function deleteOrphan(d: ApplyDeps, m: Machine): Promise<boolean> {
   if (m.serverId) {
     // A row made after the snapshot (its start raced this pass) owns it: adopt next pass instead.
     const row = await d.store.getServer(m.serverId);
-    const owned = row && row.state !== ServerState.Deleted && row.origin !== EXTERNAL_ORIGIN && (row.providerId === null || row.providerId === m.providerId);
+    const owned =
+      row &&
+      row.state !== ServerState.Deleted &&
+      row.origin !== EXTERNAL_ORIGIN &&
+      (row.providerId === null || row.providerId === m.providerId);
     if (owned) return false;
   }
   d.log.warn({ providerId: m.providerId, serverId: m.serverId }, 'deleting an orphan machine');

@@ -13,22 +13,41 @@ import { EndReason } from '../domain/session.js';
  */
 export async function applyStateSteps(d: ApplyDeps, plan: Plan, t: ApplyTally): Promise<void> {
   const { ops } = d;
-  await t.each('adopt', plan.adopt, (a) => ({ serverId: a.serverId, providerId: a.machine.providerId }), async (a) => {
-    await ops.recordMachine(a.serverId, a.machine, true);
-    return true;
-  });
-  await t.each('promote', plan.promote, (id) => ({ serverId: id }), async (id) => (await ops.markReady(id)) !== null);
+  await t.each(
+    'adopt',
+    plan.adopt,
+    (a) => ({ serverId: a.serverId, providerId: a.machine.providerId }),
+    async (a) => {
+      await ops.recordMachine(a.serverId, a.machine, true);
+      return true;
+    },
+  );
+  await t.each(
+    'promote',
+    plan.promote,
+    (id) => ({ serverId: id }),
+    async (id) => (await ops.markReady(id)) !== null,
+  );
   await t.each('markLost', plan.markLost, serverIds, (a) => markLost(d, a));
   await t.each('bootTimeout', plan.bootTimeout, serverIds, (a) => step(d, a, ServerState.Unhealthy));
   await t.each('heartbeatLost', plan.heartbeatLost, serverIds, (a) => heartbeatLost(d, a));
-  await t.each('endSession', plan.endSession, (a) => ({ sessionId: a.sessionId, serverId: a.serverId }), (a) => endSession(d, a.sessionId));
+  await t.each(
+    'endSession',
+    plan.endSession,
+    (a) => ({ sessionId: a.sessionId, serverId: a.serverId }),
+    (a) => endSession(d, a.sessionId),
+  );
   await t.each('shutdown', plan.shutdown, serverIds, (a) => step(d, a, ServerState.Shutdown));
   await t.each('deleteIdle', plan.deleteIdle, serverIds, (a) => retireIdle(d, a));
-  await t.each('offer', plan.offer, (id) => ({ serverId: id }), (id) =>
-    d.store.transaction(async (tx) => {
-      const s = await tx.getServer(id);
-      return s ? (await ops.offerToPending(tx, s)).state === ServerState.Allocated : false;
-    }),
+  await t.each(
+    'offer',
+    plan.offer,
+    (id) => ({ serverId: id }),
+    (id) =>
+      d.store.transaction(async (tx) => {
+        const s = await tx.getServer(id);
+        return s ? (await ops.offerToPending(tx, s)).state === ServerState.Allocated : false;
+      }),
   );
 }
 
@@ -43,7 +62,9 @@ async function step(d: ApplyDeps, a: ServerStep, to: ServerState): Promise<boole
 /** The machine is gone: the row is history and whoever played on it lost their server. */
 async function markLost(d: ApplyDeps, a: LostAction): Promise<boolean> {
   return d.store.transaction(async (tx) => {
-    const s = await d.ops.move(tx, a.serverId, [a.from], ServerState.Deleted, { reason: a.reason ?? 'machine gone from the provider' });
+    const s = await d.ops.move(tx, a.serverId, [a.from], ServerState.Deleted, {
+      reason: a.reason ?? 'machine gone from the provider',
+    });
     if (!s) return false;
     const session = await tx.findLiveSessionByServer(a.serverId);
     if (session) await d.ops.endSession(tx, session, EndReason.ServerLost);

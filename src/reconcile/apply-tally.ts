@@ -64,7 +64,12 @@ export class ApplyTally {
   }
 
   /** Runs actions one after another (store steps: SQLite serialises them anyway). */
-  async each<T>(kind: ActionKind, items: readonly T[], ids: (t: T) => object, fn: (t: T) => Promise<boolean>): Promise<void> {
+  async each<T>(
+    kind: ActionKind,
+    items: readonly T[],
+    ids: (t: T) => object,
+    fn: (t: T) => Promise<boolean>,
+  ): Promise<void> {
     for (const item of items) {
       await this.run(kind, ids(item), () => fn(item));
       await this.slice.yieldIfDue();
@@ -72,7 +77,12 @@ export class ApplyTally {
   }
 
   /** Runs actions concurrently, up to MAX_IN_FLIGHT at once (provider calls, already capped per pass). */
-  async all<T>(kind: ActionKind, items: readonly T[], ids: (t: T) => object, fn: (t: T) => Promise<boolean>): Promise<void> {
+  async all<T>(
+    kind: ActionKind,
+    items: readonly T[],
+    ids: (t: T) => object,
+    fn: (t: T) => Promise<boolean>,
+  ): Promise<void> {
     await forEachSliced(items, MAX_IN_FLIGHT, (item) => this.run(kind, ids(item), () => fn(item)), this.slice);
   }
 }

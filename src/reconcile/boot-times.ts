@@ -38,7 +38,11 @@ export class BootTimes {
         this.booting.set(s.id, s.createdAtMs);
       } else if (this.booting.has(s.id) || newSince) {
         this.booting.delete(s.id);
-        if ((s.state === ServerState.Ready || s.state === ServerState.Allocated) && s.readyAtMs !== null && s.readyAtMs >= s.createdAtMs) {
+        if (
+          (s.state === ServerState.Ready || s.state === ServerState.Allocated) &&
+          s.readyAtMs !== null &&
+          s.readyAtMs >= s.createdAtMs
+        ) {
           this.samples.push([nowMs, (s.readyAtMs - s.createdAtMs) / 1000]);
         }
       }

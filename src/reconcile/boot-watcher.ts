@@ -82,10 +82,13 @@ export class BootWatcher {
    */
   async look(): Promise<BootLook> {
     const { store, provider } = this.d;
-    const booting = (await store.listServers([ServerState.Creating, ServerState.Starting])).filter((s) => s.origin === provider.name);
+    const booting = (await store.listServers([ServerState.Creating, ServerState.Starting])).filter(
+      (s) => s.origin === provider.name,
+    );
     const askedForPass = await this.askForPassIfStarved(booting.length);
     const leads = this.d.leads ? this.d.leads() : true;
-    if (booting.length === 0 || !this.d.promoteByAddress || !leads) return { booting: booting.length, calls: 0, promoted: 0, askedForPass };
+    if (booting.length === 0 || !this.d.promoteByAddress || !leads)
+      return { booting: booting.length, calls: 0, promoted: 0, askedForPass };
     const { calls, promoted } = await this.promoteUp(booting);
     return { booting: booting.length, calls, promoted, askedForPass };
   }
@@ -118,7 +121,10 @@ export class BootWatcher {
   /** The machine of each booting row (by row id), by whichever way costs fewer calls. */
   private async machinesOf(booting: Server[]): Promise<{ machines: Map<string, Machine>; calls: number }> {
     const { store, provider } = this.d;
-    const listCalls = Math.max(1, Math.ceil((await store.countMadeServers(LIVE_SERVER_STATES)) / MACHINES_PER_LIST_CALL));
+    const listCalls = Math.max(
+      1,
+      Math.ceil((await store.countMadeServers(LIVE_SERVER_STATES)) / MACHINES_PER_LIST_CALL),
+    );
     const machines = new Map<string, Machine>();
     if (booting.every((s) => s.providerId !== null) && booting.length < listCalls) {
       const got = await Promise.all(booting.map((s) => provider.get(s.providerId!).catch(() => null)));

@@ -39,7 +39,10 @@ export interface DemandObservations {
 }
 
 export type DemandSettings = Readonly<
-  Pick<PoolPolicySettings, 'targetInstant' | 'windowS' | 'stepS' | 'rateHalfLifeS' | 'trendHalfLifeS' | 'bootEstimateS' | 'maxIdleS'> & {
+  Pick<
+    PoolPolicySettings,
+    'targetInstant' | 'windowS' | 'stepS' | 'rateHalfLifeS' | 'trendHalfLifeS' | 'bootEstimateS' | 'maxIdleS'
+  > & {
     reconcileIntervalS: number;
     poolMinReady: number;
   }
@@ -124,7 +127,8 @@ export function bootTime(bootsS: readonly number[], estimateS: number): { bootS:
 /** Mean session length, exponential fit: (ended lengths + ages so far of live ones) / ended. */
 export function meanSessionLength(endedLengthsS: readonly number[], activeAgesS: readonly number[]): number | null {
   if (endedLengthsS.length === 0) return null;
-  const exposure = endedLengthsS.reduce((a, b) => a + Math.max(0, b), 0) + activeAgesS.reduce((a, b) => a + Math.max(0, b), 0);
+  const exposure =
+    endedLengthsS.reduce((a, b) => a + Math.max(0, b), 0) + activeAgesS.reduce((a, b) => a + Math.max(0, b), 0);
   return Math.max(1, exposure / endedLengthsS.length);
 }
 
@@ -200,7 +204,8 @@ export function forecastPool(o: DemandObservations): DemandForecast {
   const horizonS = boot.bootS + s.reconcileIntervalS;
   const meanSessionS = meanSessionLength(o.endedLengthsS, o.activeAgesS);
   const forecastRatePerS = Math.max(0, rate.level + (rate.trend * horizonS) / 2);
-  const returnsWithin = (h: number) => (o.recycling && meanSessionS ? o.activeAgesS.length * (1 - Math.exp(-h / meanSessionS)) : 0);
+  const returnsWithin = (h: number) =>
+    o.recycling && meanSessionS ? o.activeAgesS.length * (1 - Math.exp(-h / meanSessionS)) : 0;
   const expectedStarts = forecastRatePerS * horizonS;
   const expectedReturns = returnsWithin(horizonS);
   const now = stockFor(expectedStarts, expectedReturns, s.targetInstant);
@@ -240,11 +245,18 @@ export function forecastPool(o: DemandObservations): DemandForecast {
 const perMin = (r: number) => `${(r * 60).toFixed(2)}/min`;
 
 function explain(f: Omit<DemandForecast, 'why'>, s: DemandSettings): string {
-  const boot = f.bootSamples > 0 ? `boot ${f.bootS.toFixed(0)} s (p90 of ${f.bootSamples} measured)` : `boot ${f.bootS.toFixed(0)} s (POOL_BOOT_ESTIMATE_S, none measured yet)`;
+  const boot =
+    f.bootSamples > 0
+      ? `boot ${f.bootS.toFixed(0)} s (p90 of ${f.bootSamples} measured)`
+      : `boot ${f.bootS.toFixed(0)} s (POOL_BOOT_ESTIMATE_S, none measured yet)`;
   const demand =
     `${f.starts} starts in the last ${s.windowS} s; rate ${perMin(f.ratePerS)}, trend ${f.trendPerS2 >= 0 ? '+' : ''}${(f.trendPerS2 * 3600).toFixed(3)}/min per min, ` +
     `forecast ${perMin(f.forecastRatePerS)} over the next ${f.horizonS.toFixed(0)} s (${boot} + ${s.reconcileIntervalS} s pass)`;
-  const flow = `${f.expectedStarts.toFixed(2)} starts expected in that time` + (f.expectedReturns > 0 ? `, ${f.expectedReturns.toFixed(2)} servers freed by ending sessions (mean ${f.meanSessionS?.toFixed(0)} s)` : '');
+  const flow =
+    `${f.expectedStarts.toFixed(2)} starts expected in that time` +
+    (f.expectedReturns > 0
+      ? `, ${f.expectedReturns.toFixed(2)} servers freed by ending sessions (mean ${f.meanSessionS?.toFixed(0)} s)`
+      : '');
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
   let hold: string;
   switch (f.limitedBy) {

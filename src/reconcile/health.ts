@@ -2,7 +2,10 @@ import { ServerState, type Server } from '../domain/server.js';
 import type { OutageInfo, ReconcileSettings } from './types.js';
 
 /** The settings heartbeat counting reads. */
-export type HealthSettings = Pick<ReconcileSettings, 'heartbeatPeriodS' | 'heartbeatFailureThreshold' | 'outageSilentFraction'>;
+export type HealthSettings = Pick<
+  ReconcileSettings,
+  'heartbeatPeriodS' | 'heartbeatFailureThreshold' | 'outageSilentFraction'
+>;
 
 /** A server that is expected to heartbeat: ready or allocated (external ones included). */
 export function isHeartbeating(s: Server): boolean {
@@ -41,7 +44,11 @@ export interface HeartbeatAssessment {
  * them would kill every game at once. Heartbeat reaping then pauses until they speak again
  * or the silence is partial.
  */
-export function assessHeartbeats(servers: readonly Server[], nowMs: number, settings: HealthSettings): HeartbeatAssessment {
+export function assessHeartbeats(
+  servers: readonly Server[],
+  nowMs: number,
+  settings: HealthSettings,
+): HeartbeatAssessment {
   const expected = servers.filter(isHeartbeating);
   const silent = expected
     .map((server) => ({ server, failures: heartbeatFailures(server, nowMs, settings.heartbeatPeriodS) }))

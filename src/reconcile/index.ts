@@ -3,7 +3,14 @@ export { Reconciler, type PassResult, type ReconcilerDeps, type ReconcilerStatus
 export { computePlan } from './plan.js';
 export { BootWatcher, type BootLook, type BootWatcherDeps } from './boot-watcher.js';
 export { computePool, type PoolDecision, type PoolInput } from './warm-pool.js';
-export { forecastPool, stockFor, instantShare, type DemandForecast, type DemandObservations, type DemandSettings } from './demand-forecast.js';
+export {
+  forecastPool,
+  stockFor,
+  instantShare,
+  type DemandForecast,
+  type DemandObservations,
+  type DemandSettings,
+} from './demand-forecast.js';
 export { assessHeartbeats, heartbeatFailures, isSilent, type HeartbeatAssessment } from './health.js';
 export { sessionEndReason } from './plan-sessions.js';
 export type { ApplyReport } from './apply-tally.js';

@@ -66,7 +66,13 @@ export class SingleProcessLeadership implements Leadership {
     return true;
   }
   async status(): Promise<LeadershipStatus> {
-    return { mode: 'single-process', replica: this.replica, leader: true, leaderSinceMs: this.sinceMs, leaderReplica: this.replica };
+    return {
+      mode: 'single-process',
+      replica: this.replica,
+      leader: true,
+      leaderSinceMs: this.sinceMs,
+      leaderReplica: this.replica,
+    };
   }
   async close(): Promise<void> {}
 }
@@ -104,7 +110,10 @@ export class PgAdvisoryLeadership implements Leadership {
     }
     try {
       const c = await this.connection();
-      const { rows } = await c.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, hashtext(current_schema())) AS ok', [LEADER_LOCK_CLASS]);
+      const { rows } = await c.query<{ ok: boolean }>(
+        'SELECT pg_try_advisory_lock($1, hashtext(current_schema())) AS ok',
+        [LEADER_LOCK_CLASS],
+      );
       if (rows[0]?.ok && this.client === c && !this.closed) {
         this.leading = true;
         this.sinceMs = this.o.clock.now();
@@ -137,7 +146,13 @@ export class PgAdvisoryLeadership implements Leadership {
         leaderReplica = null;
       }
     }
-    return { mode: 'advisory-lock', replica: this.o.replica, leader: this.leading, leaderSinceMs: this.sinceMs, leaderReplica };
+    return {
+      mode: 'advisory-lock',
+      replica: this.o.replica,
+      leader: this.leading,
+      leaderSinceMs: this.sinceMs,
+      leaderReplica,
+    };
   }
 
   async close(): Promise<void> {
@@ -180,7 +195,11 @@ export class PgAdvisoryLeadership implements Leadership {
   private lose(reason: string, err?: unknown): void {
     const c = this.client;
     this.client = null;
-    if (this.leading) this.o.log.warn({ replica: this.o.replica, err: err instanceof Error ? err.message : undefined }, `reconciler leadership lost: ${reason}`);
+    if (this.leading)
+      this.o.log.warn(
+        { replica: this.o.replica, err: err instanceof Error ? err.message : undefined },
+        `reconciler leadership lost: ${reason}`,
+      );
     this.leading = false;
     this.sinceMs = null;
     c?.end().catch(() => undefined);

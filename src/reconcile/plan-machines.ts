@@ -29,12 +29,20 @@ export function isJudgedBy(s: Server, provider: Provider['name']): boolean {
  * id of a row that already has one is a duplicate and stays unowned. Only rows the running
  * provider made own machines (see isJudgedBy).
  */
-export function matchMachines(machines: readonly Machine[], servers: readonly Server[], provider: Provider['name']): MachineMatch {
+export function matchMachines(
+  machines: readonly Machine[],
+  servers: readonly Server[],
+  provider: Provider['name'],
+): MachineMatch {
   return runToEnd(matchMachineSteps(machines, servers, provider));
 }
 
 /** matchMachines, yielding every ROWS_PER_STEP rows or machines. */
-export function* matchMachineSteps(machines: readonly Machine[], servers: readonly Server[], provider: Provider['name']): Steps<MachineMatch> {
+export function* matchMachineSteps(
+  machines: readonly Machine[],
+  servers: readonly Server[],
+  provider: Provider['name'],
+): Steps<MachineMatch> {
   const byProviderId = new Map<string, Server>();
   const byId = new Map<string, Server>();
   let n = 0;
@@ -119,7 +127,11 @@ export function* machineSteps(
     if (!m) {
       if (!isLostWithoutMachine(s, nowMs, settings.orphanGraceS)) continue;
       const interrupted = isCreateAbandoned(s, nowMs) && nowMs - s.createdAtMs <= settings.orphanGraceS * 1000;
-      markLost.push({ serverId: s.id, from: s.state, ...(interrupted ? { reason: 'create interrupted; no machine was made' } : {}) });
+      markLost.push({
+        serverId: s.id,
+        from: s.state,
+        ...(interrupted ? { reason: 'create interrupted; no machine was made' } : {}),
+      });
       const session = world.liveSessionOn(s.id);
       if (session) world.endSession(session.id, 'server_lost');
       world.setServer(s.id, ServerState.Deleted);
@@ -131,11 +143,18 @@ export function* machineSteps(
 }
 
 /** Writes what ops.recordMachine will do; false when there is nothing to record. */
-function adoptStep(world: PlanWorld, s: Server, m: Machine, nowMs: number, readiness: 'heartbeat' | 'address'): boolean {
+function adoptStep(
+  world: PlanWorld,
+  s: Server,
+  m: Machine,
+  nowMs: number,
+  readiness: 'heartbeat' | 'address',
+): boolean {
   if (s.state === ServerState.Creating) {
     if (m.ip) {
       const patch = { providerId: m.providerId, ip: m.ip, port: m.port };
-      if (readiness === 'address') world.setServer(s.id, ServerState.Ready, { ...patch, readyAtMs: nowMs, lastHeartbeatAtMs: nowMs });
+      if (readiness === 'address')
+        world.setServer(s.id, ServerState.Ready, { ...patch, readyAtMs: nowMs, lastHeartbeatAtMs: nowMs });
       else world.setServer(s.id, ServerState.Starting, patch);
       return true;
     }
@@ -144,7 +163,8 @@ function adoptStep(world: PlanWorld, s: Server, m: Machine, nowMs: number, readi
     return true;
   }
   const knowsNothing = s.providerId === null;
-  const fillable = s.state === ServerState.Starting || s.state === ServerState.Ready || s.state === ServerState.Allocated;
+  const fillable =
+    s.state === ServerState.Starting || s.state === ServerState.Ready || s.state === ServerState.Allocated;
   if (!knowsNothing || !fillable) return false;
   world.setServer(s.id, s.state, { providerId: m.providerId });
   return true;

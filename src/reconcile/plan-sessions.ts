@@ -28,11 +28,13 @@ export function sessionEndReason(
     return nowMs - session.createdAtMs > settings.startTimeoutS * 2 * 1000 ? EndReason.StartTimeout : null;
   }
   if (session.state !== SessionState.Active) return null;
-  if (!server || server.state === ServerState.Deleted || !ACTIVE_SERVER_STATES.includes(server.state)) return EndReason.ServerLost;
+  if (!server || server.state === ServerState.Deleted || !ACTIVE_SERVER_STATES.includes(server.state))
+    return EndReason.ServerLost;
   const activatedAtMs = session.activatedAtMs ?? session.createdAtMs;
   if (nowMs - activatedAtMs > settings.sessionMaxLifetimeS * 1000) return EndReason.MaxLifetime;
   const playedAtMs = session.lastPlayedAtMs ?? activatedAtMs;
-  if (!playersStale && server.players === 0 && nowMs - playedAtMs > settings.sessionIdleTimeoutS * 1000) return EndReason.Idle;
+  if (!playersStale && server.players === 0 && nowMs - playedAtMs > settings.sessionIdleTimeoutS * 1000)
+    return EndReason.Idle;
   return null;
 }
 

@@ -4,7 +4,14 @@ import type { Machine } from '../providers/provider.js';
 import { isSilent } from './health.js';
 import { isJudgedBy, isOrphanDue, machineSteps, matchMachineSteps, type MachineMatch } from './plan-machines.js';
 import { runToEnd, runYielding, type Steps } from './steps.js';
-import { idleReady, planBootTimeouts, planHeartbeatLoss, planOffers, planPromotions, planShutdowns } from './plan-servers.js';
+import {
+  idleReady,
+  planBootTimeouts,
+  planHeartbeatLoss,
+  planOffers,
+  planPromotions,
+  planShutdowns,
+} from './plan-servers.js';
 import { planSessionEnds } from './plan-sessions.js';
 import { PlanWorld } from './plan-world.js';
 import type { Plan, PlanInput, ReconcileSettings, ServerStep } from './types.js';
@@ -47,7 +54,9 @@ function* planPhases(input: PlanInput): Steps<Plan> {
   yield;
   const match = input.machines ? yield* matchMachineSteps(input.machines, input.servers, input.provider) : null;
   yield;
-  const { adopt, markLost } = match ? yield* machineSteps(world, match, nowMs, settings, input.provider) : { adopt: [], markLost: [] };
+  const { adopt, markLost } = match
+    ? yield* machineSteps(world, match, nowMs, settings, input.provider)
+    : { adopt: [], markLost: [] };
   yield;
   const promote = planPromotions(world, nowMs, settings.readiness);
   yield;
@@ -63,18 +72,35 @@ function* planPhases(input: PlanInput): Steps<Plan> {
   yield;
   const idle = idleReady(world);
   yield;
-  const coming = world.serversIn(ServerState.Creating, ServerState.Starting).filter((s) => s.origin !== 'external' && !isCreateAbandoned(s, nowMs)).length;
+  const coming = world
+    .serversIn(ServerState.Creating, ServerState.Starting)
+    .filter((s) => s.origin !== 'external' && !isCreateAbandoned(s, nowMs)).length;
   const pending = world.liveSessions().filter((s) => s.state === SessionState.Pending).length;
   yield;
   const liveMade = world.allServers().filter((s) => s.origin !== 'external').length;
   const forecast = input.demand ? planForecast(world, input) : null;
-  const pool = computePool({ idleReady: idle, coming, pending, liveMade, settings, forecast, apiCreates: input.demand?.apiCreates ?? null });
+  const pool = computePool({
+    idleReady: idle,
+    coming,
+    pending,
+    liveMade,
+    settings,
+    forecast,
+    apiCreates: input.demand?.apiCreates ?? null,
+  });
   const wantedCreates = match ? pool.create : 0;
   const create = Math.min(wantedCreates, settings.maxCreatesPerPass);
   // In an outage a silent idle server may be fine; shrinking on stale data would only hurt.
   const idleExtra = outage ? pool.deleteIdle.filter((s) => !isSilent(s, nowMs, settings)) : pool.deleteIdle;
   yield;
-  const deletes = planDeletes(world, match, idleExtra.filter((s) => isJudgedBy(s, input.provider)), nowMs, settings, input.provider);
+  const deletes = planDeletes(
+    world,
+    match,
+    idleExtra.filter((s) => isJudgedBy(s, input.provider)),
+    nowMs,
+    settings,
+    input.provider,
+  );
   return {
     adopt,
     promote,

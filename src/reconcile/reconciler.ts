@@ -132,7 +132,18 @@ export class Reconciler {
     const leads = this.deps.leadership ? await this.deps.leadership.acquire() : true;
     if (this.deps.leadership && leads !== this.led) await this.recordLeadership(leads);
     if (!leads) {
-      const r: PassResult = { listed: false, machines: null, planned: null, partial: false, outage: this.outage, error: null, leader: false, startedAtMs, durationMs: 0, applied: tally.report };
+      const r: PassResult = {
+        listed: false,
+        machines: null,
+        planned: null,
+        partial: false,
+        outage: this.outage,
+        error: null,
+        leader: false,
+        startedAtMs,
+        durationMs: 0,
+        applied: tally.report,
+      };
       this.record(r);
       return r;
     }
@@ -141,7 +152,15 @@ export class Reconciler {
     } catch (err) {
       const error = err instanceof Error ? err.message : String(err);
       log.error({ err: error }, 'reconcile pass failed');
-      result = { listed: false, machines: null, planned: null, partial: false, outage: this.outage, error, leader: true };
+      result = {
+        listed: false,
+        machines: null,
+        planned: null,
+        partial: false,
+        outage: this.outage,
+        error,
+        leader: true,
+      };
     }
     const r: PassResult = { ...result, startedAtMs, durationMs: clock.now() - startedAtMs, applied: tally.report };
     this.record(r);
@@ -173,10 +192,16 @@ export class Reconciler {
     await letEventLoopRun();
     const slice = new TimeSlice();
     const demand = await this.loadDemand(servers, slice);
-    const plan = await computePlanYielding({ nowMs: clock.now(), provider: provider.name, machines, servers, sessions, settings, demand }, slice);
+    const plan = await computePlanYielding(
+      { nowMs: clock.now(), provider: provider.name, machines, servers, sessions, settings, demand },
+      slice,
+    );
     this.lastForecast = plan.forecast;
     const { poolMinReady, poolBuffer, maxServers } = settings;
-    await this.recordGuardAndTargets(plan.outage, plan.pool ? { ...plan.pool, minReady: poolMinReady, buffer: poolBuffer, maxServers } : {});
+    await this.recordGuardAndTargets(
+      plan.outage,
+      plan.pool ? { ...plan.pool, minReady: poolMinReady, buffer: poolBuffer, maxServers } : {},
+    );
     this.stillLeading();
     await applyStateSteps(deps, plan, tally);
     this.stillLeading();
@@ -184,12 +209,21 @@ export class Reconciler {
     await store.purgeExpired(clock.now());
     const retention = this.deps.events ?? { retentionMs: 7 * 86_400_000, maxRows: 100_000 };
     await store.pruneEvents(clock.now() - retention.retentionMs, retention.maxRows, EVENT_PRUNE_BATCH);
-    return { listed: machines !== null, machines: machines?.length ?? null, planned: planCounts(plan), partial: plan.partial, outage: plan.outage, error, leader: true };
+    return {
+      listed: machines !== null,
+      machines: machines?.length ?? null,
+      planned: planCounts(plan),
+      partial: plan.partial,
+      outage: plan.outage,
+      error,
+      leader: true,
+    };
   }
 
   /** A lead lost mid-pass (its connection failed) stops the pass before its next group of acts. */
   private stillLeading(): void {
-    if (this.deps.leadership && !this.deps.leadership.holds()) throw new Error('reconciler leadership lost during the pass; stopped before acting');
+    if (this.deps.leadership && !this.deps.leadership.holds())
+      throw new Error('reconciler leadership lost during the pass; stopped before acting');
   }
 
   /** Whether this replica led at its last pass (null before the first). */
@@ -203,7 +237,13 @@ export class Reconciler {
     try {
       const status = await this.deps.leadership!.status();
       await this.deps.store.transaction(async (tx) => {
-        tx.recordEvent({ atMs: this.deps.clock.now(), kind: EventKind.LeaderChanged, serverId: null, sessionId: null, data: { replica: status.replica, leads, leaderReplica: status.leaderReplica } });
+        tx.recordEvent({
+          atMs: this.deps.clock.now(),
+          kind: EventKind.LeaderChanged,
+          serverId: null,
+          sessionId: null,
+          data: { replica: status.replica, leads, leaderReplica: status.leaderReplica },
+        });
       });
     } catch (err) {
       this.deps.log.warn({ err: (err as Error).message }, 'could not record the change of lead');
@@ -223,10 +263,25 @@ export class Reconciler {
     const now = clock.now();
     await store.transaction(async (tx) => {
       if (guardChanged) {
-        const data: EventData = outage ? { reason: outage.reason, silent: outage.silent, heartbeating: outage.heartbeating } : {};
-        tx.recordEvent({ atMs: now, kind: outage ? EventKind.OutageGuardOn : EventKind.OutageGuardOff, serverId: null, sessionId: null, data });
+        const data: EventData = outage
+          ? { reason: outage.reason, silent: outage.silent, heartbeating: outage.heartbeating }
+          : {};
+        tx.recordEvent({
+          atMs: now,
+          kind: outage ? EventKind.OutageGuardOn : EventKind.OutageGuardOff,
+          serverId: null,
+          sessionId: null,
+          data,
+        });
       }
-      if (targetsChanged) tx.recordEvent({ atMs: now, kind: EventKind.PoolTargetsChanged, serverId: null, sessionId: null, data: targets });
+      if (targetsChanged)
+        tx.recordEvent({
+          atMs: now,
+          kind: EventKind.PoolTargetsChanged,
+          serverId: null,
+          sessionId: null,
+          data: targets,
+        });
     });
     this.guardOn = outage !== null;
     this.lastTargets = key;
@@ -244,7 +299,8 @@ export class Reconciler {
     const recent = await store.listSessionsStartedSince(now - pool.windowS * 1000);
     const endedLengthsS: number[] = [];
     for (const s of recent) {
-      if (s.state === SessionState.Ended && s.activatedAtMs !== null && s.endedAtMs !== null) endedLengthsS.push((s.endedAtMs - s.activatedAtMs) / 1000);
+      if (s.state === SessionState.Ended && s.activatedAtMs !== null && s.endedAtMs !== null)
+        endedLengthsS.push((s.endedAtMs - s.activatedAtMs) / 1000);
     }
     const left = provider.apiBudgetLeft?.();
     return {
@@ -269,7 +325,11 @@ export class Reconciler {
     if (!r.outage && this.outage && r.planned) log.info({}, 'outage guard: heartbeats back, reaping resumed');
     if (r.planned) this.outage = r.outage;
     const did = Object.values(r.applied.done).some((n) => n > 0) || r.applied.failed > 0;
-    if (did) log.info({ done: r.applied.done, skipped: r.applied.skipped, failed: r.applied.failed, partial: r.partial }, 'reconcile pass');
+    if (did)
+      log.info(
+        { done: r.applied.done, skipped: r.applied.skipped, failed: r.applied.failed, partial: r.partial },
+        'reconcile pass',
+      );
     try {
       this.deps.onPass?.(r);
     } catch (err) {

@@ -57,7 +57,9 @@ export interface PoolDecision {
 export function computePool(input: PoolInput): PoolDecision {
   const { settings } = input;
   const f = input.forecast;
-  const wantedIdle = f ? Math.max(settings.poolMinReady, f.target) : Math.max(settings.poolMinReady, settings.poolBuffer);
+  const wantedIdle = f
+    ? Math.max(settings.poolMinReady, f.target)
+    : Math.max(settings.poolMinReady, settings.poolBuffer);
   const keptIdle = f ? Math.max(wantedIdle, f.keep) : wantedIdle;
   const target = wantedIdle + input.pending;
   const have = input.idleReady.length + input.coming;

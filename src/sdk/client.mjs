@@ -61,7 +61,9 @@ export class SessionsClient {
     const body = {};
     if (maxPlayers !== undefined) body.max_players = maxPlayers;
     if (metadata !== undefined) body.metadata = metadata;
-    return this.#withRetries(() => this.#call('POST', '/v1/sessions', { body, headers: { 'Idempotency-Key': idempotencyKey } }));
+    return this.#withRetries(() =>
+      this.#call('POST', '/v1/sessions', { body, headers: { 'Idempotency-Key': idempotencyKey } }),
+    );
   }
 
   /** The session as it is now. */
@@ -79,11 +81,15 @@ export class SessionsClient {
       const left = deadline - Date.now();
       const waitS = Math.max(0, Math.min(pollS, Math.floor(left / 1000)));
       const s = await this.#withRetries(() =>
-        this.#call('GET', `/v1/sessions/${encodeURIComponent(code)}?wait=${waitS}&state=pending`, { extraTimeoutMs: waitS * 1000 }),
+        this.#call('GET', `/v1/sessions/${encodeURIComponent(code)}?wait=${waitS}&state=pending`, {
+          extraTimeoutMs: waitS * 1000,
+        }),
       );
       if (s.state === 'active') return s;
-      if (s.state === 'ended') throw new SessionEndedError(200, 'session_ended', `The session ended before it was ready (${s.end_reason})`);
-      if (Date.now() >= deadline) throw new OrchestratorApiError(0, 'timeout', `The session was not ready within ${timeoutMs} ms`);
+      if (s.state === 'ended')
+        throw new SessionEndedError(200, 'session_ended', `The session ended before it was ready (${s.end_reason})`);
+      if (Date.now() >= deadline)
+        throw new OrchestratorApiError(0, 'timeout', `The session was not ready within ${timeoutMs} ms`);
     }
   }
 
@@ -123,7 +129,11 @@ export class SessionsClient {
         signal: AbortSignal.timeout(this.#timeoutMs + extraTimeoutMs),
       });
     } catch (err) {
-      throw new OrchestratorApiError(0, 'network', `Cannot reach the orchestrator: ${err?.cause?.code ?? err?.message ?? err}`);
+      throw new OrchestratorApiError(
+        0,
+        'network',
+        `Cannot reach the orchestrator: ${err?.cause?.code ?? err?.message ?? err}`,
+      );
     }
     const text = await res.text();
     let parsed;
@@ -136,6 +146,11 @@ export class SessionsClient {
     const retryAfter = Number(res.headers.get('retry-after'));
     const Cls = CLASSES[res.status] ?? OrchestratorApiError;
     const e = parsed?.error;
-    throw new Cls(res.status, e?.code ?? `http_${res.status}`, e?.message ?? `HTTP ${res.status}`, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined);
+    throw new Cls(
+      res.status,
+      e?.code ?? `http_${res.status}`,
+      e?.message ?? `HTTP ${res.status}`,
+      Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined,
+    );
   }
 }

@@ -61,5 +61,9 @@ export class GameServerAgent {
   end(): Promise<CallResult>;
   startHeartbeats(opts: HeartbeatLoopOptions): () => Promise<void>;
   stopHeartbeats(): Promise<void>;
-  stopOnSignals(opts?: { signals?: NodeJS.Signals[]; onStop?: (signal: NodeJS.Signals) => Promise<void> | void; exit?: (code: number) => void }): () => void;
+  stopOnSignals(opts?: {
+    signals?: NodeJS.Signals[];
+    onStop?: (signal: NodeJS.Signals) => Promise<void> | void;
+    exit?: (code: number) => void;
+  }): () => void;
 }

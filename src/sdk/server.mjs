@@ -81,13 +81,19 @@ export class GameServerAgent {
 
   /** Reports the players connected now. Resolves to {status, body}; rejects on network errors. */
   heartbeat(players) {
-    if (this.#api === 'v1') return this.#post(`/v1/servers/${encodeURIComponent(this.#serverId)}/heartbeat`, '', JSON.stringify({ players }));
-    return this.#post('/server/heartbeat', '', JSON.stringify({ droplet_ip: this.#publicIp, connected_clients: players }));
+    if (this.#api === 'v1')
+      return this.#post(`/v1/servers/${encodeURIComponent(this.#serverId)}/heartbeat`, '', JSON.stringify({ players }));
+    return this.#post(
+      '/server/heartbeat',
+      '',
+      JSON.stringify({ droplet_ip: this.#publicIp, connected_clients: players }),
+    );
   }
 
   /** Says the server is ready for players (the original routes: a heartbeat with 0 players). */
   ready(players = 0) {
-    if (this.#api === 'v1') return this.#post(`/v1/servers/${encodeURIComponent(this.#serverId)}/ready`, '', JSON.stringify({ players }));
+    if (this.#api === 'v1')
+      return this.#post(`/v1/servers/${encodeURIComponent(this.#serverId)}/ready`, '', JSON.stringify({ players }));
     return this.heartbeat(players);
   }
 
@@ -183,7 +189,15 @@ export class GameServerAgent {
       }
       if (!this.#usedThisSecond.has(id)) {
         this.#usedThisSecond.add(id);
-        return signRequest({ method: 'POST', path, query, body, key: this.#key, serverId: this.#serverId, timestampS: nowS });
+        return signRequest({
+          method: 'POST',
+          path,
+          query,
+          body,
+          key: this.#key,
+          serverId: this.#serverId,
+          timestampS: nowS,
+        });
       }
       await sleep(1001 - (Date.now() % 1000));
     }

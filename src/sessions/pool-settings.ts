@@ -39,12 +39,18 @@ export async function effectivePoolSettings(store: MetaReader, configured: PoolS
 
 /** Checks a change against the hard cap; returns the settings to store. */
 export function mergePoolSettings(current: PoolSettings, change: Partial<PoolSettings>, hardCap: number): PoolSettings {
-  const next = { ...current, ...Object.fromEntries(Object.entries(change).filter(([, v]) => v !== undefined)) } as PoolSettings;
+  const next = { ...current, ...Object.fromEntries(Object.entries(change).filter(([, v]) => v !== undefined)) };
   if (next.maxServers > hardCap) {
-    throw new OrchestratorError('invalid_input', `max_servers may not exceed MAX_SERVERS (${hardCap}), the configured cost cap`);
+    throw new OrchestratorError(
+      'invalid_input',
+      `max_servers may not exceed MAX_SERVERS (${hardCap}), the configured cost cap`,
+    );
   }
   if (next.poolMinReady > next.maxServers) {
-    throw new OrchestratorError('invalid_input', `min_ready (${next.poolMinReady}) may not exceed max_servers (${next.maxServers})`);
+    throw new OrchestratorError(
+      'invalid_input',
+      `min_ready (${next.poolMinReady}) may not exceed max_servers (${next.maxServers})`,
+    );
   }
   return next;
 }

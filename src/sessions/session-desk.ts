@@ -3,7 +3,13 @@ import { ACTIVE_SERVER_STATES, EXTERNAL_ORIGIN, ServerState, type Server } from 
 import { EndReason, SessionState } from '../domain/session.js';
 import { normalizeShareCode } from '../domain/share-code.js';
 import type { Store } from '../store/store.js';
-import type { DetailedSession, PageCursor, ServerPageQuery, SessionDetails, SessionPageQuery } from '../store/v1-types.js';
+import type {
+  DetailedSession,
+  PageCursor,
+  ServerPageQuery,
+  SessionDetails,
+  SessionPageQuery,
+} from '../store/v1-types.js';
 import type { Clock } from '../util/clock.js';
 import type { Log } from '../util/log.js';
 import { effectivePoolSettings, mergePoolSettings, POOL_SETTINGS_KEY, type PoolSettings } from './pool-settings.js';
@@ -72,7 +78,12 @@ export class SessionDesk {
    * Long-poll: waits (at most waitMs) while the session is in `whileState`, then returns it.
    * Woken at once by changes made on this replica; re-reads every pollMs for other replicas'.
    */
-  async waitWhile(code: string, whileState: SessionState, waitMs: number, signal?: AbortSignal): Promise<SessionSnapshot> {
+  async waitWhile(
+    code: string,
+    whileState: SessionState,
+    waitMs: number,
+    signal?: AbortSignal,
+  ): Promise<SessionSnapshot> {
     let snap = await this.byCode(code);
     const deadline = this.clock.now() + waitMs;
     while (snap.session.state === whileState && this.clock.now() < deadline && !signal?.aborted) {
@@ -98,10 +109,18 @@ export class SessionDesk {
     const { session, server } = snap;
     if (session.state === SessionState.Ended) throw new OrchestratorError('not_found', 'No session has this code');
     if (session.state === SessionState.Pending) {
-      throw new DeskError('conflict', 'session_not_ready', 'The session is still waiting for its server; retry shortly');
+      throw new DeskError(
+        'conflict',
+        'session_not_ready',
+        'The session is still waiting for its server; retry shortly',
+      );
     }
     if (session.maxPlayers !== null && server && server.players >= session.maxPlayers) {
-      throw new DeskError('conflict', 'session_full', `The session is full (${server.players} of ${session.maxPlayers} players)`);
+      throw new DeskError(
+        'conflict',
+        'session_full',
+        `The session is full (${server.players} of ${session.maxPlayers} players)`,
+      );
     }
     await this.service.join(session.code);
     return snap;
@@ -110,7 +129,8 @@ export class SessionDesk {
   /** Operator: ends a live session (cancelled) and releases its server, in one transaction. */
   async endSession(code: string): Promise<SessionSnapshot> {
     const found = await this.byCode(code);
-    if (found.session.state === SessionState.Ended) throw new DeskError('conflict', 'session_ended', 'The session has already ended');
+    if (found.session.state === SessionState.Ended)
+      throw new DeskError('conflict', 'session_ended', 'The session has already ended');
     // The one verb: ends it (event, waiter woken after commit) and settles its server.
     const ended = await this.ops.endSession(this.store, found.session, EndReason.Cancelled);
     if (!ended) throw new DeskError('conflict', 'session_ended', 'The session has already ended');
@@ -126,9 +146,17 @@ export class SessionDesk {
   async drainServer(id: string): Promise<Server> {
     const server = await this.requireServer(id);
     if (await this.store.findLiveSessionByServer(id)) {
-      throw new DeskError('conflict', 'server_busy', 'The server holds a live session; end the session first, or delete the server');
+      throw new DeskError(
+        'conflict',
+        'server_busy',
+        'The server holds a live session; end the session first, or delete the server',
+      );
     }
-    return this.shutDown(server, 'drained by an operator', [ServerState.Creating, ServerState.Starting, ServerState.Ready]);
+    return this.shutDown(server, 'drained by an operator', [
+      ServerState.Creating,
+      ServerState.Starting,
+      ServerState.Ready,
+    ]);
   }
 
   /** Operator: ends the server's session (if any) and deletes the machine. */
@@ -197,7 +225,13 @@ export class SessionDesk {
   static decodeCursor(s: string): PageCursor | null {
     try {
       const v = JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as unknown;
-      if (Array.isArray(v) && v.length === 2 && Number.isSafeInteger(v[0]) && typeof v[1] === 'string' && v[1].length <= 64) {
+      if (
+        Array.isArray(v) &&
+        v.length === 2 &&
+        Number.isSafeInteger(v[0]) &&
+        typeof v[1] === 'string' &&
+        v[1].length <= 64
+      ) {
         return { createdAtMs: v[0] as number, id: v[1] };
       }
     } catch {
@@ -228,11 +262,23 @@ export class SessionDesk {
   }
 
   /** Through the one checked move; the machine is deleted after commit. */
-  private async shutDownIn(store: Store, server: Server, reason: string, from: readonly ServerState[]): Promise<Server> {
+  private async shutDownIn(
+    store: Store,
+    server: Server,
+    reason: string,
+    from: readonly ServerState[],
+  ): Promise<Server> {
     if (server.state === ServerState.Shutdown || server.state === ServerState.Deleted) return server;
     const to = server.origin === EXTERNAL_ORIGIN ? ServerState.Deleted : ServerState.Shutdown;
-    const s = from.includes(server.state) ? await this.ops.move(store, server.id, [server.state], to, { reason }) : null;
-    if (!s) throw new DeskError('conflict', 'server_busy', `The server is ${server.state} and changed meanwhile, or cannot be drained; retry`);
+    const s = from.includes(server.state)
+      ? await this.ops.move(store, server.id, [server.state], to, { reason })
+      : null;
+    if (!s)
+      throw new DeskError(
+        'conflict',
+        'server_busy',
+        `The server is ${server.state} and changed meanwhile, or cannot be drained; retry`,
+      );
     // Outside a transaction this is the commit: delete the machine now. Inside one, the
     // caller does it after its commit (a transaction body may run twice).
     if (store === this.store) this.afterRelease(s);

@@ -70,7 +70,8 @@ export class SessionService {
     // After commit, from the outbox: a session that got a server or ended wakes its waiter.
     store.onEvents((events) => {
       for (const e of events) {
-        if ((e.kind === EventKind.SessionAssigned || e.kind === EventKind.SessionEnded) && e.sessionId) this.waiter.notify(e.sessionId);
+        if ((e.kind === EventKind.SessionAssigned || e.kind === EventKind.SessionEnded) && e.sessionId)
+          this.waiter.notify(e.sessionId);
       }
     });
   }
@@ -84,7 +85,8 @@ export class SessionService {
     if (this.stopping) throw this.shuttingDownError();
     const key = opts.idempotencyKey;
     const { session, server, created, existing } = await this.claimOrQueue(key);
-    if (!existing && session.state === SessionState.Active && server) return { session, server, reused: !session.coldStart };
+    if (!existing && session.state === SessionState.Active && server)
+      return { session, server, reused: !session.coldStart };
     for (const s of created) void this.ops.launch(s);
     if (!existing && created.length === 0) this.reconcileSoon();
     return this.awaitSession(session.id);
@@ -101,7 +103,8 @@ export class SessionService {
       if (key) {
         const existingId = await tx.getIdempotentSession(key, now);
         const existing = existingId ? await tx.getSession(existingId) : null;
-        if (existing && !endedUnserved(existing)) return { session: existing, server: null, created: [] as Server[], existing: true };
+        if (existing && !endedUnserved(existing))
+          return { session: existing, server: null, created: [] as Server[], existing: true };
         replacing = existing?.id ?? null;
       }
       const server = await this.ops.claimReadyServer(tx);
@@ -173,9 +176,16 @@ export class SessionService {
           // A key re-sent after its session was played and ended: a 503 with Retry-After would
           // be false ("before a server was ready") and invite retrying the same key forever.
           if (session.activatedAtMs !== null) {
-            throw new OrchestratorError('conflict', `This session has ended (${session.endReason}); start a new one with a new Idempotency-Key`);
+            throw new OrchestratorError(
+              'conflict',
+              `This session has ended (${session.endReason}); start a new one with a new Idempotency-Key`,
+            );
           }
-          throw new OrchestratorError('start_timeout', `Session ended before a server was ready (${session.endReason})`, 5);
+          throw new OrchestratorError(
+            'start_timeout',
+            `Session ended before a server was ready (${session.endReason})`,
+            5,
+          );
         }
         if (stop.signal.aborted) return await this.giveUp(sessionId, EndReason.ShuttingDown);
         const now = this.clock.now();
@@ -189,7 +199,10 @@ export class SessionService {
         const ac = new AbortController();
         const onStop = () => ac.abort();
         stop.signal.addEventListener('abort', onStop, { once: true });
-        await Promise.race([this.waiter.wait(sessionId, ac.signal), this.clock.sleep(this.opts.startPollMs, ac.signal)]);
+        await Promise.race([
+          this.waiter.wait(sessionId, ac.signal),
+          this.clock.sleep(this.opts.startPollMs, ac.signal),
+        ]);
         ac.abort();
         stop.signal.removeEventListener('abort', onStop);
       }
@@ -225,8 +238,17 @@ export class SessionService {
     this.reconcileSoon();
     const retryAfterS = Math.max(1, Math.ceil(this.opts.startTimeoutS / 2));
     const note = await this.opts.capacityNote?.();
-    if (note) throw new OrchestratorError('capacity', `No game server became ready within ${this.opts.startTimeoutS} s: ${note}; retry later`, retryAfterS);
-    throw new OrchestratorError('start_timeout', `No game server became ready within ${this.opts.startTimeoutS} s; retry later`, retryAfterS);
+    if (note)
+      throw new OrchestratorError(
+        'capacity',
+        `No game server became ready within ${this.opts.startTimeoutS} s: ${note}; retry later`,
+        retryAfterS,
+      );
+    throw new OrchestratorError(
+      'start_timeout',
+      `No game server became ready within ${this.opts.startTimeoutS} s; retry later`,
+      retryAfterS,
+    );
   }
 
   private shuttingDownError(): OrchestratorError {
@@ -288,7 +310,10 @@ export class SessionService {
       const inService = caller.serverId ? null : await tx.recordHeartbeatByIp(ip, players, now);
       if (inService) return { server: await this.afterHeartbeat(tx, inService, players, now), addressIgnored: null };
       const s = await this.findCallerServer(tx, caller, ip);
-      if (!s) return caller.serverId ? null : { server: await this.registerExternal(tx, ip, players, now), addressIgnored: null };
+      if (!s)
+        return caller.serverId
+          ? null
+          : { server: await this.registerExternal(tx, ip, players, now), addressIgnored: null };
       const differs = s.origin !== EXTERNAL_ORIGIN && s.ip !== ip;
       if (differs) await this.refuseForeignAddress(tx, s, ip);
       const addressIgnored = differs ? { reported: ip, kept: s.ip } : null;
@@ -303,7 +328,10 @@ export class SessionService {
     if (result === 'replayed') throw new OrchestratorError('unauthorized', INVALID_SIGNATURE);
     if (!result) throw new OrchestratorError('not_found', 'No live server has this address');
     if (result.addressIgnored) {
-      this.log.warn({ serverId: result.server.id, reported: result.addressIgnored.reported, kept: result.addressIgnored.kept }, 'heartbeat reported another address; the provider’s address is kept');
+      this.log.warn(
+        { serverId: result.server.id, reported: result.addressIgnored.reported, kept: result.addressIgnored.kept },
+        'heartbeat reported another address; the provider’s address is kept',
+      );
     }
     return result;
   }
@@ -319,7 +347,10 @@ export class SessionService {
   private async refuseForeignAddress(tx: Store, s: Server, ip: string): Promise<void> {
     const holder = await tx.findActiveServerByIp(ip);
     if (holder && holder.id !== s.id) {
-      throw new OrchestratorError('address_conflict', `Address ${ip} belongs to another server; this server's address is ${s.ip ?? 'not known yet'}`);
+      throw new OrchestratorError(
+        'address_conflict',
+        `Address ${ip} belongs to another server; this server's address is ${s.ip ?? 'not known yet'}`,
+      );
     }
   }
 
@@ -352,10 +383,14 @@ export class SessionService {
 
   /** External servers without a session are busy while they report players, free when empty. */
   private async followPlayers(tx: Store, s: Server): Promise<Server> {
-    const toggles = (s.state === ServerState.Ready && s.players > 0) || (s.state === ServerState.Allocated && s.players === 0);
+    const toggles =
+      (s.state === ServerState.Ready && s.players > 0) || (s.state === ServerState.Allocated && s.players === 0);
     if (!toggles || (await tx.findLiveSessionByServer(s.id))) return s;
-    if (s.state === ServerState.Ready) return (await this.ops.move(tx, s.id, [ServerState.Ready], ServerState.Allocated)) ?? s;
-    const r = await this.ops.move(tx, s.id, [ServerState.Allocated], ServerState.Ready, { readyAtMs: this.clock.now() });
+    if (s.state === ServerState.Ready)
+      return (await this.ops.move(tx, s.id, [ServerState.Ready], ServerState.Allocated)) ?? s;
+    const r = await this.ops.move(tx, s.id, [ServerState.Allocated], ServerState.Ready, {
+      readyAtMs: this.clock.now(),
+    });
     return r ? this.ops.offerToPending(tx, r) : s;
   }
 
@@ -369,7 +404,10 @@ export class SessionService {
       const s = await this.findCallerServer(tx, caller, ip);
       if (!s) return null;
       if (s.origin !== EXTERNAL_ORIGIN && s.ip !== null && s.ip !== ip) {
-        throw new OrchestratorError('address_conflict', `Address ${ip} is not this server's address (${s.ip}); nothing was ended`);
+        throw new OrchestratorError(
+          'address_conflict',
+          `Address ${ip} is not this server's address (${s.ip}); nothing was ended`,
+        );
       }
       const session = await tx.findLiveSessionByServer(s.id);
       const ended = session ? await this.ops.endSession(tx, session, EndReason.ServerEnded) : null;
@@ -403,7 +441,8 @@ export class SessionService {
 
   /** MAX_SERVERS, or the lower cap an operator set at run time (kept in the store). */
   private async maxServersNow(tx: Store): Promise<number> {
-    return (await effectivePoolSettings(tx, { poolMinReady: 0, poolBuffer: 0, maxServers: this.opts.maxServers })).maxServers;
+    return (await effectivePoolSettings(tx, { poolMinReady: 0, poolBuffer: 0, maxServers: this.opts.maxServers }))
+      .maxServers;
   }
 }
 

@@ -26,9 +26,17 @@ export async function getIdempotentSession(db: Db, key: string, nowMs: number): 
  * One statement that both binds and reads: a new key is inserted; an existing unexpired key
  * keeps its session (the no-op update makes RETURNING report it); an expired one is replaced.
  */
-export async function putIdempotencyKey(db: Db, key: string, sessionId: string, nowMs: number, expiresAtMs: number): Promise<string> {
+export async function putIdempotencyKey(
+  db: Db,
+  key: string,
+  sessionId: string,
+  nowMs: number,
+  expiresAtMs: number,
+): Promise<string> {
   const expired = sql`idempotency_keys.expires_at <= ${nowMs}`;
-  const { rows } = await sql<{ session_id: string }>`INSERT INTO idempotency_keys (key, session_id, created_at, expires_at)
+  const { rows } = await sql<{
+    session_id: string;
+  }>`INSERT INTO idempotency_keys (key, session_id, created_at, expires_at)
     VALUES (${key}, ${sessionId}, ${nowMs}, ${expiresAtMs})
     ON CONFLICT (key) DO UPDATE SET
       session_id = CASE WHEN ${expired} THEN excluded.session_id ELSE idempotency_keys.session_id END,
@@ -44,7 +52,13 @@ export async function putIdempotencyKey(db: Db, key: string, sessionId: string, 
  * Hot path (every signed request): one append. A row comes back when the signature is new;
  * a replay has the same timestamp, so the same (expires_at, prefix) key: nothing comes back.
  */
-export async function rememberSignature(db: Db, kind: DialectKind, signature: string, _nowMs: number, expiresAtMs: number): Promise<boolean> {
+export async function rememberSignature(
+  db: Db,
+  kind: DialectKind,
+  signature: string,
+  _nowMs: number,
+  expiresAtMs: number,
+): Promise<boolean> {
   const rows = await REMEMBER_SIGNATURE.rows(db, kind, [expiresAtMs, signaturePrefix(signature)]);
   return rows.length > 0;
 }
@@ -57,7 +71,9 @@ const REMEMBER_SIGNATURE = new HotStatement(`INSERT INTO replay_keys (expires_at
  * signatures are remembered) is hashed instead, so any string still maps to a key.
  */
 function signaturePrefix(signature: string): string {
-  const hex = /^[0-9a-fA-F]{16}/.test(signature) ? signature.slice(0, 16) : createHash('sha256').update(signature).digest('hex').slice(0, 16);
+  const hex = /^[0-9a-fA-F]{16}/.test(signature)
+    ? signature.slice(0, 16)
+    : createHash('sha256').update(signature).digest('hex').slice(0, 16);
   return BigInt.asIntN(64, BigInt(`0x${hex}`)).toString();
 }
 
@@ -91,7 +107,11 @@ export const PURGE_BATCH_ROWS = 1000;
  * a minute's worth of replay keys (tens of thousands under heavy heartbeat load) would hold
  * a synchronous driver for tens of milliseconds. Returns how many rows went.
  */
-export async function purgeExpired(db: Db, nowMs: number, between: () => Promise<void> = async () => {}): Promise<number> {
+export async function purgeExpired(
+  db: Db,
+  nowMs: number,
+  between: () => Promise<void> = async () => {},
+): Promise<number> {
   let deleted = 0;
   for (const table of ['replay_keys', 'rate_counters', 'idempotency_keys'] as const) {
     for (;;) {

@@ -25,7 +25,12 @@ export interface CanonicalizeResult {
  * string) are left as they are. Run it inside the migration's transaction.
  */
 export async function canonicalizeStoredAddresses(db: AnyDb): Promise<CanonicalizeResult> {
-  const rows = (await db.selectFrom('servers').select(['id', 'ip', 'state']).where('ip', 'is not', null).orderBy('id').execute()) as {
+  const rows = (await db
+    .selectFrom('servers')
+    .select(['id', 'ip', 'state'])
+    .where('ip', 'is not', null)
+    .orderBy('id')
+    .execute()) as {
     id: string;
     ip: string;
     state: string;

@@ -17,7 +17,11 @@ export const LEGACY_IMPORT_META_KEY = 'legacy_import.game_droplets';
  * that is the original service's database (it has a game_droplets table) is imported once,
  * leaving game_droplets untouched.
  */
-export async function createStore(opts: DatabaseOptions, logger?: StoreLogger, clock: Clock = systemClock): Promise<Store> {
+export async function createStore(
+  opts: DatabaseOptions,
+  logger?: StoreLogger,
+  clock: Clock = systemClock,
+): Promise<Store> {
   const { db, kind } = openDatabase(opts, logger);
   try {
     const applied = await runMigrations(db, kind);
@@ -49,8 +53,13 @@ export async function migrateDatabase(opts: DatabaseOptions, logger?: StoreLogge
  * first, in the same transaction as the import: the transaction's first statement is a write,
  * so a second process on the file waits for the first and then finds the key.
  */
-async function importOwnLegacyTable(store: Store, db: Kysely<Database>, nowMs: number): Promise<LegacyImportResult | null> {
-  const { rows: tables } = await sql`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ${LEGACY_TABLE}`.execute(db);
+async function importOwnLegacyTable(
+  store: Store,
+  db: Kysely<Database>,
+  nowMs: number,
+): Promise<LegacyImportResult | null> {
+  const { rows: tables } =
+    await sql`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ${LEGACY_TABLE}`.execute(db);
   if (tables.length === 0 || (await store.getMeta(LEGACY_IMPORT_META_KEY)) !== null) return null;
   const { rows } = await sql<LegacyDropletRow>`SELECT * FROM ${sql.table(LEGACY_TABLE)}`.execute(db);
   const marker = JSON.stringify({ importedAtMs: nowMs });

@@ -47,7 +47,10 @@ export async function listEvents(db: Db, afterId: number, limit: number): Promis
 }
 
 export async function lastEventId(db: Db): Promise<number> {
-  const row = await db.selectFrom('events').select((eb) => eb.fn.max('id').as('id')).executeTakeFirst();
+  const row = await db
+    .selectFrom('events')
+    .select((eb) => eb.fn.max('id').as('id'))
+    .executeTakeFirst();
   return Number(row?.id ?? 0);
 }
 
@@ -59,12 +62,7 @@ export async function lastEventId(db: Db): Promise<number> {
 export async function pruneEvents(db: Db, olderThanMs: number, keepRows: number, batch: number): Promise<number> {
   const last = await lastEventId(db);
   const byCount = last - keepRows;
-  const oldest = await db
-    .selectFrom('events')
-    .select(['id', 'at_ms'])
-    .orderBy('id')
-    .limit(batch)
-    .execute();
+  const oldest = await db.selectFrom('events').select(['id', 'at_ms']).orderBy('id').limit(batch).execute();
   let upTo = 0;
   for (const r of oldest) {
     const id = Number(r.id);
@@ -76,7 +74,7 @@ export async function pruneEvents(db: Db, olderThanMs: number, keepRows: number,
   return Number(res.numDeletedRows);
 }
 
-function toEvent(r: Omit<EventRow, "id"> & { id: number | string }): FleetEvent {
+function toEvent(r: Omit<EventRow, 'id'> & { id: number | string }): FleetEvent {
   return {
     id: Number(r.id),
     atMs: Number(r.at_ms),

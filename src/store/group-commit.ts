@@ -40,7 +40,7 @@ export class GroupCommit<S> {
 
   run<T>(fn: (tx: S) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+      this.queue.push({ fn, resolve: resolve, reject });
       this.jobs++;
       if (!this.running) {
         // Not now: after the rest of this turn of the event loop. better-sqlite3 is synchronous,

@@ -22,7 +22,9 @@ export class HotStatement {
 
   /** `params` is handed to the driver as it is (a fresh array per call, not copied again). */
   async rows<R>(db: Kysely<Database>, kind: DialectKind, params: unknown[]): Promise<R[]> {
-    const { rows } = await db.executeQuery<R>(CompiledQuery.raw(kind === 'sqlite' ? this.sqlite : this.postgres, params));
+    const { rows } = await db.executeQuery<R>(
+      CompiledQuery.raw(kind === 'sqlite' ? this.sqlite : this.postgres, params),
+    );
     return rows;
   }
 }

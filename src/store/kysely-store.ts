@@ -13,7 +13,14 @@ import * as servers from './server-queries.js';
 import * as sessions from './session-queries.js';
 import type { ServerPatch, Store } from './store.js';
 import * as v1 from './v1-queries.js';
-import type { DetailedSession, ServerPage, ServerPageQuery, SessionDetails, SessionPage, SessionPageQuery } from './v1-types.js';
+import type {
+  DetailedSession,
+  ServerPage,
+  ServerPageQuery,
+  SessionDetails,
+  SessionPage,
+  SessionPageQuery,
+} from './v1-types.js';
 import { KyselyWebhookLedger } from './webhook-queries.js';
 import type { WebhookLedger } from '../webhooks/webhook-ledger.js';
 
@@ -45,7 +52,10 @@ export class KyselyStore implements Store {
     private readonly hub: EventHub = new EventHub(),
   ) {
     this.exclusive = kind === 'sqlite';
-    this.groupCommit = kind === 'sqlite' && !inTransaction ? new GroupCommit<KyselyStore>(db, (trx) => new KyselyStore(trx, kind, true, hub)) : null;
+    this.groupCommit =
+      kind === 'sqlite' && !inTransaction
+        ? new GroupCommit<KyselyStore>(db, (trx) => new KyselyStore(trx, kind, true, hub))
+        : null;
   }
 
   /**
@@ -94,7 +104,8 @@ export class KyselyStore implements Store {
     if (!this.inTransaction) throw new Error('lockCapacity() must be called inside transaction()');
     // SQLite: nothing to do. The single better-sqlite3 connection runs one transaction at a
     // time (Kysely queues the rest), so capacity decisions are already serial.
-    if (this.kind === 'postgres') await sql`SELECT pg_advisory_xact_lock(${sql.lit(CAPACITY_LOCK_KEY)})`.execute(this.db);
+    if (this.kind === 'postgres')
+      await sql`SELECT pg_advisory_xact_lock(${sql.lit(CAPACITY_LOCK_KEY)})`.execute(this.db);
   }
 
   // ---- servers ----
@@ -115,7 +126,13 @@ export class KyselyStore implements Store {
   countServers(states: readonly ServerState[]): Promise<number> {
     return servers.countServers(this.db, states);
   }
-  transitionServer(id: string, from: readonly ServerState[], to: ServerState, patch: ServerPatch, nowMs: number): Promise<Server | null> {
+  transitionServer(
+    id: string,
+    from: readonly ServerState[],
+    to: ServerState,
+    patch: ServerPatch,
+    nowMs: number,
+  ): Promise<Server | null> {
     return servers.transitionServer(this.db, id, from, to, patch, nowMs);
   }
   patchServer(id: string, states: readonly ServerState[], patch: ServerPatch, nowMs: number): Promise<Server | null> {
@@ -223,7 +240,10 @@ export class KyselyStore implements Store {
   }
   async expireForeignLeases(owner: string): Promise<number> {
     let n = 0;
-    for (const [table, state] of [['servers', 'creating'], ['sessions', 'pending']] as const) {
+    for (const [table, state] of [
+      ['servers', 'creating'],
+      ['sessions', 'pending'],
+    ] as const) {
       const res = await sql`UPDATE ${sql.table(table)} SET lease_until = 0
         WHERE state = ${state} AND (owner IS NULL OR owner <> ${owner})`.execute(this.db);
       n += Number(res.numAffectedRows ?? 0);
@@ -233,7 +253,13 @@ export class KyselyStore implements Store {
   listAbandonedPending(nowMs: number): Promise<Session[]> {
     return sessions.listAbandonedPending(this.db, nowMs);
   }
-  replaceIdempotencyKey(key: string, oldSessionId: string, newSessionId: string, nowMs: number, expiresAtMs: number): Promise<boolean> {
+  replaceIdempotencyKey(
+    key: string,
+    oldSessionId: string,
+    newSessionId: string,
+    nowMs: number,
+    expiresAtMs: number,
+  ): Promise<boolean> {
     return cache.replaceIdempotencyKey(this.db, key, oldSessionId, newSessionId, nowMs, expiresAtMs);
   }
 

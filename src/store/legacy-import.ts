@@ -23,7 +23,11 @@ export const LEGACY_TABLE = 'game_droplets';
  * an allocated server with an active session under that code, one without an idle ready
  * server. Idempotent: a row whose address already has a live server is skipped.
  */
-export async function importLegacyRows(store: Store, rows: readonly LegacyDropletRow[], nowMs: number): Promise<LegacyImportResult> {
+export async function importLegacyRows(
+  store: Store,
+  rows: readonly LegacyDropletRow[],
+  nowMs: number,
+): Promise<LegacyImportResult> {
   return store.transaction(async (tx) => {
     const result: LegacyImportResult = { servers: 0, sessions: 0, skipped: 0 };
     for (const raw of rows) {

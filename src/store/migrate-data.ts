@@ -79,14 +79,19 @@ export async function migrateData(opts: MigrateDataOptions): Promise<MigrateData
       const before = await countRows(tx);
       const held = Object.values(before).reduce((a, b) => a + b, 0);
       if (held > 0 && !opts.force) {
-        const what = MIGRATED_TABLES.filter((t) => before[t] > 0).map((t) => `${t}: ${before[t]}`).join(', ');
+        const what = MIGRATED_TABLES.filter((t) => before[t] > 0)
+          .map((t) => `${t}: ${before[t]}`)
+          .join(', ');
         throw new MigrateDataError(`the target database is not empty (${what}); pass --force to replace its contents`);
       }
       // Children before parents when deleting, parents before children when inserting.
       for (const table of [...MIGRATED_TABLES].reverse()) if (before[table] > 0) await tx.deleteFrom(table).execute();
       for (const table of MIGRATED_TABLES) {
         for (let i = 0; i < rows[table].length; i += BATCH) {
-          await tx.insertInto(table).values(rows[table].slice(i, i + BATCH)).execute();
+          await tx
+            .insertInto(table)
+            .values(rows[table].slice(i, i + BATCH))
+            .execute();
         }
       }
       return held;
@@ -96,7 +101,9 @@ export async function migrateData(opts: MigrateDataOptions): Promise<MigrateData
     const copied = {} as Record<MigratedTable, number>;
     for (const table of MIGRATED_TABLES) {
       if (after[table] !== rows[table].length) {
-        throw new MigrateDataError(`verification failed: ${table} has ${after[table]} rows in the target, ${rows[table].length} were copied`);
+        throw new MigrateDataError(
+          `verification failed: ${table} has ${after[table]} rows in the target, ${rows[table].length} were copied`,
+        );
       }
       copied[table] = after[table];
     }
@@ -110,7 +117,9 @@ export async function migrateData(opts: MigrateDataOptions): Promise<MigrateData
 /** Every row of a source table. Replay keys' 64-bit prefixes are read as text, never rounded. */
 async function readTable(db: AnyDb, table: MigratedTable): Promise<Record<string, unknown>[]> {
   if (table === 'replay_keys') {
-    const { rows } = await sql<Record<string, unknown>>`SELECT expires_at, CAST(sig_prefix AS TEXT) AS sig_prefix FROM replay_keys`.execute(db);
+    const { rows } = await sql<
+      Record<string, unknown>
+    >`SELECT expires_at, CAST(sig_prefix AS TEXT) AS sig_prefix FROM replay_keys`.execute(db);
     return rows;
   }
   return db.selectFrom(table).selectAll().execute();
@@ -119,7 +128,10 @@ async function readTable(db: AnyDb, table: MigratedTable): Promise<Record<string
 async function countRows(db: AnyDb): Promise<Record<MigratedTable, number>> {
   const counts = {} as Record<MigratedTable, number>;
   for (const table of MIGRATED_TABLES) {
-    const row = await db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+    const row = await db
+      .selectFrom(table)
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirstOrThrow();
     counts[table] = Number(row.n);
   }
   return counts;

@@ -9,7 +9,8 @@ import { withStatementCache } from './sqlite-statement-cache.js';
 import { startWalCheckpointer, WAL_RESTART_PAGES } from './wal-checkpointer.js';
 
 /** Where the data lives: an SQLite file (or ':memory:') or a PostgreSQL URL. */
-export type DatabaseOptions = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string; pool?: PgPoolOptions };
+export type DatabaseOptions =
+  { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string; pool?: PgPoolOptions };
 
 /** Pool settings (PG_POOL_MAX, PG_STATEMENT_TIMEOUT_MS, PG_CONNECTION_LIFETIME_S); unset: the defaults below. */
 export interface PgPoolOptions {

@@ -22,19 +22,27 @@ export const LIST_PAGE_ROWS = 250;
  * forward). The reconciler is level-triggered and re-checks every write conditionally, so a
  * row seen slightly stale is planned again next pass, like a row written just after a listing.
  */
-export async function listServersPaged(db: Db, kind: DialectKind, states: readonly ServerState[] | undefined, pageRows = LIST_PAGE_ROWS): Promise<Server[]> {
+export async function listServersPaged(
+  db: Db,
+  kind: DialectKind,
+  states: readonly ServerState[] | undefined,
+  pageRows = LIST_PAGE_ROWS,
+): Promise<Server[]> {
   if (states && states.length === 0) return [];
   // Listings that take the bulk of the live rows (ready or allocated: the reconciler's, the
   // metrics') page through the partial index of live rows in listing order (its predicate
   // repeated literally so SQLite uses it). A few transient states (the boot watcher's creating
   // and starting, every second) are found by the state index instead; all states, by the index
   // of every row.
-  const liveOnly = states !== undefined && !states.includes(ServerState.Deleted) && (states.includes(ServerState.Ready) || states.includes(ServerState.Allocated));
+  const liveOnly =
+    states !== undefined &&
+    !states.includes(ServerState.Deleted) &&
+    (states.includes(ServerState.Ready) || states.includes(ServerState.Allocated));
   const out: Server[] = [];
   let after: { createdAt: number; id: string } | null = null;
   for (;;) {
     let q = db.selectFrom('servers').selectAll().orderBy('created_at').orderBy('id').limit(pageRows);
-    if (liveOnly) q = q.where(sql<boolean>`state <> 'deleted'`).where(stateIn(kind, states!));
+    if (liveOnly) q = q.where(sql<boolean>`state <> 'deleted'`).where(stateIn(kind, states));
     else if (states) q = q.where('state', 'in', states);
     if (after) q = q.where(afterKey(after));
     const rows = await q.execute();
@@ -47,7 +55,12 @@ export async function listServersPaged(db: Db, kind: DialectKind, states: readon
 }
 
 /** listSessions in pages; see listServersPaged. */
-export async function listSessionsPaged(db: Db, kind: DialectKind, states: readonly SessionState[], pageRows = LIST_PAGE_ROWS): Promise<Session[]> {
+export async function listSessionsPaged(
+  db: Db,
+  kind: DialectKind,
+  states: readonly SessionState[],
+  pageRows = LIST_PAGE_ROWS,
+): Promise<Session[]> {
   if (states.length === 0) return [];
   // As for servers: active sessions are the bulk of the live ones; pending ones are few.
   const liveOnly = !states.includes(SessionState.Ended) && states.includes(SessionState.Active);
@@ -55,7 +68,9 @@ export async function listSessionsPaged(db: Db, kind: DialectKind, states: reado
   let after: { createdAt: number; id: string } | null = null;
   for (;;) {
     let q = db.selectFrom('sessions').selectAll().orderBy('created_at').orderBy('id').limit(pageRows);
-    q = liveOnly ? q.where(sql<boolean>`state <> 'ended'`).where(stateIn(kind, states)) : q.where('state', 'in', states);
+    q = liveOnly
+      ? q.where(sql<boolean>`state <> 'ended'`).where(stateIn(kind, states))
+      : q.where('state', 'in', states);
     if (after) q = q.where(afterKey(after));
     const rows = await q.execute();
     for (const r of rows) out.push(toSession(r));

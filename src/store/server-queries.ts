@@ -26,7 +26,9 @@ export async function getServer(db: Db, id: string): Promise<Server | null> {
 
 /** Hot path (every heartbeat): one lookup in the partial unique index on ip. */
 export async function findActiveServerByIp(db: Db, ip: string): Promise<Server | null> {
-  const { rows } = await sql<ServerRow>`SELECT * FROM servers WHERE ip = ${ip} AND ${ACTIVE_STATES_PREDICATE}`.execute(db);
+  const { rows } = await sql<ServerRow>`SELECT * FROM servers WHERE ip = ${ip} AND ${ACTIVE_STATES_PREDICATE}`.execute(
+    db,
+  );
   return rows[0] ? toServer(rows[0]) : null;
 }
 
@@ -100,7 +102,13 @@ export async function transitionServer(
  * the partial unique index on ip (its predicate repeated literally, see above). Null when no
  * server there is ready or allocated: the caller looks further (booting, or unknown).
  */
-export async function recordHeartbeatByIp(db: Db, kind: DialectKind, ip: string, players: number, nowMs: number): Promise<Server | null> {
+export async function recordHeartbeatByIp(
+  db: Db,
+  kind: DialectKind,
+  ip: string,
+  players: number,
+  nowMs: number,
+): Promise<Server | null> {
   const rows = await RECORD_HEARTBEAT_BY_IP.rows<ServerRow>(db, kind, [players, nowMs, nowMs, ip]);
   return rows[0] ? toServer(rows[0]) : null;
 }

@@ -100,7 +100,12 @@ export async function countSessions(db: Db, states: readonly SessionState[]): Pr
  * claimReadyServer: SKIP LOCKED on PostgreSQL so concurrent callers take different sessions).
  * Returns null when none waits, or when the server already holds a live session.
  */
-export async function assignOldestPending(db: Db, kind: DialectKind, serverId: string, nowMs: number): Promise<Session | null> {
+export async function assignOldestPending(
+  db: Db,
+  kind: DialectKind,
+  serverId: string,
+  nowMs: number,
+): Promise<Session | null> {
   const skipLocked = sql.raw(kind === 'postgres' ? ' FOR NO KEY UPDATE SKIP LOCKED' : '');
   const { rows } = await sql<SessionRow>`UPDATE sessions
     SET state = 'active', server_id = ${serverId}, activated_at = ${nowMs}, last_played_at = ${nowMs}
@@ -134,7 +139,9 @@ export async function endSession(
 export async function touchSessionPlayed(db: Db, kind: DialectKind, serverId: string, nowMs: number): Promise<void> {
   await TOUCH_SESSION_PLAYED.rows(db, kind, [nowMs, serverId]);
 }
-const TOUCH_SESSION_PLAYED = new HotStatement(`UPDATE sessions SET last_played_at = ? WHERE server_id = ? AND ${LIVE_TEXT}`);
+const TOUCH_SESSION_PLAYED = new HotStatement(
+  `UPDATE sessions SET last_played_at = ? WHERE server_id = ? AND ${LIVE_TEXT}`,
+);
 
 /** Extends the waiting request's lease on a pending session (and takes it over). */
 export async function renewSessionLease(db: Db, id: string, owner: string, untilMs: number): Promise<boolean> {

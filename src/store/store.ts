@@ -1,7 +1,14 @@
 import type { Server, ServerState } from '../domain/server.js';
 import type { FleetEvent, NewEvent } from '../domain/events.js';
 import type { EndReason, Session, SessionState } from '../domain/session.js';
-import type { DetailedSession, ServerPage, ServerPageQuery, SessionDetails, SessionPage, SessionPageQuery } from './v1-types.js';
+import type {
+  DetailedSession,
+  ServerPage,
+  ServerPageQuery,
+  SessionDetails,
+  SessionPage,
+  SessionPageQuery,
+} from './v1-types.js';
 import type { WebhookLedger } from '../webhooks/webhook-ledger.js';
 
 /**
@@ -39,7 +46,13 @@ export interface Store {
    * Moves a server from one of `from` to `to` and applies `patch`, in one conditional update.
    * Returns the updated row, or null when the server was not in one of `from` (a lost race).
    */
-  transitionServer(id: string, from: readonly ServerState[], to: ServerState, patch: ServerPatch, nowMs: number): Promise<Server | null>;
+  transitionServer(
+    id: string,
+    from: readonly ServerState[],
+    to: ServerState,
+    patch: ServerPatch,
+    nowMs: number,
+  ): Promise<Server | null>;
   /** Updates fields without changing state, only while the server is in one of `states`. */
   patchServer(id: string, states: readonly ServerState[], patch: ServerPatch, nowMs: number): Promise<Server | null>;
   /** Atomically takes the longest-ready idle server (ready, 0 players) and marks it allocated. */
@@ -108,7 +121,13 @@ export interface Store {
   expireForeignLeases(owner: string): Promise<number>;
   listAbandonedPending(nowMs: number): Promise<Session[]>;
   /** Re-points a key from oldSessionId to newSessionId; false when it names something else. */
-  replaceIdempotencyKey(key: string, oldSessionId: string, newSessionId: string, nowMs: number, expiresAtMs: number): Promise<boolean>;
+  replaceIdempotencyKey(
+    key: string,
+    oldSessionId: string,
+    newSessionId: string,
+    nowMs: number,
+    expiresAtMs: number,
+  ): Promise<boolean>;
 
   close(): Promise<void>;
 

@@ -1,7 +1,15 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database, SessionRow } from './db-schema.js';
 import { toServer, toSession } from './row-mapping.js';
-import type { DetailedSession, PageCursor, ServerPage, ServerPageQuery, SessionDetails, SessionPage, SessionPageQuery } from './v1-types.js';
+import type {
+  DetailedSession,
+  PageCursor,
+  ServerPage,
+  ServerPageQuery,
+  SessionDetails,
+  SessionPage,
+  SessionPageQuery,
+} from './v1-types.js';
 
 /** A Kysely instance or a transaction over the store's tables. */
 type Db = Kysely<Database>;
@@ -11,7 +19,11 @@ function detailed(r: SessionRow): DetailedSession {
 }
 
 export async function setSessionDetails(db: Db, id: string, d: SessionDetails): Promise<void> {
-  await db.updateTable('sessions').set({ max_players: d.maxPlayers, metadata: d.metadata }).where('id', '=', id).execute();
+  await db
+    .updateTable('sessions')
+    .set({ max_players: d.maxPlayers, metadata: d.metadata })
+    .where('id', '=', id)
+    .execute();
 }
 
 export async function getDetailedSession(db: Db, id: string): Promise<DetailedSession | null> {
@@ -43,7 +55,12 @@ function afterCursor(c: PageCursor) {
 }
 
 export async function pageSessions(db: Db, q: SessionPageQuery): Promise<SessionPage> {
-  let query = db.selectFrom('sessions').selectAll().orderBy('created_at').orderBy('id').limit(q.limit + 1);
+  let query = db
+    .selectFrom('sessions')
+    .selectAll()
+    .orderBy('created_at')
+    .orderBy('id')
+    .limit(q.limit + 1);
   if (q.states?.length) query = query.where('state', 'in', q.states);
   if (q.serverId) query = query.where('server_id', '=', q.serverId);
   if (q.after) query = query.where(afterCursor(q.after));
@@ -52,7 +69,12 @@ export async function pageSessions(db: Db, q: SessionPageQuery): Promise<Session
 }
 
 export async function pageServers(db: Db, q: ServerPageQuery): Promise<ServerPage> {
-  let query = db.selectFrom('servers').selectAll().orderBy('created_at').orderBy('id').limit(q.limit + 1);
+  let query = db
+    .selectFrom('servers')
+    .selectAll()
+    .orderBy('created_at')
+    .orderBy('id')
+    .limit(q.limit + 1);
   if (q.states?.length) query = query.where('state', 'in', q.states);
   if (q.origins?.length) query = query.where('origin', 'in', q.origins);
   if (q.after) query = query.where(afterCursor(q.after));

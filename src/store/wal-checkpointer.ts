@@ -71,9 +71,20 @@ parentPort.on('message', (m) => {
  * on its connection, and back on in `onGone` (the worker died: SQLite checkpoints in
  * commits again rather than letting the WAL grow without bound).
  */
-export function startWalCheckpointer(file: string, o: { intervalMs?: number; restartPages?: number; onGone(reason: string): void }): WalCheckpointer {
+export function startWalCheckpointer(
+  file: string,
+  o: { intervalMs?: number; restartPages?: number; onGone(reason: string): void },
+): WalCheckpointer {
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { driver, file, intervalMs: o.intervalMs ?? WAL_CHECKPOINT_INTERVAL_MS, restartPages: o.restartPages ?? WAL_RESTART_PAGES } });
+  const worker = new Worker(WORKER_SOURCE, {
+    eval: true,
+    workerData: {
+      driver,
+      file,
+      intervalMs: o.intervalMs ?? WAL_CHECKPOINT_INTERVAL_MS,
+      restartPages: o.restartPages ?? WAL_RESTART_PAGES,
+    },
+  });
   // Never keeps the process alive on its own.
   worker.unref();
   let stopping = false;

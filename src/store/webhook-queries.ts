@@ -129,7 +129,12 @@ export class KyselyWebhookLedger implements WebhookLedger {
   }
 
   async release(id: string, owner: string): Promise<void> {
-    await this.db.updateTable('webhook_targets').set({ owner: null, lease_until: 0 }).where('id', '=', id).where('owner', '=', owner).execute();
+    await this.db
+      .updateTable('webhook_targets')
+      .set({ owner: null, lease_until: 0 })
+      .where('id', '=', id)
+      .where('owner', '=', owner)
+      .execute();
   }
 
   async listTargets(): Promise<WebhookTargetState[]> {
@@ -138,7 +143,12 @@ export class KyselyWebhookLedger implements WebhookLedger {
   }
 
   async listDeadLetters(limit: number): Promise<DeadLetter[]> {
-    const rows = await this.db.selectFrom('webhook_dead_letters').selectAll().orderBy('id', 'desc').limit(limit).execute();
+    const rows = await this.db
+      .selectFrom('webhook_dead_letters')
+      .selectAll()
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .execute();
     return rows.map(toLetter);
   }
 }

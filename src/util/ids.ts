@@ -11,7 +11,9 @@ import { randomUUID } from 'node:crypto';
  */
 export function timeOrderedId(nowMs: number): string {
   const v4 = randomUUID();
-  const t = Math.max(0, Math.min(Math.floor(nowMs), 0xffff_ffff_ffff)).toString(16).padStart(12, '0');
+  const t = Math.max(0, Math.min(Math.floor(nowMs), 0xffff_ffff_ffff))
+    .toString(16)
+    .padStart(12, '0');
   // xxxxxxxx-xxxx-4xxx-…: the first 12 hex digits become the time, the version digit a 7.
   return `${t.slice(0, 8)}-${t.slice(8)}-7${v4.slice(15)}`;
 }

@@ -48,7 +48,12 @@ export const DEFAULT_SLICE_MS = 2;
  * Runs fn over items with at most `concurrency` in flight, letting the event loop run between
  * items once the shared slice is used up. Errors are fn's to handle (it should not throw).
  */
-export async function forEachSliced<T>(items: readonly T[], concurrency: number, fn: (item: T) => Promise<void>, slice = new TimeSlice()): Promise<void> {
+export async function forEachSliced<T>(
+  items: readonly T[],
+  concurrency: number,
+  fn: (item: T) => Promise<void>,
+  slice = new TimeSlice(),
+): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < items.length) {

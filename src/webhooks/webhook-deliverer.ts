@@ -75,7 +75,12 @@ export class WebhookDeliverer {
     private readonly s: WebhookSettings,
     private readonly d: WebhookDelivererDeps,
   ) {
-    this.targets = s.urls.map((url) => ({ id: webhookTargetId(url), url, hint: webhookUrlHint(url), wake: new AbortController() }));
+    this.targets = s.urls.map((url) => ({
+      id: webhookTargetId(url),
+      url,
+      hint: webhookUrlHint(url),
+      wake: new AbortController(),
+    }));
     this.matches = kindMatcher(s.kinds);
   }
 
@@ -151,16 +156,28 @@ export class WebhookDeliverer {
       const r = await this.post(t.url, e, body);
       const at = clock.now();
       if (r.ok) {
-        if (!(await ledger.delivered(t.id, owner, e.id, at, r.status!))) return { waitMs: this.s.pollMs, wakeable: false };
+        if (!(await ledger.delivered(t.id, owner, e.id, at, r.status!)))
+          return { waitMs: this.s.pollMs, wakeable: false };
         this.d.onOutcome?.('delivered', e.kind);
         attempts = 0;
         continue;
       }
       attempts++;
       if (attempts >= this.s.maxAttempts) {
-        const letter = { eventId: e.id, kind: e.kind, deadAtMs: at, attempts, lastStatus: r.status, lastError: r.error, body };
+        const letter = {
+          eventId: e.id,
+          kind: e.kind,
+          deadAtMs: at,
+          attempts,
+          lastStatus: r.status,
+          lastError: r.error,
+          body,
+        };
         if (!(await ledger.deadLetter(t.id, owner, letter))) return { waitMs: this.s.pollMs, wakeable: false };
-        this.d.log.warn({ target: t.hint, eventId: e.id, kind: e.kind, attempts, error: r.error }, 'webhook dead letter');
+        this.d.log.warn(
+          { target: t.hint, eventId: e.id, kind: e.kind, attempts, error: r.error },
+          'webhook dead letter',
+        );
         this.d.onOutcome?.('dead', e.kind);
         attempts = 0;
         continue;
@@ -180,7 +197,11 @@ export class WebhookDeliverer {
     return Math.max(1, Math.round(raw * (1 - Math.random() * 0.2)));
   }
 
-  private async post(url: string, e: FleetEvent, body: string): Promise<{ ok: boolean; status: number | null; error: string }> {
+  private async post(
+    url: string,
+    e: FleetEvent,
+    body: string,
+  ): Promise<{ ok: boolean; status: number | null; error: string }> {
     const ts = String(Math.floor(this.d.clock.now() / 1000));
     try {
       const res = await fetch(url, {

@@ -24,7 +24,13 @@ export function webhookSignature(secret: string, timestamp: string, body: string
  * For receivers: true when the signature matches and the timestamp is within maxSkewS of
  * nowS (both directions), compared in constant time.
  */
-export function verifyWebhook(secret: string, headers: { timestamp?: string; signature?: string }, body: string | Buffer, nowS: number, maxSkewS = 300): boolean {
+export function verifyWebhook(
+  secret: string,
+  headers: { timestamp?: string; signature?: string },
+  body: string | Buffer,
+  nowS: number,
+  maxSkewS = 300,
+): boolean {
   const ts = headers.timestamp ?? '';
   if (!/^\d{1,12}$/.test(ts) || Math.abs(nowS - Number(ts)) > maxSkewS) return false;
   return safeEqual(headers.signature ?? '', webhookSignature(secret, ts, body));

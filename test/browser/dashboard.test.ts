@@ -9,7 +9,15 @@ import { heartbeat, testOrchestrator } from '../helpers/orchestrator.js';
 
 /** Debian's Chromium (apt-get install chromium); playwright never downloads a browser here. */
 const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 const SHOTS = path.join(PACKAGE_ROOT, 'test-artifacts', 'dashboard');
 const TOKEN = 'dashboard-admin-token';
 
@@ -20,9 +28,14 @@ let browser: Browser;
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)`);
   mkdirSync(SHOTS, { recursive: true });
-  orch = await testOrchestrator(
-    { ADMIN_TOKEN: TOKEN, READINESS: 'address', POOL_BUFFER: '1', MAX_SERVERS: '3', EVENTS_POLL_MS: '50', SSE_HEARTBEAT_MS: '1000' },
-  );
+  orch = await testOrchestrator({
+    ADMIN_TOKEN: TOKEN,
+    READINESS: 'address',
+    POOL_BUFFER: '1',
+    MAX_SERVERS: '3',
+    EVENTS_POLL_MS: '50',
+    SSE_HEARTBEAT_MS: '1000',
+  });
   await orch.app.listen({ host: '127.0.0.1', port: 0 });
   base = `http://127.0.0.1:${(orch.app.server.address() as AddressInfo).port}`;
   // Something to look at: the pool's local server (a real child process) and two external ones.
@@ -68,7 +81,10 @@ describe('dashboard in Chromium', () => {
     await page.setViewportSize({ width: 1366, height: 900 });
 
     // A cookie-authorized change without the CSRF header is refused.
-    const bare = await page.evaluate(async (c) => (await fetch(`/v1/sessions/${c}`, { method: 'DELETE' })).status, code);
+    const bare = await page.evaluate(
+      async (c) => (await fetch(`/v1/sessions/${c}`, { method: 'DELETE' })).status,
+      code,
+    );
     expect(bare).toBe(401);
     expect((await orch.store.findLiveSessionByCode(code))?.state).toBe('active');
 
@@ -104,7 +120,8 @@ describe('dashboard in Chromium', () => {
 
 describe('dashboard sign-in with hostile input', () => {
   it('answers a malformed Origin, a wrong type and an oversized form with a 4xx, never a 5xx', async () => {
-    const post = (headers: Record<string, string>, body: string) => fetch(`${base}/dashboard/login`, { method: 'POST', headers, body, redirect: 'manual' });
+    const post = (headers: Record<string, string>, body: string) =>
+      fetch(`${base}/dashboard/login`, { method: 'POST', headers, body, redirect: 'manual' });
     const form = { 'content-type': 'application/x-www-form-urlencoded' };
     expect((await post({ ...form, origin: 'http://[bad' }, `token=${TOKEN}`)).status).toBe(403);
     expect((await post({ ...form, origin: 'null' }, `token=${TOKEN}`)).status).toBe(403);
@@ -113,6 +130,8 @@ describe('dashboard sign-in with hostile input', () => {
     expect((await post({ 'content-type': 'application/json' }, '{"token": 5}')).status).toBe(401);
     const ok = await post(form, `token=${TOKEN}`);
     expect(ok.status).toBe(303);
-    expect(ok.headers.get('set-cookie')).toMatch(/^go_dashboard=\d+\.[\w-]{43}; Path=\/; HttpOnly; SameSite=Strict; Max-Age=\d+$/);
+    expect(ok.headers.get('set-cookie')).toMatch(
+      /^go_dashboard=\d+\.[\w-]{43}; Path=\/; HttpOnly; SameSite=Strict; Max-Age=\d+$/,
+    );
   });
 });

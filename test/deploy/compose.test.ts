@@ -35,13 +35,16 @@ interface Compose {
 
 /** Compose's interpolation: ${V}, ${V:-default}, ${V-default}, ${V:?error}, ${V?error}. */
 function interpolate(value: string, env: Record<string, string>): string {
-  return value.replace(/\$\{([A-Z0-9_]+)(?:(:?)([-?])([^}]*))?\}/g, (_m, name: string, colon: string, op: string, arg: string) => {
-    const v = env[name];
-    const unset = v === undefined || (colon === ':' && v === '');
-    if (op === '-') return unset ? arg : v!;
-    if (op === '?' && unset) throw new Error(`required variable ${name} is missing: ${arg}`);
-    return v ?? '';
-  });
+  return value.replace(
+    /\$\{([A-Z0-9_]+)(?:(:?)([-?])([^}]*))?\}/g,
+    (_m, name: string, colon: string, op: string, arg: string) => {
+      const v = env[name];
+      const unset = v === undefined || (colon === ':' && v === '');
+      if (op === '-') return unset ? arg : v;
+      if (op === '?' && unset) throw new Error(`required variable ${name} is missing: ${arg}`);
+      return v ?? '';
+    },
+  );
 }
 
 /** deploy/.env.example as an env file, with the secrets it leaves blank filled in. */
@@ -67,7 +70,8 @@ function stripIdAnnotations(node: unknown, underProperties = false): void {
   if (Array.isArray(node)) return node.forEach((n) => stripIdAnnotations(n));
   const obj = node as Record<string, unknown>;
   if (!underProperties && typeof obj.id === 'string') delete obj.id;
-  for (const [k, v] of Object.entries(obj)) stripIdAnnotations(v, !underProperties && (k === 'properties' || k === 'patternProperties'));
+  for (const [k, v] of Object.entries(obj))
+    stripIdAnnotations(v, !underProperties && (k === 'properties' || k === 'patternProperties'));
 }
 
 describe('deploy/compose.yaml', () => {
@@ -116,7 +120,10 @@ describe('deploy/compose.yaml', () => {
     const raw = compose.services.orchestrator!.environment!;
     const orchEnv = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, interpolate(String(v), env)]));
     const config = loadConfig(orchEnv);
-    expect(config.db).toMatchObject({ kind: 'postgres', url: 'postgres://orchestrator:a1b2c3d4e5f6@postgres:5432/orchestrator' });
+    expect(config.db).toMatchObject({
+      kind: 'postgres',
+      url: 'postgres://orchestrator:a1b2c3d4e5f6@postgres:5432/orchestrator',
+    });
     expect(config.provider).toBe('digitalocean');
     expect(config.publicUrl).toBe('https://orchestrator.example.com');
     // TRUST_PROXY=true is one hop: Caddy, which appends the client's address to X-Forwarded-For.
@@ -156,6 +163,7 @@ describe('deploy/Caddyfile', () => {
     expect(caddyfile).not.toMatch(/tls internal|auto_https off/);
     // Caddy gets the variables it reads.
     const env = compose.services.caddy!.environment!;
-    for (const v of [...caddyfile.matchAll(/\{\$([A-Z0-9_]+)\}/g)].map((m) => m[1]!)) expect(Object.keys(env)).toContain(v);
+    for (const v of [...caddyfile.matchAll(/\{\$([A-Z0-9_]+)\}/g)].map((m) => m[1]!))
+      expect(Object.keys(env)).toContain(v);
   });
 });

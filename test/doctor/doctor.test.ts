@@ -16,7 +16,16 @@ afterAll(() => emu.close());
 
 /** Healthy settings: the emulator's snapshot 7555620 lives in nyc2 and nyc3 and needs 20 GB. */
 function opts(over: Partial<DoctorOptions> = {}): DoctorOptions {
-  return { token: TOKEN, apiUrl: emu.url, region: 'nyc3', size: 's-1vcpu-1gb', image: '7555620', maxServers: 10, requestTimeoutMs: 5000, ...over };
+  return {
+    token: TOKEN,
+    apiUrl: emu.url,
+    region: 'nyc3',
+    size: 's-1vcpu-1gb',
+    image: '7555620',
+    maxServers: 10,
+    requestTimeoutMs: 5000,
+    ...over,
+  };
 }
 
 async function cli(o: DoctorOptions): Promise<{ code: number; text: string }> {
@@ -33,7 +42,15 @@ describe('doctor', () => {
   it('passes every check with good settings and exits 0', async () => {
     const report = await runDoctor(opts());
     expect(report.ok).toBe(true);
-    expect(report.checks.map((c) => c.name)).toEqual(['token', 'account status', 'droplet limit', 'region', 'size', 'image', 'image fits size']);
+    expect(report.checks.map((c) => c.name)).toEqual([
+      'token',
+      'account status',
+      'droplet limit',
+      'region',
+      'size',
+      'image',
+      'image fits size',
+    ]);
     const { code, text } = await cli(opts());
     expect(code).toBe(0);
     expect(text).toMatch(/PASS\s+image\s/);

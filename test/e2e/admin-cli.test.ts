@@ -15,8 +15,13 @@ function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: 
     execFile(
       process.execPath,
       [path.join(REPO_ROOT, 'bin/game-orchestrator.js'), ...args],
-      { cwd: REPO_ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'silent', ...env }, timeout: 60_000 },
-      (error, stdout, stderr) => resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, out: stdout, err: stderr }),
+      {
+        cwd: REPO_ROOT,
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'silent', ...env },
+        timeout: 60_000,
+      },
+      (error, stdout, stderr) =>
+        resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, out: stdout, err: stderr }),
     );
   });
 }
@@ -42,14 +47,24 @@ describe('CLI: operator commands against a running orchestrator', { timeout: 90_
     });
     // One external server (a signed heartbeat), taken by the first start; two more starts wait.
     const body = JSON.stringify({ droplet_ip: '198.51.100.77', connected_clients: 0 });
-    const hb = await fetch(`${svc.url}/server/heartbeat`, { method: 'POST', headers: { 'content-type': 'application/json', ...signedHeaders(KEY, 'POST', '/server/heartbeat', body) }, body });
+    const hb = await fetch(`${svc.url}/server/heartbeat`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...signedHeaders(KEY, 'POST', '/server/heartbeat', body) },
+      body,
+    });
     expect(hb.status).toBe(200);
     codes = [];
     for (let i = 0; i < 3; i++) {
-      const r = await fetch(`${svc.url}/v1/sessions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ max_players: 4 }) });
+      const r = await fetch(`${svc.url}/v1/sessions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ max_players: 4 }),
+      });
       codes.push(((await r.json()) as { code: string }).code);
     }
-    const servers = (await (await fetch(`${svc.url}/v1/servers?origin=external`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as { items: { id: string }[] };
+    const servers = (await (
+      await fetch(`${svc.url}/v1/servers?origin=external`, { headers: { authorization: `Bearer ${TOKEN}` } })
+    ).json()) as { items: { id: string }[] };
     serverId = servers.items[0]!.id;
   }, 60_000);
   afterAll(async () => {
@@ -84,7 +99,10 @@ describe('CLI: operator commands against a running orchestrator', { timeout: 90_
   });
 
   it('sessions show and end; exit 4 for an unknown code, 1 for a refusal', async () => {
-    const [show, missing] = await Promise.all([cli(['sessions', 'show', codes[0]!, ...url()], admin()), cli(['sessions', 'show', 'ZZZZZZ', ...url()], admin())]);
+    const [show, missing] = await Promise.all([
+      cli(['sessions', 'show', codes[0]!, ...url()], admin()),
+      cli(['sessions', 'show', 'ZZZZZZ', ...url()], admin()),
+    ]);
     expect(show.code).toBe(0);
     expect(show.out).toMatch(new RegExp(`code\\s+${codes[0]}`));
     expect(show.out).toMatch(/address\s+198\.51\.100\.77/);
@@ -132,11 +150,21 @@ describe('CLI: operator commands against a running orchestrator', { timeout: 90_
     expect(r.out).toMatch(/server\.created[\s\S]*session\.started[\s\S]*session\.started[\s\S]*session\.started/);
     for (const c of codes) expect(r.out).toContain(`code=${c}`);
     expect(r.err).toMatch(/next cursor: --after \d+/);
-    const events = JSON.parse(`[${json.out.trim().split(/\n(?=\{)/).join(',')}]`) as { id: number; kind: string }[];
+    const events = JSON.parse(
+      `[${json.out
+        .trim()
+        .split(/\n(?=\{)/)
+        .join(',')}]`,
+    ) as { id: number; kind: string }[];
     expect(events.map((e) => e.id)).toEqual([...events.map((e) => e.id)].sort((a, b) => a - b));
     expect(events.filter((e) => e.kind === 'session.started')).toHaveLength(3);
     // --after 1 with pages of 2: everything but the first event, in order, across pages.
-    const rest = JSON.parse(`[${page.out.trim().split(/\n(?=\{)/).join(',')}]`) as { id: number }[];
+    const rest = JSON.parse(
+      `[${page.out
+        .trim()
+        .split(/\n(?=\{)/)
+        .join(',')}]`,
+    ) as { id: number }[];
     expect(rest.map((e) => e.id)).toEqual(events.slice(1).map((e) => e.id));
     expect((await cli(['events', 'tail', '--limit', '5000', ...url()], admin())).code).toBe(2);
   });

@@ -61,7 +61,9 @@ it('without the boot watch (BOOTING_POLL_MS=0) the same start waits for a pass a
 it('a start queued behind another at MAX_SERVERS gets a server as soon as the first one ends, between passes', async () => {
   const { orch } = await coldStartSetup('100');
   // MAX_SERVERS is 4: fill it with three more cold starts, then queue a fifth.
-  const first = await Promise.all(Array.from({ length: 4 }, () => orch.app.inject({ method: 'POST', url: '/sessions/start' })));
+  const first = await Promise.all(
+    Array.from({ length: 4 }, () => orch.app.inject({ method: 'POST', url: '/sessions/start' })),
+  );
   expect(first.map((r) => r.statusCode)).toEqual([200, 200, 200, 200]);
   const passes = orch.reconciler.status().passes;
   const queued = orch.app.inject({ method: 'POST', url: '/sessions/start' });
@@ -70,7 +72,9 @@ it('a start queued behind another at MAX_SERVERS gets a server as soon as the fi
   const path = `/server/end?droplet_ip=${encodeURIComponent(ip)}`;
   const { signedHeaders } = await import('../helpers/sign.js');
   const { TEST_KEY } = await import('../helpers/orchestrator.js');
-  expect((await orch.app.inject({ method: 'POST', url: path, headers: signedHeaders(TEST_KEY, 'POST', path) })).statusCode).toBe(200);
+  expect(
+    (await orch.app.inject({ method: 'POST', url: path, headers: signedHeaders(TEST_KEY, 'POST', path) })).statusCode,
+  ).toBe(200);
   const r = await queued;
   expect(r.statusCode).toBe(200);
   // A pass made its server (asked for by the watch), not the hourly schedule.

@@ -120,7 +120,12 @@ function booting(d: ChaosDeps): number {
   return d.emu.droplets().filter((x) => x.deletedAtMs === null && x.status === 'new' && x.tags.includes(d.tag)).length;
 }
 
-function waitForEvent<T>(emitter: NodeJS.EventEmitter, name: string, match: (e: T) => boolean, timeoutMs: number): Promise<void> {
+function waitForEvent<T>(
+  emitter: NodeJS.EventEmitter,
+  name: string,
+  match: (e: T) => boolean,
+  timeoutMs: number,
+): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
       clearTimeout(timer);

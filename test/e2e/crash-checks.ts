@@ -5,7 +5,12 @@ import type { StoreView } from './crash-store-view.js';
 
 /** Our droplets that exist now (not deleted), by droplet id. */
 export function liveDroplets(emu: RunningEmulator, tag: string): Map<string, EmulatedDroplet> {
-  return new Map(emu.droplets().filter((d) => d.deletedAtMs === null && d.tags.includes(tag)).map((d) => [String(d.id), d]));
+  return new Map(
+    emu
+      .droplets()
+      .filter((d) => d.deletedAtMs === null && d.tags.includes(tag))
+      .map((d) => [String(d.id), d]),
+  );
 }
 
 /**
@@ -19,8 +24,10 @@ export function cloudVersusStore(emu: RunningEmulator, store: StoreView, tag: st
   const out: string[] = [];
   const owned = new Set<string>();
   for (const r of rows) {
-    if (r.origin === 'external') out.push(`external row ${r.id} at ${r.ip} (a heartbeat registered a server nobody made)`);
-    else if (!r.provider_id || !droplets.has(r.provider_id)) out.push(`row ${r.id} (${r.state}) has no live droplet (${r.provider_id})`);
+    if (r.origin === 'external')
+      out.push(`external row ${r.id} at ${r.ip} (a heartbeat registered a server nobody made)`);
+    else if (!r.provider_id || !droplets.has(r.provider_id))
+      out.push(`row ${r.id} (${r.state}) has no live droplet (${r.provider_id})`);
     else owned.add(r.provider_id);
     if (!['ready', 'allocated'].includes(r.state)) out.push(`row ${r.id} still ${r.state}`);
   }
@@ -29,7 +36,13 @@ export function cloudVersusStore(emu: RunningEmulator, store: StoreView, tag: st
 }
 
 /** Waits until cloudVersusStore is empty on `times` polls in a row; returns the last differences. */
-export async function waitSettled(emu: RunningEmulator, store: StoreView, tag: string, timeoutMs: number, times = 6): Promise<string[]> {
+export async function waitSettled(
+  emu: RunningEmulator,
+  store: StoreView,
+  tag: string,
+  timeoutMs: number,
+  times = 6,
+): Promise<string[]> {
   const deadline = Date.now() + timeoutMs;
   let streak = 0;
   for (;;) {
@@ -50,13 +63,19 @@ export async function waitSettled(emu: RunningEmulator, store: StoreView, tag: s
  * their code still joins there); (c) no key answered twice differently; (d) every session the
  * driver ended is ended and its droplet deleted. Returns the violations.
  */
-export async function checkTickets(tickets: Iterable<Ticket>, emu: RunningEmulator, store: StoreView, baseUrl: string): Promise<string[]> {
+export async function checkTickets(
+  tickets: Iterable<Ticket>,
+  emu: RunningEmulator,
+  store: StoreView,
+  baseUrl: string,
+): Promise<string[]> {
   const out: string[] = [];
   const byId = new Map(emu.droplets().map((d) => [String(d.id), d]));
   for (const t of tickets) {
     const first = t.answers[0];
     for (const a of t.answers) {
-      if (first && (a.ip !== first.ip || a.code !== first.code)) out.push(`(c) key ${t.key} answered ${first.ip}/${first.code} and ${a.ip}/${a.code}`);
+      if (first && (a.ip !== first.ip || a.code !== first.code))
+        out.push(`(c) key ${t.key} answered ${first.ip}/${first.code} and ${a.ip}/${a.code}`);
     }
     if (!first) continue;
     const s = store.sessionByKey(t.key);
@@ -69,12 +88,15 @@ export async function checkTickets(tickets: Iterable<Ticket>, emu: RunningEmulat
       if (s.state !== 'active') out.push(`(b) kept session ${s.code} is ${s.state} (${s.end_reason})`);
       if (server?.ip !== first.ip) out.push(`(b) kept session ${s.code} is on ${server?.ip}, was given ${first.ip}`);
       const join = await post(`${baseUrl}/sessions/join?game_tag=${s.code.toLowerCase()}`);
-      if (join.status !== 200 || JSON.parse(join.body).ip_address !== first.ip) out.push(`(b) join ${s.code}: ${join.status} ${join.body}, want ${first.ip}`);
+      if (join.status !== 200 || JSON.parse(join.body).ip_address !== first.ip)
+        out.push(`(b) join ${s.code}: ${join.status} ${join.body}, want ${first.ip}`);
     } else if (t.endState === 'ended') {
-      if (s.state !== 'ended' || s.end_reason !== 'server_ended') out.push(`(d) ended session ${s.code} is ${s.state} (${s.end_reason})`);
+      if (s.state !== 'ended' || s.end_reason !== 'server_ended')
+        out.push(`(d) ended session ${s.code} is ${s.state} (${s.end_reason})`);
       if (server?.state !== 'deleted') out.push(`(d) server of ended session ${s.code} is ${server?.state}`);
       const droplet = server?.provider_id ? byId.get(server.provider_id) : undefined;
-      if (!droplet || droplet.deletedAtMs === null) out.push(`(d) droplet of ended session ${s.code} not deleted (${server?.provider_id})`);
+      if (!droplet || droplet.deletedAtMs === null)
+        out.push(`(d) droplet of ended session ${s.code} not deleted (${server?.provider_id})`);
     } else {
       out.push(`ticket ${t.key} answered but neither kept nor ended (${t.endState})`);
     }

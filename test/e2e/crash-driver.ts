@@ -40,7 +40,12 @@ export class CrashDriver extends EventEmitter {
 
   constructor(private readonly o: CrashDriverOptions) {
     super();
-    this.servers = new GameServerSide({ baseUrl: o.baseUrl, hmacKey: o.hmacKey, retryEveryMs: o.retryEveryMs, anomalies: this.anomalies });
+    this.servers = new GameServerSide({
+      baseUrl: o.baseUrl,
+      hmacKey: o.hmacKey,
+      retryEveryMs: o.retryEveryMs,
+      anomalies: this.anomalies,
+    });
     this.servers.on('sent', (e) => this.emit('sent', e));
   }
 
@@ -69,14 +74,20 @@ export class CrashDriver extends EventEmitter {
 
   /** Ends an active session that is not kept, now; null when none is free. */
   endOneNow(): Ticket | null {
-    const t = [...this.tickets.values()].find((x) => x.outcome === 'active' && !x.keep && x.endState === 'none' && !x.inStart);
+    const t = [...this.tickets.values()].find(
+      (x) => x.outcome === 'active' && !x.keep && x.endState === 'none' && !x.inStart,
+    );
     if (!t) return null;
     this.track(this.servers.end(t));
     return t;
   }
 
   inFlight(): { starts: string[]; ends: string[]; heartbeats: number } {
-    return { starts: [...this.startsInFlight], ends: this.servers.endsNow(), heartbeats: this.servers.heartbeatsInFlight };
+    return {
+      starts: [...this.startsInFlight],
+      ends: this.servers.endsNow(),
+      heartbeats: this.servers.heartbeatsInFlight,
+    };
   }
 
   /** Stops starting sessions; every started one is answered and every one not kept is ended. */
@@ -84,7 +95,8 @@ export class CrashDriver extends EventEmitter {
     this.stopped = true;
     await Promise.all(this.loops);
     while (this.lifecycles.size > 0) await Promise.all([...this.lifecycles]);
-    for (const t of this.tickets.values()) if (t.outcome === 'active' && !t.keep && t.endState === 'none') await this.servers.end(t);
+    for (const t of this.tickets.values())
+      if (t.outcome === 'active' && !t.keep && t.endState === 'none') await this.servers.end(t);
   }
 
   private track(p: Promise<void>): void {

@@ -79,7 +79,11 @@ export class GameServerSide extends EventEmitter {
     const body = JSON.stringify({ droplet_ip: ip, connected_clients: 1 });
     this.heartbeatsInFlight++;
     try {
-      const r = await post(`${this.o.baseUrl}/server/heartbeat`, { 'content-type': 'application/json', ...this.signer.headers(ip, 'POST', '/server/heartbeat', body) }, body);
+      const r = await post(
+        `${this.o.baseUrl}/server/heartbeat`,
+        { 'content-type': 'application/json', ...this.signer.headers(ip, 'POST', '/server/heartbeat', body) },
+        body,
+      );
       if (r.status !== 200) this.o.anomalies.push(`heartbeat ${ip}: ${r.status} ${r.body}`);
       else t.heartbeats++;
     } catch {

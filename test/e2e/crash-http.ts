@@ -12,15 +12,26 @@ export interface HttpAnswer {
  * One POST on a fresh connection (no keep-alive), so a failure means this request met a dead
  * process, never a stale pooled socket. Rejects when the connection fails or breaks.
  */
-export function post(url: string, headers: Record<string, string> = {}, body = '', timeoutMs = 60_000): Promise<HttpAnswer> {
+export function post(
+  url: string,
+  headers: Record<string, string> = {},
+  body = '',
+  timeoutMs = 60_000,
+): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', agent: false, headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), headers: res.headers }));
-      res.on('error', reject);
-      res.on('aborted', () => reject(new Error('response aborted')));
-    });
+    const req = request(
+      url,
+      { method: 'POST', agent: false, headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), headers: res.headers }),
+        );
+        res.on('error', reject);
+        res.on('aborted', () => reject(new Error('response aborted')));
+      },
+    );
     req.setTimeout(timeoutMs, () => req.destroy(new Error('request timed out')));
     req.on('error', reject);
     req.end(body);
@@ -34,7 +45,10 @@ export function post(url: string, headers: Record<string, string> = {}, body = '
  */
 export class ServerSigner {
   private readonly lastTsS = new Map<string, number>();
-  constructor(private readonly key: string, private readonly skewS = 300) {}
+  constructor(
+    private readonly key: string,
+    private readonly skewS = 300,
+  ) {}
 
   headers(ip: string, method: string, url: string, body = ''): Record<string, string> {
     const nowS = Math.floor(Date.now() / 1000);

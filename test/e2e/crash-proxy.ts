@@ -69,7 +69,12 @@ export class DoProxy extends EventEmitter {
     } catch {
       return; // the orchestrator died while sending: nothing left, nothing to forward
     }
-    const call: DoCall = { id: ++this.seq, kind: classify(req.method ?? 'GET', req.url ?? '/'), stage: 'held', startedAtMs: Date.now() };
+    const call: DoCall = {
+      id: ++this.seq,
+      kind: classify(req.method ?? 'GET', req.url ?? '/'),
+      stage: 'held',
+      startedAtMs: Date.now(),
+    };
     this.calls.set(call.id, call);
     this.emit('call', { ...call });
     const holds = call.kind === 'create' || call.kind === 'delete';
@@ -87,14 +92,18 @@ export class DoProxy extends EventEmitter {
     }
   }
 
-  private forward(req: IncomingMessage, body: Buffer): Promise<{ status: number; headers: Record<string, string | string[]>; body: Buffer }> {
+  private forward(
+    req: IncomingMessage,
+    body: Buffer,
+  ): Promise<{ status: number; headers: Record<string, string | string[]>; body: Buffer }> {
     const target = new URL(req.url ?? '/', this.o.upstreamUrl);
     return new Promise((resolve, reject) => {
       const headers = { ...req.headers, host: target.host, connection: 'close' };
       const up = request(target, { method: req.method, headers }, (r) => {
         void readAll(r).then((b) => {
           const h: Record<string, string | string[]> = {};
-          for (const [k, v] of Object.entries(r.headers)) if (v !== undefined && k !== 'connection' && k !== 'transfer-encoding') h[k] = v;
+          for (const [k, v] of Object.entries(r.headers))
+            if (v !== undefined && k !== 'connection' && k !== 'transfer-encoding') h[k] = v;
           h['content-length'] = String(b.length);
           resolve({ status: r.statusCode ?? 502, headers: h, body: b });
         }, reject);

@@ -21,8 +21,23 @@ export interface KillSpread {
   deleteAnswerLost: number;
 }
 
-export function killSpread(kills: readonly KillRecord[], tickets: ReadonlyMap<string, Ticket>, store: StoreView): KillSpread {
-  const s: KillSpread = { create: 0, createAnswerLost: 0, boot: 0, claim: 0, claimCommitted: 0, waitingStart: 0, end: 0, endCommitted: 0, delete: 0, deleteAnswerLost: 0 };
+export function killSpread(
+  kills: readonly KillRecord[],
+  tickets: ReadonlyMap<string, Ticket>,
+  store: StoreView,
+): KillSpread {
+  const s: KillSpread = {
+    create: 0,
+    createAnswerLost: 0,
+    boot: 0,
+    claim: 0,
+    claimCommitted: 0,
+    waitingStart: 0,
+    end: 0,
+    endCommitted: 0,
+    delete: 0,
+    deleteAnswerLost: 0,
+  };
   for (const k of kills) {
     const creates = k.calls.filter((c) => c.kind === 'create');
     const deletes = k.calls.filter((c) => c.kind === 'delete');

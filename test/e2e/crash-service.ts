@@ -29,7 +29,10 @@ export class CrashableService {
   private readonly outputs: string[] = [];
   incarnations = 0;
 
-  constructor(private readonly env: Record<string, string>, readonly port: number) {}
+  constructor(
+    private readonly env: Record<string, string>,
+    readonly port: number,
+  ) {}
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
@@ -39,13 +42,23 @@ export class CrashableService {
   async start(): Promise<void> {
     const next = this.standby ?? this.spawnWarm();
     this.standby = null;
-    await waitFor('a warm orchestrator', () => next.out.join('').includes('warm\n') || next.proc.exitCode !== null, 60_000, 10);
+    await waitFor(
+      'a warm orchestrator',
+      () => next.out.join('').includes('warm\n') || next.proc.exitCode !== null,
+      60_000,
+      10,
+    );
     next.proc.stdin!.end('go\n');
     this.current = next;
-    await waitFor(`the orchestrator on ${this.url}`, async () => {
-      if (next.proc.exitCode !== null) throw new Error(`exited early:\n${next.out.join('')}`);
-      return (await fetch(`${this.url}/`)).ok;
-    }, 30_000, 10);
+    await waitFor(
+      `the orchestrator on ${this.url}`,
+      async () => {
+        if (next.proc.exitCode !== null) throw new Error(`exited early:\n${next.out.join('')}`);
+        return (await fetch(`${this.url}/`)).ok;
+      },
+      30_000,
+      10,
+    );
     this.incarnations++;
     this.standby = this.spawnWarm();
   }
@@ -84,13 +97,19 @@ export class CrashableService {
   private spawnWarm(): Incarnation {
     const proc = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', WARM_THEN_SERVE], {
       cwd: REPO_ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', PORT: String(this.port), HOST: '127.0.0.1', ...this.env },
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '/tmp',
+        PORT: String(this.port),
+        HOST: '127.0.0.1',
+        ...this.env,
+      },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     const out: string[] = [];
-    proc.stdout!.on('data', (d: Buffer) => out.push(d.toString()));
-    proc.stderr!.on('data', (d: Buffer) => out.push(d.toString()));
-    proc.stdin!.on('error', () => undefined);
+    proc.stdout.on('data', (d: Buffer) => out.push(d.toString()));
+    proc.stderr.on('data', (d: Buffer) => out.push(d.toString()));
+    proc.stdin.on('error', () => undefined);
     // 'exit' can come before the last output is read; 'close' comes after the pipes are drained.
     const closed = new Promise<void>((resolve) => proc.once('close', () => resolve()));
     return { proc, out, closed };

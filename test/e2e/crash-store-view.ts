@@ -31,7 +31,9 @@ export class StoreView {
   }
 
   private all<T>(sql: string, ...params: unknown[]): T[] {
-    return this.open().prepare(sql).all(...params) as T[];
+    return this.open()
+      .prepare(sql)
+      .all(...params) as T[];
   }
 
   /** Ready servers with nobody on them (what a start can claim now); 0 while the file is not there. */
@@ -56,12 +58,27 @@ export class StoreView {
     };
     const count = (table: string, col: string, kind: string, where: string) =>
       `SELECT t.id, (SELECT count(*) FROM events e WHERE e.${col} = t.id AND e.kind = '${kind}') AS n FROM ${table} t WHERE ${where}`;
-    once('session.started', `SELECT * FROM (${count('sessions', 'session_id', 'session.started', '1=1')}) WHERE n <> 1`);
-    once('session.ended (ended)', `SELECT * FROM (${count('sessions', 'session_id', 'session.ended', `state = 'ended'`)}) WHERE n <> 1`);
-    once('session.ended (live)', `SELECT * FROM (${count('sessions', 'session_id', 'session.ended', `state <> 'ended'`)}) WHERE n <> 0`);
+    once(
+      'session.started',
+      `SELECT * FROM (${count('sessions', 'session_id', 'session.started', '1=1')}) WHERE n <> 1`,
+    );
+    once(
+      'session.ended (ended)',
+      `SELECT * FROM (${count('sessions', 'session_id', 'session.ended', `state = 'ended'`)}) WHERE n <> 1`,
+    );
+    once(
+      'session.ended (live)',
+      `SELECT * FROM (${count('sessions', 'session_id', 'session.ended', `state <> 'ended'`)}) WHERE n <> 0`,
+    );
     once('server.created', `SELECT * FROM (${count('servers', 'server_id', 'server.created', '1=1')}) WHERE n <> 1`);
-    once('server.deleted (deleted)', `SELECT * FROM (${count('servers', 'server_id', 'server.deleted', `state = 'deleted'`)}) WHERE n <> 1`);
-    once('server.deleted (live)', `SELECT * FROM (${count('servers', 'server_id', 'server.deleted', `state <> 'deleted'`)}) WHERE n <> 0`);
+    once(
+      'server.deleted (deleted)',
+      `SELECT * FROM (${count('servers', 'server_id', 'server.deleted', `state = 'deleted'`)}) WHERE n <> 1`,
+    );
+    once(
+      'server.deleted (live)',
+      `SELECT * FROM (${count('servers', 'server_id', 'server.deleted', `state <> 'deleted'`)}) WHERE n <> 0`,
+    );
     for (const r of this.all<{ id: number; kind: string }>(
       `SELECT id, kind FROM events e WHERE (kind LIKE 'session.%' AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.id = e.session_id))
         OR (kind LIKE 'server.%' AND NOT EXISTS (SELECT 1 FROM servers v WHERE v.id = e.server_id))`,

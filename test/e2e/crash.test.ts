@@ -109,7 +109,17 @@ async function setUp(random: () => number): Promise<World> {
   await service.start();
   const store = new StoreView(dbFile);
   cleanups.push(() => store.close());
-  const driver = new CrashDriver({ baseUrl: service.url, hmacKey: KEY, random, keepMax: 5, keepRate: 0.2, resendRate: 0.2, endAfterMs: [300, 2500], heartbeatEveryMs: 1200, retryEveryMs: 100 });
+  const driver = new CrashDriver({
+    baseUrl: service.url,
+    hmacKey: KEY,
+    random,
+    keepMax: 5,
+    keepRate: 0.2,
+    resendRate: 0.2,
+    endAfterMs: [300, 2500],
+    heartbeatEveryMs: 1200,
+    retryEveryMs: 100,
+  });
   return { emu, proxy, service, store, driver };
 }
 
@@ -141,7 +151,10 @@ describe('e2e: SIGKILL at random moments', () => {
     const { differences, violations } = await settleAndCheck(w);
 
     if (process.env.CRASH_LOG) writeFileSync(process.env.CRASH_LOG, w.service.output());
-    const names = w.emu.droplets().filter((d) => d.tags.includes(TAG)).map((d) => d.name);
+    const names = w.emu
+      .droplets()
+      .filter((d) => d.tags.includes(TAG))
+      .map((d) => d.name);
     const spread = killSpread(kills, w.driver.tickets, w.store);
     const summary = summaryLine({
       kills,
@@ -158,7 +171,9 @@ describe('e2e: SIGKILL at random moments', () => {
     });
     const hits = Object.fromEntries(PHASES.map((p) => [p, kills.filter((k) => k.target === p && hitTarget(k)).length]));
     const interrupting = kills.filter(interruptedWork).length;
-    console.log(`seed ${SEED}\n${summary}\n[crash] kills that interrupted work ${interrupting}/${kills.length}; aimed and found in flight ${JSON.stringify(hits)}`);
+    console.log(
+      `seed ${SEED}\n${summary}\n[crash] kills that interrupted work ${interrupting}/${kills.length}; aimed and found in flight ${JSON.stringify(hits)}`,
+    );
 
     expect(differences).toEqual([]);
     expect(violations).toEqual([]);
@@ -170,7 +185,8 @@ describe('e2e: SIGKILL at random moments', () => {
     // Every kill is recorded (the loop makes KILLS); what can fail is whether they hit anything:
     // at least 30 interrupted work in flight, and each phase was hit by kills aimed at it.
     expect(interrupting, 'kills that interrupted work in flight').toBeGreaterThanOrEqual(30);
-    for (const phase of PHASES) expect(hits[phase], `kills aimed at ${phase} that found one in flight`).toBeGreaterThanOrEqual(2);
+    for (const phase of PHASES)
+      expect(hits[phase], `kills aimed at ${phase} that found one in flight`).toBeGreaterThanOrEqual(2);
     // The spread: every kind of operation was interrupted more than once.
     for (const phase of PHASES) expect(spread[phase], phase).toBeGreaterThanOrEqual(2);
     expect([...w.driver.tickets.values()].filter((t) => t.keep && t.answers.length > 0).length).toBeGreaterThan(0);

@@ -21,30 +21,35 @@ afterEach(async () => {
 }, 60_000);
 
 async function orchestratorOn(e: RunningEmulator, env: Record<string, string> = {}) {
-  return testOrchestrator({
-    PROVIDER: 'digitalocean',
-    DIGITALOCEAN_TOKEN: 'dop_v1_test',
-    SNAPSHOT_ID: '7555620',
-    DO_API_URL: e.url,
-    READINESS: 'address',
-    MAX_SERVERS: String(SESSIONS + 10),
-    MAX_CREATES_PER_PASS: String(SESSIONS + 10),
-    MAX_DELETES_PER_PASS: String(SESSIONS + 10),
-    START_TIMEOUT_S: '90',
-    RECONCILE_INTERVAL_S: '1',
-    ORPHAN_GRACE_S: '20',
-    BOOT_TIMEOUT_S: '120',
-    DO_REQUEST_TIMEOUT_MS: '15000',
-    DO_MAX_RETRIES: '8',
-    DO_RETRY_BASE_MS: '50',
-    DO_RETRY_MAX_MS: '2000',
-    ...env,
-  }, { reconcile: true });
+  return testOrchestrator(
+    {
+      PROVIDER: 'digitalocean',
+      DIGITALOCEAN_TOKEN: 'dop_v1_test',
+      SNAPSHOT_ID: '7555620',
+      DO_API_URL: e.url,
+      READINESS: 'address',
+      MAX_SERVERS: String(SESSIONS + 10),
+      MAX_CREATES_PER_PASS: String(SESSIONS + 10),
+      MAX_DELETES_PER_PASS: String(SESSIONS + 10),
+      START_TIMEOUT_S: '90',
+      RECONCILE_INTERVAL_S: '1',
+      ORPHAN_GRACE_S: '20',
+      BOOT_TIMEOUT_S: '120',
+      DO_REQUEST_TIMEOUT_MS: '15000',
+      DO_MAX_RETRIES: '8',
+      DO_RETRY_BASE_MS: '50',
+      DO_RETRY_MAX_MS: '2000',
+      ...env,
+    },
+    { reconcile: true },
+  );
 }
 
 /** Starts SESSIONS sessions at once, plays one heartbeat each, ends them all; returns what the clients saw. */
 async function playAndEndAll(o: Orchestrator) {
-  const starts = await Promise.all(Array.from({ length: SESSIONS }, () => o.app.inject({ method: 'POST', url: '/sessions/start' })));
+  const starts = await Promise.all(
+    Array.from({ length: SESSIONS }, () => o.app.inject({ method: 'POST', url: '/sessions/start' })),
+  );
   expect(starts.map((r) => r.statusCode)).toEqual(Array(SESSIONS).fill(200));
   const bodies = starts.map((r) => r.json() as { ip_address: string; share_tag: string; message?: string });
   expect(new Set(bodies.map((b) => b.ip_address)).size).toBe(SESSIONS);
@@ -60,11 +65,16 @@ async function playAndEndAll(o: Orchestrator) {
 }
 
 async function expectNothingLeft(e: RunningEmulator, o: Orchestrator) {
-  await waitFor('every droplet deleted and every row deleted', async () => {
-    const alive = e.droplets().filter((d) => d.deletedAtMs === null);
-    const live = (await o.store.listServers()).filter((s) => s.state !== 'deleted');
-    return alive.length === 0 && live.length === 0;
-  }, 180_000, 200);
+  await waitFor(
+    'every droplet deleted and every row deleted',
+    async () => {
+      const alive = e.droplets().filter((d) => d.deletedAtMs === null);
+      const live = (await o.store.listServers()).filter((s) => s.state !== 'deleted');
+      return alive.length === 0 && live.length === 0;
+    },
+    180_000,
+    200,
+  );
   // None made twice: one droplet per server id (names carry it).
   const names = e.droplets().map((d) => d.name);
   expect(new Set(names).size).toBe(names.length);
@@ -77,7 +87,9 @@ function callsReport(e: RunningEmulator, label: string) {
   const counts = e.requestCounts();
   const total = Object.values(counts).reduce((a, b) => a + b, 0);
   const lists = counts['GET /v2/droplets'] ?? 0;
-  console.log(`[do-e2e] ${label}: ${total} API calls for ${SESSIONS} sessions = ${(total / SESSIONS).toFixed(2)}/session; lists ${lists}; ${JSON.stringify(counts)}`);
+  console.log(
+    `[do-e2e] ${label}: ${total} API calls for ${SESSIONS} sessions = ${(total / SESSIONS).toFixed(2)}/session; lists ${lists}; ${JSON.stringify(counts)}`,
+  );
   return { total, counts };
 }
 

@@ -26,19 +26,22 @@ const logger = pino({ level: 'info' }, { write: (line: string) => void logs.push
 
 async function orchestratorOn(e: RunningEmulator, env: Record<string, string>) {
   logs.length = 0;
-  const o = await testOrchestrator({
-    PROVIDER: 'digitalocean',
-    DIGITALOCEAN_TOKEN: 'dop_v1_test',
-    SNAPSHOT_ID: '7555620',
-    DO_API_URL: e.url,
-    READINESS: 'address',
-    ADMIN_TOKEN: ADMIN,
-    RECONCILE_INTERVAL_S: '0.3',
-    DO_RETRY_BASE_MS: '20',
-    MAX_SERVERS: '10',
-    START_TIMEOUT_S: '3',
-    ...env,
-  }, { reconcile: true, logger });
+  const o = await testOrchestrator(
+    {
+      PROVIDER: 'digitalocean',
+      DIGITALOCEAN_TOKEN: 'dop_v1_test',
+      SNAPSHOT_ID: '7555620',
+      DO_API_URL: e.url,
+      READINESS: 'address',
+      ADMIN_TOKEN: ADMIN,
+      RECONCILE_INTERVAL_S: '0.3',
+      DO_RETRY_BASE_MS: '20',
+      MAX_SERVERS: '10',
+      START_TIMEOUT_S: '3',
+      ...env,
+    },
+    { reconcile: true, logger },
+  );
   orch = o;
   return { o, url: await o.app.listen({ port: 0, host: '127.0.0.1' }) };
 }
@@ -111,7 +114,11 @@ describe('e2e: MAX_SERVERS above the DigitalOcean droplet_limit (emulator)', () 
       );
     }
     const status = (await operatorStatus(url)).capacity as Record<string, unknown>;
-    expect(status).toMatchObject({ maxServers: 5, accountLimit: 5, refusal: expect.stringContaining('will exceed your droplet limit') });
+    expect(status).toMatchObject({
+      maxServers: 5,
+      accountLimit: 5,
+      refusal: expect.stringContaining('will exceed your droplet limit'),
+    });
     expect(status.refusedUntilMs).toBeGreaterThan(Date.now());
 
     // A game ends and its droplet is deleted: the account has room, so the hold ends at once.

@@ -37,7 +37,7 @@ describe('e2e: a session on a real local game server', () => {
   });
 
   const row = (sql: string, ...args: unknown[]) => {
-    const db = new Database(env.DB_PATH!, { readonly: true, fileMustExist: true });
+    const db = new Database(env.DB_PATH, { readonly: true, fileMustExist: true });
     try {
       return db.prepare(sql).get(...args) as Record<string, unknown> | undefined;
     } finally {
@@ -59,17 +59,23 @@ describe('e2e: a session on a real local game server', () => {
 
     const player = new WebSocket(`ws://${body.ip_address}:${gamePort}`);
     await new Promise((resolve, reject) => player.once('open', resolve).once('error', reject));
-    await waitFor('a heartbeat reporting 1 player', () => row('SELECT players FROM servers WHERE id = ?', server.id)?.players === 1);
+    await waitFor(
+      'a heartbeat reporting 1 player',
+      () => row('SELECT players FROM servers WHERE id = ?', server.id)?.players === 1,
+    );
 
     const join = await fetch(`${svc.url}/sessions/join?game_tag=${body.share_tag!.toLowerCase()}`, { method: 'POST' });
     expect(join.status).toBe(200);
     expect(await join.json()).toEqual({ ip_address: body.ip_address });
 
     player.close();
-    await waitFor('the server row deleted', () => row('SELECT state FROM servers WHERE id = ?', server.id)?.state === 'deleted');
+    await waitFor(
+      'the server row deleted',
+      () => row('SELECT state FROM servers WHERE id = ?', server.id)?.state === 'deleted',
+    );
     await waitFor('the game server process gone', () => pidsWithEnv('SERVER_ID', String(server.id)).length === 0);
     const refused = await new Promise<boolean>((resolve) => {
-      const s = connect(gamePort, body.ip_address!, () => resolve(false)).once('error', () => resolve(true));
+      const s = connect(gamePort, body.ip_address, () => resolve(false)).once('error', () => resolve(true));
       s.setTimeout(1000, () => resolve(false));
     });
     expect(refused).toBe(true);
@@ -98,9 +104,16 @@ describe('e2e: a session on a real local game server', () => {
     const server = row('SELECT id FROM servers WHERE ip = ? AND state = ?', ip_address, 'allocated')!;
     svc.proc.kill('SIGKILL');
     await svc.exited;
-    await waitFor('the orphaned game server to stop', () => pidsWithEnv('SERVER_ID', String(server.id)).length === 0, 10_000);
+    await waitFor(
+      'the orphaned game server to stop',
+      () => pidsWithEnv('SERVER_ID', String(server.id)).length === 0,
+      10_000,
+    );
     svc = await startService(['serve'], env);
-    await waitFor('the lost server marked deleted', () => row('SELECT state FROM servers WHERE id = ?', server.id)?.state === 'deleted');
+    await waitFor(
+      'the lost server marked deleted',
+      () => row('SELECT state FROM servers WHERE id = ?', server.id)?.state === 'deleted',
+    );
     expect(row('SELECT state FROM sessions WHERE code = ?', share_tag)?.state).toBe('ended');
     svc.proc.kill('SIGTERM');
     expect(await svc.exited).toBe(0);

@@ -19,19 +19,25 @@ afterEach(async () => {
   orch = emu = null;
 }, 60_000);
 
-async function orchestratorOn(e: RunningEmulator, env: Record<string, string>): Promise<{ o: Orchestrator; url: string }> {
-  const o = await testOrchestrator({
-    PROVIDER: 'digitalocean',
-    DIGITALOCEAN_TOKEN: 'dop_v1_test',
-    SNAPSHOT_ID: '7555620',
-    DO_API_URL: e.url,
-    READINESS: 'address',
-    POOL_MIN_READY: '0',
-    START_RATE_LIMIT_PER_MIN: '0',
-    RECONCILE_INTERVAL_S: '0.5',
-    DO_RETRY_BASE_MS: '20',
-    ...env,
-  }, { reconcile: true });
+async function orchestratorOn(
+  e: RunningEmulator,
+  env: Record<string, string>,
+): Promise<{ o: Orchestrator; url: string }> {
+  const o = await testOrchestrator(
+    {
+      PROVIDER: 'digitalocean',
+      DIGITALOCEAN_TOKEN: 'dop_v1_test',
+      SNAPSHOT_ID: '7555620',
+      DO_API_URL: e.url,
+      READINESS: 'address',
+      POOL_MIN_READY: '0',
+      START_RATE_LIMIT_PER_MIN: '0',
+      RECONCILE_INTERVAL_S: '0.5',
+      DO_RETRY_BASE_MS: '20',
+      ...env,
+    },
+    { reconcile: true },
+  );
   const url = await o.app.listen({ port: 0, host: '127.0.0.1' });
   return { o, url };
 }
@@ -80,20 +86,26 @@ describe('e2e: MAX_SERVERS under a burst of starts (DigitalOcean emulator)', () 
     const replies: HttpAnswer[] = await Promise.all(Array.from({ length: 200 }, () => post(`${url}/sessions/start`)));
     const sampled = await peaks.stop();
 
-    const ok = replies.filter((r) => r.status === 200).map((r) => JSON.parse(r.body) as { ip_address: string; share_tag: string });
+    const ok = replies
+      .filter((r) => r.status === 200)
+      .map((r) => JSON.parse(r.body) as { ip_address: string; share_tag: string });
     const refused = replies.filter((r) => r.status === 503);
     expect(ok).toHaveLength(10);
     expect(refused).toHaveLength(190);
     expect(new Set(ok.map((b) => b.ip_address)).size).toBe(10);
     for (const r of refused) {
       expect(Number(r.headers['retry-after'])).toBeGreaterThanOrEqual(1);
-      expect(JSON.parse(r.body).detail).toBe("No game server became ready within 4 s: all 10 servers allowed by MAX_SERVERS are in use; retry later");
+      expect(JSON.parse(r.body).detail).toBe(
+        'No game server became ready within 4 s: all 10 servers allowed by MAX_SERVERS are in use; retry later',
+      );
     }
     expect(sampled.droplets).toBeLessThanOrEqual(10);
     expect(sampled.rows).toBeLessThanOrEqual(10);
     expect(peakAlive(emu.droplets())).toBe(10);
     expect(emu.droplets()).toHaveLength(10);
-    console.log(`[max-servers] 200 starts: ${ok.length} × 200, ${refused.length} × 503 (Retry-After ${refused[0]?.headers['retry-after']} s); peak droplets alive ${peakAlive(emu.droplets())} (sampled ${sampled.droplets}), peak live rows ${sampled.rows}`);
+    console.log(
+      `[max-servers] 200 starts: ${ok.length} × 200, ${refused.length} × 503 (Retry-After ${refused[0]?.headers['retry-after']} s); peak droplets alive ${peakAlive(emu.droplets())} (sampled ${sampled.droplets}), peak live rows ${sampled.rows}`,
+    );
   }, 60_000);
 
   it('the same while game servers end their sessions and deletes lag: capacity is reused, never exceeded', async () => {
@@ -120,7 +132,9 @@ describe('e2e: MAX_SERVERS under a burst of starts (DigitalOcean emulator)', () 
     expect(sampled.droplets).toBeLessThanOrEqual(10);
     expect(sampled.rows).toBeLessThanOrEqual(10);
     expect(peakAlive(emu.droplets())).toBeLessThanOrEqual(10);
-    console.log(`[max-servers] 200 starts with ends: ${ok} × 200, ${200 - ok} × 503; ${emu.droplets().length} droplets made, peak alive ${peakAlive(emu.droplets())} (sampled ${sampled.droplets}), peak live rows ${sampled.rows}`);
+    console.log(
+      `[max-servers] 200 starts with ends: ${ok} × 200, ${200 - ok} × 503; ${emu.droplets().length} droplets made, peak alive ${peakAlive(emu.droplets())} (sampled ${sampled.droplets}), peak live rows ${sampled.rows}`,
+    );
   }, 60_000);
 
   it('concurrent starts with no ready server make exactly as many servers as starts, and no more afterwards', async () => {

@@ -76,14 +76,21 @@ async function npmStart(name: string) {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  proc.stdout!.on('data', (d) => (out += d));
-  proc.stderr!.on('data', (d) => (out += d));
-  const exited = new Promise<number | string>((resolve) => proc.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  proc.stdout.on('data', (d) => (out += d));
+  proc.stderr.on('data', (d) => (out += d));
+  const exited = new Promise<number | string>((resolve) =>
+    proc.once('exit', (code, signal) => resolve(code ?? signal ?? -1)),
+  );
   // The first run on a fresh checkout builds dist/ (tens of seconds on a busy machine).
-  await waitFor('npm start serving', async () => {
-    if (proc.exitCode !== null) throw new Error(`npm start exited early:\n${out}`);
-    return (await fetch(`http://127.0.0.1:${port}/`)).ok;
-  }, 150_000, 200);
+  await waitFor(
+    'npm start serving',
+    async () => {
+      if (proc.exitCode !== null) throw new Error(`npm start exited early:\n${out}`);
+      return (await fetch(`http://127.0.0.1:${port}/`)).ok;
+    },
+    150_000,
+    200,
+  );
   return { proc, port, exited, output: () => out };
 }
 
@@ -92,15 +99,22 @@ describe('npm start', () => {
     it(`stops the service and all its game servers when npm gets ${signal}`, async () => {
       const s = await npmStart(signal);
       // npm, the service and two game servers, each with its supervisor.
-      const tree = await waitFor('two game servers running', () => {
-        const d = descendants(s.proc.pid!);
-        return d.length >= 5 ? d : null;
-      }, 30_000, 100);
+      const tree = await waitFor(
+        'two game servers running',
+        () => {
+          const d = descendants(s.proc.pid!);
+          return d.length >= 5 ? d : null;
+        },
+        30_000,
+        100,
+      );
       try {
         s.proc.kill(signal);
         const code = await s.exited;
         expect(code, s.output()).toBe(0);
-        await waitFor('every process of the tree gone', () => tree.every((p) => !alive(p)), 15_000, 100).catch(() => undefined);
+        await waitFor('every process of the tree gone', () => tree.every((p) => !alive(p)), 15_000, 100).catch(
+          () => undefined,
+        );
         expect(tree.filter(alive), s.output()).toEqual([]);
         expect(await portOpen(s.port)).toBe(false);
         expect(s.output()).toContain('shutting down');

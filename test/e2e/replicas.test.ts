@@ -18,10 +18,16 @@ const INTERVAL_S = 0.5;
 
 let emu: RunningEmulator;
 let schema: { url: string; drop(): Promise<void> };
-let replicas: RunningService[] = [];
+const replicas: RunningService[] = [];
 
 beforeAll(async () => {
-  emu = await startEmulator({ bootDelayMs: 300, dropletLimit: 1000, burstPerMinute: 5000, rateLimitPerHour: 50_000, logger: false });
+  emu = await startEmulator({
+    bootDelayMs: 300,
+    dropletLimit: 1000,
+    burstPerMinute: 5000,
+    rateLimitPerHour: 50_000,
+    logger: false,
+  });
   schema = await freshPgSchema();
   const env = {
     DATABASE_URL: schema.url,
@@ -76,7 +82,9 @@ describe('e2e: three replicas on one PostgreSQL (DigitalOcean emulator)', () => 
   const sessions: { ip_address: string; share_tag: string }[] = [];
 
   it(`${STARTS} + 10 concurrent starts over three replicas with MAX_SERVERS=${STARTS}: ${STARTS} distinct servers and codes, one droplet each; the 10 over the cap get 503`, async () => {
-    const replies = await Promise.all(Array.from({ length: STARTS + 10 }, (_, i) => post(`${replicas[i % 3]!.url}/sessions/start`, {}, '', 150_000)));
+    const replies = await Promise.all(
+      Array.from({ length: STARTS + 10 }, (_, i) => post(`${replicas[i % 3]!.url}/sessions/start`, {}, '', 150_000)),
+    );
     const ok = replies.filter((r) => r.status === 200);
     const refused = replies.filter((r) => r.status === 503);
     expect(replies.filter((r) => r.status !== 200 && r.status !== 503).map((r) => `${r.status} ${r.body}`)).toEqual([]);
@@ -125,21 +133,45 @@ describe('e2e: three replicas on one PostgreSQL (DigitalOcean emulator)', () => 
     expect((await ends).map((r) => r.status)).toEqual(Array(ending.length).fill(200));
 
     // Sessions keep being served by the survivors.
-    const joins = await Promise.all(sessions.slice(STARTS / 2, STARTS / 2 + 30).map((s, i) => post(`${others[i % 2]!.url}/sessions/join?game_tag=${s.share_tag}`)));
+    const joins = await Promise.all(
+      sessions
+        .slice(STARTS / 2, STARTS / 2 + 30)
+        .map((s, i) => post(`${others[i % 2]!.url}/sessions/join?game_tag=${s.share_tag}`)),
+    );
     if (process.env.E2E_DEBUG && joins.some((j) => j.status !== 200)) {
-      const bad = sessions.slice(STARTS / 2, STARTS / 2 + 30).filter((_, i) => joins[i]!.status !== 200).map((s) => s.share_tag);
+      const bad = sessions
+        .slice(STARTS / 2, STARTS / 2 + 30)
+        .filter((_, i) => joins[i]!.status !== 200)
+        .map((s) => s.share_tag);
       const c = new pg.Client({ connectionString: schema.url });
       await c.connect();
-      console.log('[replicas] failed joins', JSON.stringify((await c.query(`SELECT s.code, s.state, s.end_reason, s.ended_at, v.state AS server_state, v.reason FROM sessions s LEFT JOIN servers v ON v.id = s.server_id WHERE s.code = ANY($1)`, [bad])).rows), 'killed at', killedAt);
+      console.log(
+        '[replicas] failed joins',
+        JSON.stringify(
+          (
+            await c.query(
+              `SELECT s.code, s.state, s.end_reason, s.ended_at, v.state AS server_state, v.reason FROM sessions s LEFT JOIN servers v ON v.id = s.server_id WHERE s.code = ANY($1)`,
+              [bad],
+            )
+          ).rows,
+        ),
+        'killed at',
+        killedAt,
+      );
       await c.end();
     }
     expect(joins.map((j) => j.status)).toEqual(Array(30).fill(200));
     // Another replica leads, within two reconcile intervals of the kill (its own record of when it took over).
-    const newLeader = await waitFor('a new leader', async () => {
-      const v = await Promise.all(others.map(leadership));
-      const l = v.filter((x) => x.leader);
-      return l.length === 1 ? l[0] : null;
-    }, 20_000, 50);
+    const newLeader = await waitFor(
+      'a new leader',
+      async () => {
+        const v = await Promise.all(others.map(leadership));
+        const l = v.filter((x) => x.leader);
+        return l.length === 1 ? l[0] : null;
+      },
+      20_000,
+      50,
+    );
     const took = newLeader.leaderSinceMs! - killedAt;
     console.log(`[replicas] new leader ${took} ms after the SIGKILL (interval ${INTERVAL_S * 1000} ms)`);
     expect(took).toBeLessThanOrEqual(2 * INTERVAL_S * 1000);

@@ -11,7 +11,11 @@ import { REPO_ROOT, startService, waitFor } from '../helpers/processes.js';
 const tmp = mkdtempSync(path.join(tmpdir(), 'start-up-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-const baseEnv = (name: string) => ({ DB_PATH: path.join(tmp, `${name}.db`), DOTENV_PATH: path.join(tmp, 'none.env'), PROVIDER: 'local' });
+const baseEnv = (name: string) => ({
+  DB_PATH: path.join(tmp, `${name}.db`),
+  DOTENV_PATH: path.join(tmp, 'none.env'),
+  PROVIDER: 'local',
+});
 
 async function serveAndStop(name: string, env: Record<string, string>): Promise<string> {
   const s = await startService(['serve'], { ...baseEnv(name), ...env });
@@ -42,25 +46,37 @@ describe('start-up', () => {
   it('prints readable lines with LOG_FORMAT=pretty', async () => {
     const out = await serveAndStop('pretty', { LOG_FORMAT: 'pretty' });
     const line = out.split('\n').find((l) => l.includes('is serving'))!;
-    expect(line).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO  game-orchestrator is serving {2}provider=local db=sqlite url=http:\/\/127\.0\.0\.1:\d+$/);
+    expect(line).toMatch(
+      /^\d\d:\d\d:\d\d\.\d{3} INFO {2}game-orchestrator is serving {2}provider=local db=sqlite url=http:\/\/127\.0\.0\.1:\d+$/,
+    );
     expect(out).not.toMatch(/^\{/m);
   });
 });
 
 describe('other commands', () => {
   it('migrate prints the lookalike warning on stderr', async () => {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/main.ts', 'migrate'], {
-      cwd: REPO_ROOT,
-      env: { PATH: process.env.PATH ?? '', ...baseEnv('migrate'), DO_URL: 'http://127.0.0.1:9' },
-    });
+    const { stdout, stderr } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', 'src/main.ts', 'migrate'],
+      {
+        cwd: REPO_ROOT,
+        env: { PATH: process.env.PATH ?? '', ...baseEnv('migrate'), DO_URL: 'http://127.0.0.1:9' },
+      },
+    );
     expect(stdout).toMatch(/applied|up to date/);
-    expect(stderr).toBe('warning: DO_URL is not a game-orchestrator setting and is ignored; did you mean DO_API_URL?\n');
+    expect(stderr).toBe(
+      'warning: DO_URL is not a game-orchestrator setting and is ignored; did you mean DO_API_URL?\n',
+    );
   });
 });
 
 describe('do-emulator --help', () => {
   it('names DO_API_URL, the variable the service reads', async () => {
-    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/main.ts', 'do-emulator', '--help'], { cwd: REPO_ROOT });
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', 'src/main.ts', 'do-emulator', '--help'],
+      { cwd: REPO_ROOT },
+    );
     expect(stdout).toContain('DO_API_URL');
     expect(stdout).not.toContain('DIGITALOCEAN_API_URL');
   });

@@ -50,7 +50,9 @@ describe('e2e: the SDKs on /v1 with a real local game server', () => {
     expect(joined.address).toBe(active.address);
 
     const player = new WebSocket(`ws://${joined.address}:${gamePort}`);
-    const welcome = new Promise<{ type: string }>((resolve) => player.once('message', (d) => resolve(JSON.parse(d.toString()))));
+    const welcome = new Promise<{ type: string }>((resolve) =>
+      player.once('message', (d) => resolve(JSON.parse(d.toString()))),
+    );
     await new Promise((resolve, reject) => player.once('open', resolve).once('error', reject));
     expect((await welcome).type).toBe('welcome');
     await waitFor('a v1 heartbeat reporting 1 player', async () => (await client.get(started.code)).players === 1);

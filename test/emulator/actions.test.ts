@@ -25,7 +25,12 @@ describe('droplet actions', () => {
     const res = await emu.call('POST', `/v2/droplets/${id}/actions`, { type: 'power_off' });
     expect(res.statusCode).toBe(201);
     const action = json(res).action;
-    expect(action).toMatchObject({ type: 'power_off', status: 'in-progress', resource_id: id, resource_type: 'droplet' });
+    expect(action).toMatchObject({
+      type: 'power_off',
+      status: 'in-progress',
+      resource_id: id,
+      resource_type: 'droplet',
+    });
     expect(json(await emu.call('GET', `/v2/droplets/${id}`)).droplet.locked).toBe(true);
     expect((await emu.call('POST', `/v2/droplets/${id}/actions`, { type: 'power_on' })).statusCode).toBe(422);
     await emu.advance(2000);
@@ -38,7 +43,11 @@ describe('droplet actions', () => {
     expect(json(await emu.call('GET', `/v2/droplets/${id}`)).droplet.status).toBe('active');
   });
 
-  for (const [type, status] of [['shutdown', 'off'], ['reboot', 'active'], ['power_cycle', 'active']] as const) {
+  for (const [type, status] of [
+    ['shutdown', 'off'],
+    ['reboot', 'active'],
+    ['power_cycle', 'active'],
+  ] as const) {
     it(`${type} completes and leaves the droplet ${status}`, async () => {
       emu = testEmulator({ bootDelayMs: 100, actionDelayMs: 100 });
       const id = await activeDroplet();
@@ -67,7 +76,7 @@ describe('droplet actions', () => {
     expect((await emu.call('POST', '/v2/droplets/actions?tag_name=game', { type: 'reboot' })).statusCode).toBe(422);
   });
 
-  it('lists a droplet\'s actions newest first and 404s an action of another droplet', async () => {
+  it("lists a droplet's actions newest first and 404s an action of another droplet", async () => {
     emu = testEmulator({ bootDelayMs: 100, actionDelayMs: 100 });
     const id = await activeDroplet();
     const other = await activeDroplet(['x'], 'gs-2');

@@ -22,9 +22,21 @@ describe('emulator auth', () => {
 
   it('accepts only the configured token when one is given', async () => {
     const app = buildEmulatorApp({ token: 'dop_v1_right' });
-    const wrong = await app.inject({ method: 'GET', url: '/v2/account', headers: { authorization: 'Bearer dop_v1_wrong' } });
-    const basic = await app.inject({ method: 'GET', url: '/v2/account', headers: { authorization: 'Basic dop_v1_right' } });
-    const right = await app.inject({ method: 'GET', url: '/v2/account', headers: { authorization: 'Bearer dop_v1_right' } });
+    const wrong = await app.inject({
+      method: 'GET',
+      url: '/v2/account',
+      headers: { authorization: 'Bearer dop_v1_wrong' },
+    });
+    const basic = await app.inject({
+      method: 'GET',
+      url: '/v2/account',
+      headers: { authorization: 'Basic dop_v1_right' },
+    });
+    const right = await app.inject({
+      method: 'GET',
+      url: '/v2/account',
+      headers: { authorization: 'Bearer dop_v1_right' },
+    });
     expect([wrong.statusCode, basic.statusCode, right.statusCode]).toEqual([401, 401, 200]);
     expect(wrong.body).not.toContain('dop_v1');
     await app.close();

@@ -21,7 +21,12 @@ describe('droplet boot', () => {
     const pub = v4.find((n) => n.type === 'public');
     const priv = v4.find((n) => n.type === 'private');
     expect(v4).toHaveLength(2);
-    expect(pub).toEqual({ ip_address: '203.0.113.2', netmask: '255.255.255.0', gateway: '203.0.113.1', type: 'public' });
+    expect(pub).toEqual({
+      ip_address: '203.0.113.2',
+      netmask: '255.255.255.0',
+      gateway: '203.0.113.1',
+      type: 'public',
+    });
     expect(priv?.ip_address).toMatch(/^10\.\d+\.\d+\.\d+$/);
     expect(priv?.gateway).toBe('');
     expect(droplet.networks.v6).toEqual([]);
@@ -34,7 +39,9 @@ describe('droplet boot', () => {
     const names = Array.from({ length: 10 }, (_, i) => `gs-${i}`);
     await emu.call('POST', '/v2/droplets', createBody({ name: undefined, names }));
     await emu.advance(10);
-    const firstTypes = json(await emu.call('GET', '/v2/droplets')).droplets.map((d: { networks: { v4: V4[] } }) => d.networks.v4[0]?.type);
+    const firstTypes = json(await emu.call('GET', '/v2/droplets')).droplets.map(
+      (d: { networks: { v4: V4[] } }) => d.networks.v4[0]?.type,
+    );
     expect(new Set(firstTypes)).toEqual(new Set(['public', 'private']));
   });
 

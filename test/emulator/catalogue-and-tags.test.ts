@@ -12,7 +12,10 @@ describe('catalogue', () => {
     const nyc3 = body.regions.find((r: { slug: string }) => r.slug === 'nyc3');
     expect(nyc3).toMatchObject({ name: 'New York 3', available: true });
     expect(nyc3.sizes).toContain('s-1vcpu-1gb');
-    expect(body.regions.find((r: { slug: string }) => r.slug === 'ams2')).toMatchObject({ available: false, sizes: [] });
+    expect(body.regions.find((r: { slug: string }) => r.slug === 'ams2')).toMatchObject({
+      available: false,
+      sizes: [],
+    });
   });
 
   it('pages sizes at the default per_page of 20 and shows prices', async () => {

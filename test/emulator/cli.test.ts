@@ -9,9 +9,30 @@ const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 describe('parseEmulatorArgs', () => {
   it('maps flags to options and faults', () => {
     const opts = parseEmulatorArgs([
-      '--port', '4010', '--boot-delay-ms', '2500', '--token', 't', '--droplet-limit', '3',
-      '--error-rate', '0.2', '--slow-rate', '0.1', '--slow-ms', '800', '--drop-rate', '0.05',
-      '--lost-create-rate', '0.5', '--list-lag-ms', '4000', '--delete-lag-ms', '6000', '--seed', '9',
+      '--port',
+      '4010',
+      '--boot-delay-ms',
+      '2500',
+      '--token',
+      't',
+      '--droplet-limit',
+      '3',
+      '--error-rate',
+      '0.2',
+      '--slow-rate',
+      '0.1',
+      '--slow-ms',
+      '800',
+      '--drop-rate',
+      '0.05',
+      '--lost-create-rate',
+      '0.5',
+      '--list-lag-ms',
+      '4000',
+      '--delete-lag-ms',
+      '6000',
+      '--seed',
+      '9',
     ]);
     expect(opts).toEqual({
       port: 4010,
@@ -20,7 +41,15 @@ describe('parseEmulatorArgs', () => {
       token: 't',
       dropletLimit: 3,
       seed: 9,
-      faults: { errorRate: 0.2, slowRate: 0.1, slowMs: 800, dropRate: 0.05, lostCreateRate: 0.5, listLagMs: 4000, deleteLagMs: 6000 },
+      faults: {
+        errorRate: 0.2,
+        slowRate: 0.1,
+        slowMs: 800,
+        dropRate: 0.05,
+        lostCreateRate: 0.5,
+        listLagMs: 4000,
+        deleteLagMs: 6000,
+      },
     });
   });
 
@@ -33,7 +62,8 @@ describe('parseEmulatorArgs', () => {
 
 describe('do-emulator process', () => {
   it('prints its URL, serves the API and exits 0 on SIGTERM', async () => {
-    const script = "import { runEmulatorCli } from './src/emulator/cli.ts'; await runEmulatorCli(process.argv.slice(1));";
+    const script =
+      "import { runEmulatorCli } from './src/emulator/cli.ts'; await runEmulatorCli(process.argv.slice(1));";
     const child = spawn(
       process.execPath,
       ['--import', 'tsx', '--input-type=module', '-e', script, '--', '--boot-delay-ms', '10', '--token', 'cli-token'],

@@ -35,12 +35,21 @@ describe('POST /v2/droplets', () => {
     const [link] = body.links.actions;
     expect(link).toMatchObject({ rel: 'create', href: `http://localhost:80/v2/actions/${link.id}` });
     const action = json(await emu.call('GET', `/v2/actions/${link.id}`)).action;
-    expect(action).toMatchObject({ status: 'in-progress', type: 'create', resource_id: body.droplet.id, completed_at: null });
+    expect(action).toMatchObject({
+      status: 'in-progress',
+      type: 'create',
+      resource_id: body.droplet.id,
+      completed_at: null,
+    });
   });
 
   it('creates several droplets from names[] with one create action each', async () => {
     emu = testEmulator();
-    const res = await emu.call('POST', '/v2/droplets', createBody({ name: undefined, names: ['gs-a', 'gs-b', 'gs-c'] }));
+    const res = await emu.call(
+      'POST',
+      '/v2/droplets',
+      createBody({ name: undefined, names: ['gs-a', 'gs-b', 'gs-c'] }),
+    );
     expect(res.statusCode).toBe(202);
     const body = json(res);
     expect(body.droplets.map((d: { name: string }) => d.name)).toEqual(['gs-a', 'gs-b', 'gs-c']);
@@ -68,12 +77,24 @@ describe('POST /v2/droplets', () => {
 
   const invalid: [string, Record<string, unknown>, string][] = [
     ['a name with a space', { name: 'gs 1' }, 'Only valid hostname characters are allowed. (a-z, A-Z, 0-9, . and -)'],
-    ['a name ending in a dash', { name: 'gs-' }, 'Only valid hostname characters are allowed. (a-z, A-Z, 0-9, . and -)'],
+    [
+      'a name ending in a dash',
+      { name: 'gs-' },
+      'Only valid hostname characters are allowed. (a-z, A-Z, 0-9, . and -)',
+    ],
     ['an unknown size', { size: 's-99vcpu' }, 'You specified an invalid size for Droplet creation.'],
     ['an unknown region', { region: 'xyz9' }, 'You specified an invalid region for Droplet creation.'],
-    ['a closed region', { region: 'ams2', image: 'ubuntu-24-04-x64' }, 'You specified an invalid region for Droplet creation.'],
+    [
+      'a closed region',
+      { region: 'ams2', image: 'ubuntu-24-04-x64' },
+      'You specified an invalid region for Droplet creation.',
+    ],
     ['an unknown image id', { image: 1234 }, 'You specified an invalid image for Droplet creation.'],
-    ['a private image by name', { image: 'Nifty New Snapshot' }, 'You specified an invalid image for Droplet creation.'],
+    [
+      'a private image by name',
+      { image: 'Nifty New Snapshot' },
+      'You specified an invalid image for Droplet creation.',
+    ],
     ['a size not offered in the region', { size: 'gpu-h100x1-80gb' }, 'Size is not available in this region.'],
     ['a size closed to new droplets', { size: 's-1vcpu-3gb' }, 'Size is not available in this region.'],
     ['a snapshot not in the region', { image: 7555621 }, 'The image is not available in the requested region.'],
@@ -111,7 +132,11 @@ describe('POST /v2/droplets', () => {
   it('enforces the droplet limit for the whole names[] batch before creating any', async () => {
     emu = testEmulator({ dropletLimit: 3 });
     expect((await emu.call('POST', '/v2/droplets', createBody({ name: 'gs-1' }))).statusCode).toBe(202);
-    const batch = await emu.call('POST', '/v2/droplets', createBody({ name: undefined, names: ['gs-2', 'gs-3', 'gs-4'] }));
+    const batch = await emu.call(
+      'POST',
+      '/v2/droplets',
+      createBody({ name: undefined, names: ['gs-2', 'gs-3', 'gs-4'] }),
+    );
     expect(batch.statusCode).toBe(422);
     expect(json(batch)).toMatchObject({
       id: 'unprocessable_entity',

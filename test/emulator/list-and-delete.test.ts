@@ -36,7 +36,12 @@ describe('GET /v2/droplets', () => {
     const one = json(await emu.call('GET', '/v2/droplets'));
     expect(one.links).toEqual({});
     expect(one.meta.total).toBe(2);
-    for (let i = 0; i < 2; i++) await makeDroplets(emu, Array.from({ length: 10 }, (_, j) => `y${i}-${j}`), []);
+    for (let i = 0; i < 2; i++)
+      await makeDroplets(
+        emu,
+        Array.from({ length: 10 }, (_, j) => `y${i}-${j}`),
+        [],
+      );
     const page = json(await emu.call('GET', '/v2/droplets'));
     expect(page.droplets).toHaveLength(20);
     expect(page.meta.total).toBe(22);
@@ -60,9 +65,14 @@ describe('GET /v2/droplets', () => {
 
   it('leaves GPU droplets out unless type=gpus', async () => {
     emu = testEmulator();
-    await emu.call('POST', '/v2/droplets', createBody({ name: 'gpu', size: 'gpu-h100x1-80gb', region: 'tor1', image: 'ubuntu-24-04-x64' }));
+    await emu.call(
+      'POST',
+      '/v2/droplets',
+      createBody({ name: 'gpu', size: 'gpu-h100x1-80gb', region: 'tor1', image: 'ubuntu-24-04-x64' }),
+    );
     await makeDroplets(emu, ['cpu'], []);
-    const names = async (q: string) => json(await emu.call('GET', `/v2/droplets${q}`)).droplets.map((d: { name: string }) => d.name);
+    const names = async (q: string) =>
+      json(await emu.call('GET', `/v2/droplets${q}`)).droplets.map((d: { name: string }) => d.name);
     expect(await names('')).toEqual(['cpu']);
     expect(await names('?type=droplets')).toEqual(['cpu']);
     expect(await names('?type=gpus')).toEqual(['gpu']);
@@ -71,7 +81,11 @@ describe('GET /v2/droplets', () => {
   it('returns an empty list for a tag nobody has, and 422 for tag_name with name', async () => {
     emu = testEmulator();
     await makeDroplets(emu, ['x1'], ['game']);
-    expect(json(await emu.call('GET', '/v2/droplets?tag_name=nope'))).toEqual({ droplets: [], links: {}, meta: { total: 0 } });
+    expect(json(await emu.call('GET', '/v2/droplets?tag_name=nope'))).toEqual({
+      droplets: [],
+      links: {},
+      meta: { total: 0 },
+    });
     expect((await emu.call('GET', '/v2/droplets?tag_name=game&name=x1')).statusCode).toBe(422);
   });
 
@@ -109,7 +123,9 @@ describe('DELETE /v2/droplets', () => {
     const left = json(await emu.call('GET', '/v2/droplets'));
     expect(left.droplets.map((d: { id: number }) => d.id)).toEqual([keep]);
     const state = json(await emu.app.inject({ method: 'GET', url: '/_emulator/state' }));
-    expect(state.droplets.filter((d: { deletedAtMs: number | null }) => d.deletedAtMs === emu.clock.now())).toHaveLength(2);
+    expect(
+      state.droplets.filter((d: { deletedAtMs: number | null }) => d.deletedAtMs === emu.clock.now()),
+    ).toHaveLength(2);
   });
 
   it('keeps a deleted droplet listed and GET-able, unchanged, for deleteLagMs', async () => {

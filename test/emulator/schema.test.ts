@@ -8,7 +8,12 @@ if (!validator) console.warn(`[emulator schema test] skipped: the official schem
 /** Operations of the subset the emulator does not implement (deleting catalogue entries). */
 const NOT_EMULATED = ['DELETE /v2/images/{image_id}', 'DELETE /v2/snapshots/{snapshot_id}'];
 
-type Call = (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: unknown, auth?: boolean) => Promise<Record<string, any>>;
+type Call = (
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+  url: string,
+  payload?: unknown,
+  auth?: boolean,
+) => Promise<Record<string, any>>;
 
 /** A caller that records every response into `log` and returns the parsed JSON body (or null). */
 function recorder(emu: TestEmulator, log: Recorded[]): Call {
@@ -21,7 +26,10 @@ function recorder(emu: TestEmulator, log: Recorded[]): Call {
     });
     const contentType = String(res.headers['content-type']);
     log.push({ method, url, status: res.statusCode, contentType, body: res.body });
-    return (contentType.startsWith('application/json') && res.body !== '' ? JSON.parse(res.body) : null) as Record<string, any>;
+    return (contentType.startsWith('application/json') && res.body !== '' ? JSON.parse(res.body) : null) as Record<
+      string,
+      any
+    >;
   };
 }
 
@@ -30,9 +38,21 @@ async function exerciseDroplets(call: Call, emu: TestEmulator): Promise<number> 
   await call('GET', '/v2/account');
   await call('GET', '/v2/account', undefined, false);
   await call('GET', '/v2/account/keys');
-  const single = await call('POST', '/v2/droplets', createBody({ user_data: '#cloud-config\n', monitoring: true, backups: true }));
-  const multi = await call('POST', '/v2/droplets', createBody({ name: undefined, names: ['m-1', 'm-2', 'm-3'], ipv6: true }));
-  await call('POST', '/v2/droplets', createBody({ name: 'gpu-1', size: 'gpu-h100x1-80gb', region: 'tor1', image: 'ubuntu-24-04-x64' }));
+  const single = await call(
+    'POST',
+    '/v2/droplets',
+    createBody({ user_data: '#cloud-config\n', monitoring: true, backups: true }),
+  );
+  const multi = await call(
+    'POST',
+    '/v2/droplets',
+    createBody({ name: undefined, names: ['m-1', 'm-2', 'm-3'], ipv6: true }),
+  );
+  await call(
+    'POST',
+    '/v2/droplets',
+    createBody({ name: 'gpu-1', size: 'gpu-h100x1-80gb', region: 'tor1', image: 'ubuntu-24-04-x64' }),
+  );
   for (const bad of [{ name: 'bad name' }, { size: 'nope' }, { image: 7555621 }, { names: Array(11).fill('x') }]) {
     await call('POST', '/v2/droplets', createBody(bad));
   }
@@ -42,7 +62,15 @@ async function exerciseDroplets(call: Call, emu: TestEmulator): Promise<number> 
   await call('POST', `/v2/droplets/${id}/actions`, { type: 'reboot' });
   await call('GET', '/v2/droplets?per_page=1&page=2');
   await emu.advance(5000);
-  for (const q of ['', '?per_page=2', '?per_page=2&page=3', '?tag_name=femquest-server', '?name=m-1', '?type=gpus', '?page=9']) {
+  for (const q of [
+    '',
+    '?per_page=2',
+    '?per_page=2&page=3',
+    '?tag_name=femquest-server',
+    '?name=m-1',
+    '?type=gpus',
+    '?page=9',
+  ]) {
     await call('GET', `/v2/droplets${q}`);
   }
   await call('GET', `/v2/droplets/${multi.droplets[0].id}`);
@@ -68,9 +96,20 @@ async function exerciseActions(call: Call, emu: TestEmulator, id: number): Promi
 
 async function exerciseCatalogue(call: Call): Promise<void> {
   const urls = [
-    '/v2/regions', '/v2/regions?per_page=5&page=2', '/v2/sizes', '/v2/sizes?page=2', '/v2/images',
-    '/v2/images?private=true', '/v2/images?type=distribution', '/v2/images/7555620', '/v2/images/ubuntu-24-04-x64',
-    '/v2/images/nope', '/v2/snapshots', '/v2/snapshots?resource_type=droplet', '/v2/snapshots/7555620', '/v2/snapshots/1',
+    '/v2/regions',
+    '/v2/regions?per_page=5&page=2',
+    '/v2/sizes',
+    '/v2/sizes?page=2',
+    '/v2/images',
+    '/v2/images?private=true',
+    '/v2/images?type=distribution',
+    '/v2/images/7555620',
+    '/v2/images/ubuntu-24-04-x64',
+    '/v2/images/nope',
+    '/v2/snapshots',
+    '/v2/snapshots?resource_type=droplet',
+    '/v2/snapshots/7555620',
+    '/v2/snapshots/1',
   ];
   for (const url of urls) await call('GET', url);
 }
@@ -80,7 +119,8 @@ async function exerciseTagsAndDeletes(call: Call, id: number): Promise<void> {
   await call('POST', '/v2/tags', { name: 'extra-awesome' });
   await call('POST', '/v2/tags', { name: 'not valid!' });
   await call('POST', '/v2/tags/extra-awesome/resources', resources);
-  for (const url of ['/v2/tags', '/v2/tags/extra-awesome', '/v2/tags/femquest-server', '/v2/tags/missing']) await call('GET', url);
+  for (const url of ['/v2/tags', '/v2/tags/extra-awesome', '/v2/tags/femquest-server', '/v2/tags/missing'])
+    await call('GET', url);
   await call('DELETE', '/v2/tags/extra-awesome/resources', resources);
   await call('DELETE', '/v2/tags/extra-awesome');
   await call('DELETE', `/v2/droplets/${id}`);
@@ -132,14 +172,20 @@ describe('emulator responses match the official DigitalOcean schema', () => {
     }
     expect(failures).toEqual([]);
     expect(checked).toBeGreaterThan(55);
-    expect(new Set(api.map((r) => r.status))).toEqual(new Set([200, 201, 202, 204, 400, 401, 404, 422, 429, 500, 502, 503, 504]));
+    expect(new Set(api.map((r) => r.status))).toEqual(
+      new Set([200, 201, 202, 204, 400, 401, 404, 422, 429, 500, 502, 503, 504]),
+    );
   });
 
   it.skipIf(!validator)('exercises every operation of the schema subset the emulator implements', () => {
     const seen = new Set(log.map((r) => validator?.operationKey(r.method, r.url)).filter(Boolean));
-    const spec = JSON.parse(JSON.stringify((validator as unknown as { spec: { paths: Record<string, object> } }).spec.paths));
+    const spec = JSON.parse(
+      JSON.stringify((validator as unknown as { spec: { paths: Record<string, object> } }).spec.paths),
+    );
     const all = Object.entries(spec as Record<string, Record<string, unknown>>).flatMap(([p, ops]) =>
-      Object.keys(ops).filter((m) => m !== 'parameters').map((m) => `${m.toUpperCase()} ${p}`),
+      Object.keys(ops)
+        .filter((m) => m !== 'parameters')
+        .map((m) => `${m.toUpperCase()} ${p}`),
     );
     expect(all.filter((op) => !seen.has(op) && !NOT_EMULATED.includes(op))).toEqual([]);
   });

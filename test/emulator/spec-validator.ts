@@ -7,7 +7,10 @@ import { Ajv, type ValidateFunction } from 'ajv';
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /** The official DO schema subset; outside the repo (CI clones the repo without it). */
-export const SPEC_FILE = path.resolve(REPO_ROOT, '../shared/reference/do-openapi/digitalocean-orchestrator-subset.json');
+export const SPEC_FILE = path.resolve(
+  REPO_ROOT,
+  '../shared/reference/do-openapi/digitalocean-orchestrator-subset.json',
+);
 
 type Operation = { responses: Record<string, { $ref?: string; content?: Record<string, unknown> }> };
 type Spec = { paths: Record<string, Record<string, Operation>> };
@@ -34,7 +37,8 @@ export class SpecValidator {
 
   constructor(private readonly spec: Spec) {
     const formats: Record<string, (s: string) => boolean> = {
-      'date-time': (s) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/.test(s) && !Number.isNaN(Date.parse(s)),
+      'date-time': (s) =>
+        /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/.test(s) && !Number.isNaN(Date.parse(s)),
       ipv4: (s) => isIPv4(s),
       ipv6: (s) => isIPv6(s),
       uri: (s) => URL.canParse(s),
@@ -58,7 +62,9 @@ export class SpecValidator {
   /** "GET /v2/droplets/{droplet_id}" for a concrete URL, or null when the spec lacks it. */
   operationKey(method: string, url: string): string | null {
     const pathname = url.split('?')[0] ?? '';
-    const template = this.routes.find((r) => r.regex.test(pathname) && this.spec.paths[r.template]?.[method.toLowerCase()]);
+    const template = this.routes.find(
+      (r) => r.regex.test(pathname) && this.spec.paths[r.template]?.[method.toLowerCase()],
+    );
     return template ? `${method} ${template.template}` : null;
   }
 

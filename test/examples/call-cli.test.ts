@@ -34,13 +34,18 @@ describe('call.mjs when the orchestrator cannot be reached', () => {
   it('says the default URL is a default when ORCHESTRATOR_URL is unset', async () => {
     const r = await call(['end', '127.0.0.3'], {});
     // 8000 may be in use by someone else's orchestrator; only an unreachable default is checked.
-    if (r.code === 3) expect(r.stderr).toMatch(/http:\/\/127\.0\.0\.1:8000\/server\/end \(the default; set ORCHESTRATOR_URL to change it\)/);
+    if (r.code === 3)
+      expect(r.stderr).toMatch(
+        /http:\/\/127\.0\.0\.1:8000\/server\/end \(the default; set ORCHESTRATOR_URL to change it\)/,
+      );
     else expect([0, 1]).toContain(r.code);
   });
 
   it('refuses an ORCHESTRATOR_URL that is not a URL in one line', async () => {
     const r = await call(['end', '127.0.0.3'], { ORCHESTRATOR_URL: 'localhost8000' });
     expect(r.code).toBe(3);
-    expect(r.stderr).toBe('call.mjs: ORCHESTRATOR_URL="localhost8000" is not a URL; expected e.g. http://127.0.0.1:8000\n');
+    expect(r.stderr).toBe(
+      'call.mjs: ORCHESTRATOR_URL="localhost8000" is not a URL; expected e.g. http://127.0.0.1:8000\n',
+    );
   });
 });

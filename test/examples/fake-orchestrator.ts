@@ -37,9 +37,14 @@ export async function fakeOrchestrator(key: string) {
       const expected = createHmac('sha256', key).update(canonical).digest('hex');
       const fresh = Math.abs(Date.now() / 1000 - Number(timestamp)) <= 5;
       const r: Recorded = {
-        method: req.method ?? '', path, query, headers: req.headers, body: raw.toString(),
+        method: req.method ?? '',
+        path,
+        query,
+        headers: req.headers,
+        body: raw.toString(),
         signatureOk: signature === expected && /^\d+$/.test(timestamp) && fresh,
-        replay: seen.has(signature), status: 0,
+        replay: seen.has(signature),
+        status: 0,
       };
       seen.add(signature);
       r.status = r.signatureOk && !r.replay ? fake.statusFor(r) : 401;
@@ -49,10 +54,11 @@ export async function fakeOrchestrator(key: string) {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   fake.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  fake.close = () => new Promise<void>((resolve) => {
-    server.closeAllConnections();
-    server.close(() => resolve());
-  });
+  fake.close = () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
   return fake;
 }
 
@@ -60,4 +66,5 @@ export type FakeOrchestrator = Awaited<ReturnType<typeof fakeOrchestrator>>;
 
 export const heartbeats = (f: FakeOrchestrator) => f.requests.filter((r) => r.path === '/server/heartbeat');
 export const ends = (f: FakeOrchestrator) => f.requests.filter((r) => r.path === '/server/end');
-export const clientsIn = (r: Recorded): number => (JSON.parse(r.body) as { connected_clients: number }).connected_clients;
+export const clientsIn = (r: Recorded): number =>
+  (JSON.parse(r.body) as { connected_clients: number }).connected_clients;

@@ -16,13 +16,16 @@ export interface RunningGameServer {
 }
 
 /** Spawns examples/game-server/server.mjs on 127.0.0.1 and a free port; resolves once listening. */
-export async function runGameServer(env: Record<string, string>, running: RunningGameServer[]): Promise<RunningGameServer> {
+export async function runGameServer(
+  env: Record<string, string>,
+  running: RunningGameServer[],
+): Promise<RunningGameServer> {
   const proc = spawn(process.execPath, [SERVER], {
     env: { PATH: process.env.PATH ?? '', GAME_HOST: '127.0.0.1', GAME_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];
-  for (const stream of [proc.stdout!, proc.stderr!]) createInterface({ input: stream }).on('line', (l) => lines.push(l));
+  for (const stream of [proc.stdout, proc.stderr]) createInterface({ input: stream }).on('line', (l) => lines.push(l));
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     proc.once('exit', (code, signal) => resolve({ code, signal })),
   );

@@ -83,7 +83,10 @@ describe('sample game server', () => {
     await waitFor(() => alice.messages.some((m) => m.type === 'join' && m.id === bob.id), 'alice to see bob join');
     bob.ws.send('hello');
     for (const p of [alice, bob]) {
-      await waitFor(() => p.messages.some((m) => m.type === 'message' && m.from === bob.id && m.text === 'hello'), 'the message');
+      await waitFor(
+        () => p.messages.some((m) => m.type === 'message' && m.from === bob.id && m.text === 'hello'),
+        'the message',
+      );
     }
     await bob.leave();
     await waitFor(() => alice.messages.some((m) => m.type === 'leave' && m.id === bob.id), 'alice to see bob leave');
@@ -97,7 +100,13 @@ describe('sample game server', () => {
     const leftAt = Date.now();
     const [end] = await waitFor(() => ends(orch).length > 0 && ends(orch), '/server/end', 3000);
     expect(Date.now() - leftAt).toBeGreaterThanOrEqual(150); // not at once (sockets close a few ms apart)
-    expect(end).toMatchObject({ method: 'POST', query: 'droplet_ip=203.0.113.7', body: '', signatureOk: true, status: 200 });
+    expect(end).toMatchObject({
+      method: 'POST',
+      query: 'droplet_ip=203.0.113.7',
+      body: '',
+      signatureOk: true,
+      status: 200,
+    });
     expect(end!.headers['server-id']).toBe(SERVER_ID);
     expect(end!.headers).not.toHaveProperty('content-type');
     const heartbeatsSoFar = heartbeats(orch).length;
@@ -127,7 +136,11 @@ describe('sample game server', () => {
     const { orch, server } = await start({ HEARTBEAT_INTERVAL_MS: '50', EMPTY_SHUTDOWN_MS: '100' });
     await (await join(server.url)).leave();
     await waitFor(() => ends(orch).length === 1, 'the first end', 3000);
-    await waitFor(() => server.lines.some((l) => l.startsWith('serving again')), 'a successful heartbeat after the end', 3000);
+    await waitFor(
+      () => server.lines.some((l) => l.startsWith('serving again')),
+      'a successful heartbeat after the end',
+      3000,
+    );
     await (await join(server.url)).leave();
     await waitFor(() => ends(orch).length === 2, 'the second end', 3000);
   });

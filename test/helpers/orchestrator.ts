@@ -10,7 +10,10 @@ export const TEST_KEY = 'test-hmac-secret';
 export const SILENT_GAME_SERVER = `${process.execPath} -e setInterval(()=>{},1000)`;
 
 /** An orchestrator on in-memory SQLite with fast timeouts; the reconcile loop off unless asked. */
-export async function testOrchestrator(env: Record<string, string> = {}, o: OrchestratorOverrides = {}): Promise<Orchestrator> {
+export async function testOrchestrator(
+  env: Record<string, string> = {},
+  o: OrchestratorOverrides = {},
+): Promise<Orchestrator> {
   const config = loadConfig({
     DB_PATH: ':memory:',
     INTERNAL_HMAC_SECRET: TEST_KEY,
@@ -27,12 +30,22 @@ export async function testOrchestrator(env: Record<string, string> = {}, o: Orch
 }
 
 /** A signed heartbeat, as a game server sends it. */
-export function heartbeat(app: FastifyInstance, ip: string, players: number, key = TEST_KEY, extraHeaders: Record<string, string> = {}) {
+export function heartbeat(
+  app: FastifyInstance,
+  ip: string,
+  players: number,
+  key = TEST_KEY,
+  extraHeaders: Record<string, string> = {},
+) {
   const body = JSON.stringify({ droplet_ip: ip, connected_clients: players });
   return app.inject({
     method: 'POST',
     url: '/server/heartbeat',
-    headers: { 'content-type': 'application/json', ...signedHeaders(key, 'POST', '/server/heartbeat', body), ...extraHeaders },
+    headers: {
+      'content-type': 'application/json',
+      ...signedHeaders(key, 'POST', '/server/heartbeat', body),
+      ...extraHeaders,
+    },
     payload: body,
   });
 }

@@ -49,7 +49,9 @@ async function nativeDir(): Promise<string> {
   try {
     mod = (await import(pkg)) as { postgres: string };
   } catch (err) {
-    throw new Error(`no PostgreSQL binaries for ${platform()}-${arch()} (${pkg} is not installed: run npm ci): ${(err as Error).message}`);
+    throw new Error(
+      `no PostgreSQL binaries for ${platform()}-${arch()} (${pkg} is not installed: run npm ci): ${(err as Error).message}`,
+    );
   }
   return path.dirname(path.dirname(mod.postgres));
 }
@@ -57,7 +59,10 @@ async function nativeDir(): Promise<string> {
 /** Runs a binary (as `ids` when given) and fails with its output. */
 function run(file: string, args: string[], ids: { uid: number; gid: number } | null): void {
   const r = spawnSync(file, args, { encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' }, ...(ids ?? {}) });
-  if (r.status !== 0) throw new Error(`${path.basename(file)} failed (${r.error?.message ?? `exit ${r.status}`}): ${r.stderr || r.stdout}`);
+  if (r.status !== 0)
+    throw new Error(
+      `${path.basename(file)} failed (${r.error?.message ?? `exit ${r.status}`}): ${r.stderr || r.stdout}`,
+    );
 }
 
 /**
@@ -91,7 +96,14 @@ export async function startTestPostgres(o: { durable?: boolean } = {}): Promise<
     const pwFile = path.join(root, 'pw');
     writeFileSync(pwFile, `${password}\n`, { mode: 0o600 });
     if (ids) chownSync(pwFile, ids.uid, ids.gid);
-    const initArgs = [`--pgdata=${dataDir}`, '--username=postgres', '--auth=scram-sha-256', `--pwfile=${pwFile}`, '--encoding=UTF8', '--no-locale'];
+    const initArgs = [
+      `--pgdata=${dataDir}`,
+      '--username=postgres',
+      '--auth=scram-sha-256',
+      `--pwfile=${pwFile}`,
+      '--encoding=UTF8',
+      '--no-locale',
+    ];
     run(path.join(native, 'bin', 'initdb'), o.durable ? initArgs : [...initArgs, '--no-sync'], ids);
     rmSync(pwFile);
 
@@ -108,8 +120,8 @@ export async function startTestPostgres(o: { durable?: boolean } = {}): Promise<
         log = (log + d.toString()).slice(-8000);
         if (log.includes('database system is ready to accept connections')) resolve();
       };
-      child.stdout!.on('data', onData);
-      child.stderr!.on('data', onData);
+      child.stdout.on('data', onData);
+      child.stderr.on('data', onData);
       child.once('error', reject);
       child.once('exit', (code, signal) => reject(new Error(`postgres exited (${code ?? signal})`)));
     });

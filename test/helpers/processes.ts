@@ -18,13 +18,18 @@ export function freePort(): Promise<number> {
 }
 
 /** Polls fn until it returns a truthy value or the time is up (then throws with the label). */
-export async function waitFor<T>(label: string, fn: () => T | Promise<T>, timeoutMs = 15_000, everyMs = 50): Promise<NonNullable<T>> {
+export async function waitFor<T>(
+  label: string,
+  fn: () => T | Promise<T>,
+  timeoutMs = 15_000,
+  everyMs = 50,
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
     try {
       const v = await fn();
-      if (v) return v as NonNullable<T>;
+      if (v) return v;
     } catch (err) {
       last = err;
     }
@@ -59,7 +64,11 @@ export interface RunningService {
 }
 
 /** Runs `game-orchestrator <args>` from the TypeScript sources as a real process. */
-export async function startService(args: string[], env: Record<string, string>, port?: number): Promise<RunningService> {
+export async function startService(
+  args: string[],
+  env: Record<string, string>,
+  port?: number,
+): Promise<RunningService> {
   const p = port ?? (await freePort());
   const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
     cwd: REPO_ROOT,
@@ -67,13 +76,20 @@ export async function startService(args: string[], env: Record<string, string>, 
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  proc.stdout!.on('data', (d) => (out += d));
-  proc.stderr!.on('data', (d) => (out += d));
-  const exited = new Promise<number | string>((resolve) => proc.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  proc.stdout.on('data', (d) => (out += d));
+  proc.stderr.on('data', (d) => (out += d));
+  const exited = new Promise<number | string>((resolve) =>
+    proc.once('exit', (code, signal) => resolve(code ?? signal ?? -1)),
+  );
   const url = `http://127.0.0.1:${p}`;
-  await waitFor(`service on ${url}`, async () => {
-    if (proc.exitCode !== null) throw new Error(`exited early:\n${out}`);
-    return (await fetch(`${url}/`)).ok;
-  }, 30_000, 100);
+  await waitFor(
+    `service on ${url}`,
+    async () => {
+      if (proc.exitCode !== null) throw new Error(`exited early:\n${out}`);
+      return (await fetch(`${url}/`)).ok;
+    },
+    30_000,
+    100,
+  );
   return { url, port: p, proc, output: () => out, exited };
 }

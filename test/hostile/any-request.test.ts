@@ -11,31 +11,114 @@ import { deepArray, deepObject, expectNoPrototypePollution, fillPool, reasonOf, 
  * rejected request leaves servers and sessions exactly as they were.
  */
 const ROUTES = ['/', '/sessions/start', '/sessions/join', '/server/heartbeat', '/server/end', '/sessions/end'];
-const METHODS = ['GET', 'POST', 'POST', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD', 'PROPFIND', 'TRACE', 'SEARCH'] as const;
+const METHODS = [
+  'GET',
+  'POST',
+  'POST',
+  'POST',
+  'PUT',
+  'DELETE',
+  'PATCH',
+  'OPTIONS',
+  'HEAD',
+  'PROPFIND',
+  'TRACE',
+  'SEARCH',
+] as const;
 
 const garbageText = fc.oneof(
   fc.string({ maxLength: 20 }),
   fc.string({ unit: 'grapheme', maxLength: 10 }),
-  fc.constantFrom('%zz', '%E0%A4%A', '%00', '%', '%%', '..', '.', '', '1e999999', '9'.repeat(400), '-0', 'NaN', '__proto__', 'constructor', 'prototype'),
+  fc.constantFrom(
+    '%zz',
+    '%E0%A4%A',
+    '%00',
+    '%',
+    '%%',
+    '..',
+    '.',
+    '',
+    '1e999999',
+    '9'.repeat(400),
+    '-0',
+    'NaN',
+    '__proto__',
+    'constructor',
+    'prototype',
+  ),
 );
 /** Any text, percent-encoded so it survives in a URL. */
-const urlText = fc.oneof(garbageText.map(encodeURIComponent), fc.constantFrom('%zz', '%E0%A4%A', '%', '%00', '..', '', 'a%2Fb'));
-const segment = fc.oneof(fc.constantFrom('sessions', 'server', 'start', 'join', 'heartbeat', 'end', 'v1', 'SESSIONS', '..', '.', ''), urlText);
-const path = fc.oneof(fc.constantFrom(...ROUTES), fc.array(segment, { minLength: 1, maxLength: 5 }).map((s) => `/${s.join('/')}`));
-const queryKey = fc.oneof(fc.constantFrom('game_tag', 'droplet_ip', '__proto__', 'constructor', '__proto__[x]', 'constructor[prototype][x]', 'game_tag[]', 'droplet_ip[0]'), urlText);
-const queryValue = fc.oneof(fc.constantFrom('BENCH2', 'bench2', '203.0.113.1', '1e999999', '9'.repeat(400), 'x'.repeat(5000), '%zz', '%E0%A4%A', ''), urlText);
-const query = fc.array(fc.tuple(queryKey, queryValue, fc.boolean()), { maxLength: 4 }).map((pairs) =>
-  pairs.length === 0 ? '' : `?${pairs.map(([k, v, bare]) => (bare && !v ? k : `${k}=${v}`)).join('&')}`,
+const urlText = fc.oneof(
+  garbageText.map(encodeURIComponent),
+  fc.constantFrom('%zz', '%E0%A4%A', '%', '%00', '..', '', 'a%2Fb'),
 );
+const segment = fc.oneof(
+  fc.constantFrom('sessions', 'server', 'start', 'join', 'heartbeat', 'end', 'v1', 'SESSIONS', '..', '.', ''),
+  urlText,
+);
+const path = fc.oneof(
+  fc.constantFrom(...ROUTES),
+  fc.array(segment, { minLength: 1, maxLength: 5 }).map((s) => `/${s.join('/')}`),
+);
+const queryKey = fc.oneof(
+  fc.constantFrom(
+    'game_tag',
+    'droplet_ip',
+    '__proto__',
+    'constructor',
+    '__proto__[x]',
+    'constructor[prototype][x]',
+    'game_tag[]',
+    'droplet_ip[0]',
+  ),
+  urlText,
+);
+const queryValue = fc.oneof(
+  fc.constantFrom(
+    'BENCH2',
+    'bench2',
+    '203.0.113.1',
+    '1e999999',
+    '9'.repeat(400),
+    'x'.repeat(5000),
+    '%zz',
+    '%E0%A4%A',
+    '',
+  ),
+  urlText,
+);
+const query = fc
+  .array(fc.tuple(queryKey, queryValue, fc.boolean()), { maxLength: 4 })
+  .map((pairs) =>
+    pairs.length === 0 ? '' : `?${pairs.map(([k, v, bare]) => (bare && !v ? k : `${k}=${v}`)).join('&')}`,
+  );
 
-const contentType = fc.constantFrom(undefined, '', 'application/json', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=--x',
-  'application/json; charset=utf-16', 'application/octet-stream', '*/*', ';', 'application/json'.repeat(500));
-const headerValue = fc.oneof(fc.string({ maxLength: 30 }).map((s) => s.replace(/[^\x20-\x7e]/g, '')), fc.constantFrom('x'.repeat(60_000), '1', '-1', ''));
+const contentType = fc.constantFrom(
+  undefined,
+  '',
+  'application/json',
+  'text/plain',
+  'application/x-www-form-urlencoded',
+  'multipart/form-data; boundary=--x',
+  'application/json; charset=utf-16',
+  'application/octet-stream',
+  '*/*',
+  ';',
+  'application/json'.repeat(500),
+);
+const headerValue = fc.oneof(
+  fc.string({ maxLength: 30 }).map((s) => s.replace(/[^\x20-\x7e]/g, '')),
+  fc.constantFrom('x'.repeat(60_000), '1', '-1', ''),
+);
 const headers = fc.record(
   {
     'content-type': contentType,
     'request-signature': fc.oneof(headerValue, fc.array(headerValue, { minLength: 2, maxLength: 3 })),
-    'request-timestamp': fc.oneof(headerValue, fc.constant(String(Math.floor(Date.now() / 1000))), fc.array(headerValue, { minLength: 2, maxLength: 3 })),
+    'request-timestamp': fc.oneof(
+      headerValue,
+      fc.constant(String(Math.floor(Date.now() / 1000))),
+      fc.array(headerValue, { minLength: 2, maxLength: 3 }),
+    ),
     request_signature: headerValue,
     'server-id': headerValue,
     'idempotency-key': headerValue,
@@ -47,15 +130,28 @@ const headers = fc.record(
   },
   { requiredKeys: [] },
 );
-const hostileBody = fc.constantFrom('{"__proto__": {"polluted": true}}', '{"constructor": {"prototype": {"polluted": true}}}', deepArray(10_000), deepObject(10_000),
-  '{"droplet_ip": "203.0.113.9", "connected_clients": 1e400}', '{"droplet_ip": "203.0.113.9", "connected_clients": 123456789012345678901234567890}',
-  `{"droplet_ip": ${deepArray(10_000)}, "connected_clients": 0}`, '{"droplet_ip": "203.0.113.9", "connected_clients": "７"}');
+const hostileBody = fc.constantFrom(
+  '{"__proto__": {"polluted": true}}',
+  '{"constructor": {"prototype": {"polluted": true}}}',
+  deepArray(10_000),
+  deepObject(10_000),
+  '{"droplet_ip": "203.0.113.9", "connected_clients": 1e400}',
+  '{"droplet_ip": "203.0.113.9", "connected_clients": 123456789012345678901234567890}',
+  `{"droplet_ip": ${deepArray(10_000)}, "connected_clients": 0}`,
+  '{"droplet_ip": "203.0.113.9", "connected_clients": "７"}',
+);
 const body = fc.oneof(
   fc.constant(undefined),
   hostileBody,
   hostileBody,
   fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v) ?? 'null'),
-  fc.dictionary(fc.constantFrom('droplet_ip', 'connected_clients', '__proto__', 'constructor'), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 3 }).map((o) => JSON.stringify(o)),
+  fc
+    .dictionary(
+      fc.constantFrom('droplet_ip', 'connected_clients', '__proto__', 'constructor'),
+      fc.jsonValue({ maxDepth: 2 }),
+      { maxKeys: 3 },
+    )
+    .map((o) => JSON.stringify(o)),
   fc.uint8Array({ maxLength: 64 }).map((b) => Buffer.from(b)),
   fc.constant(Buffer.from([0x7b, 0xff, 0xfe, 0x7d])),
 );
@@ -85,7 +181,12 @@ describe('any request', () => {
           Object.assign(hs, signedHeaders(TEST_KEY, q.method, url, q.body ?? ''));
         }
         const before = await snapshot(orch.store);
-        const r = await orch.app.inject({ method: q.method, url, headers: hs, ...(q.body === undefined ? {} : { payload: q.body }) });
+        const r = await orch.app.inject({
+          method: q.method,
+          url,
+          headers: hs,
+          ...(q.body === undefined ? {} : { payload: q.body }),
+        });
         const label = `${q.method} ${url.slice(0, 200)} ${JSON.stringify(hs).slice(0, 300)} ${String(q.body).slice(0, 100)} → ${r.statusCode} ${r.payload.slice(0, 200)}`;
         if (q.path === '/sessions/start' && r.statusCode === 200) starts++;
         expect(r.statusCode, label).toBeLessThan(500);
@@ -101,7 +202,14 @@ describe('any request', () => {
   });
 
   it('the original routes with hostile queries and headers, signed and not', async () => {
-    const onRoute = fc.record({ method: fc.constant('POST'), path: fc.constantFrom(...ROUTES.slice(1)), query, headers, body, signed: fc.boolean() });
+    const onRoute = fc.record({
+      method: fc.constant('POST'),
+      path: fc.constantFrom(...ROUTES.slice(1)),
+      query,
+      headers,
+      body,
+      signed: fc.boolean(),
+    });
     await fc.assert(
       fc.asyncProperty(onRoute, async (q) => {
         const url = `${q.path}${q.query}`;
@@ -112,7 +220,12 @@ describe('any request', () => {
           Object.assign(hs, signedHeaders(TEST_KEY, 'POST', url, q.body ?? ''));
         }
         const before = await snapshot(orch.store);
-        const r = await orch.app.inject({ method: 'POST', url, headers: hs, ...(q.body === undefined ? {} : { payload: q.body }) });
+        const r = await orch.app.inject({
+          method: 'POST',
+          url,
+          headers: hs,
+          ...(q.body === undefined ? {} : { payload: q.body }),
+        });
         const label = `POST ${url.slice(0, 200)} ${JSON.stringify(hs).slice(0, 300)} ${String(q.body).slice(0, 100)} → ${r.statusCode} ${r.payload.slice(0, 200)}`;
         expect(r.statusCode, label).toBeLessThan(500);
         if (r.statusCode >= 400) {

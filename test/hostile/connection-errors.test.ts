@@ -37,16 +37,40 @@ function exchange(bytes: string): Promise<string> {
 
 function parse(answer: string): { status: number; headers: string; body: unknown } {
   const [head = '', body = ''] = answer.split('\r\n\r\n');
-  return { status: Number(/^HTTP\/1\.1 (\d{3}) /.exec(head)?.[1]), headers: head.toLowerCase(), body: JSON.parse(body) };
+  return {
+    status: Number(/^HTTP\/1\.1 (\d{3}) /.exec(head)?.[1]),
+    headers: head.toLowerCase(),
+    body: JSON.parse(body),
+  };
 }
 
 const cases: [string, string, number, string][] = [
   ['a malformed request line', 'GARBAGE\r\n\r\n', 400, 'Bad Request'],
-  ['conflicting framing headers', 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n', 400, 'Bad Request'],
+  [
+    'conflicting framing headers',
+    'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n',
+    400,
+    'Bad Request',
+  ],
   ['headers that never finish (408)', 'POST /sessions/start HTTP/1.1\r\nHost: x\r\n', 408, 'Request Timeout'],
-  ['a body that never finishes (408)', 'POST /server/heartbeat HTTP/1.1\r\nHost: x\r\nContent-Length: 50\r\n\r\n{', 408, 'Request Timeout'],
-  ['headers over the size limit (431)', `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'b'.repeat(20_000)}\r\n\r\n`, 431, 'Request header fields too large'],
-  ['a body over BODY_LIMIT_BYTES (413)', `POST /server/heartbeat HTTP/1.1\r\nHost: x\r\nContent-Length: 500\r\n\r\n${'x'.repeat(500)}`, 413, 'Request body is too large'],
+  [
+    'a body that never finishes (408)',
+    'POST /server/heartbeat HTTP/1.1\r\nHost: x\r\nContent-Length: 50\r\n\r\n{',
+    408,
+    'Request Timeout',
+  ],
+  [
+    'headers over the size limit (431)',
+    `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'b'.repeat(20_000)}\r\n\r\n`,
+    431,
+    'Request header fields too large',
+  ],
+  [
+    'a body over BODY_LIMIT_BYTES (413)',
+    `POST /server/heartbeat HTTP/1.1\r\nHost: x\r\nContent-Length: 500\r\n\r\n${'x'.repeat(500)}`,
+    413,
+    'Request body is too large',
+  ],
   [
     'a chunked body over BODY_LIMIT_BYTES (413)',
     `POST /sessions/join?game_tag=x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1f4\r\n${'x'.repeat(500)}\r\n0\r\n\r\n`,

@@ -50,7 +50,8 @@ export function reasonOf(r: Answer): string | null {
     return null;
   }
   const { detail, message, error } = parsed;
-  if (typeof error?.code === 'string' && typeof error.message === 'string' && error.message.trim()) return error.message;
+  if (typeof error?.code === 'string' && typeof error.message === 'string' && error.message.trim())
+    return error.message;
   if (typeof detail === 'string' && detail.trim()) return detail;
   if (Array.isArray(detail) && detail.length > 0) return JSON.stringify(detail);
   return typeof message === 'string' && message.trim() ? message : null;

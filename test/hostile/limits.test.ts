@@ -39,10 +39,21 @@ describe('body size', () => {
     const o = await testOrchestrator({ BODY_LIMIT_BYTES: '1024', MAX_SERVERS: '0' });
     orch = o;
     const big = JSON.stringify({ droplet_ip: '203.0.113.1', connected_clients: 1, pad: 'x'.repeat(2000) });
-    for (const url of ['/sessions/start', '/sessions/join?game_tag=AAAAAA', '/server/heartbeat', '/server/end?droplet_ip=203.0.113.1', '/sessions/end?droplet_ip=1.2.3.4']) {
+    for (const url of [
+      '/sessions/start',
+      '/sessions/join?game_tag=AAAAAA',
+      '/server/heartbeat',
+      '/server/end?droplet_ip=203.0.113.1',
+      '/sessions/end?droplet_ip=1.2.3.4',
+    ]) {
       for (const headers of [{}, signedHeaders(TEST_KEY, 'POST', url, big)]) {
         const before = await snapshot(o.store);
-        const r = await o.app.inject({ method: 'POST', url, headers: { 'content-type': 'application/json', ...headers }, payload: big });
+        const r = await o.app.inject({
+          method: 'POST',
+          url,
+          headers: { 'content-type': 'application/json', ...headers },
+          payload: big,
+        });
         expect(r.statusCode, url).toBe(413);
         expect(r.json()).toEqual({ detail: 'Request body is too large' });
         expect(await snapshot(o.store)).toBe(before);
@@ -54,7 +65,9 @@ describe('body size', () => {
     const { port } = await listening({ BODY_LIMIT_BYTES: '1024' });
     const s = connect(port, '127.0.0.1');
     const answer = closedWithin(s, 5000);
-    s.write('POST /server/heartbeat HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n');
+    s.write(
+      'POST /server/heartbeat HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n',
+    );
     for (let i = 0; i < 8; i++) s.write(`200\r\n${'x'.repeat(0x200)}\r\n`);
     s.write('0\r\n\r\n');
     expect(await answer).toMatch(/^HTTP\/1\.1 413 /);
@@ -83,9 +96,13 @@ describe('slow clients', () => {
 describe('start flood', () => {
   it('one address gets START_RATE_LIMIT_PER_MIN starts, then 429 with Retry-After; MAX_SERVERS is never passed', async () => {
     // START_TIMEOUT_S=0: a start that has to wait gives up at once (503), so the flood is fast.
-    const o = await testOrchestrator({ START_RATE_LIMIT_PER_MIN: '3', MAX_SERVERS: '2', START_TIMEOUT_S: '0' }, { clock: new FakeClock() });
+    const o = await testOrchestrator(
+      { START_RATE_LIMIT_PER_MIN: '3', MAX_SERVERS: '2', START_TIMEOUT_S: '0' },
+      { clock: new FakeClock() },
+    );
     orch = o;
-    const machines = async () => (await o.store.listServers(LIVE_SERVER_STATES)).filter((s) => s.origin !== 'external').length;
+    const machines = async () =>
+      (await o.store.listServers(LIVE_SERVER_STATES)).filter((s) => s.origin !== 'external').length;
     const start = (addr: string) => o.app.inject({ method: 'POST', url: '/sessions/start', remoteAddress: addr });
     const one = await Promise.all(Array.from({ length: 40 }, () => start('10.9.0.1')));
     const limited = one.filter((r) => r.statusCode === 429);
@@ -120,10 +137,13 @@ describe('share-code guessing', () => {
     const o = await testOrchestrator({ JOIN_FAIL_LIMIT_PER_MIN: '5', MAX_SERVERS: '0' }, { clock: new FakeClock() });
     orch = o;
     await fillPool(o.store, 1);
-    const code = (await o.app.inject({ method: 'POST', url: '/sessions/start' })).json<{ share_tag: string }>().share_tag;
-    const join = (c: string, addr: string) => o.app.inject({ method: 'POST', url: `/sessions/join?game_tag=${c}`, remoteAddress: addr });
+    const code = (await o.app.inject({ method: 'POST', url: '/sessions/start' })).json<{ share_tag: string }>()
+      .share_tag;
+    const join = (c: string, addr: string) =>
+      o.app.inject({ method: 'POST', url: `/sessions/join?game_tag=${c}`, remoteAddress: addr });
     const guesser = '10.8.0.1';
-    for (const wrong of ['AAAAAA', 'BBBBBB', 'CCCCCC', 'DDDDDD']) expect((await join(wrong, guesser)).statusCode).toBe(404);
+    for (const wrong of ['AAAAAA', 'BBBBBB', 'CCCCCC', 'DDDDDD'])
+      expect((await join(wrong, guesser)).statusCode).toBe(404);
     expect((await join(code, guesser)).statusCode).toBe(200);
     expect((await join('EEEEEE', guesser)).statusCode).toBe(404);
     const before = await snapshot(o.store);
@@ -143,7 +163,8 @@ describe('share-code guessing', () => {
     const clock = new FakeClock();
     const o = await testOrchestrator({ JOIN_FAIL_LIMIT_PER_MIN: '2', MAX_SERVERS: '0' }, { clock });
     orch = o;
-    const join = (c: string) => o.app.inject({ method: 'POST', url: `/sessions/join?game_tag=${c}`, remoteAddress: '10.8.1.1' });
+    const join = (c: string) =>
+      o.app.inject({ method: 'POST', url: `/sessions/join?game_tag=${c}`, remoteAddress: '10.8.1.1' });
     await join('AAAAAA');
     await join('BBBBBB');
     const limited = await join('CCCCCC');

@@ -59,21 +59,83 @@ function exchange(port: number, bytes: Buffer): Promise<string> {
 }
 
 const goodMethod = fc.constantFrom('GET', 'POST', 'POST', 'POST', 'PUT', 'OPTIONS', 'DELETE');
-const badMethod = fc.oneof(fc.constantFrom('PRI', 'CONNECT', 'G ET', 'POST\x00', 'post', ''), fc.string({ maxLength: 8 }));
-const route = fc.constantFrom('/', '/sessions/start', '/sessions/join?game_tag=AAAAAA', '/sessions/join?game_tag=%zz&game_tag=', '/server/heartbeat',
-  '/server/end?droplet_ip=1.2.3.4', '/sessions/end?__proto__[x]=1', '/%zz', `/${'a'.repeat(10_000)}`, `/sessions/join?game_tag=${'%41'.repeat(3000)}`);
-const badTarget = fc.oneof(fc.constantFrom('*', 'http://evil/', '//x', '/\x00', '/ /', ''), fc.string({ maxLength: 30 }).map((s) => `/${s}`));
-const wellFormedHeader = fc.constantFrom('Content-Type: application/json', 'Content-Type: text/plain', 'Content-Type: ', 'Origin: http://localhost:1',
-  'Origin: https://evil.example', 'Access-Control-Request-Method: POST', 'Request-Timestamp: 1', 'Request-Signature: x', 'Request-Signature: a\r\nRequest-Signature: b',
-  'Server-Id: 00000000-0000-0000-0000-000000000000', 'Idempotency-Key: k', 'Expect: 100-continue', 'Connection: upgrade\r\nUpgrade: websocket', `X-Big: ${'b'.repeat(10_000)}`);
-const framingHeader = fc.constantFrom('Content-Length: 99999999999999999999', 'Content-Length: -1', 'Content-Length: 1, 2', 'Content-Length: 3\r\nContent-Length: 4',
-  'Transfer-Encoding: chunked', 'Transfer-Encoding: gzip, chunked', 'Transfer-Encoding: chunked\r\nContent-Length: 3', 'Transfer-Encoding: identity');
-const badHeader = fc.oneof(fc.constantFrom(' folded: continuation', 'NoColon', ': empty-name', 'X-Bad\x01: v', `X-Huge: ${'h'.repeat(20_000)}`, 'Host: a\r\nHost: b'), fc.string({ maxLength: 40 }));
+const badMethod = fc.oneof(
+  fc.constantFrom('PRI', 'CONNECT', 'G ET', 'POST\x00', 'post', ''),
+  fc.string({ maxLength: 8 }),
+);
+const route = fc.constantFrom(
+  '/',
+  '/sessions/start',
+  '/sessions/join?game_tag=AAAAAA',
+  '/sessions/join?game_tag=%zz&game_tag=',
+  '/server/heartbeat',
+  '/server/end?droplet_ip=1.2.3.4',
+  '/sessions/end?__proto__[x]=1',
+  '/%zz',
+  `/${'a'.repeat(10_000)}`,
+  `/sessions/join?game_tag=${'%41'.repeat(3000)}`,
+);
+const badTarget = fc.oneof(
+  fc.constantFrom('*', 'http://evil/', '//x', '/\x00', '/ /', ''),
+  fc.string({ maxLength: 30 }).map((s) => `/${s}`),
+);
+const wellFormedHeader = fc.constantFrom(
+  'Content-Type: application/json',
+  'Content-Type: text/plain',
+  'Content-Type: ',
+  'Origin: http://localhost:1',
+  'Origin: https://evil.example',
+  'Access-Control-Request-Method: POST',
+  'Request-Timestamp: 1',
+  'Request-Signature: x',
+  'Request-Signature: a\r\nRequest-Signature: b',
+  'Server-Id: 00000000-0000-0000-0000-000000000000',
+  'Idempotency-Key: k',
+  'Expect: 100-continue',
+  'Connection: upgrade\r\nUpgrade: websocket',
+  `X-Big: ${'b'.repeat(10_000)}`,
+);
+const framingHeader = fc.constantFrom(
+  'Content-Length: 99999999999999999999',
+  'Content-Length: -1',
+  'Content-Length: 1, 2',
+  'Content-Length: 3\r\nContent-Length: 4',
+  'Transfer-Encoding: chunked',
+  'Transfer-Encoding: gzip, chunked',
+  'Transfer-Encoding: chunked\r\nContent-Length: 3',
+  'Transfer-Encoding: identity',
+);
+const badHeader = fc.oneof(
+  fc.constantFrom(
+    ' folded: continuation',
+    'NoColon',
+    ': empty-name',
+    'X-Bad\x01: v',
+    `X-Huge: ${'h'.repeat(20_000)}`,
+    'Host: a\r\nHost: b',
+  ),
+  fc.string({ maxLength: 40 }),
+);
 const body = fc.oneof(
-  fc.constantFrom('', '{}', 'hello', '{"droplet_ip": "1.2.3.4", "connected_clients": 1}', '{"__proto__": {"x": 1}}', deepArray(1000), 'x'.repeat(10_000)),
+  fc.constantFrom(
+    '',
+    '{}',
+    'hello',
+    '{"droplet_ip": "1.2.3.4", "connected_clients": 1}',
+    '{"__proto__": {"x": 1}}',
+    deepArray(1000),
+    'x'.repeat(10_000),
+  ),
   fc.string({ maxLength: 64 }),
 );
-const chunkedBody = fc.constantFrom('0\r\n\r\n', '5\r\nhello\r\n0\r\n\r\n', 'zz\r\nxx\r\n', 'FFFFFFFFFFFFFFFF\r\n', '2;ext=1\r\n{}\r\n0\r\n\r\n', '3\r\n{}\r\n');
+const chunkedBody = fc.constantFrom(
+  '0\r\n\r\n',
+  '5\r\nhello\r\n0\r\n\r\n',
+  'zz\r\nxx\r\n',
+  'FFFFFFFFFFFFFFFF\r\n',
+  '2;ext=1\r\n{}\r\n0\r\n\r\n',
+  '3\r\n{}\r\n',
+);
 
 /** Mostly well-formed HTTP/1.1 with hostile content (reaching the app), some broken framing, some plain garbage. */
 const rawRequest = fc
@@ -112,12 +174,22 @@ const rawRequest = fc
 describe('raw bytes over TCP to the real process', () => {
   it('never a 5xx status, never an unexpected error, and the process keeps serving', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.oneof(rawRequest, fc.uint8Array({ maxLength: 200 }).map((b) => Buffer.from(b))), async (bytes) => {
-        const answer = await exchange(svc.port, bytes);
-        const statuses = [...answer.matchAll(/HTTP\/1\.[01] (\d{3}) /g)].map((m) => Number(m[1]));
-        for (const status of statuses) expect(status, `${JSON.stringify(bytes.toString('latin1').slice(0, 300))} → ${answer.slice(0, 300)}`).toBeLessThan(500);
-        expect(svc.proc.exitCode).toBeNull();
-      }),
+      fc.asyncProperty(
+        fc.oneof(
+          rawRequest,
+          fc.uint8Array({ maxLength: 200 }).map((b) => Buffer.from(b)),
+        ),
+        async (bytes) => {
+          const answer = await exchange(svc.port, bytes);
+          const statuses = [...answer.matchAll(/HTTP\/1\.[01] (\d{3}) /g)].map((m) => Number(m[1]));
+          for (const status of statuses)
+            expect(
+              status,
+              `${JSON.stringify(bytes.toString('latin1').slice(0, 300))} → ${answer.slice(0, 300)}`,
+            ).toBeLessThan(500);
+          expect(svc.proc.exitCode).toBeNull();
+        },
+      ),
       { numRuns: 150, seed: 4242 },
     );
     const alive = await fetch(`${svc.url}/`);

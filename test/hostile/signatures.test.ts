@@ -46,12 +46,14 @@ describe('a used signature cannot be used again', () => {
     await expectRefused('/server/heartbeat', { ...h, 'request-signature': sig.toUpperCase() }, b);
     await expectRefused('/server/heartbeat', { ...h, 'request-signature': ` ${sig} ` }, b);
     await expectRefused('/server/heartbeat', { ...h, 'request-signature': [sig, sig] }, b);
-    await expectRefused('/server/heartbeat', { 'request-timestamp': ts, 'request_signature': sig }, b);
+    await expectRefused('/server/heartbeat', { 'request-timestamp': ts, request_signature: sig }, b);
   });
 
   it('an ended server cannot be ended twice with the same signed request', async () => {
     const b = body('203.0.113.12', 0);
-    expect((await send('/server/heartbeat', signedHeaders(TEST_KEY, 'POST', '/server/heartbeat', b), b)).statusCode).toBe(200);
+    expect(
+      (await send('/server/heartbeat', signedHeaders(TEST_KEY, 'POST', '/server/heartbeat', b), b)).statusCode,
+    ).toBe(200);
     const url = '/server/end?droplet_ip=203.0.113.12';
     const h = signedHeaders(TEST_KEY, 'POST', url);
     expect((await send(url, h)).statusCode).toBe(200);
@@ -66,7 +68,14 @@ describe('a signature covers exactly what was signed', () => {
   it('re-timed: another timestamp (or the same number written differently) → 401', async () => {
     const h = signedHeaders(TEST_KEY, 'POST', '/server/heartbeat', b);
     const ts = Number(h['request-timestamp']);
-    for (const t of [String(ts + 1), String(ts - 1), `0${ts}`, `+${ts}`, ` ${ts}`, `${ts}`.replace(/(\d)(\d)$/, '$1_$2')]) {
+    for (const t of [
+      String(ts + 1),
+      String(ts - 1),
+      `0${ts}`,
+      `+${ts}`,
+      ` ${ts}`,
+      `${ts}`.replace(/(\d)(\d)$/, '$1_$2'),
+    ]) {
       await expectRefused('/server/heartbeat', { ...h, 'request-timestamp': t }, b);
     }
   });
@@ -90,14 +99,23 @@ describe('a signature covers exactly what was signed', () => {
 
   it('duplicated HMAC headers: the last one counts, so a bad one after the good one → 401', async () => {
     const h = signedHeaders(TEST_KEY, 'POST', '/server/heartbeat', b);
-    await expectRefused('/server/heartbeat', { 'request-timestamp': h['request-timestamp']!, 'request-signature': [h['request-signature']!, 'f'.repeat(64)] }, b);
-    await expectRefused('/server/heartbeat', { 'request-signature': h['request-signature']!, 'request-timestamp': [h['request-timestamp']!, '1'] }, b);
+    await expectRefused(
+      '/server/heartbeat',
+      { 'request-timestamp': h['request-timestamp']!, 'request-signature': [h['request-signature']!, 'f'.repeat(64)] },
+      b,
+    );
+    await expectRefused(
+      '/server/heartbeat',
+      { 'request-signature': h['request-signature']!, 'request-timestamp': [h['request-timestamp']!, '1'] },
+      b,
+    );
   });
 
   it('signed with another key, or stale in either direction → 401', async () => {
     await expectRefused('/server/heartbeat', signedHeaders(`${TEST_KEY}x`, 'POST', '/server/heartbeat', b), b);
     const now = Math.floor(Date.now() / 1000);
-    for (const t of [now - 301, now + 301, 0, -1, 9_999_999_999]) await expectRefused('/server/heartbeat', signedHeaders(TEST_KEY, 'POST', '/server/heartbeat', b, t), b);
+    for (const t of [now - 301, now + 301, 0, -1, 9_999_999_999])
+      await expectRefused('/server/heartbeat', signedHeaders(TEST_KEY, 'POST', '/server/heartbeat', b, t), b);
   });
 });
 
@@ -112,7 +130,11 @@ describe('a per-server credential speaks only for its own server', () => {
     const own = body(a.ip!, 1);
     const other = body(b2.ip!, 1);
     // A's own credential claiming B's address: a conflict with a reason, never a takeover.
-    const takeover = await send('/server/heartbeat', { 'server-id': a.id, ...signedHeaders(credA, 'POST', '/server/heartbeat', other) }, other);
+    const takeover = await send(
+      '/server/heartbeat',
+      { 'server-id': a.id, ...signedHeaders(credA, 'POST', '/server/heartbeat', other) },
+      other,
+    );
     expect(takeover.statusCode).toBe(409);
     expect(takeover.json().detail).toMatch(/belongs to another server/);
     const endB = `/server/end?droplet_ip=${b2.ip}`;
@@ -120,12 +142,32 @@ describe('a per-server credential speaks only for its own server', () => {
     expect(endOther.statusCode).toBe(409);
     expect((await orch.store.getServer(b2.id))?.state).toBe('ready');
     expect((await orch.store.getServer(a.id))?.state).toBe('ready');
-    await expectRefused('/server/heartbeat', { 'server-id': b2.id, ...signedHeaders(credA, 'POST', '/server/heartbeat', own) }, own);
-    await expectRefused('/server/heartbeat', { 'server-id': randomUUID(), ...signedHeaders(credA, 'POST', '/server/heartbeat', own) }, own);
-    await expectRefused('/server/heartbeat', { 'server-id': 'x'.repeat(10_000), ...signedHeaders(credA, 'POST', '/server/heartbeat', own) }, own);
+    await expectRefused(
+      '/server/heartbeat',
+      { 'server-id': b2.id, ...signedHeaders(credA, 'POST', '/server/heartbeat', own) },
+      own,
+    );
+    await expectRefused(
+      '/server/heartbeat',
+      { 'server-id': randomUUID(), ...signedHeaders(credA, 'POST', '/server/heartbeat', own) },
+      own,
+    );
+    await expectRefused(
+      '/server/heartbeat',
+      { 'server-id': 'x'.repeat(10_000), ...signedHeaders(credA, 'POST', '/server/heartbeat', own) },
+      own,
+    );
     // The shared key does not stand in for a per-server credential.
-    await expectRefused('/server/heartbeat', { 'server-id': a.id, ...signedHeaders(TEST_KEY, 'POST', '/server/heartbeat', own) }, own);
-    const ok = await send('/server/heartbeat', { 'server-id': a.id, ...signedHeaders(credA, 'POST', '/server/heartbeat', own) }, own);
+    await expectRefused(
+      '/server/heartbeat',
+      { 'server-id': a.id, ...signedHeaders(TEST_KEY, 'POST', '/server/heartbeat', own) },
+      own,
+    );
+    const ok = await send(
+      '/server/heartbeat',
+      { 'server-id': a.id, ...signedHeaders(credA, 'POST', '/server/heartbeat', own) },
+      own,
+    );
     expect(ok.statusCode).toBe(200);
   });
 });

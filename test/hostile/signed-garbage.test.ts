@@ -24,7 +24,10 @@ function signedPost(url: string, body: string | Buffer, contentType: string | nu
   return orch.app.inject({
     method: 'POST',
     url,
-    headers: { ...(contentType === null ? {} : { 'content-type': contentType }), ...signedHeaders(TEST_KEY, 'POST', url, body) },
+    headers: {
+      ...(contentType === null ? {} : { 'content-type': contentType }),
+      ...signedHeaders(TEST_KEY, 'POST', url, body),
+    },
     payload: body,
   });
 }
@@ -57,7 +60,14 @@ describe('signed heartbeats with garbage bodies', () => {
     ['a BOM then {}', '\ufeff{}'],
     ['truncated', '{"droplet_ip": "1.2.3.4", "connected_clients": '],
     ['invalid UTF-8 bytes', Buffer.from([0x7b, 0xff, 0xfe, 0xc3, 0x28, 0x7d])],
-    ['invalid UTF-8 in the address', Buffer.concat([Buffer.from('{"droplet_ip": "1.2.3.'), Buffer.from([0xff, 0xc0]), Buffer.from('", "connected_clients": 1}')])],
+    [
+      'invalid UTF-8 in the address',
+      Buffer.concat([
+        Buffer.from('{"droplet_ip": "1.2.3.'),
+        Buffer.from([0xff, 0xc0]),
+        Buffer.from('", "connected_clients": 1}'),
+      ]),
+    ],
     ['players as Infinity (1e400)', `{"droplet_ip": "${REAL_IP}", "connected_clients": 1e400}`],
     ['players beyond 2^53', `{"droplet_ip": "${REAL_IP}", "connected_clients": 123456789012345678901234567890}`],
     ['players negative', hb(REAL_IP, -1)],
@@ -74,7 +84,10 @@ describe('signed heartbeats with garbage bodies', () => {
     ['address 60,000 characters', hb('1'.repeat(60_000), 1)],
     ['address an object with __proto__', `{"droplet_ip": {"__proto__": {"polluted": 1}}, "connected_clients": 1}`],
     ['only __proto__', '{"__proto__": {"droplet_ip": "203.0.113.60", "connected_clients": 1}}'],
-    ['only constructor.prototype', '{"constructor": {"prototype": {"droplet_ip": "203.0.113.61", "connected_clients": 1}}}'],
+    [
+      'only constructor.prototype',
+      '{"constructor": {"prototype": {"droplet_ip": "203.0.113.61", "connected_clients": 1}}}',
+    ],
     ['deep arrays, 50 levels', deepArray(50)],
   ];
   for (const [name, body] of bodies) {
@@ -84,11 +97,21 @@ describe('signed heartbeats with garbage bodies', () => {
   }
 
   it('the same garbage with any Content-Type (or none) → 422; a malformed media type → 415; nothing changed', async () => {
-    const wellFormed = [null, 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/json; charset=utf-16', 'application/octet-stream', '*/*'];
+    const wellFormed = [
+      null,
+      'text/plain',
+      'application/x-www-form-urlencoded',
+      'multipart/form-data; boundary=x',
+      'application/json; charset=utf-16',
+      'application/octet-stream',
+      '*/*',
+    ];
     // The Content-Type is not signed: each body differs so no signature repeats (a replay).
     let players = -1000; // not used by any other request of this file (same body + same second = a replay)
-    for (const type of wellFormed) expect(await expectRejectedCleanly('/server/heartbeat', hb(REAL_IP, players--), type), String(type)).toBe(422);
-    for (const type of [';;;', 'a'.repeat(5000), '/']) expect(await expectRejectedCleanly('/server/heartbeat', hb(REAL_IP, players--), type), type).toBe(415);
+    for (const type of wellFormed)
+      expect(await expectRejectedCleanly('/server/heartbeat', hb(REAL_IP, players--), type), String(type)).toBe(422);
+    for (const type of [';;;', 'a'.repeat(5000), '/'])
+      expect(await expectRejectedCleanly('/server/heartbeat', hb(REAL_IP, players--), type), type).toBe(415);
   });
 
   it('__proto__ and constructor keys next to valid fields are plain data, not a prototype', async () => {
@@ -100,13 +123,26 @@ describe('signed heartbeats with garbage bodies', () => {
   });
 
   it('bodies nested 10,000 levels deep → 422, not a 500 (the error echo must not overflow the stack)', async () => {
-    for (const body of [deepArray(10_000), deepObject(10_000), `{"droplet_ip": ${deepArray(10_000)}, "connected_clients": 1}`, `{"droplet_ip": "${REAL_IP}", "connected_clients": ${deepObject(10_000)}}`]) {
+    for (const body of [
+      deepArray(10_000),
+      deepObject(10_000),
+      `{"droplet_ip": ${deepArray(10_000)}, "connected_clients": 1}`,
+      `{"droplet_ip": "${REAL_IP}", "connected_clients": ${deepObject(10_000)}}`,
+    ]) {
       expect(await expectRejectedCleanly('/server/heartbeat', body)).toBe(422);
     }
   });
 
   it('property: any signed JSON value as a body → never a 5xx; a rejection changes nothing', async () => {
-    const key = fc.constantFrom('droplet_ip', 'connected_clients', '__proto__', 'constructor', 'prototype', 'toString', '');
+    const key = fc.constantFrom(
+      'droplet_ip',
+      'connected_clients',
+      '__proto__',
+      'constructor',
+      'prototype',
+      'toString',
+      '',
+    );
     const value = fc.oneof(
       fc.jsonValue({ maxDepth: 3 }),
       fc.constantFrom(REAL_IP, '::1', '0.0.0.0', '255.255.255.255', '1.2.3.4 ', -0, 1e308, -1e308, 10_001, 2 ** 53 + 1),
@@ -130,8 +166,20 @@ describe('signed heartbeats with garbage bodies', () => {
 });
 
 describe('signed ends with garbage queries', () => {
-  const queries = ['', '?droplet_ip', '?droplet_ip=', '?droplet_ip=%zz', '?droplet_ip=%E0%A4%A', '?droplet_ip[]=1.2.3.4', '?droplet_ip=1e999999',
-    `?droplet_ip=${'9'.repeat(5000)}`, '?droplet_ip=a&droplet_ip=b', '?__proto__[droplet_ip]=1.2.3.4', '?constructor[prototype][x]=1', '?droplet_ip=%00'];
+  const queries = [
+    '',
+    '?droplet_ip',
+    '?droplet_ip=',
+    '?droplet_ip=%zz',
+    '?droplet_ip=%E0%A4%A',
+    '?droplet_ip[]=1.2.3.4',
+    '?droplet_ip=1e999999',
+    `?droplet_ip=${'9'.repeat(5000)}`,
+    '?droplet_ip=a&droplet_ip=b',
+    '?__proto__[droplet_ip]=1.2.3.4',
+    '?constructor[prototype][x]=1',
+    '?droplet_ip=%00',
+  ];
   for (const path of ['/server/end', '/sessions/end']) {
     it(`${path}: every garbage query → 4xx with a reason, nothing changed`, async () => {
       for (const q of queries) await expectRejectedCleanly(`${path}${q}`, '');

@@ -44,9 +44,15 @@ describe('original client routes', () => {
     const j = await orch.app.inject({ method: 'POST', url: `/sessions/join?game_tag=${body.share_tag}` });
     expect(j.statusCode).toBe(200);
     expect(j.body).toBe('{"ip_address":"198.51.100.7"}');
-    const lower = await orch.app.inject({ method: 'POST', url: `/sessions/join?game_tag=%20${body.share_tag.toLowerCase()}%20` });
+    const lower = await orch.app.inject({
+      method: 'POST',
+      url: `/sessions/join?game_tag=%20${body.share_tag.toLowerCase()}%20`,
+    });
     expect(lower.json()).toEqual({ ip_address: '198.51.100.7' });
-    const twice = await orch.app.inject({ method: 'POST', url: `/sessions/join?game_tag=ZZZZZZ&game_tag=${body.share_tag}` });
+    const twice = await orch.app.inject({
+      method: 'POST',
+      url: `/sessions/join?game_tag=ZZZZZZ&game_tag=${body.share_tag}`,
+    });
     expect(twice.json()).toEqual({ ip_address: '198.51.100.7' });
   });
 
@@ -70,7 +76,9 @@ describe('original client routes', () => {
   it('join: missing game_tag → 422 in FastAPI shape; unknown or empty → 404', async () => {
     const r = await orch.app.inject({ method: 'POST', url: '/sessions/join' });
     expect(r.statusCode).toBe(422);
-    expect(r.json()).toEqual({ detail: [{ type: 'missing', loc: ['query', 'game_tag'], msg: 'Field required', input: null }] });
+    expect(r.json()).toEqual({
+      detail: [{ type: 'missing', loc: ['query', 'game_tag'], msg: 'Field required', input: null }],
+    });
     for (const q of ['ABCDEF', '', '%00%ff', 'x'.repeat(5000)]) {
       const u = await orch.app.inject({ method: 'POST', url: `/sessions/join?game_tag=${q}` });
       expect(u.statusCode).toBe(404);
@@ -88,7 +96,12 @@ describe('original client routes', () => {
   });
 
   it('a body over the limit is 413 with a reason', async () => {
-    const r = await orch.app.inject({ method: 'POST', url: '/sessions/start', headers: { 'content-type': 'application/json' }, payload: 'x'.repeat(70_000) });
+    const r = await orch.app.inject({
+      method: 'POST',
+      url: '/sessions/start',
+      headers: { 'content-type': 'application/json' },
+      payload: 'x'.repeat(70_000),
+    });
     expect(r.statusCode).toBe(413);
     expect(r.json()).toEqual({ detail: 'Request body is too large' });
   });
@@ -99,7 +112,11 @@ describe('CORS', () => {
     const r = await orch.app.inject({
       method: 'OPTIONS',
       url: '/sessions/start',
-      headers: { origin: 'http://localhost:5173', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,x-custom' },
+      headers: {
+        origin: 'http://localhost:5173',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type,x-custom',
+      },
     });
     expect(r.statusCode).toBe(200);
     expect(r.headers['access-control-allow-origin']).toBe('http://localhost:5173');
@@ -128,7 +145,11 @@ describe('CORS', () => {
   it('CORS_ALLOWED_ORIGINS adds origins', async () => {
     const o2 = await testOrchestrator({ CORS_ALLOWED_ORIGINS: 'https://game.example, https://other.example' });
     try {
-      const r = await o2.app.inject({ method: 'OPTIONS', url: '/', headers: { origin: 'https://other.example', 'access-control-request-method': 'GET' } });
+      const r = await o2.app.inject({
+        method: 'OPTIONS',
+        url: '/',
+        headers: { origin: 'https://other.example', 'access-control-request-method': 'GET' },
+      });
       expect(r.statusCode).toBe(200);
       expect(r.headers['access-control-allow-origin']).toBe('https://other.example');
     } finally {

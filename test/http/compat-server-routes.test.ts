@@ -69,18 +69,32 @@ describe('HMAC authentication of server routes', () => {
     const now = Math.floor(Date.now() / 1000);
     // Well past the window: a test straddling a second boundary must not land on its edge.
     for (const ts of [now - 310, now + 310]) {
-      const r = await post(HB, { 'content-type': 'application/json', ...signedHeaders(TEST_KEY, 'POST', HB, b, ts) }, b);
+      const r = await post(
+        HB,
+        { 'content-type': 'application/json', ...signedHeaders(TEST_KEY, 'POST', HB, b, ts) },
+        b,
+      );
       expect(r.statusCode).toBe(401);
       expect(r.json()).toEqual({ detail: 'Stale HMAC signature.' });
     }
-    const inside = await post(HB, { 'content-type': 'application/json', ...signedHeaders(TEST_KEY, 'POST', HB, b, now - 250) }, b);
+    const inside = await post(
+      HB,
+      { 'content-type': 'application/json', ...signedHeaders(TEST_KEY, 'POST', HB, b, now - 250) },
+      b,
+    );
     expect(inside.statusCode).toBe(200);
   });
 
   it('a wrong signature of any bytes → 401 Invalid, never a 5xx', async () => {
     const b = body({ droplet_ip: '203.0.113.4', connected_clients: 0 });
     const h = signedHeaders(TEST_KEY, 'POST', HB, b);
-    for (const sig of ['00', 'zz'.repeat(40), h['request-signature']!.toUpperCase(), 'é∂ƒ', h['request-signature']!.slice(1)]) {
+    for (const sig of [
+      '00',
+      'zz'.repeat(40),
+      h['request-signature']!.toUpperCase(),
+      'é∂ƒ',
+      h['request-signature']!.slice(1),
+    ]) {
       const r = await post(HB, { 'content-type': 'application/json', ...h, 'request-signature': sig }, b);
       expect(r.statusCode).toBe(401);
       expect(r.json()).toEqual({ detail: 'Invalid HMAC signature.' });
@@ -92,7 +106,15 @@ describe('HMAC authentication of server routes', () => {
   it('accepts the underscore header spellings', async () => {
     const b = body({ droplet_ip: '203.0.113.5', connected_clients: 0 });
     const h = signedHeaders(TEST_KEY, 'POST', HB, b);
-    const r = await post(HB, { 'content-type': 'application/json', Request_Timestamp: h['request-timestamp']!, Request_Signature: h['request-signature']! }, b);
+    const r = await post(
+      HB,
+      {
+        'content-type': 'application/json',
+        Request_Timestamp: h['request-timestamp']!,
+        Request_Signature: h['request-signature']!,
+      },
+      b,
+    );
     expect(r.statusCode).toBe(200);
   });
 
@@ -131,23 +153,100 @@ describe('POST /server/heartbeat', () => {
   });
 
   it('a body without a Content-Type is still read as JSON; extra keys are ignored', async () => {
-    const b = body({ droplet_ip: '203.0.113.11', connected_clients: 1, extra: { deep: [1, 2] }, __proto__: { polluted: true } });
+    const b = body({
+      droplet_ip: '203.0.113.11',
+      connected_clients: 1,
+      extra: { deep: [1, 2] },
+      __proto__: { polluted: true },
+    });
     const r = await post(HB, signedHeaders(TEST_KEY, 'POST', HB, b), b);
     expect(r.statusCode).toBe(200);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
   const bad: [string, string, unknown][] = [
-    ['missing connected_clients', body({ droplet_ip: '1.2.3.4' }), { type: 'missing', loc: ['body', 'connected_clients'], msg: 'Field required', input: { droplet_ip: '1.2.3.4' } }],
-    ['missing droplet_ip', body({ connected_clients: 1 }), { type: 'missing', loc: ['body', 'droplet_ip'], msg: 'Field required', input: { connected_clients: 1 } }],
-    ['string count', body({ droplet_ip: '1.2.3.4', connected_clients: 'many' }), { type: 'int_parsing', loc: ['body', 'connected_clients'], msg: 'Input should be a valid integer, unable to parse string as an integer', input: 'many' }],
-    ['fractional count', body({ droplet_ip: '1.2.3.4', connected_clients: 1.5 }), { type: 'int_from_float', loc: ['body', 'connected_clients'], msg: 'Input should be a valid integer, got a number with a fractional part', input: 1.5 }],
-    ['object count', body({ droplet_ip: '1.2.3.4', connected_clients: {} }), { type: 'int_type', loc: ['body', 'connected_clients'], msg: 'Input should be a valid integer', input: {} }],
-    ['negative count', body({ droplet_ip: '1.2.3.4', connected_clients: -1 }), { type: 'greater_than_equal', loc: ['body', 'connected_clients'], msg: 'Input should be greater than or equal to 0', input: -1, ctx: { ge: 0 } }],
-    ['2^63 count', '{"droplet_ip":"1.2.3.4","connected_clients":9223372036854775808}', { type: 'less_than_equal', loc: ['body', 'connected_clients'], msg: 'Input should be less than or equal to 10000', input: 9223372036854775808, ctx: { le: 10000 } }],
-    ['numeric ip', body({ droplet_ip: 1234, connected_clients: 0 }), { type: 'string_type', loc: ['body', 'droplet_ip'], msg: 'Input should be a valid string', input: 1234 }],
-    ['not an ip', body({ droplet_ip: 'my-server', connected_clients: 0 }), { type: 'ip_any_address', loc: ['body', 'droplet_ip'], msg: 'value is not a valid IPv4 or IPv6 address', input: 'my-server' }],
-    ['an array body', '[1,2]', { type: 'model_attributes_type', loc: ['body'], msg: 'Input should be a valid dictionary or object to extract fields from', input: [1, 2] }],
+    [
+      'missing connected_clients',
+      body({ droplet_ip: '1.2.3.4' }),
+      { type: 'missing', loc: ['body', 'connected_clients'], msg: 'Field required', input: { droplet_ip: '1.2.3.4' } },
+    ],
+    [
+      'missing droplet_ip',
+      body({ connected_clients: 1 }),
+      { type: 'missing', loc: ['body', 'droplet_ip'], msg: 'Field required', input: { connected_clients: 1 } },
+    ],
+    [
+      'string count',
+      body({ droplet_ip: '1.2.3.4', connected_clients: 'many' }),
+      {
+        type: 'int_parsing',
+        loc: ['body', 'connected_clients'],
+        msg: 'Input should be a valid integer, unable to parse string as an integer',
+        input: 'many',
+      },
+    ],
+    [
+      'fractional count',
+      body({ droplet_ip: '1.2.3.4', connected_clients: 1.5 }),
+      {
+        type: 'int_from_float',
+        loc: ['body', 'connected_clients'],
+        msg: 'Input should be a valid integer, got a number with a fractional part',
+        input: 1.5,
+      },
+    ],
+    [
+      'object count',
+      body({ droplet_ip: '1.2.3.4', connected_clients: {} }),
+      { type: 'int_type', loc: ['body', 'connected_clients'], msg: 'Input should be a valid integer', input: {} },
+    ],
+    [
+      'negative count',
+      body({ droplet_ip: '1.2.3.4', connected_clients: -1 }),
+      {
+        type: 'greater_than_equal',
+        loc: ['body', 'connected_clients'],
+        msg: 'Input should be greater than or equal to 0',
+        input: -1,
+        ctx: { ge: 0 },
+      },
+    ],
+    [
+      '2^63 count',
+      '{"droplet_ip":"1.2.3.4","connected_clients":9223372036854775808}',
+      {
+        type: 'less_than_equal',
+        loc: ['body', 'connected_clients'],
+        msg: 'Input should be less than or equal to 10000',
+        input: 9223372036854775808,
+        ctx: { le: 10000 },
+      },
+    ],
+    [
+      'numeric ip',
+      body({ droplet_ip: 1234, connected_clients: 0 }),
+      { type: 'string_type', loc: ['body', 'droplet_ip'], msg: 'Input should be a valid string', input: 1234 },
+    ],
+    [
+      'not an ip',
+      body({ droplet_ip: 'my-server', connected_clients: 0 }),
+      {
+        type: 'ip_any_address',
+        loc: ['body', 'droplet_ip'],
+        msg: 'value is not a valid IPv4 or IPv6 address',
+        input: 'my-server',
+      },
+    ],
+    [
+      'an array body',
+      '[1,2]',
+      {
+        type: 'model_attributes_type',
+        loc: ['body'],
+        msg: 'Input should be a valid dictionary or object to extract fields from',
+        input: [1, 2],
+      },
+    ],
     ['an empty body', '', { type: 'missing', loc: ['body'], msg: 'Field required', input: null }],
   ];
   it.each(bad)('%s → 422 in FastAPI shape, nothing stored', async (_name, b, item) => {
@@ -176,7 +275,9 @@ describe('POST /server/end and its alias /sessions/end', () => {
       await heartbeat(orch.app, '203.0.113.20', 0);
       const r = await endServer(orch.app, '203.0.113.20', path);
       expect(r.statusCode).toBe(200);
-      expect(r.json()).toEqual({ message: 'Game session ended and local session entry removed (no DigitalOcean droplet).' });
+      expect(r.json()).toEqual({
+        message: 'Game session ended and local session entry removed (no DigitalOcean droplet).',
+      });
       // A fresh signature (the same one again would be refused as a replay).
       const url = `${path}?droplet_ip=203.0.113.20`;
       const again = await post(url, signedHeaders(TEST_KEY, 'POST', url, '', Math.floor(Date.now() / 1000) - 1));
@@ -187,7 +288,9 @@ describe('POST /server/end and its alias /sessions/end', () => {
       expect((await endServer(orch.app, '203.0.113.99', path)).statusCode).toBe(404);
       const signed = await post(path, signedHeaders(TEST_KEY, 'POST', path));
       expect(signed.statusCode).toBe(422);
-      expect(signed.json()).toEqual({ detail: [{ type: 'missing', loc: ['query', 'droplet_ip'], msg: 'Field required', input: null }] });
+      expect(signed.json()).toEqual({
+        detail: [{ type: 'missing', loc: ['query', 'droplet_ip'], msg: 'Field required', input: null }],
+      });
       expect((await post(path, {})).statusCode).toBe(401);
     });
   }
@@ -195,9 +298,13 @@ describe('POST /server/end and its alias /sessions/end', () => {
   it('ending an external server’s session ends it: its code no longer joins', async () => {
     await heartbeat(orch.app, '203.0.113.21', 0);
     const { share_tag } = (await orch.app.inject({ method: 'POST', url: '/sessions/start' })).json();
-    expect((await orch.app.inject({ method: 'POST', url: `/sessions/join?game_tag=${share_tag}` })).statusCode).toBe(200);
+    expect((await orch.app.inject({ method: 'POST', url: `/sessions/join?game_tag=${share_tag}` })).statusCode).toBe(
+      200,
+    );
     expect((await endServer(orch.app, '203.0.113.21')).statusCode).toBe(200);
-    expect((await orch.app.inject({ method: 'POST', url: `/sessions/join?game_tag=${share_tag}` })).statusCode).toBe(404);
+    expect((await orch.app.inject({ method: 'POST', url: `/sessions/join?game_tag=${share_tag}` })).statusCode).toBe(
+      404,
+    );
     const sessions = await orch.store.listSessions(['ended']);
     expect(sessions).toHaveLength(1);
     expect(sessions[0]!.endReason).toBe('server_ended');

@@ -22,7 +22,9 @@ for (const dialect of DIALECTS) {
         const r = await heartbeat(app, `198.51.100.${i + 1}`, 0);
         expect(r.statusCode).toBe(200);
       }
-      const replies = await Promise.all(Array.from({ length: 100 }, () => app.inject({ method: 'POST', url: '/sessions/start' })));
+      const replies = await Promise.all(
+        Array.from({ length: 100 }, () => app.inject({ method: 'POST', url: '/sessions/start' })),
+      );
       expect(replies.map((r) => r.statusCode)).toEqual(Array(100).fill(200));
       const bodies = replies.map((r) => r.json());
       expect(new Set(bodies.map((b) => b.ip_address)).size).toBe(100);
@@ -40,7 +42,9 @@ for (const dialect of DIALECTS) {
       cleanup = d.cleanup;
       orch = await testOrchestrator({ ...d.env, MAX_SERVERS: '0' });
       for (let i = 0; i < 100; i++) await heartbeat(orch.app, `198.51.100.${i + 1}`, 0);
-      const replies = await Promise.all(Array.from({ length: 101 }, () => orch!.app.inject({ method: 'POST', url: '/sessions/start' })));
+      const replies = await Promise.all(
+        Array.from({ length: 101 }, () => orch!.app.inject({ method: 'POST', url: '/sessions/start' })),
+      );
       const codes = replies.map((r) => r.statusCode).sort();
       expect(codes.filter((c) => c === 200)).toHaveLength(100);
       expect(codes.filter((c) => c === 503)).toHaveLength(1);

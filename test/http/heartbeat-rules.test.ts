@@ -18,7 +18,12 @@ const HB = '/server/heartbeat';
 const body = (ip: string, players: number) => JSON.stringify({ droplet_ip: ip, connected_clients: players });
 
 function send(o: Orchestrator, headers: Record<string, string>, payload: string) {
-  return o.app.inject({ method: 'POST', url: HB, headers: { 'content-type': 'application/json', ...headers }, payload });
+  return o.app.inject({
+    method: 'POST',
+    url: HB,
+    headers: { 'content-type': 'application/json', ...headers },
+    payload,
+  });
 }
 
 type Backend = { name: string; env(): Promise<{ env: Record<string, string>; cleanup(): Promise<void> }> };
@@ -27,7 +32,10 @@ const BACKENDS: Backend[] = [
     name: 'SQLite file',
     env: async () => {
       const dir = mkdtempSync(path.join(tmpdir(), 'hb-rules-'));
-      return { env: { DB_PATH: path.join(dir, 'o.db') }, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
+      return {
+        env: { DB_PATH: path.join(dir, 'o.db') },
+        cleanup: async () => rmSync(dir, { recursive: true, force: true }),
+      };
     },
   },
   {
@@ -67,7 +75,10 @@ for (const backend of BACKENDS) {
       expect(replay.statusCode).toBe(401);
       expect(replay.json()).toEqual({ detail: 'Invalid HMAC signature.' });
       // A fresh signature for the same report is fine on either.
-      expect((await send(b, signedHeaders(TEST_KEY, 'POST', HB, body('203.0.113.20', 2)), body('203.0.113.20', 2))).statusCode).toBe(200);
+      expect(
+        (await send(b, signedHeaders(TEST_KEY, 'POST', HB, body('203.0.113.20', 2)), body('203.0.113.20', 2)))
+          .statusCode,
+      ).toBe(200);
     });
 
     it('a signature accepted before a restart is refused after it, inside the skew window', async () => {

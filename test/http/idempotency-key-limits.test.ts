@@ -5,7 +5,8 @@ import { heartbeat, testOrchestrator } from '../helpers/orchestrator.js';
 let orch: Orchestrator;
 afterEach(async () => orch.close());
 
-const start = (key: string) => orch.app.inject({ method: 'POST', url: '/sessions/start', headers: { 'idempotency-key': key } });
+const start = (key: string) =>
+  orch.app.inject({ method: 'POST', url: '/sessions/start', headers: { 'idempotency-key': key } });
 
 describe('Idempotency-Key limits', () => {
   it('a key of 200 characters is used whole; two keys sharing their first 200 characters are refused, not merged', async () => {

@@ -9,7 +9,8 @@ describe('Idempotency-Key on start', () => {
   it('the same key returns the same session and server; another key gets another', async () => {
     orch = await testOrchestrator();
     for (let i = 1; i <= 3; i++) await heartbeat(orch.app, `198.51.100.${i}`, 0);
-    const start = (key: string) => orch.app.inject({ method: 'POST', url: '/sessions/start', headers: { 'idempotency-key': key } });
+    const start = (key: string) =>
+      orch.app.inject({ method: 'POST', url: '/sessions/start', headers: { 'idempotency-key': key } });
     const a = (await start('key-a')).json();
     const again = await Promise.all([start('key-a'), start('key-a'), start('key-a')]);
     for (const r of again) expect(r.json()).toEqual(a);
@@ -23,7 +24,9 @@ describe('Idempotency-Key on start', () => {
     orch = await testOrchestrator();
     for (let i = 1; i <= 10; i++) await heartbeat(orch.app, `198.51.100.${i}`, 0);
     const replies = await Promise.all(
-      Array.from({ length: 10 }, () => orch.app.inject({ method: 'POST', url: '/sessions/start', headers: { 'idempotency-key': 'same' } })),
+      Array.from({ length: 10 }, () =>
+        orch.app.inject({ method: 'POST', url: '/sessions/start', headers: { 'idempotency-key': 'same' } }),
+      ),
     );
     const ok = replies.filter((r) => r.statusCode === 200).map((r) => r.json());
     expect(ok.length).toBeGreaterThan(0);

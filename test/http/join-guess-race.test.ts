@@ -13,7 +13,9 @@ describe('POST /sessions/join: concurrent guesses', () => {
   it('30 simultaneous unknown codes from one address with JOIN_FAIL_LIMIT_PER_MIN=5: at most 5 are looked up', async () => {
     orch = await testOrchestrator({ JOIN_FAIL_LIMIT_PER_MIN: '5' });
     const answers = await Promise.all(
-      Array.from({ length: 30 }, (_, i) => orch!.app.inject({ method: 'POST', url: `/sessions/join?game_tag=ZZZZ${String(i).padStart(2, '0')}` })),
+      Array.from({ length: 30 }, (_, i) =>
+        orch!.app.inject({ method: 'POST', url: `/sessions/join?game_tag=ZZZZ${String(i).padStart(2, '0')}` }),
+      ),
     );
     const codes = answers.map((a) => a.statusCode);
     expect(codes.filter((c) => c === 404).length).toBeLessThanOrEqual(5);
@@ -26,9 +28,12 @@ describe('POST /sessions/join: concurrent guesses', () => {
     expect((await heartbeat(orch.app, '198.51.100.90', 0)).statusCode).toBe(200);
     const code = (await orch.app.inject({ method: 'POST', url: '/sessions/start' })).json().share_tag as string;
     // Up to the limit in flight at once, then one after another.
-    const together = await Promise.all([1, 2].map(() => orch!.app.inject({ method: 'POST', url: `/sessions/join?game_tag=${code}` })));
+    const together = await Promise.all(
+      [1, 2].map(() => orch!.app.inject({ method: 'POST', url: `/sessions/join?game_tag=${code}` })),
+    );
     expect(together.map((j) => j.statusCode)).toEqual([200, 200]);
-    for (let i = 0; i < 10; i++) expect((await orch.app.inject({ method: 'POST', url: `/sessions/join?game_tag=${code}` })).statusCode).toBe(200);
+    for (let i = 0; i < 10; i++)
+      expect((await orch.app.inject({ method: 'POST', url: `/sessions/join?game_tag=${code}` })).statusCode).toBe(200);
     expect((await orch.app.inject({ method: 'POST', url: '/sessions/join?game_tag=QQQQQQ' })).statusCode).toBe(404);
     expect((await orch.app.inject({ method: 'POST', url: '/sessions/join?game_tag=QQQQQR' })).statusCode).toBe(404);
     expect((await orch.app.inject({ method: 'POST', url: '/sessions/join?game_tag=QQQQQS' })).statusCode).toBe(429);

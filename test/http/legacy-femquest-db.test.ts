@@ -41,7 +41,12 @@ describe("the original's own femquest.db", () => {
       ]);
       const pass = await orch.reconciler.runPass();
       expect(pass.error).toBeNull();
-      for (const [code, ip] of [['0A1B2C', '203.0.113.50'], ['deadbeef', '203.0.113.51'], ['F00D01', '203.0.113.52'], ['c0ffee', '203.0.113.53']]) {
+      for (const [code, ip] of [
+        ['0A1B2C', '203.0.113.50'],
+        ['deadbeef', '203.0.113.51'],
+        ['F00D01', '203.0.113.52'],
+        ['c0ffee', '203.0.113.53'],
+      ]) {
         const j = await orch.app.inject({ method: 'POST', url: `/sessions/join?game_tag=${code}` });
         expect(j.json(), code).toEqual({ ip_address: ip });
       }

@@ -7,7 +7,23 @@ import { testOrchestrator } from '../helpers/orchestrator.js';
 let orch: Orchestrator;
 let doc: {
   openapi: string;
-  paths: Record<string, Record<string, { summary?: string; tags?: string[]; responses: Record<string, { headers?: Record<string, unknown>; content?: Record<string, { schema?: unknown; example?: unknown; examples?: unknown }> }> }>>;
+  paths: Record<
+    string,
+    Record<
+      string,
+      {
+        summary?: string;
+        tags?: string[];
+        responses: Record<
+          string,
+          {
+            headers?: Record<string, unknown>;
+            content?: Record<string, { schema?: unknown; example?: unknown; examples?: unknown }>;
+          }
+        >;
+      }
+    >
+  >;
 };
 beforeAll(async () => {
   orch = await testOrchestrator({ ADMIN_TOKEN: 'x' });
@@ -24,17 +40,30 @@ describe('OpenAPI document', () => {
   it('is a valid OpenAPI 3.1 document', async () => {
     expect(doc.openapi).toBe('3.1.0');
     const validator = new Validator();
-    const res = await validator.validate(doc as unknown as Parameters<Validator["validate"]>[0]);
+    const res = await validator.validate(doc);
     expect(res.errors ?? []).toEqual([]);
     expect(res.valid).toBe(true);
   });
 
   it('documents every registered route (v1 and the original routes), except the docs themselves', () => {
-    const routes = orch.app.registeredRoutes.filter((r) => !DOC_PATHS.some((p) => r.url === p || r.url.startsWith(`${p}/`)));
+    const routes = orch.app.registeredRoutes.filter(
+      (r) => !DOC_PATHS.some((p) => r.url === p || r.url.startsWith(`${p}/`)),
+    );
     expect(routes.length).toBeGreaterThan(15);
     const missing = routes.filter((r) => !doc.paths[openApiPath(r.url)]?.[r.method.toLowerCase()]);
     expect(missing).toEqual([]);
-    for (const path of ['/', '/sessions/start', '/sessions/join', '/server/heartbeat', '/server/end', '/sessions/end', '/v1/sessions', '/v1/sessions/{code}/join', '/v1/servers/{id}/heartbeat', '/v1/pool']) {
+    for (const path of [
+      '/',
+      '/sessions/start',
+      '/sessions/join',
+      '/server/heartbeat',
+      '/server/end',
+      '/sessions/end',
+      '/v1/sessions',
+      '/v1/sessions/{code}/join',
+      '/v1/servers/{id}/heartbeat',
+      '/v1/pool',
+    ]) {
       expect(doc.paths[path], path).toBeDefined();
     }
   });
@@ -50,12 +79,21 @@ describe('OpenAPI document', () => {
           // a response without a body (a redirect) shows one for its headers.
           const media = Object.values(resp.content ?? {});
           const hasExample = media.length
-            ? media.every((m) => m.example !== undefined || m.examples !== undefined || JSON.stringify(m.schema).includes('"examples"'))
+            ? media.every(
+                (m) =>
+                  m.example !== undefined ||
+                  m.examples !== undefined ||
+                  JSON.stringify(m.schema).includes('"examples"'),
+              )
             : JSON.stringify(resp.headers ?? {}).includes('"examples"');
           expect(hasExample, `${where} ${status}`).toBeTruthy();
         }
         // `/` and `/healthz` answer whenever the process can answer at all: they have no error response.
-        if (path !== '/' && path !== '/healthz') expect(Object.keys(op.responses).some((s) => Number(s) >= 400), `${where} has error responses`).toBe(true);
+        if (path !== '/' && path !== '/healthz')
+          expect(
+            Object.keys(op.responses).some((s) => Number(s) >= 400),
+            `${where} has error responses`,
+          ).toBe(true);
       }
     }
   });

@@ -20,11 +20,19 @@ describe('GET /v1/status (operators)', () => {
     await heartbeat(orch.app, '198.51.100.2', 0);
     await orch.app.inject({ method: 'POST', url: '/sessions/start' });
     for (const auth of [undefined, 'Bearer wrong', 'op-token', 'Bearer op-token2']) {
-      const r = await orch.app.inject({ method: 'GET', url: '/v1/status', headers: auth ? { authorization: auth } : {} });
+      const r = await orch.app.inject({
+        method: 'GET',
+        url: '/v1/status',
+        headers: auth ? { authorization: auth } : {},
+      });
       expect(r.statusCode).toBe(401);
       expect(r.body).not.toContain('op-token');
     }
-    const r = await orch.app.inject({ method: 'GET', url: '/v1/status', headers: { authorization: 'Bearer op-token' } });
+    const r = await orch.app.inject({
+      method: 'GET',
+      url: '/v1/status',
+      headers: { authorization: 'Bearer op-token' },
+    });
     expect(r.statusCode).toBe(200);
     const body = r.json();
     expect(body.provider).toBe('local');

@@ -49,7 +49,15 @@ describe('defects at the seam', () => {
     const dead = await createStore({ kind: 'sqlite', path: db });
     const lease = Date.now() + 60_000;
     const deadSession = makeSession({ createdAtMs: Date.now() - 1000, owner: 'dead-process', leaseUntilMs: lease });
-    const deadCreate = makeServer({ state: 'creating', ip: null, readyAtMs: null, lastHeartbeatAtMs: null, createdAtMs: Date.now() - 20_000, owner: 'dead-process', leaseUntilMs: lease });
+    const deadCreate = makeServer({
+      state: 'creating',
+      ip: null,
+      readyAtMs: null,
+      lastHeartbeatAtMs: null,
+      createdAtMs: Date.now() - 20_000,
+      owner: 'dead-process',
+      leaseUntilMs: lease,
+    });
     await dead.insertSession(deadSession);
     await dead.insertServer(deadCreate);
     await dead.close();
@@ -63,7 +71,10 @@ describe('defects at the seam', () => {
     // The first pass finds no machine for the interrupted create (older than a listing's lag)
     // and drops the row, long before the orphan grace.
     await orch.reconciler.runPass();
-    expect(await orch.store.getServer(deadCreate.id)).toMatchObject({ state: 'deleted', reason: expect.stringMatching(/interrupted/) });
+    expect(await orch.store.getServer(deadCreate.id)).toMatchObject({
+      state: 'deleted',
+      reason: expect.stringMatching(/interrupted/),
+    });
   });
 
   it('SIGTERM (close) while starts wait: each gets a 503 with Retry-After at once and its session ends', async () => {
@@ -71,7 +82,8 @@ describe('defects at the seam', () => {
     const ended: FleetEvent[] = [];
     orch.store.onEvents((es) => ended.push(...es.filter((e) => e.kind === EventKind.SessionEnded)));
     const waiting = [1, 2, 3].map(() => orch!.app.inject({ method: 'POST', url: '/sessions/start' }));
-    for (let i = 0; i < 200 && (await orch.store.countSessions(['pending'])) < 3; i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 200 && (await orch.store.countSessions(['pending'])) < 3; i++)
+      await new Promise((r) => setTimeout(r, 10));
     expect(await orch.store.countSessions(['pending'])).toBe(3);
     const closing = orch.close();
     const answers = await Promise.all(waiting);
@@ -87,7 +99,14 @@ describe('defects at the seam', () => {
 
   describe('a heartbeat signed with a server’s own credential', () => {
     async function madeServer(o: Orchestrator, ip: string) {
-      const s = makeServer({ state: 'starting', origin: 'local', ip, providerId: `p-${randomUUID()}`, readyAtMs: null, lastHeartbeatAtMs: null });
+      const s = makeServer({
+        state: 'starting',
+        origin: 'local',
+        ip,
+        providerId: `p-${randomUUID()}`,
+        readyAtMs: null,
+        lastHeartbeatAtMs: null,
+      });
       await o.store.insertServer(s);
       return s;
     }
@@ -96,7 +115,11 @@ describe('defects at the seam', () => {
       return o.app.inject({
         method: 'POST',
         url: '/server/heartbeat',
-        headers: { 'content-type': 'application/json', 'server-id': serverId, ...signedHeaders(o.ops.credentialFor(serverId), 'POST', '/server/heartbeat', body) },
+        headers: {
+          'content-type': 'application/json',
+          'server-id': serverId,
+          ...signedHeaders(o.ops.credentialFor(serverId), 'POST', '/server/heartbeat', body),
+        },
         payload: body,
       });
     }
@@ -108,7 +131,11 @@ describe('defects at the seam', () => {
       const r = await credentialHeartbeat(orch, s.id, '198.51.100.80');
       expect(r.statusCode).toBe(409);
       expect(r.json().detail).toMatch(/198\.51\.100\.80 belongs to another server/);
-      expect(await orch.store.getServer(s.id)).toMatchObject({ state: 'starting', ip: '127.0.0.80', lastHeartbeatAtMs: null });
+      expect(await orch.store.getServer(s.id)).toMatchObject({
+        state: 'starting',
+        ip: '127.0.0.80',
+        lastHeartbeatAtMs: null,
+      });
     });
 
     it('reporting a different (private) address: the provider’s address is kept, handed to players, and the answer says so', async () => {
@@ -116,7 +143,10 @@ describe('defects at the seam', () => {
       const s = await madeServer(orch, '203.0.113.81');
       const r = await credentialHeartbeat(orch, s.id, '10.0.0.81');
       expect(r.statusCode).toBe(200);
-      expect(r.json()).toMatchObject({ message: 'Heartbeat updated successfully.', warning: expect.stringMatching(/10\.0\.0\.81 was ignored.*203\.0\.113\.81/) });
+      expect(r.json()).toMatchObject({
+        message: 'Heartbeat updated successfully.',
+        warning: expect.stringMatching(/10\.0\.0\.81 was ignored.*203\.0\.113\.81/),
+      });
       expect(await orch.store.getServer(s.id)).toMatchObject({ state: 'ready', ip: '203.0.113.81' });
       const start = await orch.app.inject({ method: 'POST', url: '/sessions/start' });
       expect(start.json().ip_address).toBe('203.0.113.81');
@@ -128,9 +158,20 @@ describe('defects at the seam', () => {
       await orch.store.insertServer(s);
       const r = await credentialHeartbeat(orch, s.id, '10.0.0.82', 0);
       expect(r.statusCode).toBe(200);
-      expect(await orch.store.getServer(s.id)).toMatchObject({ state: 'creating', ip: null, lastHeartbeatAtMs: expect.any(Number) });
+      expect(await orch.store.getServer(s.id)).toMatchObject({
+        state: 'creating',
+        ip: null,
+        lastHeartbeatAtMs: expect.any(Number),
+      });
       // Its provider then reports the machine's address: heard from already, so ready.
-      await orch.ops.recordMachine(s.id, { providerId: 'm-82', serverId: s.id, status: 'active', ip: '203.0.113.82', port: null, createdAtMs: Date.now() });
+      await orch.ops.recordMachine(s.id, {
+        providerId: 'm-82',
+        serverId: s.id,
+        status: 'active',
+        ip: '203.0.113.82',
+        port: null,
+        createdAtMs: Date.now(),
+      });
       expect(await orch.store.getServer(s.id)).toMatchObject({ state: 'ready', ip: '203.0.113.82' });
     });
   });

@@ -6,7 +6,8 @@ import { testOrchestrator } from '../helpers/orchestrator.js';
 let orch: Orchestrator;
 afterEach(async () => orch.close());
 
-const join = (code: string) => orch.app.inject({ method: 'POST', url: `/sessions/join?game_tag=${encodeURIComponent(code)}` });
+const join = (code: string) =>
+  orch.app.inject({ method: 'POST', url: `/sessions/join?game_tag=${encodeURIComponent(code)}` });
 
 describe('join matches share codes on ASCII letters and digits only', () => {
   it('codes that only match after Unicode case folding are a plain 404; ASCII case and hex codes still join', async () => {

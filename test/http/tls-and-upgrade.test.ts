@@ -17,17 +17,40 @@ describe('HTTPS', () => {
   it('serves HTTPS when SSL_CERTFILE and SSL_KEYFILE are set', async () => {
     const cert = path.join(dir, 'cert.pem');
     const key = path.join(dir, 'key.pem');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ],
+      { stdio: 'ignore' },
+    );
     const orch = await testOrchestrator({ SSL_CERTFILE: cert, SSL_KEYFILE: key });
     try {
       await orch.app.listen({ host: '127.0.0.1', port: 0 });
       const { port } = orch.app.server.address() as { port: number };
       const body = await new Promise<string>((resolve, reject) => {
-        const req = request({ host: '127.0.0.1', port, path: '/', method: 'GET', ca: execFileSync('cat', [cert]) }, (res) => {
-          let data = '';
-          res.on('data', (d) => (data += d));
-          res.on('end', () => resolve(data));
-        });
+        const req = request(
+          { host: '127.0.0.1', port, path: '/', method: 'GET', ca: execFileSync('cat', [cert]) },
+          (res) => {
+            let data = '';
+            res.on('data', (d) => (data += d));
+            res.on('end', () => resolve(data));
+          },
+        );
         req.on('error', reject);
         req.end();
       });
@@ -40,7 +63,11 @@ describe('HTTPS', () => {
   it('ENFORCE_HTTPS redirects plain HTTP with 307', async () => {
     const orch = await testOrchestrator({ ENFORCE_HTTPS: 'true' });
     try {
-      const r = await orch.app.inject({ method: 'POST', url: '/sessions/join?game_tag=X', headers: { host: 'orch.example' } });
+      const r = await orch.app.inject({
+        method: 'POST',
+        url: '/sessions/join?game_tag=X',
+        headers: { host: 'orch.example' },
+      });
       expect(r.statusCode).toBe(307);
       expect(r.headers.location).toBe('https://orch.example/sessions/join?game_tag=X');
     } finally {
@@ -55,8 +82,12 @@ describe('upgrading from the original service', () => {
     const old = new Database(file);
     old.exec(`CREATE TABLE game_droplets (ipv4 TEXT PRIMARY KEY, connected_clients INTEGER, fresh_game BOOLEAN,
       last_heartbeat TEXT, droplet_id INTEGER, share_tag TEXT UNIQUE)`);
-    old.prepare('INSERT INTO game_droplets VALUES (?, ?, ?, ?, ?, ?)').run('203.0.113.40', 2, 0, new Date().toISOString(), 3164444, 'ab12cd');
-    old.prepare('INSERT INTO game_droplets VALUES (?, ?, ?, ?, ?, ?)').run('203.0.113.41', 0, 1, new Date().toISOString(), null, null);
+    old
+      .prepare('INSERT INTO game_droplets VALUES (?, ?, ?, ?, ?, ?)')
+      .run('203.0.113.40', 2, 0, new Date().toISOString(), 3164444, 'ab12cd');
+    old
+      .prepare('INSERT INTO game_droplets VALUES (?, ?, ?, ?, ?, ?)')
+      .run('203.0.113.41', 0, 1, new Date().toISOString(), null, null);
     old.close();
     const orch = await testOrchestrator({ DB_PATH: file });
     try {

@@ -18,7 +18,21 @@ afterEach(async () => {
 });
 
 function row(id: string, origin: string, createdAtMs: number) {
-  return { id, state: 'ready' as const, origin: origin as 'digitalocean', providerId: null, ip: null, port: null, players: 0, createdAtMs, updatedAtMs: createdAtMs, stateChangedAtMs: createdAtMs, readyAtMs: createdAtMs, lastHeartbeatAtMs: createdAtMs, reason: null };
+  return {
+    id,
+    state: 'ready' as const,
+    origin: origin as 'digitalocean',
+    providerId: null,
+    ip: null,
+    port: null,
+    players: 0,
+    createdAtMs,
+    updatedAtMs: createdAtMs,
+    stateChangedAtMs: createdAtMs,
+    readyAtMs: createdAtMs,
+    lastHeartbeatAtMs: createdAtMs,
+    reason: null,
+  };
 }
 
 describe('GET /v1/costs', () => {
@@ -38,7 +52,9 @@ describe('GET /v1/costs', () => {
     const { store } = orch;
     // One droplet since yesterday 23:00 (13 h ago), deleted 1 h ago; one for 30 s; one external.
     await store.insertServer(row('a', 'digitalocean', NOON - 13 * 3_600_000));
-    await store.transaction(async (tx) => void (await tx.transitionServer('a', ['ready'], 'deleted', {}, NOON - 3_600_000)));
+    await store.transaction(
+      async (tx) => void (await tx.transitionServer('a', ['ready'], 'deleted', {}, NOON - 3_600_000)),
+    );
     await store.insertServer(row('b', 'digitalocean', NOON - 30_000));
     await store.insertServer(row('x', 'external', NOON - 50 * 3_600_000));
     const r = await orch.app.inject({ method: 'GET', url: '/v1/costs', headers: AUTH });
@@ -46,7 +62,12 @@ describe('GET /v1/costs', () => {
     const c = r.json();
     // The emulator's list says $960/month for this size: 960/672 an hour, rounded to 1e-5.
     const hourly = Math.round((960 / 672) * 1e5) / 1e5;
-    expect(c).toMatchObject({ currency: 'USD', size: 's-32vcpu-192gb', hourlyUsd: hourly, billing: expect.stringMatching(/per second/) });
+    expect(c).toMatchObject({
+      currency: 'USD',
+      size: 's-32vcpu-192gb',
+      hourlyUsd: hourly,
+      billing: expect.stringMatching(/per second/),
+    });
     const a = 12 * hourly;
     const b = hourly / 60; // 30 s billed as the 60 s minimum
     expect(c.totalUsd).toBeCloseTo(a + b, 3);
@@ -81,7 +102,10 @@ describe('GET /v1/costs', () => {
     });
     const costs = await orch.app.inject({ method: 'GET', url: '/v1/costs', headers: AUTH });
     expect(costs.statusCode).toBe(503);
-    expect(costs.json().error).toMatchObject({ code: 'unavailable', message: expect.stringMatching(/Prices are unavailable/) });
+    expect(costs.json().error).toMatchObject({
+      code: 'unavailable',
+      message: expect.stringMatching(/Prices are unavailable/),
+    });
     expect(costs.headers['retry-after']).toBe('30');
     expect(costs.body).not.toContain('dop_v1_secret_token');
     const status = await orch.app.inject({ method: 'GET', url: '/v1/status', headers: AUTH });

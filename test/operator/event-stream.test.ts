@@ -40,11 +40,19 @@ describe('GET /v1/events', () => {
     expect((await orch.app.inject({ method: 'GET', url: '/v1/events' })).statusCode).toBe(401);
     const page1 = (await orch.app.inject({ method: 'GET', url: '/v1/events?limit=2', headers: AUTH })).json();
     expect(page1.events.map((e: { kind: string }) => e.kind)).toEqual(['server.created', 'server.created']);
-    const page2 = (await orch.app.inject({ method: 'GET', url: `/v1/events?after=${page1.next}`, headers: AUTH })).json();
+    const page2 = (
+      await orch.app.inject({ method: 'GET', url: `/v1/events?after=${page1.next}`, headers: AUTH })
+    ).json();
     expect(page2.events).toHaveLength(1);
     expect(page2.events[0].id).toBeGreaterThan(page1.next);
-    expect(page2.events[0]).toMatchObject({ kind: 'server.created', data: { ip: '198.51.100.3' }, at: expect.stringMatching(/Z$/) });
-    const empty = (await orch.app.inject({ method: 'GET', url: `/v1/events?after=${page2.next}`, headers: AUTH })).json();
+    expect(page2.events[0]).toMatchObject({
+      kind: 'server.created',
+      data: { ip: '198.51.100.3' },
+      at: expect.stringMatching(/Z$/),
+    });
+    const empty = (
+      await orch.app.inject({ method: 'GET', url: `/v1/events?after=${page2.next}`, headers: AUTH })
+    ).json();
     expect(empty).toEqual({ events: [], next: page2.next });
   });
 
@@ -70,7 +78,11 @@ describe('GET /v1/events/stream', () => {
     expect(c.messages).toHaveLength(0);
     const start = await orch.app.inject({ method: 'POST', url: '/sessions/start' });
     const code = start.json().share_tag;
-    await eventually(() => c.messages.some((m) => m.event === 'session.started'), 3000, 'session.started on the stream');
+    await eventually(
+      () => c.messages.some((m) => m.event === 'session.started'),
+      3000,
+      'session.started on the stream',
+    );
     const started = c.messages.find((m) => m.event === 'session.started')!;
     expect(started.data.data.code).toBe(code);
     const idsSeen = c.messages.map((m) => m.id);
@@ -99,7 +111,11 @@ describe('GET /v1/events/stream', () => {
     const c = await stream(a.base);
     await eventually(() => c.comments >= 1, 3000, 'stream open');
     await heartbeat(b.app, '198.51.100.9', 0);
-    await eventually(() => c.messages.some((m) => m.event === 'server.created'), 3000, "replica B's event on replica A's stream");
+    await eventually(
+      () => c.messages.some((m) => m.event === 'server.created'),
+      3000,
+      "replica B's event on replica A's stream",
+    );
     expect(c.messages[0]!.data.data.ip).toBe('198.51.100.9');
   });
 
@@ -122,7 +138,13 @@ describe('GET /v1/events/stream', () => {
     for (let t = 0; t < 120; t++) {
       await orch.store.transaction(async (tx) => {
         for (let i = 0; i < 500; i++) {
-          tx.recordEvent({ atMs: Date.now(), kind: 'server.state_changed', serverId: `s-${t}-${i}`, sessionId: null, data: { from: 'ready', to: 'allocated', reason: 'x'.repeat(100) } });
+          tx.recordEvent({
+            atMs: Date.now(),
+            kind: 'server.state_changed',
+            serverId: `s-${t}-${i}`,
+            sessionId: null,
+            data: { from: 'ready', to: 'allocated', reason: 'x'.repeat(100) },
+          });
         }
       });
     }

@@ -55,7 +55,11 @@ describe('/metrics', () => {
     expect((await endServer(orch.app, '198.51.100.1')).statusCode).toBe(200);
     await orch.reconciler.runPass();
     const lastId = await orch.store.lastEventId();
-    await eventually(async () => (await orch!.view.webhooks!.status())[0]!.cursor === lastId, 5000, 'webhooks caught up');
+    await eventually(
+      async () => (await orch!.view.webhooks!.status())[0]!.cursor === lastId,
+      5000,
+      'webhooks caught up',
+    );
 
     const { text, values: v } = await scrape(orch);
     expect(v.get('orchestrator_sessions_started_total{start="warm"}')).toBe(1);
@@ -70,7 +74,9 @@ describe('/metrics', () => {
     expect(v.get('orchestrator_servers{state="ready"}')).toBe(1);
     expect(v.get('orchestrator_sessions{state="active"}')).toBe(1);
     expect(v.get('orchestrator_sessions{state="pending"}')).toBe(0);
-    expect(v.get('orchestrator_provider_calls_total{provider="local",operation="create",outcome="ok"}')).toBeGreaterThanOrEqual(1);
+    expect(
+      v.get('orchestrator_provider_calls_total{provider="local",operation="create",outcome="ok"}'),
+    ).toBeGreaterThanOrEqual(1);
     expect(v.get('orchestrator_provider_calls_total{provider="local",operation="list",outcome="ok"}')).toBe(1);
     expect(v.get('orchestrator_reconcile_pass_seconds_count{outcome="ok"}')).toBe(1);
     // The pass filled the pool (POOL_BUFFER=1): one create took effect.
@@ -79,7 +85,11 @@ describe('/metrics', () => {
     expect(v.get('orchestrator_pool_servers{kind="max"}')).toBe(4);
     expect(v.get('orchestrator_webhook_deliveries_total{outcome="delivered"}')).toBe(lastId);
     expect(v.has('orchestrator_heartbeat_age_seconds{stat="max"}')).toBe(true);
-    for (const family of ['orchestrator_server_transitions_total', 'orchestrator_provider_call_seconds', 'orchestrator_spend_usd']) {
+    for (const family of [
+      'orchestrator_server_transitions_total',
+      'orchestrator_provider_call_seconds',
+      'orchestrator_spend_usd',
+    ]) {
       expect(text).toContain(`# TYPE ${family}`);
     }
   });
@@ -87,7 +97,11 @@ describe('/metrics', () => {
   it('wants METRICS_TOKEN when one is set', async () => {
     orch = await testOrchestrator({ METRICS_TOKEN: 'scrape-me' });
     expect((await orch.app.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(401);
-    const ok = await orch.app.inject({ method: 'GET', url: '/metrics', headers: { authorization: 'Bearer scrape-me' } });
+    const ok = await orch.app.inject({
+      method: 'GET',
+      url: '/metrics',
+      headers: { authorization: 'Bearer scrape-me' },
+    });
     expect(ok.statusCode).toBe(200);
   });
 });

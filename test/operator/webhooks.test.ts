@@ -41,7 +41,11 @@ function hookEnv(urls: string[], extra: Record<string, string> = {}): Record<str
 
 /** The receiver counts a request before the deliverer records it: wait for the ledger too. */
 async function settled(o: Orchestrator, lastId: number): Promise<void> {
-  await eventually(async () => (await o.view.webhooks!.status()).every((t) => t.cursor >= lastId), 5000, 'cursors at the last event');
+  await eventually(
+    async () => (await o.view.webhooks!.status()).every((t) => t.cursor >= lastId),
+    5000,
+    'cursors at the last event',
+  );
 }
 
 const ids = (rs: Received[]) => rs.map((r) => Number(r.headers['webhook-id']));
@@ -70,7 +74,10 @@ describe('webhooks', () => {
     await settled(orch, events.at(-1)!.id);
     const nowS = Math.floor(Date.now() / 1000);
     for (const r of rx.received) {
-      const h = { timestamp: r.headers['webhook-timestamp'] as string, signature: r.headers['webhook-signature'] as string };
+      const h = {
+        timestamp: r.headers['webhook-timestamp'] as string,
+        signature: r.headers['webhook-signature'] as string,
+      };
       expect(verifyWebhook(SECRET, h, r.body, nowS)).toBe(true);
       expect(verifyWebhook('another-secret', h, r.body, nowS)).toBe(false);
       expect(verifyWebhook(SECRET, h, r.body.replace('}', ' }'), nowS)).toBe(false);
@@ -80,7 +87,12 @@ describe('webhooks', () => {
     }
     const status = (await orch.app.inject({ method: 'GET', url: '/v1/status', headers: AUTH })).json();
     expect(status.webhooks).toEqual([
-      expect.objectContaining({ urlHint: rx.url, delivered: events.length, dead: 0, cursor: events[events.length - 1]!.id }),
+      expect.objectContaining({
+        urlHint: rx.url,
+        delivered: events.length,
+        dead: 0,
+        cursor: events[events.length - 1]!.id,
+      }),
     ]);
   });
 
@@ -151,7 +163,11 @@ describe('webhooks', () => {
     expect(sessionEvents.length).toBeGreaterThan(0);
     await eventually(() => rx.received.length >= sessionEvents.length, 5000, 'session events delivered');
     const last = (await allEvents(orch)).at(-1)!.id;
-    await eventually(async () => (await orch!.view.webhooks!.status())[0]!.cursor === last, 5000, 'cursor past filtered events');
+    await eventually(
+      async () => (await orch!.view.webhooks!.status())[0]!.cursor === last,
+      5000,
+      'cursor past filtered events',
+    );
     expect(ids(rx.received)).toEqual(sessionEvents.map((e) => e.id));
   });
 
@@ -199,8 +215,14 @@ describe('webhooks', () => {
   });
 
   it('refuses WEBHOOK_URL without WEBHOOK_SECRET, naming the variable but not the URL', async () => {
-    await expect(testOrchestrator({ WEBHOOK_URL: 'https://hooks.example/x?token=s3cr3t' })).rejects.toThrow(/WEBHOOK_SECRET is required/);
-    await expect(testOrchestrator({ WEBHOOK_URL: 'ftp://x?token=s3cr3t', WEBHOOK_SECRET: 'x' })).rejects.toThrow(/^(?!.*s3cr3t)[\s\S]*WEBHOOK_URL/);
-    await expect(testOrchestrator({ WEBHOOK_URL: 'https://u:s3cr3t@hooks.example/x', WEBHOOK_SECRET: 'x' })).rejects.toThrow(/^(?!.*s3cr3t)[\s\S]*user:password/);
+    await expect(testOrchestrator({ WEBHOOK_URL: 'https://hooks.example/x?token=s3cr3t' })).rejects.toThrow(
+      /WEBHOOK_SECRET is required/,
+    );
+    await expect(testOrchestrator({ WEBHOOK_URL: 'ftp://x?token=s3cr3t', WEBHOOK_SECRET: 'x' })).rejects.toThrow(
+      /^(?!.*s3cr3t)[\s\S]*WEBHOOK_URL/,
+    );
+    await expect(
+      testOrchestrator({ WEBHOOK_URL: 'https://u:s3cr3t@hooks.example/x', WEBHOOK_SECRET: 'x' }),
+    ).rejects.toThrow(/^(?!.*s3cr3t)[\s\S]*user:password/);
   });
 });

@@ -13,8 +13,15 @@ afterEach(async () => {
 
 function watcher(h: Harness, o: { maxServers?: number; asked?: () => void } = {}) {
   return new BootWatcher({
-    store: h.store, provider: h.provider, ops: h.ops, clock: h.clock, log: silentLog, pollMs: 100,
-    promoteByAddress: true, maxServers: o.maxServers ?? 10_000, reconcileSoon: o.asked ?? (() => {}),
+    store: h.store,
+    provider: h.provider,
+    ops: h.ops,
+    clock: h.clock,
+    log: silentLog,
+    pollMs: 100,
+    promoteByAddress: true,
+    maxServers: o.maxServers ?? 10_000,
+    reconcileSoon: o.asked ?? (() => {}),
   });
 }
 
@@ -23,11 +30,29 @@ async function fleet(h: Harness, n: number): Promise<void> {
   await h.store.transaction(async (tx) => {
     for (let i = 0; i < n; i++) {
       const s: Server = {
-        id: randomUUID(), state: 'allocated', origin: 'digitalocean', providerId: `f-${i}`, ip: `10.8.${i >> 8}.${i & 255}`, port: null, players: 1,
-        createdAtMs: now, updatedAtMs: now, stateChangedAtMs: now, readyAtMs: now, lastHeartbeatAtMs: now, reason: null,
+        id: randomUUID(),
+        state: 'allocated',
+        origin: 'digitalocean',
+        providerId: `f-${i}`,
+        ip: `10.8.${i >> 8}.${i & 255}`,
+        port: null,
+        players: 1,
+        createdAtMs: now,
+        updatedAtMs: now,
+        stateChangedAtMs: now,
+        readyAtMs: now,
+        lastHeartbeatAtMs: now,
+        reason: null,
       };
       await tx.insertServer(s);
-      h.provider.machines.set(s.providerId!, { providerId: s.providerId!, serverId: s.id, status: 'active', ip: s.ip, port: null, createdAtMs: now });
+      h.provider.machines.set(s.providerId!, {
+        providerId: s.providerId!,
+        serverId: s.id,
+        status: 'active',
+        ip: s.ip,
+        port: null,
+        createdAtMs: now,
+      });
     }
   });
 }
@@ -36,7 +61,12 @@ it('does nothing and calls nobody while nothing boots and nobody waits', async (
   h = await harness({ readiness: 'address' });
   await fleet(h, 5);
   let asked = 0;
-  expect(await watcher(h, { asked: () => asked++ }).look()).toEqual({ booting: 0, calls: 0, promoted: 0, askedForPass: false });
+  expect(await watcher(h, { asked: () => asked++ }).look()).toEqual({
+    booting: 0,
+    calls: 0,
+    promoted: 0,
+    askedForPass: false,
+  });
   expect(h.provider.calls).toEqual({ list: 0, create: 0, delete: 0, get: 0 });
   expect(asked).toBe(0);
 });
@@ -74,8 +104,16 @@ it('asks for a pass when a start waits with no server on the way and room below 
   h = await harness({ readiness: 'heartbeat', maxServers: 3 });
   await fleet(h, 3);
   await h.store.insertSession({
-    id: randomUUID(), code: 'PEND01', state: 'pending', serverId: null, createdAtMs: h.clock.now(), activatedAtMs: null,
-    endedAtMs: null, endReason: null, lastPlayedAtMs: null, coldStart: true,
+    id: randomUUID(),
+    code: 'PEND01',
+    state: 'pending',
+    serverId: null,
+    createdAtMs: h.clock.now(),
+    activatedAtMs: null,
+    endedAtMs: null,
+    endReason: null,
+    lastPlayedAtMs: null,
+    coldStart: true,
   });
   let asked = 0;
   expect((await watcher(h, { maxServers: 3, asked: () => asked++ }).look()).askedForPass).toBe(false);

@@ -78,7 +78,15 @@ export class FakeProvider implements Provider {
   /** A machine of ours made behind the store's back (a crash between create and record). */
   plant(o: Partial<Machine> = {}): Machine {
     const n = ++this.seq;
-    const m: Machine = { providerId: `d-${n}`, serverId: randomUUID(), status: 'active', ip: `10.8.0.${n % 250}`, port: null, createdAtMs: this.clock.now(), ...o };
+    const m: Machine = {
+      providerId: `d-${n}`,
+      serverId: randomUUID(),
+      status: 'active',
+      ip: `10.8.0.${n % 250}`,
+      port: null,
+      createdAtMs: this.clock.now(),
+      ...o,
+    };
     this.machines.set(m.providerId, m);
     return m;
   }
@@ -92,7 +100,13 @@ export class FakeProvider implements Provider {
 
 /** The lifecycle block of a real Config, with fast, test-friendly values. */
 export function testSettings(o: Partial<ReconcileSettings> = {}): ReconcileSettings {
-  return { ...loadConfig({ PROVIDER: 'local', LOG_LEVEL: 'silent' }).lifecycle, readiness: 'heartbeat', poolMinReady: 0, poolBuffer: 0, ...o };
+  return {
+    ...loadConfig({ PROVIDER: 'local', LOG_LEVEL: 'silent' }).lifecycle,
+    readiness: 'heartbeat',
+    poolMinReady: 0,
+    poolBuffer: 0,
+    ...o,
+  };
 }
 
 export interface Harness {
@@ -122,16 +136,46 @@ export async function harness(o: Partial<ReconcileSettings> = {}): Promise<Harne
   const settings = testSettings(o);
   const waiter = new SessionWaiter();
   const opsFor = (s: ReconcileSettings) =>
-    new ServerOps({ store, provider, clock, log: silentLog, credentialSecret: 'test-master-secret', orchestratorUrl: 'http://127.0.0.1:9', readiness: s.readiness, recycleServers: s.recycleServers });
+    new ServerOps({
+      store,
+      provider,
+      clock,
+      log: silentLog,
+      credentialSecret: 'test-master-secret',
+      orchestratorUrl: 'http://127.0.0.1:9',
+      readiness: s.readiness,
+      recycleServers: s.recycleServers,
+    });
   const ops = opsFor(settings);
-  const service = new SessionService(store, ops, waiter, clock, silentLog, { startTimeoutS: settings.startTimeoutS, startPollMs: 10, maxServers: settings.maxServers, idempotencyTtlS: 60 });
+  const service = new SessionService(store, ops, waiter, clock, silentLog, {
+    startTimeoutS: settings.startTimeoutS,
+    startPollMs: 10,
+    maxServers: settings.maxServers,
+    idempotencyTtlS: 60,
+  });
   const passes: PassResult[] = [];
   const make = (s: ReconcileSettings) =>
-    new Reconciler({ store, provider, ops: opsFor(s), clock, log: silentLog, settings: s, onPass: (r) => passes.push(r), minTriggerGapMs: 0 });
+    new Reconciler({
+      store,
+      provider,
+      ops: opsFor(s),
+      clock,
+      log: silentLog,
+      settings: s,
+      onPass: (r) => passes.push(r),
+      minTriggerGapMs: 0,
+    });
   const reconciler = make(settings);
   const others: Reconciler[] = [];
   const h: Harness = {
-    clock, store, provider, ops, service, settings, reconciler, passes,
+    clock,
+    store,
+    provider,
+    ops,
+    service,
+    settings,
+    reconciler,
+    passes,
     withSettings(x) {
       const r = make({ ...settings, ...x });
       others.push(r);
@@ -146,7 +190,18 @@ export async function harness(o: Partial<ReconcileSettings> = {}): Promise<Harne
     },
     async pendingSession(createdAtMs = clock.now()) {
       for (;;) {
-        const s: Session = { id: randomUUID(), code: generateShareCode(), state: 'pending', serverId: null, createdAtMs, activatedAtMs: null, endedAtMs: null, endReason: null, lastPlayedAtMs: null, coldStart: true };
+        const s: Session = {
+          id: randomUUID(),
+          code: generateShareCode(),
+          state: 'pending',
+          serverId: null,
+          createdAtMs,
+          activatedAtMs: null,
+          endedAtMs: null,
+          endReason: null,
+          lastPlayedAtMs: null,
+          coldStart: true,
+        };
         if (await store.insertSession(s)) return s;
       }
     },
@@ -156,7 +211,9 @@ export async function harness(o: Partial<ReconcileSettings> = {}): Promise<Harne
       return s;
     },
     async liveMade() {
-      return (await store.listServers(['creating', 'starting', 'ready', 'allocated', 'unhealthy', 'error', 'shutdown'])).filter((s) => s.origin !== 'external').length;
+      return (
+        await store.listServers(['creating', 'starting', 'ready', 'allocated', 'unhealthy', 'error', 'shutdown'])
+      ).filter((s) => s.origin !== 'external').length;
     },
     async close() {
       await Promise.all([reconciler.stop(), ...others.map((r) => r.stop())]);

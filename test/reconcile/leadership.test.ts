@@ -30,7 +30,12 @@ async function replica(env: Record<string, string>): Promise<Orchestrator> {
 async function status(orch: Orchestrator) {
   const r = await orch.app.inject({ method: 'GET', url: '/v1/status', headers: { authorization: 'Bearer op' } });
   expect(r.statusCode).toBe(200);
-  return r.json().reconciler.leadership as { mode: string; replica: string; leader: boolean; leaderReplica: string | null };
+  return r.json().reconciler.leadership as {
+    mode: string;
+    replica: string;
+    leader: boolean;
+    leaderReplica: string | null;
+  };
 }
 
 async function sql<T>(url: string, text: string, params: unknown[] = []): Promise<T[]> {
@@ -86,7 +91,10 @@ describe('one reconciler at a time (PostgreSQL advisory lock)', () => {
     // a stops believing it leads on the connection's own event, before any pass asks.
     await vi.waitFor(() => expect(a.leadership.holds()).toBe(false), { timeout: 5000, interval: 20 });
 
-    await vi.waitFor(async () => expect((await b.reconciler.runPass()).leader).toBe(true), { timeout: 5000, interval: 50 });
+    await vi.waitFor(async () => expect((await b.reconciler.runPass()).leader).toBe(true), {
+      timeout: 5000,
+      interval: 50,
+    });
     const again = await a.reconciler.runPass();
     expect(again.leader).toBe(false);
     expect(again.planned).toBeNull();
@@ -144,7 +152,10 @@ describe('one reconciler at a time (PostgreSQL advisory lock)', () => {
     child.kill('SIGKILL');
     await new Promise((resolve) => child.once('exit', resolve));
     // The kernel closes the dead process's socket; PostgreSQL ends its session and the lock with it.
-    await vi.waitFor(async () => expect((await b.reconciler.runPass()).leader).toBe(true), { timeout: 5000, interval: 50 });
+    await vi.waitFor(async () => expect((await b.reconciler.runPass()).leader).toBe(true), {
+      timeout: 5000,
+      interval: 50,
+    });
     expect((await status(b)).leaderReplica).toBe((await status(b)).replica);
   }, 90_000);
 });

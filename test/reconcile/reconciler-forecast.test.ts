@@ -15,7 +15,13 @@ afterEach(async () => {
   await h?.close();
 });
 
-const POOL = loadConfig({ PROVIDER: 'digitalocean', DIGITALOCEAN_TOKEN: 't', SNAPSHOT_ID: '1', POOL_POLICY: 'forecast', LOG_LEVEL: 'silent' }).pool;
+const POOL = loadConfig({
+  PROVIDER: 'digitalocean',
+  DIGITALOCEAN_TOKEN: 't',
+  SNAPSHOT_ID: '1',
+  POOL_POLICY: 'forecast',
+  LOG_LEVEL: 'silent',
+}).pool;
 
 /** An ended session started `agoS` seconds ago, as the store keeps history. */
 function endedSession(nowMs: number, agoS: number, lengthS = 120): Session {
@@ -37,11 +43,22 @@ function endedSession(nowMs: number, agoS: number, lengthS = 120): Session {
 describe('Reconciler with POOL_POLICY=forecast (SQLite, fake provider)', () => {
   it('sizes the pool from the starts in the store, learns the boot time, shows why, and goes to zero in silence', async () => {
     h = await harness({ readiness: 'heartbeat', maxServers: 40, maxCreatesPerPass: 40, recycleServers: true });
-    reconciler = new Reconciler({ store: h.store, provider: h.provider, ops: h.ops, clock: h.clock, log: silentLog, settings: h.settings, pool: POOL });
+    reconciler = new Reconciler({
+      store: h.store,
+      provider: h.provider,
+      ops: h.ops,
+      clock: h.clock,
+      log: silentLog,
+      settings: h.settings,
+      pool: POOL,
+    });
 
     // No history: nothing is held.
     await reconciler.runPass();
-    expect(reconciler.status().pool).toMatchObject({ policy: 'forecast', forecast: { target: 0, limitedBy: 'no-demand' } });
+    expect(reconciler.status().pool).toMatchObject({
+      policy: 'forecast',
+      forecast: { target: 0, limitedBy: 'no-demand' },
+    });
     expect(await h.liveMade()).toBe(0);
 
     // Half an hour of 6 starts a minute, already played.
@@ -62,7 +79,8 @@ describe('Reconciler with POOL_POLICY=forecast (SQLite, fake provider)', () => {
 
     // The machines boot in 45 s and heartbeat: the next pass measures the boot.
     h.clock.advance(45_000);
-    for (const s of await h.store.listServers(['creating', 'starting'])) await h.service.heartbeat({ serverId: s.id }, s.ip!, 0);
+    for (const s of await h.store.listServers(['creating', 'starting']))
+      await h.service.heartbeat({ serverId: s.id }, s.ip!, 0);
     await reconciler.runPass();
     const f2 = reconciler.status().pool.forecast!;
     expect(f2.bootSamples).toBe(13);

@@ -49,7 +49,13 @@ describe('Reconciler over SQLite: the pool and the caps', () => {
   });
 
   it('starts and passes racing for capacity never pass MAX_SERVERS together', async () => {
-    h = await harness({ readiness: 'heartbeat', maxServers: 5, maxCreatesPerPass: 5, poolMinReady: 5, startTimeoutS: 1 });
+    h = await harness({
+      readiness: 'heartbeat',
+      maxServers: 5,
+      maxCreatesPerPass: 5,
+      poolMinReady: 5,
+      startTimeoutS: 1,
+    });
     h.provider.addressOnCreate = false;
     const starts = Array.from({ length: 20 }, () => h.service.start().catch(() => null));
     await Promise.all([h.reconciler.runPass(), h.reconciler.runPass()]);

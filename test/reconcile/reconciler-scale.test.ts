@@ -23,25 +23,66 @@ it(`measures a pass over ${N} servers and ${N} sessions (prints; no timing asser
     for (let i = 0; i < N; i++) {
       const id = randomUUID();
       const server: Server = {
-        id, state: 'allocated', origin: 'digitalocean', providerId: `d-${i}`, ip: `10.${i >> 16}.${(i >> 8) & 255}.${i & 255}`, port: null, players: 2,
-        createdAtMs: now - 600_000, updatedAtMs: now, stateChangedAtMs: now, readyAtMs: now - 500_000, lastHeartbeatAtMs: now - 1_000, reason: null,
+        id,
+        state: 'allocated',
+        origin: 'digitalocean',
+        providerId: `d-${i}`,
+        ip: `10.${i >> 16}.${(i >> 8) & 255}.${i & 255}`,
+        port: null,
+        players: 2,
+        createdAtMs: now - 600_000,
+        updatedAtMs: now,
+        stateChangedAtMs: now,
+        readyAtMs: now - 500_000,
+        lastHeartbeatAtMs: now - 1_000,
+        reason: null,
       };
       await tx.insertServer(server);
-      h.provider.machines.set(server.providerId!, { providerId: server.providerId!, serverId: id, status: 'active', ip: server.ip, port: null, createdAtMs: server.createdAtMs });
+      h.provider.machines.set(server.providerId!, {
+        providerId: server.providerId!,
+        serverId: id,
+        status: 'active',
+        ip: server.ip,
+        port: null,
+        createdAtMs: server.createdAtMs,
+      });
       // Every 100th session has gone idle: the pass has a little work (100 ends, capped deletes).
       const session: Session = {
-        id: randomUUID(), code: `C${i.toString(36).toUpperCase().padStart(5, '0')}`, state: 'active', serverId: id, createdAtMs: now - 400_000,
-        activatedAtMs: now - 400_000, endedAtMs: null, endReason: null, lastPlayedAtMs: i % 100 === 0 ? now - 301_000 : now - 1_000, coldStart: false,
+        id: randomUUID(),
+        code: `C${i.toString(36).toUpperCase().padStart(5, '0')}`,
+        state: 'active',
+        serverId: id,
+        createdAtMs: now - 400_000,
+        activatedAtMs: now - 400_000,
+        endedAtMs: null,
+        endReason: null,
+        lastPlayedAtMs: i % 100 === 0 ? now - 301_000 : now - 1_000,
+        coldStart: false,
       };
       await tx.insertSession(session);
       if (i % 100 === 0) await tx.patchServer(id, ['allocated'], { players: 0 }, now);
     }
   });
 
-  const servers = await h.store.listServers(['creating', 'starting', 'ready', 'allocated', 'unhealthy', 'error', 'shutdown']);
+  const servers = await h.store.listServers([
+    'creating',
+    'starting',
+    'ready',
+    'allocated',
+    'unhealthy',
+    'error',
+    'shutdown',
+  ]);
   const sessions = await h.store.listSessions(['pending', 'active']);
   const t0 = performance.now();
-  const plan = computePlan({ nowMs: h.clock.now(), provider: h.provider.name, machines: [...h.provider.machines.values()], servers, sessions, settings: h.settings });
+  const plan = computePlan({
+    nowMs: h.clock.now(),
+    provider: h.provider.name,
+    machines: [...h.provider.machines.values()],
+    servers,
+    sessions,
+    settings: h.settings,
+  });
   const planMs = performance.now() - t0;
   expect(plan.endSession).toHaveLength(N / 100);
 

@@ -101,7 +101,10 @@ describe('Reconciler over SQLite: health and sessions', () => {
     h.clock.advance(61_000);
     const r = await h.reconciler.runPass();
     expect(r.applied.done).toMatchObject({ bootTimeout: 1, shutdown: 1, teardown: 1 });
-    expect(await h.server(row!.id)).toMatchObject({ state: 'deleted', reason: expect.stringContaining('boot timeout') });
+    expect(await h.server(row!.id)).toMatchObject({
+      state: 'deleted',
+      reason: expect.stringContaining('boot timeout'),
+    });
     expect(h.provider.machines.size).toBe(0);
   });
 

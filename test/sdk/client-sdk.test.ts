@@ -1,6 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Orchestrator } from '../../src/orchestrator.js';
-import { ConflictError, NotFoundError, OrchestratorApiError, RateLimitedError, SessionEndedError, SessionsClient, UnauthorizedError } from '../../src/sdk/client.mjs';
+import {
+  ConflictError,
+  NotFoundError,
+  type OrchestratorApiError,
+  RateLimitedError,
+  SessionEndedError,
+  SessionsClient,
+  UnauthorizedError,
+} from '../../src/sdk/client.mjs';
 import { testOrchestrator } from '../helpers/orchestrator.js';
 import { readyServer, serverCall } from '../http/v1/v1-helpers.js';
 
@@ -45,7 +53,10 @@ describe('client SDK over HTTP', () => {
 
     const s2 = await client.start();
     const waiting2 = client.waitUntilActive(s2.code, { timeoutMs: 10_000, pollS: 5 }).catch((e: unknown) => e);
-    setTimeout(() => void fetch(`${url}/v1/sessions/${s2.code}`, { method: 'DELETE', headers: { authorization: 'Bearer op' } }), 200);
+    setTimeout(
+      () => void fetch(`${url}/v1/sessions/${s2.code}`, { method: 'DELETE', headers: { authorization: 'Bearer op' } }),
+      200,
+    );
     expect(await waiting2).toBeInstanceOf(SessionEndedError);
   });
 
@@ -68,13 +79,21 @@ describe('client SDK over HTTP', () => {
 describe('client SDK retries (pure logic, a scripted fetch)', () => {
   it('retries a start on 5xx and network errors with the SAME Idempotency-Key, then succeeds', async () => {
     const keys: string[] = [];
-    const answers = [() => Promise.reject(new TypeError('fetch failed')), () => Promise.resolve(new Response('{"error":{"code":"unavailable","message":"x"}}', { status: 503 }))];
+    const answers = [
+      () => Promise.reject(new TypeError('fetch failed')),
+      () => Promise.resolve(new Response('{"error":{"code":"unavailable","message":"x"}}', { status: 503 })),
+    ];
     const fakeFetch = (async (_url: string, init: RequestInit) => {
       keys.push((init.headers as Record<string, string>)['Idempotency-Key']!);
       const next = answers.shift();
       return next ? next() : new Response(JSON.stringify({ code: 'K7XQ3M', state: 'pending' }), { status: 202 });
     }) as typeof fetch;
-    const client = new SessionsClient({ url: 'http://orchestrator.invalid', retries: 3, retryBaseMs: 1, fetch: fakeFetch });
+    const client = new SessionsClient({
+      url: 'http://orchestrator.invalid',
+      retries: 3,
+      retryBaseMs: 1,
+      fetch: fakeFetch,
+    });
     expect((await client.start()).code).toBe('K7XQ3M');
     expect(keys).toHaveLength(3);
     expect(new Set(keys).size).toBe(1);
@@ -87,10 +106,14 @@ describe('client SDK retries (pure logic, a scripted fetch)', () => {
         calls++;
         return new Response(JSON.stringify({ error: { code: 'x', message: 'no' } }), { status });
       }) as typeof fetch;
-    await expect(new SessionsClient({ url: 'http://o.invalid', retries: 2, retryBaseMs: 1, fetch: always(502) }).start()).rejects.toMatchObject({ status: 502 });
+    await expect(
+      new SessionsClient({ url: 'http://o.invalid', retries: 2, retryBaseMs: 1, fetch: always(502) }).start(),
+    ).rejects.toMatchObject({ status: 502 });
     expect(calls).toBe(3);
     calls = 0;
-    await expect(new SessionsClient({ url: 'http://o.invalid', retries: 2, retryBaseMs: 1, fetch: always(400) }).start()).rejects.toMatchObject({ status: 400 });
+    await expect(
+      new SessionsClient({ url: 'http://o.invalid', retries: 2, retryBaseMs: 1, fetch: always(400) }).start(),
+    ).rejects.toMatchObject({ status: 400 });
     expect(calls).toBe(1);
   });
 });

@@ -11,7 +11,7 @@ afterEach(async () => {
 });
 
 describe('server SDK', () => {
-  it('signs v1 heartbeat, ready and end with the server\'s own credential; identical calls in one second are not replays', async () => {
+  it("signs v1 heartbeat, ready and end with the server's own credential; identical calls in one second are not replays", async () => {
     orch = await testOrchestrator();
     const url = await orch.app.listen({ host: '127.0.0.1', port: 0 });
     const srv = await readyServer(orch, '198.51.100.50');
@@ -46,7 +46,12 @@ describe('server SDK', () => {
     }) as unknown as typeof fetch;
     const agent = new GameServerAgent({ url: 'http://o.invalid', serverId: 's1', key: 'k', fetch: fakeFetch });
     const results: (number | undefined)[] = [];
-    agent.startHeartbeats({ players: () => 0, intervalMs: 20, maxBackoffMs: 200, onResult: (r) => results.push(r.status) });
+    agent.startHeartbeats({
+      players: () => 0,
+      intervalMs: 20,
+      maxBackoffMs: 200,
+      onResult: (r) => results.push(r.status),
+    });
     const deadline = Date.now() + 10_000;
     while (results.length < 5 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     await agent.stopHeartbeats();
@@ -57,11 +62,20 @@ describe('server SDK', () => {
   });
 
   it('stopOnSignals() stops heartbeats, runs onStop with the signal, then exits 0', async () => {
-    const agent = new GameServerAgent({ url: 'http://o.invalid', serverId: 's1', key: 'k', fetch: (async () => new Response('{}')) as unknown as typeof fetch });
+    const agent = new GameServerAgent({
+      url: 'http://o.invalid',
+      serverId: 's1',
+      key: 'k',
+      fetch: async () => new Response('{}'),
+    });
     agent.startHeartbeats({ players: () => 0, intervalMs: 10_000 });
     const exited = new Promise<{ code: number; signal: string }>((resolve) => {
       let signal = '';
-      const remove = agent.stopOnSignals({ signals: ['SIGUSR2'], onStop: (s) => void (signal = s), exit: (code) => (remove(), resolve({ code, signal })) });
+      const remove = agent.stopOnSignals({
+        signals: ['SIGUSR2'],
+        onStop: (s) => void (signal = s),
+        exit: (code) => (remove(), resolve({ code, signal })),
+      });
     });
     process.kill(process.pid, 'SIGUSR2');
     expect(await exited).toEqual({ code: 0, signal: 'SIGUSR2' });

@@ -58,7 +58,9 @@ for (const kind of STORE_KINDS) {
         try {
           const r = await db.transaction().execute((tx) => canonicalizeStoredAddresses(tx));
           expect(r).toEqual({ updated: 2, conflicts: [dupOther.id] });
-          const ips = Object.fromEntries((await db.selectFrom('servers').select(['id', 'ip']).execute()).map((x) => [x.id, x.ip]));
+          const ips = Object.fromEntries(
+            (await db.selectFrom('servers').select(['id', 'ip']).execute()).map((x) => [x.id, x.ip]),
+          );
           expect(ips).toEqual({
             [upper.id]: '2001:db8::1',
             [mapped.id]: '127.0.0.3',
@@ -87,11 +89,36 @@ describe('migration 0003 rewrites stored addresses once', () => {
     try {
       const migrator = new Migrator({ db, provider: staticMigrationProvider('sqlite') });
       await migrator.migrateTo('0002-replay-keys');
-      const row = (id: string, ip: string, state: string) => ({ id, state, origin: 'external', provider_id: null, ip, port: null, players: 0, created_at: 1, updated_at: 1, state_changed_at: 1, ready_at: 1, last_heartbeat_at: 1, reason: null });
-      await db.insertInto('servers').values([row('a', '2001:0DB8:0000::1', 'ready'), row('b', '::ffff:127.0.0.3', 'allocated'), row('c', '198.51.100.4', 'ready')]).execute();
+      const row = (id: string, ip: string, state: string) => ({
+        id,
+        state,
+        origin: 'external',
+        provider_id: null,
+        ip,
+        port: null,
+        players: 0,
+        created_at: 1,
+        updated_at: 1,
+        state_changed_at: 1,
+        ready_at: 1,
+        last_heartbeat_at: 1,
+        reason: null,
+      });
+      await db
+        .insertInto('servers')
+        .values([
+          row('a', '2001:0DB8:0000::1', 'ready'),
+          row('b', '::ffff:127.0.0.3', 'allocated'),
+          row('c', '198.51.100.4', 'ready'),
+        ])
+        .execute();
       await migrator.migrateToLatest();
       const ips = await db.selectFrom('servers').select(['id', 'ip']).orderBy('id').execute();
-      expect(ips).toEqual([{ id: 'a', ip: '2001:db8::1' }, { id: 'b', ip: '127.0.0.3' }, { id: 'c', ip: '198.51.100.4' }]);
+      expect(ips).toEqual([
+        { id: 'a', ip: '2001:db8::1' },
+        { id: 'b', ip: '127.0.0.3' },
+        { id: 'c', ip: '198.51.100.4' },
+      ]);
     } finally {
       await db.destroy();
     }

@@ -21,7 +21,8 @@ describe('createStore() and migrateDatabase()', () => {
 
     const { db } = openDatabase({ kind: 'sqlite', path: file });
     try {
-      const pragma = async (name: string) => Object.values((await sql.raw(`PRAGMA ${name}`).execute(db)).rows[0] as object)[0];
+      const pragma = async (name: string) =>
+        Object.values((await sql.raw(`PRAGMA ${name}`).execute(db)).rows[0] as object)[0];
       expect(await pragma('journal_mode')).toBe('wal');
       expect(await pragma('synchronous')).toBe(1); // NORMAL
       expect(await pragma('busy_timeout')).toBe(5000);
@@ -33,7 +34,14 @@ describe('createStore() and migrateDatabase()', () => {
 
   it('SQLite: migrateDatabase() applies the migrations once and the data survives a reopen', async () => {
     const file = path.join(dir, 'migrate.db');
-    expect(await migrateDatabase({ kind: 'sqlite', path: file })).toEqual(['0001-initial', '0002-replay-keys', '0003-events-and-leases', '0004-v1-sessions', '0006-webhooks', '0007-live-listing-indexes']);
+    expect(await migrateDatabase({ kind: 'sqlite', path: file })).toEqual([
+      '0001-initial',
+      '0002-replay-keys',
+      '0003-events-and-leases',
+      '0004-v1-sessions',
+      '0006-webhooks',
+      '0007-live-listing-indexes',
+    ]);
     expect(await migrateDatabase({ kind: 'sqlite', path: file })).toEqual([]);
     const store = await createStore({ kind: 'sqlite', path: file });
     await store.setMetaIfAbsent('kept', 'yes');
@@ -48,8 +56,22 @@ describe('createStore() and migrateDatabase()', () => {
     const b = `t_${randomBytes(6).toString('hex')}`;
     await adminQuery(`CREATE SCHEMA ${a}; CREATE SCHEMA ${b}`);
     try {
-      expect(await migrateDatabase({ kind: 'postgres', url: pgUrlForSchema(a) })).toEqual(['0001-initial', '0002-replay-keys', '0003-events-and-leases', '0004-v1-sessions', '0006-webhooks', '0007-live-listing-indexes']);
-      expect(await migrateDatabase({ kind: 'postgres', url: pgUrlForSchema(b) })).toEqual(['0001-initial', '0002-replay-keys', '0003-events-and-leases', '0004-v1-sessions', '0006-webhooks', '0007-live-listing-indexes']);
+      expect(await migrateDatabase({ kind: 'postgres', url: pgUrlForSchema(a) })).toEqual([
+        '0001-initial',
+        '0002-replay-keys',
+        '0003-events-and-leases',
+        '0004-v1-sessions',
+        '0006-webhooks',
+        '0007-live-listing-indexes',
+      ]);
+      expect(await migrateDatabase({ kind: 'postgres', url: pgUrlForSchema(b) })).toEqual([
+        '0001-initial',
+        '0002-replay-keys',
+        '0003-events-and-leases',
+        '0004-v1-sessions',
+        '0006-webhooks',
+        '0007-live-listing-indexes',
+      ]);
       expect(await migrateDatabase({ kind: 'postgres', url: pgUrlForSchema(b) })).toEqual([]);
       const store = await createStore({ kind: 'postgres', url: pgUrlForSchema(b) });
       expect(await store.setMetaIfAbsent('k', 'v')).toBe('v');

@@ -48,7 +48,7 @@ describe('SQLite group commit', () => {
         }),
       ),
     );
-    const failed = results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason.message);
+    const failed = results.filter((r) => r.status === 'rejected').map((r) => r.reason.message);
     expect(failed).toHaveLength(10);
     expect(failed[0]).toMatch(/job 1 fails/);
     const stored = (await store.listServers()).map((s) => s.id).sort();
@@ -56,16 +56,24 @@ describe('SQLite group commit', () => {
   });
 
   it('a lost race inside a batch is a value, and later jobs see earlier ones', async () => {
-    await store.insertServer(makeServer({ id: '00000000-0000-4000-8000-000000000001', ip: '198.51.100.1', state: 'ready', readyAtMs: T0 }));
-    const claims = await Promise.all(Array.from({ length: 5 }, () => store.transaction((tx) => tx.claimReadyServer(T0 + 1))));
+    await store.insertServer(
+      makeServer({ id: '00000000-0000-4000-8000-000000000001', ip: '198.51.100.1', state: 'ready', readyAtMs: T0 }),
+    );
+    const claims = await Promise.all(
+      Array.from({ length: 5 }, () => store.transaction((tx) => tx.claimReadyServer(T0 + 1))),
+    );
     expect(claims.filter(Boolean)).toHaveLength(1);
-    const sigs = await Promise.all(Array.from({ length: 5 }, () => store.rememberSignature('ab'.repeat(32), T0, T0 + 1000)));
+    const sigs = await Promise.all(
+      Array.from({ length: 5 }, () => store.rememberSignature('ab'.repeat(32), T0, T0 + 1000)),
+    );
     expect(sigs.filter(Boolean)).toHaveLength(1);
   });
 
   it('what a caller was told survives a reopen (answered only after the commit)', async () => {
     const ok = await store.transaction(async (tx) => {
-      await tx.insertServer(makeServer({ id: '00000000-0000-4000-8000-0000000000aa', ip: '198.51.100.9', state: 'ready' }));
+      await tx.insertServer(
+        makeServer({ id: '00000000-0000-4000-8000-0000000000aa', ip: '198.51.100.9', state: 'ready' }),
+      );
       return true;
     });
     expect(ok).toBe(true);

@@ -57,12 +57,30 @@ describe('legacy import', () => {
     expect(await store.findJoinAddress('ABC123')).toBe('203.0.113.1');
     expect(await store.findJoinAddress('XYZ789')).toBe('203.0.113.4');
     const tagged = await store.findActiveServerByIp('203.0.113.1');
-    expect(tagged).toMatchObject({ state: 'allocated', origin: 'digitalocean', providerId: '111', players: 2, lastHeartbeatAtMs: HB_ISO });
+    expect(tagged).toMatchObject({
+      state: 'allocated',
+      origin: 'digitalocean',
+      providerId: '111',
+      players: 2,
+      lastHeartbeatAtMs: HB_ISO,
+    });
     const session = await store.findLiveSessionByServer(tagged?.id ?? '');
     expect(session).toMatchObject({ code: 'ABC123', state: 'active', coldStart: true, lastPlayedAtMs: T0 });
-    expect(await store.findActiveServerByIp('203.0.113.2')).toMatchObject({ state: 'ready', origin: 'external', providerId: null, lastHeartbeatAtMs: HB_S * 1000 });
-    expect(await store.findActiveServerByIp('203.0.113.3')).toMatchObject({ state: 'ready', providerId: '222', lastHeartbeatAtMs: HB_S * 1000 + 500 });
-    expect(await store.findActiveServerByIp('203.0.113.4')).toMatchObject({ state: 'allocated', lastHeartbeatAtMs: Date.UTC(2024, 4, 1, 12) });
+    expect(await store.findActiveServerByIp('203.0.113.2')).toMatchObject({
+      state: 'ready',
+      origin: 'external',
+      providerId: null,
+      lastHeartbeatAtMs: HB_S * 1000,
+    });
+    expect(await store.findActiveServerByIp('203.0.113.3')).toMatchObject({
+      state: 'ready',
+      providerId: '222',
+      lastHeartbeatAtMs: HB_S * 1000 + 500,
+    });
+    expect(await store.findActiveServerByIp('203.0.113.4')).toMatchObject({
+      state: 'allocated',
+      lastHeartbeatAtMs: Date.UTC(2024, 4, 1, 12),
+    });
     expect(await store.getMeta(LEGACY_IMPORT_META_KEY)).not.toBeNull();
     // Retire one server: were the import to run again, its address would come back.
     await store.transitionServer(tagged?.id ?? '', ['allocated'], 'deleted', {}, T0 + 1);
@@ -98,11 +116,20 @@ describe('legacy import', () => {
       await importLegacyRows(store, [{ ipv4: '198.51.100.1', share_tag: 'SAME01' }], T0);
       const result = await importLegacyRows(
         store,
-        [{ ipv4: '  ' }, { ipv4: null }, { ipv4: '198.51.100.2', share_tag: 'same01' }, { ipv4: '198.51.100.3', share_tag: '' }],
+        [
+          { ipv4: '  ' },
+          { ipv4: null },
+          { ipv4: '198.51.100.2', share_tag: 'same01' },
+          { ipv4: '198.51.100.3', share_tag: '' },
+        ],
         T0,
       );
       expect(result).toEqual({ servers: 1, sessions: 0, skipped: 3 });
-      expect(await store.findActiveServerByIp('198.51.100.3')).toMatchObject({ state: 'ready', players: 0, lastHeartbeatAtMs: T0 });
+      expect(await store.findActiveServerByIp('198.51.100.3')).toMatchObject({
+        state: 'ready',
+        players: 0,
+        lastHeartbeatAtMs: T0,
+      });
     } finally {
       await dispose();
     }

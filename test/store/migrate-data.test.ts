@@ -54,20 +54,37 @@ async function populatedSqlite(file: string) {
   try {
     const app = orch.app;
     for (let i = 1; i <= 5; i++) expect((await heartbeat(app, `198.51.100.${i}`, 0)).statusCode).toBe(200);
-    const keyed = await app.inject({ method: 'POST', url: '/sessions/start', headers: { 'idempotency-key': 'launch-42' } });
+    const keyed = await app.inject({
+      method: 'POST',
+      url: '/sessions/start',
+      headers: { 'idempotency-key': 'launch-42' },
+    });
     expect(keyed.statusCode).toBe(200);
     const plain = await app.inject({ method: 'POST', url: '/sessions/start' });
     const ending = await app.inject({ method: 'POST', url: '/sessions/start' });
     expect(ending.statusCode).toBe(200);
     expect((await heartbeat(app, ending.json().ip_address, 1)).statusCode).toBe(200);
     const endUrl = `/server/end?droplet_ip=${encodeURIComponent(ending.json().ip_address)}`;
-    expect((await app.inject({ method: 'POST', url: endUrl, headers: signedHeaders(TEST_KEY, 'POST', endUrl) })).statusCode).toBe(200);
+    expect(
+      (await app.inject({ method: 'POST', url: endUrl, headers: signedHeaders(TEST_KEY, 'POST', endUrl) })).statusCode,
+    ).toBe(200);
     // A signed heartbeat the old service accepted: replaying it after the move must still fail.
     const body = JSON.stringify({ droplet_ip: '198.51.100.9', connected_clients: 0 });
-    const signed = { 'content-type': 'application/json', ...signedHeaders(TEST_KEY, 'POST', '/server/heartbeat', body) };
-    expect((await app.inject({ method: 'POST', url: '/server/heartbeat', headers: signed, payload: body })).statusCode).toBe(200);
+    const signed = {
+      'content-type': 'application/json',
+      ...signedHeaders(TEST_KEY, 'POST', '/server/heartbeat', body),
+    };
+    expect(
+      (await app.inject({ method: 'POST', url: '/server/heartbeat', headers: signed, payload: body })).statusCode,
+    ).toBe(200);
     const secret = await orch.store.getMeta('credential_secret');
-    return { keyed: keyed.json(), plain: plain.json(), ended: ending.json(), replay: { headers: signed, body }, secret };
+    return {
+      keyed: keyed.json(),
+      plain: plain.json(),
+      ended: ending.json(),
+      replay: { headers: signed, body },
+      secret,
+    };
   } finally {
     await orch.close();
   }
@@ -75,7 +92,10 @@ async function populatedSqlite(file: string) {
 
 async function addExpiredIdempotencyKey(file: string): Promise<void> {
   const { db } = openDatabase({ kind: 'sqlite', path: file });
-  await db.insertInto('idempotency_keys').values({ key: 'old-key', session_id: 'gone', created_at: 1, expires_at: 2 }).execute();
+  await db
+    .insertInto('idempotency_keys')
+    .values({ key: 'old-key', session_id: 'gone', created_at: 1, expires_at: 2 })
+    .execute();
   await db.destroy();
 }
 
@@ -105,13 +125,24 @@ describe('migrate-data: SQLite → PostgreSQL', () => {
       expect(join.json()).toEqual({ ip_address: s.ip_address });
     }
     // The ended session's code does not.
-    expect((await app.inject({ method: 'POST', url: `/sessions/join?game_tag=${before.ended.share_tag}` })).statusCode).toBe(404);
+    expect(
+      (await app.inject({ method: 'POST', url: `/sessions/join?game_tag=${before.ended.share_tag}` })).statusCode,
+    ).toBe(404);
     // The idempotency key still names its session: a retried start gets the same answer, no new session.
-    const retried = await app.inject({ method: 'POST', url: '/sessions/start', headers: { 'idempotency-key': 'launch-42' } });
+    const retried = await app.inject({
+      method: 'POST',
+      url: '/sessions/start',
+      headers: { 'idempotency-key': 'launch-42' },
+    });
     expect(retried.statusCode).toBe(200);
     expect(retried.json()).toMatchObject({ share_tag: before.keyed.share_tag, ip_address: before.keyed.ip_address });
     // The replay cache came along, 64-bit prefixes exact: the old service's signature is refused.
-    const replay = await app.inject({ method: 'POST', url: '/server/heartbeat', headers: before.replay.headers, payload: before.replay.body });
+    const replay = await app.inject({
+      method: 'POST',
+      url: '/server/heartbeat',
+      headers: before.replay.headers,
+      payload: before.replay.body,
+    });
     expect(replay.statusCode).toBe(401);
     // Running game servers keep their credentials: the master secret is the same.
     expect(before.secret).toMatch(/.+/);
@@ -126,7 +157,9 @@ describe('migrate-data: SQLite → PostgreSQL', () => {
     await pgRows(url, `INSERT INTO meta (key, value) VALUES ('marker', 'kept')`);
     const refused = migrateData({ from: file, to: url, nowMs: Date.now() });
     await expect(refused).rejects.toBeInstanceOf(MigrateDataError);
-    await expect(refused).rejects.toThrow(/^the target database is not empty \(servers: 6, sessions: 3, idempotency_keys: 1, replay_keys: \d+, meta: \d+\); pass --force to replace its contents$/);
+    await expect(refused).rejects.toThrow(
+      /^the target database is not empty \(servers: 6, sessions: 3, idempotency_keys: 1, replay_keys: \d+, meta: \d+\); pass --force to replace its contents$/,
+    );
     expect(await pgRows(url, `SELECT value FROM meta WHERE key = 'marker'`)).toEqual([{ value: 'kept' }]);
 
     const r = await migrateData({ from: file, to: url, nowMs: Date.now(), force: true });
@@ -139,7 +172,13 @@ describe('migrate-data: SQLite → PostgreSQL', () => {
     const url = await pgSchema();
     const out: string[] = [];
     const err: string[] = [];
-    expect(await runMigrateDataCli(['--from', file, '--to', url], (l) => out.push(l), (l) => err.push(l))).toBe(0);
+    expect(
+      await runMigrateDataCli(
+        ['--from', file, '--to', url],
+        (l) => out.push(l),
+        (l) => err.push(l),
+      ),
+    ).toBe(0);
     expect(out).toContain('servers: 6');
     expect(out).toContain('sessions: 3');
     expect(out).toContain('idempotency_keys: 1 (1 expired, left behind)');
@@ -159,11 +198,24 @@ describe('migrate-data: SQLite → PostgreSQL', () => {
   });
 
   it('the installed command line runs it (game-orchestrator migrate-data)', () => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts', 'migrate-data', '--from', path.join(dir, 'nope.db'), '--to', 'postgres://x@127.0.0.1:1/x'], {
-      cwd: REPO_ROOT,
-      encoding: 'utf8',
-      timeout: 20_000,
-    });
+    const r = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'src/main.ts',
+        'migrate-data',
+        '--from',
+        path.join(dir, 'nope.db'),
+        '--to',
+        'postgres://x@127.0.0.1:1/x',
+      ],
+      {
+        cwd: REPO_ROOT,
+        encoding: 'utf8',
+        timeout: 20_000,
+      },
+    );
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/migrate-data: --from: no SQLite file at/);
   });

@@ -25,7 +25,11 @@ describe('PostgreSQL pool settings from the configuration', () => {
     // Four concurrent statements through a pool of two: never more than two backends at once.
     const peak = await Promise.all(
       Array.from({ length: 4 }, () =>
-        sql<{ n: number }>`SELECT pg_sleep(0.05), (SELECT count(*)::int FROM pg_stat_activity WHERE application_name = '' AND datname = current_database() AND backend_type = 'client backend' AND query LIKE '%pg_sleep(0.05)%') AS n`.execute(db),
+        sql<{
+          n: number;
+        }>`SELECT pg_sleep(0.05), (SELECT count(*)::int FROM pg_stat_activity WHERE application_name = '' AND datname = current_database() AND backend_type = 'client backend' AND query LIKE '%pg_sleep(0.05)%') AS n`.execute(
+          db,
+        ),
       ),
     );
     expect(Math.max(...peak.map((r) => r.rows[0]!.n))).toBeLessThanOrEqual(2);

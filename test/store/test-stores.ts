@@ -18,7 +18,17 @@ export interface TestStore {
 }
 
 /** DELETE, not TRUNCATE: on these few rows it is much cheaper (no new files, one commit). */
-const EMPTY_TABLES = ['webhook_dead_letters', 'webhook_targets', 'events', 'sessions', 'servers', 'idempotency_keys', 'replay_keys', 'rate_counters', 'meta']
+const EMPTY_TABLES = [
+  'webhook_dead_letters',
+  'webhook_targets',
+  'events',
+  'sessions',
+  'servers',
+  'idempotency_keys',
+  'replay_keys',
+  'rate_counters',
+  'meta',
+]
   .map((t) => `DELETE FROM ${t};`)
   .join(' ');
 

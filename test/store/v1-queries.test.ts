@@ -24,14 +24,31 @@ for (const kind of STORE_KINDS) {
       await store().insertSession(a);
       await store().insertSession(b);
       await store().setSessionDetails(a.id, { maxPlayers: 8, metadata: '{"mode":"coop"}' });
-      expect(await store().getDetailedSession(a.id)).toMatchObject({ id: a.id, code: a.code, maxPlayers: 8, metadata: '{"mode":"coop"}' });
+      expect(await store().getDetailedSession(a.id)).toMatchObject({
+        id: a.id,
+        code: a.code,
+        maxPlayers: 8,
+        metadata: '{"mode":"coop"}',
+      });
       expect(await store().getDetailedSession(b.id)).toMatchObject({ id: b.id, maxPlayers: null, metadata: null });
       expect(await store().getDetailedSession('nope')).toBeNull();
     });
 
     it('findSessionByCode() prefers the live session, else the latest ended one with the code', async () => {
-      const old = makeSession({ code: 'ABCDEF', state: 'ended', createdAtMs: T0, endedAtMs: T0 + 1, endReason: 'idle' });
-      const newer = makeSession({ code: 'ABCDEF', state: 'ended', createdAtMs: T0 + 10, endedAtMs: T0 + 11, endReason: 'cancelled' });
+      const old = makeSession({
+        code: 'ABCDEF',
+        state: 'ended',
+        createdAtMs: T0,
+        endedAtMs: T0 + 1,
+        endReason: 'idle',
+      });
+      const newer = makeSession({
+        code: 'ABCDEF',
+        state: 'ended',
+        createdAtMs: T0 + 10,
+        endedAtMs: T0 + 11,
+        endReason: 'cancelled',
+      });
       await store().insertSession(old);
       await store().insertSession(newer);
       expect((await store().findSessionByCode('ABCDEF'))!.id).toBe(newer.id);
@@ -47,11 +64,17 @@ for (const kind of STORE_KINDS) {
       const rows = [];
       for (let i = 0; i < 7; i++) {
         // Two rows share each timestamp: the id breaks the tie.
-        const s = makeSession({ createdAtMs: T0 + Math.floor(i / 2), state: i === 3 ? 'active' : 'pending', serverId: i === 3 ? server.id : null });
+        const s = makeSession({
+          createdAtMs: T0 + Math.floor(i / 2),
+          state: i === 3 ? 'active' : 'pending',
+          serverId: i === 3 ? server.id : null,
+        });
         await store().insertSession(s);
         rows.push(s);
       }
-      const expected = [...rows].sort((a, b) => a.createdAtMs - b.createdAtMs || (a.id < b.id ? -1 : 1)).map((s) => s.id);
+      const expected = [...rows]
+        .sort((a, b) => a.createdAtMs - b.createdAtMs || (a.id < b.id ? -1 : 1))
+        .map((s) => s.id);
       const seen: string[] = [];
       let after;
       for (let i = 0; i < 10; i++) {
@@ -62,13 +85,22 @@ for (const kind of STORE_KINDS) {
         after = { createdAtMs: last.createdAtMs, id: last.id };
       }
       expect(seen).toEqual(expected);
-      expect((await store().pageSessions({ limit: 10, states: ['active'] })).items.map((s) => s.id)).toEqual([rows[3]!.id]);
+      expect((await store().pageSessions({ limit: 10, states: ['active'] })).items.map((s) => s.id)).toEqual([
+        rows[3]!.id,
+      ]);
       expect((await store().pageSessions({ limit: 10, serverId: server.id })).items).toHaveLength(1);
       expect(await store().pageSessions({ limit: 10, states: ['ended'] })).toEqual({ items: [], more: false });
     });
 
     it('pageServers() pages and filters by state and origin', async () => {
-      for (let i = 0; i < 5; i++) await store().insertServer(makeServer({ createdAtMs: T0 + i, origin: i % 2 ? 'external' : 'local', state: i === 0 ? 'deleted' : 'ready' }));
+      for (let i = 0; i < 5; i++)
+        await store().insertServer(
+          makeServer({
+            createdAtMs: T0 + i,
+            origin: i % 2 ? 'external' : 'local',
+            state: i === 0 ? 'deleted' : 'ready',
+          }),
+        );
       const first = await store().pageServers({ limit: 2 });
       expect(first.items).toHaveLength(2);
       expect(first.more).toBe(true);

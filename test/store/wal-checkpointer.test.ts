@@ -35,7 +35,8 @@ it('checkpoints an SQLite file from a worker thread, never in a commit, and the 
     expect(rows[0]?.wal_autocheckpoint).toBe(0);
     await sql`CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT)`.execute(db);
     const write = async (from: number) => {
-      for (let i = from; i < from + 3000; i++) await sql`INSERT INTO t (k, v) VALUES (${i}, ${'x'.repeat(200)})`.execute(db);
+      for (let i = from; i < from + 3000; i++)
+        await sql`INSERT INTO t (k, v) VALUES (${i}, ${'x'.repeat(200)})`.execute(db);
     };
     await write(0);
     // 3,000 commits: past SQLite's own 1,000-page threshold, and nobody on this thread checkpointed.
@@ -107,7 +108,9 @@ it('under writes that never pause (a loaded service) the WAL still starts over o
     }
     // Every commit appends at least one 4 KiB frame.
     const appended = commits * 4096;
-    console.log(`WAL test: ${commits} commits, ${(appended / 2 ** 20).toFixed(1)} MiB appended, WAL file ${(walBytes(file) / 2 ** 20).toFixed(1)} MiB`);
+    console.log(
+      `WAL test: ${commits} commits, ${(appended / 2 ** 20).toFixed(1)} MiB appended, WAL file ${(walBytes(file) / 2 ** 20).toFixed(1)} MiB`,
+    );
     expect(appended).toBeGreaterThan(2 * restartPages * 4096);
     // The WAL started over: its header's checkpoint sequence number moves at each restart.
     expect(walSequence(file)).toBeGreaterThan(seqAtStart);

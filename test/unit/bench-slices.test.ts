@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import type { LoadResult } from '../../bench/load.js';
 import { mergeLoads, slicesFor } from '../../bench/measure.js';
 
-const slice = (ok: number, durationS: number, p50Ms: number, p99Ms: number, extra: Partial<LoadResult> = {}): LoadResult => ({
+const slice = (
+  ok: number,
+  durationS: number,
+  p50Ms: number,
+  p99Ms: number,
+  extra: Partial<LoadResult> = {},
+): LoadResult => ({
   okPerS: ok / durationS,
   answersPerS: ok / durationS,
   p50Ms,

@@ -20,11 +20,16 @@ function tree(files: Record<string, number>): string {
 
 describe('buildState (what npm start decides before running)', () => {
   it('builds when dist/ does not exist yet (a fresh clone)', () => {
-    expect(state(tree({ 'src/main.ts': 100 }))).toMatchObject({ stale: true, reason: expect.stringMatching(/not been built/) });
+    expect(state(tree({ 'src/main.ts': 100 }))).toMatchObject({
+      stale: true,
+      reason: expect.stringMatching(/not been built/),
+    });
   });
 
   it('runs dist/ as is when it is newer than every source', () => {
-    expect(state(tree({ 'src/main.ts': 100, 'src/a/b.ts': 150, 'tsconfig.json': 90, 'dist/main.js': 200 })).stale).toBe(false);
+    expect(state(tree({ 'src/main.ts': 100, 'src/a/b.ts': 150, 'tsconfig.json': 90, 'dist/main.js': 200 })).stale).toBe(
+      false,
+    );
   });
 
   it('rebuilds when a nested source or the tsconfig changed after the build, naming it', () => {

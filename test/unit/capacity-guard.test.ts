@@ -12,7 +12,9 @@ function guard(configuredMaxServers = 10) {
 describe('CapacityGuard', () => {
   it('clamps MAX_SERVERS to a lower account limit and says so once, in the warning and the status', () => {
     const { g } = guard(10);
-    expect(g.setAccountLimit(5, LABEL)).toBe("MAX_SERVERS 10 is clamped to 5, the DigitalOcean account's droplet_limit");
+    expect(g.setAccountLimit(5, LABEL)).toBe(
+      "MAX_SERVERS 10 is clamped to 5, the DigitalOcean account's droplet_limit",
+    );
     expect(g.maxServers).toBe(5);
     expect(g.status()).toEqual({
       configuredMaxServers: 10,
@@ -36,7 +38,11 @@ describe('CapacityGuard', () => {
     g.setAccountLimit(5, LABEL);
     g.noteRefused('POST /v2/droplets: 422 creating this/these droplet(s) will exceed your droplet limit');
     expect(g.maxServers).toBe(0);
-    expect(g.status()).toMatchObject({ maxServers: 5, refusedUntilMs: clock.now() + 60_000, refusal: expect.stringContaining('droplet limit') });
+    expect(g.status()).toMatchObject({
+      maxServers: 5,
+      refusedUntilMs: clock.now() + 60_000,
+      refusal: expect.stringContaining('droplet limit'),
+    });
     clock.advance(59_999);
     expect(g.maxServers).toBe(0);
     clock.advance(1);
@@ -59,7 +65,9 @@ describe('CapacityGuard', () => {
     expect(g.reason(10)).toBe('all 10 servers allowed by MAX_SERVERS are in use');
     g.setAccountLimit(5, LABEL);
     expect(g.reason(4)).toBeNull();
-    expect(g.reason(5)).toBe("all 5 servers allowed are in use (MAX_SERVERS 10 is clamped to 5, the DigitalOcean account's droplet_limit)");
+    expect(g.reason(5)).toBe(
+      "all 5 servers allowed are in use (MAX_SERVERS 10 is clamped to 5, the DigitalOcean account's droplet_limit)",
+    );
     g.noteRefused('will exceed your droplet limit');
     clock.advance(30_000);
     expect(g.reason(0)).toBe(

@@ -22,16 +22,41 @@ describe('variables that look like ours but are not read', () => {
     ['PORTT', 'PORT'],
     ['LOG_FORMATS', 'LOG_FORMAT'],
   ])('%s → %s', (wrong, right) => {
-    expect(loadConfig({ [wrong]: 'x' }).warnings).toEqual([`${wrong} is not a game-orchestrator setting and is ignored; did you mean ${right}?`]);
+    expect(loadConfig({ [wrong]: 'x' }).warnings).toEqual([
+      `${wrong} is not a game-orchestrator setting and is ignored; did you mean ${right}?`,
+    ]);
   });
 
   it('says nothing about our own names, the shell, npm or unrelated variables', () => {
     const env = {
-      DO_API_URL: 'http://127.0.0.1:9090', INTERNAL_HMAC_KEY: 'k', INTERNAL_HMAC_SECRET: 's', DOTENV_PATH: '/x',
-      HOME: '/root', HOST: '127.0.0.1', PATH: '/bin', PWD: '/', HOSTNAME: 'box', TERM: 'xterm', LANG: 'C', USER: 'me',
-      NODE_ENV: 'production', npm_lifecycle_event: 'start', npm_config_cache: '/c', ORCHESTRATOR_URL: 'http://x', CI: '1',
-      GITHUB_TOKEN: 'g', KUBERNETES_PORT: 'tcp://1', AWS_REGION: 'us-east-1', SSL_CERT_FILE: '/etc/ssl/certs/ca.pem', PORT0: '31000',
-      HTTP_PROXY: 'http://proxy', NO_PROXY: 'localhost', PGPORT: '5432', PGHOST: 'db', DB_HOST: 'db', DB_PORT: '5432',
+      DO_API_URL: 'http://127.0.0.1:9090',
+      INTERNAL_HMAC_KEY: 'k',
+      INTERNAL_HMAC_SECRET: 's',
+      DOTENV_PATH: '/x',
+      HOME: '/root',
+      HOST: '127.0.0.1',
+      PATH: '/bin',
+      PWD: '/',
+      HOSTNAME: 'box',
+      TERM: 'xterm',
+      LANG: 'C',
+      USER: 'me',
+      NODE_ENV: 'production',
+      npm_lifecycle_event: 'start',
+      npm_config_cache: '/c',
+      ORCHESTRATOR_URL: 'http://x',
+      CI: '1',
+      GITHUB_TOKEN: 'g',
+      KUBERNETES_PORT: 'tcp://1',
+      AWS_REGION: 'us-east-1',
+      SSL_CERT_FILE: '/etc/ssl/certs/ca.pem',
+      PORT0: '31000',
+      HTTP_PROXY: 'http://proxy',
+      NO_PROXY: 'localhost',
+      PGPORT: '5432',
+      PGHOST: 'db',
+      DB_HOST: 'db',
+      DB_PORT: '5432',
     };
     expect(loadConfig(env).warnings).toEqual([]);
   });
@@ -44,7 +69,9 @@ describe('variables that look like ours but are not read', () => {
       err = e;
     }
     expect(err).toBeInstanceOf(ConfigError);
-    expect((err as Error).message).toMatch(/DIGITALOCEAN_TOKEN is required[\s\S]*DO_TOKEN .*did you mean DIGITALOCEAN_TOKEN\?/);
+    expect((err as Error).message).toMatch(
+      /DIGITALOCEAN_TOKEN is required[\s\S]*DO_TOKEN .*did you mean DIGITALOCEAN_TOKEN\?/,
+    );
     expect((err as Error).message).not.toContain('dop_v1_secret');
   });
 

@@ -18,7 +18,9 @@ describe('loadConfig: the warm-pool policy', () => {
     });
     expect(c.lifecycle.recycleServers).toBe(false);
     expect(Object.isFrozen(c.pool)).toBe(true);
-    expect(loadConfig({ PROVIDER: 'digitalocean', DIGITALOCEAN_TOKEN: 't', SNAPSHOT_ID: '1' }).pool.bootEstimateS).toBe(60);
+    expect(loadConfig({ PROVIDER: 'digitalocean', DIGITALOCEAN_TOKEN: 't', SNAPSHOT_ID: '1' }).pool.bootEstimateS).toBe(
+      60,
+    );
   });
 
   it('POOL_POLICY=forecast recycles freed servers unless RECYCLE_SERVERS says otherwise', () => {
@@ -57,13 +59,28 @@ describe('loadConfig: the warm-pool policy', () => {
   it('names each bad value', () => {
     let err: unknown;
     try {
-      loadConfig({ POOL_POLICY: 'smart', POOL_TARGET_INSTANT: '1.5', POOL_FORECAST_WINDOW_S: '-1', POOL_MAX_IDLE_S: 'soon', POOL_API_CALLS_PER_SERVER: '0' });
+      loadConfig({
+        POOL_POLICY: 'smart',
+        POOL_TARGET_INSTANT: '1.5',
+        POOL_FORECAST_WINDOW_S: '-1',
+        POOL_MAX_IDLE_S: 'soon',
+        POOL_API_CALLS_PER_SERVER: '0',
+      });
     } catch (e) {
       err = e;
     }
     expect(err).toBeInstanceOf(ConfigError);
     const msg = (err as Error).message;
-    for (const name of ['POOL_POLICY', 'POOL_TARGET_INSTANT', 'POOL_FORECAST_WINDOW_S', 'POOL_MAX_IDLE_S', 'POOL_API_CALLS_PER_SERVER']) expect(msg).toContain(name);
-    expect(() => loadConfig({ POOL_FORECAST_STEP_S: '600', POOL_FORECAST_WINDOW_S: '300' })).toThrow(/POOL_FORECAST_STEP_S \(600\) exceeds POOL_FORECAST_WINDOW_S \(300\)/);
+    for (const name of [
+      'POOL_POLICY',
+      'POOL_TARGET_INSTANT',
+      'POOL_FORECAST_WINDOW_S',
+      'POOL_MAX_IDLE_S',
+      'POOL_API_CALLS_PER_SERVER',
+    ])
+      expect(msg).toContain(name);
+    expect(() => loadConfig({ POOL_FORECAST_STEP_S: '600', POOL_FORECAST_WINDOW_S: '300' })).toThrow(
+      /POOL_FORECAST_STEP_S \(600\) exceeds POOL_FORECAST_WINDOW_S \(300\)/,
+    );
   });
 });

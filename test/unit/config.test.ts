@@ -26,26 +26,51 @@ describe('loadConfig', () => {
     });
   });
   it('the pg pool and the reconciler lock connection are configuration', () => {
-    const env = { DATABASE_URL: 'postgres://u@h/db', PG_POOL_MAX: '25', PG_STATEMENT_TIMEOUT_MS: '0', PG_CONNECTION_LIFETIME_S: '900', PG_LEADER_TIMEOUT_MS: '2000' };
-    expect(loadConfig(env).db).toMatchObject({ pool: { max: 25, statementTimeoutMs: 0, connectionLifetimeS: 900, leaderTimeoutMs: 2000 } });
+    const env = {
+      DATABASE_URL: 'postgres://u@h/db',
+      PG_POOL_MAX: '25',
+      PG_STATEMENT_TIMEOUT_MS: '0',
+      PG_CONNECTION_LIFETIME_S: '900',
+      PG_LEADER_TIMEOUT_MS: '2000',
+    };
+    expect(loadConfig(env).db).toMatchObject({
+      pool: { max: 25, statementTimeoutMs: 0, connectionLifetimeS: 900, leaderTimeoutMs: 2000 },
+    });
     expect(() => loadConfig({ ...env, PG_POOL_MAX: '0' })).toThrow(/PG_POOL_MAX/);
     expect(() => loadConfig({ ...env, PG_STATEMENT_TIMEOUT_MS: 'soon' })).toThrow(/PG_STATEMENT_TIMEOUT_MS/);
   });
   it('names every bad variable in one message, never showing a secret', () => {
     let err: unknown;
     try {
-      loadConfig({ PORT: 'eighty', MAX_SERVERS: '-1', READINESS: 'maybe', RECYCLE_SERVERS: 'perhaps', PROVIDER: 'digitalocean', DO_API_URL: 'ftp://x' });
+      loadConfig({
+        PORT: 'eighty',
+        MAX_SERVERS: '-1',
+        READINESS: 'maybe',
+        RECYCLE_SERVERS: 'perhaps',
+        PROVIDER: 'digitalocean',
+        DO_API_URL: 'ftp://x',
+      });
     } catch (e) {
       err = e;
     }
     expect(err).toBeInstanceOf(ConfigError);
     const msg = (err as Error).message;
-    for (const name of ['PORT', 'MAX_SERVERS', 'READINESS', 'RECYCLE_SERVERS', 'DIGITALOCEAN_TOKEN', 'SNAPSHOT_ID', 'DO_API_URL']) {
+    for (const name of [
+      'PORT',
+      'MAX_SERVERS',
+      'READINESS',
+      'RECYCLE_SERVERS',
+      'DIGITALOCEAN_TOKEN',
+      'SNAPSHOT_ID',
+      'DO_API_URL',
+    ]) {
       expect(msg).toContain(name);
     }
   });
   it('reports a missing TLS file by name', () => {
-    expect(() => loadConfig({ INTERNAL_HMAC_MAX_SKEW_SECONDS: 'x', SSL_CERTFILE: '/nope/cert.pem', SSL_KEYFILE: '/nope/key.pem' })).toThrow(/SSL_CERTFILE: file not found/);
+    expect(() =>
+      loadConfig({ INTERNAL_HMAC_MAX_SKEW_SECONDS: 'x', SSL_CERTFILE: '/nope/cert.pem', SSL_KEYFILE: '/nope/key.pem' }),
+    ).toThrow(/SSL_CERTFILE: file not found/);
   });
   it('the request timeout outlasts the start timeout', () => {
     const c = loadConfig({ START_TIMEOUT_S: '90' });
@@ -61,7 +86,12 @@ describe('TRUST_PROXY', () => {
     expect(trust('0')).toBe(false);
     expect(trust('true')).toBe(1);
     expect(trust('2')).toBe(2);
-    expect(trust('10.0.0.0/8, 192.0.2.7 ,2001:db8::/32,loopback')).toEqual(['10.0.0.0/8', '192.0.2.7', '2001:db8::/32', 'loopback']);
+    expect(trust('10.0.0.0/8, 192.0.2.7 ,2001:db8::/32,loopback')).toEqual([
+      '10.0.0.0/8',
+      '192.0.2.7',
+      '2001:db8::/32',
+      'loopback',
+    ]);
   });
   it('names a bad entry', () => {
     for (const bad of ['10.0.0.0/33', 'example.com', '1.2.3.4/', '2001:db8::/129', '-1', '1.5']) {

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { SERVER_STATES, SERVER_TRANSITIONS, ServerState, canTransitionServer, isTerminalServerState } from '../../src/domain/server.js';
+import {
+  SERVER_STATES,
+  SERVER_TRANSITIONS,
+  ServerState,
+  canTransitionServer,
+  isTerminalServerState,
+} from '../../src/domain/server.js';
 import { SESSION_TRANSITIONS, canTransitionSession } from '../../src/domain/session.js';
 import { SHARE_CODE_ALPHABET, generateShareCode, normalizeShareCode } from '../../src/domain/share-code.js';
 import { canonicalString, safeEqual, signatureMatches, signParts } from '../../src/domain/hmac.js';
@@ -59,7 +65,15 @@ describe('HMAC scheme', () => {
     const expected = createHmac('sha256', 'k')
       .update(`POST\n/server/end\ndroplet_ip=1.2.3.4\n1700000000\n${createHash('sha256').update(body).digest('hex')}`)
       .digest('hex');
-    expect(signParts('k', { method: 'post', path: '/server/end', query: 'droplet_ip=1.2.3.4', timestamp: '1700000000', body })).toBe(expected);
+    expect(
+      signParts('k', {
+        method: 'post',
+        path: '/server/end',
+        query: 'droplet_ip=1.2.3.4',
+        timestamp: '1700000000',
+        body,
+      }),
+    ).toBe(expected);
   });
   it('hashes an empty body as zero bytes', () => {
     expect(canonicalString({ method: 'POST', path: '/', query: '', timestamp: '1', body: '' }).split('\n')[4]).toBe(

@@ -18,9 +18,14 @@ describe('log format', () => {
 
   it('a terminal gets one coloured readable line per record; LOG_FORMAT=json there still gets JSON', () => {
     const tty = capture(true);
-    createLogger({ logLevel: 'info', logFormat: 'auto' }, tty.out).info({ serverId: 'abc', players: 2 }, 'server ready');
+    createLogger({ logLevel: 'info', logFormat: 'auto' }, tty.out).info(
+      { serverId: 'abc', players: 2 },
+      'server ready',
+    );
     expect(tty.lines).toHaveLength(1);
-    expect(tty.lines[0]!.replace(/\u001b\[\d+m/g, '')).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO  server ready {2}serverId=abc players=2\n$/);
+    expect(tty.lines[0]!.replace(/\u001b\[\d+m/g, '')).toMatch(
+      /^\d\d:\d\d:\d\d\.\d{3} INFO {2}server ready {2}serverId=abc players=2\n$/,
+    );
     expect(tty.lines[0]).toContain('\u001b[32mINFO ');
 
     const forced = capture(true);

@@ -16,7 +16,8 @@ describe('normalizeShareCode()', () => {
   });
 
   it('refuses punctuation, inner spaces, empty input and absurd lengths', () => {
-    for (const bad of ['', '   ', 'AB CD', 'AB-CD', 'AB%00', 'A'.repeat(65)]) expect(normalizeShareCode(bad)).toBeNull();
+    for (const bad of ['', '   ', 'AB CD', 'AB-CD', 'AB%00', 'A'.repeat(65)])
+      expect(normalizeShareCode(bad)).toBeNull();
   });
 
   it('maps only ASCII letters and digits, and is idempotent', () => {

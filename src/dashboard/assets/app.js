@@ -10,7 +10,8 @@ let refreshTimer = 0;
 let lastEventId = 0;
 
 /** @param {number} usd */
-const money = (usd) => (usd === 0 ? '$0.00' : usd >= 100 ? `$${usd.toFixed(0)}` : usd >= 0.01 ? `$${usd.toFixed(2)}` : `$${usd.toFixed(4)}`);
+const money = (usd) =>
+  usd === 0 ? '$0.00' : usd >= 100 ? `$${usd.toFixed(0)}` : usd >= 0.01 ? `$${usd.toFixed(2)}` : `$${usd.toFixed(4)}`;
 
 /** @param {number} ms */
 function ago(ms) {
@@ -58,7 +59,10 @@ function confirmThen(o) {
   const fields = $('confirm-fields');
   fields.replaceChildren(
     ...(o.fields ?? []).map((f) =>
-      el('label', { class: 'field' }, [f.label, el('input', { type: 'number', min: '0', step: '1', name: f.name, value: String(f.value), required: '' })]),
+      el('label', { class: 'field' }, [
+        f.label,
+        el('input', { type: 'number', min: '0', step: '1', name: f.name, value: String(f.value), required: '' }),
+      ]),
     ),
   );
   dlg.returnValue = '';
@@ -83,21 +87,31 @@ function renderCards() {
   const byState = /** @type {Record<string, number>} */ ({});
   for (const srv of s.servers) byState[srv.state] = (byState[srv.state] ?? 0) + 1;
   $('k-servers').textContent = String(s.servers.length);
-  $('k-servers-sub').textContent = Object.entries(byState).map(([k, v]) => `${v} ${k}`).join(' · ') || 'none running';
+  $('k-servers-sub').textContent =
+    Object.entries(byState)
+      .map(([k, v]) => `${v} ${k}`)
+      .join(' · ') || 'none running';
   const active = s.sessions.filter((/** @type {any} */ x) => x.state === 'active').length;
   $('k-sessions').textContent = String(s.sessions.length);
   $('k-sessions-sub').textContent = `${active} active · ${s.sessions.length - active} waiting`;
   $('k-pool').textContent = `${s.pool.idle} / ${s.pool.target}`;
-  $('k-pool-sub').textContent = `idle / target · ${s.pool.coming} coming · min ${s.pool.minReady}, buffer ${s.pool.buffer}, cap ${s.pool.maxServers}`;
+  $('k-pool-sub').textContent =
+    `idle / target · ${s.pool.coming} coming · min ${s.pool.minReady}, buffer ${s.pool.buffer}, cap ${s.pool.maxServers}`;
   $('k-spend').textContent = s.costs ? money(s.costs.todayUsd) : '–';
-  $('k-spend-sub').textContent = s.costs ? (s.costs.hourlyUsd > 0 ? `${money(s.costs.hourlyUsd)}/h per ${s.costs.size}` : 'local servers are free') : 'prices unavailable';
+  $('k-spend-sub').textContent = s.costs
+    ? s.costs.hourlyUsd > 0
+      ? `${money(s.costs.hourlyUsd)}/h per ${s.costs.size}`
+      : 'local servers are free'
+    : 'prices unavailable';
   const r = s.reconciler;
   const paused = r?.outage?.paused;
-  $('k-reconciler').textContent = !r || r.lastPassAtMs === null ? 'idle' : paused ? 'paused' : r.lastError ? 'error' : 'ok';
+  $('k-reconciler').textContent =
+    !r || r.lastPassAtMs === null ? 'idle' : paused ? 'paused' : r.lastError ? 'error' : 'ok';
   $('k-reconciler').dataset.tone = paused || r?.lastError ? 'bad' : 'good';
-  $('k-reconciler-sub').textContent = !r || r.lastPassAtMs === null
-    ? 'no pass on this replica yet'
-    : `last pass ${ago(s.nowMs - r.lastPassAtMs)} ago${paused ? ` · reaping paused: ${r.outage.reason}` : ''}${r.lastError ? ` · ${r.lastError}` : ''}`;
+  $('k-reconciler-sub').textContent =
+    !r || r.lastPassAtMs === null
+      ? 'no pass on this replica yet'
+      : `last pass ${ago(s.nowMs - r.lastPassAtMs)} ago${paused ? ` · reaping paused: ${r.outage.reason}` : ''}${r.lastError ? ` · ${r.lastError}` : ''}`;
 }
 
 function renderSessions() {
@@ -106,7 +120,12 @@ function renderSessions() {
     ...state.sessions.map((/** @type {any} */ x) => {
       const end = el('button', { type: 'button', class: 'danger small', 'data-action': 'end-session' }, ['End']);
       end.onclick = () =>
-        confirmThen({ title: `End session ${x.code}?`, text: 'Players are disconnected and the server is released.', ok: 'End session', run: () => actions.endSession(x.code) });
+        confirmThen({
+          title: `End session ${x.code}?`,
+          text: 'Players are disconnected and the server is released.',
+          ok: 'End session',
+          run: () => actions.endSession(x.code),
+        });
       return el('tr', { 'data-code': x.code }, [
         el('td', { 'data-label': 'Code' }, [el('code', {}, [x.code])]),
         el('td', { 'data-label': 'State' }, [badge(x.state)]),
@@ -127,13 +146,28 @@ function renderServers() {
     ...state.servers.map((/** @type {any} */ s) => {
       const drain = el('button', { type: 'button', class: 'ghost small' }, ['Drain']);
       drain.onclick = () =>
-        confirmThen({ title: `Drain ${s.id.slice(0, 8)}?`, text: 'It takes no new session and is deleted once empty.', ok: 'Drain', run: () => actions.drainServer(s.id) });
+        confirmThen({
+          title: `Drain ${s.id.slice(0, 8)}?`,
+          text: 'It takes no new session and is deleted once empty.',
+          ok: 'Drain',
+          run: () => actions.drainServer(s.id),
+        });
       const del = el('button', { type: 'button', class: 'danger small' }, ['Delete']);
       del.onclick = () =>
-        confirmThen({ title: `Delete ${s.id.slice(0, 8)}?`, text: 'Its session ends now and the machine is destroyed.', ok: 'Delete server', run: () => actions.deleteServer(s.id) });
+        confirmThen({
+          title: `Delete ${s.id.slice(0, 8)}?`,
+          text: 'Its session ends now and the machine is destroyed.',
+          ok: 'Delete server',
+          run: () => actions.deleteServer(s.id),
+        });
       const hb = s.lastHeartbeatAtMs === null ? '—' : `${ago(state.nowMs - s.lastHeartbeatAtMs)} ago`;
       return el('tr', { 'data-server': s.id }, [
-        el('td', { 'data-label': 'Server' }, [el('span', {}, [el('code', { title: s.id }, [s.id.slice(0, 8)]), el('span', { class: 'muted origin' }, [s.origin])])]),
+        el('td', { 'data-label': 'Server' }, [
+          el('span', {}, [
+            el('code', { title: s.id }, [s.id.slice(0, 8)]),
+            el('span', { class: 'muted origin' }, [s.origin]),
+          ]),
+        ]),
         el('td', { 'data-label': 'State' }, [badge(s.state)]),
         el('td', { 'data-label': 'Address' }, [s.ip ? `${s.ip}${s.port ? `:${s.port}` : ''}` : '—']),
         el('td', { 'data-label': 'Players' }, [String(s.players)]),
@@ -151,19 +185,33 @@ function renderServers() {
 function eventLine(e) {
   const d = e.data ?? {};
   const what =
-    e.kind === 'session.started' ? `session ${d.code} started (${d.coldStart ? 'cold' : 'warm'})`
-    : e.kind === 'session.ended' ? `session ${d.code} ended: ${d.reason}`
-    : e.kind === 'session.assigned' ? `session ${d.code} got a server after ${ago(Number(d.waitedMs ?? 0))}`
-    : e.kind === 'server.state_changed' ? `server ${String(e.serverId).slice(0, 8)} ${d.from ? `${d.from} → ` : '→ '}${d.to}${d.reason ? ` (${d.reason})` : ''}`
-    : e.kind === 'pool.targets_changed' ? `pool target ${d.target} (min ${d.minReady}, buffer ${d.buffer}, cap ${d.maxServers}${d.atMaxServers ? ', at the cap' : ''})`
-    : e.kind === 'outage_guard.on' ? `heartbeat reaping paused: ${d.reason ?? 'many servers silent'}`
-    : e.kind === 'outage_guard.off' ? 'heartbeat reaping resumed'
-    : e.kind === 'orphan.adopted' ? `machine ${d.providerId} adopted`
-    : e.kind === 'orphan.deleted' ? `orphan machine ${d.providerId} deleted`
-    : e.kind === 'server.created' ? `server ${String(e.serverId).slice(0, 8)} created${d.ip ? ` at ${d.ip}` : ''}`
-    : e.kind === 'server.deleted' ? `server ${String(e.serverId).slice(0, 8)} deleted${d.reason ? ` (${d.reason})` : ''}`
-    : e.kind === 'leader.changed' ? (d.leads ? `replica ${d.replica} now runs the reconciler` : `replica ${d.replica} stopped leading${d.leaderReplica ? ` (${d.leaderReplica} leads)` : ''}`)
-    : `${e.kind} ${JSON.stringify(d)}`;
+    e.kind === 'session.started'
+      ? `session ${d.code} started (${d.coldStart ? 'cold' : 'warm'})`
+      : e.kind === 'session.ended'
+        ? `session ${d.code} ended: ${d.reason}`
+        : e.kind === 'session.assigned'
+          ? `session ${d.code} got a server after ${ago(Number(d.waitedMs ?? 0))}`
+          : e.kind === 'server.state_changed'
+            ? `server ${String(e.serverId).slice(0, 8)} ${d.from ? `${d.from} → ` : '→ '}${d.to}${d.reason ? ` (${d.reason})` : ''}`
+            : e.kind === 'pool.targets_changed'
+              ? `pool target ${d.target} (min ${d.minReady}, buffer ${d.buffer}, cap ${d.maxServers}${d.atMaxServers ? ', at the cap' : ''})`
+              : e.kind === 'outage_guard.on'
+                ? `heartbeat reaping paused: ${d.reason ?? 'many servers silent'}`
+                : e.kind === 'outage_guard.off'
+                  ? 'heartbeat reaping resumed'
+                  : e.kind === 'orphan.adopted'
+                    ? `machine ${d.providerId} adopted`
+                    : e.kind === 'orphan.deleted'
+                      ? `orphan machine ${d.providerId} deleted`
+                      : e.kind === 'server.created'
+                        ? `server ${String(e.serverId).slice(0, 8)} created${d.ip ? ` at ${d.ip}` : ''}`
+                        : e.kind === 'server.deleted'
+                          ? `server ${String(e.serverId).slice(0, 8)} deleted${d.reason ? ` (${d.reason})` : ''}`
+                          : e.kind === 'leader.changed'
+                            ? d.leads
+                              ? `replica ${d.replica} now runs the reconciler`
+                              : `replica ${d.replica} stopped leading${d.leaderReplica ? ` (${d.leaderReplica} leads)` : ''}`
+                            : `${e.kind} ${JSON.stringify(d)}`;
   return el('li', { 'data-kind': e.kind }, [
     el('time', { datetime: new Date(e.atMs).toISOString() }, [new Date(e.atMs).toLocaleTimeString()]),
     el('span', { class: `kind k-${e.kind.split('.')[0]}` }, [e.kind]),
@@ -216,8 +264,18 @@ function connect() {
     scheduleRefresh(150);
   };
   for (const kind of [
-    'server.created', 'server.state_changed', 'server.deleted', 'session.started', 'session.assigned', 'session.ended',
-    'orphan.adopted', 'orphan.deleted', 'pool.targets_changed', 'outage_guard.on', 'outage_guard.off', 'leader.changed',
+    'server.created',
+    'server.state_changed',
+    'server.deleted',
+    'session.started',
+    'session.assigned',
+    'session.ended',
+    'orphan.adopted',
+    'orphan.deleted',
+    'pool.targets_changed',
+    'outage_guard.on',
+    'outage_guard.off',
+    'leader.changed',
   ]) {
     es.addEventListener(kind, onEvent);
   }

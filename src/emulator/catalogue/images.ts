@@ -27,7 +27,16 @@ export interface ImageEntry {
 
 const OPEN_REGIONS = REGIONS.filter((r) => r.available).map((r) => r.slug);
 
-type PublicRow = readonly [id: number, slug: string, name: string, distribution: string, createdAt: string, minDiskGb: number, sizeGb: number, kind: ImageKind];
+type PublicRow = readonly [
+  id: number,
+  slug: string,
+  name: string,
+  distribution: string,
+  createdAt: string,
+  minDiskGb: number,
+  sizeGb: number,
+  kind: ImageKind,
+];
 
 /** Public images by slug; 63663980 is the spec example's ubuntu-20-04-x64. */
 const PUBLIC_ROWS: readonly PublicRow[] = [
@@ -40,7 +49,16 @@ const PUBLIC_ROWS: readonly PublicRow[] = [
   [144187226, 'docker-20-04', 'Docker on Ubuntu 22.04', 'Ubuntu', '2023-11-20T21:04:11Z', 25, 3.49, 'application'],
 ];
 
-function publicImage([id, slug, name, distribution, created_at, min_disk_size, size_gigabytes, kind]: PublicRow): ImageEntry {
+function publicImage([
+  id,
+  slug,
+  name,
+  distribution,
+  created_at,
+  min_disk_size,
+  size_gigabytes,
+  kind,
+]: PublicRow): ImageEntry {
   return {
     id,
     name,

@@ -20,7 +20,16 @@ const ALL = ['ams2', 'ams3', 'blr1', 'fra1', 'lon1', 'nyc1', 'nyc2', 'nyc3', 'sf
 const MODERN = ['ams3', 'blr1', 'fra1', 'lon1', 'nyc1', 'nyc3', 'sfo2', 'sfo3', 'sgp1', 'tor1'];
 const GPU = ['nyc2', 'tor1'];
 
-type Row = readonly [slug: string, memoryMb: number, vcpus: number, diskGb: number, transferTb: number, monthly: number, description: string, regions: readonly string[]];
+type Row = readonly [
+  slug: string,
+  memoryMb: number,
+  vcpus: number,
+  diskGb: number,
+  transferTb: number,
+  monthly: number,
+  description: string,
+  regions: readonly string[],
+];
 
 /**
  * Prices follow the spec example (s-1vcpu-1gb at $5/month, $0.00744/hour; hourly = monthly/672).
@@ -110,5 +119,5 @@ export function findSize(slug: string): SizeEntry | undefined {
 
 /** Size JSON (a fresh copy, so callers may not mutate the catalogue). */
 export function sizeJson(size: SizeEntry): Record<string, unknown> {
-  return structuredClone({ ...size, regions: [...size.regions] }) as Record<string, unknown>;
+  return structuredClone({ ...size, regions: [...size.regions] });
 }

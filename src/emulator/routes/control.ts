@@ -13,9 +13,10 @@ export function controlRoutes(app: FastifyInstance, core: EmulatorCore): void {
 
   app.put('/_emulator/faults', async (req) => {
     const body = req.body;
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest('expected a JSON object of faults');
+    if (typeof body !== 'object' || body === null || Array.isArray(body))
+      throw badRequest('expected a JSON object of faults');
     try {
-      return core.setFaults(body as Record<string, unknown>);
+      return core.setFaults(body);
     } catch (err) {
       throw badRequest((err as Error).message);
     }

@@ -21,7 +21,9 @@ export function dropletRoutes(app: FastifyInstance, core: EmulatorCore): void {
       return core.rng.chance(0.5) ? dropConnection(req, reply) : sendServerFault(core, reply);
     }
     const links = { actions: actions.map((a) => actionLink(a, baseUrl(req), 'create')) };
-    const body = plan.multi ? { droplets: droplets.map(dropletJson), links } : { droplet: dropletJson(droplets[0] as DropletRecord), links };
+    const body = plan.multi
+      ? { droplets: droplets.map(dropletJson), links }
+      : { droplet: dropletJson(droplets[0] as DropletRecord), links };
     return reply.code(202).send(body);
   });
 
@@ -73,7 +75,8 @@ function filterDroplets(list: DropletRecord[], q: URLSearchParams): DropletRecor
   const name = q.get('name');
   const type = q.get('type');
   // Unverified: the spec forbids the combination but does not give the error.
-  if (tag !== null && (name !== null || type !== null)) throw unprocessable('tag_name can not be combined with name or type.');
+  if (tag !== null && (name !== null || type !== null))
+    throw unprocessable('tag_name can not be combined with name or type.');
   if (type !== null && type !== 'droplets' && type !== 'gpus') throw unprocessable(MSG.payloadInvalid);
   const gpus = type === 'gpus';
   return list.filter(

@@ -26,9 +26,16 @@ const ListQuery = {
 /** Comma-separated values, each one of `allowed`; invalid ones are a 400 naming them. */
 function csv<T extends string>(text: string | undefined, allowed: readonly string[], name: string): T[] | undefined {
   if (!text) return undefined;
-  const values = text.split(',').map((s) => s.trim()).filter(Boolean);
+  const values = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const bad = values.filter((v) => !allowed.includes(v));
-  if (bad.length) throw new OrchestratorError('invalid_input', `${name}: unknown value(s) ${bad.slice(0, 3).join(', ')}; one of ${allowed.join(', ')}`);
+  if (bad.length)
+    throw new OrchestratorError(
+      'invalid_input',
+      `${name}: unknown value(s) ${bad.slice(0, 3).join(', ')}; one of ${allowed.join(', ')}`,
+    );
   return values as T[];
 }
 
@@ -59,7 +66,9 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminRoutesDeps): 
         tags: TAGS,
         querystring: Type.Object({
           ...ListQuery,
-          state: Type.Optional(Type.String({ description: 'Comma-separated: pending, active, ended', examples: ['pending,active'] })),
+          state: Type.Optional(
+            Type.String({ description: 'Comma-separated: pending, active, ended', examples: ['pending,active'] }),
+          ),
           server_id: Type.Optional(Type.String({ maxLength: 64 })),
         }),
         response: { 200: PageOf(OperatorSessionView, 'SessionPage'), ...errors(400), ...AUTH_ERRORS },
@@ -68,8 +77,20 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminRoutesDeps): 
     async (req) => {
       const q = req.query as { cursor?: string; limit?: number; state?: string; server_id?: string };
       const states = csv<SessionState>(q.state, ['pending', 'active', 'ended'], 'state');
-      const page = await desk.listSessions({ states, serverId: q.server_id, after: cursor(q.cursor), limit: q.limit ?? 50 });
-      const items = await Promise.all(page.items.map(async (s) => operatorSessionView({ session: s, server: s.serverId ? await desk.getServer(s.serverId).catch(() => null) : null })));
+      const page = await desk.listSessions({
+        states,
+        serverId: q.server_id,
+        after: cursor(q.cursor),
+        limit: q.limit ?? 50,
+      });
+      const items = await Promise.all(
+        page.items.map(async (s) =>
+          operatorSessionView({
+            session: s,
+            server: s.serverId ? await desk.getServer(s.serverId).catch(() => null) : null,
+          }),
+        ),
+      );
       return { items, next_cursor: nextCursor(page) };
     },
   );
@@ -99,7 +120,9 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminRoutesDeps): 
         tags: TAGS,
         querystring: Type.Object({
           ...ListQuery,
-          state: Type.Optional(Type.String({ description: `Comma-separated: ${SERVER_STATES.join(', ')}`, examples: ['ready,allocated'] })),
+          state: Type.Optional(
+            Type.String({ description: `Comma-separated: ${SERVER_STATES.join(', ')}`, examples: ['ready,allocated'] }),
+          ),
           origin: Type.Optional(Type.String({ description: 'Comma-separated: local, digitalocean, external' })),
         }),
         response: { 200: PageOf(ServerView, 'ServerPage'), ...errors(400), ...AUTH_ERRORS },
@@ -120,7 +143,16 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminRoutesDeps): 
   const ServerId = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
   app.get(
     '/servers/:id',
-    { onRequest, schema: { summary: 'One server (operators)', description: BEARER, tags: TAGS, params: ServerId, response: { 200: ServerView, ...errors(404), ...AUTH_ERRORS } } },
+    {
+      onRequest,
+      schema: {
+        summary: 'One server (operators)',
+        description: BEARER,
+        tags: TAGS,
+        params: ServerId,
+        response: { 200: ServerView, ...errors(404), ...AUTH_ERRORS },
+      },
+    },
     async (req) => serverView(await desk.getServer((req.params as { id: string }).id)),
   );
 
@@ -156,7 +188,15 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminRoutesDeps): 
 
   app.get(
     '/pool',
-    { onRequest, schema: { summary: 'Pool settings in force (operators)', description: BEARER, tags: TAGS, response: { 200: PoolView, ...AUTH_ERRORS } } },
+    {
+      onRequest,
+      schema: {
+        summary: 'Pool settings in force (operators)',
+        description: BEARER,
+        tags: TAGS,
+        response: { 200: PoolView, ...AUTH_ERRORS },
+      },
+    },
     async () => poolView(await desk.pool(), deps.maxServersCap),
   );
 
@@ -174,7 +214,10 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminRoutesDeps): 
     },
     async (req) => {
       const b = req.body as { min_ready?: number; buffer?: number; max_servers?: number };
-      return poolView(await desk.setPool({ poolMinReady: b.min_ready, poolBuffer: b.buffer, maxServers: b.max_servers }), deps.maxServersCap);
+      return poolView(
+        await desk.setPool({ poolMinReady: b.min_ready, poolBuffer: b.buffer, maxServers: b.max_servers }),
+        deps.maxServersCap,
+      );
     },
   );
 }

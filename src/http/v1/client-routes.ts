@@ -15,9 +15,13 @@ export interface ClientRoutesDeps {
   longPollMaxS: number;
 }
 
-const Code = Type.Object({ code: Type.String({ minLength: 1, maxLength: 32, description: 'Share code (any case)', examples: ['K7XQ3M'] }) });
+const Code = Type.Object({
+  code: Type.String({ minLength: 1, maxLength: 32, description: 'Share code (any case)', examples: ['K7XQ3M'] }),
+});
 const KEY_HEADER = {
-  'idempotency-key': Type.Optional(Type.String({ maxLength: 200, description: 'A retried start with the same key returns the same session' })),
+  'idempotency-key': Type.Optional(
+    Type.String({ maxLength: 200, description: 'A retried start with the same key returns the same session' }),
+  ),
 };
 const TAGS = ['sessions'];
 
@@ -55,15 +59,26 @@ export async function clientRoutes(app: FastifyInstance, deps: ClientRoutesDeps)
         headers: Type.Object(KEY_HEADER),
         body: Type.Object(
           {
-            max_players: Type.Optional(Type.Integer({ minimum: 1, maximum: deps.maxPlayers, description: 'Joins are refused at this many players' })),
+            max_players: Type.Optional(
+              Type.Integer({
+                minimum: 1,
+                maximum: deps.maxPlayers,
+                description: 'Joins are refused at this many players',
+              }),
+            ),
             metadata: Type.Optional(Metadata),
           },
-          { additionalProperties: false, description: 'Optional: no body is an empty object', examples: [{ max_players: 4, metadata: { mode: 'coop' } }] },
+          {
+            additionalProperties: false,
+            description: 'Optional: no body is an empty object',
+            examples: [{ max_players: 4, metadata: { mode: 'coop' } }],
+          },
         ),
         response: {
           201: { ...SessionView, description: 'A ready server was claimed: the session is active' },
           202: { ...SessionView, description: 'The session waits for a server: poll Location (with ?wait=)' },
-          ...errors(400, 401, 409, 413, 415, 429, 503) },
+          ...errors(400, 401, 409, 413, 415, 429, 503),
+        },
       },
     },
     async (req, reply) => {
@@ -79,7 +94,10 @@ export async function clientRoutes(app: FastifyInstance, deps: ClientRoutesDeps)
         details: { maxPlayers: b.max_players ?? null, metadata },
       });
       if (snap.session.state === 'ended') {
-        throw new OrchestratorError('conflict', 'The session this Idempotency-Key names has ended; start a new one with a new key');
+        throw new OrchestratorError(
+          'conflict',
+          'The session this Idempotency-Key names has ended; start a new one with a new key',
+        );
       }
       const location = `/v1/sessions/${snap.session.code}`;
       if (snap.session.state === 'pending') return reply.code(202).header('location', location).send(sessionView(snap));
@@ -97,8 +115,18 @@ export async function clientRoutes(app: FastifyInstance, deps: ClientRoutesDeps)
         tags: TAGS,
         params: Code,
         querystring: Type.Object({
-          wait: Type.Optional(Type.Number({ minimum: 0, maximum: 3600, description: 'Seconds to wait for a change (capped by V1_LONG_POLL_MAX_S)' })),
-          state: Type.Optional(Type.Union([Type.Literal('pending'), Type.Literal('active')], { description: 'Wait while the session is in this state' })),
+          wait: Type.Optional(
+            Type.Number({
+              minimum: 0,
+              maximum: 3600,
+              description: 'Seconds to wait for a change (capped by V1_LONG_POLL_MAX_S)',
+            }),
+          ),
+          state: Type.Optional(
+            Type.Union([Type.Literal('pending'), Type.Literal('active')], {
+              description: 'Wait while the session is in this state',
+            }),
+          ),
         }),
         response: { 200: SessionView, ...errors(400, 401, 404, 429) },
       },
@@ -128,7 +156,8 @@ export async function clientRoutes(app: FastifyInstance, deps: ClientRoutesDeps)
     {
       schema: {
         summary: 'Join a session by share code',
-        description: 'Where to connect. 409 while the session waits for its server or when it is full; 404 when unknown or ended.',
+        description:
+          'Where to connect. 409 while the session waits for its server or when it is full; 404 when unknown or ended.',
         tags: TAGS,
         params: Code,
         response: { 200: SessionView, ...errors(401, 404, 409, 429) },

@@ -49,9 +49,14 @@ export function installV1ErrorHandling(app: FastifyInstance, routeMethods: () =>
       }
       return reply.code(status).send(body(err instanceof DeskError ? err.reason : err.code, err.message));
     }
-    if (err.validation) return reply.code(400).send(body('invalid_input', `${err.validationContext ?? 'request'}: ${validationText(err)}`));
-    if (err.code === 'FST_ERR_CTP_INVALID_JSON_BODY') return reply.code(400).send(body('invalid_input', 'The body is not valid JSON'));
-    if (err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return reply.code(400).send(body('invalid_input', 'The body is empty; send a JSON object'));
+    if (err.validation)
+      return reply
+        .code(400)
+        .send(body('invalid_input', `${err.validationContext ?? 'request'}: ${validationText(err)}`));
+    if (err.code === 'FST_ERR_CTP_INVALID_JSON_BODY')
+      return reply.code(400).send(body('invalid_input', 'The body is not valid JSON'));
+    if (err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY')
+      return reply.code(400).send(body('invalid_input', 'The body is empty; send a JSON object'));
     const status = err.statusCode && FRAMEWORK_CODES[err.statusCode] ? err.statusCode : 500;
     if (status === 500) {
       req.log.error({ err }, 'unexpected error');
@@ -66,7 +71,10 @@ export function installV1ErrorHandling(app: FastifyInstance, routeMethods: () =>
     for (const [re, methods] of routeMethods()) if (re.test(path)) methods.forEach((m) => allowed.add(m));
     if (allowed.size > 0) {
       const allow = [...allowed].sort().join(', ');
-      return reply.code(405).header('allow', allow).send(body('method_not_allowed', `Allowed: ${allow}`));
+      return reply
+        .code(405)
+        .header('allow', allow)
+        .send(body('method_not_allowed', `Allowed: ${allow}`));
     }
     return reply.code(404).send(body('not_found', `No route ${req.method} ${path}`));
   });

@@ -30,7 +30,8 @@ export async function v1Api(app: FastifyInstance, deps: V1Deps): Promise<void> {
   installV1ErrorHandling(app, deps.routeMethods);
   // Browser games (Unity WebGL) may read where to poll and when to retry.
   app.addHook('onSend', async (_req, reply) => {
-    if (reply.hasHeader('access-control-allow-origin')) reply.header('access-control-expose-headers', 'Location, Retry-After');
+    if (reply.hasHeader('access-control-allow-origin'))
+      reply.header('access-control-expose-headers', 'Location, Retry-After');
   });
   await app.register(clientRoutes, {
     desk: deps.desk,
@@ -40,6 +41,15 @@ export async function v1Api(app: FastifyInstance, deps: V1Deps): Promise<void> {
     metadataMaxBytes: deps.metadataMaxBytes,
     longPollMaxS: deps.longPollMaxS,
   });
-  await app.register(serverRoutes, { desk: deps.desk, authenticate: deps.authenticate, bodyLimitBytes: deps.bodyLimitBytes, maxPlayers: deps.maxPlayers });
-  await app.register(adminRoutes, { desk: deps.desk, guard: operatorGuard(deps.adminToken), maxServersCap: deps.maxServersCap });
+  await app.register(serverRoutes, {
+    desk: deps.desk,
+    authenticate: deps.authenticate,
+    bodyLimitBytes: deps.bodyLimitBytes,
+    maxPlayers: deps.maxPlayers,
+  });
+  await app.register(adminRoutes, {
+    desk: deps.desk,
+    guard: operatorGuard(deps.adminToken),
+    maxServersCap: deps.maxServersCap,
+  });
 }

@@ -14,22 +14,32 @@ export const ErrorBody = Type.Object(
 const Time = Type.Union([Type.String({ format: 'date-time' }), Type.Null()]);
 const SessionStateT = Type.Union([Type.Literal('pending'), Type.Literal('active'), Type.Literal('ended')]);
 const ServerStateT = Type.Union(
-  ['creating', 'starting', 'ready', 'allocated', 'unhealthy', 'error', 'shutdown', 'deleted'].map((s) => Type.Literal(s)),
+  ['creating', 'starting', 'ready', 'allocated', 'unhealthy', 'error', 'shutdown', 'deleted'].map((s) =>
+    Type.Literal(s),
+  ),
 );
 
 export const Metadata = Type.Record(Type.String({ maxLength: 64 }), Type.Unknown(), {
   maxProperties: 64,
-  description: 'The game\'s own data about the session (mode, map, region…); JSON, size-bounded',
+  description: "The game's own data about the session (mode, map, region…); JSON, size-bounded",
   examples: [{ mode: 'coop', map: 'harbour' }],
 });
 
 const sessionFields = {
   code: Type.String({ description: 'Share code: 6 characters, matched case-insensitively', examples: ['K7XQ3M'] }),
   state: SessionStateT,
-  address: Type.Union([Type.String(), Type.Null()], { description: 'Game server address, once active', examples: ['127.0.0.2'] }),
-  game_port: Type.Union([Type.Integer(), Type.Null()], { description: 'Game port, when the provider knows it', examples: [7777] }),
+  address: Type.Union([Type.String(), Type.Null()], {
+    description: 'Game server address, once active',
+    examples: ['127.0.0.2'],
+  }),
+  game_port: Type.Union([Type.Integer(), Type.Null()], {
+    description: 'Game port, when the provider knows it',
+    examples: [7777],
+  }),
   players: Type.Integer({ description: 'Players the server last reported' }),
-  max_players: Type.Union([Type.Integer(), Type.Null()], { description: 'Joins are refused at this many players; null = no limit' }),
+  max_players: Type.Union([Type.Integer(), Type.Null()], {
+    description: 'Joins are refused at this many players; null = no limit',
+  }),
   metadata: Type.Union([Metadata, Type.Null()]),
   created_at: Time,
   activated_at: Time,
@@ -74,7 +84,18 @@ export const ServerView = Type.Object(
   {
     title: 'Server',
     examples: [
-      { id: '5d1c…', state: 'ready', origin: 'local', address: '127.0.0.2', game_port: 7777, players: 0, created_at: '2026-11-30T08:00:00.000Z', ready_at: '2026-11-30T08:00:01.000Z', last_heartbeat_at: '2026-11-30T08:00:05.000Z', reason: null },
+      {
+        id: '5d1c…',
+        state: 'ready',
+        origin: 'local',
+        address: '127.0.0.2',
+        game_port: 7777,
+        players: 0,
+        created_at: '2026-11-30T08:00:00.000Z',
+        ready_at: '2026-11-30T08:00:01.000Z',
+        last_heartbeat_at: '2026-11-30T08:00:05.000Z',
+        reason: null,
+      },
     ],
   },
 );
@@ -115,11 +136,23 @@ const ERROR_TEXT: Record<number, [string, string, string]> = {
   400: ['Bad input: the message names the field', 'invalid_input', 'body/max_players must be >= 1'],
   401: ['Missing or wrong credentials (token, key or signature)', 'unauthorized', 'A valid operator token is required'],
   404: ['Unknown, or (for a session) ended', 'not_found', 'No session has this code'],
-  409: ['Conflict: session full or not ready, server busy, session already ended', 'session_full', 'The session is full (4 of 4 players)'],
+  409: [
+    'Conflict: session full or not ready, server busy, session already ended',
+    'session_full',
+    'The session is full (4 of 4 players)',
+  ],
   413: ['Body too large', 'payload_too_large', 'The request body is too large'],
   415: ['Not JSON', 'unsupported_media_type', 'Unsupported Content-Type: send application/json'],
-  429: ['Too many requests from this address; see Retry-After', 'rate_limited', 'Too many session starts from this address; slow down'],
-  503: ['Not available (a feature not configured, or no capacity)', 'unavailable', 'Operator endpoints are disabled: set ADMIN_TOKEN.'],
+  429: [
+    'Too many requests from this address; see Retry-After',
+    'rate_limited',
+    'Too many session starts from this address; slow down',
+  ],
+  503: [
+    'Not available (a feature not configured, or no capacity)',
+    'unavailable',
+    'Operator endpoints are disabled: set ADMIN_TOKEN.',
+  ],
 };
 
 /** Error responses by status, each with the /v1 error body, a description and an example. */

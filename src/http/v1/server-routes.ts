@@ -17,7 +17,7 @@ export interface ServerRoutesDeps {
 const Id = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64, description: 'The server id (SERVER_ID)' }) });
 const TAGS = ['game servers'];
 const SIGNED =
-  'Signed with the server\'s own credential (SERVER_CREDENTIAL): headers `Request-Timestamp` and `Request-Signature` = hex HMAC-SHA256 over `METHOD\\nPATH\\nQUERY\\nTIMESTAMP\\nhex(SHA-256(body))`. A credential speaks only for its own server.';
+  "Signed with the server's own credential (SERVER_CREDENTIAL): headers `Request-Timestamp` and `Request-Signature` = hex HMAC-SHA256 over `METHOD\\nPATH\\nQUERY\\nTIMESTAMP\\nhex(SHA-256(body))`. A credential speaks only for its own server.";
 
 /**
  * Game servers, by server id. Bodies arrive as raw bytes and are parsed only after the
@@ -27,11 +27,14 @@ const SIGNED =
 export async function serverRoutes(app: FastifyInstance, deps: ServerRoutesDeps): Promise<void> {
   const { desk } = deps;
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: deps.bodyLimitBytes }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: deps.bodyLimitBytes }, (_req, body, done) =>
+    done(null, body),
+  );
   app.addHook('preValidation', async (req, reply) => {
     const { id } = req.params as { id: string };
     const claimed = req.headers['server-id'];
-    if (claimed !== undefined && claimed !== id) throw new OrchestratorError('unauthorized', 'Server-Id does not match the server in the path');
+    if (claimed !== undefined && claimed !== id)
+      throw new OrchestratorError('unauthorized', 'Server-Id does not match the server in the path');
     req.headers['server-id'] = id;
     await deps.authenticate(req, reply);
     req.body = parseJson(req.body);
@@ -40,7 +43,10 @@ export async function serverRoutes(app: FastifyInstance, deps: ServerRoutesDeps)
   const report = (snap: SessionSnapshot | null, id: string) =>
     desk.getServer(id).then((s) => ({ server: serverView(s), session: snap ? sessionView(snap) : null }));
   const Players = Type.Integer({ minimum: 0, maximum: deps.maxPlayers, description: 'Players connected now' });
-  const Address = Type.String({ maxLength: 45, description: 'Only needed while the orchestrator does not know the address yet' });
+  const Address = Type.String({
+    maxLength: 45,
+    description: 'Only needed while the orchestrator does not know the address yet',
+  });
   const respond = { 200: ServerReport, ...errors(400, 401, 404, 413) };
 
   app.post(
@@ -70,7 +76,10 @@ export async function serverRoutes(app: FastifyInstance, deps: ServerRoutesDeps)
         description: `A booting server joins the pool (and is handed to a waiting session at once); for a server already ready it is a heartbeat. ${SIGNED}`,
         tags: TAGS,
         params: Id,
-        body: Type.Object({ players: Type.Optional(Players), address: Type.Optional(Address) }, { description: 'Optional', examples: [{}] }),
+        body: Type.Object(
+          { players: Type.Optional(Players), address: Type.Optional(Address) },
+          { description: 'Optional', examples: [{}] },
+        ),
         response: respond,
       },
     },
@@ -90,7 +99,13 @@ export async function serverRoutes(app: FastifyInstance, deps: ServerRoutesDeps)
         tags: TAGS,
         params: Id,
         body: Type.Object({}, { description: 'Empty', examples: [{}] }),
-        response: { 200: Type.Object({ ended: Type.Boolean(), external: Type.Boolean() }, { examples: [{ ended: true, external: false }] }), ...errors(401, 404) },
+        response: {
+          200: Type.Object(
+            { ended: Type.Boolean(), external: Type.Boolean() },
+            { examples: [{ ended: true, external: false }] },
+          ),
+          ...errors(401, 404),
+        },
       },
     },
     async (req) => {
@@ -112,6 +127,7 @@ function parseJson(raw: unknown): unknown {
 }
 
 function checkAddress(a: string | undefined): string | undefined {
-  if (a !== undefined && !isIP(a)) throw new OrchestratorError('invalid_input', 'address must be an IPv4 or IPv6 address');
+  if (a !== undefined && !isIP(a))
+    throw new OrchestratorError('invalid_input', 'address must be an IPv4 or IPv6 address');
   return a;
 }

@@ -150,7 +150,12 @@ export class DigitalOceanProvider implements Provider {
 
   /** The account's droplet_limit (GET /v2/account), asked once: start-up should not wait long on it. */
   async accountLimit(): Promise<{ limit: number; label: string } | null> {
-    const res = await this.client.request<{ account?: DoAccount }>({ method: 'GET', path: '/v2/account', priority: 'read', maxRetries: 1 });
+    const res = await this.client.request<{ account?: DoAccount }>({
+      method: 'GET',
+      path: '/v2/account',
+      priority: 'read',
+      maxRetries: 1,
+    });
     const limit = res.body.account?.droplet_limit;
     return typeof limit === 'number' && Number.isInteger(limit) && limit >= 0
       ? { limit, label: "the DigitalOcean account's droplet_limit" }
@@ -171,16 +176,23 @@ export class DigitalOceanProvider implements Provider {
     const ttl = this.opts.priceCacheMs ?? 6 * 3_600_000;
     if (!this.priceCache || now - this.priceCache.atMs >= ttl) {
       try {
-        const sizes = await listAll<{ slug: string; price_hourly: number }>(this.client, '/v2/sizes', 'sizes', {}, 'read');
+        const sizes = await listAll<{ slug: string; price_hourly: number }>(
+          this.client,
+          '/v2/sizes',
+          'sizes',
+          {},
+          'read',
+        );
         const hourlyUsd: Record<string, number> = {};
-        for (const z of sizes) if (typeof z.price_hourly === 'number' && z.price_hourly >= 0) hourlyUsd[z.slug] = z.price_hourly;
+        for (const z of sizes)
+          if (typeof z.price_hourly === 'number' && z.price_hourly >= 0) hourlyUsd[z.slug] = z.price_hourly;
         this.priceCache = { atMs: now, hourlyUsd };
       } catch (err) {
         if (!this.priceCache) throw err;
         this.log.warn({ err: (err as Error).message }, 'size prices unavailable; using the last list');
       }
     }
-    return { currentSize: this.opts.size, hourlyUsd: this.priceCache!.hourlyUsd };
+    return { currentSize: this.opts.size, hourlyUsd: this.priceCache.hourlyUsd };
   }
   private priceCache: { atMs: number; hourlyUsd: Record<string, number> } | null = null;
 

@@ -149,13 +149,17 @@ export class DoClient {
         status: 429,
       });
     }
-    if (waitMs > 0) this.opts.logger.debug({ path: req.path, waitMs, priority: req.priority }, 'waiting for rate budget');
+    if (waitMs > 0)
+      this.opts.logger.debug({ path: req.path, waitMs, priority: req.priority }, 'waiting for rate budget');
     await this.opts.budget.acquire(req.priority);
   }
 
   /** Not retryable (nothing will retry it); ambiguous when a write was on the wire. */
   private closedError(req: DoRequest, sent: boolean): ProviderError {
-    return new ProviderError(`${req.method} ${req.path}${CLOSED}`, { retryable: false, ambiguous: sent && req.method !== 'GET' });
+    return new ProviderError(`${req.method} ${req.path}${CLOSED}`, {
+      retryable: false,
+      ambiguous: sent && req.method !== 'GET',
+    });
   }
 
   private transportError(req: DoRequest, err: unknown): ProviderError {

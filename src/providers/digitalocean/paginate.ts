@@ -32,7 +32,11 @@ export async function listAll<T>(
   for (let attempt = 1; ; attempt++) {
     const r = await listOnce<T>(client, path, key, query, priority);
     if (r.consistent) return r.items;
-    if (attempt >= LIST_ATTEMPTS) throw new ProviderError(`GET ${path}: the collection kept changing while it was listed (${LIST_ATTEMPTS} tries)`, { retryable: true });
+    if (attempt >= LIST_ATTEMPTS)
+      throw new ProviderError(
+        `GET ${path}: the collection kept changing while it was listed (${LIST_ATTEMPTS} tries)`,
+        { retryable: true },
+      );
   }
 }
 
@@ -58,7 +62,8 @@ async function listOnce<T>(
       priority,
     });
     const batch = res.body[key];
-    if (!Array.isArray(batch)) throw new ProviderError(`GET ${path}: response has no "${key}" array`, { retryable: true });
+    if (!Array.isArray(batch))
+      throw new ProviderError(`GET ${path}: response has no "${key}" array`, { retryable: true });
     items.push(...(batch as T[]));
     const total = res.body.meta?.total;
     if (typeof total === 'number') {

@@ -29,9 +29,12 @@ export async function waitForMachineUp(
     const m = await provider.get(providerId);
     if (isMachineUp(m)) return m;
     if (opts.clock.now() >= deadline) {
-      throw new ProviderError(`machine ${providerId} not up after ${opts.timeoutMs} ms (status ${m?.status ?? 'absent'})`, {
-        retryable: true,
-      });
+      throw new ProviderError(
+        `machine ${providerId} not up after ${opts.timeoutMs} ms (status ${m?.status ?? 'absent'})`,
+        {
+          retryable: true,
+        },
+      );
     }
     await opts.clock.sleep(Math.min(opts.pollMs, Math.max(0, deadline - opts.clock.now())));
   }

@@ -1,7 +1,21 @@
 /** Variables a game server may inherit from the orchestrator's environment. */
 const SAFE_NAMES = new Set([
-  'PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'LANG', 'LANGUAGE', 'TZ', 'TERM',
-  'TMPDIR', 'TEMP', 'TMP', 'SYSTEMROOT', 'COMSPEC', 'PATHEXT', 'WINDIR',
+  'PATH',
+  'HOME',
+  'USER',
+  'LOGNAME',
+  'SHELL',
+  'LANG',
+  'LANGUAGE',
+  'TZ',
+  'TERM',
+  'TMPDIR',
+  'TEMP',
+  'TMP',
+  'SYSTEMROOT',
+  'COMSPEC',
+  'PATHEXT',
+  'WINDIR',
 ]);
 const SAFE_PREFIXES = ['LC_', 'NODE_'];
 /** Never passed on, whatever the prefix (NODE_AUTH_TOKEN is npm's token, for one). */

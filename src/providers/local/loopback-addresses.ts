@@ -19,7 +19,8 @@ export class LoopbackAddresses {
   constructor(hostBase: string) {
     const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(hostBase);
     const octets = m ? m.slice(1).map(Number) : [];
-    if (!m || octets.some((o) => o > 255)) throw new Error(`hostBase must be three octets like '127.0.0', got '${hostBase}'`);
+    if (!m || octets.some((o) => o > 255))
+      throw new Error(`hostBase must be three octets like '127.0.0', got '${hostBase}'`);
     this.prefix = `${octets[0]}.${octets[1]}`;
     this.firstThird = octets[2] as number;
     // Fourth octets 1..254 in every third-octet block, minus .1 of the first (the usual host).
@@ -51,7 +52,10 @@ export function freePortOn(ip: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.once('error', (err: NodeJS.ErrnoException) => {
-      const hint = err.code === 'EADDRNOTAVAIL' ? ` (add it to the loopback interface, e.g. 'sudo ifconfig lo0 alias ${ip} up' on macOS)` : '';
+      const hint =
+        err.code === 'EADDRNOTAVAIL'
+          ? ` (add it to the loopback interface, e.g. 'sudo ifconfig lo0 alias ${ip} up' on macOS)`
+          : '';
       reject(new ProviderError(`cannot bind ${ip}: ${err.code ?? err.message}${hint}`));
     });
     probe.listen({ host: ip, port: 0, exclusive: true }, () => {

@@ -104,7 +104,10 @@ export class SupervisedProcess {
 }
 
 function pipeLines(proc: ChildProcess, log: Logger): void {
-  for (const [stream, level] of [[proc.stdout, 'info'], [proc.stderr, 'warn']] as const) {
+  for (const [stream, level] of [
+    [proc.stdout, 'info'],
+    [proc.stderr, 'warn'],
+  ] as const) {
     if (!stream) continue;
     const lines = createInterface({ input: stream, crlfDelay: Infinity });
     lines.on('line', (line) => log[level](line.length > MAX_LINE_CHARS ? `${line.slice(0, MAX_LINE_CHARS)}…` : line));

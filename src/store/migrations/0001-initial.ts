@@ -41,7 +41,11 @@ async function createServers(db: AnyDb): Promise<void> {
     .where(sql.raw<boolean>(`state IN ('creating','starting','ready','allocated')`))
     .execute();
   // claimReadyServer: the longest-ready server is the first entry for state='ready'.
-  await db.schema.createIndex('servers_state_ready_at_idx').on('servers').columns(['state', 'ready_at', 'id']).execute();
+  await db.schema
+    .createIndex('servers_state_ready_at_idx')
+    .on('servers')
+    .columns(['state', 'ready_at', 'id'])
+    .execute();
 }
 
 async function createSessions(db: AnyDb): Promise<void> {
@@ -75,7 +79,11 @@ async function createSessions(db: AnyDb): Promise<void> {
     .where(sql.raw<boolean>(`state <> 'ended'`))
     .execute();
   // assignOldestPending and listings by state.
-  await db.schema.createIndex('sessions_state_created_at_idx').on('sessions').columns(['state', 'created_at', 'id']).execute();
+  await db.schema
+    .createIndex('sessions_state_created_at_idx')
+    .on('sessions')
+    .columns(['state', 'created_at', 'id'])
+    .execute();
 }
 
 /**

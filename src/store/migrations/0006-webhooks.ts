@@ -49,7 +49,11 @@ export function webhooksMigration(kind: DialectKind): Migration {
         .addColumn('last_error', 'text')
         .addColumn('body', 'text', (c) => c.notNull())
         .execute();
-      await db.schema.createIndex('webhook_dead_letters_target').on('webhook_dead_letters').columns(['target_id', 'id']).execute();
+      await db.schema
+        .createIndex('webhook_dead_letters_target')
+        .on('webhook_dead_letters')
+        .columns(['target_id', 'id'])
+        .execute();
     },
     async down(db: AnyDb) {
       await db.schema.dropTable('webhook_dead_letters').execute();

@@ -23,7 +23,12 @@ describe('operator routes: auth', () => {
   it('answer 503 when ADMIN_TOKEN is not set', async () => {
     orch = await testOrchestrator();
     for (const [method, url, payload] of OPERATOR_ROUTES) {
-      const r = await orch.app.inject({ method: method as 'GET', url, headers: admin, ...(payload ? { payload: payload as object } : {}) });
+      const r = await orch.app.inject({
+        method: method as 'GET',
+        url,
+        headers: admin,
+        ...(payload ? { payload: payload } : {}),
+      });
       expect(r.statusCode, `${method} ${url}`).toBe(503);
       expect(r.json().error.code).toBe('unavailable');
     }
@@ -33,7 +38,12 @@ describe('operator routes: auth', () => {
     orch = await testOrchestrator({ ADMIN_TOKEN: ADMIN });
     for (const [method, url, payload] of OPERATOR_ROUTES) {
       for (const auth of [undefined, 'Bearer wrong', ADMIN, `Bearer ${ADMIN}x`, `Basic ${ADMIN}`]) {
-        const r = await orch.app.inject({ method: method as 'GET', url, headers: auth ? { authorization: auth } : {}, ...(payload ? { payload: payload as object } : {}) });
+        const r = await orch.app.inject({
+          method: method as 'GET',
+          url,
+          headers: auth ? { authorization: auth } : {},
+          ...(payload ? { payload: payload } : {}),
+        });
         expect(r.statusCode, `${method} ${url} ${auth}`).toBe(401);
         expect(r.json().error.code).toBe('unauthorized');
         expect(r.body).not.toContain(ADMIN);
@@ -66,7 +76,11 @@ describe('operator routes: sessions', () => {
     expect(seen).toHaveLength(7);
     const onlyActive = (await get('/v1/sessions?state=active')).json();
     expect(onlyActive.items.map((s: { code: string }) => s.code)).toEqual([active]);
-    expect(onlyActive.items[0]).toMatchObject({ id: expect.any(String), server_id: expect.any(String), address: '192.0.2.1' });
+    expect(onlyActive.items[0]).toMatchObject({
+      id: expect.any(String),
+      server_id: expect.any(String),
+      address: '192.0.2.1',
+    });
     const byServer = (await get(`/v1/sessions?server_id=${onlyActive.items[0].server_id}`)).json();
     expect(byServer.items).toHaveLength(1);
     expect((await get('/v1/sessions?state=running')).statusCode).toBe(400);
@@ -86,7 +100,9 @@ describe('operator routes: sessions', () => {
     const again = await orch.app.inject({ method: 'DELETE', url: `/v1/sessions/${code}`, headers: admin });
     expect(again.statusCode).toBe(409);
     expect(again.json().error.code).toBe('session_ended');
-    expect((await orch.app.inject({ method: 'DELETE', url: '/v1/sessions/NNNNNN', headers: admin })).statusCode).toBe(404);
+    expect((await orch.app.inject({ method: 'DELETE', url: '/v1/sessions/NNNNNN', headers: admin })).statusCode).toBe(
+      404,
+    );
   });
 });
 
@@ -134,7 +150,8 @@ describe('operator routes: pool settings at run time', () => {
   it('reads and changes the pool; kept in the database, bounded by MAX_SERVERS; the reconciler uses them', async () => {
     orch = await testOrchestrator({ ADMIN_TOKEN: ADMIN, MAX_SERVERS: '4', POOL_MIN_READY: '0', POOL_BUFFER: '0' });
     expect((await get('/v1/pool')).json()).toEqual({ min_ready: 0, buffer: 0, max_servers: 4, max_servers_cap: 4 });
-    const patch = (payload: unknown) => orch.app.inject({ method: 'PATCH', url: '/v1/pool', headers: admin, payload: payload as object });
+    const patch = (payload: unknown) =>
+      orch.app.inject({ method: 'PATCH', url: '/v1/pool', headers: admin, payload: payload as object });
     expect((await patch({ max_servers: 5 })).statusCode).toBe(400);
     expect((await patch({ min_ready: -1 })).statusCode).toBe(400);
     expect((await patch({})).statusCode).toBe(400);

@@ -14,7 +14,14 @@ describe('POST /v1/sessions', () => {
     const r = await startV1(orch, { max_players: 4, metadata: { mode: 'coop' } });
     expect(r.statusCode).toBe(201);
     const s = r.json();
-    expect(s).toMatchObject({ state: 'active', address: '198.51.100.1', players: 0, max_players: 4, metadata: { mode: 'coop' }, end_reason: null });
+    expect(s).toMatchObject({
+      state: 'active',
+      address: '198.51.100.1',
+      players: 0,
+      max_players: 4,
+      metadata: { mode: 'coop' },
+      end_reason: null,
+    });
     expect(s.code).toMatch(/^[A-Z2-9]{6}$/);
     expect(r.headers.location).toBe(`/v1/sessions/${s.code}`);
   });
@@ -32,7 +39,9 @@ describe('POST /v1/sessions', () => {
     const r = await startV1(orch, undefined, { origin: 'http://localhost:5173' });
     expect(r.headers['access-control-allow-origin']).toBe('http://localhost:5173');
     expect(r.headers['access-control-expose-headers']).toBe('Location, Retry-After');
-    expect((await startV1(orch, undefined, { origin: 'https://evil.example' })).headers['access-control-expose-headers']).toBeUndefined();
+    expect(
+      (await startV1(orch, undefined, { origin: 'https://evil.example' })).headers['access-control-expose-headers'],
+    ).toBeUndefined();
   });
 
   it('the same Idempotency-Key returns the same session', async () => {
@@ -102,8 +111,13 @@ describe('CLIENT_API_KEYS', () => {
     expect((await startV1(orch, undefined, { authorization: 'Bearer key-a' })).statusCode).toBe(202);
     expect((await orch.app.inject({ method: 'GET', url: `/v1/sessions/${code}` })).statusCode).toBe(401);
     expect((await orch.app.inject({ method: 'POST', url: `/v1/sessions/${code}/join` })).statusCode).toBe(401);
-    expect((await orch.app.inject({ method: 'GET', url: `/v1/sessions/${code}`, headers: { 'x-api-key': 'key-a' } })).statusCode).toBe(200);
-    expect((await orch.app.inject({ method: 'GET', url: `/v1/sessions/${code}`, headers: admin })).statusCode).toBe(200);
+    expect(
+      (await orch.app.inject({ method: 'GET', url: `/v1/sessions/${code}`, headers: { 'x-api-key': 'key-a' } }))
+        .statusCode,
+    ).toBe(200);
+    expect((await orch.app.inject({ method: 'GET', url: `/v1/sessions/${code}`, headers: admin })).statusCode).toBe(
+      200,
+    );
   });
 });
 
@@ -115,7 +129,14 @@ describe('GET /v1/sessions/{code}', () => {
     await serverCall(orch, srv.id, 'heartbeat', srv.credential, { players: 2 });
     const r = await orch.app.inject({ method: 'GET', url: `/v1/sessions/${code.toLowerCase()}` });
     expect(r.statusCode).toBe(200);
-    expect(r.json()).toMatchObject({ code, state: 'active', address: '198.51.100.7', players: 2, max_players: 3, ended_at: null });
+    expect(r.json()).toMatchObject({
+      code,
+      state: 'active',
+      address: '198.51.100.7',
+      players: 2,
+      max_players: 3,
+      ended_at: null,
+    });
     expect(Date.parse(r.json().created_at)).toBeGreaterThan(0);
     expect(Date.parse(r.json().activated_at)).toBeGreaterThan(0);
     await serverCall(orch, srv.id, 'end', srv.credential);
@@ -211,7 +232,9 @@ describe('POST /v1/sessions/{code}/join', () => {
     const pending = await orch.app.inject({ method: 'POST', url: `/v1/sessions/${code}/join` });
     expect(pending.statusCode).toBe(409);
     expect(pending.json().error.code).toBe('session_not_ready');
-    expect((await orch.app.inject({ method: 'DELETE', url: `/v1/sessions/${code}`, headers: admin })).statusCode).toBe(200);
+    expect((await orch.app.inject({ method: 'DELETE', url: `/v1/sessions/${code}`, headers: admin })).statusCode).toBe(
+      200,
+    );
     const ended = await orch.app.inject({ method: 'POST', url: `/v1/sessions/${code}/join` });
     expect(ended.statusCode).toBe(404);
     expect(ended.json().error.code).toBe('not_found');
@@ -222,7 +245,10 @@ describe('POST /v1/sessions/{code}/join', () => {
     orch = await testOrchestrator({ JOIN_FAIL_LIMIT_PER_MIN: '5' });
     const answers = await Promise.all(
       Array.from({ length: 30 }, (_, i) =>
-        orch.app.inject({ method: i % 2 ? 'POST' : 'GET', url: i % 2 ? `/v1/sessions/GUESS${i % 10}/join` : `/v1/sessions/GUESS${i % 10}` }),
+        orch.app.inject({
+          method: i % 2 ? 'POST' : 'GET',
+          url: i % 2 ? `/v1/sessions/GUESS${i % 10}/join` : `/v1/sessions/GUESS${i % 10}`,
+        }),
       ),
     );
     const statuses = answers.map((r) => r.statusCode);
@@ -234,8 +260,10 @@ describe('POST /v1/sessions/{code}/join', () => {
     orch = await testOrchestrator({ JOIN_FAIL_LIMIT_PER_MIN: '3' });
     await readyServer(orch, '198.51.100.3');
     const code = (await startV1(orch)).json().code as string;
-    for (let i = 0; i < 5; i++) expect((await orch.app.inject({ method: 'POST', url: `/v1/sessions/${code}/join` })).statusCode).toBe(200);
-    for (let i = 0; i < 3; i++) expect((await orch.app.inject({ method: 'POST', url: '/v1/sessions/WWWWWW/join' })).statusCode).toBe(404);
+    for (let i = 0; i < 5; i++)
+      expect((await orch.app.inject({ method: 'POST', url: `/v1/sessions/${code}/join` })).statusCode).toBe(200);
+    for (let i = 0; i < 3; i++)
+      expect((await orch.app.inject({ method: 'POST', url: '/v1/sessions/WWWWWW/join' })).statusCode).toBe(404);
     const limited = await orch.app.inject({ method: 'POST', url: `/v1/sessions/${code}/join` });
     expect(limited.statusCode).toBe(429);
     expect(limited.json().error.code).toBe('rate_limited');
@@ -252,7 +280,12 @@ describe('v1 framework errors keep the v1 shape', () => {
     expect(mna.statusCode).toBe(405);
     expect(mna.headers.allow).toBe('POST');
     expect(mna.json().error.code).toBe('method_not_allowed');
-    const ct = await orch.app.inject({ method: 'POST', url: '/v1/sessions', headers: { 'content-type': 'application/xml' }, payload: '<a/>' });
+    const ct = await orch.app.inject({
+      method: 'POST',
+      url: '/v1/sessions',
+      headers: { 'content-type': 'application/xml' },
+      payload: '<a/>',
+    });
     expect(ct.statusCode).toBe(415);
     expect(ct.json().error.code).toBe('unsupported_media_type');
     // The original's routes keep their own shape.

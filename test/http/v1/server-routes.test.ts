@@ -7,7 +7,7 @@ import { readyServer, serverCall, startV1 } from './v1-helpers.js';
 let orch: Orchestrator;
 afterEach(async () => orch?.close());
 
-describe('game-server routes by id (signed with the server\'s own credential)', () => {
+describe("game-server routes by id (signed with the server's own credential)", () => {
   it('heartbeat records players and reports the session the server holds', async () => {
     orch = await testOrchestrator();
     const srv = await readyServer(orch, '203.0.113.10');
@@ -31,7 +31,9 @@ describe('game-server routes by id (signed with the server\'s own credential)', 
       booting = (await orch.store.listServers()).find((s) => s.state === 'creating' || s.state === 'starting');
     }
     expect(booting?.state).toBe('starting');
-    const r = await serverCall(orch, booting!.id, 'ready', orch.ops.credentialFor(booting!.id), { address: booting!.ip! });
+    const r = await serverCall(orch, booting!.id, 'ready', orch.ops.credentialFor(booting!.id), {
+      address: booting!.ip!,
+    });
     expect(r.statusCode).toBe(200);
     expect(r.json().server.state).toBe('allocated');
     expect(r.json().session).toMatchObject({ code: pending.json().code, state: 'active' });
@@ -79,15 +81,27 @@ describe('game-server routes by id (signed with the server\'s own credential)', 
     const unsigned = await orch.app.inject({ method: 'POST', url, headers: json, payload: body });
     expect(unsigned.statusCode).toBe(401);
     expect(unsigned.json().error.code).toBe('unauthorized');
-    const stale = await orch.app.inject({ method: 'POST', url, headers: { ...json, ...signedHeaders(a.credential, 'POST', url, body, Math.floor(Date.now() / 1000) - 3600) }, payload: body });
+    const stale = await orch.app.inject({
+      method: 'POST',
+      url,
+      headers: { ...json, ...signedHeaders(a.credential, 'POST', url, body, Math.floor(Date.now() / 1000) - 3600) },
+      payload: body,
+    });
     expect(stale.statusCode).toBe(401);
     expect(stale.json().error.code).toBe('stale_signature');
     const h = { ...json, ...signedHeaders(a.credential, 'POST', url, body) };
     expect((await orch.app.inject({ method: 'POST', url, headers: h, payload: body })).statusCode).toBe(200);
     expect((await orch.app.inject({ method: 'POST', url, headers: h, payload: body })).statusCode).toBe(401);
-    const tampered = await orch.app.inject({ method: 'POST', url, headers: { ...json, ...signedHeaders(a.credential, 'POST', url, body) }, payload: JSON.stringify({ players: 9 }) });
+    const tampered = await orch.app.inject({
+      method: 'POST',
+      url,
+      headers: { ...json, ...signedHeaders(a.credential, 'POST', url, body) },
+      payload: JSON.stringify({ players: 9 }),
+    });
     expect(tampered.statusCode).toBe(401);
-    const ghost = await serverCall(orch, 'no-such-server', 'heartbeat', orch.ops.credentialFor('no-such-server'), { players: 1 });
+    const ghost = await serverCall(orch, 'no-such-server', 'heartbeat', orch.ops.credentialFor('no-such-server'), {
+      players: 1,
+    });
     expect(ghost.statusCode).toBe(401);
   });
 
@@ -101,9 +115,19 @@ describe('game-server routes by id (signed with the server\'s own credential)', 
     }
     const url = `/v1/servers/${a.id}/heartbeat`;
     const raw = '{broken';
-    const signedBad = await orch.app.inject({ method: 'POST', url, headers: { 'content-type': 'application/json', ...signedHeaders(a.credential, 'POST', url, raw) }, payload: raw });
+    const signedBad = await orch.app.inject({
+      method: 'POST',
+      url,
+      headers: { 'content-type': 'application/json', ...signedHeaders(a.credential, 'POST', url, raw) },
+      payload: raw,
+    });
     expect(signedBad.statusCode).toBe(400);
-    const unsignedBad = await orch.app.inject({ method: 'POST', url, headers: { 'content-type': 'application/json' }, payload: raw });
+    const unsignedBad = await orch.app.inject({
+      method: 'POST',
+      url,
+      headers: { 'content-type': 'application/json' },
+      payload: raw,
+    });
     expect(unsignedBad.statusCode).toBe(401);
   });
 });

@@ -6,7 +6,11 @@ export const ADMIN = 'op-token-123';
 export const admin = { authorization: `Bearer ${ADMIN}` };
 
 /** Registers an external server by a shared-key heartbeat; returns its id and own credential. */
-export async function readyServer(orch: Orchestrator, ip: string, players = 0): Promise<{ id: string; credential: string }> {
+export async function readyServer(
+  orch: Orchestrator,
+  ip: string,
+  players = 0,
+): Promise<{ id: string; credential: string }> {
   const r = await heartbeat(orch.app, ip, players);
   if (r.statusCode !== 200) throw new Error(`heartbeat failed: ${r.body}`);
   const s = (await orch.store.listServers()).find((x) => x.ip === ip && x.state !== 'deleted');
@@ -15,17 +19,33 @@ export async function readyServer(orch: Orchestrator, ip: string, players = 0): 
 }
 
 /** A /v1 game-server call signed with a credential (the server's own, or another's). */
-export function serverCall(orch: Orchestrator, id: string, action: string, credential: string, payload?: unknown, extra: Record<string, string> = {}) {
+export function serverCall(
+  orch: Orchestrator,
+  id: string,
+  action: string,
+  credential: string,
+  payload?: unknown,
+  extra: Record<string, string> = {},
+) {
   const url = `/v1/servers/${id}/${action}`;
   const body = payload === undefined ? '' : JSON.stringify(payload);
   return orch.app.inject({
     method: 'POST',
     url,
-    headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...signedHeaders(credential, 'POST', url, body), ...extra },
+    headers: {
+      ...(body ? { 'content-type': 'application/json' } : {}),
+      ...signedHeaders(credential, 'POST', url, body),
+      ...extra,
+    },
     ...(body ? { payload: body } : {}),
   });
 }
 
 export function startV1(orch: Orchestrator, body?: unknown, headers: Record<string, string> = {}) {
-  return orch.app.inject({ method: 'POST', url: '/v1/sessions', headers, ...(body === undefined ? {} : { payload: body as object }) });
+  return orch.app.inject({
+    method: 'POST',
+    url: '/v1/sessions',
+    headers,
+    ...(body === undefined ? {} : { payload: body as object }),
+  });
 }

@@ -25,7 +25,11 @@ describe('DigitalOceanProvider.close()', () => {
       () => 'answered',
       (err: unknown) => err,
     );
-    await eventually('the list to reach the emulator', async () => emu!.requestCounts()['GET /v2/droplets'] === 1, 5000);
+    await eventually(
+      'the list to reach the emulator',
+      async () => emu!.requestCounts()['GET /v2/droplets'] === 1,
+      5000,
+    );
     await provider.close();
     const err = await outcome;
     expect(err).toBeInstanceOf(ProviderError);
@@ -43,7 +47,12 @@ describe('DigitalOceanProvider.close()', () => {
       () => 'answered',
       (err: unknown) => err,
     );
-    await eventually('the create to reach the emulator', async () => (emu!.requestCounts()['GET /v2/droplets'] ?? 0) + (emu!.requestCounts()['POST /v2/droplets'] ?? 0) >= 1, 5000);
+    await eventually(
+      'the create to reach the emulator',
+      async () =>
+        (emu!.requestCounts()['GET /v2/droplets'] ?? 0) + (emu!.requestCounts()['POST /v2/droplets'] ?? 0) >= 1,
+      5000,
+    );
     await provider.close();
     const err = await creating;
     expect(err).toBeInstanceOf(ProviderError);
@@ -52,7 +61,12 @@ describe('DigitalOceanProvider.close()', () => {
 
   it('cuts a retry backoff short', async () => {
     emu = await startEmulator({ port: 0, token: TEST_TOKEN, logger: false, faults: { errorRate: 1 } });
-    const provider = makeDoProvider(emu.url, { maxRetries: 8, retryBaseMs: 600_000, retryMaxMs: 600_000, random: () => 0.99 });
+    const provider = makeDoProvider(emu.url, {
+      maxRetries: 8,
+      retryBaseMs: 600_000,
+      retryMaxMs: 600_000,
+      random: () => 0.99,
+    });
     const listing = provider.list().then(
       () => 'answered',
       (err: unknown) => err,
@@ -68,7 +82,13 @@ describe('orchestrator close() on DigitalOcean', () => {
   it('does not wait for a reconcile pass whose listing the cloud holds', async () => {
     emu = await startEmulator({ port: 0, logger: false, faults: held });
     const orch = await testOrchestrator(
-      { PROVIDER: 'digitalocean', DIGITALOCEAN_TOKEN: 'dop_v1_test', SNAPSHOT_ID: '7555620', DO_API_URL: emu.url, DO_REQUEST_TIMEOUT_MS: '600000' },
+      {
+        PROVIDER: 'digitalocean',
+        DIGITALOCEAN_TOKEN: 'dop_v1_test',
+        SNAPSHOT_ID: '7555620',
+        DO_API_URL: emu.url,
+        DO_REQUEST_TIMEOUT_MS: '600000',
+      },
       { reconcile: true },
     );
     await eventually('the first pass to be listing', async () => emu!.requestCounts()['GET /v2/droplets'] === 1, 5000);

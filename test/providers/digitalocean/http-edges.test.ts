@@ -39,7 +39,8 @@ function json(res: ServerResponse, status: number, body: unknown, headers: Recor
   res.end(JSON.stringify(body));
 }
 
-const HTML_502 = '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body><center>cloudflare</center></body></html>';
+const HTML_502 =
+  '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body><center>cloudflare</center></body></html>';
 
 describe('DigitalOcean client at the HTTP edges', () => {
   it('retries an HTML 502 on GET and then succeeds', async () => {
@@ -57,9 +58,13 @@ describe('DigitalOcean client at the HTTP edges', () => {
     const api = await fakeApi((_req, res) => {
       res.writeHead(502, { 'content-type': 'text/html', 'x-request-id': 'req-html-1' }).end(HTML_502);
     });
-    const err = await makeDoProvider(api.url, { maxRetries: 2 }).get('7').catch((e: unknown) => e);
+    const err = await makeDoProvider(api.url, { maxRetries: 2 })
+      .get('7')
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ProviderError);
-    expect((err as ProviderError).message).toMatch(/^GET \/v2\/droplets\/7: 502 \(request "req-html-1"\) .*502 Bad Gateway/);
+    expect((err as ProviderError).message).toMatch(
+      /^GET \/v2\/droplets\/7: 502 \(request "req-html-1"\) .*502 Bad Gateway/,
+    );
     expect((err as ProviderError).opts.retryable).toBe(true);
     expect(api.hits).toHaveLength(3);
   });
@@ -72,7 +77,11 @@ describe('DigitalOcean client at the HTTP edges', () => {
         const next = 'https://api.digitalocean.com/v2/droplets?page=2&per_page=200&tag_name=gs-test';
         return json(res, 200, { droplets: [droplet(1)], links: { pages: { next } }, meta: { total: 2 } });
       }
-      json(res, 200, { droplets: [droplet(2)], links: { pages: { prev: 'https://x/v2/droplets?page=1' } }, meta: { total: 2 } });
+      json(res, 200, {
+        droplets: [droplet(2)],
+        links: { pages: { prev: 'https://x/v2/droplets?page=1' } },
+        meta: { total: 2 },
+      });
     });
     const list = await makeDoProvider(api.url).list();
     expect(list.map((m) => m.providerId)).toEqual(['1', '2']);
@@ -86,13 +95,17 @@ describe('DigitalOcean client at the HTTP edges', () => {
       json(res, 401, { id: 'unauthorized', message: `Unable to authenticate you. (${req.headers.authorization})` });
     });
     const { logger, lines } = capturingLogger();
-    const err = (await makeDoProvider(api.url, { logger }).list().catch((e: unknown) => e)) as Error;
+    const err = (await makeDoProvider(api.url, { logger })
+      .list()
+      .catch((e: unknown) => e)) as Error;
     expect(err.message).toContain('401');
     expect(err.message).toContain('[redacted]');
     expect(err.message).not.toContain(TEST_TOKEN);
 
     await api.close();
-    const down = (await makeDoProvider(api.url, { logger, maxRetries: 1 }).get('1').catch((e: unknown) => e)) as Error;
+    const down = (await makeDoProvider(api.url, { logger, maxRetries: 1 })
+      .get('1')
+      .catch((e: unknown) => e)) as Error;
     expect(down.message).toMatch(/network error/);
     expect(down.message).not.toContain(TEST_TOKEN);
     expect(lines.length).toBeGreaterThan(0);
@@ -101,7 +114,9 @@ describe('DigitalOcean client at the HTTP edges', () => {
 
   it('times out a silent API and retries GET up to maxRetries', async () => {
     const api = await fakeApi(() => undefined);
-    const err = (await makeDoProvider(api.url, { requestTimeoutMs: 50, maxRetries: 2 }).get('1').catch((e: unknown) => e)) as Error;
+    const err = (await makeDoProvider(api.url, { requestTimeoutMs: 50, maxRetries: 2 })
+      .get('1')
+      .catch((e: unknown) => e)) as Error;
     expect(err.message).toBe('GET /v2/droplets/1: timed out after 50 ms');
     expect(api.hits).toHaveLength(3);
   });
@@ -111,7 +126,9 @@ describe('DigitalOcean client at the HTTP edges', () => {
       if (req.method === 'POST') return; // the response never comes
       json(res, 200, { droplets: [], links: {}, meta: { total: 0 } });
     });
-    const err = (await makeDoProvider(api.url, { requestTimeoutMs: 300 }).create(specFor()).catch((e: unknown) => e)) as ProviderError;
+    const err = (await makeDoProvider(api.url, { requestTimeoutMs: 300 })
+      .create(specFor())
+      .catch((e: unknown) => e)) as ProviderError;
     expect(err).toBeInstanceOf(ProviderError);
     expect(err.ambiguous).toBe(true);
     // Consecutive GETs collapse: a name check may itself be retried on a loaded machine.
@@ -141,11 +158,16 @@ describe('DigitalOcean client at the HTTP edges', () => {
   it('reports a definite 422 on create with its message, not ambiguous, without a second POST', async () => {
     const api = await fakeApi((req, res) => {
       if (req.method === 'POST') {
-        return json(res, 422, { id: 'unprocessable_entity', message: 'creating this/these droplet(s) will exceed your droplet limit' });
+        return json(res, 422, {
+          id: 'unprocessable_entity',
+          message: 'creating this/these droplet(s) will exceed your droplet limit',
+        });
       }
       json(res, 200, { droplets: [], links: {}, meta: { total: 0 } });
     });
-    const err = (await makeDoProvider(api.url).create(specFor()).catch((e: unknown) => e)) as ProviderError;
+    const err = (await makeDoProvider(api.url)
+      .create(specFor())
+      .catch((e: unknown) => e)) as ProviderError;
     expect(err.ambiguous).toBe(false);
     expect(err.opts.status).toBe(422);
     expect(err.message).toContain('will exceed your droplet limit');

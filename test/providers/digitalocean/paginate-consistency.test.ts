@@ -17,7 +17,14 @@ function pagedClient(all: number[], onPage: (page: number, call: number) => void
       const start = (query.page - 1) * query.per_page;
       const items = all.slice(start, start + query.per_page).map((id) => ({ id }));
       const more = start + query.per_page < all.length;
-      return { status: 200, body: { droplets: items, meta: { total: all.length }, links: more ? { pages: { next: `https://x/v2/droplets?page=${query.page + 1}` } } : {} } };
+      return {
+        status: 200,
+        body: {
+          droplets: items,
+          meta: { total: all.length },
+          links: more ? { pages: { next: `https://x/v2/droplets?page=${query.page + 1}` } } : {},
+        },
+      };
     },
   };
   return { client: client as unknown as DoClient, calls: () => calls };

@@ -26,7 +26,13 @@ async function seedDroplets(count: number, tag: string): Promise<string[]> {
     const res = await fetch(`${emu.url}/v2/droplets`, {
       method: 'POST',
       headers: { authorization: `Bearer ${TEST_TOKEN}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ names: batch.map((id) => `gs-${id}`), region: 'nyc3', size: 's-1vcpu-1gb', image: 7555620, tags: [tag] }),
+      body: JSON.stringify({
+        names: batch.map((id) => `gs-${id}`),
+        region: 'nyc3',
+        size: 's-1vcpu-1gb',
+        image: 7555620,
+        tags: [tag],
+      }),
     });
     expect(res.status).toBe(202);
     await res.text(); // an unread body keeps its connection busy and the emulator from closing

@@ -34,7 +34,9 @@ describe('error bodies', () => {
 
 describe('pagination links', () => {
   it('takes the page number from next, wherever the link points', () => {
-    expect(nextPage({ pages: { next: 'https://api.digitalocean.com/v2/droplets?page=3&per_page=200&tag_name=t' } })).toBe(3);
+    expect(
+      nextPage({ pages: { next: 'https://api.digitalocean.com/v2/droplets?page=3&per_page=200&tag_name=t' } }),
+    ).toBe(3);
     expect(nextPage({ pages: { prev: 'https://x/v2/droplets?page=1' } })).toBeNull();
     expect(nextPage({})).toBeNull();
     expect(nextPage(undefined)).toBeNull();

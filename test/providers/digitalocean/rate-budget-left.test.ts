@@ -19,7 +19,10 @@ describe('RateBudget.left (what the forecasting pool may spend)', () => {
     const clock = new FakeClock();
     const budget = new RateBudget({ clock, perMinute: 250, perHour: 5000 });
     const resetS = Math.ceil((clock.now() + 1800_000) / 1000);
-    budget.observe(200, new Headers({ 'ratelimit-limit': '5000', 'ratelimit-remaining': '120', 'ratelimit-reset': String(resetS) }));
+    budget.observe(
+      200,
+      new Headers({ 'ratelimit-limit': '5000', 'ratelimit-remaining': '120', 'ratelimit-reset': String(resetS) }),
+    );
     expect(budget.left().hour).toBe(120);
     budget.observe(429, new Headers({ 'retry-after': '30' }));
     expect(budget.left()).toEqual({ minute: 0, hour: 0 });

@@ -30,7 +30,12 @@ describe('RateBudget', () => {
     await fill(budget, 10);
     const order: string[] = [];
     const track = (label: string, p: RequestPriority) => budget.acquire(p).then(() => order.push(label));
-    const all = [track('read1', 'read'), track('create1', 'create'), track('read2', 'read'), track('delete1', 'delete')];
+    const all = [
+      track('read1', 'read'),
+      track('create1', 'create'),
+      track('read2', 'read'),
+      track('delete1', 'delete'),
+    ];
     const late = track('delete2', 'delete');
     await flush();
     expect(order).toEqual([]);
@@ -101,7 +106,10 @@ describe('RateBudget', () => {
   it('counts its own requests against the last header', async () => {
     const clock = new FakeClock(1_700_000_000_000);
     const budget = new RateBudget({ clock });
-    budget.observe(200, headers({ 'ratelimit-limit': 5000, 'ratelimit-remaining': 2, 'ratelimit-reset': 1_700_000_010 }));
+    budget.observe(
+      200,
+      headers({ 'ratelimit-limit': 5000, 'ratelimit-remaining': 2, 'ratelimit-reset': 1_700_000_010 }),
+    );
     expect(budget.waitMs('delete')).toBe(0);
     await fill(budget, 2);
     expect(budget.waitMs('delete')).toBe(10_000);

@@ -18,7 +18,10 @@ async function emulator(opts: Parameters<typeof startEmulator>[0]): Promise<Emul
 }
 
 /** What the reconciler does with an ambiguous create: ask again later (same server id). */
-async function createLikeReconciler(provider: DigitalOceanProvider, spec: ReturnType<typeof specFor>): Promise<Machine> {
+async function createLikeReconciler(
+  provider: DigitalOceanProvider,
+  spec: ReturnType<typeof specFor>,
+): Promise<Machine> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await provider.create(spec);
@@ -41,7 +44,12 @@ async function deleteUntilGone(provider: DigitalOceanProvider, id: string): Prom
 
 describe('DigitalOceanProvider through faults', () => {
   it('gets every server exactly one droplet through 20% 5xx, 10% drops and 20% slow (timed-out) responses', async () => {
-    const emu = await emulator({ port: 0, bootDelayMs: 10, seed: 42, faults: { errorRate: 0.2, dropRate: 0.1, slowRate: 0.2, slowMs: 250 } });
+    const emu = await emulator({
+      port: 0,
+      bootDelayMs: 10,
+      seed: 42,
+      faults: { errorRate: 0.2, dropRate: 0.1, slowRate: 0.2, slowMs: 250 },
+    });
     const provider = makeDoProvider(emu.url, { requestTimeoutMs: 100, maxRetries: 10, createSettleMs: 250 });
     const specs = Array.from({ length: 12 }, () => specFor());
     const made: Machine[] = [];

@@ -38,7 +38,11 @@ function setup(opts: Partial<LocalProviderOptions> = {}) {
   return { provider, entries, text, gamePid, linesOf };
 }
 
-const spec = (serverId: string): MachineSpec => ({ serverId, credential: CREDENTIAL, orchestratorUrl: 'http://127.0.0.1:9' });
+const spec = (serverId: string): MachineSpec => ({
+  serverId,
+  credential: CREDENTIAL,
+  orchestratorUrl: 'http://127.0.0.1:9',
+});
 
 /** Opens a WebSocket to the game server and resolves with its welcome message. */
 function welcomeFrom(ip: string, port: number): Promise<{ type: string; id: string }> {
@@ -212,18 +216,35 @@ describe('LocalProvider', () => {
     const { provider, linesOf } = setup({
       command: `${node} ${fixture('env-report.mjs')}`,
       env: { HEARTBEAT_INTERVAL_MS: '123' },
-      parentEnv: { PATH: '/usr/bin:/bin', HOME: '/home/x', NODE_ENV: 'test', NODE_AUTH_TOKEN: 't', DIGITALOCEAN_TOKEN: 'do', INTERNAL_HMAC_SECRET: 's', DATABASE_URL: 'pg://u:p@h/d', LC_ALL: 'C' },
+      parentEnv: {
+        PATH: '/usr/bin:/bin',
+        HOME: '/home/x',
+        NODE_ENV: 'test',
+        NODE_AUTH_TOKEN: 't',
+        DIGITALOCEAN_TOKEN: 'do',
+        INTERNAL_HMAC_SECRET: 's',
+        DATABASE_URL: 'pg://u:p@h/d',
+        LC_ALL: 'C',
+      },
     });
     const m = await provider.create(spec('env'));
     const line = await waitFor(() => linesOf('env').find((l) => l.startsWith('env=')), 'the env report');
     const env = JSON.parse(line.slice(4)) as Record<string, string>;
     expect(env).toMatchObject({
-      PATH: '/usr/bin:/bin', HOME: '/home/x', NODE_ENV: 'test', LC_ALL: 'C', HEARTBEAT_INTERVAL_MS: '123',
-      ORCHESTRATOR_URL: 'http://127.0.0.1:9', SERVER_ID: 'env',
+      PATH: '/usr/bin:/bin',
+      HOME: '/home/x',
+      NODE_ENV: 'test',
+      LC_ALL: 'C',
+      HEARTBEAT_INTERVAL_MS: '123',
+      ORCHESTRATOR_URL: 'http://127.0.0.1:9',
+      SERVER_ID: 'env',
       SERVER_CREDENTIAL: createHash('sha256').update(CREDENTIAL).digest('hex'),
-      GAME_HOST: m.ip, PUBLIC_IP: m.ip, GAME_PORT: String(m.port),
+      GAME_HOST: m.ip,
+      PUBLIC_IP: m.ip,
+      GAME_PORT: String(m.port),
     });
-    for (const secret of ['NODE_AUTH_TOKEN', 'DIGITALOCEAN_TOKEN', 'INTERNAL_HMAC_SECRET', 'DATABASE_URL']) expect(env).not.toHaveProperty(secret);
+    for (const secret of ['NODE_AUTH_TOKEN', 'DIGITALOCEAN_TOKEN', 'INTERNAL_HMAC_SECRET', 'DATABASE_URL'])
+      expect(env).not.toHaveProperty(secret);
   });
 
   it('create() rejects with a ProviderError when the command cannot start, and keeps nothing', async () => {

@@ -26,14 +26,18 @@ interface Parent {
 
 /** Starts the parent with one sample server and one SIGTERM-ignoring server; resolves when both run. */
 async function startParent(detached: boolean): Promise<Parent> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', path('./fixtures/parent.ts'), '300', SAMPLE_SERVER, STUBBORN], {
-    cwd: REPO,
-    stdio: ['pipe', 'pipe', 'inherit'],
-    detached,
-  });
+  const proc = spawn(
+    process.execPath,
+    ['--import', 'tsx', path('./fixtures/parent.ts'), '300', SAMPLE_SERVER, STUBBORN],
+    {
+      cwd: REPO,
+      stdio: ['pipe', 'pipe', 'inherit'],
+      detached,
+    },
+  );
   leftovers.push(proc.pid!);
   const gamePids: number[] = [];
-  const lines = createInterface({ input: proc.stdout! });
+  const lines = createInterface({ input: proc.stdout });
   await new Promise<void>((resolve, reject) => {
     lines.on('line', (line) => {
       const entry = JSON.parse(line) as { msg: string; gamePid?: number };

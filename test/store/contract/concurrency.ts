@@ -41,7 +41,8 @@ export function concurrencyContract(store: () => Store, kind: StoreKind): void {
           ids.push(s.id);
         }
         // insertSession() answers a live-code collision by inserting nothing: say so here, not as a lost race.
-        for (let i = 0; i < pending; i++) expect(await tx.insertSession(makeSession({ createdAtMs: T0 + i }))).toBe(true);
+        for (let i = 0; i < pending; i++)
+          expect(await tx.insertSession(makeSession({ createdAtMs: T0 + i }))).toBe(true);
         return ids;
       });
     }
@@ -70,13 +71,17 @@ export function concurrencyContract(store: () => Store, kind: StoreKind): void {
     });
 
     it('racing putIdempotencyKey() calls agree on one winner', async () => {
-      const named = await Promise.all(Array.from({ length: 30 }, (_, i) => store().putIdempotencyKey('race', `s${i}`, T0, T0 + 1000)));
+      const named = await Promise.all(
+        Array.from({ length: 30 }, (_, i) => store().putIdempotencyKey('race', `s${i}`, T0, T0 + 1000)),
+      );
       expect(new Set(named).size).toBe(1);
       expect(await store().getIdempotentSession('race', T0)).toBe(named[0]);
     });
 
     it('racing rememberSignature() calls: exactly one sees the signature as new', async () => {
-      const fresh = await Promise.all(Array.from({ length: 30 }, () => store().rememberSignature('same', T0, T0 + 1000)));
+      const fresh = await Promise.all(
+        Array.from({ length: 30 }, () => store().rememberSignature('same', T0, T0 + 1000)),
+      );
       expect(fresh.filter(Boolean)).toHaveLength(1);
     });
 
@@ -88,7 +93,9 @@ export function concurrencyContract(store: () => Store, kind: StoreKind): void {
           // Without SKIP LOCKED this would wait for our lock forever: bound it instead.
           const theirs = await Promise.race([
             store().claimReadyServer(T0 + 1),
-            new Promise<never>((_, reject) => setTimeout(() => reject(new Error('claim blocked on a locked row')), 2000)),
+            new Promise<never>((_, reject) =>
+              setTimeout(() => reject(new Error('claim blocked on a locked row')), 2000),
+            ),
           ]);
           expect(mine).not.toBeNull();
           expect(theirs).not.toBeNull();

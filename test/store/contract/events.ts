@@ -74,7 +74,8 @@ export function eventsContract(store: () => Store, _kind: StoreKind): void {
     });
 
     it('read by cursor in id order; lastEventId follows', async () => {
-      for (let i = 0; i < 5; i++) await store().transaction(async (tx) => tx.recordEvent({ ...ev(EventKind.SessionEnded), data: { i } }));
+      for (let i = 0; i < 5; i++)
+        await store().transaction(async (tx) => tx.recordEvent({ ...ev(EventKind.SessionEnded), data: { i } }));
       const all = await store().listEvents(0, 100);
       expect(all.map((e) => e.data.i)).toEqual([0, 1, 2, 3, 4]);
       const after = await store().listEvents(all[1]!.id, 2);
@@ -84,7 +85,9 @@ export function eventsContract(store: () => Store, _kind: StoreKind): void {
 
     it('prunes by age and by count, in bounded batches, and ids never go back', async () => {
       for (let i = 0; i < 10; i++) {
-        await store().transaction(async (tx) => tx.recordEvent({ ...ev(EventKind.SessionEnded, T0 + i * 1000), data: { i } }));
+        await store().transaction(async (tx) =>
+          tx.recordEvent({ ...ev(EventKind.SessionEnded, T0 + i * 1000), data: { i } }),
+        );
       }
       const last = await store().lastEventId();
       // Older than T0+3000: events 0,1,2; batch 2 → only two this call.

@@ -10,7 +10,14 @@ import type { StoreKind } from '../test-stores.js';
 export function serverContract(store: () => Store, _kind: StoreKind): void {
   describe('servers', () => {
     it('insertServer() and getServer() round-trip every field with numbers as numbers', async () => {
-      const s = makeServer({ providerId: '123', port: 7777, players: 3, readyAtMs: T0 + 5, lastHeartbeatAtMs: T0 + 6, reason: 'x' });
+      const s = makeServer({
+        providerId: '123',
+        port: 7777,
+        players: 3,
+        readyAtMs: T0 + 5,
+        lastHeartbeatAtMs: T0 + 6,
+        reason: 'x',
+      });
       await store().insertServer(s);
       expect(await store().getServer(s.id)).toEqual(s);
       const bare = makeServer({ ip: null, readyAtMs: null, lastHeartbeatAtMs: null, state: 'creating' });
@@ -51,7 +58,9 @@ export function serverContract(store: () => Store, _kind: StoreKind): void {
 
     it('listServers() outside a transaction reads in pages: every row once, in creation order, past several pages', async () => {
       // 1,203 rows: more than two pages of LIST_PAGE_ROWS, with ties on created_at across a page edge.
-      const rows = Array.from({ length: 1203 }, (_, i) => makeServer({ ip: null, createdAtMs: T0 + Math.floor(i / 7), state: i % 5 === 0 ? 'deleted' : 'ready' }));
+      const rows = Array.from({ length: 1203 }, (_, i) =>
+        makeServer({ ip: null, createdAtMs: T0 + Math.floor(i / 7), state: i % 5 === 0 ? 'deleted' : 'ready' }),
+      );
       await store().transaction(async (tx) => {
         for (const r of rows) await tx.insertServer(r);
       });
@@ -100,9 +109,28 @@ export function serverContract(store: () => Store, _kind: StoreKind): void {
     it('transitionServer() moves state, applies the patch and stamps the times', async () => {
       const s = makeServer({ state: 'creating', ip: null, readyAtMs: null });
       await store().insertServer(s);
-      const started = await store().transitionServer(s.id, ['creating'], 'starting', { ip: '10.2.2.2', providerId: 'd1' }, T0 + 10);
-      expect(started).toEqual({ ...s, state: 'starting', ip: '10.2.2.2', providerId: 'd1', updatedAtMs: T0 + 10, stateChangedAtMs: T0 + 10 });
-      const ready = await store().transitionServer(s.id, ['starting'], 'ready', { lastHeartbeatAtMs: T0 + 20 }, T0 + 20);
+      const started = await store().transitionServer(
+        s.id,
+        ['creating'],
+        'starting',
+        { ip: '10.2.2.2', providerId: 'd1' },
+        T0 + 10,
+      );
+      expect(started).toEqual({
+        ...s,
+        state: 'starting',
+        ip: '10.2.2.2',
+        providerId: 'd1',
+        updatedAtMs: T0 + 10,
+        stateChangedAtMs: T0 + 10,
+      });
+      const ready = await store().transitionServer(
+        s.id,
+        ['starting'],
+        'ready',
+        { lastHeartbeatAtMs: T0 + 20 },
+        T0 + 20,
+      );
       expect(ready?.readyAtMs).toBe(T0 + 20);
       const same = await store().transitionServer(s.id, ['ready'], 'ready', { players: 0, reason: null }, T0 + 30);
       expect(same).toMatchObject({ stateChangedAtMs: T0 + 20, updatedAtMs: T0 + 30, readyAtMs: T0 + 20 });
@@ -123,7 +151,9 @@ export function serverContract(store: () => Store, _kind: StoreKind): void {
       const s = makeServer();
       await store().insertServer(s);
       const results = await Promise.all(
-        Array.from({ length: 20 }, (_, i) => store().transitionServer(s.id, ['ready'], 'shutdown', { reason: `r${i}` }, T0 + 1)),
+        Array.from({ length: 20 }, (_, i) =>
+          store().transitionServer(s.id, ['ready'], 'shutdown', { reason: `r${i}` }, T0 + 1),
+        ),
       );
       expect(results.filter((r) => r !== null)).toHaveLength(1);
     });

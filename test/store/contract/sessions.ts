@@ -12,7 +12,13 @@ export function sessionContract(store: () => Store, _kind: StoreKind): void {
     it('insertSession() and getSession() round-trip, fresh as a boolean', async () => {
       const srv = makeServer({ state: 'allocated' });
       await store().insertServer(srv);
-      const s = makeSession({ state: 'active', serverId: srv.id, activatedAtMs: T0 + 1, lastPlayedAtMs: T0 + 2, coldStart: true });
+      const s = makeSession({
+        state: 'active',
+        serverId: srv.id,
+        activatedAtMs: T0 + 1,
+        lastPlayedAtMs: T0 + 2,
+        coldStart: true,
+      });
       expect(await store().insertSession(s)).toBe(true);
       expect(await store().getSession(s.id)).toEqual(s);
       const p = makeSession();
@@ -47,7 +53,9 @@ export function sessionContract(store: () => Store, _kind: StoreKind): void {
       await store().insertServer(srv);
       const a = makeSession({ state: 'active', serverId: srv.id });
       await store().insertSession(a);
-      await expect(store().insertSession(makeSession({ state: 'active', serverId: srv.id }))).rejects.toThrow(/live session/);
+      await expect(store().insertSession(makeSession({ state: 'active', serverId: srv.id }))).rejects.toThrow(
+        /live session/,
+      );
       expect((await store().findLiveSessionByServer(srv.id))?.id).toBe(a.id);
       await store().endSession(a.id, ['active'], 'server_ended', T0 + 1);
       expect(await store().findLiveSessionByServer(srv.id)).toBeNull();
@@ -88,7 +96,13 @@ export function sessionContract(store: () => Store, _kind: StoreKind): void {
       await store().insertSession(young);
       await store().insertSession(old);
       const got = await store().assignOldestPending(srv.id, T0 + 50);
-      expect(got).toEqual({ ...old, state: 'active', serverId: srv.id, activatedAtMs: T0 + 50, lastPlayedAtMs: T0 + 50 });
+      expect(got).toEqual({
+        ...old,
+        state: 'active',
+        serverId: srv.id,
+        activatedAtMs: T0 + 50,
+        lastPlayedAtMs: T0 + 50,
+      });
       // The server is taken now: the next pending session waits for another server.
       expect(await store().assignOldestPending(srv.id, T0 + 51)).toBeNull();
       expect((await store().getSession(young.id))?.state).toBe('pending');
@@ -106,7 +120,13 @@ export function sessionContract(store: () => Store, _kind: StoreKind): void {
     it('touchSessionPlayed() moves the idle clock of the live session only', async () => {
       const srv = makeServer({ state: 'allocated' });
       await store().insertServer(srv);
-      const old = makeSession({ state: 'ended', serverId: srv.id, lastPlayedAtMs: T0, endedAtMs: T0, endReason: 'idle' });
+      const old = makeSession({
+        state: 'ended',
+        serverId: srv.id,
+        lastPlayedAtMs: T0,
+        endedAtMs: T0,
+        endReason: 'idle',
+      });
       const live = makeSession({ state: 'active', serverId: srv.id, lastPlayedAtMs: T0 });
       await store().insertSession(old);
       await store().insertSession(live);
@@ -121,7 +141,13 @@ export function sessionContract(store: () => Store, _kind: StoreKind): void {
       const old = makeSession({ createdAtMs: T0 - 1 });
       const pending = makeSession({ createdAtMs: T0 + 30 });
       const active = makeSession({ createdAtMs: T0 + 20, state: 'active', serverId: srv.id, activatedAtMs: T0 + 21 });
-      const ended = makeSession({ createdAtMs: T0, state: 'ended', activatedAtMs: T0 + 1, endedAtMs: T0 + 600_000, endReason: 'server_ended' });
+      const ended = makeSession({
+        createdAtMs: T0,
+        state: 'ended',
+        activatedAtMs: T0 + 1,
+        endedAtMs: T0 + 600_000,
+        endReason: 'server_ended',
+      });
       for (const s of [old, pending, active, ended]) expect(await store().insertSession(s)).toBe(true);
       const got = await store().listSessionsStartedSince(T0);
       expect(got.map((s) => s.id)).toEqual([ended.id, active.id, pending.id]);

@@ -61,8 +61,10 @@ export function smallTablesContract(store: () => Store, kind: StoreKind): void {
     it('purgeExpired() deletes past one batch (ties on expires_at included) and keeps what has not expired', async () => {
       // 2,500 expired signatures over 250 distinct expiries, and 10 that stay.
       await store().transaction(async (tx) => {
-        for (let i = 0; i < 2500; i++) await tx.rememberSignature(i.toString(16).padStart(16, '0'), T0, T0 + 1 + Math.floor(i / 10));
-        for (let i = 0; i < 10; i++) await tx.rememberSignature(`f${i.toString(16).padStart(15, '0')}`, T0, T0 + 10_000);
+        for (let i = 0; i < 2500; i++)
+          await tx.rememberSignature(i.toString(16).padStart(16, '0'), T0, T0 + 1 + Math.floor(i / 10));
+        for (let i = 0; i < 10; i++)
+          await tx.rememberSignature(`f${i.toString(16).padStart(15, '0')}`, T0, T0 + 10_000);
       });
       expect(await store().purgeExpired(T0 + 1000)).toBe(2500);
       expect(await store().rememberSignature('0000000000000000', T0 + 1000, T0 + 1)).toBe(true);

@@ -7,13 +7,27 @@ import { PACKAGE_ROOT } from '../../../src/config.js';
  * The Store's raw state-changing methods. Outside the store itself, only the fleet's verbs
  * (src/fleet/) may call them: that is where each change is checked and writes its event.
  */
-const RAW = new Set(['transitionServer', 'endSession', 'claimReadyServer', 'assignOldestPending', 'insertSession', 'insertServer']);
+const RAW = new Set([
+  'transitionServer',
+  'endSession',
+  'claimReadyServer',
+  'assignOldestPending',
+  'insertSession',
+  'insertServer',
+]);
 const ALLOWED_DIRS = [path.join(PACKAGE_ROOT, 'src/fleet') + path.sep, path.join(PACKAGE_ROOT, 'src/store') + path.sep];
 
 /** Calls of a RAW method on something whose type is the Store port (or its implementation). */
 function rawStoreCalls(): string[] {
-  const config = ts.getParsedCommandLineOfConfigFile(path.join(PACKAGE_ROOT, 'tsconfig.json'), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} })!;
-  const program = ts.createProgram({ rootNames: config.fileNames.filter((f) => f.includes(`${path.sep}src${path.sep}`)), options: config.options });
+  const config = ts.getParsedCommandLineOfConfigFile(
+    path.join(PACKAGE_ROOT, 'tsconfig.json'),
+    {},
+    { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} },
+  )!;
+  const program = ts.createProgram({
+    rootNames: config.fileNames.filter((f) => f.includes(`${path.sep}src${path.sep}`)),
+    options: config.options,
+  });
   const checker = program.getTypeChecker();
   const found: string[] = [];
   for (const sf of program.getSourceFiles()) {
@@ -21,7 +35,11 @@ function rawStoreCalls(): string[] {
     if (!file.startsWith(path.join(PACKAGE_ROOT, 'src') + path.sep)) continue;
     if (ALLOWED_DIRS.some((d) => file.startsWith(d))) continue;
     const visit = (node: ts.Node): void => {
-      if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && RAW.has(node.expression.name.text)) {
+      if (
+        ts.isCallExpression(node) &&
+        ts.isPropertyAccessExpression(node.expression) &&
+        RAW.has(node.expression.name.text)
+      ) {
         const receiver = checker.getTypeAtLocation(node.expression.expression);
         const name = receiver.getSymbol()?.getName() ?? checker.typeToString(receiver);
         if (name === 'Store' || name === 'KyselyStore') {

@@ -67,7 +67,9 @@ describe('moveServer: the one checked server move', () => {
     const log = recordingLog();
     const s = makeServer({ state: 'ready' });
     await store.insertServer(s);
-    expect(await moveServer(store, log, s.id, [ServerState.Ready, ServerState.Deleted], ServerState.Shutdown, {}, T0)).toBeNull();
+    expect(
+      await moveServer(store, log, s.id, [ServerState.Ready, ServerState.Deleted], ServerState.Shutdown, {}, T0),
+    ).toBeNull();
     expect((await store.getServer(s.id))?.state).toBe('ready');
   });
 });

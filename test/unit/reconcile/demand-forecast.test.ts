@@ -39,8 +39,21 @@ function starts(ratePerS: (agoS: number) => number, windowS = 1800): number[] {
   return out;
 }
 
-function observe(startsAtMs: number[], o: Partial<DemandObservations> = {}, s: Partial<DemandSettings> = {}): ReturnType<typeof forecastPool> {
-  return forecastPool({ nowMs: NOW, startsAtMs, bootsS: [45], endedLengthsS: [], activeAgesS: [], recycling: false, settings: { ...SETTINGS, ...s }, ...o });
+function observe(
+  startsAtMs: number[],
+  o: Partial<DemandObservations> = {},
+  s: Partial<DemandSettings> = {},
+): ReturnType<typeof forecastPool> {
+  return forecastPool({
+    nowMs: NOW,
+    startsAtMs,
+    bootsS: [45],
+    endedLengthsS: [],
+    activeAgesS: [],
+    recycling: false,
+    settings: { ...SETTINGS, ...s },
+    ...o,
+  });
 }
 
 describe('the Poisson sizing', () => {
@@ -77,7 +90,11 @@ describe('what the policy learns', () => {
   });
 
   it('steady demand: the level is the rate and the trend is about zero', () => {
-    const r = smoothRate(starts(() => 200 / 3600), NOW, SETTINGS);
+    const r = smoothRate(
+      starts(() => 200 / 3600),
+      NOW,
+      SETTINGS,
+    );
     expect(r.level).toBeCloseTo(200 / 3600, 2);
     expect(Math.abs(r.trend * 300)).toBeLessThan(0.1 * r.level);
   });
@@ -98,7 +115,9 @@ describe('forecastPool on synthetic demand', () => {
 
   it('a higher target holds more', () => {
     const s = starts(() => 200 / 3600);
-    expect(observe(s, {}, { targetInstant: 0.99 }).target).toBeGreaterThan(observe(s, {}, { targetInstant: 0.8 }).target);
+    expect(observe(s, {}, { targetInstant: 0.99 }).target).toBeGreaterThan(
+      observe(s, {}, { targetInstant: 0.8 }).target,
+    );
   });
 
   it('a longer measured boot holds more', () => {
@@ -148,9 +167,19 @@ describe('forecastPool on synthetic demand', () => {
 });
 
 describe('computePool with a forecast', () => {
-  const idle = (n: number) => Array.from({ length: n }, (_, i) => server(`i${i}`, { state: 'ready', players: 0, readyAtMs: NOW - (100 - i) * S }));
+  const idle = (n: number) =>
+    Array.from({ length: n }, (_, i) =>
+      server(`i${i}`, { state: 'ready', players: 0, readyAtMs: NOW - (100 - i) * S }),
+    );
   const pool = (o: Partial<Parameters<typeof computePool>[0]>) =>
-    computePool({ idleReady: [], coming: 0, pending: 0, liveMade: 0, settings: { poolMinReady: 0, poolBuffer: 0, maxServers: 50 }, ...o });
+    computePool({
+      idleReady: [],
+      coming: 0,
+      pending: 0,
+      liveMade: 0,
+      settings: { poolMinReady: 0, poolBuffer: 0, maxServers: 50 },
+      ...o,
+    });
 
   it('makes servers up to the target and deletes idle ones only beyond keep', () => {
     expect(pool({ idleReady: idle(1), coming: 1, liveMade: 2, forecast: { target: 5, keep: 7 } }).create).toBe(3);
@@ -171,7 +200,10 @@ describe('computePool with a forecast', () => {
 describe('computePlan with demand', () => {
   it('sizes the pool by the forecast and reports it; the fixed policy reports none', () => {
     const demand = { startsAtMs: starts(() => 200 / 3600), bootsS: [45], endedLengthsS: [], settings: SETTINGS };
-    const plan = computePlan({ ...input({ servers: [], settings: planSettings({ maxServers: 50, maxCreatesPerPass: 50 }) }), demand });
+    const plan = computePlan({
+      ...input({ servers: [], settings: planSettings({ maxServers: 50, maxCreatesPerPass: 50 }) }),
+      demand,
+    });
     expect(plan.forecast).not.toBeNull();
     expect(plan.create).toBe(plan.forecast!.target);
     expect(computePlan(input({ servers: [], settings: planSettings({ maxServers: 50 }) })).forecast).toBeNull();
@@ -185,7 +217,11 @@ describe('computePlan with demand', () => {
 describe('the policy over time (pool model)', () => {
   const model = { durationS: 4 * 3600, bootS: 46, passS: 10, meanLengthS: 600, recycle: true };
   const forecast = (p: number) => ({ kind: 'forecast' as const, settings: { ...SETTINGS, targetInstant: p } });
-  const run = (rateAt: (t: number) => number, policy: Parameters<typeof simulatePool>[0]['policy'], seeds = [1, 2, 3]) => {
+  const run = (
+    rateAt: (t: number) => number,
+    policy: Parameters<typeof simulatePool>[0]['policy'],
+    seeds = [1, 2, 3],
+  ) => {
     let starts = 0;
     let instant = 0;
     let billed = 0;

@@ -95,7 +95,14 @@ export function input(o: Partial<PlanInput> & { servers?: Server[] } = {}): Plan
     o.machines === undefined
       ? servers.filter((s) => s.origin !== 'external' && s.providerId && s.state !== 'deleted').map((s) => machineOf(s))
       : o.machines;
-  return { nowMs: o.nowMs ?? NOW, provider: o.provider ?? 'digitalocean', machines, servers, sessions: o.sessions ?? [], settings: o.settings ?? settings() };
+  return {
+    nowMs: o.nowMs ?? NOW,
+    provider: o.provider ?? 'digitalocean',
+    machines,
+    servers,
+    sessions: o.sessions ?? [],
+    settings: o.settings ?? settings(),
+  };
 }
 
 /** A plan as plain ids, for table comparisons. */
@@ -117,8 +124,20 @@ export interface PlanSummary {
 }
 
 const EMPTY: PlanSummary = {
-  adopt: [], promote: [], markLost: [], bootTimeout: [], heartbeatLost: [], endSession: [], shutdown: [],
-  deleteIdle: [], offer: [], create: 0, teardown: [], deleteOrphan: [], partial: false, outage: false,
+  adopt: [],
+  promote: [],
+  markLost: [],
+  bootTimeout: [],
+  heartbeatLost: [],
+  endSession: [],
+  shutdown: [],
+  deleteIdle: [],
+  offer: [],
+  create: 0,
+  teardown: [],
+  deleteOrphan: [],
+  partial: false,
+  outage: false,
 };
 
 export function summarize(p: import('../../../src/reconcile/index.js').Plan): PlanSummary {

@@ -21,7 +21,13 @@ describe('heartbeatFailures (Agones counting)', () => {
 
   it('a server that never heartbeated counts from when it became ready', () => {
     expect(heartbeatFailures(server('a', { lastHeartbeatAtMs: null, readyAtMs: NOW - 25 * S }), NOW, 10)).toBe(2);
-    expect(heartbeatFailures(server('a', { lastHeartbeatAtMs: null, readyAtMs: null, stateChangedAtMs: NOW - 45 * S }), NOW, 10)).toBe(4);
+    expect(
+      heartbeatFailures(
+        server('a', { lastHeartbeatAtMs: null, readyAtMs: null, stateChangedAtMs: NOW - 45 * S }),
+        NOW,
+        10,
+      ),
+    ).toBe(4);
   });
 });
 
@@ -39,12 +45,15 @@ describe('assessHeartbeats: the outage guard', () => {
     { silent: 2, healthy: 98, fraction: 0, outage: true },
     { silent: 10, healthy: 0, fraction: 1, outage: false },
     { silent: 9, healthy: 1, fraction: 0.8, outage: true },
-  ])('$silent silent of $silent+$healthy with fraction $fraction → outage $outage', ({ silent, healthy, fraction, outage }) => {
-    const a = assessHeartbeats(mk(silent, healthy), NOW, { ...hs, outageSilentFraction: fraction });
-    expect(a.silent).toHaveLength(silent);
-    expect(a.heartbeating).toBe(silent + healthy);
-    expect(a.outage !== null).toBe(outage);
-  });
+  ])(
+    '$silent silent of $silent+$healthy with fraction $fraction → outage $outage',
+    ({ silent, healthy, fraction, outage }) => {
+      const a = assessHeartbeats(mk(silent, healthy), NOW, { ...hs, outageSilentFraction: fraction });
+      expect(a.silent).toHaveLength(silent);
+      expect(a.heartbeating).toBe(silent + healthy);
+      expect(a.outage !== null).toBe(outage);
+    },
+  );
 
   it('only ready and allocated servers are expected to heartbeat', () => {
     const servers = [

@@ -7,7 +7,12 @@ describe('rows made by another provider than the running one', () => {
     const foreign = server('do-1', { origin: 'digitalocean', providerId: '3164444' });
     const mine = server('local-1', { origin: 'local', providerId: 'local-1' });
     const plan = computePlan(
-      input({ provider: 'local', servers: [foreign, mine], sessions: [session('s1', { serverId: 'do-1' }), session('s2', { serverId: 'local-1' })], machines: [] }),
+      input({
+        provider: 'local',
+        servers: [foreign, mine],
+        sessions: [session('s1', { serverId: 'do-1' }), session('s2', { serverId: 'local-1' })],
+        machines: [],
+      }),
     );
     expect(summarize(plan)).toEqual(expected({ markLost: ['local-1'], endSession: [] }));
   });
@@ -19,7 +24,13 @@ describe('rows made by another provider than the running one', () => {
         servers: [
           server('do-shut', { origin: 'digitalocean', state: 'shutdown' }),
           server('do-idle', { origin: 'digitalocean', state: 'ready', players: 0, readyAtMs: NOW - 50 * S }),
-          server('do-creating', { origin: 'digitalocean', state: 'creating', providerId: null, ip: null, createdAtMs: NOW - 5 * S }),
+          server('do-creating', {
+            origin: 'digitalocean',
+            state: 'creating',
+            providerId: null,
+            ip: null,
+            createdAtMs: NOW - 5 * S,
+          }),
         ],
         machines: [],
         settings: settings({ poolMinReady: 0, poolBuffer: 0 }),

@@ -81,7 +81,11 @@ describe('computePlan is idempotent', () => {
       ageS: fc.integer({ min: 0, max: 2000 }),
       silentS: fc.integer({ min: 0, max: 300 }),
     });
-    const sess = fc.record({ kind: fc.constantFrom('pending', 'active', 'none'), ageS: fc.integer({ min: 0, max: 500 }), idleS: fc.integer({ min: 0, max: 600 }) });
+    const sess = fc.record({
+      kind: fc.constantFrom('pending', 'active', 'none'),
+      ageS: fc.integer({ min: 0, max: 500 }),
+      idleS: fc.integer({ min: 0, max: 600 }),
+    });
     const cfg = fc.record({
       recycleServers: fc.boolean(),
       readiness: fc.constantFrom('heartbeat' as const, 'address' as const),
@@ -91,31 +95,48 @@ describe('computePlan is idempotent', () => {
       listFails: fc.boolean(),
     });
     fc.assert(
-      fc.property(fc.array(fc.tuple(row, sess), { maxLength: 12 }), fc.integer({ min: 0, max: 3 }), cfg, (rows, orphans, c) => {
-        const inp = buildWorld(rows, orphans, c);
-        const plan = computePlan(inp);
-        // A capped plan leaves work by design; in an outage the next pass may judge a smaller
-        // population (a lost machine, an ended session) and reap: both have their own tests.
-        fc.pre(!plan.partial && !plan.outage);
-        const after = simulate(inp, plan);
-        const next = computePlan(after);
-        // The one thing a second plan may add: creates that a confirmed teardown made room
-        // for (the cap counts machines until their delete is confirmed).
-        expect({ ...planCounts(next), create: 0 }).toEqual(EMPTY);
-        if (next.create > 0) {
-          expect(plan.teardown.some((s) => s.origin !== 'external')).toBe(true);
-          expect(planCounts(computePlan(simulate(after, next)))).toEqual(EMPTY);
-        }
-      }),
+      fc.property(
+        fc.array(fc.tuple(row, sess), { maxLength: 12 }),
+        fc.integer({ min: 0, max: 3 }),
+        cfg,
+        (rows, orphans, c) => {
+          const inp = buildWorld(rows, orphans, c);
+          const plan = computePlan(inp);
+          // A capped plan leaves work by design; in an outage the next pass may judge a smaller
+          // population (a lost machine, an ended session) and reap: both have their own tests.
+          fc.pre(!plan.partial && !plan.outage);
+          const after = simulate(inp, plan);
+          const next = computePlan(after);
+          // The one thing a second plan may add: creates that a confirmed teardown made room
+          // for (the cap counts machines until their delete is confirmed).
+          expect({ ...planCounts(next), create: 0 }).toEqual(EMPTY);
+          if (next.create > 0) {
+            expect(plan.teardown.some((s) => s.origin !== 'external')).toBe(true);
+            expect(planCounts(computePlan(simulate(after, next)))).toEqual(EMPTY);
+          }
+        },
+      ),
       { numRuns: 400 },
     );
   });
 });
 
-type RowGen = { state: ServerState; external: boolean; listed: boolean; knowsMachine: boolean; players: number; ageS: number; silentS: number };
+type RowGen = {
+  state: ServerState;
+  external: boolean;
+  listed: boolean;
+  knowsMachine: boolean;
+  players: number;
+  ageS: number;
+  silentS: number;
+};
 type SessGen = { kind: string; ageS: number; idleS: number };
 
-function buildWorld(rows: [RowGen, SessGen][], orphans: number, c: { listFails: boolean } & Parameters<typeof settings>[0]): PlanInput {
+function buildWorld(
+  rows: [RowGen, SessGen][],
+  orphans: number,
+  c: { listFails: boolean } & Parameters<typeof settings>[0],
+): PlanInput {
   const servers: Server[] = [];
   const machines: Machine[] = [];
   const sessions: Session[] = [];
@@ -133,11 +154,21 @@ function buildWorld(rows: [RowGen, SessGen][], orphans: number, c: { listFails: 
       lastHeartbeatAtMs: NOW - r.silentS * S,
     });
     servers.push(row);
-    if (!external && r.listed) machines.push(machine(`p-${id}`, { serverId: id, ip: row.ip, createdAtMs: row.createdAtMs }));
+    if (!external && r.listed)
+      machines.push(machine(`p-${id}`, { serverId: id, ip: row.ip, createdAtMs: row.createdAtMs }));
     if (s.kind === 'pending') sessions.push(session(`s${i}`, { state: 'pending', createdAtMs: NOW - s.ageS * S }));
-    if (s.kind === 'active' && r.state === 'allocated') sessions.push(session(`s${i}`, { serverId: id, activatedAtMs: NOW - s.ageS * S, lastPlayedAtMs: NOW - s.idleS * S }));
+    if (s.kind === 'active' && r.state === 'allocated')
+      sessions.push(
+        session(`s${i}`, { serverId: id, activatedAtMs: NOW - s.ageS * S, lastPlayedAtMs: NOW - s.idleS * S }),
+      );
   });
-  for (let i = 0; i < orphans; i++) machines.push(machine(`o${i}`, { serverId: i % 2 ? null : `gone${i}`, createdAtMs: NOW - i * 100 * S }));
+  for (let i = 0; i < orphans; i++)
+    machines.push(machine(`o${i}`, { serverId: i % 2 ? null : `gone${i}`, createdAtMs: NOW - i * 100 * S }));
   const { listFails, ...o } = c;
-  return input({ servers, sessions, machines: listFails ? null : machines, settings: settings({ maxCreatesPerPass: 100, maxDeletesPerPass: 100, ...o }) });
+  return input({
+    servers,
+    sessions,
+    machines: listFails ? null : machines,
+    settings: settings({ maxCreatesPerPass: 100, maxDeletesPerPass: 100, ...o }),
+  });
 }

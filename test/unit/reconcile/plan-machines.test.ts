@@ -1,9 +1,29 @@
 import { describe, expect, it } from 'vitest';
 import { computePlan, type PlanInput } from '../../../src/reconcile/index.js';
-import { expected, input, machine, machineOf, NOW, S, server, session, settings, summarize, type PlanSummary } from './fixtures.js';
+import {
+  expected,
+  input,
+  machine,
+  machineOf,
+  NOW,
+  S,
+  server,
+  session,
+  settings,
+  summarize,
+  type PlanSummary,
+} from './fixtures.js';
 
 const creating = (id: string, ageS: number, o: Parameters<typeof server>[1] = {}) =>
-  server(id, { state: 'creating', providerId: null, ip: null, readyAtMs: null, lastHeartbeatAtMs: null, createdAtMs: NOW - ageS * S, ...o });
+  server(id, {
+    state: 'creating',
+    providerId: null,
+    ip: null,
+    readyAtMs: null,
+    lastHeartbeatAtMs: null,
+    createdAtMs: NOW - ageS * S,
+    ...o,
+  });
 
 interface Case {
   name: string;
@@ -29,13 +49,19 @@ const cases: Case[] = [
   },
   {
     name: 'interrupted create whose machine is listed: adopted, not lost',
-    in: input({ servers: [creating('a', 60, { owner: 'dead', leaseUntilMs: NOW - 1 })], machines: [machine('p-a', { serverId: 'a', ip: '1.2.3.9' })] }),
+    in: input({
+      servers: [creating('a', 60, { owner: 'dead', leaseUntilMs: NOW - 1 })],
+      machines: [machine('p-a', { serverId: 'a', ip: '1.2.3.9' })],
+    }),
     want: expected({ adopt: ['a'] }),
   },
   { name: 'a healthy server in use needs nothing', in: input({ servers: [server('a')] }), want: expected({}) },
   {
     name: 'adopt: a creating row whose machine shows an address moves to starting',
-    in: input({ servers: [creating('a', 10)], machines: [machine('p-a', { serverId: 'a', ip: '1.2.3.4', createdAtMs: NOW - 5 * S })] }),
+    in: input({
+      servers: [creating('a', 10)],
+      machines: [machine('p-a', { serverId: 'a', ip: '1.2.3.4', createdAtMs: NOW - 5 * S })],
+    }),
     want: expected({ adopt: ['a'] }),
   },
   {
@@ -55,12 +81,18 @@ const cases: Case[] = [
   },
   {
     name: 'adopt, not delete: a machine of a creating row is adopted however old it is',
-    in: input({ servers: [creating('a', 10)], machines: [machine('p-a', { serverId: 'a', createdAtMs: NOW - 9999 * S })] }),
+    in: input({
+      servers: [creating('a', 10)],
+      machines: [machine('p-a', { serverId: 'a', createdAtMs: NOW - 9999 * S })],
+    }),
     want: expected({ adopt: ['a'] }),
   },
   {
     name: 'promote: readiness by address makes a starting row with an address ready',
-    in: input({ servers: [server('a', { state: 'starting', readyAtMs: null, lastHeartbeatAtMs: null })], settings: settings({ readiness: 'address' }) }),
+    in: input({
+      servers: [server('a', { state: 'starting', readyAtMs: null, lastHeartbeatAtMs: null })],
+      settings: settings({ readiness: 'address' }),
+    }),
     want: expected({ promote: ['a'] }),
   },
   {
@@ -70,7 +102,11 @@ const cases: Case[] = [
   },
   {
     name: 'adopt with readiness by address goes straight to ready (no separate promote)',
-    in: input({ servers: [creating('a', 10)], machines: [machine('p-a', { serverId: 'a', ip: '1.2.3.4' })], settings: settings({ readiness: 'address' }) }),
+    in: input({
+      servers: [creating('a', 10)],
+      machines: [machine('p-a', { serverId: 'a', ip: '1.2.3.4' })],
+      settings: settings({ readiness: 'address' }),
+    }),
     want: expected({ adopt: ['a'] }),
   },
   {
@@ -98,14 +134,30 @@ const cases: Case[] = [
     in: input({ servers: [], machines: [machine('p-old', { serverId: 'old' })] }),
     want: expected({ deleteOrphan: ['p-old'] }),
   },
-  { name: 'markLost: a ready row whose machine vanished', in: input({ servers: [server('a')], machines: [] }), want: expected({ markLost: ['a'] }) },
   {
-    name: 'markLost: an allocated row ends its session with it (no separate endSession)',
-    in: input({ servers: [server('a', { state: 'allocated', players: 3 })], sessions: [session('s1', { serverId: 'a' })], machines: [] }),
+    name: 'markLost: a ready row whose machine vanished',
+    in: input({ servers: [server('a')], machines: [] }),
     want: expected({ markLost: ['a'] }),
   },
-  { name: 'markLost: a young creating row waits (lists lag)', in: input({ servers: [creating('a', 119)], machines: [] }), want: expected({}) },
-  { name: 'markLost: a creating row past the grace', in: input({ servers: [creating('a', 121)], machines: [] }), want: expected({ markLost: ['a'] }) },
+  {
+    name: 'markLost: an allocated row ends its session with it (no separate endSession)',
+    in: input({
+      servers: [server('a', { state: 'allocated', players: 3 })],
+      sessions: [session('s1', { serverId: 'a' })],
+      machines: [],
+    }),
+    want: expected({ markLost: ['a'] }),
+  },
+  {
+    name: 'markLost: a young creating row waits (lists lag)',
+    in: input({ servers: [creating('a', 119)], machines: [] }),
+    want: expected({}),
+  },
+  {
+    name: 'markLost: a creating row past the grace',
+    in: input({ servers: [creating('a', 121)], machines: [] }),
+    want: expected({ markLost: ['a'] }),
+  },
   {
     name: 'markLost: a shutdown row whose machine is gone is deleted without a provider call',
     in: input({ servers: [server('a', { state: 'shutdown' })], machines: [] }),
@@ -146,7 +198,11 @@ describe('computePlan: machines and rows', () => {
   });
 
   it('never mutates its input', () => {
-    const inp = input({ servers: [server('a'), creating('b', 999)], sessions: [session('s1', { serverId: 'a', lastPlayedAtMs: 0 })], machines: [] });
+    const inp = input({
+      servers: [server('a'), creating('b', 999)],
+      sessions: [session('s1', { serverId: 'a', lastPlayedAtMs: 0 })],
+      machines: [],
+    });
     const before = structuredClone(inp);
     computePlan(inp);
     expect(inp).toEqual(before);

@@ -1,6 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { computePlan, type PlanInput } from '../../../src/reconcile/index.js';
-import { expected, input, machine, NOW, S, server, session, settings, summarize, type PlanSummary } from './fixtures.js';
+import {
+  expected,
+  input,
+  machine,
+  NOW,
+  S,
+  server,
+  session,
+  settings,
+  summarize,
+  type PlanSummary,
+} from './fixtures.js';
 
 interface Case {
   name: string;
@@ -8,8 +19,10 @@ interface Case {
   want: PlanSummary;
 }
 
-const silentFor = (id: string, s: number, o: Parameters<typeof server>[1] = {}) => server(id, { lastHeartbeatAtMs: NOW - s * S, ...o });
-const idleSession = (id: string, serverId: string, idleS: number) => session(id, { serverId, lastPlayedAtMs: NOW - idleS * S });
+const silentFor = (id: string, s: number, o: Parameters<typeof server>[1] = {}) =>
+  server(id, { lastHeartbeatAtMs: NOW - s * S, ...o });
+const idleSession = (id: string, serverId: string, idleS: number) =>
+  session(id, { serverId, lastPlayedAtMs: NOW - idleS * S });
 const free = { players: 0 } as const;
 
 const health: Case[] = [
@@ -33,7 +46,11 @@ const health: Case[] = [
     in: input({ servers: [silentFor('a', 90)] }),
     want: expected({ heartbeatLost: ['a'], shutdown: ['a'], teardown: ['a'] }),
   },
-  { name: 'heartbeatLost: one period less is still healthy', in: input({ servers: [silentFor('a', 89)] }), want: expected({}) },
+  {
+    name: 'heartbeatLost: one period less is still healthy',
+    in: input({ servers: [silentFor('a', 89)] }),
+    want: expected({}),
+  },
   {
     name: 'heartbeatLost: an allocated server takes its session with it (server_lost, no separate endSession)',
     in: input({ servers: [silentFor('a', 200)], sessions: [session('s1', { serverId: 'a' })] }),
@@ -66,7 +83,9 @@ const health: Case[] = [
   },
   {
     name: 'outage guard: external servers count among the heartbeating',
-    in: input({ servers: [silentFor('a', 200), silentFor('e', 200, { origin: 'external', providerId: null }), server('c')] }),
+    in: input({
+      servers: [silentFor('a', 200), silentFor('e', 200, { origin: 'external', providerId: null }), server('c')],
+    }),
     want: expected({ outage: true }),
   },
   {
@@ -87,7 +106,13 @@ const health: Case[] = [
   },
   {
     name: 'outage guard: silent idle servers are not deleted as extra; speaking ones are',
-    in: input({ servers: [silentFor('a', 200, { state: 'ready', players: 0 }), silentFor('b', 200), server('c', { state: 'ready', players: 0 })] }),
+    in: input({
+      servers: [
+        silentFor('a', 200, { state: 'ready', players: 0 }),
+        silentFor('b', 200),
+        server('c', { state: 'ready', players: 0 }),
+      ],
+    }),
     want: expected({ outage: true, deleteIdle: ['c'], teardown: ['c'] }),
   },
   {
@@ -113,7 +138,11 @@ const sessions: Case[] = [
     in: input({ servers: [server('a', free)], sessions: [idleSession('s1', 'a', 301)] }),
     want: expected({ endSession: ['s1:idle'], teardown: ['a'] }),
   },
-  { name: 'endSession idle: not yet', in: input({ servers: [server('a', free)], sessions: [idleSession('s1', 'a', 299)] }), want: expected({}) },
+  {
+    name: 'endSession idle: not yet',
+    in: input({ servers: [server('a', free)], sessions: [idleSession('s1', 'a', 299)] }),
+    want: expected({}),
+  },
   {
     name: 'endSession idle: players on the server keep it',
     in: input({ servers: [server('a', { players: 2 })], sessions: [idleSession('s1', 'a', 9999)] }),
@@ -121,12 +150,18 @@ const sessions: Case[] = [
   },
   {
     name: 'endSession idle: nobody ever joined (counted from activation)',
-    in: input({ servers: [server('a', free)], sessions: [session('s1', { serverId: 'a', activatedAtMs: NOW - 301 * S, lastPlayedAtMs: null })] }),
+    in: input({
+      servers: [server('a', free)],
+      sessions: [session('s1', { serverId: 'a', activatedAtMs: NOW - 301 * S, lastPlayedAtMs: null })],
+    }),
     want: expected({ endSession: ['s1:idle'], teardown: ['a'] }),
   },
   {
     name: 'endSession max_lifetime: past sessionMaxLifetimeS, players or not',
-    in: input({ servers: [server('a', { players: 4 })], sessions: [session('s1', { serverId: 'a', activatedAtMs: NOW - (6 * 3600 + 1) * S })] }),
+    in: input({
+      servers: [server('a', { players: 4 })],
+      sessions: [session('s1', { serverId: 'a', activatedAtMs: NOW - (6 * 3600 + 1) * S })],
+    }),
     want: expected({ endSession: ['s1:max_lifetime'], teardown: ['a'] }),
   },
   {
@@ -146,22 +181,36 @@ const sessions: Case[] = [
   },
   {
     name: 'endSession with RECYCLE_SERVERS: the server rejoins the pool (kept when the pool wants it)',
-    in: input({ servers: [server('a', free)], sessions: [idleSession('s1', 'a', 301)], settings: settings({ recycleServers: true, poolMinReady: 1 }) }),
+    in: input({
+      servers: [server('a', free)],
+      sessions: [idleSession('s1', 'a', 301)],
+      settings: settings({ recycleServers: true, poolMinReady: 1 }),
+    }),
     want: expected({ endSession: ['s1:idle'] }),
   },
   {
     name: 'endSession with RECYCLE_SERVERS and a pool of 0: recycled, then deleted as idle beyond the pool',
-    in: input({ servers: [server('a', free)], sessions: [idleSession('s1', 'a', 301)], settings: settings({ recycleServers: true }) }),
+    in: input({
+      servers: [server('a', free)],
+      sessions: [idleSession('s1', 'a', 301)],
+      settings: settings({ recycleServers: true }),
+    }),
     want: expected({ endSession: ['s1:idle'], deleteIdle: ['a'], teardown: ['a'] }),
   },
   {
     name: 'endSession on an external server: it is marked deleted, no provider call',
-    in: input({ servers: [server('e', { origin: 'external', providerId: null, players: 0 })], sessions: [idleSession('s1', 'e', 301)] }),
+    in: input({
+      servers: [server('e', { origin: 'external', providerId: null, players: 0 })],
+      sessions: [idleSession('s1', 'e', 301)],
+    }),
     want: expected({ endSession: ['s1:idle'] }),
   },
   {
     name: 'offer: a pending session and an idle ready server meet',
-    in: input({ servers: [server('a', { state: 'ready', players: 0 })], sessions: [session('p1', { state: 'pending' })] }),
+    in: input({
+      servers: [server('a', { state: 'ready', players: 0 })],
+      sessions: [session('p1', { state: 'pending' })],
+    }),
     want: expected({ offer: ['a'] }),
   },
   {
@@ -180,7 +229,18 @@ describe('computePlan: health, shutdown and sessions', () => {
   });
 
   it('heartbeatLost names the target state and the failures; external goes to deleted', () => {
-    const plan = computePlan(input({ servers: [server('a', { lastHeartbeatAtMs: NOW - 95 * S }), server('e', { origin: 'external', providerId: null, lastHeartbeatAtMs: NOW - 95 * S }), server('b'), server('c'), server('d'), server('f')] }));
+    const plan = computePlan(
+      input({
+        servers: [
+          server('a', { lastHeartbeatAtMs: NOW - 95 * S }),
+          server('e', { origin: 'external', providerId: null, lastHeartbeatAtMs: NOW - 95 * S }),
+          server('b'),
+          server('c'),
+          server('d'),
+          server('f'),
+        ],
+      }),
+    );
     expect(plan.heartbeatLost.map((h) => [h.serverId, h.to, h.failures])).toEqual([
       ['a', 'unhealthy', 3],
       ['e', 'deleted', 3],

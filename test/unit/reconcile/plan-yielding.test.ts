@@ -13,7 +13,8 @@ function bigInput() {
   for (let i = 0; i < 3000; i++) {
     const id = `s${String(i).padStart(5, '0')}`;
     const kind = i % 10;
-    if (kind === 0) servers.push(server(id, { state: 'creating', providerId: null, ip: null, createdAtMs: NOW - 20 * S }));
+    if (kind === 0)
+      servers.push(server(id, { state: 'creating', providerId: null, ip: null, createdAtMs: NOW - 20 * S }));
     else if (kind === 1) servers.push(server(id, { lastHeartbeatAtMs: NOW - 200 * S }));
     else if (kind < 5) servers.push(server(id, { state: 'ready', players: 0 }));
     else {
@@ -22,9 +23,14 @@ function bigInput() {
     }
   }
   for (let i = 0; i < 50; i++) sessions.push(session(`p${i}`, { state: 'pending', createdAtMs: NOW - S }));
-  const base = input({ servers, sessions, settings: settings({ maxServers: 10_000, poolMinReady: 2000, readiness: 'address', maxDeletesPerPass: 5000 }) });
+  const base = input({
+    servers,
+    sessions,
+    settings: settings({ maxServers: 10_000, poolMinReady: 2000, readiness: 'address', maxDeletesPerPass: 5000 }),
+  });
   const machines = [...(base.machines ?? [])];
-  for (const s of servers) if (s.state === 'creating') machines.push(machine(`new-${s.id}`, { serverId: s.id, ip: `10.9.${s.id.slice(-3)}` }));
+  for (const s of servers)
+    if (s.state === 'creating') machines.push(machine(`new-${s.id}`, { serverId: s.id, ip: `10.9.${s.id.slice(-3)}` }));
   for (let i = 0; i < 30; i++) machines.push(machine(`orphan-${i}`));
   return { ...base, machines };
 }

@@ -22,14 +22,19 @@ export function simulate(input: PlanInput, plan: Plan): PlanInput {
   const endOn = (serverId: string, reason: EndReason) => {
     for (const x of sessions.values()) if (x.serverId === serverId && x.state !== 'ended') end(x, reason);
   };
-  const end = (x: Session, reason: EndReason) => sessions.set(x.id, { ...x, state: 'ended', endReason: reason, endedAtMs: now });
+  const end = (x: Session, reason: EndReason) =>
+    sessions.set(x.id, { ...x, state: 'ended', endReason: reason, endedAtMs: now });
 
   for (const a of plan.adopt) {
     const s = servers.get(a.serverId)!;
     const m = a.machine;
     if (s.state === 'creating' && m.ip) {
       const ready = input.settings.readiness === 'address';
-      set(s.id, ready ? 'ready' : 'starting', { providerId: m.providerId, ip: m.ip, ...(ready ? { readyAtMs: now, lastHeartbeatAtMs: now } : {}) });
+      set(s.id, ready ? 'ready' : 'starting', {
+        providerId: m.providerId,
+        ip: m.ip,
+        ...(ready ? { readyAtMs: now, lastHeartbeatAtMs: now } : {}),
+      });
     } else set(s.id, s.state, { providerId: m.providerId });
   }
   for (const id of plan.promote) set(id, 'ready', { readyAtMs: now, lastHeartbeatAtMs: now });
@@ -47,12 +52,15 @@ export function simulate(input: PlanInput, plan: Plan): PlanInput {
     const s = a.serverId ? servers.get(a.serverId) : undefined;
     if (!s) continue;
     if (s.origin === 'external') set(s.id, 'deleted');
-    else if (s.state === 'allocated') set(s.id, input.settings.recycleServers ? 'ready' : 'shutdown', { players: 0, readyAtMs: now });
+    else if (s.state === 'allocated')
+      set(s.id, input.settings.recycleServers ? 'ready' : 'shutdown', { players: 0, readyAtMs: now });
   }
   for (const a of plan.shutdown) set(a.serverId, 'shutdown');
   for (const a of plan.deleteIdle) set(a.serverId, 'shutdown');
   for (const id of plan.offer) {
-    const pending = [...sessions.values()].filter((x) => x.state === 'pending').sort((a, b) => a.createdAtMs - b.createdAtMs)[0];
+    const pending = [...sessions.values()]
+      .filter((x) => x.state === 'pending')
+      .sort((a, b) => a.createdAtMs - b.createdAtMs)[0];
     if (!pending) continue;
     sessions.set(pending.id, { ...pending, state: 'active', serverId: id, activatedAtMs: now, lastPlayedAtMs: now });
     set(id, 'allocated');
@@ -60,8 +68,19 @@ export function simulate(input: PlanInput, plan: Plan): PlanInput {
   for (let i = 0; i < plan.create; i++) {
     const id = `new-${++created}`;
     const row: Server = {
-      id, state: 'creating', origin: 'digitalocean', providerId: `p-${id}`, ip: null, port: null, players: 0,
-      createdAtMs: now, updatedAtMs: now, stateChangedAtMs: now, readyAtMs: null, lastHeartbeatAtMs: null, reason: null,
+      id,
+      state: 'creating',
+      origin: 'digitalocean',
+      providerId: `p-${id}`,
+      ip: null,
+      port: null,
+      players: 0,
+      createdAtMs: now,
+      updatedAtMs: now,
+      stateChangedAtMs: now,
+      readyAtMs: null,
+      lastHeartbeatAtMs: null,
+      reason: null,
     };
     servers.set(id, row);
     machines.push({ providerId: row.providerId!, serverId: id, status: 'new', ip: null, port: null, createdAtMs: now });

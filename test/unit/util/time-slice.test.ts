@@ -40,13 +40,18 @@ it('forEachSliced() runs every item once, at most `concurrency` at a time, with 
   };
   setImmediate(tick);
   try {
-    await forEachSliced(Array.from({ length: 100 }, (_, i) => i), 4, async (i) => {
-      inFlight++;
-      most = Math.max(most, inFlight);
-      await Promise.resolve();
-      seen.push(i);
-      inFlight--;
-    }, new AlwaysDue());
+    await forEachSliced(
+      Array.from({ length: 100 }, (_, i) => i),
+      4,
+      async (i) => {
+        inFlight++;
+        most = Math.max(most, inFlight);
+        await Promise.resolve();
+        seen.push(i);
+        inFlight--;
+      },
+      new AlwaysDue(),
+    );
   } finally {
     done = true;
   }
