@@ -40,19 +40,17 @@ export function installCompatErrorHandling(
       return reply.code(422).send(pydanticError(fe.validation, fe.validationContext ?? 'body', req));
     }
     if (fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || fe.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') {
-      return reply
-        .code(422)
-        .send({
-          detail: [
-            {
-              type: 'json_invalid',
-              loc: ['body', 0],
-              msg: 'JSON decode error',
-              input: {},
-              ctx: { error: 'Expecting value' },
-            },
-          ],
-        });
+      return reply.code(422).send({
+        detail: [
+          {
+            type: 'json_invalid',
+            loc: ['body', 0],
+            msg: 'JSON decode error',
+            input: {},
+            ctx: { error: 'Expecting value' },
+          },
+        ],
+      });
     }
     const status = fe.statusCode && CLIENT_STATUSES.has(fe.statusCode) ? fe.statusCode : 500;
     if (status >= 500) {
