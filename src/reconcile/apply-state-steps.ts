@@ -61,7 +61,7 @@ async function step(d: ApplyDeps, a: ServerStep, to: ServerState): Promise<boole
 }
 
 /** The machine is gone: the row is history and whoever played on it lost their server. */
-async function markLost(d: ApplyDeps, a: LostAction): Promise<boolean> {
+export async function markLost(d: ApplyDeps, a: LostAction): Promise<boolean> {
   return d.store.transaction(async (tx) => {
     // A creating row whose creator renewed its lease since the snapshot is still being made.
     const current = await tx.getServer(a.serverId);
