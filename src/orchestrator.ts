@@ -123,6 +123,7 @@ export async function createOrchestrator(
         return capacity.maxServers;
       },
       idempotencyTtlS: config.lifecycle.idempotencyTtlS,
+      sharedKeyDrivesManaged: config.guard.sharedKeyDrivesManaged,
       capacityNote: async () => capacity.reason(await store.countMachines()),
     },
     reconcileSoon,
