@@ -13,6 +13,7 @@ import type { Clock } from '../util/clock.js';
 import { timeOrderedId } from '../util/ids.js';
 import type { Log } from '../util/log.js';
 import type { SessionWaiter } from './session-waiter.js';
+import { keyEndedError, keyUse } from './idempotency.js';
 
 export interface SessionServiceOptions {
   startTimeoutS: number;
@@ -81,13 +82,13 @@ export class SessionService {
 
   /**
    * Claims a ready server at once, or waits (bounded by startTimeoutS) for one made for it.
-   * The same idempotency key yields the same session, unless that session ended before it
-   * was given a server: then a retry starts a new one under the key.
+   * The Idempotency-Key rule is sessions/idempotency.ts's, the same for /v1.
    */
   async start(opts: { idempotencyKey?: string } = {}): Promise<StartResult> {
     if (this.stopping) throw this.shuttingDownError();
     const key = opts.idempotencyKey;
     const { session, server, created, existing } = await this.claimOrQueue(key);
+    if (existing && keyUse(session) === 'ended') throw keyEndedError(session);
     if (!existing && session.state === SessionState.Active && server)
       return { session, server, reused: !session.coldStart };
     for (const s of created) void this.ops.launch(s);
@@ -106,7 +107,7 @@ export class SessionService {
       if (key) {
         const existingId = await tx.getIdempotentSession(key, now);
         const existing = existingId ? await tx.getSession(existingId) : null;
-        if (existing && !endedUnserved(existing))
+        if (existing && keyUse(existing) !== 'retry')
           return { session: existing, server: null, created: [] as Server[], existing: true };
         replacing = existing?.id ?? null;
       }
@@ -441,11 +442,11 @@ export class SessionService {
    */
   async startNoWait(opts: { idempotencyKey?: string; details?: SessionDetails } = {}): Promise<{ sessionId: string }> {
     const key = opts.idempotencyKey;
-    if (key) {
-      const existing = await this.store.getIdempotentSession(key, this.clock.now());
-      if (existing) return { sessionId: existing };
+    const { session, created, existing } = await this.claimOrQueue(key, opts.details, false);
+    if (existing) {
+      if (keyUse(session) === 'ended') throw keyEndedError(session);
+      return { sessionId: session.id };
     }
-    const { session, created } = await this.claimOrQueue(key, opts.details, false);
     for (const s of created) void this.ops.launch(s);
     if (session.state === SessionState.Pending && created.length === 0) this.reconcileSoon();
     return { sessionId: session.id };
@@ -456,9 +457,4 @@ export class SessionService {
     return (await effectivePoolSettings(tx, { poolMinReady: 0, poolBuffer: 0, maxServers: this.opts.maxServers }))
       .maxServers;
   }
-}
-
-/** A session that ended before it was ever given a server: its key may start over. */
-function endedUnserved(s: Session): boolean {
-  return s.state === SessionState.Ended && s.activatedAtMs === null;
 }
