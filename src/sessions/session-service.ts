@@ -5,6 +5,7 @@ import { ACTIVE_SERVER_STATES, EXTERNAL_ORIGIN, ServerState, type Server } from 
 import { EndReason, SessionState, type Session } from '../domain/session.js';
 import { generateShareCode, normalizeShareCode } from '../domain/share-code.js';
 import type { ServerOps } from '../fleet/server-ops.js';
+import { markSessionPlayed, recordServerReport } from '../fleet/server-reports.js';
 import type { Store } from '../store/store.js';
 import type { SessionDetails } from '../store/v1-types.js';
 import { effectivePoolSettings } from './pool-settings.js';
@@ -330,7 +331,7 @@ export class SessionService {
         const ready = await this.ops.move(tx, s.id, [s.state], ServerState.Ready, { ...patch, readyAtMs: now });
         return ready ? { server: await this.ops.offerToPending(tx, ready), addressIgnored } : null;
       }
-      const updated = await tx.patchServer(s.id, ACTIVE_SERVER_STATES, patch, now);
+      const updated = await recordServerReport(tx, s.id, players, now);
       return updated ? { server: await this.afterHeartbeat(tx, updated, players, now), addressIgnored } : null;
     });
     if (result === 'replayed') throw new OrchestratorError('unauthorized', INVALID_SIGNATURE);
@@ -346,7 +347,7 @@ export class SessionService {
 
   /** What a recorded heartbeat of a ready or allocated server moves on: the idle clock, an external server's pool state. */
   private async afterHeartbeat(tx: Store, updated: Server, players: number, now: number): Promise<Server> {
-    if (updated.state === ServerState.Allocated && players > 0) await tx.touchSessionPlayed(updated.id, now);
+    if (updated.state === ServerState.Allocated && players > 0) await markSessionPlayed(tx, updated.id, now);
     if (updated.origin === EXTERNAL_ORIGIN) return this.followPlayers(tx, updated);
     return updated;
   }
