@@ -138,8 +138,8 @@ export class KyselyStore implements Store {
   patchServer(id: string, states: readonly ServerState[], patch: ServerPatch, nowMs: number): Promise<Server | null> {
     return servers.patchServer(this.db, id, states, patch, nowMs);
   }
-  claimReadyServer(nowMs: number): Promise<Server | null> {
-    return servers.claimReadyServer(this.db, this.kind, nowMs);
+  claimReadyServer(nowMs: number, heardSinceMs?: number): Promise<Server | null> {
+    return servers.claimReadyServer(this.db, this.kind, nowMs, heardSinceMs);
   }
 
   // ---- sessions ----
