@@ -1,8 +1,8 @@
-import { OrchestratorError } from '../domain/errors.js';
+import { OrchestratorError, Refusal } from '../domain/errors.js';
 import { ACTIVE_SERVER_STATES, EXTERNAL_ORIGIN, ServerState, type Server } from '../domain/server.js';
 import { EndReason, SessionState } from '../domain/session.js';
 import { normalizeShareCode } from '../domain/share-code.js';
-import { Refusal, refuse, type Store, type Tx } from '../store/store.js';
+import { Rollback, rollBack, type Store, type Tx } from '../store/store.js';
 import type {
   DetailedSession,
   PageCursor,
@@ -21,20 +21,6 @@ import type { SessionWaiter } from './session-waiter.js';
 export interface SessionSnapshot {
   session: DetailedSession;
   server: Server | null;
-}
-
-/**
- * A refusal the /v1 API names more precisely than the core's code (a 409 "full" and a 409
- * "not ready yet" are different things to a game client).
- */
-export class DeskError extends OrchestratorError {
-  constructor(
-    code: OrchestratorError['code'],
-    readonly reason: 'session_full' | 'session_not_ready' | 'session_ended' | 'server_busy',
-    message: string,
-  ) {
-    super(code, message);
-  }
 }
 
 export interface SessionDeskOptions {
@@ -109,14 +95,10 @@ export class SessionDesk {
     const { session, server } = snap;
     if (session.state === SessionState.Ended) throw new OrchestratorError('not_found', 'No session has this code');
     if (session.state === SessionState.Pending) {
-      throw new DeskError(
-        'conflict',
-        'session_not_ready',
-        'The session is still waiting for its server; retry shortly',
-      );
+      throw new Refusal('conflict', 'session_not_ready', 'The session is still waiting for its server; retry shortly');
     }
     if (session.maxPlayers !== null && server && server.players >= session.maxPlayers) {
-      throw new DeskError(
+      throw new Refusal(
         'conflict',
         'session_full',
         `The session is full (${server.players} of ${session.maxPlayers} players)`,
@@ -130,10 +112,10 @@ export class SessionDesk {
   async endSession(code: string): Promise<SessionSnapshot> {
     const found = await this.byCode(code);
     if (found.session.state === SessionState.Ended)
-      throw new DeskError('conflict', 'session_ended', 'The session has already ended');
+      throw new Refusal('conflict', 'session_ended', 'The session has already ended');
     // The one verb: ends it (event, waiter woken after commit) and settles its server.
     const ended = await this.ops.endSessionNow(found.session, EndReason.Cancelled);
-    if (!ended) throw new DeskError('conflict', 'session_ended', 'The session has already ended');
+    if (!ended) throw new Refusal('conflict', 'session_ended', 'The session has already ended');
     this.afterRelease(ended.server);
     return this.snapshotById(found.session.id);
   }
@@ -146,7 +128,7 @@ export class SessionDesk {
   async drainServer(id: string): Promise<Server> {
     const server = await this.requireServer(id);
     if (await this.store.findLiveSessionByServer(id)) {
-      throw new DeskError(
+      throw new Refusal(
         'conflict',
         'server_busy',
         'The server holds a live session; end the session first, or delete the server',
@@ -169,7 +151,7 @@ export class SessionDesk {
       const current = await tx.getServer(id);
       return current ? this.shutDownIn(tx, current, 'deleted by an operator', from) : null;
     });
-    if (s instanceof Refusal) throw s.reason;
+    if (s instanceof Rollback) throw s.reason;
     if (!s) throw new OrchestratorError('not_found', 'No server has this id');
     this.afterRelease(s);
     return s;
@@ -260,7 +242,7 @@ export class SessionDesk {
 
   private async shutDown(server: Server, reason: string, from: readonly ServerState[]): Promise<Server> {
     const s = await this.store.transaction((tx) => this.shutDownIn(tx, server, reason, from));
-    if (s instanceof Refusal) throw s.reason;
+    if (s instanceof Rollback) throw s.reason;
     this.afterRelease(s);
     return s;
   }
@@ -271,18 +253,14 @@ export class SessionDesk {
     server: Server,
     reason: string,
     from: readonly ServerState[],
-  ): Promise<Server | Refusal<DeskError>> {
+  ): Promise<Server | Rollback<Refusal>> {
     if (server.state === ServerState.Shutdown || server.state === ServerState.Deleted) return server;
     const to = server.origin === EXTERNAL_ORIGIN ? ServerState.Deleted : ServerState.Shutdown;
     const s = from.includes(server.state) ? await this.ops.move(tx, server.id, [server.state], to, { reason }) : null;
-    if (!s)
-      return refuse(
-        new DeskError(
-          'conflict',
-          'server_busy',
-          `The server is ${server.state} and changed meanwhile, or cannot be drained; retry`,
-        ),
-      );
+    if (!s) {
+      const why = `The server is ${server.state} and changed meanwhile, or cannot be drained; retry`;
+      return rollBack(new Refusal('conflict', 'server_busy', why));
+    }
     return s;
   }
 

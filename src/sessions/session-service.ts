@@ -5,13 +5,15 @@ import { ACTIVE_SERVER_STATES, EXTERNAL_ORIGIN, ServerState, type Server } from 
 import { EndReason, SessionState, type Session } from '../domain/session.js';
 import { generateShareCode, normalizeShareCode } from '../domain/share-code.js';
 import type { ServerOps } from '../fleet/server-ops.js';
-import { Refusal, refuse, type Store, type Tx } from '../store/store.js';
+import { markSessionPlayed, recordServerReport } from '../fleet/server-reports.js';
+import { Rollback, rollBack, type Store, type Tx } from '../store/store.js';
 import type { SessionDetails } from '../store/v1-types.js';
 import { effectivePoolSettings } from './pool-settings.js';
 import type { Clock } from '../util/clock.js';
 import { timeOrderedId } from '../util/ids.js';
 import type { Log } from '../util/log.js';
 import type { SessionWaiter } from './session-waiter.js';
+import { keyEndedError, keyUse } from './idempotency.js';
 
 export interface SessionServiceOptions {
   startTimeoutS: number;
@@ -78,13 +80,13 @@ export class SessionService {
 
   /**
    * Claims a ready server at once, or waits (bounded by startTimeoutS) for one made for it.
-   * The same idempotency key yields the same session, unless that session ended before it
-   * was given a server: then a retry starts a new one under the key.
+   * The Idempotency-Key rule is sessions/idempotency.ts's, the same for /v1.
    */
   async start(opts: { idempotencyKey?: string } = {}): Promise<StartResult> {
     if (this.stopping) throw this.shuttingDownError();
     const key = opts.idempotencyKey;
     const { session, server, created, existing } = await this.claimOrQueue(key);
+    if (existing && keyUse(session) === 'ended') throw keyEndedError(session);
     if (!existing && session.state === SessionState.Active && server)
       return { session, server, reused: !session.coldStart };
     for (const s of created) void this.ops.launch(s);
@@ -103,7 +105,7 @@ export class SessionService {
       if (key) {
         const existingId = await tx.getIdempotentSession(key, now);
         const existing = existingId ? await tx.getSession(existingId) : null;
-        if (existing && !endedUnserved(existing))
+        if (existing && keyUse(existing) !== 'retry')
           return { session: existing, server: null, created: [] as Server[], existing: true };
         replacing = existing?.id ?? null;
       }
@@ -115,13 +117,13 @@ export class SessionService {
         const bound = replacing
           ? await tx.replaceIdempotencyKey(key, replacing, session.id, now, expiresAt)
           : (await tx.putIdempotencyKey(key, session.id, now, expiresAt)) === session.id;
-        if (!bound) return refuse(new OrchestratorError('conflict', 'Idempotency key raced; retry'));
+        if (!bound) return rollBack(new OrchestratorError('conflict', 'Idempotency key raced; retry'));
       }
       const created = server ? [] : await this.reserveForPending(tx);
       return { session, server, created, existing: false };
     });
     // A refusal rolled the claim and the new session back.
-    if (out instanceof Refusal) throw out.reason;
+    if (out instanceof Rollback) throw out.reason;
     return out;
   }
 
@@ -306,32 +308,31 @@ export class SessionService {
   async heartbeat(caller: ServerCaller, ip: string, players: number): Promise<HeartbeatResult> {
     const now = this.clock.now();
     const { unspent } = caller;
-    const result = await this.store.transaction(
-      async (tx): Promise<HeartbeatResult | 'replayed' | null | Refusal<OrchestratorError>> => {
-        // A replay changes nothing; it is answered like any other bad signature.
-        if (unspent && !(await tx.rememberSignature(unspent.signature, now, unspent.expiresAtMs))) return 'replayed';
-        // Fast path (the steady state): a server in service, found and updated in one statement.
-        const inService = caller.serverId ? null : await tx.recordHeartbeatByIp(ip, players, now);
-        if (inService) return { server: await this.afterHeartbeat(tx, inService, players, now), addressIgnored: null };
-        const s = await this.findCallerServer(tx, caller, ip);
-        if (!s)
-          return caller.serverId
-            ? null
-            : { server: await this.registerExternal(tx, ip, players, now), addressIgnored: null };
-        const differs = s.origin !== EXTERNAL_ORIGIN && s.ip !== ip;
-        const conflict = differs ? await this.refuseForeignAddress(tx, s, ip) : null;
-        if (conflict) return conflict;
-        const addressIgnored = differs ? { reported: ip, kept: s.ip } : null;
-        const patch = { players, lastHeartbeatAtMs: now };
-        if ((s.state === ServerState.Creating || s.state === ServerState.Starting) && s.ip) {
-          const ready = await this.ops.move(tx, s.id, [s.state], ServerState.Ready, { ...patch, readyAtMs: now });
-          return ready ? { server: await this.ops.offerToPending(tx, ready), addressIgnored } : null;
-        }
-        const updated = await tx.patchServer(s.id, ACTIVE_SERVER_STATES, patch, now);
-        return updated ? { server: await this.afterHeartbeat(tx, updated, players, now), addressIgnored } : null;
-      },
-    );
-    if (result instanceof Refusal) throw result.reason;
+    type Outcome = HeartbeatResult | 'replayed' | null | Rollback<OrchestratorError>;
+    const result = await this.store.transaction(async (tx): Promise<Outcome> => {
+      // A replay changes nothing; it is answered like any other bad signature.
+      if (unspent && !(await tx.rememberSignature(unspent.signature, now, unspent.expiresAtMs))) return 'replayed';
+      // Fast path (the steady state): a server in service, found and updated in one statement.
+      const inService = caller.serverId ? null : await tx.recordHeartbeatByIp(ip, players, now);
+      if (inService) return { server: await this.afterHeartbeat(tx, inService, players, now), addressIgnored: null };
+      const s = await this.findCallerServer(tx, caller, ip);
+      if (!s)
+        return caller.serverId
+          ? null
+          : { server: await this.registerExternal(tx, ip, players, now), addressIgnored: null };
+      const differs = s.origin !== EXTERNAL_ORIGIN && s.ip !== ip;
+      const conflict = differs ? await this.refuseForeignAddress(tx, s, ip) : null;
+      if (conflict) return conflict;
+      const addressIgnored = differs ? { reported: ip, kept: s.ip } : null;
+      const patch = { players, lastHeartbeatAtMs: now };
+      if ((s.state === ServerState.Creating || s.state === ServerState.Starting) && s.ip) {
+        const ready = await this.ops.move(tx, s.id, [s.state], ServerState.Ready, { ...patch, readyAtMs: now });
+        return ready ? { server: await this.ops.offerToPending(tx, ready), addressIgnored } : null;
+      }
+      const updated = await recordServerReport(tx, s.id, players, now);
+      return updated ? { server: await this.afterHeartbeat(tx, updated, players, now), addressIgnored } : null;
+    });
+    if (result instanceof Rollback) throw result.reason;
     if (result === 'replayed') throw new OrchestratorError('unauthorized', INVALID_SIGNATURE);
     if (!result) throw new OrchestratorError('not_found', 'No live server has this address');
     if (result.addressIgnored) {
@@ -345,21 +346,17 @@ export class SessionService {
 
   /** What a recorded heartbeat of a ready or allocated server moves on: the idle clock, an external server's pool state. */
   private async afterHeartbeat(tx: Tx, updated: Server, players: number, now: number): Promise<Server> {
-    if (updated.state === ServerState.Allocated && players > 0) await tx.touchSessionPlayed(updated.id, now);
+    if (updated.state === ServerState.Allocated && players > 0) await markSessionPlayed(tx, updated.id, now);
     if (updated.origin === EXTERNAL_ORIGIN) return this.followPlayers(tx, updated);
     return updated;
   }
 
   /** A reported address that another live server holds is a conflict, never a silent overwrite. */
-  private async refuseForeignAddress(tx: Tx, s: Server, ip: string): Promise<Refusal<OrchestratorError> | null> {
+  private async refuseForeignAddress(tx: Tx, s: Server, ip: string): Promise<Rollback<OrchestratorError> | null> {
     const holder = await tx.findActiveServerByIp(ip);
     if (!holder || holder.id === s.id) return null;
-    return refuse(
-      new OrchestratorError(
-        'address_conflict',
-        `Address ${ip} belongs to another server; this server's address is ${s.ip ?? 'not known yet'}`,
-      ),
-    );
+    const why = `Address ${ip} belongs to another server; this server's address is ${s.ip ?? 'not known yet'}`;
+    return rollBack(new OrchestratorError('address_conflict', why));
   }
 
   private async findCallerServer(tx: Tx, caller: ServerCaller, ip: string): Promise<Server | null> {
@@ -412,18 +409,14 @@ export class SessionService {
       const s = await this.findCallerServer(tx, caller, ip);
       if (!s) return null;
       if (s.origin !== EXTERNAL_ORIGIN && s.ip !== null && s.ip !== ip) {
-        return refuse(
-          new OrchestratorError(
-            'address_conflict',
-            `Address ${ip} is not this server's address (${s.ip}); nothing was ended`,
-          ),
-        );
+        const why = `Address ${ip} is not this server's address (${s.ip}); nothing was ended`;
+        return rollBack(new OrchestratorError('address_conflict', why));
       }
       const session = await tx.findLiveSessionByServer(s.id);
       const ended = session ? await this.ops.endSession(tx, session, EndReason.ServerEnded) : null;
       return ended?.server ?? (await this.ops.retire(tx, s, 'ended by the game server'));
     });
-    if (server instanceof Refusal) throw server.reason;
+    if (server instanceof Rollback) throw server.reason;
     if (!server) throw new OrchestratorError('not_found', 'No live server has this address');
     if (server.state === ServerState.Shutdown) {
       void this.ops.teardown(server).then((done) => done || this.reconcileSoon());
@@ -440,11 +433,11 @@ export class SessionService {
    */
   async startNoWait(opts: { idempotencyKey?: string; details?: SessionDetails } = {}): Promise<{ sessionId: string }> {
     const key = opts.idempotencyKey;
-    if (key) {
-      const existing = await this.store.getIdempotentSession(key, this.clock.now());
-      if (existing) return { sessionId: existing };
+    const { session, created, existing } = await this.claimOrQueue(key, opts.details, false);
+    if (existing) {
+      if (keyUse(session) === 'ended') throw keyEndedError(session);
+      return { sessionId: session.id };
     }
-    const { session, created } = await this.claimOrQueue(key, opts.details, false);
     for (const s of created) void this.ops.launch(s);
     if (session.state === SessionState.Pending && created.length === 0) this.reconcileSoon();
     return { sessionId: session.id };
@@ -455,9 +448,4 @@ export class SessionService {
     return (await effectivePoolSettings(tx, { poolMinReady: 0, poolBuffer: 0, maxServers: this.opts.maxServers }))
       .maxServers;
   }
-}
-
-/** A session that ended before it was ever given a server: its key may start over. */
-function endedUnserved(s: Session): boolean {
-  return s.state === SessionState.Ended && s.activatedAtMs === null;
 }

@@ -1,6 +1,6 @@
 import { CompiledQuery, type Kysely } from 'kysely';
 import type { Database } from './db-schema.js';
-import { Refusal } from './store.js';
+import { Rollback } from './store.js';
 import { letEventLoopRun } from '../util/time-slice.js';
 
 interface Job<S> {
@@ -42,7 +42,7 @@ class BatchLost extends Error {
  * nothing is acknowledged before it is durable, but a burst pays for one commit, not one each.
  *
  * Every body runs exactly once, inside a savepoint of its own: one that throws or returns a
- * Refusal is rolled back to its savepoint alone, and the rest of the batch goes on and commits
+ * Rollback is rolled back to its savepoint alone, and the rest of the batch goes on and commits
  * with one COMMIT. Only a failure of the transaction itself (the COMMIT, or an I/O error after
  * which SQLite rolls the whole transaction back) fails every job that ran in it; jobs of the
  * batch that had not run yet go back to the queue, to run once in the next batch.
@@ -131,7 +131,7 @@ export class GroupCommit<S> {
         outcome = { ok: false, err };
       }
       outcomes.push(outcome);
-      const undo = !outcome.ok || outcome.value instanceof Refusal;
+      const undo = !outcome.ok || outcome.value instanceof Rollback;
       if (alone) return !undo;
       if (undo) await conn.executeQuery(ROLLBACK_TO).catch((err: unknown) => Promise.reject(new BatchLost(err)));
       await conn.executeQuery(RELEASE);

@@ -10,7 +10,7 @@ import { GroupCommit } from './group-commit.js';
 import { KyselyTx } from './kysely-tx.js';
 import { KyselyVerbs } from './kysely-verbs.js';
 import { listServersPaged, listSessionsPaged } from './paged-listing.js';
-import { Refusal, type Store, type Tx } from './store.js';
+import { Rollback, type Store, type Tx } from './store.js';
 import type { DetailedSession } from './v1-types.js';
 import { KyselyWebhookLedger } from './webhook-queries.js';
 import type { WebhookLedger } from '../webhooks/webhook-ledger.js';
@@ -22,9 +22,9 @@ interface Committed<T> {
   events: FleetEvent[];
 }
 
-/** Carries a Refusal out of a PostgreSQL transaction, rolling it back. */
+/** Carries a Rollback out of a PostgreSQL transaction, rolling it back. */
 class RolledBack extends Error {
-  constructor(readonly refusal: Refusal) {
+  constructor(readonly refusal: Rollback) {
     super('refused');
   }
 }
@@ -55,24 +55,24 @@ export class KyselyStore extends KyselyVerbs implements Store {
    * last statement, so those of a body rolled back go with it.
    */
   async transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
-    const body = async (tx: KyselyTx): Promise<Committed<T> | Refusal> => {
+    const body = async (tx: KyselyTx): Promise<Committed<T> | Rollback> => {
       const value = await fn(tx);
-      if (value instanceof Refusal) return value;
+      if (value instanceof Rollback) return value;
       return { value, events: await tx.flushEvents() };
     };
     // SQLite: concurrent transactions share one commit (see GroupCommit). PostgreSQL runs
     // them concurrently on the pool and groups commits itself.
     const done = this.groupCommit ? await this.groupCommit.run(body) : await this.pgTransaction(body);
-    if (done instanceof Refusal) return done as T;
+    if (done instanceof Rollback) return done as T;
     this.hub.publish(done.events);
     return done.value;
   }
 
-  private async pgTransaction<T>(body: (tx: KyselyTx) => Promise<T | Refusal>): Promise<T | Refusal> {
+  private async pgTransaction<T>(body: (tx: KyselyTx) => Promise<T | Rollback>): Promise<T | Rollback> {
     try {
       return await this.db.transaction().execute(async (trx) => {
         const out = await body(new KyselyTx(trx, this.kind));
-        if (out instanceof Refusal) throw new RolledBack(out);
+        if (out instanceof Rollback) throw new RolledBack(out);
         return out;
       });
     } catch (err) {

@@ -149,17 +149,17 @@ export interface Tx extends StoreVerbs {
 
 /**
  * What a body returns to say "no" (a conflict, a lost race that the caller must hear about):
- * its writes and events are rolled back, and transaction() resolves with the Refusal. An
+ * its writes and events are rolled back, and transaction() resolves with the Rollback. An
  * expected refusal is a value, never an exception: it costs neither a throw nor, on SQLite,
  * a transaction of its own (its batch mates commit with one COMMIT).
  */
-export class Refusal<R = unknown> {
+export class Rollback<R = unknown> {
   constructor(readonly reason: R) {}
 }
 
-/** A Refusal carrying `reason`; see Refusal. */
-export function refuse<R>(reason: R): Refusal<R> {
-  return new Refusal(reason);
+/** A Rollback carrying `reason`; see Rollback. */
+export function rollBack<R>(reason: R): Rollback<R> {
+  return new Rollback(reason);
 }
 
 /** The Store port: the statements alone, transactions, and what belongs to the database as a whole. */
@@ -167,7 +167,7 @@ export interface Store extends StoreVerbs {
   /**
    * Runs fn once, atomically, with the events it recorded; publishes them to onEvents
    * listeners after the commit. Keep it short: no provider calls or waits inside. A body that
-   * throws, or returns a Refusal, is rolled back alone: on SQLite its batch mates in a group
+   * throws, or returns a Rollback, is rolled back alone: on SQLite its batch mates in a group
    * commit still commit, once. Side effects belong in event listeners.
    */
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;

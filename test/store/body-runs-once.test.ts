@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EventKind } from '../../src/domain/events.js';
 import { createStore } from '../../src/store/create-db.js';
 import type { KyselyStore } from '../../src/store/kysely-store.js';
-import { Refusal, refuse, type Store } from '../../src/store/store.js';
+import { Rollback, rollBack, type Store } from '../../src/store/store.js';
 import { makeServer } from './fixtures.js';
 
 /*
@@ -26,7 +26,7 @@ afterEach(async () => {
 const commits = () => (store as KyselyStore).commitStats().commits;
 
 /** `n` transactions begun in one turn of the event loop (one batch); body i does what `body` says. */
-function batch(n: number, body: (i: number) => 'ok' | 'throw' | 'refuse', runs: number[]) {
+function batch(n: number, body: (i: number) => 'ok' | 'throw' | 'rollBack', runs: number[]) {
   return Promise.allSettled(
     Array.from({ length: n }, (_, i) =>
       store.transaction(async (tx) => {
@@ -36,7 +36,7 @@ function batch(n: number, body: (i: number) => 'ok' | 'throw' | 'refuse', runs: 
         tx.recordEvent({ atMs: 1, kind: EventKind.ServerCreated, serverId: s.id, sessionId: null, data: {} });
         const what = body(i);
         if (what === 'throw') throw new Error(`job ${i} fails after writing`);
-        if (what === 'refuse') return refuse(`job ${i} refused`);
+        if (what === 'rollBack') return rollBack(`job ${i} refused`);
         return s.id;
       }),
     ),
@@ -58,10 +58,10 @@ describe('SQLite group commit: each body once, a failure or refusal alone', () =
   it('a refusal in a batch of 64 is a value: 64 bodies, one commit, its writes and events rolled back', async () => {
     const runs: number[] = [];
     const before = commits();
-    const results = await batch(64, (i) => (i === 30 ? 'refuse' : 'ok'), runs);
+    const results = await batch(64, (i) => (i === 30 ? 'rollBack' : 'ok'), runs);
     expect(runs.every((n) => n === 1)).toBe(true);
     expect(commits() - before).toBe(1);
-    const refused = results.filter((r) => r.status === 'fulfilled' && r.value instanceof Refusal);
+    const refused = results.filter((r) => r.status === 'fulfilled' && r.value instanceof Rollback);
     expect(refused).toHaveLength(1);
     expect(results.every((r) => r.status === 'fulfilled')).toBe(true);
     expect(await store.countServers(['ready'])).toBe(63);
@@ -70,7 +70,7 @@ describe('SQLite group commit: each body once, a failure or refusal alone', () =
 
   it('a lone body that refuses rolls back too', async () => {
     const runs: number[] = [];
-    const [r] = await batch(1, () => 'refuse', runs);
+    const [r] = await batch(1, () => 'rollBack', runs);
     expect(r).toMatchObject({ status: 'fulfilled', value: { reason: 'job 0 refused' } });
     expect(await store.countServers(['ready'])).toBe(0);
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Refusal, refuse, type Store } from '../../../src/store/store.js';
+import { Rollback, rollBack, type Store } from '../../../src/store/store.js';
 import { makeServer } from '../fixtures.js';
 import type { StoreKind } from '../test-stores.js';
 
@@ -31,15 +31,15 @@ export function transactionContract(store: () => Store, _kind: StoreKind): void 
       expect(await store().getMeta('k2')).toBeNull();
     });
 
-    it('a Refusal rolls its body back and is the value', async () => {
+    it('a Rollback rolls its body back and is the value', async () => {
       const dropped = makeServer();
       const out = await store().transaction(async (tx) => {
         await tx.insertServer(dropped);
         tx.recordEvent({ atMs: 1, kind: 'server.created', serverId: dropped.id, sessionId: null, data: {} });
-        return refuse('no');
+        return rollBack('no');
       });
-      expect(out).toBeInstanceOf(Refusal);
-      expect((out).reason).toBe('no');
+      expect(out).toBeInstanceOf(Rollback);
+      expect(out.reason).toBe('no');
       expect(await store().getServer(dropped.id)).toBeNull();
       expect(await store().listEvents(0, 10)).toEqual([]);
     });
