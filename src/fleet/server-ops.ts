@@ -25,6 +25,12 @@ export interface ServerOpsDeps {
   /** How long a claim on in-flight work holds without renewal (default 15 s). */
   leaseMs?: number;
   /**
+   * A ready server not heard from within this long is never claimed by a start (default: no
+   * bound): the heartbeat reaping window, so a server silent since before this process
+   * started (an imported femquest.db) is not handed out while it waits to be reaped.
+   */
+  claimHeardWithinMs?: number;
+  /**
    * Whether a server whose session just ended goes back to the pool (true) or is deleted.
    * Default: RECYCLE_SERVERS. A forecasting pool policy may decide per server.
    */
@@ -240,7 +246,8 @@ export class ServerOps {
   /** Atomically takes the longest-ready idle server (ready → allocated), with its event. */
   async claimReadyServer(tx: Tx): Promise<Server | null> {
     const now = this.now();
-    const s = await tx.claimReadyServer(now);
+    const within = this.d.claimHeardWithinMs;
+    const s = await tx.claimReadyServer(now, within === undefined ? undefined : now - within);
     if (s) {
       tx.recordEvent({
         atMs: now,

@@ -60,7 +60,7 @@ async function step(d: ApplyDeps, a: ServerStep, to: ServerState): Promise<boole
 }
 
 /** The machine is gone: the row is history and whoever played on it lost their server. */
-async function markLost(d: ApplyDeps, a: LostAction): Promise<boolean> {
+export async function markLost(d: ApplyDeps, a: LostAction): Promise<boolean> {
   return d.store.transaction(async (tx) => {
     const s = await d.ops.move(tx, a.serverId, [a.from], ServerState.Deleted, {
       reason: a.reason ?? 'machine gone from the provider',

@@ -38,8 +38,11 @@ export interface StoreVerbs {
   ): Promise<Server | null>;
   /** Updates fields without changing state, only while the server is in one of `states`. */
   patchServer(id: string, states: readonly ServerState[], patch: ServerPatch, nowMs: number): Promise<Server | null>;
-  /** Atomically takes the longest-ready idle server (ready, 0 players) and marks it allocated. */
-  claimReadyServer(nowMs: number): Promise<Server | null>;
+  /**
+   * Atomically takes the longest-ready idle server (ready, 0 players) and marks it allocated;
+   * with `heardSinceMs`, only one heard from since then (a dead server is never handed out).
+   */
+  claimReadyServer(nowMs: number, heardSinceMs?: number): Promise<Server | null>;
 
   // ---- sessions ----
   /** Inserts a session; false when its code is taken by a live session (pick another code). */

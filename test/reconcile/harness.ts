@@ -28,6 +28,8 @@ export class FakeProvider implements Provider {
   /** While set, list() waits for it. */
   listGate: Promise<void> | null = null;
   listsInFlight = 0;
+  /** Machines list() leaves out, as DigitalOcean's tag listing does a droplet under another tag. */
+  readonly unlisted = new Set<string>();
   maxListsInFlight = 0;
   private seq = 0;
 
@@ -57,7 +59,7 @@ export class FakeProvider implements Provider {
     try {
       if (this.listGate) await this.listGate;
       if (this.listFails) throw new ProviderError('list failed: 503', { status: 503, retryable: true });
-      return [...this.machines.values()].map((m) => ({ ...m }));
+      return [...this.machines.values()].filter((m) => !this.unlisted.has(m.providerId)).map((m) => ({ ...m }));
     } finally {
       this.listsInFlight--;
     }
