@@ -9,6 +9,7 @@ import type { Clock } from '../util/clock.js';
 import { timeOrderedId } from '../util/ids.js';
 import type { Log } from '../util/log.js';
 import { moveServer } from './transitions.js';
+import { yieldAddressToMachine } from './address-yield.js';
 
 export interface ServerOpsDeps {
   store: Store;
@@ -35,6 +36,12 @@ export interface ServerOpsDeps {
    * Default: RECYCLE_SERVERS. A forecasting pool policy may decide per server.
    */
   keepAfterSession?: (server: Server, nowMs: number) => boolean;
+}
+
+/** Narrows endSession: only from these states; only when the waiter's lease ran out by then. */
+export interface EndOnly {
+  from?: readonly SessionState[];
+  leaseExpiredBy?: number;
 }
 
 /** What ending a session did: the session as ended, and its server as settled (or null). */
@@ -179,6 +186,7 @@ export class ServerOps {
     const now = this.now();
     const s = await this.d.store.transaction(async (tx) => {
       const patch = { providerId: m.providerId, ip: m.ip, port: m.port };
+      if (m.ip) await yieldAddressToMachine(tx, this, serverId, m.ip);
       let row = m.ip
         ? await this.move(tx, serverId, [ServerState.Creating], ServerState.Starting, patch)
         : await tx.patchServer(serverId, [ServerState.Creating], { providerId: m.providerId }, now);
@@ -302,9 +310,10 @@ export class ServerOps {
    * when the session had already ended (a lost race). Tear down a server left in `shutdown`
    * after the commit (teardown()).
    */
-  async endSession(tx: Tx, session: Pick<Session, 'id'>, reason: EndReason): Promise<Ended | null> {
+  async endSession(tx: Tx, session: Pick<Session, 'id'>, reason: EndReason, only: EndOnly = {}): Promise<Ended | null> {
     const now = this.now();
-    const ended = await tx.endSession(session.id, [SessionState.Pending, SessionState.Active], reason, now);
+    const from = only.from ?? [SessionState.Pending, SessionState.Active];
+    const ended = await tx.endSession(session.id, from, reason, now, only.leaseExpiredBy);
     if (!ended) return null;
     tx.recordEvent({
       atMs: now,
@@ -318,8 +327,8 @@ export class ServerOps {
   }
 
   /** endSession() in a transaction of its own. */
-  endSessionNow(session: Pick<Session, 'id'>, reason: EndReason): Promise<Ended | null> {
-    return this.d.store.transaction((tx) => this.endSession(tx, session, reason));
+  endSessionNow(session: Pick<Session, 'id'>, reason: EndReason, only: EndOnly = {}): Promise<Ended | null> {
+    return this.d.store.transaction((tx) => this.endSession(tx, session, reason, only));
   }
 
   /**

@@ -9,6 +9,7 @@ import { markSessionPlayed, recordServerReport } from '../fleet/server-reports.j
 import { Rollback, rollBack, type Store, type Tx } from '../store/store.js';
 import type { SessionDetails } from '../store/v1-types.js';
 import { effectivePoolSettings } from './pool-settings.js';
+import { assertSharedKeyMayDrive } from './shared-key-scope.js';
 import type { Clock } from '../util/clock.js';
 import { timeOrderedId } from '../util/ids.js';
 import type { Log } from '../util/log.js';
@@ -20,6 +21,8 @@ export interface SessionServiceOptions {
   startPollMs: number;
   maxServers: number;
   idempotencyTtlS: number;
+  /** SHARED_KEY_DRIVES_MANAGED (see shared-key-scope.ts); default false. */
+  sharedKeyDrivesManaged?: boolean;
   /** Why no server could be had when capacity is the reason (the cap reached, the provider's limit); null otherwise. */
   capacityNote?: () => Promise<string | null>;
 }
@@ -230,7 +233,8 @@ export class SessionService {
   }
 
   private async giveUp(sessionId: string, reason: EndReason): Promise<StartResult> {
-    const ended = await this.ops.endSessionNow({ id: sessionId }, reason);
+    // Only a session still pending ends here; the answer comes from the committed row.
+    const ended = await this.ops.endSessionNow({ id: sessionId }, reason, { from: [SessionState.Pending] });
     if (!ended) {
       // It became active in the last moment: hand it out rather than lose it.
       const s = await this.store.getSession(sessionId);
@@ -280,8 +284,12 @@ export class SessionService {
   async resolveAbandoned(atStartUp = false): Promise<number> {
     if (atStartUp && this.store.exclusive) await this.store.expireForeignLeases(this.ops.instanceId);
     let n = 0;
-    for (const s of await this.store.listAbandonedPending(this.clock.now())) {
-      if (await this.ops.endSessionNow(s, EndReason.Abandoned)) n++;
+    const now = this.clock.now();
+    // The list is a snapshot: each end re-checks, in its statement, that the session is still
+    // pending and its lease still unrenewed (its waiter may have renewed, or been answered).
+    const only = { from: [SessionState.Pending], leaseExpiredBy: now };
+    for (const s of await this.store.listAbandonedPending(now)) {
+      if (await this.ops.endSessionNow(s, EndReason.Abandoned, only)) n++;
     }
     if (n > 0) this.log.warn({ sessions: n }, 'ended pending sessions whose waiting request died');
     return n;
@@ -314,8 +322,12 @@ export class SessionService {
       if (unspent && !(await tx.rememberSignature(unspent.signature, now, unspent.expiresAtMs))) return 'replayed';
       // Fast path (the steady state): a server in service, found and updated in one statement.
       const inService = caller.serverId ? null : await tx.recordHeartbeatByIp(ip, players, now);
-      if (inService) return { server: await this.afterHeartbeat(tx, inService, players, now), addressIgnored: null };
+      if (inService) {
+        this.mayDrive(caller, inService);
+        return { server: await this.afterHeartbeat(tx, inService, players, now), addressIgnored: null };
+      }
       const s = await this.findCallerServer(tx, caller, ip);
+      if (s) this.mayDrive(caller, s);
       if (!s)
         return caller.serverId
           ? null
@@ -365,6 +377,10 @@ export class SessionService {
     return s && ACTIVE_SERVER_STATES.includes(s.state) ? s : null;
   }
 
+  private mayDrive(caller: ServerCaller, s: Server): void {
+    assertSharedKeyMayDrive(caller.serverId, s, this.opts.sharedKeyDrivesManaged ?? false);
+  }
+
   /** The original's way for a studio's own server to join the pool: a signed heartbeat. */
   private async registerExternal(tx: Tx, ip: string, players: number, now: number): Promise<Server> {
     const row: Server = {
@@ -408,6 +424,7 @@ export class SessionService {
     const server = await this.store.transaction(async (tx) => {
       const s = await this.findCallerServer(tx, caller, ip);
       if (!s) return null;
+      this.mayDrive(caller, s);
       if (s.origin !== EXTERNAL_ORIGIN && s.ip !== null && s.ip !== ip) {
         const why = `Address ${ip} is not this server's address (${s.ip}); nothing was ended`;
         return rollBack(new OrchestratorError('address_conflict', why));
