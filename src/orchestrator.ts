@@ -125,6 +125,7 @@ export async function createOrchestrator(
         return capacity.maxServers;
       },
       idempotencyTtlS: config.lifecycle.idempotencyTtlS,
+      sharedKeyDrivesManaged: config.guard.sharedKeyDrivesManaged,
       capacityNote: async () => capacity.reason(await store.countMachines()),
     },
     reconcileSoon,

@@ -9,6 +9,7 @@ import type { Clock } from '../util/clock.js';
 import { timeOrderedId } from '../util/ids.js';
 import type { Log } from '../util/log.js';
 import { moveServer } from './transitions.js';
+import { yieldAddressToMachine } from './address-yield.js';
 
 export interface ServerOpsDeps {
   store: Store;
@@ -176,6 +177,7 @@ export class ServerOps {
     const now = this.now();
     const s = await this.d.store.transaction(async (tx) => {
       const patch = { providerId: m.providerId, ip: m.ip, port: m.port };
+      if (m.ip) await yieldAddressToMachine(tx, this, serverId, m.ip);
       let row = m.ip
         ? await this.move(tx, serverId, [ServerState.Creating], ServerState.Starting, patch)
         : await tx.patchServer(serverId, [ServerState.Creating], { providerId: m.providerId }, now);

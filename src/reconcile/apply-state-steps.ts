@@ -1,4 +1,5 @@
 import { ServerState } from '../domain/server.js';
+import { adoptWithinDeadline, timeOutBoot } from './adopt-deadline.js';
 import type { ApplyDeps, ApplyTally } from './apply-tally.js';
 import { isSilent } from './health.js';
 import { sessionEndReason } from './plan-sessions.js';
@@ -17,10 +18,7 @@ export async function applyStateSteps(d: ApplyDeps, plan: Plan, t: ApplyTally): 
     'adopt',
     plan.adopt,
     (a) => ({ serverId: a.serverId, providerId: a.machine.providerId }),
-    async (a) => {
-      await ops.recordMachine(a.serverId, a.machine, true);
-      return true;
-    },
+    (a) => adoptWithinDeadline(d, a),
   );
   await t.each(
     'promote',
@@ -29,7 +27,7 @@ export async function applyStateSteps(d: ApplyDeps, plan: Plan, t: ApplyTally): 
     async (id) => (await ops.markReady(id)) !== null,
   );
   await t.each('markLost', plan.markLost, serverIds, (a) => markLost(d, a));
-  await t.each('bootTimeout', plan.bootTimeout, serverIds, (a) => step(d, a, ServerState.Unhealthy));
+  await t.each('bootTimeout', plan.bootTimeout, serverIds, (a) => timeOutBoot(d, a));
   await t.each('heartbeatLost', plan.heartbeatLost, serverIds, (a) => heartbeatLost(d, a));
   await t.each(
     'endSession',

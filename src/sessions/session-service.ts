@@ -9,6 +9,7 @@ import { markSessionPlayed, recordServerReport } from '../fleet/server-reports.j
 import type { Store } from '../store/store.js';
 import type { SessionDetails } from '../store/v1-types.js';
 import { effectivePoolSettings } from './pool-settings.js';
+import { assertSharedKeyMayDrive } from './shared-key-scope.js';
 import type { Clock } from '../util/clock.js';
 import { timeOrderedId } from '../util/ids.js';
 import type { Log } from '../util/log.js';
@@ -20,6 +21,8 @@ export interface SessionServiceOptions {
   startPollMs: number;
   maxServers: number;
   idempotencyTtlS: number;
+  /** SHARED_KEY_DRIVES_MANAGED (see shared-key-scope.ts); default false. */
+  sharedKeyDrivesManaged?: boolean;
   /** Why no server could be had when capacity is the reason (the cap reached, the provider's limit); null otherwise. */
   capacityNote?: () => Promise<string | null>;
 }
@@ -310,8 +313,12 @@ export class SessionService {
       if (unspent && !(await tx.rememberSignature(unspent.signature, now, unspent.expiresAtMs))) return 'replayed';
       // Fast path (the steady state): a server in service, found and updated in one statement.
       const inService = caller.serverId ? null : await tx.recordHeartbeatByIp(ip, players, now);
-      if (inService) return { server: await this.afterHeartbeat(tx, inService, players, now), addressIgnored: null };
+      if (inService) {
+        this.mayDrive(caller, inService);
+        return { server: await this.afterHeartbeat(tx, inService, players, now), addressIgnored: null };
+      }
       const s = await this.findCallerServer(tx, caller, ip);
+      if (s) this.mayDrive(caller, s);
       if (!s)
         return caller.serverId
           ? null
@@ -362,6 +369,10 @@ export class SessionService {
     return s && ACTIVE_SERVER_STATES.includes(s.state) ? s : null;
   }
 
+  private mayDrive(caller: ServerCaller, s: Server): void {
+    assertSharedKeyMayDrive(caller.serverId, s, this.opts.sharedKeyDrivesManaged ?? false);
+  }
+
   /** The original's way for a studio's own server to join the pool: a signed heartbeat. */
   private async registerExternal(tx: Store, ip: string, players: number, now: number): Promise<Server> {
     const row: Server = {
@@ -405,6 +416,7 @@ export class SessionService {
     const server = await this.store.transaction(async (tx) => {
       const s = await this.findCallerServer(tx, caller, ip);
       if (!s) return null;
+      this.mayDrive(caller, s);
       if (s.origin !== EXTERNAL_ORIGIN && s.ip !== null && s.ip !== ip) {
         throw new OrchestratorError(
           'address_conflict',
