@@ -38,6 +38,12 @@ export interface ServerOpsDeps {
   keepAfterSession?: (server: Server, nowMs: number) => boolean;
 }
 
+/** Narrows endSession: only from these states; only when the waiter's lease ran out by then. */
+export interface EndOnly {
+  from?: readonly SessionState[];
+  leaseExpiredBy?: number;
+}
+
 /** What ending a session did: the session as ended, and its server as settled (or null). */
 export interface Ended {
   session: Session;
@@ -301,10 +307,16 @@ export class ServerOps {
    * session had already ended (a lost race). Tear down a server left in `shutdown` after the
    * commit (teardown()).
    */
-  async endSession(store: Store, session: Pick<Session, 'id'>, reason: EndReason): Promise<Ended | null> {
+  async endSession(
+    store: Store,
+    session: Pick<Session, 'id'>,
+    reason: EndReason,
+    only: EndOnly = {},
+  ): Promise<Ended | null> {
     const now = this.now();
+    const from = only.from ?? [SessionState.Pending, SessionState.Active];
     return store.transaction(async (tx) => {
-      const ended = await tx.endSession(session.id, [SessionState.Pending, SessionState.Active], reason, now);
+      const ended = await tx.endSession(session.id, from, reason, now, only.leaseExpiredBy);
       if (!ended) return null;
       tx.recordEvent({
         atMs: now,

@@ -230,7 +230,8 @@ export class SessionService {
   }
 
   private async giveUp(sessionId: string, reason: EndReason): Promise<StartResult> {
-    const ended = await this.ops.endSession(this.store, { id: sessionId }, reason);
+    // Only a session still pending ends here; the answer comes from the committed row.
+    const ended = await this.ops.endSession(this.store, { id: sessionId }, reason, { from: [SessionState.Pending] });
     if (!ended) {
       // It became active in the last moment: hand it out rather than lose it.
       const s = await this.store.getSession(sessionId);
@@ -280,8 +281,12 @@ export class SessionService {
   async resolveAbandoned(atStartUp = false): Promise<number> {
     if (atStartUp && this.store.exclusive) await this.store.expireForeignLeases(this.ops.instanceId);
     let n = 0;
-    for (const s of await this.store.listAbandonedPending(this.clock.now())) {
-      if (await this.ops.endSession(this.store, s, EndReason.Abandoned)) n++;
+    const now = this.clock.now();
+    // The list is a snapshot: each end re-checks, in its statement, that the session is still
+    // pending and its lease still unrenewed (its waiter may have renewed, or been answered).
+    const only = { from: [SessionState.Pending], leaseExpiredBy: now };
+    for (const s of await this.store.listAbandonedPending(now)) {
+      if (await this.ops.endSession(this.store, s, EndReason.Abandoned, only)) n++;
     }
     if (n > 0) this.log.warn({ sessions: n }, 'ended pending sessions whose waiting request died');
     return n;

@@ -168,8 +168,14 @@ export class KyselyStore implements Store {
   assignOldestPending(serverId: string, nowMs: number): Promise<Session | null> {
     return sessions.assignOldestPending(this.db, this.kind, serverId, nowMs);
   }
-  endSession(id: string, from: readonly SessionState[], reason: EndReason, nowMs: number): Promise<Session | null> {
-    return sessions.endSession(this.db, id, from, reason, nowMs);
+  endSession(
+    id: string,
+    from: readonly SessionState[],
+    reason: EndReason,
+    nowMs: number,
+    leaseExpiredBy?: number,
+  ): Promise<Session | null> {
+    return sessions.endSession(this.db, id, from, reason, nowMs, leaseExpiredBy);
   }
   touchSessionPlayed(serverId: string, nowMs: number): Promise<void> {
     return sessions.touchSessionPlayed(this.db, this.kind, serverId, nowMs);

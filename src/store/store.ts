@@ -73,8 +73,17 @@ export interface Store {
   countSessions(states: readonly SessionState[]): Promise<number>;
   /** Gives the oldest pending session to this server (pending → active); null when none waits. */
   assignOldestPending(serverId: string, nowMs: number): Promise<Session | null>;
-  /** Ends a session that is in one of `from`; null on a lost race. */
-  endSession(id: string, from: readonly SessionState[], reason: EndReason, nowMs: number): Promise<Session | null>;
+  /**
+   * Ends a session that is in one of `from` (and, given `leaseExpiredBy`, whose waiter's lease
+   * ran out by then, checked in the same statement); null on a lost race.
+   */
+  endSession(
+    id: string,
+    from: readonly SessionState[],
+    reason: EndReason,
+    nowMs: number,
+    leaseExpiredBy?: number,
+  ): Promise<Session | null>;
   /** Moves the idle clock of the live session on this server. */
   touchSessionPlayed(serverId: string, nowMs: number): Promise<void>;
 
