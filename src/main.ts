@@ -16,7 +16,7 @@ Commands:
   sessions|servers|pool operator commands against a running orchestrator (see below)
   help                  show this text
 
-Settings come from the environment and a .env file; see README.md.`;
+Settings come from the environment and a .env file; see docs/configuration.md.`;
 
 async function main(argv: string[]): Promise<number> {
   const [command = 'serve', ...rest] = argv;

@@ -1,18 +1,8 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { OrchestratorError, type ErrorCode } from '../domain/errors.js';
-import { CLIENT_STATUSES, STATUS } from './errors.js';
+import { OrchestratorError } from '../domain/errors.js';
+import { sendError } from './error-table.js';
+import { CLIENT_STATUSES } from './errors.js';
 import { pydanticError } from './pydantic-errors.js';
-
-/**
- * The original service's words for the core's codes, exactly as its clients know them
- * (seed-contract.md). Codes without one keep the core's neutral message.
- */
-const ORIGINAL_WORDING: Partial<Record<ErrorCode, string>> = {
-  not_found: 'Droplet not found in database.',
-  unauthorized: 'Invalid HMAC signature.',
-  stale_signature: 'Stale HMAC signature.',
-  signing_disabled: 'Internal endpoint unavailable.',
-};
 
 /**
  * Errors of the original's routes, shaped as the original (FastAPI) did: `{"detail": …}`,
@@ -29,30 +19,23 @@ export function installCompatErrorHandling(
   app.setErrorHandler((err: FastifyError | OrchestratorError, req: FastifyRequest, reply: FastifyReply) => {
     const answered = first(err, reply);
     if (answered) return answered;
-    if (err instanceof OrchestratorError) {
-      const status = STATUS[err.code];
-      if (err.retryAfterS !== undefined) reply.header('retry-after', String(err.retryAfterS));
-      if (status >= 500) req.log.warn({ code: err.code, msg: err.message }, 'request failed');
-      return reply.code(status).send({ detail: ORIGINAL_WORDING[err.code] ?? err.message });
-    }
+    if (err instanceof OrchestratorError) return sendError('original', err, req, reply);
     const fe = err;
     if (fe.validation) {
       return reply.code(422).send(pydanticError(fe.validation, fe.validationContext ?? 'body', req));
     }
     if (fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || fe.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') {
-      return reply
-        .code(422)
-        .send({
-          detail: [
-            {
-              type: 'json_invalid',
-              loc: ['body', 0],
-              msg: 'JSON decode error',
-              input: {},
-              ctx: { error: 'Expecting value' },
-            },
-          ],
-        });
+      return reply.code(422).send({
+        detail: [
+          {
+            type: 'json_invalid',
+            loc: ['body', 0],
+            msg: 'JSON decode error',
+            input: {},
+            ctx: { error: 'Expecting value' },
+          },
+        ],
+      });
     }
     const status = fe.statusCode && CLIENT_STATUSES.has(fe.statusCode) ? fe.statusCode : 500;
     if (status >= 500) {

@@ -8,7 +8,7 @@ import {
   parseHeartbeatBody,
   requiredQuery,
 } from './compat-validation.js';
-import { canonicalIp } from '../domain/ip-address.js';
+import { clientAddress } from './client-address.js';
 import { OrchestratorError } from '../domain/errors.js';
 import { INVALID_SIGNATURE } from '../domain/hmac.js';
 import type { RateLimiter } from './rate-limiter.js';
@@ -27,11 +27,6 @@ export interface CompatRoutesDeps {
 
 const ENDED_DELETED = 'Game session ended and DigitalOcean droplet deleted.';
 const ENDED_EXTERNAL = 'Game session ended and local session entry removed (no DigitalOcean droplet).';
-
-/** The client's address for rate limits, in one spelling (a dual-stack socket says `::ffff:a.b.c.d`). */
-function clientAddress(req: FastifyRequest): string {
-  return canonicalIp(req.ip) ?? req.ip;
-}
 
 /**
  * The original Python service's routes, unchanged on the wire: a thin adapter over the

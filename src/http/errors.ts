@@ -1,22 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { OrchestratorError, type ErrorCode } from '../domain/errors.js';
-
-/** HTTP status of each core error code; every plugin maps codes the same way. */
-export const STATUS: Record<ErrorCode, number> = {
-  not_found: 404,
-  invalid_input: 422,
-  unauthorized: 401,
-  stale_signature: 401,
-  signing_disabled: 503,
-  unavailable: 503,
-  capacity: 503,
-  start_timeout: 503,
-  rate_limited: 429,
-  conflict: 409,
-  address_conflict: 409,
-  provider_error: 502,
-  internal: 500,
-};
+import { OrchestratorError } from '../domain/errors.js';
+import { sendError } from './error-table.js';
 
 /** Statuses Fastify's own errors may carry that a client can cause; anything else becomes 500. */
 export const CLIENT_STATUSES = new Set([400, 404, 405, 408, 411, 413, 414, 415, 422, 429, 431]);
@@ -27,12 +11,7 @@ export const CLIENT_STATUSES = new Set([400, 404, 405, 408, 411, 413, 414, 415, 
  * 5xx never shows internals; every client mistake is a 4xx with a reason.
  */
 export function neutralErrorHandler(err: FastifyError | OrchestratorError, req: FastifyRequest, reply: FastifyReply) {
-  if (err instanceof OrchestratorError) {
-    const status = STATUS[err.code];
-    if (err.retryAfterS !== undefined) reply.header('retry-after', String(err.retryAfterS));
-    if (status >= 500) req.log.warn({ code: err.code, msg: err.message }, 'request failed');
-    return reply.code(status).send({ error: { code: err.code, message: err.message } });
-  }
+  if (err instanceof OrchestratorError) return sendError('operator', err, req, reply);
   const fe = err;
   if (fe.validation) return reply.code(400).send({ error: { code: 'invalid_input', message: fe.message } });
   const status = fe.statusCode && CLIENT_STATUSES.has(fe.statusCode) ? fe.statusCode : 500;

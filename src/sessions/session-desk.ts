@@ -1,4 +1,4 @@
-import { OrchestratorError } from '../domain/errors.js';
+import { OrchestratorError, Refusal } from '../domain/errors.js';
 import { ACTIVE_SERVER_STATES, EXTERNAL_ORIGIN, ServerState, type Server } from '../domain/server.js';
 import { EndReason, SessionState } from '../domain/session.js';
 import { normalizeShareCode } from '../domain/share-code.js';
@@ -21,20 +21,6 @@ import type { SessionWaiter } from './session-waiter.js';
 export interface SessionSnapshot {
   session: DetailedSession;
   server: Server | null;
-}
-
-/**
- * A refusal the /v1 API names more precisely than the core's code (a 409 "full" and a 409
- * "not ready yet" are different things to a game client).
- */
-export class DeskError extends OrchestratorError {
-  constructor(
-    code: OrchestratorError['code'],
-    readonly reason: 'session_full' | 'session_not_ready' | 'session_ended' | 'server_busy',
-    message: string,
-  ) {
-    super(code, message);
-  }
 }
 
 export interface SessionDeskOptions {
@@ -109,14 +95,10 @@ export class SessionDesk {
     const { session, server } = snap;
     if (session.state === SessionState.Ended) throw new OrchestratorError('not_found', 'No session has this code');
     if (session.state === SessionState.Pending) {
-      throw new DeskError(
-        'conflict',
-        'session_not_ready',
-        'The session is still waiting for its server; retry shortly',
-      );
+      throw new Refusal('conflict', 'session_not_ready', 'The session is still waiting for its server; retry shortly');
     }
     if (session.maxPlayers !== null && server && server.players >= session.maxPlayers) {
-      throw new DeskError(
+      throw new Refusal(
         'conflict',
         'session_full',
         `The session is full (${server.players} of ${session.maxPlayers} players)`,
@@ -130,10 +112,10 @@ export class SessionDesk {
   async endSession(code: string): Promise<SessionSnapshot> {
     const found = await this.byCode(code);
     if (found.session.state === SessionState.Ended)
-      throw new DeskError('conflict', 'session_ended', 'The session has already ended');
+      throw new Refusal('conflict', 'session_ended', 'The session has already ended');
     // The one verb: ends it (event, waiter woken after commit) and settles its server.
     const ended = await this.ops.endSession(this.store, found.session, EndReason.Cancelled);
-    if (!ended) throw new DeskError('conflict', 'session_ended', 'The session has already ended');
+    if (!ended) throw new Refusal('conflict', 'session_ended', 'The session has already ended');
     this.afterRelease(ended.server);
     return this.snapshotById(found.session.id);
   }
@@ -146,7 +128,7 @@ export class SessionDesk {
   async drainServer(id: string): Promise<Server> {
     const server = await this.requireServer(id);
     if (await this.store.findLiveSessionByServer(id)) {
-      throw new DeskError(
+      throw new Refusal(
         'conflict',
         'server_busy',
         'The server holds a live session; end the session first, or delete the server',
@@ -274,7 +256,7 @@ export class SessionDesk {
       ? await this.ops.move(store, server.id, [server.state], to, { reason })
       : null;
     if (!s)
-      throw new DeskError(
+      throw new Refusal(
         'conflict',
         'server_busy',
         `The server is ${server.state} and changed meanwhile, or cannot be drained; retry`,

@@ -5,6 +5,7 @@ import { ACTIVE_SERVER_STATES, EXTERNAL_ORIGIN, ServerState, type Server } from 
 import { EndReason, SessionState, type Session } from '../domain/session.js';
 import { generateShareCode, normalizeShareCode } from '../domain/share-code.js';
 import type { ServerOps } from '../fleet/server-ops.js';
+import { markSessionPlayed, recordServerReport } from '../fleet/server-reports.js';
 import type { Store } from '../store/store.js';
 import type { SessionDetails } from '../store/v1-types.js';
 import { effectivePoolSettings } from './pool-settings.js';
@@ -12,6 +13,7 @@ import type { Clock } from '../util/clock.js';
 import { timeOrderedId } from '../util/ids.js';
 import type { Log } from '../util/log.js';
 import type { SessionWaiter } from './session-waiter.js';
+import { keyEndedError, keyUse } from './idempotency.js';
 
 export interface SessionServiceOptions {
   startTimeoutS: number;
@@ -78,13 +80,13 @@ export class SessionService {
 
   /**
    * Claims a ready server at once, or waits (bounded by startTimeoutS) for one made for it.
-   * The same idempotency key yields the same session, unless that session ended before it
-   * was given a server: then a retry starts a new one under the key.
+   * The Idempotency-Key rule is sessions/idempotency.ts's, the same for /v1.
    */
   async start(opts: { idempotencyKey?: string } = {}): Promise<StartResult> {
     if (this.stopping) throw this.shuttingDownError();
     const key = opts.idempotencyKey;
     const { session, server, created, existing } = await this.claimOrQueue(key);
+    if (existing && keyUse(session) === 'ended') throw keyEndedError(session);
     if (!existing && session.state === SessionState.Active && server)
       return { session, server, reused: !session.coldStart };
     for (const s of created) void this.ops.launch(s);
@@ -103,7 +105,7 @@ export class SessionService {
       if (key) {
         const existingId = await tx.getIdempotentSession(key, now);
         const existing = existingId ? await tx.getSession(existingId) : null;
-        if (existing && !endedUnserved(existing))
+        if (existing && keyUse(existing) !== 'retry')
           return { session: existing, server: null, created: [] as Server[], existing: true };
         replacing = existing?.id ?? null;
       }
@@ -322,7 +324,7 @@ export class SessionService {
         const ready = await this.ops.move(tx, s.id, [s.state], ServerState.Ready, { ...patch, readyAtMs: now });
         return ready ? { server: await this.ops.offerToPending(tx, ready), addressIgnored } : null;
       }
-      const updated = await tx.patchServer(s.id, ACTIVE_SERVER_STATES, patch, now);
+      const updated = await recordServerReport(tx, s.id, players, now);
       return updated ? { server: await this.afterHeartbeat(tx, updated, players, now), addressIgnored } : null;
     });
     if (result === 'replayed') throw new OrchestratorError('unauthorized', INVALID_SIGNATURE);
@@ -338,7 +340,7 @@ export class SessionService {
 
   /** What a recorded heartbeat of a ready or allocated server moves on: the idle clock, an external server's pool state. */
   private async afterHeartbeat(tx: Store, updated: Server, players: number, now: number): Promise<Server> {
-    if (updated.state === ServerState.Allocated && players > 0) await tx.touchSessionPlayed(updated.id, now);
+    if (updated.state === ServerState.Allocated && players > 0) await markSessionPlayed(tx, updated.id, now);
     if (updated.origin === EXTERNAL_ORIGIN) return this.followPlayers(tx, updated);
     return updated;
   }
@@ -429,11 +431,11 @@ export class SessionService {
    */
   async startNoWait(opts: { idempotencyKey?: string; details?: SessionDetails } = {}): Promise<{ sessionId: string }> {
     const key = opts.idempotencyKey;
-    if (key) {
-      const existing = await this.store.getIdempotentSession(key, this.clock.now());
-      if (existing) return { sessionId: existing };
+    const { session, created, existing } = await this.claimOrQueue(key, opts.details, false);
+    if (existing) {
+      if (keyUse(session) === 'ended') throw keyEndedError(session);
+      return { sessionId: session.id };
     }
-    const { session, created } = await this.claimOrQueue(key, opts.details, false);
     for (const s of created) void this.ops.launch(s);
     if (session.state === SessionState.Pending && created.length === 0) this.reconcileSoon();
     return { sessionId: session.id };
@@ -444,9 +446,4 @@ export class SessionService {
     return (await effectivePoolSettings(tx, { poolMinReady: 0, poolBuffer: 0, maxServers: this.opts.maxServers }))
       .maxServers;
   }
-}
-
-/** A session that ended before it was ever given a server: its key may start over. */
-function endedUnserved(s: Session): boolean {
-  return s.state === SessionState.Ended && s.activatedAtMs === null;
 }

@@ -72,7 +72,7 @@ function openSqlite(filePath: string): Kysely<Database> {
         if (raw.open) raw.pragma(`wal_autocheckpoint = ${SQLITE_DEFAULT_AUTOCHECKPOINT}`);
       },
     });
-    const close = database.close;
+    const close = database.close.bind(database);
     database.close = () => {
       close();
       checkpointerStopped = checkpointer.stop();
@@ -110,10 +110,10 @@ class AwaitingSqliteDialect extends SqliteDialect {
  * in the process.
  */
 const pgTypes = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === pg.types.builtins.INT8 && format !== 'binary'
+  getTypeParser: ((oid: number, format?: 'text' | 'binary'): unknown =>
+    oid === (pg.types.builtins.INT8 as number) && format !== 'binary'
       ? (value: string) => Number(value)
-      : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+      : (pg.types.getTypeParser(oid, format) as unknown)) as typeof pg.types.getTypeParser,
 };
 
 function openPostgres(url: string, settings: PgPoolOptions, logger?: StoreLogger): Kysely<Database> {
@@ -127,5 +127,12 @@ function openPostgres(url: string, settings: PgPoolOptions, logger?: StoreLogger
   // An idle client losing its connection emits 'error' on the pool; unhandled, it would
   // crash the process. The pool replaces the client on the next checkout.
   pool.on('error', (err) => logger?.warn({ err: err.message }, 'postgres idle client error'));
+  // A client checked out of the pool has no pool listener: when its connection breaks (a
+  // database restart sends 57P01, then ECONNRESET), the client emits 'error' on itself, which
+  // unhandled ends the process. Its query in flight already fails with the same error and the
+  // pool drops the broken client on release, so the listener only has to exist.
+  pool.on('connect', (client) => {
+    client.on('error', (err) => logger?.warn({ err: err.message }, 'postgres connection lost'));
+  });
   return new Kysely<Database>({ dialect: new SchemaScopedPostgresDialect({ pool }) });
 }

@@ -51,7 +51,7 @@ async function playAndEndAll(o: Orchestrator) {
     Array.from({ length: SESSIONS }, () => o.app.inject({ method: 'POST', url: '/sessions/start' })),
   );
   expect(starts.map((r) => r.statusCode)).toEqual(Array(SESSIONS).fill(200));
-  const bodies = starts.map((r) => r.json() as { ip_address: string; share_tag: string; message?: string });
+  const bodies = starts.map((r) => r.json<{ ip_address: string; share_tag: string; message?: string }>());
   expect(new Set(bodies.map((b) => b.ip_address)).size).toBe(SESSIONS);
   expect(new Set(bodies.map((b) => b.share_tag)).size).toBe(SESSIONS);
   for (const b of bodies) expect(b.ip_address).toMatch(/^(203\.0\.113|198\.51\.100)\.\d+$/);

@@ -1,6 +1,16 @@
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import net from 'node:net';
 import { arch, platform, tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
@@ -17,6 +27,14 @@ export interface TestPostgres {
   url: string;
   port: number;
   stop(): Promise<void>;
+  /** Freezes the server as a hung host would: SIGSTOP to the postmaster and every backend. */
+  freeze(): void;
+  /** Undoes freeze() (SIGCONT to the backends and the postmaster). */
+  thaw(): void;
+  /** `pg_ctl stop -m fast`, keeping the data directory: every connection is cut. */
+  halt(): Promise<void>;
+  /** Starts the server again after halt(), on the same port and data. */
+  restart(): Promise<void>;
 }
 
 /** A free TCP port on 127.0.0.1 (the kernel picks one; we release it straight away). */
@@ -107,24 +125,9 @@ export async function startTestPostgres(o: { durable?: boolean } = {}): Promise<
     run(path.join(native, 'bin', 'initdb'), o.durable ? initArgs : [...initArgs, '--no-sync'], ids);
     rmSync(pwFile);
 
-    const flags = ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=300'];
-    if (!o.durable) flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
-    const child = spawn(path.join(native, 'bin', 'postgres'), ['-D', dataDir, '-p', String(port), ...flags], {
-      env: { ...process.env, LC_ALL: 'C' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      ...(ids ?? {}),
-    });
-    proc = child;
-    await new Promise<void>((resolve, reject) => {
-      const onData = (d: Buffer) => {
-        log = (log + d.toString()).slice(-8000);
-        if (log.includes('database system is ready to accept connections')) resolve();
-      };
-      child.stdout.on('data', onData);
-      child.stderr.on('data', onData);
-      child.once('error', reject);
-      child.once('exit', (code, signal) => reject(new Error(`postgres exited (${code ?? signal})`)));
-    });
+    const launched = launch(native, dataDir, port, o, ids, (text) => (log = (log + text).slice(-8000)));
+    proc = launched.child;
+    await launched.ready;
     const admin = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', password, database: 'postgres' });
     await admin.connect();
     await admin.query('CREATE DATABASE test');
@@ -134,18 +137,34 @@ export async function startTestPostgres(o: { durable?: boolean } = {}): Promise<
     rmSync(root, { recursive: true, force: true });
     throw new Error(`the tests' PostgreSQL did not start: ${(err as Error)?.message ?? err}\n${log}`);
   }
-  const server = proc;
+  let server = proc;
   // If this process dies without stop(), the server must not outlive it.
   const killOnExit = () => {
-    if (server.exitCode === null) server.kill('SIGKILL');
+    if (server.exitCode === null) {
+      signalTree(server.pid!, 'SIGCONT');
+      server.kill('SIGKILL');
+    }
   };
   process.once('exit', killOnExit);
   return {
     url: `postgres://postgres:${password}@127.0.0.1:${port}/test`,
     port,
+    freeze: () => signalTree(server.pid!, 'SIGSTOP'),
+    thaw: () => signalTree(server.pid!, 'SIGCONT'),
+    async halt() {
+      const exited = new Promise((resolve) => server.once('exit', resolve));
+      run(path.join(native, 'bin', 'pg_ctl'), ['stop', '-m', 'fast', '-D', dataDir, '-w'], ids);
+      await exited;
+    },
+    async restart() {
+      const launched = launch(native, dataDir, port, o, ids, () => undefined);
+      server = launched.child;
+      await launched.ready;
+    },
     async stop() {
       process.removeListener('exit', killOnExit);
       if (server.exitCode === null && server.signalCode === null) {
+        signalTree(server.pid!, 'SIGCONT');
         const exited = new Promise((resolve) => server.once('exit', resolve));
         server.kill('SIGINT'); // fast shutdown: ends sessions, no checkpoint wait for clients
         const timer = setTimeout(() => server.kill('SIGKILL'), 10_000);
@@ -155,4 +174,66 @@ export async function startTestPostgres(o: { durable?: boolean } = {}): Promise<
       rmSync(root, { recursive: true, force: true });
     },
   };
+}
+
+/** Starts postgres on dataDir; `ready` resolves once it accepts connections. */
+function launch(
+  native: string,
+  dataDir: string,
+  port: number,
+  o: { durable?: boolean },
+  ids: { uid: number; gid: number } | null,
+  onLog: (text: string) => string | void,
+): { child: ChildProcess; ready: Promise<void> } {
+  const flags = ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=300'];
+  if (!o.durable) flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
+  const child = spawn(path.join(native, 'bin', 'postgres'), ['-D', dataDir, '-p', String(port), ...flags], {
+    env: { ...process.env, LC_ALL: 'C' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...(ids ?? {}),
+  });
+  const ready = new Promise<void>((resolve, reject) => {
+    let seen = '';
+    const onData = (d: Buffer) => {
+      onLog(d.toString());
+      seen = (seen + d.toString()).slice(-4000);
+      if (seen.includes('database system is ready to accept connections')) resolve();
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('error', reject);
+    child.once('exit', (code, signal) => reject(new Error(`postgres exited (${code ?? signal})`)));
+  });
+  return { child, ready };
+}
+
+/**
+ * Sends a signal to the postmaster and its children (the backends and auxiliary processes).
+ * SIGSTOP goes to the postmaster first, so it forks no backend that would escape the freeze;
+ * SIGCONT goes to it last.
+ */
+function signalTree(pid: number, signal: 'SIGSTOP' | 'SIGCONT'): void {
+  const children = (): number[] =>
+    readdirSync('/proc')
+      .filter((e) => /^\d+$/.test(e))
+      .filter((e) => {
+        try {
+          // Field 4 of /proc/<pid>/stat is the parent pid (after the parenthesised name).
+          const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
+          return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
+        } catch {
+          return false;
+        }
+      })
+      .map(Number);
+  const kill = (p: number) => {
+    try {
+      process.kill(p, signal);
+    } catch {
+      /* already gone */
+    }
+  };
+  if (signal === 'SIGSTOP') kill(pid);
+  for (const c of children()) kill(c);
+  if (signal === 'SIGCONT') kill(pid);
 }

@@ -23,7 +23,7 @@ async function listening(env: Record<string, string>): Promise<{ o: Orchestrator
 /** Resolves with what the server wrote once it closes the socket, or null if still open at the deadline. */
 function closedWithin(s: Socket, deadlineMs: number): Promise<string | null> {
   let got = '';
-  s.on('data', (d) => (got += d));
+  s.on('data', (d: Buffer) => (got += d.toString()));
   s.on('error', () => {});
   return new Promise((resolve) => {
     const t = setTimeout(() => resolve(null), deadlineMs);

@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { OrchestratorError } from '../../domain/errors.js';
 import type { SessionDesk } from '../../sessions/session-desk.js';
+import { clientAddress } from '../client-address.js';
 import type { RateLimiter } from '../rate-limiter.js';
 import { errors, Metadata, SessionView } from './schemas.js';
 import { sessionView } from './views.js';
@@ -82,7 +83,7 @@ export async function clientRoutes(app: FastifyInstance, deps: ClientRoutesDeps)
       },
     },
     async (req, reply) => {
-      await limiter.checkStart(req.ip);
+      await limiter.checkStart(clientAddress(req));
       const b = (req.body ?? {}) as { max_players?: number; metadata?: Record<string, unknown> };
       const metadata = b.metadata === undefined ? null : JSON.stringify(b.metadata);
       if (metadata !== null && Buffer.byteLength(metadata) > deps.metadataMaxBytes) {
@@ -93,12 +94,6 @@ export async function clientRoutes(app: FastifyInstance, deps: ClientRoutesDeps)
         idempotencyKey: typeof key === 'string' && key ? key : undefined,
         details: { maxPlayers: b.max_players ?? null, metadata },
       });
-      if (snap.session.state === 'ended') {
-        throw new OrchestratorError(
-          'conflict',
-          'The session this Idempotency-Key names has ended; start a new one with a new key',
-        );
-      }
       const location = `/v1/sessions/${snap.session.code}`;
       if (snap.session.state === 'pending') return reply.code(202).header('location', location).send(sessionView(snap));
       return reply.code(201).header('location', location).send(sessionView(snap));
@@ -135,7 +130,7 @@ export async function clientRoutes(app: FastifyInstance, deps: ClientRoutesDeps)
       const { code } = req.params as { code: string };
       const q = req.query as { wait?: number; state?: 'pending' | 'active' };
       // A lookup is a code guess like a join: unknown codes count against the address.
-      const refund = await limiter.reserveLookup(req.ip);
+      const refund = await limiter.reserveLookup(clientAddress(req));
       const snap = await desk.byCode(code).catch(keepCountIfUnknown(refund));
       await refund();
       const waitMs = Math.min(q.wait ?? 0, deps.longPollMaxS) * 1000;
@@ -165,7 +160,7 @@ export async function clientRoutes(app: FastifyInstance, deps: ClientRoutesDeps)
     },
     async (req) => {
       const { code } = req.params as { code: string };
-      const refund = await limiter.reserveLookup(req.ip);
+      const refund = await limiter.reserveLookup(clientAddress(req));
       const snap = await desk.join(code).catch(keepCountIfUnknown(refund));
       await refund();
       return sessionView(snap);

@@ -1,20 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { OrchestratorError, type ErrorCode } from '../../domain/errors.js';
-import { DeskError } from '../../sessions/session-desk.js';
-
-const STATUS: Partial<Record<ErrorCode, number>> = {
-  not_found: 404,
-  invalid_input: 400,
-  unauthorized: 401,
-  stale_signature: 401,
-  unavailable: 503,
-  capacity: 503,
-  start_timeout: 503,
-  rate_limited: 429,
-  conflict: 409,
-  provider_error: 502,
-  internal: 500,
-};
+import { OrchestratorError } from '../../domain/errors.js';
+import { sendError } from '../error-table.js';
 
 /** Fastify's own client errors, by status, with the /v1 code they get. */
 const FRAMEWORK_CODES: Record<number, string> = {
@@ -40,15 +26,7 @@ const body = (code: string, message: string) => ({ error: { code, message } });
  */
 export function installV1ErrorHandling(app: FastifyInstance, routeMethods: () => Map<RegExp, Set<string>>): void {
   app.setErrorHandler((err: FastifyError | OrchestratorError, req, reply) => {
-    if (err instanceof OrchestratorError) {
-      const status = STATUS[err.code] ?? 500;
-      if (err.retryAfterS !== undefined) reply.header('retry-after', String(err.retryAfterS));
-      if (status >= 500) {
-        req.log.warn({ code: err.code, msg: err.message }, 'request failed');
-        if (status === 500) return reply.code(500).send(body('internal', 'Internal Server Error'));
-      }
-      return reply.code(status).send(body(err instanceof DeskError ? err.reason : err.code, err.message));
-    }
+    if (err instanceof OrchestratorError) return sendError('v1', err, req, reply);
     if (err.validation)
       return reply
         .code(400)

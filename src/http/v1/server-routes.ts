@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { isIP } from 'node:net';
 import { OrchestratorError } from '../../domain/errors.js';
+import { canonicalIp } from '../../domain/ip-address.js';
 import type { SessionDesk, SessionSnapshot } from '../../sessions/session-desk.js';
 import { errors, ServerReport } from './schemas.js';
 import { serverView, sessionView } from './views.js';
@@ -126,8 +126,10 @@ function parseJson(raw: unknown): unknown {
   }
 }
 
+/** A reported address in its one spelling (see canonicalIp), as the original's heartbeat stores it. */
 function checkAddress(a: string | undefined): string | undefined {
-  if (a !== undefined && !isIP(a))
-    throw new OrchestratorError('invalid_input', 'address must be an IPv4 or IPv6 address');
-  return a;
+  if (a === undefined) return undefined;
+  const canonical = canonicalIp(a);
+  if (canonical === null) throw new OrchestratorError('invalid_input', 'address must be an IPv4 or IPv6 address');
+  return canonical;
 }

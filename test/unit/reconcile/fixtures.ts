@@ -1,7 +1,7 @@
 import type { Server } from '../../../src/domain/server.js';
 import type { Session } from '../../../src/domain/session.js';
 import type { Machine } from '../../../src/providers/provider.js';
-import type { PlanInput, ReconcileSettings } from '../../../src/reconcile/index.js';
+import type { Plan, PlanInput, ReconcileSettings } from '../../../src/reconcile/index.js';
 
 export const NOW = 1_700_000_000_000;
 export const S = 1000;
@@ -140,7 +140,7 @@ const EMPTY: PlanSummary = {
   outage: false,
 };
 
-export function summarize(p: import('../../../src/reconcile/index.js').Plan): PlanSummary {
+export function summarize(p: Plan): PlanSummary {
   const ids = (xs: { serverId: string }[]) => xs.map((x) => x.serverId).sort();
   return {
     adopt: ids(p.adopt),

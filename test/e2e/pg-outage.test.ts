@@ -1,0 +1,140 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { startTestPostgres, type TestPostgres } from '../helpers/postgres-server.js';
+import { startService, waitFor, type RunningService } from '../helpers/processes.js';
+import { signedHeaders } from '../helpers/sign.js';
+import { post, type HttpAnswer } from './crash-http.js';
+
+/*
+ * Two replicas on a private PostgreSQL (never the machine's shared one) and the DigitalOcean
+ * emulator, starts and ends flowing, while the database is frozen (SIGSTOP of the postmaster and
+ * its backends), resumed, stopped (`pg_ctl stop -m fast`) and started again. Both replicas must
+ * ride through it and serve again afterwards.
+ */
+const KEY = 'pg-outage-key';
+const ADMIN = 'pg-outage-admin';
+const FREEZE_MS = Number(process.env.E2E_FREEZE_MS ?? 6000);
+const DOWN_MS = Number(process.env.E2E_DOWN_MS ?? 4000);
+
+let emu: RunningEmulator;
+let db: TestPostgres;
+const replicas: RunningService[] = [];
+
+beforeAll(async () => {
+  emu = await startEmulator({ bootDelayMs: 50, dropletLimit: 1000, burstPerMinute: 50_000, logger: false });
+  db = await startTestPostgres();
+  const env = {
+    DATABASE_URL: db.url,
+    PROVIDER: 'digitalocean',
+    DIGITALOCEAN_TOKEN: 'dop_v1_outage',
+    SNAPSHOT_ID: '7555620',
+    DO_API_URL: emu.url,
+    READINESS: 'address',
+    INTERNAL_HMAC_KEY: KEY,
+    ADMIN_TOKEN: ADMIN,
+    MAX_SERVERS: '500',
+    START_TIMEOUT_S: '30',
+    START_RATE_LIMIT_PER_MIN: '0',
+    JOIN_FAIL_LIMIT_PER_MIN: '0',
+    RECONCILE_INTERVAL_S: '0.3',
+    PG_LEADER_TIMEOUT_MS: '1000',
+    DO_RETRY_BASE_MS: '20',
+    HEARTBEAT_PERIOD_S: '86400',
+    BOOT_TIMEOUT_S: '86400',
+    SESSION_IDLE_TIMEOUT_S: '86400',
+    LOG_LEVEL: 'warn',
+  };
+  for (let i = 0; i < 2; i++) replicas.push(await startService(['serve'], env));
+}, 120_000);
+
+afterAll(async () => {
+  if (process.env.E2E_DEBUG) for (const r of replicas) console.log(r.output().slice(-4000));
+  db?.thaw();
+  for (const r of replicas) if (r.proc.exitCode === null && r.proc.signalCode === null) r.proc.kill('SIGTERM');
+  await Promise.all(replicas.map((r) => Promise.race([r.exited, new Promise((res) => setTimeout(res, 15_000))])));
+  for (const r of replicas) if (r.proc.exitCode === null && r.proc.signalCode === null) r.proc.kill('SIGKILL');
+  await emu?.close();
+  await db?.stop();
+}, 60_000);
+
+function alive(r: RunningService): boolean {
+  return r.proc.exitCode === null && r.proc.signalCode === null;
+}
+
+async function leads(r: RunningService): Promise<boolean> {
+  const res = await fetch(`${r.url}/v1/status`, { headers: { authorization: `Bearer ${ADMIN}` } });
+  return ((await res.json()) as { reconciler: { leadership: { leader: boolean } } }).reconciler.leadership.leader;
+}
+
+function outputs(): string {
+  return replicas.map((r) => r.output().slice(-1500)).join('\n----\n');
+}
+
+/** A start, then the end of its session by its server, on replica `i`; answers or errors, never throws. */
+async function startAndEnd(i: number): Promise<(HttpAnswer | Error)[]> {
+  const r = replicas[i % replicas.length]!;
+  const start = await post(`${r.url}/sessions/start`, {}, '', 60_000).catch((e: Error) => e);
+  if (start instanceof Error || start.status !== 200) return [start];
+  const ip = (JSON.parse(start.body) as { ip_address: string }).ip_address;
+  const path = `/server/end?droplet_ip=${encodeURIComponent(ip)}`;
+  const end = await post(`${r.url}${path}`, signedHeaders(KEY, 'POST', path), '', 60_000).catch((e: Error) => e);
+  return [start, end];
+}
+
+/** Traffic from `workers` loops until stop() is called; resolves with every answer. */
+function traffic(workers: number) {
+  let running = true;
+  let n = 0;
+  const answers: (HttpAnswer | Error)[] = [];
+  const loops = Array.from({ length: workers }, async () => {
+    while (running) answers.push(...(await startAndEnd(n++)));
+  });
+  return {
+    answers,
+    async stop() {
+      running = false;
+      await Promise.all(loops);
+      return answers;
+    },
+  };
+}
+
+describe('e2e: two replicas through a frozen, then stopped and restarted PostgreSQL', () => {
+  it('both replicas stay up and serve starts afterwards', async () => {
+    const load = traffic(6);
+    await waitFor(
+      'starts flowing',
+      () => load.answers.filter((a) => !(a instanceof Error) && a.status === 200).length >= 10,
+      60_000,
+    );
+
+    db.freeze();
+    await new Promise((r) => setTimeout(r, FREEZE_MS));
+    db.thaw();
+    await db.halt();
+    await new Promise((r) => setTimeout(r, DOWN_MS));
+    expect(replicas.map(alive), outputs()).toEqual([true, true]);
+    await db.restart();
+
+    // Each replica serves a full start and end again (bounded generously: reconnects, a new lead).
+    for (const i of replicas.keys())
+      await waitFor(
+        `replica ${i} serving after the restart`,
+        async () => {
+          const [start, end] = await startAndEnd(i);
+          return !(start instanceof Error) && start?.status === 200 && !(end instanceof Error) && end?.status === 200;
+        },
+        60_000,
+        200,
+      );
+    await load.stop();
+    expect(replicas.map(alive), outputs()).toEqual([true, true]);
+    // The lock connection died with the database: the lead was given up and taken again by one replica.
+    await waitFor(
+      'exactly one leader again',
+      async () => (await Promise.all(replicas.map(leads))).filter(Boolean).length === 1,
+      30_000,
+      100,
+    );
+  }, 240_000);
+});
