@@ -97,7 +97,9 @@ describe('the image, rebuilt from the Dockerfile and run as node with the exampl
     const r = await fetch(`${base}/sessions/start`, { method: 'POST' });
     const body = (await r.json()) as { ip_address: string; share_tag: string };
     expect(r.status, JSON.stringify(body)).toBe(200);
-    const gamePort = Number(parseEnvFile(readFileSync(path.join(REPO_ROOT, '.env.example'), 'utf8')).LOCAL_GAME_PORT ?? 7777);
+    const gamePort = Number(
+      parseEnvFile(readFileSync(path.join(REPO_ROOT, '.env.example'), 'utf8')).LOCAL_GAME_PORT ?? 7777,
+    );
     await new Promise<void>((resolve, reject) => {
       const sock = connect({ host: body.ip_address, port: gamePort }, () => (sock.destroy(), resolve()));
       sock.once('error', reject);

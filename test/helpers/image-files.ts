@@ -1,5 +1,15 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+} from 'node:fs';
 import path from 'node:path';
 import { copies, last, parseDockerfile, type Copy, type Stage } from './dockerfile.js';
 import { REPO_ROOT } from './processes.js';
@@ -85,7 +95,8 @@ export function buildImageFiles(root: string): ImageFiles {
   for (const stage of stages.slice(0, -1)) {
     const run = stage.instructions.filter((i) => i.op === 'RUN').map((i) => i.args);
     for (const step of ['npm ci', 'npm run build', 'npm prune --omit=dev'])
-      if (!run.some((r) => r.includes(step))) throw new Error(`build stage no longer runs "${step}": update this helper`);
+      if (!run.some((r) => r.includes(step)))
+        throw new Error(`build stage no longer runs "${step}": update this helper`);
     for (const c of copies(stage)) copyInto(c, REPO_ROOT, buildDir, skip);
   }
   symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(buildDir, 'node_modules'));
