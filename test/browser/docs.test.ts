@@ -22,7 +22,7 @@ beforeAll(async () => {
   // Chromium upgrades every request of a page whose CSP says upgrade-insecure-requests, except
   // on localhost: only a real host name shows the blank page.
   view = await viewDocs(browser, `http://${DOCS_HOST}:${port}`);
-}, 90_000);
+}, 180_000);
 
 afterAll(async () => {
   await browser?.close();

@@ -112,17 +112,17 @@ describe('the image, rebuilt from the Dockerfile and run as node with the exampl
       await page.goto(`${base}/dashboard`);
       await page.fill('#token', TOKEN);
       await page.click('button[type=submit]');
-      await page.waitForSelector('#live[data-state="live"]', { timeout: 30_000 });
+      await page.waitForSelector('#live[data-state="live"]', { timeout: 60_000 });
     } finally {
       await page.close();
     }
-  }, 90_000);
+  }, 180_000);
 
   it('renders /docs over plain HTTP on a host name other than localhost', async () => {
     const view = await viewDocs(browser, `http://${DOCS_HOST}:${new URL(base).port}`);
     expect(view.title).toContain('game-orchestrator');
     expect(view.problems).toEqual([]);
-  }, 90_000);
+  }, 180_000);
 
   it('refuses a DB_PATH outside the volume with a message naming DB_PATH and the folder', async () => {
     // The old example's DB_PATH=./data/orchestrator.db, under an /app the node user cannot write.

@@ -37,6 +37,8 @@ export interface DocsPageView {
 /** Opens `${base}/docs` and waits until Swagger UI has rendered the API's title. */
 export async function viewDocs(browser: Browser, base: string): Promise<DocsPageView> {
   const page: Page = await browser.newPage();
+  // A loaded machine (two cores, several test files) renders slowly: bound generously.
+  page.setDefaultTimeout(60_000);
   const problems: string[] = [];
   page.on('console', (m) => {
     if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`);
@@ -49,19 +51,19 @@ export async function viewDocs(browser: Browser, base: string): Promise<DocsPage
   try {
     await page.goto(`${base}/docs`);
     const title = page.locator('.swagger-ui .info .title');
-    await title.waitFor({ timeout: 20_000 });
+    await title.waitFor({ timeout: 60_000 });
     // The operations list is rendered last; waiting for it lets late style errors show.
-    await page.locator('.opblock').first().waitFor({ timeout: 20_000 });
+    await page.locator('.opblock').first().waitFor({ timeout: 60_000 });
     const logo = await page
       .locator('.topbar img')
       .first()
-      .getAttribute('src', { timeout: 5000 })
+      .getAttribute('src', { timeout: 30_000 })
       .catch(() => null);
     const view = {
       title: (await title.innerText()).trim(),
       version: (await page.locator('.swagger-ui .info .title .version').first().innerText()).trim(),
       logo,
-      problems,
+      problems: [...problems],
     };
     // Through the browser (the host name resolves only there), after the checks above.
     const iconHref = await page.locator('link[rel="icon"]').first().getAttribute('href');
