@@ -8,6 +8,7 @@ import {
   type ProviderName,
   type ProviderSettings,
 } from './providers/registry.js';
+import { readGuardConfig, type GuardConfig } from './guard/guard-config.js';
 
 export { PACKAGE_ROOT } from './package-root.js';
 
@@ -129,6 +130,8 @@ export interface Config extends ProviderSettings {
     keepAliveTimeoutMs: number;
     shutdownGraceMs: number;
   };
+  /** Caps and scopes that hold against strangers (src/guard/guard-config.ts). */
+  guard: GuardConfig;
   /** The /v1 API. */
   v1: {
     /** Keys game clients present (X-Api-Key or bearer) on /v1 client routes; empty = no key needed. */
@@ -286,6 +289,7 @@ export function loadConfig(env: Env = readProcessEnv()): Readonly<Config> {
       keepAliveTimeoutMs: r.int('KEEP_ALIVE_TIMEOUT_MS', 72_000, 1, 600_000),
       shutdownGraceMs: r.int('SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
     },
+    guard: readGuardConfig(r),
     v1: {
       clientApiKeys: r.list('CLIENT_API_KEYS'),
       longPollMaxS: r.int('V1_LONG_POLL_MAX_S', 30, 0, 300),

@@ -1,3 +1,4 @@
+import { heardWithinMs } from './reconcile/health.js';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { buildApp } from './app.js';
@@ -109,6 +110,7 @@ export async function createOrchestrator(
     orchestratorUrl: config.publicUrl,
     readiness: config.lifecycle.readiness,
     recycleServers: config.lifecycle.recycleServers,
+    claimHeardWithinMs: heardWithinMs(config.lifecycle),
   });
   const service = new SessionService(
     store,
@@ -123,6 +125,7 @@ export async function createOrchestrator(
         return capacity.maxServers;
       },
       idempotencyTtlS: config.lifecycle.idempotencyTtlS,
+      sharedKeyDrivesManaged: config.guard.sharedKeyDrivesManaged,
       capacityNote: async () => capacity.reason(await store.countMachines()),
     },
     reconcileSoon,

@@ -39,6 +39,8 @@ async function orchestratorOn(e: RunningEmulator, env: Record<string, string> = 
       DO_MAX_RETRIES: '8',
       DO_RETRY_BASE_MS: '50',
       DO_RETRY_MAX_MS: '2000',
+      // The test plays game servers of the original's image: they sign with the shared key.
+      SHARED_KEY_DRIVES_MANAGED: 'true',
       ...env,
     },
     { reconcile: true },

@@ -34,6 +34,8 @@ async function orchestratorOn(
       START_RATE_LIMIT_PER_MIN: '0',
       RECONCILE_INTERVAL_S: '0.5',
       DO_RETRY_BASE_MS: '20',
+      // The test plays game servers of the original's image: they sign with the shared key.
+      SHARED_KEY_DRIVES_MANAGED: 'true',
       ...env,
     },
     { reconcile: true },

@@ -110,6 +110,7 @@ export interface PlanSummary {
   adopt: string[];
   promote: string[];
   markLost: string[];
+  lookup: string[];
   bootTimeout: string[];
   heartbeatLost: string[];
   endSession: string[];
@@ -127,6 +128,7 @@ const EMPTY: PlanSummary = {
   adopt: [],
   promote: [],
   markLost: [],
+  lookup: [],
   bootTimeout: [],
   heartbeatLost: [],
   endSession: [],
@@ -146,6 +148,7 @@ export function summarize(p: Plan): PlanSummary {
     adopt: ids(p.adopt),
     promote: [...p.promote].sort(),
     markLost: ids(p.markLost),
+    lookup: ids(p.lookup),
     bootTimeout: ids(p.bootTimeout),
     heartbeatLost: ids(p.heartbeatLost),
     endSession: p.endSession.map((e) => `${e.sessionId}:${e.reason}`).sort(),
