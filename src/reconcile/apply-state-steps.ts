@@ -55,7 +55,7 @@ function serverIds(a: { serverId: string }): object {
 }
 
 async function step(d: ApplyDeps, a: ServerStep, to: ServerState): Promise<boolean> {
-  return (await d.ops.move(d.store, a.serverId, [a.from], to, { reason: a.reason })) !== null;
+  return (await d.ops.moveNow(a.serverId, [a.from], to, { reason: a.reason })) !== null;
 }
 
 /** The machine is gone: the row is history and whoever played on it lost their server. */
