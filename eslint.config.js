@@ -33,6 +33,10 @@ export default tseslint.config(
       ],
       // An async function that implements an async port may have nothing to await.
       '@typescript-eslint/require-await': 'off',
+      // String(x) of an unknown is a deliberate conversion (log fields, legacy rows, CLI cells).
+      '@typescript-eslint/no-base-to-string': 'off',
+      // DigitalOcean documents open string unions ('active' | 'warning' | string): the known values stay visible.
+      '@typescript-eslint/no-redundant-type-constituents': 'off',
     },
   },
   {
@@ -45,6 +49,7 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-argument': 'off',
       '@typescript-eslint/no-unsafe-return': 'off',
       '@typescript-eslint/unbound-method': 'off',
+      '@typescript-eslint/no-explicit-any': 'off',
     },
   },
   {

@@ -47,6 +47,7 @@ export async function profileCase(
     const orch = await startOrchestrator(o, entry, dbPath, 'warn', ['--cpu-prof', `--cpu-prof-dir=${profDir}`]);
     let load: LoadResult;
     let window = null;
+    let exit: Awaited<ReturnType<typeof orch.stop>>;
     try {
       const fromUs = Number(process.hrtime.bigint() / 1000n);
       load = await runLoad({
@@ -57,9 +58,9 @@ export async function profileCase(
       });
       window = { fromUs, toUs: Number(process.hrtime.bigint() / 1000n) };
     } finally {
-      const exit = await orch.stop();
-      if (exit !== 0) throw new Error(`profiled orchestrator exited with ${exit}: ${orch.output().slice(-2000)}`);
+      exit = await orch.stop();
     }
+    if (exit !== 0) throw new Error(`profiled orchestrator exited with ${exit}: ${orch.output().slice(-2000)}`);
     const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
     if (!file) throw new Error(`no .cpuprofile written in ${profDir}`);
     const full = path.join(profDir, file);

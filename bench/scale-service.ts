@@ -5,7 +5,7 @@ import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { loadConfig } from '../src/config.js';
 import { createOrchestrator } from '../src/orchestrator.js';
 import { MemoryProvider } from './memory-provider.js';
-import { fillScaleWorld, SCALE_MIX } from './scale-world.js';
+import { fillScaleWorld } from './scale-world.js';
 
 /**
  * The scale case's service process: the real orchestrator (HTTP app, store on an SQLite file,

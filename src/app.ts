@@ -22,7 +22,7 @@ export interface AppDeps {
   sessions: SessionUseCases;
   store: Store;
   clock: Clock;
-  credentialFor(serverId: string): string;
+  credentialFor: (serverId: string) => string;
   /** A pino logger for requests; none means no request logging. */
   logger?: FastifyBaseLogger;
   /** The operator status (/v1/status). */

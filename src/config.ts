@@ -5,6 +5,7 @@ import { safeChildEnv } from './providers/local/child-env.js';
 import { PROVIDER_NAMES, type ProviderName } from './providers/registry.js';
 import { canonicalIp } from './domain/ip-address.js';
 import { lookalikeWarnings } from './config-lookalikes.js';
+import { readGuardConfig, type GuardConfig } from './guard/guard-config.js';
 
 /** Repository root (works from src/ under tsx and from dist/ when built). */
 export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -152,6 +153,8 @@ export interface Config {
     keepAliveTimeoutMs: number;
     shutdownGraceMs: number;
   };
+  /** Caps and scopes that hold against strangers (src/guard/guard-config.ts). */
+  guard: GuardConfig;
   /** The /v1 API. */
   v1: {
     /** Keys game clients present (X-Api-Key or bearer) on /v1 client routes; empty = no key needed. */
@@ -339,6 +342,7 @@ export function loadConfig(env: Env = readProcessEnv()): Readonly<Config> {
       keepAliveTimeoutMs: r.int('KEEP_ALIVE_TIMEOUT_MS', 72_000, 1, 600_000),
       shutdownGraceMs: r.int('SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
     },
+    guard: readGuardConfig(r),
     v1: {
       clientApiKeys: r.list('CLIENT_API_KEYS'),
       longPollMaxS: r.int('V1_LONG_POLL_MAX_S', 30, 0, 300),

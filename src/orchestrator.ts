@@ -1,3 +1,4 @@
+import { heardWithinMs } from './reconcile/health.js';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { buildApp } from './app.js';
@@ -11,7 +12,6 @@ import { logForeignServers } from './reconcile/foreign-servers.js';
 import { BootWatcher, Reconciler } from './reconcile/index.js';
 import { ServerOps } from './fleet/server-ops.js';
 import type { PoolSettings } from './sessions/pool-settings.js';
-import { resolveAbandoned } from './sessions/start-wait.js';
 import { sessionUseCases, type SessionUseCases } from './sessions/use-cases.js';
 import { meteredProvider } from './operator/metered-provider.js';
 import { OperatorView } from './operator/operator-view.js';
@@ -108,6 +108,7 @@ export async function createOrchestrator(
     orchestratorUrl: config.publicUrl,
     readiness: config.lifecycle.readiness,
     recycleServers: config.lifecycle.recycleServers,
+    claimHeardWithinMs: heardWithinMs(config.lifecycle),
   });
   const sessionDeps = { store, ops, clock, log: logger, reconcileSoon };
   const pool = (): PoolSettings => ({
@@ -120,6 +121,7 @@ export async function createOrchestrator(
     startPollMs: config.lifecycle.startPollMs,
     idempotencyTtlS: config.lifecycle.idempotencyTtlS,
     capacityNote: async () => capacity.reason(await store.countMachines()),
+    sharedKeyDrivesManaged: config.guard.sharedKeyDrivesManaged,
     pool,
   });
   const replica = replicaName();
@@ -142,7 +144,7 @@ export async function createOrchestrator(
     log: logger.child({ component: 'reconciler' }),
     settings: lifecycle,
     events: { retentionMs: config.events.retentionS * 1000, maxRows: config.events.maxRows },
-    beforePass: () => resolveAbandoned(sessionDeps),
+    beforePass: () => sessions.waits.resolveAbandoned(),
     // Pool settings an operator changed at run time (PATCH /v1/pool), read every pass.
     settingsNow: async (configured) => ({ ...configured, ...(await sessions.pool.settings()) }),
     onPass: (r) => view.metrics.onPass(r),
@@ -151,7 +153,7 @@ export async function createOrchestrator(
   });
   // What a dead process left waiting is resolved before the first request: its pending
   // sessions end (abandoned); its creates are adopted or dropped by the first pass.
-  await resolveAbandoned(sessionDeps, true);
+  await sessions.waits.resolveAbandoned(true);
   const app = await buildApp({
     config,
     sessions,

@@ -22,9 +22,9 @@ export function buildEmulator(opts: EmulatorOptions = {}): BuiltEmulator {
   const resolved = resolveOptions(opts, systemClock);
   const core = new EmulatorCore(resolved);
   const app = // close() cuts every connection, in-flight ones too: a test double must never hold a teardown.
-  (resolved.logger
-    ? Fastify({ loggerInstance: resolved.logger, forceCloseConnections: true })
-    : Fastify({ logger: false, forceCloseConnections: true })) as unknown as FastifyInstance;
+    (resolved.logger
+      ? Fastify({ loggerInstance: resolved.logger, forceCloseConnections: true })
+      : Fastify({ logger: false, forceCloseConnections: true })) as unknown as FastifyInstance;
   registerJsonParser(app);
   registerGate(app, core);
   app.setErrorHandler((err: FastifyError, req, reply) => {

@@ -29,6 +29,7 @@ export function parseIdempotencyKey(header: string | string[] | undefined): stri
   if (key.length > IDEMPOTENCY_KEY_MAX_CHARS) {
     throw new CompatBadRequest(`Idempotency-Key must be at most ${IDEMPOTENCY_KEY_MAX_CHARS} characters`);
   }
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
   if (/[\u0000-\u001f\u007f-\u009f]/.test(key))
     throw new CompatBadRequest('Idempotency-Key must not contain control characters');
   return key;
@@ -37,7 +38,7 @@ export function parseIdempotencyKey(header: string | string[] | undefined): stri
 /** A required query parameter; repeated keys → the last value counts (as in FastAPI). */
 export function requiredQuery(query: unknown, name: string): string {
   const raw = (query as Record<string, unknown> | undefined)?.[name];
-  const value = Array.isArray(raw) ? raw[raw.length - 1] : raw;
+  const value: unknown = Array.isArray(raw) ? raw[raw.length - 1] : raw;
   if (value === undefined) throw new CompatValidationError(detail([missing(['query', name])]));
   return String(value);
 }

@@ -20,7 +20,7 @@ export interface DashboardDeps {
   sessionTtlMs: number;
   /** Cookies get `Secure` when the service speaks HTTPS. */
   secureCookies: boolean;
-  authorize(req: FastifyRequest): Promise<void>;
+  authorize: (req: FastifyRequest) => Promise<void>;
   /** What the page shows, in one read. */
   snapshot(): Promise<unknown>;
 }

@@ -9,7 +9,7 @@ import type { DeadLetter } from '../webhooks/webhook-ledger.js';
 import { eventStreamResponses, eventsResponses, OPERATOR_AUTH, webhooksResponses } from './operator-schemas.js';
 
 export interface EventRoutesDeps {
-  authorize(req: FastifyRequest): Promise<void>;
+  authorize: (req: FastifyRequest) => Promise<void>;
   events: { listEvents(afterId: number, limit: number): Promise<FleetEvent[]> };
   tail: EventTail;
   sse: SseHub;

@@ -7,7 +7,7 @@ export interface HealthDeps {
   metrics: { text(): Promise<string>; contentType: string };
   /** Bearer token /metrics wants; null = open (scrapers usually sit on a private network). */
   metricsToken: string | null;
-  authorizeMetrics(req: FastifyRequest): Promise<void>;
+  authorizeMetrics: (req: FastifyRequest) => Promise<void>;
 }
 
 /** /healthz (alive), /readyz (able to serve), /metrics (Prometheus text format). */

@@ -14,7 +14,7 @@ export interface MetricsDeps {
   clock: Clock;
   pool: { minReady: number; buffer: number; maxServers: number };
   /** Spend so far (US dollars): today (UTC) and since records began; null when unknown. */
-  spend(): Promise<{ todayUsd: number; totalUsd: number } | null>;
+  spend: () => Promise<{ todayUsd: number; totalUsd: number } | null>;
 }
 
 /**

@@ -22,6 +22,14 @@ export interface Provider {
   get(providerId: string): Promise<Machine | null>;
 
   /**
+   * Optional: makes an existing machine this orchestrator's, so list() shows it from now on
+   * (DigitalOcean: adds our tag). Used for a row whose machine get() finds but list() lacks,
+   * such as a droplet the original service made under its own tag. Without it, such a
+   * machine is deleted instead.
+   */
+  adopt?(providerId: string): Promise<void>;
+
+  /**
    * Asks for the machine to go away. 'gone' when the provider confirms it no longer exists
    * (404 counts), 'pending' when the delete was accepted but the machine is still listed:
    * call again later. Never throws for "already gone".

@@ -1,5 +1,6 @@
 import { EXTERNAL_ORIGIN, LIVE_SERVER_STATES, ServerState, type Server } from '../domain/server.js';
 import type { Machine } from '../providers/provider.js';
+import { applyLookups } from './apply-lookups.js';
 import { MAX_IN_FLIGHT, type ApplyDeps, type ApplyTally } from './apply-tally.js';
 import { forEachSliced, TimeSlice } from '../util/time-slice.js';
 import type { Plan } from './types.js';
@@ -10,6 +11,7 @@ import type { Plan } from './types.js';
  * orphan must still have no live row claiming it.
  */
 export async function applyProviderSteps(d: ApplyDeps, plan: Plan, t: ApplyTally): Promise<void> {
+  await applyLookups(d, plan, t);
   if (plan.create > 0) await applyCreates(d, plan.create, t);
   await Promise.all([
     t.all(

@@ -3,7 +3,7 @@ import { EXTERNAL_ORIGIN, isCreateAbandoned, ServerState, type Server } from '..
 import type { Machine, Provider } from '../providers/provider.js';
 import type { PlanWorld } from './plan-world.js';
 import { ROWS_PER_STEP, runToEnd, type Steps } from './steps.js';
-import type { AdoptAction, LostAction, ReconcileSettings } from './types.js';
+import type { AdoptAction, LookupAction, LostAction, ReconcileSettings } from './types.js';
 
 /** Which listed machine belongs to which row, and which belong to none. */
 export interface MachineMatch {
@@ -94,10 +94,17 @@ export function isOrphanDue(m: Machine, nowMs: number, orphanGraceS: number): bo
   return nowMs - m.createdAtMs > orphanGraceS * 1000;
 }
 
+/** What the machine steps plan. */
+export interface MachineSteps {
+  adopt: AdoptAction[];
+  markLost: LostAction[];
+  lookup: LookupAction[];
+}
+
 /**
  * Adopt and lost steps over the world: rows learn their machine (creating → starting when it
  * has an address, → ready at once with readiness by address), rows whose machine is gone are
- * deleted and their sessions ended.
+ * deleted and their sessions ended; a row that knows its machine id is looked up instead.
  */
 export function planMachineSteps(
   world: PlanWorld,
@@ -105,7 +112,7 @@ export function planMachineSteps(
   nowMs: number,
   settings: Pick<ReconcileSettings, 'orphanGraceS' | 'readiness'>,
   provider: Provider['name'],
-): { adopt: AdoptAction[]; markLost: LostAction[] } {
+): MachineSteps {
   return runToEnd(machineSteps(world, match, nowMs, settings, provider));
 }
 
@@ -116,9 +123,10 @@ export function* machineSteps(
   nowMs: number,
   settings: Pick<ReconcileSettings, 'orphanGraceS' | 'readiness'>,
   provider: Provider['name'],
-): Steps<{ adopt: AdoptAction[]; markLost: LostAction[] }> {
+): Steps<MachineSteps> {
   const adopt: AdoptAction[] = [];
   const markLost: LostAction[] = [];
+  const lookup: LookupAction[] = [];
   let n = 0;
   for (const s of world.allServers()) {
     if (++n % ROWS_PER_STEP === 0) yield;
@@ -126,6 +134,13 @@ export function* machineSteps(
     const m = match.byServer.get(s.id);
     if (!m) {
       if (!isLostWithoutMachine(s, nowMs, settings.orphanGraceS)) continue;
+      // A known machine id is asked about, never forgotten on the listing's word (see isLookedUp).
+      if (s.providerId) {
+        if (!isLookedUp(s)) continue;
+        lookup.push({ serverId: s.id, providerId: s.providerId, from: s.state });
+        world.hold(s.id);
+        continue;
+      }
       const interrupted = isCreateAbandoned(s, nowMs) && nowMs - s.createdAtMs <= settings.orphanGraceS * 1000;
       markLost.push({
         serverId: s.id,
@@ -139,8 +154,25 @@ export function* machineSteps(
     }
     if (adoptStep(world, s, m, nowMs, settings.readiness)) adopt.push({ serverId: s.id, machine: m });
   }
-  return { adopt, markLost };
+  return { adopt, markLost, lookup };
 }
+
+/**
+ * A live row whose machine id the listing lacks is looked up by id (GET) before it is
+ * forgotten: the listing only shows machines under our tag, and a droplet the original
+ * service made (tag `femquest-server`) or one whose tag was removed runs on, billed, when
+ * its row is simply marked deleted. A row already on its way out (unhealthy, error,
+ * shutdown) needs no lookup: its teardown deletes by id and a 404 confirms it gone.
+ */
+export function isLookedUp(s: Server): boolean {
+  return LOOKED_UP_STATES.has(s.state);
+}
+const LOOKED_UP_STATES: ReadonlySet<string> = new Set([
+  ServerState.Creating,
+  ServerState.Starting,
+  ServerState.Ready,
+  ServerState.Allocated,
+]);
 
 /** Writes what ops.recordMachine will do; false when there is nothing to record. */
 function adoptStep(

@@ -1,8 +1,8 @@
 import { compareText } from './compare-text.js';
 import { ServerState, isBeforeReady, type Server } from '../domain/server.js';
-import { assessHeartbeats } from './health.js';
+import { assessHeartbeats, isHeardRecently, wasSilentAtStart, type HealthSettings } from './health.js';
 import type { PlanWorld } from './plan-world.js';
-import type { HeartbeatLostAction, OutageInfo, ReconcileSettings, ServerStep } from './types.js';
+import type { HeartbeatLostAction, OutageInfo, ServerStep } from './types.js';
 
 /** Readiness by address: a starting row with an address is ready (ops.markReady). */
 export function planPromotions(world: PlanWorld, nowMs: number, readiness: 'heartbeat' | 'address'): string[] {
@@ -39,12 +39,13 @@ export function planBootTimeouts(world: PlanWorld, nowMs: number, bootTimeoutS: 
 export function planHeartbeatLoss(
   world: PlanWorld,
   nowMs: number,
-  settings: Pick<ReconcileSettings, 'heartbeatPeriodS' | 'heartbeatFailureThreshold' | 'outageSilentFraction'>,
+  settings: HealthSettings,
 ): { heartbeatLost: HeartbeatLostAction[]; outage: OutageInfo | null } {
   const { silent, outage } = assessHeartbeats(world.allServers(), nowMs, settings);
-  if (outage) return { heartbeatLost: [], outage };
   const heartbeatLost: HeartbeatLostAction[] = [];
   for (const { server: s, failures } of silent) {
+    // The guard spares only servers whose silence it judges; one silent since before our start is reaped.
+    if (outage && !wasSilentAtStart(s, settings)) continue;
     const to = s.origin === 'external' ? ServerState.Deleted : ServerState.Unhealthy;
     const reason = `heartbeat lost (${failures} periods of ${settings.heartbeatPeriodS} s missed)`;
     heartbeatLost.push({ serverId: s.id, from: s.state, to, reason, failures });
@@ -52,7 +53,7 @@ export function planHeartbeatLoss(
     if (session) world.endSession(session.id, 'server_lost');
     world.setServer(s.id, to, { reason });
   }
-  return { heartbeatLost, outage: null };
+  return { heartbeatLost, outage };
 }
 
 /** unhealthy/error → shutdown: nothing leaves a terminal state but towards deleted. */
@@ -66,11 +67,15 @@ export function planShutdowns(world: PlanWorld): ServerStep[] {
   return out;
 }
 
-/** Pending sessions, oldest first, take idle ready servers, longest-ready first. */
-export function planOffers(world: PlanWorld): string[] {
+/**
+ * Pending sessions, oldest first, take idle ready servers heard from recently, longest-ready
+ * first (a server silent since before our start waits to be reaped, never handed out).
+ */
+export function planOffers(world: PlanWorld, nowMs: number, settings: HealthSettings): string[] {
   const pending = world.liveSessions().filter((s) => s.state === 'pending');
   if (pending.length === 0) return [];
-  const idle = idleReady(world).sort((a, b) => (a.readyAtMs ?? 0) - (b.readyAtMs ?? 0) || compareText(a.id, b.id));
+  const live = idleReady(world).filter((s) => isHeardRecently(s, nowMs, settings));
+  const idle = live.sort((a, b) => (a.readyAtMs ?? 0) - (b.readyAtMs ?? 0) || compareText(a.id, b.id));
   const n = Math.min(pending.length, idle.length);
   const out: string[] = [];
   for (let i = 0; i < n; i++) {

@@ -78,6 +78,20 @@ export class PlanWorld {
     else this.servers.set(id, { ...s, ...patch, state });
   }
 
+  /**
+   * Takes a row and its live session out of this pass: nothing else is planned for a row
+   * whose machine is being looked up by id (it must not be offered, promoted or counted in
+   * the pool on the strength of a machine the listing does not show).
+   */
+  hold(id: string): void {
+    if (!this.servers.delete(id)) return;
+    this.allCache = null;
+    const sessionId = this.sessionOnServer.get(id);
+    if (sessionId === undefined) return;
+    this.sessionOnServer.delete(id);
+    this.sessions.delete(sessionId);
+  }
+
   /** Pending and active sessions, oldest first. */
   liveSessions(): Session[] {
     const out: Session[] = [];

@@ -1,7 +1,7 @@
 import { isCreateAbandoned, ServerState, type Server } from '../domain/server.js';
 import { SessionState } from '../domain/session.js';
 import type { Machine } from '../providers/provider.js';
-import { isSilent } from './health.js';
+import { isHeardRecently, isSilent, wasSilentAtStart } from './health.js';
 import { isJudgedBy, isOrphanDue, machineSteps, matchMachineSteps, type MachineMatch } from './plan-machines.js';
 import { runToEnd, runYielding, type Steps } from './steps.js';
 import {
@@ -54,9 +54,13 @@ function* planPhases(input: PlanInput): Steps<Plan> {
   yield;
   const match = input.machines ? yield* matchMachineSteps(input.machines, input.servers, input.provider) : null;
   yield;
-  const { adopt, markLost } = match
+  const {
+    adopt,
+    markLost,
+    lookup: lookups,
+  } = match
     ? yield* machineSteps(world, match, nowMs, settings, input.provider)
-    : { adopt: [], markLost: [] };
+    : { adopt: [], markLost: [], lookup: [] };
   yield;
   const promote = planPromotions(world, nowMs, settings.readiness);
   yield;
@@ -68,9 +72,10 @@ function* planPhases(input: PlanInput): Steps<Plan> {
   yield;
   const shutdown = planShutdowns(world);
   yield;
-  const offer = planOffers(world);
+  const offer = planOffers(world, nowMs, settings);
   yield;
-  const idle = idleReady(world);
+  // A server silent since before our start and not heard since is no warm capacity (never handed out).
+  const idle = idleReady(world).filter((s) => !wasSilentAtStart(s, settings) || isHeardRecently(s, nowMs, settings));
   yield;
   const coming = world
     .serversIn(ServerState.Creating, ServerState.Starting)
@@ -101,10 +106,13 @@ function* planPhases(input: PlanInput): Steps<Plan> {
     settings,
     input.provider,
   );
+  // Provider calls, like deletes: at most maxDeletesPerPass a pass, the rest in the next.
+  const lookup = lookups.slice(0, settings.maxDeletesPerPass);
   return {
     adopt,
     promote,
     markLost,
+    lookup,
     bootTimeout,
     heartbeatLost,
     endSession,
@@ -114,7 +122,7 @@ function* planPhases(input: PlanInput): Steps<Plan> {
     create,
     teardown: deletes.teardown,
     deleteOrphan: deletes.deleteOrphan,
-    partial: create < wantedCreates || deletes.capped,
+    partial: create < wantedCreates || deletes.capped || lookup.length < lookups.length,
     outage,
     ...(match ? { pool: { target: pool.target, atMaxServers: pool.atMaxServers } } : {}),
     forecast,

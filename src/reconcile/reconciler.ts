@@ -33,6 +33,8 @@ export interface ReconcilerDeps extends ApplyDeps {
   leadership?: Leadership;
   /** The warm-pool policy (absent: fixed, from settings.poolMinReady/poolBuffer). */
   pool?: Readonly<PoolPolicySettings>;
+  /** When this process started (default: when the Reconciler is made). */
+  processStartedAtMs?: number;
 }
 
 /** Most events one pass prunes: bounded work per pass, the rest next time. */
@@ -82,8 +84,11 @@ export class Reconciler {
   private lastPlan: PlanCounts | null = null;
   private lastForecast: DemandForecast | null = null;
   private readonly bootTimes = new BootTimes();
+  /** Servers silent since before this are no evidence of our own outage (see health.ts). */
+  private readonly startedAtMs: number;
 
   constructor(private readonly deps: ReconcilerDeps) {
+    this.startedAtMs = deps.processStartedAtMs ?? deps.clock.now();
     this.scheduler = new PassScheduler({
       clock: deps.clock,
       intervalMs: deps.settings.reconcileIntervalS * 1000,
@@ -170,12 +175,16 @@ export class Reconciler {
   private async planAndApply(tally: ApplyTally): Promise<Omit<PassResult, 'startedAtMs' | 'durationMs' | 'applied'>> {
     // Starts whose waiting request died with another replica end first, so the plan sees them ended.
     await this.deps.beforePass?.();
-    const settings = this.deps.settingsNow ? await this.deps.settingsNow(this.deps.settings) : this.deps.settings;
+    const configured = this.deps.settingsNow ? await this.deps.settingsNow(this.deps.settings) : this.deps.settings;
+    const settings = { ...configured, processStartedAtMs: this.startedAtMs };
     const deps = { ...this.deps, settings };
     const { store, provider, clock, log } = deps;
     // The store first, the listing second: a machine listed then was made for a row already
     // loaded or newer (its orphan grace, and an ownership re-check, protect it), while a row
-    // loaded first whose machine is missing from the later listing really lost it.
+    // loaded first whose machine is missing from the later listing really lost it. The plan
+    // judges the rows at the time they were read: a listing that took longer than a lease
+    // must not make a lease renewed meanwhile look run out (the appliers re-check at their time).
+    const snapshotAtMs = clock.now();
     const servers = await store.listServers(LIVE_SERVER_STATES);
     const sessions = await store.listSessions([SessionState.Pending, SessionState.Active]);
     let machines: Machine[] | null = null;
@@ -193,7 +202,7 @@ export class Reconciler {
     const slice = new TimeSlice();
     const demand = await this.loadDemand(servers, slice);
     const plan = await computePlanYielding(
-      { nowMs: clock.now(), provider: provider.name, machines, servers, sessions, settings, demand },
+      { nowMs: snapshotAtMs, provider: provider.name, machines, servers, sessions, settings, demand },
       slice,
     );
     this.lastForecast = plan.forecast;

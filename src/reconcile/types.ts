@@ -24,7 +24,13 @@ export type ReconcileSettings = Readonly<
     | 'reconcileIntervalS'
     | 'maxCreatesPerPass'
     | 'maxDeletesPerPass'
-  >
+  > & {
+    /**
+     * When this process started (epoch ms; set by the Reconciler). Servers silent since
+     * before it are no evidence of our own outage (health.ts); absent: none is judged so.
+     */
+    processStartedAtMs?: number;
+  }
 >;
 
 /** Everything one pass decides from. Loaded once per pass; computePlan reads no clock. */
@@ -74,6 +80,17 @@ export interface LostAction {
   reason?: string;
 }
 
+/**
+ * A live row whose machine (its provider id known) is missing from the tag listing: asked
+ * for by id before anything is concluded. Gone: the row is lost. Still there (made under
+ * another tag, e.g. the original's `femquest-server`): adopted, our tag added.
+ */
+export interface LookupAction {
+  serverId: string;
+  providerId: string;
+  from: ServerState;
+}
+
 /** A state step of one server (bootTimeout, shutdown, deleteIdle). */
 export interface ServerStep {
   serverId: string;
@@ -112,6 +129,8 @@ export interface Plan {
   /** Readiness by address: starting rows with an address → ready. */
   promote: string[];
   markLost: LostAction[];
+  /** Rows whose machine the listing lacks, to look up by id (capped by maxDeletesPerPass). */
+  lookup: LookupAction[];
   bootTimeout: ServerStep[];
   heartbeatLost: HeartbeatLostAction[];
   endSession: EndSessionAction[];
@@ -145,6 +164,7 @@ export function planCounts(p: Plan): PlanCounts {
     adopt: p.adopt.length,
     promote: p.promote.length,
     markLost: p.markLost.length,
+    lookup: p.lookup.length,
     bootTimeout: p.bootTimeout.length,
     heartbeatLost: p.heartbeatLost.length,
     endSession: p.endSession.length,

@@ -1,7 +1,7 @@
 import { OrchestratorError, Refusal } from '../domain/errors.js';
 import { ACTIVE_SERVER_STATES, EXTERNAL_ORIGIN, ServerState, type Server } from '../domain/server.js';
 import { EndReason, SessionState } from '../domain/session.js';
-import type { Store } from '../store/store.js';
+import { Rollback, rollBack, type Tx } from '../store/store.js';
 import type { ServerPageQuery, SessionPageQuery } from '../store/v1-types.js';
 import type { FindSession, SessionSnapshot } from './find-session.js';
 import type { SessionDeps } from './session-deps.js';
@@ -19,7 +19,7 @@ export class OperatorActions {
     if (found.session.state === SessionState.Ended)
       throw new Refusal('conflict', 'session_ended', 'The session has already ended');
     // The one verb: ends it (event, waiter woken after commit) and settles its server.
-    const ended = await this.deps.ops.endSession(this.deps.store, found.session, EndReason.Cancelled);
+    const ended = await this.deps.ops.endSessionNow(found.session, EndReason.Cancelled);
     if (!ended) throw new Refusal('conflict', 'session_ended', 'The session has already ended');
     this.afterRelease(ended.server);
     return this.find.byId(found.session.id);
@@ -38,11 +38,9 @@ export class OperatorActions {
         'The server holds a live session; end the session first, or delete the server',
       );
     }
-    const s = await this.shutDownIn(this.deps.store, server, 'drained by an operator', [
-      ServerState.Creating,
-      ServerState.Starting,
-      ServerState.Ready,
-    ]);
+    const from = [ServerState.Creating, ServerState.Starting, ServerState.Ready];
+    const s = await this.deps.store.transaction((tx) => this.shutDownIn(tx, server, 'drained by an operator', from));
+    if (s instanceof Rollback) throw s.reason;
     if (s !== server) this.afterRelease(s);
     return s;
   }
@@ -57,6 +55,7 @@ export class OperatorActions {
       const current = await tx.getServer(id);
       return current ? this.shutDownIn(tx, current, 'deleted by an operator', from) : null;
     });
+    if (s instanceof Rollback) throw s.reason;
     if (!s) throw new OrchestratorError('not_found', 'No server has this id');
     // After commit: the machine is deleted (a transaction body may run twice).
     this.afterRelease(s);
@@ -78,18 +77,21 @@ export class OperatorActions {
   }
 
   /** Through the one checked move; the caller deletes the machine after commit. */
-  private async shutDownIn(store: Store, server: Server, reason: string, from: readonly ServerState[]) {
+  private async shutDownIn(
+    tx: Tx,
+    server: Server,
+    reason: string,
+    from: readonly ServerState[],
+  ): Promise<Server | Rollback<Refusal>> {
     if (server.state === ServerState.Shutdown || server.state === ServerState.Deleted) return server;
     const to = server.origin === EXTERNAL_ORIGIN ? ServerState.Deleted : ServerState.Shutdown;
     const s = from.includes(server.state)
-      ? await this.deps.ops.move(store, server.id, [server.state], to, { reason })
+      ? await this.deps.ops.move(tx, server.id, [server.state], to, { reason })
       : null;
-    if (!s)
-      throw new Refusal(
-        'conflict',
-        'server_busy',
-        `The server is ${server.state} and changed meanwhile, or cannot be drained; retry`,
-      );
+    if (!s) {
+      const why = `The server is ${server.state} and changed meanwhile, or cannot be drained; retry`;
+      return rollBack(new Refusal('conflict', 'server_busy', why));
+    }
     return s;
   }
 

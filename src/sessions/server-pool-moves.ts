@@ -1,17 +1,18 @@
 import { EXTERNAL_ORIGIN, ServerState, type Server } from '../domain/server.js';
-import type { Store } from '../store/store.js';
+import { markSessionPlayed } from '../fleet/server-reports.js';
+import type { Tx } from '../store/store.js';
 import { timeOrderedId } from '../util/ids.js';
 import type { SessionDeps } from './session-deps.js';
 
 /** What a recorded heartbeat of a ready or allocated server moves on: the idle clock, an external server's pool state. */
 export async function afterHeartbeat(
   deps: Pick<SessionDeps, 'ops'>,
-  tx: Store,
+  tx: Tx,
   updated: Server,
   players: number,
   now: number,
 ): Promise<Server> {
-  if (updated.state === ServerState.Allocated && players > 0) await tx.touchSessionPlayed(updated.id, now);
+  if (updated.state === ServerState.Allocated && players > 0) await markSessionPlayed(tx, updated.id, now);
   if (updated.origin === EXTERNAL_ORIGIN) return followPlayers(deps, tx, updated, now);
   return updated;
 }
@@ -19,7 +20,7 @@ export async function afterHeartbeat(
 /** The original's way for a studio's own server to join the pool: a signed heartbeat. */
 export async function registerExternal(
   deps: Pick<SessionDeps, 'ops'>,
-  tx: Store,
+  tx: Tx,
   ip: string,
   players: number,
   now: number,
@@ -44,7 +45,7 @@ export async function registerExternal(
 }
 
 /** External servers without a session are busy while they report players, free when empty. */
-async function followPlayers(deps: Pick<SessionDeps, 'ops'>, tx: Store, s: Server, now: number): Promise<Server> {
+async function followPlayers(deps: Pick<SessionDeps, 'ops'>, tx: Tx, s: Server, now: number): Promise<Server> {
   const toggles =
     (s.state === ServerState.Ready && s.players > 0) || (s.state === ServerState.Allocated && s.players === 0);
   if (!toggles || (await tx.findLiveSessionByServer(s.id))) return s;

@@ -2,7 +2,9 @@ import { OrchestratorError } from '../domain/errors.js';
 import { INVALID_SIGNATURE } from '../domain/hmac.js';
 import { ACTIVE_SERVER_STATES, EXTERNAL_ORIGIN, ServerState, type Server } from '../domain/server.js';
 import { EndReason } from '../domain/session.js';
-import type { Store } from '../store/store.js';
+import { recordServerReport } from '../fleet/server-reports.js';
+import { Rollback, rollBack, type Tx } from '../store/store.js';
+import { assertSharedKeyMayDrive } from './shared-key-scope.js';
 import { afterHeartbeat, registerExternal } from './server-pool-moves.js';
 import type { ServerRef, SessionDeps, Unspent } from './session-deps.js';
 
@@ -27,7 +29,11 @@ export interface HeartbeatResult {
  * one, or ready, makes a booting server ready) and end (its game is over).
  */
 export class ServerReports {
-  constructor(private readonly deps: SessionDeps) {}
+  constructor(
+    private readonly deps: SessionDeps,
+    /** SHARED_KEY_DRIVES_MANAGED (see shared-key-scope.ts). */
+    private readonly sharedKeyDrivesManaged = false,
+  ) {}
 
   /** Remembers a verified signature on its own; false when it was already used (a replay). */
   spendSignature(unspent: Unspent): Promise<boolean> {
@@ -41,6 +47,7 @@ export class ServerReports {
    */
   async heartbeat(r: HeartbeatReport): Promise<HeartbeatResult> {
     const result = await this.deps.store.transaction((tx) => this.heartbeatIn(tx, r));
+    if (result instanceof Rollback) throw result.reason;
     if (result === 'replayed') throw new OrchestratorError('unauthorized', INVALID_SIGNATURE);
     if (!result) throw new OrchestratorError('not_found', 'No live server has this address');
     if (result.addressIgnored) {
@@ -53,7 +60,7 @@ export class ServerReports {
     return result;
   }
 
-  private async heartbeatIn(tx: Store, r: HeartbeatReport): Promise<HeartbeatResult | 'replayed' | null> {
+  private async heartbeatIn(tx: Tx, r: HeartbeatReport): Promise<HeartbeatOutcome> {
     const { ops, clock } = this.deps;
     const now = clock.now();
     const { unspent, players } = r;
@@ -62,23 +69,27 @@ export class ServerReports {
     const byIp = 'ip' in r.server ? r.server.ip : null;
     // Fast path (the steady state): a server in service, found and updated in one statement.
     const inService = byIp === null ? null : await tx.recordHeartbeatByIp(byIp, players, now);
-    if (inService)
+    if (inService) {
+      this.mayDrive(r.server, inService);
       return { server: await afterHeartbeat(this.deps, tx, inService, players, now), addressIgnored: null };
+    }
     const s = await findServer(tx, r.server);
+    if (s) this.mayDrive(r.server, s);
     if (!s)
       return byIp === null
         ? null
         : { server: await registerExternal(this.deps, tx, byIp, players, now), addressIgnored: null };
     const reported = byIp ?? r.address;
     const differs = reported !== undefined && s.origin !== EXTERNAL_ORIGIN && s.ip !== reported;
-    if (differs) await refuseForeignAddress(tx, s, reported);
+    const conflict = differs ? await refuseForeignAddress(tx, s, reported) : null;
+    if (conflict) return conflict;
     const addressIgnored = differs ? { reported, kept: s.ip } : null;
     const patch = { players, lastHeartbeatAtMs: now };
     if ((s.state === ServerState.Creating || s.state === ServerState.Starting) && s.ip) {
       const ready = await ops.move(tx, s.id, [s.state], ServerState.Ready, { ...patch, readyAtMs: now });
       return ready ? { server: await ops.offerToPending(tx, ready), addressIgnored } : null;
     }
-    const updated = await tx.patchServer(s.id, ACTIVE_SERVER_STATES, patch, now);
+    const updated = await recordServerReport(tx, s.id, players, now);
     return updated ? { server: await afterHeartbeat(this.deps, tx, updated, players, now), addressIgnored } : null;
   }
 
@@ -93,16 +104,16 @@ export class ServerReports {
     const server = await store.transaction(async (tx) => {
       const s = await findServer(tx, ref);
       if (!s) return null;
+      this.mayDrive(ref, s);
       if (address !== undefined && s.origin !== EXTERNAL_ORIGIN && s.ip !== null && s.ip !== address) {
-        throw new OrchestratorError(
-          'address_conflict',
-          `Address ${address} is not this server's address (${s.ip}); nothing was ended`,
-        );
+        const why = `Address ${address} is not this server's address (${s.ip}); nothing was ended`;
+        return rollBack(new OrchestratorError('address_conflict', why));
       }
       const session = await tx.findLiveSessionByServer(s.id);
       const ended = session ? await ops.endSession(tx, session, EndReason.ServerEnded) : null;
       return ended?.server ?? (await ops.retire(tx, s, 'ended by the game server'));
     });
+    if (server instanceof Rollback) throw server.reason;
     if (!server) throw new OrchestratorError('not_found', 'No live server has this address');
     if (server.state === ServerState.Shutdown) {
       void ops.teardown(server).then((done) => done || this.deps.reconcileSoon());
@@ -111,22 +122,26 @@ export class ServerReports {
     if (server.state === ServerState.Ready) this.deps.reconcileSoon();
     return { external: server.origin === EXTERNAL_ORIGIN };
   }
+
+  /** The shared key drives external servers only (issue 21); a throw here rolls the body back. */
+  private mayDrive(ref: ServerRef, s: Server): void {
+    assertSharedKeyMayDrive('id' in ref ? ref.id : null, s, this.sharedKeyDrivesManaged);
+  }
 }
 
+type HeartbeatOutcome = HeartbeatResult | 'replayed' | null | Rollback<OrchestratorError>;
+
 /** The live server a reference names. */
-async function findServer(tx: Store, ref: ServerRef): Promise<Server | null> {
+async function findServer(tx: Tx, ref: ServerRef): Promise<Server | null> {
   if ('ip' in ref) return tx.findActiveServerByIp(ref.ip);
   const s = await tx.getServer(ref.id);
   return s && ACTIVE_SERVER_STATES.includes(s.state) ? s : null;
 }
 
 /** A reported address that another live server holds is a conflict, never a silent overwrite. */
-async function refuseForeignAddress(tx: Store, s: Server, ip: string): Promise<void> {
+async function refuseForeignAddress(tx: Tx, s: Server, ip: string): Promise<Rollback<OrchestratorError> | null> {
   const holder = await tx.findActiveServerByIp(ip);
-  if (holder && holder.id !== s.id) {
-    throw new OrchestratorError(
-      'address_conflict',
-      `Address ${ip} belongs to another server; this server's address is ${s.ip ?? 'not known yet'}`,
-    );
-  }
+  if (!holder || holder.id === s.id) return null;
+  const why = `Address ${ip} belongs to another server; this server's address is ${s.ip ?? 'not known yet'}`;
+  return rollBack(new OrchestratorError('address_conflict', why));
 }

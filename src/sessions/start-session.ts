@@ -2,7 +2,7 @@ import { OrchestratorError } from '../domain/errors.js';
 import type { Server } from '../domain/server.js';
 import { SessionState, type Session } from '../domain/session.js';
 import { generateShareCode } from '../domain/share-code.js';
-import type { Store } from '../store/store.js';
+import { Rollback, rollBack, type Tx } from '../store/store.js';
 import type { SessionDetails } from '../store/v1-types.js';
 import { timeOrderedId } from '../util/ids.js';
 import { keyEndedError, keyUse } from './idempotency.js';
@@ -69,7 +69,7 @@ export class StartSession {
   private async claimOrQueue({ idempotencyKey: key, details }: StartRequest, leased: boolean) {
     const { store, clock, ops } = this.deps;
     const now = clock.now();
-    return store.transaction(async (tx) => {
+    const out = await store.transaction(async (tx) => {
       let replacing: string | null = null;
       if (key) {
         const existingId = await tx.getIdempotentSession(key, now);
@@ -86,14 +86,17 @@ export class StartSession {
         const bound = replacing
           ? await tx.replaceIdempotencyKey(key, replacing, session.id, now, expiresAt)
           : (await tx.putIdempotencyKey(key, session.id, now, expiresAt)) === session.id;
-        if (!bound) throw new OrchestratorError('conflict', 'Idempotency key raced; retry');
+        if (!bound) return rollBack(new OrchestratorError('conflict', 'Idempotency key raced; retry'));
       }
       const created = server ? [] : await this.reserveForPending(tx);
       return { session, server, created, existing: false };
     });
+    // A refusal rolled the claim and the new session back.
+    if (out instanceof Rollback) throw out.reason;
+    return out;
   }
 
-  private async insertWithFreshCode(tx: Store, server: Server | null, now: number, leased: boolean): Promise<Session> {
+  private async insertWithFreshCode(tx: Tx, server: Server | null, now: number, leased: boolean): Promise<Session> {
     const { ops } = this.deps;
     for (let attempt = 0; attempt < 20; attempt++) {
       const session: Session = {
@@ -116,7 +119,7 @@ export class StartSession {
   }
 
   /** Servers to make so every pending session has one on its way, within MAX_SERVERS (counted, not listed). */
-  private async reserveForPending(tx: Store): Promise<Server[]> {
+  private async reserveForPending(tx: Tx): Promise<Server[]> {
     await tx.lockCapacity();
     const now = this.deps.clock.now();
     const pending = await tx.countSessions([SessionState.Pending]);
@@ -127,7 +130,7 @@ export class StartSession {
   }
 
   /** MAX_SERVERS, or the lower cap an operator set at run time (kept in the store). */
-  private async maxServersNow(tx: Store): Promise<number> {
+  private async maxServersNow(tx: Tx): Promise<number> {
     const configured = { poolMinReady: 0, poolBuffer: 0, maxServers: this.opts.maxServers() };
     return (await effectivePoolSettings(tx, configured)).maxServers;
   }

@@ -101,7 +101,8 @@ export class StartWaits {
 
   private async giveUp(sessionId: string, reason: EndReason): Promise<StartResult> {
     const { store, ops } = this.deps;
-    const ended = await ops.endSession(store, { id: sessionId }, reason);
+    // Only a session still pending ends here; the answer comes from the committed row.
+    const ended = await ops.endSessionNow({ id: sessionId }, reason, { from: [SessionState.Pending] });
     if (!ended) {
       // It became active in the last moment: hand it out rather than lose it.
       const s = await store.getSession(sessionId);
@@ -120,6 +121,11 @@ export class StartWaits {
         retryAfterS,
       );
     throw new OrchestratorError('start_timeout', `No game server became ready within ${t} s; retry later`, retryAfterS);
+  }
+
+  /** Ends pending sessions whose waiting request died (see resolveAbandoned below). */
+  resolveAbandoned(atStartUp = false): Promise<number> {
+    return resolveAbandoned(this.deps, atStartUp);
   }
 
   /**
@@ -147,8 +153,12 @@ export async function resolveAbandoned(deps: Omit<SessionDeps, 'reconcileSoon'>,
   const { store, ops, clock, log } = deps;
   if (atStartUp && store.exclusive) await store.expireForeignLeases(ops.instanceId);
   let n = 0;
-  for (const s of await store.listAbandonedPending(clock.now())) {
-    if (await ops.endSession(store, s, EndReason.Abandoned)) n++;
+  const now = clock.now();
+  // The list is a snapshot: each end re-checks, in its statement, that the session is still
+  // pending and its lease still unrenewed (its waiter may have renewed, or been answered).
+  const only = { from: [SessionState.Pending], leaseExpiredBy: now };
+  for (const s of await store.listAbandonedPending(now)) {
+    if (await ops.endSessionNow(s, EndReason.Abandoned, only)) n++;
   }
   if (n > 0) log.warn({ sessions: n }, 'ended pending sessions whose waiting request died');
   return n;

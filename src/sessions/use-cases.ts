@@ -20,6 +20,8 @@ export interface SessionUseCases {
 
 export interface SessionUseCaseOptions extends StartWaitOptions {
   idempotencyTtlS: number;
+  /** SHARED_KEY_DRIVES_MANAGED (see shared-key-scope.ts). */
+  sharedKeyDrivesManaged?: boolean;
   /** The configured pool settings now (MAX_SERVERS as clamped by the account's limit). */
   pool: () => PoolSettings;
 }
@@ -38,7 +40,7 @@ export function sessionUseCases(deps: SessionDeps, o: SessionUseCaseOptions): Se
     start,
     waits,
     find,
-    reports: new ServerReports(deps),
+    reports: new ServerReports(deps, o.sharedKeyDrivesManaged ?? false),
     operator: new OperatorActions(deps, find),
     pool: new PoolInForce(deps.store, o.pool, deps.log),
   };

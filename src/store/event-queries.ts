@@ -38,7 +38,7 @@ function insertEventsStatement(n: number): HotStatement {
   if (n < EVENT_INSERTS.length) EVENT_INSERTS[n] = st;
   return st;
 }
-const EVENT_INSERTS: (HotStatement | undefined)[] = new Array(9);
+const EVENT_INSERTS: (HotStatement | undefined)[] = new Array<HotStatement | undefined>(9);
 
 /** Events after a cursor, oldest first. */
 export async function listEvents(db: Db, afterId: number, limit: number): Promise<FleetEvent[]> {

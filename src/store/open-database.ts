@@ -72,7 +72,7 @@ function openSqlite(filePath: string): Kysely<Database> {
         if (raw.open) raw.pragma(`wal_autocheckpoint = ${SQLITE_DEFAULT_AUTOCHECKPOINT}`);
       },
     });
-    const close = database.close;
+    const close = database.close.bind(database);
     database.close = () => {
       close();
       checkpointerStopped = checkpointer.stop();
@@ -110,10 +110,10 @@ class AwaitingSqliteDialect extends SqliteDialect {
  * in the process.
  */
 const pgTypes = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === pg.types.builtins.INT8 && format !== 'binary'
+  getTypeParser: ((oid: number, format?: 'text' | 'binary'): unknown =>
+    oid === (pg.types.builtins.INT8 as number) && format !== 'binary'
       ? (value: string) => Number(value)
-      : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+      : (pg.types.getTypeParser(oid, format) as unknown)) as typeof pg.types.getTypeParser,
 };
 
 function openPostgres(url: string, settings: PgPoolOptions, logger?: StoreLogger): Kysely<Database> {

@@ -144,14 +144,20 @@ export async function patchServer(
  * inserted that references the server. SQLite runs one statement at a time, so it needs
  * neither.
  */
-export async function claimReadyServer(db: Db, kind: DialectKind, nowMs: number): Promise<Server | null> {
-  const rows = await CLAIM_READY_SERVER.rows<ServerRow>(db, kind, [nowMs, nowMs]);
+export async function claimReadyServer(
+  db: Db,
+  kind: DialectKind,
+  nowMs: number,
+  heardSinceMs = Number.MIN_SAFE_INTEGER,
+): Promise<Server | null> {
+  const rows = await CLAIM_READY_SERVER.rows<ServerRow>(db, kind, [nowMs, nowMs, heardSinceMs]);
   return rows[0] ? toServer(rows[0]) : null;
 }
 const claimSql = (skipLocked: string) => `UPDATE servers
     SET state = 'allocated', updated_at = ?, state_changed_at = ?
     WHERE id = (
       SELECT id FROM servers WHERE state = 'ready' AND players = 0
+        AND COALESCE(last_heartbeat_at, ready_at, 0) >= ?
       ORDER BY ready_at, id LIMIT 1${skipLocked}
     ) AND state = 'ready'
     RETURNING *`;

@@ -30,6 +30,8 @@ async function coldStartSetup(bootingPollMs: string) {
       RECONCILE_INTERVAL_S: '3600',
       START_TIMEOUT_S: '5',
       BOOTING_POLL_MS: bootingPollMs,
+      // The test plays game servers of the original's image: they sign with the shared key.
+      SHARED_KEY_DRIVES_MANAGED: 'true',
     },
     { reconcile: true },
   );

@@ -4,7 +4,7 @@ import { post, sleep } from './crash-http.js';
 import type { StoreView } from './crash-store-view.js';
 
 /** Our droplets that exist now (not deleted), by droplet id. */
-export function liveDroplets(emu: RunningEmulator, tag: string): Map<string, EmulatedDroplet> {
+export function liveDroplets(emu: Pick<RunningEmulator, 'droplets'>, tag: string): Map<string, EmulatedDroplet> {
   return new Map(
     emu
       .droplets()
@@ -15,23 +15,32 @@ export function liveDroplets(emu: RunningEmulator, tag: string): Map<string, Emu
 
 /**
  * (a) The cloud and the store agree: every live droplet of ours belongs to exactly one live
- * row, every live row has its droplet, no row is half-way (creating, shutdown...), and nobody
- * registered as an external server. Returns the differences; empty when settled.
+ * row (counted: two rows on one droplet are two sessions' worth of one machine), every live
+ * row has its droplet, no row is half-way (creating, shutdown...), and nobody registered as an
+ * external server. Returns the differences; empty when settled.
  */
-export function cloudVersusStore(emu: RunningEmulator, store: StoreView, tag: string): string[] {
+export function cloudVersusStore(
+  emu: Pick<RunningEmulator, 'droplets'>,
+  store: Pick<StoreView, 'liveServers'>,
+  tag: string,
+): string[] {
   const droplets = liveDroplets(emu, tag);
   const rows = store.liveServers();
   const out: string[] = [];
-  const owned = new Set<string>();
+  const rowsPerDroplet = new Map<string, string[]>();
   for (const r of rows) {
     if (r.origin === 'external')
       out.push(`external row ${r.id} at ${r.ip} (a heartbeat registered a server nobody made)`);
     else if (!r.provider_id || !droplets.has(r.provider_id))
       out.push(`row ${r.id} (${r.state}) has no live droplet (${r.provider_id})`);
-    else owned.add(r.provider_id);
+    else rowsPerDroplet.set(r.provider_id, [...(rowsPerDroplet.get(r.provider_id) ?? []), r.id]);
     if (!['ready', 'allocated'].includes(r.state)) out.push(`row ${r.id} still ${r.state}`);
   }
-  for (const [id, d] of droplets) if (!owned.has(id)) out.push(`orphan droplet ${id} ${d.name} (${d.status})`);
+  for (const [id, d] of droplets) {
+    const owners = rowsPerDroplet.get(id) ?? [];
+    if (owners.length === 0) out.push(`orphan droplet ${id} ${d.name} (${d.status})`);
+    if (owners.length > 1) out.push(`droplet ${id} ${d.name} has ${owners.length} live rows: ${owners.join(', ')}`);
+  }
   return out;
 }
 

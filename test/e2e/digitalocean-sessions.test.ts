@@ -39,6 +39,8 @@ async function orchestratorOn(e: RunningEmulator, env: Record<string, string> = 
       DO_MAX_RETRIES: '8',
       DO_RETRY_BASE_MS: '50',
       DO_RETRY_MAX_MS: '2000',
+      // The test plays game servers of the original's image: they sign with the shared key.
+      SHARED_KEY_DRIVES_MANAGED: 'true',
       ...env,
     },
     { reconcile: true },
@@ -51,7 +53,7 @@ async function playAndEndAll(o: Orchestrator) {
     Array.from({ length: SESSIONS }, () => o.app.inject({ method: 'POST', url: '/sessions/start' })),
   );
   expect(starts.map((r) => r.statusCode)).toEqual(Array(SESSIONS).fill(200));
-  const bodies = starts.map((r) => r.json() as { ip_address: string; share_tag: string; message?: string });
+  const bodies = starts.map((r) => r.json<{ ip_address: string; share_tag: string; message?: string }>());
   expect(new Set(bodies.map((b) => b.ip_address)).size).toBe(SESSIONS);
   expect(new Set(bodies.map((b) => b.share_tag)).size).toBe(SESSIONS);
   for (const b of bodies) expect(b.ip_address).toMatch(/^(203\.0\.113|198\.51\.100)\.\d+$/);

@@ -34,6 +34,8 @@ async function orchestratorOn(
       START_RATE_LIMIT_PER_MIN: '0',
       RECONCILE_INTERVAL_S: '0.5',
       DO_RETRY_BASE_MS: '20',
+      // The test plays game servers of the original's image: they sign with the shared key.
+      SHARED_KEY_DRIVES_MANAGED: 'true',
       ...env,
     },
     { reconcile: true },
@@ -104,7 +106,7 @@ describe('e2e: MAX_SERVERS under a burst of starts (DigitalOcean emulator)', () 
     expect(peakAlive(emu.droplets())).toBe(10);
     expect(emu.droplets()).toHaveLength(10);
     console.log(
-      `[max-servers] 200 starts: ${ok.length} × 200, ${refused.length} × 503 (Retry-After ${refused[0]?.headers['retry-after']} s); peak droplets alive ${peakAlive(emu.droplets())} (sampled ${sampled.droplets}), peak live rows ${sampled.rows}`,
+      `[max-servers] 200 starts: ${ok.length} × 200, ${refused.length} × 503 (Retry-After ${String(refused[0]?.headers['retry-after'])} s); peak droplets alive ${peakAlive(emu.droplets())} (sampled ${sampled.droplets}), peak live rows ${sampled.rows}`,
     );
   }, 60_000);
 

@@ -18,7 +18,7 @@ it('a close with a keep-alive request in flight answers it and does not wait out
     const answered = new Promise<{ status: number; body: string }>((resolve, reject) => {
       const req = request({ port, host: '127.0.0.1', path: `/v1/sessions/${code}?wait=60`, agent }, (res) => {
         let body = '';
-        res.on('data', (c: Buffer) => (body += c));
+        res.on('data', (c: Buffer) => (body += c.toString()));
         res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
       });
       req.on('error', reject);

@@ -9,7 +9,7 @@ import { ServerOps } from '../../src/fleet/server-ops.js';
 import type { ServerCaller } from '../../src/sessions/session-deps.js';
 import type { StartResult } from '../../src/sessions/start-wait.js';
 import { sessionUseCases } from '../../src/sessions/use-cases.js';
-import { createStore } from '../../src/store/create-db.js';
+import { createStore, type DatabaseOptions } from '../../src/store/create-db.js';
 import type { Store } from '../../src/store/store.js';
 import { FakeClock } from '../../src/util/clock.js';
 import { silentLog } from '../../src/util/log.js';
@@ -29,6 +29,8 @@ export class FakeProvider implements Provider {
   /** While set, list() waits for it. */
   listGate: Promise<void> | null = null;
   listsInFlight = 0;
+  /** Machines list() leaves out, as DigitalOcean's tag listing does a droplet under another tag. */
+  readonly unlisted = new Set<string>();
   maxListsInFlight = 0;
   private seq = 0;
 
@@ -58,7 +60,7 @@ export class FakeProvider implements Provider {
     try {
       if (this.listGate) await this.listGate;
       if (this.listFails) throw new ProviderError('list failed: 503', { status: 503, retryable: true });
-      return [...this.machines.values()].map((m) => ({ ...m }));
+      return [...this.machines.values()].filter((m) => !this.unlisted.has(m.providerId)).map((m) => ({ ...m }));
     } finally {
       this.listsInFlight--;
     }
@@ -134,9 +136,13 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function harness(o: Partial<ReconcileSettings> = {}): Promise<Harness> {
+/** `db`: in-memory SQLite unless given (a PostgreSQL schema, for races only it shows). */
+export async function harness(
+  o: Partial<ReconcileSettings> = {},
+  db: DatabaseOptions = { kind: 'sqlite', path: ':memory:' },
+): Promise<Harness> {
   const clock = new FakeClock();
-  const store = await createStore({ kind: 'sqlite', path: ':memory:' });
+  const store = await createStore(db);
   const provider = new FakeProvider(clock);
   const settings = testSettings(o);
   const opsFor = (s: ReconcileSettings) =>

@@ -87,7 +87,7 @@ describe('Reconciler over SQLite: the pool and the caps', () => {
   it('never deletes the machine of an idle server a start claimed after the plan (ownership re-check)', async () => {
     h = await harness({ poolMinReady: 0 });
     const s = await h.readyServer();
-    let claimed: Promise<unknown> | null = null;
+    let claimed = null as Promise<unknown> | null;
     const list = h.provider.list.bind(h.provider);
     h.provider.list = async () => {
       const machines = await list();

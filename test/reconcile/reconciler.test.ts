@@ -58,11 +58,27 @@ describe('Reconciler over SQLite: machines and rows', () => {
     const { session } = await h.service.start();
     expect(session.serverId).toBe(s.id);
     h.provider.machines.delete(s.providerId!);
+    h.provider.resetCalls();
     const r = await h.reconciler.runPass();
-    expect(r.applied.done.markLost).toBe(1);
-    expect(await h.server(s.id)).toMatchObject({ state: 'deleted' });
+    // Asked by id first (404), then lost.
+    expect(r.applied.done.lookup).toBe(1);
+    expect(h.provider.calls.get).toBe(1);
+    expect(await h.server(s.id)).toMatchObject({ state: 'deleted', reason: 'machine gone (looked up by id)' });
     expect(await h.store.getSession(session.id)).toMatchObject({ state: 'ended', endReason: 'server_lost' });
     expect(h.provider.calls.delete).toBe(0);
+  });
+
+  it('a machine the listing lacks but get() finds is never forgotten: without adopt() it is deleted', async () => {
+    h = await harness();
+    const s = await h.readyServer();
+    const { session } = await h.service.start();
+    h.provider.unlisted.add(s.providerId!);
+    await h.reconciler.runPass();
+    expect(await h.server(s.id)).toMatchObject({ state: 'shutdown' });
+    expect(await h.store.getSession(session.id)).toMatchObject({ state: 'ended', endReason: 'server_lost' });
+    await h.reconciler.runPass();
+    expect(h.provider.machines.has(s.providerId!)).toBe(false);
+    expect(await h.server(s.id)).toMatchObject({ state: 'deleted' });
   });
 
   it('a failing list() marks nothing lost and deletes no orphan, but idle sessions still end', async () => {

@@ -85,7 +85,7 @@ describe('migration 0003 rewrites stored addresses once', () => {
     const { Kysely, Migrator, SqliteDialect } = await import('kysely');
     const BetterSqlite3 = (await import('better-sqlite3')).default;
     const { staticMigrationProvider } = await import('../../src/store/migrations/index.js');
-    const db = new Kysely<any>({ dialect: new SqliteDialect({ database: new BetterSqlite3(':memory:') }) }); // eslint-disable-line @typescript-eslint/no-explicit-any
+    const db = new Kysely<any>({ dialect: new SqliteDialect({ database: new BetterSqlite3(':memory:') }) });
     try {
       const migrator = new Migrator({ db, provider: staticMigrationProvider('sqlite') });
       await migrator.migrateTo('0002-replay-keys');

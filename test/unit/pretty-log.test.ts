@@ -23,6 +23,7 @@ describe('log format', () => {
       'server ready',
     );
     expect(tty.lines).toHaveLength(1);
+    // eslint-disable-next-line no-control-regex -- strips the ANSI colour escapes
     expect(tty.lines[0]!.replace(/\u001b\[\d+m/g, '')).toMatch(
       /^\d\d:\d\d:\d\d\.\d{3} INFO {2}server ready {2}serverId=abc players=2\n$/,
     );

@@ -68,6 +68,19 @@ export const OperatorSessionView = Type.Object(
   { title: 'OperatorSession', examples: [{ ...SESSION_EXAMPLE, id: '0b6f…', server_id: '5d1c…' }] },
 );
 
+const SERVER_EXAMPLE = {
+  id: '5d1c…',
+  state: 'ready',
+  origin: 'local',
+  address: '127.0.0.2',
+  game_port: 7777,
+  players: 0,
+  created_at: '2026-11-30T08:00:00.000Z',
+  ready_at: '2026-11-30T08:00:01.000Z',
+  last_heartbeat_at: '2026-11-30T08:00:05.000Z',
+  reason: null,
+};
+
 export const ServerView = Type.Object(
   {
     id: Type.String(),
@@ -83,20 +96,7 @@ export const ServerView = Type.Object(
   },
   {
     title: 'Server',
-    examples: [
-      {
-        id: '5d1c…',
-        state: 'ready',
-        origin: 'local',
-        address: '127.0.0.2',
-        game_port: 7777,
-        players: 0,
-        created_at: '2026-11-30T08:00:00.000Z',
-        ready_at: '2026-11-30T08:00:01.000Z',
-        last_heartbeat_at: '2026-11-30T08:00:05.000Z',
-        reason: null,
-      },
-    ],
+    examples: [SERVER_EXAMPLE],
   },
 );
 
@@ -129,7 +129,7 @@ export const ServerReport = Type.Object(
     server: ServerView,
     session: Type.Union([SessionView, Type.Null()], { description: 'The live session this server holds, if any' }),
   },
-  { examples: [{ server: ServerView.examples[0], session: SESSION_EXAMPLE }] },
+  { examples: [{ server: SERVER_EXAMPLE, session: SESSION_EXAMPLE }] },
 );
 
 const ERROR_TEXT: Record<number, [string, string, string]> = {

@@ -123,6 +123,23 @@ export class DigitalOceanProvider implements Provider {
     return droplet ? this.toMachine(droplet) : null;
   }
 
+  /**
+   * Adds our tag to a droplet made under another (the original service's `femquest-server`,
+   * after DROPLET_TAG changed): list() shows it from then on. Both POSTs are idempotent; one
+   * that fails is asked again by the next pass's lookup.
+   */
+  async adopt(providerId: string): Promise<void> {
+    if (!isDropletId(providerId)) throw new Error(`not a droplet id: ${providerId}`);
+    // Tagging with a tag that does not exist yet is a 404; POST /v2/tags answers 201 either way.
+    await this.client.request({ method: 'POST', path: '/v2/tags', body: { name: this.opts.tag }, priority: 'create' });
+    await this.client.request({
+      method: 'POST',
+      path: `/v2/tags/${encodeURIComponent(this.opts.tag)}/resources`,
+      body: { resources: [{ resource_id: providerId, resource_type: 'droplet' }] },
+      priority: 'create',
+    });
+  }
+
   async delete(providerId: string): Promise<'gone' | 'pending'> {
     if (!isDropletId(providerId)) return 'gone';
     const res = await this.client.request({

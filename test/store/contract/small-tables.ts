@@ -7,7 +7,7 @@ import type { StoreKind } from '../test-stores.js';
  * Store contract, idempotency keys, the replay cache, rate counters and meta.
  * `store()` returns the current test's fresh store.
  */
-export function smallTablesContract(store: () => Store, kind: StoreKind): void {
+export function smallTablesContract(store: () => Store, _kind: StoreKind): void {
   describe('idempotency, replay cache, counters, meta', () => {
     it('an idempotency key names the first session until it expires', async () => {
       expect(await store().getIdempotentSession('k', T0)).toBeNull();

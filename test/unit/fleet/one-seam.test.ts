@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
@@ -5,47 +6,75 @@ import { PACKAGE_ROOT } from '../../../src/config.js';
 
 /**
  * The Store's raw state-changing methods. Outside the store itself, only the fleet's verbs
- * (src/fleet/) may call them: that is where each change is checked and writes its event.
+ * (src/fleet/) may use them: that is where each change is checked and writes its event.
  */
 const RAW = new Set([
   'transitionServer',
+  'patchServer',
   'endSession',
   'claimReadyServer',
   'assignOldestPending',
   'insertSession',
   'insertServer',
+  'touchSessionPlayed',
 ]);
-const ALLOWED_DIRS = [path.join(PACKAGE_ROOT, 'src/fleet') + path.sep, path.join(PACKAGE_ROOT, 'src/store') + path.sep];
+const SRC = path.join(PACKAGE_ROOT, 'src') + path.sep;
+const STORE_DIR = path.join(PACKAGE_ROOT, 'src/store') + path.sep;
+const ALLOWED_DIRS = [path.join(PACKAGE_ROOT, 'src/fleet') + path.sep, STORE_DIR];
+const FIXTURE = path.join(import.meta.dirname, 'fixtures/one-seam-violations.ts');
 
-/** Calls of a RAW method on something whose type is the Store port (or its implementation). */
-function rawStoreCalls(): string[] {
+function program(extra: string[]): ts.Program {
   const config = ts.getParsedCommandLineOfConfigFile(
     path.join(PACKAGE_ROOT, 'tsconfig.json'),
     {},
     { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} },
   )!;
-  const program = ts.createProgram({
-    rootNames: config.fileNames.filter((f) => f.includes(`${path.sep}src${path.sep}`)),
-    options: config.options,
-  });
-  const checker = program.getTypeChecker();
+  const rootNames = config.fileNames.filter((f) => path.resolve(f).startsWith(SRC));
+  return ts.createProgram({ rootNames: [...rootNames, ...extra], options: config.options });
+}
+
+/**
+ * Whether a property symbol is (or is derived from: Pick<>, a union, an inherited member) a RAW
+ * method declared under src/store. The declaration decides, not the receiver's type name.
+ */
+function isRawStoreMember(checker: ts.TypeChecker, symbol: ts.Symbol | undefined): boolean {
+  if (!symbol) return false;
+  const roots = [symbol, ...checker.getRootSymbols(symbol)];
+  return roots.some(
+    (s) =>
+      RAW.has(s.getName()) &&
+      (s.declarations ?? []).some((d) => path.resolve(d.getSourceFile().fileName).startsWith(STORE_DIR)),
+  );
+}
+
+/** The property symbol a node names, for each way of reaching a member. */
+function memberSymbol(checker: ts.TypeChecker, node: ts.Node): ts.Symbol | undefined {
+  if (ts.isPropertyAccessExpression(node)) return checker.getSymbolAtLocation(node.name);
+  if (ts.isElementAccessExpression(node) && ts.isStringLiteralLike(node.argumentExpression)) {
+    return (
+      checker.getSymbolAtLocation(node.argumentExpression) ??
+      checker.getTypeAtLocation(node.expression).getProperty(node.argumentExpression.text)
+    );
+  }
+  if (ts.isBindingElement(node) && ts.isObjectBindingPattern(node.parent)) {
+    const key = node.propertyName ?? node.name;
+    if (!ts.isIdentifier(key) && !ts.isStringLiteralLike(key)) return undefined;
+    return checker.getTypeAtLocation(node.parent).getProperty(key.text);
+  }
+  return undefined;
+}
+
+/** Every use (call, reference, destructuring) of a RAW store method in these files, as `file:line text`. */
+function rawStoreUses(p: ts.Program, inFile: (file: string) => boolean): string[] {
+  const checker = p.getTypeChecker();
   const found: string[] = [];
-  for (const sf of program.getSourceFiles()) {
+  for (const sf of p.getSourceFiles()) {
     const file = path.resolve(sf.fileName);
-    if (!file.startsWith(path.join(PACKAGE_ROOT, 'src') + path.sep)) continue;
-    if (ALLOWED_DIRS.some((d) => file.startsWith(d))) continue;
+    if (!inFile(file)) continue;
     const visit = (node: ts.Node): void => {
-      if (
-        ts.isCallExpression(node) &&
-        ts.isPropertyAccessExpression(node.expression) &&
-        RAW.has(node.expression.name.text)
-      ) {
-        const receiver = checker.getTypeAtLocation(node.expression.expression);
-        const name = receiver.getSymbol()?.getName() ?? checker.typeToString(receiver);
-        if (name === 'Store' || name === 'KyselyStore') {
-          const { line } = sf.getLineAndCharacterOfPosition(node.getStart());
-          found.push(`${path.relative(PACKAGE_ROOT, file)}:${line + 1} ${node.expression.getText(sf)}`);
-        }
+      if (isRawStoreMember(checker, memberSymbol(checker, node))) {
+        const { line } = sf.getLineAndCharacterOfPosition(node.getStart());
+        found.push(`${path.relative(PACKAGE_ROOT, file)}:${line + 1}`);
       }
       ts.forEachChild(node, visit);
     };
@@ -55,7 +84,20 @@ function rawStoreCalls(): string[] {
 }
 
 describe('one seam for every state change', () => {
-  it('no code outside src/fleet and src/store calls the store’s raw state changes', () => {
-    expect(rawStoreCalls()).toEqual([]);
+  const p = program([FIXTURE]);
+
+  it('flags each of the seven ways of reaching a raw store method in the fixture, and nothing else there', () => {
+    const marked = readFileSync(FIXTURE, 'utf8')
+      .split('\n')
+      .flatMap((line, i) =>
+        line.trimEnd().endsWith('// VIOLATION') ? [`${path.relative(PACKAGE_ROOT, FIXTURE)}:${i + 1}`] : [],
+      );
+    expect(marked).toHaveLength(7);
+    expect(rawStoreUses(p, (f) => f === FIXTURE)).toEqual(marked);
+  }, 60_000);
+
+  it('no code outside src/fleet and src/store uses the store’s raw state changes', () => {
+    const outside = (f: string) => f.startsWith(SRC) && !ALLOWED_DIRS.some((d) => f.startsWith(d));
+    expect(rawStoreUses(p, outside)).toEqual([]);
   }, 60_000);
 });

@@ -13,7 +13,46 @@ function recordingLog(): Log & { errors: object[] } {
   return log;
 }
 
-/** Every (from, to) pair against a real SQLite store: the table decides, nothing else. */
+/**
+ * The 64 outcomes, written out here rather than read from SERVER_TRANSITIONS: a wrong entry in
+ * the code's table must fail this test, so the expectation may not come from that table.
+ * Rows are `from`, columns `to`, in SERVER_STATES order; Y: moves, -: refused as a bug.
+ */
+const EXPECTED = `
+            creating starting ready allocated unhealthy error shutdown deleted
+  creating      -       Y      Y      Y         Y       Y      Y        Y
+  starting      -       -      Y      Y         Y       Y      Y        Y
+  ready         -       -      -      Y         Y       -      Y        Y
+  allocated     -       -      Y      -         Y       -      Y        Y
+  unhealthy     -       -      -      -         -       -      Y        Y
+  error         -       -      -      -         -       -      Y        Y
+  shutdown      -       -      -      -         -       -      -        Y
+  deleted       -       -      -      -         -       -      -        -
+`;
+
+function expectedOutcomes(): Map<string, boolean> {
+  const [header, ...rows] = EXPECTED.trim()
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/));
+  const outcomes = new Map<string, boolean>();
+  for (const [from, ...cells] of rows) {
+    cells.forEach((cell, i) => outcomes.set(`${from} → ${header![i]}`, cell === 'Y'));
+  }
+  return outcomes;
+}
+
+describe('the expected outcomes', () => {
+  it('name every state in order, 64 pairs, and agree with canTransitionServer', () => {
+    const outcomes = expectedOutcomes();
+    expect(EXPECTED.trim().split('\n')[0]!.trim().split(/\s+/)).toEqual(SERVER_STATES);
+    expect(outcomes.size).toBe(64);
+    for (const from of SERVER_STATES)
+      for (const to of SERVER_STATES)
+        expect([from, to, canTransitionServer(from, to)]).toEqual([from, to, outcomes.get(`${from} → ${to}`)]);
+  });
+});
+
+/** Every (from, to) pair against a real SQLite store, expected as written above. */
 describe('moveServer: the one checked server move', () => {
   let store: Store;
   beforeEach(async () => {
@@ -21,15 +60,18 @@ describe('moveServer: the one checked server move', () => {
   });
   afterEach(async () => store.close());
 
+  const outcomes = expectedOutcomes();
   for (const from of SERVER_STATES) {
     for (const to of SERVER_STATES) {
-      const allowed = canTransitionServer(from, to);
+      const allowed = outcomes.get(`${from} → ${to}`);
       it(`${from} → ${to}: ${allowed ? 'moves, with its event' : 'refused as a bug, nothing changes'}`, async () => {
         const log = recordingLog();
         const s = makeServer({ state: from });
         await store.insertServer(s);
         const before = refusedMoves.count;
-        const moved = await moveServer(store, log, s.id, [from], to, { reason: 'walk' }, T0 + 5);
+        const moved = await store.transaction((tx) =>
+          moveServer(tx, log, s.id, [from], to, { reason: 'walk' }, T0 + 5),
+        );
         const row = await store.getServer(s.id);
         const events = await store.listEvents(0, 10);
         if (allowed) {
@@ -58,7 +100,9 @@ describe('moveServer: the one checked server move', () => {
     const log = recordingLog();
     const s = makeServer({ state: 'allocated' });
     await store.insertServer(s);
-    expect(await moveServer(store, log, s.id, [ServerState.Ready], ServerState.Shutdown, {}, T0)).toBeNull();
+    expect(
+      await store.transaction((tx) => moveServer(tx, log, s.id, [ServerState.Ready], ServerState.Shutdown, {}, T0)),
+    ).toBeNull();
     expect(log.errors).toHaveLength(0);
     expect(await store.listEvents(0, 10)).toHaveLength(0);
   });
@@ -68,7 +112,9 @@ describe('moveServer: the one checked server move', () => {
     const s = makeServer({ state: 'ready' });
     await store.insertServer(s);
     expect(
-      await moveServer(store, log, s.id, [ServerState.Ready, ServerState.Deleted], ServerState.Shutdown, {}, T0),
+      await store.transaction((tx) =>
+        moveServer(tx, log, s.id, [ServerState.Ready, ServerState.Deleted], ServerState.Shutdown, {}, T0),
+      ),
     ).toBeNull();
     expect((await store.getServer(s.id))?.state).toBe('ready');
   });

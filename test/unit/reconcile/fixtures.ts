@@ -1,7 +1,7 @@
 import type { Server } from '../../../src/domain/server.js';
 import type { Session } from '../../../src/domain/session.js';
 import type { Machine } from '../../../src/providers/provider.js';
-import type { PlanInput, ReconcileSettings } from '../../../src/reconcile/index.js';
+import type { Plan, PlanInput, ReconcileSettings } from '../../../src/reconcile/index.js';
 
 export const NOW = 1_700_000_000_000;
 export const S = 1000;
@@ -110,6 +110,7 @@ export interface PlanSummary {
   adopt: string[];
   promote: string[];
   markLost: string[];
+  lookup: string[];
   bootTimeout: string[];
   heartbeatLost: string[];
   endSession: string[];
@@ -127,6 +128,7 @@ const EMPTY: PlanSummary = {
   adopt: [],
   promote: [],
   markLost: [],
+  lookup: [],
   bootTimeout: [],
   heartbeatLost: [],
   endSession: [],
@@ -140,12 +142,13 @@ const EMPTY: PlanSummary = {
   outage: false,
 };
 
-export function summarize(p: import('../../../src/reconcile/index.js').Plan): PlanSummary {
+export function summarize(p: Plan): PlanSummary {
   const ids = (xs: { serverId: string }[]) => xs.map((x) => x.serverId).sort();
   return {
     adopt: ids(p.adopt),
     promote: [...p.promote].sort(),
     markLost: ids(p.markLost),
+    lookup: ids(p.lookup),
     bootTimeout: ids(p.bootTimeout),
     heartbeatLost: ids(p.heartbeatLost),
     endSession: p.endSession.map((e) => `${e.sessionId}:${e.reason}`).sort(),

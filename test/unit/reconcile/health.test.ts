@@ -67,3 +67,35 @@ describe('assessHeartbeats: the outage guard', () => {
     expect(a.silent.map((x) => x.server.id)).toEqual(['r']);
   });
 });
+
+describe('servers silent since before this process started (an imported femquest.db)', () => {
+  const DAY = 86_400 * S;
+  const old = (id: string, state: 'ready' | 'allocated' = 'ready') =>
+    server(id, { state, players: 0, lastHeartbeatAtMs: NOW - 200 * DAY, readyAtMs: NOW - 200 * DAY });
+  const fresh = (id: string, silentS: number) => server(id, { lastHeartbeatAtMs: NOW - silentS * S });
+
+  it('neither trip the outage guard nor are spared by it: reaped once the threshold has passed since the start', () => {
+    const started = { ...hs, processStartedAtMs: NOW - 31 * S };
+    const a = assessHeartbeats([old('a'), old('b'), old('c', 'allocated'), fresh('d', 1)], NOW, started);
+    expect(a.outage).toBeNull();
+    expect(a.silent.map((x) => x.server.id)).toEqual(['a', 'b', 'c']);
+  });
+
+  it('get the threshold counted from the start to speak again (a restart after our own downtime)', () => {
+    const started = { ...hs, processStartedAtMs: NOW - 29 * S };
+    expect(isSilent(old('a'), NOW, started)).toBe(false);
+    expect(isSilent(old('a'), NOW + 1 * S, started)).toBe(true);
+  });
+
+  it('a restart shorter than the threshold keeps the guard: servers heard just before it still count', () => {
+    const started = { ...hs, processStartedAtMs: NOW - 20 * S };
+    const a = assessHeartbeats([fresh('a', 40), fresh('b', 40), fresh('c', 1)], NOW, started);
+    expect(a.outage).not.toBeNull();
+  });
+
+  it('beside servers that went silent after the start, the guard judges only those', () => {
+    const started = { ...hs, processStartedAtMs: NOW - 100 * S };
+    const a = assessHeartbeats([old('a'), old('b'), fresh('x', 40), fresh('y', 40), fresh('z', 1)], NOW, started);
+    expect(a.outage).toMatchObject({ silent: 2, heartbeating: 3 });
+  });
+});

@@ -14,7 +14,7 @@ describe('rows made by another provider than the running one', () => {
         machines: [],
       }),
     );
-    expect(summarize(plan)).toEqual(expected({ markLost: ['local-1'], endSession: [] }));
+    expect(summarize(plan)).toEqual(expected({ lookup: ['local-1'], endSession: [] }));
   });
 
   it('computePlan() neither adopts, tears down nor deletes as idle a foreign row through the running provider', () => {

@@ -135,18 +135,18 @@ const cases: Case[] = [
     want: expected({ deleteOrphan: ['p-old'] }),
   },
   {
-    name: 'markLost: a ready row whose machine vanished',
+    name: 'lookup, not markLost: a ready row whose machine the listing lacks is asked about by id first',
     in: input({ servers: [server('a')], machines: [] }),
-    want: expected({ markLost: ['a'] }),
+    want: expected({ lookup: ['a'] }),
   },
   {
-    name: 'markLost: an allocated row ends its session with it (no separate endSession)',
+    name: 'lookup: an allocated row keeps its session until the lookup answers (no endSession)',
     in: input({
       servers: [server('a', { state: 'allocated', players: 3 })],
       sessions: [session('s1', { serverId: 'a' })],
       machines: [],
     }),
-    want: expected({ markLost: ['a'] }),
+    want: expected({ lookup: ['a'] }),
   },
   {
     name: 'markLost: a young creating row waits (lists lag)',
@@ -159,9 +159,32 @@ const cases: Case[] = [
     want: expected({ markLost: ['a'] }),
   },
   {
-    name: 'markLost: a shutdown row whose machine is gone is deleted without a provider call',
+    name: 'a shutdown row whose machine the listing lacks is torn down by id (a 404 confirms it gone)',
     in: input({ servers: [server('a', { state: 'shutdown' })], machines: [] }),
+    want: expected({ teardown: ['a'] }),
+  },
+  {
+    name: 'markLost: a shutdown row that never learned its machine id is deleted without a provider call',
+    in: input({ servers: [server('a', { state: 'shutdown', providerId: null })], machines: [] }),
     want: expected({ markLost: ['a'] }),
+  },
+  {
+    name: 'lookup: a ready row never offered to a pending session while its machine is unlisted',
+    in: input({
+      servers: [server('a', { state: 'ready', players: 0 })],
+      sessions: [session('s1', { state: 'pending', serverId: null, activatedAtMs: null })],
+      machines: [],
+    }),
+    want: expected({ lookup: ['a'], create: 1 }),
+  },
+  {
+    name: 'lookups are capped by maxDeletesPerPass; the rest wait for the next pass',
+    in: input({
+      servers: [server('a'), server('b'), server('c')],
+      machines: [],
+      settings: settings({ maxDeletesPerPass: 2 }),
+    }),
+    want: expected({ lookup: ['a', 'b'], partial: true }),
   },
   {
     name: 'markLost: an error row from a refused create (no machine) is deleted',

@@ -4,6 +4,7 @@ import {
   expected,
   input,
   machine,
+  machineOf,
   NOW,
   S,
   server,
@@ -257,5 +258,26 @@ describe('computePlan: health, shutdown and sessions', () => {
     const row = server('a', { state: 'starting', createdAtMs: NOW - 601 * S });
     const plan = computePlan(input({ servers: [row], machines: [machine('p-a', { serverId: 'a', ip: row.ip })] }));
     expect(summarize(plan)).toEqual(expected({ bootTimeout: ['a'], shutdown: ['a'], teardown: ['a'] }));
+  });
+});
+
+describe('stale servers are never offered', () => {
+  it('computePlan() gives a pending session no ready server silent since before the start, and makes one instead', () => {
+    const DAY = 86_400 * S;
+    const dead = server('dead', {
+      state: 'ready',
+      players: 0,
+      lastHeartbeatAtMs: NOW - 200 * DAY,
+      readyAtMs: NOW - 200 * DAY,
+    });
+    const plan = computePlan(
+      input({
+        servers: [dead],
+        sessions: [session('s1', { state: 'pending', serverId: null })],
+        machines: [machineOf(dead)],
+        settings: settings({ processStartedAtMs: NOW - 10 * S, maxServers: 5 }),
+      }),
+    );
+    expect(summarize(plan)).toEqual(expected({ create: 1 }));
   });
 });

@@ -38,7 +38,8 @@ export function simulate(input: PlanInput, plan: Plan): PlanInput {
     } else set(s.id, s.state, { providerId: m.providerId });
   }
   for (const id of plan.promote) set(id, 'ready', { readyAtMs: now, lastHeartbeatAtMs: now });
-  for (const a of plan.markLost) {
+  // A well-behaved provider answers a lookup of a machine it does not list with 404: lost.
+  for (const a of [...plan.markLost, ...plan.lookup]) {
     set(a.serverId, 'deleted');
     endOn(a.serverId, 'server_lost');
   }

@@ -1,0 +1,27 @@
+/**
+ * Settings that guard the service against strangers (issue 21): caps on what one client
+ * address or key may hold, connection caps, and who may drive which server. Read by config.ts
+ * through the small reader interface below, so this block validates its own part.
+ */
+export interface GuardConfig {
+  /**
+   * The shared key (INTERNAL_HMAC_KEY) may also drive servers this orchestrator made (the
+   * original's behaviour, for game-server images that do not send Server-Id yet). Default
+   * false: a server with its own credential answers to that credential only.
+   */
+  sharedKeyDrivesManaged: boolean;
+}
+
+/** The part of config.ts's reader this block uses. */
+export interface SettingsReader {
+  int(name: string, dflt: number, min: number, max: number): number;
+  num(name: string, dflt: number, min: number, max: number): number;
+  bool(name: string, dflt: boolean): boolean;
+  problem(text: string): void;
+}
+
+export function readGuardConfig(r: SettingsReader): GuardConfig {
+  return {
+    sharedKeyDrivesManaged: r.bool('SHARED_KEY_DRIVES_MANAGED', false),
+  };
+}
