@@ -55,11 +55,6 @@ export function mergePoolSettings(current: PoolSettings, change: Partial<PoolSet
   return next;
 }
 
-/** The pool's target in force, as /v1/status, the dashboard and /metrics show it. */
-export interface PoolTargetNow extends PoolSettings {
-  target: number;
-}
-
 /**
  * Idle-or-coming servers the pool wants: its idle wish (the forecast's target, at least
  * POOL_MIN_READY, under POOL_POLICY=forecast; else max(POOL_MIN_READY, POOL_BUFFER)) plus the
@@ -80,9 +75,6 @@ export function poolTarget(
 
 /** Pool settings in force for every reader (/v1/pool, the reconciler, the dashboard, /metrics). */
 export class PoolInForce {
-  /** The forecasting policy's idle target at the reconciler's last pass (null: the fixed policy). */
-  private forecastTarget: number | null = null;
-
   constructor(
     private readonly store: MetaReader & { setMeta(key: string, value: string): Promise<void> },
     /** The configured settings now: MAX_SERVERS as clamped by the account's limit and a refusal hold. */
@@ -93,17 +85,6 @@ export class PoolInForce {
   /** The configured settings overlaid with run-time changes. */
   settings(): Promise<PoolSettings> {
     return effectivePoolSettings(this.store, this.configured());
-  }
-
-  /** The settings in force and the target they give with `pending` starts waiting. */
-  async target(pending: number): Promise<PoolTargetNow> {
-    const s = await this.settings();
-    return { ...s, target: poolTarget(s, pending, this.forecastTarget) };
-  }
-
-  /** What the reconciler's last pass forecast (its PassResult), so every view shows its target. */
-  noteForecast(target: number | null): void {
-    this.forecastTarget = target;
   }
 
   /** Changes pool settings at run time; stored, so every replica and the reconciler see them. */
