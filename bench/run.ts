@@ -46,7 +46,7 @@ async function main(argv: string[], env: Readonly<Record<string, string | undefi
   }
   const notes = [
     'Request logging is off in the measured runs (LOG_LEVEL=warn); `join+log` is join against a third process with LOG_LEVEL=info (pino writing every request to a pipe the bench reads).',
-    'Orchestrator env: START_RATE_LIMIT_PER_MIN=0, JOIN_FAIL_LIMIT_PER_MIN=0, MAX_SERVERS=0 (external servers only), INTERNAL_HMAC_SECRET set, START_TIMEOUT_S=2, reaping deadlines (HEARTBEAT_PERIOD_S, SESSION_*) pushed out so the reconciler leaves the fixtures alone; the reconcile loop runs at its default interval.',
+    'Orchestrator env: START_RATE_LIMIT_PER_MIN=0, JOIN_FAIL_LIMIT_PER_MIN=0, SESSIONS_PER_ADDRESS=0, MAX_SERVERS=0 (external servers only), INTERNAL_HMAC_SECRET set, START_TIMEOUT_S=2, reaping deadlines (HEARTBEAT_PERIOD_S, SESSION_*) pushed out so the reconciler leaves the fixtures alone; the reconcile loop runs at its default interval.',
     "`v1-read` is `GET /v1/sessions/{code}` of the join case's session (no CLIENT_API_KEYS, the guess limit off); no target is set for it.",
     'The start cases load an orchestrator of their own, a fresh one for each run (same build and settings); join, v1-read and heartbeat load one holding one session and 1,000 busy servers.',
     'autocannon records latency in whole milliseconds; p50 0 means under 1 ms.',

@@ -13,6 +13,7 @@ import * as servers from './server-queries.js';
 import * as sessions from './session-queries.js';
 import type { ServerPatch, Store } from './store.js';
 import * as v1 from './v1-queries.js';
+import * as holders from './holder-queries.js';
 import type {
   DetailedSession,
   ServerPage,
@@ -277,6 +278,14 @@ export class KyselyStore implements Store {
     // What was queued before the close is answered, not cut off (reads queue here too).
     await this.groupCommit?.settled();
     await this.db.destroy();
+  }
+
+  // ---- who asked for each session (migration 0008) ----
+  holdSession(sessionId: string, holder: string): Promise<void> {
+    return holders.holdSession(this.db, sessionId, holder);
+  }
+  countLiveHeld(holder: string): Promise<number> {
+    return holders.countLiveHeld(this.db, holder);
   }
 
   // ---- the /v1 API (migration 0004) ----
