@@ -11,6 +11,7 @@ import type { SessionDetails } from '../store/v1-types.js';
 import { effectivePoolSettings } from './pool-settings.js';
 import { assertSharedKeyMayDrive } from './shared-key-scope.js';
 import { checkHolderCap, type Holder } from '../guard/session-caps.js';
+import { assertUsableServerAddress } from '../guard/server-address.js';
 import type { Clock } from '../util/clock.js';
 import { timeOrderedId } from '../util/ids.js';
 import type { Log } from '../util/log.js';
@@ -24,6 +25,8 @@ export interface SessionServiceOptions {
   idempotencyTtlS: number;
   /** SHARED_KEY_DRIVES_MANAGED (see shared-key-scope.ts); default false. */
   sharedKeyDrivesManaged?: boolean;
+  /** Whether game servers may be on loopback addresses (the local provider). */
+  loopbackServers?: boolean;
   /** Why no server could be had when capacity is the reason (the cap reached, the provider's limit); null otherwise. */
   capacityNote?: () => Promise<string | null>;
 }
@@ -378,6 +381,7 @@ export class SessionService {
 
   /** The original's way for a studio's own server to join the pool: a signed heartbeat. */
   private async registerExternal(tx: Store, ip: string, players: number, now: number): Promise<Server> {
+    assertUsableServerAddress(ip, this.opts.loopbackServers ?? false);
     const row: Server = {
       id: timeOrderedId(now),
       state: players > 0 ? ServerState.Allocated : ServerState.Ready,
