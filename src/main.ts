@@ -1,6 +1,8 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createOrchestrator } from './orchestrator.js';
+import { lockSqliteFile } from './startup/sqlite-instance-lock.js';
+import { explainDatabaseStart, explainListen } from './startup/startup-errors.js';
 import { createLogger } from './util/create-logger.js';
 
 const HELP = `game-orchestrator <command>
@@ -13,7 +15,8 @@ Commands:
                         move servers, sessions, codes and valid keys from SQLite to PostgreSQL
   doctor                check the DigitalOcean token, snapshot, region, size and droplet limit
   do-emulator [flags]   run the DigitalOcean API emulator (--port, --boot-delay-ms, fault flags; see --help)
-  sessions|servers|pool operator commands against a running orchestrator (see below)
+  sessions|servers|pool|events
+                        operator commands against a running orchestrator (see below)
   help                  show this text
 
 Settings come from the environment and a .env file; see docs/configuration.md.`;
@@ -104,7 +107,8 @@ function config(opts: { warn: boolean } = { warn: true }): Readonly<Config> {
 async function serve(cfg: Readonly<Config>): Promise<number> {
   const logger = createLogger(cfg);
   for (const warning of cfg.warnings) logger.warn({}, warning);
-  const orch = await createOrchestrator(cfg, { logger });
+  lockSqliteFile(cfg.db);
+  const orch = await explainDatabaseStart(cfg.db, () => createOrchestrator(cfg, { logger }));
   const { app } = orch;
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
   let stopping = false;
@@ -130,7 +134,7 @@ async function serve(cfg: Readonly<Config>): Promise<number> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
-  await app.listen({ host: cfg.host, port: cfg.port });
+  await explainListen(cfg, () => app.listen({ host: cfg.host, port: cfg.port }));
   logger.info({ provider: cfg.provider, db: cfg.db.kind, url: cfg.publicUrl }, 'game-orchestrator is serving');
   return -1;
 }

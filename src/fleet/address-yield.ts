@@ -1,6 +1,6 @@
 import { ACTIVE_SERVER_STATES, EXTERNAL_ORIGIN, ServerState } from '../domain/server.js';
 import { EndReason } from '../domain/session.js';
-import type { Store } from '../store/store.js';
+import type { Tx } from '../store/store.js';
 import type { ServerOps } from './server-ops.js';
 
 /**
@@ -13,7 +13,7 @@ import type { ServerOps } from './server-ops.js';
  * Rows of our own making are not touched here: a listing that gives their address to another
  * machine also marks them lost in the same pass.
  */
-export async function yieldAddressToMachine(tx: Store, ops: ServerOps, serverId: string, ip: string): Promise<void> {
+export async function yieldAddressToMachine(tx: Tx, ops: ServerOps, serverId: string, ip: string): Promise<void> {
   const holder = await tx.findActiveServerByIp(ip);
   if (!holder || holder.id === serverId || holder.origin !== EXTERNAL_ORIGIN) return;
   // A machine whose row is on its way out takes no address from anyone.

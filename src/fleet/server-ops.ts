@@ -4,7 +4,7 @@ import { EventKind } from '../domain/events.js';
 import { EXTERNAL_ORIGIN, isTerminalServerState, ServerState, type Server } from '../domain/server.js';
 import { EndReason, SessionState, type Session } from '../domain/session.js';
 import { ProviderError, type Machine, type Provider } from '../providers/provider.js';
-import type { ServerPatch, Store } from '../store/store.js';
+import type { ServerPatch, Store, Tx } from '../store/store.js';
 import type { Clock } from '../util/clock.js';
 import { timeOrderedId } from '../util/ids.js';
 import type { Log } from '../util/log.js';
@@ -38,6 +38,12 @@ export interface ServerOpsDeps {
   keepAfterSession?: (server: Server, nowMs: number) => boolean;
 }
 
+/** Narrows endSession: only from these states; only when the waiter's lease ran out by then. */
+export interface EndOnly {
+  from?: readonly SessionState[];
+  leaseExpiredBy?: number;
+}
+
 /** What ending a session did: the session as ended, and its server as settled (or null). */
 export interface Ended {
   session: Session;
@@ -69,21 +75,26 @@ export class ServerOps {
     return this.d.clock.now();
   }
 
-  /** The checked state change (see moveServer). */
+  /** The checked state change (see moveServer), in the caller's transaction. */
   move(
-    store: Store,
+    tx: Tx,
     id: string,
     from: readonly ServerState[],
     to: ServerState,
     patch: ServerPatch = {},
   ): Promise<Server | null> {
-    return moveServer(store, this.d.log, id, from, to, patch, this.now());
+    return moveServer(tx, this.d.log, id, from, to, patch, this.now());
+  }
+
+  /** move() in a transaction of its own. */
+  moveNow(id: string, from: readonly ServerState[], to: ServerState, patch: ServerPatch = {}): Promise<Server | null> {
+    return this.d.store.transaction((tx) => this.move(tx, id, from, to, patch));
   }
 
   // ---- making servers ----
 
   /** Inserts `count` rows in `creating`, leased to this process (call inside the transaction that decided the count). */
-  async reserve(tx: Store, count: number): Promise<Server[]> {
+  async reserve(tx: Tx, count: number): Promise<Server[]> {
     const now = this.now();
     const rows: Server[] = [];
     for (let i = 0; i < count; i++) {
@@ -111,16 +122,14 @@ export class ServerOps {
   }
 
   /** A new row and its `server.created` event. */
-  async insertServer(tx: Store, row: Server): Promise<void> {
-    await tx.transaction(async (t) => {
-      await t.insertServer(row);
-      t.recordEvent({
-        atMs: row.createdAtMs,
-        kind: EventKind.ServerCreated,
-        serverId: row.id,
-        sessionId: null,
-        data: { origin: row.origin, state: row.state, ip: row.ip },
-      });
+  async insertServer(tx: Tx, row: Server): Promise<void> {
+    await tx.insertServer(row);
+    tx.recordEvent({
+      atMs: row.createdAtMs,
+      kind: EventKind.ServerCreated,
+      serverId: row.id,
+      sessionId: null,
+      data: { origin: row.origin, state: row.state, ip: row.ip },
     });
   }
 
@@ -144,7 +153,7 @@ export class ServerOps {
       renewing.abort();
       if (err instanceof ProviderError && !err.ambiguous) {
         log.error({ err: err.message }, 'provider refused to create a server');
-        await this.move(this.d.store, server.id, [ServerState.Creating], ServerState.Error, { reason: err.message });
+        await this.moveNow(server.id, [ServerState.Creating], ServerState.Error, { reason: err.message });
       } else {
         // It may exist: once the lease runs out the reconciler adopts it by name or deletes the row.
         log.warn({ err: (err as Error).message }, 'create outcome unknown; the reconciler will adopt or clean up');
@@ -230,7 +239,7 @@ export class ServerOps {
   // ---- sessions ----
 
   /** A new session (pending, or active on a claimed server) and its `session.started` event. */
-  async insertSession(tx: Store, session: Session): Promise<boolean> {
+  async insertSession(tx: Tx, session: Session): Promise<boolean> {
     if (!(await tx.insertSession(session))) return false;
     tx.recordEvent({
       atMs: session.createdAtMs,
@@ -243,7 +252,7 @@ export class ServerOps {
   }
 
   /** Atomically takes the longest-ready idle server (ready → allocated), with its event. */
-  async claimReadyServer(tx: Store): Promise<Server | null> {
+  async claimReadyServer(tx: Tx): Promise<Server | null> {
     const now = this.now();
     const within = this.d.claimHeardWithinMs;
     const s = await tx.claimReadyServer(now, within === undefined ? undefined : now - within);
@@ -266,7 +275,7 @@ export class ServerOps {
   }
 
   /** The oldest pending session gets this (allocated) server; null when none waits. */
-  async assignOldestPending(tx: Store, serverId: string): Promise<Session | null> {
+  async assignOldestPending(tx: Tx, serverId: string): Promise<Session | null> {
     const now = this.now();
     const session = await tx.assignOldestPending(serverId, now);
     if (session) {
@@ -282,7 +291,7 @@ export class ServerOps {
   }
 
   /** A ready idle server → the oldest pending session, if one waits. Returns the server's row. */
-  async offerToPending(tx: Store, s: Server): Promise<Server> {
+  async offerToPending(tx: Tx, s: Server): Promise<Server> {
     if (s.state !== ServerState.Ready || s.players > 0) return s;
     if ((await tx.countSessions([SessionState.Pending])) === 0) return s;
     const claimed = await this.move(tx, s.id, [ServerState.Ready], ServerState.Allocated, { reason: null });
@@ -297,25 +306,29 @@ export class ServerOps {
 
   /**
    * The one way a session ends: pending/active → ended with its reason and event, and its
-   * server settled by one rule (see settleAfterSession), in one transaction. Null when the
-   * session had already ended (a lost race). Tear down a server left in `shutdown` after the
-   * commit (teardown()).
+   * server settled by one rule (see settleAfterSession), in the caller's transaction. Null
+   * when the session had already ended (a lost race). Tear down a server left in `shutdown`
+   * after the commit (teardown()).
    */
-  async endSession(store: Store, session: Pick<Session, 'id'>, reason: EndReason): Promise<Ended | null> {
+  async endSession(tx: Tx, session: Pick<Session, 'id'>, reason: EndReason, only: EndOnly = {}): Promise<Ended | null> {
     const now = this.now();
-    return store.transaction(async (tx) => {
-      const ended = await tx.endSession(session.id, [SessionState.Pending, SessionState.Active], reason, now);
-      if (!ended) return null;
-      tx.recordEvent({
-        atMs: now,
-        kind: EventKind.SessionEnded,
-        serverId: ended.serverId,
-        sessionId: ended.id,
-        data: { code: ended.code, reason },
-      });
-      const server = ended.serverId ? await tx.getServer(ended.serverId) : null;
-      return { session: ended, server: server ? await this.settleAfterSession(tx, server, reason) : null };
+    const from = only.from ?? [SessionState.Pending, SessionState.Active];
+    const ended = await tx.endSession(session.id, from, reason, now, only.leaseExpiredBy);
+    if (!ended) return null;
+    tx.recordEvent({
+      atMs: now,
+      kind: EventKind.SessionEnded,
+      serverId: ended.serverId,
+      sessionId: ended.id,
+      data: { code: ended.code, reason },
     });
+    const server = ended.serverId ? await tx.getServer(ended.serverId) : null;
+    return { session: ended, server: server ? await this.settleAfterSession(tx, server, reason) : null };
+  }
+
+  /** endSession() in a transaction of its own. */
+  endSessionNow(session: Pick<Session, 'id'>, reason: EndReason, only: EndOnly = {}): Promise<Ended | null> {
+    return this.d.store.transaction((tx) => this.endSession(tx, session, reason, only));
   }
 
   /**
@@ -323,7 +336,7 @@ export class ServerOps {
    * an external one leaves the list (deleted; its next heartbeat registers it again); one of
    * ours goes back to the pool when kept (recycling) and was healthy, or is shut down.
    */
-  private async settleAfterSession(tx: Store, server: Server, reason: EndReason): Promise<Server> {
+  private async settleAfterSession(tx: Tx, server: Server, reason: EndReason): Promise<Server> {
     if (isTerminalServerState(server.state)) return server;
     if (server.origin === EXTERNAL_ORIGIN) {
       return (
@@ -349,7 +362,7 @@ export class ServerOps {
   }
 
   /** A server with no session that is done (its game ended, or it is drained): shut down / deleted. */
-  async retire(tx: Store, server: Server, reason: string): Promise<Server> {
+  async retire(tx: Tx, server: Server, reason: string): Promise<Server> {
     if (isTerminalServerState(server.state)) return server;
     const to = server.origin === EXTERNAL_ORIGIN ? ServerState.Deleted : ServerState.Shutdown;
     return (await this.move(tx, server.id, [server.state], to, { reason })) ?? server;
@@ -371,12 +384,10 @@ export class ServerOps {
           ? await this.d.provider.delete(server.providerId)
           : 'gone';
       if (res !== 'gone') return false;
-      await this.move(
-        this.d.store,
+      await this.moveNow(
         server.id,
         [ServerState.Shutdown, ServerState.Unhealthy, ServerState.Error],
         ServerState.Deleted,
-        {},
       );
       return true;
     } catch (err) {

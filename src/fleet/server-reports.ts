@@ -1,8 +1,8 @@
 import { ACTIVE_SERVER_STATES, type Server } from '../domain/server.js';
-import type { Store } from '../store/store.js';
+import type { StoreVerbs } from '../store/store.js';
 
 /** The statements a server's report uses; a transaction's handle has them whatever its type is named. */
-type ReportStatements = Pick<Store, 'patchServer' | 'touchSessionPlayed'>;
+type ReportStatements = Pick<StoreVerbs, 'patchServer' | 'touchSessionPlayed'>;
 
 /**
  * A report (heartbeat) from a server in service: players and heartbeat time, no state change,

@@ -1,6 +1,6 @@
 import { EventKind } from '../domain/events.js';
 import { canTransitionServer, ServerState, type Server } from '../domain/server.js';
-import type { ServerPatch, Store } from '../store/store.js';
+import type { ServerPatch, Tx } from '../store/store.js';
 import type { Log } from '../util/log.js';
 
 /** Moves refused because they are not in SERVER_TRANSITIONS (bugs), counted for tests and status. */
@@ -10,13 +10,12 @@ export const refusedMoves = { count: 0 };
  * The one place a server changes state. The move is checked against SERVER_TRANSITIONS at run
  * time: a `from` state that may not go to `to` is a bug in the caller, refused (nothing
  * changes) and logged as such. An allowed move is one conditional UPDATE (null when the row
- * was not in `from`: a lost race, not an error) plus its event, in one transaction: joined
- * when `store` is already one.
+ * was not in `from`: a lost race, not an error) plus its event, in the caller's transaction.
  *
  * Nothing else calls Store.transitionServer (test/unit/fleet/one-seam.test.ts checks).
  */
 export async function moveServer(
-  store: Store,
+  tx: Tx,
   log: Log,
   id: string,
   from: readonly ServerState[],
@@ -33,23 +32,21 @@ export async function moveServer(
     );
     return null;
   }
-  return store.transaction(async (tx) => {
-    const s = await tx.transitionServer(id, from, to, patch, nowMs);
-    if (s) {
-      tx.recordEvent({
-        atMs: nowMs,
-        kind: to === ServerState.Deleted ? EventKind.ServerDeleted : EventKind.ServerStateChanged,
-        serverId: id,
-        sessionId: null,
-        data: {
-          from: from.length === 1 ? from[0]! : null,
-          to,
-          reason: patch.reason ?? null,
-          origin: s.origin,
-          ip: s.ip,
-        },
-      });
-    }
-    return s;
-  });
+  const s = await tx.transitionServer(id, from, to, patch, nowMs);
+  if (s) {
+    tx.recordEvent({
+      atMs: nowMs,
+      kind: to === ServerState.Deleted ? EventKind.ServerDeleted : EventKind.ServerStateChanged,
+      serverId: id,
+      sessionId: null,
+      data: {
+        from: from.length === 1 ? from[0]! : null,
+        to,
+        reason: patch.reason ?? null,
+        origin: s.origin,
+        ip: s.ip,
+      },
+    });
+  }
+  return s;
 }

@@ -4,7 +4,7 @@ import { OrchestratorError } from '../domain/errors.js';
 import { safeEqual } from '../domain/hmac.js';
 import { clientAddress } from '../http/client-address.js';
 import { clientGuard } from '../http/v1/guards.js';
-import type { Store } from '../store/store.js';
+import type { Tx } from '../store/store.js';
 
 /** Who a start counts against, and how many live or pending sessions that one may hold (0: no cap). */
 export interface Holder {
@@ -72,7 +72,7 @@ export function addressBucket(addr: string): string {
 }
 
 /** In the start's transaction: refuses a holder at its cap (their earlier sessions must end first). */
-export async function checkHolderCap(tx: Store, holder: Holder): Promise<void> {
+export async function checkHolderCap(tx: Tx, holder: Holder): Promise<void> {
   if (holder.cap <= 0) return;
   const live = await tx.countLiveHeld(holder.id);
   if (live >= holder.cap) {

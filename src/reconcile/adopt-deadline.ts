@@ -20,7 +20,7 @@ export async function adoptWithinDeadline(d: ApplyDeps, a: AdoptAction): Promise
     if (s && isBootOverdue(s, d.clock.now(), d.settings.bootTimeoutS)) {
       const why = err instanceof Error ? err.message : String(err);
       const reason = `not ready within ${d.settings.bootTimeoutS} s (boot timeout); recording its machine failed: ${why}`;
-      await d.ops.move(d.store, s.id, [s.state], ServerState.Unhealthy, { reason });
+      await d.ops.moveNow(s.id, [s.state], ServerState.Unhealthy, { reason });
     }
     throw err;
   }
@@ -30,5 +30,5 @@ export async function adoptWithinDeadline(d: ApplyDeps, a: AdoptAction): Promise
 export async function timeOutBoot(d: ApplyDeps, a: ServerStep): Promise<boolean> {
   const s = await d.store.getServer(a.serverId);
   if (!s || !isBeforeReady(s.state)) return false;
-  return (await d.ops.move(d.store, s.id, [s.state], ServerState.Unhealthy, { reason: a.reason })) !== null;
+  return (await d.ops.moveNow(s.id, [s.state], ServerState.Unhealthy, { reason: a.reason })) !== null;
 }

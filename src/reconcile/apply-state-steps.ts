@@ -2,6 +2,7 @@ import { ServerState } from '../domain/server.js';
 import { adoptWithinDeadline, timeOutBoot } from './adopt-deadline.js';
 import type { ApplyDeps, ApplyTally } from './apply-tally.js';
 import { isSilent } from './health.js';
+import { isLostWithoutMachine } from './plan-machines.js';
 import { sessionEndReason } from './plan-sessions.js';
 import type { HeartbeatLostAction, LostAction, Plan, ServerStep } from './types.js';
 import { EndReason } from '../domain/session.js';
@@ -54,12 +55,15 @@ function serverIds(a: { serverId: string }): object {
 }
 
 async function step(d: ApplyDeps, a: ServerStep, to: ServerState): Promise<boolean> {
-  return (await d.ops.move(d.store, a.serverId, [a.from], to, { reason: a.reason })) !== null;
+  return (await d.ops.moveNow(a.serverId, [a.from], to, { reason: a.reason })) !== null;
 }
 
 /** The machine is gone: the row is history and whoever played on it lost their server. */
 export async function markLost(d: ApplyDeps, a: LostAction): Promise<boolean> {
   return d.store.transaction(async (tx) => {
+    // A creating row whose creator renewed its lease since the snapshot is still being made.
+    const current = await tx.getServer(a.serverId);
+    if (current && !isLostWithoutMachine(current, d.clock.now(), d.settings.orphanGraceS)) return false;
     const s = await d.ops.move(tx, a.serverId, [a.from], ServerState.Deleted, {
       reason: a.reason ?? 'machine gone from the provider',
     });

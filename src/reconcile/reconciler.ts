@@ -181,7 +181,10 @@ export class Reconciler {
     const { store, provider, clock, log } = deps;
     // The store first, the listing second: a machine listed then was made for a row already
     // loaded or newer (its orphan grace, and an ownership re-check, protect it), while a row
-    // loaded first whose machine is missing from the later listing really lost it.
+    // loaded first whose machine is missing from the later listing really lost it. The plan
+    // judges the rows at the time they were read: a listing that took longer than a lease
+    // must not make a lease renewed meanwhile look run out (the appliers re-check at their time).
+    const snapshotAtMs = clock.now();
     const servers = await store.listServers(LIVE_SERVER_STATES);
     const sessions = await store.listSessions([SessionState.Pending, SessionState.Active]);
     let machines: Machine[] | null = null;
@@ -199,7 +202,7 @@ export class Reconciler {
     const slice = new TimeSlice();
     const demand = await this.loadDemand(servers, slice);
     const plan = await computePlanYielding(
-      { nowMs: clock.now(), provider: provider.name, machines, servers, sessions, settings, demand },
+      { nowMs: snapshotAtMs, provider: provider.name, machines, servers, sessions, settings, demand },
       slice,
     );
     this.lastForecast = plan.forecast;

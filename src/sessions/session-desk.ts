@@ -3,7 +3,7 @@ import type { Holder } from '../guard/session-caps.js';
 import { ACTIVE_SERVER_STATES, EXTERNAL_ORIGIN, ServerState, type Server } from '../domain/server.js';
 import { EndReason, SessionState } from '../domain/session.js';
 import { normalizeShareCode } from '../domain/share-code.js';
-import type { Store } from '../store/store.js';
+import { Rollback, rollBack, type Store, type Tx } from '../store/store.js';
 import type {
   DetailedSession,
   PageCursor,
@@ -115,7 +115,7 @@ export class SessionDesk {
     if (found.session.state === SessionState.Ended)
       throw new Refusal('conflict', 'session_ended', 'The session has already ended');
     // The one verb: ends it (event, waiter woken after commit) and settles its server.
-    const ended = await this.ops.endSession(this.store, found.session, EndReason.Cancelled);
+    const ended = await this.ops.endSessionNow(found.session, EndReason.Cancelled);
     if (!ended) throw new Refusal('conflict', 'session_ended', 'The session has already ended');
     this.afterRelease(ended.server);
     return this.snapshotById(found.session.id);
@@ -152,6 +152,7 @@ export class SessionDesk {
       const current = await tx.getServer(id);
       return current ? this.shutDownIn(tx, current, 'deleted by an operator', from) : null;
     });
+    if (s instanceof Rollback) throw s.reason;
     if (!s) throw new OrchestratorError('not_found', 'No server has this id');
     this.afterRelease(s);
     return s;
@@ -241,30 +242,26 @@ export class SessionDesk {
   }
 
   private async shutDown(server: Server, reason: string, from: readonly ServerState[]): Promise<Server> {
-    return this.shutDownIn(this.store, server, reason, from);
+    const s = await this.store.transaction((tx) => this.shutDownIn(tx, server, reason, from));
+    if (s instanceof Rollback) throw s.reason;
+    this.afterRelease(s);
+    return s;
   }
 
-  /** Through the one checked move; the machine is deleted after commit. */
+  /** Through the one checked move; the caller deletes the machine after its commit. */
   private async shutDownIn(
-    store: Store,
+    tx: Tx,
     server: Server,
     reason: string,
     from: readonly ServerState[],
-  ): Promise<Server> {
+  ): Promise<Server | Rollback<Refusal>> {
     if (server.state === ServerState.Shutdown || server.state === ServerState.Deleted) return server;
     const to = server.origin === EXTERNAL_ORIGIN ? ServerState.Deleted : ServerState.Shutdown;
-    const s = from.includes(server.state)
-      ? await this.ops.move(store, server.id, [server.state], to, { reason })
-      : null;
-    if (!s)
-      throw new Refusal(
-        'conflict',
-        'server_busy',
-        `The server is ${server.state} and changed meanwhile, or cannot be drained; retry`,
-      );
-    // Outside a transaction this is the commit: delete the machine now. Inside one, the
-    // caller does it after its commit (a transaction body may run twice).
-    if (store === this.store) this.afterRelease(s);
+    const s = from.includes(server.state) ? await this.ops.move(tx, server.id, [server.state], to, { reason }) : null;
+    if (!s) {
+      const why = `The server is ${server.state} and changed meanwhile, or cannot be drained; retry`;
+      return rollBack(new Refusal('conflict', 'server_busy', why));
+    }
     return s;
   }
 

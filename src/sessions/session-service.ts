@@ -6,7 +6,7 @@ import { EndReason, SessionState, type Session } from '../domain/session.js';
 import { generateShareCode, normalizeShareCode } from '../domain/share-code.js';
 import type { ServerOps } from '../fleet/server-ops.js';
 import { markSessionPlayed, recordServerReport } from '../fleet/server-reports.js';
-import type { Store } from '../store/store.js';
+import { Rollback, rollBack, type Store, type Tx } from '../store/store.js';
 import type { SessionDetails } from '../store/v1-types.js';
 import { effectivePoolSettings } from './pool-settings.js';
 import { assertSharedKeyMayDrive } from './shared-key-scope.js';
@@ -107,7 +107,7 @@ export class SessionService {
    */
   private async claimOrQueue(key: string | undefined, details?: SessionDetails, leased = true, holder?: Holder) {
     const now = this.clock.now();
-    return this.store.transaction(async (tx) => {
+    const out = await this.store.transaction(async (tx) => {
       let replacing: string | null = null;
       if (key) {
         const existingId = await tx.getIdempotentSession(key, now);
@@ -126,18 +126,21 @@ export class SessionService {
         const bound = replacing
           ? await tx.replaceIdempotencyKey(key, replacing, session.id, now, expiresAt)
           : (await tx.putIdempotencyKey(key, session.id, now, expiresAt)) === session.id;
-        if (!bound) throw new OrchestratorError('conflict', 'Idempotency key raced; retry');
+        if (!bound) return rollBack(new OrchestratorError('conflict', 'Idempotency key raced; retry'));
       }
       const created = server ? [] : await this.reserveForPending(tx);
       return { session, server, created, existing: false };
     });
+    // A refusal rolled the claim and the new session back.
+    if (out instanceof Rollback) throw out.reason;
+    return out;
   }
 
   /**
    * `leased`: a request of this process waits for it (renewing the lease); a /v1 start
    * returns at once and its client polls, so its pending session carries no lease.
    */
-  private async insertWithFreshCode(tx: Store, server: Server | null, now: number, leased = true): Promise<Session> {
+  private async insertWithFreshCode(tx: Tx, server: Server | null, now: number, leased = true): Promise<Session> {
     for (let attempt = 0; attempt < 20; attempt++) {
       const session: Session = {
         id: timeOrderedId(now),
@@ -159,7 +162,7 @@ export class SessionService {
   }
 
   /** Servers to make so every pending session has one on its way, within MAX_SERVERS (counted, not listed). */
-  private async reserveForPending(tx: Store): Promise<Server[]> {
+  private async reserveForPending(tx: Tx): Promise<Server[]> {
     await tx.lockCapacity();
     const now = this.clock.now();
     const pending = await tx.countSessions([SessionState.Pending]);
@@ -236,7 +239,8 @@ export class SessionService {
   }
 
   private async giveUp(sessionId: string, reason: EndReason): Promise<StartResult> {
-    const ended = await this.ops.endSession(this.store, { id: sessionId }, reason);
+    // Only a session still pending ends here; the answer comes from the committed row.
+    const ended = await this.ops.endSessionNow({ id: sessionId }, reason, { from: [SessionState.Pending] });
     if (!ended) {
       // It became active in the last moment: hand it out rather than lose it.
       const s = await this.store.getSession(sessionId);
@@ -286,8 +290,12 @@ export class SessionService {
   async resolveAbandoned(atStartUp = false): Promise<number> {
     if (atStartUp && this.store.exclusive) await this.store.expireForeignLeases(this.ops.instanceId);
     let n = 0;
-    for (const s of await this.store.listAbandonedPending(this.clock.now())) {
-      if (await this.ops.endSession(this.store, s, EndReason.Abandoned)) n++;
+    const now = this.clock.now();
+    // The list is a snapshot: each end re-checks, in its statement, that the session is still
+    // pending and its lease still unrenewed (its waiter may have renewed, or been answered).
+    const only = { from: [SessionState.Pending], leaseExpiredBy: now };
+    for (const s of await this.store.listAbandonedPending(now)) {
+      if (await this.ops.endSessionNow(s, EndReason.Abandoned, only)) n++;
     }
     if (n > 0) this.log.warn({ sessions: n }, 'ended pending sessions whose waiting request died');
     return n;
@@ -314,7 +322,8 @@ export class SessionService {
   async heartbeat(caller: ServerCaller, ip: string, players: number): Promise<HeartbeatResult> {
     const now = this.clock.now();
     const { unspent } = caller;
-    const result = await this.store.transaction(async (tx): Promise<HeartbeatResult | 'replayed' | null> => {
+    type Outcome = HeartbeatResult | 'replayed' | null | Rollback<OrchestratorError>;
+    const result = await this.store.transaction(async (tx): Promise<Outcome> => {
       // A replay changes nothing; it is answered like any other bad signature.
       if (unspent && !(await tx.rememberSignature(unspent.signature, now, unspent.expiresAtMs))) return 'replayed';
       // Fast path (the steady state): a server in service, found and updated in one statement.
@@ -330,7 +339,8 @@ export class SessionService {
           ? null
           : { server: await this.registerExternal(tx, ip, players, now), addressIgnored: null };
       const differs = s.origin !== EXTERNAL_ORIGIN && s.ip !== ip;
-      if (differs) await this.refuseForeignAddress(tx, s, ip);
+      const conflict = differs ? await this.refuseForeignAddress(tx, s, ip) : null;
+      if (conflict) return conflict;
       const addressIgnored = differs ? { reported: ip, kept: s.ip } : null;
       const patch = { players, lastHeartbeatAtMs: now };
       if ((s.state === ServerState.Creating || s.state === ServerState.Starting) && s.ip) {
@@ -340,6 +350,7 @@ export class SessionService {
       const updated = await recordServerReport(tx, s.id, players, now);
       return updated ? { server: await this.afterHeartbeat(tx, updated, players, now), addressIgnored } : null;
     });
+    if (result instanceof Rollback) throw result.reason;
     if (result === 'replayed') throw new OrchestratorError('unauthorized', INVALID_SIGNATURE);
     if (!result) throw new OrchestratorError('not_found', 'No live server has this address');
     if (result.addressIgnored) {
@@ -352,24 +363,21 @@ export class SessionService {
   }
 
   /** What a recorded heartbeat of a ready or allocated server moves on: the idle clock, an external server's pool state. */
-  private async afterHeartbeat(tx: Store, updated: Server, players: number, now: number): Promise<Server> {
+  private async afterHeartbeat(tx: Tx, updated: Server, players: number, now: number): Promise<Server> {
     if (updated.state === ServerState.Allocated && players > 0) await markSessionPlayed(tx, updated.id, now);
     if (updated.origin === EXTERNAL_ORIGIN) return this.followPlayers(tx, updated);
     return updated;
   }
 
   /** A reported address that another live server holds is a conflict, never a silent overwrite. */
-  private async refuseForeignAddress(tx: Store, s: Server, ip: string): Promise<void> {
+  private async refuseForeignAddress(tx: Tx, s: Server, ip: string): Promise<Rollback<OrchestratorError> | null> {
     const holder = await tx.findActiveServerByIp(ip);
-    if (holder && holder.id !== s.id) {
-      throw new OrchestratorError(
-        'address_conflict',
-        `Address ${ip} belongs to another server; this server's address is ${s.ip ?? 'not known yet'}`,
-      );
-    }
+    if (!holder || holder.id === s.id) return null;
+    const why = `Address ${ip} belongs to another server; this server's address is ${s.ip ?? 'not known yet'}`;
+    return rollBack(new OrchestratorError('address_conflict', why));
   }
 
-  private async findCallerServer(tx: Store, caller: ServerCaller, ip: string): Promise<Server | null> {
+  private async findCallerServer(tx: Tx, caller: ServerCaller, ip: string): Promise<Server | null> {
     if (!caller.serverId) return tx.findActiveServerByIp(ip);
     const s = await tx.getServer(caller.serverId);
     return s && ACTIVE_SERVER_STATES.includes(s.state) ? s : null;
@@ -380,7 +388,7 @@ export class SessionService {
   }
 
   /** The original's way for a studio's own server to join the pool: a signed heartbeat. */
-  private async registerExternal(tx: Store, ip: string, players: number, now: number): Promise<Server> {
+  private async registerExternal(tx: Tx, ip: string, players: number, now: number): Promise<Server> {
     assertUsableServerAddress(ip, this.opts.loopbackServers ?? false);
     const row: Server = {
       id: timeOrderedId(now),
@@ -402,7 +410,7 @@ export class SessionService {
   }
 
   /** External servers without a session are busy while they report players, free when empty. */
-  private async followPlayers(tx: Store, s: Server): Promise<Server> {
+  private async followPlayers(tx: Tx, s: Server): Promise<Server> {
     const toggles =
       (s.state === ServerState.Ready && s.players > 0) || (s.state === ServerState.Allocated && s.players === 0);
     if (!toggles || (await tx.findLiveSessionByServer(s.id))) return s;
@@ -425,15 +433,14 @@ export class SessionService {
       if (!s) return null;
       this.mayDrive(caller, s);
       if (s.origin !== EXTERNAL_ORIGIN && s.ip !== null && s.ip !== ip) {
-        throw new OrchestratorError(
-          'address_conflict',
-          `Address ${ip} is not this server's address (${s.ip}); nothing was ended`,
-        );
+        const why = `Address ${ip} is not this server's address (${s.ip}); nothing was ended`;
+        return rollBack(new OrchestratorError('address_conflict', why));
       }
       const session = await tx.findLiveSessionByServer(s.id);
       const ended = session ? await this.ops.endSession(tx, session, EndReason.ServerEnded) : null;
       return ended?.server ?? (await this.ops.retire(tx, s, 'ended by the game server'));
     });
+    if (server instanceof Rollback) throw server.reason;
     if (!server) throw new OrchestratorError('not_found', 'No live server has this address');
     if (server.state === ServerState.Shutdown) {
       void this.ops.teardown(server).then((done) => done || this.reconcileSoon());
@@ -463,7 +470,7 @@ export class SessionService {
   }
 
   /** MAX_SERVERS, or the lower cap an operator set at run time (kept in the store). */
-  private async maxServersNow(tx: Store): Promise<number> {
+  private async maxServersNow(tx: Tx): Promise<number> {
     return (await effectivePoolSettings(tx, { poolMinReady: 0, poolBuffer: 0, maxServers: this.opts.maxServers }))
       .maxServers;
   }

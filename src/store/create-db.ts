@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import { systemClock, type Clock } from '../util/clock.js';
 import type { Database } from './db-schema.js';
 import { KyselyStore } from './kysely-store.js';
-import { importLegacyRows, LEGACY_TABLE, type LegacyDropletRow, type LegacyImportResult } from './legacy-import.js';
+import { importLegacyRowsIn, LEGACY_TABLE, type LegacyDropletRow, type LegacyImportResult } from './legacy-import.js';
 import { runMigrations } from './migrate.js';
 import { openDatabase, type DatabaseOptions, type StoreLogger } from './open-database.js';
 import type { Store } from './store.js';
@@ -65,6 +65,6 @@ async function importOwnLegacyTable(
   const marker = JSON.stringify({ importedAtMs: nowMs });
   return store.transaction(async (tx) => {
     if ((await tx.setMetaIfAbsent(LEGACY_IMPORT_META_KEY, marker)) !== marker) return null;
-    return importLegacyRows(tx, rows, nowMs);
+    return importLegacyRowsIn(tx, rows, nowMs);
   });
 }

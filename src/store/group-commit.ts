@@ -1,5 +1,6 @@
-import type { Kysely, Transaction } from 'kysely';
+import { CompiledQuery, type Kysely } from 'kysely';
 import type { Database } from './db-schema.js';
+import { Rollback } from './store.js';
 import { letEventLoopRun } from '../util/time-slice.js';
 
 interface Job<S> {
@@ -8,34 +9,57 @@ interface Job<S> {
   reject(err: unknown): void;
 }
 
+/** How one job of a batch ended; answered only once the batch's COMMIT is done. */
+type Outcome = { ok: true; value: unknown } | { ok: false; err: unknown };
+
 /** Most jobs one commit carries; bounds how long a batch holds the connection. */
 const MAX_BATCH = 64;
 
-/** Thrown inside a batch when one job failed: the batch rolls back and its jobs run alone. */
-class BatchMateFailed extends Error {}
+/**
+ * IMMEDIATE: the write lock is taken at BEGIN, where SQLite's busy handler (busy_timeout)
+ * waits for it. A deferred BEGIN takes it at the first write, after the batch has read: if the
+ * WAL checkpoint worker's connection holds it then (its RESTART), SQLite does not wait (a read
+ * transaction that waited to write could deadlock) and the write fails at once with "database
+ * is locked". The service is the only writer, so IMMEDIATE costs nothing else.
+ */
+const BEGIN = CompiledQuery.raw('BEGIN IMMEDIATE');
+const COMMIT = CompiledQuery.raw('COMMIT');
+const ROLLBACK = CompiledQuery.raw('ROLLBACK');
+const SAVEPOINT = CompiledQuery.raw('SAVEPOINT job');
+const RELEASE = CompiledQuery.raw('RELEASE job');
+const ROLLBACK_TO = CompiledQuery.raw('ROLLBACK TO job');
+
+/** The batch's transaction itself failed (its COMMIT, or an error SQLite rolls everything back for). */
+class BatchLost extends Error {
+  constructor(override readonly cause: unknown) {
+    super('group commit lost its transaction');
+  }
+}
 
 /**
  * Group commit for SQLite: transactions that arrive while one is running share the next
  * BEGIN … COMMIT, and every caller is answered only after the COMMIT that carries its work —
  * nothing is acknowledged before it is durable, but a burst pays for one commit, not one each.
  *
- * Optimistic: jobs run back to back without savepoints (they rarely throw). When one throws,
- * the whole batch rolls back and each of its jobs runs again in a transaction of its own, so
- * a failure still undoes only its own writes. A transaction body may therefore run twice: it
- * must keep to the store (the port already forbids provider calls and waits inside).
+ * Every body runs exactly once, inside a savepoint of its own: one that throws or returns a
+ * Rollback is rolled back to its savepoint alone, and the rest of the batch goes on and commits
+ * with one COMMIT. Only a failure of the transaction itself (the COMMIT, or an I/O error after
+ * which SQLite rolls the whole transaction back) fails every job that ran in it; jobs of the
+ * batch that had not run yet go back to the queue, to run once in the next batch.
  *
  * The single better-sqlite3 connection ran transactions one at a time; they still do, in order.
  */
 export class GroupCommit<S> {
   private queue: Job<S>[] = [];
   private running = false;
-  /** Transactions committed (or attempted) so far; with `jobs`, how well commits are shared. */
+  /** Transactions begun so far; with `jobs`, how well commits are shared. */
   commits = 0;
   jobs = 0;
 
   constructor(
     private readonly db: Kysely<Database>,
-    private readonly bind: (trx: Transaction<Database>) => S,
+    /** The handle a body gets, over the connection holding the transaction. */
+    private readonly bind: (conn: Kysely<Database>) => S,
   ) {}
 
   run<T>(fn: (tx: S) => Promise<T>): Promise<T> {
@@ -68,38 +92,50 @@ export class GroupCommit<S> {
   }
 
   private async commitBatch(batch: Job<S>[]): Promise<void> {
-    if (batch.length === 1) return this.commitAlone(batch[0]!);
-    const values: unknown[] = [];
     this.commits++;
+    const outcomes: Outcome[] = [];
     try {
-      await this.db.transaction().execute(async (trx) => {
-        for (const job of batch) {
-          try {
-            // A store of its own per job: what a job records (its events) stays its own.
-            values.push(await job.fn(this.bind(trx)));
-          } catch {
-            throw new BatchMateFailed();
-          }
+      await this.db.connection().execute(async (conn) => {
+        await conn.executeQuery(BEGIN);
+        try {
+          const keep = await this.runJobs(conn, batch, outcomes);
+          await conn.executeQuery(keep ? COMMIT : ROLLBACK);
+        } catch (err) {
+          await conn.executeQuery(ROLLBACK).catch(() => undefined);
+          throw err instanceof BatchLost ? err : new BatchLost(err);
         }
       });
     } catch (err) {
-      if (!(err instanceof BatchMateFailed)) {
-        // The COMMIT itself failed (disk full, I/O error): nothing in the batch happened.
-        for (const job of batch) job.reject(err);
-        return;
-      }
-      for (const job of batch) await this.commitAlone(job);
+      // Nothing of the batch happened: every job that ran hears why; the rest run in the next batch.
+      const cause = err instanceof BatchLost ? err.cause : err;
+      outcomes.forEach((o, i) => batch[i]!.reject(o.ok ? cause : o.err));
+      this.queue.unshift(...batch.slice(outcomes.length));
       return;
     }
-    batch.forEach((job, i) => job.resolve(values[i]));
+    outcomes.forEach((o, i) => (o.ok ? batch[i]!.resolve(o.value) : batch[i]!.reject(o.err)));
   }
 
-  private async commitAlone(job: Job<S>): Promise<void> {
-    this.commits++;
-    try {
-      job.resolve(await this.db.transaction().execute((trx) => job.fn(this.bind(trx))));
-    } catch (err) {
-      job.reject(err);
+  /**
+   * Each job in a savepoint of its own (a batch of one needs none: its failure is the whole
+   * transaction's: false, roll it back). Stops at a job whose rollback fails: SQLite ended the
+   * transaction itself.
+   */
+  private async runJobs(conn: Kysely<Database>, batch: Job<S>[], outcomes: Outcome[]): Promise<boolean> {
+    const alone = batch.length === 1;
+    for (const job of batch) {
+      if (!alone) await conn.executeQuery(SAVEPOINT);
+      let outcome: Outcome;
+      try {
+        outcome = { ok: true, value: await job.fn(this.bind(conn)) };
+      } catch (err) {
+        outcome = { ok: false, err };
+      }
+      outcomes.push(outcome);
+      const undo = !outcome.ok || outcome.value instanceof Rollback;
+      if (alone) return !undo;
+      if (undo) await conn.executeQuery(ROLLBACK_TO).catch((err: unknown) => Promise.reject(new BatchLost(err)));
+      await conn.executeQuery(RELEASE);
     }
+    return true;
   }
 }

@@ -3,7 +3,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import type { Server } from '../domain/server.js';
 import type { Session } from '../domain/session.js';
 import { cleanLegacyRow, type CleanLegacyRow, type LegacyDropletRow } from './legacy-rows.js';
-import type { Store } from './store.js';
+import type { Store, Tx } from './store.js';
 
 export type { LegacyDropletRow } from './legacy-rows.js';
 
@@ -17,38 +17,45 @@ export interface LegacyImportResult {
 /** The original service's table. */
 export const LEGACY_TABLE = 'game_droplets';
 
-/**
- * Imports the original service's game_droplets rows, in one transaction: each row becomes a
- * server (digitalocean when it names a droplet, else external); a row with a share tag becomes
- * an allocated server with an active session under that code, one without an idle ready
- * server. Idempotent: a row whose address already has a live server is skipped.
- */
-export async function importLegacyRows(
+/** importLegacyRowsIn() in a transaction of its own. */
+export function importLegacyRows(
   store: Store,
   rows: readonly LegacyDropletRow[],
   nowMs: number,
 ): Promise<LegacyImportResult> {
-  return store.transaction(async (tx) => {
-    const result: LegacyImportResult = { servers: 0, sessions: 0, skipped: 0 };
-    for (const raw of rows) {
-      const row = cleanLegacyRow(raw);
-      if (!row || (await tx.findActiveServerByIp(row.ip)) || (row.code && (await tx.findLiveSessionByCode(row.code)))) {
-        result.skipped++;
-        continue;
-      }
-      const server = legacyServer(row, nowMs);
-      await tx.insertServer(server);
-      result.servers++;
-      if (row.code) {
-        // Checked free above, inside this transaction; a false here is a concurrent writer.
-        if (!(await tx.insertSession(legacySession(row, row.code, server.id, nowMs)))) {
-          throw new Error(`share code of legacy row ${row.ip} was taken during the import`);
-        }
-        result.sessions++;
-      }
+  return store.transaction((tx) => importLegacyRowsIn(tx, rows, nowMs));
+}
+
+/**
+ * Imports the original service's game_droplets rows, in the caller's transaction: each row
+ * becomes a server (digitalocean when it names a droplet, else external); a row with a share
+ * tag becomes an allocated server with an active session under that code, one without an idle
+ * ready server. Idempotent: a row whose address already has a live server is skipped.
+ */
+export async function importLegacyRowsIn(
+  tx: Tx,
+  rows: readonly LegacyDropletRow[],
+  nowMs: number,
+): Promise<LegacyImportResult> {
+  const result: LegacyImportResult = { servers: 0, sessions: 0, skipped: 0 };
+  for (const raw of rows) {
+    const row = cleanLegacyRow(raw);
+    if (!row || (await tx.findActiveServerByIp(row.ip)) || (row.code && (await tx.findLiveSessionByCode(row.code)))) {
+      result.skipped++;
+      continue;
     }
-    return result;
-  });
+    const server = legacyServer(row, nowMs);
+    await tx.insertServer(server);
+    result.servers++;
+    if (row.code) {
+      // Checked free above, inside this transaction; a false here is a concurrent writer.
+      if (!(await tx.insertSession(legacySession(row, row.code, server.id, nowMs)))) {
+        throw new Error(`share code of legacy row ${row.ip} was taken during the import`);
+      }
+      result.sessions++;
+    }
+  }
+  return result;
 }
 
 /** Reads game_droplets from an SQLite file of the original service and imports it. */

@@ -124,15 +124,18 @@ export async function endSession(
   from: readonly SessionState[],
   reason: EndReason,
   nowMs: number,
+  leaseExpiredBy?: number,
 ): Promise<Session | null> {
   if (from.length === 0) return null;
-  const row = await db
+  let q = db
     .updateTable('sessions')
     .set({ state: 'ended', ended_at: nowMs, end_reason: reason })
     .where('id', '=', id)
-    .where('state', 'in', from)
-    .returningAll()
-    .executeTakeFirst();
+    .where('state', 'in', from);
+  // A lease sweep ends only what is still unrenewed when the row is written, not what it read earlier.
+  if (leaseExpiredBy !== undefined)
+    q = q.where('lease_until', 'is not', null).where('lease_until', '<=', leaseExpiredBy);
+  const row = await q.returningAll().executeTakeFirst();
   return row ? toSession(row) : null;
 }
 

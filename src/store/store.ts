@@ -12,28 +12,11 @@ import type {
 import type { WebhookLedger } from '../webhooks/webhook-ledger.js';
 
 /**
- * The Store port. It speaks the domain: conditional transitions return null/false on a lost
- * race instead of throwing, and every claim is a single atomic statement.
+ * The statements of the Store port, the same inside a transaction (on a Tx) and alone (on the
+ * Store). They speak the domain: conditional transitions return null/false on a lost race
+ * instead of throwing, and every claim is a single atomic statement.
  */
-export interface Store {
-  /**
-   * Runs fn atomically, with the events it recorded; publishes them to onEvents listeners
-   * after the commit. Keep it short: no provider calls or waits inside, and no side effects:
-   * the body may run twice (SQLite group commit re-runs a batch's bodies one by one when one
-   * of them fails). Side effects belong in event listeners.
-   */
-  transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
-  /**
-   * True when no other process shares the database (SQLite): at start-up, whatever another
-   * owner left in flight belongs to a dead process.
-   */
-  readonly exclusive: boolean;
-  /**
-   * Inside a transaction: serialises capacity decisions (how many servers to make) across
-   * replicas. A no-op where transactions are already serial (SQLite).
-   */
-  lockCapacity(): Promise<void>;
-
+export interface StoreVerbs {
   // ---- servers ----
   insertServer(server: Server): Promise<void>;
   getServer(id: string): Promise<Server | null>;
@@ -73,8 +56,17 @@ export interface Store {
   countSessions(states: readonly SessionState[]): Promise<number>;
   /** Gives the oldest pending session to this server (pending → active); null when none waits. */
   assignOldestPending(serverId: string, nowMs: number): Promise<Session | null>;
-  /** Ends a session that is in one of `from`; null on a lost race. */
-  endSession(id: string, from: readonly SessionState[], reason: EndReason, nowMs: number): Promise<Session | null>;
+  /**
+   * Ends a session that is in one of `from` (and, given `leaseExpiredBy`, whose waiter's lease
+   * ran out by then, checked in the same statement); null on a lost race.
+   */
+  endSession(
+    id: string,
+    from: readonly SessionState[],
+    reason: EndReason,
+    nowMs: number,
+    leaseExpiredBy?: number,
+  ): Promise<Session | null>;
   /** Moves the idle clock of the live session on this server. */
   touchSessionPlayed(serverId: string, nowMs: number): Promise<void>;
 
@@ -94,8 +86,6 @@ export interface Store {
   hitCounter(key: string, windowMs: number, nowMs: number, by?: number): Promise<number>;
   /** Reads a counter for the window containing nowMs without changing it. */
   peekCounter(key: string, windowMs: number, nowMs: number): Promise<number>;
-  /** Drops expired replay entries, counters and idempotency keys. */
-  purgeExpired(nowMs: number): Promise<number>;
 
   // ---- settings kept with the data ----
   getMeta(key: string): Promise<string | null>;
@@ -103,15 +93,6 @@ export interface Store {
   setMetaIfAbsent(key: string, value: string): Promise<string>;
 
   // ---- the outbox (migration 0003) ----
-  /** Inside a transaction only: written with it (one INSERT before COMMIT), published after. */
-  recordEvent(event: NewEvent): void;
-  /** Committed events after a cursor, oldest first. */
-  listEvents(afterId: number, limit: number): Promise<FleetEvent[]>;
-  lastEventId(): Promise<number>;
-  /** Drops events older than olderThanMs and beyond the newest keepRows; at most `batch` per call. */
-  pruneEvents(olderThanMs: number, keepRows: number, batch: number): Promise<number>;
-  /** Listens to the events this process commits, after each commit, in id order. */
-  onEvents(listener: (events: readonly FleetEvent[]) => void): () => void;
 
   // ---- counts and leases ----
   /** Live rows a provider made (not external): what MAX_SERVERS caps. */
@@ -120,8 +101,6 @@ export interface Store {
   countOnTheWay(nowMs: number): Promise<number>;
   renewServerLease(serverId: string, owner: string, untilMs: number): Promise<boolean>;
   renewSessionLease(sessionId: string, owner: string, untilMs: number): Promise<boolean>;
-  /** Exclusive store at start-up: every lease not held by `owner` ends now. */
-  expireForeignLeases(owner: string): Promise<number>;
   listAbandonedPending(nowMs: number): Promise<Session[]>;
   /** Re-points a key from oldSessionId to newSessionId; false when it names something else. */
   replaceIdempotencyKey(
@@ -131,8 +110,6 @@ export interface Store {
     nowMs: number,
     expiresAtMs: number,
   ): Promise<boolean>;
-
-  close(): Promise<void>;
 
   // ---- the /v1 API (migration 0004) ----
   /** Stores value under key, replacing what was there (run-time settings every replica reads). */
@@ -164,13 +141,72 @@ export interface Store {
    */
   recordHeartbeatByIp(ip: string, players: number, nowMs: number): Promise<Server | null>;
 
-  // ---- webhook delivery state (migration 0006) ----
-  /** Per-URL cursors, retry state and dead letters of webhook delivery. */
-  webhooks(): WebhookLedger;
-
   // ---- demand, for the forecasting warm pool ----
   /** Sessions created at or after sinceMs, in any state, oldest first (an index range per state). */
   listSessionsStartedSince(sinceMs: number): Promise<Session[]>;
+}
+
+/**
+ * A transaction's handle, a type of its own: the verbs that only mean something inside a
+ * transaction exist here alone, and the outer Store (transaction(), close(), the listeners) is
+ * not reachable from it. So calling the outer store from a body, which on SQLite waits for the
+ * very transaction the body is in (a deadlock), does not compile when the body keeps to its
+ * `tx` (test/store/tx-types.test.ts checks both directions).
+ */
+export interface Tx extends StoreVerbs {
+  /**
+   * Serialises capacity decisions (how many servers to make) across replicas until the
+   * transaction ends. A no-op where transactions are already serial (SQLite).
+   */
+  lockCapacity(): Promise<void>;
+  /** Written with the transaction (one INSERT before COMMIT), published after it. */
+  recordEvent(event: NewEvent): void;
+}
+
+/**
+ * What a body returns to say "no" (a conflict, a lost race that the caller must hear about):
+ * its writes and events are rolled back, and transaction() resolves with the Rollback. An
+ * expected refusal is a value, never an exception: it costs neither a throw nor, on SQLite,
+ * a transaction of its own (its batch mates commit with one COMMIT).
+ */
+export class Rollback<R = unknown> {
+  constructor(readonly reason: R) {}
+}
+
+/** A Rollback carrying `reason`; see Rollback. */
+export function rollBack<R>(reason: R): Rollback<R> {
+  return new Rollback(reason);
+}
+
+/** The Store port: the statements alone, transactions, and what belongs to the database as a whole. */
+export interface Store extends StoreVerbs {
+  /**
+   * Runs fn once, atomically, with the events it recorded; publishes them to onEvents
+   * listeners after the commit. Keep it short: no provider calls or waits inside. A body that
+   * throws, or returns a Rollback, is rolled back alone: on SQLite its batch mates in a group
+   * commit still commit, once. Side effects belong in event listeners.
+   */
+  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /**
+   * True when no other process shares the database (SQLite): at start-up, whatever another
+   * owner left in flight belongs to a dead process.
+   */
+  readonly exclusive: boolean;
+  /** Drops expired replay entries, counters and idempotency keys (in batches, letting requests through). */
+  purgeExpired(nowMs: number): Promise<number>;
+  /** Committed events after a cursor, oldest first. */
+  listEvents(afterId: number, limit: number): Promise<FleetEvent[]>;
+  lastEventId(): Promise<number>;
+  /** Drops events older than olderThanMs and beyond the newest keepRows; at most `batch` per call. */
+  pruneEvents(olderThanMs: number, keepRows: number, batch: number): Promise<number>;
+  /** Listens to the events this process commits, after each commit, in id order. */
+  onEvents(listener: (events: readonly FleetEvent[]) => void): () => void;
+  /** Exclusive store at start-up: every lease not held by `owner` ends now. */
+  expireForeignLeases(owner: string): Promise<number>;
+  /** Per-URL cursors, retry state and dead letters of webhook delivery (migration 0006). */
+  webhooks(): WebhookLedger;
+  /** Closes the pool or file, after answering what was queued. */
+  close(): Promise<void>;
 }
 
 /** Fields of a server that change without (or with) a state change. */

@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
 import { startTestPostgres, type TestPostgres } from '../helpers/postgres-server.js';
@@ -43,6 +44,9 @@ beforeAll(async () => {
     HEARTBEAT_PERIOD_S: '86400',
     BOOT_TIMEOUT_S: '86400',
     SESSION_IDLE_TIMEOUT_S: '86400',
+    // Waiting starts renew a 2 s lease: a freeze outlasts it, so the sweep finds leases run out.
+    LEASE_S: '2',
+    RECYCLE_SERVERS: 'false',
     LOG_LEVEL: 'warn',
   };
   for (let i = 0; i < 2; i++) replicas.push(await startService(['serve'], env));
@@ -131,6 +135,22 @@ describe('e2e: two replicas through a frozen, then stopped and restarted Postgre
     await load.stop();
     expect(replicas.map(alive), outputs()).toEqual([true, true]);
     // The lock connection died with the database: the lead was given up and taken again by one replica.
+    // A session answered to a client is never ended by the lease sweep, and no server was
+    // handed to two sessions (servers are not recycled here: one session per server, ever).
+    const c = new pg.Client({ connectionString: db.url });
+    await c.connect();
+    try {
+      const swept = await c.query(
+        `SELECT id FROM sessions WHERE end_reason = 'abandoned' AND activated_at IS NOT NULL`,
+      );
+      expect(swept.rows).toEqual([]);
+      const shared = await c.query(
+        `SELECT server_id FROM sessions WHERE server_id IS NOT NULL GROUP BY server_id HAVING count(*) > 1`,
+      );
+      expect(shared.rows).toEqual([]);
+    } finally {
+      await c.end();
+    }
     await waitFor(
       'exactly one leader again',
       async () => (await Promise.all(replicas.map(leads))).filter(Boolean).length === 1,

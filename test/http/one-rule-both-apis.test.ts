@@ -28,7 +28,7 @@ async function keyWhoseSessionEnded(o: Orchestrator, key: string, reason: EndRea
   const code = (await startV1(o, undefined, { 'idempotency-key': key })).json().code as string;
   const [session] = await o.store.listSessions(['pending']);
   expect(session?.code).toBe(code);
-  expect(await o.ops.endSession(o.store, session!, reason)).not.toBeNull();
+  expect(await o.ops.endSessionNow(session!, reason)).not.toBeNull();
   return code;
 }
 

@@ -8,7 +8,7 @@ import { Reconciler, type PassResult, type ReconcileSettings } from '../../src/r
 import { ServerOps } from '../../src/fleet/server-ops.js';
 import { SessionService } from '../../src/sessions/session-service.js';
 import { SessionWaiter } from '../../src/sessions/session-waiter.js';
-import { createStore } from '../../src/store/create-db.js';
+import { createStore, type DatabaseOptions } from '../../src/store/create-db.js';
 import type { Store } from '../../src/store/store.js';
 import { FakeClock } from '../../src/util/clock.js';
 import { silentLog } from '../../src/util/log.js';
@@ -131,9 +131,13 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function harness(o: Partial<ReconcileSettings> = {}): Promise<Harness> {
+/** `db`: in-memory SQLite unless given (a PostgreSQL schema, for races only it shows). */
+export async function harness(
+  o: Partial<ReconcileSettings> = {},
+  db: DatabaseOptions = { kind: 'sqlite', path: ':memory:' },
+): Promise<Harness> {
   const clock = new FakeClock();
-  const store = await createStore({ kind: 'sqlite', path: ':memory:' });
+  const store = await createStore(db);
   const provider = new FakeProvider(clock);
   const settings = testSettings(o);
   const waiter = new SessionWaiter();

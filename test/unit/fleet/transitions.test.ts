@@ -69,7 +69,9 @@ describe('moveServer: the one checked server move', () => {
         const s = makeServer({ state: from });
         await store.insertServer(s);
         const before = refusedMoves.count;
-        const moved = await moveServer(store, log, s.id, [from], to, { reason: 'walk' }, T0 + 5);
+        const moved = await store.transaction((tx) =>
+          moveServer(tx, log, s.id, [from], to, { reason: 'walk' }, T0 + 5),
+        );
         const row = await store.getServer(s.id);
         const events = await store.listEvents(0, 10);
         if (allowed) {
@@ -98,7 +100,9 @@ describe('moveServer: the one checked server move', () => {
     const log = recordingLog();
     const s = makeServer({ state: 'allocated' });
     await store.insertServer(s);
-    expect(await moveServer(store, log, s.id, [ServerState.Ready], ServerState.Shutdown, {}, T0)).toBeNull();
+    expect(
+      await store.transaction((tx) => moveServer(tx, log, s.id, [ServerState.Ready], ServerState.Shutdown, {}, T0)),
+    ).toBeNull();
     expect(log.errors).toHaveLength(0);
     expect(await store.listEvents(0, 10)).toHaveLength(0);
   });
@@ -108,7 +112,9 @@ describe('moveServer: the one checked server move', () => {
     const s = makeServer({ state: 'ready' });
     await store.insertServer(s);
     expect(
-      await moveServer(store, log, s.id, [ServerState.Ready, ServerState.Deleted], ServerState.Shutdown, {}, T0),
+      await store.transaction((tx) =>
+        moveServer(tx, log, s.id, [ServerState.Ready, ServerState.Deleted], ServerState.Shutdown, {}, T0),
+      ),
     ).toBeNull();
     expect((await store.getServer(s.id))?.state).toBe('ready');
   });

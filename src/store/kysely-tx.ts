@@ -1,0 +1,40 @@
+import { sql, type Kysely } from 'kysely';
+import type { FleetEvent, NewEvent } from '../domain/events.js';
+import type { Database, DialectKind } from './db-schema.js';
+import * as events from './event-queries.js';
+import { KyselyVerbs } from './kysely-verbs.js';
+import type { Tx } from './store.js';
+
+/**
+ * pg_advisory_xact_lock key for capacity decisions: an arbitrary constant that only this
+ * service uses ("GOCAPAC" in ASCII), so replicas serialise on it and nothing else does.
+ */
+const CAPACITY_LOCK_KEY = 0x474f4341504143n;
+
+/** One body's handle on an open transaction (or, on SQLite, its savepoint in a group commit). */
+export class KyselyTx extends KyselyVerbs implements Tx {
+  /** Events recorded by this body, written as its last statement. */
+  private recorded: NewEvent[] = [];
+
+  constructor(trx: Kysely<Database>, kind: DialectKind) {
+    super(trx, kind);
+  }
+
+  async lockCapacity(): Promise<void> {
+    // SQLite: nothing to do. The single better-sqlite3 connection runs one transaction at a
+    // time, so capacity decisions are already serial.
+    if (this.kind === 'postgres')
+      await sql`SELECT pg_advisory_xact_lock(${sql.lit(CAPACITY_LOCK_KEY)})`.execute(this.db);
+  }
+
+  recordEvent(event: NewEvent): void {
+    this.recorded.push(event);
+  }
+
+  /** Writes what the body recorded (the body's last statement); returns the events with their ids. */
+  async flushEvents(): Promise<FleetEvent[]> {
+    const recorded = this.recorded;
+    this.recorded = [];
+    return events.insertEvents(this.db, this.kind, recorded);
+  }
+}

@@ -1,0 +1,184 @@
+import type { Kysely } from 'kysely';
+import type { Server, ServerState } from '../domain/server.js';
+import type { EndReason, Session, SessionState } from '../domain/session.js';
+import * as cache from './cache-queries.js';
+import type { Database, DialectKind } from './db-schema.js';
+import * as servers from './server-queries.js';
+import * as sessions from './session-queries.js';
+import type { ServerPatch, StoreVerbs } from './store.js';
+import * as v1 from './v1-queries.js';
+import * as holders from './holder-queries.js';
+import type {
+  DetailedSession,
+  ServerPage,
+  ServerPageQuery,
+  SessionDetails,
+  SessionPage,
+  SessionPageQuery,
+} from './v1-types.js';
+
+/**
+ * The Store's statements over Kysely, for SQLite and PostgreSQL alike, bound to `db`: the
+ * database (KyselyStore) or one open transaction (KyselyTx). The SQL lives in the
+ * *-queries.ts modules. KyselyStore overrides the hot reads to ride SQLite's group commit.
+ */
+export class KyselyVerbs implements StoreVerbs {
+  constructor(
+    protected readonly db: Kysely<Database>,
+    readonly kind: DialectKind,
+  ) {}
+
+  // ---- servers ----
+  insertServer(server: Server): Promise<void> {
+    return servers.insertServer(this.db, server);
+  }
+  getServer(id: string): Promise<Server | null> {
+    return servers.getServer(this.db, id);
+  }
+  findActiveServerByIp(ip: string): Promise<Server | null> {
+    return servers.findActiveServerByIp(this.db, ip);
+  }
+  listServers(states?: readonly ServerState[]): Promise<Server[]> {
+    return servers.listServers(this.db, states);
+  }
+  countServers(states: readonly ServerState[]): Promise<number> {
+    return servers.countServers(this.db, states);
+  }
+  transitionServer(
+    id: string,
+    from: readonly ServerState[],
+    to: ServerState,
+    patch: ServerPatch,
+    nowMs: number,
+  ): Promise<Server | null> {
+    return servers.transitionServer(this.db, id, from, to, patch, nowMs);
+  }
+  patchServer(id: string, states: readonly ServerState[], patch: ServerPatch, nowMs: number): Promise<Server | null> {
+    return servers.patchServer(this.db, id, states, patch, nowMs);
+  }
+  claimReadyServer(nowMs: number, heardSinceMs?: number): Promise<Server | null> {
+    return servers.claimReadyServer(this.db, this.kind, nowMs, heardSinceMs);
+  }
+  countMadeServers(states: readonly ServerState[]): Promise<number> {
+    return servers.countMadeServers(this.db, states);
+  }
+  recordHeartbeatByIp(ip: string, players: number, nowMs: number): Promise<Server | null> {
+    return servers.recordHeartbeatByIp(this.db, this.kind, ip, players, nowMs);
+  }
+  countMachines(): Promise<number> {
+    return servers.countMachines(this.db);
+  }
+  countOnTheWay(nowMs: number): Promise<number> {
+    return servers.countOnTheWay(this.db, nowMs);
+  }
+  renewServerLease(serverId: string, owner: string, untilMs: number): Promise<boolean> {
+    return servers.renewServerLease(this.db, serverId, owner, untilMs);
+  }
+
+  // ---- sessions ----
+  insertSession(session: Session): Promise<boolean> {
+    return sessions.insertSession(this.db, this.kind, session);
+  }
+  getSession(id: string): Promise<Session | null> {
+    return sessions.getSession(this.db, id);
+  }
+  findLiveSessionByCode(code: string): Promise<Session | null> {
+    return sessions.findLiveSessionByCode(this.db, code);
+  }
+  findLiveSessionByServer(serverId: string): Promise<Session | null> {
+    return sessions.findLiveSessionByServer(this.db, serverId);
+  }
+  findJoinAddress(code: string): Promise<string | null> {
+    return sessions.findJoinAddress(this.db, this.kind, code);
+  }
+  listSessions(states: readonly SessionState[]): Promise<Session[]> {
+    return sessions.listSessions(this.db, states);
+  }
+  countSessions(states: readonly SessionState[]): Promise<number> {
+    return sessions.countSessions(this.db, states);
+  }
+  assignOldestPending(serverId: string, nowMs: number): Promise<Session | null> {
+    return sessions.assignOldestPending(this.db, this.kind, serverId, nowMs);
+  }
+  endSession(
+    id: string,
+    from: readonly SessionState[],
+    reason: EndReason,
+    nowMs: number,
+    leaseExpiredBy?: number,
+  ): Promise<Session | null> {
+    return sessions.endSession(this.db, id, from, reason, nowMs, leaseExpiredBy);
+  }
+  touchSessionPlayed(serverId: string, nowMs: number): Promise<void> {
+    return sessions.touchSessionPlayed(this.db, this.kind, serverId, nowMs);
+  }
+  renewSessionLease(sessionId: string, owner: string, untilMs: number): Promise<boolean> {
+    return sessions.renewSessionLease(this.db, sessionId, owner, untilMs);
+  }
+  listAbandonedPending(nowMs: number): Promise<Session[]> {
+    return sessions.listAbandonedPending(this.db, nowMs);
+  }
+  listSessionsStartedSince(sinceMs: number): Promise<Session[]> {
+    return sessions.listSessionsStartedSince(this.db, sinceMs);
+  }
+
+  // ---- idempotency keys, replay cache, rate counters, meta ----
+  getIdempotentSession(key: string, nowMs: number): Promise<string | null> {
+    return cache.getIdempotentSession(this.db, key, nowMs);
+  }
+  putIdempotencyKey(key: string, sessionId: string, nowMs: number, expiresAtMs: number): Promise<string> {
+    return cache.putIdempotencyKey(this.db, key, sessionId, nowMs, expiresAtMs);
+  }
+  replaceIdempotencyKey(
+    key: string,
+    oldSessionId: string,
+    newSessionId: string,
+    nowMs: number,
+    expiresAtMs: number,
+  ): Promise<boolean> {
+    return cache.replaceIdempotencyKey(this.db, key, oldSessionId, newSessionId, nowMs, expiresAtMs);
+  }
+  rememberSignature(signature: string, nowMs: number, expiresAtMs: number): Promise<boolean> {
+    return cache.rememberSignature(this.db, this.kind, signature, nowMs, expiresAtMs);
+  }
+  hitCounter(key: string, windowMs: number, nowMs: number, by = 1): Promise<number> {
+    return cache.hitCounter(this.db, key, windowMs, nowMs, by);
+  }
+  peekCounter(key: string, windowMs: number, nowMs: number): Promise<number> {
+    return cache.peekCounter(this.db, key, windowMs, nowMs);
+  }
+  getMeta(key: string): Promise<string | null> {
+    return cache.getMeta(this.db, key);
+  }
+  setMetaIfAbsent(key: string, value: string): Promise<string> {
+    return cache.setMetaIfAbsent(this.db, key, value);
+  }
+
+  // ---- who asked for each session (migration 0008) ----
+  holdSession(sessionId: string, holder: string): Promise<void> {
+    return holders.holdSession(this.db, sessionId, holder);
+  }
+  countLiveHeld(holder: string): Promise<number> {
+    return holders.countLiveHeld(this.db, holder);
+  }
+
+  // ---- the /v1 API (migration 0004) ----
+  setMeta(key: string, value: string): Promise<void> {
+    return v1.setMeta(this.db, key, value);
+  }
+  setSessionDetails(id: string, details: SessionDetails): Promise<void> {
+    return v1.setSessionDetails(this.db, id, details);
+  }
+  getDetailedSession(id: string): Promise<DetailedSession | null> {
+    return v1.getDetailedSession(this.db, id);
+  }
+  findSessionByCode(code: string): Promise<DetailedSession | null> {
+    return v1.findSessionByCode(this.db, code);
+  }
+  pageSessions(q: SessionPageQuery): Promise<SessionPage> {
+    return v1.pageSessions(this.db, q);
+  }
+  pageServers(q: ServerPageQuery): Promise<ServerPage> {
+    return v1.pageServers(this.db, q);
+  }
+}
