@@ -122,6 +122,7 @@ export async function createOrchestrator(
     idempotencyTtlS: config.lifecycle.idempotencyTtlS,
     capacityNote: async () => capacity.reason(await store.countMachines()),
     sharedKeyDrivesManaged: config.guard.sharedKeyDrivesManaged,
+    loopbackServers: config.provider === 'local',
     pool,
   });
   const replica = replicaName();

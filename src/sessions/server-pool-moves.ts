@@ -1,5 +1,6 @@
 import { EXTERNAL_ORIGIN, ServerState, type Server } from '../domain/server.js';
 import { markSessionPlayed } from '../fleet/server-reports.js';
+import { assertUsableServerAddress } from '../guard/server-address.js';
 import type { Tx } from '../store/store.js';
 import { timeOrderedId } from '../util/ids.js';
 import type { SessionDeps } from './session-deps.js';
@@ -24,7 +25,9 @@ export async function registerExternal(
   ip: string,
   players: number,
   now: number,
+  loopbackServers: boolean,
 ): Promise<Server> {
+  assertUsableServerAddress(ip, loopbackServers);
   const row: Server = {
     id: timeOrderedId(now),
     state: players > 0 ? ServerState.Allocated : ServerState.Ready,

@@ -33,6 +33,8 @@ export class ServerReports {
     private readonly deps: SessionDeps,
     /** SHARED_KEY_DRIVES_MANAGED (see shared-key-scope.ts). */
     private readonly sharedKeyDrivesManaged = false,
+    /** Whether game servers may be on loopback addresses (the local provider). */
+    private readonly loopbackServers = false,
   ) {}
 
   /** Remembers a verified signature on its own; false when it was already used (a replay). */
@@ -78,7 +80,10 @@ export class ServerReports {
     if (!s)
       return byIp === null
         ? null
-        : { server: await registerExternal(this.deps, tx, byIp, players, now), addressIgnored: null };
+        : {
+            server: await registerExternal(this.deps, tx, byIp, players, now, this.loopbackServers),
+            addressIgnored: null,
+          };
     const reported = byIp ?? r.address;
     const differs = reported !== undefined && s.origin !== EXTERNAL_ORIGIN && s.ip !== reported;
     const conflict = differs ? await refuseForeignAddress(tx, s, reported) : null;

@@ -4,6 +4,7 @@ import { SessionState, type Session } from '../domain/session.js';
 import { generateShareCode } from '../domain/share-code.js';
 import { Rollback, rollBack, type Tx } from '../store/store.js';
 import type { SessionDetails } from '../store/v1-types.js';
+import { checkHolderCap, type Holder } from '../guard/session-caps.js';
 import { timeOrderedId } from '../util/ids.js';
 import { keyEndedError, keyUse } from './idempotency.js';
 import { effectivePoolSettings } from './pool-settings.js';
@@ -20,6 +21,8 @@ export interface StartRequest {
   idempotencyKey?: string;
   /** /v1's max_players and metadata. */
   details?: SessionDetails;
+  /** Who holds the session (a per-holder cap, issue 21). */
+  holder?: Holder;
 }
 
 /**
@@ -66,7 +69,7 @@ export class StartSession {
    * start returns at once, so its pending session carries no lease. A key naming a session
    * returns it (existing), unless its start failed: then a new one takes the key.
    */
-  private async claimOrQueue({ idempotencyKey: key, details }: StartRequest, leased: boolean) {
+  private async claimOrQueue({ idempotencyKey: key, details, holder }: StartRequest, leased: boolean) {
     const { store, clock, ops } = this.deps;
     const now = clock.now();
     const out = await store.transaction(async (tx) => {
@@ -78,8 +81,10 @@ export class StartSession {
           return { session: existing, server: null, created: [] as Server[], existing: true };
         replacing = existing?.id ?? null;
       }
+      if (holder) await checkHolderCap(tx, holder);
       const server = await ops.claimReadyServer(tx);
       const session = await this.insertWithFreshCode(tx, server, now, leased);
+      if (holder) await tx.holdSession(session.id, holder.id);
       if (details) await tx.setSessionDetails(session.id, details);
       if (key) {
         const expiresAt = now + this.opts.idempotencyTtlS * 1000;

@@ -22,6 +22,8 @@ export interface SessionUseCaseOptions extends StartWaitOptions {
   idempotencyTtlS: number;
   /** SHARED_KEY_DRIVES_MANAGED (see shared-key-scope.ts). */
   sharedKeyDrivesManaged?: boolean;
+  /** Whether game servers may be on loopback addresses (the local provider). */
+  loopbackServers?: boolean;
   /** The configured pool settings now (MAX_SERVERS as clamped by the account's limit). */
   pool: () => PoolSettings;
 }
@@ -40,7 +42,7 @@ export function sessionUseCases(deps: SessionDeps, o: SessionUseCaseOptions): Se
     start,
     waits,
     find,
-    reports: new ServerReports(deps, o.sharedKeyDrivesManaged ?? false),
+    reports: new ServerReports(deps, o.sharedKeyDrivesManaged ?? false, o.loopbackServers ?? false),
     operator: new OperatorActions(deps, find),
     pool: new PoolInForce(deps.store, o.pool, deps.log),
   };

@@ -95,6 +95,7 @@ export async function clientRoutes(app: FastifyInstance, deps: ClientRoutesDeps)
       const sessionId = await deps.start.start({
         idempotencyKey: typeof key === 'string' && key ? key : undefined,
         details: { maxPlayers: b.max_players ?? null, metadata },
+        holder: req.sessionHolder,
       });
       const snap = await find.byId(sessionId);
       const location = `/v1/sessions/${snap.session.code}`;
