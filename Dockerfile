@@ -6,6 +6,8 @@ RUN apt-get update && apt-get install -y --no-install-recommends python3 make g+
 COPY package.json package-lock.json ./
 RUN npm ci
 COPY tsconfig.json tsconfig.build.json ./
+# bin/copy-assets.js puts the files tsc does not emit (the dashboard's) into dist/.
+COPY bin ./bin
 COPY src ./src
 RUN npm run build && npm prune --omit=dev
 

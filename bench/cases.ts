@@ -1,9 +1,16 @@
 import type { AutocannonRequest } from 'autocannon';
+import { randomUUID } from 'node:crypto';
 import { heartbeatRequest, ipAt } from './fixtures.js';
 import { dynamicRequest } from './load.js';
 
 /** First octets of the bench's addresses: one block per purpose, so they never collide. */
-export const BLOCK = { busy: 172, ready: 10, join: 192 } as const;
+export const BLOCK = { busy: 172, ready: 10, join: 192, sessions: 100, players: 11 } as const;
+
+/** Live sessions the join world holds; each join asks for another of their codes. */
+export const LIVE_SESSIONS = 10_000;
+
+/** Player addresses the join requests come from (X-Forwarded-For through a trusted proxy). */
+export const PLAYER_ADDRESSES = 50_000;
 
 /** Servers the heartbeat case spreads over. */
 export const HEARTBEAT_SERVERS = 1000;
@@ -21,8 +28,8 @@ export interface CaseTarget {
 
 /** What the cases need from the set-up. */
 export interface CaseContext {
-  /** A share code with an active session, on each orchestrator ('warm' and 'logged'). */
-  joinCode: { warm: string; logged: string };
+  /** Share codes of live sessions, on each orchestrator ('warm': LIVE_SESSIONS of them, and 'logged'). */
+  joinCodes: { warm: readonly string[]; logged: readonly string[] };
 }
 
 export type CaseName = 'baseline' | 'join' | 'v1-read' | 'heartbeat' | 'start' | 'start@1' | 'join+log';
@@ -43,7 +50,37 @@ export interface BenchCase {
   request(ctx: CaseContext): AutocannonRequest;
 }
 
-const startRequest = (): AutocannonRequest => ({ method: 'POST', path: '/sessions/start' });
+/**
+ * A start as the client SDK sends it: a fresh Idempotency-Key on every request (so the key's
+ * lookup and its row are paid, as in production).
+ */
+const startRequest = (): AutocannonRequest => {
+  const run = randomUUID();
+  let k = 0;
+  return dynamicRequest(() => ({
+    method: 'POST',
+    path: '/sessions/start',
+    headers: { 'idempotency-key': `${run}-${k++}` },
+  }));
+};
+
+/**
+ * A join of a different live session each time, from a rotating player address (behind a
+ * trusted proxy, as deploy/ runs it): the guess limit at its default reads the address's
+ * failure count on every join. From ONE address, 50 connections would be refused by design:
+ * lookups in flight count against JOIN_FAIL_LIMIT_PER_MIN (30) until answered.
+ */
+function joinRequest(codes: readonly string[], path: (code: string) => string, method = 'POST'): AutocannonRequest {
+  let k = 0;
+  return dynamicRequest(() => {
+    const i = k++;
+    return {
+      method,
+      path: path(codes[i % codes.length]!),
+      headers: { 'x-forwarded-for': ipAt(BLOCK.players, i % PLAYER_ADDRESSES) },
+    };
+  });
+}
 
 /** The cases in the order each round runs them. */
 export const CASES: readonly BenchCase[] = [
@@ -52,15 +89,15 @@ export const CASES: readonly BenchCase[] = [
     name: 'join',
     on: 'orchestrator',
     target: { minRatio: 0.5 },
-    request: (c) => ({ method: 'POST', path: `/sessions/join?game_tag=${c.joinCode.warm}` }),
+    request: (c) => joinRequest(c.joinCodes.warm, (code) => `/sessions/join?game_tag=${code}`),
   },
-  // The v1 read of a session by its code (no API keys configured, the guess limit off): a
-  // snapshot of the session and its server. The issue sets no target for it: reported.
+  // The v1 read of a session by its code (no API keys configured, the guess limit at its
+  // default): a snapshot of the session and its server. The issue sets no target for it: reported.
   {
     name: 'v1-read',
     on: 'orchestrator',
     target: null,
-    request: (c) => ({ method: 'GET', path: `/v1/sessions/${c.joinCode.warm}` }),
+    request: (c) => joinRequest(c.joinCodes.warm, (code) => `/v1/sessions/${code}`, 'GET'),
   },
   {
     name: 'heartbeat',
@@ -99,21 +136,22 @@ export const CASES: readonly BenchCase[] = [
     name: 'join+log',
     on: 'logged',
     target: null,
-    request: (c) => ({ method: 'POST', path: `/sessions/join?game_tag=${c.joinCode.logged}` }),
+    request: (c) => joinRequest(c.joinCodes.logged, (code) => `/sessions/join?game_tag=${code}`),
   },
 ];
 
 /**
- * The orchestrator's environment for the bench: no limits in the way, no machines made
- * (servers are external, registered by heartbeats), and the reconciler's reaping deadlines
- * far out so it does not end the bench's idle fixtures mid-run.
+ * The orchestrator's environment for the bench: the default path (JOIN_FAIL_LIMIT_PER_MIN at
+ * its default, clients behind a trusted proxy) except the start limit (the load comes from one
+ * generator), no machines made (servers are external, registered by heartbeats), and the
+ * reconciler's reaping deadlines far out so it does not end the bench's idle fixtures mid-run.
  */
 export function orchestratorEnv(dbPath: string, logLevel = 'warn'): Record<string, string> {
   return {
     DB_PATH: dbPath,
     LOG_LEVEL: logLevel,
     START_RATE_LIMIT_PER_MIN: '0',
-    JOIN_FAIL_LIMIT_PER_MIN: '0',
+    TRUST_PROXY: 'loopback',
     INTERNAL_HMAC_SECRET: BENCH_KEY,
     MAX_SERVERS: '0',
     // An empty pool makes a start wait; keep that wait short so a miscount shows as 503s, not a hang.

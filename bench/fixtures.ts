@@ -113,3 +113,23 @@ export async function prepopulate(
     await store.close();
   }
 }
+
+/**
+ * Registers `count` ready servers and starts a session on each (16 starts at a time); returns
+ * their share codes. The join cases ask for a different one of them on every request.
+ */
+export async function startLiveSessions(url: string, key: string, block: number, count: number): Promise<string[]> {
+  const registered = await registerByHeartbeat({ url, key, block, next: { n: 0 }, count, players: 0 });
+  if (registered !== count) throw new Error(`registered ${registered} of ${count} servers for the live sessions`);
+  const codes: string[] = [];
+  let asked = 0;
+  const worker = async () => {
+    while (asked++ < count) {
+      const res = await fetch(`${url}/sessions/start`, { method: 'POST' });
+      if (!res.ok) throw new Error(`start for the live sessions failed: ${res.status} ${await res.text()}`);
+      codes.push(((await res.json()) as { share_tag: string }).share_tag);
+    }
+  };
+  await Promise.all(Array.from({ length: 16 }, worker));
+  return codes;
+}

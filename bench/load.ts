@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import autocannon, { type AutocannonRequest } from 'autocannon';
 
 /** One measured run of one case. */
@@ -16,6 +17,10 @@ export interface LoadResult {
   timeouts: number;
   ok: number;
   durationS: number;
+  /** CPU time (user + system) the load generator (this process) used over the run. */
+  generatorCpuMs: number;
+  /** CPU time the loaded service's process used over the run (null: no pid given, or no /proc). */
+  serviceCpuMs: number | null;
 }
 
 export interface LoadOptions {
@@ -26,10 +31,14 @@ export interface LoadOptions {
   /** Stop after this many requests (used to register servers). */
   amount?: number;
   request: AutocannonRequest;
+  /** The loaded service's process, whose CPU time is recorded beside the generator's. */
+  servicePid?: number;
 }
 
 /** Runs autocannon in this process against `url` and summarises the result. */
 export async function runLoad(o: LoadOptions): Promise<LoadResult> {
+  const genBefore = process.cpuUsage();
+  const svcBefore = o.servicePid === undefined ? null : cpuMs(o.servicePid);
   const r = await autocannon({
     url: o.url,
     connections: o.connections,
@@ -45,7 +54,11 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   for (const [code, { count }] of Object.entries(r.statusCodeStats)) if (!code.startsWith('2')) non2xx[code] = count;
   const answers = Object.values(r.statusCodeStats).reduce((n, s) => n + s.count, 0);
   const durationS = r.duration > 0 ? r.duration : 1;
+  const gen = process.cpuUsage(genBefore);
+  const svcAfter = o.servicePid === undefined ? null : cpuMs(o.servicePid);
   return {
+    generatorCpuMs: (gen.user + gen.system) / 1000,
+    serviceCpuMs: svcBefore === null || svcAfter === null ? null : svcAfter - svcBefore,
     okPerS: r['2xx'] / durationS,
     answersPerS: answers / durationS,
     p50Ms: r.latency.p50,
@@ -68,4 +81,15 @@ export function dynamicRequest(
       return { ...req, method: m.method, path: m.path, headers: { ...(m.headers ?? {}) }, body: m.body ?? '' };
     },
   };
+}
+
+/** CPU time (user + system, ms) a process has used, from /proc; null where there is no /proc. */
+export function cpuMs(pid: number): number | null {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    // utime and stime are fields 14 and 15 of stat, in clock ticks (100 a second on Linux).
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return null;
+  }
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { OrchestratorEntry } from './build.js';
@@ -7,14 +7,15 @@ import {
   BLOCK,
   CASES,
   HEARTBEAT_SERVERS,
+  LIVE_SESSIONS,
   orchestratorEnv,
   type BenchCase,
   type CaseContext,
   type CaseName,
 } from './cases.js';
 import { spawnService, type ChildService } from './child-service.js';
-import { ipAt, registerByHeartbeat, startOneSession } from './fixtures.js';
-import { runLoad, type LoadResult } from './load.js';
+import { registerByHeartbeat, startLiveSessions } from './fixtures.js';
+import { cpuMs, runLoad, type LoadResult } from './load.js';
 import type { BenchOptions } from './options.js';
 import { StartWorlds } from './start-worlds.js';
 
@@ -27,6 +28,19 @@ export interface CaseRun {
   ratio: number | null;
   /** Those paired baseline slices' 2xx/s (null for the baseline row itself). */
   baselineOkPerS: number | null;
+  /**
+   * Whether the load generator (this process, one thread) was the bottleneck of those baseline
+   * slices: then the baseline is a floor, not what the machine can serve, and the ratio is high.
+   */
+  baselineGeneratorBound: boolean;
+}
+
+/** The generator used at least this share of one core over a slice: it, not the service, set the pace. */
+export const GENERATOR_BOUND_SHARE = 0.9;
+
+/** True when any of these slices had the generator at GENERATOR_BOUND_SHARE of a core or more. */
+export function generatorBound(slices: readonly LoadResult[]): boolean {
+  return slices.some((r) => r.generatorCpuMs >= GENERATOR_BOUND_SHARE * r.durationS * 1000);
 }
 
 export interface Measurements {
@@ -87,8 +101,11 @@ export async function measureCases(
       `orchestrator: ${entry.script} (pid ${children.orchestrator.pid}), baseline: bench/hello-server.ts (pid ${children.hello.pid})`,
     );
     const url = children.orchestrator.url;
-    const warm = await startOneSession(url, BENCH_KEY, ipAt(BLOCK.join, 1));
-    const logged = children.logged ? await startOneSession(children.logged.url, BENCH_KEY, ipAt(BLOCK.join, 1)) : '';
+    const warm = await startLiveSessions(url, BENCH_KEY, BLOCK.sessions, LIVE_SESSIONS);
+    const logged = children.logged
+      ? await startLiveSessions(children.logged.url, BENCH_KEY, BLOCK.sessions, LIVE_SESSIONS)
+      : [];
+    say(`join worlds: ${warm.length} live sessions each`);
     const busy = await registerByHeartbeat({
       url,
       key: BENCH_KEY,
@@ -99,7 +116,7 @@ export async function measureCases(
     });
     if (busy !== HEARTBEAT_SERVERS) throw new Error(`registered ${busy} of ${HEARTBEAT_SERVERS} busy servers`);
     const probeOkPerS = await starts.probe(say);
-    const ctx: CaseContext = { joinCode: { warm, logged } };
+    const ctx: CaseContext = { joinCodes: { warm, logged } };
     const cases = CASES.filter(
       (c) => (c.on !== 'logged' || children.logged) && (!o.cases || c.name === 'baseline' || o.cases.includes(c.name)),
     );
@@ -200,11 +217,18 @@ async function runRound(
             connections: o.connections,
             durationS: sliceS,
             request: baseline.request(ctx),
+            servicePid: children.hello.pid,
           }),
         ),
       );
       mine.push(
-        await runLoad({ url: target.url, connections: c.connections ?? o.connections, durationS: sliceS, request }),
+        await runLoad({
+          url: target.url,
+          connections: c.connections ?? o.connections,
+          durationS: sliceS,
+          request,
+          servicePid: target.pid,
+        }),
       );
       // A child that died mid-run (a crash, or something outside killing it) must not pass as a row of errors.
       const gone = target.ended();
@@ -217,14 +241,28 @@ async function runRound(
     const paired = mergeLoads(base);
     baselineSlices.push(...base);
     if (c.claims) children.starts.ran(result.okPerS);
-    runs.push({ name: c.name, round, result, ratio: result.okPerS / paired.okPerS, baselineOkPerS: paired.okPerS });
+    runs.push({
+      name: c.name,
+      round,
+      result,
+      ratio: result.okPerS / paired.okPerS,
+      baselineOkPerS: paired.okPerS,
+      baselineGeneratorBound: generatorBound(base),
+    });
     say(
       `round ${round} ${c.name.padEnd(9)} ${Math.round(result.okPerS)} req/s p50 ${result.p50Ms} ms p99 ${result.p99Ms} ms; its baseline slices ${Math.round(paired.okPerS)} req/s`,
     );
   }
   // The round's baseline row: every baseline slice of the round together.
   if (baselineSlices.length > 0)
-    runs.unshift({ name: 'baseline', round, result: mergeLoads(baselineSlices), ratio: null, baselineOkPerS: null });
+    runs.unshift({
+      name: 'baseline',
+      round,
+      result: mergeLoads(baselineSlices),
+      ratio: null,
+      baselineOkPerS: null,
+      baselineGeneratorBound: generatorBound(baselineSlices),
+    });
   return runs;
 }
 
@@ -250,6 +288,8 @@ export function mergeLoads(parts: readonly LoadResult[]): LoadResult {
     timeouts: sum((r) => r.timeouts),
     ok: sum((r) => r.ok),
     durationS,
+    generatorCpuMs: sum((r) => r.generatorCpuMs),
+    serviceCpuMs: parts.some((r) => r.serviceCpuMs === null) ? null : sum((r) => r.serviceCpuMs ?? 0),
   };
 }
 
@@ -269,17 +309,6 @@ async function whileStopped<T>(pids: readonly number[], fn: () => Promise<T>): P
 
 /** Longest wait for the orchestrators to go idle before a baseline run. */
 const IDLE_WAIT_MS = 10_000;
-
-/** CPU time (user + system, ms) a process has used, from /proc; null where there is no /proc. */
-function cpuMs(pid: number): number | null {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    // utime and stime are fields 14 and 15 of stat, in clock ticks (100 a second on Linux).
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-  } catch {
-    return null;
-  }
-}
 
 /**
  * Waits until every process used under 5% of a CPU over 300 ms (all threads: a checkpoint

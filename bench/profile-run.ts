@@ -43,7 +43,7 @@ export async function profileCase(
       busyBlock: BLOCK.busy,
       readyBlock: BLOCK.ready,
     });
-    const ctx = { joinCode: { warm: code, logged: code } };
+    const ctx = { joinCodes: { warm: [code], logged: [code] } };
     const orch = await startOrchestrator(o, entry, dbPath, 'warn', ['--cpu-prof', `--cpu-prof-dir=${profDir}`]);
     let load: LoadResult;
     let window = null;

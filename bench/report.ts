@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,6 +23,8 @@ export interface CaseSummary {
 /** Everything one bench run found; written as results/<date>.json. */
 export interface BenchReport {
   date: string;
+  /** The commit measured (`git rev-parse HEAD`), with "-dirty" when the tree had changes. */
+  commit: string;
   machine: {
     nproc: number;
     memoryGiB: number;
@@ -42,6 +45,20 @@ export interface BenchReport {
   coldStart: ColdStartResult | null;
   profiles: { case: string; file: string; okPerS: number; summary: ProfileSummary }[];
   notes: string[];
+}
+
+/** The commit the working tree is at, "-dirty" when it has changes; "unknown" outside a git checkout. */
+export function measuredCommit(repoRoot: string): string {
+  try {
+    const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: repoRoot, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+    }).trim();
+    return dirty ? `${head}-dirty` : head;
+  } catch {
+    return 'unknown';
+  }
 }
 
 /** The machine; `loadAvgAtStart` is taken by the caller before the first run (other work on the box skews every number). */
@@ -105,14 +122,19 @@ const target = (t: CaseTarget | null) => {
 };
 
 /** The tables, as Markdown (also printed to the terminal). */
+/** CPU time over the run as a share of one core. */
+const cores = (cpuMsUsed: number | null, durationS: number) =>
+  cpuMsUsed === null ? '—' : `${Math.round(cpuMsUsed / (durationS * 10))}%`;
+
 export function runsTable(runs: CaseRun[]): string {
-  const rows = runs.map(
-    (r) =>
-      `| ${r.name} | ${r.round} | ${Math.round(r.result.okPerS)} | ${r.result.p50Ms} | ${r.result.p99Ms} | ${r.baselineOkPerS === null ? '—' : Math.round(r.baselineOkPerS)} | ${pct(r.ratio)} | ${fail(r.result)} |`,
-  );
+  const rows = runs.map((r) => {
+    const ratio = `${pct(r.ratio)}${r.baselineGeneratorBound ? ' (baseline bound by the load generator)' : ''}`;
+    const cpu = `${cores(r.result.generatorCpuMs, r.result.durationS)} / ${cores(r.result.serviceCpuMs, r.result.durationS)}`;
+    return `| ${r.name} | ${r.round} | ${Math.round(r.result.okPerS)} | ${r.result.p50Ms} | ${r.result.p99Ms} | ${r.baselineOkPerS === null ? '—' : Math.round(r.baselineOkPerS)} | ${ratio} | ${cpu} | ${fail(r.result)} |`;
+  });
   return [
-    '| case | run | requests/s (2xx) | p50 ms | p99 ms | its baseline slices, req/s | ratio to them | errors / non-2xx |',
-    '|---|---|---|---|---|---|---|---|',
+    '| case | run | requests/s (2xx) | p50 ms | p99 ms | its baseline slices, req/s | ratio to them | CPU of a core: generator / service | errors / non-2xx |',
+    '|---|---|---|---|---|---|---|---|---|',
     ...rows,
   ].join('\n');
 }
@@ -156,6 +178,8 @@ export function markdown(r: BenchReport): string {
   const m = r.machine;
   const parts = [
     `# Benchmark ${r.date}`,
+    '',
+    `Commit measured: \`${r.commit}\`.`,
     '',
     `Machine: ${m.nproc} CPUs (${m.cpu}), ${m.memoryGiB} GiB, Node ${m.node}, ${m.platform}; load average ${m.loadAvgAtStart.join(' ')} at the start, ${m.loadAvgAtEnd.join(' ')} at the end (the bench shares the machine with whatever else runs).`,
     `Orchestrator: \`${r.orchestrator.entry}\` (${r.orchestrator.note}).`,

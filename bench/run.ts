@@ -1,11 +1,19 @@
 import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import { buildEntry } from './build.js';
-import { CASES } from './cases.js';
+import { CASES, LIVE_SESSIONS, PLAYER_ADDRESSES } from './cases.js';
 import { measureCases } from './measure.js';
 import { benchOptions } from './options.js';
 import { profileCase } from './profile-run.js';
-import { machineInfo, runsTable, summarise, summaryTable, writeReport, type BenchReport } from './report.js';
+import {
+  machineInfo,
+  measuredCommit,
+  runsTable,
+  summarise,
+  summaryTable,
+  writeReport,
+  type BenchReport,
+} from './report.js';
 import { measureScale } from './scale.js';
 import { measureColdStarts } from './cold-start.js';
 
@@ -46,9 +54,11 @@ async function main(argv: string[], env: Readonly<Record<string, string | undefi
   }
   const notes = [
     'Request logging is off in the measured runs (LOG_LEVEL=warn); `join+log` is join against a third process with LOG_LEVEL=info (pino writing every request to a pipe the bench reads).',
-    'Orchestrator env: START_RATE_LIMIT_PER_MIN=0, JOIN_FAIL_LIMIT_PER_MIN=0, MAX_SERVERS=0 (external servers only), INTERNAL_HMAC_SECRET set, START_TIMEOUT_S=2, reaping deadlines (HEARTBEAT_PERIOD_S, SESSION_*) pushed out so the reconciler leaves the fixtures alone; the reconcile loop runs at its default interval.',
-    "`v1-read` is `GET /v1/sessions/{code}` of the join case's session (no CLIENT_API_KEYS, the guess limit off); no target is set for it.",
-    'The start cases load an orchestrator of their own, a fresh one for each run (same build and settings); join, v1-read and heartbeat load one holding one session and 1,000 busy servers.',
+    'Orchestrator env: the defaults except START_RATE_LIMIT_PER_MIN=0 (one generator makes every start), TRUST_PROXY=loopback, MAX_SERVERS=0 (external servers only), INTERNAL_HMAC_SECRET set, START_TIMEOUT_S=2, reaping deadlines (HEARTBEAT_PERIOD_S, SESSION_*) pushed out so the reconciler leaves the fixtures alone; the reconcile loop runs at its default interval. JOIN_FAIL_LIMIT_PER_MIN is at its default (30).',
+    `\`join\` and \`v1-read\` ask for a different one of ${LIVE_SESSIONS.toLocaleString('en')} live sessions on every request, each from one of ${PLAYER_ADDRESSES.toLocaleString('en')} player addresses (X-Forwarded-For through the trusted proxy), so the guess limit reads (join) or reserves and refunds (v1-read) that address's count every time. From one address, 50 connections at once would be refused by design (lookups in flight count against the limit).`,
+    '`start` and `start@1` send a fresh Idempotency-Key on every request, as the client SDK does.',
+    'The start cases load an orchestrator of their own, a fresh one for each run (same build and settings); join, v1-read and heartbeat load one holding the live sessions and 1,000 busy servers.',
+    'CPU: the load generator (autocannon in the bench process, one thread) and the loaded service, each as a share of one core over the run. A ratio whose baseline slices had the generator at 90% of a core or more is marked: that baseline is what the generator could send, not what the machine could serve, so the ratio is too high.',
     'autocannon records latency in whole milliseconds; p50 0 means under 1 ms.',
   ];
   const measurements = await measureCases(o, entry, say);
@@ -99,6 +109,7 @@ async function main(argv: string[], env: Readonly<Record<string, string | undefi
 
   const report: BenchReport = {
     date: new Date().toISOString().slice(0, 10),
+    commit: measuredCommit(o.repoRoot),
     machine: machineInfo(loadAvgAtStart),
     orchestrator: { entry: entry.script, note: entry.note },
     settings: { durationS: o.durationS, connections: o.connections, rounds: o.rounds },

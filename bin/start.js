@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { buildState, markStale, ROOT } from './build-state.js';
+import { copyAssets } from './copy-assets.js';
 
 const state = buildState();
 if (state.stale) await build(state.reason);
@@ -35,4 +36,5 @@ async function build(reason) {
     console.error('game-orchestrator: the build failed; see the errors above');
     process.exit(code ?? 1);
   }
+  copyAssets();
 }

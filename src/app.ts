@@ -16,6 +16,7 @@ import { operatorRoutes } from './http/operator-routes.js';
 import { RateLimiter } from './http/rate-limiter.js';
 import { serverAuth } from './http/server-auth.js';
 import { v1Api } from './http/v1/index.js';
+import { VERSION } from './version.js';
 
 export interface AppDeps {
   config: Readonly<Config>;
@@ -103,7 +104,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     done();
   });
   app.setErrorHandler(neutralErrorHandler);
-  await installOpenApi(app, deps.version ?? '0.0.0');
+  await installOpenApi(app, deps.version ?? VERSION);
   installCors(app, config.corsAllowedOrigins);
   if (config.enforceHttps) {
     app.addHook('onRequest', async (req, reply) => {

@@ -1,14 +1,16 @@
 import { existsSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { safeChildEnv } from './providers/local/child-env.js';
-import { PROVIDER_NAMES, type ProviderName } from './providers/registry.js';
-import { canonicalIp } from './domain/ip-address.js';
 import { lookalikeWarnings } from './config-lookalikes.js';
+import { Reader, type Env } from './config-reader.js';
+import {
+  PROVIDER_NAMES,
+  providerDefaults,
+  readProviderSettings,
+  type ProviderName,
+  type ProviderSettings,
+} from './providers/registry.js';
 import { readGuardConfig, type GuardConfig } from './guard/guard-config.js';
 
-/** Repository root (works from src/ under tsx and from dist/ when built). */
-export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export { PACKAGE_ROOT } from './package-root.js';
 
 /** The PostgreSQL connection pool of one replica, and the reconciler lock's own connection. */
 export interface PgPoolConfig {
@@ -21,8 +23,11 @@ export interface PgPoolConfig {
   leaderTimeoutMs: number;
 }
 
-/** Every setting of the service, validated once at start and frozen. */
-export interface Config {
+/**
+ * Every setting of the service, validated once at start and frozen. Each provider's own
+ * settings sit under its name (`local`, `digitalocean`), read by its module (providers/*).
+ */
+export interface Config extends ProviderSettings {
   host: string;
   port: number;
   logLevel: string;
@@ -56,34 +61,6 @@ export interface Config {
    */
   trustProxy: false | number | string[];
   corsAllowedOrigins: string[];
-  local: {
-    command: string;
-    /** Game port on every local server's own loopback address (clients know only the address); 0 = any free port. */
-    gamePort: number;
-    stopGraceMs: number;
-    heartbeatIntervalMs: number;
-    emptyShutdownMs: number;
-    /** The safe part of our environment (PATH, HOME, locale…) handed to game servers. */
-    parentEnv: Readonly<Record<string, string>>;
-  };
-  digitalocean: {
-    token: string | null;
-    apiUrl: string;
-    tag: string;
-    region: string;
-    size: string;
-    image: string | null;
-    requestTimeoutMs: number;
-    maxRetries: number;
-    retryBaseMs: number;
-    retryMaxMs: number;
-    /** After an ambiguous create, wait this long before looking for the droplet by name. */
-    createSettleMs: number;
-    /** Longest a call waits for rate budget before failing (retryably). */
-    maxRateWaitMs: number;
-    /** How long the size price list (for cost reports) is reused. */
-    priceCacheS: number;
-  };
   lifecycle: {
     startTimeoutS: number;
     startPollMs: number;
@@ -201,8 +178,6 @@ export class ConfigError extends Error {
   }
 }
 
-type Env = Readonly<Record<string, string | undefined>>;
-
 /** Reads and validates settings from `env` (process.env by default, after loading `.env`). */
 export function loadConfig(env: Env = readProcessEnv()): Readonly<Config> {
   const r = new Reader(env);
@@ -218,15 +193,9 @@ export function loadConfig(env: Env = readProcessEnv()): Readonly<Config> {
   ] as const) {
     if (file && !existsSync(file)) r.problem(`${name}: file not found: ${file}`);
   }
-  const provider = r.oneOf<ProviderName>('PROVIDER', 'local', PROVIDER_NAMES);
-  const token = r.str('DIGITALOCEAN_TOKEN', '') || null;
-  const image = r.str('SNAPSHOT_ID', '') || null;
-  if (provider === 'digitalocean') {
-    if (!token) r.problem('DIGITALOCEAN_TOKEN is required with PROVIDER=digitalocean');
-    if (!image) r.problem('SNAPSHOT_ID is required with PROVIDER=digitalocean (a snapshot id or an image slug)');
-  }
-  const tag = r.str('DROPLET_TAG', 'femquest-server');
-  if (!/^[a-zA-Z0-9_\-:]{1,255}$/.test(tag)) r.bad('DROPLET_TAG', tag, 'letters, digits, _, - and : only');
+  const provider = r.oneOf<ProviderName>('PROVIDER', PROVIDER_NAMES[0]!, PROVIDER_NAMES);
+  const providers = readProviderSettings(r, provider);
+  const machineDefaults = providerDefaults(provider);
   const maxServers = r.int('MAX_SERVERS', 10, 0, 100_000);
   const poolMinReady = r.int('POOL_MIN_READY', 0, 0, 100_000);
   if (poolMinReady > maxServers) r.problem(`POOL_MIN_READY (${poolMinReady}) exceeds MAX_SERVERS (${maxServers})`);
@@ -259,34 +228,12 @@ export function loadConfig(env: Env = readProcessEnv()): Readonly<Config> {
     enforceHttps: r.bool('ENFORCE_HTTPS', false),
     trustProxy: r.trustProxy('TRUST_PROXY'),
     corsAllowedOrigins: r.list('CORS_ALLOWED_ORIGINS'),
-    local: {
-      command: r.str('GAME_SERVER_COMMAND', defaultGameServerCommand()),
-      gamePort: r.int('LOCAL_GAME_PORT', 7777, 0, 65535),
-      stopGraceMs: r.int('LOCAL_STOP_GRACE_MS', 5000, 0, 600_000),
-      heartbeatIntervalMs: r.int('LOCAL_HEARTBEAT_INTERVAL_MS', 5000, 10, 3_600_000),
-      emptyShutdownMs: r.int('LOCAL_EMPTY_SHUTDOWN_MS', 30_000, 0, 86_400_000),
-      parentEnv: safeChildEnv(env),
-    },
-    digitalocean: {
-      token,
-      apiUrl: r.url('DO_API_URL', 'https://api.digitalocean.com').replace(/\/+$/, ''),
-      tag,
-      region: r.str('DROPLET_REGION', 'nyc3'),
-      size: r.str('DROPLET_SIZE', 's-1vcpu-1gb'),
-      image,
-      requestTimeoutMs: r.int('DO_REQUEST_TIMEOUT_MS', 15_000, 1, 600_000),
-      maxRetries: r.int('DO_MAX_RETRIES', 5, 0, 20),
-      retryBaseMs: r.int('DO_RETRY_BASE_MS', 1000, 1, 600_000),
-      retryMaxMs: r.int('DO_RETRY_MAX_MS', 30_000, 1, 3_600_000),
-      createSettleMs: r.int('DO_CREATE_SETTLE_MS', 3000, 0, 600_000),
-      maxRateWaitMs: r.int('DO_MAX_RATE_WAIT_MS', 60_000, 0, 3_600_000),
-      priceCacheS: r.num('DO_PRICE_CACHE_S', 6 * 3600, 1, 30 * 86_400),
-    },
+    ...providers,
     lifecycle: {
       startTimeoutS: r.num('START_TIMEOUT_S', 60, 0, 3600),
       startPollMs: r.int('START_POLL_MS', 250, 1, 60_000),
       readiness: r.oneOf('READINESS', 'heartbeat', ['heartbeat', 'address'] as const),
-      bootTimeoutS: r.num('BOOT_TIMEOUT_S', provider === 'local' ? 60 : 600, 1, 86_400),
+      bootTimeoutS: r.num('BOOT_TIMEOUT_S', machineDefaults.bootTimeoutS, 1, 86_400),
       heartbeatPeriodS: r.num('HEARTBEAT_PERIOD_S', 30, 0.01, 86_400),
       heartbeatFailureThreshold: r.int('HEARTBEAT_FAILURE_THRESHOLD', 3, 1, 1000),
       outageSilentFraction: r.num('OUTAGE_SILENT_FRACTION', 0.5, 0, 1),
@@ -327,7 +274,7 @@ export function loadConfig(env: Env = readProcessEnv()): Readonly<Config> {
       stepS: r.num('POOL_FORECAST_STEP_S', 30, 1, 3600),
       rateHalfLifeS: r.num('POOL_RATE_HALF_LIFE_S', 120, 1, 86_400),
       trendHalfLifeS: r.num('POOL_TREND_HALF_LIFE_S', 300, 1, 86_400),
-      bootEstimateS: r.num('POOL_BOOT_ESTIMATE_S', provider === 'local' ? 2 : 60, 0, 3600),
+      bootEstimateS: r.num('POOL_BOOT_ESTIMATE_S', machineDefaults.bootEstimateS, 0, 3600),
       bootWindowS: r.num('POOL_BOOT_WINDOW_S', 3600, 60, 30 * 86_400),
       maxIdleS: r.num('POOL_MAX_IDLE_S', 300, 0, 86_400),
       apiCallsPerServer: r.int('POOL_API_CALLS_PER_SERVER', 3, 1, 100),
@@ -398,123 +345,11 @@ function webhookConfig(r: Reader): Config['webhooks'] {
   };
 }
 
-function defaultGameServerCommand(): string {
-  return `${JSON.stringify(process.execPath)} ${JSON.stringify(path.join(PACKAGE_ROOT, 'examples/game-server/server.mjs'))}`;
-}
-
 /** process.env after `.env` in the working directory (real environment wins). */
 function readProcessEnv(): Env {
   const file = process.env.DOTENV_PATH ?? '.env';
   if (existsSync(file)) process.loadEnvFile(file);
   return process.env;
-}
-
-class Reader {
-  readonly problems: string[] = [];
-  /** Every variable asked for: what counts as one of ours when looking for lookalikes. */
-  readonly names = new Set<string>(['DOTENV_PATH']);
-  constructor(private env: Env) {}
-  raw(name: string): string | undefined {
-    this.names.add(name);
-    const v = this.env[name];
-    return v === undefined || v.trim() === '' ? undefined : v.trim();
-  }
-  problem(text: string): void {
-    this.problems.push(text);
-  }
-  bad(name: string, value: string, want: string): void {
-    // Values are shown except for secrets, which never reach a message.
-    const shown = /TOKEN|SECRET|KEY/.test(name) ? '<hidden>' : JSON.stringify(value);
-    this.problems.push(`${name}=${shown}: expected ${want}`);
-  }
-  str(name: string, dflt: string): string {
-    return this.raw(name) ?? dflt;
-  }
-  num(name: string, dflt: number, min: number, max: number): number {
-    const v = this.raw(name);
-    if (v === undefined) return dflt;
-    const n = Number(v);
-    if (!/^-?\d+(\.\d+)?$/.test(v) || n < min || n > max) {
-      this.bad(name, v, `a number from ${min} to ${max}`);
-      return dflt;
-    }
-    return n;
-  }
-  int(name: string, dflt: number, min: number, max: number): number {
-    const v = this.raw(name);
-    if (v === undefined) return dflt;
-    const n = Number(v);
-    if (!/^-?\d+$/.test(v) || n < min || n > max) {
-      this.bad(name, v, `a whole number from ${min} to ${max}`);
-      return dflt;
-    }
-    return n;
-  }
-  bool(name: string, dflt: boolean): boolean {
-    const v = this.raw(name)?.toLowerCase();
-    if (v === undefined) return dflt;
-    if (['1', 'true', 'yes', 'on'].includes(v)) return true;
-    if (['0', 'false', 'no', 'off'].includes(v)) return false;
-    this.bad(name, v, 'true or false');
-    return dflt;
-  }
-  oneOf<T extends string>(name: string, dflt: T, allowed: readonly T[]): T {
-    const v = this.raw(name);
-    if (v === undefined) return dflt;
-    if ((allowed as readonly string[]).includes(v)) return v as T;
-    this.bad(name, v, `one of ${allowed.join(', ')}`);
-    return dflt;
-  }
-  url(name: string, dflt: string): string {
-    const v = this.raw(name);
-    if (v === undefined) return dflt;
-    try {
-      const u = new URL(v);
-      if (u.protocol === 'http:' || u.protocol === 'https:') return v;
-    } catch {
-      /* reported below */
-    }
-    this.bad(name, v, 'an http(s) URL');
-    return dflt;
-  }
-  /** TRUST_PROXY: false | true (= 1 hop) | hops | comma-separated proxy addresses/CIDRs. */
-  trustProxy(name: string): false | number | string[] {
-    const v = this.raw(name);
-    if (v === undefined) return false;
-    const lower = v.toLowerCase();
-    if (['false', 'no', 'off', '0'].includes(lower)) return false;
-    if (['true', 'yes', 'on'].includes(lower)) return 1;
-    if (/^\d+$/.test(v)) {
-      const hops = Number(v);
-      if (hops <= 100) return hops;
-    }
-    const entries = this.list(name);
-    const bad = entries.filter((e) => !isProxyEntry(e));
-    if (entries.length === 0 || bad.length > 0) {
-      this.bad(
-        name,
-        v,
-        'false, true (one proxy hop), a number of hops up to 100, or a comma-separated list of proxy addresses/CIDRs',
-      );
-      return false;
-    }
-    return entries;
-  }
-  list(name: string): string[] {
-    return (this.raw(name) ?? '')
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean);
-  }
-}
-
-/** An address, a CIDR, or one of proxy-addr's named ranges. */
-function isProxyEntry(e: string): boolean {
-  if (['loopback', 'linklocal', 'uniquelocal'].includes(e)) return true;
-  const m = /^([^/]+)(?:\/(\d{1,3}))?$/.exec(e);
-  const ip = m ? canonicalIp(m[1]!) : null;
-  if (!ip) return false;
-  return m![2] === undefined || Number(m![2]) <= (ip.includes(':') ? 128 : 32);
 }
 
 function deepFreeze<T>(o: T): Readonly<T> {

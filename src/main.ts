@@ -15,7 +15,8 @@ Commands:
                         move servers, sessions, codes and valid keys from SQLite to PostgreSQL
   doctor                check the DigitalOcean token, snapshot, region, size and droplet limit
   do-emulator [flags]   run the DigitalOcean API emulator (--port, --boot-delay-ms, fault flags; see --help)
-  sessions|servers|pool operator commands against a running orchestrator (see below)
+  sessions|servers|pool|events
+                        operator commands against a running orchestrator (see below)
   help                  show this text
 
 Settings come from the environment and a .env file; see docs/configuration.md.`;

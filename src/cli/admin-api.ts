@@ -43,7 +43,26 @@ export class AdminApi {
     if (res.ok) return parsed;
     const e = (parsed as { error?: { code?: string; message?: string } } | null)?.error;
     const message = `${e?.code ?? `http_${res.status}`}: ${e?.message ?? `HTTP ${res.status}`}`;
-    if (res.status === 401 || res.status === 503) throw new CliError(`${message} (ADMIN_TOKEN)`, 1);
+    const tokenTrouble = tokenHint(res.status, e?.message ?? '', this.token !== null, this.baseUrl);
+    if (tokenTrouble) throw new CliError(tokenTrouble, 1);
+    if (res.status === 401 || res.status === 503) throw new CliError(message, 1);
     throw new CliError(message, res.status === 404 ? 4 : 1);
   }
+}
+
+/**
+ * What to do about a refused operator token, said from this side: the service's own "set
+ * ADMIN_TOKEN" read as advice to the CLI user, who had set it (the service had not). Null when
+ * the refusal is not about the token (a 503 for a database outage).
+ */
+function tokenHint(status: number, serviceMessage: string, sentToken: boolean, url: string): string | null {
+  if (status === 503 && serviceMessage.includes('ADMIN_TOKEN'))
+    return (
+      `the orchestrator at ${url} has no ADMIN_TOKEN of its own, so its operator routes are off: ` +
+      `set ADMIN_TOKEN in the service's environment and restart it${sentToken ? ' (this CLI sends the same variable)' : ', and here too'}`
+    );
+  if (status !== 401) return null;
+  return sentToken
+    ? `unauthorized: the orchestrator at ${url} refused this ADMIN_TOKEN: it is not the service's value`
+    : `unauthorized: set ADMIN_TOKEN here to the orchestrator's operator token`;
 }

@@ -3,16 +3,18 @@ import { AdminApi, CliError } from './admin-api.js';
 import { keyValues, table } from './table.js';
 
 export const ADMIN_HELP = `Operator commands (against a running orchestrator; ADMIN_TOKEN from the environment):
-  sessions ls [--state pending,active,ended] [--server ID] [--limit N] [--all]
+  sessions ls [--state pending,active,ended] [--server ID] [--limit N] [--all | --cursor C]
   sessions show CODE
   sessions end CODE
-  servers ls [--state ready,allocated,...] [--origin local,digitalocean,external] [--limit N] [--all]
+  servers ls [--state ready,allocated,...] [--origin local,digitalocean,external] [--limit N]
+             [--all | --cursor C]
   servers drain ID
   servers delete ID
   pool show
   pool set [--min-ready N] [--buffer N] [--max-servers N]
   events tail [--after ID] [--limit N] [--follow] [--interval-ms N]
-Options: --url URL (default: PUBLIC_URL), --json (machine-readable output).
+Options: --url URL (default: PUBLIC_URL), --json (machine-readable output). A listing prints
+one page; --all follows every page, --cursor C starts at the page a previous one named.
 Exit codes: 0 done, 1 refused by the orchestrator (or bad token), 2 usage, 3 orchestrator
 unreachable, 4 not found.`;
 

@@ -10,8 +10,8 @@ export interface DoctorCheck {
   fix?: string;
 }
 
-/** Scopes a custom token needs for everything the orchestrator does. */
-export const TOKEN_SCOPES = 'droplet:create, droplet:read, droplet:delete, tag:read, tag:create';
+/** Scopes a custom token needs for everything the orchestrator does (account:read: the droplet limit, read at start-up). */
+export const TOKEN_SCOPES = 'droplet:create, droplet:read, droplet:delete, tag:read, tag:create, account:read';
 
 const pass = (name: string, detail: string): DoctorCheck => ({ name, ok: true, detail });
 const fail = (name: string, detail: string, fix: string): DoctorCheck => ({ name, ok: false, detail, fix });

@@ -1,7 +1,12 @@
-import { ACTIVE_SERVER_STATES, EXTERNAL_ORIGIN, ServerState } from '../domain/server.js';
-import { EndReason } from '../domain/session.js';
-import type { Tx } from '../store/store.js';
-import type { ServerOps } from './server-ops.js';
+import { ACTIVE_SERVER_STATES, EXTERNAL_ORIGIN, ServerState, type Server } from '../domain/server.js';
+import { EndReason, type Session } from '../domain/session.js';
+import type { ServerPatch, Tx } from '../store/store.js';
+
+/** The two ServerOps verbs used here (named by shape: server-ops.ts imports this module). */
+export interface YieldOps {
+  move(tx: Tx, id: string, from: readonly ServerState[], to: ServerState, patch?: ServerPatch): Promise<Server | null>;
+  endSession(tx: Tx, session: Pick<Session, 'id'>, reason: EndReason): Promise<unknown>;
+}
 
 /**
  * The provider's address is the truth: when a machine we made receives an address that an
@@ -13,7 +18,7 @@ import type { ServerOps } from './server-ops.js';
  * Rows of our own making are not touched here: a listing that gives their address to another
  * machine also marks them lost in the same pass.
  */
-export async function yieldAddressToMachine(tx: Tx, ops: ServerOps, serverId: string, ip: string): Promise<void> {
+export async function yieldAddressToMachine(tx: Tx, ops: YieldOps, serverId: string, ip: string): Promise<void> {
   const holder = await tx.findActiveServerByIp(ip);
   if (!holder || holder.id === serverId || holder.origin !== EXTERNAL_ORIGIN) return;
   // A machine whose row is on its way out takes no address from anyone.

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { PACKAGE_ROOT } from '../config.js';
 import { safeEqual } from '../domain/hmac.js';
+import { DASHBOARD_ASSET_DIR } from '../dashboard/asset-dir.js';
 import { appPage, loginPage } from '../dashboard/dashboard-pages.js';
 import {
   dashboardAssetSchema,
@@ -30,7 +30,7 @@ const ASSETS: Record<string, string> = {
   'actions.js': 'text/javascript; charset=utf-8',
   'app.css': 'text/css; charset=utf-8',
 };
-const ASSET_DIR = path.join(PACKAGE_ROOT, 'src', 'dashboard', 'assets');
+const ASSET_DIR = DASHBOARD_ASSET_DIR;
 
 /** No inline script or style, nothing from elsewhere, never framed. */
 const CSP =

@@ -1,6 +1,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
+import { docsUiOptions } from './docs-ui.js';
 
 export interface RegisteredRoute {
   method: string;
@@ -71,6 +72,6 @@ export async function installOpenApi(app: FastifyInstance, version: string): Pro
     },
     hideUntagged: false,
   });
-  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+  await app.register(swaggerUi, docsUiOptions());
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 }

@@ -6,7 +6,8 @@
 export class OrchestratorApiError extends Error {
   constructor(status, code, message, retryAfterS) {
     super(message);
-    this.name = 'OrchestratorApiError';
+    // Each subclass by its own name (ConflictError, NotFoundError…), as logs and `err.name` checks expect.
+    this.name = new.target.name;
     this.status = status;
     this.code = code;
     this.retryAfterS = retryAfterS;

@@ -1,10 +1,10 @@
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { CompiledQuery, Kysely, SqliteDialect, type Driver, type SqliteDialectConfig } from 'kysely';
 import pg from 'pg';
 import type { Database, DialectKind } from './db-schema.js';
 import { SchemaScopedPostgresDialect } from './pg-schema-dialect.js';
+import { makeSqliteFolder } from './sqlite-file.js';
 import { withStatementCache } from './sqlite-statement-cache.js';
 import { startWalCheckpointer, WAL_RESTART_PAGES } from './wal-checkpointer.js';
 
@@ -53,7 +53,7 @@ export function openDatabase(opts: DatabaseOptions, logger?: StoreLogger): OpenD
 }
 
 function openSqlite(filePath: string, pace: WalCheckpointOptions): Kysely<Database> {
-  if (filePath !== ':memory:') mkdirSync(path.dirname(path.resolve(filePath)), { recursive: true });
+  makeSqliteFolder(filePath);
   const raw = new BetterSqlite3(filePath);
   try {
     raw.pragma('journal_mode = WAL');

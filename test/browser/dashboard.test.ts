@@ -61,6 +61,15 @@ describe('dashboard in Chromium', () => {
     await page.fill('#token', TOKEN);
     await page.click('button[type=submit]');
     await page.waitForSelector('#live[data-state="live"]', { timeout: 10_000 });
+    // Three servers made within the same second: time-ordered ids share their first 8 hex
+    // digits, so the dashboard shows their random tails, each different.
+    const ids = (await orch.store.listServers()).map((s) => s.id);
+    expect(ids.length).toBeGreaterThanOrEqual(3);
+    const shown = page.locator('#servers tbody code');
+    await expect.poll(() => shown.count()).toBe(ids.length);
+    const labels = await shown.allTextContents();
+    expect(new Set(labels).size).toBe(ids.length);
+    expect(labels.sort()).toEqual(ids.map((id) => `…${id.slice(-8)}`).sort());
 
     const [cookie] = await context.cookies();
     expect(cookie).toMatchObject({ name: 'go_dashboard', httpOnly: true, sameSite: 'Strict' });

@@ -4,7 +4,8 @@ import { runDoctor, type DoctorOptions } from '../../src/doctor/doctor.js';
 import { startEmulator } from '../../src/emulator/index.js';
 
 const TOKEN = 'dop_v1_doctor-test-secret-0123456789';
-const SCOPES_FIX = 'create a token with scopes droplet:create, droplet:read, droplet:delete, tag:read, tag:create';
+const SCOPES_FIX =
+  'create a token with scopes droplet:create, droplet:read, droplet:delete, tag:read, tag:create, account:read';
 
 type Emulator = Awaited<ReturnType<typeof startEmulator>>;
 let emu: Emulator;

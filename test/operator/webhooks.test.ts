@@ -4,7 +4,6 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Orchestrator } from '../../src/orchestrator.js';
 import { verifyWebhook } from '../../src/webhooks/webhook-signature.js';
-import { dialectEnv } from '../helpers/databases.js';
 import { eventually, HttpReceiver, type Received } from '../helpers/http-receiver.js';
 import { heartbeat, testOrchestrator } from '../helpers/orchestrator.js';
 
@@ -193,26 +192,7 @@ describe('webhooks', () => {
     }
   });
 
-  it('two replicas on PostgreSQL: one delivers to a URL at a time, every event once, in order', async () => {
-    const db = await dialectEnv('postgres');
-    const rx = await receiver();
-    const env = hookEnv([rx.url], db.env);
-    const a = await testOrchestrator(env);
-    const b = await testOrchestrator(env);
-    try {
-      for (let i = 1; i <= 6; i++) await heartbeat((i % 2 ? a : b).app, `198.51.100.${i}`, 0);
-      await a.app.inject({ method: 'POST', url: '/sessions/start' });
-      await b.app.inject({ method: 'POST', url: '/sessions/start' });
-      const events = await allEvents(a);
-      await eventually(() => rx.received.length >= events.length, 5000, 'every event delivered');
-      await settled(a, events.at(-1)!.id);
-      expect(ids(rx.received)).toEqual(events.map((e) => e.id));
-    } finally {
-      await a.close();
-      await b.close();
-      await db.cleanup();
-    }
-  });
+  // Two replicas competing for a URL: test/operator/webhook-replicas.test.ts (two processes).
 
   it('refuses WEBHOOK_URL without WEBHOOK_SECRET, naming the variable but not the URL', async () => {
     await expect(testOrchestrator({ WEBHOOK_URL: 'https://hooks.example/x?token=s3cr3t' })).rejects.toThrow(

@@ -36,9 +36,10 @@ describe('client SDK over HTTP', () => {
     await serverCall(orch, srv.id, 'heartbeat', srv.credential, { players: 1 });
     const full = await client.join(s.code).catch((e: unknown) => e);
     expect(full).toBeInstanceOf(ConflictError);
-    expect(full).toMatchObject({ status: 409, code: 'session_full' });
+    expect(full).toMatchObject({ status: 409, code: 'session_full', name: 'ConflictError' });
     const unknown = await client.join('ZZZZZZ').catch((e: unknown) => e);
     expect(unknown).toBeInstanceOf(NotFoundError);
+    expect((unknown as Error).name).toBe('NotFoundError');
     expect((unknown as OrchestratorApiError).retryable).toBe(false);
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { LoadResult } from '../../bench/load.js';
-import { mergeLoads, slicesFor } from '../../bench/measure.js';
+import { generatorBound, mergeLoads, slicesFor } from '../../bench/measure.js';
 
 const slice = (
   ok: number,
@@ -18,6 +18,8 @@ const slice = (
   timeouts: 0,
   ok,
   durationS,
+  generatorCpuMs: 0,
+  serviceCpuMs: null,
   ...extra,
 });
 
@@ -42,5 +44,16 @@ describe('bench: a run cut into slices paired with baseline slices', () => {
     expect(m.non2xx).toEqual({ '503': 3, '401': 4 });
     expect(m.errors).toBe(1);
     expect(m.timeouts).toBe(1);
+  });
+
+  it('a baseline is bound by the load generator when it used 90% of a core in any slice; CPU times add up', () => {
+    const free = slice(40_000, 2, 1, 5, { generatorCpuMs: 1500, serviceCpuMs: 1900 });
+    const bound = slice(40_000, 2, 1, 5, { generatorCpuMs: 1850, serviceCpuMs: 1900 });
+    expect(generatorBound([free, free])).toBe(false);
+    expect(generatorBound([free, bound])).toBe(true);
+    const merged = mergeLoads([free, bound]);
+    expect(merged.generatorCpuMs).toBe(3350);
+    expect(merged.serviceCpuMs).toBe(3800);
+    expect(mergeLoads([free, slice(1, 2, 1, 5)]).serviceCpuMs).toBeNull();
   });
 });

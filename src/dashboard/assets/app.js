@@ -13,6 +13,14 @@ let lastEventId = 0;
 const money = (usd) =>
   usd === 0 ? '$0.00' : usd >= 100 ? `$${usd.toFixed(0)}` : usd >= 0.01 ? `$${usd.toFixed(2)}` : `$${usd.toFixed(4)}`;
 
+/**
+ * How a server id is shown: its last 8 hex digits (the whole id is in the title). Ids are
+ * time-ordered (UUIDv7): their first 8 hex digits are the creation time, the same for every
+ * server made within about a minute; the tail is random, so it tells servers apart.
+ * @param {unknown} id
+ */
+const serverLabel = (id) => (id ? `…${String(id).slice(-8)}` : '—');
+
 /** @param {number} ms */
 function ago(ms) {
   const s = Math.max(0, Math.round(ms / 1000));
@@ -122,7 +130,10 @@ function renderSessions() {
       end.onclick = () =>
         confirmThen({
           title: `End session ${x.code}?`,
-          text: 'Players are disconnected and the server is released.',
+          text:
+            x.state === 'pending'
+              ? 'It is still waiting for a server: it ends now, and no server is given to it.'
+              : 'Players are disconnected and the server is released.',
           ok: 'End session',
           run: () => actions.endSession(x.code),
         });
@@ -147,7 +158,7 @@ function renderServers() {
       const drain = el('button', { type: 'button', class: 'ghost small' }, ['Drain']);
       drain.onclick = () =>
         confirmThen({
-          title: `Drain ${s.id.slice(0, 8)}?`,
+          title: `Drain server ${serverLabel(s.id)}?`,
           text: 'It takes no new session and is deleted once empty.',
           ok: 'Drain',
           run: () => actions.drainServer(s.id),
@@ -155,7 +166,7 @@ function renderServers() {
       const del = el('button', { type: 'button', class: 'danger small' }, ['Delete']);
       del.onclick = () =>
         confirmThen({
-          title: `Delete ${s.id.slice(0, 8)}?`,
+          title: `Delete server ${serverLabel(s.id)}?`,
           text: 'Its session ends now and the machine is destroyed.',
           ok: 'Delete server',
           run: () => actions.deleteServer(s.id),
@@ -164,7 +175,7 @@ function renderServers() {
       return el('tr', { 'data-server': s.id }, [
         el('td', { 'data-label': 'Server' }, [
           el('span', {}, [
-            el('code', { title: s.id }, [s.id.slice(0, 8)]),
+            el('code', { title: s.id }, [serverLabel(s.id)]),
             el('span', { class: 'muted origin' }, [s.origin]),
           ]),
         ]),
@@ -192,7 +203,7 @@ function eventLine(e) {
         : e.kind === 'session.assigned'
           ? `session ${d.code} got a server after ${ago(Number(d.waitedMs ?? 0))}`
           : e.kind === 'server.state_changed'
-            ? `server ${String(e.serverId).slice(0, 8)} ${d.from ? `${d.from} → ` : '→ '}${d.to}${d.reason ? ` (${d.reason})` : ''}`
+            ? `server ${serverLabel(e.serverId)} ${d.from ? `${d.from} → ` : '→ '}${d.to}${d.reason ? ` (${d.reason})` : ''}`
             : e.kind === 'pool.targets_changed'
               ? `pool target ${d.target} (min ${d.minReady}, buffer ${d.buffer}, cap ${d.maxServers}${d.atMaxServers ? ', at the cap' : ''})`
               : e.kind === 'outage_guard.on'
@@ -204,9 +215,9 @@ function eventLine(e) {
                     : e.kind === 'orphan.deleted'
                       ? `orphan machine ${d.providerId} deleted`
                       : e.kind === 'server.created'
-                        ? `server ${String(e.serverId).slice(0, 8)} created${d.ip ? ` at ${d.ip}` : ''}`
+                        ? `server ${serverLabel(e.serverId)} created${d.ip ? ` at ${d.ip}` : ''}`
                         : e.kind === 'server.deleted'
-                          ? `server ${String(e.serverId).slice(0, 8)} deleted${d.reason ? ` (${d.reason})` : ''}`
+                          ? `server ${serverLabel(e.serverId)} deleted${d.reason ? ` (${d.reason})` : ''}`
                           : e.kind === 'leader.changed'
                             ? d.leads
                               ? `replica ${d.replica} now runs the reconciler`

@@ -3,7 +3,8 @@ import { constants } from 'node:os';
 import { createInterface } from 'node:readline';
 import type { Logger } from 'pino';
 import { ProviderError } from '../provider.js';
-import { SUPERVISOR_SOURCE } from './supervisor-script.js';
+import { supervisorEntry } from './supervisor-entry.js';
+import type { SupervisorMessage, SupervisorOrders } from './supervisor-protocol.js';
 
 /** How a game server ended: its exit code, or the signal that killed it. */
 export interface ChildExit {
@@ -25,18 +26,13 @@ export interface SupervisedStart {
   log: Logger;
 }
 
-type SupervisorMessage =
-  | { type: 'spawned'; pid: number }
-  | { type: 'error'; message: string; code?: string }
-  | { type: 'exit'; code: number | null; signal: string | null };
-
 /** Beyond the supervisor's own SIGKILL: how long before we kill it and the group ourselves. */
 const FORCE_MARGIN_MS = 1000;
 /** Lines longer than this are cut, so a runaway child cannot flood the log. */
 const MAX_LINE_CHARS = 4000;
 
 /**
- * One game server running under its supervisor (see supervisor-script.ts), which kills it if
+ * One game server running under its supervisor (see supervisor.ts), which kills it if
  * this process dies. `exited` settles once both are gone.
  */
 export class SupervisedProcess {
@@ -56,11 +52,11 @@ export class SupervisedProcess {
 
   /** Starts the supervisor and resolves once the game server has spawned. */
   static async start(opts: SupervisedStart): Promise<SupervisedProcess> {
-    const [command, ...args] = opts.argv;
-    const config = JSON.stringify({ command, args, graceMs: opts.graceMs });
+    const [command = '', ...args] = opts.argv;
+    const orders: SupervisorOrders = { command, args, graceMs: opts.graceMs };
     // detached: the supervisor gets its own process group, so a signal aimed at the
     // orchestrator's group (a KILL to all of it) still leaves it alive to clean up.
-    const proc = spawn(process.execPath, ['-e', SUPERVISOR_SOURCE, config], {
+    const proc = spawn(process.execPath, [supervisorEntry(), JSON.stringify(orders)], {
       cwd: opts.cwd,
       env: opts.env,
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],

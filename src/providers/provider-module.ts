@@ -1,0 +1,38 @@
+import type { Logger } from 'pino';
+import type { Reader } from '../config-reader.js';
+import type { Clock } from '../util/clock.js';
+import type { Provider } from './provider.js';
+
+/** The shared services a provider is built with (its own settings come separately). */
+export interface ProviderContext {
+  clock: Clock;
+  logger: Logger;
+  /** Call when a machine changed on its own (a process exited): the reconciler looks at once. */
+  onChange: () => void;
+  /** The account's capacity: a create refused for the account's limit, a machine gone. */
+  capacity?: { onLimitRefused: (message: string) => void; onDropletGone: () => void };
+}
+
+/** Defaults of general settings that depend on the kind of machine. */
+export interface ProviderDefaults {
+  /** BOOT_TIMEOUT_S: how long a machine may take to come up. */
+  bootTimeoutS: number;
+  /** POOL_BOOT_ESTIMATE_S: boot time the forecast assumes until one is measured. */
+  bootEstimateS: number;
+}
+
+/**
+ * One cloud (or local processes): its name (PROVIDER's value, and the origin rows carry), its
+ * settings read and validated from the environment by its own code, and a factory. A new cloud
+ * is a folder exporting one of these, plus one line in registry.ts.
+ */
+export interface ProviderModule<Name extends string = string, Settings = unknown> {
+  readonly name: Name;
+  readonly defaults: ProviderDefaults;
+  /**
+   * Reads its settings (every provider's are read, so a bad value is reported whichever is
+   * selected); `selected` says whether PROVIDER names it (what it requires only then).
+   */
+  readSettings(r: Reader, selected: boolean): Settings;
+  create(settings: Settings, ctx: ProviderContext): Provider;
+}
