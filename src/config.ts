@@ -21,6 +21,10 @@ export interface PgPoolConfig {
   connectionLifetimeS: number;
   /** Connecting and each check on the reconciler lock's connection give up after this long. */
   leaderTimeoutMs: number;
+  /** Client side: waiting for a pool connection (connect or queue) gives up after this long; 0: never. */
+  connectTimeoutMs: number;
+  /** Client side: a query with no answer after this long fails and its connection is dropped; 0: never. */
+  queryTimeoutMs: number;
 }
 
 /**
@@ -49,6 +53,8 @@ export interface Config extends ProviderSettings {
   adminToken: string | null;
   /** Bearer token /metrics wants; null = /metrics is open. */
   metricsToken: string | null;
+  /** /readyz answers 503 when its checks have not all answered within this long. */
+  readyzTimeoutMs: number;
   /** Master secret per-server credentials derive from; null = generated once and kept in the store. */
   credentialSecret: string | null;
   tls: { certFile: string; keyFile: string } | null;
@@ -207,6 +213,8 @@ export function loadConfig(env: Env = readProcessEnv()): Readonly<Config> {
     statementTimeoutMs: r.int('PG_STATEMENT_TIMEOUT_MS', 30_000, 0, 3_600_000),
     connectionLifetimeS: r.int('PG_CONNECTION_LIFETIME_S', 0, 0, 86_400),
     leaderTimeoutMs: r.int('PG_LEADER_TIMEOUT_MS', 5000, 100, 600_000),
+    connectTimeoutMs: r.int('PG_CONNECT_TIMEOUT_MS', 5000, 0, 600_000),
+    queryTimeoutMs: r.int('PG_QUERY_TIMEOUT_MS', 5000, 0, 3_600_000),
   };
 
   const config: Config = {
@@ -224,6 +232,7 @@ export function loadConfig(env: Env = readProcessEnv()): Readonly<Config> {
     adminToken: r.str('ADMIN_TOKEN', '') || null,
     credentialSecret: r.str('SERVER_CREDENTIAL_SECRET', '') || null,
     metricsToken: r.str('METRICS_TOKEN', '') || null,
+    readyzTimeoutMs: r.int('READYZ_TIMEOUT_MS', 2000, 1, 600_000),
     tls: certFile && keyFile ? { certFile, keyFile } : null,
     enforceHttps: r.bool('ENFORCE_HTTPS', false),
     trustProxy: r.trustProxy('TRUST_PROXY'),

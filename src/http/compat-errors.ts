@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { OrchestratorError } from '../domain/errors.js';
+import { outageError } from '../store/db-outage.js';
 import { sendError } from './error-table.js';
 import { CLIENT_STATUSES } from './errors.js';
 import { pydanticError } from './pydantic-errors.js';
@@ -20,6 +21,8 @@ export function installCompatErrorHandling(
     const answered = first(err, reply);
     if (answered) return answered;
     if (err instanceof OrchestratorError) return sendError('original', err, req, reply);
+    const outage = outageError(err);
+    if (outage) return sendError('original', outage, req, reply);
     const fe = err;
     if (fe.validation) {
       return reply.code(422).send(pydanticError(fe.validation, fe.validationContext ?? 'body', req));

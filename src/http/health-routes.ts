@@ -4,6 +4,8 @@ import { healthzSchema, metricsSchema, readyzSchema } from './operator-schemas.j
 export interface HealthDeps {
   /** Each check: null when fine, else a short reason (no secrets). */
   checks: Record<string, () => Promise<string | null>>;
+  /** A check that has not answered within this long fails (a frozen database must not hang the probe). */
+  timeoutMs: number;
   metrics: { text(): Promise<string>; contentType: string };
   /** Bearer token /metrics wants; null = open (scrapers usually sit on a private network). */
   metricsToken: string | null;
@@ -20,7 +22,7 @@ export async function healthRoutes(app: FastifyInstance, deps: HealthDeps): Prom
     for (const [name, check] of Object.entries(deps.checks)) {
       let problem: string | null;
       try {
-        problem = await check();
+        problem = await withinMs(check(), deps.timeoutMs);
       } catch (err) {
         problem = err instanceof Error ? err.message.slice(0, 200) : 'failed';
       }
@@ -35,4 +37,15 @@ export async function healthRoutes(app: FastifyInstance, deps: HealthDeps): Prom
     { onRequest: deps.metricsToken ? deps.authorizeMetrics : [], schema: metricsSchema },
     async (_req, reply) => reply.header('content-type', deps.metrics.contentType).send(await deps.metrics.text()),
   );
+}
+
+/** The check's answer, or a problem once ms have passed without one. */
+async function withinMs(check: Promise<string | null>, ms: number): Promise<string | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<string>((resolve) => (timer = setTimeout(() => resolve(`no answer within ${ms} ms`), ms)));
+  try {
+    return await Promise.race([check, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

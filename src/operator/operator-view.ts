@@ -111,6 +111,7 @@ export class OperatorView {
     app.addHook('preClose', async () => this.sse.close());
     const metricsToken = this.d.config.metricsToken;
     await app.register(healthRoutes, {
+      timeoutMs: this.d.config.readyzTimeoutMs,
       checks: {
         // The newest migration's table answering proves the database is reachable and migrated.
         database: async () => {

@@ -39,6 +39,17 @@ export interface GameServerAgentOptions {
 export interface CallResult {
   status: number;
   body: unknown;
+  /** The answer's Retry-After header, when it had one. */
+  retryAfter?: string;
+}
+
+export interface EndOptions {
+  /** Tries in all (network errors, 5xx and 429 are tried again); default 8. */
+  attempts?: number;
+  /** First backoff bound (doubling, full jitter) when the answer gives no Retry-After; default 500. */
+  baseDelayMs?: number;
+  /** Longest wait between tries; default 15000. */
+  maxBackoffMs?: number;
 }
 
 export interface HeartbeatLoopOptions {
@@ -58,7 +69,8 @@ export class GameServerAgent {
   readonly api: 'v1' | 'original';
   heartbeat(players: number): Promise<CallResult>;
   ready(players?: number): Promise<CallResult>;
-  end(): Promise<CallResult>;
+  /** Ends the session; tried again on a network error, 5xx or 429 (Retry-After honoured). */
+  end(opts?: EndOptions): Promise<CallResult>;
   startHeartbeats(opts: HeartbeatLoopOptions): () => Promise<void>;
   stopHeartbeats(): Promise<void>;
   stopOnSignals(opts?: {

@@ -97,8 +97,34 @@ export class GameServerAgent {
     return this.heartbeat(players);
   }
 
-  /** Ends the session (the machine is then deleted or recycled). 404: unknown or already ended. */
-  end() {
+  /**
+   * Ends the session (the machine is then deleted or recycled). 404: unknown or already ended.
+   * An end that meets a network error, a 5xx or a 429 (the orchestrator's database restarting,
+   * a replica going away) is tried again, each time freshly signed: after Retry-After when the
+   * answer gives one, else with exponential backoff and full jitter; `attempts` tries in all.
+   * An end never sent leaves the session active until it idles out, and its machine running.
+   */
+  async end({ attempts = 8, baseDelayMs = 500, maxBackoffMs = 15_000 } = {}) {
+    for (let attempt = 1; ; attempt++) {
+      let result = null;
+      let error = null;
+      try {
+        result = await this.#endOnce();
+      } catch (err) {
+        error = err;
+      }
+      const retryable = error !== null || result.status >= 500 || result.status === 429;
+      if (!retryable || attempt >= attempts) {
+        if (error) throw error;
+        return result;
+      }
+      const afterS = Number(result?.retryAfter);
+      const backoff = Math.random() * Math.min(maxBackoffMs, baseDelayMs * 2 ** (attempt - 1));
+      await sleep(afterS > 0 ? Math.min(afterS * 1000, maxBackoffMs) : backoff);
+    }
+  }
+
+  #endOnce() {
     if (this.#api === 'v1') return this.#post(`/v1/servers/${encodeURIComponent(this.#serverId)}/end`, '', '');
     return this.#post('/server/end', new URLSearchParams({ droplet_ip: this.#publicIp }).toString(), '');
   }
@@ -176,7 +202,8 @@ export class GameServerAgent {
     } catch {
       parsed = null;
     }
-    return { status: res.status, body: parsed };
+    const retryAfter = res.headers.get('retry-after');
+    return { status: res.status, body: parsed, ...(retryAfter ? { retryAfter } : {}) };
   }
 
   async #freshHeaders(path, query, body) {

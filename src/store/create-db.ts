@@ -22,6 +22,10 @@ export async function createStore(
   logger?: StoreLogger,
   clock: Clock = systemClock,
 ): Promise<Store> {
+  if (opts.kind === 'postgres' && opts.pool?.queryTimeoutMs) {
+    const applied = await migrateDatabase(opts, logger);
+    if (applied.length > 0) logger?.info({ applied }, 'database migrated');
+  }
   const { db, kind } = openDatabase(opts, logger);
   try {
     const applied = await runMigrations(db, kind);
@@ -40,7 +44,11 @@ export async function createStore(
 
 /** For the `migrate` command: runs the migrations and returns the names applied now. */
 export async function migrateDatabase(opts: DatabaseOptions, logger?: StoreLogger): Promise<string[]> {
-  const { db, kind } = openDatabase(opts, logger);
+  // A migration may rewrite a large table: no client-side query timeout cuts it short.
+  const { db, kind } = openDatabase(
+    opts.kind === 'postgres' ? { ...opts, pool: { ...opts.pool, queryTimeoutMs: 0 } } : opts,
+    logger,
+  );
   try {
     return await runMigrations(db, kind);
   } finally {

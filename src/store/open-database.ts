@@ -26,6 +26,10 @@ export interface PgPoolOptions {
   statementTimeoutMs?: number;
   /** Close a connection after this many seconds (it is replaced); 0: never. */
   connectionLifetimeS?: number;
+  /** Client side: waiting for a connection gives up after this long, ms; 0/unset: never. */
+  connectTimeoutMs?: number;
+  /** Client side: a query unanswered after this long fails and its connection is dropped, ms; 0/unset: never. */
+  queryTimeoutMs?: number;
 }
 
 /** The few logger methods the store uses (pino's Logger fits). */
@@ -143,6 +147,8 @@ function openPostgres(url: string, settings: PgPoolOptions, logger?: StoreLogger
     types: pgTypes,
     ...(settings.statementTimeoutMs ? { statement_timeout: settings.statementTimeoutMs } : {}),
     ...(settings.connectionLifetimeS ? { maxLifetimeSeconds: settings.connectionLifetimeS } : {}),
+    ...(settings.connectTimeoutMs ? { connectionTimeoutMillis: settings.connectTimeoutMs } : {}),
+    ...(settings.queryTimeoutMs ? { query_timeout: settings.queryTimeoutMs } : {}),
   });
   // An idle client losing its connection emits 'error' on the pool; unhandled, it would
   // crash the process. The pool replaces the client on the next checkout.
@@ -153,6 +159,27 @@ function openPostgres(url: string, settings: PgPoolOptions, logger?: StoreLogger
   // pool drops the broken client on release, so the listener only has to exist.
   pool.on('connect', (client) => {
     client.on('error', (err) => logger?.warn({ err: err.message }, 'postgres connection lost'));
+    if (settings.queryTimeoutMs) dropOnQueryTimeout(client);
   });
   return new Kysely<Database>({ dialect: new SchemaScopedPostgresDialect({ pool }) });
+}
+
+/**
+ * pg's query_timeout fails the caller but leaves the query running on the connection, and the
+ * pool would hand that connection on with the next caller queued behind it (a transaction's
+ * ROLLBACK included). A query that timed out destroys its socket instead: everything queued on
+ * the client fails at once, and the pool drops the client when it is released.
+ */
+function dropOnQueryTimeout(client: pg.PoolClient): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  const replaced = (...args: unknown[]): unknown => {
+    const result = query(...args);
+    if (!(result instanceof Promise)) return result;
+    return result.catch((err: unknown) => {
+      if (err instanceof Error && err.message === 'Query read timeout')
+        (client as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
+      throw err;
+    });
+  };
+  (client as unknown as { query: typeof replaced }).query = replaced;
 }

@@ -8,7 +8,7 @@ import { post, type HttpAnswer } from './crash-http.js';
 
 /*
  * Two replicas on a private PostgreSQL (never the machine's shared one) and the DigitalOcean
- * emulator, starts and ends flowing, while the database is frozen (SIGSTOP of the postmaster and
+ * emulator, starts flowing, while the database is frozen (SIGSTOP of the postmaster and
  * its backends), resumed, stopped (`pg_ctl stop -m fast`) and started again. Both replicas must
  * ride through it and serve again afterwards.
  */
@@ -45,6 +45,10 @@ beforeAll(async () => {
     SESSION_IDLE_TIMEOUT_S: '86400',
     // Waiting starts renew a 2 s lease: a freeze outlasts it, so the sweep finds leases run out.
     LEASE_S: '2',
+    // Client-side bounds: a frozen database cannot enforce statement_timeout.
+    PG_CONNECT_TIMEOUT_MS: '1000',
+    PG_QUERY_TIMEOUT_MS: '1000',
+    READYZ_TIMEOUT_MS: '1000',
     RECYCLE_SERVERS: 'false',
     LOG_LEVEL: 'warn',
   };
@@ -74,15 +78,40 @@ function outputs(): string {
   return replicas.map((r) => r.output().slice(-1500)).join('\n----\n');
 }
 
-/** A start, then the end of its session by its server, on replica `i`; answers or errors, never throws. */
-async function startAndEnd(i: number): Promise<(HttpAnswer | Error)[]> {
+/** The address of a live session's server (for heartbeats during the outage). */
+async function someAddress(): Promise<string> {
+  const start = await post(`${replicas[0]!.url}/sessions/start`, {}, '', 60_000);
+  expect(start.status).toBe(200);
+  return (JSON.parse(start.body) as { ip_address: string }).ip_address;
+}
+
+/**
+ * While the database is out, each replica answers a start, a heartbeat, an end and /readyz with
+ * 503 and Retry-After (readyz: 503) instead of hanging or a bare 500. The request's own bound
+ * is generous (15 s against 1 s client-side timeouts): the test waits on the answer.
+ */
+async function expectOutageAnswers(phase: string, ip: string): Promise<void> {
+  for (const r of replicas) {
+    const body = JSON.stringify({ droplet_ip: ip, connected_clients: 1 });
+    const hb = { 'content-type': 'application/json', ...signedHeaders(KEY, 'POST', '/server/heartbeat', body) };
+    const endPath = `/server/end?droplet_ip=${encodeURIComponent(ip)}`;
+    const answers = await Promise.all([
+      post(`${r.url}/sessions/start`, {}, '', 15_000),
+      post(`${r.url}/server/heartbeat`, hb, body, 15_000),
+      post(`${r.url}${endPath}`, signedHeaders(KEY, 'POST', endPath), '', 15_000),
+    ]);
+    expect(answers.map((a) => [phase, a.status, Number(a.headers['retry-after']) >= 1])).toEqual(
+      Array(3).fill([phase, 503, true]),
+    );
+    const ready = await fetch(`${r.url}/readyz`, { signal: AbortSignal.timeout(15_000) });
+    expect([phase, ready.status]).toEqual([phase, 503]);
+  }
+}
+
+/** A start on replica `i`: its answer, or the error of a broken request; never throws. */
+async function startOn(i: number): Promise<HttpAnswer | Error> {
   const r = replicas[i % replicas.length]!;
-  const start = await post(`${r.url}/sessions/start`, {}, '', 60_000).catch((e: Error) => e);
-  if (start instanceof Error || start.status !== 200) return [start];
-  const ip = (JSON.parse(start.body) as { ip_address: string }).ip_address;
-  const path = `/server/end?droplet_ip=${encodeURIComponent(ip)}`;
-  const end = await post(`${r.url}${path}`, signedHeaders(KEY, 'POST', path), '', 60_000).catch((e: Error) => e);
-  return [start, end];
+  return await post(`${r.url}/sessions/start`, {}, '', 60_000).catch((e: Error) => e);
 }
 
 /** Traffic from `workers` loops until stop() is called; resolves with every answer. */
@@ -91,7 +120,7 @@ function traffic(workers: number) {
   let n = 0;
   const answers: (HttpAnswer | Error)[] = [];
   const loops = Array.from({ length: workers }, async () => {
-    while (running) answers.push(...(await startAndEnd(n++)));
+    while (running) answers.push(await startOn(n++));
   });
   return {
     answers,
@@ -112,26 +141,35 @@ describe('e2e: two replicas through a frozen, then stopped and restarted Postgre
       60_000,
     );
 
+    const ip = await someAddress();
     db.freeze();
-    await new Promise((r) => setTimeout(r, FREEZE_MS));
+    await new Promise((r) => setTimeout(r, FREEZE_MS / 2));
+    await expectOutageAnswers('frozen', ip);
+    await new Promise((r) => setTimeout(r, FREEZE_MS / 2));
     db.thaw();
     await db.halt();
+    await expectOutageAnswers('stopped', ip);
     await new Promise((r) => setTimeout(r, DOWN_MS));
     expect(replicas.map(alive), outputs()).toEqual([true, true]);
     await db.restart();
 
-    // Each replica serves a full start and end again (bounded generously: reconnects, a new lead).
+    // Each replica serves a start again (bounded generously: reconnects, a new lead).
     for (const i of replicas.keys())
       await waitFor(
         `replica ${i} serving after the restart`,
         async () => {
-          const [start, end] = await startAndEnd(i);
-          return !(start instanceof Error) && start?.status === 200 && !(end instanceof Error) && end?.status === 200;
+          const start = await startOn(i);
+          return !(start instanceof Error) && start.status === 200;
         },
         60_000,
         200,
       );
-    await load.stop();
+    // Every answer during the outage was a 200 or a 503 with Retry-After, never a 500.
+    const answers = await load.stop();
+    const bad = answers.filter(
+      (a) => a instanceof Error || (a.status !== 200 && !(a.status === 503 && a.headers['retry-after'])),
+    );
+    expect(bad.map((a) => (a instanceof Error ? a.message : `${a.status} ${a.body}`))).toEqual([]);
     expect(replicas.map(alive), outputs()).toEqual([true, true]);
     // The lock connection died with the database: the lead was given up and taken again by one replica.
     // A session answered to a client is never ended by the lease sweep, and no server was

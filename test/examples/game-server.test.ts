@@ -69,9 +69,13 @@ describe('sample game server', () => {
     await waitFor(() => heartbeats(orch).length === 1, 'the first heartbeat');
     const t0 = Date.now();
     await join(server.url);
-    const hb = await waitFor(() => heartbeats(orch).find((r) => clientsIn(r) === 1), 'a heartbeat with 1 player', 2000);
+    const hb = await waitFor(
+      () => heartbeats(orch).find((r) => clientsIn(r) === 1),
+      'a heartbeat with 1 player',
+      30_000,
+    );
     expect(hb.signatureOk).toBe(true);
-    expect(Date.now() - t0).toBeLessThan(2000); // the interval is a minute
+    expect(Date.now() - t0).toBeLessThan(30_000); // the interval is a minute: half of it is generous, and not the interval
   });
 
   it('is a small game: ids, join and leave announced, messages relayed to everyone', async () => {
@@ -124,12 +128,15 @@ describe('sample game server', () => {
   });
 
   it('a player who comes back in time keeps the session', async () => {
-    const { orch, server } = await start({ HEARTBEAT_INTERVAL_MS: '50', EMPTY_SHUTDOWN_MS: '300' });
+    // A 2 s window, so a loaded machine rejoins well within it; then past the window from the
+    // first leave nothing has ended, and the end comes once the player leaves for good.
+    const { orch, server } = await start({ HEARTBEAT_INTERVAL_MS: '50', EMPTY_SHUTDOWN_MS: '2000' });
     await (await join(server.url)).leave();
-    await sleep(50);
-    await join(server.url);
-    await sleep(600);
+    const back = await join(server.url);
+    await sleep(2500);
     expect(ends(orch)).toEqual([]);
+    await back.leave();
+    await waitFor(() => ends(orch).length === 1, 'the end after the last player left', 30_000);
   });
 
   it('serves a new session after its end when the orchestrator keeps it (recycling)', async () => {

@@ -22,7 +22,14 @@ describe('loadConfig', () => {
     expect(loadConfig({ DATABASE_URL: 'postgres://u@h/db' }).db).toEqual({
       kind: 'postgres',
       url: 'postgres://u@h/db',
-      pool: { max: 10, statementTimeoutMs: 30_000, connectionLifetimeS: 0, leaderTimeoutMs: 5000 },
+      pool: {
+        max: 10,
+        statementTimeoutMs: 30_000,
+        connectionLifetimeS: 0,
+        leaderTimeoutMs: 5000,
+        connectTimeoutMs: 5000,
+        queryTimeoutMs: 5000,
+      },
     });
   });
   it('the pg pool and the reconciler lock connection are configuration', () => {
@@ -32,9 +39,18 @@ describe('loadConfig', () => {
       PG_STATEMENT_TIMEOUT_MS: '0',
       PG_CONNECTION_LIFETIME_S: '900',
       PG_LEADER_TIMEOUT_MS: '2000',
+      PG_CONNECT_TIMEOUT_MS: '700',
+      PG_QUERY_TIMEOUT_MS: '0',
     };
     expect(loadConfig(env).db).toMatchObject({
-      pool: { max: 25, statementTimeoutMs: 0, connectionLifetimeS: 900, leaderTimeoutMs: 2000 },
+      pool: {
+        max: 25,
+        statementTimeoutMs: 0,
+        connectionLifetimeS: 900,
+        leaderTimeoutMs: 2000,
+        connectTimeoutMs: 700,
+        queryTimeoutMs: 0,
+      },
     });
     expect(() => loadConfig({ ...env, PG_POOL_MAX: '0' })).toThrow(/PG_POOL_MAX/);
     expect(() => loadConfig({ ...env, PG_STATEMENT_TIMEOUT_MS: 'soon' })).toThrow(/PG_STATEMENT_TIMEOUT_MS/);

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { OrchestratorError } from '../../domain/errors.js';
+import { outageError } from '../../store/db-outage.js';
 import { sendError } from '../error-table.js';
 
 /** Fastify's own client errors, by status, with the /v1 code they get. */
@@ -27,6 +28,8 @@ const body = (code: string, message: string) => ({ error: { code, message } });
 export function installV1ErrorHandling(app: FastifyInstance, routeMethods: () => Map<RegExp, Set<string>>): void {
   app.setErrorHandler((err: FastifyError | OrchestratorError, req, reply) => {
     if (err instanceof OrchestratorError) return sendError('v1', err, req, reply);
+    const outage = outageError(err);
+    if (outage) return sendError('v1', outage, req, reply);
     if (err.validation)
       return reply
         .code(400)

@@ -135,13 +135,13 @@ describe('LocalProvider', () => {
   });
 
   it('delete() stops the game server with SIGTERM and resolves gone once it has exited', async () => {
-    const { provider, gamePid, linesOf } = setup({ stopGraceMs: 5000 });
+    const { provider, gamePid, linesOf } = setup({ stopGraceMs: 60_000 });
     const m = await provider.create(spec('a'));
     await connectWithRetry(m.ip!, m.port!);
     const pid = gamePid('a');
     const t0 = Date.now();
     expect(await provider.delete('a')).toBe('gone');
-    expect(Date.now() - t0).toBeLessThan(2000); // it exited on SIGTERM, not after the grace
+    expect(Date.now() - t0).toBeLessThan(30_000); // it exited on SIGTERM, not after the 60 s grace
     expect(isAlive(pid)).toBe(false);
     await waitFor(() => linesOf('a').includes('stopping signal=SIGTERM'), 'the server to log SIGTERM');
     expect(await provider.delete('a')).toBe('gone');
@@ -157,7 +157,7 @@ describe('LocalProvider', () => {
     expect(await provider.delete('stubborn')).toBe('gone');
     const elapsedMs = Date.now() - t0;
     expect(elapsedMs).toBeGreaterThanOrEqual(190);
-    expect(elapsedMs).toBeLessThan(1500);
+    expect(elapsedMs).toBeLessThan(30_000); // killed, not waited on for ever (the time itself is no test's business)
     expect(isAlive(pid)).toBe(false);
     expect(linesOf('stubborn')).toContain('ignoring SIGTERM');
   });
