@@ -9,6 +9,7 @@ import type { Store } from './store/store.js';
 import type { Clock } from './util/clock.js';
 import { clientErrorHandler } from './http/client-error.js';
 import { compatRoutes } from './http/compat-routes.js';
+import { installSessionGuard } from './guard/session-caps.js';
 import { installCors } from './http/cors.js';
 import { neutralErrorHandler } from './http/errors.js';
 import { installOpenApi } from './http/openapi.js';
@@ -122,6 +123,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     clock: deps.clock,
     store: deps.store,
     credentialFor: deps.credentialFor,
+  });
+  installSessionGuard(app, {
+    perAddress: config.guard.sessionsPerAddress,
+    perKey: config.guard.sessionsPerKey,
+    clientApiKeys: config.v1.clientApiKeys,
+    adminToken: config.adminToken,
+    originalRoutesNeedKey: config.guard.originalRoutesNeedKey,
   });
   await app.register(compatRoutes, {
     routeMethods: () => routes,

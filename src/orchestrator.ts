@@ -126,6 +126,7 @@ export async function createOrchestrator(
       },
       idempotencyTtlS: config.lifecycle.idempotencyTtlS,
       sharedKeyDrivesManaged: config.guard.sharedKeyDrivesManaged,
+      loopbackServers: config.provider === 'local',
       capacityNote: async () => capacity.reason(await store.countMachines()),
     },
     reconcileSoon,

@@ -54,7 +54,7 @@ export async function compatRoutes(app: FastifyInstance, deps: CompatRoutesDeps)
     // Checked before the rate limit, so a refused request uses up nothing.
     const idempotencyKey = parseIdempotencyKey(req.headers['idempotency-key']);
     await deps.limiter.checkStart(clientAddress(req));
-    const r = await deps.service.start({ idempotencyKey });
+    const r = await deps.service.start({ idempotencyKey, holder: req.sessionHolder });
     const ip = r.server.ip ?? '';
     return r.reused
       ? { message: 'Reusing existing droplet', ip_address: ip, share_tag: r.session.code }

@@ -1,4 +1,5 @@
 import { OrchestratorError, Refusal } from '../domain/errors.js';
+import type { Holder } from '../guard/session-caps.js';
 import { ACTIVE_SERVER_STATES, EXTERNAL_ORIGIN, ServerState, type Server } from '../domain/server.js';
 import { EndReason, SessionState } from '../domain/session.js';
 import { normalizeShareCode } from '../domain/share-code.js';
@@ -47,7 +48,7 @@ export class SessionDesk {
   ) {}
 
   /** Starts a session without waiting for a server; returns it as it is now. */
-  async start(o: { idempotencyKey?: string; details: SessionDetails }): Promise<SessionSnapshot> {
+  async start(o: { idempotencyKey?: string; details: SessionDetails; holder?: Holder }): Promise<SessionSnapshot> {
     const { sessionId } = await this.service.startNoWait(o);
     return this.snapshotById(sessionId);
   }

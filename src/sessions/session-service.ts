@@ -10,6 +10,8 @@ import { Rollback, rollBack, type Store, type Tx } from '../store/store.js';
 import type { SessionDetails } from '../store/v1-types.js';
 import { effectivePoolSettings } from './pool-settings.js';
 import { assertSharedKeyMayDrive } from './shared-key-scope.js';
+import { checkHolderCap, type Holder } from '../guard/session-caps.js';
+import { assertUsableServerAddress } from '../guard/server-address.js';
 import type { Clock } from '../util/clock.js';
 import { timeOrderedId } from '../util/ids.js';
 import type { Log } from '../util/log.js';
@@ -23,6 +25,8 @@ export interface SessionServiceOptions {
   idempotencyTtlS: number;
   /** SHARED_KEY_DRIVES_MANAGED (see shared-key-scope.ts); default false. */
   sharedKeyDrivesManaged?: boolean;
+  /** Whether game servers may be on loopback addresses (the local provider). */
+  loopbackServers?: boolean;
   /** Why no server could be had when capacity is the reason (the cap reached, the provider's limit); null otherwise. */
   capacityNote?: () => Promise<string | null>;
 }
@@ -85,10 +89,10 @@ export class SessionService {
    * Claims a ready server at once, or waits (bounded by startTimeoutS) for one made for it.
    * The Idempotency-Key rule is sessions/idempotency.ts's, the same for /v1.
    */
-  async start(opts: { idempotencyKey?: string } = {}): Promise<StartResult> {
+  async start(opts: { idempotencyKey?: string; holder?: Holder } = {}): Promise<StartResult> {
     if (this.stopping) throw this.shuttingDownError();
     const key = opts.idempotencyKey;
-    const { session, server, created, existing } = await this.claimOrQueue(key);
+    const { session, server, created, existing } = await this.claimOrQueue(key, undefined, true, opts.holder);
     if (existing && keyUse(session) === 'ended') throw keyEndedError(session);
     if (!existing && session.state === SessionState.Active && server)
       return { session, server, reused: !session.coldStart };
@@ -101,7 +105,7 @@ export class SessionService {
    * One transaction: a ready server → an active session; else a pending one (leased to this
    * process) plus the servers it needs. A key naming a live or played session returns it.
    */
-  private async claimOrQueue(key: string | undefined, details?: SessionDetails, leased = true) {
+  private async claimOrQueue(key: string | undefined, details?: SessionDetails, leased = true, holder?: Holder) {
     const now = this.clock.now();
     const out = await this.store.transaction(async (tx) => {
       let replacing: string | null = null;
@@ -112,8 +116,10 @@ export class SessionService {
           return { session: existing, server: null, created: [] as Server[], existing: true };
         replacing = existing?.id ?? null;
       }
+      if (holder) await checkHolderCap(tx, holder);
       const server = await this.ops.claimReadyServer(tx);
       const session = await this.insertWithFreshCode(tx, server, now, leased);
+      if (holder) await tx.holdSession(session.id, holder.id);
       if (details) await tx.setSessionDetails(session.id, details);
       if (key) {
         const expiresAt = now + this.opts.idempotencyTtlS * 1000;
@@ -383,6 +389,7 @@ export class SessionService {
 
   /** The original's way for a studio's own server to join the pool: a signed heartbeat. */
   private async registerExternal(tx: Tx, ip: string, players: number, now: number): Promise<Server> {
+    assertUsableServerAddress(ip, this.opts.loopbackServers ?? false);
     const row: Server = {
       id: timeOrderedId(now),
       state: players > 0 ? ServerState.Allocated : ServerState.Ready,
@@ -448,9 +455,11 @@ export class SessionService {
    * needs), and returns at once without waiting. The same idempotency key yields the same
    * session, in whatever state it is now.
    */
-  async startNoWait(opts: { idempotencyKey?: string; details?: SessionDetails } = {}): Promise<{ sessionId: string }> {
+  async startNoWait(
+    opts: { idempotencyKey?: string; details?: SessionDetails; holder?: Holder } = {},
+  ): Promise<{ sessionId: string }> {
     const key = opts.idempotencyKey;
-    const { session, created, existing } = await this.claimOrQueue(key, opts.details, false);
+    const { session, created, existing } = await this.claimOrQueue(key, opts.details, false, opts.holder);
     if (existing) {
       if (keyUse(session) === 'ended') throw keyEndedError(session);
       return { sessionId: session.id };

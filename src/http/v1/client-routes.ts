@@ -93,6 +93,7 @@ export async function clientRoutes(app: FastifyInstance, deps: ClientRoutesDeps)
       const snap = await desk.start({
         idempotencyKey: typeof key === 'string' && key ? key : undefined,
         details: { maxPlayers: b.max_players ?? null, metadata },
+        holder: req.sessionHolder,
       });
       const location = `/v1/sessions/${snap.session.code}`;
       if (snap.session.state === 'pending') return reply.code(202).header('location', location).send(sessionView(snap));
