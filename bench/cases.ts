@@ -151,6 +151,7 @@ export function orchestratorEnv(dbPath: string, logLevel = 'warn'): Record<strin
     DB_PATH: dbPath,
     LOG_LEVEL: logLevel,
     START_RATE_LIMIT_PER_MIN: '0',
+    SESSIONS_PER_ADDRESS: '0',
     TRUST_PROXY: 'loopback',
     INTERNAL_HMAC_SECRET: BENCH_KEY,
     MAX_SERVERS: '0',

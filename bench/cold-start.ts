@@ -63,6 +63,7 @@ export async function measureColdStarts(
       BOOTING_POLL_MS: String(BOOTING_POLL_MS),
       INTERNAL_HMAC_SECRET: BENCH_KEY,
       START_RATE_LIMIT_PER_MIN: '0',
+      SESSIONS_PER_ADDRESS: '0',
       MAX_SERVERS: String(WAVE * 2),
       START_TIMEOUT_S: '30',
     },

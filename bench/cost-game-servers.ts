@@ -1,6 +1,6 @@
 import type { RunningEmulator } from '../src/emulator/index.js';
 import { serverIdFromName } from '../src/providers/provider.js';
-import type { SessionService } from '../src/sessions/session-service.js';
+import type { ServerReports } from '../src/sessions/server-reports.js';
 import type { Clock } from '../src/util/clock.js';
 import type { PlannedSession } from './cost-workload.js';
 
@@ -30,7 +30,7 @@ export class CostGameServers {
   endErrors: string[] = [];
 
   constructor(
-    private readonly service: SessionService,
+    private readonly reports: ServerReports,
     private readonly emu: RunningEmulator,
     private readonly clock: Clock,
     private readonly heartbeatEveryS = 10,
@@ -60,8 +60,8 @@ export class CostGameServers {
       this.playedS += g.lengthS;
       this.played.push([g.startedAtMs, now]);
       this.ends++;
-      await this.service
-        .end({ serverId }, g.ip)
+      await this.reports
+        .end({ id: serverId }, g.ip)
         .catch((err: Error) => this.endErrors.push(`${serverId}: ${err.message}`));
     }
     for (const d of this.emu.droplets()) {
@@ -71,7 +71,7 @@ export class CostGameServers {
       this.nextHeartbeatMs.set(serverId, now + this.heartbeatEveryS * 1000);
       const players = this.games.get(serverId)?.players ?? 0;
       // A server the orchestrator has let go (its credential revoked) is refused: that is fine.
-      await this.service.heartbeat({ serverId }, d.publicIpv4, players).catch(() => undefined);
+      await this.reports.heartbeat({ server: { id: serverId }, address: d.publicIpv4, players }).catch(() => undefined);
     }
   }
 }

@@ -54,7 +54,7 @@ export async function runCostSimulation(o: CostRunOptions): Promise<CostRunResul
     logger: false,
   });
   const { orch, provider } = await orchestratorOn(emu, clock, o);
-  const game = new CostGameServers(orch.service, emu, clock, o.heartbeatEveryS);
+  const game = new CostGameServers(orch.sessions.reports, emu, clock, o.heartbeatEveryS);
   const starts: StartRecord[] = [];
   const t0 = clock.now();
   let next = 0;
@@ -155,7 +155,7 @@ function startSession(
   planned: PlannedSession,
 ): StartRecord {
   const rec: StartRecord = { requestedAtMs: clock.now(), answeredAtMs: null, reused: false, failed: null };
-  orch.service.start().then(
+  orch.sessions.start.startAndWait().then(
     (r) => {
       rec.answeredAtMs = clock.now();
       rec.reused = r.reused;

@@ -3,12 +3,12 @@ import { readFileSync } from 'node:fs';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Config } from './config.js';
-import type { SessionDesk } from './sessions/session-desk.js';
-import type { SessionService } from './sessions/session-service.js';
+import type { SessionUseCases } from './sessions/use-cases.js';
 import type { Store } from './store/store.js';
 import type { Clock } from './util/clock.js';
 import { clientErrorHandler } from './http/client-error.js';
 import { compatRoutes } from './http/compat-routes.js';
+import { installSessionGuard } from './guard/session-caps.js';
 import { installCors } from './http/cors.js';
 import { neutralErrorHandler } from './http/errors.js';
 import { installOpenApi } from './http/openapi.js';
@@ -20,7 +20,8 @@ import { VERSION } from './version.js';
 
 export interface AppDeps {
   config: Readonly<Config>;
-  service: SessionService;
+  /** The use cases both APIs map onto. */
+  sessions: SessionUseCases;
   store: Store;
   clock: Clock;
   credentialFor: (serverId: string) => string;
@@ -30,8 +31,6 @@ export interface AppDeps {
   status?: () => Promise<Record<string, unknown>>;
   /** Shown in the OpenAPI document. */
   version?: string;
-  /** The /v1 API's use cases; without it /v1 (but /v1/status) is not served. */
-  desk?: SessionDesk;
   /** Extra routes (the dashboard) registered by later layers. */
   plugins?: ((app: FastifyInstance) => Promise<void>)[];
 }
@@ -121,33 +120,40 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     maxSkewS: config.hmac.maxSkewS,
     clock: deps.clock,
     store: deps.store,
-    credentialFor: deps.credentialFor,
+    credentialFor: (id) => deps.credentialFor(id),
+  });
+  installSessionGuard(app, {
+    perAddress: config.guard.sessionsPerAddress,
+    perKey: config.guard.sessionsPerKey,
+    clientApiKeys: config.v1.clientApiKeys,
+    adminToken: config.adminToken,
+    originalRoutesNeedKey: config.guard.originalRoutesNeedKey,
   });
   await app.register(compatRoutes, {
     routeMethods: () => routes,
-    service: deps.service,
+    start: deps.sessions.start,
+    find: deps.sessions.find,
+    reports: deps.sessions.reports,
     authenticate,
     limiter,
     bodyLimitBytes: config.limits.bodyLimitBytes,
     maxPlayers: config.limits.maxPlayers,
   });
   await app.register(operatorRoutes, { adminToken: config.adminToken, status: deps.status ?? (async () => ({})) });
-  if (deps.desk) {
-    await app.register(v1Api, {
-      prefix: '/v1',
-      desk: deps.desk,
-      limiter,
-      authenticate,
-      adminToken: config.adminToken,
-      clientApiKeys: config.v1.clientApiKeys,
-      bodyLimitBytes: config.limits.bodyLimitBytes,
-      maxPlayers: config.limits.maxPlayers,
-      maxServersCap: config.lifecycle.maxServers,
-      metadataMaxBytes: config.v1.metadataMaxBytes,
-      longPollMaxS: config.v1.longPollMaxS,
-      routeMethods: () => routes,
-    });
-  }
+  await app.register(v1Api, {
+    prefix: '/v1',
+    sessions: deps.sessions,
+    limiter,
+    authenticate,
+    adminToken: config.adminToken,
+    clientApiKeys: config.v1.clientApiKeys,
+    bodyLimitBytes: config.limits.bodyLimitBytes,
+    maxPlayers: config.limits.maxPlayers,
+    maxServersCap: config.lifecycle.maxServers,
+    metadataMaxBytes: config.v1.metadataMaxBytes,
+    longPollMaxS: config.v1.longPollMaxS,
+    routeMethods: () => routes,
+  });
   for (const plugin of deps.plugins ?? []) await app.register(plugin);
   return app;
 }

@@ -11,13 +11,11 @@ import { createProvider } from './providers/registry.js';
 import { logForeignServers } from './reconcile/foreign-servers.js';
 import { BootWatcher, Reconciler } from './reconcile/index.js';
 import { ServerOps } from './fleet/server-ops.js';
-import { effectivePoolSettings } from './sessions/pool-settings.js';
-import { SessionDesk } from './sessions/session-desk.js';
+import type { PoolSettings } from './sessions/pool-settings.js';
+import { sessionUseCases, type SessionUseCases } from './sessions/use-cases.js';
 import { meteredProvider } from './operator/metered-provider.js';
 import { OperatorView } from './operator/operator-view.js';
 import { PgAdvisoryLeadership, replicaName, SingleProcessLeadership, type Leadership } from './reconcile/leadership.js';
-import { SessionService } from './sessions/session-service.js';
-import { SessionWaiter } from './sessions/session-waiter.js';
 import { CapacityGuard } from './domain/capacity-guard.js';
 import { createStore } from './store/create-db.js';
 import type { Store } from './store/store.js';
@@ -29,7 +27,8 @@ export interface Orchestrator {
   app: FastifyInstance;
   store: Store;
   provider: Provider;
-  service: SessionService;
+  /** The session use cases (start, find, server reports, operator verbs, pool settings). */
+  sessions: SessionUseCases;
   reconciler: Reconciler;
   ops: ServerOps;
   logger: Logger;
@@ -61,7 +60,6 @@ export async function createOrchestrator(
   const store = await createStore(config.db, logger);
   const credentialSecret =
     config.credentialSecret ?? (await store.setMetaIfAbsent('credential_secret', newMasterSecret()));
-  const waiter = new SessionWaiter();
   let reconciler: Reconciler | null = null;
   const reconcileSoon = () => reconciler?.trigger();
   const capacity = new CapacityGuard({
@@ -112,24 +110,21 @@ export async function createOrchestrator(
     recycleServers: config.lifecycle.recycleServers,
     claimHeardWithinMs: heardWithinMs(config.lifecycle),
   });
-  const service = new SessionService(
-    store,
-    ops,
-    waiter,
-    clock,
-    logger,
-    {
-      startTimeoutS: config.lifecycle.startTimeoutS,
-      startPollMs: config.lifecycle.startPollMs,
-      get maxServers() {
-        return capacity.maxServers;
-      },
-      idempotencyTtlS: config.lifecycle.idempotencyTtlS,
-      sharedKeyDrivesManaged: config.guard.sharedKeyDrivesManaged,
-      capacityNote: async () => capacity.reason(await store.countMachines()),
-    },
-    reconcileSoon,
-  );
+  const sessionDeps = { store, ops, clock, log: logger, reconcileSoon };
+  const pool = (): PoolSettings => ({
+    poolMinReady: config.lifecycle.poolMinReady,
+    poolBuffer: config.lifecycle.poolBuffer,
+    maxServers: capacity.maxServers,
+  });
+  const sessions = sessionUseCases(sessionDeps, {
+    startTimeoutS: config.lifecycle.startTimeoutS,
+    startPollMs: config.lifecycle.startPollMs,
+    idempotencyTtlS: config.lifecycle.idempotencyTtlS,
+    capacityNote: async () => capacity.reason(await store.countMachines()),
+    sharedKeyDrivesManaged: config.guard.sharedKeyDrivesManaged,
+    loopbackServers: config.provider === 'local',
+    pool,
+  });
   const replica = replicaName();
   const leadership: Leadership =
     config.db.kind === 'postgres'
@@ -142,17 +137,6 @@ export async function createOrchestrator(
         })
       : new SingleProcessLeadership(replica, clock);
   await logForeignServers(store, provider.name, logger);
-  const pool = {
-    poolMinReady: config.lifecycle.poolMinReady,
-    poolBuffer: config.lifecycle.poolBuffer,
-    get maxServers() {
-      return capacity.maxServers;
-    },
-  };
-  const desk = new SessionDesk(store, service, ops, waiter, clock, logger, {
-    pollMs: config.lifecycle.startPollMs,
-    pool,
-  });
   reconciler = new Reconciler({
     store,
     provider,
@@ -161,23 +145,22 @@ export async function createOrchestrator(
     log: logger.child({ component: 'reconciler' }),
     settings: lifecycle,
     events: { retentionMs: config.events.retentionS * 1000, maxRows: config.events.maxRows },
-    beforePass: () => service.resolveAbandoned(),
+    beforePass: () => sessions.waits.resolveAbandoned(),
     // Pool settings an operator changed at run time (PATCH /v1/pool), read every pass.
-    settingsNow: async (configured) => ({ ...configured, ...(await effectivePoolSettings(store, pool)) }),
+    settingsNow: async (configured) => ({ ...configured, ...(await sessions.pool.settings()) }),
     onPass: (r) => view.metrics.onPass(r),
     leadership,
     pool: config.pool,
   });
   // What a dead process left waiting is resolved before the first request: its pending
   // sessions end (abandoned); its creates are adopted or dropped by the first pass.
-  await service.resolveAbandoned(true);
+  await sessions.waits.resolveAbandoned(true);
   const app = await buildApp({
     config,
-    service,
+    sessions,
     store,
     clock,
     credentialFor: (id) => ops.credentialFor(id),
-    desk,
     logger: logger.child({ component: 'http' }),
     status: async () => ({
       ...(await operatorStatus(store, reconciler, provider.name, leadership)),
@@ -216,7 +199,7 @@ export async function createOrchestrator(
     app,
     store,
     provider,
-    service,
+    sessions,
     reconciler: rec,
     ops,
     logger,
@@ -226,7 +209,7 @@ export async function createOrchestrator(
       (closed ??= (async () => {
         // Waiting starts answer 503 + Retry-After at once and their sessions end, so the
         // HTTP server has no request left to wait for.
-        await service.shutdown();
+        await sessions.waits.shutdown();
         await app.close();
         await view.close();
         // Closing the provider first aborts its backoff and rate-budget waits, so a pass in

@@ -10,6 +10,12 @@ export interface GuardConfig {
    * false: a server with its own credential answers to that credential only.
    */
   sharedKeyDrivesManaged: boolean;
+  /** Live + pending sessions one client address (IPv6: one /64) may hold; 0 = no cap. */
+  sessionsPerAddress: number;
+  /** Live + pending sessions one client API key may hold; 0 = no cap (a studio's key is all its players'). */
+  sessionsPerKey: number;
+  /** With CLIENT_API_KEYS set, the original's POST /sessions/start and /sessions/join want a key too. */
+  originalRoutesNeedKey: boolean;
 }
 
 /** The part of config.ts's reader this block uses. */
@@ -23,5 +29,8 @@ export interface SettingsReader {
 export function readGuardConfig(r: SettingsReader): GuardConfig {
   return {
     sharedKeyDrivesManaged: r.bool('SHARED_KEY_DRIVES_MANAGED', false),
+    sessionsPerAddress: r.int('SESSIONS_PER_ADDRESS', 3, 0, 1_000_000),
+    sessionsPerKey: r.int('SESSIONS_PER_KEY', 0, 0, 1_000_000),
+    originalRoutesNeedKey: r.bool('ORIGINAL_ROUTES_NEED_KEY', false),
   };
 }

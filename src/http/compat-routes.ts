@@ -1,5 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { SessionService } from '../sessions/session-service.js';
+import type { FindSession } from '../sessions/find-session.js';
+import type { ServerCaller } from '../sessions/session-deps.js';
+import type { ServerReports } from '../sessions/server-reports.js';
+import type { StartSession } from '../sessions/start-session.js';
 import {
   CompatBadRequest,
   CompatValidationError,
@@ -18,7 +21,9 @@ import { compatResponses } from './compat-schemas.js';
 export interface CompatRoutesDeps {
   /** The app's routes by path pattern, for 405 answers (the original's 404/405 shapes). */
   routeMethods: () => Map<RegExp, Set<string>>;
-  service: SessionService;
+  start: StartSession;
+  find: FindSession;
+  reports: ServerReports;
   authenticate: (req: FastifyRequest, reply: FastifyReply) => Promise<void>;
   limiter: RateLimiter;
   bodyLimitBytes: number;
@@ -27,6 +32,14 @@ export interface CompatRoutesDeps {
 
 const ENDED_DELETED = 'Game session ended and DigitalOcean droplet deleted.';
 const ENDED_EXTERNAL = 'Game session ended and local session entry removed (no DigitalOcean droplet).';
+
+/**
+ * The server a call names: its own credential names it by id (the body's address is only
+ * what it reports), the shared key by the address it sends.
+ */
+function report(caller: ServerCaller, ip: string) {
+  return caller.serverId ? { server: { id: caller.serverId }, address: ip } : { server: { ip } };
+}
 
 /**
  * The original Python service's routes, unchanged on the wire: a thin adapter over the
@@ -54,7 +67,7 @@ export async function compatRoutes(app: FastifyInstance, deps: CompatRoutesDeps)
     // Checked before the rate limit, so a refused request uses up nothing.
     const idempotencyKey = parseIdempotencyKey(req.headers['idempotency-key']);
     await deps.limiter.checkStart(clientAddress(req));
-    const r = await deps.service.start({ idempotencyKey });
+    const r = await deps.start.startAndWait({ idempotencyKey, holder: req.sessionHolder });
     const ip = r.server.ip ?? '';
     return r.reused
       ? { message: 'Reusing existing droplet', ip_address: ip, share_tag: r.session.code }
@@ -65,7 +78,7 @@ export async function compatRoutes(app: FastifyInstance, deps: CompatRoutesDeps)
     const code = requiredQuery(req.query, 'game_tag');
     const release = await deps.limiter.beginJoin(clientAddress(req));
     try {
-      return { ip_address: (await deps.service.join(code)).ip };
+      return { ip_address: (await deps.find.joinAddress(code)).ip };
     } catch (err) {
       await deps.limiter.recordFailedJoin(clientAddress(req));
       throw err;
@@ -86,11 +99,15 @@ export async function compatRoutes(app: FastifyInstance, deps: CompatRoutesDeps)
         body = parseHeartbeatBody(req.body as Buffer | undefined, deps.maxPlayers);
       } catch (err) {
         // As before: a signature is spent even when its body is refused, and a replay is a 401 first.
-        if (caller.unspent && !(await deps.service.spendSignature(caller.unspent)))
+        if (caller.unspent && !(await deps.reports.spendSignature(caller.unspent)))
           throw new OrchestratorError('unauthorized', INVALID_SIGNATURE);
         throw err;
       }
-      const r = await deps.service.heartbeat(caller, body.ip, body.players);
+      const r = await deps.reports.heartbeat({
+        ...report(caller, body.ip),
+        players: body.players,
+        unspent: caller.unspent,
+      });
       if (!r.addressIgnored) return { message: 'Heartbeat updated successfully.' };
       // Only servers we made (per-server credential) get here; the extra key tells their operator why.
       const { reported, kept } = r.addressIgnored;
@@ -103,7 +120,8 @@ export async function compatRoutes(app: FastifyInstance, deps: CompatRoutesDeps)
 
   const end = async (req: FastifyRequest) => {
     const ip = parseDropletIpQuery(req.query);
-    const r = await deps.service.end(req.serverCaller ?? { serverId: null }, ip);
+    const { server, address } = report(req.serverCaller ?? { serverId: null }, ip);
+    const r = await deps.reports.end(server, address);
     return { message: r.external ? ENDED_EXTERNAL : ENDED_DELETED };
   };
   app.post('/server/end', { ...signed, schema: compatResponses.end }, end);

@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { OrchestratorError } from '../domain/errors.js';
 import { INVALID_SIGNATURE, signatureMatches, signParts } from '../domain/hmac.js';
 import { ACTIVE_SERVER_STATES } from '../domain/server.js';
-import type { ServerCaller } from '../sessions/session-service.js';
+import type { ServerCaller } from '../sessions/session-deps.js';
 import type { Store } from '../store/store.js';
 import type { Clock } from '../util/clock.js';
 

@@ -1,4 +1,4 @@
-import { ServerState, type Server } from '../domain/server.js';
+import { EXTERNAL_ORIGIN, ServerState, type Server } from '../domain/server.js';
 import type { OutageInfo, ReconcileSettings } from './types.js';
 
 /** The settings heartbeat counting reads. */
@@ -95,8 +95,11 @@ export function assessHeartbeats(
     .map((server) => ({ server, failures: failuresNow(server, nowMs, settings) }))
     .filter((x) => x.failures >= settings.heartbeatFailureThreshold);
   // Evidence of our own outage: only servers that were still speaking when this process started.
-  const judged = expected.filter((s) => !wasSilentAtStart(s, settings));
-  const silentJudged = silent.filter((x) => !wasSilentAtStart(x.server, settings)).length;
+  // And only servers this orchestrator made: anyone with the shared key registers external
+  // ones, and six silent fakes paused reaping for minutes (issue 21 item 7).
+  const isEvidence = (s: Server) => s.origin !== EXTERNAL_ORIGIN && !wasSilentAtStart(s, settings);
+  const judged = expected.filter(isEvidence);
+  const silentJudged = silent.filter((x) => isEvidence(x.server)).length;
   const fraction = judged.length === 0 ? 0 : silentJudged / judged.length;
   const outage =
     silentJudged >= 2 && fraction > settings.outageSilentFraction

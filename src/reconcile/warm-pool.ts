@@ -1,3 +1,4 @@
+import { poolTarget, wantedIdle } from '../sessions/pool-settings.js';
 import { compareText } from './compare-text.js';
 import type { Server } from '../domain/server.js';
 import type { ReconcileSettings } from './types.js';
@@ -57,11 +58,9 @@ export interface PoolDecision {
 export function computePool(input: PoolInput): PoolDecision {
   const { settings } = input;
   const f = input.forecast;
-  const wantedIdle = f
-    ? Math.max(settings.poolMinReady, f.target)
-    : Math.max(settings.poolMinReady, settings.poolBuffer);
-  const keptIdle = f ? Math.max(wantedIdle, f.keep) : wantedIdle;
-  const target = wantedIdle + input.pending;
+  const idle = wantedIdle(settings, f?.target);
+  const keptIdle = f ? Math.max(idle, f.keep) : idle;
+  const target = poolTarget(settings, input.pending, f?.target);
   const have = input.idleReady.length + input.coming;
   const room = Math.max(0, settings.maxServers - input.liveMade);
   const want = Math.max(0, target - have);

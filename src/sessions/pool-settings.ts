@@ -54,3 +54,44 @@ export function mergePoolSettings(current: PoolSettings, change: Partial<PoolSet
   }
   return next;
 }
+
+/**
+ * Idle-or-coming servers the pool wants: its idle wish (the forecast's target, at least
+ * POOL_MIN_READY, under POOL_POLICY=forecast; else max(POOL_MIN_READY, POOL_BUFFER)) plus the
+ * pending starts. The one formula: the reconciler's plan and every view use it.
+ */
+export function wantedIdle(s: Pick<PoolSettings, 'poolMinReady' | 'poolBuffer'>, forecastTarget?: number | null) {
+  return forecastTarget === null || forecastTarget === undefined
+    ? Math.max(s.poolMinReady, s.poolBuffer)
+    : Math.max(s.poolMinReady, forecastTarget);
+}
+export function poolTarget(
+  s: Pick<PoolSettings, 'poolMinReady' | 'poolBuffer'>,
+  pending: number,
+  forecastTarget?: number | null,
+): number {
+  return wantedIdle(s, forecastTarget) + pending;
+}
+
+/** Pool settings in force for every reader (/v1/pool, the reconciler, the dashboard, /metrics). */
+export class PoolInForce {
+  constructor(
+    private readonly store: MetaReader & { setMeta(key: string, value: string): Promise<void> },
+    /** The configured settings now: MAX_SERVERS as clamped by the account's limit and a refusal hold. */
+    private readonly configured: () => PoolSettings,
+    private readonly log: { info(o: object, msg: string): void },
+  ) {}
+
+  /** The configured settings overlaid with run-time changes. */
+  settings(): Promise<PoolSettings> {
+    return effectivePoolSettings(this.store, this.configured());
+  }
+
+  /** Changes pool settings at run time; stored, so every replica and the reconciler see them. */
+  async change(change: Partial<PoolSettings>): Promise<PoolSettings> {
+    const next = mergePoolSettings(await this.settings(), change, this.configured().maxServers);
+    await this.store.setMeta(POOL_SETTINGS_KEY, JSON.stringify(next));
+    this.log.info({ ...next }, 'pool settings changed by an operator');
+    return next;
+  }
+}

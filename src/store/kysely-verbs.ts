@@ -7,6 +7,7 @@ import * as servers from './server-queries.js';
 import * as sessions from './session-queries.js';
 import type { ServerPatch, StoreVerbs } from './store.js';
 import * as v1 from './v1-queries.js';
+import * as holders from './holder-queries.js';
 import type {
   DetailedSession,
   ServerPage,
@@ -151,6 +152,14 @@ export class KyselyVerbs implements StoreVerbs {
   }
   setMetaIfAbsent(key: string, value: string): Promise<string> {
     return cache.setMetaIfAbsent(this.db, key, value);
+  }
+
+  // ---- who asked for each session (migration 0008) ----
+  holdSession(sessionId: string, holder: string): Promise<void> {
+    return holders.holdSession(this.db, sessionId, holder);
+  }
+  countLiveHeld(holder: string): Promise<number> {
+    return holders.countLiveHeld(this.db, holder);
   }
 
   // ---- the /v1 API (migration 0004) ----

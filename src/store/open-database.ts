@@ -1,6 +1,6 @@
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteDialect, type Driver, type SqliteDialectConfig } from 'kysely';
+import { CompiledQuery, Kysely, SqliteDialect, type Driver, type SqliteDialectConfig } from 'kysely';
 import pg from 'pg';
 import type { Database, DialectKind } from './db-schema.js';
 import { SchemaScopedPostgresDialect } from './pg-schema-dialect.js';
@@ -10,7 +10,14 @@ import { startWalCheckpointer, WAL_RESTART_PAGES } from './wal-checkpointer.js';
 
 /** Where the data lives: an SQLite file (or ':memory:') or a PostgreSQL URL. */
 export type DatabaseOptions =
-  { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string; pool?: PgPoolOptions };
+  | { kind: 'sqlite'; path: string; walCheckpoint?: WalCheckpointOptions }
+  | { kind: 'postgres'; url: string; pool?: PgPoolOptions };
+
+/** The checkpoint worker's pace (see wal-checkpointer.ts); unset: its defaults. Tests make it frantic. */
+export interface WalCheckpointOptions {
+  intervalMs?: number;
+  restartPages?: number;
+}
 
 /** Pool settings (PG_POOL_MAX, PG_STATEMENT_TIMEOUT_MS, PG_CONNECTION_LIFETIME_S); unset: the defaults below. */
 export interface PgPoolOptions {
@@ -45,17 +52,21 @@ const PG_POOL_MAX = 10;
 
 /** Opens (and for SQLite, creates) the database. Does not migrate. */
 export function openDatabase(opts: DatabaseOptions, logger?: StoreLogger): OpenDatabase {
-  if (opts.kind === 'sqlite') return { db: openSqlite(opts.path), kind: 'sqlite' };
+  if (opts.kind === 'sqlite') return { db: openSqlite(opts.path, opts.walCheckpoint ?? {}), kind: 'sqlite' };
   return { db: openPostgres(opts.url, opts.pool ?? {}, logger), kind: 'postgres' };
 }
 
-function openSqlite(filePath: string): Kysely<Database> {
+function openSqlite(filePath: string, pace: WalCheckpointOptions): Kysely<Database> {
   makeSqliteFolder(filePath);
   const raw = new BetterSqlite3(filePath);
   try {
     raw.pragma('journal_mode = WAL');
-    // With WAL, NORMAL loses no committed transaction when the process crashes (only a power
-    // loss or OS crash can drop the last commits), and skips an fsync per commit.
+    // What a commit survives (docs/operations.md): with WAL and NORMAL, a COMMIT is written to
+    // the WAL file but not fsynced; the WAL is fsynced only at each checkpoint. So a process
+    // crash (kill -9, an exception, OOM) loses no acknowledged commit, the OS still holds the
+    // write; a power loss or OS crash can lose the commits since the last checkpoint (about
+    // WAL_CHECKPOINT_INTERVAL_MS of them), never the database's consistency. FULL would fsync
+    // every commit; the group commit would make that one fsync per batch, not per request.
     raw.pragma('synchronous = NORMAL');
     // Another process on the same file (the `migrate` or `import` CLI) waits instead of failing.
     raw.pragma('busy_timeout = 5000');
@@ -72,6 +83,7 @@ function openSqlite(filePath: string): Kysely<Database> {
     // Checkpoints in a worker thread, not inside a commit on the event loop (see WalCheckpointer).
     raw.pragma('wal_autocheckpoint = 0');
     const checkpointer = startWalCheckpointer(path.resolve(filePath), {
+      ...pace,
       onGone: () => {
         if (raw.open) raw.pragma(`wal_autocheckpoint = ${SQLITE_DEFAULT_AUTOCHECKPOINT}`);
       },
@@ -88,7 +100,12 @@ function openSqlite(filePath: string): Kysely<Database> {
   return new Kysely<Database>({ dialect: new AwaitingSqliteDialect({ database }, () => checkpointerStopped) });
 }
 
-/** Kysely's SQLite dialect whose driver's destroy() also waits for `afterClose()`. */
+/**
+ * Kysely's SQLite dialect whose driver's destroy() also waits for `afterClose()`, and whose
+ * transactions begin IMMEDIATE, as the group commit's do (see group-commit.ts): a deferred
+ * BEGIN that read first and then wrote while the checkpoint worker held the write lock failed
+ * at once with "database is locked" instead of waiting busy_timeout.
+ */
 class AwaitingSqliteDialect extends SqliteDialect {
   constructor(
     config: SqliteDialectConfig,
@@ -99,6 +116,9 @@ class AwaitingSqliteDialect extends SqliteDialect {
 
   override createDriver(): Driver {
     const driver = super.createDriver();
+    driver.beginTransaction = async (connection) => {
+      await connection.executeQuery(CompiledQuery.raw('BEGIN IMMEDIATE'));
+    };
     const destroy = driver.destroy.bind(driver);
     driver.destroy = async () => {
       await destroy();

@@ -116,6 +116,10 @@ export interface StoreVerbs {
   setMeta(key: string, value: string): Promise<void>;
   /** Records what a /v1 start said about its session. */
   setSessionDetails(id: string, details: SessionDetails): Promise<void>;
+  /** Notes who asked for a session: a client address or an API key's digest (the per-client cap). */
+  holdSession(sessionId: string, holder: string): Promise<void>;
+  /** Pending and active sessions a holder asked for. */
+  countLiveHeld(holder: string): Promise<number>;
   getDetailedSession(id: string): Promise<DetailedSession | null>;
   /** The live session with this code, else the most recent ended one. */
   findSessionByCode(code: string): Promise<DetailedSession | null>;

@@ -72,6 +72,7 @@ function orchestratorEnv(apiUrl: string, dbFile: string): Record<string, string>
     DO_RETRY_MAX_MS: '200',
     DO_REQUEST_TIMEOUT_MS: '5000',
     START_RATE_LIMIT_PER_MIN: '0',
+    SESSIONS_PER_ADDRESS: '0',
     JOIN_FAIL_LIMIT_PER_MIN: '0',
   };
 }

@@ -32,6 +32,7 @@ async function orchestratorOn(
       READINESS: 'address',
       POOL_MIN_READY: '0',
       START_RATE_LIMIT_PER_MIN: '0',
+      SESSIONS_PER_ADDRESS: '0',
       RECONCILE_INTERVAL_S: '0.5',
       DO_RETRY_BASE_MS: '20',
       // The test plays game servers of the original's image: they sign with the shared key.

@@ -21,6 +21,7 @@ export async function testOrchestrator(
     START_TIMEOUT_S: '1',
     START_POLL_MS: '10',
     START_RATE_LIMIT_PER_MIN: '0',
+    SESSIONS_PER_ADDRESS: '0',
     JOIN_FAIL_LIMIT_PER_MIN: '0',
     GAME_SERVER_COMMAND: SILENT_GAME_SERVER,
     LOCAL_STOP_GRACE_MS: '500',

@@ -6,8 +6,9 @@ import { generateShareCode } from '../../src/domain/share-code.js';
 import { ProviderError, type Machine, type MachineSpec, type Provider } from '../../src/providers/provider.js';
 import { Reconciler, type PassResult, type ReconcileSettings } from '../../src/reconcile/index.js';
 import { ServerOps } from '../../src/fleet/server-ops.js';
-import { SessionService } from '../../src/sessions/session-service.js';
-import { SessionWaiter } from '../../src/sessions/session-waiter.js';
+import type { ServerCaller } from '../../src/sessions/session-deps.js';
+import type { StartResult } from '../../src/sessions/start-wait.js';
+import { sessionUseCases } from '../../src/sessions/use-cases.js';
 import { createStore, type DatabaseOptions } from '../../src/store/create-db.js';
 import type { Store } from '../../src/store/store.js';
 import { FakeClock } from '../../src/util/clock.js';
@@ -116,7 +117,11 @@ export interface Harness {
   store: Store;
   provider: FakeProvider;
   ops: ServerOps;
-  service: SessionService;
+  /** The start and heartbeat use cases, in the shape these tests call them. */
+  service: {
+    start(): Promise<StartResult>;
+    heartbeat(caller: ServerCaller, ip: string, players: number): Promise<unknown>;
+  };
   settings: ReconcileSettings;
   reconciler: Reconciler;
   passes: PassResult[];
@@ -140,7 +145,6 @@ export async function harness(
   const store = await createStore(db);
   const provider = new FakeProvider(clock);
   const settings = testSettings(o);
-  const waiter = new SessionWaiter();
   const opsFor = (s: ReconcileSettings) =>
     new ServerOps({
       store,
@@ -153,12 +157,22 @@ export async function harness(
       recycleServers: s.recycleServers,
     });
   const ops = opsFor(settings);
-  const service = new SessionService(store, ops, waiter, clock, silentLog, {
-    startTimeoutS: settings.startTimeoutS,
-    startPollMs: 10,
-    maxServers: settings.maxServers,
-    idempotencyTtlS: 60,
-  });
+  const sessions = sessionUseCases(
+    { store, ops, clock, log: silentLog, reconcileSoon: () => {} },
+    {
+      startTimeoutS: settings.startTimeoutS,
+      startPollMs: 10,
+      idempotencyTtlS: 60,
+      pool: () => ({ poolMinReady: 0, poolBuffer: 0, maxServers: settings.maxServers }),
+    },
+  );
+  const service: Harness['service'] = {
+    start: () => sessions.start.startAndWait(),
+    heartbeat: (caller, ip, players) =>
+      sessions.reports.heartbeat(
+        caller.serverId ? { server: { id: caller.serverId }, address: ip, players } : { server: { ip }, players },
+      ),
+  };
   const passes: PassResult[] = [];
   const make = (s: ReconcileSettings) =>
     new Reconciler({

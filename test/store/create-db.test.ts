@@ -41,6 +41,7 @@ describe('createStore() and migrateDatabase()', () => {
       '0004-v1-sessions',
       '0006-webhooks',
       '0007-live-listing-indexes',
+      '0008-session-holders',
     ]);
     expect(await migrateDatabase({ kind: 'sqlite', path: file })).toEqual([]);
     const store = await createStore({ kind: 'sqlite', path: file });
@@ -63,6 +64,7 @@ describe('createStore() and migrateDatabase()', () => {
         '0004-v1-sessions',
         '0006-webhooks',
         '0007-live-listing-indexes',
+        '0008-session-holders',
       ]);
       expect(await migrateDatabase({ kind: 'postgres', url: pgUrlForSchema(b) })).toEqual([
         '0001-initial',
@@ -71,6 +73,7 @@ describe('createStore() and migrateDatabase()', () => {
         '0004-v1-sessions',
         '0006-webhooks',
         '0007-live-listing-indexes',
+        '0008-session-holders',
       ]);
       expect(await migrateDatabase({ kind: 'postgres', url: pgUrlForSchema(b) })).toEqual([]);
       const store = await createStore({ kind: 'postgres', url: pgUrlForSchema(b) });

@@ -44,7 +44,7 @@ describe.each(DIALECTS)('lease sweep (%s)', (dialect) => {
       expect(await o.store.renewSessionLease(s.id, 'replica-a', Date.now() + 15_000)).toBe(true);
     });
     await o.store.insertSession(s);
-    expect(await o.service.resolveAbandoned()).toBe(0);
+    expect(await o.sessions.waits.resolveAbandoned()).toBe(0);
     expect((await o.store.getSession(s.id))?.state).toBe('pending');
   });
 
@@ -57,7 +57,7 @@ describe.each(DIALECTS)('lease sweep (%s)', (dialect) => {
     });
     await o.store.insertServer(srv);
     await o.store.insertSession(s);
-    expect(await o.service.resolveAbandoned()).toBe(0);
+    expect(await o.sessions.waits.resolveAbandoned()).toBe(0);
     const after = await o.store.getSession(s.id);
     expect([after?.state, after?.serverId, after?.endReason]).toEqual(['active', srv.id, null]);
     expect((await o.store.getServer(srv.id))?.state).toBe('allocated');
@@ -68,7 +68,7 @@ describe.each(DIALECTS)('lease sweep (%s)', (dialect) => {
     const s = makeSession({ owner: 'replica-a', leaseUntilMs: expired, createdAtMs: expired - 5000 });
     const o = await withSweepGap(dialect, async () => {});
     await o.store.insertSession(s);
-    expect(await o.service.resolveAbandoned()).toBe(1);
+    expect(await o.sessions.waits.resolveAbandoned()).toBe(1);
     expect((await o.store.getSession(s.id))?.endReason).toBe('abandoned');
   });
 });

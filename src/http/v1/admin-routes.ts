@@ -3,13 +3,16 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { OrchestratorError } from '../../domain/errors.js';
 import { SERVER_STATES, type ServerOrigin, type ServerState } from '../../domain/server.js';
 import type { SessionState } from '../../domain/session.js';
-import { SessionDesk } from '../../sessions/session-desk.js';
+import type { OperatorActions } from '../../sessions/operator-actions.js';
+import type { PoolInForce } from '../../sessions/pool-settings.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
 import type { PageCursor } from '../../store/v1-types.js';
 import { errors, OperatorSessionView, PageOf, PoolChange, PoolView, ServerView } from './schemas.js';
 import { operatorSessionView, poolView, serverView } from './views.js';
 
 export interface AdminRoutesDeps {
-  desk: SessionDesk;
+  operator: OperatorActions;
+  pool: PoolInForce;
   guard: (req: FastifyRequest) => Promise<void>;
   /** MAX_SERVERS: the configured hard cap. */
   maxServersCap: number;
@@ -41,19 +44,19 @@ function csv<T extends string>(text: string | undefined, allowed: readonly strin
 
 function cursor(text: string | undefined): PageCursor | undefined {
   if (!text) return undefined;
-  const c = SessionDesk.decodeCursor(text);
+  const c = decodeCursor(text);
   if (!c) throw new OrchestratorError('invalid_input', 'cursor: not a cursor this API gave out');
   return c;
 }
 
 function nextCursor<T extends { createdAtMs: number; id: string }>(page: { items: T[]; more: boolean }): string | null {
   const last = page.items[page.items.length - 1];
-  return page.more && last ? SessionDesk.encodeCursor(last) : null;
+  return page.more && last ? encodeCursor(last) : null;
 }
 
 /** Operators: list and filter sessions and servers, end sessions, drain or delete servers, pool settings. */
 export async function adminRoutes(app: FastifyInstance, deps: AdminRoutesDeps): Promise<void> {
-  const { desk } = deps;
+  const { operator } = deps;
   const onRequest = deps.guard;
 
   app.get(
@@ -77,7 +80,7 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminRoutesDeps): 
     async (req) => {
       const q = req.query as { cursor?: string; limit?: number; state?: string; server_id?: string };
       const states = csv<SessionState>(q.state, ['pending', 'active', 'ended'], 'state');
-      const page = await desk.listSessions({
+      const page = await operator.listSessions({
         states,
         serverId: q.server_id,
         after: cursor(q.cursor),
@@ -87,7 +90,7 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminRoutesDeps): 
         page.items.map(async (s) =>
           operatorSessionView({
             session: s,
-            server: s.serverId ? await desk.getServer(s.serverId).catch(() => null) : null,
+            server: s.serverId ? await operator.getServer(s.serverId).catch(() => null) : null,
           }),
         ),
       );
@@ -107,7 +110,7 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminRoutesDeps): 
         response: { 200: OperatorSessionView, ...errors(404, 409), ...AUTH_ERRORS },
       },
     },
-    async (req) => operatorSessionView(await desk.endSession((req.params as { code: string }).code)),
+    async (req) => operatorSessionView(await operator.endSession((req.params as { code: string }).code)),
   );
 
   app.get(
@@ -130,7 +133,7 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminRoutesDeps): 
     },
     async (req) => {
       const q = req.query as { cursor?: string; limit?: number; state?: string; origin?: string };
-      const page = await desk.listServers({
+      const page = await operator.listServers({
         states: csv<ServerState>(q.state, SERVER_STATES, 'state'),
         origins: csv<ServerOrigin>(q.origin, ['local', 'digitalocean', 'external'], 'origin'),
         after: cursor(q.cursor),
@@ -153,7 +156,7 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminRoutesDeps): 
         response: { 200: ServerView, ...errors(404), ...AUTH_ERRORS },
       },
     },
-    async (req) => serverView(await desk.getServer((req.params as { id: string }).id)),
+    async (req) => serverView(await operator.getServer((req.params as { id: string }).id)),
   );
 
   app.post(
@@ -168,7 +171,7 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminRoutesDeps): 
         response: { 200: ServerView, ...errors(404, 409), ...AUTH_ERRORS },
       },
     },
-    async (req) => serverView(await desk.drainServer((req.params as { id: string }).id)),
+    async (req) => serverView(await operator.drainServer((req.params as { id: string }).id)),
   );
 
   app.delete(
@@ -183,7 +186,7 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminRoutesDeps): 
         response: { 200: ServerView, ...errors(404, 409), ...AUTH_ERRORS },
       },
     },
-    async (req) => serverView(await desk.deleteServer((req.params as { id: string }).id)),
+    async (req) => serverView(await operator.deleteServer((req.params as { id: string }).id)),
   );
 
   app.get(
@@ -197,7 +200,7 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminRoutesDeps): 
         response: { 200: PoolView, ...AUTH_ERRORS },
       },
     },
-    async () => poolView(await desk.pool(), deps.maxServersCap),
+    async () => poolView(await deps.pool.settings(), deps.maxServersCap),
   );
 
   app.patch(
@@ -215,7 +218,7 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminRoutesDeps): 
     async (req) => {
       const b = req.body as { min_ready?: number; buffer?: number; max_servers?: number };
       return poolView(
-        await desk.setPool({ poolMinReady: b.min_ready, poolBuffer: b.buffer, maxServers: b.max_servers }),
+        await deps.pool.change({ poolMinReady: b.min_ready, poolBuffer: b.buffer, maxServers: b.max_servers }),
         deps.maxServersCap,
       );
     },

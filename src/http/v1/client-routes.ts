@@ -1,14 +1,16 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { OrchestratorError } from '../../domain/errors.js';
-import type { SessionDesk } from '../../sessions/session-desk.js';
+import type { FindSession } from '../../sessions/find-session.js';
+import type { StartSession } from '../../sessions/start-session.js';
 import { clientAddress } from '../client-address.js';
 import type { RateLimiter } from '../rate-limiter.js';
 import { errors, Metadata, SessionView } from './schemas.js';
 import { sessionView } from './views.js';
 
 export interface ClientRoutesDeps {
-  desk: SessionDesk;
+  start: StartSession;
+  find: FindSession;
   limiter: RateLimiter;
   guard: (req: FastifyRequest) => Promise<void>;
   maxPlayers: number;
@@ -39,7 +41,7 @@ function keepCountIfUnknown(refund: () => Promise<void>) {
 
 /** Game clients: start a session, look at (and wait for) it, join it by code. */
 export async function clientRoutes(app: FastifyInstance, deps: ClientRoutesDeps): Promise<void> {
-  const { desk, limiter } = deps;
+  const { find, limiter } = deps;
   app.addHook('onRequest', deps.guard);
   // Held long-polls answer at once when the app closes, so a shutdown does not wait for them.
   const polls = new Set<AbortController>();
@@ -90,10 +92,12 @@ export async function clientRoutes(app: FastifyInstance, deps: ClientRoutesDeps)
         throw new OrchestratorError('invalid_input', `metadata is larger than ${deps.metadataMaxBytes} bytes of JSON`);
       }
       const key = req.headers['idempotency-key'];
-      const snap = await desk.start({
+      const sessionId = await deps.start.start({
         idempotencyKey: typeof key === 'string' && key ? key : undefined,
         details: { maxPlayers: b.max_players ?? null, metadata },
+        holder: req.sessionHolder,
       });
+      const snap = await find.byId(sessionId);
       const location = `/v1/sessions/${snap.session.code}`;
       if (snap.session.state === 'pending') return reply.code(202).header('location', location).send(sessionView(snap));
       return reply.code(201).header('location', location).send(sessionView(snap));
@@ -131,7 +135,7 @@ export async function clientRoutes(app: FastifyInstance, deps: ClientRoutesDeps)
       const q = req.query as { wait?: number; state?: 'pending' | 'active' };
       // A lookup is a code guess like a join: unknown codes count against the address.
       const refund = await limiter.reserveLookup(clientAddress(req));
-      const snap = await desk.byCode(code).catch(keepCountIfUnknown(refund));
+      const snap = await find.byCode(code).catch(keepCountIfUnknown(refund));
       await refund();
       const waitMs = Math.min(q.wait ?? 0, deps.longPollMaxS) * 1000;
       if (waitMs === 0) return sessionView(snap);
@@ -139,7 +143,7 @@ export async function clientRoutes(app: FastifyInstance, deps: ClientRoutesDeps)
       req.raw.once('close', () => ac.abort());
       polls.add(ac);
       try {
-        return sessionView(await desk.waitWhile(snap.session.code, q.state ?? 'pending', waitMs, ac.signal));
+        return sessionView(await find.waitWhile(snap.session.code, q.state ?? 'pending', waitMs, ac.signal));
       } finally {
         polls.delete(ac);
       }
@@ -161,7 +165,7 @@ export async function clientRoutes(app: FastifyInstance, deps: ClientRoutesDeps)
     async (req) => {
       const { code } = req.params as { code: string };
       const refund = await limiter.reserveLookup(clientAddress(req));
-      const snap = await desk.join(code).catch(keepCountIfUnknown(refund));
+      const snap = await find.join(code).catch(keepCountIfUnknown(refund));
       await refund();
       return sessionView(snap);
     },

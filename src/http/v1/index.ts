@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { SessionDesk } from '../../sessions/session-desk.js';
+import type { SessionUseCases } from '../../sessions/use-cases.js';
 import type { RateLimiter } from '../rate-limiter.js';
 import { adminRoutes } from './admin-routes.js';
 import { clientRoutes } from './client-routes.js';
@@ -8,7 +8,7 @@ import { clientGuard, operatorGuard } from './guards.js';
 import { serverRoutes } from './server-routes.js';
 
 export interface V1Deps {
-  desk: SessionDesk;
+  sessions: SessionUseCases;
   limiter: RateLimiter;
   authenticate: (req: FastifyRequest, reply: FastifyReply) => Promise<void>;
   adminToken: string | null;
@@ -34,7 +34,8 @@ export async function v1Api(app: FastifyInstance, deps: V1Deps): Promise<void> {
       reply.header('access-control-expose-headers', 'Location, Retry-After');
   });
   await app.register(clientRoutes, {
-    desk: deps.desk,
+    start: deps.sessions.start,
+    find: deps.sessions.find,
     limiter: deps.limiter,
     guard: clientGuard(deps.clientApiKeys, deps.adminToken),
     maxPlayers: deps.maxPlayers,
@@ -42,13 +43,15 @@ export async function v1Api(app: FastifyInstance, deps: V1Deps): Promise<void> {
     longPollMaxS: deps.longPollMaxS,
   });
   await app.register(serverRoutes, {
-    desk: deps.desk,
+    reports: deps.sessions.reports,
+    find: deps.sessions.find,
     authenticate: deps.authenticate,
     bodyLimitBytes: deps.bodyLimitBytes,
     maxPlayers: deps.maxPlayers,
   });
   await app.register(adminRoutes, {
-    desk: deps.desk,
+    operator: deps.sessions.operator,
+    pool: deps.sessions.pool,
     guard: operatorGuard(deps.adminToken),
     maxServersCap: deps.maxServersCap,
   });

@@ -2,12 +2,15 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { OrchestratorError } from '../../domain/errors.js';
 import { canonicalIp } from '../../domain/ip-address.js';
-import type { SessionDesk, SessionSnapshot } from '../../sessions/session-desk.js';
+import type { Server } from '../../domain/server.js';
+import type { FindSession } from '../../sessions/find-session.js';
+import type { ServerReports } from '../../sessions/server-reports.js';
 import { errors, ServerReport } from './schemas.js';
 import { serverView, sessionView } from './views.js';
 
 export interface ServerRoutesDeps {
-  desk: SessionDesk;
+  reports: ServerReports;
+  find: FindSession;
   /** HMAC verification of http/server-auth.ts (reads the Server-Id header and the raw body). */
   authenticate: (req: FastifyRequest, reply: FastifyReply) => Promise<void>;
   bodyLimitBytes: number;
@@ -25,7 +28,7 @@ const SIGNED =
  * the path is the id the signature must be made for: another server's credential fails.
  */
 export async function serverRoutes(app: FastifyInstance, deps: ServerRoutesDeps): Promise<void> {
-  const { desk } = deps;
+  const { reports, find } = deps;
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: deps.bodyLimitBytes }, (_req, body, done) =>
     done(null, body),
@@ -40,8 +43,11 @@ export async function serverRoutes(app: FastifyInstance, deps: ServerRoutesDeps)
     req.body = parseJson(req.body);
   });
 
-  const report = (snap: SessionSnapshot | null, id: string) =>
-    desk.getServer(id).then((s) => ({ server: serverView(s), session: snap ? sessionView(snap) : null }));
+  /** The server as the heartbeat left it, and the live session it holds. */
+  const report = async (server: Server) => {
+    const snap = await find.liveOn(server.id);
+    return { server: serverView(server), session: snap ? sessionView(snap) : null };
+  };
   const Players = Type.Integer({ minimum: 0, maximum: deps.maxPlayers, description: 'Players connected now' });
   const Address = Type.String({
     maxLength: 45,
@@ -64,7 +70,8 @@ export async function serverRoutes(app: FastifyInstance, deps: ServerRoutesDeps)
     async (req) => {
       const { id } = req.params as { id: string };
       const b = req.body as { players: number; address?: string };
-      return report(await desk.serverHeartbeat(id, b.players, checkAddress(b.address)), id);
+      const r = await reports.heartbeat({ server: { id }, players: b.players, address: checkAddress(b.address) });
+      return report(r.server);
     },
   );
 
@@ -86,7 +93,8 @@ export async function serverRoutes(app: FastifyInstance, deps: ServerRoutesDeps)
     async (req) => {
       const { id } = req.params as { id: string };
       const b = req.body as { players?: number; address?: string };
-      return report(await desk.serverHeartbeat(id, b.players ?? 0, checkAddress(b.address)), id);
+      const r = await reports.heartbeat({ server: { id }, players: b.players ?? 0, address: checkAddress(b.address) });
+      return report(r.server);
     },
   );
 
@@ -110,7 +118,7 @@ export async function serverRoutes(app: FastifyInstance, deps: ServerRoutesDeps)
     },
     async (req) => {
       const { id } = req.params as { id: string };
-      const r = await desk.serverEnd(id);
+      const r = await reports.end({ id });
       return { ended: true, external: r.external };
     },
   );

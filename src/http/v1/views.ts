@@ -1,5 +1,5 @@
 import type { Server } from '../../domain/server.js';
-import type { SessionSnapshot } from '../../sessions/session-desk.js';
+import type { SessionSnapshot } from '../../sessions/find-session.js';
 import type { PoolSettings } from '../../sessions/pool-settings.js';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());

@@ -6,6 +6,7 @@ import { eventsAndLeasesMigration } from './0003-events-and-leases.js';
 import { v1SessionsMigration } from './0004-v1-sessions.js';
 import { webhooksMigration } from './0006-webhooks.js';
 import { liveListingIndexesMigration } from './0007-live-listing-indexes.js';
+import { sessionHoldersMigration } from './0008-session-holders.js';
 
 /**
  * Every migration, by name, in order. A static list rather than a folder scan, so the
@@ -20,6 +21,7 @@ function migrations(kind: DialectKind): Record<string, Migration> {
     '0004-v1-sessions': v1SessionsMigration,
     '0006-webhooks': webhooksMigration(kind),
     '0007-live-listing-indexes': liveListingIndexesMigration,
+    '0008-session-holders': sessionHoldersMigration,
   };
 }
 

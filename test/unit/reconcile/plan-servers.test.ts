@@ -83,11 +83,16 @@ const health: Case[] = [
     want: expected({ heartbeatLost: ['a'], shutdown: ['a'], teardown: ['a'] }),
   },
   {
-    name: 'outage guard: external servers count among the heartbeating',
+    name: 'outage guard: silent external servers are no evidence of our outage (issue 21 item 7: fakes paused reaping)',
     in: input({
-      servers: [silentFor('a', 200), silentFor('e', 200, { origin: 'external', providerId: null }), server('c')],
+      servers: [
+        silentFor('a', 200),
+        silentFor('e', 200, { origin: 'external', providerId: null }),
+        silentFor('f', 200, { origin: 'external', providerId: null }),
+        server('c'),
+      ],
     }),
-    want: expected({ outage: true }),
+    want: expected({ heartbeatLost: ['a', 'e', 'f'], shutdown: ['a'], teardown: ['a'] }),
   },
   {
     name: 'outage guard: silence does not read as "nobody plays": no idle ends on silent servers',

@@ -1,0 +1,84 @@
+import { createHash } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { OrchestratorError } from '../domain/errors.js';
+import { safeEqual } from '../domain/hmac.js';
+import { clientAddress } from '../http/client-address.js';
+import { clientGuard } from '../http/v1/guards.js';
+import type { Tx } from '../store/store.js';
+
+/** Who a start counts against, and how many live or pending sessions that one may hold (0: no cap). */
+export interface Holder {
+  id: string;
+  cap: number;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set on session starts by installSessionGuard: whose cap the new session counts against. */
+    sessionHolder?: Holder;
+  }
+}
+
+export interface SessionGuardSettings {
+  /** SESSIONS_PER_ADDRESS: live + pending sessions one client address (an IPv6 /64) may hold. */
+  perAddress: number;
+  /** SESSIONS_PER_KEY: the same for one client API key (a studio's key is every player's: off by default). */
+  perKey: number;
+  clientApiKeys: readonly string[];
+  adminToken: string | null;
+  /** ORIGINAL_ROUTES_NEED_KEY: the original's start and join want a client key too (when keys are set). */
+  originalRoutesNeedKey: boolean;
+}
+
+const STARTS = new Set(['POST /sessions/start', 'POST /v1/sessions']);
+const ORIGINAL_CLIENT_ROUTES = new Set(['POST /sessions/start', 'POST /sessions/join']);
+
+/**
+ * Issue 21 item 1: 16 anonymous starts took 10 of 10 servers. Every start names its holder
+ * (the key it presented, else its address); a holder at its cap is refused with 429 before
+ * anything is claimed. One hook for both APIs, so the rule lives once.
+ */
+export function installSessionGuard(app: FastifyInstance, s: SessionGuardSettings): void {
+  const needKey = clientGuard(s.clientApiKeys, s.adminToken);
+  app.addHook('onRequest', async (req) => {
+    const q = req.url.indexOf('?');
+    const route = `${req.method} ${q === -1 ? req.url : req.url.slice(0, q)}`;
+    if (s.originalRoutesNeedKey && ORIGINAL_CLIENT_ROUTES.has(route)) await needKey(req);
+    if (STARTS.has(route)) req.sessionHolder = holderOf(req, s);
+  });
+}
+
+/** The key presented (when it is one of ours), else the client's address; an IPv6 client by its /64. */
+export function holderOf(req: FastifyRequest, s: SessionGuardSettings): Holder {
+  const raw = req.headers['x-api-key'];
+  const auth = req.headers.authorization ?? '';
+  const presented = (Array.isArray(raw) ? raw[raw.length - 1] : raw) ?? (/^bearer /i.test(auth) ? auth.slice(7) : '');
+  const key = presented ? s.clientApiKeys.find((k) => safeEqual(presented, k)) : undefined;
+  if (key) return { id: `key:${createHash('sha256').update(key).digest('hex').slice(0, 32)}`, cap: s.perKey };
+  return { id: `addr:${addressBucket(clientAddress(req))}`, cap: s.perAddress };
+}
+
+/** An IPv4 address as it is; an IPv6 one by its /64 (one subscriber holds a whole /64). */
+export function addressBucket(addr: string): string {
+  if (!addr.includes(':')) return addr;
+  const [head = '', tail] = addr.split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail === undefined ? [] : tail ? tail.split(':') : [];
+  const groups = [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right];
+  return `${groups
+    .slice(0, 4)
+    .map((g) => Number.parseInt(g || '0', 16).toString(16))
+    .join(':')}::/64`;
+}
+
+/** In the start's transaction: refuses a holder at its cap (their earlier sessions must end first). */
+export async function checkHolderCap(tx: Tx, holder: Holder): Promise<void> {
+  if (holder.cap <= 0) return;
+  const live = await tx.countLiveHeld(holder.id);
+  if (live >= holder.cap) {
+    throw new OrchestratorError(
+      'rate_limited',
+      `This client already holds ${live} live or waiting sessions (the cap is ${holder.cap}); end one first`,
+    );
+  }
+}

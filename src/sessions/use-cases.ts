@@ -1,0 +1,49 @@
+import { FindSession } from './find-session.js';
+import { OperatorActions } from './operator-actions.js';
+import { PoolInForce, type PoolSettings } from './pool-settings.js';
+import { ServerReports } from './server-reports.js';
+import type { SessionDeps } from './session-deps.js';
+import { SessionWaiter } from './session-waiter.js';
+import { StartSession } from './start-session.js';
+import { StartWaits, type StartWaitOptions } from './start-wait.js';
+
+/** The session use cases both APIs map onto, one module each. */
+export interface SessionUseCases {
+  start: StartSession;
+  /** The start wait loop (the original's start waits; a shutdown answers its waiters). */
+  waits: StartWaits;
+  find: FindSession;
+  reports: ServerReports;
+  operator: OperatorActions;
+  pool: PoolInForce;
+}
+
+export interface SessionUseCaseOptions extends StartWaitOptions {
+  idempotencyTtlS: number;
+  /** SHARED_KEY_DRIVES_MANAGED (see shared-key-scope.ts). */
+  sharedKeyDrivesManaged?: boolean;
+  /** Whether game servers may be on loopback addresses (the local provider). */
+  loopbackServers?: boolean;
+  /** The configured pool settings now (MAX_SERVERS as clamped by the account's limit). */
+  pool: () => PoolSettings;
+}
+
+/** Builds the use cases in dependency order over one waiter, woken from the outbox. */
+export function sessionUseCases(deps: SessionDeps, o: SessionUseCaseOptions): SessionUseCases {
+  const waiter = new SessionWaiter();
+  waiter.wakeFromOutbox(deps.store);
+  const waits = new StartWaits(deps, waiter, o);
+  const start = new StartSession(deps, waits, {
+    idempotencyTtlS: o.idempotencyTtlS,
+    maxServers: () => o.pool().maxServers,
+  });
+  const find = new FindSession(deps, waiter, o.startPollMs);
+  return {
+    start,
+    waits,
+    find,
+    reports: new ServerReports(deps, o.sharedKeyDrivesManaged ?? false, o.loopbackServers ?? false),
+    operator: new OperatorActions(deps, find),
+    pool: new PoolInForce(deps.store, o.pool, deps.log),
+  };
+}
