@@ -21,7 +21,7 @@ export interface PgPoolConfig {
   connectionLifetimeS: number;
   /** Connecting and each check on the reconciler lock's connection give up after this long. */
   leaderTimeoutMs: number;
-  /** Client side: waiting for a pool connection (connect or queue) gives up after this long; 0: never. */
+  /** Client side: opening a pool connection gives up after this long; 0: never. */
   connectTimeoutMs: number;
   /** Client side: a query with no answer after this long fails and its connection is dropped; 0: never. */
   queryTimeoutMs: number;

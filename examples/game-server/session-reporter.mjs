@@ -127,7 +127,8 @@ export class SessionReporter {
 
   async #sendEnd() {
     try {
-      const { status } = await this.#client.end();
+      // One try per call: this reporter retries on its own schedule and logs each refusal.
+      const { status } = await this.#client.end({ attempts: 1 });
       if ((status >= 200 && status <= 299) || status === 404) {
         this.#phase = 'ended';
         this.#clearEmptyTimer();

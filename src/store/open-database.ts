@@ -147,7 +147,9 @@ function openPostgres(url: string, settings: PgPoolOptions, logger?: StoreLogger
     types: pgTypes,
     ...(settings.statementTimeoutMs ? { statement_timeout: settings.statementTimeoutMs } : {}),
     ...(settings.connectionLifetimeS ? { maxLifetimeSeconds: settings.connectionLifetimeS } : {}),
-    ...(settings.connectTimeoutMs ? { connectionTimeoutMillis: settings.connectTimeoutMs } : {}),
+    // Bounds connecting only (a frozen server accepts TCP and never answers the handshake); a
+    // request queued behind busy connections under load waits its turn instead of a 503.
+    ...(settings.connectTimeoutMs ? { Client: clientWithConnectTimeout(settings.connectTimeoutMs) } : {}),
     ...(settings.queryTimeoutMs ? { query_timeout: settings.queryTimeoutMs } : {}),
   });
   // An idle client losing its connection emits 'error' on the pool; unhandled, it would
@@ -182,4 +184,13 @@ function dropOnQueryTimeout(client: pg.PoolClient): void {
     });
   };
   (client as unknown as { query: typeof replaced }).query = replaced;
+}
+
+/** pg's Client with connectionTimeoutMillis set, given to the pool as its client class. */
+function clientWithConnectTimeout(ms: number): new (config?: pg.ClientConfig) => pg.Client {
+  return class extends pg.Client {
+    constructor(config?: pg.ClientConfig) {
+      super({ ...config, connectionTimeoutMillis: ms });
+    }
+  };
 }
