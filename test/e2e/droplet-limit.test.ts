@@ -38,6 +38,8 @@ async function orchestratorOn(e: RunningEmulator, env: Record<string, string>) {
       DO_RETRY_BASE_MS: '20',
       MAX_SERVERS: '10',
       START_TIMEOUT_S: '3',
+      // The game server is played with the shared key, as an image from before per-server credentials.
+      SHARED_KEY_DRIVES_MANAGED: 'true',
       ...env,
     },
     { reconcile: true, logger },
