@@ -42,6 +42,8 @@ beforeAll(async () => {
     START_TIMEOUT_S: '90',
     START_RATE_LIMIT_PER_MIN: '0',
     SESSIONS_PER_ADDRESS: '0',
+    // The ends and heartbeats here are signed with the shared key, as an image from before per-server credentials.
+    SHARED_KEY_DRIVES_MANAGED: 'true',
     // 310 starts at once queue for 3 × 10 pool connections; on a loaded machine a queued request may wait past
     // the 5 s default, which answers 503 as an outage would. This test is about the burst, not outages.
     PG_CONNECT_TIMEOUT_MS: '60000',
