@@ -73,6 +73,8 @@ function orchestratorEnv(apiUrl: string, dbFile: string): Record<string, string>
     DO_REQUEST_TIMEOUT_MS: '5000',
     START_RATE_LIMIT_PER_MIN: '0',
     SESSIONS_PER_ADDRESS: '0',
+    // The driver plays game servers with the shared key, as images from before per-server credentials.
+    SHARED_KEY_DRIVES_MANAGED: 'true',
     JOIN_FAIL_LIMIT_PER_MIN: '0',
   };
 }
