@@ -1,23 +1,13 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/config.js';
 import type { Orchestrator } from '../../src/orchestrator.js';
+import { launchChromium } from '../helpers/chromium.js';
 import { heartbeat, testOrchestrator } from '../helpers/orchestrator.js';
 
-/** Debian's Chromium (apt-get install chromium); playwright never downloads a browser here. */
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 const SHOTS = path.join(PACKAGE_ROOT, 'test-artifacts', 'dashboard');
 const TOKEN = 'dashboard-admin-token';
 
@@ -26,7 +16,6 @@ let base: string;
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)`);
   mkdirSync(SHOTS, { recursive: true });
   orch = await testOrchestrator({
     ADMIN_TOKEN: TOKEN,
@@ -42,7 +31,7 @@ beforeAll(async () => {
   await orch.reconciler.runPass();
   await heartbeat(orch.app, '198.51.100.7', 0);
   await heartbeat(orch.app, '198.51.100.8', 3);
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {
