@@ -73,3 +73,14 @@ function formatIpv6(groups: readonly number[]): string {
   if (bestStart < 0) return hex.join(':');
   return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
 }
+
+/**
+ * The bucket a client address counts in for caps and rate limits: an IPv4 address as it is,
+ * an IPv6 one by its /64 (one subscriber is given a whole /64, so per-address buckets would
+ * hand them 2^64 budgets). Expects a canonical address; anything else is its own bucket.
+ */
+export function addressBucket(addr: string): string {
+  const groups = addr.includes(':') ? parseIpv6(addr) : null;
+  if (!groups) return addr;
+  return `${formatIpv6([...groups.slice(0, 4), 0, 0, 0, 0])}/64`;
+}

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { OrchestratorError } from '../domain/errors.js';
+import { addressBucket } from '../domain/ip-address.js';
 import { safeEqual } from '../domain/hmac.js';
 import { clientAddress } from '../http/client-address.js';
 import { clientGuard } from '../http/v1/guards.js';
@@ -56,19 +57,6 @@ export function holderOf(req: FastifyRequest, s: SessionGuardSettings): Holder {
   const key = presented ? s.clientApiKeys.find((k) => safeEqual(presented, k)) : undefined;
   if (key) return { id: `key:${createHash('sha256').update(key).digest('hex').slice(0, 32)}`, cap: s.perKey };
   return { id: `addr:${addressBucket(clientAddress(req))}`, cap: s.perAddress };
-}
-
-/** An IPv4 address as it is; an IPv6 one by its /64 (one subscriber holds a whole /64). */
-export function addressBucket(addr: string): string {
-  if (!addr.includes(':')) return addr;
-  const [head = '', tail] = addr.split('::');
-  const left = head ? head.split(':') : [];
-  const right = tail === undefined ? [] : tail ? tail.split(':') : [];
-  const groups = [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right];
-  return `${groups
-    .slice(0, 4)
-    .map((g) => Number.parseInt(g || '0', 16).toString(16))
-    .join(':')}::/64`;
 }
 
 /** In the start's transaction: refuses a holder at its cap (their earlier sessions must end first). */

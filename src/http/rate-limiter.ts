@@ -1,4 +1,6 @@
 import { OrchestratorError } from '../domain/errors.js';
+import { addressBucket } from '../domain/ip-address.js';
+import type { Bucket } from '../store/cache-queries.js';
 import type { Store } from '../store/store.js';
 import type { Clock } from '../util/clock.js';
 
@@ -14,25 +16,37 @@ const WINDOW_MS = 60_000;
 /**
  * Per-address limits kept in the store, so every replica sees the same counts. Joins count
  * only failures: a player joining a real code is never slowed, a code guesser is.
+ *
+ * Each limit is a leaky bucket (`limit` hits fill it; it drains `limit` per minute), not a
+ * fixed window: no minute boundary lets twice the limit through in a moment. Addresses count
+ * canonically (`::ffff:a.b.c.d` is `a.b.c.d`, whichever route it came by) and an IPv6 client
+ * by its /64, so one subscriber cannot multiply its budget by changing addresses.
  */
 export class RateLimiter {
+  private readonly starts: Bucket;
+  private readonly guesses: Bucket;
+
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
     private readonly opts: RateLimiterOptions,
-  ) {}
+  ) {
+    this.starts = { limit: opts.startsPerMinute, windowMs: WINDOW_MS };
+    this.guesses = { limit: opts.failedJoinsPerMinute, windowMs: WINDOW_MS };
+  }
 
   async checkStart(addr: string): Promise<void> {
     if (this.opts.startsPerMinute <= 0) return;
-    const n = await this.store.hitCounter(`start:${addr}`, WINDOW_MS, this.clock.now());
-    if (n > this.opts.startsPerMinute) this.refuse('Too many session starts from this address; slow down');
+    const level = await this.store.leakHit(`start:${addressBucket(addr)}`, this.starts, this.clock.now());
+    if (level > this.starts.limit)
+      this.refuse('Too many session starts from this address; slow down', this.starts, level);
   }
 
-  /** Lookups from one address in flight in this process (not yet known to have failed). */
+  /** Lookups from one address bucket in flight in this process (not yet known to have failed). */
   private readonly inflight = new Map<string, number>();
 
   /**
-   * Before a share-code lookup: refuses when the address's failed lookups in this window,
+   * Before a share-code lookup: refuses when the address's failed lookups (the bucket's level),
    * plus its lookups still in flight here, reach the limit, so concurrent guesses cannot all
    * pass a check made before any of them failed. Costs a read, no write: correct codes
    * never count. Call the returned release after recording the outcome. (Across replicas,
@@ -40,20 +54,22 @@ export class RateLimiter {
    */
   async beginJoin(addr: string): Promise<() => void> {
     if (this.opts.failedJoinsPerMinute <= 0) return () => {};
-    const ahead = this.inflight.get(addr) ?? 0;
-    this.inflight.set(addr, ahead + 1);
+    const bucket = addressBucket(addr);
+    const ahead = this.inflight.get(bucket) ?? 0;
+    this.inflight.set(bucket, ahead + 1);
     let released = false;
     const release = () => {
       if (released) return;
       released = true;
-      const left = (this.inflight.get(addr) ?? 1) - 1;
-      if (left > 0) this.inflight.set(addr, left);
-      else this.inflight.delete(addr);
+      const left = (this.inflight.get(bucket) ?? 1) - 1;
+      if (left > 0) this.inflight.set(bucket, left);
+      else this.inflight.delete(bucket);
     };
     try {
-      const n = await this.store.peekCounter(`joinfail:${addr}`, WINDOW_MS, this.clock.now());
-      if (n + ahead >= this.opts.failedJoinsPerMinute)
-        this.refuse('Too many unknown share codes from this address; slow down');
+      const level = await this.store.leakLevel(`joinfail:${bucket}`, this.guesses, this.clock.now());
+      // Refused unless one more whole guess fits, as for a hit: level after it ≤ limit.
+      if (level + ahead + 1 > this.guesses.limit)
+        this.refuse('Too many unknown share codes from this address; slow down', this.guesses, level + ahead);
     } catch (err) {
       release();
       throw err;
@@ -63,7 +79,7 @@ export class RateLimiter {
 
   async recordFailedJoin(addr: string): Promise<void> {
     if (this.opts.failedJoinsPerMinute <= 0) return;
-    await this.store.hitCounter(`joinfail:${addr}`, WINDOW_MS, this.clock.now());
+    await this.store.leakHit(`joinfail:${addressBucket(addr)}`, this.guesses, this.clock.now());
   }
 
   /**
@@ -74,16 +90,18 @@ export class RateLimiter {
    */
   async reserveLookup(addr: string): Promise<() => Promise<void>> {
     if (this.opts.failedJoinsPerMinute <= 0) return async () => {};
+    const key = `joinfail:${addressBucket(addr)}`;
     const at = this.clock.now();
-    const n = await this.store.hitCounter(`joinfail:${addr}`, WINDOW_MS, at);
-    if (n > this.opts.failedJoinsPerMinute) this.refuse('Too many unknown share codes from this address; slow down');
-    // The refund lands in the window the lookup was counted in.
-    return async () => void (await this.store.hitCounter(`joinfail:${addr}`, WINDOW_MS, at, -1));
+    const level = await this.store.leakHit(key, this.guesses, at);
+    if (level > this.guesses.limit)
+      this.refuse('Too many unknown share codes from this address; slow down', this.guesses, level);
+    return async () => void (await this.store.leakHit(key, this.guesses, at, -1));
   }
 
-  private refuse(message: string): never {
-    const now = this.clock.now();
-    const retryAfterS = Math.max(1, Math.ceil((WINDOW_MS - (now % WINDOW_MS)) / 1000));
+  /** Refuses with the seconds until one more hit fits in the bucket (level drains limit per window). */
+  private refuse(message: string, b: Bucket, level: number): never {
+    const overflow = level - b.limit + 1;
+    const retryAfterS = Math.max(1, Math.ceil((overflow * b.windowMs) / b.limit / 1000));
     throw new OrchestratorError('rate_limited', message, retryAfterS);
   }
 }

@@ -77,25 +77,54 @@ function signaturePrefix(signature: string): string {
   return BigInt.asIntN(64, BigInt(`0x${hex}`)).toString();
 }
 
-/** The counter row for the fixed window containing nowMs, and when that window ends. */
-function windowKey(key: string, windowMs: number, nowMs: number): { rowKey: string; windowEndMs: number } {
-  const startMs = Math.floor(nowMs / windowMs) * windowMs;
-  return { rowKey: `${key}:${startMs}`, windowEndMs: startMs + windowMs };
+/** A leaky bucket's shape: `limit` hits fill it, and it drains `limit` hits per `windowMs`. */
+export interface Bucket {
+  limit: number;
+  windowMs: number;
 }
 
-export async function hitCounter(db: Db, key: string, windowMs: number, nowMs: number, by = 1): Promise<number> {
-  const { rowKey, windowEndMs } = windowKey(key, windowMs, nowMs);
+/** A bucket's level is kept in thousandths of a hit, so its drain is exact in integers. */
+const MILLI = 1000;
+
+const big = (n: number) => sql<number>`CAST(${Math.trunc(n)} AS bigint)`;
+
+/**
+ * Adds `by` hits to the key's leaky bucket at nowMs and returns its level (in hits) after
+ * that: one upsert, so replicas sharing the database agree without locks. The row keeps the
+ * level in `count` (thousandths) and the time of its last hit plus the window in
+ * `expires_at`; the level drains `limit` per window since then, never below 0, and never
+ * rises above `limit + 1` (a refused client hammering on is not locked out for longer than a
+ * client that stopped). Unlike a fixed window, no window edge lets 2 × limit through in a
+ * moment: over any span of t ms at most `limit + limit·t/windowMs` hits fit. A negative `by`
+ * (a refund) at an earlier nowMs never moves the last hit back.
+ */
+export async function leakHit(db: Db, key: string, b: Bucket, nowMs: number, by = 1): Promise<number> {
+  const now = big(nowMs);
+  const last = sql`(rate_counters.expires_at - ${big(b.windowMs)})`;
+  const elapsed = sql`(CASE WHEN ${now} > ${last} THEN ${now} - ${last} ELSE 0 END)`;
+  const leak = sql`(${elapsed} * ${big(b.limit * MILLI)} / ${big(b.windowMs)})`;
+  const next = sql`((CASE WHEN rate_counters.count > ${leak} THEN rate_counters.count - ${leak} ELSE 0 END) + ${big(by * MILLI)})`;
+  const cap = big((b.limit + 1) * MILLI);
   const { rows } = await sql<{ count: number }>`INSERT INTO rate_counters (key, count, expires_at)
-    VALUES (${rowKey}, ${by}, ${windowEndMs})
-    ON CONFLICT (key) DO UPDATE SET count = rate_counters.count + excluded.count
+    VALUES (${key}, ${big(Math.max(0, by * MILLI))}, ${big(nowMs + b.windowMs)})
+    ON CONFLICT (key) DO UPDATE SET
+      count = CASE WHEN ${next} > ${cap} THEN ${cap} WHEN ${next} < 0 THEN 0 ELSE ${next} END,
+      expires_at = CASE WHEN excluded.expires_at > rate_counters.expires_at
+        THEN excluded.expires_at ELSE rate_counters.expires_at END
     RETURNING count`.execute(db);
-  return Number(rows[0]?.count ?? 0);
+  return Number(rows[0]?.count ?? 0) / MILLI;
 }
 
-export async function peekCounter(db: Db, key: string, windowMs: number, nowMs: number): Promise<number> {
-  const { rowKey } = windowKey(key, windowMs, nowMs);
-  const row = await db.selectFrom('rate_counters').select('count').where('key', '=', rowKey).executeTakeFirst();
-  return Number(row?.count ?? 0);
+/** The key's bucket level (in hits) at nowMs, without changing it. */
+export async function leakLevel(db: Db, key: string, b: Bucket, nowMs: number): Promise<number> {
+  const row = await db
+    .selectFrom('rate_counters')
+    .select(['count', 'expires_at'])
+    .where('key', '=', key)
+    .executeTakeFirst();
+  if (!row) return 0;
+  const elapsed = Math.max(0, nowMs - (Number(row.expires_at) - b.windowMs));
+  return Math.max(0, Number(row.count) - Math.floor((elapsed * b.limit * MILLI) / b.windowMs)) / MILLI;
 }
 
 /** Rows one purge statement deletes at most (about a millisecond of work on SQLite). */

@@ -3,6 +3,7 @@ import type { FleetEvent } from '../domain/events.js';
 import type { Server, ServerState } from '../domain/server.js';
 import type { Session, SessionState } from '../domain/session.js';
 import * as cache from './cache-queries.js';
+import type { Bucket } from './cache-queries.js';
 import type { Database, DialectKind } from './db-schema.js';
 import { EventHub } from './event-hub.js';
 import * as events from './event-queries.js';
@@ -123,8 +124,8 @@ export class KyselyStore extends KyselyVerbs implements Store {
   override rememberSignature(signature: string, nowMs: number, expiresAtMs: number): Promise<boolean> {
     return this.sharedRead((tx) => tx.rememberSignature(signature, nowMs, expiresAtMs));
   }
-  override hitCounter(key: string, windowMs: number, nowMs: number, by = 1): Promise<number> {
-    return this.sharedRead((tx) => tx.hitCounter(key, windowMs, nowMs, by));
+  override leakHit(key: string, bucket: Bucket, nowMs: number, by = 1): Promise<number> {
+    return this.sharedRead((tx) => tx.leakHit(key, bucket, nowMs, by));
   }
   // Listings outside a transaction (the reconciler's) go in pages, letting requests through.
   override listServers(states?: readonly ServerState[]): Promise<Server[]> {

@@ -141,11 +141,11 @@ export class KyselyVerbs implements StoreVerbs {
   rememberSignature(signature: string, nowMs: number, expiresAtMs: number): Promise<boolean> {
     return cache.rememberSignature(this.db, this.kind, signature, nowMs, expiresAtMs);
   }
-  hitCounter(key: string, windowMs: number, nowMs: number, by = 1): Promise<number> {
-    return cache.hitCounter(this.db, key, windowMs, nowMs, by);
+  leakHit(key: string, bucket: cache.Bucket, nowMs: number, by = 1): Promise<number> {
+    return cache.leakHit(this.db, key, bucket, nowMs, by);
   }
-  peekCounter(key: string, windowMs: number, nowMs: number): Promise<number> {
-    return cache.peekCounter(this.db, key, windowMs, nowMs);
+  leakLevel(key: string, bucket: cache.Bucket, nowMs: number): Promise<number> {
+    return cache.leakLevel(this.db, key, bucket, nowMs);
   }
   getMeta(key: string): Promise<string | null> {
     return cache.getMeta(this.db, key);

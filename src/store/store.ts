@@ -10,6 +10,7 @@ import type {
   SessionPageQuery,
 } from './v1-types.js';
 import type { WebhookLedger } from '../webhooks/webhook-ledger.js';
+import type { Bucket } from './cache-queries.js';
 
 /**
  * The statements of the Store port, the same inside a transaction (on a Tx) and alone (on the
@@ -82,10 +83,10 @@ export interface StoreVerbs {
    * replay always comes with the same expiry); false when it was already seen: a replay.
    */
   rememberSignature(signature: string, nowMs: number, expiresAtMs: number): Promise<boolean>;
-  /** Adds `by` to a counter for the window containing nowMs; returns the new count. */
-  hitCounter(key: string, windowMs: number, nowMs: number, by?: number): Promise<number>;
-  /** Reads a counter for the window containing nowMs without changing it. */
-  peekCounter(key: string, windowMs: number, nowMs: number): Promise<number>;
+  /** Adds `by` hits to the key's leaky bucket at nowMs; returns its level (in hits) after that. */
+  leakHit(key: string, bucket: Bucket, nowMs: number, by?: number): Promise<number>;
+  /** The key's leaky-bucket level (in hits) at nowMs, without changing it. */
+  leakLevel(key: string, bucket: Bucket, nowMs: number): Promise<number>;
 
   // ---- settings kept with the data ----
   getMeta(key: string): Promise<string | null>;

@@ -32,16 +32,22 @@ export function smallTablesContract(store: () => Store, _kind: StoreKind): void 
       expect(await store().rememberSignature('not hex', T0, T0 + 10)).toBe(false);
     });
 
-    it('hitCounter() counts per fixed window; peekCounter() reads without counting', async () => {
-      const w = 60_000;
-      const start = Math.floor(T0 / w) * w;
-      expect(await store().peekCounter('ip:1', w, start)).toBe(0);
-      expect(await store().hitCounter('ip:1', w, start)).toBe(1);
-      expect(await store().hitCounter('ip:1', w, start + w - 1, 5)).toBe(6);
-      expect(await store().hitCounter('ip:2', w, start)).toBe(1);
-      expect(await store().peekCounter('ip:1', w, start + 10)).toBe(6);
-      expect(await store().peekCounter('ip:1', w, start + w)).toBe(0);
-      expect(await store().hitCounter('ip:1', w, start + w)).toBe(1);
+    it('leakHit() fills a bucket that drains limit per window; leakLevel() reads without counting', async () => {
+      const b = { limit: 6, windowMs: 60_000 }; // drains one hit every 10 s
+      expect(await store().leakLevel('ip:1', b, T0)).toBe(0);
+      expect(await store().leakHit('ip:1', b, T0)).toBe(1);
+      expect(await store().leakHit('ip:1', b, T0, 4)).toBe(5);
+      expect(await store().leakHit('ip:2', b, T0)).toBe(1);
+      expect(await store().leakLevel('ip:1', b, T0 + 5_000)).toBe(4.5);
+      expect(await store().leakHit('ip:1', b, T0 + 5_000)).toBe(5.5);
+      // Never above limit + 1: a client refused while hammering is not locked out for longer.
+      expect(await store().leakHit('ip:1', b, T0 + 5_000, 50)).toBe(7);
+      // A refund dated before the last hit lowers the level and does not move the last hit back.
+      expect(await store().leakHit('ip:1', b, T0, -1)).toBe(6);
+      expect(await store().leakLevel('ip:1', b, T0 + 15_000)).toBe(5);
+      // Drains to zero, never below.
+      expect(await store().leakLevel('ip:1', b, T0 + 600_000)).toBe(0);
+      expect(await store().leakHit('ip:1', b, T0 + 600_000)).toBe(1);
     });
 
     it('purgeExpired() drops expired entries of every kind and keeps the rest', async () => {
@@ -49,12 +55,12 @@ export function smallTablesContract(store: () => Store, _kind: StoreKind): void 
       await store().putIdempotencyKey('new', 's', T0, T0 + 1000);
       await store().rememberSignature('old', T0, T0 + 10);
       await store().rememberSignature('new', T0, T0 + 1000);
-      await store().hitCounter('short', 10, T0); // its window ends by T0 + 10
-      await store().hitCounter('long', 100_000, T0 + 20);
+      await store().leakHit('short', { limit: 1, windowMs: 10 }, T0); // drained by T0 + 10
+      await store().leakHit('long', { limit: 1, windowMs: 100_000 }, T0 + 20);
       expect(await store().purgeExpired(T0 + 20)).toBe(3);
       expect(await store().getIdempotentSession('new', T0 + 20)).toBe('s');
       expect(await store().rememberSignature('new', T0 + 20, T0 + 1000)).toBe(false);
-      expect(await store().peekCounter('long', 100_000, T0 + 20)).toBe(1);
+      expect(await store().leakLevel('long', { limit: 1, windowMs: 100_000 }, T0 + 20)).toBe(1);
       expect(await store().purgeExpired(T0 + 20)).toBe(0);
     });
 
