@@ -1,23 +1,28 @@
-import { heardWithinMs } from './reconcile/health.js';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { buildApp } from './app.js';
 import type { Config } from './config.js';
+import { CapacityGuard } from './domain/capacity-guard.js';
 import { newMasterSecret } from './domain/credentials.js';
-import { EventKind, type FleetEvent } from './domain/events.js';
-import { SERVER_STATES } from './domain/server.js';
+import { logEvents } from './events/event-log.js';
+import { ServerOps } from './fleet/server-ops.js';
+import { CostReporter } from './operator/costs.js';
+import { meteredProvider } from './operator/metered-provider.js';
+import { Metrics } from './operator/metrics.js';
+import { operatorStatus, poolStatus } from './operator/operator-status.js';
+import { OperatorView } from './operator/operator-view.js';
 import type { Provider } from './providers/provider.js';
 import { createProvider } from './providers/registry.js';
 import { logForeignServers } from './reconcile/foreign-servers.js';
+import { heardWithinMs } from './reconcile/health.js';
 import { BootWatcher, Reconciler } from './reconcile/index.js';
-import { ServerOps } from './fleet/server-ops.js';
-import type { PoolSettings } from './sessions/pool-settings.js';
+import { ReconcileLink } from './reconcile/reconcile-link.js';
+import { PoolInForce } from './sessions/pool-settings.js';
 import { sessionUseCases, type SessionUseCases } from './sessions/use-cases.js';
-import { meteredProvider } from './operator/metered-provider.js';
-import { OperatorView } from './operator/operator-view.js';
-import { PgAdvisoryLeadership, replicaName, SingleProcessLeadership, type Leadership } from './reconcile/leadership.js';
-import { CapacityGuard } from './domain/capacity-guard.js';
+import { capacityHooks, readAccountLimitBriefly } from './startup/account-limit.js';
 import { createStore } from './store/create-db.js';
+import { createLeadership } from './store/create-leadership.js';
+import { replicaName, type Leadership } from './store/leadership.js';
 import type { Store } from './store/store.js';
 import { systemClock, type Clock } from './util/clock.js';
 import { createLogger } from './util/create-logger.js';
@@ -50,7 +55,11 @@ export interface OrchestratorOverrides {
   reconcile?: boolean;
 }
 
-/** The composition root: the only place that knows the concrete adapters. */
+/**
+ * The composition root: the only place that knows the concrete adapters. Parts are made in
+ * dependency order and handed what they use; the loop and the parts that ask it for passes
+ * (routes, the provider, the boot watcher) meet at a ReconcileLink made before either.
+ */
 export async function createOrchestrator(
   config: Readonly<Config>,
   o: OrchestratorOverrides = {},
@@ -60,41 +69,52 @@ export async function createOrchestrator(
   const store = await createStore(config.db, logger);
   const credentialSecret =
     config.credentialSecret ?? (await store.setMetaIfAbsent('credential_secret', newMasterSecret()));
-  let reconciler: Reconciler | null = null;
-  const reconcileSoon = () => reconciler?.trigger();
+  const link = new ReconcileLink();
   const capacity = new CapacityGuard({
     configuredMaxServers: config.lifecycle.maxServers,
     clock,
     refusalHoldMs: config.lifecycle.capacityHoldS * 1000,
   });
-  const onLimitRefused = (message: string) => {
-    capacity.noteRefused(message);
-    logger.warn(
-      { err: message, holdS: config.lifecycle.capacityHoldS },
-      'the provider account is full: no create is tried for a while',
-    );
-  };
-  const capacityHooks = { onLimitRefused, onDropletGone: () => capacity.noteFreed() };
-  // Every provider call is counted (metrics) through a decorator; the view is made just below.
-  let view: OperatorView | null = null;
-  const provider = meteredProvider(
-    o.provider ?? createProvider({ config, clock, logger, onChange: reconcileSoon, capacity: capacityHooks }),
-    (op, outcome, s) => view?.metrics.onProviderCall(op, outcome, s),
-  );
-  view = new OperatorView({ config, store, clock, logger, provider });
-  // Read in the background, awaited only briefly: an API that does not answer must not hold
-  // the start-up (or a shutdown) for its request timeout. The clamp applies when it arrives.
-  const accountRead = readAccountLimit(provider, capacity, logger);
-  const readWait = new AbortController();
-  await Promise.race([accountRead, clock.sleep(ACCOUNT_LIMIT_WAIT_MS, readWait.signal)]);
-  readWait.abort();
-  // The cap is read on every use (a getter), so the account's limit and a refusal hold count at once.
-  const lifecycle = {
-    ...config.lifecycle,
-    get maxServers() {
-      return capacity.maxServers;
+  // The pool settings and target in force, read by the reconciler, /v1/pool, /v1/status, the
+  // dashboard and /metrics alike: MAX_SERVERS as clamped now, run-time changes, the last forecast.
+  const pool = new PoolInForce({
+    store,
+    configured: () => ({
+      poolMinReady: config.lifecycle.poolMinReady,
+      poolBuffer: config.lifecycle.poolBuffer,
+      maxServers: capacity.maxServers,
+    }),
+    forecastTarget: () => link.forecastTarget(),
+    log: logger,
+  });
+  const bareProvider =
+    o.provider ??
+    createProvider({
+      config,
+      clock,
+      logger,
+      onChange: link.requestPass,
+      capacity: capacityHooks(capacity, config, logger),
+    });
+  // Costs and metrics read prices and telemetry, which the meter passes through unchanged; they
+  // are made before it, and every port call is counted into them.
+  const costs = new CostReporter({ store, provider: bareProvider, clock }, config.costs);
+  const metrics = new Metrics({
+    store,
+    provider: bareProvider,
+    clock,
+    poolTarget: () => pool.target(),
+    spend: async () => {
+      try {
+        const r = await costs.report();
+        return { todayUsd: r.todayUsd, totalUsd: r.totalUsd };
+      } catch {
+        return null; // prices unavailable: the gauge is left out rather than wrong
+      }
     },
-  };
+  });
+  const provider = meteredProvider(bareProvider, metrics.onProviderCall);
+  await readAccountLimitBriefly(provider, capacity, logger, clock);
   // Side effects of state changes run after commit, from the outbox: here, the log lines.
   const eventLog = logger.child({ component: 'events' });
   store.onEvents((events) => logEvents(eventLog, events));
@@ -110,51 +130,54 @@ export async function createOrchestrator(
     recycleServers: config.lifecycle.recycleServers,
     claimHeardWithinMs: heardWithinMs(config.lifecycle),
   });
-  const sessionDeps = { store, ops, clock, log: logger, reconcileSoon };
-  const pool = (): PoolSettings => ({
-    poolMinReady: config.lifecycle.poolMinReady,
-    poolBuffer: config.lifecycle.poolBuffer,
-    maxServers: capacity.maxServers,
+  const sessions = sessionUseCases(
+    { store, ops, clock, log: logger, reconcileSoon: link.requestPass },
+    {
+      startTimeoutS: config.lifecycle.startTimeoutS,
+      startPollMs: config.lifecycle.startPollMs,
+      idempotencyTtlS: config.lifecycle.idempotencyTtlS,
+      capacityNote: async () => capacity.reason(await store.countMachines()),
+      sharedKeyDrivesManaged: config.guard.sharedKeyDrivesManaged,
+      loopbackServers: config.provider === 'local',
+      pool,
+    },
+  );
+  const leadership = createLeadership(config.db, {
+    replica: replicaName(),
+    clock,
+    log: logger.child({ component: 'leadership' }),
   });
-  const sessions = sessionUseCases(sessionDeps, {
-    startTimeoutS: config.lifecycle.startTimeoutS,
-    startPollMs: config.lifecycle.startPollMs,
-    idempotencyTtlS: config.lifecycle.idempotencyTtlS,
-    capacityNote: async () => capacity.reason(await store.countMachines()),
-    sharedKeyDrivesManaged: config.guard.sharedKeyDrivesManaged,
-    loopbackServers: config.provider === 'local',
-    pool,
-  });
-  const replica = replicaName();
-  const leadership: Leadership =
-    config.db.kind === 'postgres'
-      ? new PgAdvisoryLeadership({
-          url: config.db.url,
-          replica,
-          clock,
-          log: logger.child({ component: 'leadership' }),
-          timeoutMs: config.db.pool.leaderTimeoutMs,
-        })
-      : new SingleProcessLeadership(replica, clock);
   await logForeignServers(store, provider.name, logger);
-  reconciler = new Reconciler({
+  const reconciler = new Reconciler({
     store,
     provider,
     ops,
     clock,
     log: logger.child({ component: 'reconciler' }),
-    settings: lifecycle,
+    settings: config.lifecycle,
     events: { retentionMs: config.events.retentionS * 1000, maxRows: config.events.maxRows },
     beforePass: () => sessions.waits.resolveAbandoned(),
-    // Pool settings an operator changed at run time (PATCH /v1/pool), read every pass.
-    settingsNow: async (configured) => ({ ...configured, ...(await sessions.pool.settings()) }),
-    onPass: (r) => view.metrics.onPass(r),
+    // The pool settings in force (run-time changes, MAX_SERVERS as clamped now), read every pass.
+    settingsNow: async (configured) => ({ ...configured, ...(await pool.settings()) }),
+    onPass: metrics.onPass,
     leadership,
+    link,
     pool: config.pool,
   });
   // What a dead process left waiting is resolved before the first request: its pending
   // sessions end (abandoned); its creates are adopted or dropped by the first pass.
   await sessions.waits.resolveAbandoned(true);
+  const view = new OperatorView({
+    config,
+    store,
+    clock,
+    logger,
+    provider,
+    metrics,
+    costs,
+    pool,
+    reconcilerStatus: () => reconciler.status(),
+  });
   const app = await buildApp({
     config,
     sessions,
@@ -165,11 +188,11 @@ export async function createOrchestrator(
     status: async () => ({
       ...(await operatorStatus(store, reconciler, provider.name, leadership)),
       capacity: capacity.status(),
+      pool: poolStatus(await pool.target()),
       ...(await view.status()),
     }),
     plugins: [view.plugin, ...(o.plugins ?? [])],
   });
-  view.reconcilerStatus = () => reconciler.status();
   await view.start();
   // Look at booting machines often (readiness by address; heartbeats promote on their own), so
   // a cold start is answered about when its machine comes up rather than at the next pass.
@@ -182,10 +205,8 @@ export async function createOrchestrator(
     pollMs: config.lifecycle.bootingPollMs,
     promoteByAddress: config.lifecycle.readiness === 'address',
     // The cap in force (the account clamp and refusal hold), read at each look, as the reconciler does.
-    get maxServers() {
-      return capacity.maxServers;
-    },
-    reconcileSoon,
+    maxServers: () => capacity.maxServers,
+    reconcileSoon: link.requestPass,
     // One replica watches the cloud (the API budget is per account), the one that reconciles.
     leads: () => leadership.holds(),
   });
@@ -193,14 +214,13 @@ export async function createOrchestrator(
     reconciler.start();
     bootWatcher.start();
   }
-  const rec = reconciler;
   let closed: Promise<void> | null = null;
   return {
     app,
     store,
     provider,
     sessions,
-    reconciler: rec,
+    reconciler,
     ops,
     logger,
     view,
@@ -214,67 +234,11 @@ export async function createOrchestrator(
         await view.close();
         // Closing the provider first aborts its backoff and rate-budget waits, so a pass in
         // flight ends promptly instead of holding the shutdown for a minute.
-        const loopStopped = Promise.all([rec.stop(), bootWatcher.stop()]);
+        const loopStopped = Promise.all([reconciler.stop(), bootWatcher.stop()]);
         await provider.close();
         await loopStopped;
         await leadership.close();
         await store.close();
       })()),
   };
-}
-
-/** Counts by state (count queries, no rows loaded) and the loop's health, for operators. */
-async function operatorStatus(
-  store: Store,
-  reconciler: Reconciler,
-  provider: string,
-  leadership: Leadership,
-): Promise<Record<string, unknown>> {
-  const servers: Record<string, number> = {};
-  for (const state of SERVER_STATES) {
-    const n = await store.countServers([state]);
-    if (n > 0) servers[state] = n;
-  }
-  const sessions: Record<string, number> = {};
-  for (const state of ['pending', 'active'] as const) sessions[state] = await store.countSessions([state]);
-  return { provider, servers, sessions, reconciler: { ...reconciler.status(), leadership: await leadership.status() } };
-}
-
-const QUIET_EVENTS: ReadonlySet<string> = new Set([EventKind.ServerStateChanged]);
-
-/** One log line per event, after commit (never inside a transaction that may run twice). */
-function logEvents(log: Logger, events: readonly FleetEvent[]): void {
-  for (const e of events) {
-    const line = {
-      event: e.kind,
-      eventId: e.id,
-      serverId: e.serverId ?? undefined,
-      sessionId: e.sessionId ?? undefined,
-      ...e.data,
-    };
-    if (QUIET_EVENTS.has(e.kind)) log.debug(line, e.kind);
-    else if (e.kind === EventKind.OutageGuardOn || e.kind === EventKind.OrphanDeleted) log.warn(line, e.kind);
-    else log.info(line, e.kind);
-  }
-}
-
-/** Longest the start-up waits for the account's droplet limit before serving without it. */
-const ACCOUNT_LIMIT_WAIT_MS = 2_000;
-
-/**
- * Clamps MAX_SERVERS to the provider account's own limit, read once before anything is
- * created; when it cannot be read, the refusal hold still stops a create storm.
- */
-async function readAccountLimit(provider: Provider, capacity: CapacityGuard, logger: Logger): Promise<void> {
-  if (!provider.accountLimit) return;
-  try {
-    const account = await provider.accountLimit();
-    const clamp = account ? capacity.setAccountLimit(account.limit, account.label) : null;
-    if (clamp) logger.warn({ accountLimit: account!.limit }, `${clamp}: creates beyond it would be refused`);
-  } catch (err) {
-    logger.warn(
-      { err: (err as Error).message },
-      'could not read the account limit; MAX_SERVERS is not checked against it',
-    );
-  }
 }

@@ -7,12 +7,14 @@ import type { Store } from '../store/store.js';
 import type { Clock } from '../util/clock.js';
 import type { DeliveryOutcome } from '../webhooks/webhook-deliverer.js';
 import type { ProviderCallOutcome } from './metered-provider.js';
+import type { PoolTargetNow } from '../sessions/pool-settings.js';
 
 export interface MetricsDeps {
   store: Store;
   provider: Provider;
   clock: Clock;
-  pool: { minReady: number; buffer: number; maxServers: number };
+  /** The pool target and settings in force (PoolInForce.target: the one the reconciler plans with). */
+  poolTarget: () => Promise<Pick<PoolTargetNow, 'target' | 'maxServers'>>;
   /** Spend so far (US dollars): today (UTC) and since records began; null when unknown. */
   spend: () => Promise<{ todayUsd: number; totalUsd: number } | null>;
 }
@@ -185,7 +187,7 @@ export class Metrics {
 
   /** Gauges filled at scrape time from the store and the provider. */
   private scrapeGauges(): void {
-    const { store, provider, clock, pool } = this.d;
+    const { store, provider, clock, poolTarget } = this.d;
     const r = this.registry;
     const p = 'orchestrator_';
     new Gauge({
@@ -228,10 +230,10 @@ export class Metrics {
       registers: [r],
       async collect() {
         const ready = await store.listServers([ServerState.Ready]);
-        const pending = await store.countSessions(['pending']);
+        const pool = await poolTarget();
         this.set({ kind: 'idle' }, ready.filter((s) => s.players === 0).length);
         this.set({ kind: 'coming' }, await store.countServers([ServerState.Creating, ServerState.Starting]));
-        this.set({ kind: 'target' }, Math.max(pool.minReady, pool.buffer) + pending);
+        this.set({ kind: 'target' }, pool.target);
         this.set({ kind: 'max' }, pool.maxServers);
       },
     });

@@ -11,11 +11,12 @@ import type { Provider } from '../providers/provider.js';
 import type { Store } from '../store/store.js';
 import { safeEqual } from '../domain/hmac.js';
 import { OrchestratorError } from '../domain/errors.js';
-import { Metrics } from './metrics.js';
+import type { Metrics } from './metrics.js';
+import type { PoolTargetNow } from '../sessions/pool-settings.js';
 import { machineCostUsd } from './billing.js';
 
 const round4 = (usd: number) => Math.round(usd * 10_000) / 10_000;
-import { CostReporter } from './costs.js';
+import type { CostReporter } from './costs.js';
 import { costRoutes } from '../http/cost-routes.js';
 import { dashboardRoutes } from '../http/dashboard-routes.js';
 import { eventJson } from '../events/event-json.js';
@@ -30,6 +31,13 @@ export interface OperatorViewDeps {
   logger: Logger;
   /** The provider as the rest of the service uses it (metered: see meteredProvider). */
   provider: Provider;
+  /** Made before the provider is metered (the meter counts into them). */
+  metrics: Metrics;
+  costs: CostReporter;
+  /** The pool target and settings in force, the one the reconciler plans with. */
+  pool: { target(pending?: number): Promise<PoolTargetNow> };
+  /** The reconcile loop's status, for the dashboard. */
+  reconcilerStatus: () => unknown;
 }
 
 /**
@@ -44,8 +52,6 @@ export class OperatorView {
   readonly metrics: Metrics;
   readonly costs: CostReporter;
 
-  /** The reconciler's status, set by the composition root once the loop exists. */
-  reconcilerStatus: () => unknown = () => null;
   /** Listeners of webhook outcomes (metrics). */
   private readonly outcomeListeners: ((o: DeliveryOutcome, kind: string) => void)[] = [];
 
@@ -59,25 +65,8 @@ export class OperatorView {
       { events: store, tail: this.tail, clock },
       { heartbeatMs: config.events.sseHeartbeatMs, maxBufferBytes: config.events.sseMaxBufferBytes },
     );
-    this.costs = new CostReporter({ store, provider: d.provider, clock }, config.costs);
-    this.metrics = new Metrics({
-      store,
-      provider: d.provider,
-      clock,
-      pool: {
-        minReady: config.lifecycle.poolMinReady,
-        buffer: config.lifecycle.poolBuffer,
-        maxServers: config.lifecycle.maxServers,
-      },
-      spend: async () => {
-        try {
-          const r = await this.costs.report();
-          return { todayUsd: r.todayUsd, totalUsd: r.totalUsd };
-        } catch {
-          return null; // prices unavailable: the gauge is left out rather than wrong
-        }
-      },
-    });
+    this.costs = d.costs;
+    this.metrics = d.metrics;
     store.onEvents(this.metrics.onEvents);
     this.outcomeListeners.push((o) => this.metrics.onWebhook(o));
     const wh = config.webhooks;
@@ -174,7 +163,7 @@ export class OperatorView {
 
   /** What the dashboard shows, in one read; its stream resumes after `lastEventId`. */
   async snapshot(): Promise<Record<string, unknown>> {
-    const { store, clock, config } = this.d;
+    const { store, clock } = this.d;
     // The cursor is read first: whatever commits during the reads below arrives on the stream.
     const lastEventId = await store.lastEventId();
     const servers = await store.listServers(LIVE_SERVER_STATES);
@@ -186,8 +175,7 @@ export class OperatorView {
     const serverUsd = (s: { origin: string; createdAtMs: number }) =>
       costs ? round4(machineCostUsd(priceOf(s.origin), (now - s.createdAtMs) / 1000)) : null;
     const byId = new Map(servers.map((s) => [s.id, s]));
-    const pending = sessions.filter((x) => x.state === 'pending').length;
-    const { poolMinReady, poolBuffer, maxServers } = config.lifecycle;
+    const pool = await this.d.pool.target(sessions.filter((x) => x.state === 'pending').length);
     return {
       nowMs: now,
       lastEventId,
@@ -223,12 +211,12 @@ export class OperatorView {
       pool: {
         idle: servers.filter((s) => s.state === ServerState.Ready && s.players === 0).length,
         coming: servers.filter((s) => s.state === ServerState.Creating || s.state === ServerState.Starting).length,
-        target: Math.max(poolMinReady, poolBuffer) + pending,
-        minReady: poolMinReady,
-        buffer: poolBuffer,
-        maxServers,
+        target: pool.target,
+        minReady: pool.poolMinReady,
+        buffer: pool.poolBuffer,
+        maxServers: pool.maxServers,
       },
-      reconciler: this.reconcilerStatus(),
+      reconciler: this.d.reconcilerStatus(),
       costs: costs && {
         todayUsd: costs.todayUsd,
         totalUsd: costs.totalUsd,

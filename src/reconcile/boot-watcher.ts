@@ -16,8 +16,8 @@ export interface BootWatcherDeps {
   pollMs: number;
   /** READINESS=address: promote machines that are up. With heartbeat readiness the heartbeat does. */
   promoteByAddress: boolean;
-  /** MAX_SERVERS: with room below it, a start waiting with no server on its way asks for a pass. */
-  maxServers: number;
+  /** MAX_SERVERS in force, read at each look: with room below it, a start waiting with no server on its way asks for a pass. */
+  maxServers: () => number;
   /** Asks the reconciler for a pass soon (it makes the servers). */
   reconcileSoon: () => void;
   /** Whether this replica leads the reconciler: only the leader spends provider calls here. */
@@ -97,7 +97,7 @@ export class BootWatcher {
     const { store } = this.d;
     const pending = await store.countSessions([SessionState.Pending]);
     if (pending <= booting) return false;
-    if ((await store.countMadeServers(LIVE_SERVER_STATES)) >= this.d.maxServers) return false;
+    if ((await store.countMadeServers(LIVE_SERVER_STATES)) >= this.d.maxServers()) return false;
     this.d.reconcileSoon();
     return true;
   }

@@ -1,6 +1,5 @@
 import type { PoolPolicySettings } from '../config.js';
-import { EventKind, type EventData } from '../domain/events.js';
-import { LIVE_SERVER_STATES, type Server } from '../domain/server.js';
+import { LIVE_SERVER_STATES } from '../domain/server.js';
 import { SessionState } from '../domain/session.js';
 import type { Machine } from '../providers/provider.js';
 import { applyProviderSteps } from './apply-provider-steps.js';
@@ -9,11 +8,13 @@ import { BootTimes } from './boot-times.js';
 import type { DemandForecast } from './demand-forecast.js';
 import { ApplyTally, type ApplyDeps, type ApplyReport } from './apply-tally.js';
 import { computePlanYielding } from './plan.js';
-import { runYielding } from './steps.js';
+import { loadDemand } from './demand-load.js';
+import { PassEvents } from './pass-events.js';
+import type { ReconcileLink } from './reconcile-link.js';
 import { letEventLoopRun, TimeSlice } from '../util/time-slice.js';
-import type { Leadership } from './leadership.js';
+import type { Leadership } from '../store/leadership.js';
 import { PassScheduler } from './pass-scheduler.js';
-import { planCounts, type OutageInfo, type PlanCounts, type PoolDemand } from './types.js';
+import { planCounts, type OutageInfo, type PlanCounts } from './types.js';
 
 export interface ReconcilerDeps extends ApplyDeps {
   /** Called after every pass (metrics, tests). */
@@ -29,7 +30,9 @@ export interface ReconcilerDeps extends ApplyDeps {
    * (kept in the store, so every replica sees them). Default: `settings` as configured.
    */
   settingsNow?: (configured: ApplyDeps['settings']) => Promise<ApplyDeps['settings']>;
-  /** Who may act (see leadership.ts); absent: this process always does. */
+  /** Requests for a pass and the forecast reported to the views (see reconcile-link.ts). */
+  link?: ReconcileLink;
+  /** Who may act (see store/leadership.ts); absent: this process always does. */
   leadership?: Leadership;
   /** The warm-pool policy (absent: fixed, from settings.poolMinReady/poolBuffer). */
   pool?: Readonly<PoolPolicySettings>;
@@ -57,6 +60,8 @@ export interface PassResult {
   error: string | null;
   /** False: another replica leads, and this pass looked at nothing and did nothing. */
   leader: boolean;
+  /** The warm pool's target this pass (absent when nothing was listed or planned). */
+  pool?: { target: number; atMaxServers: boolean };
 }
 
 export interface ReconcilerStatus {
@@ -84,6 +89,7 @@ export class Reconciler {
   private lastPlan: PlanCounts | null = null;
   private lastForecast: DemandForecast | null = null;
   private readonly bootTimes = new BootTimes();
+  private readonly events: PassEvents;
   /** Servers silent since before this are no evidence of our own outage (see health.ts). */
   private readonly startedAtMs: number;
 
@@ -96,6 +102,8 @@ export class Reconciler {
       pass: () => this.pass(),
       again: (r) => r.partial && Object.values(r.applied.done).some((n) => n > 0),
     });
+    this.events = new PassEvents(deps);
+    deps.link?.onPassRequested(() => this.trigger());
   }
 
   /** Runs a pass at once, then one every reconcileIntervalS (and sooner when triggered or capped). */
@@ -135,7 +143,8 @@ export class Reconciler {
     const tally = new ApplyTally(log);
     let result: Omit<PassResult, 'startedAtMs' | 'durationMs' | 'applied'>;
     const leads = this.deps.leadership ? await this.deps.leadership.acquire() : true;
-    if (this.deps.leadership && leads !== this.led) await this.recordLeadership(leads);
+    if (this.deps.leadership && this.events.leadChanged(leads))
+      await this.events.recordLeadership(this.deps.leadership, leads);
     if (!leads) {
       const r: PassResult = {
         listed: false,
@@ -200,14 +209,15 @@ export class Reconciler {
     // full slice back to back (loadDemand's 10,000 rows, then the plan's).
     await letEventLoopRun();
     const slice = new TimeSlice();
-    const demand = await this.loadDemand(servers, slice);
+    const demand = await loadDemand({ ...deps, bootTimes: this.bootTimes }, settings, servers, clock.now(), slice);
     const plan = await computePlanYielding(
       { nowMs: snapshotAtMs, provider: provider.name, machines, servers, sessions, settings, demand },
       slice,
     );
     this.lastForecast = plan.forecast;
+    this.deps.link?.noteForecast(plan.forecast?.target ?? null);
     const { poolMinReady, poolBuffer, maxServers } = settings;
-    await this.recordGuardAndTargets(
+    await this.events.recordGuardAndTargets(
       plan.outage,
       plan.pool ? { ...plan.pool, minReady: poolMinReady, buffer: poolBuffer, maxServers } : {},
     );
@@ -226,6 +236,7 @@ export class Reconciler {
       outage: plan.outage,
       error,
       leader: true,
+      ...(plan.pool ? { pool: plan.pool } : {}),
     };
   }
 
@@ -233,93 +244,6 @@ export class Reconciler {
   private stillLeading(): void {
     if (this.deps.leadership && !this.deps.leadership.holds())
       throw new Error('reconciler leadership lost during the pass; stopped before acting');
-  }
-
-  /** Whether this replica led at its last pass (null before the first). */
-  private led: boolean | null = null;
-
-  /** A change of lead is an event: who leads is visible to operators and webhooks. */
-  private async recordLeadership(leads: boolean): Promise<void> {
-    const was = this.led;
-    this.led = leads;
-    if (was === null && !leads) return;
-    try {
-      const status = await this.deps.leadership!.status();
-      await this.deps.store.transaction(async (tx) => {
-        tx.recordEvent({
-          atMs: this.deps.clock.now(),
-          kind: EventKind.LeaderChanged,
-          serverId: null,
-          sessionId: null,
-          data: { replica: status.replica, leads, leaderReplica: status.leaderReplica },
-        });
-      });
-    } catch (err) {
-      this.deps.log.warn({ err: (err as Error).message }, 'could not record the change of lead');
-    }
-  }
-
-  private lastTargets: string | null = null;
-  private guardOn = false;
-
-  /** Outage guard on/off and changed pool targets become events (only on a change). */
-  private async recordGuardAndTargets(outage: OutageInfo | null, targets: EventData): Promise<void> {
-    const { store, clock } = this.deps;
-    const key = JSON.stringify(targets);
-    const guardChanged = (outage !== null) !== this.guardOn;
-    const targetsChanged = key !== this.lastTargets && 'target' in targets;
-    if (!guardChanged && !targetsChanged) return;
-    const now = clock.now();
-    await store.transaction(async (tx) => {
-      if (guardChanged) {
-        const data: EventData = outage
-          ? { reason: outage.reason, silent: outage.silent, heartbeating: outage.heartbeating }
-          : {};
-        tx.recordEvent({
-          atMs: now,
-          kind: outage ? EventKind.OutageGuardOn : EventKind.OutageGuardOff,
-          serverId: null,
-          sessionId: null,
-          data,
-        });
-      }
-      if (targetsChanged)
-        tx.recordEvent({
-          atMs: now,
-          kind: EventKind.PoolTargetsChanged,
-          serverId: null,
-          sessionId: null,
-          data: targets,
-        });
-    });
-    this.guardOn = outage !== null;
-    this.lastTargets = key;
-  }
-
-  /**
-   * What the forecasting pool reads: starts and session lengths from the store (any replica
-   * sees the same), boots from the rows this replica has watched, the API budget left.
-   */
-  private async loadDemand(servers: readonly Server[], slice: TimeSlice): Promise<PoolDemand | null> {
-    const { pool, store, clock, provider, settings } = this.deps;
-    const now = clock.now();
-    await runYielding(this.bootTimes.observeSteps(servers, now), slice);
-    if (pool?.policy !== 'forecast') return null;
-    const recent = await store.listSessionsStartedSince(now - pool.windowS * 1000);
-    const endedLengthsS: number[] = [];
-    for (const s of recent) {
-      if (s.state === SessionState.Ended && s.activatedAtMs !== null && s.endedAtMs !== null)
-        endedLengthsS.push((s.endedAtMs - s.activatedAtMs) / 1000);
-    }
-    const left = provider.apiBudgetLeft?.();
-    return {
-      startsAtMs: recent.map((s) => s.createdAtMs),
-      bootsS: this.bootTimes.recent(now, pool.bootWindowS),
-      endedLengthsS,
-      settings: { ...pool, reconcileIntervalS: settings.reconcileIntervalS, poolMinReady: settings.poolMinReady },
-      // The pool spends at most half of what is left per pass: waiting starts, deletes and listings keep the rest.
-      apiCreates: left ? Math.floor(Math.min(left.minute, left.hour) / (2 * pool.apiCallsPerServer)) : null,
-    };
   }
 
   private record(r: PassResult): void {

@@ -73,25 +73,62 @@ export function poolTarget(
   return wantedIdle(s, forecastTarget) + pending;
 }
 
-/** Pool settings in force for every reader (/v1/pool, the reconciler, the dashboard, /metrics). */
+/** The pool's target with the settings in force, as the reconciler plans with it. */
+export interface PoolTargetNow extends PoolSettings {
+  /** Idle-or-coming servers wanted: poolTarget() of the settings, the pending starts and the forecast. */
+  target: number;
+  /** Pending starts counted in. */
+  pending: number;
+  /** The forecasting pool's idle target of the reconciler's last pass (null: the fixed policy). */
+  forecastTarget: number | null;
+}
+
+export interface PoolInForceDeps {
+  store: MetaReader & {
+    setMeta(key: string, value: string): Promise<void>;
+    countSessions(states: 'pending'[]): Promise<number>;
+  };
+  /** The configured settings now: MAX_SERVERS as clamped by the account's limit and a refusal hold. */
+  configured: () => PoolSettings;
+  /** The forecasting pool's idle target the reconciler last planned with (null: fixed policy, or no pass yet). */
+  forecastTarget: () => number | null;
+  log: { info(o: object, msg: string): void };
+}
+
+/**
+ * Pool settings and the pool target in force for every reader: /v1/pool, the reconciler (its
+ * settings each pass), GET /v1/status, the dashboard and /metrics. Nothing reads them from the
+ * configuration directly, so run-time changes, the forecast and the capacity clamp show everywhere.
+ */
 export class PoolInForce {
-  constructor(
-    private readonly store: MetaReader & { setMeta(key: string, value: string): Promise<void> },
-    /** The configured settings now: MAX_SERVERS as clamped by the account's limit and a refusal hold. */
-    private readonly configured: () => PoolSettings,
-    private readonly log: { info(o: object, msg: string): void },
-  ) {}
+  constructor(private readonly d: PoolInForceDeps) {}
+
+  /** MAX_SERVERS now (clamped by the account's limit, 0 while a refusal holds): the hard cap. */
+  configuredMaxServers(): number {
+    return this.d.configured().maxServers;
+  }
 
   /** The configured settings overlaid with run-time changes. */
   settings(): Promise<PoolSettings> {
-    return effectivePoolSettings(this.store, this.configured());
+    return effectivePoolSettings(this.d.store, this.d.configured());
+  }
+
+  /**
+   * The target now: the settings in force, the pending starts (counted unless given, e.g. from
+   * a snapshot already read) and the forecast of the last pass, through poolTarget() as the plan does.
+   */
+  async target(pending?: number): Promise<PoolTargetNow> {
+    const settings = await this.settings();
+    const waiting = pending ?? (await this.d.store.countSessions(['pending']));
+    const forecastTarget = this.d.forecastTarget();
+    return { ...settings, pending: waiting, forecastTarget, target: poolTarget(settings, waiting, forecastTarget) };
   }
 
   /** Changes pool settings at run time; stored, so every replica and the reconciler see them. */
   async change(change: Partial<PoolSettings>): Promise<PoolSettings> {
-    const next = mergePoolSettings(await this.settings(), change, this.configured().maxServers);
-    await this.store.setMeta(POOL_SETTINGS_KEY, JSON.stringify(next));
-    this.log.info({ ...next }, 'pool settings changed by an operator');
+    const next = mergePoolSettings(await this.settings(), change, this.d.configured().maxServers);
+    await this.d.store.setMeta(POOL_SETTINGS_KEY, JSON.stringify(next));
+    this.d.log.info({ ...next }, 'pool settings changed by an operator');
     return next;
   }
 }

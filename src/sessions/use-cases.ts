@@ -1,6 +1,6 @@
 import { FindSession } from './find-session.js';
 import { OperatorActions } from './operator-actions.js';
-import { PoolInForce, type PoolSettings } from './pool-settings.js';
+import type { PoolInForce } from './pool-settings.js';
 import { ServerReports } from './server-reports.js';
 import type { SessionDeps } from './session-deps.js';
 import { SessionWaiter } from './session-waiter.js';
@@ -24,8 +24,8 @@ export interface SessionUseCaseOptions extends StartWaitOptions {
   sharedKeyDrivesManaged?: boolean;
   /** Whether game servers may be on loopback addresses (the local provider). */
   loopbackServers?: boolean;
-  /** The configured pool settings now (MAX_SERVERS as clamped by the account's limit). */
-  pool: () => PoolSettings;
+  /** The pool settings and target in force (MAX_SERVERS as clamped by the account's limit). */
+  pool: PoolInForce;
 }
 
 /** Builds the use cases in dependency order over one waiter, woken from the outbox. */
@@ -35,7 +35,7 @@ export function sessionUseCases(deps: SessionDeps, o: SessionUseCaseOptions): Se
   const waits = new StartWaits(deps, waiter, o);
   const start = new StartSession(deps, waits, {
     idempotencyTtlS: o.idempotencyTtlS,
-    maxServers: () => o.pool().maxServers,
+    maxServers: () => o.pool.configuredMaxServers(),
   });
   const find = new FindSession(deps, waiter, o.startPollMs);
   return {
@@ -44,6 +44,6 @@ export function sessionUseCases(deps: SessionDeps, o: SessionUseCaseOptions): Se
     find,
     reports: new ServerReports(deps, o.sharedKeyDrivesManaged ?? false, o.loopbackServers ?? false),
     operator: new OperatorActions(deps, find),
-    pool: new PoolInForce(deps.store, o.pool, deps.log),
+    pool: o.pool,
   };
 }

@@ -20,7 +20,7 @@ function watcher(h: Harness, o: { maxServers?: number; asked?: () => void } = {}
     log: silentLog,
     pollMs: 100,
     promoteByAddress: true,
-    maxServers: o.maxServers ?? 10_000,
+    maxServers: () => o.maxServers ?? 10_000,
     reconcileSoon: o.asked ?? (() => {}),
   });
 }

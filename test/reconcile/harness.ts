@@ -1,3 +1,4 @@
+import { PoolInForce } from '../../src/sessions/pool-settings.js';
 import { randomUUID } from 'node:crypto';
 import { loadConfig } from '../../src/config.js';
 import type { Server } from '../../src/domain/server.js';
@@ -163,7 +164,12 @@ export async function harness(
       startTimeoutS: settings.startTimeoutS,
       startPollMs: 10,
       idempotencyTtlS: 60,
-      pool: () => ({ poolMinReady: 0, poolBuffer: 0, maxServers: settings.maxServers }),
+      pool: new PoolInForce({
+        store,
+        configured: () => ({ poolMinReady: 0, poolBuffer: 0, maxServers: settings.maxServers }),
+        forecastTarget: () => null,
+        log: silentLog,
+      }),
     },
   );
   const service: Harness['service'] = {

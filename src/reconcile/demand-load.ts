@@ -1,0 +1,51 @@
+import type { PoolPolicySettings } from '../config.js';
+import type { Server } from '../domain/server.js';
+import { SessionState } from '../domain/session.js';
+import type { Provider } from '../providers/provider.js';
+import type { Store } from '../store/store.js';
+import type { TimeSlice } from '../util/time-slice.js';
+import type { BootTimes } from './boot-times.js';
+import { runYielding } from './steps.js';
+import type { PoolDemand, ReconcileSettings } from './types.js';
+
+export interface DemandSources {
+  store: Store;
+  provider: Provider;
+  /** Boots this replica has watched. */
+  bootTimes: BootTimes;
+  /** The warm-pool policy (absent: fixed). */
+  pool?: Readonly<PoolPolicySettings>;
+}
+
+/**
+ * What the forecasting pool reads: starts and session lengths from the store (any replica
+ * sees the same), boots from the rows this replica has watched, the API budget left. Boots are
+ * observed under every policy; null unless POOL_POLICY=forecast. `settings` are the ones in
+ * force this pass (run-time pool changes included).
+ */
+export async function loadDemand(
+  d: DemandSources,
+  settings: Pick<ReconcileSettings, 'reconcileIntervalS' | 'poolMinReady'>,
+  servers: readonly Server[],
+  now: number,
+  slice: TimeSlice,
+): Promise<PoolDemand | null> {
+  const { pool, store, provider, bootTimes } = d;
+  await runYielding(bootTimes.observeSteps(servers, now), slice);
+  if (pool?.policy !== 'forecast') return null;
+  const recent = await store.listSessionsStartedSince(now - pool.windowS * 1000);
+  const endedLengthsS: number[] = [];
+  for (const s of recent) {
+    if (s.state === SessionState.Ended && s.activatedAtMs !== null && s.endedAtMs !== null)
+      endedLengthsS.push((s.endedAtMs - s.activatedAtMs) / 1000);
+  }
+  const left = provider.apiBudgetLeft?.();
+  return {
+    startsAtMs: recent.map((s) => s.createdAtMs),
+    bootsS: bootTimes.recent(now, pool.bootWindowS),
+    endedLengthsS,
+    settings: { ...pool, reconcileIntervalS: settings.reconcileIntervalS, poolMinReady: settings.poolMinReady },
+    // The pool spends at most half of what is left per pass: waiting starts, deletes and listings keep the rest.
+    apiCreates: left ? Math.floor(Math.min(left.minute, left.hour) / (2 * pool.apiCallsPerServer)) : null,
+  };
+}
