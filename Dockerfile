@@ -4,6 +4,8 @@ FROM node:24-bookworm-slim AS build
 WORKDIR /app
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
+# The SDK workspaces (packages/client, packages/server): npm ci needs their package.json files.
+COPY packages ./packages
 RUN npm ci
 COPY tsconfig.json tsconfig.build.json ./
 # bin/copy-assets.js puts the files tsc does not emit (the dashboard's) into dist/.
@@ -25,8 +27,9 @@ COPY --from=build --chown=node:node /app/dist ./dist
 COPY --chown=node:node package.json ./
 COPY --chown=node:node bin ./bin
 COPY --chown=node:node examples ./examples
-# The SDKs (package exports game-orchestrator/client and /server; the sample game server uses the server one).
-COPY --chown=node:node src/sdk ./src/sdk
+# The SDK workspaces (the package exports game-orchestrator/client and /server; the sample game
+# server uses the server one; node_modules/@game-orchestrator/* link here).
+COPY --chown=node:node packages ./packages
 COPY --chown=node:node entrypoint ./entrypoint
 USER node
 VOLUME ["/data"]

@@ -7,8 +7,8 @@
 //
 // ORCHESTRATOR_URL defaults to http://127.0.0.1:8000. Prints the HTTP status; exits 0 on 200,
 // 1 on another status, 2 on bad usage, 3 when the orchestrator cannot be reached.
-// In your own scripts: import { GameServerAgent } from 'game-orchestrator/server';
-import { GameServerAgent } from '../../src/sdk/server.mjs';
+// In your own scripts: import { GameServerAgent } from '@game-orchestrator/server';
+import { GameServerAgent } from '../../packages/server/server.mjs';
 
 const DEFAULT_URL = 'http://127.0.0.1:8000';
 const TIMEOUT_MS = 10_000;

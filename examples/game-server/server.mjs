@@ -5,12 +5,12 @@
 // everyone; joins and leaves are announced. The server tells the orchestrator how many
 // players it has (heartbeats) and ends its session once its players have left.
 // Copy it as the model for your own server: the signed calls and the stop on SIGTERM come
-// from the server SDK (game-orchestrator/server), the rules from session-reporter.mjs.
+// from the server SDK (@game-orchestrator/server), the rules from session-reporter.mjs.
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer } from 'ws';
-// In your own game: import { GameServerAgent } from 'game-orchestrator/server';
-import { GameServerAgent } from '../../src/sdk/server.mjs';
+// In your own game: import { GameServerAgent } from '@game-orchestrator/server';
+import { GameServerAgent } from '../../packages/server/server.mjs';
 import { SessionReporter } from './session-reporter.mjs';
 
 const MAX_MESSAGE_BYTES = 16 * 1024;

@@ -23,7 +23,7 @@ export class SessionReporter {
 
   /**
    * @param {object} opts
-   * @param {import('../../src/sdk/server.mjs').GameServerAgent} opts.client  the SDK's signed calls
+   * @param {import('../../packages/server/server.mjs').GameServerAgent} opts.client  the SDK's signed calls
    * @param {number} opts.heartbeatIntervalMs
    * @param {number} opts.emptyShutdownMs   how long an emptied server waits before ending
    * @param {() => number} opts.playerCount

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Orchestrator } from '../../src/orchestrator.js';
-import { GameServerAgent } from '../../src/sdk/server.mjs';
+import { GameServerAgent } from '../../packages/server/server.mjs';
 import { testOrchestrator } from '../helpers/orchestrator.js';
 import { startTestPostgres, type TestPostgres } from '../helpers/postgres-server.js';
 import { waitFor } from '../helpers/processes.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { NotFoundError, SessionsClient } from '../../src/sdk/client.mjs';
+import { NotFoundError, SessionsClient } from '../../packages/client/client.mjs';
 import { freePort, pidsWithEnv, REPO_ROOT, startService, waitFor, type RunningService } from '../helpers/processes.js';
 
 /**

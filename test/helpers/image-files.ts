@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import {
   chmodSync,
-  chownSync,
   cpSync,
   existsSync,
+  lchownSync,
+  lstatSync,
   mkdirSync,
   readdirSync,
   readFileSync,
@@ -51,10 +52,11 @@ function copyInto(copy: Copy, fromDir: string, workdir: string, skip: (rel: stri
   }
 }
 
+/** Docker's --chown: the links themselves (the workspaces' links in node_modules), never their targets. */
 function chownTree(p: string): void {
   if (!AS_ROOT) return;
-  chownSync(p, NODE_UID, NODE_UID);
-  if (statSync(p).isDirectory()) for (const e of readdirSync(p)) chownTree(path.join(p, e));
+  lchownSync(p, NODE_UID, NODE_UID);
+  if (lstatSync(p).isDirectory()) for (const e of readdirSync(p)) chownTree(path.join(p, e));
 }
 
 /**

@@ -8,7 +8,7 @@ import {
   SessionEndedError,
   SessionsClient,
   UnauthorizedError,
-} from '../../src/sdk/client.mjs';
+} from '../../packages/client/client.mjs';
 import { testOrchestrator } from '../helpers/orchestrator.js';
 import { readyServer, serverCall } from '../http/v1/v1-helpers.js';
 

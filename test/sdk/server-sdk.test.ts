@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Orchestrator } from '../../src/orchestrator.js';
-import { GameServerAgent } from '../../src/sdk/server.mjs';
+import { GameServerAgent } from '../../packages/server/server.mjs';
 import { testOrchestrator } from '../helpers/orchestrator.js';
 import { readyServer } from '../http/v1/v1-helpers.js';
 

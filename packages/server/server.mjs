@@ -1,4 +1,4 @@
-// game-orchestrator/server: what a game server needs to talk to the orchestrator.
+// @game-orchestrator/server: what a game server needs to talk to the orchestrator.
 // Plain ESM JavaScript over Node's fetch and node:crypto (no dependencies), so a game server
 // runs it as it is; types in server.d.mts.
 import { createHash, createHmac } from 'node:crypto';

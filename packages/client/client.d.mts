@@ -1,4 +1,4 @@
-/** game-orchestrator/client: start a session, wait until it is ready, join it by share code. */
+/** @game-orchestrator/client: start a session, wait until it is ready, join it by share code. */
 
 export type SessionState = 'pending' | 'active' | 'ended';
 

@@ -1,4 +1,4 @@
-// game-orchestrator/client: what a game client needs: start a session, wait until its server
+// @game-orchestrator/client: what a game client needs: start a session, wait until its server
 // is ready, join by share code. Plain ESM JavaScript over fetch (no dependencies); types in
 // client.d.mts.
 

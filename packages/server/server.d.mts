@@ -1,4 +1,4 @@
-/** game-orchestrator/server: signed calls, a heartbeat loop with backoff, and a stop on SIGTERM. */
+/** @game-orchestrator/server: signed calls, a heartbeat loop with backoff, and a stop on SIGTERM. */
 
 export interface SignInput {
   method: string;
