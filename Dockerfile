@@ -15,6 +15,12 @@ RUN npm run build && npm prune --omit=dev
 
 # Run stage: only the compiled service, production dependencies and the sample game server.
 FROM node:24-bookworm-slim
+# The version, as package.json says (a Dockerfile cannot read it; test/deploy/version.test.ts
+# checks this default equals it). `docker build --build-arg VERSION=…` only for a custom build.
+ARG VERSION=0.1.0
+LABEL org.opencontainers.image.title="game-orchestrator" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.licenses="MIT"
 ENV NODE_ENV=production \
     DB_PATH=/data/orchestrator.db \
     PORT=8000 \

@@ -4,6 +4,7 @@ import { createOrchestrator } from './orchestrator.js';
 import { lockSqliteFile } from './startup/sqlite-instance-lock.js';
 import { explainDatabaseStart, explainListen } from './startup/startup-errors.js';
 import { createLogger } from './util/create-logger.js';
+import { VERSION } from './version.js';
 
 const HELP = `game-orchestrator <command>
 
@@ -18,6 +19,7 @@ Commands:
   sessions|servers|pool|events
                         operator commands against a running orchestrator (see below)
   help                  show this text
+  --version             print the version (package.json's; /docs, /v1/status and the image label show the same)
 
 Settings come from the environment and a .env file; see docs/configuration.md.`;
 
@@ -76,6 +78,11 @@ async function main(argv: string[]): Promise<number> {
         err: (l) => console.error(l),
       });
     }
+    case '--version':
+    case '-v':
+    case 'version':
+      console.log(VERSION);
+      return 0;
     case 'help':
     case '--help':
     case '-h': {

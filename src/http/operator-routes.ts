@@ -25,7 +25,7 @@ export async function operatorRoutes(app: FastifyInstance, deps: OperatorRoutesD
     {
       onRequest: authorize,
       schema: {
-        summary: 'Servers and sessions by state, the reconciler, the outage guard (operators)',
+        summary: "The service's version, servers and sessions by state, the reconciler, the outage guard (operators)",
         tags: ['operators'],
         description: 'Needs `Authorization: Bearer $ADMIN_TOKEN`.',
         response: {
@@ -33,6 +33,7 @@ export async function operatorRoutes(app: FastifyInstance, deps: OperatorRoutesD
             description: "Counts and the loop's health",
             examples: [
               {
+                version: '0.1.0',
                 provider: 'local',
                 servers: { ready: 1, allocated: 1 },
                 sessions: { pending: 0, active: 1 },

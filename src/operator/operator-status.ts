@@ -3,6 +3,7 @@ import type { ReconcilerStatus } from '../reconcile/reconciler.js';
 import type { PoolTargetNow } from '../sessions/pool-settings.js';
 import type { Leadership } from '../store/leadership.js';
 import type { Store } from '../store/store.js';
+import { VERSION } from '../version.js';
 
 /** GET /v1/status → pool: the target the reconciler plans with and the settings in force. */
 export function poolStatus(p: PoolTargetNow) {
@@ -16,7 +17,7 @@ export function poolStatus(p: PoolTargetNow) {
   };
 }
 
-/** Counts by state (count queries, no rows loaded) and the loop's health, for operators. */
+/** The version, counts by state (count queries, no rows loaded) and the loop's health, for operators. */
 export async function operatorStatus(
   store: Store,
   reconciler: { status(): ReconcilerStatus },
@@ -30,5 +31,11 @@ export async function operatorStatus(
   }
   const sessions: Record<string, number> = {};
   for (const state of ['pending', 'active'] as const) sessions[state] = await store.countSessions([state]);
-  return { provider, servers, sessions, reconciler: { ...reconciler.status(), leadership: await leadership.status() } };
+  return {
+    version: VERSION,
+    provider,
+    servers,
+    sessions,
+    reconciler: { ...reconciler.status(), leadership: await leadership.status() },
+  };
 }
