@@ -96,6 +96,8 @@ export interface Config extends ProviderSettings {
   /** The outbox's retention: events older than this, or beyond this many, are pruned. */
   events: {
     retentionS: number;
+    /** SESSIONS_RETENTION_S: ended sessions (and their metadata) older than this are pruned. */
+    sessionsRetentionS: number;
     maxRows: number;
     /** How often consumers (SSE, webhooks) look for events other replicas committed. */
     pollMs: number;
@@ -264,6 +266,8 @@ export function loadConfig(env: Env = readProcessEnv()): Readonly<Config> {
     },
     events: {
       retentionS: r.num('EVENTS_RETENTION_S', 7 * 86_400, 1, 366 * 86_400),
+      // At least a day: an Idempotency-Key (IDEMPOTENCY_TTL_S, 24 h by default) must find its session.
+      sessionsRetentionS: r.num('SESSIONS_RETENTION_S', 7 * 86_400, 86_400, 3660 * 86_400),
       maxRows: r.int('EVENTS_MAX_ROWS', 100_000, 100, 100_000_000),
       pollMs: r.int('EVENTS_POLL_MS', 1000, 5, 600_000),
       sseHeartbeatMs: r.int('SSE_HEARTBEAT_MS', 15_000, 10, 3_600_000),

@@ -156,6 +156,7 @@ export async function createOrchestrator(
     log: logger.child({ component: 'reconciler' }),
     settings: config.lifecycle,
     events: { retentionMs: config.events.retentionS * 1000, maxRows: config.events.maxRows },
+    sessionsRetentionMs: config.events.sessionsRetentionS * 1000,
     beforePass: () => sessions.waits.resolveAbandoned(),
     // The pool settings in force (run-time changes, MAX_SERVERS as clamped now), read every pass.
     settingsNow: async (configured) => ({ ...configured, ...(await pool.settings()) }),

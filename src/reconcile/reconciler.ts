@@ -25,6 +25,8 @@ export interface ReconcilerDeps extends ApplyDeps {
   beforePass?: () => Promise<unknown>;
   /** The outbox's retention, pruned a bounded batch per pass (default 7 days, 100,000 rows). */
   events?: { retentionMs: number; maxRows: number };
+  /** How long ended sessions are kept, pruned a bounded batch per pass (default 7 days). */
+  sessionsRetentionMs?: number;
   /**
    * Read at the start of every pass: the settings with what operators changed at run time
    * (kept in the store, so every replica sees them). Default: `settings` as configured.
@@ -42,6 +44,8 @@ export interface ReconcilerDeps extends ApplyDeps {
 
 /** Most events one pass prunes: bounded work per pass, the rest next time. */
 const EVENT_PRUNE_BATCH = 5_000;
+/** Most ended sessions one pass prunes (each up to 4 KB of metadata): a few ms of work. */
+const SESSION_PRUNE_BATCH = 1_000;
 
 /** What one pass saw, planned and did. */
 export interface PassResult {
@@ -228,6 +232,10 @@ export class Reconciler {
     await store.purgeExpired(clock.now());
     const retention = this.deps.events ?? { retentionMs: 7 * 86_400_000, maxRows: 100_000 };
     await store.pruneEvents(clock.now() - retention.retentionMs, retention.maxRows, EVENT_PRUNE_BATCH);
+    await store.pruneEndedSessions(
+      clock.now() - (this.deps.sessionsRetentionMs ?? 7 * 86_400_000),
+      SESSION_PRUNE_BATCH,
+    );
     return {
       listed: machines !== null,
       machines: machines?.length ?? null,

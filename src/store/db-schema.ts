@@ -12,6 +12,7 @@ export interface Database {
   idempotency_keys: IdempotencyKeyRow;
   replay_keys: ReplayKeyRow;
   rate_counters: RateCounterRow;
+  session_holders: SessionHolderRow;
   meta: MetaRow;
   events: EventRow;
   webhook_targets: WebhookTargetRow;
@@ -123,4 +124,10 @@ export interface WebhookDeadLetterRow {
   last_status: number | null;
   last_error: string | null;
   body: string;
+}
+
+/** Migration 0008: who asked for each session (a client bucket or a key digest). */
+export interface SessionHolderRow {
+  session_id: string;
+  holder: string;
 }

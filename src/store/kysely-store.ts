@@ -7,6 +7,7 @@ import type { Bucket } from './cache-queries.js';
 import type { Database, DialectKind } from './db-schema.js';
 import { EventHub } from './event-hub.js';
 import * as events from './event-queries.js';
+import * as history from './history-queries.js';
 import { GroupCommit } from './group-commit.js';
 import { KyselyTx } from './kysely-tx.js';
 import { KyselyVerbs } from './kysely-verbs.js';
@@ -147,6 +148,9 @@ export class KyselyStore extends KyselyVerbs implements Store {
   }
   pruneEvents(olderThanMs: number, keepRows: number, batch: number): Promise<number> {
     return events.pruneEvents(this.db, olderThanMs, keepRows, batch);
+  }
+  pruneEndedSessions(endedBeforeMs: number, batch: number): Promise<number> {
+    return history.pruneEndedSessions(this.db, endedBeforeMs, batch);
   }
   onEvents(listener: (events: readonly FleetEvent[]) => void): () => void {
     return this.hub.subscribe(listener);

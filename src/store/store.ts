@@ -200,6 +200,8 @@ export interface Store extends StoreVerbs {
   lastEventId(): Promise<number>;
   /** Drops events older than olderThanMs and beyond the newest keepRows; at most `batch` per call. */
   pruneEvents(olderThanMs: number, keepRows: number, batch: number): Promise<number>;
+  /** Drops up to `batch` sessions that ended before endedBeforeMs (oldest first); returns how many. */
+  pruneEndedSessions(endedBeforeMs: number, batch: number): Promise<number>;
   /** Listens to the events this process commits, after each commit, in id order. */
   onEvents(listener: (events: readonly FleetEvent[]) => void): () => void;
   /** Exclusive store at start-up: every lease not held by `owner` ends now. */

@@ -42,6 +42,7 @@ describe('createStore() and migrateDatabase()', () => {
       '0006-webhooks',
       '0007-live-listing-indexes',
       '0008-session-holders',
+      '0009-history-retention',
     ]);
     expect(await migrateDatabase({ kind: 'sqlite', path: file })).toEqual([]);
     const store = await createStore({ kind: 'sqlite', path: file });
@@ -65,6 +66,7 @@ describe('createStore() and migrateDatabase()', () => {
         '0006-webhooks',
         '0007-live-listing-indexes',
         '0008-session-holders',
+        '0009-history-retention',
       ]);
       expect(await migrateDatabase({ kind: 'postgres', url: pgUrlForSchema(b) })).toEqual([
         '0001-initial',
@@ -74,6 +76,7 @@ describe('createStore() and migrateDatabase()', () => {
         '0006-webhooks',
         '0007-live-listing-indexes',
         '0008-session-holders',
+        '0009-history-retention',
       ]);
       expect(await migrateDatabase({ kind: 'postgres', url: pgUrlForSchema(b) })).toEqual([]);
       const store = await createStore({ kind: 'postgres', url: pgUrlForSchema(b) });

@@ -7,6 +7,7 @@ import { v1SessionsMigration } from './0004-v1-sessions.js';
 import { webhooksMigration } from './0006-webhooks.js';
 import { liveListingIndexesMigration } from './0007-live-listing-indexes.js';
 import { sessionHoldersMigration } from './0008-session-holders.js';
+import { historyRetentionMigration } from './0009-history-retention.js';
 
 /**
  * Every migration, by name, in order. A static list rather than a folder scan, so the
@@ -22,6 +23,7 @@ function migrations(kind: DialectKind): Record<string, Migration> {
     '0006-webhooks': webhooksMigration(kind),
     '0007-live-listing-indexes': liveListingIndexesMigration,
     '0008-session-holders': sessionHoldersMigration,
+    '0009-history-retention': historyRetentionMigration,
   };
 }
 
