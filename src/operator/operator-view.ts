@@ -107,10 +107,13 @@ export class OperatorView {
           await this.d.store.webhooks().listTargets();
           return null;
         },
-        // The reconciler lists the provider every pass; its last answer says whether it is reachable.
+        // The leader's reconciler lists the provider every pass; its last answer says whether it
+        // is reachable. A follower lists nothing (it does not act), so its readiness is its
+        // database and its own ability to serve: a load balancer probing /readyz must not send
+        // everything to the leader (issue 22 item 3).
         provider: async () => {
           const last = this.metrics.lastPassResult;
-          return last && !last.listed ? 'the last reconcile pass could not list the provider' : null;
+          return last?.leader && !last.listed ? 'the last reconcile pass could not list the provider' : null;
         },
       },
       metrics: this.metrics,

@@ -73,6 +73,19 @@ describe('one reconciler at a time (PostgreSQL advisory lock)', () => {
     expect(sb.replica).not.toBe(sa.replica);
   });
 
+  it('a follower is ready: /readyz answers 200 on both replicas (only the leader lists the provider)', async () => {
+    const url = await schemaUrl();
+    const a = await replica({ DATABASE_URL: url });
+    const b = await replica({ DATABASE_URL: url });
+    expect((await a.reconciler.runPass()).leader).toBe(true);
+    const follower = await b.reconciler.runPass();
+    expect(follower).toMatchObject({ leader: false, listed: false });
+    for (const orch of [a, b]) {
+      const r = await orch.app.inject({ method: 'GET', url: '/readyz' });
+      expect({ status: r.statusCode, body: r.body }).toMatchObject({ status: 200 });
+    }
+  });
+
   it('losing the lock connection ends the lead before the next act; the other replica takes over at its next pass', async () => {
     const url = await schemaUrl();
     const a = await replica({ DATABASE_URL: url });
