@@ -12,6 +12,7 @@ import { Metrics } from './operator/metrics.js';
 import { operatorStatus, poolStatus } from './operator/operator-status.js';
 import { OperatorView } from './operator/operator-view.js';
 import type { Provider } from './providers/provider.js';
+import { storeSharedBudget } from './store/shared-budget.js';
 import { createProvider } from './providers/registry.js';
 import { logForeignServers } from './reconcile/foreign-servers.js';
 import { heardWithinMs } from './reconcile/health.js';
@@ -95,6 +96,8 @@ export async function createOrchestrator(
       logger,
       onChange: link.requestPass,
       capacity: capacityHooks(capacity, config, logger),
+      // One API budget for every replica on this database (issue 22 item 4).
+      sharedBudget: storeSharedBudget(store, clock, `api-budget:${config.provider}`),
     });
   // Costs and metrics read prices and telemetry, which the meter passes through unchanged; they
   // are made before it, and every port call is counted into them.

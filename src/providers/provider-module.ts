@@ -11,6 +11,22 @@ export interface ProviderContext {
   onChange: () => void;
   /** The account's capacity: a create refused for the account's limit, a machine gone. */
   capacity?: { onLimitRefused: (message: string) => void; onDropletGone: () => void };
+  /** The API budget every replica on this database draws from (absent: this process's own only). */
+  sharedBudget?: SharedBudget;
+}
+
+/**
+ * A cloud API's rate budget shared by every replica (kept in the database): a provider asks it
+ * before each request, after its own in-process budget. Limits differ by cloud, so the
+ * provider names them.
+ */
+export interface SharedBudget {
+  /**
+   * Takes one request from the shared budget when `limit` (less `reserve`, which a lower
+   * priority leaves for a higher one) allows it now; otherwise takes nothing. Answers 0 when
+   * taken, else how many ms until one fits.
+   */
+  take(window: { name: string; limit: number; windowMs: number; reserve: number }): Promise<number>;
 }
 
 /** Defaults of general settings that depend on the kind of machine. */

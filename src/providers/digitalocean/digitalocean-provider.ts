@@ -6,6 +6,7 @@ import type { DoAccount, DoDroplet } from './do-types.js';
 import { DropletCreator } from './droplet-creator.js';
 import { dropletToMachine } from './droplet-machine.js';
 import { listAll } from './paginate.js';
+import type { SharedBudget } from '../provider-module.js';
 import { RateBudget } from './rate-budget.js';
 
 /** Settings of the DigitalOcean provider; frozen at construction. */
@@ -44,6 +45,8 @@ export interface DigitalOceanProviderOptions {
   onDropletGone?: () => void;
   /** How long the size price list is reused; default 6 h. */
   priceCacheMs?: number;
+  /** The token's budget shared with other replicas (in the database); absent: this process's own only. */
+  sharedBudget?: SharedBudget;
   clock: Clock;
   logger: Logger;
   /** Jitter source in [0, 1); injectable for deterministic tests. */
@@ -79,6 +82,11 @@ export class DigitalOceanProvider implements Provider {
       retryMaxMs: opts.retryMaxMs ?? 30_000,
       maxRateWaitMs: opts.maxRateWaitMs ?? 60_000,
       budget: this.budget,
+      shared: opts.sharedBudget && {
+        budget: opts.sharedBudget,
+        perMinute: opts.burstPerMinute ?? 250,
+        perHour: opts.rateLimitPerHour ?? 5000,
+      },
       clock: opts.clock,
       logger: this.log,
       random: opts.random ?? Math.random,

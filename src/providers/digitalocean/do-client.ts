@@ -3,7 +3,8 @@ import type { Clock } from '../../util/clock.js';
 import { ProviderError } from '../provider.js';
 import { fullJitterDelayMs } from './backoff.js';
 import { formatHttpError, isRetryableStatus, parseErrorBody, redact } from './do-errors.js';
-import type { RateBudget, RequestPriority } from './rate-budget.js';
+import type { SharedBudget } from '../provider-module.js';
+import { RESERVE_FRACTION, type RateBudget, type RequestPriority } from './rate-budget.js';
 
 export interface DoClientOptions {
   token: string;
@@ -17,6 +18,8 @@ export interface DoClientOptions {
   /** Longest we wait for rate budget before failing fast with a retryable error. */
   maxRateWaitMs: number;
   budget: RateBudget;
+  /** The token's budget shared with other replicas, asked after `budget` (absent: none). */
+  shared?: { budget: SharedBudget; perMinute: number; perHour: number };
   clock: Clock;
   logger: Logger;
   random: () => number;
@@ -152,6 +155,57 @@ export class DoClient {
     if (waitMs > 0)
       this.opts.logger.debug({ path: req.path, waitMs, priority: req.priority }, 'waiting for rate budget');
     await this.opts.budget.acquire(req.priority);
+    await this.waitForSharedBudget(req);
+  }
+
+  /**
+   * Every replica on the database draws from one budget (issue 22 item 4: three replicas each
+   * kept DigitalOcean's 250 a minute and together drew 429s). A database that cannot answer
+   * does not stop the call: the in-process budget and the 429 handling still hold.
+   */
+  private async waitForSharedBudget(req: DoRequest): Promise<void> {
+    const shared = this.opts.shared;
+    if (!shared) return;
+    const started = this.opts.clock.now();
+    for (;;) {
+      let waitMs: number;
+      try {
+        waitMs = await this.takeShared(shared, req.priority);
+      } catch (err) {
+        this.opts.logger.warn(
+          { err: (err as Error).message },
+          "shared rate budget unavailable; using this replica's own",
+        );
+        return;
+      }
+      if (waitMs === 0) return;
+      if (this.opts.clock.now() - started + waitMs > this.opts.maxRateWaitMs) {
+        throw new ProviderError(`${req.method} ${req.path}: shared rate budget exhausted, next slot in ${waitMs} ms`, {
+          retryable: true,
+          retryAfterMs: waitMs,
+          status: 429,
+        });
+      }
+      this.opts.logger.debug({ path: req.path, waitMs, priority: req.priority }, 'waiting for the shared rate budget');
+      await this.opts.clock.sleep(waitMs);
+    }
+  }
+
+  private async takeShared(shared: NonNullable<DoClientOptions['shared']>, priority: RequestPriority): Promise<number> {
+    const frac = RESERVE_FRACTION[priority];
+    const minute = await shared.budget.take({
+      name: 'minute',
+      limit: shared.perMinute,
+      windowMs: 60_000,
+      reserve: Math.floor(shared.perMinute * frac),
+    });
+    if (minute > 0) return minute;
+    return shared.budget.take({
+      name: 'hour',
+      limit: shared.perHour,
+      windowMs: 3_600_000,
+      reserve: Math.floor(shared.perHour * frac),
+    });
   }
 
   /** Not retryable (nothing will retry it); ambiguous when a write was on the wire. */

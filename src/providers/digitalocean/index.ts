@@ -48,7 +48,10 @@ function readSettings(r: Reader, selected: boolean): DigitalOceanSettings {
   };
 }
 
-function create(s: DigitalOceanSettings, { clock, logger, capacity }: ProviderContext): DigitalOceanProvider {
+function create(
+  s: DigitalOceanSettings,
+  { clock, logger, capacity, sharedBudget }: ProviderContext,
+): DigitalOceanProvider {
   return new DigitalOceanProvider({
     token: s.token ?? '',
     apiUrl: s.apiUrl,
@@ -65,6 +68,7 @@ function create(s: DigitalOceanSettings, { clock, logger, capacity }: ProviderCo
     maxRateWaitMs: s.maxRateWaitMs,
     ...capacity,
     priceCacheMs: s.priceCacheS * 1000,
+    sharedBudget,
     clock,
     logger: logger.child({ component: 'digitalocean' }),
   });

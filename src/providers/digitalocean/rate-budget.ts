@@ -8,7 +8,7 @@ export type RequestPriority = keyof typeof RequestPriority;
  * Share of each limit a priority must leave unused. Reads stop first so a reconcile pass
  * that lists cannot starve the deletes that follow it; deletes may spend the last request.
  */
-const RESERVE_FRACTION: Record<RequestPriority, number> = { delete: 0, create: 0.02, read: 0.05 };
+export const RESERVE_FRACTION: Record<RequestPriority, number> = { delete: 0, create: 0.02, read: 0.05 };
 
 const MINUTE_MS = 60_000;
 const HOUR_MS = 3_600_000;
