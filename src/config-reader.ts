@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { canonicalIp } from './domain/ip-address.js';
 
 /** The environment as read: variable name → value (unset or empty count alike). */
@@ -113,4 +114,20 @@ function isProxyEntry(e: string): boolean {
   const ip = m ? canonicalIp(m[1]!) : null;
   if (!ip) return false;
   return m![2] === undefined || Number(m![2]) <= (ip.includes(':') ? 128 : 32);
+}
+
+/** process.env after `.env` in the working directory (real environment wins). */
+export function readProcessEnv(): Env {
+  const file = process.env.DOTENV_PATH ?? '.env';
+  if (existsSync(file)) process.loadEnvFile(file);
+  return process.env;
+}
+
+/** Freezes a settings object and everything in it. */
+export function deepFreeze<T>(o: T): Readonly<T> {
+  if (o && typeof o === 'object') {
+    for (const v of Object.values(o)) deepFreeze(v);
+    Object.freeze(o);
+  }
+  return o;
 }

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { lookalikeWarnings } from './config-lookalikes.js';
-import { Reader, type Env } from './config-reader.js';
+import { deepFreeze, readProcessEnv, Reader, type Env } from './config-reader.js';
 import {
   PROVIDER_NAMES,
   providerDefaults,
@@ -9,23 +9,11 @@ import {
   type ProviderSettings,
 } from './providers/registry.js';
 import { readGuardConfig, type GuardConfig } from './guard/guard-config.js';
+import { readPoolPolicy, type PoolPolicySettings } from './reconcile/pool-policy-config.js';
+import { readPgPoolConfig, type PgPoolConfig } from './store/pg-pool-config.js';
+import { readWebhookConfig, type WebhookConfig } from './webhooks/webhook-config.js';
 
 export { PACKAGE_ROOT } from './package-root.js';
-
-/** The PostgreSQL connection pool of one replica, and the reconciler lock's own connection. */
-export interface PgPoolConfig {
-  max: number;
-  /** Server-side statement_timeout of pool connections; 0: none. */
-  statementTimeoutMs: number;
-  /** A pool connection is closed (and replaced) after this long; 0: never. */
-  connectionLifetimeS: number;
-  /** Connecting and each check on the reconciler lock's connection give up after this long. */
-  leaderTimeoutMs: number;
-  /** Client side: opening a pool connection gives up after this long; 0: never. */
-  connectTimeoutMs: number;
-  /** Client side: a query with no answer after this long fails and its connection is dropped; 0: never. */
-  queryTimeoutMs: number;
-}
 
 /**
  * Every setting of the service, validated once at start and frozen. Each provider's own
@@ -110,22 +98,8 @@ export interface Config extends ProviderSettings {
   dashboardSessionS: number;
   /** Cost reports: days shown, and how long one report is reused. */
   costs: { days: number; cacheMs: number; priceWaitMs: number };
-  /** Events out to operators' URLs (issue 10). */
-  webhooks: {
-    /** Empty = no webhooks. */
-    urls: string[];
-    /** Signs every delivery; required when urls are set. */
-    secret: string | null;
-    /** Event kinds to send; null = every kind. */
-    kinds: string[] | null;
-    timeoutMs: number;
-    /** Attempts per event before it becomes a dead letter. */
-    maxAttempts: number;
-    backoffBaseMs: number;
-    backoffMaxMs: number;
-    /** How long one replica's claim on a URL holds without renewal. */
-    leaseMs: number;
-  };
+  /** Events out to operators' URLs (src/webhooks/webhook-config.ts). */
+  webhooks: WebhookConfig;
   /** The warm-pool policy (src/reconcile/demand-forecast.ts); POOL_MIN_READY and MAX_SERVERS bound it. */
   pool: PoolPolicySettings;
   limits: {
@@ -149,33 +123,6 @@ export interface Config extends ProviderSettings {
     /** Largest session `metadata` accepted, in bytes of JSON. */
     metadataMaxBytes: number;
   };
-}
-
-/**
- * How the warm pool is sized. `fixed`: max(POOL_MIN_READY, POOL_BUFFER) idle servers.
- * `forecast`: enough ready servers that a start finds one with probability `targetInstant`,
- * from the recent start rate and trend, the measured boot time and the session lengths.
- */
-export interface PoolPolicySettings {
-  policy: 'fixed' | 'forecast';
-  /** Share of starts that should find a ready server (forecast policy). */
-  targetInstant: number;
-  /** How far back session starts are read to estimate the rate. */
-  windowS: number;
-  /** Width of the buckets the rate is smoothed over (Holt's linear method, one step per bucket). */
-  stepS: number;
-  /** Half-life of the rate's level. */
-  rateHalfLifeS: number;
-  /** Half-life of the rate's trend. */
-  trendHalfLifeS: number;
-  /** Boot time assumed until one is measured (seconds from create to ready). */
-  bootEstimateS: number;
-  /** How long a measured boot counts. */
-  bootWindowS: number;
-  /** The n-th idle server is held only while the forecast expects it taken within this long (n / rate ≤ this). */
-  maxIdleS: number;
-  /** DigitalOcean API calls one pool server costs (create, its address, delete): sizes the per-pass budget. */
-  apiCallsPerServer: number;
 }
 
 /** A bad environment: one message that names every bad variable. */
@@ -210,14 +157,7 @@ export function loadConfig(env: Env = readProcessEnv()): Readonly<Config> {
   const poolPolicy = r.oneOf('POOL_POLICY', 'fixed', ['fixed', 'forecast'] as const);
   const hmacKeys = [r.str('INTERNAL_HMAC_KEY', ''), r.str('INTERNAL_HMAC_SECRET', '')];
   const hmacKey = hmacKeys.find(Boolean) || null;
-  const pgPool: PgPoolConfig = {
-    max: r.int('PG_POOL_MAX', 10, 1, 1000),
-    statementTimeoutMs: r.int('PG_STATEMENT_TIMEOUT_MS', 30_000, 0, 3_600_000),
-    connectionLifetimeS: r.int('PG_CONNECTION_LIFETIME_S', 0, 0, 86_400),
-    leaderTimeoutMs: r.int('PG_LEADER_TIMEOUT_MS', 5000, 100, 600_000),
-    connectTimeoutMs: r.int('PG_CONNECT_TIMEOUT_MS', 5000, 0, 600_000),
-    queryTimeoutMs: r.int('PG_QUERY_TIMEOUT_MS', 5000, 0, 3_600_000),
-  };
+  const pgPool = readPgPoolConfig(r);
 
   const config: Config = {
     host: r.str('HOST', '0.0.0.0'),
@@ -273,25 +213,14 @@ export function loadConfig(env: Env = readProcessEnv()): Readonly<Config> {
       sseHeartbeatMs: r.int('SSE_HEARTBEAT_MS', 15_000, 10, 3_600_000),
       sseMaxBufferBytes: r.int('SSE_MAX_BUFFER_BYTES', 1_048_576, 1024, 1024 * 1024 * 1024),
     },
-    webhooks: webhookConfig(r),
+    webhooks: readWebhookConfig(r),
     dashboardSessionS: r.int('DASHBOARD_SESSION_S', 12 * 3600, 60, 30 * 86_400),
     costs: {
       days: r.int('COSTS_DAYS', 7, 1, 366),
       cacheMs: r.int('COSTS_CACHE_MS', 5000, 0, 3_600_000),
       priceWaitMs: r.int('COSTS_PRICE_WAIT_MS', 3000, 1, 600_000),
     },
-    pool: {
-      policy: poolPolicy,
-      targetInstant: r.num('POOL_TARGET_INSTANT', 0.95, 0, 0.9999),
-      windowS: r.num('POOL_FORECAST_WINDOW_S', 1800, 10, 7 * 86_400),
-      stepS: r.num('POOL_FORECAST_STEP_S', 30, 1, 3600),
-      rateHalfLifeS: r.num('POOL_RATE_HALF_LIFE_S', 120, 1, 86_400),
-      trendHalfLifeS: r.num('POOL_TREND_HALF_LIFE_S', 300, 1, 86_400),
-      bootEstimateS: r.num('POOL_BOOT_ESTIMATE_S', machineDefaults.bootEstimateS, 0, 3600),
-      bootWindowS: r.num('POOL_BOOT_WINDOW_S', 3600, 60, 30 * 86_400),
-      maxIdleS: r.num('POOL_MAX_IDLE_S', 300, 0, 86_400),
-      apiCallsPerServer: r.int('POOL_API_CALLS_PER_SERVER', 3, 1, 100),
-    },
+    pool: readPoolPolicy(r, poolPolicy, machineDefaults.bootEstimateS),
     limits: {
       bodyLimitBytes: r.int('BODY_LIMIT_BYTES', 65_536, 64, 100 * 1024 * 1024),
       maxPlayers: r.int('MAX_PLAYERS_PER_SERVER', 10_000, 1, 1_000_000),
@@ -309,8 +238,6 @@ export function loadConfig(env: Env = readProcessEnv()): Readonly<Config> {
       metadataMaxBytes: r.int('V1_METADATA_MAX_BYTES', 4096, 2, 1_048_576),
     },
   };
-  if (config.pool.stepS > config.pool.windowS)
-    r.problem(`POOL_FORECAST_STEP_S (${config.pool.stepS}) exceeds POOL_FORECAST_WINDOW_S (${config.pool.windowS})`);
   if (config.limits.requestTimeoutMs === 0) {
     // A start may wait START_TIMEOUT_S for a server; the socket timeout must outlast it.
     config.limits.requestTimeoutMs = Math.ceil(config.lifecycle.startTimeoutS * 1000) + 30_000;
@@ -319,56 +246,4 @@ export function loadConfig(env: Env = readProcessEnv()): Readonly<Config> {
   // A typo often explains a missing value ("DIGITALOCEAN_TOKEN is required"): name it too.
   if (r.problems.length) throw new ConfigError([...r.problems, ...config.warnings]);
   return deepFreeze(config);
-}
-
-function webhookConfig(r: Reader): Config['webhooks'] {
-  const urls = r.list('WEBHOOK_URL');
-  for (const u of urls) {
-    let ok = false;
-    try {
-      const parsed = new URL(u);
-      // fetch refuses URLs with user:password@; a token belongs in the path or query.
-      ok = (parsed.protocol === 'http:' || parsed.protocol === 'https:') && !parsed.username && !parsed.password;
-    } catch {
-      /* reported below */
-    }
-    // The URL may carry a secret in its query: never echo it.
-    if (!ok) r.problem('WEBHOOK_URL: each entry must be an http(s) URL without user:password@ (comma-separated)');
-  }
-  const secret = r.str('WEBHOOK_SECRET', '') || null;
-  if (urls.length > 0 && !secret) r.problem('WEBHOOK_SECRET is required with WEBHOOK_URL (every delivery is signed)');
-  const kinds = r.list('WEBHOOK_EVENTS');
-  for (const k of kinds) {
-    if (!/^[a-z_]+\.[a-z_*]+$|^\*$/.test(k))
-      r.bad('WEBHOOK_EVENTS', k, 'event kinds like session.started or session.*');
-  }
-  const backoffBaseMs = r.int('WEBHOOK_BACKOFF_BASE_MS', 1000, 1, 3_600_000);
-  const backoffMaxMs = r.int('WEBHOOK_BACKOFF_MAX_MS', 300_000, 1, 86_400_000);
-  if (backoffMaxMs < backoffBaseMs) r.problem('WEBHOOK_BACKOFF_MAX_MS must be at least WEBHOOK_BACKOFF_BASE_MS');
-  const timeoutMs = r.int('WEBHOOK_TIMEOUT_MS', 10_000, 1, 600_000);
-  return {
-    urls: [...new Set(urls)],
-    secret,
-    kinds: kinds.length > 0 && !kinds.includes('*') ? kinds : null,
-    timeoutMs,
-    maxAttempts: r.int('WEBHOOK_MAX_ATTEMPTS', 8, 1, 1000),
-    backoffBaseMs,
-    backoffMaxMs,
-    leaseMs: Math.max(r.int('WEBHOOK_LEASE_MS', 30_000, 100, 3_600_000), timeoutMs * 2),
-  };
-}
-
-/** process.env after `.env` in the working directory (real environment wins). */
-function readProcessEnv(): Env {
-  const file = process.env.DOTENV_PATH ?? '.env';
-  if (existsSync(file)) process.loadEnvFile(file);
-  return process.env;
-}
-
-function deepFreeze<T>(o: T): Readonly<T> {
-  if (o && typeof o === 'object') {
-    for (const v of Object.values(o)) deepFreeze(v);
-    Object.freeze(o);
-  }
-  return o;
 }

@@ -2,14 +2,17 @@ import { randomUUID } from 'node:crypto';
 import { deriveServerCredential } from '../domain/credentials.js';
 import { EventKind } from '../domain/events.js';
 import { EXTERNAL_ORIGIN, isTerminalServerState, ServerState, type Server } from '../domain/server.js';
-import { EndReason, SessionState, type Session } from '../domain/session.js';
-import { ProviderError, type Machine, type Provider } from '../providers/provider.js';
+import type { EndReason, Session } from '../domain/session.js';
+import type { Machine, Provider } from '../providers/provider.js';
 import type { ServerPatch, Store, Tx } from '../store/store.js';
 import type { Clock } from '../util/clock.js';
 import { timeOrderedId } from '../util/ids.js';
 import type { Log } from '../util/log.js';
 import { moveServer } from './transitions.js';
 import { yieldAddressToMachine } from './address-yield.js';
+import { launchMachine } from './machine-launch.js';
+import * as verbs from './session-verbs.js';
+import type { EndOnly, Ended, SessionVerbContext } from './session-verbs.js';
 
 export interface ServerOpsDeps {
   store: Store;
@@ -38,17 +41,7 @@ export interface ServerOpsDeps {
   keepAfterSession?: (server: Server, nowMs: number) => boolean;
 }
 
-/** Narrows endSession: only from these states; only when the waiter's lease ran out by then. */
-export interface EndOnly {
-  from?: readonly SessionState[];
-  leaseExpiredBy?: number;
-}
-
-/** What ending a session did: the session as ended, and its server as settled (or null). */
-export interface Ended {
-  session: Session;
-  server: Server | null;
-}
+export type { EndOnly, Ended } from './session-verbs.js';
 
 /**
  * The fleet's verbs, shared by the session service and the reconciler: make servers, move
@@ -62,9 +55,17 @@ export class ServerOps {
   readonly instanceId: string;
   readonly leaseMs: number;
 
+  private readonly sessionContext: SessionVerbContext;
+
   constructor(private readonly d: ServerOpsDeps) {
     this.instanceId = d.instanceId ?? randomUUID();
     this.leaseMs = d.leaseMs ?? 15_000;
+    this.sessionContext = {
+      log: d.log,
+      now: () => this.now(),
+      keepAfterSession: (server, nowMs) => (d.keepAfterSession ? d.keepAfterSession(server, nowMs) : d.recycleServers),
+      claimHeardWithinMs: d.claimHeardWithinMs,
+    };
   }
 
   credentialFor(serverId: string): string {
@@ -134,47 +135,11 @@ export class ServerOps {
   }
 
   /**
-   * Asks the provider for the machine of a `creating` row and records what it says. The
-   * row's lease is renewed while the provider works, so it never looks abandoned meanwhile.
+   * Asks the provider for the machine of a `creating` row and records what it says (see
+   * machine-launch.ts); the row's lease is renewed while the provider works.
    */
-  async launch(server: Server): Promise<void> {
-    const log = this.d.log.child({ serverId: server.id });
-    const renewing = new AbortController();
-    const renew = this.renewWhile(server.id, renewing.signal);
-    try {
-      const machine = await this.d.provider.create({
-        serverId: server.id,
-        credential: this.credentialFor(server.id),
-        orchestratorUrl: this.d.orchestratorUrl,
-      });
-      renewing.abort();
-      await this.recordMachine(server.id, machine);
-    } catch (err) {
-      renewing.abort();
-      if (err instanceof ProviderError && !err.ambiguous) {
-        log.error({ err: err.message }, 'provider refused to create a server');
-        await this.moveNow(server.id, [ServerState.Creating], ServerState.Error, { reason: err.message });
-      } else {
-        // It may exist: once the lease runs out the reconciler adopts it by name or deletes the row.
-        log.warn({ err: (err as Error).message }, 'create outcome unknown; the reconciler will adopt or clean up');
-      }
-    } finally {
-      renewing.abort();
-      await renew;
-    }
-  }
-
-  private async renewWhile(serverId: string, signal: AbortSignal): Promise<void> {
-    const every = Math.max(1, Math.floor(this.leaseMs / 3));
-    for (;;) {
-      await this.d.clock.sleep(every, signal);
-      if (signal.aborted) return;
-      try {
-        if (!(await this.d.store.renewServerLease(serverId, this.instanceId, this.now() + this.leaseMs))) return;
-      } catch (err) {
-        this.d.log.warn({ serverId, err: (err as Error).message }, 'lease renewal failed');
-      }
-    }
+  launch(server: Server): Promise<void> {
+    return launchMachine(this.d, this, server);
   }
 
   /**
@@ -236,129 +201,40 @@ export class ServerOps {
     });
   }
 
-  // ---- sessions ----
+  // ---- sessions (session-verbs.ts) ----
 
   /** A new session (pending, or active on a claimed server) and its `session.started` event. */
-  async insertSession(tx: Tx, session: Session): Promise<boolean> {
-    if (!(await tx.insertSession(session))) return false;
-    tx.recordEvent({
-      atMs: session.createdAtMs,
-      kind: EventKind.SessionStarted,
-      serverId: session.serverId,
-      sessionId: session.id,
-      data: { code: session.code, state: session.state, coldStart: session.coldStart },
-    });
-    return true;
+  insertSession(tx: Tx, session: Session): Promise<boolean> {
+    return verbs.insertSession(tx, session);
   }
 
   /** Atomically takes the longest-ready idle server (ready → allocated), with its event. */
-  async claimReadyServer(tx: Tx): Promise<Server | null> {
-    const now = this.now();
-    const within = this.d.claimHeardWithinMs;
-    const s = await tx.claimReadyServer(now, within === undefined ? undefined : now - within);
-    if (s) {
-      tx.recordEvent({
-        atMs: now,
-        kind: EventKind.ServerStateChanged,
-        serverId: s.id,
-        sessionId: null,
-        data: {
-          from: ServerState.Ready,
-          to: ServerState.Allocated,
-          reason: 'claimed by a start',
-          origin: s.origin,
-          ip: s.ip,
-        },
-      });
-    }
-    return s;
+  claimReadyServer(tx: Tx): Promise<Server | null> {
+    return verbs.claimReadyServer(tx, this.sessionContext);
   }
 
   /** The oldest pending session gets this (allocated) server; null when none waits. */
-  async assignOldestPending(tx: Tx, serverId: string): Promise<Session | null> {
-    const now = this.now();
-    const session = await tx.assignOldestPending(serverId, now);
-    if (session) {
-      tx.recordEvent({
-        atMs: now,
-        kind: EventKind.SessionAssigned,
-        serverId,
-        sessionId: session.id,
-        data: { code: session.code, waitedMs: now - session.createdAtMs },
-      });
-    }
-    return session;
+  assignOldestPending(tx: Tx, serverId: string): Promise<Session | null> {
+    return verbs.assignOldestPending(tx, this.sessionContext, serverId);
   }
 
   /** A ready idle server → the oldest pending session, if one waits. Returns the server's row. */
-  async offerToPending(tx: Tx, s: Server): Promise<Server> {
-    if (s.state !== ServerState.Ready || s.players > 0) return s;
-    if ((await tx.countSessions([SessionState.Pending])) === 0) return s;
-    const claimed = await this.move(tx, s.id, [ServerState.Ready], ServerState.Allocated, { reason: null });
-    if (!claimed) return s;
-    const session = await this.assignOldestPending(tx, s.id);
-    if (!session) {
-      // The waiter went meanwhile (another replica): put it back.
-      return (await this.move(tx, s.id, [ServerState.Allocated], ServerState.Ready)) ?? s;
-    }
-    return claimed;
+  offerToPending(tx: Tx, s: Server): Promise<Server> {
+    return verbs.offerToPending(tx, this.sessionContext, s);
   }
 
   /**
    * The one way a session ends: pending/active → ended with its reason and event, and its
-   * server settled by one rule (see settleAfterSession), in the caller's transaction. Null
-   * when the session had already ended (a lost race). Tear down a server left in `shutdown`
-   * after the commit (teardown()).
+   * server settled by one rule, in the caller's transaction. Null when the session had already
+   * ended (a lost race). Tear down a server left in `shutdown` after the commit (teardown()).
    */
-  async endSession(tx: Tx, session: Pick<Session, 'id'>, reason: EndReason, only: EndOnly = {}): Promise<Ended | null> {
-    const now = this.now();
-    const from = only.from ?? [SessionState.Pending, SessionState.Active];
-    const ended = await tx.endSession(session.id, from, reason, now, only.leaseExpiredBy);
-    if (!ended) return null;
-    tx.recordEvent({
-      atMs: now,
-      kind: EventKind.SessionEnded,
-      serverId: ended.serverId,
-      sessionId: ended.id,
-      data: { code: ended.code, reason },
-    });
-    const server = ended.serverId ? await tx.getServer(ended.serverId) : null;
-    return { session: ended, server: server ? await this.settleAfterSession(tx, server, reason) : null };
+  endSession(tx: Tx, session: Pick<Session, 'id'>, reason: EndReason, only: EndOnly = {}): Promise<Ended | null> {
+    return verbs.endSession(tx, this.sessionContext, session, reason, only);
   }
 
   /** endSession() in a transaction of its own. */
   endSessionNow(session: Pick<Session, 'id'>, reason: EndReason, only: EndOnly = {}): Promise<Ended | null> {
     return this.d.store.transaction((tx) => this.endSession(tx, session, reason, only));
-  }
-
-  /**
-   * After its session ended, a server: stays as it is when already on its way out (terminal);
-   * an external one leaves the list (deleted; its next heartbeat registers it again); one of
-   * ours goes back to the pool when kept (recycling) and was healthy, or is shut down.
-   */
-  private async settleAfterSession(tx: Tx, server: Server, reason: EndReason): Promise<Server> {
-    if (isTerminalServerState(server.state)) return server;
-    if (server.origin === EXTERNAL_ORIGIN) {
-      return (
-        (await this.move(tx, server.id, [server.state], ServerState.Deleted, {
-          reason: 'session ended (external server)',
-        })) ?? server
-      );
-    }
-    const healthy = reason !== EndReason.ServerLost && server.state === ServerState.Allocated;
-    const keep = this.d.keepAfterSession ? this.d.keepAfterSession(server, this.now()) : this.d.recycleServers;
-    if (healthy && keep) {
-      const s = await this.move(tx, server.id, [ServerState.Allocated], ServerState.Ready, {
-        players: 0,
-        readyAtMs: this.now(),
-        reason: null,
-      });
-      return s ? this.offerToPending(tx, s) : server;
-    }
-    return (
-      (await this.move(tx, server.id, [server.state], ServerState.Shutdown, { reason: `session ended (${reason})` })) ??
-      server
-    );
   }
 
   /** A server with no session that is done (its game ended, or it is drained): shut down / deleted. */

@@ -1,4 +1,4 @@
-import type { PoolPolicySettings } from '../config.js';
+import type { PoolPolicySettings } from './pool-policy-config.js';
 
 /**
  * The forecasting warm-pool policy: pure functions of what the store shows, no clock, no I/O.

@@ -1,4 +1,4 @@
-import type { PoolPolicySettings } from '../config.js';
+import type { PoolPolicySettings } from './pool-policy-config.js';
 import type { Server } from '../domain/server.js';
 import { SessionState } from '../domain/session.js';
 import type { Provider } from '../providers/provider.js';
