@@ -32,6 +32,9 @@ export async function moveServer(
     );
     return null;
   }
+  // With several `from` states the event names the one the row was in (read in this transaction),
+  // so its log line says what was deleted from (it said from=null).
+  const was = from.length === 1 ? from[0]! : ((await tx.getServer(id))?.state ?? null);
   const s = await tx.transitionServer(id, from, to, patch, nowMs);
   if (s) {
     tx.recordEvent({
@@ -40,9 +43,10 @@ export async function moveServer(
       serverId: id,
       sessionId: null,
       data: {
-        from: from.length === 1 ? from[0]! : null,
+        from: was,
         to,
-        reason: patch.reason ?? null,
+        // No reason given (a teardown): the row's own, why it was shut down.
+        reason: patch.reason === undefined ? s.reason : patch.reason,
         origin: s.origin,
         ip: s.ip,
       },
