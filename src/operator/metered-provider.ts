@@ -39,6 +39,7 @@ export function meteredProvider(
   if (inner.telemetry) p.telemetry = () => inner.telemetry!();
   if (inner.prices) p.prices = () => inner.prices!();
   if (inner.adopt) p.adopt = wrap('adopt', (id: string) => inner.adopt!(id));
+  if (inner.goneReason) p.goneReason = (id: string) => inner.goneReason!(id);
   if (inner.accountLimit) p.accountLimit = wrap('account', () => inner.accountLimit!());
   return p;
 }

@@ -36,6 +36,13 @@ export interface Provider {
    */
   delete(providerId: string): Promise<'gone' | 'pending'>;
 
+  /**
+   * Optional: why a machine it made is gone, when it knows (the local provider: its game server
+   * exited on its own, e.g. its address was in use). The row's history says this instead of
+   * "machine gone from the provider".
+   */
+  goneReason?(providerId: string): string | null;
+
   /** Stops timers and, for the local provider, every child process. */
   close(): Promise<void>;
 

@@ -64,8 +64,9 @@ export async function markLost(d: ApplyDeps, a: LostAction): Promise<boolean> {
     // A creating row whose creator renewed its lease since the snapshot is still being made.
     const current = await tx.getServer(a.serverId);
     if (current && !isLostWithoutMachine(current, d.clock.now(), d.settings.orphanGraceS)) return false;
+    const known = current?.providerId ? d.provider.goneReason?.(current.providerId) : null;
     const s = await d.ops.move(tx, a.serverId, [a.from], ServerState.Deleted, {
-      reason: a.reason ?? 'machine gone from the provider',
+      reason: known ?? a.reason ?? 'machine gone from the provider',
     });
     if (!s) return false;
     const session = await tx.findLiveSessionByServer(a.serverId);

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { systemClock, type Clock } from '../../util/clock.js';
 import { ProviderError, type Machine, type MachineSpec, type Provider } from '../provider.js';
 import { safeChildEnv } from './child-env.js';
-import { LoopbackAddresses, freePortOn } from './loopback-addresses.js';
+import { LoopbackAddresses, freePortOn, portFreeOn } from './loopback-addresses.js';
 import { splitCommand } from './split-command.js';
 import { SupervisedProcess, type ChildExit } from './supervised-process.js';
 
@@ -36,6 +36,11 @@ export interface LocalProviderOptions {
   clock?: Clock;
 }
 
+/** With a fixed game port: addresses tried (each skipped when the port is in use there) before a create fails. */
+const ADDRESS_TRIES = 8;
+/** Exits explained (goneReason) kept at most; the oldest go first. */
+const GONE_REASONS_KEPT = 1000;
+
 interface Entry {
   machine: Machine;
   process: SupervisedProcess;
@@ -56,6 +61,8 @@ export class LocalProvider implements Provider {
   private readonly creating = new Map<string, Promise<Machine>>();
   /** serverId → address, for live and starting machines alike. */
   private readonly addressOf = new Map<string, string>();
+  /** serverId → why its game server exited on its own. */
+  private readonly goneWhy = new Map<string, string>();
   private readonly clock: Clock;
   private closed = false;
 
@@ -106,16 +113,20 @@ export class LocalProvider implements Provider {
     return 'gone';
   }
 
+  goneReason(providerId: string): string | null {
+    return this.goneWhy.get(providerId) ?? null;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     await Promise.all([...this.creating.values()].map((p) => p.catch(() => null)));
     await Promise.all([...this.machines.keys()].map((id) => this.delete(id)));
   }
 
-  private async start(spec: MachineSpec, ip: string): Promise<Machine> {
+  private async start(spec: MachineSpec, firstIp: string): Promise<Machine> {
     const log = this.opts.logger.child({ serverId: spec.serverId });
     try {
-      const port = this.opts.gamePort ? this.opts.gamePort : await freePortOn(ip);
+      const { ip, port } = await this.placement(spec.serverId, firstIp, log);
       const child = await SupervisedProcess.start({
         argv: this.argv,
         cwd: this.opts.cwd,
@@ -123,6 +134,7 @@ export class LocalProvider implements Provider {
         graceMs: this.opts.stopGraceMs ?? 5000,
         spawnTimeoutMs: this.opts.spawnTimeoutMs ?? 10_000,
         log,
+        remember: /EADDRINUSE/,
       });
       const machine: Machine = {
         providerId: spec.serverId,
@@ -143,10 +155,43 @@ export class LocalProvider implements Provider {
     }
   }
 
+  /**
+   * Where a game server listens. A free port on its address; with a fixed game port, the first
+   * address from `ip` on where that port is free: a stray process holding it (a game server left
+   * running, another orchestrator on this machine) costs an address, not a crashed server.
+   */
+  private async placement(serverId: string, ip: string, log: Logger): Promise<{ ip: string; port: number }> {
+    const port = this.opts.gamePort;
+    if (!port) return { ip, port: await freePortOn(ip) };
+    const busy: string[] = [];
+    while (!(await portFreeOn(ip, port))) {
+      busy.push(`${ip}:${port}`);
+      log.warn(
+        { address: `${ip}:${port}` },
+        `address ${ip}:${port} is in use by another process (EADDRINUSE); skipped`,
+      );
+      if (busy.length >= ADDRESS_TRIES)
+        throw new ProviderError(
+          `address in use (EADDRINUSE) on ${busy.join(', ')}: another process holds port ${port} ` +
+            '(a game server left running, another orchestrator?); stop it or set LOCAL_GAME_PORT to a free port',
+        );
+      ip = this.addresses.next(new Set(this.addressOf.values()));
+      this.addressOf.set(serverId, ip);
+    }
+    return { ip, port };
+  }
+
   private exited(serverId: string, entry: Entry, info: ChildExit, log: Logger): void {
     this.forget(serverId, entry);
     if (entry.stopRequested) return void log.info(info, 'game server stopped');
-    log.warn(info, 'game server exited on its own');
+    const { ip, port } = entry.machine;
+    const inUse = entry.process.remembered;
+    const why = inUse
+      ? `address in use (EADDRINUSE): the game server on ${ip}:${port} could not listen: ${inUse.slice(0, 200)}`
+      : `game server on ${ip}:${port} exited on its own (code ${info.code}, signal ${info.signal})`;
+    this.goneWhy.set(serverId, why);
+    if (this.goneWhy.size > GONE_REASONS_KEPT) this.goneWhy.delete(this.goneWhy.keys().next().value!);
+    log.warn({ ...info, ip, port }, inUse ? why : 'game server exited on its own');
     try {
       this.opts.onExit?.(serverId, info);
     } catch (err) {

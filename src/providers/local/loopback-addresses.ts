@@ -44,6 +44,19 @@ export class LoopbackAddresses {
   }
 }
 
+/** Whether `port` can be bound on `ip` right now (false: EADDRINUSE, another process holds it). */
+export function portFreeOn(ip: string, port: number): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', (err: NodeJS.ErrnoException) =>
+      err.code === 'EADDRINUSE'
+        ? resolve(false)
+        : reject(new ProviderError(`cannot bind ${ip}:${port}: ${err.code ?? err.message}`)),
+    );
+    probe.listen({ host: ip, port, exclusive: true }, () => probe.close(() => resolve(true)));
+  });
+}
+
 /**
  * A port free on `ip` right now (the OS picks it). It can be taken again before the game
  * server binds it; the address is ours alone, so only a stray process could race us.

@@ -24,6 +24,8 @@ export interface SupervisedStart {
   spawnTimeoutMs: number;
   /** Receives the game server's output, one line per entry. */
   log: Logger;
+  /** Output worth keeping to explain an exit: the first line that matches is `remembered`. */
+  remember?: RegExp;
 }
 
 /** Beyond the supervisor's own SIGKILL: how long before we kill it and the group ourselves. */
@@ -37,6 +39,10 @@ const MAX_LINE_CHARS = 4000;
  */
 export class SupervisedProcess {
   readonly exited: Promise<ChildExit>;
+  /** The first output line that matched `remember`, if any. */
+  get remembered(): string | null {
+    return this.kept.line;
+  }
   private done = false;
   private stopping: Promise<ChildExit> | null = null;
 
@@ -46,6 +52,7 @@ export class SupervisedProcess {
     readonly pid: number,
     private readonly graceMs: number,
     exited: Promise<ChildExit>,
+    private readonly kept: { line: string | null },
   ) {
     this.exited = exited.finally(() => (this.done = true));
   }
@@ -62,7 +69,7 @@ export class SupervisedProcess {
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       detached: true,
     });
-    pipeLines(proc, opts.log);
+    const kept = pipeLines(proc, opts.log, opts.remember);
     // Listen from the start: an 'exit' report can arrive right behind 'spawned'.
     let reported: ChildExit | null = null;
     proc.on('message', (m: SupervisorMessage) => {
@@ -70,7 +77,7 @@ export class SupervisedProcess {
     });
     const exited = exitOf(proc).then((own) => reported ?? own);
     const pid = await firstReport(proc, exited, opts.spawnTimeoutMs);
-    return new SupervisedProcess(proc, pid, opts.graceMs, exited);
+    return new SupervisedProcess(proc, pid, opts.graceMs, exited, kept);
   }
 
   /** True until the game server and its supervisor are gone. */
@@ -99,15 +106,22 @@ export class SupervisedProcess {
   }
 }
 
-function pipeLines(proc: ChildProcess, log: Logger): void {
+/** Logs the child's output line by line; keeps the first line matching `remember`. */
+function pipeLines(proc: ChildProcess, log: Logger, remember?: RegExp): { line: string | null } {
+  const kept: { line: string | null } = { line: null };
   for (const [stream, level] of [
     [proc.stdout, 'info'],
     [proc.stderr, 'warn'],
   ] as const) {
     if (!stream) continue;
     const lines = createInterface({ input: stream, crlfDelay: Infinity });
-    lines.on('line', (line) => log[level](line.length > MAX_LINE_CHARS ? `${line.slice(0, MAX_LINE_CHARS)}…` : line));
+    lines.on('line', (whole) => {
+      const line = whole.length > MAX_LINE_CHARS ? `${whole.slice(0, MAX_LINE_CHARS)}…` : whole;
+      log[level](line);
+      if (kept.line === null && remember?.test(line)) kept.line = line;
+    });
   }
+  return kept;
 }
 
 /**
