@@ -114,6 +114,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const limiter = new RateLimiter(deps.store, deps.clock, {
     startsPerMinute: config.limits.startsPerMinutePerAddress,
     failedJoinsPerMinute: config.limits.failedJoinsPerMinutePerAddress,
+    operatorAuthFailuresPerMinute: config.limits.operatorAuthFailuresPerMinutePerAddress,
   });
   const authenticate = serverAuth({
     key: config.hmac.key,
@@ -139,7 +140,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimitBytes: config.limits.bodyLimitBytes,
     maxPlayers: config.limits.maxPlayers,
   });
-  await app.register(operatorRoutes, { adminToken: config.adminToken, status: deps.status ?? (async () => ({})) });
+  await app.register(operatorRoutes, {
+    adminToken: config.adminToken,
+    throttle: limiter.operatorAuth,
+    status: deps.status ?? (async () => ({})),
+  });
   await app.register(v1Api, {
     prefix: '/v1',
     sessions: deps.sessions,

@@ -107,6 +107,8 @@ export interface Config extends ProviderSettings {
     maxPlayers: number;
     startsPerMinutePerAddress: number;
     failedJoinsPerMinutePerAddress: number;
+    /** ADMIN_AUTH_FAIL_LIMIT_PER_MIN: wrong operator tokens per minute from one address; 0 = off. */
+    operatorAuthFailuresPerMinutePerAddress: number;
     requestTimeoutMs: number;
     headersTimeoutMs: number;
     keepAliveTimeoutMs: number;
@@ -226,6 +228,7 @@ export function loadConfig(env: Env = readProcessEnv()): Readonly<Config> {
       maxPlayers: r.int('MAX_PLAYERS_PER_SERVER', 10_000, 1, 1_000_000),
       startsPerMinutePerAddress: r.int('START_RATE_LIMIT_PER_MIN', 60, 0, 10_000_000),
       failedJoinsPerMinutePerAddress: r.int('JOIN_FAIL_LIMIT_PER_MIN', 30, 0, 10_000_000),
+      operatorAuthFailuresPerMinutePerAddress: r.int('ADMIN_AUTH_FAIL_LIMIT_PER_MIN', 10, 0, 10_000_000),
       requestTimeoutMs: r.int('REQUEST_TIMEOUT_MS', 0, 0, 3_600_000),
       headersTimeoutMs: r.int('HEADERS_TIMEOUT_MS', 10_000, 1, 600_000),
       keepAliveTimeoutMs: r.int('KEEP_ALIVE_TIMEOUT_MS', 72_000, 1, 600_000),
@@ -243,6 +246,11 @@ export function loadConfig(env: Env = readProcessEnv()): Readonly<Config> {
     config.limits.requestTimeoutMs = Math.ceil(config.lifecycle.startTimeoutS * 1000) + 30_000;
   }
   config.warnings = lookalikeWarnings(Object.keys(env), r.names);
+  if (config.adminToken !== null && config.adminToken.length < 32)
+    config.warnings.push(
+      `ADMIN_TOKEN is ${config.adminToken.length} characters long: anyone who guesses it runs the fleet. ` +
+        'Use at least 32 random characters (for example: openssl rand -hex 32).',
+    );
   // A typo often explains a missing value ("DIGITALOCEAN_TOKEN is required"): name it too.
   if (r.problems.length) throw new ConfigError([...r.problems, ...config.warnings]);
   return deepFreeze(config);

@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { OrchestratorError } from '../domain/errors.js';
 import { safeEqual } from '../domain/hmac.js';
+import { clientAddress } from './client-address.js';
 
 /** The dashboard's session cookie (a signed expiry, not the token itself). */
 export const DASHBOARD_COOKIE = 'go_dashboard';
@@ -34,18 +35,36 @@ export function readCookie(header: string | undefined, name: string): string | u
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
- * Operator authorization: `Authorization: Bearer $ADMIN_TOKEN`, or the dashboard's session
+ * The token of an `Authorization: Bearer <token>` header, or null. The scheme is matched
+ * case-insensitively (RFC 9110 §11.1: `bearer` is the same scheme).
+ */
+export function bearerToken(req: FastifyRequest): string | null {
+  const m = /^bearer +(\S+) *$/i.exec(req.headers.authorization ?? '');
+  return m ? m[1]! : null;
+}
+
+/** Failed operator authentication per client address (ADMIN_AUTH_FAIL_LIMIT_PER_MIN; see RateLimiter). */
+export interface OperatorAuthThrottle {
+  /** Refuses with 429 once the address has failed too often, before any token is compared. */
+  check(addr: string): Promise<void>;
+  /** Counts a wrong token from the address. */
+  failed(addr: string): Promise<void>;
+}
+
+/**
+ * Operator authorization: `Authorization: Bearer $ADMIN_TOKEN` (an address that keeps sending
+ * wrong tokens is refused for a while: `throttle`), or the dashboard's session
  * cookie. A cookie-authorized request that changes something must also carry the
  * `X-CSRF: 1` header, which a cross-site form cannot send and a cross-site fetch cannot
  * send without a CORS preflight we never grant (SameSite=Strict is the first wall).
  */
-export function adminAuthorizer(adminToken: string | null, nowMs: () => number) {
+export function adminAuthorizer(adminToken: string | null, nowMs: () => number, throttle?: OperatorAuthThrottle) {
   return async (req: FastifyRequest): Promise<void> => {
     if (!adminToken) throw new OrchestratorError('unavailable', 'Operator endpoints are disabled: set ADMIN_TOKEN.');
-    const h = req.headers.authorization ?? '';
-    if (h) {
-      const token = h.startsWith('Bearer ') ? h.slice(7) : '';
-      if (safeEqual(token, adminToken)) return;
+    if (req.headers.authorization) {
+      await throttle?.check(clientAddress(req));
+      if (safeEqual(bearerToken(req) ?? '', adminToken)) return;
+      await throttle?.failed(clientAddress(req));
       throw new OrchestratorError('unauthorized', 'A valid operator token is required.');
     }
     if (validDashboardCookie(adminToken, readCookie(req.headers.cookie, DASHBOARD_COOKIE), nowMs())) {

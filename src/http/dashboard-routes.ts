@@ -11,7 +11,14 @@ import {
   dashboardSchema,
   dashboardSnapshotSchema,
 } from './operator-schemas.js';
-import { DASHBOARD_COOKIE, dashboardCookieValue, readCookie, validDashboardCookie } from './admin-auth.js';
+import {
+  DASHBOARD_COOKIE,
+  dashboardCookieValue,
+  readCookie,
+  validDashboardCookie,
+  type OperatorAuthThrottle,
+} from './admin-auth.js';
+import { clientAddress } from './client-address.js';
 
 export interface DashboardDeps {
   adminToken: string | null;
@@ -21,6 +28,8 @@ export interface DashboardDeps {
   /** Cookies get `Secure` when the service speaks HTTPS. */
   secureCookies: boolean;
   authorize: (req: FastifyRequest) => Promise<void>;
+  /** Wrong tokens per address, shared with the API's operator routes. */
+  throttle?: OperatorAuthThrottle;
   /** What the page shows, in one read. */
   snapshot(): Promise<unknown>;
 }
@@ -87,7 +96,11 @@ export async function dashboardRoutes(app: FastifyInstance, deps: DashboardDeps)
       typeof (req.body as { token?: unknown } | undefined)?.token === 'string'
         ? (req.body as { token: string }).token
         : '';
-    if (!safeEqual(token, deps.adminToken)) return page(reply, 401, loginPage('That token is not valid.'));
+    await deps.throttle?.check(clientAddress(req));
+    if (!safeEqual(token, deps.adminToken)) {
+      await deps.throttle?.failed(clientAddress(req));
+      return page(reply, 401, loginPage('That token is not valid.'));
+    }
     const value = dashboardCookieValue(deps.adminToken, deps.nowMs() + deps.sessionTtlMs);
     return reply.header('set-cookie', cookie(value, Math.floor(deps.sessionTtlMs / 1000))).redirect('/dashboard', 303);
   });

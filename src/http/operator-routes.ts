@@ -2,10 +2,14 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { OrchestratorError } from '../domain/errors.js';
 import { safeEqual } from '../domain/hmac.js';
+import { bearerToken, type OperatorAuthThrottle } from './admin-auth.js';
+import { clientAddress } from './client-address.js';
 import { errors } from './v1/schemas.js';
 
 export interface OperatorRoutesDeps {
   adminToken: string | null;
+  /** Wrong tokens per address (see admin-auth.ts). */
+  throttle?: OperatorAuthThrottle;
   /** What operators see: counts by state, the reconciler's health, the outage guard. */
   status(): Promise<Record<string, unknown>>;
 }
@@ -15,10 +19,10 @@ export async function operatorRoutes(app: FastifyInstance, deps: OperatorRoutesD
   const authorize = async (req: FastifyRequest) => {
     if (!deps.adminToken)
       throw new OrchestratorError('unavailable', 'Operator endpoints are disabled: set ADMIN_TOKEN.');
-    const h = req.headers.authorization ?? '';
-    const token = h.startsWith('Bearer ') ? h.slice(7) : '';
-    if (!safeEqual(token, deps.adminToken))
-      throw new OrchestratorError('unauthorized', 'A valid operator token is required.');
+    if (req.headers.authorization) await deps.throttle?.check(clientAddress(req));
+    if (safeEqual(bearerToken(req) ?? '', deps.adminToken)) return;
+    if (req.headers.authorization) await deps.throttle?.failed(clientAddress(req));
+    throw new OrchestratorError('unauthorized', 'A valid operator token is required.');
   };
   app.get(
     '/v1/status',

@@ -4,7 +4,8 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { EventTail } from '../events/event-tail.js';
 import { SseHub } from '../events/sse-hub.js';
-import { adminAuthorizer } from '../http/admin-auth.js';
+import { adminAuthorizer, bearerToken } from '../http/admin-auth.js';
+import { RateLimiter } from '../http/rate-limiter.js';
 import { eventRoutes } from '../http/event-routes.js';
 import { healthRoutes } from '../http/health-routes.js';
 import type { Provider } from '../providers/provider.js';
@@ -95,7 +96,13 @@ export class OperatorView {
 
   /** Routes for buildApp's plugins. */
   plugin = async (app: FastifyInstance): Promise<void> => {
-    const authorize = adminAuthorizer(this.d.config.adminToken, () => this.d.clock.now());
+    // Wrong operator tokens counted per address, in the store (shared with the API's routes).
+    const throttle = new RateLimiter(this.d.store, this.d.clock, {
+      startsPerMinute: 0,
+      failedJoinsPerMinute: 0,
+      operatorAuthFailuresPerMinute: this.d.config.limits.operatorAuthFailuresPerMinutePerAddress,
+    }).operatorAuth;
+    const authorize = adminAuthorizer(this.d.config.adminToken, () => this.d.clock.now(), throttle);
     // Streams end before Fastify waits for connections to close, so a shutdown is not held open.
     app.addHook('preClose', async () => this.sse.close());
     const metricsToken = this.d.config.metricsToken;
@@ -119,8 +126,7 @@ export class OperatorView {
       metrics: this.metrics,
       metricsToken,
       authorizeMetrics: async (req) => {
-        const h = req.headers.authorization ?? '';
-        if (!metricsToken || !safeEqual(h.startsWith('Bearer ') ? h.slice(7) : '', metricsToken)) {
+        if (!metricsToken || !safeEqual(bearerToken(req) ?? '', metricsToken)) {
           throw new OrchestratorError('unauthorized', 'A valid metrics token is required.');
         }
       },
@@ -131,6 +137,7 @@ export class OperatorView {
       sessionTtlMs: this.d.config.dashboardSessionS * 1000,
       secureCookies: this.d.config.tls !== null || this.d.config.enforceHttps,
       authorize,
+      throttle,
       snapshot: () => this.snapshot(),
     });
     await app.register(costRoutes, { authorize, report: () => this.costs.report() });

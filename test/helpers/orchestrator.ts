@@ -23,6 +23,7 @@ export async function testOrchestrator(
     START_RATE_LIMIT_PER_MIN: '0',
     SESSIONS_PER_ADDRESS: '0',
     JOIN_FAIL_LIMIT_PER_MIN: '0',
+    ADMIN_AUTH_FAIL_LIMIT_PER_MIN: '0',
     GAME_SERVER_COMMAND: SILENT_GAME_SERVER,
     LOCAL_STOP_GRACE_MS: '500',
     ...env,

@@ -1,19 +1,18 @@
 import type { FastifyRequest } from 'fastify';
 import { OrchestratorError } from '../../domain/errors.js';
 import { safeEqual } from '../../domain/hmac.js';
-import { adminAuthorizer } from '../admin-auth.js';
-
-function bearer(req: FastifyRequest): string | null {
-  const h = req.headers.authorization ?? '';
-  return h.startsWith('Bearer ') ? h.slice(7) : null;
-}
+import { adminAuthorizer, bearerToken, type OperatorAuthThrottle } from '../admin-auth.js';
 
 /**
  * Operator routes: `Authorization: Bearer $ADMIN_TOKEN` (constant time), or the dashboard's
  * session cookie with `X-CSRF: 1` on changes (see http/admin-auth.ts).
  */
-export function operatorGuard(adminToken: string | null, nowMs: () => number = Date.now) {
-  return adminAuthorizer(adminToken, nowMs);
+export function operatorGuard(
+  adminToken: string | null,
+  throttle?: OperatorAuthThrottle,
+  nowMs: () => number = Date.now,
+) {
+  return adminAuthorizer(adminToken, nowMs, throttle);
 }
 
 /**
@@ -24,7 +23,7 @@ export function clientGuard(keys: readonly string[], adminToken: string | null) 
   return async (req: FastifyRequest): Promise<void> => {
     if (keys.length === 0) return;
     const raw = req.headers['x-api-key'];
-    const presented = (Array.isArray(raw) ? raw[raw.length - 1] : raw) ?? bearer(req) ?? '';
+    const presented = (Array.isArray(raw) ? raw[raw.length - 1] : raw) ?? bearerToken(req) ?? '';
     let ok = false;
     for (const k of [...keys, ...(adminToken ? [adminToken] : [])]) ok = safeEqual(presented, k) || ok;
     if (!ok) throw new OrchestratorError('unauthorized', 'A valid client API key is required (X-Api-Key)');

@@ -52,7 +52,7 @@ export async function v1Api(app: FastifyInstance, deps: V1Deps): Promise<void> {
   await app.register(adminRoutes, {
     operator: deps.sessions.operator,
     pool: deps.sessions.pool,
-    guard: operatorGuard(deps.adminToken),
+    guard: operatorGuard(deps.adminToken, deps.limiter.operatorAuth),
     maxServersCap: deps.maxServersCap,
   });
 }
