@@ -1,3 +1,4 @@
+import { DeleteWatch, type DeleteStats } from './delete-watch.js';
 import { Lifecycle } from './lifecycle.js';
 import { mergeFaults, type Faults, type ResolvedOptions } from './options.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -23,6 +24,8 @@ export class EmulatorCore {
   private rngState: Rng;
   private activeFaults: Faults;
   private readonly counts = new Map<string, number>();
+  /** Droplet deletes received, unanswered and their outcomes (the droplet delete route feeds it). */
+  readonly deletes = new DeleteWatch();
   private readonly closing = new AbortController();
 
   /** Aborted when the emulator closes: requests held on purpose (slow fault) end then. */
@@ -70,6 +73,10 @@ export class EmulatorCore {
     this.counts.clear();
   }
 
+  deleteStats(): DeleteStats {
+    return this.deletes.stats();
+  }
+
   /** Every droplet ever made, deleted ones included, oldest first. */
   droplets(): EmulatedDroplet[] {
     return [...this.world.droplets.values()].map(toEmulated);
@@ -81,6 +88,7 @@ export class EmulatorCore {
     this.world.clear();
     this.limiter.clear();
     this.counts.clear();
+    this.deletes.clear();
     this.activeFaults = { ...this.opts.faults };
     this.rngState = createRng(this.opts.seed);
   }

@@ -4,7 +4,7 @@
  *
  * Control API (no auth, not counted, never faulted):
  *   GET  /_emulator/faults            current faults     PUT /_emulator/faults  merge {…Faults}
- *   GET  /_emulator/state             {nowMs, droplets (deleted too), tags, faults, requestCounts}
+ *   GET  /_emulator/state             {nowMs, droplets (deleted too), tags, faults, requestCounts, deletes}
  *   GET  /_emulator/requests          counts per "METHOD /v2/route/{param}"; DELETE clears them
  *   POST /_emulator/reset             empty account, start faults, counts and limits cleared
  *
@@ -13,9 +13,11 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { buildEmulator } from './app.js';
+import type { DeleteStats } from './delete-watch.js';
 import type { EmulatorOptions, Faults } from './options.js';
 import type { EmulatedDroplet } from './state/records.js';
 
+export type { DeleteSeen, DeleteStats } from './delete-watch.js';
 export type { EmulatorOptions, Faults } from './options.js';
 export type { EmulatedDroplet } from './state/records.js';
 
@@ -30,6 +32,8 @@ export interface RunningEmulator {
   /** `/v2` requests per method and route, e.g. `{"POST /v2/droplets": 3, "GET /v2/droplets/{droplet_id}": 7}`. */
   requestCounts(): Record<string, number>;
   resetCounts(): void;
+  /** Droplet deletes received, those not answered yet, and what each did (204 deleted, 404 gone). */
+  deletes(): DeleteStats;
   /** Back to an empty account with the start faults (same as POST /_emulator/reset). */
   reset(): void;
   close(): Promise<void>;
@@ -57,6 +61,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
     droplets: () => core.droplets(),
     requestCounts: () => core.requestCounts(),
     resetCounts: () => core.resetCounts(),
+    deletes: () => core.deleteStats(),
     reset: () => core.reset(),
     close: () => app.close(),
   };

@@ -20,6 +20,11 @@ export interface Faults {
   listLagMs: number;
   /** A deleted droplet stays listed and GET-able, unchanged, for this long (clock ms). */
   deleteLagMs: number;
+  /**
+   * A droplet DELETE takes effect (or is refused, 404) at once and is answered this many real
+   * ms later: a caller that dies meanwhile never learns what its delete did.
+   */
+  deleteHoldMs: number;
   /** Share of creates whose `create` action turns `errored` at boot; the droplet vanishes. */
   createErrorRate: number;
   /** The next N `/v2` requests get 429 with `retry-after`; counts down to 0. */
@@ -78,13 +83,14 @@ export const NO_FAULTS: Readonly<Faults> = Object.freeze({
   lostCreateRate: 0,
   listLagMs: 0,
   deleteLagMs: 0,
+  deleteHoldMs: 0,
   createErrorRate: 0,
   burst429: 0,
   burst429RetryAfterS: 1,
 });
 
 const RATE_KEYS = ['errorRate', 'slowRate', 'dropRate', 'lostCreateRate', 'createErrorRate'] as const;
-const COUNT_KEYS = ['slowMs', 'listLagMs', 'deleteLagMs', 'burst429', 'burst429RetryAfterS'] as const;
+const COUNT_KEYS = ['slowMs', 'listLagMs', 'deleteLagMs', 'deleteHoldMs', 'burst429', 'burst429RetryAfterS'] as const;
 
 /**
  * Merges a partial fault setting over `base`, rejecting unknown keys and out-of-range values

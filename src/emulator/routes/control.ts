@@ -28,6 +28,7 @@ export function controlRoutes(app: FastifyInstance, core: EmulatorCore): void {
     tags: core.world.tags.list(),
     faults: core.faults(),
     requestCounts: core.requestCounts(),
+    deletes: core.deleteStats(),
   }));
 
   app.get('/_emulator/requests', async () => core.requestCounts());

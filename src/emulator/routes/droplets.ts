@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import { findSize } from '../catalogue/sizes.js';
 import type { EmulatorCore } from '../core.js';
@@ -45,10 +46,25 @@ export function dropletRoutes(app: FastifyInstance, core: EmulatorCore): void {
   });
 
   app.delete<{ Params: IdParams }>('/v2/droplets/:droplet_id', async (req, reply) => {
-    const id = numericId(req.params.droplet_id);
-    if (id === null) throw notFound();
-    deleteDroplet(core, id);
-    return sendNoContent(reply);
+    core.deletes.begin();
+    try {
+      const id = numericId(req.params.droplet_id);
+      let refused: Error | null = null;
+      try {
+        if (id === null) throw notFound();
+        deleteDroplet(core, id);
+      } catch (err) {
+        refused = err as Error;
+      }
+      core.deletes.applied({ dropletId: id, status: refused ? 404 : 204, atMs: core.nowMs() });
+      // The deleteHoldMs fault: done (or refused) now, but the caller hears it only later, if it still listens.
+      const holdMs = core.faults().deleteHoldMs;
+      if (holdMs > 0 && !(await holdFor(core, holdMs))) return dropConnection(req, reply);
+      if (refused) throw refused;
+      return sendNoContent(reply);
+    } finally {
+      core.deletes.end();
+    }
   });
 
   app.get<{ Params: IdParams }>('/v2/droplets/:droplet_id/snapshots', async (req) => {
@@ -56,6 +72,16 @@ export function dropletRoutes(app: FastifyInstance, core: EmulatorCore): void {
     const page = paginate([], pageRequest(req, req.url.split('?')[0] ?? ''));
     return { snapshots: page.items, links: page.links, meta: page.meta };
   });
+}
+
+/** Waits `ms` real milliseconds; false when the emulator closed meanwhile. */
+async function holdFor(core: EmulatorCore, ms: number): Promise<boolean> {
+  try {
+    await delay(ms, undefined, { signal: core.closedSignal });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The droplet GET can see, or a 404. */
