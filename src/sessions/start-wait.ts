@@ -1,8 +1,9 @@
 import { OrchestratorError } from '../domain/errors.js';
-import { ServerState, type Server } from '../domain/server.js';
+import type { Server } from '../domain/server.js';
 import { EndReason, SessionState, type Session } from '../domain/session.js';
 import type { SessionDeps } from './session-deps.js';
 import type { SessionWaiter } from './session-waiter.js';
+import { StartPoller } from './start-poller.js';
 
 export interface StartResult {
   session: Session;
@@ -20,31 +21,39 @@ export interface StartWaitOptions {
 
 /**
  * The one start wait loop: a start that found no ready server waits here (bounded by
- * START_TIMEOUT_S) for the server made for it, woken from the outbox and re-reading the store
- * every START_POLL_MS. A shutdown answers every waiter at once.
+ * START_TIMEOUT_S) for the server made for it, woken from the outbox or by the process's one
+ * poll of every waiting session (StartPoller, every START_POLL_MS). A shutdown answers every
+ * waiter at once.
  */
 export class StartWaits {
   private readonly waiting = new Set<AbortController>();
   private stopping = false;
+  private readonly poller: StartPoller;
 
   constructor(
     private readonly deps: SessionDeps,
     private readonly waiter: SessionWaiter,
     private readonly opts: StartWaitOptions,
-  ) {}
+  ) {
+    this.poller = new StartPoller(deps, waiter, opts.startPollMs);
+  }
 
   /** Refuses a new start once the service is stopping. */
   assertOpen(): void {
     if (this.stopping) throw shuttingDown();
   }
 
-  /** Waits until the session is active (or the deadline passes, ending it with a clear reason). */
+  /**
+   * Waits until the session is active (or the deadline passes, ending it with a clear reason).
+   * It re-reads its session only when woken: by an event of this process, or by the
+   * process's one poll (StartPoller), which also keeps its lease.
+   */
   async awaitSession(sessionId: string): Promise<StartResult> {
     const { store, clock, ops } = this.deps;
     const deadline = clock.now() + this.opts.startTimeoutS * 1000;
     const stop = new AbortController();
     this.waiting.add(stop);
-    let leaseUntil = 0;
+    let watched = false;
     try {
       for (;;) {
         const session = await store.getSession(sessionId);
@@ -54,16 +63,20 @@ export class StartWaits {
         if (stop.signal.aborted) return await this.giveUp(sessionId, EndReason.ShuttingDown);
         const now = clock.now();
         if (now >= deadline) return await this.giveUp(sessionId, EndReason.StartTimeout);
-        // This request still waits: keep the session's lease (a dead waiter's session is abandoned).
-        if (leaseUntil - now < ops.leaseMs / 2) {
-          leaseUntil = now + ops.leaseMs;
+        if (!watched) {
+          // This request waits: its lease is renewed at once (the start's transaction may have
+          // taken longer than a lease, or the session is a retried key's whose first waiter
+          // died), then by the process's poll.
+          const leaseUntil = now + ops.leaseMs;
           await store.renewSessionLease(sessionId, ops.instanceId, leaseUntil);
+          this.poller.watch(sessionId, leaseUntil);
+          watched = true;
         }
-        await this.tryClaimFor(sessionId);
-        await this.waiter.waitForChange(clock, sessionId, this.opts.startPollMs, stop.signal);
+        await this.waiter.waitForChange(clock, sessionId, deadline - now, stop.signal);
       }
     } finally {
       this.waiting.delete(stop);
+      this.poller.unwatch(sessionId);
     }
   }
 
@@ -83,20 +96,6 @@ export class StartWaits {
       );
     }
     throw new OrchestratorError('start_timeout', `Session ended before a server was ready (${session.endReason})`, 5);
-  }
-
-  /** A ready server that appeared without being offered (another replica, a race) is taken here. */
-  private async tryClaimFor(sessionId: string): Promise<void> {
-    const { store, ops } = this.deps;
-    await store.transaction(async (tx) => {
-      const session = await tx.getSession(sessionId);
-      if (session?.state !== SessionState.Pending) return;
-      const server = await ops.claimReadyServer(tx);
-      if (!server) return;
-      // The oldest waiter gets it (it may be another request's session; its waiter wakes from the event).
-      const s = await ops.assignOldestPending(tx, server.id);
-      if (!s) await ops.move(tx, server.id, [ServerState.Allocated], ServerState.Ready);
-    });
   }
 
   private async giveUp(sessionId: string, reason: EndReason): Promise<StartResult> {

@@ -115,6 +115,12 @@ export class KyselyVerbs implements StoreVerbs {
   renewSessionLease(sessionId: string, owner: string, untilMs: number): Promise<boolean> {
     return sessions.renewSessionLease(this.db, sessionId, owner, untilMs);
   }
+  renewSessionLeases(sessionIds: readonly string[], owner: string, untilMs: number): Promise<number> {
+    return sessions.renewSessionLeases(this.db, sessionIds, owner, untilMs);
+  }
+  sessionStates(ids: readonly string[]): Promise<Map<string, SessionState>> {
+    return sessions.sessionStates(this.db, ids);
+  }
   listAbandonedPending(nowMs: number): Promise<Session[]> {
     return sessions.listAbandonedPending(this.db, nowMs);
   }

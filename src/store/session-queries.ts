@@ -157,6 +157,43 @@ export async function renewSessionLease(db: Db, id: string, owner: string, until
   return Number(res.numUpdatedRows) > 0;
 }
 
+/** Ids per statement of the batched session reads and renewals (well inside every driver's parameter limit). */
+const IDS_PER_STATEMENT = 500;
+
+/** The state of each of these sessions (an id with no row is absent), in one statement per 500. */
+export async function sessionStates(db: Db, ids: readonly string[]): Promise<Map<string, SessionState>> {
+  const out = new Map<string, SessionState>();
+  for (let i = 0; i < ids.length; i += IDS_PER_STATEMENT) {
+    const rows = await db
+      .selectFrom('sessions')
+      .select(['id', 'state'])
+      .where('id', 'in', ids.slice(i, i + IDS_PER_STATEMENT))
+      .execute();
+    for (const r of rows) out.set(r.id, r.state);
+  }
+  return out;
+}
+
+/** renewSessionLease for many pending sessions at once; returns how many were still pending. */
+export async function renewSessionLeases(
+  db: Db,
+  ids: readonly string[],
+  owner: string,
+  untilMs: number,
+): Promise<number> {
+  let n = 0;
+  for (let i = 0; i < ids.length; i += IDS_PER_STATEMENT) {
+    const res = await db
+      .updateTable('sessions')
+      .set({ owner, lease_until: untilMs })
+      .where('id', 'in', ids.slice(i, i + IDS_PER_STATEMENT))
+      .where('state', '=', 'pending')
+      .executeTakeFirst();
+    n += Number(res.numUpdatedRows);
+  }
+  return n;
+}
+
 /** Pending sessions whose waiting request is gone: its lease ran out. */
 export async function listAbandonedPending(db: Db, nowMs: number): Promise<Session[]> {
   const rows = await db

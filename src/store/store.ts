@@ -49,6 +49,8 @@ export interface StoreVerbs {
   /** Inserts a session; false when its code is taken by a live session (pick another code). */
   insertSession(session: Session): Promise<boolean>;
   getSession(id: string): Promise<Session | null>;
+  /** The state of each of these sessions (absent: no such session), read at once. */
+  sessionStates(ids: readonly string[]): Promise<Map<string, SessionState>>;
   findLiveSessionByCode(code: string): Promise<Session | null>;
   findLiveSessionByServer(serverId: string): Promise<Session | null>;
   /** The join hot path: the address of the server holding the active session with this code. */
@@ -102,6 +104,8 @@ export interface StoreVerbs {
   countOnTheWay(nowMs: number): Promise<number>;
   renewServerLease(serverId: string, owner: string, untilMs: number): Promise<boolean>;
   renewSessionLease(sessionId: string, owner: string, untilMs: number): Promise<boolean>;
+  /** renewSessionLease for every session a process waits on, at once; returns how many were still pending. */
+  renewSessionLeases(sessionIds: readonly string[], owner: string, untilMs: number): Promise<number>;
   listAbandonedPending(nowMs: number): Promise<Session[]>;
   /** Re-points a key from oldSessionId to newSessionId; false when it names something else. */
   replaceIdempotencyKey(

@@ -43,7 +43,7 @@ beforeAll(async () => {
     INTERNAL_HMAC_KEY: KEY,
     ADMIN_TOKEN: ADMIN,
     MAX_SERVERS: String(STARTS),
-    START_TIMEOUT_S: '140',
+    START_TIMEOUT_S: '90',
     START_RATE_LIMIT_PER_MIN: '0',
     SESSIONS_PER_ADDRESS: '0',
     // The ends and heartbeats here are signed with the shared key, as an image from before per-server credentials.
