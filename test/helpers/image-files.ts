@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import {
   chmodSync,
   cpSync,
@@ -64,7 +64,13 @@ function chownTree(p: string): void {
  * dependencies `npm ls --omit=dev` lists, copied from the checkout's install.
  */
 function productionModules(into: string): void {
-  const listed = execFileSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], { cwd: REPO_ROOT, encoding: 'utf8' })
+  const ls = spawnSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], { cwd: REPO_ROOT, encoding: 'utf8' });
+  // A node_modules installed before the SDK workspaces (packages/*) lacks only their links, which
+  // the service never imports by name (the image copies packages/ itself); anything else missing fails.
+  const problems = ls.stderr.split('\n').filter((l) => /^npm error (missing|invalid|extraneous)/.test(l));
+  if (ls.status !== 0 && (problems.length === 0 || problems.some((l) => !l.includes('missing: @game-orchestrator/'))))
+    throw new Error(`npm ls failed:\n${ls.stderr}`);
+  const listed = ls.stdout
     .split('\n')
     .filter((p) => p.startsWith(path.join(REPO_ROOT, 'node_modules') + path.sep))
     .sort();
