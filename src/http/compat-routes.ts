@@ -1,3 +1,4 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { FindSession } from '../sessions/find-session.js';
 import type { ServerCaller } from '../sessions/session-deps.js';
@@ -5,6 +6,7 @@ import type { ServerReports } from '../sessions/server-reports.js';
 import type { StartSession } from '../sessions/start-session.js';
 import {
   CompatBadRequest,
+  type CompatQuery,
   CompatValidationError,
   parseDropletIpQuery,
   parseIdempotencyKey,
@@ -61,9 +63,11 @@ export async function compatRoutes(app: FastifyInstance, deps: CompatRoutesDeps)
     return null;
   });
 
-  app.get('/', { schema: compatResponses.root }, async () => ({ status: 'ok', service: 'orchestrator' }));
+  // Responses are typed by their schemas; the query and body are not given to Ajv (see CompatQuery).
+  const routes = app.withTypeProvider<TypeBoxTypeProvider>();
+  routes.get('/', { schema: compatResponses.root }, async () => ({ status: 'ok', service: 'orchestrator' }));
 
-  app.post('/sessions/start', { schema: compatResponses.start }, async (req) => {
+  routes.post('/sessions/start', { schema: compatResponses.start }, async (req) => {
     // Checked before the rate limit, so a refused request uses up nothing.
     const idempotencyKey = parseIdempotencyKey(req.headers['idempotency-key']);
     await deps.limiter.checkStart(clientAddress(req));
@@ -74,7 +78,7 @@ export async function compatRoutes(app: FastifyInstance, deps: CompatRoutesDeps)
       : { ip_address: ip, share_tag: r.session.code };
   });
 
-  app.post('/sessions/join', { schema: compatResponses.join }, async (req) => {
+  routes.post<{ Querystring: CompatQuery }>('/sessions/join', { schema: compatResponses.join }, async (req) => {
     const code = requiredQuery(req.query, 'game_tag');
     const release = await deps.limiter.beginJoin(clientAddress(req));
     try {
@@ -89,14 +93,14 @@ export async function compatRoutes(app: FastifyInstance, deps: CompatRoutesDeps)
 
   const signed = { preValidation: deps.authenticate };
   // The hot path: the heartbeat spends its signature in its own transaction (one commit, not two).
-  app.post(
+  routes.post(
     '/server/heartbeat',
     { ...signed, config: { spendsSignature: true }, schema: compatResponses.heartbeat },
     async (req) => {
       const caller = req.serverCaller ?? { serverId: null };
       let body: ReturnType<typeof parseHeartbeatBody>;
       try {
-        body = parseHeartbeatBody(req.body as Buffer | undefined, deps.maxPlayers);
+        body = parseHeartbeatBody(req.body, deps.maxPlayers);
       } catch (err) {
         // As before: a signature is spent even when its body is refused, and a replay is a 401 first.
         if (caller.unspent && !(await deps.reports.spendSignature(caller.unspent)))
@@ -118,13 +122,13 @@ export async function compatRoutes(app: FastifyInstance, deps: CompatRoutesDeps)
     },
   );
 
-  const end = async (req: FastifyRequest) => {
+  const end = async (req: FastifyRequest<{ Querystring: CompatQuery }>) => {
     const ip = parseDropletIpQuery(req.query);
     const { server, address } = report(req.serverCaller ?? { serverId: null }, ip);
     const r = await deps.reports.end(server, address);
     return { message: r.external ? ENDED_EXTERNAL : ENDED_DELETED };
   };
-  app.post('/server/end', { ...signed, schema: compatResponses.end }, end);
+  routes.post<{ Querystring: CompatQuery }>('/server/end', { ...signed, schema: compatResponses.end }, end);
   // The earlier name of /server/end, from the original's first README.
-  app.post('/sessions/end', { ...signed, schema: compatResponses.end }, end);
+  routes.post<{ Querystring: CompatQuery }>('/sessions/end', { ...signed, schema: compatResponses.end }, end);
 }

@@ -1,3 +1,4 @@
+import { Type, type Static } from '@sinclair/typebox';
 import { canonicalIp } from '../domain/ip-address.js';
 import { detail, intError, missing, stringError, type PydanticErrorItem } from './pydantic-errors.js';
 
@@ -35,10 +36,18 @@ export function parseIdempotencyKey(header: string | string[] | undefined): stri
   return key;
 }
 
+/**
+ * The query of an original route as Fastify's parser hands it over: a value per key, an array
+ * for a repeated key. Not given to Ajv (no route schema names it): these routes check their
+ * input themselves, so their 422s keep FastAPI's shape.
+ */
+export const CompatQuery = Type.Record(Type.String(), Type.Union([Type.String(), Type.Array(Type.String())]));
+export type CompatQuery = Static<typeof CompatQuery>;
+
 /** A required query parameter; repeated keys → the last value counts (as in FastAPI). */
-export function requiredQuery(query: unknown, name: string): string {
-  const raw = (query as Record<string, unknown> | undefined)?.[name];
-  const value: unknown = Array.isArray(raw) ? raw[raw.length - 1] : raw;
+export function requiredQuery(query: CompatQuery, name: string): string {
+  const raw = query[name];
+  const value = Array.isArray(raw) ? raw[raw.length - 1] : raw;
   if (value === undefined) throw new CompatValidationError(detail([missing(['query', name])]));
   return String(value);
 }
@@ -49,8 +58,9 @@ export interface HeartbeatBody {
 }
 
 /** Parses and checks `{"droplet_ip", "connected_clients"}` exactly as the original's model did, plus range and IP checks; the address comes back canonical. */
-export function parseHeartbeatBody(raw: Buffer | undefined, maxPlayers: number): HeartbeatBody {
-  if (!raw || raw.length === 0) throw new CompatValidationError(detail([missing(['body'])]));
+export function parseHeartbeatBody(raw: unknown, maxPlayers: number): HeartbeatBody {
+  // The raw bytes (every type is read as a Buffer on these routes), or nothing.
+  if (!Buffer.isBuffer(raw) || raw.length === 0) throw new CompatValidationError(detail([missing(['body'])]));
   let body: unknown;
   try {
     body = JSON.parse(raw.toString('utf8'));
@@ -131,7 +141,7 @@ export function parseHeartbeatBody(raw: Buffer | undefined, maxPlayers: number):
  * `droplet_ip` of /server/end: required, in its canonical spelling. A value that is no address
  * is passed on as given: the original did not validate it, and it matches no server (404).
  */
-export function parseDropletIpQuery(query: unknown): string {
+export function parseDropletIpQuery(query: CompatQuery): string {
   const ip = requiredQuery(query, 'droplet_ip').trim();
   return canonicalIp(ip) ?? ip;
 }

@@ -1,3 +1,4 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -10,7 +11,8 @@ import {
   dashboardLogoutSchema,
   dashboardSchema,
   dashboardSnapshotSchema,
-} from './operator-schemas.js';
+  type DashboardSnapshot,
+} from './dashboard-schemas.js';
 import {
   DASHBOARD_COOKIE,
   dashboardCookieValue,
@@ -31,7 +33,7 @@ export interface DashboardDeps {
   /** Wrong tokens per address, shared with the API's operator routes. */
   throttle?: OperatorAuthThrottle;
   /** What the page shows, in one read. */
-  snapshot(): Promise<unknown>;
+  snapshot(): Promise<DashboardSnapshot>;
 }
 
 const ASSETS: Record<string, string> = {
@@ -73,29 +75,30 @@ export async function dashboardRoutes(app: FastifyInstance, deps: DashboardDeps)
     'application/x-www-form-urlencoded',
     { parseAs: 'string', bodyLimit: 4096 },
     (_req, body, done) => {
-      done(null, Object.fromEntries(new URLSearchParams(body as string)));
+      done(null, Object.fromEntries(new URLSearchParams(body.toString())));
     },
   );
+  const routes = app.withTypeProvider<TypeBoxTypeProvider>();
   const signedIn = (req: FastifyRequest) =>
     deps.adminToken !== null &&
     validDashboardCookie(deps.adminToken, readCookie(req.headers.cookie, DASHBOARD_COOKIE), deps.nowMs());
   const cookie = (value: string, maxAgeS: number) =>
     `${DASHBOARD_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeS}${deps.secureCookies ? '; Secure' : ''}`;
 
-  app.get('/dashboard', { schema: dashboardSchema }, async (req, reply) => {
+  routes.get('/dashboard', { schema: dashboardSchema }, async (req, reply) => {
     if (!deps.adminToken) return page(reply, 503, loginPage('The dashboard is disabled: set ADMIN_TOKEN.'));
     return signedIn(req) ? page(reply, 200, appPage()) : page(reply, 200, loginPage(null));
   });
 
-  app.post('/dashboard/login', { schema: dashboardLoginSchema }, async (req, reply) => {
+  routes.post('/dashboard/login', { schema: dashboardLoginSchema }, async (req, reply) => {
     if (!deps.adminToken) return page(reply, 503, loginPage('The dashboard is disabled: set ADMIN_TOKEN.'));
     // A sign-in posted from another site is refused (login CSRF).
     if (!sameOrigin(req.headers.origin, req.headers.host))
       return page(reply, 403, loginPage('Sign in from this page.'));
+    // No body schema (a missing or odd form is a 401 with the form, not a 400): narrowed here.
+    const body = req.body;
     const token =
-      typeof (req.body as { token?: unknown } | undefined)?.token === 'string'
-        ? (req.body as { token: string }).token
-        : '';
+      typeof body === 'object' && body !== null && 'token' in body && typeof body.token === 'string' ? body.token : '';
     await deps.throttle?.check(clientAddress(req));
     if (!safeEqual(token, deps.adminToken)) {
       await deps.throttle?.failed(clientAddress(req));
@@ -105,21 +108,21 @@ export async function dashboardRoutes(app: FastifyInstance, deps: DashboardDeps)
     return reply.header('set-cookie', cookie(value, Math.floor(deps.sessionTtlMs / 1000))).redirect('/dashboard', 303);
   });
 
-  app.post('/dashboard/logout', { schema: dashboardLogoutSchema }, async (_req, reply) =>
+  routes.post('/dashboard/logout', { schema: dashboardLogoutSchema }, async (_req, reply) =>
     reply.header('set-cookie', cookie('', 0)).redirect('/dashboard', 303),
   );
 
-  app.get('/dashboard/assets/:file', { schema: dashboardAssetSchema }, async (req, reply) => {
-    const file = (req.params as { file: string }).file;
+  routes.get('/dashboard/assets/:file', { schema: dashboardAssetSchema }, async (req, reply) => {
+    const { file } = req.params;
     const type = ASSETS[file];
     if (!type) return reply.code(404).send({ error: { code: 'not_found', message: 'No such asset.' } });
     return reply
       .header('content-type', type)
       .header('cache-control', 'no-cache')
-      .send(await readFile(path.join(ASSET_DIR, file)));
+      .send(await readFile(path.join(ASSET_DIR, file), 'utf8'));
   });
 
-  app.get(
+  routes.get(
     '/dashboard/api/snapshot',
     { onRequest: deps.authorize, schema: dashboardSnapshotSchema },
     async (_req, reply) => reply.header('cache-control', 'no-store').send(await deps.snapshot()),

@@ -1,3 +1,4 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { OrchestratorError } from '../domain/errors.js';
@@ -5,15 +6,16 @@ import type { FleetEvent } from '../domain/events.js';
 import { eventJson } from '../events/event-json.js';
 import type { SseHub } from '../events/sse-hub.js';
 import type { EventTail } from '../events/event-tail.js';
-import type { DeadLetter } from '../webhooks/webhook-ledger.js';
-import { eventStreamResponses, eventsResponses, OPERATOR_AUTH, webhooksResponses } from './operator-schemas.js';
+import type { DeadLetter, WebhookTargetState } from '../webhooks/webhook-ledger.js';
+import { eventStreamResponses, eventsResponses, webhooksResponses } from './event-schemas.js';
+import { OPERATOR_AUTH } from './operator-schemas.js';
 
 export interface EventRoutesDeps {
   authorize: (req: FastifyRequest) => Promise<void>;
   events: { listEvents(afterId: number, limit: number): Promise<FleetEvent[]> };
   tail: EventTail;
   sse: SseHub;
-  webhooks: { status(): Promise<unknown>; deadLetters(limit: number): Promise<DeadLetter[]> };
+  webhooks: { status(): Promise<WebhookTargetState[]>; deadLetters(limit: number): Promise<DeadLetter[]> };
 }
 
 /** Digits only: ajv's integer coercion lets "1e999" through as Infinity. */
@@ -30,7 +32,8 @@ function limitOf(v: string | undefined, dflt: number, max: number): number {
 
 /** The outbox for operators: a page by cursor, a live SSE stream, webhook delivery state. */
 export async function eventRoutes(app: FastifyInstance, deps: EventRoutesDeps): Promise<void> {
-  app.get(
+  const routes = app.withTypeProvider<TypeBoxTypeProvider>();
+  routes.get(
     '/v1/events',
     {
       onRequest: deps.authorize,
@@ -46,14 +49,14 @@ export async function eventRoutes(app: FastifyInstance, deps: EventRoutesDeps): 
       },
     },
     async (req) => {
-      const q = req.query as { after?: string; limit?: string };
+      const q = req.query;
       const after = Number(q.after ?? 0);
       const events = await deps.events.listEvents(after, limitOf(q.limit, 100, 1000));
       return { events: events.map(eventJson), next: events.length ? events[events.length - 1]!.id : after };
     },
   );
 
-  app.get(
+  routes.get(
     '/v1/events/stream',
     {
       onRequest: deps.authorize,
@@ -66,17 +69,13 @@ export async function eventRoutes(app: FastifyInstance, deps: EventRoutesDeps): 
       },
     },
     async (req, reply) => {
-      const after = streamCursor(
-        req.headers['last-event-id'],
-        (req.query as { after?: string }).after,
-        deps.tail.headId,
-      );
+      const after = streamCursor(req.headers['last-event-id'], req.query.after, deps.tail.headId);
       reply.hijack();
       await deps.sse.serve(reply.raw, after);
     },
   );
 
-  app.get(
+  routes.get(
     '/v1/webhooks',
     {
       onRequest: deps.authorize,
@@ -89,7 +88,7 @@ export async function eventRoutes(app: FastifyInstance, deps: EventRoutesDeps): 
       },
     },
     async (req) => {
-      const limit = limitOf((req.query as { limit?: string }).limit, 50, 500);
+      const limit = limitOf(req.query.limit, 50, 500);
       return { targets: await deps.webhooks.status(), deadLetters: await deps.webhooks.deadLetters(limit) };
     },
   );

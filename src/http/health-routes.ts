@@ -1,5 +1,6 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { healthzSchema, metricsSchema, readyzSchema } from './operator-schemas.js';
+import { healthzSchema, metricsSchema, readyzSchema } from './health-schemas.js';
 
 export interface HealthDeps {
   /** Each check: null when fine, else a short reason (no secrets). */
@@ -14,9 +15,10 @@ export interface HealthDeps {
 
 /** /healthz (alive), /readyz (able to serve), /metrics (Prometheus text format). */
 export async function healthRoutes(app: FastifyInstance, deps: HealthDeps): Promise<void> {
-  app.get('/healthz', { schema: healthzSchema }, async () => ({ status: 'ok' }));
+  const routes = app.withTypeProvider<TypeBoxTypeProvider>();
+  routes.get('/healthz', { schema: healthzSchema }, async () => ({ status: 'ok' as const }));
 
-  app.get('/readyz', { schema: readyzSchema }, async (_req, reply) => {
+  routes.get('/readyz', { schema: readyzSchema }, async (_req, reply) => {
     const results: Record<string, string> = {};
     let ready = true;
     for (const [name, check] of Object.entries(deps.checks)) {
@@ -32,7 +34,7 @@ export async function healthRoutes(app: FastifyInstance, deps: HealthDeps): Prom
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks: results });
   });
 
-  app.get(
+  routes.get(
     '/metrics',
     { onRequest: deps.metricsToken ? deps.authorizeMetrics : [], schema: metricsSchema },
     async (_req, reply) => reply.header('content-type', deps.metrics.contentType).send(await deps.metrics.text()),

@@ -1,3 +1,4 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { OrchestratorError } from '../domain/errors.js';
@@ -16,6 +17,7 @@ export interface OperatorRoutesDeps {
 
 /** Operator routes, behind `Authorization: Bearer $ADMIN_TOKEN`. */
 export async function operatorRoutes(app: FastifyInstance, deps: OperatorRoutesDeps): Promise<void> {
+  const routes = app.withTypeProvider<TypeBoxTypeProvider>();
   const authorize = async (req: FastifyRequest) => {
     if (!deps.adminToken)
       throw new OrchestratorError('unavailable', 'Operator endpoints are disabled: set ADMIN_TOKEN.');
@@ -24,7 +26,7 @@ export async function operatorRoutes(app: FastifyInstance, deps: OperatorRoutesD
     if (req.headers.authorization) await deps.throttle?.failed(clientAddress(req));
     throw new OrchestratorError('unauthorized', 'A valid operator token is required.');
   };
-  app.get(
+  routes.get(
     '/v1/status',
     {
       onRequest: authorize,

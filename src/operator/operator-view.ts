@@ -20,6 +20,7 @@ const round4 = (usd: number) => Math.round(usd * 10_000) / 10_000;
 import type { CostReporter } from './costs.js';
 import { costRoutes } from '../http/cost-routes.js';
 import { dashboardRoutes } from '../http/dashboard-routes.js';
+import type { DashboardSnapshot } from '../http/dashboard-schemas.js';
 import { eventJson } from '../events/event-json.js';
 import { LIVE_SERVER_STATES, ServerState } from '../domain/server.js';
 import type { Clock } from '../util/clock.js';
@@ -172,7 +173,7 @@ export class OperatorView {
   }
 
   /** What the dashboard shows, in one read; its stream resumes after `lastEventId`. */
-  async snapshot(): Promise<Record<string, unknown>> {
+  async snapshot(): Promise<DashboardSnapshot> {
     const { store, clock } = this.d;
     // The cursor is read first: whatever commits during the reads below arrives on the stream.
     const lastEventId = await store.lastEventId();

@@ -1,3 +1,4 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { OrchestratorError } from '../../domain/errors.js';
@@ -58,8 +59,9 @@ function nextCursor<T extends { createdAtMs: number; id: string }>(page: { items
 export async function adminRoutes(app: FastifyInstance, deps: AdminRoutesDeps): Promise<void> {
   const { operator } = deps;
   const onRequest = deps.guard;
+  const routes = app.withTypeProvider<TypeBoxTypeProvider>();
 
-  app.get(
+  routes.get(
     '/sessions',
     {
       onRequest,
@@ -78,7 +80,7 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminRoutesDeps): 
       },
     },
     async (req) => {
-      const q = req.query as { cursor?: string; limit?: number; state?: string; server_id?: string };
+      const q = req.query;
       const states = csv<SessionState>(q.state, ['pending', 'active', 'ended'], 'state');
       const page = await operator.listSessions({
         states,
@@ -98,7 +100,7 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminRoutesDeps): 
     },
   );
 
-  app.delete(
+  routes.delete(
     '/sessions/:code',
     {
       onRequest,
@@ -110,10 +112,10 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminRoutesDeps): 
         response: { 200: OperatorSessionView, ...errors(404, 409), ...AUTH_ERRORS },
       },
     },
-    async (req) => operatorSessionView(await operator.endSession((req.params as { code: string }).code)),
+    async (req) => operatorSessionView(await operator.endSession(req.params.code)),
   );
 
-  app.get(
+  routes.get(
     '/servers',
     {
       onRequest,
@@ -132,7 +134,7 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminRoutesDeps): 
       },
     },
     async (req) => {
-      const q = req.query as { cursor?: string; limit?: number; state?: string; origin?: string };
+      const q = req.query;
       const page = await operator.listServers({
         states: csv<ServerState>(q.state, SERVER_STATES, 'state'),
         origins: csv<ServerOrigin>(q.origin, ['local', 'digitalocean', 'external'], 'origin'),
@@ -144,7 +146,7 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminRoutesDeps): 
   );
 
   const ServerId = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
-  app.get(
+  routes.get(
     '/servers/:id',
     {
       onRequest,
@@ -156,10 +158,10 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminRoutesDeps): 
         response: { 200: ServerView, ...errors(404), ...AUTH_ERRORS },
       },
     },
-    async (req) => serverView(await operator.getServer((req.params as { id: string }).id)),
+    async (req) => serverView(await operator.getServer(req.params.id)),
   );
 
-  app.post(
+  routes.post(
     '/servers/:id/drain',
     {
       onRequest,
@@ -171,10 +173,10 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminRoutesDeps): 
         response: { 200: ServerView, ...errors(404, 409), ...AUTH_ERRORS },
       },
     },
-    async (req) => serverView(await operator.drainServer((req.params as { id: string }).id)),
+    async (req) => serverView(await operator.drainServer(req.params.id)),
   );
 
-  app.delete(
+  routes.delete(
     '/servers/:id',
     {
       onRequest,
@@ -186,10 +188,10 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminRoutesDeps): 
         response: { 200: ServerView, ...errors(404, 409), ...AUTH_ERRORS },
       },
     },
-    async (req) => serverView(await operator.deleteServer((req.params as { id: string }).id)),
+    async (req) => serverView(await operator.deleteServer(req.params.id)),
   );
 
-  app.get(
+  routes.get(
     '/pool',
     {
       onRequest,
@@ -203,7 +205,7 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminRoutesDeps): 
     async () => poolView(await deps.pool.settings(), deps.maxServersCap),
   );
 
-  app.patch(
+  routes.patch(
     '/pool',
     {
       onRequest,
@@ -216,7 +218,7 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminRoutesDeps): 
       },
     },
     async (req) => {
-      const b = req.body as { min_ready?: number; buffer?: number; max_servers?: number };
+      const b = req.body;
       return poolView(
         await deps.pool.change({ poolMinReady: b.min_ready, poolBuffer: b.buffer, maxServers: b.max_servers }),
         deps.maxServersCap,

@@ -1,3 +1,4 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { OrchestratorError } from '../../domain/errors.js';
@@ -46,8 +47,9 @@ export async function clientRoutes(app: FastifyInstance, deps: ClientRoutesDeps)
   // Held long-polls answer at once when the app closes, so a shutdown does not wait for them.
   const polls = new Set<AbortController>();
   app.addHook('preClose', async () => polls.forEach((ac) => ac.abort()));
+  const routes = app.withTypeProvider<TypeBoxTypeProvider>();
 
-  app.post(
+  routes.post(
     '/sessions',
     {
       // No body at all is a start with defaults.
@@ -86,7 +88,7 @@ export async function clientRoutes(app: FastifyInstance, deps: ClientRoutesDeps)
     },
     async (req, reply) => {
       await limiter.checkStart(clientAddress(req));
-      const b = (req.body ?? {}) as { max_players?: number; metadata?: Record<string, unknown> };
+      const b = req.body;
       const metadata = b.metadata === undefined ? null : JSON.stringify(b.metadata);
       if (metadata !== null && Buffer.byteLength(metadata) > deps.metadataMaxBytes) {
         throw new OrchestratorError('invalid_input', `metadata is larger than ${deps.metadataMaxBytes} bytes of JSON`);
@@ -104,7 +106,7 @@ export async function clientRoutes(app: FastifyInstance, deps: ClientRoutesDeps)
     },
   );
 
-  app.get(
+  routes.get(
     '/sessions/:code',
     {
       schema: {
@@ -131,8 +133,8 @@ export async function clientRoutes(app: FastifyInstance, deps: ClientRoutesDeps)
       },
     },
     async (req) => {
-      const { code } = req.params as { code: string };
-      const q = req.query as { wait?: number; state?: 'pending' | 'active' };
+      const { code } = req.params;
+      const q = req.query;
       // A lookup is a code guess like a join: unknown codes count against the address.
       const refund = await limiter.reserveLookup(clientAddress(req));
       const snap = await find.byCode(code).catch(keepCountIfUnknown(refund));
@@ -150,7 +152,7 @@ export async function clientRoutes(app: FastifyInstance, deps: ClientRoutesDeps)
     },
   );
 
-  app.post(
+  routes.post(
     '/sessions/:code/join',
     {
       schema: {
@@ -163,7 +165,7 @@ export async function clientRoutes(app: FastifyInstance, deps: ClientRoutesDeps)
       },
     },
     async (req) => {
-      const { code } = req.params as { code: string };
+      const { code } = req.params;
       const refund = await limiter.reserveLookup(clientAddress(req));
       const snap = await find.join(code).catch(keepCountIfUnknown(refund));
       await refund();

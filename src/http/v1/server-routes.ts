@@ -1,3 +1,4 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { OrchestratorError } from '../../domain/errors.js';
@@ -33,15 +34,19 @@ export async function serverRoutes(app: FastifyInstance, deps: ServerRoutesDeps)
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: deps.bodyLimitBytes }, (_req, body, done) =>
     done(null, body),
   );
-  app.addHook('preValidation', async (req, reply) => {
-    const { id } = req.params as { id: string };
+  /**
+   * Before validation, on each route: the signature must be made for the server in the path,
+   * and only then is the body parsed.
+   */
+  const signedBy = async (id: string, req: FastifyRequest, reply: FastifyReply) => {
     const claimed = req.headers['server-id'];
     if (claimed !== undefined && claimed !== id)
       throw new OrchestratorError('unauthorized', 'Server-Id does not match the server in the path');
     req.headers['server-id'] = id;
     await deps.authenticate(req, reply);
     req.body = parseJson(req.body);
-  });
+  };
+  const routes = app.withTypeProvider<TypeBoxTypeProvider>();
 
   /** The server as the heartbeat left it, and the live session it holds. */
   const report = async (server: Server) => {
@@ -55,9 +60,10 @@ export async function serverRoutes(app: FastifyInstance, deps: ServerRoutesDeps)
   });
   const respond = { 200: ServerReport, ...errors(400, 401, 404, 413) };
 
-  app.post(
+  routes.post(
     '/servers/:id/heartbeat',
     {
+      preValidation: (req, reply) => signedBy(req.params.id, req, reply),
       schema: {
         summary: 'Game server heartbeat: players connected now',
         description: `The first heartbeat of a booting server makes it ready. ${SIGNED}`,
@@ -68,16 +74,17 @@ export async function serverRoutes(app: FastifyInstance, deps: ServerRoutesDeps)
       },
     },
     async (req) => {
-      const { id } = req.params as { id: string };
-      const b = req.body as { players: number; address?: string };
+      const { id } = req.params;
+      const b = req.body;
       const r = await reports.heartbeat({ server: { id }, players: b.players, address: checkAddress(b.address) });
       return report(r.server);
     },
   );
 
-  app.post(
+  routes.post(
     '/servers/:id/ready',
     {
+      preValidation: (req, reply) => signedBy(req.params.id, req, reply),
       schema: {
         summary: 'Game server is ready for players',
         description: `A booting server joins the pool (and is handed to a waiting session at once); for a server already ready it is a heartbeat. ${SIGNED}`,
@@ -91,16 +98,17 @@ export async function serverRoutes(app: FastifyInstance, deps: ServerRoutesDeps)
       },
     },
     async (req) => {
-      const { id } = req.params as { id: string };
-      const b = req.body as { players?: number; address?: string };
+      const { id } = req.params;
+      const b = req.body;
       const r = await reports.heartbeat({ server: { id }, players: b.players ?? 0, address: checkAddress(b.address) });
       return report(r.server);
     },
   );
 
-  app.post(
+  routes.post(
     '/servers/:id/end',
     {
+      preValidation: (req, reply) => signedBy(req.params.id, req, reply),
       schema: {
         summary: 'Game server ends its session',
         description: `The session ends; the machine is deleted (or recycled, with RECYCLE_SERVERS). ${SIGNED}`,
@@ -117,8 +125,7 @@ export async function serverRoutes(app: FastifyInstance, deps: ServerRoutesDeps)
       },
     },
     async (req) => {
-      const { id } = req.params as { id: string };
-      const r = await reports.end({ id });
+      const r = await reports.end({ id: req.params.id });
       return { ended: true, external: r.external };
     },
   );
