@@ -116,6 +116,8 @@ export async function createOrchestrator(
       }
     },
   });
+  // Counters move from the outbox, from the first event this process commits (start-up's included).
+  store.onEvents(metrics.onEvents);
   const provider = meteredProvider(bareProvider, metrics.onProviderCall);
   await readAccountLimitBriefly(provider, capacity, logger, clock);
   // Side effects of state changes run after commit, from the outbox: here, the log lines.

@@ -69,7 +69,6 @@ export class OperatorView {
     );
     this.costs = d.costs;
     this.metrics = d.metrics;
-    store.onEvents(this.metrics.onEvents);
     this.outcomeListeners.push((o) => this.metrics.onWebhook(o));
     const wh = config.webhooks;
     this.webhooks =
