@@ -26,11 +26,11 @@ export async function createStore(
     const applied = await migrateDatabase(opts, logger);
     if (applied.length > 0) logger?.info({ applied }, 'database migrated');
   }
-  const { db, kind } = openDatabase(opts, logger);
+  const { db, kind, savepoints } = openDatabase(opts, logger);
   try {
     const applied = await runMigrations(db, kind);
     if (applied.length > 0) logger?.info({ applied }, 'database migrated');
-    const store = new KyselyStore(db, kind);
+    const store = new KyselyStore(db, kind, savepoints);
     if (kind === 'sqlite') {
       const imported = await importOwnLegacyTable(store, db, clock.now());
       if (imported) logger?.info({ ...imported }, 'imported the original service’s game_droplets');

@@ -1,10 +1,13 @@
 import { CompiledQuery, type Kysely } from 'kysely';
 import type { Database } from './db-schema.js';
+import type { JobSavepoints } from './sqlite-statement-cache.js';
 import { Rollback } from './store.js';
 import { letEventLoopRun } from '../util/time-slice.js';
 
 interface Job<S> {
   fn: (tx: S) => Promise<unknown>;
+  /** See RunOptions.atomic. */
+  atomic: boolean;
   resolve(value: unknown): void;
   reject(err: unknown): void;
 }
@@ -25,9 +28,15 @@ const MAX_BATCH = 64;
 const BEGIN = CompiledQuery.raw('BEGIN IMMEDIATE');
 const COMMIT = CompiledQuery.raw('COMMIT');
 const ROLLBACK = CompiledQuery.raw('ROLLBACK');
-const SAVEPOINT = CompiledQuery.raw('SAVEPOINT job');
-const RELEASE = CompiledQuery.raw('RELEASE job');
-const ROLLBACK_TO = CompiledQuery.raw('ROLLBACK TO job');
+
+/** How a job may run. */
+export interface RunOptions {
+  /**
+   * The job only reads, or runs ONE statement that writes and returns what it answered (never
+   * a Rollback): SQLite undoes a failed statement by itself, so the job needs no savepoint.
+   */
+  atomic?: boolean;
+}
 
 /** The batch's transaction itself failed (its COMMIT, or an error SQLite rolls everything back for). */
 class BatchLost extends Error {
@@ -41,10 +50,12 @@ class BatchLost extends Error {
  * BEGIN … COMMIT, and every caller is answered only after the COMMIT that carries its work —
  * nothing is acknowledged before it is durable, but a burst pays for one commit, not one each.
  *
- * Every body runs exactly once, inside a savepoint of its own: one that throws or returns a
- * Rollback is rolled back to its savepoint alone, and the rest of the batch goes on and commits
- * with one COMMIT. Only a failure of the transaction itself (the COMMIT, or an I/O error after
- * which SQLite rolls the whole transaction back) fails every job that ran in it; jobs of the
+ * Every body runs exactly once, and one that throws or returns a Rollback is undone alone: the
+ * rest of the batch goes on and commits with one COMMIT. A job's savepoint is taken lazily, just
+ * before its first statement that may write (JobSavepoints): a job that refuses or fails before
+ * writing has nothing to undo and pays for none, nor does an atomic job (RunOptions). Only a
+ * failure of the transaction itself (the COMMIT, or an I/O error after which SQLite rolls the
+ * whole transaction back, seen after every job) fails every job that ran in it; jobs of the
  * batch that had not run yet go back to the queue, to run once in the next batch.
  *
  * The single better-sqlite3 connection ran transactions one at a time; they still do, in order.
@@ -60,11 +71,17 @@ export class GroupCommit<S> {
     private readonly db: Kysely<Database>,
     /** The handle a body gets, over the connection holding the transaction. */
     private readonly bind: (conn: Kysely<Database>) => S,
+    private readonly savepoints: JobSavepoints,
   ) {}
 
-  run<T>(fn: (tx: S) => Promise<T>): Promise<T> {
+  /** Per-job savepoints taken so far (a job that never wrote took none). */
+  get savepointsTaken(): number {
+    return this.savepoints.taken;
+  }
+
+  run<T>(fn: (tx: S) => Promise<T>, opts: RunOptions = {}): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ fn, resolve: resolve, reject });
+      this.queue.push({ fn, atomic: opts.atomic === true, resolve: resolve, reject });
       this.jobs++;
       if (!this.running) {
         // Not now: after the rest of this turn of the event loop. better-sqlite3 is synchronous,
@@ -116,25 +133,35 @@ export class GroupCommit<S> {
   }
 
   /**
-   * Each job in a savepoint of its own (a batch of one needs none: its failure is the whole
-   * transaction's: false, roll it back). Stops at a job whose rollback fails: SQLite ended the
-   * transaction itself.
+   * Each job undone alone when it fails or refuses: by its savepoint, if it wrote. A batch of one
+   * needs none: its failure is the whole transaction's (false: roll it back). Stops when SQLite
+   * ended the transaction itself.
    */
   private async runJobs(conn: Kysely<Database>, batch: Job<S>[], outcomes: Outcome[]): Promise<boolean> {
     const alone = batch.length === 1;
+    const sp = this.savepoints;
     for (const job of batch) {
-      if (!alone) await conn.executeQuery(SAVEPOINT);
+      const guard = !alone && !job.atomic;
+      if (guard) sp.arm();
       let outcome: Outcome;
       try {
         outcome = { ok: true, value: await job.fn(this.bind(conn)) };
       } catch (err) {
         outcome = { ok: false, err };
       }
+      const saved = guard && sp.disarm();
       outcomes.push(outcome);
       const undo = !outcome.ok || outcome.value instanceof Rollback;
       if (alone) return !undo;
-      if (undo) await conn.executeQuery(ROLLBACK_TO).catch((err: unknown) => Promise.reject(new BatchLost(err)));
-      await conn.executeQuery(RELEASE);
+      if (!sp.inTransaction())
+        throw new BatchLost(outcome.ok ? new Error('SQLite ended the transaction') : outcome.err);
+      if (!saved) continue; // it wrote nothing, or its one statement was undone by SQLite
+      try {
+        if (undo) sp.rollBack();
+        else sp.release();
+      } catch (err) {
+        throw new BatchLost(err);
+      }
     }
     return true;
   }

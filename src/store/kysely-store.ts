@@ -11,6 +11,7 @@ import * as history from './history-queries.js';
 import { GroupCommit } from './group-commit.js';
 import { KyselyTx } from './kysely-tx.js';
 import { KyselyVerbs } from './kysely-verbs.js';
+import type { JobSavepoints } from './sqlite-statement-cache.js';
 import { listServersPaged, listSessionsPaged } from './paged-listing.js';
 import { Rollback, type Store, type Tx } from './store.js';
 import type { DetailedSession } from './v1-types.js';
@@ -41,15 +42,20 @@ export class KyselyStore extends KyselyVerbs implements Store {
   private readonly hub = new EventHub();
   readonly exclusive: boolean;
 
-  constructor(db: Kysely<Database>, kind: DialectKind) {
+  /** `savepoints`: SQLite's (from openDatabase); without them there is no group commit. */
+  constructor(db: Kysely<Database>, kind: DialectKind, savepoints?: JobSavepoints) {
     super(db, kind);
     this.exclusive = kind === 'sqlite';
-    this.groupCommit = kind === 'sqlite' ? new GroupCommit(db, (conn) => new KyselyTx(conn, kind)) : null;
+    this.groupCommit = savepoints ? new GroupCommit(db, (conn) => new KyselyTx(conn, kind), savepoints) : null;
   }
 
-  /** Transactions begun so far and the bodies they carried (SQLite: how well commits are shared). */
-  commitStats(): { commits: number; jobs: number } {
-    return { commits: this.groupCommit?.commits ?? 0, jobs: this.groupCommit?.jobs ?? 0 };
+  /**
+   * Transactions begun so far, the bodies they carried (SQLite: how well commits are shared),
+   * and the per-job savepoints taken.
+   */
+  commitStats(): { commits: number; jobs: number; savepoints: number } {
+    const gc = this.groupCommit;
+    return { commits: gc?.commits ?? 0, jobs: gc?.jobs ?? 0, savepoints: gc?.savepointsTaken ?? 0 };
   }
 
   /**
@@ -93,7 +99,8 @@ export class KyselyStore extends KyselyVerbs implements Store {
    */
   private sharedRead<T>(read: (tx: KyselyTx) => Promise<T>): Promise<T> {
     if (!this.groupCommit) return read(new KyselyTx(this.db, this.kind));
-    return this.groupCommit.run(read);
+    // Reads, or one statement that writes (atomic by itself in SQLite): no savepoint (see GroupCommit).
+    return this.groupCommit.run(read, { atomic: true });
   }
 
   override getServer(id: string): Promise<Server | null> {

@@ -6,7 +6,7 @@ import { EventKind } from '../../src/domain/events.js';
 import { createStore } from '../../src/store/create-db.js';
 import type { KyselyStore } from '../../src/store/kysely-store.js';
 import { Rollback, rollBack, type Store } from '../../src/store/store.js';
-import { makeServer } from './fixtures.js';
+import { makeServer, T0 } from './fixtures.js';
 
 /*
  * The SQLite group commit on a real file: every body runs exactly once, and a body that fails
@@ -24,6 +24,7 @@ afterEach(async () => {
 });
 
 const commits = () => (store as KyselyStore).commitStats().commits;
+const savepoints = () => (store as KyselyStore).commitStats().savepoints;
 
 /** `n` transactions begun in one turn of the event loop (one batch); body i does what `body` says. */
 function batch(n: number, body: (i: number) => 'ok' | 'throw' | 'rollBack', runs: number[]) {
@@ -73,5 +74,28 @@ describe('SQLite group commit: each body once, a failure or refusal alone', () =
     const [r] = await batch(1, () => 'rollBack', runs);
     expect(r).toMatchObject({ status: 'fulfilled', value: { reason: 'job 0 refused' } });
     expect(await store.countServers(['ready'])).toBe(0);
+  });
+
+  it('a savepoint only for a job that writes: reads and refusals before writing take none; a write that returns rows (UPDATE … RETURNING) takes one and is undone', async () => {
+    const ready = Array.from({ length: 10 }, (_, i) => makeServer({ state: 'ready', readyAtMs: T0 + i }));
+    await store.transaction(async (tx) => {
+      for (const s of ready) await tx.insertServer(s);
+    });
+    const before = { commits: commits(), savepoints: savepoints() };
+    // One batch: 10 jobs that read and refuse, 10 that claim a server (a write answering rows) and refuse, 5 that claim.
+    const results = await Promise.all([
+      ...ready.map((s) =>
+        store.transaction(async (tx) => rollBack((await tx.getServer(s.id)) ? 'seen, refused' : 'missing')),
+      ),
+      ...ready.map(() => store.transaction(async (tx) => rollBack((await tx.claimReadyServer(T0 + 100))?.id))),
+      ...Array.from({ length: 5 }, () => store.transaction((tx) => tx.claimReadyServer(T0 + 100))),
+    ]);
+    expect(commits() - before.commits).toBe(1);
+    expect(results.slice(0, 10).map((r) => (r as Rollback).reason)).toEqual(ready.map(() => 'seen, refused'));
+    // Each refused claim was undone before the next job ran, so they all took the same server.
+    expect(new Set(results.slice(10, 20).map((r) => (r as Rollback).reason)).size).toBe(1);
+    expect(savepoints() - before.savepoints).toBe(15);
+    expect(await store.countServers(['allocated'])).toBe(5);
+    expect(await store.countServers(['ready'])).toBe(5);
   });
 });

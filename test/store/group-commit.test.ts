@@ -85,9 +85,9 @@ describe('SQLite group commit', () => {
 
 describe('SQLite group commit across event-loop callbacks', () => {
   it('transactions begun by separate callbacks of one loop phase (one per request) share a commit', async () => {
-    const { db } = openDatabase({ kind: 'sqlite', path: path.join(dir, 'gc.db') });
+    const { db, savepoints } = openDatabase({ kind: 'sqlite', path: path.join(dir, 'gc.db') });
     await sql`CREATE TABLE t (k INTEGER PRIMARY KEY)`.execute(db);
-    const gc = new GroupCommit(db, (trx) => trx);
+    const gc = new GroupCommit(db, (trx) => trx, savepoints!);
     // Each setImmediate callback stands for one request's I/O callback: microtasks run between
     // them, so a drain that started at once would finish each transaction before the next began.
     const done = await new Promise<unknown[]>((resolve) => {
