@@ -62,8 +62,15 @@ export async function rememberSignature(
   const rows = await REMEMBER_SIGNATURE.rows(db, kind, [expiresAtMs, signaturePrefix(signature)]);
   return rows.length > 0;
 }
-const REMEMBER_SIGNATURE = new HotStatement(`INSERT INTO replay_keys (expires_at, sig_prefix) VALUES (?, ?)
-    ON CONFLICT DO NOTHING RETURNING expires_at`);
+const REMEMBER_SIGNATURE = new HotStatement<[expiresAtMs: number, prefix: string], { expires_at: number }>(
+  'rememberSignature',
+  (db, p) =>
+    db
+      .insertInto('replay_keys')
+      .values({ expires_at: p(0), sig_prefix: p(1) })
+      .onConflict((oc) => oc.doNothing())
+      .returning('expires_at'),
+);
 
 /**
  * The signature's first 64 bits as a signed integer (its text, so both drivers bind it as a

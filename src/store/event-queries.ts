@@ -18,27 +18,43 @@ const EVENTS_LOCK_KEY = 0x474f4556454e54n;
 export async function insertEvents(db: Db, kind: DialectKind, events: readonly NewEvent[]): Promise<FleetEvent[]> {
   if (events.length === 0) return [];
   if (kind === 'postgres') await sql`SELECT pg_advisory_xact_lock(${sql.lit(EVENTS_LOCK_KEY)})`.execute(db);
-  const params: unknown[] = [];
+  const params: EventParams = [];
   for (const e of events) params.push(e.atMs, e.kind, e.serverId, e.sessionId, JSON.stringify(e.data));
-  const rows = await insertEventsStatement(events.length).rows<{ id: number | string }>(db, kind, params);
+  const rows = await insertEventsStatement(events.length).rows(db, kind, params);
   return events.map((e, i) => ({ ...e, id: Number(rows[i]!.id) }));
 }
 
+/** Each event's at_ms, kind, server_id, session_id and data, one event after the other. */
+type EventParams = (number | string | null)[];
+type EventInsert = HotStatement<EventParams, { id: number | string }>;
+
 /**
- * The INSERT of n events as fixed SQL (see HotStatement): a start writes two, a heartbeat that
+ * The INSERT of n events, compiled once (see HotStatement): a start writes two, a heartbeat that
  * changes state one; every transaction that records anything runs one. Kept for the small
- * counts transactions write; a larger batch gets its text built for the call.
+ * counts transactions write; a larger batch gets its statement built for the call.
  */
-function insertEventsStatement(n: number): HotStatement {
+export function insertEventsStatement(n: number): EventInsert {
   const cached = EVENT_INSERTS[n];
   if (cached) return cached;
-  const st = new HotStatement(
-    `INSERT INTO events (at_ms, kind, server_id, session_id, data) VALUES ${Array.from({ length: n }, () => '(?, ?, ?, ?, ?)').join(', ')} RETURNING id`,
+  const st: EventInsert = new HotStatement(`insertEvents(${n})`, (db, p) =>
+    db
+      .insertInto('events')
+      .values(
+        // The parameters are one flat list (what the driver takes), so each is typed here.
+        Array.from({ length: n }, (_, i) => ({
+          at_ms: p(5 * i) as number,
+          kind: p(5 * i + 1) as string,
+          server_id: p(5 * i + 2) as string | null,
+          session_id: p(5 * i + 3) as string | null,
+          data: p(5 * i + 4) as string,
+        })),
+      )
+      .returning('id'),
   );
   if (n < EVENT_INSERTS.length) EVENT_INSERTS[n] = st;
   return st;
 }
-const EVENT_INSERTS: (HotStatement | undefined)[] = new Array<HotStatement | undefined>(9);
+const EVENT_INSERTS: (EventInsert | undefined)[] = new Array<EventInsert | undefined>(9);
 
 /** Events after a cursor, oldest first. */
 export async function listEvents(db: Db, afterId: number, limit: number): Promise<FleetEvent[]> {

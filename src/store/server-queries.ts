@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { Server, ServerState } from '../domain/server.js';
+import { ServerState, type Server } from '../domain/server.js';
 import type { Database, DialectKind, ServerRow } from './db-schema.js';
 import { fromServer, serverPatchColumns, toServer } from './row-mapping.js';
 import { HotStatement } from './hot-statement.js';
@@ -12,8 +12,11 @@ type Db = Kysely<Database>;
  * The predicate of the servers_active_ip_uq partial index (migration 0001), repeated as a
  * literal so SQLite recognises it and uses the index (bound parameters would not match).
  */
-const ACTIVE_STATES_PREDICATE_TEXT = `state IN ('creating','starting','ready','allocated')`;
-const ACTIVE_STATES_PREDICATE = sql.raw(ACTIVE_STATES_PREDICATE_TEXT);
+const ACTIVE_STATES_PREDICATE = sql.raw(`state IN ('creating','starting','ready','allocated')`);
+/** A literal in the SQL text, not a bound parameter (see HotStatement). */
+const lit = <T extends string | number>(value: T) => sql.lit(value);
+/** The same predicate's states as literals for the typed builder: `.where('state', 'in', ACTIVE_STATES)`. */
+const ACTIVE_STATES = (['creating', 'starting', 'ready', 'allocated'] as const).map((s) => lit(s));
 
 export async function insertServer(db: Db, server: Server): Promise<void> {
   await db.insertInto('servers').values(fromServer(server)).execute();
@@ -109,12 +112,21 @@ export async function recordHeartbeatByIp(
   players: number,
   nowMs: number,
 ): Promise<Server | null> {
-  const rows = await RECORD_HEARTBEAT_BY_IP.rows<ServerRow>(db, kind, [players, nowMs, nowMs, ip]);
+  const rows = await RECORD_HEARTBEAT_BY_IP.rows(db, kind, [players, nowMs, nowMs, ip]);
   return rows[0] ? toServer(rows[0]) : null;
 }
-const RECORD_HEARTBEAT_BY_IP = new HotStatement(`UPDATE servers SET players = ?, last_heartbeat_at = ?, updated_at = ?
-    WHERE ip = ? AND ${ACTIVE_STATES_PREDICATE_TEXT} AND state IN ('ready', 'allocated')
-    RETURNING *`);
+const RECORD_HEARTBEAT_BY_IP = new HotStatement<
+  [players: number, heardAt: number, updatedAt: number, ip: string],
+  ServerRow
+>('recordHeartbeatByIp', (db, p) =>
+  db
+    .updateTable('servers')
+    .set({ players: p(0), last_heartbeat_at: p(1), updated_at: p(2) })
+    .where('ip', '=', p(3))
+    .where('state', 'in', ACTIVE_STATES)
+    .where('state', 'in', [lit(ServerState.Ready), lit(ServerState.Allocated)])
+    .returningAll(),
+);
 
 /** Like transitionServer without a state change. */
 export async function patchServer(
@@ -150,19 +162,31 @@ export async function claimReadyServer(
   nowMs: number,
   heardSinceMs = Number.MIN_SAFE_INTEGER,
 ): Promise<Server | null> {
-  const rows = await CLAIM_READY_SERVER.rows<ServerRow>(db, kind, [nowMs, nowMs, heardSinceMs]);
+  const rows = await CLAIM_READY_SERVER.rows(db, kind, [nowMs, nowMs, heardSinceMs]);
   return rows[0] ? toServer(rows[0]) : null;
 }
-const claimSql = (skipLocked: string) => `UPDATE servers
-    SET state = 'allocated', updated_at = ?, state_changed_at = ?
-    WHERE id = (
-      SELECT id FROM servers WHERE state = 'ready' AND players = 0
-        AND COALESCE(last_heartbeat_at, ready_at, 0) >= ?
-      ORDER BY ready_at, id LIMIT 1${skipLocked}
-    ) AND state = 'ready'
-    RETURNING *`;
-// Every warm start runs it: fixed SQL (see HotStatement). SKIP LOCKED on PostgreSQL only.
-const CLAIM_READY_SERVER = new HotStatement(claimSql(''), claimSql(' FOR NO KEY UPDATE SKIP LOCKED'));
+// Every warm start runs it: compiled once (see HotStatement). SKIP LOCKED on PostgreSQL only.
+const CLAIM_READY_SERVER = new HotStatement<[updatedAt: number, changedAt: number, heardSince: number], ServerRow>(
+  'claimReadyServer',
+  (db, p, kind) =>
+    db
+      .updateTable('servers')
+      .set({ state: lit(ServerState.Allocated), updated_at: p(0), state_changed_at: p(1) })
+      .where('id', '=', (eb) =>
+        eb
+          .selectFrom('servers')
+          .select('id')
+          .where('state', '=', lit(ServerState.Ready))
+          .where('players', '=', lit(0))
+          .where((e) => e.fn.coalesce('last_heartbeat_at', 'ready_at', lit(0)), '>=', p(2))
+          .orderBy('ready_at')
+          .orderBy('id')
+          .limit(lit(1))
+          .$if(kind === 'postgres', (q) => q.forNoKeyUpdate().skipLocked()),
+      )
+      .where('state', '=', lit(ServerState.Ready))
+      .returningAll(),
+);
 
 /** Machines that may exist and cost money: every live row a provider made (the MAX_SERVERS count). */
 export async function countMachines(db: Db): Promise<number> {

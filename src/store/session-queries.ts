@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { EndReason, Session, SessionState } from '../domain/session.js';
+import { SessionState, type EndReason, type Session } from '../domain/session.js';
 import type { Database, DialectKind, SessionRow } from './db-schema.js';
 import { fromSession, toSession } from './row-mapping.js';
 import { HotStatement } from './hot-statement.js';
@@ -11,8 +11,9 @@ type Db = Kysely<Database>;
  * The predicate of the sessions_live_*_uq partial indexes (migration 0001), repeated as a
  * literal so SQLite recognises it and uses them.
  */
-const LIVE_TEXT = `state <> 'ended'`;
-const LIVE = sql.raw(LIVE_TEXT);
+const LIVE = sql.raw(`state <> 'ended'`);
+/** The same predicate's literal for the typed builder: `.where('state', '<>', ENDED)`. */
+const ENDED = sql.lit(SessionState.Ended);
 
 /**
  * ON CONFLICT DO NOTHING instead of catching a unique violation, which on PostgreSQL would
@@ -41,10 +42,41 @@ export async function insertSession(db: Db, kind: DialectKind, session: Session)
   throw new Error(`Session ${row.id} conflicts with an existing session (same id, or its server holds a live session)`);
 }
 
-// Every warm start runs it: fixed SQL (see HotStatement), not a Kysely tree per call.
-const INSERT_SESSION = new HotStatement(`INSERT INTO sessions
-    (id, code, state, server_id, created_at, activated_at, ended_at, end_reason, last_played_at, fresh, owner, lease_until)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id`);
+// Every warm start runs it: compiled once (see HotStatement), not a Kysely tree per call.
+type SessionInsertParams = [
+  id: string,
+  code: string,
+  state: SessionState,
+  serverId: string | null,
+  createdAt: number,
+  activatedAt: number | null,
+  endedAt: number | null,
+  endReason: EndReason | null,
+  lastPlayedAt: number | null,
+  fresh: number,
+  owner: string | null,
+  leaseUntil: number | null,
+];
+const INSERT_SESSION = new HotStatement<SessionInsertParams, { id: string }>('insertSession', (db, p) =>
+  db
+    .insertInto('sessions')
+    .values({
+      id: p(0),
+      code: p(1),
+      state: p(2),
+      server_id: p(3),
+      created_at: p(4),
+      activated_at: p(5),
+      ended_at: p(6),
+      end_reason: p(7),
+      last_played_at: p(8),
+      fresh: p(9),
+      owner: p(10),
+      lease_until: p(11),
+    })
+    .onConflict((oc) => oc.doNothing())
+    .returning('id'),
+);
 
 export async function getSession(db: Db, id: string): Promise<Session | null> {
   const row = await db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
@@ -66,12 +98,18 @@ export async function findLiveSessionByServer(db: Db, serverId: string): Promise
  * redundant `state <> 'ended'` lets SQLite use the live-code partial index.
  */
 export async function findJoinAddress(db: Db, kind: DialectKind, code: string): Promise<string | null> {
-  const rows = await FIND_JOIN_ADDRESS.rows<{ ip: string | null }>(db, kind, [code]);
+  const rows = await FIND_JOIN_ADDRESS.rows(db, kind, [code]);
   return rows[0]?.ip ?? null;
 }
-const FIND_JOIN_ADDRESS = new HotStatement(`SELECT sv.ip FROM sessions s
-    JOIN servers sv ON sv.id = s.server_id
-    WHERE s.code = ? AND s.state <> 'ended' AND s.state = 'active'`);
+const FIND_JOIN_ADDRESS = new HotStatement<[code: string], { ip: string | null }>('findJoinAddress', (db, p) =>
+  db
+    .selectFrom('sessions as s')
+    .innerJoin('servers as sv', 'sv.id', 's.server_id')
+    .select('sv.ip')
+    .where('s.code', '=', p(0))
+    .where('s.state', '<>', ENDED)
+    .where('s.state', '=', sql.lit(SessionState.Active)),
+);
 
 export async function listSessions(db: Db, states: readonly SessionState[]): Promise<Session[]> {
   if (states.length === 0) return [];
@@ -142,8 +180,12 @@ export async function endSession(
 export async function touchSessionPlayed(db: Db, kind: DialectKind, serverId: string, nowMs: number): Promise<void> {
   await TOUCH_SESSION_PLAYED.rows(db, kind, [nowMs, serverId]);
 }
-const TOUCH_SESSION_PLAYED = new HotStatement(
-  `UPDATE sessions SET last_played_at = ? WHERE server_id = ? AND ${LIVE_TEXT}`,
+const TOUCH_SESSION_PLAYED = new HotStatement<[nowMs: number, serverId: string], never>('touchSessionPlayed', (db, p) =>
+  db
+    .updateTable('sessions')
+    .set({ last_played_at: p(0) })
+    .where('server_id', '=', p(1))
+    .where('state', '<>', ENDED),
 );
 
 /** Extends the waiting request's lease on a pending session (and takes it over). */
