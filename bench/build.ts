@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 
 /** How the orchestrator child is started. */
@@ -10,6 +10,8 @@ export interface OrchestratorEntry {
   kind: 'dist' | 'tsx';
   /** Why tsx was used, or what the build said. */
   note: string;
+  /** The directory it runs in (and `script` is relative to); unset: the repository. */
+  cwd?: string;
 }
 
 /**
@@ -54,4 +56,33 @@ export function serviceNodeFlags(repoRoot: string): string[] {
   const m = /\bnode((?:\s+--[\w-]+(?:=\S+)?)*)\s+bin\/start\.js/.exec(start);
   if (!m) throw new Error(`package.json's start script is not \`exec node [flags] bin/start.js\`: ${start}`);
   return m[1]!.trim().split(/\s+/).filter(Boolean);
+}
+
+/**
+ * An earlier commit built for a side-by-side run (`--baseline-ref`): its tree from `git archive`
+ * in a temporary directory, this checkout's node_modules linked in, compiled with its own
+ * tsconfig.build.json. Run with its own package.json's node flags, in its own directory.
+ */
+export function buildBaseline(repoRoot: string, ref: string, dir: string): OrchestratorEntry & { dir: string } {
+  const git = (args: string[]) => {
+    const r = spawnSync('git', ['-C', repoRoot, ...args], { encoding: 'utf8', maxBuffer: 1 << 30 });
+    if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
+    return r.stdout.trim();
+  };
+  const commit = git(['rev-parse', '--verify', `${ref}^{commit}`]);
+  mkdirSync(dir, { recursive: true });
+  const archive = spawnSync('sh', ['-c', `git -C "$1" archive "$2" | tar -x -C "$3"`, 'sh', repoRoot, commit, dir], {
+    encoding: 'utf8',
+  });
+  if (archive.status !== 0) throw new Error(`git archive ${commit}: ${archive.stderr}`);
+  symlinkSync(path.join(repoRoot, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
+  const entry = buildEntry(dir, true);
+  if (entry.kind !== 'dist') throw new Error(`baseline ${ref} (${commit}) did not build: ${entry.note}`);
+  return {
+    ...entry,
+    script: path.join(dir, entry.script),
+    cwd: dir,
+    dir,
+    note: `${ref} = ${commit.slice(0, 12)}, ${entry.note}`,
+  };
 }

@@ -48,15 +48,21 @@ export async function spawnService(o: SpawnOptions): Promise<ChildService> {
     proc.once('exit', (code, signal) => resolve(code ?? signal ?? -1)),
   );
   const url = `http://127.0.0.1:${port}`;
-  await waitFor(
-    `${o.script} on ${url}`,
-    async () => {
-      if (proc.exitCode !== null) throw new Error(`exited early:\n${out}`);
-      return (await fetch(`${url}${o.readyPath ?? '/'}`)).ok;
-    },
-    o.readyTimeoutMs ?? 30_000,
-    100,
-  );
+  try {
+    await waitFor(
+      `${o.script} on ${url}`,
+      async () => {
+        if (proc.exitCode !== null) throw new Error(`exited early:\n${out}`);
+        return (await fetch(`${url}${o.readyPath ?? '/'}`)).ok;
+      },
+      o.readyTimeoutMs ?? 30_000,
+      100,
+    );
+  } catch (err) {
+    // A child that never answered is not left running behind the failed bench.
+    await stopChild(proc, exited, 2000);
+    throw err;
+  }
   const ended = () =>
     proc.exitCode !== null
       ? `exit code ${proc.exitCode}`

@@ -2,8 +2,17 @@ import { randomUUID } from 'node:crypto';
 import { timeOrderedId } from '../src/util/ids.js';
 import type { Server } from '../src/domain/server.js';
 import { createStore } from '../src/store/create-db.js';
+import type { Store } from '../src/store/store.js';
 import { signedHeaders } from '../test/helpers/sign.js';
 import { dynamicRequest, runLoad } from './load.js';
+
+/** What prepopulate needs of a store: this build's, or an earlier build's loaded from its dist/. */
+export type OpenStore = (o: { kind: 'sqlite'; path: string }) => Promise<{
+  transaction<T>(fn: (tx: { insertServer(s: Server): Promise<void> }) => Promise<T>): Promise<T>;
+  insertServer(s: Server): Promise<void>;
+  insertSession(s: Parameters<Store['insertSession']>[0]): Promise<boolean>;
+  close(): Promise<void>;
+}>;
 
 /** Distinct addresses in one /8 block: `block.x.y.z` for n up to 2^24. */
 export function ipAt(block: number, n: number): string {
@@ -84,8 +93,9 @@ export function externalServer(ip: string, players: number, nowMs: number): Serv
 export async function prepopulate(
   dbPath: string,
   o: { readyServers: number; busyServers: number; busyBlock: number; readyBlock: number },
+  openStore: OpenStore = createStore,
 ): Promise<string> {
-  const store = await createStore({ kind: 'sqlite', path: dbPath });
+  const store = await openStore({ kind: 'sqlite', path: dbPath });
   const now = Date.now();
   try {
     await store.transaction(async (tx) => {

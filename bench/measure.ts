@@ -294,7 +294,7 @@ export function mergeLoads(parts: readonly LoadResult[]): LoadResult {
 }
 
 /** Runs fn with the processes stopped (SIGSTOP), and always lets them go on after (SIGCONT). */
-async function whileStopped<T>(pids: readonly number[], fn: () => Promise<T>): Promise<T> {
+export async function whileStopped<T>(pids: readonly number[], fn: () => Promise<T>): Promise<T> {
   const stopped: number[] = [];
   try {
     for (const pid of pids) {
@@ -314,7 +314,7 @@ const IDLE_WAIT_MS = 10_000;
  * Waits until every process used under 5% of a CPU over 300 ms (all threads: a checkpoint
  * worker counts); how long it waited, or null when it gave up after IDLE_WAIT_MS.
  */
-async function untilIdle(pids: number[]): Promise<number | null> {
+export async function untilIdle(pids: number[]): Promise<number | null> {
   const started = Date.now();
   while (Date.now() - started < IDLE_WAIT_MS) {
     const before = pids.map(cpuMs);
@@ -342,6 +342,8 @@ export function startOrchestrator(
     script: entry.script,
     args: ['serve'],
     env: { ...o.childEnv, ...orchestratorEnv(dbPath, logLevel) },
-    cwd: o.repoRoot,
+    cwd: entry.cwd ?? o.repoRoot,
+    // Two builds' worlds on a busy machine: opening one took over 30 s.
+    readyTimeoutMs: 90_000,
   });
 }

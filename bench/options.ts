@@ -26,6 +26,11 @@ export interface BenchOptions {
   logCost: boolean;
   /** Where results/<date>.json and .md go. */
   resultsDir: string;
+  /**
+   * A git ref of an earlier build to measure side by side with this one (`--baseline-ref`):
+   * join, heartbeat and start against both builds in the same run, slices paired. Null: off.
+   */
+  baselineRef: string | null;
   /** Environment handed to children (PATH, HOME). */
   childEnv: Record<string, string>;
 }
@@ -39,7 +44,10 @@ const USAGE = `npm run bench -- [--quick] [--no-build] [--no-scale] [--no-profil
   --no-cold-start skip the 20 cold starts on the DigitalOcean emulator
   --cold-start-only  only the cold starts (printed, no results file)
   --no-profile    skip profiling the cases that miss their target
-  --no-log-cost   skip the extra join run with request logging on`;
+  --no-log-cost   skip the extra join run with request logging on
+  --baseline-ref <git-ref>  build that commit too and measure join, heartbeat and start (or --cases
+                  among them) against both builds in the same run, slices paired; prints the
+                  this/baseline ratios per round, writes no results file`;
 
 /** Parses the bench's flags; the only place the bench reads its environment. */
 export function benchOptions(
@@ -59,6 +67,7 @@ export function benchOptions(
       'cold-start-only': { type: 'boolean', default: false },
       'no-profile': { type: 'boolean', default: false },
       'no-log-cost': { type: 'boolean', default: false },
+      'baseline-ref': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -87,6 +96,7 @@ export function benchOptions(
     coldStartOnly: values['cold-start-only'],
     profile: !values['no-profile'],
     logCost: !values['no-log-cost'] && (!values.cases || values.cases.split(',').includes('join+log')),
+    baselineRef: values['baseline-ref']?.trim() || null,
     resultsDir: path.join(repoRoot, 'bench/results'),
     childEnv: { PATH: env.PATH ?? '', HOME: env.HOME ?? '/tmp' },
   };

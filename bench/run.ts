@@ -1,9 +1,14 @@
 import os, { tmpdir } from 'node:os';
 import path from 'node:path';
-import { buildEntry } from './build.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { buildBaseline, buildEntry, type OrchestratorEntry } from './build.js';
+import type { OpenStore } from './fixtures.js';
+import { benchOptions, type BenchOptions } from './options.js';
+import { measureSideBySide, sideBySideTable } from './side-by-side.js';
+import { createStore } from '../src/store/create-db.js';
 import { CASES, LIVE_SESSIONS, PLAYER_ADDRESSES } from './cases.js';
 import { measureCases } from './measure.js';
-import { benchOptions } from './options.js';
 import { profileCase } from './profile-run.js';
 import {
   machineInfo,
@@ -42,6 +47,10 @@ async function main(argv: string[], env: Readonly<Record<string, string | undefi
   );
   const entry = buildEntry(o.repoRoot, o.build);
   say(`orchestrator entry: ${entry.script} (${entry.note})`);
+  if (o.baselineRef) {
+    await sideBySide(o, entry, o.baselineRef, say);
+    return;
+  }
   if (o.coldStartOnly) {
     for (const line of (await measureColdStarts(o, entry, say)).lines) say(`cold start: ${line}`);
     say(
@@ -123,6 +132,49 @@ async function main(argv: string[], env: Readonly<Record<string, string | undefi
   };
   if (o.cases) say(`a partial run (--cases ${o.cases.join(',')}): no results file written`);
   else for (const file of writeReport(o.resultsDir, report)) say(`wrote ${path.relative(o.repoRoot, file)}`);
+}
+
+/** `--baseline-ref`: join, heartbeat and start against an earlier build and this one, slices paired; printed only. */
+async function sideBySide(
+  o: BenchOptions,
+  entry: OrchestratorEntry,
+  ref: string,
+  say: (line: string) => void,
+): Promise<void> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'orch-bench-baseline-'));
+  try {
+    const baseline = buildBaseline(o.repoRoot, ref, dir);
+    say(`baseline build: ${baseline.script} (${baseline.note})`);
+    const load = async (root: string) =>
+      ((await import(pathToFileURL(path.join(root, 'store/create-db.js')).href)) as { createStore: OpenStore })
+        .createStore;
+    const runs = await measureSideBySide(
+      o,
+      [
+        { name: 'baseline', entry: baseline, openStore: await load(path.join(baseline.dir, 'dist')) },
+        { name: 'this', entry, openStore: createStore },
+      ],
+      say,
+    );
+    say('\n' + sideBySideTable(runs) + '\n');
+    for (const name of new Set(runs.map((r) => r.name))) {
+      const mine = runs.filter((r) => r.name === name);
+      const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
+      const cpu = mine.map((r) => r.cpuPerOkRatio).filter((x): x is number => x !== null);
+      say(
+        `${name}: this/baseline 2xx/s, median of ${mine.length} rounds ${med(mine.map((r) => r.okRatio)).toFixed(3)}` +
+          (cpu.length ? `; service CPU per 2xx ${med(cpu).toFixed(3)}` : ''),
+      );
+    }
+    say(
+      `load average at the end ${os
+        .loadavg()
+        .map((x) => Math.round(x * 100) / 100)
+        .join(' ')}`,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 main(process.argv.slice(2), process.env).then(

@@ -2,7 +2,8 @@ import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { BLOCK } from './cases.js';
 import type { ChildService } from './child-service.js';
-import { prepopulate } from './fixtures.js';
+import { prepopulate, type OpenStore } from './fixtures.js';
+import { createStore } from '../src/store/create-db.js';
 import { runLoad } from './load.js';
 
 /** How a claiming run's orchestrator is started: on a given SQLite file, with the bench's settings. */
@@ -38,6 +39,8 @@ export class StartWorlds {
     private readonly dir: string,
     private readonly start: StartOrchestrator,
     private readonly connections: number,
+    /** The store of the build under test writes its pool (an earlier build knows only its own migrations). */
+    private readonly openStore: OpenStore = createStore,
   ) {}
 
   /** The orchestrator of the current claiming run (null before the probe). */
@@ -96,7 +99,11 @@ export class StartWorlds {
     await this.stop();
     const dbPath = path.join(this.dir, `starts-${++this.made}.db`);
     this.currentDb = dbPath;
-    await prepopulate(dbPath, { readyServers, busyServers: 0, busyBlock: BLOCK.busy, readyBlock: BLOCK.ready });
+    await prepopulate(
+      dbPath,
+      { readyServers, busyServers: 0, busyBlock: BLOCK.busy, readyBlock: BLOCK.ready },
+      this.openStore,
+    );
     this.prepared += readyServers;
     this.current = await this.start(dbPath);
     return this.current;
