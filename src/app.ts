@@ -10,6 +10,7 @@ import { clientErrorHandler } from './http/client-error.js';
 import { compatRoutes } from './http/compat-routes.js';
 import { installSessionGuard } from './guard/session-caps.js';
 import { installCors } from './http/cors.js';
+import { refuseInfiniteNumbers } from './http/finite-numbers.js';
 import { neutralErrorHandler } from './http/errors.js';
 import { installOpenApi } from './http/openapi.js';
 import { operatorRoutes } from './http/operator-routes.js';
@@ -105,6 +106,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setErrorHandler(neutralErrorHandler);
   await installOpenApi(app, deps.version ?? VERSION);
   installCors(app, config.corsAllowedOrigins);
+  refuseInfiniteNumbers(app);
   if (config.enforceHttps) {
     app.addHook('onRequest', async (req, reply) => {
       if (req.protocol !== 'https') return reply.redirect(`https://${req.hostname}${req.url}`, 307);

@@ -114,7 +114,8 @@ export async function dashboardRoutes(app: FastifyInstance, deps: DashboardDeps)
 
   routes.get('/dashboard/assets/:file', { schema: dashboardAssetSchema }, async (req, reply) => {
     const { file } = req.params;
-    const type = ASSETS[file];
+    // Own keys only: `constructor` or `__proto__` are not assets (a plain object's lookup found them).
+    const type = Object.hasOwn(ASSETS, file) ? ASSETS[file] : undefined;
     if (!type) return reply.code(404).send({ error: { code: 'not_found', message: 'No such asset.' } });
     return reply
       .header('content-type', type)

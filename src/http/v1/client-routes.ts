@@ -24,7 +24,12 @@ const Code = Type.Object({
 });
 const KEY_HEADER = {
   'idempotency-key': Type.Optional(
-    Type.String({ maxLength: 200, description: 'A retried start with the same key returns the same session' }),
+    Type.String({
+      maxLength: 200,
+      // As on the original start: no control characters (C0, DEL, C1), which no client sends on purpose.
+      pattern: '^[^\\u0000-\\u001f\\u007f-\\u009f]*$',
+      description: 'A retried start with the same key returns the same session (no control characters)',
+    }),
   ),
 };
 const TAGS = ['sessions'];
