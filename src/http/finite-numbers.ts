@@ -14,10 +14,12 @@ const NUMERIC = /^[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?|infinity)$/i;
 export function refuseInfiniteNumbers(app: FastifyInstance): void {
   app.addHook('preValidation', async (req) => {
     if (!req.url.startsWith('/v1/')) return;
-    const q = req.query;
+    const q: unknown = req.query;
     if (!q || typeof q !== 'object') return;
-    for (const [name, raw] of Object.entries(q as Record<string, unknown>)) {
-      for (const v of Array.isArray(raw) ? raw : [raw]) {
+    const entries: [string, unknown][] = Object.entries(q);
+    for (const [name, raw] of entries) {
+      const values: unknown[] = Array.isArray(raw) ? raw : [raw];
+      for (const v of values) {
         if (typeof v === 'string' && NUMERIC.test(v.trim()) && !Number.isFinite(Number(v)))
           throw new OrchestratorError('invalid_input', `${name} is not a finite number`);
       }
