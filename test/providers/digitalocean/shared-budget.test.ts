@@ -45,9 +45,7 @@ async function twoReplicasList(emu: RunningEmulator, store: Store | null) {
   const reached = Object.entries(emu.requestCounts())
     .filter(([route]) => route.startsWith('GET /v2/droplets'))
     .reduce((n, [, c]) => n + c, 0);
-  const refused = outcomes
-    .filter((o) => o.status === 'rejected')
-    .map((o) => String((o).reason));
+  const refused = outcomes.filter((o) => o.status === 'rejected').map((o) => String(o.reason));
   return { ok: outcomes.filter((o) => o.status === 'fulfilled').length, reached, refused };
 }
 
