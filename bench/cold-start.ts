@@ -62,6 +62,9 @@ export async function measureColdStarts(
       READINESS: 'address',
       BOOTING_POLL_MS: String(BOOTING_POLL_MS),
       INTERNAL_HMAC_SECRET: BENCH_KEY,
+      // The bench ends its sessions with the shared key, as game server images from before
+      // per-server credentials do; since #21 that needs saying (else every end is refused 409).
+      SHARED_KEY_DRIVES_MANAGED: 'true',
       START_RATE_LIMIT_PER_MIN: '0',
       SESSIONS_PER_ADDRESS: '0',
       MAX_SERVERS: String(WAVE * 2),
