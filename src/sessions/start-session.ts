@@ -79,7 +79,9 @@ export class StartSession {
         const existing = existingId ? await tx.getSession(existingId) : null;
         if (existing && keyUse(existing) !== 'retry')
           return { session: existing, server: null, created: [] as Server[], existing: true };
-        replacing = existing?.id ?? null;
+        // A key whose session was pruned (SESSIONS_RETENTION_S shorter than IDEMPOTENCY_TTL_S) is
+        // as good as gone: the new session takes it over, as after a failed start.
+        replacing = existing?.id ?? existingId;
       }
       if (holder) await checkHolderCap(tx, holder);
       const server = await ops.claimReadyServer(tx);

@@ -83,3 +83,33 @@ describe('ended sessions are pruned after SESSIONS_RETENTION_S', () => {
     await expect(testOrchestrator({ SESSIONS_RETENTION_S: '60' })).rejects.toThrow(/SESSIONS_RETENTION_S/);
   });
 });
+
+describe('an Idempotency-Key that outlives its pruned session', () => {
+  it('IDEMPOTENCY_TTL_S longer than SESSIONS_RETENTION_S: a retried start after the prune gets a new session, not a 409', async () => {
+    const clock = new FakeClock();
+    orch = await testOrchestrator(
+      {
+        MAX_SERVERS: '0',
+        START_TIMEOUT_S: '3600',
+        ADMIN_TOKEN: ADMIN,
+        IDEMPOTENCY_TTL_S: String(30 * 86_400),
+        SESSIONS_RETENTION_S: '86400',
+      },
+      { clock },
+    );
+    const start = () =>
+      orch!.app.inject({ method: 'POST', url: '/v1/sessions', headers: { 'idempotency-key': 'k-1' }, payload: {} });
+    const first = (await start()).json().code as string;
+    expect((await start()).json().code).toBe(first);
+    await orch.app.inject({ method: 'DELETE', url: `/v1/sessions/${first}`, headers: admin });
+    clock.advance(2 * DAY);
+    await orch.reconciler.runPass();
+    expect((await orch.app.inject({ method: 'GET', url: `/v1/sessions/${first}` })).statusCode).toBe(404);
+    const again = await start();
+    expect(again.statusCode).toBe(202);
+    const second = again.json().code as string;
+    expect(second).not.toBe(first);
+    // And the key now names the new session.
+    expect((await start()).json().code).toBe(second);
+  });
+});
