@@ -226,9 +226,11 @@ export function loadConfig(env: Env = readProcessEnv()): Readonly<Config> {
     limits: {
       bodyLimitBytes: r.int('BODY_LIMIT_BYTES', 65_536, 64, 100 * 1024 * 1024),
       maxPlayers: r.int('MAX_PLAYERS_PER_SERVER', 10_000, 1, 1_000_000),
-      startsPerMinutePerAddress: r.int('START_RATE_LIMIT_PER_MIN', 60, 0, 10_000_000),
-      failedJoinsPerMinutePerAddress: r.int('JOIN_FAIL_LIMIT_PER_MIN', 30, 0, 10_000_000),
-      operatorAuthFailuresPerMinutePerAddress: r.int('ADMIN_AUTH_FAIL_LIMIT_PER_MIN', 10, 0, 10_000_000),
+      // At most a million a minute: a leaky bucket's level is kept in thousandths of a hit in a
+      // 32-bit column (PostgreSQL's integer), and (limit + 1) × 1000 must fit.
+      startsPerMinutePerAddress: r.int('START_RATE_LIMIT_PER_MIN', 60, 0, 1_000_000),
+      failedJoinsPerMinutePerAddress: r.int('JOIN_FAIL_LIMIT_PER_MIN', 30, 0, 1_000_000),
+      operatorAuthFailuresPerMinutePerAddress: r.int('ADMIN_AUTH_FAIL_LIMIT_PER_MIN', 10, 0, 1_000_000),
       requestTimeoutMs: r.int('REQUEST_TIMEOUT_MS', 0, 0, 3_600_000),
       headersTimeoutMs: r.int('HEADERS_TIMEOUT_MS', 10_000, 1, 600_000),
       keepAliveTimeoutMs: r.int('KEEP_ALIVE_TIMEOUT_MS', 72_000, 1, 600_000),
