@@ -37,7 +37,8 @@ try {
   fail(`ORCHESTRATOR_URL=${JSON.stringify(baseUrl)} is not a URL; expected e.g. ${DEFAULT_URL}`);
 }
 try {
-  const { status } = command === 'heartbeat' ? await client.heartbeat(Number(players)) : await client.end();
+  const { status } =
+    command === 'heartbeat' ? await client.heartbeat(Number(players)) : await client.end({ attempts: 1 });
   console.log(status);
   process.exit(status === 200 ? 0 : 1);
 } catch (err) {
