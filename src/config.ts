@@ -70,6 +70,12 @@ export interface Config extends ProviderSettings {
     poolBuffer: number;
     maxServers: number;
     orphanGraceS: number;
+    /**
+     * A server shut down by a request (a game's end, an operator's drain) is deleted by that
+     * request at once; for this long the reconciler leaves it to it instead of asking the
+     * provider a second time (it takes over after, should that delete fail or its replica die).
+     */
+    teardownHandoffS: number;
     reconcileIntervalS: number;
     maxCreatesPerPass: number;
     maxDeletesPerPass: number;
@@ -198,6 +204,7 @@ export function loadConfig(env: Env = readProcessEnv()): Readonly<Config> {
       poolBuffer: r.int('POOL_BUFFER', 0, 0, 100_000),
       maxServers,
       orphanGraceS: r.num('ORPHAN_GRACE_S', 120, 0, 86_400),
+      teardownHandoffS: r.num('TEARDOWN_HANDOFF_S', 5, 0, 3600),
       reconcileIntervalS: r.num('RECONCILE_INTERVAL_S', 10, 0.01, 3600),
       maxCreatesPerPass: r.int('MAX_CREATES_PER_PASS', 10, 1, 10_000),
       maxDeletesPerPass: r.int('MAX_DELETES_PER_PASS', 20, 1, 10_000),

@@ -248,7 +248,19 @@ export class ServerOps {
    * Deletes a shutdown server's machine and marks the row deleted once the provider confirms.
    * Returns true when confirmed; false leaves it for the reconciler's next pass.
    */
-  async teardown(server: Server): Promise<boolean> {
+  teardown(server: Server): Promise<boolean> {
+    // One delete per machine at a time in this process: a pass and a request's teardown of the
+    // same row share the one in flight instead of asking the provider twice.
+    const running = this.tearingDown.get(server.id);
+    if (running) return running;
+    const done = this.deleteMachine(server).finally(() => this.tearingDown.delete(server.id));
+    this.tearingDown.set(server.id, done);
+    return done;
+  }
+
+  private readonly tearingDown = new Map<string, Promise<boolean>>();
+
+  private async deleteMachine(server: Server): Promise<boolean> {
     // Without a machine id the reconciler finds the machine by listing (its name carries our id).
     if (server.origin !== EXTERNAL_ORIGIN && !server.providerId) return false;
     // A machine another provider made is not ours to delete with this one (its id means

@@ -69,11 +69,20 @@ export class PlanWorld {
     return this.allServers().filter((s) => states.includes(s.state));
   }
 
+  /** Rows this plan moved to another state (their stateChangedAtMs is the snapshot's). */
+  private readonly moved = new Set<string>();
+
+  /** Whether a planning step moved the row out of the state the snapshot had it in. */
+  movedInPlan(id: string): boolean {
+    return this.moved.has(id);
+  }
+
   /** Moves a row to `state` with `patch`; deleted rows leave the world. */
   setServer(id: string, state: ServerState, patch: Partial<Server> = {}): void {
     const s = this.servers.get(id);
     if (!s) return;
     this.allCache = null;
+    if (state !== s.state) this.moved.add(id);
     if (state === ServerState.Deleted) this.servers.delete(id);
     else this.servers.set(id, { ...s, ...patch, state });
   }

@@ -154,6 +154,11 @@ interface DeletePlan {
   capped: boolean;
 }
 
+/** A row that was in shutdown before this pass and entered it less than handoffS ago. */
+function isHandedOff(world: PlanWorld, s: Server, nowMs: number, handoffS: number): boolean {
+  return !world.movedInPlan(s.id) && nowMs - s.stateChangedAtMs < handoffS * 1000;
+}
+
 /**
  * Provider deletes share one budget (maxDeletesPerPass), spent in order of waste: rows
  * already shut down, then orphans, then idle servers beyond the pool. External rows are
@@ -164,7 +169,7 @@ function planDeletes(
   match: MachineMatch | null,
   idleExtra: readonly Server[],
   nowMs: number,
-  settings: Pick<ReconcileSettings, 'maxDeletesPerPass' | 'orphanGraceS'>,
+  settings: Pick<ReconcileSettings, 'maxDeletesPerPass' | 'orphanGraceS' | 'teardownHandoffS'>,
   provider: PlanInput['provider'],
 ): DeletePlan {
   let budget = settings.maxDeletesPerPass;
@@ -181,6 +186,9 @@ function planDeletes(
     const providerId = machineIdOf(s);
     // No machine id and none listed: the lost step deletes the row (or the listing failed).
     if (!providerId) continue;
+    // Just shut down by a request, which is deleting it itself (on this replica or another):
+    // asking the provider again now would only spend a request; after the handoff, it is ours.
+    if (isHandedOff(world, s, nowMs, settings.teardownHandoffS)) continue;
     if (budget === 0) capped = true;
     else {
       budget--;

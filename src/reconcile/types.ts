@@ -21,6 +21,7 @@ export type ReconcileSettings = Readonly<
     | 'poolBuffer'
     | 'maxServers'
     | 'orphanGraceS'
+    | 'teardownHandoffS'
     | 'reconcileIntervalS'
     | 'maxCreatesPerPass'
     | 'maxDeletesPerPass'

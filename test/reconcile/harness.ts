@@ -29,6 +29,8 @@ export class FakeProvider implements Provider {
   addressOnCreate = true;
   /** While set, list() waits for it. */
   listGate: Promise<void> | null = null;
+  /** While set, delete() waits for it (after being counted). */
+  deleteGate: Promise<void> | null = null;
   listsInFlight = 0;
   /** Machines list() leaves out, as DigitalOcean's tag listing does a droplet under another tag. */
   readonly unlisted = new Set<string>();
@@ -74,6 +76,7 @@ export class FakeProvider implements Provider {
 
   async delete(providerId: string): Promise<'gone' | 'pending'> {
     this.calls.delete++;
+    if (this.deleteGate) await this.deleteGate;
     if (this.deleteAnswer === 'pending' && this.machines.has(providerId)) return 'pending';
     this.machines.delete(providerId);
     return 'gone';
@@ -184,7 +187,7 @@ export async function harness(
     new Reconciler({
       store,
       provider,
-      ops: opsFor(s),
+      ops: s === settings ? ops : opsFor(s),
       clock,
       log: silentLog,
       settings: s,

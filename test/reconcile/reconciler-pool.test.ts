@@ -138,6 +138,8 @@ describe('Reconciler over SQLite: the pool and the caps', () => {
     await h.reconciler.runPass();
     expect(await h.server(s.id)).toMatchObject({ state: 'shutdown' });
     h.provider.deleteAnswer = 'gone';
+    // The next pass, an interval later (past the teardown handoff, which this pass's own shutdown also gets).
+    h.clock.advance(h.settings.reconcileIntervalS * 1000);
     await h.reconciler.runPass();
     expect(await h.server(s.id)).toMatchObject({ state: 'deleted' });
     expect(h.provider.machines.size).toBe(0);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
+import { EndReason } from '../../src/domain/session.js';
 import { harness, type Harness } from './harness.js';
 
 let h: Harness;
@@ -76,6 +77,7 @@ describe('Reconciler over SQLite: machines and rows', () => {
     await h.reconciler.runPass();
     expect(await h.server(s.id)).toMatchObject({ state: 'shutdown' });
     expect(await h.store.getSession(session.id)).toMatchObject({ state: 'ended', endReason: 'server_lost' });
+    h.clock.advance(h.settings.reconcileIntervalS * 1000);
     await h.reconciler.runPass();
     expect(h.provider.machines.has(s.providerId!)).toBe(false);
     expect(await h.server(s.id)).toMatchObject({ state: 'deleted' });
@@ -122,6 +124,34 @@ describe('Reconciler over SQLite: health and sessions', () => {
       reason: expect.stringContaining('boot timeout'),
     });
     expect(h.provider.machines.size).toBe(0);
+  });
+
+  it("a server a game just ended is deleted once: the pass leaves it to the end's delete, and joins it if still in flight", async () => {
+    h = await harness();
+    const s = await h.readyServer();
+    await h.service.start();
+    let release!: () => void;
+    h.provider.deleteGate = new Promise((r) => (release = r));
+    h.provider.resetCalls();
+    // The game ends: its row is shut down and the end's own delete is under way (held at the provider).
+    const ended = await h.store.transaction(async (tx) => {
+      const live = await tx.findLiveSessionByServer(s.id);
+      return h.ops.endSession(tx, live!, EndReason.ServerEnded);
+    });
+    expect(ended?.server?.state).toBe('shutdown');
+    const byEnd = h.ops.teardown(ended!.server!);
+    // A pass within the handoff asks nothing of the provider.
+    await h.reconciler.runPass();
+    expect(h.provider.calls.delete).toBe(1);
+    // A pass after it, while the end's delete still waits, shares that delete instead of asking again.
+    h.clock.advance(h.settings.teardownHandoffS * 1000);
+    const pass = h.reconciler.runPass();
+    await new Promise((r) => setTimeout(r, 50));
+    release();
+    expect(await byEnd).toBe(true);
+    await pass;
+    expect(h.provider.calls.delete).toBe(1);
+    expect(await h.server(s.id)).toMatchObject({ state: 'deleted' });
   });
 
   it('heartbeat loss: the server is deleted and its session ends server_lost', async () => {

@@ -21,6 +21,7 @@ export function settings(o: Partial<ReconcileSettings> = {}): ReconcileSettings 
     poolBuffer: 0,
     maxServers: 10,
     orphanGraceS: 120,
+    teardownHandoffS: 5,
     reconcileIntervalS: 10,
     maxCreatesPerPass: 10,
     maxDeletesPerPass: 20,

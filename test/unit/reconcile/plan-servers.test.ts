@@ -132,6 +132,21 @@ const health: Case[] = [
     want: expected({ teardown: ['a'] }),
   },
   {
+    name: "teardown: a row a request shut down less than teardownHandoffS ago is left to that request's own delete",
+    in: input({ servers: [server('a', { state: 'shutdown', stateChangedAtMs: NOW - 4.9 * S })] }),
+    want: expected({}),
+  },
+  {
+    name: "teardown: after teardownHandoffS the pass deletes it (the request's delete failed or its replica died)",
+    in: input({ servers: [server('a', { state: 'shutdown', stateChangedAtMs: NOW - 5 * S })] }),
+    want: expected({ teardown: ['a'] }),
+  },
+  {
+    name: 'teardown: a row this pass shuts down is torn down at once, however recently its state changed',
+    in: input({ servers: [server('a', { state: 'unhealthy', stateChangedAtMs: NOW - 1 * S })] }),
+    want: expected({ shutdown: ['a'], teardown: ['a'] }),
+  },
+  {
     name: 'teardown: runs with a known machine id even when the listing failed',
     in: input({ servers: [server('a', { state: 'shutdown' })], machines: null }),
     want: expected({ teardown: ['a'] }),
