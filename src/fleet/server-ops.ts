@@ -213,9 +213,9 @@ export class ServerOps {
     return verbs.claimReadyServer(tx, this.sessionContext);
   }
 
-  /** The oldest pending session gets this (allocated) server; null when none waits. */
-  assignOldestPending(tx: Tx, serverId: string): Promise<Session | null> {
-    return verbs.assignOldestPending(tx, this.sessionContext, serverId);
+  /** The first in the fair queue gets this (allocated) server (see Tx's); null when none waits. */
+  assignOldestPending(tx: Tx, serverId: string, rankBelow?: number): Promise<Session | null> {
+    return verbs.assignOldestPending(tx, this.sessionContext, serverId, rankBelow);
   }
 
   /** A ready idle server → the oldest pending session, if one waits. Returns the server's row. */

@@ -82,10 +82,18 @@ export async function claimReadyServer(tx: Tx, c: SessionVerbContext): Promise<S
   return s;
 }
 
-/** The oldest pending session gets this (allocated) server; null when none waits. */
-export async function assignOldestPending(tx: Tx, c: SessionVerbContext, serverId: string): Promise<Session | null> {
+/**
+ * The first pending session in the fair queue gets this (allocated) server: its holder holds
+ * the fewest servers (below `rankBelow`, when given), the oldest among equals. Null when none waits.
+ */
+export async function assignOldestPending(
+  tx: Tx,
+  c: SessionVerbContext,
+  serverId: string,
+  rankBelow?: number,
+): Promise<Session | null> {
   const now = c.now();
-  const session = await tx.assignOldestPending(serverId, now);
+  const session = await tx.assignOldestPending(serverId, now, rankBelow);
   if (session) {
     tx.recordEvent({
       atMs: now,
@@ -98,7 +106,7 @@ export async function assignOldestPending(tx: Tx, c: SessionVerbContext, serverI
   return session;
 }
 
-/** A ready idle server → the oldest pending session, if one waits. Returns the server's row. */
+/** A ready idle server → the first pending session in the fair queue, if one waits. Returns the server's row. */
 export async function offerToPending(tx: Tx, c: SessionVerbContext, s: Server): Promise<Server> {
   if (s.state !== ServerState.Ready || s.players > 0) return s;
   if ((await tx.countSessions([SessionState.Pending])) === 0) return s;

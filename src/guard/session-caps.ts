@@ -5,6 +5,7 @@ import { addressBucket } from '../domain/ip-address.js';
 import { safeEqual } from '../domain/hmac.js';
 import { clientAddress } from '../http/client-address.js';
 import { clientGuard } from '../http/v1/guards.js';
+import type { HeldCount } from '../store/holder-queries.js';
 import type { Tx } from '../store/store.js';
 
 /** Who a start counts against, and how many live or pending sessions that one may hold (0: no cap). */
@@ -59,14 +60,23 @@ export function holderOf(req: FastifyRequest, s: SessionGuardSettings): Holder {
   return { id: `addr:${addressBucket(clientAddress(req))}`, cap: s.perAddress };
 }
 
-/** In the start's transaction: refuses a holder at its cap (their earlier sessions must end first). */
-export async function checkHolderCap(tx: Tx, holder: Holder): Promise<void> {
-  if (holder.cap <= 0) return;
-  const live = await tx.countLiveHeld(holder.id);
+/**
+ * In the start's transaction: refuses a holder at its cap (their earlier sessions must end
+ * first). The holder's starts are serialised across replicas (Tx.lockHolder) from the count to
+ * the commit, so two racing starts cannot both see room for one. Returns what the holder holds;
+ * null for a holder without a cap (its sessions are not noted, so the fair queue ranks them as
+ * each one's first).
+ */
+export async function checkHolderCap(tx: Tx, holder: Holder): Promise<HeldCount | null> {
+  if (holder.cap <= 0) return null;
+  await tx.lockHolder(holder.id);
+  const held = await tx.countLiveHeld(holder.id);
+  const live = held.active + held.pending;
   if (live >= holder.cap) {
     throw new OrchestratorError(
       'rate_limited',
       `This client already holds ${live} live or waiting sessions (the cap is ${holder.cap}); end one first`,
     );
   }
+  return held;
 }

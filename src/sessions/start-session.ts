@@ -83,10 +83,14 @@ export class StartSession {
         // as good as gone: the new session takes it over, as after a failed start.
         replacing = existing?.id ?? existingId;
       }
-      if (holder) await checkHolderCap(tx, holder);
-      const server = await ops.claimReadyServer(tx);
+      const held = holder ? await checkHolderCap(tx, holder) : null;
+      let server = await ops.claimReadyServer(tx);
+      // The fair queue: a client already holding a server leaves a ready one to a client that
+      // holds fewer and waits (it queues behind instead).
+      if (server && held && held.active > 0 && (await ops.assignOldestPending(tx, server.id, held.active)))
+        server = null;
       const session = await this.insertWithFreshCode(tx, server, now, leased);
-      if (holder) await tx.holdSession(session.id, holder.id);
+      if (holder && held) await tx.holdSession(session.id, holder.id);
       if (details) await tx.setSessionDetails(session.id, details);
       if (key) {
         const expiresAt = now + this.opts.idempotencyTtlS * 1000;

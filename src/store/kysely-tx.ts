@@ -11,6 +11,13 @@ import type { Tx } from './store.js';
  */
 const CAPACITY_LOCK_KEY = 0x474f4341504143n;
 
+/**
+ * The first key of pg_advisory_xact_lock(int4, int4) for a holder's starts ("GOHL"); the second
+ * is the holder's hashtext. Two-key locks never meet the one-key capacity lock; two holders
+ * whose hashes collide only wait for each other.
+ */
+const HOLDER_LOCK_CLASS = 0x474f484c;
+
 /** One body's handle on an open transaction (or, on SQLite, its savepoint in a group commit). */
 export class KyselyTx extends KyselyVerbs implements Tx {
   /** Events recorded by this body, written as its last statement. */
@@ -25,6 +32,11 @@ export class KyselyTx extends KyselyVerbs implements Tx {
     // time, so capacity decisions are already serial.
     if (this.kind === 'postgres')
       await sql`SELECT pg_advisory_xact_lock(${sql.lit(CAPACITY_LOCK_KEY)})`.execute(this.db);
+  }
+
+  async lockHolder(holder: string): Promise<void> {
+    if (this.kind === 'postgres')
+      await sql`SELECT pg_advisory_xact_lock(${sql.lit(HOLDER_LOCK_CLASS)}, hashtext(${holder}))`.execute(this.db);
   }
 
   recordEvent(event: NewEvent): void {

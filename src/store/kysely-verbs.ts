@@ -97,8 +97,8 @@ export class KyselyVerbs implements StoreVerbs {
   countSessions(states: readonly SessionState[]): Promise<number> {
     return sessions.countSessions(this.db, states);
   }
-  assignOldestPending(serverId: string, nowMs: number): Promise<Session | null> {
-    return sessions.assignOldestPending(this.db, this.kind, serverId, nowMs);
+  assignOldestPending(serverId: string, nowMs: number, rankBelow?: number): Promise<Session | null> {
+    return sessions.assignOldestPending(this.db, this.kind, serverId, nowMs, rankBelow);
   }
   endSession(
     id: string,
@@ -164,7 +164,7 @@ export class KyselyVerbs implements StoreVerbs {
   holdSession(sessionId: string, holder: string): Promise<void> {
     return holders.holdSession(this.db, sessionId, holder);
   }
-  countLiveHeld(holder: string): Promise<number> {
+  countLiveHeld(holder: string): Promise<holders.HeldCount> {
     return holders.countLiveHeld(this.db, holder);
   }
 

@@ -1,3 +1,4 @@
+import { HOLDER_RANK } from './holder-queries.js';
 import { sql, type Kysely } from 'kysely';
 import { SessionState, type EndReason, type Session } from '../domain/session.js';
 import type { Database, DialectKind, SessionRow } from './db-schema.js';
@@ -134,22 +135,27 @@ export async function countSessions(db: Db, states: readonly SessionState[]): Pr
 }
 
 /**
- * Gives the oldest pending session to serverId in ONE statement (same pattern as
- * claimReadyServer: SKIP LOCKED on PostgreSQL so concurrent callers take different sessions).
- * Returns null when none waits, or when the server already holds a live session.
+ * Gives a pending session to serverId in ONE statement (same pattern as claimReadyServer: SKIP
+ * LOCKED on PostgreSQL so concurrent callers take different sessions). The fair queue (issue 21
+ * item 1): the session whose holder holds the fewest servers goes first, the oldest among
+ * equals, so no client gets a second server while another waits for its first. With
+ * `rankBelow`, only a session whose holder holds fewer servers than that. Returns null when
+ * none waits, or when the server already holds a live session.
  */
 export async function assignOldestPending(
   db: Db,
   kind: DialectKind,
   serverId: string,
   nowMs: number,
+  rankBelow?: number,
 ): Promise<Session | null> {
   const skipLocked = sql.raw(kind === 'postgres' ? ' FOR NO KEY UPDATE SKIP LOCKED' : '');
+  const below = rankBelow === undefined ? sql`` : sql` AND ${HOLDER_RANK} < ${rankBelow}`;
   const { rows } = await sql<SessionRow>`UPDATE sessions
     SET state = 'active', server_id = ${serverId}, activated_at = ${nowMs}, last_played_at = ${nowMs}
     WHERE id = (
-      SELECT id FROM sessions WHERE state = 'pending'
-      ORDER BY created_at, id LIMIT 1${skipLocked}
+      SELECT p.id FROM sessions p WHERE p.state = 'pending'${below}
+      ORDER BY ${HOLDER_RANK}, p.created_at, p.id LIMIT 1${skipLocked}
     ) AND state = 'pending'
     AND NOT EXISTS (SELECT 1 FROM sessions live WHERE live.server_id = ${serverId} AND live.state <> 'ended')
     RETURNING *`.execute(db);

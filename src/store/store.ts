@@ -11,6 +11,7 @@ import type {
 } from './v1-types.js';
 import type { WebhookLedger } from '../webhooks/webhook-ledger.js';
 import type { Bucket } from './cache-queries.js';
+import type { HeldCount } from './holder-queries.js';
 
 /**
  * The statements of the Store port, the same inside a transaction (on a Tx) and alone (on the
@@ -57,8 +58,12 @@ export interface StoreVerbs {
   findJoinAddress(code: string): Promise<string | null>;
   listSessions(states: readonly SessionState[]): Promise<Session[]>;
   countSessions(states: readonly SessionState[]): Promise<number>;
-  /** Gives the oldest pending session to this server (pending → active); null when none waits. */
-  assignOldestPending(serverId: string, nowMs: number): Promise<Session | null>;
+  /**
+   * Gives a pending session to this server (pending → active); null when none waits. The fair
+   * queue: the session whose holder holds the fewest servers, the oldest among equals; with
+   * `rankBelow`, only one whose holder holds fewer than that many.
+   */
+  assignOldestPending(serverId: string, nowMs: number, rankBelow?: number): Promise<Session | null>;
   /**
    * Ends a session that is in one of `from` (and, given `leaseExpiredBy`, whose waiter's lease
    * ran out by then, checked in the same statement); null on a lost race.
@@ -123,8 +128,8 @@ export interface StoreVerbs {
   setSessionDetails(id: string, details: SessionDetails): Promise<void>;
   /** Notes who asked for a session: a client address or an API key's digest (the per-client cap). */
   holdSession(sessionId: string, holder: string): Promise<void>;
-  /** Pending and active sessions a holder asked for. */
-  countLiveHeld(holder: string): Promise<number>;
+  /** Active (holding a server) and pending sessions a holder asked for. */
+  countLiveHeld(holder: string): Promise<HeldCount>;
   getDetailedSession(id: string): Promise<DetailedSession | null>;
   /** The live session with this code, else the most recent ended one. */
   findSessionByCode(code: string): Promise<DetailedSession | null>;
@@ -164,6 +169,12 @@ export interface Tx extends StoreVerbs {
    * transaction ends. A no-op where transactions are already serial (SQLite).
    */
   lockCapacity(): Promise<void>;
+  /**
+   * Serialises the starts of one holder (a client address or key) across replicas until the
+   * transaction ends, so its cap is counted and filled by one start at a time. A no-op where
+   * transactions are already serial (SQLite).
+   */
+  lockHolder(holder: string): Promise<void>;
   /** Written with the transaction (one INSERT before COMMIT), published after it. */
   recordEvent(event: NewEvent): void;
 }

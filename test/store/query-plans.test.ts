@@ -72,7 +72,8 @@ describe('SQLite query plans of the hot paths', () => {
     [
       'assignOldestPending',
       () => assignOldestPending(db, 'sqlite', 's1', 1),
-      /SEARCH sessions USING (COVERING )?INDEX sessions_state_created_at_idx \(state=\?\)/,
+      // The fair queue ranks each pending session by its holder's servers: index lookups only.
+      /SEARCH p USING (COVERING )?INDEX sessions_state_created_at_idx \(state=\?\).*SEARCH mine USING INDEX .*SEARCH theirs USING INDEX session_holders_holder_idx/,
     ],
     [
       'listSessionsStartedSince',
