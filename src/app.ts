@@ -11,6 +11,7 @@ import { compatRoutes } from './http/compat-routes.js';
 import { installSessionGuard } from './guard/session-caps.js';
 import { installCors } from './http/cors.js';
 import { refuseInfiniteNumbers } from './http/finite-numbers.js';
+import { refuseRepeatedQuery } from './http/query-once.js';
 import { neutralErrorHandler } from './http/errors.js';
 import { installOpenApi } from './http/openapi.js';
 import { operatorRoutes } from './http/operator-routes.js';
@@ -106,6 +107,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setErrorHandler(neutralErrorHandler);
   await installOpenApi(app, deps.version ?? VERSION);
   installCors(app, config.corsAllowedOrigins);
+  refuseRepeatedQuery(app);
   refuseInfiniteNumbers(app);
   if (config.enforceHttps) {
     app.addHook('onRequest', async (req, reply) => {

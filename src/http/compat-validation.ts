@@ -44,12 +44,34 @@ export function parseIdempotencyKey(header: string | string[] | undefined): stri
 export const CompatQuery = Type.Record(Type.String(), Type.Union([Type.String(), Type.Array(Type.String())]));
 export type CompatQuery = Static<typeof CompatQuery>;
 
-/** A required query parameter; repeated keys → the last value counts (as in FastAPI). */
+/** A required query parameter; repeated keys → the last value counts (as in FastAPI; the join's contract). */
 export function requiredQuery(query: CompatQuery, name: string): string {
   const raw = query[name];
   const value = Array.isArray(raw) ? raw[raw.length - 1] : raw;
   if (value === undefined) throw new CompatValidationError(detail([missing(['query', name])]));
   return String(value);
+}
+
+/**
+ * A required query parameter that must be given once: `/server/end?droplet_ip=<one>&droplet_ip=<another>`
+ * ended the last one named (issue 21 item 6), so a repeated key is a 422 instead.
+ */
+export function singleQuery(query: CompatQuery, name: string): string {
+  const raw = query[name];
+  if (Array.isArray(raw) && raw.length > 1) {
+    throw new CompatValidationError(
+      detail([
+        {
+          type: 'value_error',
+          loc: ['query', name],
+          msg: `Value error, ${name} is given more than once`,
+          input: raw,
+          ctx: { error: {} },
+        },
+      ]),
+    );
+  }
+  return requiredQuery(query, name);
 }
 
 export interface HeartbeatBody {
@@ -138,10 +160,10 @@ export function parseHeartbeatBody(raw: unknown, maxPlayers: number): HeartbeatB
 }
 
 /**
- * `droplet_ip` of /server/end: required, in its canonical spelling. A value that is no address
+ * `droplet_ip` of /server/end: required, once, in its canonical spelling. A value that is no address
  * is passed on as given: the original did not validate it, and it matches no server (404).
  */
 export function parseDropletIpQuery(query: CompatQuery): string {
-  const ip = requiredQuery(query, 'droplet_ip').trim();
+  const ip = singleQuery(query, 'droplet_ip').trim();
   return canonicalIp(ip) ?? ip;
 }
