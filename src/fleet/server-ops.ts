@@ -12,6 +12,7 @@ import { moveServer } from './transitions.js';
 import { yieldAddressToMachine } from './address-yield.js';
 import { launchMachine } from './machine-launch.js';
 import * as verbs from './session-verbs.js';
+import { Teardowns } from './teardowns.js';
 import type { EndOnly, Ended, SessionVerbContext } from './session-verbs.js';
 
 export interface ServerOpsDeps {
@@ -249,16 +250,15 @@ export class ServerOps {
    * Returns true when confirmed; false leaves it for the reconciler's next pass.
    */
   teardown(server: Server): Promise<boolean> {
-    // One delete per machine at a time in this process: a pass and a request's teardown of the
-    // same row share the one in flight instead of asking the provider twice.
-    const running = this.tearingDown.get(server.id);
-    if (running) return running;
-    const done = this.deleteMachine(server).finally(() => this.tearingDown.delete(server.id));
-    this.tearingDown.set(server.id, done);
-    return done;
+    return this.teardowns.run(server.id, () => this.deleteMachine(server));
   }
 
-  private readonly tearingDown = new Map<string, Promise<boolean>>();
+  /** Shutdown rows a teardown in this process left unconfirmed: the reconciler retries them at once. */
+  unconfirmedTeardowns(): ReadonlySet<string> {
+    return this.teardowns.unconfirmedIds();
+  }
+
+  private readonly teardowns = new Teardowns();
 
   private async deleteMachine(server: Server): Promise<boolean> {
     // Without a machine id the reconciler finds the machine by listing (its name carries our id).

@@ -105,6 +105,7 @@ function* planPhases(input: PlanInput): Steps<Plan> {
     nowMs,
     settings,
     input.provider,
+    input.unconfirmedTeardowns,
   );
   // Provider calls, like deletes: at most maxDeletesPerPass a pass, the rest in the next.
   const lookup = lookups.slice(0, settings.maxDeletesPerPass);
@@ -154,9 +155,20 @@ interface DeletePlan {
   capped: boolean;
 }
 
-/** A row that was in shutdown before this pass and entered it less than handoffS ago. */
-function isHandedOff(world: PlanWorld, s: Server, nowMs: number, handoffS: number): boolean {
-  return !world.movedInPlan(s.id) && nowMs - s.stateChangedAtMs < handoffS * 1000;
+/**
+ * A row that was in shutdown before this pass, entered it less than handoffS ago, and whose
+ * teardown this process has not already tried (a request's teardown here that came back
+ * unconfirmed is retried at once; one in flight here is joined, not repeated: ServerOps).
+ */
+function isHandedOff(
+  world: PlanWorld,
+  s: Server,
+  nowMs: number,
+  handoffS: number,
+  triedHere: ReadonlySet<string> | undefined,
+): boolean {
+  if (world.movedInPlan(s.id) || triedHere?.has(s.id)) return false;
+  return nowMs - s.stateChangedAtMs < handoffS * 1000;
 }
 
 /**
@@ -171,6 +183,7 @@ function planDeletes(
   nowMs: number,
   settings: Pick<ReconcileSettings, 'maxDeletesPerPass' | 'orphanGraceS' | 'teardownHandoffS'>,
   provider: PlanInput['provider'],
+  triedHere?: ReadonlySet<string>,
 ): DeletePlan {
   let budget = settings.maxDeletesPerPass;
   let capped = false;
@@ -188,7 +201,7 @@ function planDeletes(
     if (!providerId) continue;
     // Just shut down by a request, which is deleting it itself (on this replica or another):
     // asking the provider again now would only spend a request; after the handoff, it is ours.
-    if (isHandedOff(world, s, nowMs, settings.teardownHandoffS)) continue;
+    if (isHandedOff(world, s, nowMs, settings.teardownHandoffS, triedHere)) continue;
     if (budget === 0) capped = true;
     else {
       budget--;

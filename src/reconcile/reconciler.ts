@@ -215,7 +215,16 @@ export class Reconciler {
     const slice = new TimeSlice();
     const demand = await loadDemand({ ...deps, bootTimes: this.bootTimes }, settings, servers, clock.now(), slice);
     const plan = await computePlanYielding(
-      { nowMs: snapshotAtMs, provider: provider.name, machines, servers, sessions, settings, demand },
+      {
+        nowMs: snapshotAtMs,
+        provider: provider.name,
+        machines,
+        servers,
+        sessions,
+        settings,
+        demand,
+        unconfirmedTeardowns: deps.ops.unconfirmedTeardowns(),
+      },
       slice,
     );
     this.lastForecast = plan.forecast;

@@ -52,6 +52,8 @@ export interface PlanInput {
   settings: ReconcileSettings;
   /** With POOL_POLICY=forecast: what the pool is sized from (absent or null: the fixed policy). */
   demand?: PoolDemand | null;
+  /** Shutdown rows this process tried to tear down without confirmation: retried, not handed off. */
+  unconfirmedTeardowns?: ReadonlySet<string>;
 }
 
 /** What the forecasting pool policy reads besides the live rows (see demand-forecast.ts). */

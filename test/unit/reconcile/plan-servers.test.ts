@@ -142,6 +142,19 @@ const health: Case[] = [
     want: expected({ teardown: ['a'] }),
   },
   {
+    name: "teardown: within teardownHandoffS, a row whose teardown this process tried without confirmation is retried at once (no request's delete left to wait for)",
+    in: {
+      ...input({
+        servers: [
+          server('a', { state: 'shutdown', stateChangedAtMs: NOW - 1 * S }),
+          server('b', { state: 'shutdown', stateChangedAtMs: NOW - 1 * S }),
+        ],
+      }),
+      unconfirmedTeardowns: new Set(['a']),
+    },
+    want: expected({ teardown: ['a'] }),
+  },
+  {
     name: 'teardown: a row this pass shuts down is torn down at once, however recently its state changed',
     in: input({ servers: [server('a', { state: 'unhealthy', stateChangedAtMs: NOW - 1 * S })] }),
     want: expected({ shutdown: ['a'], teardown: ['a'] }),
