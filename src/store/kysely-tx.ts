@@ -3,13 +3,11 @@ import type { FleetEvent, NewEvent } from '../domain/events.js';
 import type { Database, DialectKind } from './db-schema.js';
 import * as events from './event-queries.js';
 import { KyselyVerbs } from './kysely-verbs.js';
+import { CAPACITY_LOCK_CLASS, SCHEMA_KEY } from './pg-lock-keys.js';
 import type { Tx } from './store.js';
 
-/**
- * pg_advisory_xact_lock key for capacity decisions: an arbitrary constant that only this
- * service uses ("GOCAPAC" in ASCII), so replicas serialise on it and nothing else does.
- */
-const CAPACITY_LOCK_KEY = 0x474f4341504143n;
+/** Capacity decisions serialise on this lock, per schema (pg-lock-keys.ts). */
+const LOCK_CAPACITY = sql.raw(`SELECT pg_advisory_xact_lock(${CAPACITY_LOCK_CLASS}, ${SCHEMA_KEY})`);
 
 /**
  * The first key of pg_advisory_xact_lock(int4, int4) for a holder's starts ("GOHL"); the second
@@ -30,8 +28,7 @@ export class KyselyTx extends KyselyVerbs implements Tx {
   async lockCapacity(): Promise<void> {
     // SQLite: nothing to do. The single better-sqlite3 connection runs one transaction at a
     // time, so capacity decisions are already serial.
-    if (this.kind === 'postgres')
-      await sql`SELECT pg_advisory_xact_lock(${sql.lit(CAPACITY_LOCK_KEY)})`.execute(this.db);
+    if (this.kind === 'postgres') await LOCK_CAPACITY.execute(this.db);
   }
 
   async lockHolder(holder: string): Promise<void> {

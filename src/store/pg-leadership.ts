@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { Clock } from '../util/clock.js';
 import type { Leadership, LeadershipLog, LeadershipStatus } from './leadership.js';
+import { LEADER_LOCK_CLASS } from './pg-lock-keys.js';
 
 /*
  * The PostgreSQL lead (see leadership.ts): a session-level advisory lock held on a connection
@@ -9,8 +10,6 @@ import type { Leadership, LeadershipLog, LeadershipStatus } from './leadership.j
  * so test schemas or several installations in one database never contend.
  */
 
-/** First half of the two-int advisory key: 'GORC' (game-orchestrator reconciler); the second is the schema's hash. */
-export const LEADER_LOCK_CLASS = 0x474f5243;
 const APP_NAME_PREFIX = 'game-orchestrator reconciler ';
 
 export interface PgLeadershipOptions {

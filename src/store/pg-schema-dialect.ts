@@ -1,5 +1,7 @@
 import {
+  PostgresAdapter,
   PostgresDialect,
+  type DialectAdapter,
   sql,
   type DatabaseIntrospector,
   type DatabaseMetadata,
@@ -7,10 +9,13 @@ import {
   type SchemaMetadata,
   type TableMetadata,
 } from 'kysely';
+import { MIGRATION_LOCK_CLASS, SCHEMA_KEY } from './pg-lock-keys.js';
 
 /**
  * PostgresDialect whose introspector sees only the current schema (the first on
- * search_path), which is all Kysely's Migrator asks it about.
+ * search_path), which is all Kysely's Migrator asks it about, and whose migration lock is the
+ * schema's (Kysely's own is one key for the whole database: schemas migrating at once waited
+ * on each other).
  *
  * Kysely's own introspector reads every column of every table in every schema, calling
  * privilege functions per schema. That is slow in a shared database, and fails outright
@@ -19,10 +24,30 @@ import {
  * the others.
  */
 export class SchemaScopedPostgresDialect extends PostgresDialect {
+  override createAdapter(): DialectAdapter {
+    return new SchemaLockedAdapter();
+  }
+
   // Kysely's Dialect interface types this parameter as Kysely<any>.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   override createIntrospector(db: Kysely<any>): DatabaseIntrospector {
     return new CurrentSchemaIntrospector(db);
+  }
+}
+
+/** Kysely's PostgreSQL adapter with the migration lock keyed by schema (pg-lock-keys.ts). */
+class SchemaLockedAdapter extends PostgresAdapter {
+  // Kysely's DialectAdapter interface types this parameter as Kysely<any>.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  override async acquireMigrationLock(db: Kysely<any>): Promise<void> {
+    // As Kysely's own: wait at most an hour (lock_timeout, for this transaction) for the lock.
+    await sql`WITH t AS (SELECT set_config('lock_timeout', '3600000', true) AS v)
+      SELECT pg_advisory_lock(${sql.raw(`${MIGRATION_LOCK_CLASS}, ${SCHEMA_KEY}`)}) FROM t`.execute(db);
+  }
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  override async releaseMigrationLock(db: Kysely<any>): Promise<void> {
+    await sql`SELECT pg_advisory_unlock(${sql.raw(`${MIGRATION_LOCK_CLASS}, ${SCHEMA_KEY}`)})`.execute(db);
   }
 }
 

@@ -1,0 +1,15 @@
+/*
+ * Every PostgreSQL advisory lock the service takes, in one place. Each is the two-int form
+ * (class, hashtext(current_schema())): replicas sharing a schema share a fleet and contend; test
+ * schemas, or several installations in one database, never do. The classes are ASCII tags.
+ */
+
+/** 'GORC': the reconciler's lead (pg-leadership.ts), session-level on a connection of its own. */
+export const LEADER_LOCK_CLASS = 0x474f5243;
+/** 'GOCA': capacity decisions (kysely-tx.ts), for the transaction. */
+export const CAPACITY_LOCK_CLASS = 0x474f4341;
+/** 'GOMG': running the migrations (pg-schema-dialect.ts), session-level while they run. */
+export const MIGRATION_LOCK_CLASS = 0x474f4d47;
+
+/** SQL for the second half of every key: the schema the connection works in. */
+export const SCHEMA_KEY = 'hashtext(current_schema())';
