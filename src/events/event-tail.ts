@@ -10,10 +10,13 @@ export interface EventSource {
 export type HeadListener = (headId: number) => void;
 
 /**
- * Knows the newest event id in the outbox and tells consumers (SSE streams, webhook
- * deliverers) when it moves. This process's commits wake it at once (onEvents); other
- * replicas' commits are found by polling `lastEventId()` every pollMs: one cheap query per
- * process, however many consumers listen. Consumers then read by their own cursor.
+ * Knows the newest event id readers may pass (`lastEventId()`) and tells consumers (SSE
+ * streams, webhook deliverers) when it moves. This process's commits make it look again at
+ * once (onEvents); other replicas' commits are found by polling every pollMs: one cheap query
+ * per process, however many consumers listen. Consumers then read by their own cursor. A
+ * commit's own ids are not taken as the head: on PostgreSQL they may lie above what readers
+ * may pass yet (an older transaction still running, see event-queries.ts), and a head set too
+ * high would not move, and wake no one, when that transaction commits.
  */
 export class EventTail {
   private head = 0;
@@ -21,6 +24,9 @@ export class EventTail {
   private stopped = new AbortController();
   private loop: Promise<void> | null = null;
   private unsubscribe: (() => void) | null = null;
+  /** A look in flight, and whether another is due after it (commits during the look). */
+  private looking: Promise<void> | null = null;
+  private lookAgain = false;
 
   constructor(
     private readonly source: EventSource,
@@ -36,7 +42,7 @@ export class EventTail {
 
   async start(): Promise<void> {
     if (this.loop) return;
-    this.unsubscribe = this.source.onEvents((events) => this.advance(events[events.length - 1]!.id));
+    this.unsubscribe = this.source.onEvents(() => this.look());
     this.head = Math.max(this.head, await this.source.lastEventId());
     this.loop = this.poll();
   }
@@ -50,7 +56,28 @@ export class EventTail {
     this.stopped.abort();
     this.unsubscribe?.();
     await this.loop;
+    await this.looking;
     this.listeners.clear();
+  }
+
+  /** Reads the head now; calls made while a read is in flight share one more read after it. */
+  private look(): void {
+    if (this.stopped.signal.aborted) return;
+    if (this.looking) {
+      this.lookAgain = true;
+      return;
+    }
+    this.looking = (async () => {
+      do {
+        this.lookAgain = false;
+        try {
+          this.advance(await this.source.lastEventId());
+        } catch (err) {
+          this.onError(err);
+        }
+      } while (this.lookAgain && !this.stopped.signal.aborted);
+      this.looking = null;
+    })();
   }
 
   private advance(id: number): void {

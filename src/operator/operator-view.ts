@@ -234,7 +234,7 @@ export class OperatorView {
         size: costs.size,
         days: costs.days,
       },
-      recentEvents: (await store.listEvents(Math.max(0, lastEventId - 30), 30)).map(eventJson),
+      recentEvents: (await store.recentEvents(lastEventId, 30)).map(eventJson),
     };
   }
 

@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import { systemClock, type Clock } from '../util/clock.js';
 import type { Database } from './db-schema.js';
+import { rebaseEventIds } from './event-queries.js';
 import { KyselyStore } from './kysely-store.js';
 import { importLegacyRowsIn, LEGACY_TABLE, type LegacyDropletRow, type LegacyImportResult } from './legacy-import.js';
 import { runMigrations } from './migrate.js';
@@ -30,6 +31,7 @@ export async function createStore(
   try {
     const applied = await runMigrations(db, kind);
     if (applied.length > 0) logger?.info({ applied }, 'database migrated');
+    await rebaseEventIds(db, kind);
     const store = new KyselyStore(db, kind, savepoints);
     if (kind === 'sqlite') {
       const imported = await importOwnLegacyTable(store, db, clock.now());

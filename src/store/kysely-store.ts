@@ -148,13 +148,16 @@ export class KyselyStore extends KyselyVerbs implements Store {
     return cache.purgeExpired(this.db, nowMs, letEventLoopRun);
   }
   listEvents(afterId: number, limit: number): Promise<FleetEvent[]> {
-    return events.listEvents(this.db, afterId, limit);
+    return events.listEvents(this.db, this.kind, afterId, limit);
+  }
+  recentEvents(upToId: number, limit: number): Promise<FleetEvent[]> {
+    return events.recentEvents(this.db, upToId, limit);
   }
   lastEventId(): Promise<number> {
-    return events.lastEventId(this.db);
+    return events.lastEventId(this.db, this.kind);
   }
   pruneEvents(olderThanMs: number, keepRows: number, batch: number): Promise<number> {
-    return events.pruneEvents(this.db, olderThanMs, keepRows, batch);
+    return events.pruneEvents(this.db, this.kind, olderThanMs, keepRows, batch);
   }
   pruneEndedSessions(endedBeforeMs: number, batch: number): Promise<number> {
     return history.pruneEndedSessions(this.db, endedBeforeMs, batch);

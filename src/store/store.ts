@@ -210,8 +210,14 @@ export interface Store extends StoreVerbs {
   readonly exclusive: boolean;
   /** Drops expired replay entries, counters and idempotency keys (in batches, letting requests through). */
   purgeExpired(nowMs: number): Promise<number>;
-  /** Committed events after a cursor, oldest first. */
+  /**
+   * Committed events after a cursor, oldest first; never one that a later commit could
+   * precede (see event-queries.ts), so a reader moving its cursor on skips nothing.
+   */
   listEvents(afterId: number, limit: number): Promise<FleetEvent[]>;
+  /** The newest `limit` events up to `upToId`, oldest first. */
+  recentEvents(upToId: number, limit: number): Promise<FleetEvent[]>;
+  /** The newest id listEvents may return: a cursor meaning "from now on". */
   lastEventId(): Promise<number>;
   /** Drops events older than olderThanMs and beyond the newest keepRows; at most `batch` per call. */
   pruneEvents(olderThanMs: number, keepRows: number, batch: number): Promise<number>;

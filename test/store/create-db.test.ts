@@ -43,6 +43,7 @@ describe('createStore() and migrateDatabase()', () => {
       '0007-live-listing-indexes',
       '0008-session-holders',
       '0009-history-retention',
+      '0010-event-ids-by-transaction',
     ]);
     expect(await migrateDatabase({ kind: 'sqlite', path: file })).toEqual([]);
     const store = await createStore({ kind: 'sqlite', path: file });
@@ -67,6 +68,7 @@ describe('createStore() and migrateDatabase()', () => {
         '0007-live-listing-indexes',
         '0008-session-holders',
         '0009-history-retention',
+        '0010-event-ids-by-transaction',
       ]);
       expect(await migrateDatabase({ kind: 'postgres', url: pgUrlForSchema(b) })).toEqual([
         '0001-initial',
@@ -77,6 +79,7 @@ describe('createStore() and migrateDatabase()', () => {
         '0007-live-listing-indexes',
         '0008-session-holders',
         '0009-history-retention',
+        '0010-event-ids-by-transaction',
       ]);
       expect(await migrateDatabase({ kind: 'postgres', url: pgUrlForSchema(b) })).toEqual([]);
       const store = await createStore({ kind: 'postgres', url: pgUrlForSchema(b) });

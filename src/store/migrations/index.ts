@@ -8,6 +8,7 @@ import { webhooksMigration } from './0006-webhooks.js';
 import { liveListingIndexesMigration } from './0007-live-listing-indexes.js';
 import { sessionHoldersMigration } from './0008-session-holders.js';
 import { historyRetentionMigration } from './0009-history-retention.js';
+import { eventIdsByTransactionMigration } from './0010-event-ids-by-transaction.js';
 
 /**
  * Every migration, by name, in order. A static list rather than a folder scan, so the
@@ -24,6 +25,7 @@ function migrations(kind: DialectKind): Record<string, Migration> {
     '0007-live-listing-indexes': liveListingIndexesMigration,
     '0008-session-holders': sessionHoldersMigration,
     '0009-history-retention': historyRetentionMigration,
+    '0010-event-ids-by-transaction': eventIdsByTransactionMigration(kind),
   };
 }
 
