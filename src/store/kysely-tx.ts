@@ -3,18 +3,11 @@ import type { FleetEvent, NewEvent } from '../domain/events.js';
 import type { Database, DialectKind } from './db-schema.js';
 import * as events from './event-queries.js';
 import { KyselyVerbs } from './kysely-verbs.js';
-import { CAPACITY_LOCK_CLASS, SCHEMA_KEY } from './pg-lock-keys.js';
+import { CAPACITY_LOCK_CLASS, HOLDER_LOCK_CLASS, SCHEMA_KEY } from './pg-lock-keys.js';
 import type { Tx } from './store.js';
 
 /** Capacity decisions serialise on this lock, per schema (pg-lock-keys.ts). */
 const LOCK_CAPACITY = sql.raw(`SELECT pg_advisory_xact_lock(${CAPACITY_LOCK_CLASS}, ${SCHEMA_KEY})`);
-
-/**
- * The first key of pg_advisory_xact_lock(int4, int4) for a holder's starts ("GOHL"); the second
- * is the holder's hashtext. Two-key locks never meet the one-key capacity lock; two holders
- * whose hashes collide only wait for each other.
- */
-const HOLDER_LOCK_CLASS = 0x474f484c;
 
 /** One body's handle on an open transaction (or, on SQLite, its savepoint in a group commit). */
 export class KyselyTx extends KyselyVerbs implements Tx {
@@ -33,7 +26,9 @@ export class KyselyTx extends KyselyVerbs implements Tx {
 
   async lockHolder(holder: string): Promise<void> {
     if (this.kind === 'postgres')
-      await sql`SELECT pg_advisory_xact_lock(${sql.lit(HOLDER_LOCK_CLASS)}, hashtext(${holder}))`.execute(this.db);
+      await sql`SELECT pg_advisory_xact_lock(${sql.lit(HOLDER_LOCK_CLASS)}, hashtext(current_schema() || ' ' || ${holder}))`.execute(
+        this.db,
+      );
   }
 
   recordEvent(event: NewEvent): void {

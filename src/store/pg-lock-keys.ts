@@ -8,6 +8,11 @@
 export const LEADER_LOCK_CLASS = 0x474f5243;
 /** 'GOCA': capacity decisions (kysely-tx.ts), for the transaction. */
 export const CAPACITY_LOCK_CLASS = 0x474f4341;
+/**
+ * 'GOHL': one holder's starts (kysely-tx.ts), for the transaction. The second key hashes the
+ * schema and the holder together; two holders whose hashes collide only wait for each other.
+ */
+export const HOLDER_LOCK_CLASS = 0x474f484c;
 /** 'GOMG': running the migrations (pg-schema-dialect.ts), session-level while they run. */
 export const MIGRATION_LOCK_CLASS = 0x474f4d47;
 

@@ -3,7 +3,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStore } from '../../src/store/create-db.js';
 import { MIGRATION_LOCK_CLASS } from '../../src/store/pg-lock-keys.js';
-import type { Store } from '../../src/store/store.js';
+import type { Store, Tx } from '../../src/store/store.js';
 import { freshPgSchema } from '../helpers/databases.js';
 
 /*
@@ -35,25 +35,23 @@ async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> 
 }
 
 describe('advisory locks are keyed by schema', () => {
-  it('the capacity lock: another schema takes it at once, the same schema waits', async () => {
+  it.each([
+    ['capacity', (tx: Tx) => tx.lockCapacity()],
+    ['holder', (tx: Tx) => tx.lockHolder('203.0.113.9')],
+  ])('the %s lock: another schema takes it at once, the same schema waits', async (_name, lock) => {
     let release = () => {};
     const held = new Promise<void>((resolve) => (release = resolve));
     let locked = () => {};
     const isLocked = new Promise<void>((resolve) => (locked = resolve));
     const holder = storeA.transaction(async (tx) => {
-      await tx.lockCapacity();
+      await lock(tx);
       locked();
       await held;
     });
     await isLocked;
     try {
-      expect(
-        await settlesWithin(
-          storeB.transaction((tx) => tx.lockCapacity()),
-          3000,
-        ),
-      ).toBe(true);
-      const sameSchema = storeA.transaction((tx) => tx.lockCapacity());
+      expect(await settlesWithin(storeB.transaction(lock), 3000)).toBe(true);
+      const sameSchema = storeA.transaction(lock);
       expect(await settlesWithin(sameSchema, 300)).toBe(false);
       release();
       await sameSchema;
