@@ -10,8 +10,8 @@ import { clientErrorHandler } from './http/client-error.js';
 import { compatRoutes } from './http/compat-routes.js';
 import { installSessionGuard } from './guard/session-caps.js';
 import { installCors } from './http/cors.js';
-import { refuseInfiniteNumbers } from './http/finite-numbers.js';
 import { refuseRepeatedQuery } from './http/query-once.js';
+import { installValidators } from './http/validators.js';
 import { neutralErrorHandler } from './http/errors.js';
 import { installOpenApi } from './http/openapi.js';
 import { operatorRoutes } from './http/operator-routes.js';
@@ -105,10 +105,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     done();
   });
   app.setErrorHandler(neutralErrorHandler);
+  installValidators(app);
   await installOpenApi(app, deps.version ?? VERSION);
   installCors(app, config.corsAllowedOrigins);
   refuseRepeatedQuery(app);
-  refuseInfiniteNumbers(app);
   if (config.enforceHttps) {
     app.addHook('onRequest', async (req, reply) => {
       if (req.protocol !== 'https') return reply.redirect(`https://${req.hostname}${req.url}`, 307);

@@ -2,6 +2,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import { docsUiOptions } from './docs-ui.js';
+import { securityOf, SECURITY_SCHEMES } from './openapi-security.js';
 
 export interface RegisteredRoute {
   method: string;
@@ -28,6 +29,10 @@ export async function installOpenApi(app: FastifyInstance, version: string): Pro
   app.decorate('registeredRoutes', registered);
   app.addHook('onRoute', (r) => {
     for (const method of [r.method].flat()) registered.push({ method, url: r.url });
+    // Each operation says what it authenticates with (openapi-security.ts).
+    const tags = (r.schema as { tags?: string[] } | undefined)?.tags ?? [];
+    const security = r.schema && securityOf([r.method].flat()[0]!, r.url, tags);
+    if (r.schema && security) r.schema = { ...r.schema, security };
   });
   await app.register(swagger, {
     openapi: {
@@ -52,23 +57,7 @@ export async function installOpenApi(app: FastifyInstance, version: string): Pro
         },
         { name: 'original', description: "The original service's routes, unchanged on the wire" },
       ],
-      components: {
-        securitySchemes: {
-          admin: { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' },
-          clientKey: {
-            type: 'apiKey',
-            in: 'header',
-            name: 'X-Api-Key',
-            description: 'One of CLIENT_API_KEYS, when set',
-          },
-          serverSignature: {
-            type: 'apiKey',
-            in: 'header',
-            name: 'Request-Signature',
-            description: 'HMAC-SHA256, with Request-Timestamp',
-          },
-        },
-      },
+      components: { securitySchemes: SECURITY_SCHEMES },
     },
     hideUntagged: false,
   });

@@ -14,7 +14,8 @@ export function refuseRepeatedQuery(app: FastifyInstance): void {
     if (!req.routeOptions.schema?.querystring) return;
     const q: unknown = req.query;
     if (!q || typeof q !== 'object') return;
-    for (const [name, value] of Object.entries(q as Record<string, unknown>)) {
+    const entries: [string, unknown][] = Object.entries(q);
+    for (const [name, value] of entries) {
       if (Array.isArray(value) && value.length > 1)
         throw new OrchestratorError('invalid_input', `${name} is given more than once`);
     }
