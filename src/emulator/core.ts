@@ -2,6 +2,7 @@ import { DeleteWatch, type DeleteStats } from './delete-watch.js';
 import { Lifecycle } from './lifecycle.js';
 import { mergeFaults, type Faults, type ResolvedOptions } from './options.js';
 import { RateLimiter } from './rate-limiter.js';
+import { RegionControls } from './region-controls.js';
 import { createRng, type Rng } from './rng.js';
 import { toEmulated, type EmulatedDroplet } from './state/records.js';
 import { World } from './state/world.js';
@@ -24,6 +25,8 @@ export class EmulatorCore {
   private rngState: Rng;
   private activeFaults: Faults;
   private readonly counts = new Map<string, number>();
+  /** Per-region availability, sold-out sizes and faults (region-controls.ts). */
+  readonly regions: RegionControls;
   /** Droplet deletes received, unanswered and their outcomes (the droplet delete route feeds it). */
   readonly deletes = new DeleteWatch();
   private readonly closing = new AbortController();
@@ -36,6 +39,7 @@ export class EmulatorCore {
   constructor(readonly opts: ResolvedOptions) {
     this.rngState = createRng(opts.seed);
     this.activeFaults = { ...opts.faults };
+    this.regions = new RegionControls(opts.regions);
     this.limiter = new RateLimiter(opts.rateLimitPerHour, opts.burstPerMinute);
     this.lifecycle = new Lifecycle(this.world, opts.clock, this.rng, opts);
   }
@@ -46,6 +50,11 @@ export class EmulatorCore {
 
   faults(): Readonly<Faults> {
     return { ...this.activeFaults };
+  }
+
+  /** The faults for a request concerning a region (a create in it, a droplet of it): its own over the account's. */
+  faultsFor(regionSlug: string | null): Faults {
+    return this.regions.faultsFor(this.activeFaults, regionSlug);
   }
 
   /** Merges a partial fault setting; throws an Error naming a bad key or value. */
@@ -82,7 +91,7 @@ export class EmulatorCore {
     return [...this.world.droplets.values()].map(toEmulated);
   }
 
-  /** Back to the start: no droplets, tags or actions; start faults; counts, limits and RNG reset. */
+  /** Back to the start: no droplets, tags or actions; start faults and region controls; counts, limits and RNG reset. */
   reset(): void {
     this.lifecycle.cancelAll();
     this.world.clear();
@@ -90,6 +99,7 @@ export class EmulatorCore {
     this.counts.clear();
     this.deletes.clear();
     this.activeFaults = { ...this.opts.faults };
+    this.regions.clear();
     this.rngState = createRng(this.opts.seed);
   }
 

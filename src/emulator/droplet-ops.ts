@@ -44,9 +44,9 @@ const TAG_ACTIONS = new Set([
 /** Validates and makes the droplets (all of the batch or none), each with an in-progress create action. */
 export function createDroplets(core: EmulatorCore, body: unknown): CreateResult {
   const { world } = core;
-  const plan = validateCreate(body, world.liveCount(), core.opts.dropletLimit);
+  const plan = validateCreate(body, world.liveCount(), core.opts.dropletLimit, core.regions);
   const now = core.nowMs();
-  const faults = core.faults();
+  const faults = core.faultsFor(plan.region.slug);
   const tags = plan.tags.map((t) => world.tags.ensure(t));
   const droplets: DropletRecord[] = [];
   const actions: ActionRecord[] = [];
@@ -93,14 +93,15 @@ export function deleteDroplet(core: EmulatorCore, id: number): void {
   const now = core.nowMs();
   const d = core.world.visible(id, now);
   if (!d) throw notFound();
-  core.world.markDeleted(d, now, core.faults().deleteLagMs);
+  core.world.markDeleted(d, now, core.faultsFor(d.regionSlug).deleteLagMs);
 }
 
 /** `DELETE /v2/droplets?tag_name=`: every droplet with the tag. */
 export function deleteByTag(core: EmulatorCore, tag: string): void {
   const now = core.nowMs();
-  const lagMs = core.faults().deleteLagMs;
-  for (const d of core.world.visibleWithTag(tag, now)) core.world.markDeleted(d, now, lagMs);
+  for (const d of core.world.visibleWithTag(tag, now)) {
+    core.world.markDeleted(d, now, core.faultsFor(d.regionSlug).deleteLagMs);
+  }
 }
 
 /** Reads and checks the `type` of an action request. */

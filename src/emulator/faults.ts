@@ -29,6 +29,37 @@ export async function applyRequestFaults(
   return undefined;
 }
 
+/**
+ * The drop/error/slow faults a region has of its own (region-controls.ts), drawn for a request
+ * that concerns it once the region is known (a create's body, a droplet's record). Regions
+ * without such faults draw nothing, so a seed replays runs that use none the same as before.
+ */
+export async function applyRegionFaults(
+  core: EmulatorCore,
+  regionSlug: string | null,
+  req: FastifyRequest,
+  reply: FastifyReply,
+): Promise<boolean> {
+  if (!core.regions.hasRequestFaults(regionSlug)) return false;
+  const own = core.regions.get(regionSlug as string).faults;
+  const f = { dropRate: 0, errorRate: 0, slowRate: 0, slowMs: core.faults().slowMs, ...own };
+  if (core.rng.chance(f.dropRate)) return answered(dropConnection(req, reply));
+  if (core.rng.chance(f.errorRate)) return answered(sendServerFault(core, reply));
+  if (core.rng.chance(f.slowRate) && f.slowMs > 0) {
+    try {
+      await delay(f.slowMs, undefined, { signal: core.closedSignal });
+    } catch {
+      return answered(dropConnection(req, reply));
+    }
+  }
+  return false;
+}
+
+/** A reply is thenable (it resolves when sent): an async function must not return one as its value. */
+function answered(_reply: FastifyReply): true {
+  return true;
+}
+
 /** Destroys the socket without a byte of answer: the client sees a hang-up. */
 export function dropConnection(req: FastifyRequest, reply: FastifyReply): FastifyReply {
   reply.hijack();

@@ -67,7 +67,7 @@ export class Lifecycle {
     }
     let pub;
     try {
-      pub = this.world.addresses.publicV4();
+      pub = this.world.addresses.publicV4(d.regionSlug);
     } catch {
       // Out of addresses: the create fails as a real one does (errored action, droplet gone).
       action.status = 'errored';

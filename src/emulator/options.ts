@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../util/clock.js';
+import type { RegionControlPatch } from './region-controls.js';
 
 /**
  * Misbehaviour the emulator injects into `/v2` traffic. Rates are shares in [0, 1] drawn from
@@ -59,6 +60,8 @@ export interface EmulatorOptions {
   clock?: Clock;
   /** A pino logger, or false (default) for none. */
   logger?: Logger | false;
+  /** Regions closed, sizes sold out in them, or faults of their own, from the start (region-controls.ts). */
+  regions?: Record<string, RegionControlPatch>;
 }
 
 /** Options after defaults; frozen at construction. */
@@ -73,6 +76,7 @@ export interface ResolvedOptions {
   readonly burstPerMinute: number;
   readonly clock: Clock;
   readonly logger: Logger | false;
+  readonly regions: Readonly<Record<string, RegionControlPatch>>;
 }
 
 export const NO_FAULTS: Readonly<Faults> = Object.freeze({
@@ -129,6 +133,7 @@ export function resolveOptions(opts: EmulatorOptions, defaultClock: Clock): Reso
     burstPerMinute: positive('burstPerMinute', opts.burstPerMinute ?? 250),
     clock: opts.clock ?? defaultClock,
     logger: opts.logger ?? false,
+    regions: { ...opts.regions },
   });
 }
 

@@ -2,6 +2,7 @@ import { findImage, type ImageEntry } from './catalogue/images.js';
 import { REGIONS, findRegion, type RegionEntry } from './catalogue/regions.js';
 import { findSize, type SizeEntry } from './catalogue/sizes.js';
 import { MSG, badRequest, unprocessable } from './errors.js';
+import type { RegionControls } from './region-controls.js';
 import { isValidTagName } from './state/tag-registry.js';
 
 const MAX_NAMES = 10;
@@ -29,7 +30,12 @@ type Body = Record<string, unknown>;
  * Checks a `POST /v2/droplets` body the way DigitalOcean does, throwing a DoApiError with the
  * real 422 texts. The droplet limit is checked for the whole batch before anything is made.
  */
-export function validateCreate(body: unknown, liveCount: number, dropletLimit: number): CreatePlan {
+export function validateCreate(
+  body: unknown,
+  liveCount: number,
+  dropletLimit: number,
+  regions: RegionControls,
+): CreatePlan {
   if (body === undefined || body === null) throw badRequest();
   if (typeof body !== 'object' || Array.isArray(body)) throw unprocessable(MSG.payloadInvalid);
   const b = body as Body;
@@ -39,10 +45,8 @@ export function validateCreate(body: unknown, liveCount: number, dropletLimit: n
   const imageRef = typeof b.image === 'string' || typeof b.image === 'number' ? b.image : invalidPayload();
   const image = findImage(imageRef);
   if (!image) throw unprocessable(MSG.invalidImage);
-  const region = chooseRegion(b.region, size, image);
-  if (!size.available || !size.regions.includes(region.slug) || !region.sizes.includes(size.slug)) {
-    throw unprocessable(MSG.sizeNotInRegion);
-  }
+  const region = chooseRegion(b.region, size, image, regions);
+  if (!regions.offers(region, size)) throw unprocessable(MSG.sizeNotInRegion);
   if (!image.regions.includes(region.slug)) throw unprocessable(MSG.imageNotInRegion);
   // Unverified which text DO sends when the image needs a bigger disk; the invalid-size one is the closest real text.
   if (image.min_disk_size > size.disk) throw unprocessable(MSG.invalidSize);
@@ -82,10 +86,9 @@ function readNames(b: Body): { names: string[]; multi: boolean } {
  * A region slug, a prefix (`nyc` → the first open nyc region that offers size and image), or
  * nothing (any open region that does).
  */
-function chooseRegion(raw: unknown, size: SizeEntry, image: ImageEntry): RegionEntry {
+function chooseRegion(raw: unknown, size: SizeEntry, image: ImageEntry, regions: RegionControls): RegionEntry {
   if (raw !== undefined && typeof raw !== 'string') invalidPayload();
-  const fits = (r: RegionEntry): boolean =>
-    r.available && r.sizes.includes(size.slug) && image.regions.includes(r.slug);
+  const fits = (r: RegionEntry): boolean => regions.offers(r, size) && image.regions.includes(r.slug);
   if (raw === undefined || raw === '') {
     const any = REGIONS.find(fits);
     if (!any) throw unprocessable(MSG.sizeNotInRegion);
@@ -93,10 +96,10 @@ function chooseRegion(raw: unknown, size: SizeEntry, image: ImageEntry): RegionE
   }
   const exact = findRegion(raw);
   if (exact) {
-    if (!exact.available) throw unprocessable(MSG.invalidRegion);
+    if (!regions.isOpen(exact)) throw unprocessable(MSG.invalidRegion);
     return exact;
   }
-  const byPrefix = REGIONS.filter((r) => r.available && r.slug.startsWith(raw));
+  const byPrefix = REGIONS.filter((r) => regions.isOpen(r) && r.slug.startsWith(raw));
   if (byPrefix.length === 0) throw unprocessable(MSG.invalidRegion);
   return byPrefix.find(fits) ?? (byPrefix[0] as RegionEntry);
 }

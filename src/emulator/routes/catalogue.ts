@@ -11,12 +11,14 @@ import { paginate } from '../pagination.js';
 export function catalogueRoutes(app: FastifyInstance, core: EmulatorCore): void {
   app.get('/v2/regions', async (req) => {
     const page = paginate(REGIONS, pageRequest(req, '/v2/regions'));
-    return { regions: page.items.map(regionJson), links: page.links, meta: page.meta };
+    const regions = page.items.map((r) => regionJson(core.regions.regionView(r)));
+    return { regions, links: page.links, meta: page.meta };
   });
 
   app.get('/v2/sizes', async (req) => {
     const page = paginate(SIZES, pageRequest(req, '/v2/sizes'));
-    return { sizes: page.items.map(sizeJson), links: page.links, meta: page.meta };
+    const sizes = page.items.map((s) => sizeJson(core.regions.sizeView(s)));
+    return { sizes, links: page.links, meta: page.meta };
   });
 
   app.get('/v2/images', async (req) => {

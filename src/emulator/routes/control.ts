@@ -5,7 +5,8 @@ import { sendNoContent } from '../http-util.js';
 
 /**
  * The test-and-rehearsal control API, outside `/v2`: no auth, no rate limit, no faults, not
- * counted. Lets a test (or an operator's script) change faults, read every droplet (deleted
+ * counted. Lets a test (or an operator's script) change faults (account-wide, or a region's:
+ * closed, sizes sold out, faults of its own), read every droplet (deleted
  * ones with their deletion time), read or clear request counts, and reset the account.
  */
 export function controlRoutes(app: FastifyInstance, core: EmulatorCore): void {
@@ -22,11 +23,25 @@ export function controlRoutes(app: FastifyInstance, core: EmulatorCore): void {
     }
   });
 
+  app.get('/_emulator/regions', async () => core.regions.list());
+
+  app.put<{ Params: { slug: string } }>('/_emulator/regions/:slug', async (req) => {
+    const body = req.body;
+    if (typeof body !== 'object' || body === null || Array.isArray(body))
+      throw badRequest('expected a JSON object: {available?, soldOut?, faults?}');
+    try {
+      return core.regions.set(req.params.slug, body);
+    } catch (err) {
+      throw badRequest((err as Error).message);
+    }
+  });
+
   app.get('/_emulator/state', async () => ({
     nowMs: core.nowMs(),
     droplets: core.droplets(),
     tags: core.world.tags.list(),
     faults: core.faults(),
+    regions: core.regions.list(),
     requestCounts: core.requestCounts(),
     deletes: core.deleteStats(),
   }));

@@ -4,7 +4,7 @@ import { findSize } from '../catalogue/sizes.js';
 import type { EmulatorCore } from '../core.js';
 import { createDroplets, deleteByTag, deleteDroplet } from '../droplet-ops.js';
 import { MSG, notFound, unprocessable } from '../errors.js';
-import { dropConnection, sendServerFault } from '../faults.js';
+import { applyRegionFaults, dropConnection, sendServerFault } from '../faults.js';
 import { baseUrl, numericId, pageRequest, queryOf, sendNoContent } from '../http-util.js';
 import { paginate } from '../pagination.js';
 import type { DropletRecord } from '../state/records.js';
@@ -16,9 +16,10 @@ type IdParams = { droplet_id: string };
 /** Droplet create, read, list and delete (digitalocean-api.md §5). */
 export function dropletRoutes(app: FastifyInstance, core: EmulatorCore): void {
   app.post('/v2/droplets', async (req, reply) => {
+    if (await applyRegionFaults(core, namedRegion(req.body), req, reply)) return reply;
     const { plan, droplets, actions } = createDroplets(core, req.body);
     // The lost-create fault: the droplets exist, but the client never learns it.
-    if (core.rng.chance(core.faults().lostCreateRate)) {
+    if (core.rng.chance(core.faultsFor(plan.region.slug).lostCreateRate)) {
       return core.rng.chance(0.5) ? dropConnection(req, reply) : sendServerFault(core, reply);
     }
     const links = { actions: actions.map((a) => actionLink(a, baseUrl(req), 'create')) };
@@ -41,14 +42,18 @@ export function dropletRoutes(app: FastifyInstance, core: EmulatorCore): void {
     return sendNoContent(reply);
   });
 
-  app.get<{ Params: IdParams }>('/v2/droplets/:droplet_id', async (req) => {
-    return { droplet: dropletJson(visibleDroplet(core, req.params.droplet_id)) };
+  app.get<{ Params: IdParams }>('/v2/droplets/:droplet_id', async (req, reply) => {
+    const d = visibleDroplet(core, req.params.droplet_id);
+    if (await applyRegionFaults(core, d.regionSlug, req, reply)) return reply;
+    return { droplet: dropletJson(d) };
   });
 
   app.delete<{ Params: IdParams }>('/v2/droplets/:droplet_id', async (req, reply) => {
+    const id = numericId(req.params.droplet_id);
+    const region = id === null ? null : (core.world.visible(id, core.nowMs())?.regionSlug ?? null);
+    if (await applyRegionFaults(core, region, req, reply)) return reply;
     core.deletes.begin();
     try {
-      const id = numericId(req.params.droplet_id);
       let refused: Error | null = null;
       try {
         if (id === null) throw notFound();
@@ -58,7 +63,7 @@ export function dropletRoutes(app: FastifyInstance, core: EmulatorCore): void {
       }
       core.deletes.applied({ dropletId: id, status: refused ? 404 : 204, atMs: core.nowMs() });
       // The deleteHoldMs fault: done (or refused) now, but the caller hears it only later, if it still listens.
-      const holdMs = core.faults().deleteHoldMs;
+      const holdMs = core.faultsFor(region).deleteHoldMs;
       if (holdMs > 0 && !(await holdFor(core, holdMs))) return dropConnection(req, reply);
       if (refused) throw refused;
       return sendNoContent(reply);
@@ -72,6 +77,12 @@ export function dropletRoutes(app: FastifyInstance, core: EmulatorCore): void {
     const page = paginate([], pageRequest(req, req.url.split('?')[0] ?? ''));
     return { snapshots: page.items, links: page.links, meta: page.meta };
   });
+}
+
+/** The exact region slug a create body names, if any (a prefix or none: no region's own faults). */
+function namedRegion(body: unknown): string | null {
+  const raw = typeof body === 'object' && body !== null ? (body as Record<string, unknown>).region : undefined;
+  return typeof raw === 'string' ? raw : null;
 }
 
 /** Waits `ms` real milliseconds; false when the emulator closed meanwhile. */
