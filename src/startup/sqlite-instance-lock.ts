@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import type { Config } from '../config.js';
+import { EXCLUSIVE_FILE_LOCK } from '../store/raw-sql.js';
 import { dbPathError } from './startup-errors.js';
 
 /** Lock handles held for the life of the process (a collected handle would let go of its lock). */
@@ -27,7 +28,7 @@ export function lockSqliteFile(db: Config['db']): void {
   }
   try {
     lock.pragma('locking_mode = EXCLUSIVE');
-    lock.exec('BEGIN EXCLUSIVE');
+    lock.exec(EXCLUSIVE_FILE_LOCK);
   } catch (err) {
     lock.close();
     if ((err as { code?: string }).code !== 'SQLITE_BUSY') throw dbPathError(db.path, `lock ${lockPath}`, err);

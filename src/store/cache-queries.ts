@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database, DialectKind } from './db-schema.js';
 import { HotStatement } from './hot-statement.js';
 
@@ -28,25 +28,44 @@ export async function getIdempotentSession(db: Db, key: string, nowMs: number): 
  */
 export async function putIdempotencyKey(
   db: Db,
+  kind: DialectKind,
   key: string,
   sessionId: string,
   nowMs: number,
   expiresAtMs: number,
 ): Promise<string> {
-  const expired = sql`idempotency_keys.expires_at <= ${nowMs}`;
-  const { rows } = await sql<{
-    session_id: string;
-  }>`INSERT INTO idempotency_keys (key, session_id, created_at, expires_at)
-    VALUES (${key}, ${sessionId}, ${nowMs}, ${expiresAtMs})
-    ON CONFLICT (key) DO UPDATE SET
-      session_id = CASE WHEN ${expired} THEN excluded.session_id ELSE idempotency_keys.session_id END,
-      created_at = CASE WHEN ${expired} THEN excluded.created_at ELSE idempotency_keys.created_at END,
-      expires_at = CASE WHEN ${expired} THEN excluded.expires_at ELSE idempotency_keys.expires_at END
-    RETURNING session_id`.execute(db);
+  const rows = await PUT_IDEMPOTENCY_KEY.rows(db, kind, [key, sessionId, nowMs, expiresAtMs]);
   const row = rows[0];
   if (!row) throw new Error('idempotency key upsert returned no row');
   return row.session_id;
 }
+// Every start with a key runs it: compiled once (see HotStatement).
+const PUT_IDEMPOTENCY_KEY = new HotStatement<
+  [key: string, sessionId: string, nowMs: number, expiresAtMs: number],
+  { session_id: string }
+>('putIdempotencyKey', (db, p) =>
+  db
+    .insertInto('idempotency_keys')
+    .values({ key: p(0), session_id: p(1), created_at: p(2), expires_at: p(3) })
+    .onConflict((oc) =>
+      oc.column('key').doUpdateSet((eb) => {
+        // The stored key's column while it is unexpired, else the new one.
+        const keepUnexpired = <C extends 'session_id' | 'created_at' | 'expires_at'>(column: C) =>
+          eb
+            .case()
+            .when('idempotency_keys.expires_at', '<=', p(2))
+            .then(eb.ref(`excluded.${column}`))
+            .else(eb.ref(`idempotency_keys.${column}`))
+            .end();
+        return {
+          session_id: keepUnexpired('session_id'),
+          created_at: keepUnexpired('created_at'),
+          expires_at: keepUnexpired('expires_at'),
+        };
+      }),
+    )
+    .returning('session_id'),
+);
 
 /**
  * Hot path (every signed request): one append. A row comes back when the signature is new;
@@ -93,8 +112,6 @@ export interface Bucket {
 /** A bucket's level is kept in thousandths of a hit, so its drain is exact in integers. */
 const MILLI = 1000;
 
-const big = (n: number) => sql<number>`CAST(${Math.trunc(n)} AS bigint)`;
-
 /**
  * Adds `by` hits to the key's leaky bucket at nowMs and returns its level (in hits) after
  * that: one upsert, so replicas sharing the database agree without locks. The row keeps the
@@ -105,22 +122,89 @@ const big = (n: number) => sql<number>`CAST(${Math.trunc(n)} AS bigint)`;
  * moment: over any span of t ms at most `limit + limit·t/windowMs` hits fit. A negative `by`
  * (a refund) at an earlier nowMs never moves the last hit back.
  */
-export async function leakHit(db: Db, key: string, b: Bucket, nowMs: number, by = 1): Promise<number> {
-  const now = big(nowMs);
-  const last = sql`(rate_counters.expires_at - ${big(b.windowMs)})`;
-  const elapsed = sql`(CASE WHEN ${now} > ${last} THEN ${now} - ${last} ELSE 0 END)`;
-  const leak = sql`(${elapsed} * ${big(b.limit * MILLI)} / ${big(b.windowMs)})`;
-  const next = sql`((CASE WHEN rate_counters.count > ${leak} THEN rate_counters.count - ${leak} ELSE 0 END) + ${big(by * MILLI)})`;
-  const cap = big((b.limit + 1) * MILLI);
-  const { rows } = await sql<{ count: number }>`INSERT INTO rate_counters (key, count, expires_at)
-    VALUES (${key}, ${big(Math.max(0, by * MILLI))}, ${big(nowMs + b.windowMs)})
-    ON CONFLICT (key) DO UPDATE SET
-      count = CASE WHEN ${next} > ${cap} THEN ${cap} WHEN ${next} < 0 THEN 0 ELSE ${next} END,
-      expires_at = CASE WHEN excluded.expires_at > rate_counters.expires_at
-        THEN excluded.expires_at ELSE rate_counters.expires_at END
-    RETURNING count`.execute(db);
+export async function leakHit(
+  db: Db,
+  kind: DialectKind,
+  key: string,
+  b: Bucket,
+  nowMs: number,
+  by = 1,
+): Promise<number> {
+  const int = Math.trunc;
+  const rows = await LEAK_HIT.rows(db, kind, [
+    key,
+    int(Math.max(0, by * MILLI)),
+    int(nowMs + b.windowMs),
+    int(nowMs),
+    int(b.windowMs),
+    int(b.limit * MILLI),
+    int(by * MILLI),
+    int((b.limit + 1) * MILLI),
+  ]);
   return Number(rows[0]?.count ?? 0) / MILLI;
 }
+type LeakHitParams = [
+  key: string,
+  firstLevel: number,
+  expiresAt: number,
+  now: number,
+  windowMs: number,
+  drainPerWindow: number,
+  added: number,
+  cap: number,
+];
+// Every rate-limited request runs it: compiled once (see HotStatement). Each number is bound
+// as a BIGINT (CAST), so PostgreSQL computes in 64 bits whatever the parameter's inferred type.
+const LEAK_HIT = new HotStatement<LeakHitParams, { count: number }>('leakHit', (db, p) =>
+  db
+    .insertInto('rate_counters')
+    .values((eb) => ({
+      key: p(0),
+      count: eb.cast<number>(eb.val(p(1)), 'bigint'),
+      expires_at: eb.cast<number>(eb.val(p(2)), 'bigint'),
+    }))
+    .onConflict((oc) =>
+      oc.column('key').doUpdateSet((eb) => {
+        const big = (i: 3 | 4 | 5 | 6 | 7) => eb.cast<number>(eb.val(p(i)), 'bigint');
+        const zero = eb.lit(0);
+        const count = eb.ref('rate_counters.count');
+        const now = big(3);
+        // The last hit's time; the time since (never negative); what drained meanwhile.
+        const last = eb.parens(eb.ref('rate_counters.expires_at'), '-', big(4));
+        const elapsed = eb.parens(
+          eb
+            .case()
+            .when(now, '>', last)
+            .then(eb(now, '-', last))
+            .else(zero)
+            .end(),
+        );
+        const leak = eb.parens(eb(elapsed, '*', big(5)), '/', big(4));
+        const next = eb.parens(
+          eb.parens(
+            eb
+              .case()
+              .when(count, '>', leak)
+              .then(eb(count, '-', leak))
+              .else(zero)
+              .end(),
+          ),
+          '+',
+          big(6),
+        );
+        return {
+          count: eb.case().when(next, '>', big(7)).then(big(7)).when(next, '<', zero).then(zero).else(next).end(),
+          expires_at: eb
+            .case()
+            .when('excluded.expires_at', '>', eb.ref('rate_counters.expires_at'))
+            .then(eb.ref('excluded.expires_at'))
+            .else(eb.ref('rate_counters.expires_at'))
+            .end(),
+        };
+      }),
+    )
+    .returning('count'),
+);
 
 /** The key's bucket level (in hits) at nowMs, without changing it. */
 export async function leakLevel(db: Db, key: string, b: Bucket, nowMs: number): Promise<number> {
@@ -180,7 +264,7 @@ export async function setMetaIfAbsent(db: Db, key: string, value: string): Promi
   const row = await db
     .insertInto('meta')
     .values({ key, value })
-    .onConflict((oc) => oc.column('key').doUpdateSet({ value: sql<string>`meta.value` }))
+    .onConflict((oc) => oc.column('key').doUpdateSet((eb) => ({ value: eb.ref('meta.value') })))
     .returning('value')
     .executeTakeFirstOrThrow();
   return row.value;

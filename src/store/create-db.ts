@@ -1,9 +1,15 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import { systemClock, type Clock } from '../util/clock.js';
 import type { Database } from './db-schema.js';
 import { rebaseEventIds } from './event-queries.js';
 import { KyselyStore } from './kysely-store.js';
-import { importLegacyRowsIn, LEGACY_TABLE, type LegacyDropletRow, type LegacyImportResult } from './legacy-import.js';
+import {
+  hasLegacyTable,
+  importLegacyRowsIn,
+  readLegacyTable,
+  type LegacyImportResult,
+  type LegacyTables,
+} from './legacy-import.js';
 import { runMigrations } from './migrate.js';
 import { openDatabase, type DatabaseOptions, type StoreLogger } from './open-database.js';
 import type { Store } from './store.js';
@@ -68,10 +74,9 @@ async function importOwnLegacyTable(
   db: Kysely<Database>,
   nowMs: number,
 ): Promise<LegacyImportResult | null> {
-  const { rows: tables } =
-    await sql`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ${LEGACY_TABLE}`.execute(db);
-  if (tables.length === 0 || (await store.getMeta(LEGACY_IMPORT_META_KEY)) !== null) return null;
-  const { rows } = await sql<LegacyDropletRow>`SELECT * FROM ${sql.table(LEGACY_TABLE)}`.execute(db);
+  const legacy = db.withTables<LegacyTables>();
+  if (!(await hasLegacyTable(legacy)) || (await store.getMeta(LEGACY_IMPORT_META_KEY)) !== null) return null;
+  const rows = await readLegacyTable(legacy);
   const marker = JSON.stringify({ importedAtMs: nowMs });
   return store.transaction(async (tx) => {
     if ((await tx.setMetaIfAbsent(LEGACY_IMPORT_META_KEY, marker)) !== marker) return null;

@@ -1,5 +1,6 @@
-import { CompiledQuery, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database } from './db-schema.js';
+import { BEGIN_IMMEDIATE, COMMIT, ROLLBACK } from './raw-sql.js';
 import type { JobSavepoints } from './sqlite-statement-cache.js';
 import { Rollback } from './store.js';
 import { letEventLoopRun } from '../util/time-slice.js';
@@ -17,17 +18,6 @@ type Outcome = { ok: true; value: unknown } | { ok: false; err: unknown };
 
 /** Most jobs one commit carries; bounds how long a batch holds the connection. */
 const MAX_BATCH = 64;
-
-/**
- * IMMEDIATE: the write lock is taken at BEGIN, where SQLite's busy handler (busy_timeout)
- * waits for it. A deferred BEGIN takes it at the first write, after the batch has read: if the
- * WAL checkpoint worker's connection holds it then (its RESTART), SQLite does not wait (a read
- * transaction that waited to write could deadlock) and the write fails at once with "database
- * is locked". The service is the only writer, so IMMEDIATE costs nothing else.
- */
-const BEGIN = CompiledQuery.raw('BEGIN IMMEDIATE');
-const COMMIT = CompiledQuery.raw('COMMIT');
-const ROLLBACK = CompiledQuery.raw('ROLLBACK');
 
 /** How a job may run. */
 export interface RunOptions {
@@ -113,7 +103,7 @@ export class GroupCommit<S> {
     const outcomes: Outcome[] = [];
     try {
       await this.db.connection().execute(async (conn) => {
-        await conn.executeQuery(BEGIN);
+        await conn.executeQuery(BEGIN_IMMEDIATE);
         try {
           const keep = await this.runJobs(conn, batch, outcomes);
           await conn.executeQuery(keep ? COMMIT : ROLLBACK);

@@ -1,12 +1,17 @@
-import { sql, type Kysely } from 'kysely';
-import type { Database } from './db-schema.js';
+import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
+import { SessionState } from '../domain/session.js';
+import type { Database, DialectKind, SessionRow } from './db-schema.js';
+import { HotStatement } from './hot-statement.js';
 
 type Db = Kysely<Database>;
 
-/** Notes who asked for a session (migration 0008). */
-export async function holdSession(db: Db, sessionId: string, holder: string): Promise<void> {
-  await sql`INSERT INTO session_holders (session_id, holder) VALUES (${sessionId}, ${holder})`.execute(db);
+export async function holdSession(db: Db, kind: DialectKind, sessionId: string, holder: string): Promise<void> {
+  await HOLD_SESSION.rows(db, kind, [sessionId, holder]);
 }
+// Every start with a per-client cap runs these two: compiled once (see HotStatement).
+const HOLD_SESSION = new HotStatement<[sessionId: string, holder: string], never>('holdSession', (db, p) =>
+  db.insertInto('session_holders').values({ session_id: p(0), holder: p(1) }),
+);
 
 /** A holder's sessions by state: those holding a server (active) and those waiting (pending). */
 export interface HeldCount {
@@ -14,21 +19,35 @@ export interface HeldCount {
   pending: number;
 }
 
-export async function countLiveHeld(db: Db, holder: string): Promise<HeldCount> {
-  const { rows } = await sql<{ active: number | string | null; pending: number | string | null }>`
-    SELECT sum(CASE WHEN s.state = 'active' THEN 1 ELSE 0 END) AS active,
-           sum(CASE WHEN s.state = 'pending' THEN 1 ELSE 0 END) AS pending
-    FROM session_holders h JOIN sessions s ON s.id = h.session_id
-    WHERE h.holder = ${holder} AND s.state IN ('pending', 'active')`.execute(db);
+export async function countLiveHeld(db: Db, kind: DialectKind, holder: string): Promise<HeldCount> {
+  const rows = await COUNT_LIVE_HELD.rows(db, kind, [holder]);
   return { active: Number(rows[0]?.active ?? 0), pending: Number(rows[0]?.pending ?? 0) };
 }
+type Sum = number | string | null;
+const COUNT_LIVE_HELD = new HotStatement<[holder: string], { active: Sum; pending: Sum }>('countLiveHeld', (db, p) =>
+  db
+    .selectFrom('session_holders as h')
+    .innerJoin('sessions as s', 's.id', 'h.session_id')
+    .select((eb) => {
+      const inState = (state: SessionState) =>
+        eb.fn.sum<Sum>(eb.case().when('s.state', '=', sql.lit(state)).then(eb.lit(1)).else(eb.lit(0)).end());
+      return [inState(SessionState.Active).as('active'), inState(SessionState.Pending).as('pending')];
+    })
+    .where('h.holder', '=', p(0))
+    .where('s.state', 'in', [sql.lit(SessionState.Pending), sql.lit(SessionState.Active)]),
+);
 
 /**
  * The fair queue's rank of the pending session `p`: how many servers its holder already holds
  * (active sessions). A session with no holder row (its holder had no cap, or it predates
  * migration 0008) ranks 0, as a client waiting for its first server.
  */
-export const HOLDER_RANK = sql`(SELECT count(*) FROM session_holders mine
-    JOIN session_holders theirs ON theirs.holder = mine.holder
-    JOIN sessions held ON held.id = theirs.session_id
-    WHERE mine.session_id = p.id AND held.state = 'active')`;
+export function holderRank(eb: ExpressionBuilder<Database & { p: SessionRow }, 'p'>) {
+  return eb
+    .selectFrom('session_holders as mine')
+    .innerJoin('session_holders as theirs', 'theirs.holder', 'mine.holder')
+    .innerJoin('sessions as held', 'held.id', 'theirs.session_id')
+    .select((e) => e.fn.countAll<number>().as('rank'))
+    .whereRef('mine.session_id', '=', 'p.id')
+    .where('held.state', '=', sql.lit(SessionState.Active));
+}

@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import type { ExpressionBuilder, Kysely } from 'kysely';
 import type { FleetEvent } from '../domain/events.js';
 import type { Server, ServerState } from '../domain/server.js';
 import type { Session, SessionState } from '../domain/session.js';
@@ -166,16 +166,21 @@ export class KyselyStore extends KyselyVerbs implements Store {
     return this.hub.subscribe(listener);
   }
   async expireForeignLeases(owner: string): Promise<number> {
-    let n = 0;
-    for (const [table, state] of [
-      ['servers', 'creating'],
-      ['sessions', 'pending'],
-    ] as const) {
-      const res = await sql`UPDATE ${sql.table(table)} SET lease_until = 0
-        WHERE state = ${state} AND (owner IS NULL OR owner <> ${owner})`.execute(this.db);
-      n += Number(res.numAffectedRows ?? 0);
-    }
-    return n;
+    const foreign = (eb: ExpressionBuilder<Database, 'servers' | 'sessions'>) =>
+      eb.or([eb('owner', 'is', null), eb('owner', '<>', owner)]);
+    const servers = await this.db
+      .updateTable('servers')
+      .set({ lease_until: 0 })
+      .where('state', '=', 'creating')
+      .where(foreign)
+      .executeTakeFirst();
+    const sessions = await this.db
+      .updateTable('sessions')
+      .set({ lease_until: 0 })
+      .where('state', '=', 'pending')
+      .where(foreign)
+      .executeTakeFirst();
+    return Number(servers.numUpdatedRows) + Number(sessions.numUpdatedRows);
   }
   webhooks(): WebhookLedger {
     return new KyselyWebhookLedger(this.db);

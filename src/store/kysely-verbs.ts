@@ -5,6 +5,7 @@ import * as cache from './cache-queries.js';
 import type { Database, DialectKind } from './db-schema.js';
 import * as servers from './server-queries.js';
 import * as sessions from './session-queries.js';
+import { assignOldestPending } from './pending-assignment.js';
 import type { ServerPatch, StoreVerbs } from './store.js';
 import * as v1 from './v1-queries.js';
 import * as holders from './holder-queries.js';
@@ -36,7 +37,7 @@ export class KyselyVerbs implements StoreVerbs {
     return servers.getServer(this.db, id);
   }
   findActiveServerByIp(ip: string): Promise<Server | null> {
-    return servers.findActiveServerByIp(this.db, ip);
+    return servers.findActiveServerByIp(this.db, this.kind, ip);
   }
   listServers(states?: readonly ServerState[]): Promise<Server[]> {
     return servers.listServers(this.db, states);
@@ -83,10 +84,10 @@ export class KyselyVerbs implements StoreVerbs {
     return sessions.getSession(this.db, id);
   }
   findLiveSessionByCode(code: string): Promise<Session | null> {
-    return sessions.findLiveSessionByCode(this.db, code);
+    return sessions.findLiveSessionByCode(this.db, this.kind, code);
   }
   findLiveSessionByServer(serverId: string): Promise<Session | null> {
-    return sessions.findLiveSessionByServer(this.db, serverId);
+    return sessions.findLiveSessionByServer(this.db, this.kind, serverId);
   }
   findJoinAddress(code: string): Promise<string | null> {
     return sessions.findJoinAddress(this.db, this.kind, code);
@@ -98,7 +99,7 @@ export class KyselyVerbs implements StoreVerbs {
     return sessions.countSessions(this.db, states);
   }
   assignOldestPending(serverId: string, nowMs: number, rankBelow?: number): Promise<Session | null> {
-    return sessions.assignOldestPending(this.db, this.kind, serverId, nowMs, rankBelow);
+    return assignOldestPending(this.db, this.kind, serverId, nowMs, rankBelow);
   }
   endSession(
     id: string,
@@ -133,7 +134,7 @@ export class KyselyVerbs implements StoreVerbs {
     return cache.getIdempotentSession(this.db, key, nowMs);
   }
   putIdempotencyKey(key: string, sessionId: string, nowMs: number, expiresAtMs: number): Promise<string> {
-    return cache.putIdempotencyKey(this.db, key, sessionId, nowMs, expiresAtMs);
+    return cache.putIdempotencyKey(this.db, this.kind, key, sessionId, nowMs, expiresAtMs);
   }
   replaceIdempotencyKey(
     key: string,
@@ -148,7 +149,7 @@ export class KyselyVerbs implements StoreVerbs {
     return cache.rememberSignature(this.db, this.kind, signature, nowMs, expiresAtMs);
   }
   leakHit(key: string, bucket: cache.Bucket, nowMs: number, by = 1): Promise<number> {
-    return cache.leakHit(this.db, key, bucket, nowMs, by);
+    return cache.leakHit(this.db, this.kind, key, bucket, nowMs, by);
   }
   leakLevel(key: string, bucket: cache.Bucket, nowMs: number): Promise<number> {
     return cache.leakLevel(this.db, key, bucket, nowMs);
@@ -162,10 +163,10 @@ export class KyselyVerbs implements StoreVerbs {
 
   // ---- who asked for each session (migration 0008) ----
   holdSession(sessionId: string, holder: string): Promise<void> {
-    return holders.holdSession(this.db, sessionId, holder);
+    return holders.holdSession(this.db, this.kind, sessionId, holder);
   }
   countLiveHeld(holder: string): Promise<holders.HeldCount> {
-    return holders.countLiveHeld(this.db, holder);
+    return holders.countLiveHeld(this.db, this.kind, holder);
   }
 
   // ---- the /v1 API (migration 0004) ----
@@ -179,7 +180,7 @@ export class KyselyVerbs implements StoreVerbs {
     return v1.getDetailedSession(this.db, id);
   }
   findSessionByCode(code: string): Promise<DetailedSession | null> {
-    return v1.findSessionByCode(this.db, code);
+    return v1.findSessionByCode(this.db, this.kind, code);
   }
   pageSessions(q: SessionPageQuery): Promise<SessionPage> {
     return v1.pageSessions(this.db, q);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
 import type { Server } from '../domain/server.js';
 import type { Session } from '../domain/session.js';
 import { cleanLegacyRow, type CleanLegacyRow, type LegacyDropletRow } from './legacy-rows.js';
@@ -60,19 +61,41 @@ export async function importLegacyRowsIn(
 
 /** Reads game_droplets from an SQLite file of the original service and imports it. */
 export async function importLegacyFile(store: Store, filePath: string, nowMs: number): Promise<LegacyImportResult> {
-  return importLegacyRows(store, readLegacyFile(filePath), nowMs);
+  return importLegacyRows(store, await readLegacyFile(filePath), nowMs);
 }
 
 /** The rows of game_droplets in an original femquest.db (opened read-only). */
-export function readLegacyFile(filePath: string): LegacyDropletRow[] {
-  const db = new BetterSqlite3(filePath, { readonly: true, fileMustExist: true });
+async function readLegacyFile(filePath: string): Promise<LegacyDropletRow[]> {
+  const database = new BetterSqlite3(filePath, { readonly: true, fileMustExist: true });
+  const db = new Kysely<LegacyTables>({ dialect: new SqliteDialect({ database }) });
   try {
-    const table = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(LEGACY_TABLE);
-    if (!table) throw new Error(`${filePath} has no ${LEGACY_TABLE} table`);
-    return db.prepare(`SELECT * FROM ${LEGACY_TABLE}`).all() as LegacyDropletRow[];
+    if (!(await hasLegacyTable(db))) throw new Error(`${filePath} has no ${LEGACY_TABLE} table`);
+    return await readLegacyTable(db);
   } finally {
-    db.close();
+    await db.destroy();
   }
+}
+
+/** An SQLite file of the original service as Kysely sees it: SQLite's catalog and its one table. */
+export type LegacyTables = {
+  sqlite_master: { type: string; name: string };
+  game_droplets: LegacyDropletRow;
+};
+
+/** Whether this SQLite database has the original service's table. */
+export async function hasLegacyTable(db: Pick<Kysely<LegacyTables>, 'selectFrom'>): Promise<boolean> {
+  const table = await db
+    .selectFrom('sqlite_master')
+    .select('name')
+    .where('type', '=', 'table')
+    .where('name', '=', LEGACY_TABLE)
+    .executeTakeFirst();
+  return table !== undefined;
+}
+
+/** Every row of the original service's table. */
+export function readLegacyTable(db: Pick<Kysely<LegacyTables>, 'selectFrom'>): Promise<LegacyDropletRow[]> {
+  return db.selectFrom(LEGACY_TABLE).selectAll().execute();
 }
 
 function legacyServer(row: CleanLegacyRow, nowMs: number): Server {

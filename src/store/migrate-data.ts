@@ -1,5 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import { createStore, migrateDatabase } from './create-db.js';
 import { openDatabase } from './open-database.js';
 
@@ -117,10 +117,10 @@ export async function migrateData(opts: MigrateDataOptions): Promise<MigrateData
 /** Every row of a source table. Replay keys' 64-bit prefixes are read as text, never rounded. */
 async function readTable(db: AnyDb, table: MigratedTable): Promise<Record<string, unknown>[]> {
   if (table === 'replay_keys') {
-    const { rows } = await sql<
-      Record<string, unknown>
-    >`SELECT expires_at, CAST(sig_prefix AS TEXT) AS sig_prefix FROM replay_keys`.execute(db);
-    return rows;
+    return db
+      .selectFrom('replay_keys')
+      .select((eb) => ['expires_at', eb.cast<string>('sig_prefix', 'text').as('sig_prefix')])
+      .execute();
   }
   return db.selectFrom(table).selectAll().execute();
 }

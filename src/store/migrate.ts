@@ -1,4 +1,4 @@
-import { Migrator, sql, type Kysely } from 'kysely';
+import { Migrator, type Kysely } from 'kysely';
 import type { Database, DialectKind } from './db-schema.js';
 import { staticMigrationProvider } from './migrations/index.js';
 
@@ -27,8 +27,8 @@ export async function runMigrations(db: Kysely<Database>, kind: DialectKind): Pr
 }
 
 async function currentSchema(db: Kysely<Database>): Promise<string> {
-  const { rows } = await sql<{ schema: string | null }>`SELECT current_schema() AS schema`.execute(db);
-  const schema = rows[0]?.schema;
+  const row = await db.selectNoFrom((eb) => eb.fn<string | null>('current_schema', []).as('schema')).executeTakeFirst();
+  const schema = row?.schema;
   if (!schema) throw new Error('PostgreSQL has no current schema: no schema on search_path exists');
   return schema;
 }

@@ -1,9 +1,10 @@
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { CompiledQuery, Kysely, SqliteDialect, type Driver, type SqliteDialectConfig } from 'kysely';
+import { Kysely, SqliteDialect, type Driver, type SqliteDialectConfig } from 'kysely';
 import pg from 'pg';
 import type { Database, DialectKind } from './db-schema.js';
 import { SchemaScopedPostgresDialect } from './pg-schema-dialect.js';
+import { BEGIN_IMMEDIATE } from './raw-sql.js';
 import { makeSqliteFolder } from './sqlite-file.js';
 import { withStatementCache, type JobSavepoints } from './sqlite-statement-cache.js';
 import { startWalCheckpointer, WAL_RESTART_PAGES } from './wal-checkpointer.js';
@@ -112,7 +113,7 @@ function openSqlite(filePath: string, pace: WalCheckpointOptions): { db: Kysely<
 
 /**
  * Kysely's SQLite dialect whose driver's destroy() also waits for `afterClose()`, and whose
- * transactions begin IMMEDIATE, as the group commit's do (see group-commit.ts): a deferred
+ * transactions begin IMMEDIATE, as the group commit's do (see raw-sql.ts): a deferred
  * BEGIN that read first and then wrote while the checkpoint worker held the write lock failed
  * at once with "database is locked" instead of waiting busy_timeout.
  */
@@ -127,7 +128,7 @@ class AwaitingSqliteDialect extends SqliteDialect {
   override createDriver(): Driver {
     const driver = super.createDriver();
     driver.beginTransaction = async (connection) => {
-      await connection.executeQuery(CompiledQuery.raw('BEGIN IMMEDIATE'));
+      await connection.executeQuery(BEGIN_IMMEDIATE);
     };
     const destroy = driver.destroy.bind(driver);
     driver.destroy = async () => {

@@ -1,7 +1,8 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
 import { ServerState, type Server } from '../domain/server.js';
 import { SessionState, type Session } from '../domain/session.js';
 import type { Database, DialectKind } from './db-schema.js';
+import { sqliteUnindexed } from './raw-sql.js';
 import { toServer, toSession } from './row-mapping.js';
 import { letEventLoopRun } from '../util/time-slice.js';
 
@@ -42,7 +43,7 @@ export async function listServersPaged(
   let after: { createdAt: number; id: string } | null = null;
   for (;;) {
     let q = db.selectFrom('servers').selectAll().orderBy('created_at').orderBy('id').limit(pageRows);
-    if (liveOnly) q = q.where(sql<boolean>`state <> 'deleted'`).where(stateIn(kind, states));
+    if (liveOnly) q = q.where('state', '<>', sql.lit(ServerState.Deleted)).where(stateIn(kind, states));
     else if (states) q = q.where('state', 'in', states);
     if (after) q = q.where(afterKey(after));
     const rows = await q.execute();
@@ -69,7 +70,7 @@ export async function listSessionsPaged(
   for (;;) {
     let q = db.selectFrom('sessions').selectAll().orderBy('created_at').orderBy('id').limit(pageRows);
     q = liveOnly
-      ? q.where(sql<boolean>`state <> 'ended'`).where(stateIn(kind, states))
+      ? q.where('state', '<>', sql.lit(SessionState.Ended)).where(stateIn(kind, states))
       : q.where('state', 'in', states);
     if (after) q = q.where(afterKey(after));
     const rows = await q.execute();
@@ -88,8 +89,8 @@ export async function listSessionsPaged(
  * for text.
  */
 function stateIn(kind: DialectKind, states: readonly string[]) {
-  const list = sql.join(states.map((st) => sql`${st}`));
-  return kind === 'sqlite' ? sql<boolean>`+state IN (${list})` : sql<boolean>`state IN (${list})`;
+  return (eb: ExpressionBuilder<Database, 'servers' | 'sessions'>) =>
+    eb(kind === 'sqlite' ? sqliteUnindexed<string>('state') : eb.ref('state'), 'in', states);
 }
 
 /**
@@ -99,5 +100,6 @@ function stateIn(kind: DialectKind, states: readonly string[]) {
  * in the same millisecond were read again for every page after them.)
  */
 function afterKey(after: { createdAt: number; id: string }) {
-  return sql<boolean>`(created_at, id) > (${after.createdAt}, ${after.id})`;
+  return (eb: ExpressionBuilder<Database, 'servers' | 'sessions'>) =>
+    eb(eb.refTuple('created_at', 'id'), '>', eb.tuple(after.createdAt, after.id));
 }

@@ -31,7 +31,7 @@ export class SchemaScopedPostgresDialect extends PostgresDialect {
   // Kysely's Dialect interface types this parameter as Kysely<any>.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   override createIntrospector(db: Kysely<any>): DatabaseIntrospector {
-    return new CurrentSchemaIntrospector(db);
+    return new CurrentSchemaIntrospector(db as Kysely<Catalog>);
   }
 }
 
@@ -51,22 +51,34 @@ class SchemaLockedAdapter extends PostgresAdapter {
   }
 }
 
+/** The columns of PostgreSQL's catalog this introspector reads. */
+interface Catalog {
+  'pg_catalog.pg_namespace': { oid: number; nspname: string };
+  'pg_catalog.pg_class': { relname: string; relnamespace: number; relkind: string };
+}
+
 /** Table names only (no columns): enough to find the migration tables. */
 class CurrentSchemaIntrospector implements DatabaseIntrospector {
-  constructor(private readonly db: Kysely<unknown>) {}
+  constructor(private readonly db: Kysely<Catalog>) {}
 
   async getSchemas(): Promise<SchemaMetadata[]> {
-    const { rows } = await sql<{ name: string }>`SELECT nspname AS name FROM pg_catalog.pg_namespace
-      WHERE nspname = current_schema()`.execute(this.db);
+    const rows = await this.db
+      .selectFrom('pg_catalog.pg_namespace')
+      .select('nspname as name')
+      .where('nspname', '=', (eb) => eb.fn<string>('current_schema', []))
+      .execute();
     return rows.map((r) => ({ name: r.name }));
   }
 
   async getTables(): Promise<TableMetadata[]> {
-    const { rows } = await sql<{ name: string; schema: string; kind: string }>`SELECT c.relname AS name,
-        n.nspname AS schema, c.relkind AS kind
-      FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-      WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p', 'v')
-      ORDER BY c.relname`.execute(this.db);
+    const rows = await this.db
+      .selectFrom('pg_catalog.pg_class as c')
+      .innerJoin('pg_catalog.pg_namespace as n', 'n.oid', 'c.relnamespace')
+      .select(['c.relname as name', 'n.nspname as schema', 'c.relkind as kind'])
+      .where('n.nspname', '=', (eb) => eb.fn<string>('current_schema', []))
+      .where('c.relkind', 'in', [sql.lit('r'), sql.lit('p'), sql.lit('v')])
+      .orderBy('c.relname')
+      .execute();
     return rows.map((r) => ({ name: r.name, schema: r.schema, isView: r.kind === 'v', columns: [] }));
   }
 

@@ -8,14 +8,13 @@ import type { ServerPatch } from './store.js';
 /** A Kysely instance or a transaction over the store's tables. */
 type Db = Kysely<Database>;
 
-/**
- * The predicate of the servers_active_ip_uq partial index (migration 0001), repeated as a
- * literal so SQLite recognises it and uses the index (bound parameters would not match).
- */
-const ACTIVE_STATES_PREDICATE = sql.raw(`state IN ('creating','starting','ready','allocated')`);
 /** A literal in the SQL text, not a bound parameter (see HotStatement). */
 const lit = <T extends string | number>(value: T) => sql.lit(value);
-/** The same predicate's states as literals for the typed builder: `.where('state', 'in', ACTIVE_STATES)`. */
+/**
+ * The states of the servers_active_ip_uq partial index's predicate (migration 0001),
+ * `.where('state', 'in', ACTIVE_STATES)`: repeated as literals, not bound parameters, so SQLite
+ * recognises the predicate and uses the index.
+ */
 const ACTIVE_STATES = (['creating', 'starting', 'ready', 'allocated'] as const).map((s) => lit(s));
 
 export async function insertServer(db: Db, server: Server): Promise<void> {
@@ -28,12 +27,13 @@ export async function getServer(db: Db, id: string): Promise<Server | null> {
 }
 
 /** Hot path (every heartbeat): one lookup in the partial unique index on ip. */
-export async function findActiveServerByIp(db: Db, ip: string): Promise<Server | null> {
-  const { rows } = await sql<ServerRow>`SELECT * FROM servers WHERE ip = ${ip} AND ${ACTIVE_STATES_PREDICATE}`.execute(
-    db,
-  );
+export async function findActiveServerByIp(db: Db, kind: DialectKind, ip: string): Promise<Server | null> {
+  const rows = await FIND_ACTIVE_SERVER_BY_IP.rows(db, kind, [ip]);
   return rows[0] ? toServer(rows[0]) : null;
 }
+const FIND_ACTIVE_SERVER_BY_IP = new HotStatement<[ip: string], ServerRow>('findActiveServerByIp', (db, p) =>
+  db.selectFrom('servers').selectAll().where('ip', '=', p(0)).where('state', 'in', ACTIVE_STATES),
+);
 
 export async function listServers(db: Db, states?: readonly ServerState[]): Promise<Server[]> {
   if (states && states.length === 0) return [];
@@ -79,19 +79,18 @@ export async function transitionServer(
   nowMs: number,
 ): Promise<Server | null> {
   if (from.length === 0) return null;
-  const readyAt =
-    to === 'ready' && patch.readyAtMs === undefined
-      ? { ready_at: sql<number | null>`CASE WHEN state = 'ready' THEN ready_at ELSE ${nowMs} END` }
-      : {};
+  const stampReadyAt = to === 'ready' && patch.readyAtMs === undefined;
   const row = await db
     .updateTable('servers')
-    .set({
+    .set((eb) => ({
       ...serverPatchColumns(patch),
-      ...readyAt,
+      ...(stampReadyAt
+        ? { ready_at: eb.case().when('state', '=', lit(ServerState.Ready)).then(eb.ref('ready_at')).else(nowMs).end() }
+        : {}),
       state: to,
       updated_at: nowMs,
-      state_changed_at: sql<number>`CASE WHEN state = ${to} THEN state_changed_at ELSE ${nowMs} END`,
-    })
+      state_changed_at: eb.case().when('state', '=', to).then(eb.ref('state_changed_at')).else(nowMs).end(),
+    }))
     .where('id', '=', id)
     .where('state', 'in', from)
     .returningAll()
@@ -190,9 +189,13 @@ const CLAIM_READY_SERVER = new HotStatement<[updatedAt: number, changedAt: numbe
 
 /** Machines that may exist and cost money: every live row a provider made (the MAX_SERVERS count). */
 export async function countMachines(db: Db): Promise<number> {
-  const { rows } = await sql<{ n: number | string }>`SELECT COUNT(*) AS n FROM servers
-    WHERE state <> 'deleted' AND origin <> 'external'`.execute(db);
-  return Number(rows[0]?.n ?? 0);
+  const row = await db
+    .selectFrom('servers')
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .where('state', '<>', lit(ServerState.Deleted))
+    .where('origin', '<>', lit('external'))
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
 }
 
 /**
@@ -201,10 +204,21 @@ export async function countMachines(db: Db): Promise<number> {
  * is not on the way.
  */
 export async function countOnTheWay(db: Db, nowMs: number): Promise<number> {
-  const { rows } = await sql<{ n: number | string }>`SELECT COUNT(*) AS n FROM servers
-    WHERE origin <> 'external' AND (state = 'starting' OR (state = 'creating'
-      AND (provider_id IS NOT NULL OR lease_until IS NULL OR lease_until > ${nowMs})))`.execute(db);
-  return Number(rows[0]?.n ?? 0);
+  const row = await db
+    .selectFrom('servers')
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .where('origin', '<>', lit('external'))
+    .where((eb) =>
+      eb.or([
+        eb('state', '=', lit(ServerState.Starting)),
+        eb.and([
+          eb('state', '=', lit(ServerState.Creating)),
+          eb.or([eb('provider_id', 'is not', null), eb('lease_until', 'is', null), eb('lease_until', '>', nowMs)]),
+        ]),
+      ]),
+    )
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
 }
 
 /** Extends the creator's lease on a creating row; false once it is not creating any more. */

@@ -1,4 +1,3 @@
-import { HOLDER_RANK } from './holder-queries.js';
 import { sql, type Kysely } from 'kysely';
 import { SessionState, type EndReason, type Session } from '../domain/session.js';
 import type { Database, DialectKind, SessionRow } from './db-schema.js';
@@ -8,12 +7,7 @@ import { HotStatement } from './hot-statement.js';
 /** A Kysely instance or a transaction over the store's tables. */
 type Db = Kysely<Database>;
 
-/**
- * The predicate of the sessions_live_*_uq partial indexes (migration 0001), repeated as a
- * literal so SQLite recognises it and uses them.
- */
-const LIVE = sql.raw(`state <> 'ended'`);
-/** The same predicate's literal for the typed builder: `.where('state', '<>', ENDED)`. */
+/** `.where('state', '<>', ENDED)`: the sessions_live_*_uq indexes' predicate, as a literal so SQLite uses them. */
 const ENDED = sql.lit(SessionState.Ended);
 
 /**
@@ -39,7 +33,7 @@ export async function insertSession(db: Db, kind: DialectKind, session: Session)
     row.lease_until,
   ]);
   if (inserted.length > 0) return true;
-  if (row.state !== 'ended' && (await findLiveSessionByCode(db, row.code))) return false;
+  if (row.state !== 'ended' && (await liveSessionRowByCode(db, kind, row.code))) return false;
   throw new Error(`Session ${row.id} conflicts with an existing session (same id, or its server holds a live session)`);
 }
 
@@ -84,15 +78,29 @@ export async function getSession(db: Db, id: string): Promise<Session | null> {
   return row ? toSession(row) : null;
 }
 
-export async function findLiveSessionByCode(db: Db, code: string): Promise<Session | null> {
-  const { rows } = await sql<SessionRow>`SELECT * FROM sessions WHERE code = ${code} AND ${LIVE}`.execute(db);
-  return rows[0] ? toSession(rows[0]) : null;
+export async function findLiveSessionByCode(db: Db, kind: DialectKind, code: string): Promise<Session | null> {
+  const row = await liveSessionRowByCode(db, kind, code);
+  return row ? toSession(row) : null;
 }
 
-export async function findLiveSessionByServer(db: Db, serverId: string): Promise<Session | null> {
-  const { rows } = await sql<SessionRow>`SELECT * FROM sessions WHERE server_id = ${serverId} AND ${LIVE}`.execute(db);
+/** The live session's row with this code, every column (/v1 reads its details too). */
+export async function liveSessionRowByCode(db: Db, kind: DialectKind, code: string): Promise<SessionRow | null> {
+  const rows = await LIVE_SESSION_BY_CODE.rows(db, kind, [code]);
+  return rows[0] ?? null;
+}
+// A start (a code taken?) and a /v1 lookup by code run it: compiled once (see HotStatement).
+const LIVE_SESSION_BY_CODE = new HotStatement<[code: string], SessionRow>('liveSessionByCode', (db, p) =>
+  db.selectFrom('sessions').selectAll().where('code', '=', p(0)).where('state', '<>', ENDED),
+);
+
+export async function findLiveSessionByServer(db: Db, kind: DialectKind, serverId: string): Promise<Session | null> {
+  const rows = await LIVE_SESSION_BY_SERVER.rows(db, kind, [serverId]);
   return rows[0] ? toSession(rows[0]) : null;
 }
+// Every heartbeat's answer reads it: compiled once (see HotStatement).
+const LIVE_SESSION_BY_SERVER = new HotStatement<[serverId: string], SessionRow>('liveSessionByServer', (db, p) =>
+  db.selectFrom('sessions').selectAll().where('server_id', '=', p(0)).where('state', '<>', ENDED),
+);
 
 /**
  * Hot path (every join): one lookup of the code joined to its server's address. The
@@ -132,34 +140,6 @@ export async function countSessions(db: Db, states: readonly SessionState[]): Pr
     .where('state', 'in', states)
     .executeTakeFirstOrThrow();
   return Number(row.n);
-}
-
-/**
- * Gives a pending session to serverId in ONE statement (same pattern as claimReadyServer: SKIP
- * LOCKED on PostgreSQL so concurrent callers take different sessions). The fair queue (issue 21
- * item 1): the session whose holder holds the fewest servers goes first, the oldest among
- * equals, so no client gets a second server while another waits for its first. With
- * `rankBelow`, only a session whose holder holds fewer servers than that. Returns null when
- * none waits, or when the server already holds a live session.
- */
-export async function assignOldestPending(
-  db: Db,
-  kind: DialectKind,
-  serverId: string,
-  nowMs: number,
-  rankBelow?: number,
-): Promise<Session | null> {
-  const skipLocked = sql.raw(kind === 'postgres' ? ' FOR NO KEY UPDATE SKIP LOCKED' : '');
-  const below = rankBelow === undefined ? sql`` : sql` AND ${HOLDER_RANK} < ${rankBelow}`;
-  const { rows } = await sql<SessionRow>`UPDATE sessions
-    SET state = 'active', server_id = ${serverId}, activated_at = ${nowMs}, last_played_at = ${nowMs}
-    WHERE id = (
-      SELECT p.id FROM sessions p WHERE p.state = 'pending'${below}
-      ORDER BY ${HOLDER_RANK}, p.created_at, p.id LIMIT 1${skipLocked}
-    ) AND state = 'pending'
-    AND NOT EXISTS (SELECT 1 FROM sessions live WHERE live.server_id = ${serverId} AND live.state <> 'ended')
-    RETURNING *`.execute(db);
-  return rows[0] ? toSession(rows[0]) : null;
 }
 
 export async function endSession(

@@ -1,5 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { SqliteDatabase, SqliteStatement } from 'kysely';
+import { JOB_SAVEPOINT } from './raw-sql.js';
 
 /**
  * The group commit's per-job savepoints on the SQLite connection (see GroupCommit), taken
@@ -47,9 +48,9 @@ export function withStatementCache(
     const st = db.prepare(text);
     return () => void st.run();
   };
-  const savepoint = control('SAVEPOINT job');
-  const release = control('RELEASE job');
-  const rollBackTo = control('ROLLBACK TO job');
+  const savepoint = control(JOB_SAVEPOINT.take);
+  const release = control(JOB_SAVEPOINT.release);
+  const rollBackTo = control(JOB_SAVEPOINT.rollBackTo);
   const database: SqliteDatabase = {
     close: () => {
       cache.clear();

@@ -1,5 +1,6 @@
-import { sql, type Kysely } from 'kysely';
-import type { Database, SessionRow } from './db-schema.js';
+import type { ExpressionBuilder, Kysely } from 'kysely';
+import type { Database, DialectKind, SessionRow } from './db-schema.js';
+import { liveSessionRowByCode } from './session-queries.js';
 import { toServer, toSession } from './row-mapping.js';
 import type {
   DetailedSession,
@@ -35,9 +36,9 @@ export async function getDetailedSession(db: Db, id: string): Promise<DetailedSe
  * The session a share code names: the live one, else the most recent ended one (a code is
  * unique among live sessions only, and may be handed out again after its session ended).
  */
-export async function findSessionByCode(db: Db, code: string): Promise<DetailedSession | null> {
-  const { rows } = await sql<SessionRow>`SELECT * FROM sessions WHERE code = ${code} AND state <> 'ended'`.execute(db);
-  if (rows[0]) return detailed(rows[0]);
+export async function findSessionByCode(db: Db, kind: DialectKind, code: string): Promise<DetailedSession | null> {
+  const live = await liveSessionRowByCode(db, kind, code);
+  if (live) return detailed(live);
   const ended = await db
     .selectFrom('sessions')
     .selectAll()
@@ -51,7 +52,8 @@ export async function findSessionByCode(db: Db, code: string): Promise<DetailedS
 
 /** Keyset condition: rows strictly after the cursor in (created_at, id) order. */
 function afterCursor(c: PageCursor) {
-  return sql<boolean>`(created_at > ${c.createdAtMs} OR (created_at = ${c.createdAtMs} AND id > ${c.id}))`;
+  return (eb: ExpressionBuilder<Database, 'sessions' | 'servers'>) =>
+    eb.or([eb('created_at', '>', c.createdAtMs), eb.and([eb('created_at', '=', c.createdAtMs), eb('id', '>', c.id)])]);
 }
 
 export async function pageSessions(db: Db, q: SessionPageQuery): Promise<SessionPage> {

@@ -8,6 +8,8 @@ import { HotStatement, hotStatements } from '../../src/store/hot-statement.js';
 import { SchemaScopedPostgresDialect } from '../../src/store/pg-schema-dialect.js';
 // Importing the query modules makes their hot statements.
 import '../../src/store/cache-queries.js';
+import '../../src/store/holder-queries.js';
+import '../../src/store/pending-assignment.js';
 import '../../src/store/server-queries.js';
 import '../../src/store/session-queries.js';
 import { testDatabaseUrl } from '../helpers/databases.js';
@@ -35,11 +37,20 @@ describe('hot statements', () => {
 
   it('are the store’s hot paths, each built with the builder', () => {
     expect(built.map((s) => s.name).sort()).toEqual([
+      'assignOldestPending',
+      'assignOldestPending(rankBelow)',
       'claimReadyServer',
+      'countLiveHeld',
+      'findActiveServerByIp',
       'findJoinAddress',
+      'holdSession',
       'insertEvents(1)',
       'insertEvents(2)',
       'insertSession',
+      'leakHit',
+      'liveSessionByCode',
+      'liveSessionByServer',
+      'putIdempotencyKey',
       'recordHeartbeatByIp',
       'rememberSignature',
       'touchSessionPlayed',

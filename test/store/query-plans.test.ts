@@ -9,8 +9,8 @@ import {
   insertServer,
   recordHeartbeatByIp,
 } from '../../src/store/server-queries.js';
+import { assignOldestPending } from '../../src/store/pending-assignment.js';
 import {
-  assignOldestPending,
   findJoinAddress,
   findLiveSessionByCode,
   insertSession,
@@ -52,13 +52,13 @@ describe('SQLite query plans of the hot paths', () => {
   }
 
   it.each([
-    ['findActiveServerByIp', () => findActiveServerByIp(db, '10.0.0.1'), /USING INDEX servers_active_ip_uq/],
+    ['findActiveServerByIp', () => findActiveServerByIp(db, 'sqlite', '10.0.0.1'), /USING INDEX servers_active_ip_uq/],
     [
       'recordHeartbeatByIp',
       () => recordHeartbeatByIp(db, 'sqlite', '10.0.0.1', 3, 1),
       /USING INDEX servers_active_ip_uq/,
     ],
-    ['findLiveSessionByCode', () => findLiveSessionByCode(db, 'ABCDEF'), /USING INDEX sessions_live_code_uq/],
+    ['findLiveSessionByCode', () => findLiveSessionByCode(db, 'sqlite', 'ABCDEF'), /USING INDEX sessions_live_code_uq/],
     [
       'findJoinAddress',
       () => findJoinAddress(db, 'sqlite', 'ABCDEF'),
