@@ -3,11 +3,8 @@ import type { FleetEvent, NewEvent } from '../domain/events.js';
 import type { Database, DialectKind } from './db-schema.js';
 import * as events from './event-queries.js';
 import { KyselyVerbs } from './kysely-verbs.js';
-import { CAPACITY_LOCK_CLASS, HOLDER_LOCK_CLASS, SCHEMA_KEY } from './pg-lock-keys.js';
+import { CAPACITY_LOCK_CLASS, HOLDER_LOCK_CLASS, schemaKey } from './pg-lock-keys.js';
 import type { Tx } from './store.js';
-
-/** Capacity decisions serialise on this lock, per schema (pg-lock-keys.ts). */
-const LOCK_CAPACITY = sql.raw(`SELECT pg_advisory_xact_lock(${CAPACITY_LOCK_CLASS}, ${SCHEMA_KEY})`);
 
 /** One body's handle on an open transaction (or, on SQLite, its savepoint in a group commit). */
 export class KyselyTx extends KyselyVerbs implements Tx {
@@ -21,14 +18,19 @@ export class KyselyTx extends KyselyVerbs implements Tx {
   async lockCapacity(): Promise<void> {
     // SQLite: nothing to do. The single better-sqlite3 connection runs one transaction at a
     // time, so capacity decisions are already serial.
-    if (this.kind === 'postgres') await LOCK_CAPACITY.execute(this.db);
+    // Capacity decisions serialise on this lock, per schema (pg-lock-keys.ts).
+    if (this.kind === 'postgres') await this.xactLock(CAPACITY_LOCK_CLASS);
   }
 
   async lockHolder(holder: string): Promise<void> {
-    if (this.kind === 'postgres')
-      await sql`SELECT pg_advisory_xact_lock(${sql.lit(HOLDER_LOCK_CLASS)}, hashtext(current_schema() || ' ' || ${holder}))`.execute(
-        this.db,
-      );
+    if (this.kind === 'postgres') await this.xactLock(HOLDER_LOCK_CLASS, holder);
+  }
+
+  /** pg_advisory_xact_lock(lockClass, schemaKey(and)): held until the transaction ends. */
+  private async xactLock(lockClass: number, and?: string): Promise<void> {
+    await this.db
+      .selectNoFrom((eb) => eb.fn<void>('pg_advisory_xact_lock', [sql.lit(lockClass), schemaKey(eb, and)]).as('locked'))
+      .execute();
   }
 
   recordEvent(event: NewEvent): void {

@@ -1,3 +1,5 @@
+import { sql, type ExpressionBuilder } from 'kysely';
+
 /*
  * Every PostgreSQL advisory lock the service takes, in one place. Each is the two-int form
  * (class, hashtext(current_schema())): replicas sharing a schema share a fleet and contend; test
@@ -16,5 +18,11 @@ export const HOLDER_LOCK_CLASS = 0x474f484c;
 /** 'GOMG': running the migrations (pg-schema-dialect.ts), session-level while they run. */
 export const MIGRATION_LOCK_CLASS = 0x474f4d47;
 
-/** SQL for the second half of every key: the schema the connection works in. */
-export const SCHEMA_KEY = 'hashtext(current_schema())';
+/**
+ * The second half of a key, in the typed builder: `hashtext(current_schema()` plus, given
+ * `and`, `|| ' ' || and`), the schema the connection works in.
+ */
+export function schemaKey<DB, TB extends keyof DB>(eb: ExpressionBuilder<DB, TB>, and?: string) {
+  const schema = eb.fn<string>('current_schema', []);
+  return eb.fn<number>('hashtext', [and === undefined ? schema : eb(eb(schema, '||', sql.lit(' ')), '||', and)]);
+}

@@ -9,7 +9,7 @@ import {
   type SchemaMetadata,
   type TableMetadata,
 } from 'kysely';
-import { MIGRATION_LOCK_CLASS, SCHEMA_KEY } from './pg-lock-keys.js';
+import { MIGRATION_LOCK_CLASS, schemaKey } from './pg-lock-keys.js';
 
 /**
  * PostgresDialect whose introspector sees only the current schema (the first on
@@ -41,13 +41,24 @@ class SchemaLockedAdapter extends PostgresAdapter {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   override async acquireMigrationLock(db: Kysely<any>): Promise<void> {
     // As Kysely's own: wait at most an hour (lock_timeout, for this transaction) for the lock.
-    await sql`WITH t AS (SELECT set_config('lock_timeout', '3600000', true) AS v)
-      SELECT pg_advisory_lock(${sql.raw(`${MIGRATION_LOCK_CLASS}, ${SCHEMA_KEY}`)}) FROM t`.execute(db);
+    await db
+      .with('t', (w) =>
+        w.selectNoFrom((eb) =>
+          eb.fn<string>('set_config', [sql.lit('lock_timeout'), sql.lit('3600000'), sql.lit(true)]).as('v'),
+        ),
+      )
+      .selectFrom('t')
+      .select((eb) => eb.fn<void>('pg_advisory_lock', [sql.lit(MIGRATION_LOCK_CLASS), schemaKey(eb)]).as('locked'))
+      .execute();
   }
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   override async releaseMigrationLock(db: Kysely<any>): Promise<void> {
-    await sql`SELECT pg_advisory_unlock(${sql.raw(`${MIGRATION_LOCK_CLASS}, ${SCHEMA_KEY}`)})`.execute(db);
+    await db
+      .selectNoFrom((eb) =>
+        eb.fn<boolean>('pg_advisory_unlock', [sql.lit(MIGRATION_LOCK_CLASS), schemaKey(eb)]).as('unlocked'),
+      )
+      .execute();
   }
 }
 

@@ -11,7 +11,7 @@ import { CompiledQuery, sql, type RawBuilder } from 'kysely';
  *    the text the indexes were created with;
  *  - PRAGMAs, which are connection settings given to the better-sqlite3 handle (open-database.ts,
  *    the checkpoint worker), not statements;
- *  - the places the test lists with their own reason (work in flight elsewhere).
+ * *  - the places the test lists with their own reason (work in flight elsewhere).
  */
 
 /**
