@@ -6,6 +6,7 @@ import type { Config } from './config.js';
 import type { SessionUseCases } from './sessions/use-cases.js';
 import type { Store } from './store/store.js';
 import type { Clock } from './util/clock.js';
+import { dashboardSignIns } from './http/admin-auth.js';
 import { clientErrorHandler } from './http/client-error.js';
 import { compatRoutes } from './http/compat-routes.js';
 import { installSessionGuard } from './guard/session-caps.js';
@@ -155,6 +156,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     limiter,
     authenticate,
     adminToken: config.adminToken,
+    signIns: dashboardSignIns(deps.store),
     clientApiKeys: config.v1.clientApiKeys,
     bodyLimitBytes: config.limits.bodyLimitBytes,
     maxPlayers: config.limits.maxPlayers,

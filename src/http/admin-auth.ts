@@ -2,25 +2,59 @@ import { createHmac } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { OrchestratorError } from '../domain/errors.js';
 import { safeEqual } from '../domain/hmac.js';
+import type { StoreVerbs } from '../store/store.js';
 import { clientAddress } from './client-address.js';
 
-/** The dashboard's session cookie (a signed expiry, not the token itself). */
+/** The dashboard's session cookie (a signed expiry and sign-in generation, not the token itself). */
 export const DASHBOARD_COOKIE = 'go_dashboard';
 
-/** A cookie value `<expiresAtMs>.<hmac>` that proves its holder knew the admin token. */
-export function dashboardCookieValue(adminToken: string, expiresAtMs: number): string {
-  return `${expiresAtMs}.${cookieMac(adminToken, expiresAtMs)}`;
+/**
+ * Dashboard sign-ins as the store keeps them: a generation number every replica reads. A cookie
+ * names the generation it was issued in; signing out moves to the next one, so every cookie
+ * issued before (a copy included) stops working at once, on every replica and after a restart
+ * (issue 21 item 10: a cookie still worked for 12 h after sign-out).
+ */
+export interface DashboardSignIns {
+  generation(): Promise<number>;
+  /** Revokes every cookie issued so far. */
+  signOut(): Promise<void>;
 }
 
-function cookieMac(adminToken: string, expiresAtMs: number): string {
-  return createHmac('sha256', adminToken).update(`dashboard-session\n${expiresAtMs}`).digest('base64url');
+const SIGN_IN_GENERATION = 'dashboard_sign_in_generation';
+
+export function dashboardSignIns(store: Pick<StoreVerbs, 'getMeta' | 'setMeta'>): DashboardSignIns {
+  const generation = async () => Number(await store.getMeta(SIGN_IN_GENERATION)) || 0;
+  return {
+    generation,
+    // Two sign-outs racing both leave the generation past every cookie issued before them.
+    signOut: async () => store.setMeta(SIGN_IN_GENERATION, String((await generation()) + 1)),
+  };
 }
 
-export function validDashboardCookie(adminToken: string, value: string | undefined, nowMs: number): boolean {
-  const m = /^(\d{1,15})\.([A-Za-z0-9_-]{43})$/.exec(value ?? '');
+/** A cookie value `<expiresAtMs>.<generation>.<hmac>` that proves its holder knew the admin token. */
+export function dashboardCookieValue(adminToken: string, expiresAtMs: number, generation: number): string {
+  return `${expiresAtMs}.${generation}.${cookieMac(adminToken, expiresAtMs, generation)}`;
+}
+
+function cookieMac(adminToken: string, expiresAtMs: number, generation: number): string {
+  return createHmac('sha256', adminToken)
+    .update(`dashboard-session\n${expiresAtMs}\n${generation}`)
+    .digest('base64url');
+}
+
+/** Whether a cookie is ours, unexpired and of the sign-in generation in force. */
+export async function validDashboardCookie(
+  adminToken: string,
+  value: string | undefined,
+  nowMs: number,
+  signIns: DashboardSignIns,
+): Promise<boolean> {
+  const m = /^(\d{1,15})\.(\d{1,15})\.([A-Za-z0-9_-]{43})$/.exec(value ?? '');
   if (!m) return false;
   const expiresAtMs = Number(m[1]);
-  return expiresAtMs > nowMs && safeEqual(m[2]!, cookieMac(adminToken, expiresAtMs));
+  const generation = Number(m[2]);
+  if (expiresAtMs <= nowMs || !safeEqual(m[3]!, cookieMac(adminToken, expiresAtMs, generation))) return false;
+  return generation === (await signIns.generation());
 }
 
 /** One cookie's value from a Cookie header, or undefined. */
@@ -58,7 +92,12 @@ export interface OperatorAuthThrottle {
  * `X-CSRF: 1` header, which a cross-site form cannot send and a cross-site fetch cannot
  * send without a CORS preflight we never grant (SameSite=Strict is the first wall).
  */
-export function adminAuthorizer(adminToken: string | null, nowMs: () => number, throttle?: OperatorAuthThrottle) {
+export function adminAuthorizer(
+  adminToken: string | null,
+  nowMs: () => number,
+  signIns: DashboardSignIns,
+  throttle?: OperatorAuthThrottle,
+) {
   return async (req: FastifyRequest): Promise<void> => {
     if (!adminToken) throw new OrchestratorError('unavailable', 'Operator endpoints are disabled: set ADMIN_TOKEN.');
     if (req.headers.authorization) {
@@ -67,7 +106,7 @@ export function adminAuthorizer(adminToken: string | null, nowMs: () => number, 
       await throttle?.failed(clientAddress(req));
       throw new OrchestratorError('unauthorized', 'A valid operator token is required.');
     }
-    if (validDashboardCookie(adminToken, readCookie(req.headers.cookie, DASHBOARD_COOKIE), nowMs())) {
+    if (await validDashboardCookie(adminToken, readCookie(req.headers.cookie, DASHBOARD_COOKIE), nowMs(), signIns)) {
       if (SAFE_METHODS.has(req.method) || req.headers['x-csrf'] === '1') return;
       throw new OrchestratorError('unauthorized', 'A dashboard action needs the X-CSRF header.');
     }

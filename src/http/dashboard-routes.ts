@@ -18,6 +18,7 @@ import {
   dashboardCookieValue,
   readCookie,
   validDashboardCookie,
+  type DashboardSignIns,
   type OperatorAuthThrottle,
 } from './admin-auth.js';
 import { clientAddress } from './client-address.js';
@@ -30,6 +31,8 @@ export interface DashboardDeps {
   /** Cookies get `Secure` when the service speaks HTTPS. */
   secureCookies: boolean;
   authorize: (req: FastifyRequest) => Promise<void>;
+  /** The sign-in generation in the store: signing out revokes every cookie issued before. */
+  signIns: DashboardSignIns;
   /** Wrong tokens per address, shared with the API's operator routes. */
   throttle?: OperatorAuthThrottle;
   /** What the page shows, in one read. */
@@ -79,15 +82,20 @@ export async function dashboardRoutes(app: FastifyInstance, deps: DashboardDeps)
     },
   );
   const routes = app.withTypeProvider<TypeBoxTypeProvider>();
-  const signedIn = (req: FastifyRequest) =>
+  const signedIn = async (req: FastifyRequest) =>
     deps.adminToken !== null &&
-    validDashboardCookie(deps.adminToken, readCookie(req.headers.cookie, DASHBOARD_COOKIE), deps.nowMs());
+    (await validDashboardCookie(
+      deps.adminToken,
+      readCookie(req.headers.cookie, DASHBOARD_COOKIE),
+      deps.nowMs(),
+      deps.signIns,
+    ));
   const cookie = (value: string, maxAgeS: number) =>
     `${DASHBOARD_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeS}${deps.secureCookies ? '; Secure' : ''}`;
 
   routes.get('/dashboard', { schema: dashboardSchema }, async (req, reply) => {
     if (!deps.adminToken) return page(reply, 503, loginPage('The dashboard is disabled: set ADMIN_TOKEN.'));
-    return signedIn(req) ? page(reply, 200, appPage()) : page(reply, 200, loginPage(null));
+    return (await signedIn(req)) ? page(reply, 200, appPage()) : page(reply, 200, loginPage(null));
   });
 
   routes.post('/dashboard/login', { schema: dashboardLoginSchema }, async (req, reply) => {
@@ -104,13 +112,21 @@ export async function dashboardRoutes(app: FastifyInstance, deps: DashboardDeps)
       await deps.throttle?.failed(clientAddress(req));
       return page(reply, 401, loginPage('That token is not valid.'));
     }
-    const value = dashboardCookieValue(deps.adminToken, deps.nowMs() + deps.sessionTtlMs);
+    const value = dashboardCookieValue(
+      deps.adminToken,
+      deps.nowMs() + deps.sessionTtlMs,
+      await deps.signIns.generation(),
+    );
     return reply.header('set-cookie', cookie(value, Math.floor(deps.sessionTtlMs / 1000))).redirect('/dashboard', 303);
   });
 
-  routes.post('/dashboard/logout', { schema: dashboardLogoutSchema }, async (_req, reply) =>
-    reply.header('set-cookie', cookie('', 0)).redirect('/dashboard', 303),
-  );
+  // Signing out revokes the cookie (and every other issued before it) in the store, so a copy
+  // stops working too. Only a signed-in browser can: SameSite=Strict keeps the cookie off a
+  // sign-out posted from another site.
+  routes.post('/dashboard/logout', { schema: dashboardLogoutSchema }, async (req, reply) => {
+    if (await signedIn(req)) await deps.signIns.signOut();
+    return reply.header('set-cookie', cookie('', 0)).redirect('/dashboard', 303);
+  });
 
   routes.get('/dashboard/assets/:file', { schema: dashboardAssetSchema }, async (req, reply) => {
     const { file } = req.params;

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { EventTail } from '../events/event-tail.js';
 import { SseHub } from '../events/sse-hub.js';
-import { adminAuthorizer, bearerToken } from '../http/admin-auth.js';
+import { adminAuthorizer, bearerToken, dashboardSignIns } from '../http/admin-auth.js';
 import { RateLimiter } from '../http/rate-limiter.js';
 import { eventRoutes } from '../http/event-routes.js';
 import { healthRoutes } from '../http/health-routes.js';
@@ -102,7 +102,8 @@ export class OperatorView {
       failedJoinsPerMinute: 0,
       operatorAuthFailuresPerMinute: this.d.config.limits.operatorAuthFailuresPerMinutePerAddress,
     }).operatorAuth;
-    const authorize = adminAuthorizer(this.d.config.adminToken, () => this.d.clock.now(), throttle);
+    const signIns = dashboardSignIns(this.d.store);
+    const authorize = adminAuthorizer(this.d.config.adminToken, () => this.d.clock.now(), signIns, throttle);
     // Streams end before Fastify waits for connections to close, so a shutdown is not held open.
     app.addHook('preClose', async () => this.sse.close());
     const metricsToken = this.d.config.metricsToken;
@@ -137,6 +138,7 @@ export class OperatorView {
       sessionTtlMs: this.d.config.dashboardSessionS * 1000,
       secureCookies: this.d.config.tls !== null || this.d.config.enforceHttps,
       authorize,
+      signIns,
       throttle,
       snapshot: () => this.snapshot(),
     });

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { OrchestratorError } from '../../domain/errors.js';
 import { safeEqual } from '../../domain/hmac.js';
-import { adminAuthorizer, bearerToken, type OperatorAuthThrottle } from '../admin-auth.js';
+import { adminAuthorizer, bearerToken, type DashboardSignIns, type OperatorAuthThrottle } from '../admin-auth.js';
 
 /**
  * Operator routes: `Authorization: Bearer $ADMIN_TOKEN` (constant time), or the dashboard's
@@ -9,10 +9,11 @@ import { adminAuthorizer, bearerToken, type OperatorAuthThrottle } from '../admi
  */
 export function operatorGuard(
   adminToken: string | null,
+  signIns: DashboardSignIns,
   throttle?: OperatorAuthThrottle,
   nowMs: () => number = Date.now,
 ) {
-  return adminAuthorizer(adminToken, nowMs, throttle);
+  return adminAuthorizer(adminToken, nowMs, signIns, throttle);
 }
 
 /**

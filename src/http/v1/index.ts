@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { SessionUseCases } from '../../sessions/use-cases.js';
+import type { DashboardSignIns } from '../admin-auth.js';
 import type { RateLimiter } from '../rate-limiter.js';
 import { adminRoutes } from './admin-routes.js';
 import { clientRoutes } from './client-routes.js';
@@ -12,6 +13,8 @@ export interface V1Deps {
   limiter: RateLimiter;
   authenticate: (req: FastifyRequest, reply: FastifyReply) => Promise<void>;
   adminToken: string | null;
+  /** The dashboard's sign-in generation (its cookie also authorizes operator routes). */
+  signIns: DashboardSignIns;
   clientApiKeys: readonly string[];
   bodyLimitBytes: number;
   maxPlayers: number;
@@ -52,7 +55,7 @@ export async function v1Api(app: FastifyInstance, deps: V1Deps): Promise<void> {
   await app.register(adminRoutes, {
     operator: deps.sessions.operator,
     pool: deps.sessions.pool,
-    guard: operatorGuard(deps.adminToken, deps.limiter.operatorAuth),
+    guard: operatorGuard(deps.adminToken, deps.signIns, deps.limiter.operatorAuth),
     maxServersCap: deps.maxServersCap,
   });
 }
