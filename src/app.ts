@@ -8,6 +8,8 @@ import type { Store } from './store/store.js';
 import type { Clock } from './util/clock.js';
 import { dashboardSignIns } from './http/admin-auth.js';
 import { clientErrorHandler } from './http/client-error.js';
+import { ConnectionGuard, connectionCapWithin } from './http/connection-guard.js';
+import { openFileLimit } from './util/open-file-limit.js';
 import { compatRoutes } from './http/compat-routes.js';
 import { installSessionGuard } from './guard/session-caps.js';
 import { installCors } from './http/cors.js';
@@ -40,21 +42,46 @@ export interface AppDeps {
 
 /**
  * The Node server under Fastify, so the slow-loris defences apply: a client must finish its
- * headers within HEADERS_TIMEOUT_MS, and Node checks that often enough to matter (its default
- * check runs every 30 s, whatever the timeout).
+ * headers within HEADERS_TIMEOUT_MS and its body within BODY_TIMEOUT_MS more, and Node checks
+ * that often enough to matter (its default check runs every 30 s, whatever the timeout). The
+ * connection guard caps open connections and keeps health answering past the cap.
  */
-function createHttpServer(config: Readonly<Config>, handler: RequestListener): Server {
+function createHttpServer(deps: AppDeps, handler: RequestListener): Server {
+  const { config } = deps;
+  const { limits } = config;
+  const caps = config.guard.connections;
   const opts = {
-    headersTimeout: config.limits.headersTimeoutMs,
-    requestTimeout: config.limits.requestTimeoutMs,
-    keepAliveTimeout: config.limits.keepAliveTimeoutMs,
-    connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(config.limits.headersTimeoutMs / 4))),
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    connectionsCheckingInterval: Math.max(
+      50,
+      Math.min(1000, Math.floor(Math.min(limits.headersTimeoutMs, limits.bodyTimeoutMs) / 4)),
+    ),
   };
-  if (!config.tls) return createServer(opts, handler);
-  return createHttpsServer(
-    { ...opts, cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) },
-    handler,
-  );
+  const guard = new ConnectionGuard({
+    caps,
+    lingerMs: limits.closeLingerMs,
+    bodyTimeoutMs: limits.bodyTimeoutMs,
+    log: deps.logger,
+    now: () => deps.clock.now(),
+  });
+  const guarded = guard.handler(handler);
+  const server = config.tls
+    ? createHttpsServer(
+        { ...opts, cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) },
+        guarded,
+      )
+    : createServer(opts, guarded);
+  const fileLimit = openFileLimit();
+  const maxConnections = connectionCapWithin(caps.maxConnections, caps.healthReserve, fileLimit);
+  if (maxConnections < caps.maxConnections)
+    deps.logger?.warn(
+      { configured: caps.maxConnections, maxConnections, openFileLimit: fileLimit },
+      'MAX_CONNECTIONS lowered below the open-file limit (ulimit -n); raise the limit to serve more connections',
+    );
+  guard.attach(server, maxConnections);
+  return server;
 }
 
 function trustHops(hops: number): false | ((address: string, hop: number) => boolean) {
@@ -69,15 +96,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: config.limits.bodyLimitBytes,
     exposeHeadRoutes: false,
     return503OnClosing: true,
-    requestTimeout: config.limits.requestTimeoutMs,
-    connectionTimeout: config.limits.requestTimeoutMs,
-    keepAliveTimeout: config.limits.keepAliveTimeoutMs,
-    serverFactory: (handler) => createHttpServer(config, handler),
+    // The server's timeouts are set on the server createHttpServer makes (Fastify applies its
+    // own only to a server it makes). No socket idle timeout: a waiting start is silent for up
+    // to START_TIMEOUT_S.
+    serverFactory: (handler) => createHttpServer(deps, handler),
     // A number of hops as a function: the address `hops` proxies in from the socket is the client.
     trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
     routerOptions: { maxParamLength: 200, ignoreTrailingSlash: false },
     // Errors of the HTTP parser (400, 408, 431) get the original's error shape, not Fastify's.
-    clientErrorHandler,
+    clientErrorHandler: clientErrorHandler(config.limits.closeLingerMs),
     // A malformed URL (a broken %-escape): before routing, so no plugin can scope it; /v1
     // paths get the /v1 shape here, everything else the original's.
     frameworkErrors: (err, req, reply) => {

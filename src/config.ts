@@ -115,8 +115,13 @@ export interface Config extends ProviderSettings {
     failedJoinsPerMinutePerAddress: number;
     /** ADMIN_AUTH_FAIL_LIMIT_PER_MIN: wrong operator tokens per minute from one address; 0 = off. */
     operatorAuthFailuresPerMinutePerAddress: number;
+    /** The whole request (headers and body) must have arrived this long after its first byte. */
     requestTimeoutMs: number;
     headersTimeoutMs: number;
+    /** BODY_TIMEOUT_MS: what a body adds to the request's deadline (a waiting start's wait comes after it). */
+    bodyTimeoutMs: number;
+    /** CLOSE_LINGER_MS: after answering a request that was not read in full (413, 431), how long its rest is drained. */
+    closeLingerMs: number;
     keepAliveTimeoutMs: number;
     shutdownGraceMs: number;
   };
@@ -165,6 +170,7 @@ export function loadConfig(env: Env = readProcessEnv()): Readonly<Config> {
   const poolPolicy = r.oneOf('POOL_POLICY', 'fixed', ['fixed', 'forecast'] as const);
   const hmacKeys = [r.str('INTERNAL_HMAC_KEY', ''), r.str('INTERNAL_HMAC_SECRET', '')];
   const hmacKey = hmacKeys.find(Boolean) || null;
+  const trustProxy = r.trustProxy('TRUST_PROXY');
   const pgPool = readPgPoolConfig(r);
 
   const config: Config = {
@@ -185,7 +191,7 @@ export function loadConfig(env: Env = readProcessEnv()): Readonly<Config> {
     readyzTimeoutMs: r.int('READYZ_TIMEOUT_MS', 2000, 1, 600_000),
     tls: certFile && keyFile ? { certFile, keyFile } : null,
     enforceHttps: r.bool('ENFORCE_HTTPS', false),
-    trustProxy: r.trustProxy('TRUST_PROXY'),
+    trustProxy,
     corsAllowedOrigins: r.list('CORS_ALLOWED_ORIGINS'),
     ...providers,
     lifecycle: {
@@ -240,20 +246,26 @@ export function loadConfig(env: Env = readProcessEnv()): Readonly<Config> {
       operatorAuthFailuresPerMinutePerAddress: r.int('ADMIN_AUTH_FAIL_LIMIT_PER_MIN', 10, 0, 1_000_000),
       requestTimeoutMs: r.int('REQUEST_TIMEOUT_MS', 0, 0, 3_600_000),
       headersTimeoutMs: r.int('HEADERS_TIMEOUT_MS', 10_000, 1, 600_000),
+      bodyTimeoutMs: r.int('BODY_TIMEOUT_MS', 10_000, 1, 3_600_000),
+      closeLingerMs: r.int('CLOSE_LINGER_MS', 5000, 0, 600_000),
       keepAliveTimeoutMs: r.int('KEEP_ALIVE_TIMEOUT_MS', 72_000, 1, 600_000),
       shutdownGraceMs: r.int('SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
     },
-    guard: readGuardConfig(r),
+    guard: readGuardConfig(r, trustProxy !== false),
     v1: {
       clientApiKeys: r.list('CLIENT_API_KEYS'),
       longPollMaxS: r.int('V1_LONG_POLL_MAX_S', 30, 0, 300),
       metadataMaxBytes: r.int('V1_METADATA_MAX_BYTES', 4096, 2, 1_048_576),
     },
   };
-  if (config.limits.requestTimeoutMs === 0) {
-    // A start may wait START_TIMEOUT_S for a server; the socket timeout must outlast it.
-    config.limits.requestTimeoutMs = Math.ceil(config.lifecycle.startTimeoutS * 1000) + 30_000;
-  }
+  // Node's requestTimeout bounds receiving a request, not answering it: a start's wait for a
+  // server begins once its request has arrived, so this deadline need not outlast it.
+  const { limits } = config;
+  if (limits.requestTimeoutMs === 0) limits.requestTimeoutMs = limits.headersTimeoutMs + limits.bodyTimeoutMs;
+  else if (limits.requestTimeoutMs < limits.headersTimeoutMs)
+    r.problem(
+      `REQUEST_TIMEOUT_MS (${limits.requestTimeoutMs}) must be at least HEADERS_TIMEOUT_MS (${limits.headersTimeoutMs})`,
+    );
   config.warnings = lookalikeWarnings(Object.keys(env), r.names);
   if (config.adminToken !== null && config.adminToken.length < 32)
     config.warnings.push(

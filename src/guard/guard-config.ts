@@ -16,6 +16,20 @@ export interface GuardConfig {
   sessionsPerKey: number;
   /** With CLIENT_API_KEYS set, the original's POST /sessions/start and /sessions/join want a key too. */
   originalRoutesNeedKey: boolean;
+  /** Caps on open connections (src/http/connection-guard.ts). */
+  connections: ConnectionCaps;
+}
+
+/** Caps on open connections, so a flood cannot take every file descriptor (issue 21 item 3). */
+export interface ConnectionCaps {
+  /** MAX_CONNECTIONS: connections served in full (lowered below the open-file limit at start); 0 = no cap. */
+  maxConnections: number;
+  /** MAX_CONNECTIONS_PER_ADDRESS: open connections from one socket address (IPv6: its /64); 0 = no cap. */
+  perAddress: number;
+  /** HEALTH_CONNECTIONS_RESERVE: connections past MAX_CONNECTIONS that may ask only /healthz, /readyz and /metrics. */
+  healthReserve: number;
+  /** CONNECTION_CAP_LOG_INTERVAL_MS: at most one log line per cap this often, with the count refused. */
+  logIntervalMs: number;
 }
 
 /** The part of config.ts's reader this block uses. */
@@ -26,11 +40,21 @@ export interface SettingsReader {
   problem(text: string): void;
 }
 
-export function readGuardConfig(r: SettingsReader): GuardConfig {
+/**
+ * `behindProxy` (TRUST_PROXY set): every connection comes from the proxy's address, so a cap per
+ * socket address would cap the proxy; MAX_CONNECTIONS_PER_ADDRESS is then off unless set.
+ */
+export function readGuardConfig(r: SettingsReader, behindProxy: boolean): GuardConfig {
   return {
     sharedKeyDrivesManaged: r.bool('SHARED_KEY_DRIVES_MANAGED', false),
     sessionsPerAddress: r.int('SESSIONS_PER_ADDRESS', 3, 0, 1_000_000),
     sessionsPerKey: r.int('SESSIONS_PER_KEY', 0, 0, 1_000_000),
     originalRoutesNeedKey: r.bool('ORIGINAL_ROUTES_NEED_KEY', false),
+    connections: {
+      maxConnections: r.int('MAX_CONNECTIONS', 4096, 0, 1_000_000),
+      perAddress: r.int('MAX_CONNECTIONS_PER_ADDRESS', behindProxy ? 0 : 512, 0, 1_000_000),
+      healthReserve: r.int('HEALTH_CONNECTIONS_RESERVE', 16, 0, 10_000),
+      logIntervalMs: r.int('CONNECTION_CAP_LOG_INTERVAL_MS', 60_000, 1, 86_400_000),
+    },
   };
 }

@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { isLingering, lingerThenDestroy } from './lingering-close.js';
 
 /** A socket error as Node's HTTP parser reports it (llhttp `HPE_*` codes, request timeouts). */
 export interface ConnectionError extends Error {
@@ -20,18 +21,26 @@ export function connectionErrorStatus(err: ConnectionError): 400 | 408 | 431 {
 
 /**
  * Fastify's clientErrorHandler: answers the original's error shape, `{"detail": "…"}`, where
- * Fastify's default writes `{"error", "message", "statusCode"}`. The socket is closed after
- * (the parser's state is unknown), and nothing is written when a response already began.
+ * Fastify's default writes `{"error", "message", "statusCode"}`, and nothing when a response
+ * already began. After a parser error (400, 431) the connection closes gracefully: the client
+ * may still be sending (headers of a megabyte, a body behind them), and destroying the
+ * connection at once would reset it before the answer is read (see lingering-close.ts); the
+ * failed parser discards whatever still arrives. After a timeout (408) it is destroyed at once:
+ * the parser is sound there and would still hand a late request to the routes.
  */
-export function clientErrorHandler(err: ConnectionError, socket: Socket): void {
-  if (err.code === 'ECONNRESET' || socket.destroyed) return;
-  const status = connectionErrorStatus(err);
-  const [text, detail] = REASONS[status]!;
-  const body = JSON.stringify({ detail });
-  if (socket.writable && socket.bytesWritten === 0) {
-    socket.write(
-      `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-    );
-  }
-  socket.destroy(err);
+export function clientErrorHandler(lingerMs: number): (err: ConnectionError, socket: Socket) => void {
+  return (err, socket) => {
+    if (err.code === 'ECONNRESET' || socket.destroyed || isLingering(socket)) return;
+    const status = connectionErrorStatus(err);
+    const [text, detail] = REASONS[status]!;
+    const body = JSON.stringify({ detail });
+    const answered = socket.writable && socket.bytesWritten === 0;
+    if (answered) {
+      socket.write(
+        `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      );
+    }
+    if (answered && err.code?.startsWith('HPE_')) lingerThenDestroy(socket, lingerMs);
+    else socket.destroy(err);
+  };
 }

@@ -63,14 +63,28 @@ export interface RunningService {
   exited: Promise<number | string>;
 }
 
+export interface ServiceOptions {
+  /**
+   * The process's open-file limit (RLIMIT_NOFILE, set with the shell's `ulimit -n` before exec),
+   * so a test can run out of file descriptors with a few hundred connections.
+   */
+  openFileLimit?: number;
+}
+
 /** Runs `game-orchestrator <args>` from the TypeScript sources as a real process. */
 export async function startService(
   args: string[],
   env: Record<string, string>,
   port?: number,
+  options: ServiceOptions = {},
 ): Promise<RunningService> {
   const p = port ?? (await freePort());
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
+  const node = [process.execPath, '--import', 'tsx', 'src/main.ts', ...args];
+  const [file, argv] =
+    options.openFileLimit === undefined
+      ? [node[0]!, node.slice(1)]
+      : ['/bin/sh', ['-c', `ulimit -n ${options.openFileLimit} && exec "$@"`, 'sh', ...node]];
+  const proc = spawn(file, argv, {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', PORT: String(p), HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

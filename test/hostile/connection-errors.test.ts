@@ -11,7 +11,7 @@ import { testOrchestrator } from '../helpers/orchestrator.js';
 let orch: Orchestrator;
 let port: number;
 beforeAll(async () => {
-  orch = await testOrchestrator({ HEADERS_TIMEOUT_MS: '300', REQUEST_TIMEOUT_MS: '600', BODY_LIMIT_BYTES: '100' });
+  orch = await testOrchestrator({ HEADERS_TIMEOUT_MS: '300', BODY_TIMEOUT_MS: '300', BODY_LIMIT_BYTES: '100' });
   await orch.app.listen({ host: '127.0.0.1', port: 0 });
   port = (orch.app.server.address() as { port: number }).port;
 });

@@ -88,9 +88,25 @@ describe('loadConfig', () => {
       loadConfig({ INTERNAL_HMAC_MAX_SKEW_SECONDS: 'x', SSL_CERTFILE: '/nope/cert.pem', SSL_KEYFILE: '/nope/key.pem' }),
     ).toThrow(/SSL_CERTFILE: file not found/);
   });
-  it('the request timeout outlasts the start timeout', () => {
-    const c = loadConfig({ START_TIMEOUT_S: '90' });
-    expect(c.limits.requestTimeoutMs).toBeGreaterThan(90_000);
+  it("a request's deadline is its headers' and its body's, whatever a start may wait after it", () => {
+    const c = loadConfig({ START_TIMEOUT_S: '90', HEADERS_TIMEOUT_MS: '4000', BODY_TIMEOUT_MS: '6000' });
+    expect(c.limits.requestTimeoutMs).toBe(10_000);
+    expect(loadConfig({ REQUEST_TIMEOUT_MS: '30000' }).limits.requestTimeoutMs).toBe(30_000);
+    expect(() => loadConfig({ REQUEST_TIMEOUT_MS: '500', HEADERS_TIMEOUT_MS: '1000' })).toThrow(
+      /REQUEST_TIMEOUT_MS \(500\) must be at least HEADERS_TIMEOUT_MS/,
+    );
+  });
+  it('connection caps: on by default; per address off behind a proxy unless set', () => {
+    expect(loadConfig({}).guard.connections).toEqual({
+      maxConnections: 4096,
+      perAddress: 512,
+      healthReserve: 16,
+      logIntervalMs: 60_000,
+    });
+    expect(loadConfig({ TRUST_PROXY: 'true' }).guard.connections.perAddress).toBe(0);
+    expect(loadConfig({ TRUST_PROXY: 'true', MAX_CONNECTIONS_PER_ADDRESS: '50' }).guard.connections.perAddress).toBe(
+      50,
+    );
   });
 });
 
