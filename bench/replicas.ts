@@ -13,10 +13,13 @@ import { orchestratorEnv } from './cases.js';
 import { spawnService, type ChildService } from './child-service.js';
 import { ipAt } from './fixtures.js';
 import { runLoad, type LoadResult } from './load.js';
+import { runPgbench, targets, type PgbenchResult } from './pgbench.js';
 
 /*
  * `npm run bench:replicas`: warm-start throughput and p99 of POST /sessions/start on one SQLite
- * process, one replica on PostgreSQL, and three replicas on the same PostgreSQL, in one run.
+ * process, one replica on PostgreSQL, and three replicas on the same PostgreSQL, in one run,
+ * beside pgbench's single-row UPDATE + INSERT transaction at 10 clients on that PostgreSQL (its
+ * ceiling for a transaction shaped like a start's writes), and the issue's targets met or not.
  * Each setup gets a fresh database holding a warm pool larger than the run can drain, the
  * orchestrators run as real child processes (the production build), and the load comes from
  * this process: `connections` in all, split evenly over the replicas, one autocannon per
@@ -57,6 +60,7 @@ async function main(): Promise<void> {
       connections: { type: 'string', default: '48' },
       pool: { type: 'string', default: '' },
       'no-build': { type: 'boolean', default: false },
+      'pgbench-clients': { type: 'string', default: '10' },
     },
   });
   const durationS = Number(values.duration);
@@ -76,8 +80,15 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), 'bench-replicas-'));
   const childEnv: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' };
   const results: SetupResult[] = [];
+  let pgb: PgbenchResult | null = null;
   try {
     for (const setup of SETUPS) {
+      if (setup.db === 'postgres' && !pgb) {
+        pgb = await runPgbench(pgBase, Number(values['pgbench-clients']), durationS);
+        say(
+          `pgbench (UPDATE + INSERT, ${pgb.clients} clients, ${durationS} s): ${pgb.tps} tps, latency ${pgb.latencyMs} ms, failed ${pgb.failed}`,
+        );
+      }
       const schema = `bench_${randomBytes(4).toString('hex')}`;
       let dbOpts: DatabaseOptions;
       let env: Record<string, string>;
@@ -150,6 +161,15 @@ async function main(): Promise<void> {
         `| ${r.setup} | ${r.okPerS} | ${r.p50Ms} | ${r.p99Ms} | ${r.non2xx} | ${r.errors} | ${r.sessions} | ${r.distinctServers} |`,
     ),
   ].join('\n');
+  const met = targets(results, pgb, connections);
+  const targetTable = [
+    '| target | met | figures |',
+    '|---|---|---|',
+    ...met.map((t) => `| ${t.target} | ${t.met ? 'yes' : '**no**'} | ${t.figures} |`),
+  ].join('\n');
+  const pgbLine = pgb
+    ? `pgbench on the same PostgreSQL, just before the PostgreSQL setups: \`${pgb.command}\` (one single-row UPDATE and one INSERT per transaction): **${pgb.tps} tps**, latency average ${pgb.latencyMs} ms, ${pgb.failed} failed.`
+    : 'pgbench: not run.';
   const md = `# Warm starts: SQLite vs PostgreSQL with 1 and 3 replicas, ${date}
 
 Machine: ${machine}.
@@ -159,15 +179,21 @@ Load: autocannon in the bench process, ${connections} connections split evenly o
 Everything (bench, replicas, PostgreSQL) shares one machine: with 3 replicas on 2 cores, the replicas compete for the same CPUs.
 
 ${table}
+
+${pgbLine}
+
+Targets (issue 22):
+
+${targetTable}
 `;
   const outDir = path.join(repoRoot, 'bench/results');
   mkdirSync(outDir, { recursive: true });
   writeFileSync(path.join(outDir, `replicas-${date}.md`), md);
   writeFileSync(
     path.join(outDir, `replicas-${date}.json`),
-    JSON.stringify({ date, machine, durationS, connections, poolSize, results }, null, 2),
+    JSON.stringify({ date, machine, durationS, connections, poolSize, results, pgbench: pgb, targets: met }, null, 2),
   );
-  say('\n' + table + `\n\nwritten: bench/results/replicas-${date}.md`);
+  say('\n' + table + '\n\n' + pgbLine + '\n\n' + targetTable + `\n\nwritten: bench/results/replicas-${date}.md`);
 }
 
 async function admin(url: string, text: string): Promise<void> {
