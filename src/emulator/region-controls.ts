@@ -1,26 +1,6 @@
 import { findRegion, type RegionEntry } from './catalogue/regions.js';
 import { findSize, type SizeEntry } from './catalogue/sizes.js';
-import { mergeFaults, NO_FAULTS, type Faults } from './options.js';
-
-/**
- * What a test (or a rehearsal) changes about one region, over the catalogue's facts:
- * - `available: false`: the region takes no new droplets, shown as DigitalOcean shows a closed
- *   region (`available: false`, no sizes in `/v2/regions`) and refused as one is (422, "You
- *   specified an invalid region for Droplet creation.");
- * - `soldOut`: sizes the region has run out of: gone from its `sizes` and from the size's
- *   `regions`, and a create with one is the 422 "Size is not available in this region." —
- *   what the real API answers for a size a region does not offer (digitalocean-api.md §5.3);
- * - `faults`: faults for requests that concern the region (a create in it; a read or delete of
- *   a droplet in it), applied over the account-wide ones.
- */
-export interface RegionControl {
-  available: boolean;
-  soldOut: string[];
-  faults: Partial<Faults>;
-}
-
-/** A change to a region's control; each field replaces the one in force (faults merge key by key). */
-export type RegionControlPatch = Partial<RegionControl>;
+import { mergeFaults, NO_FAULTS, type Faults, type RegionControl, type RegionControlPatch } from './options.js';
 
 const OPEN: Readonly<RegionControl> = Object.freeze({ available: true, soldOut: [], faults: {} });
 
