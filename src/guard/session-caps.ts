@@ -42,11 +42,23 @@ const ORIGINAL_CLIENT_ROUTES = new Set(['POST /sessions/start', 'POST /sessions/
  */
 export function installSessionGuard(app: FastifyInstance, s: SessionGuardSettings): void {
   const needKey = clientGuard(s.clientApiKeys, s.adminToken);
-  app.addHook('onRequest', async (req) => {
+  // A callback hook, not an async one: it runs on every request (heartbeats included), and
+  // only the routes above ever wait for anything.
+  app.addHook('onRequest', (req, _reply, done) => {
+    if (req.method !== 'POST') return done();
     const q = req.url.indexOf('?');
     const route = `${req.method} ${q === -1 ? req.url : req.url.slice(0, q)}`;
-    if (s.originalRoutesNeedKey && ORIGINAL_CLIENT_ROUTES.has(route)) await needKey(req);
-    if (STARTS.has(route)) req.sessionHolder = holderOf(req, s);
+    const holder = () => {
+      if (STARTS.has(route)) req.sessionHolder = holderOf(req, s);
+    };
+    if (!s.originalRoutesNeedKey || !ORIGINAL_CLIENT_ROUTES.has(route)) {
+      holder();
+      return done();
+    }
+    needKey(req).then(() => {
+      holder();
+      done();
+    }, done);
   });
 }
 
