@@ -135,6 +135,10 @@ export class KyselyStore extends KyselyVerbs implements Store {
   override leakHit(key: string, bucket: Bucket, nowMs: number, by = 1): Promise<number> {
     return this.sharedRead((tx) => tx.leakHit(key, bucket, nowMs, by));
   }
+  // Every join reads its address's guess count: a read like the code lookup after it.
+  override leakLevel(key: string, bucket: Bucket, nowMs: number): Promise<number> {
+    return this.sharedRead((tx) => tx.leakLevel(key, bucket, nowMs));
+  }
   // Listings outside a transaction (the reconciler's) go in pages, letting requests through.
   override listServers(states?: readonly ServerState[]): Promise<Server[]> {
     return listServersPaged(this.db, this.kind, states);

@@ -152,7 +152,7 @@ export class KyselyVerbs implements StoreVerbs {
     return cache.leakHit(this.db, this.kind, key, bucket, nowMs, by);
   }
   leakLevel(key: string, bucket: cache.Bucket, nowMs: number): Promise<number> {
-    return cache.leakLevel(this.db, key, bucket, nowMs);
+    return cache.leakLevel(this.db, this.kind, key, bucket, nowMs);
   }
   getMeta(key: string): Promise<string | null> {
     return cache.getMeta(this.db, key);

@@ -48,6 +48,7 @@ describe('hot statements', () => {
       'insertEvents(2)',
       'insertSession',
       'leakHit',
+      'leakLevel',
       'liveSessionByCode',
       'liveSessionByServer',
       'putIdempotencyKey',
