@@ -12,15 +12,20 @@ import { HotStatement } from './hot-statement.js';
 /** A Kysely instance or a transaction over the store's tables. */
 type Db = Kysely<Database>;
 
-export async function getIdempotentSession(db: Db, key: string, nowMs: number): Promise<string | null> {
-  const row = await db
-    .selectFrom('idempotency_keys')
-    .select('session_id')
-    .where('key', '=', key)
-    .where('expires_at', '>', nowMs)
-    .executeTakeFirst();
+export async function getIdempotentSession(
+  db: Db,
+  kind: DialectKind,
+  key: string,
+  nowMs: number,
+): Promise<string | null> {
+  const [row] = await GET_IDEMPOTENT_SESSION.rows(db, kind, [key, nowMs]);
   return row?.session_id ?? null;
 }
+const GET_IDEMPOTENT_SESSION = new HotStatement<[key: string, nowMs: number], { session_id: string }>(
+  'getIdempotentSession',
+  (db, p) =>
+    db.selectFrom('idempotency_keys').select('session_id').where('key', '=', p(0)).where('expires_at', '>', p(1)),
+);
 
 /**
  * One statement that both binds and reads: a new key is inserted; an existing unexpired key

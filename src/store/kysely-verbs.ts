@@ -131,7 +131,7 @@ export class KyselyVerbs implements StoreVerbs {
 
   // ---- idempotency keys, replay cache, rate counters, meta ----
   getIdempotentSession(key: string, nowMs: number): Promise<string | null> {
-    return cache.getIdempotentSession(this.db, key, nowMs);
+    return cache.getIdempotentSession(this.db, this.kind, key, nowMs);
   }
   putIdempotencyKey(key: string, sessionId: string, nowMs: number, expiresAtMs: number): Promise<string> {
     return cache.putIdempotencyKey(this.db, this.kind, key, sessionId, nowMs, expiresAtMs);

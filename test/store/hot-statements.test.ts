@@ -43,6 +43,7 @@ describe('hot statements', () => {
       'countLiveHeld',
       'findActiveServerByIp',
       'findJoinAddress',
+      'getIdempotentSession',
       'holdSession',
       'insertEvents(1)',
       'insertEvents(2)',
