@@ -32,8 +32,9 @@ export interface SessionGuardSettings {
   originalRoutesNeedKey: boolean;
 }
 
-const STARTS = new Set(['POST /sessions/start', 'POST /v1/sessions']);
-const ORIGINAL_CLIENT_ROUTES = new Set(['POST /sessions/start', 'POST /sessions/join']);
+// Every one of these routes is a POST: their paths.
+const STARTS = new Set(['/sessions/start', '/v1/sessions']);
+const ORIGINAL_CLIENT_ROUTES = new Set(['/sessions/start', '/sessions/join']);
 
 /**
  * Issue 21 item 1: 16 anonymous starts took 10 of 10 servers. Every start names its holder
@@ -42,21 +43,18 @@ const ORIGINAL_CLIENT_ROUTES = new Set(['POST /sessions/start', 'POST /sessions/
  */
 export function installSessionGuard(app: FastifyInstance, s: SessionGuardSettings): void {
   const needKey = clientGuard(s.clientApiKeys, s.adminToken);
-  // A callback hook, not an async one: it runs on every request (heartbeats included), and
-  // only the routes above ever wait for anything.
+  // A callback hook, not an async one, and no string or closure made: it runs on every request
+  // (heartbeats included), and only the routes above ever wait for anything.
   app.addHook('onRequest', (req, _reply, done) => {
     if (req.method !== 'POST') return done();
     const q = req.url.indexOf('?');
-    const route = `${req.method} ${q === -1 ? req.url : req.url.slice(0, q)}`;
-    const holder = () => {
-      if (STARTS.has(route)) req.sessionHolder = holderOf(req, s);
-    };
-    if (!s.originalRoutesNeedKey || !ORIGINAL_CLIENT_ROUTES.has(route)) {
-      holder();
+    const path = q === -1 ? req.url : req.url.slice(0, q);
+    if (!s.originalRoutesNeedKey || !ORIGINAL_CLIENT_ROUTES.has(path)) {
+      if (STARTS.has(path)) req.sessionHolder = holderOf(req, s);
       return done();
     }
     needKey(req).then(() => {
-      holder();
+      if (STARTS.has(path)) req.sessionHolder = holderOf(req, s);
       done();
     }, done);
   });
