@@ -63,7 +63,11 @@ export function serviceNodeFlags(repoRoot: string): string[] {
  * in a temporary directory, this checkout's node_modules linked in, compiled with its own
  * tsconfig.build.json. Run with its own package.json's node flags, in its own directory.
  */
-export function buildBaseline(repoRoot: string, ref: string, dir: string): OrchestratorEntry & { dir: string } {
+export function buildBaseline(
+  repoRoot: string,
+  ref: string,
+  dir: string,
+): OrchestratorEntry & { dir: string; commit: string } {
   const git = (args: string[]) => {
     const r = spawnSync('git', ['-C', repoRoot, ...args], { encoding: 'utf8', maxBuffer: 1 << 30 });
     if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
@@ -83,6 +87,7 @@ export function buildBaseline(repoRoot: string, ref: string, dir: string): Orche
     script: path.join(dir, entry.script),
     cwd: dir,
     dir,
+    commit,
     note: `${ref} = ${commit.slice(0, 12)}, ${entry.note}`,
   };
 }

@@ -45,9 +45,11 @@ const USAGE = `npm run bench -- [--quick] [--no-build] [--no-scale] [--no-profil
   --cold-start-only  only the cold starts (printed, no results file)
   --no-profile    skip profiling the cases that miss their target
   --no-log-cost   skip the extra join run with request logging on
+  --rounds <n>    runs per case (default 2); a side-by-side run on a busy machine wants more
   --baseline-ref <git-ref>  build that commit too and measure join, heartbeat and start (or --cases
                   among them) against both builds in the same run, slices paired; prints the
-                  this/baseline ratios per round, writes no results file`;
+                  this/baseline ratios per round and per case; with all three cases it writes
+                  bench/results/side-by-side-<date>.json and .md`;
 
 /** Parses the bench's flags; the only place the bench reads its environment. */
 export function benchOptions(
@@ -68,6 +70,7 @@ export function benchOptions(
       'no-profile': { type: 'boolean', default: false },
       'no-log-cost': { type: 'boolean', default: false },
       'baseline-ref': { type: 'string' },
+      rounds: { type: 'string', default: '2' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -78,10 +81,13 @@ export function benchOptions(
   const fromEnv = Number(env.BENCH_DURATION_S ?? '10');
   if (!Number.isFinite(fromEnv) || fromEnv <= 0)
     throw new Error(`BENCH_DURATION_S must be a positive number of seconds, got ${env.BENCH_DURATION_S}`);
+  const rounds = Number(values.rounds);
+  if (!Number.isInteger(rounds) || rounds < 1)
+    throw new Error(`--rounds must be a whole number of at least 1, got ${values.rounds}`);
   return {
     repoRoot,
     durationS: values.quick ? 2 : fromEnv,
-    rounds: 2,
+    rounds,
     connections: 50,
     build: !values['no-build'],
     scale: !values['no-scale'],

@@ -6,6 +6,7 @@ import { buildBaseline, buildEntry, type OrchestratorEntry } from './build.js';
 import type { OpenStore } from './fixtures.js';
 import { benchOptions, type BenchOptions } from './options.js';
 import { measureSideBySide, sideBySideTable } from './side-by-side.js';
+import { summariseSideBySide, summaryLine, writeSideBySide } from './side-by-side-report.js';
 import { createStore } from '../src/store/create-db.js';
 import { CASES, LIVE_SESSIONS, PLAYER_ADDRESSES } from './cases.js';
 import { measureCases } from './measure.js';
@@ -48,7 +49,7 @@ async function main(argv: string[], env: Readonly<Record<string, string | undefi
   const entry = buildEntry(o.repoRoot, o.build);
   say(`orchestrator entry: ${entry.script} (${entry.note})`);
   if (o.baselineRef) {
-    await sideBySide(o, entry, o.baselineRef, say);
+    await sideBySide(o, entry, o.baselineRef, say, argv, loadAvgAtStart);
     return;
   }
   if (o.coldStartOnly) {
@@ -134,12 +135,17 @@ async function main(argv: string[], env: Readonly<Record<string, string | undefi
   else for (const file of writeReport(o.resultsDir, report)) say(`wrote ${path.relative(o.repoRoot, file)}`);
 }
 
-/** `--baseline-ref`: join, heartbeat and start against an earlier build and this one, slices paired; printed only. */
+/**
+ * `--baseline-ref`: join, heartbeat and start against an earlier build and this one, slices
+ * paired; printed, and with all three cases written to bench/results/side-by-side-<date>.*.
+ */
 async function sideBySide(
   o: BenchOptions,
   entry: OrchestratorEntry,
   ref: string,
   say: (line: string) => void,
+  argv: readonly string[],
+  loadAvgAtStart: number[],
 ): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), 'orch-bench-baseline-'));
   try {
@@ -157,21 +163,25 @@ async function sideBySide(
       say,
     );
     say('\n' + sideBySideTable(runs) + '\n');
-    for (const name of new Set(runs.map((r) => r.name))) {
-      const mine = runs.filter((r) => r.name === name);
-      const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
-      const cpu = mine.map((r) => r.cpuPerOkRatio).filter((x): x is number => x !== null);
-      say(
-        `${name}: this/baseline 2xx/s, median of ${mine.length} rounds ${med(mine.map((r) => r.okRatio)).toFixed(3)}` +
-          (cpu.length ? `; service CPU per 2xx ${med(cpu).toFixed(3)}` : ''),
-      );
+    const summary = summariseSideBySide(runs);
+    for (const s of summary) say(summaryLine(s));
+    const machine = machineInfo(loadAvgAtStart);
+    say(`load average at the end ${machine.loadAvgAtEnd.join(' ')}`);
+    if (o.cases) {
+      say(`a partial run (--cases ${o.cases.join(',')}): no results file written`);
+      return;
     }
-    say(
-      `load average at the end ${os
-        .loadavg()
-        .map((x) => Math.round(x * 100) / 100)
-        .join(' ')}`,
-    );
+    const files = writeSideBySide(o.resultsDir, {
+      date: new Date().toISOString().slice(0, 10),
+      commit: measuredCommit(o.repoRoot),
+      baseline: { ref, commit: baseline.commit },
+      command: `npm run bench -- ${argv.join(' ')}`,
+      machine,
+      settings: { durationS: o.durationS, connections: o.connections, rounds: o.rounds },
+      runs,
+      summary,
+    });
+    for (const file of files) say(`wrote ${path.relative(o.repoRoot, file)}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
