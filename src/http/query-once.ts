@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { OrchestratorError } from '../domain/errors.js';
 
 /**
@@ -10,14 +10,24 @@ import { OrchestratorError } from '../domain/errors.js';
  * query in their handlers, after the signature (compat-validation.ts's singleQuery).
  */
 export function refuseRepeatedQuery(app: FastifyInstance): void {
-  app.addHook('preValidation', async (req) => {
-    if (!req.routeOptions.schema?.querystring) return;
-    const q: unknown = req.query;
-    if (!q || typeof q !== 'object') return;
-    const entries: [string, unknown][] = Object.entries(q);
-    for (const [name, value] of entries) {
-      if (Array.isArray(value) && value.length > 1)
-        throw new OrchestratorError('invalid_input', `${name} is given more than once`);
-    }
+  // A callback hook, not an async one: it runs on every request. The query is looked at first
+  // (most have none); the route's schema (req.routeOptions builds an object on every read) only
+  // when a parameter is given twice.
+  app.addHook('preValidation', (req, _reply, done) => {
+    done(repeatedIn(req));
   });
+}
+
+/** The refusal for the first parameter given more than once on a route that declares its query; undefined when none. */
+function repeatedIn(req: FastifyRequest): OrchestratorError | undefined {
+  const q: unknown = req.query;
+  if (!q || typeof q !== 'object') return undefined;
+  const entries: [string, unknown][] = Object.entries(q);
+  for (const [name, value] of entries) {
+    if (Array.isArray(value) && value.length > 1)
+      return req.routeOptions.schema?.querystring
+        ? new OrchestratorError('invalid_input', `${name} is given more than once`)
+        : undefined;
+  }
+  return undefined;
 }
