@@ -118,8 +118,7 @@ export interface Bucket {
 const MILLI = 1000;
 
 /**
- * Adds `by` hits to the key's leaky bucket at nowMs and returns its level (in hits) after
- * that: one upsert, so replicas sharing the database agree without locks. The row keeps the
+ * One upsert, so replicas sharing the database agree without locks. The row keeps the
  * level in `count` (thousandths) and the time of its last hit plus the window in
  * `expires_at`; the level drains `limit` per window since then, never below 0, and never
  * rises above `limit + 1` (a refused client hammering on is not locked out for longer than a
@@ -211,7 +210,7 @@ const LEAK_HIT = new HotStatement<LeakHitParams, { count: number }>('leakHit', (
     .returning('count'),
 );
 
-/** The key's bucket level (in hits) at nowMs, without changing it. Hot path: every join reads one. */
+/** Hot path: every join reads one. */
 export async function leakLevel(db: Db, kind: DialectKind, key: string, b: Bucket, nowMs: number): Promise<number> {
   const [row] = await LEAK_LEVEL.rows(db, kind, [key]);
   if (!row) return 0;
@@ -275,10 +274,6 @@ export async function setMetaIfAbsent(db: Db, key: string, value: string): Promi
   return row.value;
 }
 
-/**
- * Points a key at a new session, only if it still names `oldSessionId` (a retry whose
- * session ended before it was given a server starts over under the same key).
- */
 export async function replaceIdempotencyKey(
   db: Kysely<Database>,
   key: string,

@@ -14,7 +14,6 @@ import type { Database } from './db-schema.js';
 
 type Db = Kysely<Database>;
 
-/** Deletes up to `batch` sessions that ended before `endedBeforeMs` (oldest first), with their holder rows. */
 export async function pruneEndedSessions(db: Db, endedBeforeMs: number, batch: number): Promise<number> {
   const ids = (
     await db

@@ -59,8 +59,8 @@ export class KyselyStore extends KyselyVerbs implements Store {
   }
 
   /**
-   * Runs fn once in a transaction (READ COMMITTED on PostgreSQL). Its events are written as its
-   * last statement, so those of a body rolled back go with it.
+   * READ COMMITTED on PostgreSQL. The body's events are written as its last statement, so those
+   * of a body rolled back go with it.
    */
   async transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
     const body = async (tx: KyselyTx): Promise<Committed<T> | Rollback> => {
@@ -190,7 +190,6 @@ export class KyselyStore extends KyselyVerbs implements Store {
     return new KyselyWebhookLedger(this.db);
   }
 
-  /** Closes the pool or file. What was queued before the close is answered, not cut off. */
   async close(): Promise<void> {
     await this.groupCommit?.settled();
     await this.db.destroy();

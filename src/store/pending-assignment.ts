@@ -12,12 +12,10 @@ type Db = Kysely<Database>;
 const ENDED = sql.lit(SessionState.Ended);
 
 /**
- * Gives a pending session to serverId in ONE statement (same pattern as claimReadyServer: SKIP
- * LOCKED on PostgreSQL so concurrent callers take different sessions). The fair queue (issue 21
- * item 1): the session whose holder holds the fewest servers goes first, the oldest among
- * equals, so no client gets a second server while another waits for its first. With
- * `rankBelow`, only a session whose holder holds fewer servers than that. Returns null when
- * none waits, or when the server already holds a live session.
+ * ONE statement (same pattern as claimReadyServer: SKIP LOCKED on PostgreSQL so concurrent
+ * callers take different sessions), ordered by the holder's rank (holderRank): the fair queue
+ * of issue 21 item 1, so no client gets a second server while another waits for its first.
+ * Nothing when the server already holds a live session.
  */
 export async function assignOldestPending(
   db: Db,

@@ -52,7 +52,6 @@ export async function countServers(db: Db, states: readonly ServerState[]): Prom
   return Number(row.n);
 }
 
-/** countServers without external rows: the machines the hard cap counts. */
 export async function countMadeServers(db: Db, states: readonly ServerState[]): Promise<number> {
   if (states.length === 0) return 0;
   const row = await db
@@ -99,10 +98,8 @@ export async function transitionServer(
 }
 
 /**
- * Hot path (a heartbeat from a server in service): records players and the heartbeat time of
- * the ready or allocated server at this address in ONE conditional UPDATE … RETURNING, through
- * the partial unique index on ip (its predicate repeated literally, see above). Null when no
- * server there is ready or allocated: the caller looks further (booting, or unknown).
+ * Hot path (a heartbeat from a server in service): ONE conditional UPDATE … RETURNING through
+ * the partial unique index on ip (its predicate's states as literals, see above).
  */
 export async function recordHeartbeatByIp(
   db: Db,
@@ -127,7 +124,6 @@ const RECORD_HEARTBEAT_BY_IP = new HotStatement<
     .returningAll(),
 );
 
-/** Like transitionServer without a state change. */
 export async function patchServer(
   db: Db,
   id: string,
@@ -187,7 +183,6 @@ const CLAIM_READY_SERVER = new HotStatement<[updatedAt: number, changedAt: numbe
       .returningAll(),
 );
 
-/** Machines that may exist and cost money: every live row a provider made (the MAX_SERVERS count). */
 export async function countMachines(db: Db): Promise<number> {
   const row = await db
     .selectFrom('servers')
@@ -198,11 +193,6 @@ export async function countMachines(db: Db): Promise<number> {
   return Number(row?.n ?? 0);
 }
 
-/**
- * Machines on their way to the pool: starting, or creating by a process that is still
- * alive (its lease holds) or whose machine is known. A create abandoned by a dead process
- * is not on the way.
- */
 export async function countOnTheWay(db: Db, nowMs: number): Promise<number> {
   const row = await db
     .selectFrom('servers')

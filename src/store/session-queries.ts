@@ -188,7 +188,7 @@ export async function renewSessionLease(db: Db, id: string, owner: string, until
 /** Ids per statement of the batched session reads and renewals (well inside every driver's parameter limit). */
 const IDS_PER_STATEMENT = 500;
 
-/** The state of each of these sessions (an id with no row is absent), in one statement per 500. */
+/** One statement per IDS_PER_STATEMENT ids. */
 export async function sessionStates(db: Db, ids: readonly string[]): Promise<Map<string, SessionState>> {
   const out = new Map<string, SessionState>();
   for (let i = 0; i < ids.length; i += IDS_PER_STATEMENT) {
@@ -202,7 +202,6 @@ export async function sessionStates(db: Db, ids: readonly string[]): Promise<Map
   return out;
 }
 
-/** renewSessionLease for many pending sessions at once; returns how many were still pending. */
 export async function renewSessionLeases(
   db: Db,
   ids: readonly string[],
@@ -235,10 +234,7 @@ export async function listAbandonedPending(db: Db, nowMs: number): Promise<Sessi
   return rows.map(toSession);
 }
 
-/**
- * Sessions created at or after sinceMs, any state. Naming every state lets SQLite and
- * PostgreSQL read sessions_state_created_at_idx as one range per state instead of scanning.
- */
+/** Naming every state lets SQLite and PostgreSQL read sessions_state_created_at_idx as one range per state. */
 export async function listSessionsStartedSince(db: Db, sinceMs: number): Promise<Session[]> {
   const rows = await db
     .selectFrom('sessions')

@@ -59,9 +59,10 @@ export interface StoreVerbs {
   listSessions(states: readonly SessionState[]): Promise<Session[]>;
   countSessions(states: readonly SessionState[]): Promise<number>;
   /**
-   * Gives a pending session to this server (pending → active); null when none waits. The fair
-   * queue: the session whose holder holds the fewest servers, the oldest among equals; with
-   * `rankBelow`, only one whose holder holds fewer than that many.
+   * Gives a pending session to this server (pending → active); null when none waits, or when the
+   * server already holds a live session. The fair queue: the session whose holder holds the
+   * fewest servers, the oldest among equals; with `rankBelow`, only one whose holder holds fewer
+   * than that many.
    */
   assignOldestPending(serverId: string, nowMs: number, rankBelow?: number): Promise<Session | null>;
   /**
@@ -105,14 +106,20 @@ export interface StoreVerbs {
   // ---- counts and leases ----
   /** Live rows a provider made (not external): what MAX_SERVERS caps. */
   countMachines(): Promise<number>;
-  /** Starting rows, and creating rows whose creator is alive or whose machine is known. */
+  /**
+   * Machines on their way to the pool: starting rows, and creating rows whose creator is alive
+   * (its lease holds) or whose machine is known. A create abandoned by a dead process is not.
+   */
   countOnTheWay(nowMs: number): Promise<number>;
   renewServerLease(serverId: string, owner: string, untilMs: number): Promise<boolean>;
   renewSessionLease(sessionId: string, owner: string, untilMs: number): Promise<boolean>;
   /** renewSessionLease for every session a process waits on, at once; returns how many were still pending. */
   renewSessionLeases(sessionIds: readonly string[], owner: string, untilMs: number): Promise<number>;
   listAbandonedPending(nowMs: number): Promise<Session[]>;
-  /** Re-points a key from oldSessionId to newSessionId; false when it names something else. */
+  /**
+   * Re-points a key from oldSessionId to newSessionId; false when it names something else (a
+   * retry whose session ended before it was given a server starts over under the same key).
+   */
   replaceIdempotencyKey(
     key: string,
     oldSessionId: string,
@@ -131,7 +138,10 @@ export interface StoreVerbs {
   /** Active (holding a server) and pending sessions a holder asked for. */
   countLiveHeld(holder: string): Promise<HeldCount>;
   getDetailedSession(id: string): Promise<DetailedSession | null>;
-  /** The live session with this code, else the most recent ended one. */
+  /**
+   * The live session with this code, else the most recent ended one (a code is unique among
+   * live sessions only, and may be handed out again after its session ended).
+   */
   findSessionByCode(code: string): Promise<DetailedSession | null>;
   /** Sessions in (createdAtMs, id) order, after a cursor, filtered. */
   pageSessions(q: SessionPageQuery): Promise<SessionPage>;
@@ -221,7 +231,10 @@ export interface Store extends StoreVerbs {
   lastEventId(): Promise<number>;
   /** Drops events older than olderThanMs and beyond the newest keepRows; at most `batch` per call. */
   pruneEvents(olderThanMs: number, keepRows: number, batch: number): Promise<number>;
-  /** Drops up to `batch` sessions that ended before endedBeforeMs (oldest first); returns how many. */
+  /**
+   * Drops up to `batch` sessions that ended before endedBeforeMs (oldest first), with their
+   * holder rows; returns how many.
+   */
   pruneEndedSessions(endedBeforeMs: number, batch: number): Promise<number>;
   /** Listens to the events this process commits, after each commit, in id order. */
   onEvents(listener: (events: readonly FleetEvent[]) => void): () => void;

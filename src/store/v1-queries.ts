@@ -32,10 +32,6 @@ export async function getDetailedSession(db: Db, id: string): Promise<DetailedSe
   return row ? detailed(row) : null;
 }
 
-/**
- * The session a share code names: the live one, else the most recent ended one (a code is
- * unique among live sessions only, and may be handed out again after its session ended).
- */
 export async function findSessionByCode(db: Db, kind: DialectKind, code: string): Promise<DetailedSession | null> {
   const live = await liveSessionRowByCode(db, kind, code);
   if (live) return detailed(live);
@@ -84,7 +80,6 @@ export async function pageServers(db: Db, q: ServerPageQuery): Promise<ServerPag
   return { items: rows.slice(0, q.limit).map(toServer), more: rows.length > q.limit };
 }
 
-/** Stores value under key, replacing what was there. */
 export async function setMeta(db: Db, key: string, value: string): Promise<void> {
   await db
     .insertInto('meta')
