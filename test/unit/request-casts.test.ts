@@ -3,6 +3,7 @@ import path from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/package-root.js';
+import { projectProgram } from '../helpers/ts-program.js';
 
 /**
  * Routes are typed by their schemas (the TypeBox type provider): a request's params, query,
@@ -12,16 +13,6 @@ import { PACKAGE_ROOT } from '../../src/package-root.js';
 const PARTS = new Set(['params', 'query', 'body', 'headers']);
 const HTTP_DIR = path.join(PACKAGE_ROOT, 'src/http') + path.sep;
 const FIXTURE = path.join(import.meta.dirname, 'fixtures/request-cast-violations.ts');
-
-function program(extra: string[]): ts.Program {
-  const config = ts.getParsedCommandLineOfConfigFile(
-    path.join(PACKAGE_ROOT, 'tsconfig.json'),
-    {},
-    { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} },
-  )!;
-  const rootNames = config.fileNames.filter((f) => path.resolve(f).startsWith(HTTP_DIR));
-  return ts.createProgram({ rootNames: [...rootNames, ...extra], options: config.options });
-}
 
 /** Whether a type is Fastify's request (under any generics), or a union holding one. */
 function isRequest(type: ts.Type): boolean {
@@ -88,7 +79,7 @@ function requestCasts(p: ts.Program, inFile: (file: string) => boolean): string[
 }
 
 describe('routes are typed by their schemas: no casts of request parts', () => {
-  const p = program([FIXTURE]);
+  const p = projectProgram(HTTP_DIR, [FIXTURE]);
 
   it('flags each of the nine ways of casting a request part in the fixture, and nothing else there', () => {
     const marked = readFileSync(FIXTURE, 'utf8')

@@ -3,6 +3,7 @@ import path from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../../src/config.js';
+import { projectProgram } from '../../helpers/ts-program.js';
 
 /**
  * The Store's raw state-changing methods. Outside the store itself, only the fleet's verbs
@@ -22,16 +23,6 @@ const SRC = path.join(PACKAGE_ROOT, 'src') + path.sep;
 const STORE_DIR = path.join(PACKAGE_ROOT, 'src/store') + path.sep;
 const ALLOWED_DIRS = [path.join(PACKAGE_ROOT, 'src/fleet') + path.sep, STORE_DIR];
 const FIXTURE = path.join(import.meta.dirname, 'fixtures/one-seam-violations.ts');
-
-function program(extra: string[]): ts.Program {
-  const config = ts.getParsedCommandLineOfConfigFile(
-    path.join(PACKAGE_ROOT, 'tsconfig.json'),
-    {},
-    { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} },
-  )!;
-  const rootNames = config.fileNames.filter((f) => path.resolve(f).startsWith(SRC));
-  return ts.createProgram({ rootNames: [...rootNames, ...extra], options: config.options });
-}
 
 /**
  * Whether a property symbol is (or is derived from: Pick<>, a union, an inherited member) a RAW
@@ -84,7 +75,7 @@ function rawStoreUses(p: ts.Program, inFile: (file: string) => boolean): string[
 }
 
 describe('one seam for every state change', () => {
-  const p = program([FIXTURE]);
+  const p = projectProgram(SRC, [FIXTURE]);
 
   it('flags each of the seven ways of reaching a raw store method in the fixture, and nothing else there', () => {
     const marked = readFileSync(FIXTURE, 'utf8')
