@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { isLingering, lingerThenDestroy } from './lingering-close.js';
+import { isLingering, isResponding, lingerThenDestroy } from './lingering-close.js';
 
 /** A socket error as Node's HTTP parser reports it (llhttp `HPE_*` codes, request timeouts). */
 export interface ConnectionError extends Error {
@@ -21,8 +21,8 @@ export function connectionErrorStatus(err: ConnectionError): 400 | 408 | 431 {
 
 /**
  * Fastify's clientErrorHandler: answers the original's error shape, `{"detail": "…"}`, where
- * Fastify's default writes `{"error", "message", "statusCode"}`, and nothing when a response
- * already began. After a parser error (400, 431) the connection closes gracefully: the client
+ * Fastify's default writes `{"error", "message", "statusCode"}`, and nothing while a response
+ * is being written on the connection. After a parser error (400, 431) the connection closes gracefully: the client
  * may still be sending (headers of a megabyte, a body behind them), and destroying the
  * connection at once would reset it before the answer is read (see lingering-close.ts); the
  * failed parser discards whatever still arrives. After a timeout (408) it is destroyed at once:
@@ -34,7 +34,7 @@ export function clientErrorHandler(lingerMs: number): (err: ConnectionError, soc
     const status = connectionErrorStatus(err);
     const [text, detail] = REASONS[status]!;
     const body = JSON.stringify({ detail });
-    const answered = socket.writable && socket.bytesWritten === 0;
+    const answered = socket.writable && !isResponding(socket);
     if (answered) {
       socket.write(
         `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,

@@ -5,7 +5,7 @@ import { addressBucket, canonicalIp } from '../domain/ip-address.js';
 import type { ConnectionCaps } from '../guard/guard-config.js';
 import { watchBody } from './body-deadline.js';
 import { CapLog } from './cap-log.js';
-import { lingerIfUnread } from './lingering-close.js';
+import { lingerIfUnread, trackResponse } from './lingering-close.js';
 
 /** What a connection admitted into the health reserve may ask. */
 const HEALTH_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
@@ -70,6 +70,7 @@ export class ConnectionGuard {
   /** The HTTP handler, behind the reserve's rule, the body's deadline and the lingering close. */
   handler(next: RequestListener): RequestListener {
     return (req, res) => {
+      trackResponse(req, res);
       if (this.healthOnly.size > 0 && this.healthOnly.has(endpoint(req.socket))) return this.reserved(req, res, next);
       lingerIfUnread(req, this.d.lingerMs);
       // Answered as Node's own request deadline is: by the clientError handler (408, then closed).

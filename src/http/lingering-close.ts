@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 
 /**
@@ -28,6 +28,29 @@ export function lingerThenDestroy(socket: Socket, lingerMs: number): void {
   socket.end();
   // Reading goes on through the HTTP parser: the answered request's body is dumped by Node,
   // and a parser that failed (400, 431) discards everything after the failure.
+}
+
+const responding = new WeakMap<Socket, ServerResponse>();
+
+/**
+ * Remembers the response being written on the connection until it is done: an error of the
+ * parser (or a deadline) must not be answered in the middle of a response already begun (a
+ * pipelined request). Before its headers go out, or between the requests of a kept-alive
+ * connection, it is answered like on a new connection.
+ */
+export function trackResponse(req: IncomingMessage, res: ServerResponse): void {
+  const socket = req.socket;
+  responding.set(socket, res);
+  const done = () => {
+    if (responding.get(socket) === res) responding.delete(socket);
+  };
+  res.once('finish', done);
+  res.once('close', done);
+}
+
+/** Whether a response has begun on the connection (its headers are out) and is not done. */
+export function isResponding(socket: Socket): boolean {
+  return responding.get(socket)?.headersSent === true;
 }
 
 const lastRequest = new WeakMap<Socket, IncomingMessage>();

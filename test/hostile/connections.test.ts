@@ -16,12 +16,14 @@ interface Conn {
   closed: boolean;
   /** Everything the server wrote, once the connection has closed. */
   answer: Promise<string>;
+  /** What the server has written so far. */
+  received(): string;
 }
 
 function open(port: number, bytes: string, from = '127.0.0.1'): Conn {
   const socket = connect({ port, host: '127.0.0.1', localAddress: from });
   let got = '';
-  const conn: Conn = { socket, closed: false, answer: Promise.resolve('') };
+  const conn: Conn = { socket, closed: false, answer: Promise.resolve(''), received: () => got };
   conn.answer = new Promise((resolve) => {
     socket.on('data', (d: Buffer) => (got += d.toString('latin1')));
     socket.on('error', () => {});
@@ -201,4 +203,12 @@ describe('bodies: a short deadline of their own, and 413 / 431 that reach the cl
     }
     expect(outcomes).toEqual(Array.from({ length: 20 }, () => '431'));
   }, 60_000);
+
+  it('a 431 on a kept-alive connection, after a first answer, reaches the client too', async () => {
+    const c = open(svc.port, 'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+    await waitFor('the first answer', () => c.received().includes('{"status":"ok"}'));
+    c.socket.write(`GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'b'.repeat(64 * 1024)}\r\n\r\n`);
+    const answer = await c.answer;
+    expect(answer).toMatch(/^HTTP\/1\.1 200 [\s\S]*HTTP\/1\.1 431 /);
+  }, 30_000);
 });
