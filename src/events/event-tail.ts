@@ -60,9 +60,13 @@ export class EventTail {
     this.listeners.clear();
   }
 
-  /** Reads the head now; calls made while a read is in flight share one more read after it. */
+  /**
+   * Reads the head now; calls made while a read is in flight share one more read after it. With
+   * no one listening there is no one to wake: the poll keeps the head (a new stream's "now") at
+   * most pollMs old, and a commit costs no query.
+   */
   private look(): void {
-    if (this.stopped.signal.aborted) return;
+    if (this.stopped.signal.aborted || this.listeners.size === 0) return;
     if (this.looking) {
       this.lookAgain = true;
       return;
