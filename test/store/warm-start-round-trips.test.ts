@@ -1,0 +1,70 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Orchestrator } from '../../src/orchestrator.js';
+import { dialectEnv } from '../helpers/databases.js';
+import { heartbeat, testOrchestrator } from '../helpers/orchestrator.js';
+
+/*
+ * Issue 22 item 6: a warm start on PostgreSQL is a chain of sequential round trips (each
+ * statement waits for the one before), so their number bounds a replica's rate. Counted on the
+ * wire: every query a pg client sends while one warm start is answered.
+ */
+
+let orch: Orchestrator;
+let cleanup: () => Promise<void>;
+
+beforeAll(async () => {
+  const d = await dialectEnv('postgres');
+  cleanup = d.cleanup;
+  orch = await testOrchestrator({ ...d.env, EVENTS_POLL_MS: '600000' });
+  await orch.app.ready();
+  expect((await heartbeat(orch.app, '198.51.100.7', 0)).statusCode).toBe(200);
+});
+afterAll(async () => {
+  await orch?.close();
+  await cleanup?.();
+});
+
+/**
+ * The SQL of every query pg clients send while `fn` runs, counted on the wire: a simple query
+ * (BEGIN, COMMIT) is one `query` message, an extended one a `parse`/`bind` … ended by `sync`.
+ */
+async function queriesDuring(fn: () => Promise<unknown>): Promise<string[]> {
+  const sent: string[] = [];
+  type Proto = Record<'query' | 'parse' | 'sync', (...args: unknown[]) => unknown>;
+  const proto = (pg as unknown as { Connection: { prototype: Proto } }).Connection.prototype;
+  const original = { query: proto.query, parse: proto.parse, sync: proto.sync };
+  let pending = '';
+  proto.query = function (this: unknown, ...args: unknown[]) {
+    sent.push(String(args[0]));
+    return original.query.apply(this, args);
+  };
+  proto.parse = function (this: unknown, ...args: unknown[]) {
+    pending = String((args[0] as { text?: string }).text);
+    return original.parse.apply(this, args);
+  };
+  proto.sync = function (this: unknown, ...args: unknown[]) {
+    sent.push(pending || '(a prepared statement)');
+    pending = '';
+    return original.sync.apply(this, args);
+  };
+  try {
+    await fn();
+  } finally {
+    Object.assign(proto, original);
+  }
+  return sent;
+}
+
+describe('a warm start on PostgreSQL', () => {
+  it('takes five sequential round trips (BEGIN, claim, session, events, COMMIT), none of them a lock', async () => {
+    const sent = await queriesDuring(async () => {
+      const r = await orch.app.inject({ method: 'POST', url: '/sessions/start' });
+      expect(r.statusCode).toBe(200);
+    });
+    const trips = sent.map((s) => s.replace(/\s+/g, ' ').slice(0, 100));
+    console.log(`warm start: ${trips.length} round trips\n  ${trips.join('\n  ')}`);
+    expect(trips.filter((s) => /advisory/i.test(s))).toEqual([]);
+    expect(trips.length).toBeLessThanOrEqual(5);
+  });
+});
