@@ -39,7 +39,8 @@ export async function runPgbench(url: string, clients: number, durationS: number
     await c.query(`DROP SCHEMA IF EXISTS pgb CASCADE; CREATE SCHEMA pgb;
       CREATE TABLE pgb.accounts (aid int PRIMARY KEY, balance bigint NOT NULL);
       CREATE TABLE pgb.history (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, aid int NOT NULL, delta int NOT NULL, at timestamptz NOT NULL);
-      INSERT INTO pgb.accounts SELECT g, 0 FROM generate_series(1, 100000) g; VACUUM ANALYZE pgb.accounts;`);
+      INSERT INTO pgb.accounts SELECT g, 0 FROM generate_series(1, 100000) g;`);
+    await c.query('VACUUM ANALYZE pgb.accounts');
   } finally {
     await c.end();
   }
