@@ -40,6 +40,12 @@ export class EventTail {
     return this.head;
   }
 
+  /** The head read now (a new stream's "from now on"): what a reader may pass at this moment. */
+  async currentHead(): Promise<number> {
+    this.advance(await this.source.lastEventId());
+    return this.head;
+  }
+
   async start(): Promise<void> {
     if (this.loop) return;
     this.unsubscribe = this.source.onEvents(() => this.look());

@@ -69,7 +69,7 @@ export async function eventRoutes(app: FastifyInstance, deps: EventRoutesDeps): 
       },
     },
     async (req, reply) => {
-      const after = streamCursor(req.headers['last-event-id'], req.query.after, deps.tail.headId);
+      const after = await streamCursor(req.headers['last-event-id'], req.query.after, () => deps.tail.currentHead());
       reply.hijack();
       await deps.sse.serve(reply.raw, after);
     },
@@ -94,13 +94,17 @@ export async function eventRoutes(app: FastifyInstance, deps: EventRoutesDeps): 
   );
 }
 
-/** Last-Event-ID (a reconnect) wins over ?after=; neither means "from now on". */
-function streamCursor(lastEventId: string | string[] | undefined, after: string | undefined, headId: number): number {
+/** Last-Event-ID (a reconnect) wins over ?after=; neither means "from now on" (the head read now). */
+async function streamCursor(
+  lastEventId: string | string[] | undefined,
+  after: string | undefined,
+  head: () => Promise<number>,
+): Promise<number> {
   if (lastEventId !== undefined) {
     const v = Array.isArray(lastEventId) ? lastEventId[0]! : lastEventId;
     if (!/^\d{1,15}$/.test(v.trim()))
       throw new OrchestratorError('invalid_input', 'Last-Event-ID must be an event id (a whole number).');
     return Number(v.trim());
   }
-  return after !== undefined ? Number(after) : headId;
+  return after !== undefined ? Number(after) : head();
 }
