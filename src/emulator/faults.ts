@@ -1,6 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { EmulatorCore } from './core.js';
+import type { Faults } from './options.js';
 import { MSG, cloudflareHtml } from './errors.js';
 import { sendError } from './http-util.js';
 
@@ -15,24 +16,14 @@ export async function applyRequestFaults(
   req: FastifyRequest,
   reply: FastifyReply,
 ): Promise<FastifyReply | undefined> {
-  const f = core.faults();
-  if (core.rng.chance(f.dropRate)) return dropConnection(req, reply);
-  if (core.rng.chance(f.errorRate)) return sendServerFault(core, reply);
-  if (core.rng.chance(f.slowRate) && f.slowMs > 0) {
-    try {
-      await delay(f.slowMs, undefined, { signal: core.closedSignal });
-    } catch {
-      // The emulator is closing: a held request ends like a dropped one, not after slowMs.
-      return dropConnection(req, reply);
-    }
-  }
-  return undefined;
+  return (await drawFaults(core, core.faults(), req, reply)) ? reply : undefined;
 }
 
 /**
  * The drop/error/slow faults a region has of its own (region-controls.ts), drawn for a request
  * that concerns it once the region is known (a create's body, a droplet's record). Regions
  * without such faults draw nothing, so a seed replays runs that use none the same as before.
+ * True when a fault answered (or hijacked) the request.
  */
 export async function applyRegionFaults(
   core: EmulatorCore,
@@ -42,20 +33,33 @@ export async function applyRegionFaults(
 ): Promise<boolean> {
   if (!core.regions.hasRequestFaults(regionSlug)) return false;
   const own = core.regions.get(regionSlug as string).faults;
-  const f = { dropRate: 0, errorRate: 0, slowRate: 0, slowMs: core.faults().slowMs, ...own };
+  return drawFaults(core, { dropRate: 0, errorRate: 0, slowRate: 0, slowMs: core.faults().slowMs, ...own }, req, reply);
+}
+
+/**
+ * Draws a request's faults in a fixed order (drop, error, slow) so a seed replays the same run.
+ * True when a fault answered (or hijacked) the request. Returns a boolean, not the reply: a
+ * reply is thenable (it resolves when sent), so an async function must not return it as a value.
+ */
+async function drawFaults(
+  core: EmulatorCore,
+  f: Pick<Faults, 'dropRate' | 'errorRate' | 'slowRate' | 'slowMs'>,
+  req: FastifyRequest,
+  reply: FastifyReply,
+): Promise<boolean> {
   if (core.rng.chance(f.dropRate)) return answered(dropConnection(req, reply));
   if (core.rng.chance(f.errorRate)) return answered(sendServerFault(core, reply));
   if (core.rng.chance(f.slowRate) && f.slowMs > 0) {
     try {
       await delay(f.slowMs, undefined, { signal: core.closedSignal });
     } catch {
+      // The emulator is closing: a held request ends like a dropped one, not after slowMs.
       return answered(dropConnection(req, reply));
     }
   }
   return false;
 }
 
-/** A reply is thenable (it resolves when sent): an async function must not return one as its value. */
 function answered(_reply: FastifyReply): true {
   return true;
 }
