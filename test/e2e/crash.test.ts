@@ -149,9 +149,12 @@ describe('e2e: SIGKILL at random moments', () => {
     const w = await setUp(random);
     w.driver.run(2);
     const kills: KillRecord[] = [];
-    // KILLS at least; past that, on until MIN_INTERRUPTING of them caught work in flight (a kill
+    // KILLS at least; past that, on until MIN_INTERRUPTING of them (and 2 aimed at each phase) caught work in flight (a kill
     // at a random moment can land between operations: 29 of 35 happened in a CI run), at most MAX_KILLS.
-    for (let i = 0; i < MAX_KILLS && (i < KILLS || kills.filter(interruptedWork).length < MIN_INTERRUPTING); i++) {
+    const short = () =>
+      kills.filter(interruptedWork).length < MIN_INTERRUPTING ||
+      PHASES.some((p) => kills.filter((k) => k.target === p && hitTarget(k)).length < 2);
+    for (let i = 0; i < MAX_KILLS && (i < KILLS || short()); i++) {
       await sleep(150 + random() * 500);
       kills.push(await killDuring({ ...w, tag: TAG, random, armTimeoutMs: 4000 }, i + 1, PHASES[i % PHASES.length]!));
     }
