@@ -2,6 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import type { Kysely } from 'kysely';
 import { createStore, migrateDatabase } from './create-db.js';
 import { openDatabase } from './open-database.js';
+import { analyzeTables } from './raw-sql.js';
 
 /*
  * `migrate-data`: moves an installation's state from its SQLite file to PostgreSQL, for the
@@ -107,6 +108,8 @@ export async function migrateData(opts: MigrateDataOptions): Promise<MigrateData
       }
       copied[table] = after[table];
     }
+    // Statistics now, not at autovacuum's next round: the first starts after the move plan from them.
+    await analyzeTables(MIGRATED_TABLES).execute(target);
     return { copied, expired, replaced };
   } finally {
     await source.destroy();

@@ -60,3 +60,13 @@ export const EXCLUSIVE_FILE_LOCK = 'BEGIN EXCLUSIVE';
 export function sqliteUnindexed<T>(column: string): RawBuilder<T> {
   return sql<T>`+${sql.ref(column)}`;
 }
+
+/**
+ * `ANALYZE t1, t2, …` on PostgreSQL after a bulk load (migrate-data.ts): Kysely has no typed
+ * ANALYZE. Until autovacuum analyzes a freshly filled table (up to autovacuum_naptime later),
+ * PostgreSQL plans from empty statistics: a warm start's claim then sorts every ready row
+ * instead of reading the first entry of the index, so its cost grows with the pool.
+ */
+export function analyzeTables(tables: readonly string[]): RawBuilder<unknown> {
+  return sql`ANALYZE ${sql.join(tables.map((t) => sql.table(t)))}`;
+}

@@ -115,6 +115,13 @@ describe('migrate-data: SQLite → PostgreSQL', () => {
     expect(r.copied.replay_keys).toBeGreaterThan(0);
     expect(r.expired.idempotency_keys).toBe(1);
     expect(r.replaced).toBe(0);
+    // Analyzed at once: a never-analyzed table has reltuples -1, and PostgreSQL would plan the
+    // first starts' claim as a sort of every ready row until autovacuum came round.
+    const stats = await pgRows<{ relname: string; reltuples: number }>(
+      url,
+      `SELECT relname, reltuples FROM pg_class WHERE relnamespace = current_schema()::regnamespace AND relname IN ('servers', 'sessions')`,
+    );
+    expect(Object.fromEntries(stats.map((x) => [x.relname, Number(x.reltuples)]))).toEqual({ servers: 6, sessions: 3 });
 
     const orch = await started({ DATABASE_URL: url });
     const app = orch.app;
