@@ -8,6 +8,7 @@ import type { Store } from './store/store.js';
 import type { Clock } from './util/clock.js';
 import { dashboardSignIns } from './http/admin-auth.js';
 import { clientErrorHandler } from './http/client-error.js';
+import type { CapName } from './http/cap-log.js';
 import { ConnectionGuard, connectionCapWithin } from './http/connection-guard.js';
 import { openFileLimit } from './util/open-file-limit.js';
 import { compatRoutes } from './http/compat-routes.js';
@@ -36,6 +37,8 @@ export interface AppDeps {
   status?: () => Promise<Record<string, unknown>>;
   /** Shown in the OpenAPI document. */
   version?: string;
+  /** Counts connections refused by MAX_CONNECTIONS / MAX_CONNECTIONS_PER_ADDRESS (/metrics). */
+  onConnectionRefused?: (cap: CapName) => void;
   /** Extra routes (the dashboard) registered by later layers. */
   plugins?: ((app: FastifyInstance) => Promise<void>)[];
 }
@@ -65,6 +68,7 @@ function createHttpServer(deps: AppDeps, handler: RequestListener): Server {
     bodyTimeoutMs: limits.bodyTimeoutMs,
     log: deps.logger,
     now: () => deps.clock.now(),
+    onRefused: deps.onConnectionRefused,
   });
   const guarded = guard.handler(handler);
   const server = config.tls

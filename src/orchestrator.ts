@@ -191,6 +191,7 @@ export async function createOrchestrator(
     clock,
     credentialFor: (id) => ops.credentialFor(id),
     logger: logger.child({ component: 'http' }),
+    onConnectionRefused: metrics.connectionRefused,
     status: async () => ({
       ...(await operatorStatus(store, reconciler, provider.name, leadership)),
       capacity: capacity.status(),

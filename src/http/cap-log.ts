@@ -18,6 +18,8 @@ export interface CapLogDeps {
   intervalMs: number;
   /** Connections open now, for the line. */
   open: () => number;
+  /** Each refusal as it happens (the /metrics counter), besides the rate-limited log line. */
+  onRefused?: (cap: CapName) => void;
 }
 
 /**
@@ -34,6 +36,7 @@ export class CapLog {
     let t = this.tallies.get(cap);
     if (!t) this.tallies.set(cap, (t = { refused: 0, limit, lastAddress: undefined, loggedAtMs: null, timer: null }));
     t.refused++;
+    this.d.onRefused?.(cap);
     t.limit = limit;
     t.lastAddress = address ?? t.lastAddress;
     const sinceMs = t.loggedAtMs === null ? Infinity : this.d.now() - t.loggedAtMs;

@@ -4,7 +4,7 @@ import type { Socket } from 'node:net';
 import { addressBucket, canonicalIp } from '../domain/ip-address.js';
 import type { ConnectionCaps } from '../guard/guard-config.js';
 import { watchBody } from './body-deadline.js';
-import { CapLog } from './cap-log.js';
+import { CapLog, type CapName } from './cap-log.js';
 import { lingerIfUnread, trackResponse } from './lingering-close.js';
 
 /** What a connection admitted into the health reserve may ask. */
@@ -21,6 +21,8 @@ export interface ConnectionGuardDeps {
   bodyTimeoutMs: number;
   log?: FastifyBaseLogger;
   now: () => number;
+  /** Counts each refused connection by the cap that refused it (/metrics). */
+  onRefused?: (cap: CapName) => void;
 }
 
 /**
@@ -48,7 +50,13 @@ export class ConnectionGuard {
   private maxConnections = 0;
 
   constructor(private readonly d: ConnectionGuardDeps) {
-    this.capLog = new CapLog({ log: d.log, now: d.now, intervalMs: d.caps.logIntervalMs, open: () => this.open });
+    this.capLog = new CapLog({
+      log: d.log,
+      now: d.now,
+      intervalMs: d.caps.logIntervalMs,
+      open: () => this.open,
+      onRefused: d.onRefused,
+    });
   }
 
   /** Caps `server`'s connections; `maxConnections` is MAX_CONNECTIONS as lowered for the open-file limit. */

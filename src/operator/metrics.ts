@@ -39,6 +39,7 @@ export class Metrics {
   private readonly passSkipped: Counter;
   private readonly passFailed: Counter;
   private readonly webhookDeliveries: Counter<'outcome'>;
+  private readonly connectionsRefused: Counter<'cap'>;
   private lastPass: PassResult | null = null;
 
   constructor(private readonly d: MetricsDeps) {
@@ -111,6 +112,12 @@ export class Metrics {
       help: 'Reconcile actions that failed (retried next pass).',
       registers: [r],
     });
+    this.connectionsRefused = new Counter({
+      name: `${p}connections_refused_total`,
+      help: 'Connections closed unread because a cap was reached (MAX_CONNECTIONS, MAX_CONNECTIONS_PER_ADDRESS), in this process.',
+      labelNames: ['cap'],
+      registers: [r],
+    });
     this.webhookDeliveries = new Counter({
       name: `${p}webhook_deliveries_total`,
       help: 'Webhook delivery attempts: delivered, failed (to be retried), dead (dead-lettered).',
@@ -152,6 +159,11 @@ export class Metrics {
           break;
       }
     }
+  };
+
+  /** A connection refused by a cap (app.ts's connection guard). */
+  connectionRefused = (cap: string): void => {
+    this.connectionsRefused.inc({ cap });
   };
 
   onProviderCall = (operation: string, outcome: ProviderCallOutcome, seconds: number): void => {

@@ -53,6 +53,13 @@ const capLines = (svc: RunningService, cap: string) =>
     .split('\n')
     .filter((l) => l.includes('connection cap reached') && l.includes(`"cap":"${cap}"`));
 
+/** orchestrator_connections_refused_total{cap} from the service's /metrics. */
+async function refusedCounter(svc: RunningService, cap: string): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${svc.port}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`orchestrator_connections_refused_total{cap="${cap}"}`));
+  return Number(line?.split(' ').at(-1) ?? NaN);
+}
+
 function stop(svc: RunningService | undefined): Promise<unknown> | undefined {
   if (!svc || svc.proc.exitCode !== null) return;
   svc.proc.kill('SIGTERM');
@@ -98,6 +105,8 @@ describe('connection caps (MAX_CONNECTIONS, MAX_CONNECTIONS_PER_ADDRESS)', () =>
     await waitFor('the per-address cap logged', () => capLines(svc, 'MAX_CONNECTIONS_PER_ADDRESS').length > 0);
     expect(capLines(svc, 'MAX_CONNECTIONS_PER_ADDRESS')).toHaveLength(1);
     expect(capLines(svc, 'MAX_CONNECTIONS_PER_ADDRESS')[0]).toContain('127.0.0.21');
+    // Every refusal counted (the log line is rate-limited; the counter is not).
+    expect(await refusedCounter(svc, 'MAX_CONNECTIONS_PER_ADDRESS')).toBe(31);
 
     for (const c of flood) c.socket.destroy();
     await waitFor(
@@ -125,6 +134,8 @@ describe('connection caps (MAX_CONNECTIONS, MAX_CONNECTIONS_PER_ADDRESS)', () =>
 
     await waitFor('the total cap logged', () => capLines(svc, 'MAX_CONNECTIONS').length > 0);
     expect(capLines(svc, 'MAX_CONNECTIONS')).toHaveLength(1);
+    // At least the 100 of 300 past the cap and its reserve were closed unread, each counted.
+    expect(await refusedCounter(svc, 'MAX_CONNECTIONS')).toBeGreaterThanOrEqual(100);
     for (const c of flood) c.socket.destroy();
     expect(svc.proc.exitCode).toBeNull();
   }, 60_000);
