@@ -1,5 +1,6 @@
 import type { Generated } from 'kysely';
 import type { ServerOrigin, ServerState } from '../domain/server.js';
+import type { SeatState } from '../domain/seat.js';
 import type { EndReason, SessionState } from '../domain/session.js';
 
 /**
@@ -13,6 +14,7 @@ export interface Database {
   replay_keys: ReplayKeyRow;
   rate_counters: RateCounterRow;
   session_holders: SessionHolderRow;
+  seats: SeatRow;
   meta: MetaRow;
   events: EventRow;
   webhook_targets: WebhookTargetRow;
@@ -56,6 +58,8 @@ export interface SessionRow {
   max_players?: number | null;
   /** Migration 0004: the game's metadata, JSON text. */
   metadata?: string | null;
+  /** Migration 0012: seat rows this session has (what counts against max_players). */
+  seats_held?: number;
   owner: string | null;
   lease_until: number | null;
 }
@@ -130,4 +134,15 @@ export interface WebhookDeadLetterRow {
 export interface SessionHolderRow {
   session_id: string;
   holder: string;
+}
+
+/** Migration 0012: one player's seat in a session. */
+export interface SeatRow {
+  session_id: string;
+  player_id: string;
+  state: SeatState;
+  reserved_at: number;
+  taken_at: number | null;
+  left_at: number | null;
+  deadline_at: number | null;
 }

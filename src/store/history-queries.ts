@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from './db-schema.js';
 
 /*
- * History retention (issue 21 item 2): ended sessions (with their metadata and holder rows)
+ * History retention (issue 21 item 2): ended sessions (with their metadata, holder and seat rows)
  * are pruned after a retention, a bounded batch at a time, oldest first, through the partial
  * index of migration 0009, so a batch is a range read however much history there is.
  *
@@ -28,6 +28,7 @@ export async function pruneEndedSessions(db: Db, endedBeforeMs: number, batch: n
   ).map((r) => r.id);
   if (ids.length === 0) return 0;
   await db.deleteFrom('session_holders').where('session_id', 'in', ids).execute();
+  await db.deleteFrom('seats').where('session_id', 'in', ids).execute();
   const r = await db.deleteFrom('sessions').where('id', 'in', ids).where('state', '=', 'ended').executeTakeFirst();
   return Number(r.numDeletedRows);
 }

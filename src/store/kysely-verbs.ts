@@ -9,6 +9,8 @@ import { assignOldestPending } from './pending-assignment.js';
 import type { ServerPatch, StoreVerbs } from './store.js';
 import * as v1 from './v1-queries.js';
 import * as holders from './holder-queries.js';
+import * as seats from './seat-queries.js';
+import type { Seat } from '../domain/seat.js';
 import type {
   DetailedSession,
   ServerPage,
@@ -167,6 +169,32 @@ export class KyselyVerbs implements StoreVerbs {
   }
   countLiveHeld(holder: string): Promise<holders.HeldCount> {
     return holders.countLiveHeld(this.db, this.kind, holder);
+  }
+
+  // ---- seats (migration 0012) ----
+  claimSeat(sessionId: string): Promise<boolean> {
+    return seats.claimSeat(this.db, this.kind, sessionId);
+  }
+  insertSeat(seat: Seat): Promise<boolean> {
+    return seats.insertSeat(this.db, this.kind, seat);
+  }
+  renewSeat(sessionId: string, playerId: string, nowMs: number, deadlineMs: number): Promise<Seat | null> {
+    return seats.renewSeat(this.db, this.kind, sessionId, playerId, nowMs, deadlineMs);
+  }
+  freeDueSeats(sessionId: string, nowMs: number): Promise<Seat[]> {
+    return seats.freeDueSeats(this.db, this.kind, sessionId, nowMs);
+  }
+  sessionsWithDueSeats(nowMs: number, limit: number): Promise<string[]> {
+    return seats.sessionsWithDueSeats(this.db, nowMs, limit);
+  }
+  markSeatsTaken(sessionId: string, playerIds: readonly string[], nowMs: number): Promise<Seat[]> {
+    return seats.markSeatsTaken(this.db, sessionId, playerIds, nowMs);
+  }
+  markSeatsLeft(sessionId: string, playerIds: readonly string[], nowMs: number, deadlineMs: number): Promise<Seat[]> {
+    return seats.markSeatsLeft(this.db, sessionId, playerIds, nowMs, deadlineMs);
+  }
+  listSeats(sessionId: string): Promise<Seat[]> {
+    return seats.listSeats(this.db, sessionId);
   }
 
   // ---- the /v1 API (migration 0004) ----

@@ -14,6 +14,9 @@ export async function runMigrations(db: Kysely<Database>, kind: DialectKind): Pr
     // Kysely looks for its bookkeeping tables in every schema unless told which one; name
     // ours (the first on search_path), or another schema's kysely_migration would be taken
     // for this database's.
+    // Numbers are handed to branches in parallel (0011 regions, 0012 seats): a database that ran
+    // a later one first still takes an earlier one that lands after it. Each is independent.
+    allowUnorderedMigrations: true,
     ...(kind === 'postgres' ? { migrationTableSchema: await currentSchema(db) } : {}),
   });
   const { error, results } = await migrator.migrateToLatest();

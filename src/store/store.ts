@@ -12,13 +12,14 @@ import type {
 import type { WebhookLedger } from '../webhooks/webhook-ledger.js';
 import type { Bucket } from './cache-queries.js';
 import type { HeldCount } from './holder-queries.js';
+import type { SeatVerbs } from './seat-verbs.js';
 
 /**
  * The statements of the Store port, the same inside a transaction (on a Tx) and alone (on the
  * Store). They speak the domain: conditional transitions return null/false on a lost race
  * instead of throwing, and every claim is a single atomic statement.
  */
-export interface StoreVerbs {
+export interface StoreVerbs extends SeatVerbs {
   // ---- servers ----
   insertServer(server: Server): Promise<void>;
   getServer(id: string): Promise<Server | null>;

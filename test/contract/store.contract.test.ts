@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe } from 'vitest';
 import type { Store } from '../../src/store/store.js';
 import { concurrencyContract } from '../store/contract/concurrency.js';
 import { eventsContract } from '../store/contract/events.js';
+import { seatContract } from '../store/contract/seats.js';
 import { serverContract } from '../store/contract/servers.js';
 import { sessionContract } from '../store/contract/sessions.js';
 import { smallTablesContract } from '../store/contract/small-tables.js';
@@ -34,5 +35,6 @@ for (const kind of STORE_KINDS) {
     transactionContract(store, kind);
     concurrencyContract(store, kind);
     eventsContract(store, kind);
+    seatContract(store, kind);
   });
 }

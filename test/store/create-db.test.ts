@@ -44,6 +44,7 @@ describe('createStore() and migrateDatabase()', () => {
       '0008-session-holders',
       '0009-history-retention',
       '0010-event-ids-by-transaction',
+      '0012-seats',
     ]);
     expect(await migrateDatabase({ kind: 'sqlite', path: file })).toEqual([]);
     const store = await createStore({ kind: 'sqlite', path: file });
@@ -69,6 +70,7 @@ describe('createStore() and migrateDatabase()', () => {
         '0008-session-holders',
         '0009-history-retention',
         '0010-event-ids-by-transaction',
+        '0012-seats',
       ]);
       expect(await migrateDatabase({ kind: 'postgres', url: pgUrlForSchema(b) })).toEqual([
         '0001-initial',
@@ -80,6 +82,7 @@ describe('createStore() and migrateDatabase()', () => {
         '0008-session-holders',
         '0009-history-retention',
         '0010-event-ids-by-transaction',
+        '0012-seats',
       ]);
       expect(await migrateDatabase({ kind: 'postgres', url: pgUrlForSchema(b) })).toEqual([]);
       const store = await createStore({ kind: 'postgres', url: pgUrlForSchema(b) });

@@ -20,6 +20,7 @@ export interface TestStore {
 /** DELETE, not TRUNCATE: on these few rows it is much cheaper (no new files, one commit). */
 const EMPTY_TABLES = [
   'webhook_dead_letters',
+  'seats',
   'webhook_targets',
   'events',
   'sessions',

@@ -9,6 +9,7 @@ import { liveListingIndexesMigration } from './0007-live-listing-indexes.js';
 import { sessionHoldersMigration } from './0008-session-holders.js';
 import { historyRetentionMigration } from './0009-history-retention.js';
 import { eventIdsByTransactionMigration } from './0010-event-ids-by-transaction.js';
+import { seatsMigration } from './0012-seats.js';
 
 /**
  * Every migration, by name, in order. A static list rather than a folder scan, so the
@@ -26,6 +27,7 @@ function migrations(kind: DialectKind): Record<string, Migration> {
     '0008-session-holders': sessionHoldersMigration,
     '0009-history-retention': historyRetentionMigration,
     '0010-event-ids-by-transaction': eventIdsByTransactionMigration(kind),
+    '0012-seats': seatsMigration,
   };
 }
 
