@@ -11,6 +11,7 @@ import {
 import { readGuardConfig, type GuardConfig } from './guard/guard-config.js';
 import { readPoolPolicy, type PoolPolicySettings } from './reconcile/pool-policy-config.js';
 import { readPgPoolConfig, type PgPoolConfig } from './store/pg-pool-config.js';
+import { readSeatConfig, type SeatConfig } from './sessions/seat-config.js';
 import { readWebhookConfig, type WebhookConfig } from './webhooks/webhook-config.js';
 
 export { PACKAGE_ROOT } from './package-root.js';
@@ -127,6 +128,8 @@ export interface Config extends ProviderSettings {
   };
   /** Caps and scopes that hold against strangers (src/guard/guard-config.ts). */
   guard: GuardConfig;
+  /** Seats a join reserves (src/sessions/seat-config.ts). */
+  seats: SeatConfig;
   /** The /v1 API. */
   v1: {
     /** Keys game clients present (X-Api-Key or bearer) on /v1 client routes; empty = no key needed. */
@@ -252,6 +255,7 @@ export function loadConfig(env: Env = readProcessEnv()): Readonly<Config> {
       shutdownGraceMs: r.int('SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
     },
     guard: readGuardConfig(r, trustProxy !== false),
+    seats: readSeatConfig(r),
     v1: {
       clientApiKeys: r.list('CLIENT_API_KEYS'),
       longPollMaxS: r.int('V1_LONG_POLL_MAX_S', 30, 0, 300),

@@ -4,6 +4,7 @@ import { buildApp } from './app.js';
 import type { Config } from './config.js';
 import { CapacityGuard } from './domain/capacity-guard.js';
 import { newMasterSecret } from './domain/credentials.js';
+import { EXTERNAL_ORIGIN } from './domain/server.js';
 import { logEvents } from './events/event-log.js';
 import { ServerOps } from './fleet/server-ops.js';
 import { CostReporter } from './operator/costs.js';
@@ -145,6 +146,11 @@ export async function createOrchestrator(
       sharedKeyDrivesManaged: config.guard.sharedKeyDrivesManaged,
       loopbackServers: config.provider === 'local',
       pool,
+      // Seat tokens are keyed by what the server signs its requests with (domain/seat-token.ts).
+      seats: {
+        ...config.seats,
+        serverKey: (s) => (s.origin === EXTERNAL_ORIGIN ? config.hmac.key : ops.credentialFor(s.id)),
+      },
     },
   );
   const leadership = createLeadership(config.db, {
@@ -162,7 +168,11 @@ export async function createOrchestrator(
     settings: config.lifecycle,
     events: { retentionMs: config.events.retentionS * 1000, maxRows: config.events.maxRows },
     sessionsRetentionMs: config.events.sessionsRetentionS * 1000,
-    beforePass: () => sessions.waits.resolveAbandoned(),
+    // Then seats not taken up, or left past the grace, are freed (joins free them too when full).
+    beforePass: async () => {
+      await sessions.waits.resolveAbandoned();
+      await sessions.seats.sweep();
+    },
     // The pool settings in force (run-time changes, MAX_SERVERS as clamped now), read every pass.
     settingsNow: async (configured) => ({ ...configured, ...(await pool.settings()) }),
     onPass: metrics.onPass,

@@ -15,6 +15,14 @@ export const EventKind = {
   OutageGuardOn: 'outage_guard.on',
   OutageGuardOff: 'outage_guard.off',
   LeaderChanged: 'leader.changed',
+  /** A join reserved a seat (or renewed its player's seat: `again`). */
+  SeatReserved: 'seat.reserved',
+  /** The game server reported the seat's player connected. */
+  SeatTaken: 'seat.taken',
+  /** The game server reported the player's connection dropped: the seat is held for the grace. */
+  SeatLeft: 'seat.left',
+  /** A seat was given back: not taken up in time, or its player did not come back in the grace. */
+  SeatFreed: 'seat.freed',
 } as const;
 export type EventKind = (typeof EventKind)[keyof typeof EventKind];
 

@@ -1,6 +1,7 @@
 import { FindSession } from './find-session.js';
 import { OperatorActions } from './operator-actions.js';
 import type { PoolInForce } from './pool-settings.js';
+import { Seats, type SeatOptions } from './seats.js';
 import { ServerReports } from './server-reports.js';
 import type { SessionDeps } from './session-deps.js';
 import { SessionWaiter } from './session-waiter.js';
@@ -14,6 +15,8 @@ export interface SessionUseCases {
   waits: StartWaits;
   find: FindSession;
   reports: ServerReports;
+  /** Seats: a join's reservation and token, players' reports, the sweep (issue 24). */
+  seats: Seats;
   operator: OperatorActions;
   pool: PoolInForce;
 }
@@ -26,6 +29,8 @@ export interface SessionUseCaseOptions extends StartWaitOptions {
   loopbackServers?: boolean;
   /** The pool settings and target in force (MAX_SERVERS as clamped by the account's limit). */
   pool: PoolInForce;
+  /** Seats; without it (tests of other parts) no server has a seat key, so joins find no session. */
+  seats?: SeatOptions;
 }
 
 /** Builds the use cases in dependency order over one waiter, woken from the outbox. */
@@ -43,6 +48,7 @@ export function sessionUseCases(deps: SessionDeps, o: SessionUseCaseOptions): Se
     waits,
     find,
     reports: new ServerReports(deps, o.sharedKeyDrivesManaged ?? false, o.loopbackServers ?? false),
+    seats: new Seats(deps, find, o.seats ?? { ttlS: 30, reconnectGraceS: 60, serverKey: () => null }),
     operator: new OperatorActions(deps, find),
     pool: o.pool,
   };

@@ -6,13 +6,16 @@ import { SERVER_STATES, type ServerOrigin, type ServerState } from '../../domain
 import type { SessionState } from '../../domain/session.js';
 import type { OperatorActions } from '../../sessions/operator-actions.js';
 import type { PoolInForce } from '../../sessions/pool-settings.js';
+import type { Seats } from '../../sessions/seats.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import type { PageCursor } from '../../store/v1-types.js';
 import { errors, OperatorSessionView, PageOf, PoolChange, PoolView, ServerView } from './schemas.js';
 import { operatorSessionView, poolView, serverView } from './views.js';
+import { seatView, SeatView } from './seat-schemas.js';
 
 export interface AdminRoutesDeps {
   operator: OperatorActions;
+  seats: Seats;
   pool: PoolInForce;
   guard: (req: FastifyRequest) => Promise<void>;
   /** MAX_SERVERS: the configured hard cap. */
@@ -113,6 +116,28 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminRoutesDeps): 
       },
     },
     async (req) => operatorSessionView(await operator.endSession(req.params.code)),
+  );
+
+  routes.get(
+    '/sessions/:code/players',
+    {
+      onRequest,
+      schema: {
+        summary: "A session's seats (operators)",
+        description: `Each player's seat: reserved (token given, not connected yet), taken (connected) or left (held for the reconnect grace). ${BEARER}`,
+        tags: TAGS,
+        params: Type.Object({ code: Type.String({ minLength: 1, maxLength: 32 }) }),
+        response: {
+          200: Type.Object({ session: OperatorSessionView, seats: Type.Array(SeatView) }, { title: 'SessionSeats' }),
+          ...errors(404),
+          ...AUTH_ERRORS,
+        },
+      },
+    },
+    async (req) => {
+      const { snap, seats } = await deps.seats.list(req.params.code);
+      return { session: operatorSessionView(snap), seats: seats.map(seatView) };
+    },
   );
 
   routes.get(

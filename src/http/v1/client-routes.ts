@@ -3,15 +3,18 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { OrchestratorError } from '../../domain/errors.js';
 import type { FindSession } from '../../sessions/find-session.js';
+import type { Seats } from '../../sessions/seats.js';
 import type { StartSession } from '../../sessions/start-session.js';
 import { clientAddress } from '../client-address.js';
 import type { RateLimiter } from '../rate-limiter.js';
 import { errors, Metadata, SessionView } from './schemas.js';
+import { grantView, JoinBody, JoinView } from './seat-schemas.js';
 import { sessionView } from './views.js';
 
 export interface ClientRoutesDeps {
   start: StartSession;
   find: FindSession;
+  seats: Seats;
   limiter: RateLimiter;
   guard: (req: FastifyRequest) => Promise<void>;
   maxPlayers: number;
@@ -160,21 +163,28 @@ export async function clientRoutes(app: FastifyInstance, deps: ClientRoutesDeps)
   routes.post(
     '/sessions/:code/join',
     {
+      preValidation: async (req) => {
+        if (req.body === undefined || req.body === null) req.body = {};
+      },
       schema: {
-        summary: 'Join a session by share code',
+        summary: 'Join a session by share code: reserve a seat',
         description:
-          'Where to connect. 409 while the session waits for its server or when it is full; 404 when unknown or ended.',
+          'Where to connect, and a seat reserved for the player with its token (show it to the game server). Seats count against max_players atomically. A player who holds a seat (same player_id, or their seat_token) gets it back even when the session is full. 409 `session_full` when full, `session_not_ready` while it waits for its server; 404 when unknown or ended.',
         tags: TAGS,
         params: Code,
-        response: { 200: SessionView, ...errors(401, 404, 409, 429) },
+        body: JoinBody,
+        response: { 200: JoinView, ...errors(400, 401, 404, 409, 429) },
       },
     },
     async (req) => {
       const { code } = req.params;
       const refund = await limiter.reserveLookup(clientAddress(req));
-      const snap = await find.join(code).catch(keepCountIfUnknown(refund));
+      const b = req.body;
+      const joined = await deps.seats
+        .join(code, { playerId: b.player_id, seatToken: b.seat_token })
+        .catch(keepCountIfUnknown(refund));
       await refund();
-      return sessionView(snap);
+      return { ...sessionView(joined.snap), seat: grantView(joined.seat) };
     },
   );
 }

@@ -39,6 +39,7 @@ export async function v1Api(app: FastifyInstance, deps: V1Deps): Promise<void> {
   await app.register(clientRoutes, {
     start: deps.sessions.start,
     find: deps.sessions.find,
+    seats: deps.sessions.seats,
     limiter: deps.limiter,
     guard: clientGuard(deps.clientApiKeys, deps.adminToken),
     maxPlayers: deps.maxPlayers,
@@ -47,6 +48,7 @@ export async function v1Api(app: FastifyInstance, deps: V1Deps): Promise<void> {
   });
   await app.register(serverRoutes, {
     reports: deps.sessions.reports,
+    seats: deps.sessions.seats,
     find: deps.sessions.find,
     authenticate: deps.authenticate,
     bodyLimitBytes: deps.bodyLimitBytes,
@@ -54,6 +56,7 @@ export async function v1Api(app: FastifyInstance, deps: V1Deps): Promise<void> {
   });
   await app.register(adminRoutes, {
     operator: deps.sessions.operator,
+    seats: deps.sessions.seats,
     pool: deps.sessions.pool,
     guard: operatorGuard(deps.adminToken, deps.signIns, deps.limiter.operatorAuth),
     maxServersCap: deps.maxServersCap,

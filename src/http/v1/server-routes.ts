@@ -5,12 +5,15 @@ import { OrchestratorError } from '../../domain/errors.js';
 import { canonicalIp } from '../../domain/ip-address.js';
 import type { Server } from '../../domain/server.js';
 import type { FindSession } from '../../sessions/find-session.js';
+import type { Seats } from '../../sessions/seats.js';
 import type { ServerReports } from '../../sessions/server-reports.js';
 import { errors, ServerReport } from './schemas.js';
+import { PlayersReport, PlayersReportAnswer } from './seat-schemas.js';
 import { serverView, sessionView } from './views.js';
 
 export interface ServerRoutesDeps {
   reports: ServerReports;
+  seats: Seats;
   find: FindSession;
   /** HMAC verification of http/server-auth.ts (reads the Server-Id header and the raw body). */
   authenticate: (req: FastifyRequest, reply: FastifyReply) => Promise<void>;
@@ -102,6 +105,25 @@ export async function serverRoutes(app: FastifyInstance, deps: ServerRoutesDeps)
       const b = req.body;
       const r = await reports.heartbeat({ server: { id }, players: b.players ?? 0, address: checkAddress(b.address) });
       return report(r.server);
+    },
+  );
+
+  routes.post(
+    '/servers/:id/players',
+    {
+      preValidation: (req, reply) => signedBy(req.params.id, req, reply),
+      schema: {
+        summary: 'Game server reports players connected and left',
+        description: `Seats of the server's live session: a connected player's seat is taken (no longer freed after SEAT_TTL_S); a player who left keeps their seat for RECONNECT_GRACE_S. ${SIGNED}`,
+        tags: TAGS,
+        params: Id,
+        body: PlayersReport,
+        response: { 200: PlayersReportAnswer, ...errors(400, 401, 404, 413) },
+      },
+    },
+    async (req) => {
+      const b = req.body;
+      return deps.seats.report(req.params.id, { connected: b.connected ?? [], left: b.left ?? [] });
     },
   );
 
