@@ -48,6 +48,12 @@ export function appPage(): string {
     <article class="card"><h2>Spend today</h2><p class="big" id="k-spend">–</p><p class="muted" id="k-spend-sub"></p></article>
     <article class="card"><h2>Reconciler</h2><p class="big" id="k-reconciler">–</p><p class="muted" id="k-reconciler-sub"></p></article>
   </section>
+  <section class="panel" aria-labelledby="h-day">
+    <div class="panel-head"><h2 id="h-day">Last 24 hours</h2>
+      <div class="seg" role="group" aria-label="What the chart shows"><button type="button" class="small" data-metric="sessionsStarted" aria-pressed="true">Sessions</button><button type="button" class="small" data-metric="servers" aria-pressed="false">Servers</button><button type="button" class="small" data-metric="usd" aria-pressed="false">Spend</button></div>
+      <label class="region-filter">Region <select id="region-filter"><option value="">All regions</option></select></label></div>
+    <div id="day-chart" class="chart"></div>
+  </section>
   <section class="panel" aria-labelledby="h-sessions">
     <h2 id="h-sessions">Sessions</h2>
     <div class="table-wrap"><table id="sessions"><thead><tr><th>Code</th><th>State</th><th>Players</th><th>Age</th><th>Server</th><th>Cost</th><th></th></tr></thead><tbody></tbody></table></div>

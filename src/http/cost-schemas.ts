@@ -2,6 +2,27 @@ import { Type } from '@sinclair/typebox';
 import { errorAs, open, OPERATOR_AUTH } from './operator-schemas.js';
 import { errors } from './v1/schemas.js';
 
+const hourly = (description: string) => Type.Array(Type.Number(), { description: `${description}, one per hour` });
+
+/** The last 24 hours by the hour and by region (the dashboard's chart). */
+export const LAST_24H = open(
+  {
+    hourStartMs: Type.Array(Type.Number(), {
+      description: 'Start of each hour (epoch ms), oldest first; the last is the hour now running',
+    }),
+    regions: Type.Array(
+      open({
+        region: Type.String(),
+        sessionsStarted: hourly('Sessions started'),
+        servers: hourly('Most machines alive at once in the hour (so far, for the running hour)'),
+        usd: hourly("Spend at the machines' hourly prices (the 60 s minimum charge left out)"),
+      }),
+      { description: 'Each region that had a server or a session in the window' },
+    ),
+  },
+  { description: 'The last 24 hours by the hour and by region' },
+);
+
 /** OpenAPI schema of GET /v1/costs. */
 export const costsSchema = {
   summary: 'Spend today, per day, per server and per session (operators)',
@@ -39,6 +60,7 @@ export const costsSchema = {
             usd: Type.Number(),
           }),
         ),
+        last24h: LAST_24H,
       },
       {
         title: 'CostReport',
@@ -65,6 +87,10 @@ export const costsSchema = {
               },
             ],
             sessions: [{ id: '0b6f…', code: 'K7XQ3M', state: 'active', serverId: '5d1c…', hours: 1.5, usd: 0.0134 }],
+            last24h: {
+              hourStartMs: [1796022000000, 1796025600000],
+              regions: [{ region: 'nyc3', sessionsStarted: [3, 1], servers: [2, 1], usd: [0.0134, 0.0089] }],
+            },
           },
         ],
       },

@@ -42,6 +42,7 @@ export interface DashboardDeps {
 const ASSETS: Record<string, string> = {
   'app.js': 'text/javascript; charset=utf-8',
   'actions.js': 'text/javascript; charset=utf-8',
+  'chart.js': 'text/javascript; charset=utf-8',
   'app.css': 'text/css; charset=utf-8',
 };
 const ASSET_DIR = DASHBOARD_ASSET_DIR;

@@ -77,7 +77,7 @@ export const dashboardLogoutSchema = {
 
 export const dashboardAssetSchema = {
   summary: "The dashboard's script and style sheet",
-  description: 'No auth (the files hold no data). `file` is one of app.js, actions.js, app.css.',
+  description: 'No auth (the files hold no data). `file` is one of app.js, actions.js, chart.js, app.css.',
   tags: ['dashboard'],
   params: Type.Object({ file: Type.String() }),
   response: {

@@ -4,6 +4,7 @@ import type { Provider, SizePrices } from '../providers/provider.js';
 import type { Store } from '../store/store.js';
 import type { Clock } from '../util/clock.js';
 import { BILLING_RULE, costByDay, machineCostUsd, utcDayStart } from './billing.js';
+import { dayShape, type DayShape } from './day-shape.js';
 
 export interface ServerCost {
   id: string;
@@ -31,6 +32,8 @@ export interface CostReport {
   servers: ServerCost[];
   /** Live sessions and those ended in the window: their server's cost while they held it. */
   sessions: { id: string; code: string; state: string; serverId: string | null; hours: number; usd: number }[];
+  /** The last 24 hours by the hour and by region: sessions started, servers alive, spend. */
+  last24h: DayShape;
 }
 
 export interface CostSettings {
@@ -53,7 +56,13 @@ export class CostReporter {
   private cached: { atMs: number; report: Promise<CostReport> } | null = null;
 
   constructor(
-    private readonly d: { store: Store; provider: Provider; clock: Clock },
+    private readonly d: {
+      store: Store;
+      provider: Provider;
+      clock: Clock;
+      /** The region a server, or a session, is counted in. */
+      regionOf: (row: Server | Session) => string;
+    },
     private readonly s: CostSettings,
   ) {}
 
@@ -124,9 +133,21 @@ export class CostReporter {
       days.push({ date: new Date(day).toISOString().slice(0, 10), usd: round(byDay.get(day) ?? 0) });
     }
     const byServer = new Map(servers.map((s) => [s.id, s]));
-    const sessions = (await this.d.store.listSessions(['pending', 'active', 'ended']))
+    const allSessions = await this.d.store.listSessions(['pending', 'active', 'ended']);
+    const sessions = allSessions
       .filter((x) => x.state !== 'ended' || (x.endedAtMs ?? 0) >= windowStart)
       .map((x) => sessionCost(x, byServer.get(x.serverId ?? ''), priceOf, now));
+    const { regionOf } = this.d;
+    const last24h = dayShape(
+      servers.map((s) => ({
+        region: regionOf(s),
+        createdAtMs: s.createdAtMs,
+        endedAtMs: endOf(s),
+        hourlyUsd: priceOf(s),
+      })),
+      allSessions.map((x) => ({ region: regionOf(x), createdAtMs: x.createdAtMs })),
+      now,
+    );
     return {
       currency: 'USD',
       billing: BILLING_RULE,
@@ -137,6 +158,7 @@ export class CostReporter {
       days,
       servers: listed.map((c) => ({ ...c, usd: round(c.usd), hours: Math.round(c.hours * 1000) / 1000 })),
       sessions,
+      last24h,
     };
   }
 }

@@ -235,6 +235,7 @@ export class OperatorView {
         hourlyUsd: costs.hourlyUsd,
         size: costs.size,
         days: costs.days,
+        last24h: costs.last24h,
       },
       recentEvents: (await store.recentEvents(lastEventId, 30)).map(eventJson),
     };

@@ -97,6 +97,47 @@ describe('dashboard in Chromium', () => {
     await context.close();
   }, 60_000);
 
+  it('draws the last 24 hours per region as a chart, by metric, and filters it by region', async () => {
+    const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
+    const page = await context.newPage();
+    await page.goto(`${base}/dashboard`);
+    await page.fill('#token', TOKEN);
+    await page.click('button[type=submit]');
+    await page.waitForSelector('#live[data-state="live"]', { timeout: 10_000 });
+    const day = (await page.evaluate(
+      async () =>
+        ((await (await fetch('/dashboard/api/snapshot')).json()) as { costs: { last24h: unknown } }).costs.last24h,
+    )) as {
+      regions: { region: string; servers: number[] }[];
+    };
+    const regions = day.regions.map((r) => r.region).sort();
+    expect(regions.length).toBeGreaterThan(0);
+    // One line per region, sessions first; the servers alive now show in the running hour.
+    const lines = page.locator('#day-chart svg polyline');
+    await expect.poll(() => lines.count()).toBe(regions.length);
+    expect((await lines.evaluateAll((ls) => ls.map((l) => l.getAttribute('data-region')))).sort()).toEqual(regions);
+    await page.click('[data-metric="servers"]');
+    expect(await page.getAttribute('[data-metric="servers"]', 'aria-pressed')).toBe('true');
+    expect(await page.getAttribute('svg[role="img"]', 'aria-label')).toContain('Servers');
+    // The running hour's point sits above the zero line where servers are alive (SVG y grows down).
+    const ys = await lines
+      .first()
+      .evaluate((l) => (l.getAttribute('points') ?? '').split(' ').map((p: string) => Number(p.split(',')[1])));
+    const alive = day.regions.find((r) => r.region === regions[0])!.servers.at(-1)!;
+    expect(alive).toBeGreaterThan(0);
+    expect(ys.at(-1)).toBeLessThan(ys[0]);
+    // The filter lists every region and narrows the chart to one.
+    const options = await page
+      .locator('#region-filter option')
+      .evaluateAll((os) => os.map((o) => o.getAttribute('value') ?? ''));
+    expect(options).toEqual(['', ...regions]);
+    await page.selectOption('#region-filter', regions[0]!);
+    await expect.poll(() => lines.count()).toBe(1);
+    expect(await lines.first().getAttribute('data-region')).toBe(regions[0]);
+    await page.screenshot({ path: path.join(SHOTS, 'day-chart.png'), fullPage: true });
+    await context.close();
+  }, 60_000);
+
   it('shows the sign-in form to a visitor without the cookie, and never the data', async () => {
     const r = await fetch(`${base}/dashboard`);
     expect(r.status).toBe(200);

@@ -76,6 +76,18 @@ describe('GET /v1/costs', () => {
     expect(c.todayUsd).toBe(c.days[0].usd);
     const byId = Object.fromEntries(c.servers.map((s: { id: string; usd: number }) => [s.id, s.usd]));
     expect(byId).toEqual({ a: expect.closeTo(a, 3), b: expect.closeTo(b, 3), x: 0 });
+    // The day's shape, hour by hour: `a` alive from 23:00 to 11:00 (12 full hours), `b` the last
+    // 30 s of 11:00–12:00; the external server `x` is counted as alive but costs nothing.
+    const day = c.last24h as { hourStartMs: number[]; regions: { servers: number[]; usd: number[] }[] };
+    expect(day.hourStartMs).toHaveLength(24);
+    expect(day.hourStartMs.at(-1)).toBe(NOON);
+    const sum = (k: 'servers' | 'usd', i: number) => day.regions.reduce((n, r) => n + r[k][i]!, 0);
+    const at = (t: number) => day.hourStartMs.indexOf(t);
+    expect(sum('servers', at(NOON - 13 * 3_600_000))).toBeCloseTo(2, 2); // a and x
+    expect(sum('usd', at(NOON - 13 * 3_600_000))).toBeCloseTo(hourly, 4);
+    expect(sum('usd', at(NOON - 3_600_000))).toBeCloseTo(hourly / 120, 4);
+    const dayUsd = day.hourStartMs.reduce((n, _, i) => n + sum('usd', i), 0);
+    expect(dayUsd).toBeCloseTo(12 * hourly + hourly / 120, 3);
     // Prices are fetched once and cached.
     emu.resetCounts();
     clock.advance(10_000);

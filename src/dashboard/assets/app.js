@@ -1,5 +1,6 @@
 // @ts-check
 import { actions, snapshot } from './actions.js';
+import { renderDayChart } from './chart.js';
 
 /** @param {string} id */
 const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
@@ -8,6 +9,9 @@ const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
 let state = null;
 let refreshTimer = 0;
 let lastEventId = 0;
+/** The chart's metric and the region the page is filtered to ('' = all). */
+let chartMetric = /** @type {import('./chart.js').Metric} */ ('sessionsStarted');
+let regionFilter = '';
 
 /** @param {number} usd */
 const money = (usd) =>
@@ -192,6 +196,23 @@ function renderServers() {
   $('servers-empty').hidden = state.servers.length > 0;
 }
 
+/** The day chart, and the region filter's choices (every region the day or the fleet shows). */
+function renderDay() {
+  const day = state.costs?.last24h;
+  const select = /** @type {HTMLSelectElement} */ ($('region-filter'));
+  const regions = new Set([
+    ...(day?.regions ?? []).map((/** @type {any} */ r) => r.region),
+    ...state.servers.map((/** @type {any} */ s) => s.region).filter(Boolean),
+  ]);
+  const want = ['', ...[...regions].sort()];
+  const have = [...select.options].map((o) => o.value);
+  if (want.join('\n') !== have.join('\n')) {
+    select.replaceChildren(...want.map((r) => el('option', { value: r }, [r || 'All regions'])));
+    select.value = regions.has(regionFilter) ? regionFilter : '';
+  }
+  renderDayChart($('day-chart'), day, chartMetric, regionFilter);
+}
+
 /** @param {any} e */
 function eventLine(e) {
   const d = e.data ?? {};
@@ -247,6 +268,7 @@ async function refresh() {
     renderCards();
     renderSessions();
     renderServers();
+    renderDay();
   } catch (err) {
     toast(`Could not load: ${err instanceof Error ? err.message : err}`, true);
   }
@@ -309,6 +331,22 @@ async function main() {
       ],
       run: (v) => actions.setPool({ minReady: v.minReady ?? 0, buffer: v.buffer ?? 0 }),
     });
+  for (const b of document.querySelectorAll('[data-metric]')) {
+    const button = /** @type {HTMLButtonElement} */ (b);
+    button.onclick = () => {
+      chartMetric = /** @type {import('./chart.js').Metric} */ (button.dataset.metric);
+      for (const o of document.querySelectorAll('[data-metric]')) o.setAttribute('aria-pressed', String(o === button));
+      if (state) renderDay();
+    };
+  }
+  /** @type {HTMLSelectElement} */ ($('region-filter')).onchange = (e) => {
+    regionFilter = /** @type {HTMLSelectElement} */ (e.target).value;
+    if (state) {
+      renderSessions();
+      renderServers();
+      renderDay();
+    }
+  };
   connect();
   // Ages and heartbeats move with time even without events.
   setInterval(() => scheduleRefresh(0), 15_000);
