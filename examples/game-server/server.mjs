@@ -31,7 +31,19 @@ export function loadConfig(env) {
     requestTimeoutMs: integer(env, 'REQUEST_TIMEOUT_MS', 10000, 100),
     // `original` (/server/heartbeat, /server/end by address) or `v1` (/v1/servers/{id}/…, needs SERVER_ID).
     api: oneOf(env, 'ORCHESTRATOR_API', 'original', ['original', 'v1']),
+    requireSeatToken: seatTokens(env),
   };
+}
+
+// REQUIRE_SEAT_TOKEN: a player must show the seat token their join gave (ws://host:port/?seat=TOKEN).
+// The server learns its session from /v1 heartbeat answers, so it needs ORCHESTRATOR_API=v1.
+function seatTokens(env) {
+  const text = env.REQUIRE_SEAT_TOKEN || '';
+  if (!['', '0', 'false', '1', 'true'].includes(text))
+    throw new Error(`REQUIRE_SEAT_TOKEN=${text}: expected 1, true, 0 or false`);
+  const on = text === '1' || text === 'true';
+  if (on && env.ORCHESTRATOR_API !== 'v1') throw new Error('REQUIRE_SEAT_TOKEN needs ORCHESTRATOR_API=v1');
+  return on;
 }
 
 // Started by the orchestrator: its own credential plus its id. Otherwise (a studio's test
@@ -88,7 +100,8 @@ export async function startGameServer(config) {
   });
   const reporter = new SessionReporter({ ...config, client, playerCount: () => players.size, log });
   let lastId = 0;
-  wss.on('connection', (ws) => playGame(ws, `p${++lastId}`, players, () => reporter.playersChanged()));
+  const seats = { client, required: config.requireSeatToken, nextId: () => `p${++lastId}` };
+  wss.on('connection', (ws, req) => void admit(ws, req, seats, players, () => reporter.playersChanged()));
   const pinger = setInterval(() => pingPlayers(players), config.heartbeatIntervalMs);
   reporter.start();
   const { port } = wss.address();
@@ -111,8 +124,31 @@ export async function startGameServer(config) {
   return { port, close, agent: client };
 }
 
+/**
+ * A player's seat token (`?seat=` on the WebSocket URL), checked offline by the SDK: a bad one
+ * is refused (close 4001 with the reason); none at all is let in only without
+ * REQUIRE_SEAT_TOKEN. A seated player's arrival and departure are reported, so the
+ * orchestrator keeps their seat (and holds it for the reconnect grace when they drop).
+ */
+async function admit(ws, req, seats, players, playersChanged) {
+  const token = new URL(req.url ?? '/', 'ws://game').searchParams.get('seat');
+  if (!token && !seats.required) return playGame(ws, seats.nextId(), players, playersChanged, null);
+  const check = token ? await seats.client.verifySeat(token) : { ok: false, reason: 'missing' };
+  if (!check.ok) {
+    log('seat refused', { reason: check.reason });
+    return ws.close(4001, `seat token refused: ${check.reason}`);
+  }
+  const report = (change) =>
+    seats.client
+      .reportPlayers(change)
+      .then(({ status }) => status === 200 || log('player report refused', { status }))
+      .catch((err) => log('player report failed', { error: err.message }));
+  void report({ connected: [check.player] });
+  playGame(ws, check.player, players, playersChanged, () => void report({ left: [check.player] }));
+}
+
 /** The whole game: welcome, announce, relay every text message to everyone, announce leaving. */
-function playGame(ws, id, players, playersChanged) {
+function playGame(ws, id, players, playersChanged, onLeave) {
   const broadcast = (msg) => {
     const text = JSON.stringify(msg);
     for (const other of players.keys()) other.send(text);
@@ -132,6 +168,7 @@ function playGame(ws, id, players, playersChanged) {
     players.delete(ws);
     broadcast({ type: 'leave', id });
     log('player left', { id, players: players.size });
+    onLeave?.();
     playersChanged();
   });
 }

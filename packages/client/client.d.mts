@@ -64,6 +64,26 @@ export interface StartOptions {
   idempotencyKey?: string;
 }
 
+export interface JoinOptions {
+  /** The player's own id; joining again with it gets a held seat back (a reconnect). */
+  playerId?: string;
+  /** The seat token of a seat held before (even expired): reconnects to it. */
+  seatToken?: string;
+}
+
+/** A seat reserved by a join. */
+export interface Seat {
+  player_id: string;
+  /** Show it to the game server when connecting. */
+  token: string;
+  /** Connect before this (ISO time), or the seat is freed. */
+  expires_at: string;
+  /** The player already held this seat. */
+  again: boolean;
+}
+
+export type Joined = Session & { seat: Seat };
+
 export interface WaitOptions {
   /** Default 120 000 ms. */
   timeoutMs?: number;
@@ -77,5 +97,6 @@ export class SessionsClient {
   get(code: string): Promise<Session>;
   waitUntilActive(code: string, opts?: WaitOptions): Promise<Session>;
   startAndWait(opts?: StartOptions & WaitOptions): Promise<Session>;
-  join(code: string): Promise<Session>;
+  /** Reserves a seat; the answer carries its token (show it to the game server). */
+  join(code: string, opts?: JoinOptions): Promise<Joined>;
 }

@@ -100,9 +100,17 @@ export class SessionsClient {
     return s.state === 'active' ? s : this.waitUntilActive(s.code, opts);
   }
 
-  /** Where to connect for a share code; ConflictError when full or not ready, NotFoundError when unknown or ended. */
-  join(code) {
-    return this.#call('POST', `/v1/sessions/${encodeURIComponent(code.trim())}/join`);
+  /**
+   * Reserves a seat: where to connect, and `seat` {player_id, token, expires_at, again}. Show
+   * the token to the game server (connect before expires_at). With `playerId` (or the
+   * `seatToken` of a seat held before) a player who dropped gets their seat back, even when the
+   * session is full. ConflictError when full or not ready, NotFoundError when unknown or ended.
+   */
+  join(code, { playerId, seatToken } = {}) {
+    const body = {};
+    if (playerId !== undefined) body.player_id = playerId;
+    if (seatToken !== undefined) body.seat_token = seatToken;
+    return this.#call('POST', `/v1/sessions/${encodeURIComponent(code.trim())}/join`, { body });
   }
 
   async #withRetries(fn) {

@@ -62,12 +62,35 @@ export interface HeartbeatLoopOptions {
   onResult?: (r: { status?: number; body?: unknown; error?: unknown }) => void;
 }
 
+/** The key seat tokens are signed with: HMAC-SHA256(key, "seat-token-v1"), 32 bytes. */
+export function seatTokenKey(key: string): Buffer;
+
+export type SeatCheck =
+  | { ok: true; player: string; session: string; expiresAtS: number }
+  | { ok: false; reason: 'malformed' | 'forged' | 'expired' | 'wrong_session' };
+
+/**
+ * Checks a seat token offline with the server's signing key: MAC (constant time), expiry, and
+ * the session when given (null: this server holds none, so every token is refused).
+ */
+export function verifySeatToken(
+  key: string,
+  token: string,
+  opts?: { session?: string | null; nowS?: number },
+): SeatCheck;
+
 export class GameServerAgent {
   constructor(opts: GameServerAgentOptions);
   /** ORCHESTRATOR_URL, SERVER_ID, SERVER_CREDENTIAL (or INTERNAL_HMAC_KEY and PUBLIC_IP). */
   static fromEnv(env?: Record<string, string | undefined>, extra?: Partial<GameServerAgentOptions>): GameServerAgent;
   readonly api: 'v1' | 'original';
+  /** The share code of the session this server holds (from /v1 heartbeat answers); null: none yet. */
+  readonly session: string | null;
   heartbeat(players: number): Promise<CallResult>;
+  /** Checks a connecting player's seat token for this server's session (refreshing it once by heartbeat). */
+  verifySeat(token: string, opts?: { session?: string }): Promise<SeatCheck>;
+  /** Players who connected (seats taken) and left (held for the reconnect grace); /v1 only. */
+  reportPlayers(r: { connected?: string[]; left?: string[] }): Promise<CallResult>;
   ready(players?: number): Promise<CallResult>;
   /** Ends the session; tried again on a network error, 5xx or 429 (Retry-After honoured). */
   end(opts?: EndOptions): Promise<CallResult>;

@@ -1,7 +1,7 @@
 // @game-orchestrator/server: what a game server needs to talk to the orchestrator.
 // Plain ESM JavaScript over Node's fetch and node:crypto (no dependencies), so a game server
 // runs it as it is; types in server.d.mts.
-import { createHash, createHmac } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
 /**
  * The headers that authenticate one request: Request-Timestamp and Request-Signature =
@@ -17,6 +17,45 @@ export function signRequest({ method, path, query = '', body = '', key, serverId
   const headers = { 'Request-Timestamp': timestamp, 'Request-Signature': signature };
   if (serverId) headers['Server-Id'] = serverId;
   return headers;
+}
+
+/**
+ * The key a server's seat tokens are signed with: HMAC-SHA256(key = the server's signing key
+ * (SERVER_CREDENTIAL, or the shared key), message = "seat-token-v1"), 32 raw bytes.
+ */
+export function seatTokenKey(key) {
+  return createHmac('sha256', key).update('seat-token-v1', 'utf8').digest();
+}
+
+/**
+ * Checks a seat token offline: `body.mac`, body = base64url(JSON {v:1, s: session code, p:
+ * player id, e: expiry in Unix seconds}), mac = base64url(HMAC-SHA256(seatTokenKey(key), body)).
+ * The MAC is compared in constant time first; then the expiry (at nowS) and the session (when
+ * given; null = this server holds no session, so no token is good). Never throws.
+ * Resolves to {ok: true, player, session, expiresAtS} or {ok: false, reason} with reason one of
+ * 'malformed', 'forged', 'expired', 'wrong_session'.
+ */
+export function verifySeatToken(key, token, { session, nowS = Date.now() / 1000 } = {}) {
+  if (typeof token !== 'string' || token.length > 1024) return { ok: false, reason: 'malformed' };
+  const dot = token.indexOf('.');
+  if (dot <= 0) return { ok: false, reason: 'malformed' };
+  const body = token.slice(0, dot);
+  const given = Buffer.from(token.slice(dot + 1), 'base64url');
+  const expected = createHmac('sha256', seatTokenKey(key)).update(body, 'ascii').digest();
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'forged' };
+  let claims;
+  try {
+    claims = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));
+  } catch {
+    return { ok: false, reason: 'malformed' };
+  }
+  const { v, s, p, e } = claims ?? {};
+  if (v !== 1 || typeof s !== 'string' || typeof p !== 'string' || typeof e !== 'number')
+    return { ok: false, reason: 'malformed' };
+  if (nowS >= e) return { ok: false, reason: 'expired' };
+  if (session === null || (session !== undefined && s.toUpperCase() !== String(session).toUpperCase()))
+    return { ok: false, reason: 'wrong_session' };
+  return { ok: true, player: p, session: s, expiresAtS: e };
 }
 
 const sleep = (ms, signal) =>
@@ -48,6 +87,9 @@ export class GameServerAgent {
   #second = 0;
   #usedThisSecond = new Set();
   #loop = null;
+  /** The share code of the session this server holds, as the last /v1 heartbeat answer said (null: none). */
+  #session = null;
+  #lastPlayers = 0;
 
   constructor({ url, key, serverId, api, publicIp, timeoutMs = 10_000, fetch: fetchFn = globalThis.fetch }) {
     const u = new URL(url);
@@ -79,8 +121,14 @@ export class GameServerAgent {
     return this.#api;
   }
 
+  /** The share code of the session this server holds, from the last /v1 heartbeat's answer (null: none, or api original). */
+  get session() {
+    return this.#session;
+  }
+
   /** Reports the players connected now. Resolves to {status, body}; rejects on network errors. */
   heartbeat(players) {
+    this.#lastPlayers = players;
     if (this.#api === 'v1')
       return this.#post(`/v1/servers/${encodeURIComponent(this.#serverId)}/heartbeat`, '', JSON.stringify({ players }));
     return this.#post(
@@ -88,6 +136,29 @@ export class GameServerAgent {
       '',
       JSON.stringify({ droplet_ip: this.#publicIp, connected_clients: players }),
     );
+  }
+
+  /**
+   * Checks a seat token a connecting player shows (verifySeatToken with this server's key),
+   * for the session this server holds (or `session`, when given). A token for a session this
+   * server has not heard of yet (just handed to it) asks for a heartbeat once and checks again.
+   */
+  async verifySeat(token, { session } = {}) {
+    const check = () => verifySeatToken(this.#key, token, { session: session ?? this.#session });
+    const first = check();
+    if (first.ok || first.reason !== 'wrong_session' || session !== undefined || this.#api !== 'v1') return first;
+    await this.heartbeat(this.#lastPlayers).catch(() => null);
+    return check();
+  }
+
+  /**
+   * Reports players who connected (their seats are taken) and left (their seats are held for
+   * RECONNECT_GRACE_S). /v1 only. Resolves to {status, body: {taken, left, unknown}}.
+   */
+  reportPlayers({ connected = [], left = [] } = {}) {
+    if (this.#api !== 'v1') return Promise.reject(new Error('reportPlayers needs api v1 (SERVER_ID)'));
+    const body = JSON.stringify({ connected, left });
+    return this.#post(`/v1/servers/${encodeURIComponent(this.#serverId)}/players`, '', body);
   }
 
   /** Says the server is ready for players (the original routes: a heartbeat with 0 players). */
@@ -202,6 +273,9 @@ export class GameServerAgent {
     } catch {
       parsed = null;
     }
+    // A /v1 heartbeat or ready answers with the session this server holds: remember its code.
+    if (res.ok && parsed && typeof parsed === 'object' && 'session' in parsed && 'server' in parsed)
+      this.#session = parsed.session?.code ?? null;
     const retryAfter = res.headers.get('retry-after');
     return { status: res.status, body: parsed, ...(retryAfter ? { retryAfter } : {}) };
   }
