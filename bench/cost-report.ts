@@ -1,4 +1,5 @@
 import type { CostRunResult } from './cost-results.js';
+import { spread, type PolicyAcrossSeeds, type ScenarioAcrossSeeds } from './cost-seeds.js';
 
 /** DigitalOcean's per-token API limits. */
 export const API_LIMITS = { perMinute: 250, perHour: 5000 };
@@ -12,7 +13,7 @@ export interface PolicyRun {
 }
 
 export interface ScenarioReport {
-  name: 'steady' | 'cold' | 'day' | 'burst';
+  name: 'steady' | 'cold' | 'day' | 'burst' | 'sun';
   title: string;
   /** 'window': starts and billing within the measured window (steady state); 'run': the whole run. */
   measured: 'window' | 'run';
@@ -47,100 +48,219 @@ export function dominates(sc: Pick<ScenarioReport, 'measured'>, a: CostRunResult
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
-function table(sc: ScenarioReport): string {
+/** "median [min–max]" of the values, each shown by `fmt`; just the value when all seeds agree or there is one. */
+export function medianRange(values: readonly number[], fmt: (x: number) => string): string {
+  const s = spread(values);
+  if (s.n === 0) return '—';
+  const m = fmt(s.median);
+  return s.n === 1 || fmt(s.min) === fmt(s.max) ? m : `${m} [${fmt(s.min)}–${fmt(s.max)}]`;
+}
+
+const heads = (sc: Pick<ScenarioAcrossSeeds, 'measured'>, p: PolicyAcrossSeeds) =>
+  p.bySeed.map((x) => headline(sc, x.result));
+const worst = (p: PolicyAcrossSeeds, f: (r: CostRunResult) => number) => Math.max(...p.bySeed.map((x) => f(x.result)));
+const total = (p: PolicyAcrossSeeds, f: (r: CostRunResult) => number) => p.bySeed.reduce((n, x) => n + f(x.result), 0);
+
+function table(sc: ScenarioAcrossSeeds): string {
   const head = [
     'policy',
-    'instant',
-    'billed/played',
+    'seeds',
+    'instant, median [range]',
+    'billed/played, median [range]',
+    'per seed: instant, billed/played',
     sc.measured === 'window' ? 'whole run' : 'arrival window',
-    'wait p50/p99 s',
-    'waited p99 s',
-    'failed',
-    'droplets',
-    'max live',
-    'API max/min',
-    'API max/h',
+    'wait p99 s (worst)',
+    'failed (all seeds)',
+    'max live (worst)',
+    'API max/min (worst)',
+    'API max/h (worst)',
   ];
-  if (sc.name === 'day') head.push('quiet: idle droplet-h (boots excluded)', 'quiet: max live');
-  const rows = sc.runs.map(({ label, result: r }) => {
-    const h = headline(sc, r);
+  if (sc.name === 'day') head.push('quiet: idle droplet-h (boots excluded)');
+  const rows = sc.policies.map((p) => {
+    const h = heads(sc, p);
     const row = [
-      label,
-      `${pct(h.instant)} (${h.served}/${h.starts})`,
-      h.ratio.toFixed(3),
-      (sc.measured === 'window' ? r.ratio : r.hourRatio).toFixed(3),
-      `${r.waitP50S} / ${r.waitP99S}`,
-      String(r.waitedP99S),
-      String(r.failed),
-      String(r.dropletsCreated),
-      `${r.maxLiveDroplets} / ${sc.maxServers}`,
-      String(r.maxApiPerMinute),
-      String(r.maxApiPerHour),
+      p.label,
+      `${p.bySeed.length}/${sc.seeds.length}`,
+      medianRange(
+        h.map((x) => x.instant),
+        pct,
+      ),
+      medianRange(
+        h.map((x) => x.ratio),
+        (x) => x.toFixed(3),
+      ),
+      p.bySeed.map((x, i) => `${x.seed}: ${pct(h[i]!.instant)}, ${h[i]!.ratio.toFixed(3)}`).join('; '),
+      medianRange(
+        p.bySeed.map((x) => (sc.measured === 'window' ? x.result.ratio : x.result.hourRatio)),
+        (x) => x.toFixed(3),
+      ),
+      String(worst(p, (r) => r.waitP99S)),
+      String(total(p, (r) => r.failed)),
+      `${worst(p, (r) => r.maxLiveDroplets)} / ${sc.maxServers}`,
+      String(worst(p, (r) => r.maxApiPerMinute)),
+      String(worst(p, (r) => r.maxApiPerHour)),
     ];
     if (sc.name === 'day')
       row.push(
-        `${((r.quietIdleDropletS ?? 0) / 3600).toFixed(2)} (${((r.quietHeldDropletS ?? 0) / 3600).toFixed(2)})`,
-        String(r.quietMaxLive ?? 0),
+        `${medianRange(
+          p.bySeed.map((x) => (x.result.quietHeldDropletS ?? 0) / 3600),
+          (x) => x.toFixed(3),
+        )} (${medianRange(
+          p.bySeed.map((x) => (x.result.quietIdleDropletS ?? 0) / 3600),
+          (x) => x.toFixed(2),
+        )} with boots)`,
       );
     return row;
   });
+  return markdownTable(head, rows);
+}
+
+function markdownTable(head: string[], rows: string[][]): string {
   const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
   return [line(head), line(head.map(() => '---')), ...rows.map(line)].join('\n');
 }
 
-/** The issue's done-when checks, as lines of text. */
-export function checks(sc: ScenarioReport): string[] {
-  const forecast = sc.runs.filter((r) => r.policy === 'forecast');
+/** The follow-the-sun day per region: instant, billed/played and the quiet hours' idle droplets. */
+function regionTable(sc: ScenarioAcrossSeeds): string {
+  const regions = [
+    ...new Set(sc.policies.flatMap((p) => p.bySeed.flatMap((x) => x.result.regions ?? [])).map((r) => r.region)),
+  ];
+  const head = [
+    'policy',
+    ...regions.flatMap((r) => [`${r} instant`, `${r} billed/played`, `${r} quiet idle droplet-h per h`]),
+  ];
+  const rows = sc.policies.map((p) => [
+    p.label,
+    ...regions.flatMap((region) => {
+      const rs = p.bySeed.flatMap((x) => x.result.regions?.filter((r) => r.region === region) ?? []);
+      return [
+        medianRange(
+          rs.map((r) => r.instant / Math.max(1, r.starts)),
+          pct,
+        ),
+        medianRange(
+          rs.map((r) => r.ratio),
+          (x) => x.toFixed(3),
+        ),
+        medianRange(
+          rs.map((r) => r.quietHeldPerHour),
+          (x) => x.toFixed(3),
+        ),
+      ];
+    }),
+  ]);
+  return markdownTable(head, rows);
+}
+
+/** How many of a policy's seeds pass, as "PASS (3/3 seeds)" or "miss (2/3 seeds: …)". */
+function verdict(p: PolicyAcrossSeeds, ok: (r: CostRunResult) => boolean): string {
+  const failing = p.bySeed.filter((x) => !ok(x.result)).map((x) => x.seed);
+  const n = p.bySeed.length;
+  return failing.length === 0
+    ? `PASS (${n}/${n} seeds)`
+    : `miss (${n - failing.length}/${n} seeds; not on ${failing.join(', ')})`;
+}
+
+/** The issue's done-when checks over every seed: a goal holds when it holds on each seed measured. */
+export function checks(sc: ScenarioAcrossSeeds): string[] {
+  const forecast = sc.policies.filter((r) => r.policy === 'forecast');
   const out: string[] = [];
+  const summary = (p: PolicyAcrossSeeds) => {
+    const h = heads(sc, p);
+    return `${medianRange(
+      h.map((x) => x.instant),
+      pct,
+    )} instant, billed/played ${medianRange(
+      h.map((x) => x.ratio),
+      (x) => x.toFixed(3),
+    )}`;
+  };
   if (sc.name === 'steady' || sc.name === 'cold') {
     for (const f of forecast) {
-      const h = headline(sc, f.result);
-      const ok = h.instant >= 0.95 && h.ratio <= 1.2;
-      out.push(
-        `${ok ? 'PASS' : 'miss'} ${f.label}: ${pct(h.instant)} instant (≥ 95%), billed/played ${h.ratio.toFixed(3)} (≤ 1.20)`,
-      );
+      const v = verdict(f, (r) => {
+        const h = headline(sc, r);
+        return h.instant >= 0.95 && h.ratio <= 1.2;
+      });
+      out.push(`${v} ${f.label}: ≥ 95% instant at ≤ 1.20 billed/played; ${summary(f)}`);
     }
   }
   if (sc.name === 'day') {
-    for (const fx of sc.runs.filter((r) => r.policy === 'fixed' && r.param >= 1)) {
-      const better = forecast
-        .filter((f) => dominates(sc, f.result, fx.result))
-        .map((f) => f.label.replace('forecast ', ''));
-      const h = headline(sc, fx.result);
+    for (const f of forecast)
       out.push(
-        `${better.length ? 'PASS' : 'miss'} ${fx.label} (${pct(h.instant)}, ${h.ratio.toFixed(3)}) is dominated by forecast at ${better.length ? better.join(', ') : 'no target'}`,
+        `${verdict(f, (r) => headline(sc, r).instant >= 0.95)} ${f.label}: ≥ 95% instant over the day; ${summary(f)}`,
+      );
+    for (const fx of sc.policies.filter((r) => r.policy === 'fixed' && r.param >= 1)) {
+      // A target beats the fixed pool when it dominates it on every seed both were run on.
+      const better = forecast.filter((f) => {
+        const pairs = fx.bySeed.filter((x) => f.bySeed.some((y) => y.seed === x.seed));
+        return (
+          pairs.length > 0 &&
+          pairs.every((x) => dominates(sc, f.bySeed.find((y) => y.seed === x.seed)!.result, x.result))
+        );
+      });
+      out.push(
+        `${better.length ? 'PASS' : 'miss'} ${fx.label} (${summary(fx)}) is dominated on every seed by forecast at ${better.length ? better.map((f) => f.param).join(', ') : 'no target'}`,
       );
     }
     for (const f of forecast) {
-      const held = (f.result.quietHeldDropletS ?? 0) / 3600;
       out.push(
-        `${held < 0.05 ? 'PASS' : 'miss'} ${f.label}: quiet hours (00:30–06:30): ${held.toFixed(3)} droplet-h idle beyond boots and hand-overs ` +
-          `(${((f.result.quietIdleDropletS ?? 0) / 3600).toFixed(2)} h with boots); at most ${f.result.quietMaxLive} droplets alive, each a night start's own`,
+        `${verdict(f, (r) => (r.quietHeldDropletS ?? 0) / 3600 < 0.05)} ${f.label}: quiet hours (00:30–06:30) hold < 0.05 droplet-h idle beyond boots and hand-overs; ` +
+          `${medianRange(
+            f.bySeed.map((x) => (x.result.quietHeldDropletS ?? 0) / 3600),
+            (x) => x.toFixed(3),
+          )} droplet-h, at most ${worst(f, (r) => r.quietMaxLive ?? 0)} droplets alive`,
       );
     }
   }
   if (sc.name === 'burst') {
     for (const f of forecast) {
-      const r = f.result;
-      const ok =
-        r.failed === 0 &&
-        r.waitP99S <= sc.bootS + 10 &&
-        r.maxLiveDroplets <= sc.maxServers &&
-        r.maxApiPerMinute <= API_LIMITS.perMinute &&
-        r.maxApiPerHour <= API_LIMITS.perHour;
+      const v = verdict(
+        f,
+        (r) =>
+          r.failed === 0 &&
+          r.waitP99S <= sc.bootS + 10 &&
+          r.maxLiveDroplets <= sc.maxServers &&
+          r.maxApiPerMinute <= API_LIMITS.perMinute &&
+          r.maxApiPerHour <= API_LIMITS.perHour,
+      );
       out.push(
-        `${ok ? 'PASS' : 'miss'} ${f.label}: ${r.failed} failed, p99 wait ${r.waitP99S} s (≤ ${sc.bootS + 10}), ${r.maxLiveDroplets} live (≤ ${sc.maxServers}), ` +
-          `API ${r.maxApiPerMinute}/min (≤ ${API_LIMITS.perMinute}) and ${r.maxApiPerHour}/h (≤ ${API_LIMITS.perHour})`,
+        `${v} ${f.label}: ${total(f, (r) => r.failed)} failed, p99 wait ≤ ${worst(f, (r) => r.waitP99S)} s (≤ ${sc.bootS + 10}), ` +
+          `${worst(f, (r) => r.maxLiveDroplets)} live (≤ ${sc.maxServers}), API ${worst(f, (r) => r.maxApiPerMinute)}/min (≤ ${API_LIMITS.perMinute}) ` +
+          `and ${worst(f, (r) => r.maxApiPerHour)}/h (≤ ${API_LIMITS.perHour})`,
       );
     }
+  }
+  if (sc.name === 'sun') out.push(...sunChecks(sc, forecast, summary));
+  return out;
+}
+
+/** The follow-the-sun goals: ≥ 95% instant at ≤ 1.25 over the day; quiet regions ≤ 0.05 idle droplet-h per quiet hour. */
+function sunChecks(
+  sc: ScenarioAcrossSeeds,
+  forecast: PolicyAcrossSeeds[],
+  summary: (p: PolicyAcrossSeeds) => string,
+): string[] {
+  const out: string[] = [];
+  for (const p of sc.policies) {
+    const v = verdict(p, (r) => headline(sc, r).instant >= 0.95 && headline(sc, r).ratio <= 1.25);
+    out.push(`${v} ${p.label}: ≥ 95% instant at ≤ 1.25 billed/played over the day; ${summary(p)}`);
+  }
+  for (const f of forecast) {
+    const v = verdict(f, (r) => (r.regions ?? []).every((x) => x.quietHeldPerHour <= 0.05));
+    const most = worst(f, (r) => Math.max(0, ...(r.regions ?? []).map((x) => x.quietHeldPerHour)));
+    out.push(
+      `${v} ${f.label}: each region's quiet hours (00:30–06:30 local) hold ≤ 0.05 idle droplet-h per hour; worst ${most.toFixed(3)}`,
+    );
   }
   return out;
 }
 
-export function costMarkdown(reports: readonly ScenarioReport[], billingNote: string): string {
+export function costMarkdown(reports: readonly ScenarioAcrossSeeds[], billingNote: string, commits: string[]): string {
   const parts = ['# Cost bench: the fixed pool against the forecasting pool', '', billingNote, ''];
   parts.push(
-    'Instant = the start was answered with a ready server (no boot wait). The third column is the other reading of billed/played ' +
+    `Measured at commit ${commits.join(', ') || 'unknown'}. Every figure is over the workload seeds named per scenario: the median, and [the lowest–the highest] when the seeds differ; ` +
+      'a goal holds when it holds on every seed. ' +
+      'Instant = the start was answered with a ready server (no boot wait). The sixth column is the other reading of billed/played ' +
       '(the whole run, or only the arrival window). Waits are over every start of the run. ' +
       'Max live = most droplets alive at once, against MAX_SERVERS. API = most requests the emulator counted in any sliding minute / hour (DigitalOcean allows 250 / 5,000).',
     '',
@@ -150,97 +270,18 @@ export function costMarkdown(reports: readonly ScenarioReport[], billingNote: st
       sc.measured === 'window'
         ? 'instant and billed/played measured within the hour (steady state)'
         : 'instant and billed/played over the whole run';
+    const seeds = sc.seeds.map((s) => `${s.seed} (${s.sessions} sessions)`).join(', ');
     parts.push(
       `## ${sc.name}: ${sc.title}`,
       '',
-      `Boots ${sc.bootS} s; fixed pools with RECYCLE_SERVERS=${sc.recycleFixed}; forecast with recycling; ${measured}.`,
+      `Seeds ${seeds}. Boots ${sc.bootS} s; fixed pools with RECYCLE_SERVERS=${sc.recycleFixed}; forecast with recycling; ${measured}.`,
       '',
       table(sc),
       '',
     );
+    if (sc.name === 'sun') parts.push(regionTable(sc), '');
     const c = checks(sc);
     if (c.length) parts.push(...c.map((l) => `- ${l}`), '');
   }
   return `${parts.join('\n')}\n`;
-}
-
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-
-/** One panel per scenario: instant share (y) against billed/played (x); up and left is better. */
-export function costSvg(reports: readonly ScenarioReport[]): string {
-  const W = 460;
-  const H = 380;
-  const m = { l: 56, r: 16, t: 48, b: 46 };
-  const panels = reports.map((sc, i) => panel(sc, i * W, W, H, m));
-  const width = Math.max(1, reports.length) * W;
-  return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${H + 30}" viewBox="0 0 ${width} ${H + 30}" font-family="sans-serif" font-size="11">`,
-    `<rect width="100%" height="100%" fill="white"/>`,
-    ...panels,
-    `<g transform="translate(12,${H + 18})"><circle r="4" cx="0" cy="-4" fill="#888"/><text x="8" y="0">fixed pool (POOL_MIN_READY = n)</text>` +
-      `<circle r="4" cx="230" cy="-4" fill="#1f6fd1"/><text x="238" y="0">forecast (POOL_TARGET_INSTANT = p)</text><text x="480" y="0">up and to the left is better</text></g>`,
-    '</svg>',
-  ].join('\n');
-}
-
-function panel(
-  sc: ScenarioReport,
-  x0: number,
-  W: number,
-  H: number,
-  m: { l: number; r: number; t: number; b: number },
-): string {
-  const pts = sc.runs.map((r) => ({ ...r, x: headline(sc, r.result).ratio, y: headline(sc, r.result).instant * 100 }));
-  const xs = pts.map((p) => p.x);
-  const ys = pts.map((p) => p.y);
-  const xMin = Math.min(...xs);
-  const xMax = Math.max(...xs);
-  const padX = Math.max(0.02, (xMax - xMin) * 0.08);
-  const [x0v, x1v] = [xMin - padX, xMax + padX];
-  const yMin = Math.max(0, Math.floor((Math.min(...ys) - 5) / 10) * 10);
-  const [y0v, y1v] = [yMin, 100];
-  const px = (v: number) => x0 + m.l + ((v - x0v) / (x1v - x0v)) * (W - m.l - m.r);
-  const py = (v: number) => m.t + (1 - (v - y0v) / (y1v - y0v)) * (H - m.t - m.b);
-  const out: string[] = [
-    `<g>`,
-    `<text x="${x0 + W / 2}" y="18" text-anchor="middle" font-weight="bold" font-size="13">${esc(sc.name)}</text>`,
-  ];
-  out.push(
-    `<text x="${x0 + W / 2}" y="34" text-anchor="middle" fill="#444">${esc(sc.title.length > 70 ? `${sc.title.slice(0, 68)}…` : sc.title)}</text>`,
-  );
-  out.push(
-    `<rect x="${x0 + m.l}" y="${m.t}" width="${W - m.l - m.r}" height="${H - m.t - m.b}" fill="none" stroke="#ccc"/>`,
-  );
-  for (let k = 0; k <= 4; k++) {
-    const yv = y0v + ((y1v - y0v) * k) / 4;
-    const xv = x0v + ((x1v - x0v) * k) / 4;
-    out.push(`<line x1="${x0 + m.l}" x2="${x0 + W - m.r}" y1="${py(yv)}" y2="${py(yv)}" stroke="#eee"/>`);
-    out.push(`<text x="${x0 + m.l - 4}" y="${py(yv) + 4}" text-anchor="end">${yv.toFixed(0)}%</text>`);
-    out.push(`<text x="${px(xv)}" y="${H - m.b + 14}" text-anchor="middle">${xv.toFixed(2)}</text>`);
-  }
-  out.push(
-    `<text x="${x0 + m.l + (W - m.l - m.r) / 2}" y="${H - 10}" text-anchor="middle">billed droplet-s / played session-s</text>`,
-  );
-  out.push(
-    `<text transform="translate(${x0 + 14},${m.t + (H - m.t - m.b) / 2}) rotate(-90)" text-anchor="middle">starts served at once</text>`,
-  );
-  for (const [policy, color] of [
-    ['fixed', '#888'],
-    ['forecast', '#1f6fd1'],
-  ] as const) {
-    const series = pts.filter((p) => p.policy === policy);
-    if (series.length > 1)
-      out.push(
-        `<polyline fill="none" stroke="${color}" stroke-width="1.5" points="${series.map((p) => `${px(p.x).toFixed(1)},${py(p.y).toFixed(1)}`).join(' ')}"/>`,
-      );
-    for (const p of series) {
-      out.push(`<circle cx="${px(p.x).toFixed(1)}" cy="${py(p.y).toFixed(1)}" r="4" fill="${color}"/>`);
-      const label = policy === 'fixed' ? String(p.param) : String(p.param);
-      out.push(
-        `<text x="${(px(p.x) + 6).toFixed(1)}" y="${(py(p.y) + (policy === 'fixed' ? 12 : -6)).toFixed(1)}" fill="${color}">${esc(label)}</text>`,
-      );
-    }
-  }
-  out.push('</g>');
-  return out.join('\n');
 }

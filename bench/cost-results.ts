@@ -52,6 +52,79 @@ export interface CostRunResult {
   /** The same less the boots (create → active) in the quiet hours: droplets held idle, not booting for a start. */
   quietHeldDropletS: number | null;
   quietMaxLive: number | null;
+  /** Per region (the follow-the-sun day); absent for a run in one region. */
+  regions?: RegionResult[];
+}
+
+/** One region's share of a run. */
+export interface RegionResult {
+  region: string;
+  starts: number;
+  instant: number;
+  billedDropletS: number;
+  playedSessionS: number;
+  ratio: number;
+  /** Seconds of the region's quiet hours inside the run. */
+  quietS: number;
+  /** Droplet-seconds held idle in them: alive, not booting, no game on it. */
+  quietHeldDropletS: number;
+  /** quietHeldDropletS ÷ quietS: idle droplet-hours per quiet hour (the mean number of idle droplets held). */
+  quietHeldPerHour: number;
+  quietMaxLive: number;
+}
+
+/** What the per-region summary reads: droplets (with their region), starts and games tagged with theirs. */
+export interface RegionRunRecord {
+  regions: readonly string[];
+  droplets: readonly Pick<EmulatedDroplet, 'region' | 'createdAtMs' | 'activeAtMs' | 'deletedAtMs'>[];
+  starts: readonly (StartRecord & { region: string })[];
+  games: readonly { region: string; fromMs: number; toMs: number }[];
+  endMs: number;
+  /** Each region's quiet hours, epoch ms (a window that wraps the day is two). */
+  quiet: Readonly<Record<string, readonly { startMs: number; endMs: number }[]>>;
+}
+
+/** Each region's instant share, billed ÷ played over the run and idle droplets held in its quiet hours. */
+export function summariseRegions(r: RegionRunRecord): RegionResult[] {
+  return r.regions.map((region) => {
+    const droplets = r.droplets.filter((d) => d.region === region);
+    const games = r.games.filter((g) => g.region === region);
+    const starts = r.starts.filter((x) => x.region === region);
+    const billed = droplets.reduce((n, d) => n + billedSeconds(d.createdAtMs, d.deletedAtMs, r.endMs), 0);
+    const played = games.reduce((n, g) => n + (g.toMs - g.fromMs) / 1000, 0);
+    const windows = r.quiet[region] ?? [];
+    const quietS = windows.reduce((n, w) => n + Math.max(0, (w.endMs - w.startMs) / 1000), 0);
+    const held = windows.reduce((n, w) => n + heldIdleS(droplets, games, w.startMs, w.endMs, r.endMs), 0);
+    return {
+      region,
+      starts: starts.length,
+      instant: starts.filter((x) => x.answeredAtMs !== null && x.reused).length,
+      billedDropletS: billed,
+      playedSessionS: played,
+      ratio: billed / Math.max(1, played),
+      quietS,
+      quietHeldDropletS: held,
+      quietHeldPerHour: quietS > 0 ? held / quietS : 0,
+      quietMaxLive: Math.max(0, ...windows.map((w) => maxAlive(droplets, w.startMs, w.endMs))),
+    };
+  });
+}
+
+/** Droplet-seconds in [fromMs, toMs) alive, booted and with no game on them. */
+function heldIdleS(
+  droplets: RegionRunRecord['droplets'],
+  games: RegionRunRecord['games'],
+  fromMs: number,
+  toMs: number,
+  endMs: number,
+): number {
+  let s = 0;
+  for (const d of droplets) {
+    s += overlapS(d.createdAtMs, d.deletedAtMs ?? endMs, fromMs, toMs);
+    s -= overlapS(d.createdAtMs, d.activeAtMs ?? d.deletedAtMs ?? endMs, fromMs, toMs);
+  }
+  for (const g of games) s -= overlapS(g.fromMs, g.toMs, fromMs, toMs);
+  return Math.max(0, s);
 }
 
 export interface RunRecord {
@@ -136,7 +209,11 @@ export function summarise(r: RunRecord): CostRunResult {
 }
 
 /** Most droplets alive at once within [fromMs, toMs). */
-function maxAlive(droplets: readonly EmulatedDroplet[], fromMs: number, toMs: number): number {
+function maxAlive(
+  droplets: readonly Pick<EmulatedDroplet, 'createdAtMs' | 'deletedAtMs'>[],
+  fromMs: number,
+  toMs: number,
+): number {
   const events: [number, number][] = [];
   for (const d of droplets) {
     const a = Math.max(d.createdAtMs, fromMs);

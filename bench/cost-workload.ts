@@ -5,6 +5,8 @@ export interface PlannedSession {
   /** How long the game lasts once the client has its server, in seconds. */
   lengthS: number;
   players: number;
+  /** The region its players are near (the follow-the-sun day); none: the default region. */
+  region?: string;
 }
 
 export interface WorkloadOptions {
@@ -118,4 +120,75 @@ export function peakOf(f: (t: number) => number, windowS: number): number {
   let m = 0;
   for (let t = 0; t < windowS; t++) m = Math.max(m, f(t));
   return m;
+}
+
+/** One region of the follow-the-sun day: its slug and how many hours its local time runs behind the first region's. */
+export interface SunRegion {
+  region: string;
+  behindH: number;
+}
+
+export interface FollowTheSunOptions {
+  regions: readonly SunRegion[];
+  /** The day compressed into this many seconds. */
+  dayS: number;
+  /** The first region's local hour at second 0. */
+  startAtH: number;
+  /** Each region's mean starts per hour of the run (emulated time); its day has the DAY_SHAPE. */
+  meanPerHour: number;
+  meanLengthS: number;
+  minLengthS: number;
+  maxLengthS: number;
+  seed: number;
+}
+
+/** A region's local hour (0 ≤ h < 24) at second t of the follow-the-sun day. */
+export function localHour(o: Pick<FollowTheSunOptions, 'dayS' | 'startAtH'>, r: SunRegion, t: number): number {
+  return (((o.startAtH - r.behindH + (t / o.dayS) * 24) % 24) + 24) % 24;
+}
+
+/** A seed of its own per region, far from the scenario seeds next to it (seed + 1, + 10, …). */
+export function regionSeed(seed: number, index: number): number {
+  return (seed ^ Math.imul(index + 1, 0x9e3779b9)) >>> 0;
+}
+
+/**
+ * The follow-the-sun day: each region's players follow the same day (DAY_SHAPE, peak at 20:00
+ * local) in their own time zone, so the evening peaks come `behindH` apart; arrivals of all
+ * regions merged in time order, each tagged with its region.
+ */
+export function planFollowTheSun(o: FollowTheSunOptions): PlannedSession[] {
+  const shape = dayMultiplier(o.dayS);
+  const perS = o.meanPerHour / 3600;
+  const out: PlannedSession[] = [];
+  o.regions.forEach((r, i) => {
+    // dayMultiplier takes seconds since local midnight of the compressed day.
+    const rateAt = (t: number) => perS * shape((localHour(o, r, t) / 24) * o.dayS);
+    const sessions = planProfileWorkload({
+      rateAt,
+      maxRate: perS * peakOf(shape, o.dayS),
+      windowS: o.dayS,
+      meanLengthS: o.meanLengthS,
+      minLengthS: o.minLengthS,
+      maxLengthS: o.maxLengthS,
+      seed: regionSeed(o.seed, i),
+    });
+    for (const x of sessions) out.push({ ...x, region: r.region });
+  });
+  return out.sort((a, b) => a.arriveAtS - b.arriveAtS || compareRegion(a, b));
+}
+
+const compareRegion = (a: PlannedSession, b: PlannedSession) =>
+  (a.region ?? '') < (b.region ?? '') ? -1 : (a.region ?? '') > (b.region ?? '') ? 1 : 0;
+
+/**
+ * A region's quiet hours (00:30–06:30 local) as a window of the compressed day in seconds,
+ * [fromS, toS); the window wraps when it straddles the end of the day (then fromS > toS).
+ */
+export function quietWindow(
+  o: Pick<FollowTheSunOptions, 'dayS' | 'startAtH'>,
+  r: SunRegion,
+): { fromS: number; toS: number } {
+  const at = (localH: number) => ((((localH + r.behindH - o.startAtH) % 24) + 24) % 24) * (o.dayS / 24);
+  return { fromS: at(0.5), toS: at(6.5) };
 }

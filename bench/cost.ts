@@ -2,11 +2,22 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { runCostSimulation, type CostRunOptions, type CostRunResult } from './cost-sim.js';
-import { costMarkdown, costSvg, type ScenarioReport } from './cost-report.js';
-import { dayMultiplier, peakOf, planProfileWorkload, planWorkload, type PlannedSession } from './cost-workload.js';
+import { costMarkdown, type ScenarioReport } from './cost-report.js';
+import { commitsOf, joinSeeds, type SeedScenario } from './cost-seeds.js';
+import { costSvg } from './cost-svg.js';
+import {
+  dayMultiplier,
+  peakOf,
+  planFollowTheSun,
+  planProfileWorkload,
+  planWorkload,
+  type PlannedSession,
+  type SunRegion,
+} from './cost-workload.js';
+import { measuredCommit } from './report.js';
 
 const USAGE = `npx tsx bench/cost.ts [--scenario steady,cold,day,burst] [--sizes 0,1,…,8] [--targets 0.5,0.8,0.9,0.95,0.98,0.99]
-                      [--recycle true|false] [--seed N]
+                      [--recycle true|false] [--seeds 20261125,20261135,20261145] [--date YYYY-MM-DD]
   Emulated traffic on the DigitalOcean emulator (45 s boots; game servers heartbeat as soon as
   they boot, then every 30 s, HEARTBEAT_PERIOD_S's default), once per pool policy: the fixed
   pool at each size (POOL_POLICY=fixed, POOL_MIN_READY=n) and the forecasting pool at each
@@ -17,7 +28,12 @@ const USAGE = `npx tsx bench/cost.ts [--scenario steady,cold,day,burst] [--sizes
     day     a day compressed into 6 h, noon to noon: 120 starts/h on average, near zero at night,
             an evening peak at 10x the mean
     burst   the steady hour with 10x the arrival rate for 10 minutes (launch day)
-  Prints a table per scenario; writes bench/results/cost-<date>.json, .md and .svg.
+    sun     follow the sun: three regions, each the day's shape in its own time zone, evening
+            peaks 8 h apart (its workload and report are built; the run needs per-region pools)
+  Every scenario runs once per workload seed (--seeds; the first is the one committed before
+  seeds were added); the report gives each figure's median and [range] over the seeds.
+  Prints a table per scenario; writes bench/results/cost-<date>-<scenario>-s<seed>-<part>.json
+  per seed, and cost-<date>.md and .svg from every file of that date (--date: rebuild another's).
   --part NAME names this process's share when a scenario is split over processes (results join).
   --trace prints the forecast once an emulated minute; --scenario '' only rebuilds the .md and .svg.
   --recycle sets RECYCLE_SERVERS for the fixed runs (default true, the better fixed pool);
@@ -43,6 +59,14 @@ interface Scenario {
   quiet: { fromS: number; toS: number } | null;
 }
 
+/** The follow-the-sun regions: local time 8 h behind the previous one; the first at 16:00 at second 0. */
+const SUN_REGIONS: readonly SunRegion[] = [
+  { region: 'sgp1', behindH: 0 },
+  { region: 'ams3', behindH: 8 },
+  { region: 'nyc3', behindH: 16 },
+];
+const SUN_DAY = { dayS: 6 * 3600, startAtH: 16 };
+
 function scenarios(seed: number): Scenario[] {
   const steady = planWorkload({ sessions: 200, windowS: 3600, ...LENGTHS, seed });
   // Half an hour of the same demand first, so the hour is measured in a steady state.
@@ -62,6 +86,7 @@ function scenarios(seed: number): Scenario[] {
   const base = 200 / 3600;
   const burstRate = (t: number) => (t >= 1500 && t < 2100 ? 10 * base : base);
   const burst = planProfileWorkload({ rateAt: burstRate, maxRate: 10 * base, windowS: 3600, ...LENGTHS, seed });
+  const sun = planFollowTheSun({ regions: SUN_REGIONS, ...SUN_DAY, meanPerHour: 120, ...LENGTHS, seed });
   return [
     {
       name: 'steady',
@@ -85,7 +110,7 @@ function scenarios(seed: number): Scenario[] {
     },
     {
       name: 'day',
-      title: `A day in 6 h (noon to noon): ${day.length} sessions, mean 120/h, peak ${peakOf(shape, dayS).toFixed(1)}x the mean at 20:00, ~2/h at night`,
+      title: `A day in 6 h (noon to noon): mean 120/h, peak ${peakOf(shape, dayS).toFixed(1)}x the mean at 20:00, ~2/h at night`,
       measured: 'run',
       measureFromS: 0,
       workload: day,
@@ -96,11 +121,21 @@ function scenarios(seed: number): Scenario[] {
     },
     {
       name: 'burst',
-      title: `Launch-day burst: 200/h, 10x (2,000/h) from minute 25 to 35; ${burst.length} sessions`,
+      title: 'Launch-day burst: 200/h, 10x (2,000/h) from minute 25 to 35',
       measured: 'run',
       measureFromS: 0,
       workload: burst,
       windowS: 3600,
+      maxServers: 400,
+      quiet: null,
+    },
+    {
+      name: 'sun',
+      title: `Follow the sun: ${SUN_REGIONS.map((r) => r.region).join(', ')}, each a day in 6 h at mean 120/h, evening peaks 8 h apart`,
+      measured: 'run',
+      measureFromS: 0,
+      workload: sun,
+      windowS: SUN_DAY.dayS,
       maxServers: 400,
       quiet: null,
     },
@@ -118,7 +153,8 @@ async function main(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
     options: {
-      seed: { type: 'string', default: '20261125' },
+      seeds: { type: 'string', default: '20261125,20261135,20261145' },
+      date: { type: 'string', default: new Date().toISOString().slice(0, 10) },
       scenario: { type: 'string', default: 'steady,cold,day,burst' },
       sizes: { type: 'string', default: '0,1,2,3,4,5,6,7,8' },
       targets: { type: 'string', default: '0.5,0.8,0.9,0.95,0.98,0.99' },
@@ -129,23 +165,31 @@ async function main(argv: string[]): Promise<void> {
     },
   });
   if (values.help) return console.log(USAGE);
-  const seed = Number(values.seed);
+  const seeds = list(values.seeds).map(Number);
+  if (seeds.length === 0 || seeds.some((x) => !Number.isSafeInteger(x) || x < 0))
+    throw new Error(`--seeds wants whole numbers ≥ 0, got '${values.seeds}'`);
   const wanted = new Set(list(values.scenario));
+  if (wanted.has('sun'))
+    throw new Error(
+      'the follow-the-sun day needs regions in the service (servers in a region, a pool per region, POST /v1/sessions with region); this commit has one region',
+    );
   const sizes = list(values.sizes).map(Number);
   const targets = list(values.targets).map(Number);
   const recycleFixed = values.recycle !== 'false';
-  const reports: ScenarioReport[] = [];
-  const date = new Date().toISOString().slice(0, 10);
+  const reports: SeedScenario[] = [];
+  const date = values.date;
+  const commit = measuredCommit(REPO_ROOT);
   const dir = path.join(REPO_ROOT, 'bench/results');
   mkdirSync(dir, { recursive: true });
   const part = values.part.replace(/[^a-z0-9-]/gi, '');
   // Written after every run, so a long sweep cut short keeps what it measured.
-  const save = (r: ScenarioReport) =>
+  const save = (seed: number, r: ScenarioReport) =>
     writeFileSync(
-      path.join(dir, `cost-${date}-${r.name}-${part}.json`),
-      `${JSON.stringify({ date: new Date().toISOString(), seed, billing: BILLING_NOTE, scenario: r }, null, 2)}\n`,
+      path.join(dir, `cost-${date}-${r.name}-s${seed}-${part}.json`),
+      `${JSON.stringify({ date: new Date().toISOString(), seed, commit, billing: BILLING_NOTE, scenario: r }, null, 2)}\n`,
     );
-  for (const sc of scenarios(seed).filter((s) => wanted.has(s.name))) {
+  const planned = [...wanted].length ? seeds.flatMap((seed) => scenarios(seed).map((sc) => ({ seed, sc }))) : [];
+  for (const { seed, sc } of planned.filter((x) => wanted.has(x.sc.name))) {
     const base: Omit<CostRunOptions, 'recycle' | 'policy' | 'targetInstant' | 'poolMinReady'> = {
       workload: sc.workload,
       maxServers: sc.maxServers,
@@ -179,8 +223,8 @@ async function main(argv: string[]): Promise<void> {
         poolMinReady: n,
       });
       runs.push({ label: `fixed ${n}`, policy: 'fixed', param: n, result });
-      save(report);
-      console.error(`${sc.name}: fixed ${n} done (${(result.realMs / 1000).toFixed(0)} s)`);
+      save(seed, report);
+      console.error(`${sc.name} seed ${seed}: fixed ${n} done (${(result.realMs / 1000).toFixed(0)} s)`);
     }
     for (const p of targets) {
       const result = await runCostSimulation({
@@ -191,30 +235,22 @@ async function main(argv: string[]): Promise<void> {
         poolMinReady: 0,
       });
       runs.push({ label: `forecast ${p}`, policy: 'forecast', param: p, result });
-      save(report);
-      console.error(`${sc.name}: forecast ${p} done (${(result.realMs / 1000).toFixed(0)} s)`);
+      save(seed, report);
+      console.error(`${sc.name} seed ${seed}: forecast ${p} done (${(result.realMs / 1000).toFixed(0)} s)`);
     }
-    reports.push(report);
+    reports.push({ seed, commit, scenario: report });
   }
-  // The table and the plot from every scenario measured today (parts of a sweep may run in parallel).
-  const order = ['steady', 'cold', 'day', 'burst'];
-  const byName = new Map<string, ScenarioReport>();
-  for (const f of readdirSync(dir).filter((f) => f.startsWith(`cost-${date}-`) && f.endsWith('.json'))) {
-    const sc = (JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as { scenario: ScenarioReport }).scenario;
-    const seen = byName.get(sc.name);
-    // Parts of one scenario (run by separate processes) share its workload: their runs join.
-    if (seen) seen.runs.push(...sc.runs.filter((r) => !seen.runs.some((x) => x.label === r.label)));
-    else byName.set(sc.name, sc);
-  }
-  const all = [...byName.values()].sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
-  for (const sc of all)
-    sc.runs.sort((a, b) => (a.policy === b.policy ? a.param - b.param : a.policy === 'fixed' ? -1 : 1));
-  const md = costMarkdown(all, BILLING_NOTE);
-  console.log(costMarkdown(reports, BILLING_NOTE));
-  writeFileSync(path.join(dir, `cost-${date}.md`), md);
+  // The table and the plot from every file of the date (parts of a sweep may run in parallel).
+  const files = readdirSync(dir)
+    .filter((f) => f.startsWith(`cost-${date}-`) && f.endsWith('.json'))
+    .sort()
+    .map((f) => JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as SeedScenario);
+  const all = joinSeeds(files);
+  console.log(costMarkdown(joinSeeds(reports), BILLING_NOTE, commitsOf(joinSeeds(reports))));
+  writeFileSync(path.join(dir, `cost-${date}.md`), costMarkdown(all, BILLING_NOTE, commitsOf(all)));
   writeFileSync(path.join(dir, `cost-${date}.svg`), costSvg(all));
   console.log(
-    `wrote bench/results/cost-${date}-{${reports.map((r) => r.name).join(',')}}.json and cost-${date}.{md,svg} (${all.map((r) => r.name).join(', ')})`,
+    `wrote bench/results/cost-${date}-<scenario>-s<seed>-${part}.json (${reports.length} scenario-seeds) and cost-${date}.{md,svg} (${all.map((r) => `${r.name}: ${r.seeds.length} seeds`).join(', ')})`,
   );
 }
 
