@@ -11,7 +11,10 @@ export interface SeedScenario {
 
 /** One policy's runs, one per seed it was measured on. */
 export interface PolicyAcrossSeeds {
+  /** The policy's label; with " @ <commit>" when the scenario has its runs from more than one commit. */
   label: string;
+  /** The commit its runs measured. */
+  commit: string;
   policy: PolicyRun['policy'];
   param: number;
   bySeed: { seed: number; commit: string; result: CostRunResult }[];
@@ -43,8 +46,9 @@ const ORDER: readonly ScenarioReport['name'][] = ['steady', 'cold', 'day', 'burs
 
 /**
  * Joins results files into one view per scenario: the parts of one seed (run by separate
- * processes over the same workload) join by policy label, the first file read keeping a
- * label it shares with a later one; every seed's run of a policy is kept beside the others.
+ * processes over the same workload) join by policy label and commit, the first file read
+ * keeping a run it shares with a later one; every seed's run of a policy is kept beside the
+ * others.
  */
 export function joinSeeds(files: readonly SeedScenario[]): ScenarioAcrossSeeds[] {
   const byName = new Map<string, ScenarioAcrossSeeds>();
@@ -65,20 +69,31 @@ export function joinSeeds(files: readonly SeedScenario[]): ScenarioAcrossSeeds[]
       byName.set(sc.name, joined);
     }
     if (!joined.seeds.some((s) => s.seed === f.seed)) joined.seeds.push({ seed: f.seed, sessions: sc.sessions });
+    const commit = f.commit ?? 'unknown';
     for (const run of sc.runs) {
-      let p = joined.policies.find((x) => x.label === run.label);
+      // Runs of different code are different policies: a label measured at two commits is two rows.
+      let p = joined.policies.find((x) => x.label === run.label && x.commit === commit);
       if (!p) {
-        p = { label: run.label, policy: run.policy, param: run.param, bySeed: [] };
+        p = { label: run.label, commit, policy: run.policy, param: run.param, bySeed: [] };
         joined.policies.push(p);
       }
-      if (!p.bySeed.some((x) => x.seed === f.seed))
-        p.bySeed.push({ seed: f.seed, commit: f.commit ?? 'unknown', result: run.result });
+      if (!p.bySeed.some((x) => x.seed === f.seed)) p.bySeed.push({ seed: f.seed, commit, result: run.result });
     }
+  }
+  for (const sc of byName.values()) {
+    const split = new Set(
+      sc.policies
+        .filter((p) => sc.policies.some((x) => x.label === p.label && x.commit !== p.commit))
+        .map((p) => p.label),
+    );
+    for (const p of sc.policies) if (split.has(p.label)) p.label = `${p.label} @ ${p.commit.slice(0, 7)}`;
   }
   const all = [...byName.values()].sort((a, b) => ORDER.indexOf(a.name) - ORDER.indexOf(b.name));
   for (const sc of all) {
     sc.seeds.sort((a, b) => a.seed - b.seed);
-    sc.policies.sort((a, b) => (a.policy === b.policy ? a.param - b.param : a.policy === 'fixed' ? -1 : 1));
+    sc.policies.sort((a, b) =>
+      a.policy !== b.policy ? (a.policy === 'fixed' ? -1 : 1) : a.param - b.param || a.label.localeCompare(b.label),
+    );
     for (const p of sc.policies) p.bySeed.sort((a, b) => a.seed - b.seed);
   }
   return all;

@@ -83,6 +83,27 @@ describe('cost bench over several workload seeds', () => {
     ]);
   });
 
+  it('runs of one policy measured at two commits are two rows, each named with its commit', () => {
+    const [steady] = joinSeeds([
+      file(
+        1,
+        'steady',
+        [
+          ['fixed 6', 96, 1.18],
+          ['forecast 0.95', 97, 1.2],
+        ],
+        'aaaaaaaaa1',
+      ),
+      file(1, 'steady', [['forecast 0.95', 96, 1.17]], 'bbbbbbbbb2'),
+      file(2, 'steady', [['forecast 0.95', 98, 1.25]], 'aaaaaaaaa1'),
+    ]);
+    expect(steady!.policies.map((p) => [p.label, p.bySeed.map((x) => x.seed)])).toEqual([
+      ['fixed 6', [1]],
+      ['forecast 0.95 @ aaaaaaa', [1, 2]],
+      ['forecast 0.95 @ bbbbbbb', [1]],
+    ]);
+  });
+
   it('a goal holds only when it holds on every seed; the report says which seeds miss', () => {
     const [steady] = joinSeeds([
       file(1, 'steady', [
