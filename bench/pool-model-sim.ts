@@ -1,4 +1,4 @@
-import { forecastPool, type DemandSettings } from '../src/reconcile/demand-forecast.js';
+import { forecastPool, stockFor, type DemandSettings } from '../src/reconcile/demand-forecast.js';
 
 /**
  * A second-by-second model of the warm pool under a start rate, for pinning the policy: no
@@ -18,6 +18,13 @@ export interface PoolSimOptions {
   /** 'forecast' with its settings, or a fixed number of idle servers. */
   policy: { kind: 'forecast'; settings: Omit<DemandSettings, 'reconcileIntervalS'> } | { kind: 'fixed'; size: number };
   recycle: boolean;
+  /**
+   * Plan with the true mean of the starts over the horizon (from rateAt) instead of the
+   * forecast's: what a perfect rate estimate would buy, the rest of the policy unchanged.
+   */
+  oracle?: boolean;
+  /** Starts, billing and play before this second are not counted (a steady state measured after its warm-up). */
+  measureFromS?: number;
   /** Called after each pass with the time and the servers alive and idle. */
   onPass?: (t: number, s: { target: number; idle: number; alive: number; booting: number }) => void;
 }
@@ -61,15 +68,17 @@ export function simulatePool(o: PoolSimOptions): PoolSimResult {
     alive.push({ createdS: t, readyS: t + o.bootS, busyUntilS: null });
     created++;
   };
+  const from = o.measureFromS ?? 0;
   const remove = (s: Srv, t: number) => {
     alive.splice(alive.indexOf(s), 1);
-    billedS += Math.max(60, t - s.createdS);
+    // Billed per second, at least 60 s; before `from` nothing counts.
+    billedS += Math.max(0, Math.max(t, s.createdS + 60) - Math.max(from, s.createdS));
   };
   const idle = (t: number) => alive.filter((s) => s.readyS <= t && s.busyUntilS === null);
   const play = (s: Srv, t: number) => {
     const len = length();
     s.busyUntilS = t + len;
-    playedS += len;
+    playedS += Math.max(0, t + len - Math.max(t, from));
     ended.push(len);
   };
   for (let t = 0; t < o.durationS; t++) {
@@ -98,7 +107,7 @@ export function simulatePool(o: PoolSimOptions): PoolSimResult {
       startsAtS.push(t);
       const free = idle(t)[0];
       if (free) {
-        instant++;
+        if (t >= from) instant++;
         play(free, t);
       } else {
         waiting.push(t);
@@ -125,6 +134,13 @@ export function simulatePool(o: PoolSimOptions): PoolSimResult {
         });
         target = f.target;
         keep = f.keep;
+        if (o.oracle) {
+          let mu = 0;
+          for (let u = t; u < t + f.horizonS; u++) mu += o.rateAt(u);
+          const k = stockFor(mu, f.expectedReturns, policy.settings.targetInstant).k;
+          keep = Math.max(k, keep - target + k);
+          target = k;
+        }
       }
       const have = free.length + coming;
       const pending = waiting.length;
@@ -142,5 +158,5 @@ export function simulatePool(o: PoolSimOptions): PoolSimResult {
     maxAlive = Math.max(maxAlive, alive.length);
   }
   for (const s of [...alive]) remove(s, o.durationS);
-  return { starts: startsAtS.length, instant, billedS, playedS, created, maxAlive };
+  return { starts: startsAtS.filter((x) => x >= from).length, instant, billedS, playedS, created, maxAlive };
 }
