@@ -135,7 +135,6 @@ async function orchestratorOn(
       token: d.token ?? '',
       apiUrl: d.apiUrl,
       tag: d.tag,
-      region: d.region,
       size: d.size,
       image: d.image ?? '',
       requestTimeoutMs: d.requestTimeoutMs,

@@ -72,6 +72,7 @@ export function externalServer(ip: string, players: number, nowMs: number): Serv
     id: timeOrderedId(nowMs),
     state: players > 0 ? 'allocated' : 'ready',
     origin: 'external',
+    region: 'local',
     providerId: null,
     ip,
     port: null,
@@ -117,6 +118,8 @@ export async function prepopulate(
       endReason: null,
       lastPlayedAtMs: now,
       coldStart: false,
+      region: 'local',
+      placement: null,
     });
     return code;
   } finally {

@@ -22,6 +22,7 @@ export class MemoryProvider implements Provider {
       ip: null,
       port: null,
       createdAtMs: Date.now(),
+      region: null,
     };
     this.machines.set(m.providerId, m);
     return m;

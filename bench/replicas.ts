@@ -223,6 +223,7 @@ async function fillWarmPool(opts: DatabaseOptions, n: number): Promise<void> {
           id: `bench-${j}`,
           state: 'ready',
           origin: 'external',
+          region: 'local',
           provider_id: null,
           ip: ipAt(10, j),
           port: null,

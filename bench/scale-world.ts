@@ -48,6 +48,7 @@ export async function fillScaleWorld(
         id: randomUUID(),
         state,
         origin: 'digitalocean',
+        region: 'local',
         providerId: `m-${n}`,
         ip: ipAt(100, n),
         port: null,
@@ -68,6 +69,7 @@ export async function fillScaleWorld(
         ip: s.ip ?? ipAt(100, n),
         port: null,
         createdAtMs: s.createdAtMs,
+        region: null,
       });
     }
   };
@@ -93,6 +95,7 @@ export async function fillScaleWorld(
       ip: ipAt(100, n),
       port: null,
       createdAtMs: nowMs - 3_600_000,
+      region: null,
     });
   }
   const allocated = SCALE_MIX.playing + SCALE_MIX.idle + SCALE_MIX.silent;
@@ -113,6 +116,8 @@ export async function fillScaleWorld(
       endReason: onServer || pending ? null : 'server_ended',
       lastPlayedAtMs: idle ? nowMs - (o.idleTimeoutS + 60) * 1000 : onServer ? nowMs - 1000 : null,
       coldStart: pending,
+      region: 'local',
+      placement: null,
     });
   }
   await store.transaction(async (tx) => {

@@ -50,6 +50,7 @@ function server(i: number): Server {
     id: timeOrderedId(T0 + i),
     state: 'ready',
     origin: 'external',
+    region: 'local',
     providerId: null,
     ip: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`,
     port: null,
@@ -76,6 +77,8 @@ function session(serverId: string, now: number): Session {
     endReason: null,
     lastPlayedAtMs: now,
     coldStart: false,
+    region: 'local',
+    placement: null,
     owner: null,
     leaseUntilMs: null,
   };

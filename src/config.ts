@@ -1,9 +1,13 @@
 import { existsSync } from 'node:fs';
 import { lookalikeWarnings } from './config-lookalikes.js';
 import { deepFreeze, readProcessEnv, Reader, type Env } from './config-reader.js';
+import { readRegionSettings } from './config-regions.js';
+import type { RegionSettings } from './domain/region.js';
 import {
   PROVIDER_NAMES,
+  providerDefaultRegion,
   providerDefaults,
+  providerPingTarget,
   readProviderSettings,
   type ProviderName,
   type ProviderSettings,
@@ -30,9 +34,14 @@ export interface Config extends ProviderSettings {
   warnings: string[];
   /** Where game servers reach us; defaults to http://127.0.0.1:<port>. */
   publicUrl: string;
-  db: { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string; pool: PgPoolConfig };
+  /** Where the data lives; `defaultRegion` is the region rows made before regions existed are in. */
+  db: ({ kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string; pool: PgPoolConfig }) & {
+    defaultRegion: string;
+  };
   /** A name from providers/registry.ts. */
   provider: ProviderName;
+  /** The fleet's regions (src/config-regions.ts): REGIONS, the default region, caps and ping targets. */
+  regions: RegionSettings;
   hmac: {
     /** Shared key of the original service (INTERNAL_HMAC_KEY, else INTERNAL_HMAC_SECRET); null = server routes 503. */
     key: string | null;
@@ -175,6 +184,15 @@ export function loadConfig(env: Env = readProcessEnv()): Readonly<Config> {
   const hmacKey = hmacKeys.find(Boolean) || null;
   const trustProxy = r.trustProxy('TRUST_PROXY');
   const pgPool = readPgPoolConfig(r);
+  const publicUrl = r.url('PUBLIC_URL', `http://127.0.0.1:${port}`).replace(/\/+$/, '');
+  const regions = readRegionSettings(
+    r,
+    {
+      defaultRegion: (listed) => providerDefaultRegion(provider, providers, listed),
+      pingTarget: (region) => providerPingTarget(provider, region),
+    },
+    { maxServers, publicUrl },
+  );
 
   const config: Config = {
     host: r.str('HOST', '0.0.0.0'),
@@ -182,11 +200,12 @@ export function loadConfig(env: Env = readProcessEnv()): Readonly<Config> {
     logLevel: r.oneOf('LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
     logFormat: r.oneOf('LOG_FORMAT', 'auto', ['auto', 'json', 'pretty'] as const),
     warnings: [],
-    publicUrl: r.url('PUBLIC_URL', `http://127.0.0.1:${port}`).replace(/\/+$/, ''),
+    publicUrl,
     db: dbUrl
-      ? { kind: 'postgres', url: dbUrl, pool: pgPool }
-      : { kind: 'sqlite', path: r.str('DB_PATH', './data/orchestrator.db') },
+      ? { kind: 'postgres', url: dbUrl, pool: pgPool, defaultRegion: regions.defaultRegion }
+      : { kind: 'sqlite', path: r.str('DB_PATH', './data/orchestrator.db'), defaultRegion: regions.defaultRegion },
     provider,
+    regions,
     hmac: { key: hmacKey, maxSkewS: r.int('INTERNAL_HMAC_MAX_SKEW_SECONDS', 300, 1, 86_400) },
     adminToken: r.str('ADMIN_TOKEN', '') || null,
     credentialSecret: r.str('SERVER_CREDENTIAL_SECRET', '') || null,

@@ -157,7 +157,7 @@ async function importLegacy(args: string[]): Promise<number> {
   const { importLegacyFile } = await import('./store/legacy-import.js');
   const store = await createStore(config().db);
   try {
-    const r = await importLegacyFile(store, file, Date.now());
+    const r = await importLegacyFile(store, file, Date.now(), config().db.defaultRegion);
     console.log(`imported ${r.servers} servers and ${r.sessions} sessions (${r.skipped} already present)`);
     return 0;
   } finally {

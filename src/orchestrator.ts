@@ -99,6 +99,7 @@ export async function createOrchestrator(
       capacity: capacityHooks(capacity, config, logger),
       // One API budget for every replica on this database (issue 22 item 4).
       sharedBudget: storeSharedBudget(store, clock, `api-budget:${config.provider}`),
+      regions: config.regions.names,
     });
   // Costs and metrics read prices and telemetry, which the meter passes through unchanged; they
   // are made before it, and every port call is counted into them.
@@ -135,6 +136,7 @@ export async function createOrchestrator(
     leaseMs: config.lifecycle.leaseS * 1000,
     credentialSecret,
     orchestratorUrl: config.publicUrl,
+    defaultRegion: config.regions.defaultRegion,
     readiness: config.lifecycle.readiness,
     recycleServers: config.lifecycle.recycleServers,
     claimHeardWithinMs: heardWithinMs(config.lifecycle),

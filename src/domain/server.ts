@@ -82,6 +82,8 @@ export interface Server {
   id: string;
   state: ServerState;
   origin: ServerOrigin;
+  /** The region it runs in (one of REGIONS; an external server is counted in the default region). */
+  region: string;
   /** Provider's id for the machine (droplet id, local pid key); null until known. */
   providerId: string | null;
   /** Address game clients connect to (the original's droplet_ip); null until known. */
@@ -108,4 +110,30 @@ export interface Server {
  */
 export function isCreateAbandoned(s: Pick<Server, 'state' | 'providerId' | 'leaseUntilMs'>, nowMs: number): boolean {
   return s.state === ServerState.Creating && s.providerId === null && s.leaseUntilMs != null && s.leaseUntilMs <= nowMs;
+}
+
+/** A new row in `creating`, leased to the process that will ask the provider for its machine. */
+export function creatingServer(r: {
+  id: string;
+  origin: ServerOrigin;
+  region: string;
+  nowMs: number;
+  owner: string;
+  leaseUntilMs: number;
+}): Server {
+  const { nowMs, ...rest } = r;
+  return {
+    ...rest,
+    state: ServerState.Creating,
+    providerId: null,
+    ip: null,
+    port: null,
+    players: 0,
+    createdAtMs: nowMs,
+    updatedAtMs: nowMs,
+    stateChangedAtMs: nowMs,
+    readyAtMs: null,
+    lastHeartbeatAtMs: null,
+    reason: null,
+  };
 }

@@ -44,6 +44,10 @@ export interface Session {
   endReason: EndReason | null;
   /** Last time the server reported players (or the activation time): the idle clock. */
   lastPlayedAtMs: number | null;
+  /** The region its server is in, or is made in while it waits (REGIONS; the original routes: the default region). */
+  region: string;
+  /** Why it was placed in that region (a placement reason code, src/domain/placement.ts); null: the default region, no choice made. */
+  placement: string | null;
   /** Whether the start that made it had to wait for a new server (a cold start, not a warm claim). */
   coldStart: boolean;
   /** The process whose request waits for this pending session, and until when that holds. */

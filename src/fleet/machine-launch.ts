@@ -35,6 +35,7 @@ export async function launchMachine(d: LaunchDeps, ops: LaunchOps, server: Serve
       serverId: server.id,
       credential: ops.credentialFor(server.id),
       orchestratorUrl: d.orchestratorUrl,
+      region: server.region,
     });
     renewing.abort();
     await ops.recordMachine(server.id, machine);

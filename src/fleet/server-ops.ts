@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { deriveServerCredential } from '../domain/credentials.js';
 import { EventKind } from '../domain/events.js';
-import { EXTERNAL_ORIGIN, isTerminalServerState, ServerState, type Server } from '../domain/server.js';
+import { FALLBACK_DEFAULT_REGION } from '../domain/region.js';
+import { creatingServer, EXTERNAL_ORIGIN, isTerminalServerState, ServerState, type Server } from '../domain/server.js';
 import type { EndReason, Session } from '../domain/session.js';
 import type { Machine, Provider } from '../providers/provider.js';
 import type { ServerPatch, Store, Tx } from '../store/store.js';
@@ -23,6 +24,8 @@ export interface ServerOpsDeps {
   /** Master secret for per-server credentials. */
   credentialSecret: string;
   orchestratorUrl: string;
+  /** The default region: external servers (a studio's own, by signed heartbeat) count in it (default FALLBACK_DEFAULT_REGION). */
+  defaultRegion?: string;
   readiness: 'heartbeat' | 'address';
   recycleServers: boolean;
   /** This process, as the owner of the creates and waits it has in flight. */
@@ -55,12 +58,14 @@ export type { EndOnly, Ended } from './session-verbs.js';
 export class ServerOps {
   readonly instanceId: string;
   readonly leaseMs: number;
+  readonly defaultRegion: string;
 
   private readonly sessionContext: SessionVerbContext;
 
   constructor(private readonly d: ServerOpsDeps) {
     this.instanceId = d.instanceId ?? randomUUID();
     this.leaseMs = d.leaseMs ?? 15_000;
+    this.defaultRegion = d.defaultRegion ?? FALLBACK_DEFAULT_REGION;
     this.sessionContext = {
       log: d.log,
       now: () => this.now(),
@@ -95,28 +100,19 @@ export class ServerOps {
 
   // ---- making servers ----
 
-  /** Inserts `count` rows in `creating`, leased to this process (call inside the transaction that decided the count). */
-  async reserve(tx: Tx, count: number): Promise<Server[]> {
+  /** Inserts `count` rows in `creating` in `region`, leased to this process (call inside the transaction that decided the count). */
+  async reserve(tx: Tx, count: number, region: string): Promise<Server[]> {
     const now = this.now();
     const rows: Server[] = [];
     for (let i = 0; i < count; i++) {
-      const row: Server = {
+      const row = creatingServer({
         id: timeOrderedId(now),
-        state: ServerState.Creating,
         origin: this.d.provider.name,
-        providerId: null,
-        ip: null,
-        port: null,
-        players: 0,
-        createdAtMs: now,
-        updatedAtMs: now,
-        stateChangedAtMs: now,
-        readyAtMs: null,
-        lastHeartbeatAtMs: null,
-        reason: null,
+        region,
+        nowMs: now,
         owner: this.instanceId,
         leaseUntilMs: now + this.leaseMs,
-      };
+      });
       await this.insertServer(tx, row);
       rows.push(row);
     }
@@ -131,7 +127,7 @@ export class ServerOps {
       kind: EventKind.ServerCreated,
       serverId: row.id,
       sessionId: null,
-      data: { origin: row.origin, state: row.state, ip: row.ip },
+      data: { origin: row.origin, region: row.region, state: row.state, ip: row.ip },
     });
   }
 

@@ -13,6 +13,8 @@ export interface ProviderContext {
   capacity?: { onLimitRefused: (message: string) => void; onDropletGone: () => void };
   /** The API budget every replica on this database draws from (absent: this process's own only). */
   sharedBudget?: SharedBudget;
+  /** The fleet's regions (REGIONS), in the order configured; absent: the provider's default one. */
+  regions?: readonly string[];
 }
 
 /**
@@ -51,4 +53,15 @@ export interface ProviderModule<Name extends string = string, Settings = unknown
    */
   readSettings(r: Reader, selected: boolean): Settings;
   create(settings: Settings, ctx: ProviderContext): Provider;
+  /**
+   * Optional: the default region (the original routes start there) from its own settings and
+   * REGIONS as listed (empty when unset). DigitalOcean: DROPLET_REGION. Absent: REGIONS' first,
+   * else `default`.
+   */
+  defaultRegion?(settings: Settings, listed: readonly string[]): string;
+  /**
+   * Optional: a URL a game client can time to estimate its latency to a region (DigitalOcean:
+   * the region's speed-test host). Absent or null: the orchestrator's own /healthz.
+   */
+  pingTarget?(region: string): string | null;
 }

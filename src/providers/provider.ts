@@ -89,6 +89,12 @@ export interface MachineSpec {
   credential: string;
   /** Base URL the game server reaches the orchestrator at. */
   orchestratorUrl: string;
+  /**
+   * Where to make it: one of the fleet's regions (REGIONS; a DigitalOcean region slug, a local
+   * region's name). A provider that cannot make machines there now throws a ProviderError with
+   * `status: 422` (DigitalOcean's answer for a closed region or a sold-out size).
+   */
+  region: string;
 }
 
 /** What a provider knows of one machine. */
@@ -104,6 +110,8 @@ export interface Machine {
   port: number | null;
   /** Epoch ms when the provider made it. */
   createdAtMs: number;
+  /** The region it runs in, as the provider reports it (DigitalOcean: droplet.region.slug); null when unknown. */
+  region: string | null;
 }
 
 /** A provider call failed. `ambiguous` means the request may have taken effect. */

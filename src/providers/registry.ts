@@ -28,6 +28,21 @@ export function providerDefaults(name: ProviderName): ProviderDefaults {
   return moduleNamed(name).defaults;
 }
 
+/** The selected provider's default region (see ProviderModule.defaultRegion). */
+export function providerDefaultRegion(
+  name: ProviderName,
+  settings: ProviderSettings,
+  listed: readonly string[],
+): string {
+  const m = moduleNamed(name);
+  return m.defaultRegion ? m.defaultRegion(settings[name], listed) : (listed[0] ?? 'default');
+}
+
+/** Where a client times its latency to a region, by the selected provider; null: no target of its own. */
+export function providerPingTarget(name: ProviderName, region: string): string | null {
+  return moduleNamed(name).pingTarget?.(region) ?? null;
+}
+
 /** Every provider's settings, read (and validated) by its own module. */
 export function readProviderSettings(r: Reader, selected: ProviderName): ProviderSettings {
   const out: Record<string, unknown> = {};

@@ -47,7 +47,7 @@ async function applyCreates(d: ApplyDeps, planned: number, t: ApplyTally): Promi
         await tx.lockCapacity();
         const live = await tx.countMadeServers(LIVE_SERVER_STATES);
         const n = Math.min(planned - rows.length, RESERVE_CHUNK, d.settings.maxServers - live);
-        return n > 0 ? d.ops.reserve(tx, n) : [];
+        return n > 0 ? d.ops.reserve(tx, n, d.ops.defaultRegion) : [];
       });
     } catch (err) {
       t.fail('create', { planned }, err);

@@ -32,6 +32,7 @@ export async function registerExternal(
     id: timeOrderedId(now),
     state: players > 0 ? ServerState.Allocated : ServerState.Ready,
     origin: EXTERNAL_ORIGIN,
+    region: deps.ops.defaultRegion,
     providerId: null,
     ip,
     port: null,

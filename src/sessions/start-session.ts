@@ -121,6 +121,8 @@ export class StartSession {
         endReason: null,
         lastPlayedAtMs: server ? now : null,
         coldStart: !server,
+        region: server?.region ?? ops.defaultRegion,
+        placement: null,
         owner: server || !leased ? null : ops.instanceId,
         leaseUntilMs: server || !leased ? null : now + ops.leaseMs,
       };
@@ -137,7 +139,7 @@ export class StartSession {
     const onTheWay = await tx.countOnTheWay(now);
     const machines = await tx.countMachines();
     const n = Math.max(0, Math.min(pending - onTheWay, (await this.maxServersNow(tx)) - machines));
-    return n > 0 ? this.deps.ops.reserve(tx, n) : [];
+    return n > 0 ? this.deps.ops.reserve(tx, n, this.deps.ops.defaultRegion) : [];
   }
 
   /** MAX_SERVERS, or the lower cap an operator set at run time (kept in the store). */

@@ -35,12 +35,12 @@ export async function createStore(
   }
   const { db, kind, savepoints } = openDatabase(opts, logger);
   try {
-    const applied = await runMigrations(db, kind);
+    const applied = await runMigrations(db, kind, opts.defaultRegion);
     if (applied.length > 0) logger?.info({ applied }, 'database migrated');
     await rebaseEventIds(db, kind);
     const store = new KyselyStore(db, kind, savepoints);
     if (kind === 'sqlite') {
-      const imported = await importOwnLegacyTable(store, db, clock.now());
+      const imported = await importOwnLegacyTable(store, db, clock.now(), opts.defaultRegion);
       if (imported) logger?.info({ ...imported }, 'imported the original service’s game_droplets');
     }
     return store;
@@ -58,7 +58,7 @@ export async function migrateDatabase(opts: DatabaseOptions, logger?: StoreLogge
     logger,
   );
   try {
-    return await runMigrations(db, kind);
+    return await runMigrations(db, kind, opts.defaultRegion);
   } finally {
     await db.destroy();
   }
@@ -73,6 +73,7 @@ async function importOwnLegacyTable(
   store: Store,
   db: Kysely<Database>,
   nowMs: number,
+  region: string | undefined,
 ): Promise<LegacyImportResult | null> {
   const legacy = db.withTables<LegacyTables>();
   if (!(await hasLegacyTable(legacy)) || (await store.getMeta(LEGACY_IMPORT_META_KEY)) !== null) return null;
@@ -80,6 +81,6 @@ async function importOwnLegacyTable(
   const marker = JSON.stringify({ importedAtMs: nowMs });
   return store.transaction(async (tx) => {
     if ((await tx.setMetaIfAbsent(LEGACY_IMPORT_META_KEY, marker)) !== marker) return null;
-    return importLegacyRowsIn(tx, rows, nowMs);
+    return importLegacyRowsIn(tx, rows, nowMs, region);
   });
 }

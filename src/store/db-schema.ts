@@ -28,6 +28,8 @@ export interface ServerRow {
   id: string;
   state: ServerState;
   origin: ServerOrigin;
+  /** Migration 0011: the region it runs in. */
+  region: string;
   provider_id: string | null;
   ip: string | null;
   port: number | null;
@@ -54,6 +56,10 @@ export interface SessionRow {
   last_played_at: number | null;
   /** 0 or 1: the start waited for a new server (a cold start). */
   fresh: number;
+  /** Migration 0011: the region of its server (made there while it waits). */
+  region: string;
+  /** Migration 0011: why it was placed there (a placement reason code); null: the default region, no choice. */
+  placement: string | null;
   /** Migration 0004: most players a /v1 session takes; null = no limit. */
   max_players?: number | null;
   /** Migration 0004: the game's metadata, JSON text. */

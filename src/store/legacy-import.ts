@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
+import { FALLBACK_DEFAULT_REGION } from '../domain/region.js';
 import type { Server } from '../domain/server.js';
 import type { Session } from '../domain/session.js';
 import { cleanLegacyRow, type CleanLegacyRow, type LegacyDropletRow } from './legacy-rows.js';
@@ -23,20 +24,23 @@ export function importLegacyRows(
   store: Store,
   rows: readonly LegacyDropletRow[],
   nowMs: number,
+  region?: string,
 ): Promise<LegacyImportResult> {
-  return store.transaction((tx) => importLegacyRowsIn(tx, rows, nowMs));
+  return store.transaction((tx) => importLegacyRowsIn(tx, rows, nowMs, region));
 }
 
 /**
  * Imports the original service's game_droplets rows, in the caller's transaction: each row
  * becomes a server (digitalocean when it names a droplet, else external); a row with a share
  * tag becomes an allocated server with an active session under that code, one without an idle
- * ready server. Idempotent: a row whose address already has a live server is skipped.
+ * ready server. Idempotent: a row whose address already has a live server is skipped. The
+ * original made every droplet in DROPLET_REGION: `region` is the default region.
  */
 export async function importLegacyRowsIn(
   tx: Tx,
   rows: readonly LegacyDropletRow[],
   nowMs: number,
+  region: string = FALLBACK_DEFAULT_REGION,
 ): Promise<LegacyImportResult> {
   const result: LegacyImportResult = { servers: 0, sessions: 0, skipped: 0 };
   for (const raw of rows) {
@@ -45,12 +49,12 @@ export async function importLegacyRowsIn(
       result.skipped++;
       continue;
     }
-    const server = legacyServer(row, nowMs);
+    const server = legacyServer(row, nowMs, region);
     await tx.insertServer(server);
     result.servers++;
     if (row.code) {
       // Checked free above, inside this transaction; a false here is a concurrent writer.
-      if (!(await tx.insertSession(legacySession(row, row.code, server.id, nowMs)))) {
+      if (!(await tx.insertSession(legacySession(row, row.code, server.id, nowMs, region)))) {
         throw new Error(`share code of legacy row ${row.ip} was taken during the import`);
       }
       result.sessions++;
@@ -60,8 +64,13 @@ export async function importLegacyRowsIn(
 }
 
 /** Reads game_droplets from an SQLite file of the original service and imports it. */
-export async function importLegacyFile(store: Store, filePath: string, nowMs: number): Promise<LegacyImportResult> {
-  return importLegacyRows(store, await readLegacyFile(filePath), nowMs);
+export async function importLegacyFile(
+  store: Store,
+  filePath: string,
+  nowMs: number,
+  region?: string,
+): Promise<LegacyImportResult> {
+  return importLegacyRows(store, await readLegacyFile(filePath), nowMs, region);
 }
 
 /** The rows of game_droplets in an original femquest.db (opened read-only). */
@@ -98,11 +107,12 @@ export function readLegacyTable(db: Pick<Kysely<LegacyTables>, 'selectFrom'>): P
   return db.selectFrom(LEGACY_TABLE).selectAll().execute();
 }
 
-function legacyServer(row: CleanLegacyRow, nowMs: number): Server {
+function legacyServer(row: CleanLegacyRow, nowMs: number, region: string): Server {
   return {
     id: randomUUID(),
     state: row.code ? 'allocated' : 'ready',
     origin: row.dropletId ? 'digitalocean' : 'external',
+    region,
     providerId: row.dropletId,
     ip: row.ip,
     port: null,
@@ -117,7 +127,7 @@ function legacyServer(row: CleanLegacyRow, nowMs: number): Server {
   };
 }
 
-function legacySession(row: CleanLegacyRow, code: string, serverId: string, nowMs: number): Session {
+function legacySession(row: CleanLegacyRow, code: string, serverId: string, nowMs: number, region: string): Session {
   return {
     id: randomUUID(),
     code,
@@ -130,5 +140,7 @@ function legacySession(row: CleanLegacyRow, code: string, serverId: string, nowM
     // The idle clock starts at the import, so moving over does not end every game at once.
     lastPlayedAtMs: nowMs,
     coldStart: row.fresh,
+    region,
+    placement: null,
   };
 }

@@ -3,14 +3,18 @@ import type { Database, DialectKind } from './db-schema.js';
 import { staticMigrationProvider } from './migrations/index.js';
 
 /**
- * Brings the schema to the latest migration. Returns the names applied now (empty when
+ * Brings the schema to the latest migration (rows older than regions go to `defaultRegion`). Returns the names applied now (empty when
  * already current). Kysely's migrator takes a lock first (an advisory lock on PostgreSQL),
  * so replicas starting together migrate once.
  */
-export async function runMigrations(db: Kysely<Database>, kind: DialectKind): Promise<string[]> {
+export async function runMigrations(
+  db: Kysely<Database>,
+  kind: DialectKind,
+  defaultRegion?: string,
+): Promise<string[]> {
   const migrator = new Migrator({
     db,
-    provider: staticMigrationProvider(kind),
+    provider: staticMigrationProvider(kind, defaultRegion),
     // Kysely looks for its bookkeeping tables in every schema unless told which one; name
     // ours (the first on search_path), or another schema's kysely_migration would be taken
     // for this database's.

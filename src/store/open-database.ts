@@ -10,9 +10,13 @@ import { withStatementCache, type JobSavepoints } from './sqlite-statement-cache
 import { startWalCheckpointer, WAL_RESTART_PAGES } from './wal-checkpointer.js';
 
 /** Where the data lives: an SQLite file (or ':memory:') or a PostgreSQL URL. */
-export type DatabaseOptions =
+export type DatabaseOptions = (
   | { kind: 'sqlite'; path: string; walCheckpoint?: WalCheckpointOptions }
-  | { kind: 'postgres'; url: string; pool?: PgPoolOptions };
+  | { kind: 'postgres'; url: string; pool?: PgPoolOptions }
+) & {
+  /** The region rows made before regions existed are in (migration 0011); the config's default region. */
+  defaultRegion?: string;
+};
 
 /** The checkpoint worker's pace (see wal-checkpointer.ts); unset: its defaults. Tests make it frantic. */
 export interface WalCheckpointOptions {

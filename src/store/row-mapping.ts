@@ -9,6 +9,7 @@ export function toServer(r: ServerRow): Server {
     id: r.id,
     state: r.state,
     origin: r.origin,
+    region: r.region,
     providerId: r.provider_id,
     ip: r.ip,
     port: r.port,
@@ -30,6 +31,7 @@ export function fromServer(s: Server): ServerRow {
     id: s.id,
     state: s.state,
     origin: s.origin,
+    region: s.region,
     provider_id: s.providerId,
     ip: s.ip,
     port: s.port,
@@ -71,6 +73,8 @@ export function toSession(r: SessionRow): Session {
     endReason: r.end_reason,
     lastPlayedAtMs: r.last_played_at,
     coldStart: Boolean(r.fresh),
+    region: r.region,
+    placement: r.placement ?? null,
     owner: r.owner ?? null,
     leaseUntilMs: r.lease_until ?? null,
   };
@@ -89,6 +93,8 @@ export function fromSession(s: Session): SessionRow {
     end_reason: s.endReason,
     last_played_at: s.lastPlayedAtMs,
     fresh: s.coldStart ? 1 : 0,
+    region: s.region,
+    placement: s.placement,
     owner: s.owner ?? null,
     lease_until: s.leaseUntilMs ?? null,
   };

@@ -31,6 +31,8 @@ export async function insertSession(db: Db, kind: DialectKind, session: Session)
     row.fresh,
     row.owner,
     row.lease_until,
+    row.region,
+    row.placement,
   ]);
   if (inserted.length > 0) return true;
   if (row.state !== 'ended' && (await liveSessionRowByCode(db, kind, row.code))) return false;
@@ -51,6 +53,8 @@ type SessionInsertParams = [
   fresh: number,
   owner: string | null,
   leaseUntil: number | null,
+  region: string,
+  placement: string | null,
 ];
 const INSERT_SESSION = new HotStatement<SessionInsertParams, { id: string }>('insertSession', (db, p) =>
   db
@@ -68,6 +72,8 @@ const INSERT_SESSION = new HotStatement<SessionInsertParams, { id: string }>('in
       fresh: p(9),
       owner: p(10),
       lease_until: p(11),
+      region: p(12),
+      placement: p(13),
     })
     .onConflict((oc) => oc.doNothing())
     .returning('id'),

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator } from '../../src/emulator/index.js';
 import { LocalProvider } from '../../src/providers/local/local-provider.js';
-import type { Machine, MachineSpec, Provider } from '../../src/providers/provider.js';
+import { ProviderError, type Machine, type MachineSpec, type Provider } from '../../src/providers/provider.js';
 import { eventually, makeDoProvider, silentLogger } from '../providers/digitalocean/do-test-kit.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -13,6 +13,9 @@ const GAME_SERVER = path.join(REPO, 'examples/game-server/server.mjs');
 /** One provider under test, plus an id it has certainly never handed out. */
 interface Harness {
   provider: Provider;
+  /** A region it makes machines in, and one where it makes none. */
+  region: string;
+  closedRegion: string;
   unknownId: string;
   close(): Promise<void>;
 }
@@ -26,7 +29,13 @@ const HARNESSES: Record<'local' | 'digitalocean', () => Promise<Harness>> = {
       // Nobody listens on the discard port: heartbeats fail quietly, and an empty server must not exit mid-test.
       env: { HEARTBEAT_INTERVAL_MS: '60000', EMPTY_SHUTDOWN_MS: '600000' },
     });
-    return { provider, unknownId: randomUUID(), close: () => provider.close() };
+    return {
+      provider,
+      region: 'local',
+      closedRegion: 'nowhere',
+      unknownId: randomUUID(),
+      close: () => provider.close(),
+    };
   },
   digitalocean: async () => {
     // A little boot and delete lag, so "eventually" is exercised rather than assumed.
@@ -34,6 +43,9 @@ const HARNESSES: Record<'local' | 'digitalocean', () => Promise<Harness>> = {
     const provider = makeDoProvider(emu.url);
     return {
       provider,
+      region: 'nyc3',
+      // A legacy region DigitalOcean closed to new droplets (the emulator's catalogue keeps it).
+      closedRegion: 'ams2',
       unknownId: '987654321',
       close: async () => {
         await provider.close();
@@ -43,9 +55,9 @@ const HARNESSES: Record<'local' | 'digitalocean', () => Promise<Harness>> = {
   },
 };
 
-function specFor(): MachineSpec {
+function specFor(region: string): MachineSpec {
   const serverId = randomUUID();
-  return { serverId, credential: `cred-${serverId.slice(0, 8)}`, orchestratorUrl: 'http://127.0.0.1:9' };
+  return { serverId, credential: `cred-${serverId.slice(0, 8)}`, orchestratorUrl: 'http://127.0.0.1:9', region };
 }
 
 async function deleteUntilGone(provider: Provider, id: string): Promise<void> {
@@ -61,7 +73,7 @@ for (const kind of ['local', 'digitalocean'] as const) {
     afterAll(() => h.close());
 
     it('create() is idempotent per serverId, sequentially and concurrently', async () => {
-      const spec = specFor();
+      const spec = specFor(h.region);
       const [a, b] = await Promise.all([h.provider.create(spec), h.provider.create(spec)]);
       const c = await h.provider.create(spec);
       expect(a.serverId).toBe(spec.serverId);
@@ -73,12 +85,14 @@ for (const kind of ['local', 'digitalocean'] as const) {
     });
 
     it('the machine appears in list() with its serverId and eventually an ip; get() finds it', async () => {
-      const spec = specFor();
+      const spec = specFor(h.region);
       const made = await h.provider.create(spec);
       const listed = await eventually('an address in list()', async () =>
         (await h.provider.list()).find((m: Machine) => m.providerId === made.providerId && m.ip !== null),
       );
       expect(listed.serverId).toBe(spec.serverId);
+      expect(made.region).toBe(h.region);
+      expect(listed.region).toBe(h.region);
       expect(listed.ip).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
       expect(listed.createdAtMs).toBeGreaterThan(0);
       const got = await h.provider.get(made.providerId);
@@ -86,12 +100,20 @@ for (const kind of ['local', 'digitalocean'] as const) {
       await deleteUntilGone(h.provider, made.providerId);
     });
 
+    it('create() in a region that takes no machines is a definite refusal with status 422, not ambiguous', async () => {
+      const err = await h.provider.create(specFor(h.closedRegion)).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ProviderError);
+      expect((err as ProviderError).ambiguous).toBe(false);
+      expect((err as ProviderError).opts.status).toBe(422);
+      expect((await h.provider.list()).filter((m) => m.region === h.closedRegion)).toEqual([]);
+    });
+
     it('get(unknown) is null', async () => {
       expect(await h.provider.get(h.unknownId)).toBeNull();
     });
 
     it('delete() ends in gone and is idempotent; list() drops the machine eventually', async () => {
-      const made = await h.provider.create(specFor());
+      const made = await h.provider.create(specFor(h.region));
       await deleteUntilGone(h.provider, made.providerId);
       expect(await h.provider.delete(made.providerId)).toBe('gone');
       expect(await h.provider.delete(h.unknownId)).toBe('gone');

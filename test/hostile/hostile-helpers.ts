@@ -87,6 +87,7 @@ export function readyExternal(ip: string, nowMs: number): Server {
     id: randomUUID(),
     state: 'ready',
     origin: 'external',
+    region: 'local',
     providerId: null,
     ip,
     port: null,

@@ -96,6 +96,7 @@ it('a row whose machine cannot be recorded does not outlive its boot deadline: i
     id: 'foreign-holder',
     state: 'allocated',
     origin: 'local',
+    region: 'local',
     providerId: null,
     ip: FIRST_ADDRESS,
     port: null,

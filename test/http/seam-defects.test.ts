@@ -171,6 +171,7 @@ describe('defects at the seam', () => {
         ip: '203.0.113.82',
         port: null,
         createdAtMs: Date.now(),
+        region: null,
       });
       expect(await orch.store.getServer(s.id)).toMatchObject({ state: 'ready', ip: '203.0.113.82' });
     });

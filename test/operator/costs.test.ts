@@ -22,6 +22,7 @@ function row(id: string, origin: string, createdAtMs: number) {
     id,
     state: 'ready' as const,
     origin: origin as 'digitalocean',
+    region: 'nyc3',
     providerId: null,
     ip: null,
     port: null,

@@ -33,6 +33,7 @@ async function fleet(h: Harness, n: number): Promise<void> {
         id: randomUUID(),
         state: 'allocated',
         origin: 'digitalocean',
+        region: 'local',
         providerId: `f-${i}`,
         ip: `10.8.${i >> 8}.${i & 255}`,
         port: null,
@@ -52,6 +53,7 @@ async function fleet(h: Harness, n: number): Promise<void> {
         ip: s.ip,
         port: null,
         createdAtMs: now,
+        region: null,
       });
     }
   });
@@ -74,7 +76,7 @@ it('does nothing and calls nobody while nothing boots and nobody waits', async (
 it('promotes a booting server once its machine is up, with one listing for a small fleet', async () => {
   h = await harness({ readiness: 'address', maxServers: 20 });
   h.provider.addressOnCreate = false;
-  const [row] = await h.store.transaction((tx) => h.ops.reserve(tx, 1));
+  const [row] = await h.store.transaction((tx) => h.ops.reserve(tx, 1, 'local'));
   await h.ops.launch(row!);
   const w = watcher(h);
   expect(await w.look()).toMatchObject({ booting: 1, calls: 1, promoted: 0 });
@@ -91,7 +93,7 @@ it('with a fleet of several listing pages, GETs the one booting machine instead 
   h = await harness({ readiness: 'address', maxServers: 1000 });
   await fleet(h, 450);
   h.provider.addressOnCreate = false;
-  const [row] = await h.store.transaction((tx) => h.ops.reserve(tx, 1));
+  const [row] = await h.store.transaction((tx) => h.ops.reserve(tx, 1, 'local'));
   await h.ops.launch(row!);
   const m = [...h.provider.machines.values()].find((x) => x.serverId === row!.id)!;
   h.provider.machines.set(m.providerId, { ...m, status: 'active', ip: '10.9.9.8' });
@@ -114,6 +116,8 @@ it('asks for a pass when a start waits with no server on the way and room below 
     endReason: null,
     lastPlayedAtMs: null,
     coldStart: true,
+    region: 'local',
+    placement: null,
   });
   let asked = 0;
   expect((await watcher(h, { maxServers: 3, asked: () => asked++ }).look()).askedForPass).toBe(false);

@@ -51,6 +51,7 @@ export class FakeProvider implements Provider {
       ip: this.addressOnCreate ? `10.9.${Math.floor(n / 250)}.${n % 250}` : null,
       port: null,
       createdAtMs: this.clock.now(),
+      region: null,
     };
     this.machines.set(m.providerId, m);
     return { ...m };
@@ -92,6 +93,7 @@ export class FakeProvider implements Provider {
       ip: `10.8.0.${n % 250}`,
       port: null,
       createdAtMs: this.clock.now(),
+      region: null,
       ...o,
     };
     this.machines.set(m.providerId, m);
@@ -211,7 +213,7 @@ export async function harness(
       return r;
     },
     async readyServer(players = 0) {
-      const [row] = await store.transaction((tx) => ops.reserve(tx, 1));
+      const [row] = await store.transaction((tx) => ops.reserve(tx, 1, 'local'));
       await ops.launch(row!);
       const launched = await h.server(row!.id);
       await service.heartbeat({ serverId: row!.id }, launched.ip!, players);
@@ -230,6 +232,8 @@ export async function harness(
           endReason: null,
           lastPlayedAtMs: null,
           coldStart: true,
+          region: 'local',
+          placement: null,
         };
         if (await store.insertSession(s)) return s;
       }

@@ -37,6 +37,8 @@ function endedSession(nowMs: number, agoS: number, lengthS = 120): Session {
     endReason: 'server_ended',
     lastPlayedAtMs: createdAtMs,
     coldStart: false,
+    region: 'local',
+    placement: null,
   };
 }
 

@@ -75,7 +75,7 @@ describe('Reconciler over SQLite: the pool and the caps', () => {
     const list = h.provider.list.bind(h.provider);
     h.provider.list = async () => {
       // Three starts reserve servers after the pass loaded the store.
-      await h.store.transaction((tx) => h.ops.reserve(tx, 3));
+      await h.store.transaction((tx) => h.ops.reserve(tx, 3, 'local'));
       return list();
     };
     const r = await h.reconciler.runPass();

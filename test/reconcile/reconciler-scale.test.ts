@@ -26,6 +26,7 @@ it(`measures a pass over ${N} servers and ${N} sessions (prints; no timing asser
         id,
         state: 'allocated',
         origin: 'digitalocean',
+        region: 'local',
         providerId: `d-${i}`,
         ip: `10.${i >> 16}.${(i >> 8) & 255}.${i & 255}`,
         port: null,
@@ -45,6 +46,7 @@ it(`measures a pass over ${N} servers and ${N} sessions (prints; no timing asser
         ip: server.ip,
         port: null,
         createdAtMs: server.createdAtMs,
+        region: null,
       });
       // Every 100th session has gone idle: the pass has a little work (100 ends, capped deletes).
       const session: Session = {
@@ -58,6 +60,8 @@ it(`measures a pass over ${N} servers and ${N} sessions (prints; no timing asser
         endReason: null,
         lastPlayedAtMs: i % 100 === 0 ? now - 301_000 : now - 1_000,
         coldStart: false,
+        region: 'local',
+        placement: null,
       };
       await tx.insertSession(session);
       if (i % 100 === 0) await tx.patchServer(id, ['allocated'], { players: 0 }, now);

@@ -11,7 +11,7 @@ afterEach(async () => {
 describe('Reconciler over SQLite: machines and rows', () => {
   it('adopts a machine whose row is still creating (crash between create and record)', async () => {
     h = await harness({ readiness: 'address', poolMinReady: 1 });
-    const [row] = await h.store.transaction((tx) => h.ops.reserve(tx, 1));
+    const [row] = await h.store.transaction((tx) => h.ops.reserve(tx, 1, 'local'));
     const m = h.provider.plant({ serverId: row!.id });
     const r = await h.reconciler.runPass();
     expect(r.applied.done.adopt).toBe(1);
@@ -37,7 +37,7 @@ describe('Reconciler over SQLite: machines and rows', () => {
     // The row lands between the pass's store load and its list(): a start racing the pass.
     const origList = h.provider.list.bind(h.provider);
     h.provider.list = async () => {
-      const [row] = await h.store.transaction((tx) => h.ops.reserve(tx, 1));
+      const [row] = await h.store.transaction((tx) => h.ops.reserve(tx, 1, 'local'));
       await h.store.transaction(async (tx) => {
         await tx.transitionServer(row!.id, ['creating'], 'deleted', {}, h.clock.now());
         await tx.insertServer({ ...row!, id });
@@ -113,7 +113,7 @@ describe('Reconciler over SQLite: machines and rows', () => {
 describe('Reconciler over SQLite: health and sessions', () => {
   it('boot timeout: a server never ready is shut down and deleted in one pass', async () => {
     h = await harness({ bootTimeoutS: 60 });
-    const [row] = await h.store.transaction((tx) => h.ops.reserve(tx, 1));
+    const [row] = await h.store.transaction((tx) => h.ops.reserve(tx, 1, 'local'));
     await h.ops.launch(row!);
     expect(await h.server(row!.id)).toMatchObject({ state: 'starting' });
     h.clock.advance(61_000);

@@ -29,7 +29,7 @@ describe.each(DIALECTS)('a slow listing (%s)', (dialect) => {
     }
     const t = await harness({}, db);
     h = t;
-    const [row] = await t.store.transaction((tx) => t.ops.reserve(tx, 1));
+    const [row] = await t.store.transaction((tx) => t.ops.reserve(tx, 1, 'local'));
     const leaseMs = t.ops.leaseMs;
     // Older than a listing's lag, its lease still running when the pass reads it.
     t.clock.advance(leaseMs - 1000);

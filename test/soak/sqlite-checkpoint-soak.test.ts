@@ -5,7 +5,6 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createOrchestrator, type Orchestrator } from '../../src/orchestrator.js';
-import type { DatabaseOptions } from '../../src/store/open-database.js';
 import { endServer, heartbeat, SILENT_GAME_SERVER, TEST_KEY } from '../helpers/orchestrator.js';
 
 /*
@@ -33,8 +32,9 @@ beforeAll(async () => {
     MAX_SERVERS: '0',
     GAME_SERVER_COMMAND: SILENT_GAME_SERVER,
   });
-  const db: DatabaseOptions = {
-    kind: 'sqlite',
+  const db = {
+    defaultRegion: config.db.defaultRegion,
+    kind: 'sqlite' as const,
     path: path.join(dir, 'o.db'),
     walCheckpoint: { intervalMs: 1, restartPages: 1 },
   };

@@ -18,6 +18,7 @@ function server(ip: string, state: Server['state']): Server {
     id: randomUUID(),
     state,
     origin: 'external',
+    region: 'local',
     providerId: null,
     ip,
     port: null,

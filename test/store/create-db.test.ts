@@ -44,6 +44,7 @@ describe('createStore() and migrateDatabase()', () => {
       '0008-session-holders',
       '0009-history-retention',
       '0010-event-ids-by-transaction',
+      '0011-regions',
       '0012-seats',
     ]);
     expect(await migrateDatabase({ kind: 'sqlite', path: file })).toEqual([]);
@@ -70,6 +71,7 @@ describe('createStore() and migrateDatabase()', () => {
         '0008-session-holders',
         '0009-history-retention',
         '0010-event-ids-by-transaction',
+        '0011-regions',
         '0012-seats',
       ]);
       expect(await migrateDatabase({ kind: 'postgres', url: pgUrlForSchema(b) })).toEqual([
@@ -82,6 +84,7 @@ describe('createStore() and migrateDatabase()', () => {
         '0008-session-holders',
         '0009-history-retention',
         '0010-event-ids-by-transaction',
+        '0011-regions',
         '0012-seats',
       ]);
       expect(await migrateDatabase({ kind: 'postgres', url: pgUrlForSchema(b) })).toEqual([]);

@@ -5,7 +5,7 @@ describe('loadConfig', () => {
   it('defaults: port 8000, SQLite at ./data/orchestrator.db, local provider, the original defaults', () => {
     const c = loadConfig({});
     expect(c.port).toBe(8000);
-    expect(c.db).toEqual({ kind: 'sqlite', path: './data/orchestrator.db' });
+    expect(c.db).toEqual({ kind: 'sqlite', path: './data/orchestrator.db', defaultRegion: 'local' });
     expect(c.provider).toBe('local');
     expect(c.digitalocean.tag).toBe('femquest-server');
     expect(c.digitalocean.region).toBe('nyc3');
@@ -22,6 +22,7 @@ describe('loadConfig', () => {
     expect(loadConfig({ DATABASE_URL: 'postgres://u@h/db' }).db).toEqual({
       kind: 'postgres',
       url: 'postgres://u@h/db',
+      defaultRegion: 'local',
       pool: {
         max: 10,
         statementTimeoutMs: 30_000,

@@ -16,7 +16,6 @@ export interface DigitalOceanProviderOptions {
   apiUrl?: string;
   /** DROPLET_TAG: every droplet we make carries it, and list() is one call per 200 of them. */
   tag: string;
-  region: string;
   size: string;
   /** Snapshot id (digits, sent as a number) or a public image slug. */
   image: string;
@@ -97,7 +96,6 @@ export class DigitalOceanProvider implements Provider {
       log: this.log,
       tag: opts.tag,
       namePrefix: this.prefix,
-      region: opts.region,
       size: opts.size,
       image: opts.image,
       extraTags: opts.extraTags ?? [],

@@ -18,6 +18,8 @@ export interface DoDroplet {
   locked?: boolean;
   tags?: string[] | null;
   networks?: { v4?: DoNetworkV4[] | null } | null;
+  /** The region it runs in (`region.slug`: nyc3, ams3, …). */
+  region?: { slug?: string } | null;
 }
 
 /** `links` of a paged collection: absolute URLs, and only the keys that make sense. */

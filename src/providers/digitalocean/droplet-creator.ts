@@ -16,7 +16,6 @@ export interface DropletCreatorOptions {
   log: Logger;
   tag: string;
   namePrefix: string;
-  region: string;
   size: string;
   image: string;
   extraTags: readonly string[];
@@ -120,7 +119,7 @@ export class DropletCreator {
     const image = this.opts.image;
     return {
       name,
-      region: this.opts.region,
+      region: spec.region,
       size: this.opts.size,
       // Private snapshots have no slug and must be named by their numeric id.
       image: /^\d+$/.test(image) ? Number(image) : image,

@@ -31,6 +31,7 @@ export function dropletToMachine(droplet: DoDroplet, namePrefix: string): Machin
     ip: publicIpv4(droplet),
     port: null,
     createdAtMs: Number.isFinite(created) ? created : 0,
+    region: typeof droplet.region?.slug === 'string' ? droplet.region.slug : null,
   };
 }
 

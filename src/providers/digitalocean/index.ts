@@ -7,6 +7,7 @@ export interface DigitalOceanSettings {
   token: string | null;
   apiUrl: string;
   tag: string;
+  /** DROPLET_REGION: the default region (the original routes start there). */
   region: string;
   size: string;
   image: string | null;
@@ -56,7 +57,6 @@ function create(
     token: s.token ?? '',
     apiUrl: s.apiUrl,
     tag: s.tag,
-    region: s.region,
     size: s.size,
     image: s.image ?? '',
     namePrefix: 'gs',
@@ -79,4 +79,7 @@ export const digitaloceanProvider = {
   defaults: { bootTimeoutS: 600, bootEstimateS: 60 },
   readSettings,
   create,
+  defaultRegion: (s: DigitalOceanSettings) => s.region,
+  // DigitalOcean serves a speed-test host in each region (speedtest-nyc3.digitalocean.com, …).
+  pingTarget: (region: string) => `https://speedtest-${region}.digitalocean.com/`,
 } as const satisfies ProviderModule<'digitalocean', DigitalOceanSettings>;

@@ -3,7 +3,7 @@ import type { Reader } from '../../config-reader.js';
 import { PACKAGE_ROOT } from '../../package-root.js';
 import type { ProviderContext, ProviderModule } from '../provider-module.js';
 import { safeChildEnv } from './child-env.js';
-import { LocalProvider } from './local-provider.js';
+import { LOCAL_DEFAULT_REGION, LocalProvider } from './local-provider.js';
 
 /** PROVIDER=local: game servers as child processes on this machine's loopback addresses. */
 export interface LocalSettings {
@@ -33,8 +33,9 @@ function defaultGameServerCommand(): string {
   return `${JSON.stringify(process.execPath)} ${JSON.stringify(path.join(PACKAGE_ROOT, 'examples/game-server/server.mjs'))}`;
 }
 
-function create(s: LocalSettings, { clock, logger, onChange }: ProviderContext): LocalProvider {
+function create(s: LocalSettings, { clock, logger, onChange, regions }: ProviderContext): LocalProvider {
   return new LocalProvider({
+    regions,
     command: s.command,
     gamePort: s.gamePort,
     stopGraceMs: s.stopGraceMs,
@@ -52,4 +53,6 @@ export const localProvider = {
   defaults: { bootTimeoutS: 60, bootEstimateS: 2 },
   readSettings,
   create,
+  // Without REGIONS, one region named `local`; with REGIONS, the first listed.
+  defaultRegion: (_s: LocalSettings, listed: readonly string[]) => listed[0] ?? LOCAL_DEFAULT_REGION,
 } as const satisfies ProviderModule<'local', LocalSettings>;

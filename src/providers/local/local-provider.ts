@@ -17,6 +17,11 @@ export interface LocalProviderOptions {
   /** First three octets of the loopback addresses handed out (default '127.0.0' → 127.0.0.2, …). */
   hostBase?: string;
   /**
+   * The named regions, in order (default: one, `local`, on hostBase). With more than one, the
+   * i-th (from 0) hands out the addresses of its own block, 127.0.<i>.x (see localRegionBase).
+   */
+  regions?: readonly string[];
+  /**
    * The game port on every server's own address (clients of the original API learn only the
    * address, as with droplets, so the port is the game's fixed one). 0 or unset: a free port each.
    */
@@ -36,6 +41,14 @@ export interface LocalProviderOptions {
   clock?: Clock;
 }
 
+/** The one region of a local provider configured without REGIONS. */
+export const LOCAL_DEFAULT_REGION = 'local';
+
+/** The address block of the i-th (from 0) of several local regions: 127.0.<i> (127.0.0.2…, 127.0.1.1…, …). */
+export function localRegionBase(index: number): string {
+  return `127.0.${index}`;
+}
+
 /** With a fixed game port: addresses tried (each skipped when the port is in use there) before a create fails. */
 const ADDRESS_TRIES = 8;
 /** Exits explained (goneReason) kept at most; the oldest go first. */
@@ -50,13 +63,14 @@ interface Entry {
 
 /**
  * Game servers as local child processes, one loopback address each (127.0.0.2, 127.0.0.3, …)
- * and a free port. The embedded default: `npm start` works end to end with no cloud account.
+ * and a free port; each named region has its own block of addresses (see localRegionBase). The embedded default: `npm start` works end to end with no cloud account.
  * Each runs under a supervisor that kills it if the orchestrator dies, even by SIGKILL.
  */
 export class LocalProvider implements Provider {
   readonly name = 'local' as const;
   private readonly argv: string[];
-  private readonly addresses: LoopbackAddresses;
+  /** Region name → its address range. */
+  private readonly addresses = new Map<string, LoopbackAddresses>();
   private readonly machines = new Map<string, Entry>();
   private readonly creating = new Map<string, Promise<Machine>>();
   /** serverId → address, for live and starting machines alike. */
@@ -68,7 +82,11 @@ export class LocalProvider implements Provider {
 
   constructor(private readonly opts: LocalProviderOptions) {
     this.argv = splitCommand(opts.command);
-    this.addresses = new LoopbackAddresses(opts.hostBase ?? '127.0.0');
+    const regions = opts.regions?.length ? opts.regions : [LOCAL_DEFAULT_REGION];
+    regions.forEach((name, i) => {
+      const base = regions.length === 1 ? (opts.hostBase ?? '127.0.0') : localRegionBase(i);
+      this.addresses.set(name, new LoopbackAddresses(base, regions.length === 1 ? undefined : 1));
+    });
     this.clock = opts.clock ?? systemClock;
   }
 
@@ -83,10 +101,18 @@ export class LocalProvider implements Provider {
     if (existing) return { ...existing.machine };
     let pending = this.creating.get(spec.serverId);
     if (!pending) {
+      const range = this.addresses.get(spec.region);
+      if (!range)
+        throw new ProviderError(
+          `unknown local region ${spec.region} (this provider has ${[...this.addresses.keys()].join(', ')})`,
+          {
+            status: 422,
+          },
+        );
       // The address is taken before the first await, so concurrent creates never share one.
-      const ip = this.addresses.next(new Set(this.addressOf.values()));
+      const ip = range.next(new Set(this.addressOf.values()));
       this.addressOf.set(spec.serverId, ip);
-      pending = this.start(spec, ip).finally(() => this.creating.delete(spec.serverId));
+      pending = this.start(spec, ip, range).finally(() => this.creating.delete(spec.serverId));
       this.creating.set(spec.serverId, pending);
     }
     return pending.then((m) => ({ ...m }));
@@ -123,10 +149,10 @@ export class LocalProvider implements Provider {
     await Promise.all([...this.machines.keys()].map((id) => this.delete(id)));
   }
 
-  private async start(spec: MachineSpec, firstIp: string): Promise<Machine> {
-    const log = this.opts.logger.child({ serverId: spec.serverId });
+  private async start(spec: MachineSpec, firstIp: string, range: LoopbackAddresses): Promise<Machine> {
+    const log = this.opts.logger.child({ serverId: spec.serverId, region: spec.region });
     try {
-      const { ip, port } = await this.placement(spec.serverId, firstIp, log);
+      const { ip, port } = await this.placement(spec.serverId, firstIp, range, log);
       const child = await SupervisedProcess.start({
         argv: this.argv,
         cwd: this.opts.cwd,
@@ -143,6 +169,7 @@ export class LocalProvider implements Provider {
         ip,
         port,
         createdAtMs: this.clock.now(),
+        region: spec.region,
       };
       const entry: Entry = { machine, process: child, stopRequested: false };
       this.machines.set(spec.serverId, entry);
@@ -160,7 +187,12 @@ export class LocalProvider implements Provider {
    * address from `ip` on where that port is free: a stray process holding it (a game server left
    * running, another orchestrator on this machine) costs an address, not a crashed server.
    */
-  private async placement(serverId: string, ip: string, log: Logger): Promise<{ ip: string; port: number }> {
+  private async placement(
+    serverId: string,
+    ip: string,
+    range: LoopbackAddresses,
+    log: Logger,
+  ): Promise<{ ip: string; port: number }> {
     const port = this.opts.gamePort;
     if (!port) return { ip, port: await freePortOn(ip) };
     const busy: string[] = [];
@@ -175,7 +207,7 @@ export class LocalProvider implements Provider {
           `address in use (EADDRINUSE) on ${busy.join(', ')}: another process holds port ${port} ` +
             '(a game server left running, another orchestrator?); stop it or set LOCAL_GAME_PORT to a free port',
         );
-      ip = this.addresses.next(new Set(this.addressOf.values()));
+      ip = range.next(new Set(this.addressOf.values()));
       this.addressOf.set(serverId, ip);
     }
     return { ip, port };

@@ -15,8 +15,12 @@ export class LoopbackAddresses {
   private readonly size: number;
   private cursor = 0;
 
-  /** @param hostBase three octets, e.g. '127.0.0' → 127.0.0.2 … 127.0.0.254, 127.0.1.1 … */
-  constructor(hostBase: string) {
+  /**
+   * @param hostBase three octets, e.g. '127.0.0' → 127.0.0.2 … 127.0.0.254, 127.0.1.1 …
+   * @param blocks how many third-octet blocks from hostBase on it may use (default: up to .255);
+   *   a local region has one of its own.
+   */
+  constructor(hostBase: string, blocks?: number) {
     const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(hostBase);
     const octets = m ? m.slice(1).map(Number) : [];
     if (!m || octets.some((o) => o > 255))
@@ -24,7 +28,9 @@ export class LoopbackAddresses {
     this.prefix = `${octets[0]}.${octets[1]}`;
     this.firstThird = octets[2] as number;
     // Fourth octets 1..254 in every third-octet block, minus .1 of the first (the usual host).
-    this.size = (256 - this.firstThird) * 254 - 1;
+    const usable = Math.min(256 - this.firstThird, blocks ?? 256);
+    if (usable < 1) throw new Error(`hostBase '${hostBase}' leaves no address block`);
+    this.size = usable * 254 - 1;
   }
 
   /** The next address not in `inUse`; throws when every one is taken. */

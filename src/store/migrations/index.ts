@@ -1,4 +1,5 @@
 import type { Migration, MigrationProvider } from 'kysely';
+import { FALLBACK_DEFAULT_REGION } from '../../domain/region.js';
 import type { DialectKind } from '../db-schema.js';
 import { initialMigration } from './0001-initial.js';
 import { replayKeysMigration } from './0002-replay-keys.js';
@@ -9,6 +10,7 @@ import { liveListingIndexesMigration } from './0007-live-listing-indexes.js';
 import { sessionHoldersMigration } from './0008-session-holders.js';
 import { historyRetentionMigration } from './0009-history-retention.js';
 import { eventIdsByTransactionMigration } from './0010-event-ids-by-transaction.js';
+import { regionsMigration } from './0011-regions.js';
 import { seatsMigration } from './0012-seats.js';
 
 /**
@@ -16,7 +18,7 @@ import { seatsMigration } from './0012-seats.js';
  * compiled build (dist/) and bundlers find them without touching the filesystem. A
  * migration may differ by dialect where PostgreSQL offers more (UNLOGGED tables).
  */
-function migrations(kind: DialectKind): Record<string, Migration> {
+function migrations(kind: DialectKind, defaultRegion: string): Record<string, Migration> {
   return {
     '0001-initial': initialMigration(kind),
     '0002-replay-keys': replayKeysMigration(kind),
@@ -27,11 +29,18 @@ function migrations(kind: DialectKind): Record<string, Migration> {
     '0008-session-holders': sessionHoldersMigration,
     '0009-history-retention': historyRetentionMigration,
     '0010-event-ids-by-transaction': eventIdsByTransactionMigration(kind),
+    '0011-regions': regionsMigration(defaultRegion),
     '0012-seats': seatsMigration,
   };
 }
 
-/** Kysely's MigrationProvider over the static list, for one dialect. */
-export function staticMigrationProvider(kind: DialectKind): MigrationProvider {
-  return { getMigrations: async () => migrations(kind) };
+/**
+ * Kysely's MigrationProvider over the static list, for one dialect. `defaultRegion`: the region
+ * existing rows are backfilled to (migration 0011).
+ */
+export function staticMigrationProvider(
+  kind: DialectKind,
+  defaultRegion: string = FALLBACK_DEFAULT_REGION,
+): MigrationProvider {
+  return { getMigrations: async () => migrations(kind, defaultRegion) };
 }

@@ -77,8 +77,8 @@ describe('DigitalOceanProvider against the emulator', () => {
   });
 
   it('reports definite 4xx refusals with the API message, not ambiguous', async () => {
-    const wrongRegion = makeDoProvider(emu.url, { region: 'nyc1' });
-    const err = (await wrongRegion.create(specFor()).catch((e: unknown) => e)) as ProviderError;
+    const wrongRegion = makeDoProvider(emu.url);
+    const err = (await wrongRegion.create({ ...specFor(), region: 'nyc1' }).catch((e: unknown) => e)) as ProviderError;
     expect(err).toBeInstanceOf(ProviderError);
     expect(err.ambiguous).toBe(false);
     expect(err.message).toContain('The image is not available in the requested region.');

@@ -27,7 +27,6 @@ export function makeDoProvider(apiUrl: string, over: Partial<DigitalOceanProvide
     token: TEST_TOKEN,
     apiUrl,
     tag: TEST_TAG,
-    region: 'nyc3',
     size: 's-1vcpu-1gb',
     image: SNAPSHOT_ID,
     requestTimeoutMs: 5000,
@@ -42,7 +41,12 @@ export function makeDoProvider(apiUrl: string, over: Partial<DigitalOceanProvide
 }
 
 export function specFor(serverId: string = randomUUID()): MachineSpec {
-  return { serverId, credential: `cred-${serverId.slice(0, 8)}`, orchestratorUrl: 'http://127.0.0.1:8000' };
+  return {
+    serverId,
+    credential: `cred-${serverId.slice(0, 8)}`,
+    orchestratorUrl: 'http://127.0.0.1:8000',
+    region: 'nyc3',
+  };
 }
 
 /** Polls `fn` until it returns something truthy; fails with `what` after `timeoutMs`. */

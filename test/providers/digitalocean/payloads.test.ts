@@ -75,7 +75,9 @@ describe('droplet mapping', () => {
       ip: null,
       port: null,
       createdAtMs: Date.parse('2026-01-02T03:04:05Z'),
+      region: null,
     });
+    expect(dropletToMachine({ ...droplet([]), region: { slug: 'ams3' } }, 'gs').region).toBe('ams3');
   });
 
   it('falls back to the id tag for a renamed droplet, and ignores foreign names', () => {
@@ -91,7 +93,12 @@ describe('droplet mapping', () => {
 });
 
 describe('user_data', () => {
-  const spec = { serverId: SERVER_ID, credential: 'c"red:#x', orchestratorUrl: 'https://orch.example:8443/base' };
+  const spec = {
+    serverId: SERVER_ID,
+    credential: 'c"red:#x',
+    orchestratorUrl: 'https://orch.example:8443/base',
+    region: 'nyc3',
+  };
 
   it('is a cloud-config that writes the env file, root-only', () => {
     const ud = buildUserData(spec);

@@ -14,7 +14,12 @@ import { collectingLogger, waitFor } from './process-helpers.js';
 const node = JSON.stringify(process.execPath);
 const path = (name: string) => JSON.stringify(fileURLToPath(new URL(name, import.meta.url)));
 const SAMPLE_SERVER = `${node} ${path('../../../examples/game-server/server.mjs')}`;
-const spec = (serverId: string) => ({ serverId, credential: 'c', orchestratorUrl: 'http://127.0.0.1:9' });
+const spec = (serverId: string) => ({
+  serverId,
+  credential: 'c',
+  orchestratorUrl: 'http://127.0.0.1:9',
+  region: 'local',
+});
 
 let blockers: NetServer[] = [];
 let providers: LocalProvider[] = [];

@@ -42,6 +42,7 @@ const spec = (serverId: string): MachineSpec => ({
   serverId,
   credential: CREDENTIAL,
   orchestratorUrl: 'http://127.0.0.1:9',
+  region: 'local',
 });
 
 /** Opens a WebSocket to the game server and resolves with its welcome message. */
@@ -81,6 +82,25 @@ describe('LocalProvider', () => {
     expect(b.port).toBeGreaterThan(0);
     expect((await connectWithRetry(a.ip!, a.port!)).type).toBe('welcome');
     expect((await connectWithRetry(b.ip!, b.port!)).type).toBe('welcome');
+  });
+
+  it('named regions: each hands out addresses of its own block (the i-th 127.0.<i>.x) and reports its region', async () => {
+    const { provider } = setup({ regions: ['local-a', 'local-b'] });
+    const [a, b] = await Promise.all([
+      provider.create({ ...spec('ra'), region: 'local-a' }),
+      provider.create({ ...spec('rb'), region: 'local-b' }),
+    ]);
+    expect(a).toMatchObject({ region: 'local-a', ip: expect.stringMatching(/^127\.0\.0\.\d+$/) });
+    expect(b).toMatchObject({ region: 'local-b', ip: expect.stringMatching(/^127\.0\.1\.\d+$/) });
+    expect((await connectWithRetry(b.ip!, b.port!)).type).toBe('welcome');
+    expect((await provider.list()).map((m) => [m.serverId, m.region]).sort()).toEqual([
+      ['ra', 'local-a'],
+      ['rb', 'local-b'],
+    ]);
+    const refused = await provider.create({ ...spec('rc'), region: 'local' }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(ProviderError);
+    expect((refused as ProviderError).opts.status).toBe(422);
+    expect((refused as Error).message).toBe('unknown local region local (this provider has local-a, local-b)');
   });
 
   it('the sample game server it starts heartbeats from its address, signed with its credential', async () => {

@@ -40,6 +40,7 @@ export function server(id: string, o: Partial<Server> = {}): Server {
     id,
     state: 'allocated',
     origin: 'digitalocean',
+    region: 'local',
     providerId: `p-${id}`,
     ip: `10.0.${Math.floor(++ipSeq / 250)}.${ipSeq % 250}`,
     port: null,
@@ -63,12 +64,22 @@ export function machineOf(s: Server, o: Partial<Machine> = {}): Machine {
     ip: s.ip,
     port: s.port,
     createdAtMs: s.createdAtMs,
+    region: null,
     ...o,
   };
 }
 
 export function machine(providerId: string, o: Partial<Machine> = {}): Machine {
-  return { providerId, serverId: null, status: 'active', ip: null, port: null, createdAtMs: NOW - 600 * S, ...o };
+  return {
+    providerId,
+    serverId: null,
+    status: 'active',
+    ip: null,
+    port: null,
+    createdAtMs: NOW - 600 * S,
+    region: null,
+    ...o,
+  };
 }
 
 /** An active session on a server, played a few seconds ago. */
@@ -85,6 +96,8 @@ export function session(id: string, o: Partial<Session> = {}): Session {
     endReason: null,
     lastPlayedAtMs: state === 'active' ? NOW - 5 * S : null,
     coldStart: false,
+    region: 'local',
+    placement: null,
     ...o,
   };
 }

@@ -72,6 +72,7 @@ export function simulate(input: PlanInput, plan: Plan): PlanInput {
       id,
       state: 'creating',
       origin: 'digitalocean',
+      region: 'local',
       providerId: `p-${id}`,
       ip: null,
       port: null,
@@ -84,7 +85,15 @@ export function simulate(input: PlanInput, plan: Plan): PlanInput {
       reason: null,
     };
     servers.set(id, row);
-    machines.push({ providerId: row.providerId!, serverId: id, status: 'new', ip: null, port: null, createdAtMs: now });
+    machines.push({
+      providerId: row.providerId!,
+      serverId: id,
+      status: 'new',
+      ip: null,
+      port: null,
+      createdAtMs: now,
+      region: null,
+    });
   }
   const gone = new Set<string>();
   for (const s of plan.teardown) {

@@ -1,0 +1,67 @@
+import type { Reader } from './config-reader.js';
+import { REGION_NAME, type RegionSettings } from './domain/region.js';
+
+/** What the selected provider says about regions (see ProviderModule.defaultRegion, pingTarget). */
+export interface ProviderRegionDefaults {
+  defaultRegion(listed: readonly string[]): string;
+  pingTarget(region: string): string | null;
+}
+
+/**
+ * REGIONS (the fleet's regions; default: the provider's default region alone), REGION_MAX_SERVERS
+ * (`nyc3=5,ams3=3`, each under MAX_SERVERS) and REGION_PING_TARGETS (`nyc3=https://…`, overriding
+ * the provider's target). A bad value is a problem naming its variable.
+ */
+export function readRegionSettings(
+  r: Reader,
+  provider: ProviderRegionDefaults,
+  opts: { maxServers: number; publicUrl: string },
+): RegionSettings {
+  const listed = r.list('REGIONS');
+  for (const name of listed) if (!REGION_NAME.test(name)) r.bad('REGIONS', name, 'region names (a-z, 0-9 and -)');
+  if (new Set(listed).size !== listed.length) r.bad('REGIONS', listed.join(','), 'each region once');
+  const defaultRegion = provider.defaultRegion(listed);
+  const names = listed.length > 0 ? listed : [defaultRegion];
+  if (!names.includes(defaultRegion))
+    r.problem(
+      `REGIONS (${listed.join(',')}) must include the default region ${defaultRegion} (DROPLET_REGION with PROVIDER=digitalocean)`,
+    );
+  const maxServers: Record<string, number> = {};
+  for (const [region, value] of readPairs(r, 'REGION_MAX_SERVERS', names)) {
+    const n = Number(value);
+    if (!/^\d+$/.test(value) || n > opts.maxServers)
+      r.bad('REGION_MAX_SERVERS', `${region}=${value}`, `a whole number from 0 to MAX_SERVERS (${opts.maxServers})`);
+    else maxServers[region] = n;
+  }
+  const overrides = new Map(readPairs(r, 'REGION_PING_TARGETS', names));
+  const pingTargets: Record<string, string> = {};
+  for (const region of names) {
+    const url = overrides.get(region) ?? provider.pingTarget(region) ?? `${opts.publicUrl}/healthz`;
+    if (!isHttpUrl(url)) r.bad('REGION_PING_TARGETS', `${region}=${url}`, 'an http(s) URL');
+    pingTargets[region] = url;
+  }
+  return { names, defaultRegion, maxServers, pingTargets };
+}
+
+/** `a=1,b=2` → [['a','1'], ['b','2']], each key one of `regions` (else a problem naming the variable). */
+function readPairs(r: Reader, name: string, regions: readonly string[]): [string, string][] {
+  const out: [string, string][] = [];
+  for (const entry of r.list(name)) {
+    const at = entry.indexOf('=');
+    const key = at > 0 ? entry.slice(0, at).trim() : '';
+    const value = at > 0 ? entry.slice(at + 1).trim() : '';
+    if (!key || !value) r.bad(name, entry, 'region=value pairs separated by commas');
+    else if (!regions.includes(key)) r.bad(name, entry, `a region of REGIONS (${regions.join(', ')})`);
+    else out.push([key, value]);
+  }
+  return out;
+}
+
+function isHttpUrl(v: string): boolean {
+  try {
+    const u = new URL(v);
+    return u.protocol === 'http:' || u.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}

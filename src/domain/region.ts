@@ -1,0 +1,36 @@
+/**
+ * Regions: where servers run. Names are the provider's (DigitalOcean slugs such as `nyc3`, a
+ * local region's name such as `local-a`); the fleet uses the ones configured in REGIONS.
+ */
+
+/** The fleet's regions, as configured (REGIONS, REGION_MAX_SERVERS, REGION_PING_TARGETS). */
+export interface RegionSettings {
+  /** Every region the fleet may use, in the order configured (the default among them). */
+  names: readonly string[];
+  /** The default region (DROPLET_REGION on DigitalOcean): the original routes start there. */
+  defaultRegion: string;
+  /** REGION_MAX_SERVERS: machines a region may hold at once, under MAX_SERVERS; a region not named has only MAX_SERVERS. */
+  maxServers: Readonly<Record<string, number>>;
+  /** Per region: the URL a client times to estimate its latency there (configured or the provider's). */
+  pingTargets: Readonly<Record<string, string>>;
+}
+
+/**
+ * The default region when the caller names none (tests, tools): the local provider's one
+ * region. The service always names its configured default (DROPLET_REGION on DigitalOcean).
+ */
+export const FALLBACK_DEFAULT_REGION = 'local';
+
+/** A region name: what a provider may call a region and a URL path or a metric label may carry. */
+export const REGION_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+/** The cap on machines in `region`: its own (REGION_MAX_SERVERS) under the global one. */
+export function regionCap(settings: Pick<RegionSettings, 'maxServers'>, region: string, globalMax: number): number {
+  const own = settings.maxServers[region];
+  return own === undefined ? globalMax : Math.min(own, globalMax);
+}
+
+/** The one-region settings of a fleet that never configured regions (tests, the embedded default). */
+export function singleRegion(name: string, pingTarget = ''): RegionSettings {
+  return { names: [name], defaultRegion: name, maxServers: {}, pingTargets: { [name]: pingTarget } };
+}

@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.js';
+import { regionCap } from '../../src/domain/region.js';
+
+const DO = { PROVIDER: 'digitalocean', DIGITALOCEAN_TOKEN: 't', SNAPSHOT_ID: '1' };
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  return [];
+}
+
+describe('loadConfig: regions', () => {
+  it('without REGIONS, DigitalOcean has one region, DROPLET_REGION, timed at its speed-test host', () => {
+    expect(loadConfig({ ...DO, DROPLET_REGION: 'ams3' }).regions).toEqual({
+      names: ['ams3'],
+      defaultRegion: 'ams3',
+      maxServers: {},
+      pingTargets: { ams3: 'https://speedtest-ams3.digitalocean.com/' },
+    });
+    expect(loadConfig(DO).regions.defaultRegion).toBe('nyc3');
+  });
+
+  it('without REGIONS, the local provider has one region, `local`, timed at the orchestrator', () => {
+    expect(loadConfig({ PORT: '8123' }).regions).toEqual({
+      names: ['local'],
+      defaultRegion: 'local',
+      maxServers: {},
+      pingTargets: { local: 'http://127.0.0.1:8123/healthz' },
+    });
+  });
+
+  it('REGIONS, REGION_MAX_SERVERS and REGION_PING_TARGETS: caps under MAX_SERVERS, overrides by region', () => {
+    const c = loadConfig({
+      ...DO,
+      DROPLET_REGION: 'ams3',
+      REGIONS: 'nyc3, ams3,sgp1',
+      MAX_SERVERS: '8',
+      REGION_MAX_SERVERS: 'nyc3=5,ams3=3',
+      REGION_PING_TARGETS: 'sgp1=https://ping.example/sgp1',
+    });
+    expect(c.regions).toEqual({
+      names: ['nyc3', 'ams3', 'sgp1'],
+      defaultRegion: 'ams3',
+      maxServers: { nyc3: 5, ams3: 3 },
+      pingTargets: {
+        nyc3: 'https://speedtest-nyc3.digitalocean.com/',
+        ams3: 'https://speedtest-ams3.digitalocean.com/',
+        sgp1: 'https://ping.example/sgp1',
+      },
+    });
+    expect(regionCap(c.regions, 'nyc3', 8)).toBe(5);
+    expect(regionCap(c.regions, 'sgp1', 8)).toBe(8);
+    expect(regionCap(c.regions, 'nyc3', 4)).toBe(4);
+    expect(c.db.defaultRegion).toBe('ams3');
+  });
+
+  it('the local provider with REGIONS: the first listed is the default', () => {
+    const c = loadConfig({ REGIONS: 'local-a,local-b' });
+    expect(c.regions.names).toEqual(['local-a', 'local-b']);
+    expect(c.regions.defaultRegion).toBe('local-a');
+  });
+
+  it.each([
+    [{ ...DO, REGIONS: 'ams3,sgp1' }, /REGIONS \(ams3,sgp1\) must include the default region nyc3/],
+    [{ REGIONS: 'Local A' }, /^REGIONS="Local A": expected region names/],
+    [{ REGIONS: 'a,b,a' }, /^REGIONS="a,b,a": expected each region once/],
+    [{ REGIONS: 'a,b', REGION_MAX_SERVERS: 'c=1' }, /^REGION_MAX_SERVERS="c=1": expected a region of REGIONS \(a, b\)/],
+    [
+      { REGIONS: 'a,b', REGION_MAX_SERVERS: 'a=x' },
+      /^REGION_MAX_SERVERS="a=x": expected a whole number from 0 to MAX_SERVERS/,
+    ],
+    [
+      { MAX_SERVERS: '3', REGION_MAX_SERVERS: 'local=4' },
+      /^REGION_MAX_SERVERS="local=4": expected a whole number from 0 to MAX_SERVERS \(3\)/,
+    ],
+    [{ REGION_MAX_SERVERS: 'local' }, /^REGION_MAX_SERVERS="local": expected region=value pairs/],
+    [{ REGION_PING_TARGETS: 'local=ftp://x' }, /^REGION_PING_TARGETS="local=ftp:\/\/x": expected an http\(s\) URL/],
+  ])('refuses %j, naming the variable', (env, message) => {
+    expect(problems(env as Record<string, string>).some((p) => message.test(p))).toBe(true);
+  });
+});
