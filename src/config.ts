@@ -5,9 +5,8 @@ import { readRegionSettings } from './config-regions.js';
 import type { RegionSettings } from './domain/region.js';
 import {
   PROVIDER_NAMES,
-  providerDefaultRegion,
   providerDefaults,
-  providerPingTarget,
+  providerRegionDefaults,
   readProviderSettings,
   type ProviderName,
   type ProviderSettings,
@@ -185,14 +184,7 @@ export function loadConfig(env: Env = readProcessEnv()): Readonly<Config> {
   const trustProxy = r.trustProxy('TRUST_PROXY');
   const pgPool = readPgPoolConfig(r);
   const publicUrl = r.url('PUBLIC_URL', `http://127.0.0.1:${port}`).replace(/\/+$/, '');
-  const regions = readRegionSettings(
-    r,
-    {
-      defaultRegion: (listed) => providerDefaultRegion(provider, providers, listed),
-      pingTarget: (region) => providerPingTarget(provider, region),
-    },
-    { maxServers, publicUrl },
-  );
+  const regions = readRegionSettings(r, providerRegionDefaults(provider, providers), { maxServers, publicUrl });
 
   const config: Config = {
     host: r.str('HOST', '0.0.0.0'),

@@ -28,19 +28,20 @@ export function providerDefaults(name: ProviderName): ProviderDefaults {
   return moduleNamed(name).defaults;
 }
 
-/** The selected provider's default region (see ProviderModule.defaultRegion). */
-export function providerDefaultRegion(
+/**
+ * What the selected provider says about regions: its default region (ProviderModule.defaultRegion;
+ * absent: REGIONS' first, else `default`) and where a client times its latency to one (null: no
+ * target of its own).
+ */
+export function providerRegionDefaults(
   name: ProviderName,
   settings: ProviderSettings,
-  listed: readonly string[],
-): string {
+): { defaultRegion(listed: readonly string[]): string; pingTarget(region: string): string | null } {
   const m = moduleNamed(name);
-  return m.defaultRegion ? m.defaultRegion(settings[name], listed) : (listed[0] ?? 'default');
-}
-
-/** Where a client times its latency to a region, by the selected provider; null: no target of its own. */
-export function providerPingTarget(name: ProviderName, region: string): string | null {
-  return moduleNamed(name).pingTarget?.(region) ?? null;
+  return {
+    defaultRegion: (listed) => (m.defaultRegion ? m.defaultRegion(settings[name], listed) : (listed[0] ?? 'default')),
+    pingTarget: (region) => m.pingTarget?.(region) ?? null,
+  };
 }
 
 /** Every provider's settings, read (and validated) by its own module. */
