@@ -15,6 +15,7 @@ export interface Database {
   rate_counters: RateCounterRow;
   session_holders: SessionHolderRow;
   seats: SeatRow;
+  session_attributes: SessionAttributeRow;
   meta: MetaRow;
   events: EventRow;
   webhook_targets: WebhookTargetRow;
@@ -66,6 +67,12 @@ export interface SessionRow {
   metadata?: string | null;
   /** Migration 0012: seat rows this session has (what counts against max_players). */
   seats_held?: number;
+  /** Migration 0014: 1 when the session is listed in public lobbies (0: reachable by code only). */
+  is_public?: number;
+  /** Migration 0014: the game mode a public session is listed under. */
+  mode?: string | null;
+  /** Migration 0014: the lobby attributes, JSON text (an object of strings). */
+  attributes?: string | null;
   owner: string | null;
   lease_until: number | null;
 }
@@ -151,4 +158,11 @@ export interface SeatRow {
   taken_at: number | null;
   left_at: number | null;
   deadline_at: number | null;
+}
+
+/** Migration 0014: one lobby attribute of a public session (what a listing filters by). */
+export interface SessionAttributeRow {
+  session_id: string;
+  name: string;
+  value: string;
 }

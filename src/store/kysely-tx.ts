@@ -3,7 +3,7 @@ import type { FleetEvent, NewEvent } from '../domain/events.js';
 import type { Database, DialectKind } from './db-schema.js';
 import * as events from './event-queries.js';
 import { KyselyVerbs } from './kysely-verbs.js';
-import { CAPACITY_LOCK_CLASS, HOLDER_LOCK_CLASS, schemaKey } from './pg-lock-keys.js';
+import { CAPACITY_LOCK_CLASS, HOLDER_LOCK_CLASS, MODE_LOCK_CLASS, schemaKey } from './pg-lock-keys.js';
 import type { Tx } from './store.js';
 
 /** One body's handle on an open transaction (or, on SQLite, its savepoint in a group commit). */
@@ -24,6 +24,10 @@ export class KyselyTx extends KyselyVerbs implements Tx {
 
   async lockHolder(holder: string): Promise<void> {
     if (this.kind === 'postgres') await this.xactLock(HOLDER_LOCK_CLASS, holder);
+  }
+
+  async lockMode(mode: string): Promise<void> {
+    if (this.kind === 'postgres') await this.xactLock(MODE_LOCK_CLASS, mode);
   }
 
   /** pg_advisory_xact_lock(lockClass, schemaKey(and)): held until the transaction ends. */

@@ -10,9 +10,12 @@ import type { ServerPatch, StoreVerbs } from './store.js';
 import * as v1 from './v1-queries.js';
 import * as holders from './holder-queries.js';
 import * as seats from './seat-queries.js';
+import * as lobbies from './lobby-queries.js';
+import type { Lobby, LobbyEntry } from '../domain/lobby.js';
 import type { Seat } from '../domain/seat.js';
 import type {
   DetailedSession,
+  Page,
   ServerPage,
   ServerPageQuery,
   SessionDetails,
@@ -195,6 +198,20 @@ export class KyselyVerbs implements StoreVerbs {
   }
   listSeats(sessionId: string): Promise<Seat[]> {
     return seats.listSeats(this.db, sessionId);
+  }
+
+  // ---- public lobbies (migration 0014) ----
+  setLobby(sessionId: string, lobby: Lobby): Promise<void> {
+    return lobbies.setLobby(this.db, sessionId, lobby);
+  }
+  listLobbies(q: lobbies.LobbyQuery): Promise<Page<LobbyEntry>> {
+    return lobbies.listLobbies(this.db, q);
+  }
+  quickJoinCandidates(mode: string, limit: number): Promise<string[]> {
+    return lobbies.quickJoinCandidates(this.db, this.kind, mode, limit);
+  }
+  claimLobbySeat(sessionId: string): Promise<boolean> {
+    return lobbies.claimLobbySeat(this.db, this.kind, sessionId);
   }
 
   // ---- the /v1 API (migration 0004) ----

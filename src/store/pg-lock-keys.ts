@@ -15,6 +15,11 @@ export const CAPACITY_LOCK_CLASS = 0x474f4341;
  * schema and the holder together; two holders whose hashes collide only wait for each other.
  */
 export const HOLDER_LOCK_CLASS = 0x474f484c;
+/**
+ * 'GOQJ': one game mode's quick joins (kysely-tx.ts), for the transaction, so only one at a
+ * time decides that no public session of the mode has room and starts one.
+ */
+export const MODE_LOCK_CLASS = 0x474f514a;
 /** 'GOMG': running the migrations (pg-schema-dialect.ts), session-level while they run. */
 export const MIGRATION_LOCK_CLASS = 0x474f4d47;
 

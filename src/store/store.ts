@@ -13,13 +13,14 @@ import type { WebhookLedger } from '../webhooks/webhook-ledger.js';
 import type { Bucket } from './cache-queries.js';
 import type { HeldCount } from './holder-queries.js';
 import type { SeatVerbs } from './seat-verbs.js';
+import type { LobbyVerbs } from './lobby-verbs.js';
 
 /**
  * The statements of the Store port, the same inside a transaction (on a Tx) and alone (on the
  * Store). They speak the domain: conditional transitions return null/false on a lost race
  * instead of throwing, and every claim is a single atomic statement.
  */
-export interface StoreVerbs extends SeatVerbs {
+export interface StoreVerbs extends SeatVerbs, LobbyVerbs {
   // ---- servers ----
   insertServer(server: Server): Promise<void>;
   getServer(id: string): Promise<Server | null>;
@@ -186,6 +187,12 @@ export interface Tx extends StoreVerbs {
    * transactions are already serial (SQLite).
    */
   lockHolder(holder: string): Promise<void>;
+  /**
+   * Serialises quick joins of one mode across replicas until the transaction ends, so "no
+   * public session has room, start one" is decided by one at a time (the rest then find the
+   * new one). A no-op where transactions are already serial (SQLite).
+   */
+  lockMode(mode: string): Promise<void>;
   /** Written with the transaction (one INSERT before COMMIT), published after it. */
   recordEvent(event: NewEvent): void;
 }

@@ -46,6 +46,7 @@ describe('createStore() and migrateDatabase()', () => {
       '0010-event-ids-by-transaction',
       '0011-regions',
       '0012-seats',
+      '0014-lobbies',
     ]);
     expect(await migrateDatabase({ kind: 'sqlite', path: file })).toEqual([]);
     const store = await createStore({ kind: 'sqlite', path: file });
@@ -73,6 +74,7 @@ describe('createStore() and migrateDatabase()', () => {
         '0010-event-ids-by-transaction',
         '0011-regions',
         '0012-seats',
+        '0014-lobbies',
       ]);
       expect(await migrateDatabase({ kind: 'postgres', url: pgUrlForSchema(b) })).toEqual([
         '0001-initial',
@@ -86,6 +88,7 @@ describe('createStore() and migrateDatabase()', () => {
         '0010-event-ids-by-transaction',
         '0011-regions',
         '0012-seats',
+        '0014-lobbies',
       ]);
       expect(await migrateDatabase({ kind: 'postgres', url: pgUrlForSchema(b) })).toEqual([]);
       const store = await createStore({ kind: 'postgres', url: pgUrlForSchema(b) });

@@ -38,6 +38,7 @@ describe('advisory locks are keyed by schema', () => {
   it.each([
     ['capacity', (tx: Tx) => tx.lockCapacity()],
     ['holder', (tx: Tx) => tx.lockHolder('203.0.113.9')],
+    ['quick-join mode', (tx: Tx) => tx.lockMode('duel')],
   ])('the %s lock: another schema takes it at once, the same schema waits', async (_name, lock) => {
     let release = () => {};
     const held = new Promise<void>((resolve) => (release = resolve));

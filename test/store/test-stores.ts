@@ -21,6 +21,7 @@ export interface TestStore {
 const EMPTY_TABLES = [
   'webhook_dead_letters',
   'seats',
+  'session_attributes',
   'webhook_targets',
   'events',
   'sessions',

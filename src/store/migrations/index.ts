@@ -12,6 +12,7 @@ import { historyRetentionMigration } from './0009-history-retention.js';
 import { eventIdsByTransactionMigration } from './0010-event-ids-by-transaction.js';
 import { regionsMigration } from './0011-regions.js';
 import { seatsMigration } from './0012-seats.js';
+import { lobbiesMigration } from './0014-lobbies.js';
 
 /**
  * Every migration, by name, in order. A static list rather than a folder scan, so the
@@ -31,6 +32,7 @@ function migrations(kind: DialectKind, defaultRegion: string): Record<string, Mi
     '0010-event-ids-by-transaction': eventIdsByTransactionMigration(kind),
     '0011-regions': regionsMigration(defaultRegion),
     '0012-seats': seatsMigration,
+    '0014-lobbies': lobbiesMigration,
   };
 }
 
