@@ -151,6 +151,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     startsPerMinute: config.limits.startsPerMinutePerAddress,
     failedJoinsPerMinute: config.limits.failedJoinsPerMinutePerAddress,
     operatorAuthFailuresPerMinute: config.limits.operatorAuthFailuresPerMinutePerAddress,
+    lobbyListsPerMinute: config.lobbies.listsPerMinute,
   });
   const authenticate = serverAuth({
     key: config.hmac.key,

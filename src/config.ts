@@ -15,6 +15,7 @@ import { readGuardConfig, type GuardConfig } from './guard/guard-config.js';
 import { readPoolPolicy, type PoolPolicySettings } from './reconcile/pool-policy-config.js';
 import { readPgPoolConfig, type PgPoolConfig } from './store/pg-pool-config.js';
 import { readSeatConfig, type SeatConfig } from './sessions/seat-config.js';
+import { readLobbyConfig, type LobbyConfig } from './sessions/lobby-config.js';
 import { readWebhookConfig, type WebhookConfig } from './webhooks/webhook-config.js';
 
 export { PACKAGE_ROOT } from './package-root.js';
@@ -138,6 +139,8 @@ export interface Config extends ProviderSettings {
   guard: GuardConfig;
   /** Seats a join reserves (src/sessions/seat-config.ts). */
   seats: SeatConfig;
+  /** Public lobbies and quick join (src/sessions/lobby-config.ts). */
+  lobbies: LobbyConfig;
   /** The /v1 API. */
   v1: {
     /** Keys game clients present (X-Api-Key or bearer) on /v1 client routes; empty = no key needed. */
@@ -267,6 +270,7 @@ export function loadConfig(env: Env = readProcessEnv()): Readonly<Config> {
     },
     guard: readGuardConfig(r, trustProxy !== false),
     seats: readSeatConfig(r),
+    lobbies: readLobbyConfig(r),
     v1: {
       clientApiKeys: r.list('CLIENT_API_KEYS'),
       longPollMaxS: r.int('V1_LONG_POLL_MAX_S', 30, 0, 300),

@@ -156,6 +156,7 @@ export async function createOrchestrator(
         ...config.seats,
         serverKey: (s) => (s.origin === EXTERNAL_ORIGIN ? config.hmac.key : ops.credentialFor(s.id)),
       },
+      lobbies: config.lobbies,
     },
   );
   const leadership = createLeadership(config.db, {

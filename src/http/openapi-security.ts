@@ -57,6 +57,7 @@ const BY_TAG: Record<string, Requirement[]> = {
   // The original start and join: anonymous unless ORIGINAL_ROUTES_NEED_KEY.
   original: CLIENT,
   sessions: CLIENT,
+  lobbies: CLIENT,
   'game servers': SIGNED,
   operators: OPERATOR,
 };

@@ -45,6 +45,7 @@ export async function installOpenApi(app: FastifyInstance, version: string): Pro
       },
       tags: [
         { name: 'sessions', description: 'Game clients: start, look at, wait for and join sessions' },
+        { name: 'lobbies', description: 'Game clients: public sessions with room, and quick join' },
         { name: 'game servers', description: 'Game servers, signed with their own credential' },
         { name: 'operators', description: 'Operators, with `Authorization: Bearer $ADMIN_TOKEN`' },
         {

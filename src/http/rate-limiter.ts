@@ -12,6 +12,8 @@ export interface RateLimiterOptions {
   failedJoinsPerMinute: number;
   /** Wrong operator tokens (ADMIN_TOKEN) per minute from one address; 0 or absent: off. */
   operatorAuthFailuresPerMinute?: number;
+  /** Public lobby listings per minute from one address (LOBBY_LIST_LIMIT_PER_MIN); 0 or absent: off. */
+  lobbyListsPerMinute?: number;
 }
 
 const WINDOW_MS = 60_000;
@@ -29,6 +31,7 @@ export class RateLimiter {
   private readonly starts: Bucket;
   private readonly guesses: Bucket;
   private readonly adminFailures: Bucket;
+  private readonly lobbyLists: Bucket;
 
   constructor(
     private readonly store: Store,
@@ -38,6 +41,7 @@ export class RateLimiter {
     this.starts = { limit: opts.startsPerMinute, windowMs: WINDOW_MS };
     this.guesses = { limit: opts.failedJoinsPerMinute, windowMs: WINDOW_MS };
     this.adminFailures = { limit: opts.operatorAuthFailuresPerMinute ?? 0, windowMs: WINDOW_MS };
+    this.lobbyLists = { limit: opts.lobbyListsPerMinute ?? 0, windowMs: WINDOW_MS };
   }
 
   /**
@@ -63,6 +67,14 @@ export class RateLimiter {
     const level = await this.store.leakHit(`start:${addressBucket(addr)}`, this.starts, this.clock.now());
     if (level > this.starts.limit)
       this.refuse('Too many session starts from this address; slow down', this.starts, level);
+  }
+
+  /** A public lobby listing: every one counts (a poll every few seconds fits; a scraper does not). */
+  async checkLobbyList(addr: string): Promise<void> {
+    if (this.lobbyLists.limit <= 0) return;
+    const level = await this.store.leakHit(`lobbies:${addressBucket(addr)}`, this.lobbyLists, this.clock.now());
+    if (level > this.lobbyLists.limit)
+      this.refuse('Too many lobby listings from this address; poll less often', this.lobbyLists, level);
   }
 
   /** Lookups from one address bucket in flight in this process (not yet known to have failed). */

@@ -1,6 +1,7 @@
 import { OrchestratorError } from '../domain/errors.js';
 import type { Server } from '../domain/server.js';
 import { SessionState, type Session } from '../domain/session.js';
+import type { Lobby } from '../domain/lobby.js';
 import { generateShareCode } from '../domain/share-code.js';
 import { Rollback, rollBack, type Tx } from '../store/store.js';
 import type { SessionDetails } from '../store/v1-types.js';
@@ -23,6 +24,8 @@ export interface StartRequest {
   details?: SessionDetails;
   /** Who holds the session (a per-holder cap, issue 21). */
   holder?: Holder;
+  /** Public: listed under this mode with these attributes (issue 24); absent: private. */
+  lobby?: Lobby;
 }
 
 /**
@@ -57,8 +60,21 @@ export class StartSession {
     return session.id;
   }
 
+  /**
+   * A start inside the caller's transaction (a quick join's, which holds its mode's lock):
+   * claims a ready server or queues a pending session, no key, no holder. The caller calls
+   * launch(created, …) after its commit.
+   */
+  async startIn(tx: Tx, details: SessionDetails): Promise<{ session: Session; created: Server[] }> {
+    const server = await this.deps.ops.claimReadyServer(tx);
+    const session = await this.insertWithFreshCode(tx, server, this.deps.clock.now(), false);
+    await tx.setSessionDetails(session.id, details);
+    const created = server ? [] : await this.reserveForPending(tx);
+    return { session, created };
+  }
+
   /** Launches the servers made for pending sessions after commit; with none made, asks for a pass. */
-  private launch(created: Server[], queued: boolean): void {
+  launch(created: Server[], queued: boolean): void {
     for (const s of created) void this.deps.ops.launch(s);
     if (queued && created.length === 0) this.deps.reconcileSoon();
   }
@@ -69,7 +85,7 @@ export class StartSession {
    * start returns at once, so its pending session carries no lease. A key naming a session
    * returns it (existing), unless its start failed: then a new one takes the key.
    */
-  private async claimOrQueue({ idempotencyKey: key, details, holder }: StartRequest, leased: boolean) {
+  private async claimOrQueue({ idempotencyKey: key, details, holder, lobby }: StartRequest, leased: boolean) {
     const { store, clock, ops } = this.deps;
     const now = clock.now();
     const out = await store.transaction(async (tx) => {
@@ -92,6 +108,7 @@ export class StartSession {
       const session = await this.insertWithFreshCode(tx, server, now, leased);
       if (holder && held) await tx.holdSession(session.id, holder.id);
       if (details) await tx.setSessionDetails(session.id, details);
+      if (lobby) await tx.setLobby(session.id, lobby);
       if (key) {
         const expiresAt = now + this.opts.idempotencyTtlS * 1000;
         const bound = replacing

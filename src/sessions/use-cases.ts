@@ -1,6 +1,7 @@
 import { FindSession } from './find-session.js';
 import { OperatorActions } from './operator-actions.js';
 import type { PoolInForce } from './pool-settings.js';
+import { Lobbies, type LobbyOptions } from './lobbies.js';
 import { Seats, type SeatOptions } from './seats.js';
 import { ServerReports } from './server-reports.js';
 import type { SessionDeps } from './session-deps.js';
@@ -17,6 +18,8 @@ export interface SessionUseCases {
   reports: ServerReports;
   /** Seats: a join's reservation and token, players' reports, the sweep (issue 24). */
   seats: Seats;
+  /** Public lobbies and quick join (issue 24). */
+  lobbies: Lobbies;
   operator: OperatorActions;
   pool: PoolInForce;
 }
@@ -31,6 +34,8 @@ export interface SessionUseCaseOptions extends StartWaitOptions {
   pool: PoolInForce;
   /** Seats; without it (tests of other parts) no server has a seat key, so joins find no session. */
   seats?: SeatOptions;
+  /** Public lobbies; without it, the defaults of LOBBY_* (src/sessions/lobby-config.ts). */
+  lobbies?: LobbyOptions;
 }
 
 /** Builds the use cases in dependency order over one waiter, woken from the outbox. */
@@ -43,12 +48,14 @@ export function sessionUseCases(deps: SessionDeps, o: SessionUseCaseOptions): Se
     maxServers: () => o.pool.configuredMaxServers(),
   });
   const find = new FindSession(deps, waiter, o.startPollMs);
+  const seatOptions = o.seats ?? { ttlS: 30, reconnectGraceS: 60, serverKey: () => null };
   return {
     start,
     waits,
     find,
     reports: new ServerReports(deps, o.sharedKeyDrivesManaged ?? false, o.loopbackServers ?? false),
-    seats: new Seats(deps, find, o.seats ?? { ttlS: 30, reconnectGraceS: 60, serverKey: () => null }),
+    seats: new Seats(deps, find, seatOptions),
+    lobbies: new Lobbies(deps, find, start, seatOptions, o.lobbies ?? { pendingSeatS: 300, defaultMaxPlayers: 8 }),
     operator: new OperatorActions(deps, find),
     pool: o.pool,
   };

@@ -9,6 +9,7 @@ import { clientAddress } from '../client-address.js';
 import type { RateLimiter } from '../rate-limiter.js';
 import { errors, Metadata, SessionView } from './schemas.js';
 import { grantView, JoinBody, JoinView } from './seat-schemas.js';
+import { LobbyStartFields, startLobby } from './lobby-schemas.js';
 import { sessionView } from './views.js';
 
 export interface ClientRoutesDeps {
@@ -80,6 +81,7 @@ export async function clientRoutes(app: FastifyInstance, deps: ClientRoutesDeps)
               }),
             ),
             metadata: Type.Optional(Metadata),
+            ...LobbyStartFields,
           },
           {
             additionalProperties: false,
@@ -105,6 +107,7 @@ export async function clientRoutes(app: FastifyInstance, deps: ClientRoutesDeps)
       const sessionId = await deps.start.start({
         idempotencyKey: typeof key === 'string' && key ? key : undefined,
         details: { maxPlayers: b.max_players ?? null, metadata },
+        lobby: startLobby(b),
         holder: req.sessionHolder,
       });
       const snap = await find.byId(sessionId);

@@ -4,6 +4,7 @@ import type { DashboardSignIns } from '../admin-auth.js';
 import type { RateLimiter } from '../rate-limiter.js';
 import { adminRoutes } from './admin-routes.js';
 import { clientRoutes } from './client-routes.js';
+import { lobbyRoutes } from './lobby-routes.js';
 import { installV1ErrorHandling } from './error-handling.js';
 import { clientGuard, operatorGuard } from './guards.js';
 import { serverRoutes } from './server-routes.js';
@@ -45,6 +46,11 @@ export async function v1Api(app: FastifyInstance, deps: V1Deps): Promise<void> {
     maxPlayers: deps.maxPlayers,
     metadataMaxBytes: deps.metadataMaxBytes,
     longPollMaxS: deps.longPollMaxS,
+  });
+  await app.register(lobbyRoutes, {
+    lobbies: deps.sessions.lobbies,
+    limiter: deps.limiter,
+    guard: clientGuard(deps.clientApiKeys, deps.adminToken),
   });
   await app.register(serverRoutes, {
     reports: deps.sessions.reports,

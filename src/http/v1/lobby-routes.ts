@@ -1,0 +1,99 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { OrchestratorError } from '../../domain/errors.js';
+import { MAX_ATTRIBUTES } from '../../domain/lobby.js';
+import type { Lobbies } from '../../sessions/lobbies.js';
+import { clientAddress } from '../client-address.js';
+import type { RateLimiter } from '../rate-limiter.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+import {
+  ATTR_PREFIX,
+  LobbyQueryString,
+  LobbyView,
+  lobbyView,
+  QuickJoinBody,
+  QuickJoinView,
+  quickSeatView,
+} from './lobby-schemas.js';
+import { errors, PageOf } from './schemas.js';
+import { sessionView } from './views.js';
+
+export interface LobbyRoutesDeps {
+  lobbies: Lobbies;
+  limiter: RateLimiter;
+  guard: (req: FastifyRequest) => Promise<void>;
+}
+
+const TAGS = ['lobbies'];
+
+/** Public lobbies: the listing of public sessions with room, and quick join (issue 24). */
+export async function lobbyRoutes(app: FastifyInstance, deps: LobbyRoutesDeps): Promise<void> {
+  const { lobbies, limiter } = deps;
+  app.addHook('onRequest', deps.guard);
+  const routes = app.withTypeProvider<TypeBoxTypeProvider>();
+
+  routes.get(
+    '/lobbies',
+    {
+      schema: {
+        summary: 'List public sessions with a free seat',
+        description:
+          'Active public sessions with at least one free seat (never private, full or ended), oldest first, cursor-paginated. Filter by `mode` and by attributes (`attr.map=harbour`). Cheap to poll; limited per address (LOBBY_LIST_LIMIT_PER_MIN).',
+        tags: TAGS,
+        querystring: LobbyQueryString,
+        response: { 200: PageOf(LobbyView, 'LobbyPage'), ...errors(400, 401, 429) },
+      },
+    },
+    async (req) => {
+      await limiter.checkLobbyList(clientAddress(req));
+      const q = req.query as Record<string, unknown> & { mode?: string; limit?: number; cursor?: string };
+      const attributes = Object.entries(q)
+        .filter(([k]) => k.startsWith(ATTR_PREFIX))
+        .map(([k, v]) => [k.slice(ATTR_PREFIX.length), String(v)] as const);
+      if (attributes.length > MAX_ATTRIBUTES)
+        throw new OrchestratorError('invalid_input', `at most ${MAX_ATTRIBUTES} attr.<name> filters`);
+      let after;
+      if (q.cursor !== undefined) {
+        after = decodeCursor(q.cursor) ?? undefined;
+        if (!after) throw new OrchestratorError('invalid_input', 'cursor: not a cursor this API gave out');
+      }
+      const limit = q.limit ?? 50;
+      const page = await lobbies.list({ mode: q.mode, attributes, after, limit });
+      const last = page.items.at(-1);
+      return {
+        items: page.items.map(lobbyView),
+        next_cursor: page.more && last ? encodeCursor({ createdAtMs: last.createdAtMs, id: last.id }) : null,
+      };
+    },
+  );
+
+  routes.post(
+    '/quick-join',
+    {
+      schema: {
+        summary: 'Quick join: a seat in the fullest public session of a mode with room, or a new one',
+        description:
+          'Seats the player in the fullest public session of `mode` with a free seat (so sessions fill), or starts a public session and seats them in it. Concurrent quick joins fill one session rather than starting one each. 200 with the seat token when the session is active; 202 (`state: pending`, Location) while its server is coming: poll Location with `?wait=`, then `POST /v1/sessions/{code}/join` with the same `player_id` for the token. Counts as a start for the per-address limit.',
+        tags: TAGS,
+        body: QuickJoinBody,
+        response: {
+          200: { ...QuickJoinView, description: 'Seated in an active session' },
+          202: { ...QuickJoinView, description: 'Seated in a session whose server is coming: poll Location' },
+          ...errors(400, 401, 409, 429, 503),
+        },
+      },
+    },
+    async (req, reply) => {
+      await limiter.checkStart(clientAddress(req));
+      const b = req.body;
+      const { snap, seat } = await lobbies.quickJoin({
+        mode: b.mode,
+        playerId: b.player_id,
+        maxPlayers: b.max_players,
+      });
+      const body = { ...sessionView(snap), seat: quickSeatView(seat) };
+      if (snap.session.state === 'pending') reply.code(202).header('location', `/v1/sessions/${snap.session.code}`);
+      return body;
+    },
+  );
+}

@@ -1,0 +1,126 @@
+import { randomBytes } from 'node:crypto';
+import { OrchestratorError } from '../domain/errors.js';
+import { EventKind } from '../domain/events.js';
+import type { LobbyEntry } from '../domain/lobby.js';
+import { SeatState, type Seat } from '../domain/seat.js';
+import { signSeatToken } from '../domain/seat-token.js';
+import type { Server } from '../domain/server.js';
+import { SessionState } from '../domain/session.js';
+import type { LobbyQuery } from '../store/lobby-queries.js';
+import { Rollback, rollBack, type Tx } from '../store/store.js';
+import type { Page } from '../store/v1-types.js';
+import type { FindSession, SessionSnapshot } from './find-session.js';
+import type { SeatOptions } from './seats.js';
+import type { SessionDeps } from './session-deps.js';
+import type { StartSession } from './start-session.js';
+
+export interface LobbyOptions {
+  /** How long a seat in a session whose server is still coming is held (LOBBY_PENDING_SEAT_S). */
+  pendingSeatS: number;
+  /** max_players of a session a quick join starts when the request names none. */
+  defaultMaxPlayers: number;
+}
+
+export interface QuickJoinRequest {
+  mode: string;
+  playerId?: string;
+  /** max_players of the session, should this quick join start one. */
+  maxPlayers?: number;
+}
+
+/** The seat a quick join gave: its token once the session is active (null while its server is coming). */
+export interface QuickSeat {
+  playerId: string;
+  token: string | null;
+  expiresAtMs: number;
+}
+
+/** How many candidate sessions a quick join tries before it starts one (a claim lost to a join by code). */
+const CANDIDATES = 4;
+
+/**
+ * Public lobbies (issue 24): listing public sessions with a free seat, and quick join, which
+ * seats the player in the fullest public session of the mode with room, or starts one. The
+ * decision "none has room, start one" is made under the mode's lock (Tx.lockMode; on SQLite
+ * the single writer), so concurrent quick joins fill the session one of them started rather
+ * than each starting its own; a pending session takes seats, so they fill before its server is up.
+ */
+export class Lobbies {
+  constructor(
+    private readonly deps: Pick<SessionDeps, 'store' | 'clock'>,
+    private readonly find: FindSession,
+    private readonly start: StartSession,
+    private readonly seats: Pick<SeatOptions, 'ttlS' | 'serverKey'>,
+    private readonly o: LobbyOptions,
+  ) {}
+
+  list(q: LobbyQuery): Promise<Page<LobbyEntry>> {
+    return this.deps.store.listLobbies(q);
+  }
+
+  async quickJoin(r: QuickJoinRequest): Promise<{ snap: SessionSnapshot; seat: QuickSeat }> {
+    const { store } = this.deps;
+    const playerId = r.playerId ?? newPlayerId();
+    const out = await store.transaction(async (tx) => {
+      await tx.lockMode(r.mode);
+      for (const id of await tx.quickJoinCandidates(r.mode, CANDIDATES)) {
+        if (await tx.claimLobbySeat(id)) return this.seat(tx, id, playerId, null);
+      }
+      const details = { maxPlayers: r.maxPlayers ?? this.o.defaultMaxPlayers, metadata: null };
+      const { session, created } = await this.start.startIn(tx, details);
+      await tx.setLobby(session.id, { mode: r.mode, attributes: {} });
+      if (!(await tx.claimLobbySeat(session.id)))
+        return rollBack(new OrchestratorError('internal', 'A new public session had no seat'));
+      return this.seat(tx, session.id, playerId, created);
+    });
+    if (out instanceof Rollback) throw out.reason;
+    if (out.started) this.start.launch(out.created, out.pending);
+    const snap = await this.find.byId(out.seat.sessionId);
+    return { snap, seat: this.grant(snap, out.seat) };
+  }
+
+  /**
+   * Writes the claimed seat's row and its event; rolls back when the player already sits there.
+   * `created`: the servers made for a session this quick join started (null: it found one).
+   */
+  private async seat(tx: Tx, sessionId: string, playerId: string, created: Server[] | null) {
+    const now = this.deps.clock.now();
+    const session = await tx.getSession(sessionId);
+    const pending = session?.state === SessionState.Pending;
+    const seat: Seat = {
+      sessionId,
+      playerId,
+      state: SeatState.Reserved,
+      reservedAtMs: now,
+      takenAtMs: null,
+      leftAtMs: null,
+      deadlineAtMs: now + (pending ? this.o.pendingSeatS : this.seats.ttlS) * 1000,
+    };
+    if (!(await tx.insertSeat(seat)))
+      return rollBack(
+        new OrchestratorError('conflict', 'This player already holds a seat in that session; join it by code'),
+      );
+    tx.recordEvent({
+      atMs: now,
+      kind: EventKind.SeatReserved,
+      serverId: session?.serverId ?? null,
+      sessionId,
+      data: { playerId, again: false, quickJoin: true },
+    });
+    return { seat, created: created ?? [], pending, started: created !== null };
+  }
+
+  /** The token, signed as a join's (domain/seat-token.ts), once the session has its server. */
+  private grant({ session, server }: SessionSnapshot, seat: Seat): QuickSeat {
+    const expiresAtS = Math.floor((seat.deadlineAtMs ?? 0) / 1000);
+    const key = session.state === SessionState.Active && server ? this.seats.serverKey(server) : null;
+    const token =
+      key === null ? null : signSeatToken(key, { session: session.code, player: seat.playerId, expiresAtS });
+    return { playerId: seat.playerId, token, expiresAtMs: expiresAtS * 1000 };
+  }
+}
+
+/** A made player id, as a join makes them. */
+function newPlayerId(): string {
+  return `p_${randomBytes(12).toString('base64url')}`;
+}

@@ -1,0 +1,22 @@
+import type { SettingsReader } from '../guard/guard-config.js';
+
+/** Public lobbies and quick join (issue 24). */
+export interface LobbyConfig {
+  /**
+   * LOBBY_PENDING_SEAT_S: how long a seat a quick join reserved in a session whose server is
+   * still coming is held (the player takes it with a join once the session is active).
+   */
+  pendingSeatS: number;
+  /** LOBBY_LIST_LIMIT_PER_MIN: lobby listings per minute from one address; 0 turns the limit off. */
+  listsPerMinute: number;
+  /** LOBBY_DEFAULT_MAX_PLAYERS: max_players of a session a quick join starts when the request names none. */
+  defaultMaxPlayers: number;
+}
+
+export function readLobbyConfig(r: Pick<SettingsReader, 'num' | 'int'>): LobbyConfig {
+  return {
+    pendingSeatS: r.num('LOBBY_PENDING_SEAT_S', 300, 1, 86_400),
+    listsPerMinute: r.int('LOBBY_LIST_LIMIT_PER_MIN', 600, 0, 1_000_000),
+    defaultMaxPlayers: r.int('LOBBY_DEFAULT_MAX_PLAYERS', 8, 1, 10_000),
+  };
+}
