@@ -103,10 +103,7 @@ export async function createOrchestrator(
     });
   // Costs and metrics read prices and telemetry, which the meter passes through unchanged; they
   // are made before it, and every port call is counted into them.
-  const costs = new CostReporter(
-    { store, provider: bareProvider, clock, regionOf: (row) => (row as { region?: string }).region ?? 'default' },
-    config.costs,
-  );
+  const costs = new CostReporter({ store, provider: bareProvider, clock }, config.costs);
   const metrics = new Metrics({
     store,
     provider: bareProvider,

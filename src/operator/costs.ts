@@ -60,8 +60,6 @@ export class CostReporter {
       store: Store;
       provider: Provider;
       clock: Clock;
-      /** The region a server, or a session, is counted in. */
-      regionOf: (row: Server | Session) => string;
     },
     private readonly s: CostSettings,
   ) {}
@@ -137,15 +135,14 @@ export class CostReporter {
     const sessions = allSessions
       .filter((x) => x.state !== 'ended' || (x.endedAtMs ?? 0) >= windowStart)
       .map((x) => sessionCost(x, byServer.get(x.serverId ?? ''), priceOf, now));
-    const { regionOf } = this.d;
     const last24h = dayShape(
       servers.map((s) => ({
-        region: regionOf(s),
+        region: s.region,
         createdAtMs: s.createdAtMs,
         endedAtMs: endOf(s),
         hourlyUsd: priceOf(s),
       })),
-      allSessions.map((x) => ({ region: regionOf(x), createdAtMs: x.createdAtMs })),
+      allSessions.map((x) => ({ region: x.region, createdAtMs: x.createdAtMs })),
       now,
     );
     return {

@@ -98,6 +98,24 @@ describe('dashboard in Chromium', () => {
   }, 60_000);
 
   it('draws the last 24 hours per region as a chart, by metric, and filters it by region', async () => {
+    // A server in a second region (external, busy: no start claims it), made two hours ago.
+    const now = Date.now();
+    await orch.store.insertServer({
+      id: 'far-away-server',
+      state: 'ready',
+      origin: 'external',
+      region: 'ams3',
+      providerId: null,
+      ip: '198.51.100.99',
+      port: null,
+      players: 2,
+      createdAtMs: now - 2 * 3_600_000,
+      updatedAtMs: now,
+      stateChangedAtMs: now,
+      readyAtMs: now - 2 * 3_600_000,
+      lastHeartbeatAtMs: now,
+      reason: null,
+    });
     const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
     const page = await context.newPage();
     await page.goto(`${base}/dashboard`);
@@ -111,7 +129,7 @@ describe('dashboard in Chromium', () => {
       regions: { region: string; servers: number[] }[];
     };
     const regions = day.regions.map((r) => r.region).sort();
-    expect(regions.length).toBeGreaterThan(0);
+    expect(regions).toEqual(['ams3', 'local']);
     // One line per region, sessions first; the servers alive now show in the running hour.
     const lines = page.locator('#day-chart svg polyline');
     await expect.poll(() => lines.count()).toBe(regions.length);
@@ -131,9 +149,19 @@ describe('dashboard in Chromium', () => {
       .locator('#region-filter option')
       .evaluateAll((os) => os.map((o) => o.getAttribute('value') ?? ''));
     expect(options).toEqual(['', ...regions]);
-    await page.selectOption('#region-filter', regions[0]!);
+    await page.selectOption('#region-filter', 'ams3');
     await expect.poll(() => lines.count()).toBe(1);
-    expect(await lines.first().getAttribute('data-region')).toBe(regions[0]);
+    expect(await lines.first().getAttribute('data-region')).toBe('ams3');
+    // The tables follow the filter: only that region's server, with its region shown.
+    const rows = page.locator('#servers tbody tr');
+    await expect.poll(() => rows.count()).toBe(1);
+    expect(await rows.first().getAttribute('data-server')).toBe('far-away-server');
+    expect(await rows.first().locator('td[data-label="Region"]').textContent()).toBe('ams3');
+    await page.selectOption('#region-filter', '');
+    await expect
+      .poll(() => rows.count())
+      .toBe((await orch.store.listServers(['ready', 'allocated', 'creating', 'starting'])).length);
+    await page.selectOption('#region-filter', 'ams3');
     await page.screenshot({ path: path.join(SHOTS, 'day-chart.png'), fullPage: true });
     await context.close();
   }, 60_000);

@@ -94,6 +94,9 @@ function confirmThen(o) {
   };
 }
 
+/** The rows of the region the page is filtered to (all when none is chosen). @param {any[]} rows */
+const inRegion = (rows) => (regionFilter ? rows.filter((r) => r.region === regionFilter) : rows);
+
 function renderCards() {
   const s = state;
   const byState = /** @type {Record<string, number>} */ ({});
@@ -129,7 +132,7 @@ function renderCards() {
 function renderSessions() {
   const body = /** @type {HTMLTableSectionElement} */ ($('sessions').querySelector('tbody'));
   body.replaceChildren(
-    ...state.sessions.map((/** @type {any} */ x) => {
+    ...inRegion(state.sessions).map((/** @type {any} */ x) => {
       const end = el('button', { type: 'button', class: 'danger small', 'data-action': 'end-session' }, ['End']);
       end.onclick = () =>
         confirmThen({
@@ -144,6 +147,7 @@ function renderSessions() {
       return el('tr', { 'data-code': x.code }, [
         el('td', { 'data-label': 'Code' }, [el('code', {}, [x.code])]),
         el('td', { 'data-label': 'State' }, [badge(x.state)]),
+        el('td', { 'data-label': 'Region' }, [x.region ?? '—']),
         el('td', { 'data-label': 'Players' }, [String(x.players ?? 0)]),
         el('td', { 'data-label': 'Age' }, [ago(state.nowMs - x.createdAtMs)]),
         el('td', { 'data-label': 'Server' }, [x.serverIp ?? '—']),
@@ -152,13 +156,13 @@ function renderSessions() {
       ]);
     }),
   );
-  $('sessions-empty').hidden = state.sessions.length > 0;
+  $('sessions-empty').hidden = inRegion(state.sessions).length > 0;
 }
 
 function renderServers() {
   const body = /** @type {HTMLTableSectionElement} */ ($('servers').querySelector('tbody'));
   body.replaceChildren(
-    ...state.servers.map((/** @type {any} */ s) => {
+    ...inRegion(state.servers).map((/** @type {any} */ s) => {
       const drain = el('button', { type: 'button', class: 'ghost small' }, ['Drain']);
       drain.onclick = () =>
         confirmThen({
@@ -184,6 +188,7 @@ function renderServers() {
           ]),
         ]),
         el('td', { 'data-label': 'State' }, [badge(s.state)]),
+        el('td', { 'data-label': 'Region' }, [s.region ?? '—']),
         el('td', { 'data-label': 'Address' }, [s.ip ? `${s.ip}${s.port ? `:${s.port}` : ''}` : '—']),
         el('td', { 'data-label': 'Players' }, [String(s.players)]),
         el('td', { 'data-label': 'Heartbeat' }, [hb]),
@@ -193,7 +198,7 @@ function renderServers() {
       ]);
     }),
   );
-  $('servers-empty').hidden = state.servers.length > 0;
+  $('servers-empty').hidden = inRegion(state.servers).length > 0;
 }
 
 /** The day chart, and the region filter's choices (every region the day or the fleet shows). */
