@@ -1,12 +1,10 @@
-import { plannedRate } from './demand-rate.js';
 import type { PoolPolicySettings } from './pool-policy-config.js';
 
 /**
  * The forecasting warm-pool policy: pure functions of what the store shows, no clock, no I/O.
  *
  * Model. Starts arrive as a Poisson process whose rate moves slowly: its level and trend are
- * estimated with Holt's linear smoothing over the recent start times, in buckets ending now
- * (or, while the level is within Poisson noise of the window's plain rate, that rate: plannedRate).
+ * estimated with Holt's linear smoothing over the recent start times, in buckets ending now.
  * A server asked for now is ready after the boot time B (measured from server rows, create →
  * first ready), and the pool is looked at every reconcile interval, so a start that empties
  * the pool is replaced after at most H = B + interval. Over H the starts A ~ Poisson(λ̂·H);
@@ -55,10 +53,8 @@ export interface DemandForecast {
   /** Smoothed start rate now (starts/s) and its trend (starts/s per s). */
   ratePerS: number;
   trendPerS2: number;
-  /** The rate expected over the next horizon: planned rate + its trend × horizon / 2, at least 0. */
+  /** The rate expected over the next horizon: level + trend × horizon / 2, at least 0. */
   forecastRatePerS: number;
-  /** What the forecast is planned from: the window's rate (the level within its noise of it) or the level and trend. */
-  rateFrom: 'window' | 'level';
   /** Starts in the window, over the window: the plain rate, for comparison. */
   windowRatePerS: number;
   starts: number;
@@ -207,8 +203,7 @@ export function forecastPool(o: DemandObservations): DemandForecast {
   const boot = bootTime(o.bootsS, s.bootEstimateS);
   const horizonS = boot.bootS + s.reconcileIntervalS;
   const meanSessionS = meanSessionLength(o.endedLengthsS, o.activeAgesS);
-  const planned = plannedRate(rate, s);
-  const forecastRatePerS = Math.max(0, planned.ratePerS + (planned.trendPerS2 * horizonS) / 2);
+  const forecastRatePerS = Math.max(0, rate.level + (rate.trend * horizonS) / 2);
   const returnsWithin = (h: number) =>
     o.recycling && meanSessionS ? o.activeAgesS.length * (1 - Math.exp(-h / meanSessionS)) : 0;
   const expectedStarts = forecastRatePerS * horizonS;
@@ -229,7 +224,6 @@ export function forecastPool(o: DemandObservations): DemandForecast {
     ratePerS: rate.level,
     trendPerS2: rate.trend,
     forecastRatePerS,
-    rateFrom: planned.moved ? 'level' : 'window',
     windowRatePerS: rate.windowRate,
     starts: rate.starts,
     bootS: boot.bootS,
@@ -257,7 +251,6 @@ function explain(f: Omit<DemandForecast, 'why'>, s: DemandSettings): string {
       : `boot ${f.bootS.toFixed(0)} s (POOL_BOOT_ESTIMATE_S, none measured yet)`;
   const demand =
     `${f.starts} starts in the last ${s.windowS} s; rate ${perMin(f.ratePerS)}, trend ${f.trendPerS2 >= 0 ? '+' : ''}${(f.trendPerS2 * 3600).toFixed(3)}/min per min, ` +
-    `${f.rateFrom === 'window' ? `level within the noise of the window's ${perMin(f.windowRatePerS)}, ` : ''}` +
     `forecast ${perMin(f.forecastRatePerS)} over the next ${f.horizonS.toFixed(0)} s (${boot} + ${s.reconcileIntervalS} s pass)`;
   const flow =
     `${f.expectedStarts.toFixed(2)} starts expected in that time` +

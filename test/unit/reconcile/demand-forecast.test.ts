@@ -11,9 +11,7 @@ import {
 } from '../../../src/reconcile/demand-forecast.js';
 import { computePlan, computePool } from '../../../src/reconcile/index.js';
 import { input, NOW, S, server, settings as planSettings } from './fixtures.js';
-import { plannedRate } from '../../../src/reconcile/demand-rate.js';
 import { simulatePool } from '../../../bench/pool-model-sim.js';
-import { seededRandom } from '../../../bench/cost-workload.js';
 
 const SETTINGS: DemandSettings = {
   targetInstant: 0.95,
@@ -99,66 +97,6 @@ describe('what the policy learns', () => {
     );
     expect(r.level).toBeCloseTo(200 / 3600, 2);
     expect(Math.abs(r.trend * 300)).toBeLessThan(0.1 * r.level);
-  });
-});
-
-describe('the rate planned with', () => {
-  it("the level within two standard deviations of its Poisson noise: the window's rate, no trend", () => {
-    // 200/h, 30 s buckets, half-lives 120 s and 300 s: the level less the window's rate has sd 0.0134/s.
-    const windowRate = 200 / 3600;
-    expect(plannedRate({ level: 0.075, trend: 1e-4, windowRate }, SETTINGS)).toEqual({
-      ratePerS: windowRate,
-      trendPerS2: 0,
-      moved: false,
-    });
-    expect(plannedRate({ level: 0.085, trend: 1e-4, windowRate }, SETTINGS)).toEqual({
-      ratePerS: 0.085,
-      trendPerS2: 1e-4,
-      moved: true,
-    });
-    expect(plannedRate({ level: 0.025, trend: -1e-4, windowRate }, SETTINGS).moved).toBe(true);
-  });
-
-  it('steady Poisson starts: the planned rate varies far less from pass to pass than the level, and stays on the rate', () => {
-    const rate = 200 / 3600;
-    const levels: number[] = [];
-    const planned: number[] = [];
-    let moved = 0;
-    // Six hours of 200 starts/h, one pass every 10 s over the last hour of each.
-    for (const seed of [1, 2, 3, 4, 5, 6]) {
-      const random = seededRandom(seed);
-      const at: number[] = [];
-      for (let t = NOW - 2 * 3600 * S; t < NOW;) {
-        t += -Math.log(1 - random()) * (S / rate);
-        if (t < NOW) at.push(Math.round(t));
-      }
-      for (let now = NOW - 3600 * S; now <= NOW; now += 10 * S) {
-        const r = smoothRate(
-          at.filter((x) => x <= now),
-          now,
-          SETTINGS,
-        );
-        const p = plannedRate(r, SETTINGS);
-        levels.push(r.level);
-        planned.push(p.ratePerS);
-        if (p.moved) moved++;
-      }
-    }
-    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-    const sd = (xs: number[]) => Math.sqrt(mean(xs.map((x) => (x - mean(xs)) ** 2)));
-    // Two standard deviations: the level strays that far in about 5% of passes.
-    expect(moved / levels.length).toBeLessThan(0.1);
-    expect(sd(planned)).toBeLessThan(0.75 * sd(levels));
-    expect(Math.abs(mean(planned) - rate)).toBeLessThan(0.1 * rate);
-  });
-
-  it('a ramp or a burst is a move: the forecast follows the level and its trend', () => {
-    const ramp = observe(starts((ago) => 0.2 * (1 - ago / 1800)));
-    expect(ramp.rateFrom).toBe('level');
-    const steady = observe(starts(() => 200 / 3600));
-    expect(steady.rateFrom).toBe('window');
-    expect(steady.forecastRatePerS).toBeCloseTo(steady.windowRatePerS, 9);
-    expect(steady.why).toMatch(/level within the noise of the window's 3\.3\d\/min/);
   });
 });
 
