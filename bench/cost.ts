@@ -249,8 +249,11 @@ async function main(argv: string[]): Promise<void> {
   console.log(costMarkdown(joinSeeds(reports), BILLING_NOTE, commitsOf(joinSeeds(reports))));
   writeFileSync(path.join(dir, `cost-${date}.md`), costMarkdown(all, BILLING_NOTE, commitsOf(all)));
   writeFileSync(path.join(dir, `cost-${date}.svg`), costSvg(all));
+  const wrote = reports.length
+    ? `bench/results/cost-${date}-<scenario>-s<seed>-${part}.json (${reports.length} scenario-seeds) and `
+    : '';
   console.log(
-    `wrote bench/results/cost-${date}-<scenario>-s<seed>-${part}.json (${reports.length} scenario-seeds) and cost-${date}.{md,svg} (${all.map((r) => `${r.name}: ${r.seeds.length} seeds`).join(', ')})`,
+    `wrote ${wrote}bench/results/cost-${date}.{md,svg} (${all.map((r) => `${r.name}: ${r.seeds.length} seeds`).join(', ')})`,
   );
 }
 
