@@ -206,8 +206,8 @@ export class ServerOps {
   }
 
   /** Atomically takes the longest-ready idle server (ready → allocated), with its event. */
-  claimReadyServer(tx: Tx): Promise<Server | null> {
-    return verbs.claimReadyServer(tx, this.sessionContext);
+  claimReadyServer(tx: Tx, region?: string): Promise<Server | null> {
+    return verbs.claimReadyServer(tx, this.sessionContext, region);
   }
 
   /** The first in the fair queue gets this (allocated) server (see Tx's); null when none waits. */

@@ -59,11 +59,11 @@ export async function insertSession(tx: Tx, session: Session): Promise<boolean> 
   return true;
 }
 
-/** Atomically takes the longest-ready idle server (ready → allocated), with its event. */
-export async function claimReadyServer(tx: Tx, c: SessionVerbContext): Promise<Server | null> {
+/** Atomically takes the longest-ready idle server (ready → allocated) of `region` (absent: any), with its event. */
+export async function claimReadyServer(tx: Tx, c: SessionVerbContext, region?: string): Promise<Server | null> {
   const now = c.now();
   const within = c.claimHeardWithinMs;
-  const s = await tx.claimReadyServer(now, within === undefined ? undefined : now - within);
+  const s = await tx.claimReadyServer(now, within === undefined ? undefined : now - within, region);
   if (s) {
     tx.recordEvent({
       atMs: now,
@@ -75,6 +75,7 @@ export async function claimReadyServer(tx: Tx, c: SessionVerbContext): Promise<S
         to: ServerState.Allocated,
         reason: 'claimed by a start',
         origin: s.origin,
+        region: s.region,
         ip: s.ip,
       },
     });

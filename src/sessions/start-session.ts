@@ -100,7 +100,8 @@ export class StartSession {
         replacing = existing?.id ?? existingId;
       }
       const held = holder ? await checkHolderCap(tx, holder) : null;
-      let server = await ops.claimReadyServer(tx);
+      // The original routes (and /v1 until placement is wired) start in the default region.
+      let server = await ops.claimReadyServer(tx, ops.defaultRegion);
       // The fair queue: a client already holding a server leaves a ready one to a client that
       // holds fewer and waits (it queues behind instead).
       if (server && held && held.active > 0 && (await ops.assignOldestPending(tx, server.id, held.active)))

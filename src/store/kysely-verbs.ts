@@ -62,8 +62,8 @@ export class KyselyVerbs implements StoreVerbs {
   patchServer(id: string, states: readonly ServerState[], patch: ServerPatch, nowMs: number): Promise<Server | null> {
     return servers.patchServer(this.db, id, states, patch, nowMs);
   }
-  claimReadyServer(nowMs: number, heardSinceMs?: number): Promise<Server | null> {
-    return servers.claimReadyServer(this.db, this.kind, nowMs, heardSinceMs);
+  claimReadyServer(nowMs: number, heardSinceMs?: number, region?: string): Promise<Server | null> {
+    return servers.claimReadyServer(this.db, this.kind, nowMs, heardSinceMs, region);
   }
   countMadeServers(states: readonly ServerState[]): Promise<number> {
     return servers.countMadeServers(this.db, states);

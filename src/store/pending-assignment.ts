@@ -15,7 +15,7 @@ const ENDED = sql.lit(SessionState.Ended);
  * ONE statement (same pattern as claimReadyServer: SKIP LOCKED on PostgreSQL so concurrent
  * callers take different sessions), ordered by the holder's rank (holderRank): the fair queue
  * of issue 21 item 1, so no client gets a second server while another waits for its first.
- * Nothing when the server already holds a live session.
+ * Only a session of the server's region; nothing when the server already holds a live session.
  */
 export async function assignOldestPending(
   db: Db,
@@ -41,6 +41,8 @@ const assignPending = (db: Db, p: ParamOf<AssignParams>, kind: DialectKind, rank
         .selectFrom('sessions as p')
         .select('p.id')
         .where('p.state', '=', sql.lit(SessionState.Pending))
+        // Only a session of the server's region (migration 0011): a start placed in one region waits for a server there.
+        .where('p.region', '=', (r) => r.selectFrom('servers as s').select('s.region').where('s.id', '=', p(0)))
         .$if(ranked, (q) => q.where(holderRank, '<', p(2) as number))
         .orderBy(holderRank)
         .orderBy('p.created_at')

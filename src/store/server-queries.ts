@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import { ServerState, type Server } from '../domain/server.js';
 import type { Database, DialectKind, ServerRow } from './db-schema.js';
 import { fromServer, serverPatchColumns, toServer } from './row-mapping.js';
-import { HotStatement } from './hot-statement.js';
+import { HotStatement, type ParamOf } from './hot-statement.js';
 import type { ServerPatch } from './store.js';
 
 /** A Kysely instance or a transaction over the store's tables. */
@@ -156,31 +156,41 @@ export async function claimReadyServer(
   kind: DialectKind,
   nowMs: number,
   heardSinceMs = Number.MIN_SAFE_INTEGER,
+  region?: string,
 ): Promise<Server | null> {
-  const rows = await CLAIM_READY_SERVER.rows(db, kind, [nowMs, nowMs, heardSinceMs]);
+  const rows =
+    region === undefined
+      ? await CLAIM_READY_SERVER.rows(db, kind, [nowMs, nowMs, heardSinceMs])
+      : await CLAIM_READY_IN_REGION.rows(db, kind, [nowMs, nowMs, heardSinceMs, region]);
   return rows[0] ? toServer(rows[0]) : null;
 }
-// Every warm start runs it: compiled once (see HotStatement). SKIP LOCKED on PostgreSQL only.
-const CLAIM_READY_SERVER = new HotStatement<[updatedAt: number, changedAt: number, heardSince: number], ServerRow>(
-  'claimReadyServer',
-  (db, p, kind) =>
-    db
-      .updateTable('servers')
-      .set({ state: lit(ServerState.Allocated), updated_at: p(0), state_changed_at: p(1) })
-      .where('id', '=', (eb) =>
-        eb
-          .selectFrom('servers')
-          .select('id')
-          .where('state', '=', lit(ServerState.Ready))
-          .where('players', '=', lit(0))
-          .where((e) => e.fn.coalesce('last_heartbeat_at', 'ready_at', lit(0)), '>=', p(2))
-          .orderBy('ready_at')
-          .orderBy('id')
-          .limit(lit(1))
-          .$if(kind === 'postgres', (q) => q.forNoKeyUpdate().skipLocked()),
-      )
-      .where('state', '=', lit(ServerState.Ready))
-      .returningAll(),
+// Every warm start runs one: compiled once (see HotStatement). SKIP LOCKED on PostgreSQL only.
+type ClaimParams = [updatedAt: number, changedAt: number, heardSince: number, region?: string];
+const claimReady = (db: Db, p: ParamOf<ClaimParams>, kind: DialectKind, inRegion: boolean) =>
+  db
+    .updateTable('servers')
+    .set({ state: lit(ServerState.Allocated), updated_at: p(0), state_changed_at: p(1) })
+    .where('id', '=', (eb) =>
+      eb
+        .selectFrom('servers')
+        .select('id')
+        .where('state', '=', lit(ServerState.Ready))
+        .$if(inRegion, (q) => q.where('region', '=', p(3) as string))
+        .where('players', '=', lit(0))
+        .where((e) => e.fn.coalesce('last_heartbeat_at', 'ready_at', lit(0)), '>=', p(2))
+        .orderBy('ready_at')
+        .orderBy('id')
+        .limit(lit(1))
+        .$if(kind === 'postgres', (q) => q.forNoKeyUpdate().skipLocked()),
+    )
+    .where('state', '=', lit(ServerState.Ready))
+    .returningAll();
+const CLAIM_READY_SERVER = new HotStatement<ClaimParams, ServerRow>('claimReadyServer', (db, p, kind) =>
+  claimReady(db, p, kind, false),
+);
+/** The claim of one region (migration 0011's servers_region_ready_idx): a start placed there. */
+const CLAIM_READY_IN_REGION = new HotStatement<ClaimParams, ServerRow>('claimReadyServer(region)', (db, p, kind) =>
+  claimReady(db, p, kind, true),
 );
 
 export async function countMachines(db: Db): Promise<number> {

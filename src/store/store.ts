@@ -46,7 +46,8 @@ export interface StoreVerbs extends SeatVerbs, LobbyVerbs {
    * Atomically takes the longest-ready idle server (ready, 0 players) and marks it allocated;
    * with `heardSinceMs`, only one heard from since then (a dead server is never handed out).
    */
-  claimReadyServer(nowMs: number, heardSinceMs?: number): Promise<Server | null>;
+  /** `region`: only a server of that region (absent: any region, longest-ready first). */
+  claimReadyServer(nowMs: number, heardSinceMs?: number, region?: string): Promise<Server | null>;
 
   // ---- sessions ----
   /** Inserts a session; false when its code is taken by a live session (pick another code). */

@@ -40,6 +40,7 @@ describe('hot statements', () => {
       'assignOldestPending',
       'assignOldestPending(rankBelow)',
       'claimReadyServer',
+      'claimReadyServer(region)',
       'countLiveHeld',
       'findActiveServerByIp',
       'findJoinAddress',

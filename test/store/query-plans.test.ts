@@ -70,10 +70,16 @@ describe('SQLite query plans of the hot paths', () => {
       /SEARCH servers USING (COVERING )?INDEX servers_state_ready_at_idx \(state=\?\)/,
     ],
     [
+      'claimReadyServer(region)',
+      () => claimReadyServer(db, 'sqlite', 1, undefined, 'nyc3'),
+      /SEARCH servers USING (COVERING )?INDEX servers_region_ready_idx \(region=\?\)/,
+    ],
+    [
       'assignOldestPending',
       () => assignOldestPending(db, 'sqlite', 's1', 1),
       // The fair queue ranks each pending session by its holder's servers: index lookups only.
-      /SEARCH p USING (COVERING )?INDEX sessions_state_created_at_idx \(state=\?\).*SEARCH mine USING INDEX .*SEARCH theirs USING INDEX session_holders_holder_idx/,
+      // Only the server's region's pending sessions (migration 0011's partial index).
+      /SEARCH p USING (COVERING )?INDEX sessions_pending_region_idx \(region=\?\).*SEARCH s USING INDEX .*SEARCH mine USING INDEX .*SEARCH theirs USING INDEX session_holders_holder_idx/,
     ],
     [
       'listSessionsStartedSince',

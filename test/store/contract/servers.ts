@@ -179,5 +179,18 @@ export function serverContract(store: () => Store, _kind: StoreKind): void {
       expect(await store().claimReadyServer(T0 + 100)).toBeNull();
       expect((await store().getServer(busy.id))?.state).toBe('ready');
     });
+
+    it('claimReadyServer(region) takes only a server of that region, the longest-ready there', async () => {
+      const nyc = makeServer({ region: 'nyc3', readyAtMs: T0 });
+      const amsYoung = makeServer({ region: 'ams3', readyAtMs: T0 + 5 });
+      const amsOld = makeServer({ region: 'ams3', readyAtMs: T0 + 1 });
+      for (const s of [nyc, amsYoung, amsOld]) await store().insertServer(s);
+      expect((await store().claimReadyServer(T0 + 100, undefined, 'ams3'))?.id).toBe(amsOld.id);
+      expect((await store().claimReadyServer(T0 + 100, undefined, 'ams3'))?.id).toBe(amsYoung.id);
+      expect(await store().claimReadyServer(T0 + 100, undefined, 'ams3')).toBeNull();
+      expect(await store().claimReadyServer(T0 + 100, undefined, 'sgp1')).toBeNull();
+      expect((await store().getServer(nyc.id))?.state).toBe('ready');
+      expect((await store().claimReadyServer(T0 + 100, undefined, 'nyc3'))?.id).toBe(nyc.id);
+    });
   });
 }

@@ -108,6 +108,20 @@ export function sessionContract(store: () => Store, _kind: StoreKind): void {
       expect((await store().getSession(young.id))?.state).toBe('pending');
     });
 
+    it('assignOldestPending() gives a server only to a session of its region, the oldest there', async () => {
+      const srv = makeServer({ state: 'allocated', region: 'ams3' });
+      await store().insertServer(srv);
+      const olderElsewhere = makeSession({ createdAtMs: T0 + 1, region: 'nyc3' });
+      const mine = makeSession({ createdAtMs: T0 + 2, region: 'ams3' });
+      await store().insertSession(olderElsewhere);
+      await store().insertSession(mine);
+      expect((await store().assignOldestPending(srv.id, T0 + 50))?.id).toBe(mine.id);
+      expect((await store().getSession(olderElsewhere.id))?.state).toBe('pending');
+      const other = makeServer({ state: 'allocated', region: 'sgp1' });
+      await store().insertServer(other);
+      expect(await store().assignOldestPending(other.id, T0 + 51)).toBeNull();
+    });
+
     it('endSession() ends from the given states only', async () => {
       const s = makeSession();
       await store().insertSession(s);
