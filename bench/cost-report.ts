@@ -199,7 +199,7 @@ export function checks(sc: ScenarioAcrossSeeds): string[] {
         );
       });
       out.push(
-        `${better.length ? 'PASS' : 'miss'} ${fx.label} (${summary(fx)}) is dominated on every seed by forecast at ${better.length ? better.map((f) => f.param).join(', ') : 'no target'}`,
+        `${better.length ? 'PASS' : 'miss'} ${fx.label} (${summary(fx)}) is dominated on every seed by forecast at ${better.length ? better.map((f) => f.label.replace('forecast ', '')).join(', ') : 'no target'}`,
       );
     }
     for (const f of forecast) {
