@@ -54,7 +54,13 @@ export async function insertSession(tx: Tx, session: Session): Promise<boolean> 
     kind: EventKind.SessionStarted,
     serverId: session.serverId,
     sessionId: session.id,
-    data: { code: session.code, state: session.state, coldStart: session.coldStart },
+    data: {
+      code: session.code,
+      state: session.state,
+      coldStart: session.coldStart,
+      region: session.region,
+      placement: session.placement,
+    },
   });
   return true;
 }

@@ -85,6 +85,8 @@ describe('GET /v1/events/stream', () => {
     );
     const started = c.messages.find((m) => m.event === 'session.started')!;
     expect(started.data.data.code).toBe(code);
+    // Regions (issue 23): every session says where it is and why (null: the default region, no choice).
+    expect(started.data.data).toMatchObject({ region: 'local', placement: null });
     const idsSeen = c.messages.map((m) => m.id);
     expect(idsSeen).toEqual([...idsSeen].sort((a, b) => a - b));
   });
