@@ -6,6 +6,7 @@ export const ADMIN_HELP = `Operator commands (against a running orchestrator; AD
   sessions ls [--state pending,active,ended] [--server ID] [--limit N] [--all | --cursor C]
   sessions show CODE
   sessions end CODE
+  sessions players CODE
   servers ls [--state ready,allocated,...] [--origin local,digitalocean,external] [--limit N]
              [--all | --cursor C]
   servers drain ID
@@ -93,6 +94,11 @@ export async function runAdminCli(group: string, args: string[], io: AdminCliIo)
       case 'sessions end': {
         const s = (await api.call('DELETE', `/v1/sessions/${need('CODE')}`)) as Row;
         return (print(s, `ended ${String(s.code)} (${String(s.end_reason)})`), 0);
+      }
+      case 'sessions players': {
+        const r = (await api.call('GET', `/v1/sessions/${need('CODE')}/players`)) as { seats: Row[] };
+        const rows = r.seats.map((x) => [x.player_id, x.state, x.reserved_at, x.taken_at, x.left_at, x.frees_at]);
+        return (print(r, table(['PLAYER', 'SEAT', 'RESERVED', 'TAKEN', 'LEFT', 'FREED AT'], rows as string[][])), 0);
       }
       case 'servers ls': {
         const items = await list(api, '/v1/servers', { state: values.state, origin: values.origin }, values, io);

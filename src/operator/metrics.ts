@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { SeatMetrics } from './seat-metrics.js';
 import { EventKind, type FleetEvent } from '../domain/events.js';
 import { SERVER_STATES, ServerState } from '../domain/server.js';
 import type { Provider } from '../providers/provider.js';
@@ -40,6 +41,7 @@ export class Metrics {
   private readonly passFailed: Counter;
   private readonly webhookDeliveries: Counter<'outcome'>;
   private readonly connectionsRefused: Counter<'cap'>;
+  private readonly seats: SeatMetrics;
   private lastPass: PassResult | null = null;
 
   constructor(private readonly d: MetricsDeps) {
@@ -124,6 +126,7 @@ export class Metrics {
       labelNames: ['outcome'],
       registers: [r],
     });
+    this.seats = new SeatMetrics(r, p);
     this.scrapeGauges();
   }
 
@@ -131,6 +134,7 @@ export class Metrics {
   onEvents = (events: readonly FleetEvent[]): void => {
     const now = this.d.clock.now();
     for (const e of events) {
+      this.seats.onEvent(e);
       switch (e.kind) {
         case EventKind.SessionStarted: {
           const start = e.data.coldStart ? 'cold' : 'warm';

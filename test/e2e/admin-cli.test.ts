@@ -115,6 +115,23 @@ describe('CLI: operator commands against a running orchestrator', { timeout: 90_
     expect(missing.code).toBe(4);
   });
 
+  it('sessions players: the seats a join reserved; exit 4 for an unknown code', async () => {
+    const joined = await fetch(`${svc.url}/v1/sessions/${codes[0]}/join`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ player_id: 'cli-player' }),
+    });
+    expect(joined.status).toBe(200);
+    const [players, missing] = await Promise.all([
+      cli(['sessions', 'players', codes[0]!, ...url()], admin()),
+      cli(['sessions', 'players', 'ZZZZZZ', ...url()], admin()),
+    ]);
+    expect(players.code).toBe(0);
+    expect(players.out).toMatch(/^PLAYER\s+SEAT\s+RESERVED/);
+    expect(players.out).toMatch(/cli-player\s+reserved/);
+    expect(missing.code).toBe(4);
+  });
+
   it('servers ls, drain (refused while busy) and delete', async () => {
     const ls = await cli(['servers', 'ls', ...url()], admin());
     expect(ls.code).toBe(0);

@@ -64,6 +64,9 @@ describe('POST /v1/sessions/{code}/join: seats', () => {
     clock.advance(30_000);
     expect(await orch.sessions.seats.sweep()).toBe(1);
     expect(await kinds()).toEqual(['seat.reserved', 'seat.freed', 'seat.reserved', 'seat.freed']);
+    const metrics = (await orch.app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toContain('orchestrator_seat_changes_total{change="reserved"} 2');
+    expect(metrics).toContain('orchestrator_seats_freed_total{reason="not_taken_up"} 2');
     const freed = (await orch.store.listEvents(0, 1000)).filter((e) => e.kind === 'seat.freed');
     expect(freed.map((e) => e.data)).toEqual([
       { playerId: 'slow', reason: 'not_taken_up' },
