@@ -32,7 +32,7 @@ export interface CaseContext {
   joinCodes: { warm: readonly string[]; logged: readonly string[] };
 }
 
-export type CaseName = 'baseline' | 'join' | 'v1-read' | 'heartbeat' | 'start' | 'start@1' | 'join+log';
+export type CaseName = 'baseline' | 'join' | 'v1-read' | 'join-seat' | 'heartbeat' | 'start' | 'start@1' | 'join+log';
 
 export interface BenchCase {
   name: CaseName;
@@ -98,6 +98,15 @@ export const CASES: readonly BenchCase[] = [
     on: 'orchestrator',
     target: null,
     request: (c) => joinRequest(c.joinCodes.warm, (code) => `/v1/sessions/${code}`, 'GET'),
+  },
+  // The /v1 join (issue 24): reserves a seat (one conditional UPDATE of the session's count and
+  // the seat's row, in one transaction with its seat.reserved event) and signs a seat token. A
+  // player id is made for each join; the bench's sessions have no max_players, so none is full.
+  {
+    name: 'join-seat',
+    on: 'orchestrator',
+    target: { minRatio: 0.3 },
+    request: (c) => joinRequest(c.joinCodes.warm, (code) => `/v1/sessions/${code}/join`),
   },
   {
     name: 'heartbeat',

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { signSeatToken } from '../../src/domain/seat-token.js';
 
 /**
  * docs/engines.md promises C# that compiles in a Unity build (.NET Standard 2.1, C# 9 at most).
@@ -45,6 +46,52 @@ describe('docs/engines.md C#', () => {
 
   it('the game server signing compiles with Mono (no .NET 5+ APIs: Convert.ToHexString, SHA256.HashData)', async () => {
     await compile('server', server!, ['-r:System.Net.Http.dll']);
+  }, 180_000);
+
+  it('the game server’s VerifySeat accepts the orchestrator’s token and refuses forged, expired, other-session and malformed ones (run with Mono)', async () => {
+    const driver = path.join(dir, 'driver.cs');
+    writeFileSync(
+      driver,
+      `using System;
+public static class Driver {
+  public static int Main(string[] args) {
+    Environment.SetEnvironmentVariable("ORCHESTRATOR_URL", "http://127.0.0.1:9/");
+    Environment.SetEnvironmentVariable("SERVER_ID", "s1");
+    Environment.SetEnvironmentVariable("SERVER_CREDENTIAL", args[0]);
+    var s = new OrchestratorServer();
+    typeof(OrchestratorServer).GetProperty("Session").SetValue(s, args[1]);
+    for (int i = 2; i < args.Length; i++) {
+      string why; string player = s.VerifySeat(args[i], out why);
+      Console.WriteLine(player ?? ("refused " + why));
+    }
+    return 0;
+  }
+}`,
+    );
+    const file = path.join(dir, 'seat-server.cs');
+    writeFileSync(file, server!);
+    const exe = path.join(dir, 'seat.exe');
+    await run('mcs', [`-out:${exe}`, '-r:System.Net.Http.dll', file, driver], { timeout: 120_000 });
+    const credential = 'cred-0123456789';
+    const nowS = Math.floor(Date.now() / 1000);
+    const good = signSeatToken(credential, { session: 'K7XQ3M', player: 'player-7', expiresAtS: nowS + 600 });
+    const forged = signSeatToken('another-credential', {
+      session: 'K7XQ3M',
+      player: 'player-7',
+      expiresAtS: nowS + 600,
+    });
+    const expired = signSeatToken(credential, { session: 'K7XQ3M', player: 'player-7', expiresAtS: nowS - 1 });
+    const other = signSeatToken(credential, { session: 'ZZZZZZ', player: 'player-7', expiresAtS: nowS + 600 });
+    const { stdout } = await run('mono', [exe, credential, 'k7xq3m', good, forged, expired, other, 'garbage'], {
+      timeout: 60_000,
+    });
+    expect(stdout.trim().split('\n')).toEqual([
+      'player-7',
+      'refused forged',
+      'refused expired',
+      'refused wrong_session',
+      'refused malformed',
+    ]);
   }, 180_000);
 
   it('the Unity client compiles with Mono against the UnityEngine types it uses', async () => {
