@@ -16,6 +16,7 @@ Commands:
                         move servers, sessions, codes and valid keys from SQLite to PostgreSQL
   doctor                check the DigitalOcean token, snapshot, region, size and droplet limit
   do-emulator [flags]   run the DigitalOcean API emulator (--port, --boot-delay-ms, fault flags; see --help)
+  hcloud-emulator [flags]  run the Hetzner Cloud API emulator (the same flags; see --help)
   sessions|servers|pool|events
                         operator commands against a running orchestrator (see below)
   help                  show this text
@@ -63,6 +64,11 @@ async function main(argv: string[]): Promise<number> {
     case 'do-emulator': {
       const { runEmulatorCli } = await import('./emulator/cli.js');
       await runEmulatorCli(rest);
+      return -1; // keeps running until a signal
+    }
+    case 'hcloud-emulator': {
+      const { runHetznerEmulatorCli } = await import('./emulator/hetzner/cli.js');
+      await runHetznerEmulatorCli(rest);
       return -1; // keeps running until a signal
     }
     case 'sessions':

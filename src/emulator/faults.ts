@@ -2,6 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { EmulatorCore } from './core.js';
 import type { Faults } from './options.js';
+import type { Rng } from './rng.js';
 import { MSG, cloudflareHtml } from './errors.js';
 import { sendError } from './http-util.js';
 
@@ -16,7 +17,7 @@ export async function applyRequestFaults(
   req: FastifyRequest,
   reply: FastifyReply,
 ): Promise<FastifyReply | undefined> {
-  return (await drawFaults(core, core.faults(), req, reply)) ? reply : undefined;
+  return (await drawFaults(core, core.faults(), req, reply, (r) => sendServerFault(core, r))) ? reply : undefined;
 }
 
 /**
@@ -33,22 +34,31 @@ export async function applyRegionFaults(
 ): Promise<boolean> {
   if (!core.regions.hasRequestFaults(regionSlug)) return false;
   const own = core.regions.get(regionSlug as string).faults;
-  return drawFaults(core, { dropRate: 0, errorRate: 0, slowRate: 0, slowMs: core.faults().slowMs, ...own }, req, reply);
+  const f = { dropRate: 0, errorRate: 0, slowRate: 0, slowMs: core.faults().slowMs, ...own };
+  return drawFaults(core, f, req, reply, (r) => sendServerFault(core, r));
+}
+
+/** What fault drawing needs of an emulator: its seeded RNG, and a signal aborted when it closes. */
+export interface FaultHost {
+  readonly rng: Rng;
+  readonly closedSignal: AbortSignal;
 }
 
 /**
- * Draws a request's faults in a fixed order (drop, error, slow) so a seed replays the same run.
+ * Draws a request's faults in a fixed order (drop, error, slow) so a seed replays the same run;
+ * `serverFault` answers an error draw in the emulated cloud's own shape (each emulator has one).
  * True when a fault answered (or hijacked) the request. Returns a boolean, not the reply: a
  * reply is thenable (it resolves when sent), so an async function must not return it as a value.
  */
-async function drawFaults(
-  core: EmulatorCore,
+export async function drawFaults(
+  core: FaultHost,
   f: Pick<Faults, 'dropRate' | 'errorRate' | 'slowRate' | 'slowMs'>,
   req: FastifyRequest,
   reply: FastifyReply,
+  serverFault: (reply: FastifyReply) => FastifyReply,
 ): Promise<boolean> {
   if (core.rng.chance(f.dropRate)) return answered(dropConnection(req, reply));
-  if (core.rng.chance(f.errorRate)) return answered(sendServerFault(core, reply));
+  if (core.rng.chance(f.errorRate)) return answered(serverFault(reply));
   if (core.rng.chance(f.slowRate) && f.slowMs > 0) {
     try {
       await delay(f.slowMs, undefined, { signal: core.closedSignal });

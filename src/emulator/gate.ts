@@ -51,13 +51,14 @@ export function routeKey(req: FastifyRequest): string {
   return `${req.method} ${path}`;
 }
 
-function bearerToken(header: string | undefined): string | null {
+/** The bearer token of an Authorization header, or null. */
+export function bearerToken(header: string | undefined): string | null {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
   return match?.[1] ?? null;
 }
 
 /** Constant-time comparison; hashing first makes the lengths equal. */
-function sameSecret(a: string, b: string): boolean {
+export function sameSecret(a: string, b: string): boolean {
   const ha = createHash('sha256').update(a).digest();
   const hb = createHash('sha256').update(b).digest();
   return timingSafeEqual(ha, hb);

@@ -125,6 +125,8 @@ export class ProviderError extends Error {
       retryAfterMs?: number;
       /** Refused because the account's limit is reached: capacity, not a failure to retry. */
       capacity?: boolean;
+      /** The cloud's own error id when its answer named one (`uniqueness_error`, `unprocessable_entity`). */
+      code?: string;
     } = {},
   ) {
     super(message);

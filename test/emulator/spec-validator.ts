@@ -32,7 +32,11 @@ export class SpecValidator {
   private readonly ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false, unicodeRegExp: false });
   private readonly routes: { regex: RegExp; template: string }[];
 
-  constructor(private readonly spec: Spec) {
+  /** `basePath`: what request URLs carry before the spec's paths (Hetzner's spec paths leave out `/v1`). */
+  constructor(
+    private readonly spec: Spec,
+    private readonly basePath = '',
+  ) {
     const formats: Record<string, (s: string) => boolean> = {
       'date-time': (s) =>
         /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/.test(s) && !Number.isNaN(Date.parse(s)),
@@ -41,23 +45,25 @@ export class SpecValidator {
       uri: (s) => URL.canParse(s),
       uuid: (s) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s),
       email: (s) => /^[^@\s]+@[^@\s]+$/.test(s),
+      decimal: (s) => /^-?\d+(\.\d+)?$/.test(s),
     };
     for (const [name, check] of Object.entries(formats)) this.ajv.addFormat(name, check);
     for (const name of ['float', 'double', 'int32', 'int64']) this.ajv.addFormat(name, true);
-    this.ajv.addSchema(spec, 'do');
+    this.ajv.addSchema(typelessNullables(spec) as object, 'do');
     this.routes = Object.keys(spec.paths).map((template) => ({
       template,
       regex: new RegExp(`^${template.replace(/\{[^}]+\}/g, '[^/]+')}$`),
     }));
   }
 
-  static load(): SpecValidator {
-    return new SpecValidator(JSON.parse(readFileSync(SPEC_FILE, 'utf8')) as Spec);
+  static load(file = SPEC_FILE, basePath = ''): SpecValidator {
+    return new SpecValidator(JSON.parse(readFileSync(file, 'utf8')) as Spec, basePath);
   }
 
   /** "GET /v2/droplets/{droplet_id}" for a concrete URL, or null when the spec lacks it. */
   operationKey(method: string, url: string): string | null {
-    const pathname = url.split('?')[0] ?? '';
+    const full = url.split('?')[0] ?? '';
+    const pathname = this.basePath && full.startsWith(this.basePath) ? full.slice(this.basePath.length) : full;
     const template = this.routes.find(
       (r) => r.regex.test(pathname) && this.spec.paths[r.template]?.[method.toLowerCase()],
     );
@@ -70,7 +76,8 @@ export class SpecValidator {
     if (!key) return `no operation in the spec for ${r.method} ${r.url}`;
     const template = key.slice(r.method.length + 1);
     const op = this.spec.paths[template]?.[r.method.toLowerCase()] as Operation;
-    const status = op.responses[String(r.status)] ? String(r.status) : 'default';
+    const range = `${Math.floor(r.status / 100)}xx`;
+    const status = op.responses[String(r.status)] ? String(r.status) : op.responses[range] ? range : 'default';
     const declared = op.responses[status];
     if (!declared) return `no ${r.status} or default response declared for ${key}`;
     const base = declared.$ref
@@ -84,6 +91,22 @@ export class SpecValidator {
   private validator(pointer: string): ValidateFunction | undefined {
     return this.ajv.getSchema(`do#${pointer}`);
   }
+}
+
+/**
+ * OpenAPI 3.0 allows `nullable` beside `allOf` without a `type` (Hetzner's spec does); Ajv
+ * refuses that, so such a schema becomes `anyOf: [itself, null]`. A copy; the spec is unchanged.
+ */
+function typelessNullables(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(typelessNullables);
+  if (typeof node !== 'object' || node === null) return node;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(node)) out[k] = typelessNullables(v);
+  if (out.nullable === true && out.type === undefined) {
+    const { nullable: _n, description, ...rest } = out;
+    return { description, anyOf: [rest, { type: 'null' }] };
+  }
+  return out;
 }
 
 function escapePointer(segment: string): string {

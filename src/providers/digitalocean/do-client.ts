@@ -8,8 +8,10 @@ import { RESERVE_FRACTION, type RateBudget, type RequestPriority } from './rate-
 
 export interface DoClientOptions {
   token: string;
-  /** Base without `/v2`, e.g. https://api.digitalocean.com or the emulator's URL. */
+  /** Base without the version path, e.g. https://api.digitalocean.com or the emulator's URL. */
   apiUrl: string;
+  /** The cloud's name in log lines; default 'digitalocean' (the Hetzner provider uses this client too). */
+  label?: string;
   requestTimeoutMs: number;
   /** Extra tries for GET and DELETE after the first; POST is never retried here. */
   maxRetries: number;
@@ -27,7 +29,7 @@ export interface DoClientOptions {
 
 export interface DoRequest {
   method: 'GET' | 'POST' | 'DELETE';
-  /** Path starting with /v2/. */
+  /** Path starting with the API's version, e.g. /v2/ (DigitalOcean) or /v1/ (Hetzner). */
   path: string;
   query?: Record<string, string | number>;
   body?: unknown;
@@ -89,7 +91,7 @@ export class DoClient {
         const delayMs = fullJitterDelayMs(attempt, this.opts.retryBaseMs, this.opts.retryMaxMs, this.opts.random);
         this.opts.logger.warn(
           { method: req.method, path: req.path, status: err.opts.status, attempt: attempt + 1, delayMs },
-          'digitalocean request failed, retrying',
+          `${this.opts.label ?? 'digitalocean'} request failed, retrying`,
         );
         await this.opts.clock.sleep(delayMs, this.closing.signal);
       }
@@ -126,6 +128,7 @@ export class DoClient {
     const retryAfterS = Number(res.headers.get('retry-after'));
     throw new ProviderError(redact(formatHttpError(req.method, req.path, res.status, info), this.opts.token), {
       status: res.status,
+      ...(info.id ? { code: info.id } : {}),
       retryable,
       // A 5xx or 429 on a POST may have been applied by a proxy or after the write.
       ambiguous: retryable && req.method !== 'GET',

@@ -5,16 +5,16 @@ const MAX_RAW_BODY_CHARS = 300;
 
 /** What an error response says, whatever shape its body had. */
 export interface DoErrorInfo {
-  /** DigitalOcean's error id (`unprocessable_entity`, ...), null for non-JSON bodies. */
+  /** The cloud's error id (DigitalOcean's `id`, Hetzner's `error.code`), null for non-JSON bodies. */
   id: string | null;
   message: string;
   requestId: string | null;
 }
 
 /**
- * Reads an error body. JSON `{id, message, request_id}` is the documented shape; the tags
- * endpoint uses `{error, root_causes}`, and edge failures (502/503/504/520) come as HTML or
- * plain text, which is kept as the message the way godo does.
+ * Reads an error body. JSON `{id, message, request_id}` is DigitalOcean's documented shape; its
+ * tags endpoint uses `{error, root_causes}`; Hetzner Cloud's is `{error: {code, message}}`; edge
+ * failures (502/503/504/520) come as HTML or plain text, kept as the message the way godo does.
  */
 export function parseErrorBody(text: string, headerRequestId: string | null): DoErrorInfo {
   const raw = text.trim();
@@ -26,6 +26,11 @@ export function parseErrorBody(text: string, headerRequestId: string | null): Do
   }
   if (parsed && typeof parsed === 'object') {
     const o = parsed as Record<string, unknown>;
+    // Hetzner Cloud's shape: `{error: {code, message, details}}`.
+    if (o.error && typeof o.error === 'object') {
+      const e = o.error as Record<string, unknown>;
+      return { id: str(e.code), message: clip(str(e.message) ?? raw), requestId: headerRequestId };
+    }
     const message = str(o.message) ?? str(o.error) ?? raw;
     return { id: str(o.id), message: clip(message), requestId: str(o.request_id) ?? headerRequestId };
   }

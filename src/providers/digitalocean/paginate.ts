@@ -21,6 +21,7 @@ export async function listAll<T>(
   key: string,
   query: Record<string, string | number>,
   priority: RequestPriority = 'read',
+  pager: Pager = DO_PAGER,
 ): Promise<T[]> {
   // Pages are offsets: an item deleted from an earlier page while we read a later one shifts
   // the rest back, so a listing across pages can miss an item that exists. Callers treat a
@@ -30,7 +31,7 @@ export async function listAll<T>(
   // total that only grew is fine: during a launch's burst of creates the listing still answers.
   // (A delete and a create between the same two pages cancel out in the total: not detected.)
   for (let attempt = 1; ; attempt++) {
-    const r = await listOnce<T>(client, path, key, query, priority);
+    const r = await listOnce<T>(client, path, key, query, priority, pager);
     if (r.consistent) return r.items;
     if (attempt >= LIST_ATTEMPTS)
       throw new ProviderError(
@@ -43,34 +44,55 @@ export async function listAll<T>(
 /** Reads of a multi-page listing before giving up on a consistent one. */
 const LIST_ATTEMPTS = 3;
 
+/**
+ * How a cloud pages a collection: its largest page, the next page number a response names
+ * (null on the last page), and the collection's total as the response reports it (null if none).
+ */
+export interface Pager {
+  perPage: number;
+  next(body: Record<string, unknown>): number | null;
+  total(body: Record<string, unknown>): number | null;
+}
+
+/** DigitalOcean: `links.pages.next` (an absolute link; only its `page` is used) and `meta.total`. */
+export const DO_PAGER: Pager = {
+  perPage: MAX_PER_PAGE,
+  next: (body) => nextPage((body as { links?: DoLinks }).links),
+  total: (body) => {
+    const total = (body as { meta?: { total?: unknown } }).meta?.total;
+    return typeof total === 'number' ? total : null;
+  },
+};
+
 async function listOnce<T>(
   client: DoClient,
   path: string,
   key: string,
   query: Record<string, string | number>,
   priority: RequestPriority,
+  pager: Pager,
 ): Promise<{ items: T[]; consistent: boolean }> {
   const items: T[] = [];
   let lastTotal: number | null = null;
   let shrank = false;
   let page = 1;
   for (let fetched = 0; fetched < MAX_PAGES; fetched++) {
-    const res = await client.request<Record<string, unknown> & { links?: DoLinks; meta?: { total?: unknown } }>({
+    const res = await client.request<Record<string, unknown>>({
       method: 'GET',
       path,
-      query: { ...query, per_page: MAX_PER_PAGE, page },
+      query: { ...query, per_page: pager.perPage, page },
       priority,
     });
     const batch = res.body[key];
     if (!Array.isArray(batch))
       throw new ProviderError(`GET ${path}: response has no "${key}" array`, { retryable: true });
     items.push(...(batch as T[]));
-    const total = res.body.meta?.total;
-    if (typeof total === 'number') {
+    const total = pager.total(res.body);
+    if (total !== null) {
       if (lastTotal !== null && total < lastTotal) shrank = true;
       lastTotal = total;
     }
-    const next = nextPage(res.body.links);
+    const next = pager.next(res.body);
     if (next === null) return { items, consistent: !shrank };
     if (next <= page) throw new ProviderError(`GET ${path}: pagination went backwards (${page} → ${next})`);
     page = next;

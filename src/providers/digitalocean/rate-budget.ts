@@ -19,6 +19,13 @@ export interface RateBudgetOptions {
   perHour?: number;
   /** DigitalOcean's per-token burst: 250 a minute. */
   perMinute?: number;
+  /**
+   * Set for a budget that refills continuously (Hetzner: one request a second, up to the hour's
+   * limit): `ratelimit-remaining` then grows again at this rate, so a low count waits seconds,
+   * not until `ratelimit-reset` (which is when the budget is full again), and a 429 without
+   * `retry-after` waits for one request's refill.
+   */
+  refillPerS?: number;
 }
 
 /** A snapshot of the budget (see RateBudget.stats). */
@@ -39,6 +46,8 @@ interface HeaderState {
   resetMs: number;
   /** Grants made after this header was seen, which it cannot have counted. */
   grantsSince: number;
+  /** When it was seen (a refilling budget grows from then). */
+  seenMs: number;
 }
 
 interface Waiter {
@@ -82,10 +91,19 @@ export class RateBudget {
     until = Math.max(until, this.windowFreeAt(MINUTE_MS, this.perMinute - Math.floor(this.perMinute * frac), now));
     until = Math.max(until, this.windowFreeAt(HOUR_MS, this.perHour - Math.floor(this.perHour * frac), now));
     const h = this.header;
-    if (h && h.resetMs > now && h.remaining - h.grantsSince <= Math.floor(h.limit * frac)) {
-      until = Math.max(until, Math.min(h.resetMs, now + HOUR_MS));
+    const floor = h ? Math.floor(h.limit * frac) : 0;
+    if (h && h.resetMs > now && h.remaining - h.grantsSince <= floor) {
+      until = Math.max(until, Math.min(this.headerFreeAt(h, floor), now + HOUR_MS));
     }
     return Math.max(0, until - now);
+  }
+
+  /** When the header's count will be above `floor` again: its reset, or sooner when it refills. */
+  private headerFreeAt(h: HeaderState, floor: number): number {
+    const refill = this.opts.refillPerS;
+    if (!refill) return h.resetMs;
+    const short = floor - (h.remaining - h.grantsSince) + 1;
+    return Math.min(h.resetMs, h.seenMs + (short * 1000) / refill);
   }
 
   /** Resolves when a request of this priority may be sent, and counts it as sent. */
@@ -114,9 +132,11 @@ export class RateBudget {
       this.blockUntil(now + retryAfterS * 1000);
     } else {
       if (remaining !== null && resetS !== null) {
-        this.header = { limit: limit ?? this.perHour, remaining, resetMs: resetS * 1000, grantsSince: 0 };
+        this.header = { limit: limit ?? this.perHour, remaining, resetMs: resetS * 1000, grantsSince: 0, seenMs: now };
       }
-      if (status === 429 && resetS !== null) this.blockUntil(Math.min(resetS * 1000, now + HOUR_MS));
+      const refill = this.opts.refillPerS;
+      if (status === 429 && refill) this.blockUntil(now + Math.ceil(1000 / refill));
+      else if (status === 429 && resetS !== null) this.blockUntil(Math.min(resetS * 1000, now + HOUR_MS));
     }
     this.recompute();
   }
