@@ -1,5 +1,6 @@
 import type { Reader } from '../config-reader.js';
 import { digitaloceanProvider } from './digitalocean/index.js';
+import { hetznerProvider } from './hetzner/index.js';
 import { localProvider } from './local/index.js';
 import type { Provider } from './provider.js';
 import type { ProviderContext, ProviderDefaults, ProviderModule } from './provider-module.js';
@@ -10,7 +11,7 @@ export type { ProviderContext } from './provider-module.js';
  * Every provider: the first is the default. A new cloud is one folder under providers/
  * exporting a ProviderModule, and one line here (see docs/providers.md).
  */
-const MODULES = [localProvider, digitaloceanProvider] as const;
+const MODULES = [localProvider, digitaloceanProvider, hetznerProvider] as const;
 
 type Module = (typeof MODULES)[number];
 /** PROVIDER's values, and the origin rows carry. */

@@ -2,10 +2,12 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHetznerEmulator } from '../../src/emulator/hetzner/index.js';
 import { startEmulator } from '../../src/emulator/index.js';
 import { LocalProvider } from '../../src/providers/local/local-provider.js';
 import { ProviderError, type Machine, type MachineSpec, type Provider } from '../../src/providers/provider.js';
 import { eventually, makeDoProvider, silentLogger } from '../providers/digitalocean/do-test-kit.js';
+import { makeHzProvider } from '../providers/hetzner/hz-test-kit.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const GAME_SERVER = path.join(REPO, 'examples/game-server/server.mjs');
@@ -20,7 +22,9 @@ interface Harness {
   close(): Promise<void>;
 }
 
-const HARNESSES: Record<'local' | 'digitalocean', () => Promise<Harness>> = {
+const KINDS = ['local', 'digitalocean', 'hetzner'] as const;
+
+const HARNESSES: Record<(typeof KINDS)[number], () => Promise<Harness>> = {
   local: async () => {
     const provider = new LocalProvider({
       command: `node ${GAME_SERVER}`,
@@ -53,6 +57,19 @@ const HARNESSES: Record<'local' | 'digitalocean', () => Promise<Harness>> = {
       },
     };
   },
+  hetzner: async () => {
+    // The same boot and delete lag as DigitalOcean's, on the Hetzner Cloud emulator.
+    const emu = await startHetznerEmulator({ port: 0, bootDelayMs: 50, seed: 11, faults: { deleteLagMs: 100 } });
+    const provider = makeHzProvider(emu.url);
+    return {
+      provider,
+      unknownId: '987654321',
+      close: async () => {
+        await provider.close();
+        await emu.close();
+      },
+    };
+  },
 };
 
 function specFor(region: string): MachineSpec {
@@ -64,7 +81,7 @@ async function deleteUntilGone(provider: Provider, id: string): Promise<void> {
   await eventually(`delete(${id}) to be gone`, async () => (await provider.delete(id)) === 'gone', 10_000, 25);
 }
 
-for (const kind of ['local', 'digitalocean'] as const) {
+for (const kind of KINDS) {
   describe(`Provider contract: ${kind}`, () => {
     let h: Harness;
     beforeAll(async () => {

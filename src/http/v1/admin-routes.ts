@@ -153,7 +153,9 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminRoutesDeps): 
           state: Type.Optional(
             Type.String({ description: `Comma-separated: ${SERVER_STATES.join(', ')}`, examples: ['ready,allocated'] }),
           ),
-          origin: Type.Optional(Type.String({ description: 'Comma-separated: local, digitalocean, external' })),
+          origin: Type.Optional(
+            Type.String({ description: 'Comma-separated: local, digitalocean, hetzner, external' }),
+          ),
         }),
         response: { 200: PageOf(ServerView, 'ServerPage'), ...errors(400), ...AUTH_ERRORS },
       },
@@ -162,7 +164,7 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminRoutesDeps): 
       const q = req.query;
       const page = await operator.listServers({
         states: csv<ServerState>(q.state, SERVER_STATES, 'state'),
-        origins: csv<ServerOrigin>(q.origin, ['local', 'digitalocean', 'external'], 'origin'),
+        origins: csv<ServerOrigin>(q.origin, ['local', 'digitalocean', 'hetzner', 'external'], 'origin'),
         after: cursor(q.cursor),
         limit: q.limit ?? 50,
       });

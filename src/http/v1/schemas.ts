@@ -85,7 +85,7 @@ export const ServerView = Type.Object(
   {
     id: Type.String(),
     state: ServerStateT,
-    origin: Type.String({ examples: ['local', 'digitalocean', 'external'] }),
+    origin: Type.String({ examples: ['local', 'digitalocean', 'hetzner', 'external'] }),
     address: Type.Union([Type.String(), Type.Null()]),
     game_port: Type.Union([Type.Integer(), Type.Null()]),
     players: Type.Integer(),
