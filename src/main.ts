@@ -14,7 +14,8 @@ Commands:
   import <femquest.db>  import servers and share codes from the original service's database
   migrate-data --from <sqlite file> --to <postgres url> [--force]
                         move servers, sessions, codes and valid keys from SQLite to PostgreSQL
-  doctor                check the DigitalOcean token, snapshot, region, size and droplet limit
+  doctor                check the cloud settings (DigitalOcean: token, snapshot, region, size, droplet limit;
+                        Hetzner: token, location, server type, image)
   do-emulator [flags]   run the DigitalOcean API emulator (--port, --boot-delay-ms, fault flags; see --help)
   hcloud-emulator [flags]  run the Hetzner Cloud API emulator (the same flags; see --help)
   sessions|servers|pool|events
@@ -46,8 +47,13 @@ async function main(argv: string[]): Promise<number> {
       );
     }
     case 'doctor': {
-      const { runDoctorCli } = await import('./doctor/cli.js');
+      const { runDoctorCli, runHetznerDoctorCli } = await import('./doctor/cli.js');
       const c = config();
+      if (c.provider === 'hetzner') {
+        const h = c.hetzner;
+        const o = { token: h.token, apiUrl: h.apiUrl, location: h.location, serverType: h.serverType, image: h.image };
+        return runHetznerDoctorCli({ ...o, requestTimeoutMs: h.requestTimeoutMs }, (line) => console.log(line));
+      }
       return runDoctorCli(
         {
           token: c.digitalocean.token ?? '',

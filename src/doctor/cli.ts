@@ -1,4 +1,5 @@
 import { runDoctor, type DoctorOptions, type DoctorReport } from './doctor.js';
+import { runHetznerDoctor, type HetznerDoctorOptions } from './hetzner-doctor.js';
 
 /**
  * `game-orchestrator doctor`: runs the checks and prints one line per check, with the fix
@@ -9,6 +10,15 @@ export async function runDoctorCli(opts: DoctorOptions, out: (line: string) => v
   const image = opts.image ?? '(unset)';
   out(`DigitalOcean doctor: ${opts.apiUrl} · region ${opts.region} · size ${opts.size} · image ${image}`);
   const report = await runDoctor(opts);
+  for (const line of formatReport(report)) out(line);
+  return report.ok ? 0 : 1;
+}
+
+/** `game-orchestrator doctor` with PROVIDER=hetzner: the same report for the Hetzner settings. */
+export async function runHetznerDoctorCli(opts: HetznerDoctorOptions, out: (line: string) => void): Promise<number> {
+  const image = opts.image ?? '(unset)';
+  out(`Hetzner doctor: ${opts.apiUrl} · location ${opts.location} · server type ${opts.serverType} · image ${image}`);
+  const report = await runHetznerDoctor(opts);
   for (const line of formatReport(report)) out(line);
   return report.ok ? 0 : 1;
 }
