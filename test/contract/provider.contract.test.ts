@@ -60,9 +60,12 @@ const HARNESSES: Record<(typeof KINDS)[number], () => Promise<Harness>> = {
   hetzner: async () => {
     // The same boot and delete lag as DigitalOcean's, on the Hetzner Cloud emulator.
     const emu = await startHetznerEmulator({ port: 0, bootDelayMs: 50, seed: 11, faults: { deleteLagMs: 100 } });
-    const provider = makeHzProvider(emu.url);
+    // cx23 is offered in the EU locations only: ash takes none of them (412 resource_unavailable).
+    const provider = makeHzProvider(emu.url, { serverType: 'cx23' });
     return {
       provider,
+      region: 'fsn1',
+      closedRegion: 'ash',
       unknownId: '987654321',
       close: async () => {
         await provider.close();

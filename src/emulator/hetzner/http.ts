@@ -20,7 +20,7 @@ export class HzApiError extends Error {
 
 /** Messages are ours (the documentation gives the codes and statuses, not every text). */
 export const hzNotFound = (): HzApiError => new HzApiError(404, 'not_found', 'Resource not found');
-export const hzInvalid = (message: string): HzApiError => new HzApiError(400, 'invalid_input', message);
+export const hzInvalid = (message: string): HzApiError => new HzApiError(422, 'invalid_input', message);
 
 export function sendHzError(reply: FastifyReply, status: number, code: string, message: string): FastifyReply {
   return reply

@@ -17,6 +17,7 @@ export interface HetznerProviderOptions {
   apiUrl?: string;
   /** The label key every server we make carries (its value: the server id); list() selects by it. */
   labelKey: string;
+  /** HCLOUD_LOCATION: the default region; the prices cost reports use are this location's. */
   location: string;
   serverType: string;
   /** Snapshot id (or an image name) the server is made from. */
@@ -87,7 +88,6 @@ export class HetznerProvider implements Provider {
       log: this.log,
       labelKey: opts.labelKey,
       namePrefix: this.prefix,
-      location: opts.location,
       serverType: opts.serverType,
       image: opts.image,
       settleMs: opts.createSettleMs ?? 2000,

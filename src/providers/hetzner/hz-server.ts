@@ -60,5 +60,7 @@ export function serverToMachine(s: HzServer, namePrefix: string, labelKey: strin
     ip: typeof raw === 'string' ? canonicalIp(raw) : null,
     port: null,
     createdAtMs: Number.isFinite(created) ? created : 0,
+    // The region is the Hetzner location.
+    region: typeof s.location?.name === 'string' ? s.location.name : null,
   };
 }

@@ -79,4 +79,6 @@ export const hetznerProvider = {
   defaults: { bootTimeoutS: 600, bootEstimateS: 60 },
   readSettings,
   create,
+  // A region is a Hetzner location; HCLOUD_LOCATION is the default one.
+  defaultRegion: (s: HetznerSettings) => s.location,
 } as const satisfies ProviderModule<'hetzner', HetznerSettings>;

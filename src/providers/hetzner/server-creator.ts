@@ -16,7 +16,6 @@ export interface ServerCreatorOptions {
   log: Logger;
   labelKey: string;
   namePrefix: string;
-  location: string;
   serverType: string;
   image: string;
   /** Wait after an ambiguous POST (or a 409 for a server lists do not show yet) before looking by name. */
@@ -85,6 +84,11 @@ export class ServerCreator {
           this.opts.onLimitRefused?.(err.message);
           throw new ProviderError(err.message, { ...err.opts, retryable: false, capacity: true });
         }
+        if (err.opts.code === 'resource_unavailable' || err.opts.code === 'invalid_input') {
+          // The location takes no such server now (or the request is wrong): definite, and the
+          // port's 422 for "cannot make machines there", whatever status Hetzner used.
+          throw new ProviderError(err.message, { ...err.opts, status: 422, retryable: false, ambiguous: false });
+        }
         if (err.opts.code !== 'uniqueness_error' && !err.ambiguous) throw err;
         cause = err;
       }
@@ -140,7 +144,8 @@ export class ServerCreator {
       name,
       server_type: this.opts.serverType,
       image: this.opts.image,
-      location: this.opts.location,
+      // The machine's region is a Hetzner location.
+      location: spec.region,
       user_data: userData,
       labels: { [this.opts.labelKey]: spec.serverId },
       start_after_create: true,

@@ -37,7 +37,7 @@ describe('Hetzner emulator: answers match the OpenAPI subset', () => {
     await check('GET', '/v1/images?type=snapshot');
     await check('GET', '/v1/images/310000001');
     expect((await check('POST', '/v1/servers', createBody())).json.error.code).toBe('uniqueness_error');
-    expect((await check('POST', '/v1/servers', createBody({ name: 'bad name' }))).status).toBe(400);
+    expect((await check('POST', '/v1/servers', createBody({ name: 'bad name' }))).status).toBe(422);
     expect((await check('DELETE', `/v1/servers/${id}`)).json.action.command).toBe('delete_server');
     expect((await check('GET', `/v1/servers/${id}`)).json.error.code).toBe('not_found');
     expect((await check('GET', '/v1/servers', undefined, null)).status).toBe(401);
@@ -80,7 +80,7 @@ describe('Hetzner emulator: behaviour', () => {
     expect((await call('GET', '/v1/locations')).status).toBe(429);
   });
 
-  it('label_selector filters (k, !k, k=v, k!=v, in); an unreadable one is 400 invalid_input', async () => {
+  it('label_selector filters (k, !k, k=v, k!=v, in); an unreadable one is 422 invalid_input', async () => {
     const { call } = await start();
     await call('POST', '/v1/servers', createBody({ name: 'a', labels: { own: 'yes', tier: 'x' } }));
     await call('POST', '/v1/servers', createBody({ name: 'b', labels: { tier: 'y' } }));

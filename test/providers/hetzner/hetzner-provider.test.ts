@@ -2,8 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startHetznerEmulator, type RunningHetznerEmulator } from '../../../src/emulator/hetzner/index.js';
 import type { HetznerProvider } from '../../../src/providers/hetzner/hetzner-provider.js';
 import { ProviderError } from '../../../src/providers/provider.js';
-import { capturingLogger, specFor } from '../digitalocean/do-test-kit.js';
-import { HZ_LABEL, HZ_PROVIDER_TOKEN, makeHzProvider } from './hz-test-kit.js';
+import { capturingLogger } from '../digitalocean/do-test-kit.js';
+import { HZ_LABEL, HZ_PROVIDER_TOKEN, hzSpecFor as specFor, makeHzProvider } from './hz-test-kit.js';
 
 let emu: RunningHetznerEmulator | null = null;
 let provider: HetznerProvider | null = null;
@@ -24,12 +24,13 @@ async function setUp(
 }
 
 describe('Hetzner provider', () => {
-  it('creates from the snapshot in its location with cloud-init user data and the owner label', async () => {
+  it("creates from the snapshot in the spec's region (a location) with cloud-init user data and the owner label", async () => {
     const { emu, provider } = await setUp();
-    const spec = specFor();
+    const spec = { ...specFor(), region: 'hel1' };
     const m = await provider.create(spec);
     const [server] = emu.servers();
-    expect(server).toMatchObject({ name: `gs-${spec.serverId}`, location: 'fsn1', serverType: 'cpx22' });
+    expect(server).toMatchObject({ name: `gs-${spec.serverId}`, location: 'hel1', serverType: 'cpx22' });
+    expect(m.region).toBe('hel1');
     expect(server!.labels).toEqual({ [HZ_LABEL]: spec.serverId });
     expect(server!.userData).toContain(`SERVER_CREDENTIAL=${spec.credential}`);
     expect(m).toMatchObject({ providerId: String(server!.id), serverId: spec.serverId, status: 'new' });

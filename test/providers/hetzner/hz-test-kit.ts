@@ -1,6 +1,7 @@
 import { HetznerProvider, type HetznerProviderOptions } from '../../../src/providers/hetzner/hetzner-provider.js';
 import { systemClock } from '../../../src/util/clock.js';
-import { silentLogger } from '../digitalocean/do-test-kit.js';
+import type { MachineSpec } from '../../../src/providers/provider.js';
+import { silentLogger, specFor } from '../digitalocean/do-test-kit.js';
 
 export const HZ_PROVIDER_TOKEN = 'hz-provider-test-token-secret-0123456789';
 export const HZ_LABEL = 'gs-test';
@@ -25,4 +26,9 @@ export function makeHzProvider(apiUrl: string, over: Partial<HetznerProviderOpti
     logger: silentLogger,
     ...over,
   });
+}
+
+/** A spec in fsn1 (a Hetzner location; DigitalOcean's test spec names nyc3). */
+export function hzSpecFor(serverId?: string): MachineSpec {
+  return { ...specFor(serverId), region: 'fsn1' };
 }
