@@ -4,10 +4,13 @@ import { heartbeatRequest, ipAt } from './fixtures.js';
 import { dynamicRequest } from './load.js';
 
 /** First octets of the bench's addresses: one block per purpose, so they never collide. */
-export const BLOCK = { busy: 172, ready: 10, join: 192, sessions: 100, players: 11 } as const;
+export const BLOCK = { busy: 172, ready: 10, join: 192, sessions: 100, players: 11, lobbies: 12 } as const;
 
 /** Live sessions the join world holds; each join asks for another of their codes. */
 export const LIVE_SESSIONS = 10_000;
+
+/** Public sessions (mode duel, 8 seats, all free) besides the live ones, for the lobbies case. */
+export const PUBLIC_SESSIONS = 500;
 
 /** Player addresses the join requests come from (X-Forwarded-For through a trusted proxy). */
 export const PLAYER_ADDRESSES = 50_000;
@@ -32,7 +35,8 @@ export interface CaseContext {
   joinCodes: { warm: readonly string[]; logged: readonly string[] };
 }
 
-export type CaseName = 'baseline' | 'join' | 'v1-read' | 'join-seat' | 'heartbeat' | 'start' | 'start@1' | 'join+log';
+export type CaseName =
+  'baseline' | 'join' | 'v1-read' | 'join-seat' | 'lobbies' | 'heartbeat' | 'start' | 'start@1' | 'join+log';
 
 export interface BenchCase {
   name: CaseName;
@@ -107,6 +111,22 @@ export const CASES: readonly BenchCase[] = [
     on: 'orchestrator',
     target: { minRatio: 0.3 },
     request: (c) => joinRequest(c.joinCodes.warm, (code) => `/v1/sessions/${code}/join`),
+  },
+  // A lobby listing as a polling client sends it (issue 24: ≥ 40% of the baseline): the first
+  // page of 20 of a mode, from a rotating player address (each listing counts against
+  // LOBBY_LIST_LIMIT_PER_MIN at its default), over PUBLIC_SESSIONS public and 10,000 private ones.
+  {
+    name: 'lobbies',
+    on: 'orchestrator',
+    target: { minRatio: 0.4 },
+    request: () => {
+      let k = 0;
+      return dynamicRequest(() => ({
+        method: 'GET',
+        path: '/v1/lobbies?mode=duel&limit=20',
+        headers: { 'x-forwarded-for': ipAt(BLOCK.players, k++ % PLAYER_ADDRESSES) },
+      }));
+    },
   },
   {
     name: 'heartbeat',

@@ -131,6 +131,28 @@ export async function prepopulate(
  * Registers `count` ready servers and starts a session on each (16 starts at a time); returns
  * their share codes. The join cases ask for a different one of them on every request.
  */
+/**
+ * `count` public /v1 sessions of mode `duel` with free seats (the lobbies case lists them),
+ * each on a server registered by heartbeat in `block`.
+ */
+export async function startPublicSessions(url: string, key: string, block: number, count: number): Promise<void> {
+  const registered = await registerByHeartbeat({ url, key, block, next: { n: 0 }, count, players: 0 });
+  if (registered !== count) throw new Error(`registered ${registered} of ${count} servers for the public sessions`);
+  for (let i = 0; i < count; i++) {
+    const res = await fetch(`${url}/v1/sessions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        public: true,
+        mode: 'duel',
+        max_players: 8,
+        attributes: { map: i % 2 ? 'harbour' : 'dunes' },
+      }),
+    });
+    if (res.status !== 201) throw new Error(`public session start failed: ${res.status} ${await res.text()}`);
+  }
+}
+
 export async function startLiveSessions(url: string, key: string, block: number, count: number): Promise<string[]> {
   const registered = await registerByHeartbeat({ url, key, block, next: { n: 0 }, count, players: 0 });
   if (registered !== count) throw new Error(`registered ${registered} of ${count} servers for the live sessions`);

@@ -8,13 +8,14 @@ import {
   CASES,
   HEARTBEAT_SERVERS,
   LIVE_SESSIONS,
+  PUBLIC_SESSIONS,
   orchestratorEnv,
   type BenchCase,
   type CaseContext,
   type CaseName,
 } from './cases.js';
 import { spawnService, type ChildService } from './child-service.js';
-import { registerByHeartbeat, startLiveSessions } from './fixtures.js';
+import { registerByHeartbeat, startLiveSessions, startPublicSessions } from './fixtures.js';
 import { cpuMs, runLoad, type LoadResult } from './load.js';
 import type { BenchOptions } from './options.js';
 import { StartWorlds } from './start-worlds.js';
@@ -105,7 +106,8 @@ export async function measureCases(
     const logged = children.logged
       ? await startLiveSessions(children.logged.url, BENCH_KEY, BLOCK.sessions, LIVE_SESSIONS)
       : [];
-    say(`join worlds: ${warm.length} live sessions each`);
+    await startPublicSessions(url, BENCH_KEY, BLOCK.lobbies, PUBLIC_SESSIONS);
+    say(`join worlds: ${warm.length} live sessions each; ${PUBLIC_SESSIONS} of them public (lobbies) on the first`);
     const busy = await registerByHeartbeat({
       url,
       key: BENCH_KEY,

@@ -62,7 +62,44 @@ export interface StartOptions {
   metadata?: Record<string, unknown>;
   /** Default: a random UUID, reused by every retry of this start. */
   idempotencyKey?: string;
+  /** Listed in lobbies and given by quick join (needs mode and maxPlayers); default private. */
+  public?: boolean;
+  mode?: string;
+  /** Up to 8 string attributes lobbies filter by. */
+  attributes?: Record<string, string>;
 }
+
+export interface LobbiesOptions {
+  mode?: string;
+  /** Only sessions whose attributes equal these. */
+  attributes?: Record<string, string>;
+  limit?: number;
+  /** next_cursor of the previous page. */
+  cursor?: string | null;
+}
+
+/** A public session with a free seat. */
+export interface Lobby {
+  code: string;
+  mode: string;
+  attributes: Record<string, string>;
+  players: number;
+  max_players: number;
+  free_seats: number;
+  created_at: string;
+}
+
+export interface QuickJoinOptions extends WaitOptions {
+  mode: string;
+  playerId?: string;
+  /** max_players of a session the quick join starts. */
+  maxPlayers?: number;
+  /** Wait for a pending session's server and join it for the token (default true). */
+  wait?: boolean;
+}
+
+/** A quick join's seat: token null while the session's server is coming (wait: false). */
+export type QuickJoined = Session & { seat: { player_id: string; token: string | null; expires_at: string } };
 
 export interface JoinOptions {
   /** The player's own id; joining again with it gets a held seat back (a reconnect). */
@@ -99,4 +136,7 @@ export class SessionsClient {
   startAndWait(opts?: StartOptions & WaitOptions): Promise<Session>;
   /** Reserves a seat; the answer carries its token (show it to the game server). */
   join(code: string, opts?: JoinOptions): Promise<Joined>;
+  lobbies(opts?: LobbiesOptions): Promise<{ items: Lobby[]; next_cursor: string | null }>;
+  /** A seat in the fullest public session of the mode with room, or a new one. */
+  quickJoin(opts: QuickJoinOptions): Promise<Joined | QuickJoined>;
 }

@@ -58,10 +58,20 @@ export class SessionsClient {
    * Starts a session. Retried on retryable failures with the same Idempotency-Key (a fresh
    * random one unless given), so a retry never makes a second session.
    */
-  async start({ maxPlayers, metadata, idempotencyKey = globalThis.crypto.randomUUID() } = {}) {
+  async start({
+    maxPlayers,
+    metadata,
+    public: isPublic,
+    mode,
+    attributes,
+    idempotencyKey = globalThis.crypto.randomUUID(),
+  } = {}) {
     const body = {};
     if (maxPlayers !== undefined) body.max_players = maxPlayers;
     if (metadata !== undefined) body.metadata = metadata;
+    if (isPublic !== undefined) body.public = isPublic;
+    if (mode !== undefined) body.mode = mode;
+    if (attributes !== undefined) body.attributes = attributes;
     return this.#withRetries(() =>
       this.#call('POST', '/v1/sessions', { body, headers: { 'Idempotency-Key': idempotencyKey } }),
     );
@@ -111,6 +121,36 @@ export class SessionsClient {
     if (playerId !== undefined) body.player_id = playerId;
     if (seatToken !== undefined) body.seat_token = seatToken;
     return this.#call('POST', `/v1/sessions/${encodeURIComponent(code.trim())}/join`, { body });
+  }
+
+  /**
+   * Public sessions with a free seat: `{items: [{code, mode, attributes, players, max_players,
+   * free_seats, created_at}], next_cursor}`. Filter by mode and attributes (all must equal).
+   */
+  lobbies({ mode, attributes = {}, limit, cursor } = {}) {
+    const q = new URLSearchParams();
+    if (mode !== undefined) q.set('mode', mode);
+    for (const [k, v] of Object.entries(attributes)) q.set(`attr.${k}`, v);
+    if (limit !== undefined) q.set('limit', String(limit));
+    if (cursor !== undefined && cursor !== null) q.set('cursor', cursor);
+    const qs = q.toString();
+    return this.#withRetries(() => this.#call('GET', `/v1/lobbies${qs ? `?${qs}` : ''}`));
+  }
+
+  /**
+   * A seat in the fullest public session of `mode` with room, or in a new one. Not retried (a
+   * retry could seat the player twice). When the session's server is still coming (its `seat`
+   * has no token yet) and `wait` (default true), waits until it is active and then joins it with
+   * the same player id, which hands the seat's token: the answer is then a join's.
+   */
+  async quickJoin({ mode, playerId, maxPlayers, wait = true, ...waitOpts } = {}) {
+    const body = { mode };
+    if (playerId !== undefined) body.player_id = playerId;
+    if (maxPlayers !== undefined) body.max_players = maxPlayers;
+    const s = await this.#call('POST', '/v1/quick-join', { body });
+    if (s.seat.token !== null || !wait) return s;
+    await this.waitUntilActive(s.code, waitOpts);
+    return this.join(s.code, { playerId: s.seat.player_id });
   }
 
   async #withRetries(fn) {

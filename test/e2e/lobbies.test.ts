@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SessionsClient } from '../../packages/client/client.mjs';
 import { freePort, REPO_ROOT, startService, type RunningService } from '../helpers/processes.js';
 
 /**
@@ -68,15 +69,21 @@ describe('e2e: public lobbies and quick join', () => {
     const pub = await activeSession({ public: true, mode: 'duel', max_players: 2, attributes: { map: 'harbour' } });
     expect(await listed()).toEqual([pub]);
     expect(await listed('?mode=duel&attr.map=harbour')).toEqual([pub]);
+    // The client SDK's lobbies() asks the same.
+    const client = new SessionsClient({ url: svc.url });
+    const page = await client.lobbies({ mode: 'duel', attributes: { map: 'harbour' } });
+    expect(page).toEqual({ items: [expect.objectContaining({ code: pub, free_seats: 2 })], next_cursor: null });
+    expect((await client.lobbies({ attributes: { map: 'dunes' } })).items).toEqual([]);
     expect(await listed()).not.toContain(priv);
     expect((await post(`/v1/sessions/${pub}/join`, { player_id: 'a' })).status).toBe(200);
     expect(await listed('?mode=duel')).toEqual([pub]);
     expect((await post(`/v1/sessions/${pub}/join`, { player_id: 'b' })).status).toBe(200);
     expect(await listed()).toEqual([]);
-    const qj = await post('/v1/quick-join', { mode: 'duel', player_id: 'c', max_players: 2 });
-    expect(qj.status).toBe(202); // no server left (MAX_SERVERS=2): a new session, pending
-    expect(qj.body.code).not.toBe(pub);
-    expect(qj.body.code).not.toBe(priv);
+    // No server left (MAX_SERVERS=2): a new session, pending, its seat without a token yet.
+    const qj = await client.quickJoin({ mode: 'duel', playerId: 'c', maxPlayers: 2, wait: false });
+    expect(qj).toMatchObject({ state: 'pending', seat: { player_id: 'c', token: null } });
+    expect(qj.code).not.toBe(pub);
+    expect(qj.code).not.toBe(priv);
   });
 
   it('50 concurrent quick joins for max_players 4 fill 13 sessions (12 full, 1 with 2), not 50', async () => {
