@@ -46,7 +46,8 @@ export async function lobbyRoutes(app: FastifyInstance, deps: LobbyRoutesDeps): 
     },
     async (req) => {
       await limiter.checkLobbyList(clientAddress(req));
-      const q = req.query as Record<string, unknown> & { mode?: string; limit?: number; cursor?: string };
+      // The attr.<name> filters are the schema's additionalProperties, which its static type leaves out.
+      const q = req.query;
       const attributes = Object.entries(q)
         .filter(([k]) => k.startsWith(ATTR_PREFIX))
         .map(([k, v]) => [k.slice(ATTR_PREFIX.length), String(v)] as const);
