@@ -32,8 +32,8 @@ export interface SessionGuardSettings {
   originalRoutesNeedKey: boolean;
 }
 
-// Every one of these routes is a POST: their paths.
-const STARTS = new Set(['/sessions/start', '/v1/sessions']);
+// Every one of these routes is a POST: their paths. A quick join may start a session.
+const STARTS = new Set(['/sessions/start', '/v1/sessions', '/v1/quick-join']);
 const ORIGINAL_CLIENT_ROUTES = new Set(['/sessions/start', '/sessions/join']);
 
 /**

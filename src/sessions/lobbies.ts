@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { OrchestratorError } from '../domain/errors.js';
 import { EventKind } from '../domain/events.js';
 import type { LobbyEntry } from '../domain/lobby.js';
+import { checkHolderCap, type Holder } from '../guard/session-caps.js';
 import { SeatState, type Seat } from '../domain/seat.js';
 import { signSeatToken } from '../domain/seat-token.js';
 import type { Server } from '../domain/server.js';
@@ -26,6 +27,8 @@ export interface QuickJoinRequest {
   playerId?: string;
   /** max_players of the session, should this quick join start one. */
   maxPlayers?: number;
+  /** Whose cap a session this quick join starts counts against (SESSIONS_PER_ADDRESS / _PER_KEY), as any start's. */
+  holder?: Holder;
 }
 
 /** The seat a quick join gave: its token once the session is active (null while its server is coming). */
@@ -66,8 +69,12 @@ export class Lobbies {
       for (const id of await tx.quickJoinCandidates(r.mode, CANDIDATES)) {
         if (await tx.claimLobbySeat(id)) return this.seat(tx, id, playerId, null);
       }
+      // Starting one is a start: the holder's cap applies (a stranger quick-joining a new mode
+      // each time would otherwise hold a server per request), and the session is noted as theirs.
+      const held = r.holder ? await checkHolderCap(tx, r.holder) : null;
       const details = { maxPlayers: r.maxPlayers ?? this.o.defaultMaxPlayers, metadata: null };
       const { session, created } = await this.start.startIn(tx, details);
+      if (r.holder && held) await tx.holdSession(session.id, r.holder.id);
       await tx.setLobby(session.id, { mode: r.mode, attributes: {} });
       if (!(await tx.claimLobbySeat(session.id)))
         return rollBack(new OrchestratorError('internal', 'A new public session had no seat'));

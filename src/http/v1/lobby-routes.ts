@@ -74,7 +74,7 @@ export async function lobbyRoutes(app: FastifyInstance, deps: LobbyRoutesDeps): 
       schema: {
         summary: 'Quick join: a seat in the fullest public session of a mode with room, or a new one',
         description:
-          'Seats the player in the fullest public session of `mode` with a free seat (so sessions fill), or starts a public session and seats them in it. Concurrent quick joins fill one session rather than starting one each. 200 with the seat token when the session is active; 202 (`state: pending`, Location) while its server is coming: poll Location with `?wait=`, then `POST /v1/sessions/{code}/join` with the same `player_id` for the token. Counts as a start for the per-address limit.',
+          'Seats the player in the fullest public session of `mode` with a free seat (so sessions fill), or starts a public session and seats them in it. Concurrent quick joins fill one session rather than starting one each. 200 with the seat token when the session is active; 202 (`state: pending`, Location) while its server is coming: poll Location with `?wait=`, then `POST /v1/sessions/{code}/join` with the same `player_id` for the token. Counts as a start for the per-address start rate; one that starts a session counts against the cap of sessions its holder may hold (SESSIONS_PER_ADDRESS / SESSIONS_PER_KEY), as any start.',
         tags: TAGS,
         body: QuickJoinBody,
         response: {
@@ -91,6 +91,7 @@ export async function lobbyRoutes(app: FastifyInstance, deps: LobbyRoutesDeps): 
         mode: b.mode,
         playerId: b.player_id,
         maxPlayers: b.max_players,
+        holder: req.sessionHolder,
       });
       const body = { ...sessionView(snap), seat: quickSeatView(seat) };
       if (snap.session.state === 'pending') reply.code(202).header('location', `/v1/sessions/${snap.session.code}`);

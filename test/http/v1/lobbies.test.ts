@@ -114,6 +114,21 @@ for (const dialect of DIALECTS) {
       expect(await o.store.countSessions(['pending', 'active'])).toBe(2);
     });
 
+    it("a quick join that starts a session counts against its holder's cap (SESSIONS_PER_ADDRESS); one that finds a seat does not", async () => {
+      const o = await setup({ SESSIONS_PER_ADDRESS: '2' });
+      // A new mode each time: every one starts a session, so a stranger could hold a server per request.
+      const started = [];
+      for (const mode of ['a', 'b', 'c', 'd']) started.push(await quickJoin(o, { mode, max_players: 4 }));
+      expect(started.map((r) => r.statusCode)).toEqual([202, 202, 429, 429]);
+      expect(started[2]!.json().error.code).toBe('rate_limited');
+      expect(await o.store.countSessions(['pending', 'active'])).toBe(2);
+      // Joining a session that has room starts nothing: not refused by the cap.
+      const more = await quickJoin(o, { mode: 'a', max_players: 4 });
+      expect(more.statusCode).toBe(202);
+      expect(more.json().code).toBe(started[0]!.json().code);
+      expect(await o.store.countSessions(['pending', 'active'])).toBe(2);
+    });
+
     it('50 concurrent quick joins for max_players 4 fill 13 sessions (12 full, 1 with 2), not 50', async () => {
       const o = await setup();
       const answers = await Promise.all(
