@@ -24,6 +24,8 @@ beforeAll(async () => {
     MAX_SERVERS: '3',
     EVENTS_POLL_MS: '50',
     SSE_HEARTBEAT_MS: '1000',
+    // The chart's data comes from the cost report: not a report cached before a test's rows were written.
+    COSTS_CACHE_MS: '0',
   });
   await orch.app.listen({ host: '127.0.0.1', port: 0 });
   base = `http://127.0.0.1:${(orch.app.server.address() as AddressInfo).port}`;
