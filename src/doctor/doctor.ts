@@ -52,11 +52,35 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
     checks.push(missingToken());
     return report(checks);
   }
+  const token = opts.token;
+  await withDoctorClient({ ...opts, token }, {}, (client) => runChecks(client, opts, checks));
+  return report(checks);
+}
+
+/** What a doctor's API client is built from (either provider's doctor options). */
+export interface DoctorClientOptions {
+  token: string;
+  apiUrl: string;
+  requestTimeoutMs: number;
+  clock?: Clock;
+  logger?: Logger;
+}
+
+/**
+ * Runs `checks` with an API client for the doctor (two retries, a short rate wait, quiet by
+ * default) and closes the client and its budget afterwards, whatever the checks did.
+ */
+export async function withDoctorClient(
+  opts: DoctorClientOptions,
+  shape: { label?: string; budget?: { perHour: number; perMinute: number; refillPerS: number } },
+  checks: (client: DoClient) => Promise<void>,
+): Promise<void> {
   const clock = opts.clock ?? systemClock;
-  const budget = new RateBudget({ clock });
+  const budget = new RateBudget({ clock, ...shape.budget });
   const client = new DoClient({
     token: opts.token,
     apiUrl: opts.apiUrl,
+    label: shape.label,
     requestTimeoutMs: opts.requestTimeoutMs,
     maxRetries: 2,
     retryBaseMs: 250,
@@ -68,11 +92,11 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
     random: Math.random,
   });
   try {
-    await runChecks(client, opts, checks);
+    await checks(client);
   } finally {
+    client.close();
     budget.close();
   }
-  return report(checks);
 }
 
 async function runChecks(client: DoClient, opts: DoctorOptions, checks: DoctorCheck[]): Promise<void> {

@@ -1,12 +1,11 @@
-import pino, { type Logger } from 'pino';
-import { DoClient } from '../providers/digitalocean/do-client.js';
+import type { Logger } from 'pino';
+import type { DoClient } from '../providers/digitalocean/do-client.js';
 import { listAll } from '../providers/digitalocean/paginate.js';
-import { RateBudget } from '../providers/digitalocean/rate-budget.js';
 import { HZ_PAGER } from '../providers/hetzner/hz-server.js';
 import { ProviderError } from '../providers/provider.js';
-import { systemClock, type Clock } from '../util/clock.js';
+import type { Clock } from '../util/clock.js';
 import type { DoctorCheck } from './doctor-checks.js';
-import type { DoctorReport } from './doctor.js';
+import { withDoctorClient, type DoctorReport } from './doctor.js';
 
 /** What the doctor checks with PROVIDER=hetzner. */
 export interface HetznerDoctorOptions {
@@ -58,28 +57,12 @@ export async function runHetznerDoctor(opts: HetznerDoctorOptions): Promise<Doct
     checks.push(fail('token', 'HCLOUD_TOKEN is not set', "set HCLOUD_TOKEN to a project's Read & Write API token"));
     return { ok: false, checks };
   }
-  const clock = opts.clock ?? systemClock;
-  const budget = new RateBudget({ clock, perHour: 3600, perMinute: 3600, refillPerS: 1 });
-  const client = new DoClient({
-    token: opts.token,
-    apiUrl: opts.apiUrl,
-    label: 'hetzner',
-    requestTimeoutMs: opts.requestTimeoutMs,
-    maxRetries: 2,
-    retryBaseMs: 250,
-    retryMaxMs: 2000,
-    maxRateWaitMs: 5000,
-    budget,
-    clock,
-    logger: opts.logger ?? pino({ enabled: false }),
-    random: Math.random,
-  });
-  try {
-    await runChecks(client, opts, checks);
-  } finally {
-    client.close();
-    budget.close();
-  }
+  const token = opts.token;
+  await withDoctorClient(
+    { ...opts, token },
+    { label: 'hetzner', budget: { perHour: 3600, perMinute: 3600, refillPerS: 1 } },
+    (client) => runChecks(client, opts, checks),
+  );
   return { ok: checks.every((c) => c.ok), checks };
 }
 

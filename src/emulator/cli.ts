@@ -111,6 +111,11 @@ export async function runEmulatorCli(argv: string[]): Promise<void> {
     `DigitalOcean API emulator at ${emulator.url} (token: ${opts.token ? 'required' : 'any'}; control: ${emulator.url}/_emulator/state)\n` +
       `Run the orchestrator with PROVIDER=digitalocean DO_API_URL=${emulator.url}`,
   );
+  closeOnSignal(emulator);
+}
+
+/** On SIGINT or SIGTERM: close the emulator, then exit (1 when closing failed). */
+export function closeOnSignal(emulator: { close(): Promise<void> }): void {
   const stop = (): void => {
     emulator.close().then(
       () => process.exit(0),

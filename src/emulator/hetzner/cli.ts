@@ -1,5 +1,5 @@
 import { pino } from 'pino';
-import { parseEmulatorArgs } from '../cli.js';
+import { closeOnSignal, parseEmulatorArgs } from '../cli.js';
 import { startHetznerEmulator, type HetznerEmulatorOptions } from './index.js';
 
 export const HETZNER_EMULATOR_HELP = `game-orchestrator hcloud-emulator [flags]
@@ -48,12 +48,5 @@ export async function runHetznerEmulatorCli(argv: string[]): Promise<void> {
     `Hetzner Cloud API emulator at ${emulator.url} (token: ${opts.token ? 'required' : 'any'})\n` +
       `Run the orchestrator with PROVIDER=hetzner HCLOUD_API_URL=${emulator.url} HCLOUD_IMAGE=310000001`,
   );
-  const stop = (): void => {
-    emulator.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  closeOnSignal(emulator);
 }

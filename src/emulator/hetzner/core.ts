@@ -1,6 +1,5 @@
 import { setMaxListeners } from 'node:events';
-import { mergeFaults, type Faults } from '../options.js';
-import { createRng, type Rng } from '../rng.js';
+import { EmulatorControls } from '../controls.js';
 import type { ResolvedHetznerOptions } from './options.js';
 import { TokenBucket } from './token-bucket.js';
 import { HetznerWorld, type HzServerRecord } from './world.js';
@@ -23,59 +22,18 @@ export interface EmulatedServer {
  * One emulated Hetzner Cloud project: its world, the token bucket, the active faults, the
  * seeded RNG, request counts and the boot timers (on the injected clock).
  */
-export class HetznerCore {
+export class HetznerCore extends EmulatorControls {
   readonly world = new HetznerWorld();
   readonly limiter: TokenBucket;
-  readonly rng: Rng = {
-    next: () => this.rngState.next(),
-    chance: (p) => this.rngState.chance(p),
-    pick: (items) => this.rngState.pick(items),
-  };
-  private rngState: Rng;
-  private activeFaults: Faults;
-  private readonly counts = new Map<string, number>();
-  private readonly closing = new AbortController();
   private timers = newController();
 
   constructor(readonly opts: ResolvedHetznerOptions) {
-    this.rngState = createRng(opts.seed);
-    this.activeFaults = { ...opts.faults };
+    super(opts);
     this.limiter = new TokenBucket(opts.rateLimitPerHour, opts.rateLimitPerHour / 3600);
-  }
-
-  get closedSignal(): AbortSignal {
-    return this.closing.signal;
   }
 
   nowMs(): number {
     return this.opts.clock.now();
-  }
-
-  faults(): Faults {
-    return { ...this.activeFaults };
-  }
-
-  setFaults(patch: Partial<Faults> | Record<string, unknown>): Faults {
-    this.activeFaults = mergeFaults(this.activeFaults, patch);
-    return this.faults();
-  }
-
-  takeBurst429(): boolean {
-    if (this.activeFaults.burst429 <= 0) return false;
-    this.activeFaults.burst429 -= 1;
-    return true;
-  }
-
-  count(key: string): void {
-    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
-  }
-
-  requestCounts(): Record<string, number> {
-    return Object.fromEntries(this.counts);
-  }
-
-  resetCounts(): void {
-    this.counts.clear();
   }
 
   /**
@@ -129,13 +87,11 @@ export class HetznerCore {
     this.timers = newController();
     this.world.clear();
     this.limiter.clear();
-    this.counts.clear();
-    this.activeFaults = { ...this.opts.faults };
-    this.rngState = createRng(this.opts.seed);
+    this.resetControls();
   }
 
   close(): void {
-    this.closing.abort();
+    this.abortHeld();
     this.timers.abort();
   }
 }

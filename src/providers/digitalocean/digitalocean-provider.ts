@@ -8,6 +8,7 @@ import { dropletToMachine } from './droplet-machine.js';
 import { listAll } from './paginate.js';
 import type { SharedBudget } from '../provider-module.js';
 import { RateBudget } from './rate-budget.js';
+import { joinInFlight } from '../../util/in-flight.js';
 
 /** Settings of the DigitalOcean provider; frozen at construction. */
 export interface DigitalOceanProviderOptions {
@@ -105,15 +106,7 @@ export class DigitalOceanProvider implements Provider {
   }
 
   create(spec: MachineSpec): Promise<Machine> {
-    let pending = this.creating.get(spec.serverId);
-    if (!pending) {
-      pending = this.creator
-        .create(spec)
-        .then((d) => this.toMachine(d))
-        .finally(() => this.creating.delete(spec.serverId));
-      this.creating.set(spec.serverId, pending);
-    }
-    return pending;
+    return joinInFlight(this.creating, spec.serverId, () => this.creator.create(spec).then((d) => this.toMachine(d)));
   }
 
   async list(): Promise<Machine[]> {

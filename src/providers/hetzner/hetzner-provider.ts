@@ -7,6 +7,7 @@ import type { SharedBudget } from '../provider-module.js';
 import type { Machine, MachineSpec, Provider, ProviderTelemetry, SizePrices } from '../provider.js';
 import { HZ_PAGER, serverToMachine, type HzServer } from './hz-server.js';
 import { ServerCreator } from './server-creator.js';
+import { joinInFlight } from '../../util/in-flight.js';
 
 /** Hetzner's default budget: 3600 requests an hour per project, refilled one a second. */
 export const HZ_REQUESTS_PER_HOUR = 3600;
@@ -97,15 +98,7 @@ export class HetznerProvider implements Provider {
   }
 
   create(spec: MachineSpec): Promise<Machine> {
-    let pending = this.creating.get(spec.serverId);
-    if (!pending) {
-      pending = this.creator
-        .create(spec)
-        .then((s) => this.toMachine(s))
-        .finally(() => this.creating.delete(spec.serverId));
-      this.creating.set(spec.serverId, pending);
-    }
-    return pending;
+    return joinInFlight(this.creating, spec.serverId, () => this.creator.create(spec).then((s) => this.toMachine(s)));
   }
 
   async list(): Promise<Machine[]> {
