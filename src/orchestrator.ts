@@ -168,7 +168,8 @@ export async function createOrchestrator(
     ops,
     clock,
     log: logger.child({ component: 'reconciler' }),
-    settings: config.lifecycle,
+    // Pending sessions get servers in their own region, under its cap (issue 23).
+    settings: { ...config.lifecycle, regions: config.regions },
     events: { retentionMs: config.events.retentionS * 1000, maxRows: config.events.maxRows },
     sessionsRetentionMs: config.events.sessionsRetentionS * 1000,
     // Then seats not taken up, or left past the grace, are freed (joins free them too when full).

@@ -1,5 +1,6 @@
 import { EXTERNAL_ORIGIN, LIVE_SERVER_STATES, ServerState, type Server } from '../domain/server.js';
 import type { Machine } from '../providers/provider.js';
+import { regionCap } from '../domain/region.js';
 import { applyLookups } from './apply-lookups.js';
 import { MAX_IN_FLIGHT, type ApplyDeps, type ApplyTally } from './apply-tally.js';
 import { forEachSliced, TimeSlice } from '../util/time-slice.js';
@@ -12,7 +13,7 @@ import type { Plan } from './types.js';
  */
 export async function applyProviderSteps(d: ApplyDeps, plan: Plan, t: ApplyTally): Promise<void> {
   await applyLookups(d, plan, t);
-  if (plan.create > 0) await applyCreates(d, plan.create, t);
+  for (const [region, n] of Object.entries(plan.createIn)) if (n > 0) await applyCreates(d, region, n, t);
   await Promise.all([
     t.all(
       'teardown',
@@ -30,12 +31,13 @@ export async function applyProviderSteps(d: ApplyDeps, plan: Plan, t: ApplyTally
 }
 
 /**
- * Reserves rows under the capacity lock, re-checking the hard cap against the store as it is
- * now (a start may have reserved servers since the snapshot), then launches each. Launch
+ * Reserves rows in `region` under the capacity lock, re-checking the hard cap and the region's
+ * cap against the store as it is now (a start may have reserved servers since the snapshot),
+ * then launches each. Launch
  * records a refusal as `error` itself; an ambiguous outcome is adopted or cleaned up by a
  * later pass.
  */
-async function applyCreates(d: ApplyDeps, planned: number, t: ApplyTally): Promise<void> {
+async function applyCreates(d: ApplyDeps, region: string, planned: number, t: ApplyTally): Promise<void> {
   const rows: Server[] = [];
   const slice = new TimeSlice();
   // In transactions of at most RESERVE_CHUNK rows, each re-checking the cap: one transaction
@@ -46,18 +48,23 @@ async function applyCreates(d: ApplyDeps, planned: number, t: ApplyTally): Promi
       chunk = await d.store.transaction(async (tx) => {
         await tx.lockCapacity();
         const live = await tx.countMadeServers(LIVE_SERVER_STATES);
-        const n = Math.min(planned - rows.length, RESERVE_CHUNK, d.settings.maxServers - live);
-        return n > 0 ? d.ops.reserve(tx, n, d.ops.defaultRegion) : [];
+        let n = Math.min(planned - rows.length, RESERVE_CHUNK, d.settings.maxServers - live);
+        const regions = d.settings.regions;
+        if (n > 0 && regions?.maxServers[region] !== undefined) {
+          const there = (await tx.countByRegion(d.clock.now())).get(region)?.machines ?? 0;
+          n = Math.min(n, regionCap(regions, region, d.settings.maxServers) - there);
+        }
+        return n > 0 ? d.ops.reserve(tx, n, region) : [];
       });
     } catch (err) {
-      t.fail('create', { planned }, err);
+      t.fail('create', { planned, region }, err);
       break;
     }
     rows.push(...chunk);
     if (chunk.length === 0) break;
     await slice.yieldIfDue();
   }
-  if (rows.length > 0) d.log.info({ count: rows.length, planned }, 'creating servers');
+  if (rows.length > 0) d.log.info({ count: rows.length, planned, region }, 'creating servers');
   await forEachSliced(rows, MAX_IN_FLIGHT, (r) => d.ops.launch(r), slice);
   t.add('create', rows.length);
   t.report.skipped += planned - rows.length;

@@ -68,19 +68,27 @@ export function planShutdowns(world: PlanWorld): ServerStep[] {
 }
 
 /**
- * Pending sessions, oldest first, take idle ready servers heard from recently, longest-ready
- * first (a server silent since before our start waits to be reaped, never handed out).
+ * Pending sessions, oldest first, take idle ready servers of their own region heard from
+ * recently, longest-ready first (a server silent since before our start waits to be reaped,
+ * never handed out).
  */
 export function planOffers(world: PlanWorld, nowMs: number, settings: HealthSettings): string[] {
   const pending = world.liveSessions().filter((s) => s.state === 'pending');
   if (pending.length === 0) return [];
   const live = idleReady(world).filter((s) => isHeardRecently(s, nowMs, settings));
   const idle = live.sort((a, b) => (a.readyAtMs ?? 0) - (b.readyAtMs ?? 0) || compareText(a.id, b.id));
-  const n = Math.min(pending.length, idle.length);
+  const byRegion = new Map<string, Server[]>();
+  for (const s of idle) {
+    const list = byRegion.get(s.region);
+    if (list) list.push(s);
+    else byRegion.set(s.region, [s]);
+  }
   const out: string[] = [];
-  for (let i = 0; i < n; i++) {
-    world.assign(pending[i]!.id, idle[i]!.id);
-    out.push(idle[i]!.id);
+  for (const session of pending) {
+    const server = byRegion.get(session.region)?.shift();
+    if (!server) continue;
+    world.assign(session.id, server.id);
+    out.push(server.id);
   }
   return out;
 }

@@ -1,4 +1,4 @@
-import { isCreateAbandoned, ServerState, type Server } from '../domain/server.js';
+import { ServerState, type Server } from '../domain/server.js';
 import { SessionState } from '../domain/session.js';
 import type { Machine } from '../providers/provider.js';
 import { isHeardRecently, isSilent, wasSilentAtStart } from './health.js';
@@ -17,7 +17,7 @@ import { PlanWorld } from './plan-world.js';
 import type { Plan, PlanInput, ReconcileSettings, ServerStep } from './types.js';
 import { TimeSlice } from '../util/time-slice.js';
 import { forecastPool, type DemandForecast } from './demand-forecast.js';
-import { computePool } from './warm-pool.js';
+import { capCreates, computeRegionPools, regionSupply } from './plan-regions.js';
 
 /**
  * The reconcile decision, as a pure function of one snapshot (Agones'
@@ -77,24 +77,16 @@ function* planPhases(input: PlanInput): Steps<Plan> {
   // A server silent since before our start and not heard since is no warm capacity (never handed out).
   const idle = idleReady(world).filter((s) => !wasSilentAtStart(s, settings) || isHeardRecently(s, nowMs, settings));
   yield;
-  const coming = world
-    .serversIn(ServerState.Creating, ServerState.Starting)
-    .filter((s) => s.origin !== 'external' && !isCreateAbandoned(s, nowMs)).length;
-  const pending = world.liveSessions().filter((s) => s.state === SessionState.Pending).length;
-  yield;
-  const liveMade = world.allServers().filter((s) => s.origin !== 'external').length;
   const forecast = input.demand ? planForecast(world, input) : null;
-  const pool = computePool({
-    idleReady: idle,
-    coming,
-    pending,
-    liveMade,
+  // Per region: a pending session waits for a server of its own region (issue 23).
+  const pool = computeRegionPools(regionSupply(world, idle, nowMs), settings.regions, {
     settings,
     forecast,
     apiCreates: input.demand?.apiCreates ?? null,
   });
   const wantedCreates = match ? pool.create : 0;
-  const create = Math.min(wantedCreates, settings.maxCreatesPerPass);
+  const createIn = match ? capCreates(pool.createIn, settings.maxCreatesPerPass) : {};
+  const create = Object.values(createIn).reduce((a, b) => a + b, 0);
   // In an outage a silent idle server may be fine; shrinking on stale data would only hurt.
   const idleExtra = outage ? pool.deleteIdle.filter((s) => !isSilent(s, nowMs, settings)) : pool.deleteIdle;
   yield;
@@ -121,6 +113,7 @@ function* planPhases(input: PlanInput): Steps<Plan> {
     deleteIdle: deletes.deleteIdle,
     offer,
     create,
+    createIn,
     teardown: deletes.teardown,
     deleteOrphan: deletes.deleteOrphan,
     partial: create < wantedCreates || deletes.capped || lookup.length < lookups.length,

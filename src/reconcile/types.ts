@@ -3,6 +3,7 @@ import type { Server, ServerState } from '../domain/server.js';
 import type { EndReason, Session, SessionState } from '../domain/session.js';
 import type { Machine, Provider } from '../providers/provider.js';
 import type { DemandForecast, DemandSettings } from './demand-forecast.js';
+import type { RegionSettings } from '../domain/region.js';
 
 /** The settings the reconciler reads: the `lifecycle` block of Config (all of it fits). */
 export type ReconcileSettings = Readonly<
@@ -31,6 +32,8 @@ export type ReconcileSettings = Readonly<
      * before it are no evidence of our own outage (health.ts); absent: none is judged so.
      */
     processStartedAtMs?: number;
+    /** The fleet's regions (absent: the one fallback region): pending sessions get servers in theirs. */
+    regions?: Pick<RegionSettings, 'names' | 'defaultRegion' | 'maxServers'>;
   }
 >;
 
@@ -143,8 +146,10 @@ export interface Plan {
   deleteIdle: ServerStep[];
   /** Ready idle servers to hand to pending sessions (ops.offerToPending). */
   offer: string[];
-  /** Rows to make (ops.reserve + ops.launch). */
+  /** Rows to make (ops.reserve + ops.launch): the sum of createIn. */
   create: number;
+  /** Region → rows to make there (only regions with creates). */
+  createIn: Record<string, number>;
   /** Rows in shutdown (after the steps above) whose machine to delete; providerId filled from the listing. */
   teardown: Server[];
   /** Machines of ours that no live row owns, past the grace. */
@@ -160,7 +165,7 @@ export interface Plan {
 }
 
 /** Number of actions of each kind, for status and logs. */
-export type PlanCounts = Record<Exclude<keyof Plan, 'partial' | 'outage' | 'pool' | 'forecast'>, number>;
+export type PlanCounts = Record<Exclude<keyof Plan, 'partial' | 'outage' | 'pool' | 'forecast' | 'createIn'>, number>;
 
 export function planCounts(p: Plan): PlanCounts {
   return {

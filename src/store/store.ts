@@ -14,6 +14,7 @@ import type { Bucket } from './cache-queries.js';
 import type { HeldCount } from './holder-queries.js';
 import type { SeatVerbs } from './seat-verbs.js';
 import type { LobbyVerbs } from './lobby-verbs.js';
+import type { RegionCount } from './region-queries.js';
 
 /**
  * The statements of the Store port, the same inside a transaction (on a Tx) and alone (on the
@@ -114,6 +115,11 @@ export interface StoreVerbs extends SeatVerbs, LobbyVerbs {
    * (its lease holds) or whose machine is known. A create abandoned by a dead process is not.
    */
   countOnTheWay(nowMs: number): Promise<number>;
+  /**
+   * Per region (issue 23): ready servers heard from since `heardSinceMs` (absent: any), machines,
+   * machines on their way and pending sessions, in two aggregate reads. Regions with no rows are absent.
+   */
+  countByRegion(nowMs: number, heardSinceMs?: number): Promise<Map<string, RegionCount>>;
   renewServerLease(serverId: string, owner: string, untilMs: number): Promise<boolean>;
   renewSessionLease(sessionId: string, owner: string, untilMs: number): Promise<boolean>;
   /** renewSessionLease for every session a process waits on, at once; returns how many were still pending. */

@@ -135,8 +135,8 @@ export interface Harness {
   withSettings(o: Partial<ReconcileSettings>): Reconciler;
   /** Reserves and launches a server and heartbeats it ready. */
   readyServer(players?: number): Promise<Server>;
-  /** A pending session inserted directly (as a start that is waiting). */
-  pendingSession(createdAtMs?: number): Promise<Session>;
+  /** A pending session inserted directly (as a start that is waiting), in `region` (default `local`). */
+  pendingSession(createdAtMs?: number, region?: string): Promise<Session>;
   server(id: string): Promise<Server>;
   liveMade(): Promise<number>;
   close(): Promise<void>;
@@ -219,7 +219,7 @@ export async function harness(
       await service.heartbeat({ serverId: row!.id }, launched.ip!, players);
       return h.server(row!.id);
     },
-    async pendingSession(createdAtMs = clock.now()) {
+    async pendingSession(createdAtMs = clock.now(), region = 'local') {
       for (;;) {
         const s: Session = {
           id: randomUUID(),
@@ -232,7 +232,7 @@ export async function harness(
           endReason: null,
           lastPlayedAtMs: null,
           coldStart: true,
-          region: 'local',
+          region,
           placement: null,
         };
         if (await store.insertSession(s)) return s;

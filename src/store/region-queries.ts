@@ -1,0 +1,67 @@
+import { sql, type Kysely } from 'kysely';
+import { ServerState } from '../domain/server.js';
+import { SessionState } from '../domain/session.js';
+import type { Database } from './db-schema.js';
+
+/** A Kysely instance or a transaction over the store's tables. */
+type Db = Kysely<Database>;
+
+/** What one region holds now (StoreVerbs.countByRegion). */
+export interface RegionCount {
+  /** Ready servers with 0 players heard from since `heardSinceMs`: what a start there can claim. */
+  ready: number;
+  /** Live rows a provider made there (not external): what its cap counts. */
+  machines: number;
+  /** Machines on their way there (countOnTheWay's rule). */
+  onTheWay: number;
+  /** Sessions waiting there. */
+  pending: number;
+}
+
+/**
+ * Every region's counts in two aggregate statements: the live servers (servers_live_created_at_idx:
+ * deleted rows are not read; the predicate is repeated literally so SQLite uses it) and the pending
+ * sessions (sessions_pending_region_idx). A region with no rows is absent.
+ */
+export async function countByRegion(db: Db, nowMs: number, heardSinceMs: number): Promise<Map<string, RegionCount>> {
+  const made = sql<number>`case when origin <> 'external' then 1 else 0 end`;
+  const serverRows = await db
+    .selectFrom('servers')
+    .select((eb) => [
+      'region',
+      eb.fn
+        .sum<number | string>(
+          sql`case when state = ${sql.lit(ServerState.Ready)} and players = 0 and coalesce(last_heartbeat_at, ready_at, 0) >= ${heardSinceMs} then 1 else 0 end`,
+        )
+        .as('ready'),
+      eb.fn.sum<number | string>(made).as('machines'),
+      eb.fn
+        .sum<number | string>(
+          sql`case when origin <> 'external' and (state = ${sql.lit(ServerState.Starting)} or (state = ${sql.lit(ServerState.Creating)} and (provider_id is not null or lease_until is null or lease_until > ${nowMs}))) then 1 else 0 end`,
+        )
+        .as('on_the_way'),
+    ])
+    .where(sql.raw<boolean>(`state <> 'deleted'`))
+    .groupBy('region')
+    .execute();
+  const pendingRows = await db
+    .selectFrom('sessions')
+    .select((eb) => ['region', eb.fn.countAll<number | string>().as('n')])
+    .where(sql.raw<boolean>(`state = '${SessionState.Pending}'`))
+    .groupBy('region')
+    .execute();
+  const out = new Map<string, RegionCount>();
+  const of = (region: string) => {
+    let c = out.get(region);
+    if (!c) out.set(region, (c = { ready: 0, machines: 0, onTheWay: 0, pending: 0 }));
+    return c;
+  };
+  for (const r of serverRows) {
+    const c = of(r.region);
+    c.ready = Number(r.ready ?? 0);
+    c.machines = Number(r.machines ?? 0);
+    c.onTheWay = Number(r.on_the_way ?? 0);
+  }
+  for (const r of pendingRows) of(r.region).pending = Number(r.n);
+  return out;
+}
