@@ -8,6 +8,7 @@ import { signSeatToken } from '../domain/seat-token.js';
 import type { Server } from '../domain/server.js';
 import { SessionState } from '../domain/session.js';
 import type { LobbyQuery } from '../store/lobby-queries.js';
+import { ListingCache } from './listing-cache.js';
 import { Rollback, rollBack, type Tx } from '../store/store.js';
 import type { Page } from '../store/v1-types.js';
 import type { FindSession, SessionSnapshot } from './find-session.js';
@@ -20,6 +21,8 @@ export interface LobbyOptions {
   pendingSeatS: number;
   /** max_players of a session a quick join starts when the request names none. */
   defaultMaxPlayers: number;
+  /** LOBBY_CACHE_MS: how long a listing's answer is shared by everyone asking the same (0: not at all). */
+  cacheMs?: number;
 }
 
 export interface QuickJoinRequest {
@@ -57,6 +60,23 @@ export class Lobbies {
     private readonly o: LobbyOptions,
   ) {}
 
+  /** Seats counted on public sessions by this process so far: a listing answer older than one is stale. */
+  private changes = 0;
+
+  /** A join counted a seat on a public session here: cached listing answers are no longer given. */
+  publicSeatsChanged(): void {
+    this.changes++;
+  }
+
+  /**
+   * A cache of listing answers (LOBBY_CACHE_MS), of whatever form its user keeps them in: an
+   * answer is given for that long at most, and not after this process counted a seat on a
+   * public session (its own joins and quick joins show at once; other replicas' within the period).
+   */
+  listingCache<V>(): ListingCache<V> {
+    return new ListingCache<V>(this.deps.clock, this.o.cacheMs ?? 0, () => this.changes);
+  }
+
   list(q: LobbyQuery): Promise<Page<LobbyEntry>> {
     return this.deps.store.listLobbies(q);
   }
@@ -81,6 +101,7 @@ export class Lobbies {
       return this.seat(tx, session.id, playerId, created);
     });
     if (out instanceof Rollback) throw out.reason;
+    this.publicSeatsChanged();
     if (out.started) this.start.launch(out.created, out.pending);
     const snap = await this.find.byId(out.seat.sessionId);
     return { snap, seat: this.grant(snap, out.seat) };

@@ -11,6 +11,13 @@ export interface LobbyConfig {
   listsPerMinute: number;
   /** LOBBY_DEFAULT_MAX_PLAYERS: max_players of a session a quick join starts when the request names none. */
   defaultMaxPlayers: number;
+  /**
+   * LOBBY_CACHE_MS: a lobby listing's answer is shared by every client asking the same query for
+   * this long (one store read per distinct query per period, however many poll). A listing may
+   * be this stale (seats taken or freed on another replica, a session ended); this process's
+   * own joins and quick joins drop the answers at once. Quick join never reads it. 0: off.
+   */
+  cacheMs: number;
 }
 
 export function readLobbyConfig(r: Pick<SettingsReader, 'num' | 'int'>): LobbyConfig {
@@ -18,5 +25,6 @@ export function readLobbyConfig(r: Pick<SettingsReader, 'num' | 'int'>): LobbyCo
     pendingSeatS: r.num('LOBBY_PENDING_SEAT_S', 300, 1, 86_400),
     listsPerMinute: r.int('LOBBY_LIST_LIMIT_PER_MIN', 600, 0, 1_000_000),
     defaultMaxPlayers: r.int('LOBBY_DEFAULT_MAX_PLAYERS', 8, 1, 10_000),
+    cacheMs: r.int('LOBBY_CACHE_MS', 1000, 0, 5000),
   };
 }

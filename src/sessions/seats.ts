@@ -34,7 +34,8 @@ export interface SeatGrant {
   again: boolean;
 }
 
-type Claim = { seat: Seat; again: boolean } | 'full' | Rollback<'taken'>;
+/** `publicSeat`: a seat was counted on a public session (what a lobby listing shows changed). */
+type Claim = { seat: Seat; again: boolean; publicSeat?: boolean } | 'full' | Rollback<'taken'>;
 
 /** How many sessions one sweep frees seats in, one transaction each. */
 const SWEEP_BATCH = 100;
@@ -50,6 +51,8 @@ export class Seats {
     private readonly deps: Pick<SessionDeps, 'store' | 'clock' | 'log'>,
     private readonly find: FindSession,
     private readonly o: SeatOptions,
+    /** Called once a join counted a seat on a public session (the lobby listings' answers are stale). */
+    private readonly publicSeatsChanged: () => void = () => {},
   ) {}
 
   /**
@@ -77,6 +80,7 @@ export class Seats {
       throw new Refusal('conflict', 'session_full', `The session is full (${cap} of ${cap} seats)`);
     }
     const { seat, again } = claim;
+    if (claim.publicSeat) this.publicSeatsChanged();
     const expiresAtMs = seat.deadlineAtMs ?? this.deps.clock.now() + this.o.ttlS * 1000;
     const expiresAtS = Math.floor(expiresAtMs / 1000);
     const token = signSeatToken(key, { session: session.code, player: seat.playerId, expiresAtS });
@@ -128,7 +132,7 @@ export class Seats {
       };
       if (!(await tx.insertSeat(seat))) return rollBack('taken');
       this.record(tx, EventKind.SeatReserved, seat, serverId, now, { again: false });
-      return { seat, again: false };
+      return { seat, again: false, publicSeat: claimed.isPublic };
     });
   }
 

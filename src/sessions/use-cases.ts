@@ -49,13 +49,15 @@ export function sessionUseCases(deps: SessionDeps, o: SessionUseCaseOptions): Se
   });
   const find = new FindSession(deps, waiter, o.startPollMs);
   const seatOptions = o.seats ?? { ttlS: 30, reconnectGraceS: 60, serverKey: () => null };
+  const lobbies = new Lobbies(deps, find, start, seatOptions, o.lobbies ?? { pendingSeatS: 300, defaultMaxPlayers: 8 });
   return {
     start,
     waits,
     find,
     reports: new ServerReports(deps, o.sharedKeyDrivesManaged ?? false, o.loopbackServers ?? false),
-    seats: new Seats(deps, find, seatOptions),
-    lobbies: new Lobbies(deps, find, start, seatOptions, o.lobbies ?? { pendingSeatS: 300, defaultMaxPlayers: 8 }),
+    // A join into a public session changes what the lobby listings show: their answers go.
+    seats: new Seats(deps, find, seatOptions, () => lobbies.publicSeatsChanged()),
+    lobbies,
     operator: new OperatorActions(deps, find),
     pool: o.pool,
   };

@@ -179,7 +179,7 @@ export class KyselyVerbs implements StoreVerbs {
   }
 
   // ---- seats (migration 0012) ----
-  claimSeat(sessionId: string): Promise<boolean> {
+  claimSeat(sessionId: string): Promise<seats.SeatClaimed | false> {
     return seats.claimSeat(this.db, this.kind, sessionId);
   }
   insertSeat(seat: Seat): Promise<boolean> {

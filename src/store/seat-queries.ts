@@ -28,18 +28,26 @@ function toSeat(r: SeatRow): Seat {
   };
 }
 
-export async function claimSeat(db: Db, kind: DialectKind, sessionId: string): Promise<boolean> {
-  return (await CLAIM_SEAT.rows(db, kind, [sessionId])).length > 0;
+/** A seat counted on a session: whether the session is public (a lobby listing shows its seats). */
+export interface SeatClaimed {
+  isPublic: boolean;
+}
+
+export async function claimSeat(db: Db, kind: DialectKind, sessionId: string): Promise<SeatClaimed | false> {
+  const [row] = await CLAIM_SEAT.rows(db, kind, [sessionId]);
+  return row ? { isPublic: Number(row.is_public) === 1 } : false;
 }
 // Every join runs it: compiled once (see HotStatement).
-const CLAIM_SEAT = new HotStatement<[sessionId: string], { seats_held: number }>('claimSeat', (db, p) =>
-  db
-    .updateTable('sessions')
-    .set((eb) => ({ seats_held: eb('seats_held', '+', lit(1)) }))
-    .where('id', '=', p(0))
-    .where('state', '=', lit(SessionState.Active))
-    .where((eb) => eb.or([eb('max_players', 'is', null), eb('seats_held', '<', eb.ref('max_players'))]))
-    .returning('seats_held'),
+const CLAIM_SEAT = new HotStatement<[sessionId: string], { seats_held: number; is_public: number }>(
+  'claimSeat',
+  (db, p) =>
+    db
+      .updateTable('sessions')
+      .set((eb) => ({ seats_held: eb('seats_held', '+', lit(1)) }))
+      .where('id', '=', p(0))
+      .where('state', '=', lit(SessionState.Active))
+      .where((eb) => eb.or([eb('max_players', 'is', null), eb('seats_held', '<', eb.ref('max_players'))]))
+      .returning(['seats_held', 'is_public']),
 );
 
 export async function insertSeat(db: Db, kind: DialectKind, seat: Seat): Promise<boolean> {

@@ -1,4 +1,5 @@
 import type { Seat } from '../domain/seat.js';
+import type { SeatClaimed } from './seat-queries.js';
 
 /**
  * The Store's seat statements (migration 0012), part of StoreVerbs. A session's occupancy is
@@ -10,7 +11,7 @@ export interface SeatVerbs {
    * Counts one more seat on an active session, in one conditional update: false when the
    * session is full (`seats_held` reached `max_players`) or not active. Then insertSeat.
    */
-  claimSeat(sessionId: string): Promise<boolean>;
+  claimSeat(sessionId: string): Promise<SeatClaimed | false>;
   /** Writes a claimed seat's row; false when the player already has one (nothing written). */
   insertSeat(seat: Seat): Promise<boolean>;
   /**

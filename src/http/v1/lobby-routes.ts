@@ -15,6 +15,7 @@ import {
   QuickJoinView,
   quickSeatView,
 } from './lobby-schemas.js';
+import type { PageCursor } from '../../store/v1-types.js';
 import { errors, PageOf } from './schemas.js';
 import { sessionView } from './views.js';
 
@@ -26,9 +27,16 @@ export interface LobbyRoutesDeps {
 
 const TAGS = ['lobbies'];
 
+/** A listing's answer, as the route renders it. */
+interface LobbyPageBody {
+  items: ReturnType<typeof lobbyView>[];
+  next_cursor: string | null;
+}
+
 /** Public lobbies: the listing of public sessions with room, and quick join (issue 24). */
 export async function lobbyRoutes(app: FastifyInstance, deps: LobbyRoutesDeps): Promise<void> {
   const { lobbies, limiter } = deps;
+  const listings = lobbies.listingCache<LobbyPageBody>();
   app.addHook('onRequest', deps.guard);
   const routes = app.withTypeProvider<TypeBoxTypeProvider>();
 
@@ -38,7 +46,7 @@ export async function lobbyRoutes(app: FastifyInstance, deps: LobbyRoutesDeps): 
       schema: {
         summary: 'List public sessions with a free seat',
         description:
-          'Active public sessions with at least one free seat (never private, full or ended), oldest first, cursor-paginated. Filter by `mode` and by attributes (`attr.map=harbour`). Cheap to poll; limited per address (LOBBY_LIST_LIMIT_PER_MIN).',
+          'Active public sessions with at least one free seat (never private, full or ended), oldest first, cursor-paginated. Filter by `mode` and by attributes (`attr.map=harbour`). Cheap to poll: one answer per distinct query is shared for LOBBY_CACHE_MS (default 1 s), so a listing may be that stale for changes made on another replica; limited per address (LOBBY_LIST_LIMIT_PER_MIN).',
         tags: TAGS,
         querystring: LobbyQueryString,
         response: { 200: PageOf(LobbyView, 'LobbyPage'), ...errors(400, 401, 429) },
@@ -50,21 +58,27 @@ export async function lobbyRoutes(app: FastifyInstance, deps: LobbyRoutesDeps): 
       const q = req.query;
       const attributes = Object.entries(q)
         .filter(([k]) => k.startsWith(ATTR_PREFIX))
-        .map(([k, v]) => [k.slice(ATTR_PREFIX.length), String(v)] as const);
+        .map(([k, v]) => [k.slice(ATTR_PREFIX.length), String(v)] as const)
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
       if (attributes.length > MAX_ATTRIBUTES)
         throw new OrchestratorError('invalid_input', `at most ${MAX_ATTRIBUTES} attr.<name> filters`);
-      let after;
+      let after: PageCursor | undefined;
       if (q.cursor !== undefined) {
         after = decodeCursor(q.cursor) ?? undefined;
         if (!after) throw new OrchestratorError('invalid_input', 'cursor: not a cursor this API gave out');
       }
       const limit = q.limit ?? 50;
-      const page = await lobbies.list({ mode: q.mode, attributes, after, limit });
-      const last = page.items.at(-1);
-      return {
-        items: page.items.map(lobbyView),
-        next_cursor: page.more && last ? encodeCursor({ createdAtMs: last.createdAtMs, id: last.id }) : null,
-      };
+      // Pollers asking the same share one answer for LOBBY_CACHE_MS (the attributes sorted: one
+      // question however its filters are ordered).
+      const key = JSON.stringify([q.mode ?? null, attributes, q.cursor ?? null, limit]);
+      return listings.get(key, async () => {
+        const page = await lobbies.list({ mode: q.mode, attributes, after, limit });
+        const last = page.items.at(-1);
+        return {
+          items: page.items.map(lobbyView),
+          next_cursor: page.more && last ? encodeCursor({ createdAtMs: last.createdAtMs, id: last.id }) : null,
+        };
+      });
     },
   );
 

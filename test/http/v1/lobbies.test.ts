@@ -93,6 +93,36 @@ for (const dialect of DIALECTS) {
       expect(await listed('?mode=duel')).toEqual([b]);
     });
 
+    it('a listing is shared for LOBBY_CACHE_MS: stale by at most that for changes made elsewhere, fresh at once after a join here; quick join never gives the full session it still shows', async () => {
+      const o = await setup({ MAX_SERVERS: '10', LOBBY_CACHE_MS: '400' });
+      await readyServer(o, '198.51.100.30');
+      await readyServer(o, '198.51.100.31');
+      const pub = (await startV1(o, { public: true, mode: 'duel', max_players: 2 })).json().code as string;
+      const listed = async () => (await lobbies(o, '?mode=duel')).json().items.map((i: { code: string }) => i.code);
+      expect(await listed()).toEqual([pub]);
+      // Another replica fills it (the store's claims, not this process's joins): the shared answer
+      // still shows it, for LOBBY_CACHE_MS at most.
+      const id = (await o.store.findSessionByCode(pub))!.id;
+      const filledAt = Date.now();
+      expect(await o.store.claimSeat(id)).toBeTruthy();
+      expect(await o.store.claimSeat(id)).toBeTruthy();
+      const stale = await listed();
+      if (Date.now() - filledAt < 400) expect(stale).toEqual([pub]);
+      // A quick join reads the store under the mode's lock, never the listing: not that session.
+      const qj = await quickJoin(o, { mode: 'duel', player_id: 'q1', max_players: 2 });
+      expect(qj.statusCode).toBe(200);
+      expect(qj.json().code).not.toBe(pub);
+      // Its seat, counted here, made the answers stale at once: the listing is read again.
+      expect(await listed()).toEqual([qj.json().code]);
+      // Elsewhere again (the new session filled by another replica): shown until the period is over.
+      expect(await o.store.claimSeat((await o.store.findSessionByCode(qj.json().code))!.id)).toBeTruthy();
+      const before = Date.now();
+      const again = await listed();
+      if (Date.now() - before < 400) expect(again).toEqual([qj.json().code]);
+      await new Promise((r) => setTimeout(r, 450));
+      expect(await listed()).toEqual([]);
+    });
+
     it('quick join never gives a full session; it seats in the fullest one with room, and a seat comes with a token once active', async () => {
       const o = await setup({ MAX_SERVERS: '10' });
       await readyServer(o, '198.51.100.20');
