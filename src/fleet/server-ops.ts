@@ -5,7 +5,7 @@ import { FALLBACK_DEFAULT_REGION } from '../domain/region.js';
 import { creatingServer, EXTERNAL_ORIGIN, isTerminalServerState, ServerState, type Server } from '../domain/server.js';
 import type { EndReason, Session } from '../domain/session.js';
 import type { Machine, Provider } from '../providers/provider.js';
-import type { ServerPatch, Store, Tx } from '../store/store.js';
+import type { ServerPatch, Store, Tx, WarmStartInput, WarmStarted } from '../store/store.js';
 import type { Clock } from '../util/clock.js';
 import { timeOrderedId } from '../util/ids.js';
 import type { Log } from '../util/log.js';
@@ -99,7 +99,6 @@ export class ServerOps {
   }
 
   // ---- making servers ----
-
   /** Inserts `count` rows in `creating` in `region`, leased to this process (call inside the transaction that decided the count). */
   async reserve(tx: Tx, count: number, region: string): Promise<Server[]> {
     const now = this.now();
@@ -208,6 +207,11 @@ export class ServerOps {
   /** Atomically takes the longest-ready idle server (ready → allocated), with its event. */
   claimReadyServer(tx: Tx, region?: string): Promise<Server | null> {
     return verbs.claimReadyServer(tx, this.sessionContext, region);
+  }
+
+  /** A warm start in one statement where the store has it (see session-verbs.ts); null: use a transaction. */
+  startOnReadyServer(start: Omit<WarmStartInput, 'nowMs' | 'heardSinceMs'>): Promise<WarmStarted | null> {
+    return verbs.startOnReadyServer(this.d.store, this.sessionContext, start);
   }
 
   /** The first in the fair queue gets this (allocated) server (see Tx's); null when none waits. */

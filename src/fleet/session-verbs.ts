@@ -1,7 +1,7 @@
 import { EventKind } from '../domain/events.js';
 import { EXTERNAL_ORIGIN, isTerminalServerState, ServerState, type Server } from '../domain/server.js';
 import { EndReason, SessionState, type Session } from '../domain/session.js';
-import type { ServerPatch, Tx } from '../store/store.js';
+import type { ServerPatch, Store, Tx, WarmStartInput, WarmStarted } from '../store/store.js';
 import type { Log } from '../util/log.js';
 import { moveServer } from './transitions.js';
 
@@ -87,6 +87,26 @@ export async function claimReadyServer(tx: Tx, c: SessionVerbContext, region?: s
     });
   }
   return s;
+}
+
+/**
+ * claimReadyServer, the active session on the server and both events in one statement, where
+ * the store runs one (Store.startOnReadyServer: PostgreSQL). Null: the store has none, or no
+ * server was ready (nothing written); the caller takes the transaction.
+ */
+export async function startOnReadyServer(
+  store: Store,
+  c: SessionVerbContext,
+  start: Omit<WarmStartInput, 'nowMs' | 'heardSinceMs'>,
+): Promise<WarmStarted | null> {
+  if (!store.startOnReadyServer) return null;
+  const now = c.now();
+  const within = c.claimHeardWithinMs;
+  return store.startOnReadyServer({
+    ...start,
+    nowMs: now,
+    heardSinceMs: within === undefined ? undefined : now - within,
+  });
 }
 
 /**

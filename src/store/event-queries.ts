@@ -53,6 +53,12 @@ const position = (xid: string): string => `((CAST(CAST(${xid} AS text) AS bigint
 /** Ids below this are final for the statement that computes it (see above). */
 const WATERMARK = position('pg_snapshot_xmin(pg_current_snapshot())');
 
+/**
+ * The id of the i-th event of the statement's transaction (see above), for a statement that
+ * writes events itself (warm-start-queries.ts): PostgreSQL only.
+ */
+export const eventIdInTx = (i: number) => sql<number>`${sql.raw(position('pg_current_xact_id()'))} + ${sql.lit(i)}`;
+
 /** Writes a transaction's events in one statement; returns them with their ids. */
 export async function insertEvents(db: Db, kind: DialectKind, events: readonly NewEvent[]): Promise<FleetEvent[]> {
   if (events.length === 0) return [];

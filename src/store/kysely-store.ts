@@ -13,7 +13,8 @@ import { KyselyTx } from './kysely-tx.js';
 import { KyselyVerbs } from './kysely-verbs.js';
 import type { JobSavepoints } from './sqlite-statement-cache.js';
 import { listServersPaged, listSessionsPaged } from './paged-listing.js';
-import { Rollback, type Store, type Tx } from './store.js';
+import { Rollback, type Store, type Tx, type WarmStartInput, type WarmStarted } from './store.js';
+import { startOnReadyServer } from './warm-start-queries.js';
 import type { DetailedSession } from './v1-types.js';
 import { KyselyWebhookLedger } from './webhook-queries.js';
 import type { WebhookLedger } from '../webhooks/webhook-ledger.js';
@@ -47,6 +48,13 @@ export class KyselyStore extends KyselyVerbs implements Store {
     super(db, kind);
     this.exclusive = kind === 'sqlite';
     this.groupCommit = savepoints ? new GroupCommit(db, (conn) => new KyselyTx(conn, kind), savepoints) : null;
+    if (kind === 'postgres') {
+      this.startOnReadyServer = async (start) => {
+        const done = await startOnReadyServer(db, start);
+        if (done) this.hub.publish(done.events);
+        return done;
+      };
+    }
   }
 
   /**
@@ -75,6 +83,9 @@ export class KyselyStore extends KyselyVerbs implements Store {
     this.hub.publish(done.events);
     return done.value;
   }
+
+  /** PostgreSQL only (see Store.startOnReadyServer): one statement, one round trip. */
+  readonly startOnReadyServer?: (start: WarmStartInput) => Promise<WarmStarted | null>;
 
   private async pgTransaction<T>(body: (tx: KyselyTx) => Promise<T | Rollback>): Promise<T | Rollback> {
     try {

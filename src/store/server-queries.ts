@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type QueryCreator } from 'kysely';
 import { ServerState, type Server } from '../domain/server.js';
 import type { Database, DialectKind, ServerRow } from './db-schema.js';
 import { fromServer, serverPatchColumns, toServer } from './row-mapping.js';
@@ -165,8 +165,9 @@ export async function claimReadyServer(
   return rows[0] ? toServer(rows[0]) : null;
 }
 // Every warm start runs one: compiled once (see HotStatement). SKIP LOCKED on PostgreSQL only.
-type ClaimParams = [updatedAt: number, changedAt: number, heardSince: number, region?: string];
-const claimReady = (db: Db, p: ParamOf<ClaimParams>, kind: DialectKind, inRegion: boolean) =>
+export type ClaimParams = [updatedAt: number, changedAt: number, heardSince: number, region?: string];
+/** The claim, on a Kysely or inside a WITH (warm-start-queries.ts: a warm start in one statement). */
+export const claimReady = (db: QueryCreator<Database>, p: ParamOf<ClaimParams>, kind: DialectKind, inRegion: boolean) =>
   db
     .updateTable('servers')
     .set({ state: lit(ServerState.Allocated), updated_at: p(0), state_changed_at: p(1) })

@@ -229,6 +229,13 @@ export interface Store extends StoreVerbs {
    */
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
   /**
+   * A warm start as ONE statement, outside any transaction, where the database runs one
+   * (PostgreSQL, warm-start-queries.ts; absent on SQLite, whose transactions are in-process):
+   * claims a ready server as claimReadyServer does and inserts an active session on it with
+   * both events, atomically, and publishes the events. Null: no server to claim, nothing written.
+   */
+  startOnReadyServer?(start: WarmStartInput): Promise<WarmStarted | null>;
+  /**
    * True when no other process shares the database (SQLite): at start-up, whatever another
    * owner left in flight belongs to a dead process.
    */
@@ -265,3 +272,23 @@ export interface Store extends StoreVerbs {
 export type ServerPatch = Partial<
   Pick<Server, 'providerId' | 'ip' | 'port' | 'players' | 'readyAtMs' | 'lastHeartbeatAtMs' | 'reason'>
 >;
+
+/** What a warm start in one statement needs (Store.startOnReadyServer). */
+export interface WarmStartInput {
+  nowMs: number;
+  /** A ready server not heard from since then is not claimed (absent: no bound). */
+  heardSinceMs?: number;
+  /** Claim in this region only (absent: any). */
+  region?: string;
+  /** The new session's id and share code; asked again when a live session has the code. */
+  fresh: () => { id: string; code: string };
+  /** /v1's max_players and metadata. */
+  details?: SessionDetails;
+}
+
+/** A warm start done: the claimed server (allocated), its new active session, and their events. */
+export interface WarmStarted {
+  server: Server;
+  session: Session;
+  events: FleetEvent[];
+}

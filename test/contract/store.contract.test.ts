@@ -7,6 +7,7 @@ import { serverContract } from '../store/contract/servers.js';
 import { sessionContract } from '../store/contract/sessions.js';
 import { smallTablesContract } from '../store/contract/small-tables.js';
 import { transactionContract } from '../store/contract/transactions.js';
+import { warmStartContract } from '../store/contract/warm-start.js';
 import { openTestStore, STORE_KINDS, type TestStore } from '../store/test-stores.js';
 
 /**
@@ -36,5 +37,6 @@ for (const kind of STORE_KINDS) {
     concurrencyContract(store, kind);
     eventsContract(store, kind);
     seatContract(store, kind);
+    warmStartContract(store, kind);
   });
 }

@@ -12,6 +12,7 @@ import '../../src/store/holder-queries.js';
 import '../../src/store/pending-assignment.js';
 import '../../src/store/server-queries.js';
 import '../../src/store/session-queries.js';
+import '../../src/store/warm-start-queries.js';
 import { testDatabaseUrl } from '../helpers/databases.js';
 
 /*
@@ -56,6 +57,8 @@ describe('hot statements', () => {
       'putIdempotencyKey',
       'recordHeartbeatByIp',
       'rememberSignature',
+      'startOnReadyServer',
+      'startOnReadyServer(region)',
       'touchSessionPlayed',
     ]);
   });
