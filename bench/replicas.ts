@@ -10,6 +10,7 @@ import { migrateDatabase } from '../src/store/create-db.js';
 import { openDatabase, type DatabaseOptions } from '../src/store/open-database.js';
 import { startTestPostgres } from '../test/helpers/postgres-server.js';
 import { buildEntry } from './build.js';
+import { cpuMs, treeCpuMs } from './cpu-usage.js';
 import { orchestratorEnv } from './cases.js';
 import { spawnService, type ChildService } from './child-service.js';
 import { ipAt } from './fixtures.js';
@@ -54,6 +55,10 @@ interface SetupResult {
   assigned: number;
   distinctServers: number;
   poolSize: number;
+  /** CPU milliseconds the replicas (all of them) spent per 2xx start: independent of the machine's load. */
+  serviceCpuMsPerStart: number;
+  /** The same for the database server (PostgreSQL's process tree; null: not ours to measure, or SQLite in-process). */
+  databaseCpuMsPerStart: number | null;
 }
 
 async function main(): Promise<void> {
@@ -120,12 +125,21 @@ async function main(): Promise<void> {
           );
         }
         const per = Math.max(1, Math.floor(connections / setup.replicas));
+        const pids = children.map((c) => c.pid);
+        const dbCpu = () => (setup.db === 'postgres' && local ? treeCpuMs(local.pid) : null);
+        const cpuBefore = { service: cpuMs(pids), db: dbCpu() };
         const runs: LoadResult[] = await Promise.all(
           children.map((c) =>
             runLoad({ url: c.url, connections: per, durationS, request: { method: 'POST', path: '/sessions/start' } }),
           ),
         );
+        const cpuAfter = { service: cpuMs(pids), db: dbCpu() };
         const counts = await countSessions(dbOpts);
+        const okTotal = Math.max(
+          1,
+          runs.reduce((n, x) => n + x.okPerS * x.durationS, 0),
+        );
+        const perStart = (ms: number) => Math.round((ms / okTotal) * 100) / 100;
         const r: SetupResult = {
           setup: setup.name,
           replicas: setup.replicas,
@@ -138,10 +152,13 @@ async function main(): Promise<void> {
           assigned: counts.assigned,
           distinctServers: counts.distinctServers,
           poolSize,
+          serviceCpuMsPerStart: perStart(cpuAfter.service - cpuBefore.service),
+          databaseCpuMsPerStart:
+            cpuAfter.db === null || cpuBefore.db === null ? null : perStart(cpuAfter.db - cpuBefore.db),
         };
         results.push(r);
         say(
-          `${r.setup}: ${r.okPerS} starts/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, non-2xx ${r.non2xx}, errors ${r.errors}; ${r.sessions} sessions, ${r.assigned} given a server, on ${r.distinctServers} distinct servers`,
+          `${r.setup}: ${r.okPerS} starts/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, non-2xx ${r.non2xx}, errors ${r.errors}; ${r.sessions} sessions, ${r.assigned} given a server, on ${r.distinctServers} distinct servers; CPU per start: service ${r.serviceCpuMsPerStart} ms, database ${r.databaseCpuMsPerStart ?? '—'} ms`,
         );
       } finally {
         for (const c of children) await c.stop();
@@ -158,11 +175,11 @@ async function main(): Promise<void> {
   const cpus = os.cpus();
   const machine = `${cpus.length} CPUs (${cpus[0]?.model.trim() ?? '?'}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}; load average ${loadStart.join(' ')} at the start, ${loadEnd.join(' ')} at the end`;
   const table = [
-    '| setup | starts/s (2xx) | p50 ms | p99 ms (worst replica) | non-2xx | errors | sessions | given a server | distinct servers |',
-    '|---|---|---|---|---|---|---|---|---|',
+    '| setup | starts/s (2xx) | p50 ms | p99 ms (worst replica) | non-2xx | errors | sessions | given a server | distinct servers | CPU ms/start: service | CPU ms/start: database |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
     ...results.map(
       (r) =>
-        `| ${r.setup} | ${r.okPerS} | ${r.p50Ms} | ${r.p99Ms} | ${r.non2xx} | ${r.errors} | ${r.sessions} | ${r.assigned} | ${r.distinctServers} |`,
+        `| ${r.setup} | ${r.okPerS} | ${r.p50Ms} | ${r.p99Ms} | ${r.non2xx} | ${r.errors} | ${r.sessions} | ${r.assigned} | ${r.distinctServers} | ${r.serviceCpuMsPerStart} | ${r.databaseCpuMsPerStart ?? '—'} |`,
     ),
   ].join('\n');
   const met = targets(results, pgb, connections);

@@ -26,6 +26,8 @@ export interface TestPostgres {
   /** postgres://… URL of the `test` database, password included. */
   url: string;
   port: number;
+  /** The postmaster's process id (its backends are its children). */
+  readonly pid: number;
   stop(): Promise<void>;
   /** Freezes the server as a hung host would: SIGSTOP to the postmaster and every backend. */
   freeze(): void;
@@ -149,6 +151,9 @@ export async function startTestPostgres(o: { durable?: boolean } = {}): Promise<
   return {
     url: `postgres://postgres:${password}@127.0.0.1:${port}/test`,
     port,
+    get pid() {
+      return server.pid!;
+    },
     freeze: () => signalTree(server.pid!, 'SIGSTOP'),
     thaw: () => signalTree(server.pid!, 'SIGCONT'),
     async halt() {
