@@ -15,7 +15,7 @@ export interface ProviderRegionDefaults {
 export function readRegionSettings(
   r: Reader,
   provider: ProviderRegionDefaults,
-  opts: { maxServers: number; publicUrl: string },
+  opts: { maxServers: number; publicUrl: string; regionProviders?: Readonly<Record<string, string>> },
 ): RegionSettings {
   const listed = r.list('REGIONS');
   for (const name of listed) if (!REGION_NAME.test(name)) r.bad('REGIONS', name, 'region names (a-z, 0-9 and -)');
@@ -40,7 +40,32 @@ export function readRegionSettings(
     if (!isHttpUrl(url)) r.bad('REGION_PING_TARGETS', `${region}=${url}`, 'an http(s) URL');
     pingTargets[region] = url;
   }
-  return { names, defaultRegion, maxServers, pingTargets };
+  const providers = opts.regionProviders ?? {};
+  for (const region of Object.keys(providers)) {
+    if (!names.includes(region))
+      r.bad('REGION_PROVIDERS', `${region}=${providers[region]}`, `a region of REGIONS (${names.join(', ')})`);
+    if (region === defaultRegion)
+      r.problem(`REGION_PROVIDERS: the default region ${defaultRegion} is PROVIDER's; name only the other regions`);
+  }
+  const onOther = Object.keys(providers).length > 0 ? { providers } : {};
+  return { names, defaultRegion, maxServers, pingTargets, ...onOther };
+}
+
+/**
+ * REGION_PROVIDERS (`fsn1=hetzner,nyc3=digitalocean`): regions on another provider than PROVIDER,
+ * read before the providers' settings (each provider named there must be fully configured).
+ */
+export function readRegionProviders<P extends string>(r: Reader, known: readonly P[]): Record<string, P> {
+  const out: Record<string, P> = {};
+  for (const entry of r.list('REGION_PROVIDERS')) {
+    const at = entry.indexOf('=');
+    const region = at > 0 ? entry.slice(0, at).trim() : '';
+    const name = at > 0 ? entry.slice(at + 1).trim() : '';
+    if (!region || !REGION_NAME.test(region) || !(known as readonly string[]).includes(name))
+      r.bad('REGION_PROVIDERS', entry, `region=provider pairs, the provider one of ${known.join(', ')}`);
+    else out[region] = name as P;
+  }
+  return out;
 }
 
 /** `a=1,b=2` → [['a','1'], ['b','2']], each key one of `regions` (else a problem naming the variable). */

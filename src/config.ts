@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { lookalikeWarnings } from './config-lookalikes.js';
 import { deepFreeze, readProcessEnv, Reader, type Env } from './config-reader.js';
-import { readRegionSettings } from './config-regions.js';
+import { readRegionProviders, readRegionSettings } from './config-regions.js';
 import type { RegionSettings } from './domain/region.js';
 import {
   PROVIDER_NAMES,
@@ -176,7 +176,8 @@ export function loadConfig(env: Env = readProcessEnv()): Readonly<Config> {
     if (file && !existsSync(file)) r.problem(`${name}: file not found: ${file}`);
   }
   const provider = r.oneOf<ProviderName>('PROVIDER', PROVIDER_NAMES[0]!, PROVIDER_NAMES);
-  const providers = readProviderSettings(r, provider);
+  const regionProviders = readRegionProviders(r, PROVIDER_NAMES);
+  const providers = readProviderSettings(r, [provider, ...Object.values(regionProviders)]);
   const machineDefaults = providerDefaults(provider);
   const maxServers = r.int('MAX_SERVERS', 10, 0, 100_000);
   const poolMinReady = r.int('POOL_MIN_READY', 0, 0, 100_000);
@@ -187,7 +188,8 @@ export function loadConfig(env: Env = readProcessEnv()): Readonly<Config> {
   const trustProxy = r.trustProxy('TRUST_PROXY');
   const pgPool = readPgPoolConfig(r);
   const publicUrl = r.url('PUBLIC_URL', `http://127.0.0.1:${port}`).replace(/\/+$/, '');
-  const regions = readRegionSettings(r, providerRegionDefaults(provider, providers), { maxServers, publicUrl });
+  const regionDefaults = providerRegionDefaults(provider, providers, regionProviders);
+  const regions = readRegionSettings(r, regionDefaults, { maxServers, publicUrl, regionProviders });
 
   const config: Config = {
     host: r.str('HOST', '0.0.0.0'),

@@ -47,25 +47,8 @@ async function main(argv: string[]): Promise<number> {
       );
     }
     case 'doctor': {
-      const { runDoctorCli, runHetznerDoctorCli } = await import('./doctor/cli.js');
-      const c = config();
-      if (c.provider === 'hetzner') {
-        const h = c.hetzner;
-        const o = { token: h.token, apiUrl: h.apiUrl, location: h.location, serverType: h.serverType, image: h.image };
-        return runHetznerDoctorCli({ ...o, requestTimeoutMs: h.requestTimeoutMs }, (line) => console.log(line));
-      }
-      return runDoctorCli(
-        {
-          token: c.digitalocean.token ?? '',
-          apiUrl: c.digitalocean.apiUrl,
-          region: c.digitalocean.region,
-          size: c.digitalocean.size,
-          image: c.digitalocean.image ?? '',
-          maxServers: c.lifecycle.maxServers,
-          requestTimeoutMs: c.digitalocean.requestTimeoutMs,
-        },
-        (line) => console.log(line),
-      );
+      const { runConfiguredDoctor } = await import('./doctor/cli.js');
+      return runConfiguredDoctor(config(), (line) => console.log(line));
     }
     case 'do-emulator': {
       const { runEmulatorCli } = await import('./emulator/cli.js');

@@ -97,8 +97,8 @@ export async function createOrchestrator(
       logger,
       onChange: link.requestPass,
       capacity: capacityHooks(capacity, config, logger),
-      // One API budget for every replica on this database (issue 22 item 4).
-      sharedBudget: storeSharedBudget(store, clock, `api-budget:${config.provider}`),
+      // One API budget per cloud for every replica on this database (issue 22 item 4).
+      sharedBudgetFor: (name) => storeSharedBudget(store, clock, `api-budget:${name}`),
       regions: config.regions.names,
     });
   // Costs and metrics read prices and telemetry, which the meter passes through unchanged; they

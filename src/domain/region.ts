@@ -13,6 +13,11 @@ export interface RegionSettings {
   maxServers: Readonly<Record<string, number>>;
   /** Per region: the URL a client times to estimate its latency there (configured or the provider's). */
   pingTargets: Readonly<Record<string, string>>;
+  /**
+   * REGION_PROVIDERS: the regions on another provider than PROVIDER, each with that provider's
+   * name (a fleet across clouds, providers/fleet-provider.ts). Absent or empty: every region is PROVIDER's.
+   */
+  providers?: Readonly<Record<string, string>>;
 }
 
 /**

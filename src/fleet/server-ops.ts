@@ -4,7 +4,7 @@ import { EventKind } from '../domain/events.js';
 import { FALLBACK_DEFAULT_REGION } from '../domain/region.js';
 import { creatingServer, EXTERNAL_ORIGIN, isTerminalServerState, ServerState, type Server } from '../domain/server.js';
 import type { EndReason, Session } from '../domain/session.js';
-import type { Machine, Provider } from '../providers/provider.js';
+import { makesOrigin, originFor, type Machine, type Provider } from '../providers/provider.js';
 import type { ServerPatch, Store, Tx, WarmStartInput, WarmStarted } from '../store/store.js';
 import type { Clock } from '../util/clock.js';
 import { timeOrderedId } from '../util/ids.js';
@@ -106,7 +106,7 @@ export class ServerOps {
     for (let i = 0; i < count; i++) {
       const row = creatingServer({
         id: timeOrderedId(now),
-        origin: this.d.provider.name,
+        origin: originFor(this.d.provider, region),
         region,
         nowMs: now,
         owner: this.instanceId,
@@ -265,7 +265,7 @@ export class ServerOps {
     if (server.origin !== EXTERNAL_ORIGIN && !server.providerId) return false;
     // A machine another provider made is not ours to delete with this one (its id means
     // nothing here): the row waits in shutdown for an orchestrator running that provider.
-    if (server.origin !== EXTERNAL_ORIGIN && server.origin !== this.d.provider.name) return false;
+    if (server.origin !== EXTERNAL_ORIGIN && !makesOrigin(this.d.provider, server.origin)) return false;
     try {
       const res =
         server.providerId && server.origin !== EXTERNAL_ORIGIN

@@ -60,6 +60,13 @@ export interface Provider {
    * absent for a provider without one (local). The pool grows only within it.
    */
   apiBudgetLeft?(): { minute: number; hour: number };
+  /**
+   * Optional (a fleet over several clouds, fleet-provider.ts): the origin a row records for a
+   * machine made in `region`, the name of the provider that region is on. Absent: `name`.
+   */
+  originFor?(region: string): string;
+  /** Optional, with originFor: whether a row of this origin is one of this provider's machines. Absent: origin === name. */
+  makes?(origin: string): boolean;
 }
 
 /** What a provider reports about its API use. */
@@ -135,6 +142,20 @@ export class ProviderError extends Error {
   get ambiguous(): boolean {
     return this.opts.ambiguous ?? false;
   }
+}
+
+/** The origin a new row in `region` records: the name of the provider that makes its machine. */
+export function originFor(provider: Pick<Provider, 'name' | 'originFor'>, region: string): string {
+  return provider.originFor ? provider.originFor(region) : provider.name;
+}
+
+/** A provider as the reconciler's plan knows it: its name, or it (a fleet knows several origins). */
+export type OriginJudge = string | Pick<Provider, 'name' | 'makes'>;
+
+/** Whether `provider` made the machines of rows with this origin (its listing is their truth). */
+export function makesOrigin(provider: OriginJudge, origin: string): boolean {
+  if (typeof provider === 'string') return origin === provider;
+  return provider.makes ? provider.makes(origin) : origin === provider.name;
 }
 
 /** Machine names carry the server id: `<prefix>-<serverId>`. */

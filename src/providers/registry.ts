@@ -2,8 +2,9 @@ import type { Reader } from '../config-reader.js';
 import { digitaloceanProvider } from './digitalocean/index.js';
 import { hetznerProvider } from './hetzner/index.js';
 import { localProvider } from './local/index.js';
+import { FleetProvider } from './fleet-provider.js';
 import type { Provider } from './provider.js';
-import type { ProviderContext, ProviderDefaults, ProviderModule } from './provider-module.js';
+import type { ProviderContext, ProviderDefaults, ProviderModule, SharedBudget } from './provider-module.js';
 
 export type { ProviderContext } from './provider-module.js';
 
@@ -30,32 +31,59 @@ export function providerDefaults(name: ProviderName): ProviderDefaults {
 }
 
 /**
- * What the selected provider says about regions: its default region (ProviderModule.defaultRegion;
- * absent: REGIONS' first, else `default`) and where a client times its latency to one (null: no
- * target of its own).
+ * What the providers say about regions: the default region is PROVIDER's (ProviderModule.defaultRegion;
+ * absent: REGIONS' first, else `default`); where a client times its latency to a region is up to
+ * the provider that region is on (REGION_PROVIDERS, else PROVIDER; null: no target of its own).
  */
 export function providerRegionDefaults(
   name: ProviderName,
   settings: ProviderSettings,
+  regionProviders: Readonly<Record<string, ProviderName>> = {},
 ): { defaultRegion(listed: readonly string[]): string; pingTarget(region: string): string | null } {
   const m = moduleNamed(name);
   return {
     defaultRegion: (listed) => (m.defaultRegion ? m.defaultRegion(settings[name], listed) : (listed[0] ?? 'default')),
-    pingTarget: (region) => m.pingTarget?.(region) ?? null,
+    pingTarget: (region) => moduleNamed(regionProviders[region] ?? name).pingTarget?.(region) ?? null,
   };
 }
 
-/** Every provider's settings, read (and validated) by its own module. */
-export function readProviderSettings(r: Reader, selected: ProviderName): ProviderSettings {
+/**
+ * Every provider's settings, read (and validated) by its own module; `selected`: PROVIDER and
+ * the providers REGION_PROVIDERS names (what each requires only then).
+ */
+export function readProviderSettings(r: Reader, selected: ProviderName | readonly ProviderName[]): ProviderSettings {
+  const chosen = new Set<string>(typeof selected === 'string' ? [selected] : selected);
   const out: Record<string, unknown> = {};
-  for (const m of MODULES) out[m.name] = m.readSettings(r, m.name === selected);
+  for (const m of MODULES) out[m.name] = m.readSettings(r, chosen.has(m.name));
   return out as ProviderSettings;
 }
 
-/** The selected provider, built from its own settings. */
+/**
+ * The provider the service runs: PROVIDER's, built from its own settings; with REGION_PROVIDERS,
+ * a fleet over PROVIDER and each provider named there, each with its own regions and its own
+ * shared API budget (fleet-provider.ts).
+ */
 export function createProvider(
-  ctx: ProviderContext & { config: { provider: ProviderName } & ProviderSettings },
+  ctx: ProviderContext & {
+    config: { provider: ProviderName; regions?: { providers?: Readonly<Record<string, string>> } } & ProviderSettings;
+    /** The shared API budget of one provider (each cloud has its own limits). */
+    sharedBudgetFor?: (provider: ProviderName) => SharedBudget;
+  },
 ): Provider {
-  const { config, ...shared } = ctx;
-  return moduleNamed(config.provider).create(config[config.provider], shared);
+  const { config, sharedBudgetFor, ...shared } = ctx;
+  const onOther = (config.regions?.providers ?? {}) as Readonly<Record<string, ProviderName>>;
+  const others = [...new Set(Object.values(onOther))].filter((n) => n !== config.provider);
+  const build = (name: ProviderName, regions: readonly string[] | undefined): Provider =>
+    moduleNamed(name).create(config[name], {
+      ...shared,
+      sharedBudget: sharedBudgetFor?.(name) ?? (name === config.provider ? shared.sharedBudget : undefined),
+      regions,
+    });
+  if (others.length === 0) return build(config.provider, shared.regions);
+  const all = shared.regions ?? [];
+  const members = [config.provider, ...others].map((name) => {
+    const regions = all.filter((r) => (onOther[r] ?? config.provider) === name);
+    return { provider: build(name, regions), regions };
+  });
+  return new FleetProvider(members);
 }

@@ -1,10 +1,10 @@
 import { LIVE_SERVER_STATES, type Server } from '../domain/server.js';
-import type { Provider } from '../providers/provider.js';
+import type { OriginJudge } from '../providers/provider.js';
 import type { Store } from '../store/store.js';
 import { isJudgedBy } from './plan-machines.js';
 
 /** Live rows another provider made, by origin; the reconciler leaves them alone (see isJudgedBy). */
-export function foreignServers(servers: readonly Server[], provider: Provider['name']): Record<string, number> {
+export function foreignServers(servers: readonly Server[], provider: OriginJudge): Record<string, number> {
   const byOrigin: Record<string, number> = {};
   for (const s of servers) {
     if (s.origin === 'external' || isJudgedBy(s, provider) || s.state === 'deleted') continue;
@@ -16,15 +16,16 @@ export function foreignServers(servers: readonly Server[], provider: Provider['n
 /** At start-up: says how many rows another provider made are left alone (nothing when none). */
 export async function logForeignServers(
   store: Store,
-  provider: Provider['name'],
+  provider: OriginJudge,
   log: { warn(obj: object, msg: string): void },
 ): Promise<number> {
   const byOrigin = foreignServers(await store.listServers(LIVE_SERVER_STATES), provider);
   const count = Object.values(byOrigin).reduce((a, b) => a + b, 0);
   if (count > 0) {
+    const name = typeof provider === 'string' ? provider : provider.name;
     log.warn(
-      { count, byOrigin, provider },
-      `${count} server(s) made by another provider are left alone: the ${provider} provider cannot see or delete them; run with that provider to manage them`,
+      { count, byOrigin, provider: name },
+      `${count} server(s) made by another provider are left alone: the ${name} provider cannot see or delete them; run with that provider to manage them`,
     );
   }
   return count;

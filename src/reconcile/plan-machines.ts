@@ -1,6 +1,6 @@
 import { compareText } from './compare-text.js';
 import { EXTERNAL_ORIGIN, isCreateAbandoned, ServerState, type Server } from '../domain/server.js';
-import type { Machine, Provider } from '../providers/provider.js';
+import { makesOrigin, type Machine, type OriginJudge } from '../providers/provider.js';
 import type { PlanWorld } from './plan-world.js';
 import { ROWS_PER_STEP, runToEnd, type Steps } from './steps.js';
 import type { AdoptAction, LookupAction, LostAction, ReconcileSettings } from './types.js';
@@ -18,8 +18,8 @@ export interface MachineMatch {
  * machine. External rows have no machine; a row another provider made (an import of the
  * original's droplets while the local provider runs, or a switch of PROVIDER) is left alone.
  */
-export function isJudgedBy(s: Server, provider: Provider['name']): boolean {
-  return s.origin === provider;
+export function isJudgedBy(s: Server, provider: OriginJudge): boolean {
+  return makesOrigin(provider, s.origin);
 }
 
 /**
@@ -32,7 +32,7 @@ export function isJudgedBy(s: Server, provider: Provider['name']): boolean {
 export function matchMachines(
   machines: readonly Machine[],
   servers: readonly Server[],
-  provider: Provider['name'],
+  provider: OriginJudge,
 ): MachineMatch {
   return runToEnd(matchMachineSteps(machines, servers, provider));
 }
@@ -41,7 +41,7 @@ export function matchMachines(
 export function* matchMachineSteps(
   machines: readonly Machine[],
   servers: readonly Server[],
-  provider: Provider['name'],
+  provider: OriginJudge,
 ): Steps<MachineMatch> {
   const byProviderId = new Map<string, Server>();
   const byId = new Map<string, Server>();
@@ -111,7 +111,7 @@ export function planMachineSteps(
   match: MachineMatch,
   nowMs: number,
   settings: Pick<ReconcileSettings, 'orphanGraceS' | 'readiness'>,
-  provider: Provider['name'],
+  provider: OriginJudge,
 ): MachineSteps {
   return runToEnd(machineSteps(world, match, nowMs, settings, provider));
 }
@@ -122,7 +122,7 @@ export function* machineSteps(
   match: MachineMatch,
   nowMs: number,
   settings: Pick<ReconcileSettings, 'orphanGraceS' | 'readiness'>,
-  provider: Provider['name'],
+  provider: OriginJudge,
 ): Steps<MachineSteps> {
   const adopt: AdoptAction[] = [];
   const markLost: LostAction[] = [];

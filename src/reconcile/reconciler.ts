@@ -217,7 +217,7 @@ export class Reconciler {
     const plan = await computePlanYielding(
       {
         nowMs: snapshotAtMs,
-        provider: provider.name,
+        provider,
         machines,
         servers,
         sessions,

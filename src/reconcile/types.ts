@@ -1,7 +1,7 @@
 import type { Config } from '../config.js';
 import type { Server, ServerState } from '../domain/server.js';
 import type { EndReason, Session, SessionState } from '../domain/session.js';
-import type { Machine, Provider } from '../providers/provider.js';
+import type { Machine, OriginJudge } from '../providers/provider.js';
 import type { DemandForecast, DemandSettings } from './demand-forecast.js';
 import type { RegionSettings } from '../domain/region.js';
 
@@ -45,7 +45,7 @@ export interface PlanInput {
    * (adopted, lost, torn down, deleted as idle): a row another provider made is not in this
    * listing and must never be deleted as "gone from the provider".
    */
-  provider: Provider['name'];
+  provider: OriginJudge;
   /** The provider's listing, or null when list() failed (nothing that depends on it is planned). */
   machines: readonly Machine[] | null;
   /** Every server row that is not deleted. */

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHetznerEmulator } from '../../src/emulator/hetzner/index.js';
 import { startEmulator } from '../../src/emulator/index.js';
+import { FleetProvider } from '../../src/providers/fleet-provider.js';
 import { LocalProvider } from '../../src/providers/local/local-provider.js';
 import { ProviderError, type Machine, type MachineSpec, type Provider } from '../../src/providers/provider.js';
 import { eventually, makeDoProvider, silentLogger } from '../providers/digitalocean/do-test-kit.js';
@@ -22,7 +23,7 @@ interface Harness {
   close(): Promise<void>;
 }
 
-const KINDS = ['local', 'digitalocean', 'hetzner'] as const;
+const KINDS = ['local', 'digitalocean', 'hetzner', 'fleet'] as const;
 
 const HARNESSES: Record<(typeof KINDS)[number], () => Promise<Harness>> = {
   local: async () => {
@@ -70,6 +71,26 @@ const HARNESSES: Record<(typeof KINDS)[number], () => Promise<Harness>> = {
       close: async () => {
         await provider.close();
         await emu.close();
+      },
+    };
+  },
+  fleet: async () => {
+    // Regions across clouds: DigitalOcean's nyc3 first (its ids as they are), Hetzner's fsn1 and
+    // ash behind it (ids `hetzner:<id>`). The suite creates in fsn1, through the fleet's routing.
+    const doEmu = await startEmulator({ port: 0, bootDelayMs: 50, seed: 12, faults: { deleteLagMs: 100 } });
+    const hzEmu = await startHetznerEmulator({ port: 0, bootDelayMs: 50, seed: 13, faults: { deleteLagMs: 100 } });
+    const provider = new FleetProvider([
+      { provider: makeDoProvider(doEmu.url), regions: ['nyc3'] },
+      { provider: makeHzProvider(hzEmu.url, { serverType: 'cx23' }), regions: ['fsn1', 'ash'] },
+    ]);
+    return {
+      provider,
+      region: 'fsn1',
+      closedRegion: 'ash',
+      unknownId: 'hetzner:987654321',
+      close: async () => {
+        await provider.close();
+        await Promise.all([doEmu.close(), hzEmu.close()]);
       },
     };
   },

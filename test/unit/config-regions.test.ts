@@ -83,4 +83,32 @@ describe('loadConfig: regions', () => {
   ])('refuses %j, naming the variable', (env, message) => {
     expect(problems(env as Record<string, string>).some((p) => message.test(p))).toBe(true);
   });
+
+  it('REGION_PROVIDERS puts regions on another cloud: its settings become required, its regions are timed at its own targets', () => {
+    const HZ = { HCLOUD_TOKEN: 'h', HCLOUD_IMAGE: '310000001' };
+    const c = loadConfig({
+      ...DO,
+      ...HZ,
+      DROPLET_REGION: 'nyc3',
+      REGIONS: 'nyc3,fsn1',
+      REGION_PROVIDERS: 'fsn1=hetzner',
+    });
+    expect(c.regions.providers).toEqual({ fsn1: 'hetzner' });
+    expect(c.regions.pingTargets.nyc3).toBe('https://speedtest-nyc3.digitalocean.com/');
+    expect(c.regions.pingTargets.fsn1).not.toContain('digitalocean');
+    expect(loadConfig({ ...DO, DROPLET_REGION: 'nyc3' }).regions.providers).toBeUndefined();
+
+    const missing = problems({ ...DO, REGIONS: 'nyc3,fsn1', REGION_PROVIDERS: 'fsn1=hetzner' });
+    expect(missing.join('\n')).toMatch(/HCLOUD_TOKEN is required/);
+    expect(missing.join('\n')).toMatch(/HCLOUD_IMAGE is required/);
+    const bad = problems({
+      ...DO,
+      ...HZ,
+      REGIONS: 'nyc3,fsn1',
+      REGION_PROVIDERS: 'fsn1=linode,hel1=hetzner,nyc3=hetzner',
+    });
+    expect(bad.some((p) => p.includes('REGION_PROVIDERS') && p.includes('fsn1=linode'))).toBe(true);
+    expect(bad.some((p) => p.includes('REGION_PROVIDERS') && p.includes('hel1=hetzner'))).toBe(true);
+    expect(bad.some((p) => p.includes('default region nyc3'))).toBe(true);
+  });
 });
