@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
 
 /*
  * Seat tokens: what a join hands a player to show the game server, which checks it offline.
@@ -35,11 +35,27 @@ export function seatTokenKey(serverKey: string): Buffer {
   return createHmac('sha256', serverKey).update(SEAT_TOKEN_CONTEXT, 'utf8').digest();
 }
 
+/** Derived keys by server key: a join signed with a key derived anew (one more HMAC) each time. */
+const DERIVED = new Map<string, KeyObject>();
+/** Servers' keys held at most (one per server, or the shared key); past it the map starts over. */
+const DERIVED_MAX = 10_000;
+
+/** seatTokenKey, derived once per server key and kept as a key object. */
+function derivedKey(serverKey: string): KeyObject {
+  let key = DERIVED.get(serverKey);
+  if (!key) {
+    if (DERIVED.size >= DERIVED_MAX) DERIVED.clear();
+    key = createSecretKey(seatTokenKey(serverKey));
+    DERIVED.set(serverKey, key);
+  }
+  return key;
+}
+
 export function signSeatToken(serverKey: string, c: SeatClaims): string {
   const body = Buffer.from(JSON.stringify({ v: 1, s: c.session, p: c.player, e: c.expiresAtS }), 'utf8').toString(
     'base64url',
   );
-  return `${body}.${mac(seatTokenKey(serverKey), body).toString('base64url')}`;
+  return `${body}.${mac(derivedKey(serverKey), body).toString('base64url')}`;
 }
 
 /**
@@ -55,7 +71,7 @@ export function verifySeatToken(
   if (dot <= 0 || token.length > 1024) return { ok: false, reason: 'malformed' };
   const body = token.slice(0, dot);
   const given = Buffer.from(token.slice(dot + 1), 'base64url');
-  const expected = mac(seatTokenKey(serverKey), body);
+  const expected = mac(derivedKey(serverKey), body);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'forged' };
   const claims = parseBody(body);
   if (!claims) return { ok: false, reason: 'malformed' };
@@ -65,7 +81,7 @@ export function verifySeatToken(
   return { ok: true, claims };
 }
 
-function mac(key: Buffer, body: string): Buffer {
+function mac(key: KeyObject, body: string): Buffer {
   return createHmac('sha256', key).update(body, 'ascii').digest();
 }
 

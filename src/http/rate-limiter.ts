@@ -18,6 +18,14 @@ export interface RateLimiterOptions {
 
 const WINDOW_MS = 60_000;
 
+/** A share-code lookup's place in the guess budget (RateLimiter.reserveLookup): settle it once. */
+export interface LookupReservation {
+  /** The code exists: the lookup does not count. */
+  found(): Promise<void>;
+  /** No such code: the lookup counts as a failed guess. */
+  unknown(): Promise<void>;
+}
+
 /**
  * Per-address limits kept in the store, so every replica sees the same counts. Joins count
  * only failures: a player joining a real code is never slowed, a code guesser is.
@@ -118,19 +126,38 @@ export class RateLimiter {
   }
 
   /**
-   * A share-code lookup that cannot race: counts the lookup as failed BEFORE it is made (one
-   * atomic increment), refusing past the limit, so concurrent guesses from one address cannot
-   * all pass a check made before any of them was counted. Call the returned refund when the
-   * code turned out to exist: correct codes never count. Shares the failed-join budget.
+   * A share-code lookup that cannot race: concurrent guesses from one address cannot all pass
+   * a check made before any of them failed. Call `found()` when the code turned out to exist
+   * (correct codes never count) and `unknown()` when it did not; exactly one of them.
+   *
+   * With replicas sharing the database, the lookup is counted as failed BEFORE it is made (one
+   * atomic increment in the store, refused past the limit) and `found()` refunds it. With the
+   * database to itself (SQLite, `store.exclusive`), every lookup of the address is in this
+   * process, so its lookups in flight are counted here as beginJoin does, and a correct code
+   * costs one read instead of two writes; `unknown()` writes the failure. Shares the
+   * failed-join budget.
    */
-  async reserveLookup(addr: string): Promise<() => Promise<void>> {
-    if (this.opts.failedJoinsPerMinute <= 0) return async () => {};
+  async reserveLookup(addr: string): Promise<LookupReservation> {
+    if (this.opts.failedJoinsPerMinute <= 0) return { found: async () => {}, unknown: async () => {} };
+    if (this.store.exclusive) {
+      const release = await this.beginJoin(addr);
+      return {
+        found: async () => release(),
+        unknown: async () => {
+          try {
+            await this.recordFailedJoin(addr);
+          } finally {
+            release();
+          }
+        },
+      };
+    }
     const key = `joinfail:${addressBucket(addr)}`;
     const at = this.clock.now();
     const level = await this.store.leakHit(key, this.guesses, at);
     if (level > this.guesses.limit)
       this.refuse('Too many unknown share codes from this address; slow down', this.guesses, level);
-    return async () => void (await this.store.leakHit(key, this.guesses, at, -1));
+    return { found: async () => void (await this.store.leakHit(key, this.guesses, at, -1)), unknown: async () => {} };
   }
 
   /** Refuses with the seconds until one more hit fits in the bucket (level drains limit per window). */

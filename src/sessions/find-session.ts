@@ -35,9 +35,9 @@ export class FindSession {
   /** The session a share code names (the live one, else the latest ended one). */
   async byCode(code: string): Promise<SessionSnapshot> {
     const normalized = normalizeShareCode(code);
-    const session = normalized ? await this.deps.store.findSessionByCode(normalized) : null;
-    if (!session) throw new OrchestratorError('not_found', 'No session has this code');
-    return this.withServer(session);
+    const snap = normalized ? await this.deps.store.findSessionAndServerByCode(normalized) : null;
+    if (!snap) throw new OrchestratorError('not_found', 'No session has this code');
+    return snap;
   }
 
   /**

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { newPlayerId } from '../domain/player-id.js';
 import { OrchestratorError } from '../domain/errors.js';
 import { EventKind } from '../domain/events.js';
 import type { LobbyEntry } from '../domain/lobby.js';
@@ -146,9 +146,4 @@ export class Lobbies {
       key === null ? null : signSeatToken(key, { session: session.code, player: seat.playerId, expiresAtS });
     return { playerId: seat.playerId, token, expiresAtMs: expiresAtS * 1000 };
   }
-}
-
-/** A made player id, as a join makes them. */
-function newPlayerId(): string {
-  return `p_${randomBytes(12).toString('base64url')}`;
 }

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { newPlayerId } from '../domain/player-id.js';
 import { OrchestratorError, Refusal } from '../domain/errors.js';
 import { EventKind } from '../domain/events.js';
 import { freeReason, SeatState, type Seat } from '../domain/seat.js';
@@ -207,9 +207,4 @@ export class Seats {
       data: { playerId: seat.playerId, ...more },
     });
   }
-}
-
-/** A made player id: 16 random bytes' worth of base64url, prefixed so it reads as made. */
-function newPlayerId(): string {
-  return `p_${randomBytes(12).toString('base64url')}`;
 }

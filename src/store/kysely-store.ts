@@ -138,6 +138,12 @@ export class KyselyStore extends KyselyVerbs implements Store {
   override findSessionByCode(code: string): Promise<DetailedSession | null> {
     return this.sharedRead((tx) => tx.findSessionByCode(code));
   }
+  // Every /v1 join and lookup: both reads in one shared read, not one after the other's commit.
+  override findSessionAndServerByCode(
+    code: string,
+  ): Promise<{ session: DetailedSession; server: Server | null } | null> {
+    return this.sharedRead((tx) => tx.findSessionAndServerByCode(code));
+  }
   // The two writes every signed request and every start make: on SQLite they join the next
   // group commit instead of paying for a commit each.
   override rememberSignature(signature: string, nowMs: number, expiresAtMs: number): Promise<boolean> {

@@ -40,7 +40,7 @@ export class KyselyVerbs implements StoreVerbs {
     return servers.insertServer(this.db, server);
   }
   getServer(id: string): Promise<Server | null> {
-    return servers.getServer(this.db, id);
+    return servers.getServer(this.db, this.kind, id);
   }
   findActiveServerByIp(ip: string): Promise<Server | null> {
     return servers.findActiveServerByIp(this.db, this.kind, ip);
@@ -230,6 +230,11 @@ export class KyselyVerbs implements StoreVerbs {
   }
   findSessionByCode(code: string): Promise<DetailedSession | null> {
     return v1.findSessionByCode(this.db, this.kind, code);
+  }
+  async findSessionAndServerByCode(code: string): Promise<{ session: DetailedSession; server: Server | null } | null> {
+    const session = await v1.findSessionByCode(this.db, this.kind, code);
+    if (!session) return null;
+    return { session, server: session.serverId ? await servers.getServer(this.db, this.kind, session.serverId) : null };
   }
   pageSessions(q: SessionPageQuery): Promise<SessionPage> {
     return v1.pageSessions(this.db, q);

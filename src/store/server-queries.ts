@@ -21,10 +21,14 @@ export async function insertServer(db: Db, server: Server): Promise<void> {
   await db.insertInto('servers').values(fromServer(server)).execute();
 }
 
-export async function getServer(db: Db, id: string): Promise<Server | null> {
-  const row = await db.selectFrom('servers').selectAll().where('id', '=', id).executeTakeFirst();
+export async function getServer(db: Db, kind: DialectKind, id: string): Promise<Server | null> {
+  const [row] = await GET_SERVER.rows(db, kind, [id]);
   return row ? toServer(row) : null;
 }
+// Every /v1 join, lookup and server call reads it: compiled once (see HotStatement).
+const GET_SERVER = new HotStatement<[id: string], ServerRow>('getServer', (db, p) =>
+  db.selectFrom('servers').selectAll().where('id', '=', p(0)),
+);
 
 /** Hot path (every heartbeat): one lookup in the partial unique index on ip. */
 export async function findActiveServerByIp(db: Db, kind: DialectKind, ip: string): Promise<Server | null> {

@@ -152,6 +152,8 @@ export interface StoreVerbs extends SeatVerbs, LobbyVerbs {
    * live sessions only, and may be handed out again after its session ended).
    */
   findSessionByCode(code: string): Promise<DetailedSession | null>;
+  /** findSessionByCode and the session's server (null: none, or gone), in one read (a join's lookup). */
+  findSessionAndServerByCode(code: string): Promise<{ session: DetailedSession; server: Server | null } | null>;
   /** Sessions in (createdAtMs, id) order, after a cursor, filtered. */
   pageSessions(q: SessionPageQuery): Promise<SessionPage>;
   /** Servers in (createdAtMs, id) order, after a cursor, filtered. */

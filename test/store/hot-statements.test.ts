@@ -46,6 +46,7 @@ describe('hot statements', () => {
       'findActiveServerByIp',
       'findJoinAddress',
       'getIdempotentSession',
+      'getServer',
       'holdSession',
       'insertEvents(1)',
       'insertEvents(2)',

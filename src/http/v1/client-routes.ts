@@ -6,7 +6,7 @@ import type { FindSession } from '../../sessions/find-session.js';
 import type { Seats } from '../../sessions/seats.js';
 import type { StartSession } from '../../sessions/start-session.js';
 import { clientAddress } from '../client-address.js';
-import type { RateLimiter } from '../rate-limiter.js';
+import type { LookupReservation, RateLimiter } from '../rate-limiter.js';
 import { errors, Metadata, SessionView } from './schemas.js';
 import { grantView, JoinBody, JoinView } from './seat-schemas.js';
 import { LobbyStartFields, startLobby } from './lobby-schemas.js';
@@ -39,12 +39,13 @@ const KEY_HEADER = {
 const TAGS = ['sessions'];
 
 /**
- * On a failed lookup: an unknown code keeps its count (a guess); any other failure (full, not
+ * On a failed lookup: an unknown code counts (a guess); any other failure (full, not
  * ready: the code exists) is refunded. Rethrows.
  */
-function keepCountIfUnknown(refund: () => Promise<void>) {
+function keepCountIfUnknown(lookup: LookupReservation) {
   return async (err: unknown): Promise<never> => {
-    if (!(err instanceof OrchestratorError && err.code === 'not_found')) await refund();
+    if (err instanceof OrchestratorError && err.code === 'not_found') await lookup.unknown();
+    else await lookup.found();
     throw err;
   };
 }
@@ -147,9 +148,9 @@ export async function clientRoutes(app: FastifyInstance, deps: ClientRoutesDeps)
       const { code } = req.params;
       const q = req.query;
       // A lookup is a code guess like a join: unknown codes count against the address.
-      const refund = await limiter.reserveLookup(clientAddress(req));
-      const snap = await find.byCode(code).catch(keepCountIfUnknown(refund));
-      await refund();
+      const lookup = await limiter.reserveLookup(clientAddress(req));
+      const snap = await find.byCode(code).catch(keepCountIfUnknown(lookup));
+      await lookup.found();
       const waitMs = Math.min(q.wait ?? 0, deps.longPollMaxS) * 1000;
       if (waitMs === 0) return sessionView(snap);
       const ac = new AbortController();
@@ -181,12 +182,12 @@ export async function clientRoutes(app: FastifyInstance, deps: ClientRoutesDeps)
     },
     async (req) => {
       const { code } = req.params;
-      const refund = await limiter.reserveLookup(clientAddress(req));
+      const lookup = await limiter.reserveLookup(clientAddress(req));
       const b = req.body;
       const joined = await deps.seats
         .join(code, { playerId: b.player_id, seatToken: b.seat_token })
-        .catch(keepCountIfUnknown(refund));
-      await refund();
+        .catch(keepCountIfUnknown(lookup));
+      await lookup.found();
       return { ...sessionView(joined.snap), seat: grantView(joined.seat) };
     },
   );
