@@ -10,7 +10,8 @@ export interface ProviderRegionDefaults {
 /**
  * REGIONS (the fleet's regions; default: the provider's default region alone), REGION_MAX_SERVERS
  * (`nyc3=5,ams3=3`, each under MAX_SERVERS) and REGION_PING_TARGETS (`nyc3=https://…`, overriding
- * the provider's target). A bad value is a problem naming its variable.
+ * the provider's target), REGION_POOL_MIN_READY and REGION_POOL_BUFFER (`ams3=2`: the warm pool of
+ * a region other than the default). A bad value is a problem naming its variable.
  */
 export function readRegionSettings(
   r: Reader,
@@ -48,7 +49,9 @@ export function readRegionSettings(
       r.problem(`REGION_PROVIDERS: the default region ${defaultRegion} is PROVIDER's; name only the other regions`);
   }
   const onOther = Object.keys(providers).length > 0 ? { providers } : {};
-  return { names, defaultRegion, maxServers, pingTargets, ...onOther };
+  const poolMinReady = readCounts(r, 'REGION_POOL_MIN_READY', names, defaultRegion, opts.maxServers);
+  const poolBuffer = readCounts(r, 'REGION_POOL_BUFFER', names, defaultRegion, opts.maxServers);
+  return { names, defaultRegion, maxServers, pingTargets, poolMinReady, poolBuffer, ...onOther };
 }
 
 /**
@@ -64,6 +67,21 @@ export function readRegionProviders<P extends string>(r: Reader, known: readonly
     if (!region || !REGION_NAME.test(region) || !(known as readonly string[]).includes(name))
       r.bad('REGION_PROVIDERS', entry, `region=provider pairs, the provider one of ${known.join(', ')}`);
     else out[region] = name as P;
+  }
+  return out;
+}
+
+/**
+ * `ams3=2,nyc3=1`: a warm pool per region other than the default one (whose pool is
+ * POOL_MIN_READY / POOL_BUFFER, so one setting never means two things).
+ */
+function readCounts(r: Reader, name: string, names: readonly string[], dflt: string, max: number) {
+  const out: Record<string, number> = {};
+  for (const [region, value] of readPairs(r, name, names)) {
+    if (region === dflt) r.bad(name, `${region}=${value}`, `a region other than the default ${dflt} (set POOL_*)`);
+    else if (!/^\d+$/.test(value) || Number(value) > max)
+      r.bad(name, `${region}=${value}`, `a whole number from 0 to MAX_SERVERS (${max})`);
+    else out[region] = Number(value);
   }
   return out;
 }

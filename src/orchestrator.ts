@@ -86,7 +86,8 @@ export async function createOrchestrator(
       poolBuffer: config.lifecycle.poolBuffer,
       maxServers: capacity.maxServers,
     }),
-    forecastTarget: () => link.forecastTarget(),
+    forecastTarget: (region) => link.forecastTarget(region),
+    regions: config.regions,
     log: logger,
   });
   const bareProvider =
@@ -179,6 +180,8 @@ export async function createOrchestrator(
     },
     // The pool settings in force (run-time changes, MAX_SERVERS as clamped now), read every pass.
     settingsNow: async (configured) => ({ ...configured, ...(await pool.settings()) }),
+    // Each region's pool in force (REGION_POOL_*, REGION_MAX_SERVERS, run-time changes), read every pass.
+    regionPools: async () => ({ defaultRegion: config.regions.defaultRegion, pools: await pool.regionPools() }),
     onPass: metrics.onPass,
     leadership,
     link,

@@ -18,6 +18,13 @@ export interface RegionSettings {
    * name (a fleet across clouds, providers/fleet-provider.ts). Absent or empty: every region is PROVIDER's.
    */
   providers?: Readonly<Record<string, string>>;
+  /**
+   * REGION_POOL_MIN_READY / REGION_POOL_BUFFER: the warm pool of a region other than the default
+   * one (whose pool is POOL_MIN_READY / POOL_BUFFER). A region not named holds none of its own:
+   * a region with sparse demand costs no standing idle server unless its settings ask for one.
+   */
+  poolMinReady: Readonly<Record<string, number>>;
+  poolBuffer: Readonly<Record<string, number>>;
 }
 
 /**
@@ -37,5 +44,22 @@ export function regionCap(settings: Pick<RegionSettings, 'maxServers'>, region: 
 
 /** The one-region settings of a fleet that never configured regions (tests, the embedded default). */
 export function singleRegion(name: string, pingTarget = ''): RegionSettings {
-  return { names: [name], defaultRegion: name, maxServers: {}, pingTargets: { [name]: pingTarget } };
+  return {
+    names: [name],
+    defaultRegion: name,
+    maxServers: {},
+    pingTargets: { [name]: pingTarget },
+    poolMinReady: {},
+    poolBuffer: {},
+  };
+}
+
+/** A region's warm-pool settings as configured: the default region's are the global POOL_* ones. */
+export function configuredRegionPool(
+  settings: Pick<RegionSettings, 'defaultRegion' | 'poolMinReady' | 'poolBuffer'>,
+  region: string,
+  defaults: { poolMinReady: number; poolBuffer: number },
+): { poolMinReady: number; poolBuffer: number } {
+  if (region === settings.defaultRegion) return defaults;
+  return { poolMinReady: settings.poolMinReady[region] ?? 0, poolBuffer: settings.poolBuffer[region] ?? 0 };
 }

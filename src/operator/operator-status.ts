@@ -1,5 +1,5 @@
 import { SERVER_STATES } from '../domain/server.js';
-import type { ReconcilerStatus } from '../reconcile/reconciler.js';
+import type { ReconcilerStatus } from '../reconcile/types.js';
 import type { PoolTargetNow } from '../sessions/pool-settings.js';
 import type { Leadership } from '../store/leadership.js';
 import type { Store } from '../store/store.js';

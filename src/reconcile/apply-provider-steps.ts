@@ -13,6 +13,7 @@ import type { Plan } from './types.js';
  */
 export async function applyProviderSteps(d: ApplyDeps, plan: Plan, t: ApplyTally): Promise<void> {
   await applyLookups(d, plan, t);
+  // Region after region, each under its own cap and the global one (re-checked in the store).
   for (const [region, n] of Object.entries(plan.createIn)) if (n > 0) await applyCreates(d, region, n, t);
   await Promise.all([
     t.all(
@@ -49,10 +50,10 @@ async function applyCreates(d: ApplyDeps, region: string, planned: number, t: Ap
         await tx.lockCapacity();
         const live = await tx.countMadeServers(LIVE_SERVER_STATES);
         let n = Math.min(planned - rows.length, RESERVE_CHUNK, d.settings.maxServers - live);
-        const regions = d.settings.regions;
-        if (n > 0 && regions?.maxServers[region] !== undefined) {
+        const cap = regionCapOf(d, region);
+        if (n > 0 && cap !== null) {
           const there = (await tx.countByRegion(d.clock.now())).get(region)?.machines ?? 0;
-          n = Math.min(n, regionCap(regions, region, d.settings.maxServers) - there);
+          n = Math.min(n, cap - there);
         }
         return n > 0 ? d.ops.reserve(tx, n, region) : [];
       });
@@ -68,6 +69,16 @@ async function applyCreates(d: ApplyDeps, region: string, planned: number, t: Ap
   await forEachSliced(rows, MAX_IN_FLIGHT, (r) => d.ops.launch(r), slice);
   t.add('create', rows.length);
   t.report.skipped += planned - rows.length;
+}
+
+/**
+ * The region's cap in force: the pass's (REGION_MAX_SERVERS lowered at run time), else the
+ * configured one; null when only the global cap holds.
+ */
+function regionCapOf(d: ApplyDeps, region: string): number | null {
+  if (d.regionCap) return d.regionCap(region);
+  const regions = d.settings.regions;
+  return regions?.maxServers[region] !== undefined ? regionCap(regions, region, d.settings.maxServers) : null;
 }
 
 /** Rows one reservation transaction inserts at most. */

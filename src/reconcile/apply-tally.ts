@@ -14,6 +14,8 @@ export interface ApplyDeps {
   clock: Clock;
   log: Log;
   settings: ReconcileSettings;
+  /** A region's cap in force this pass (REGION_MAX_SERVERS, run-time lowered), re-checked at create; absent: the global cap only. */
+  regionCap?: (region: string) => number;
 }
 
 export type ActionKind = keyof PlanCounts;

@@ -6,14 +6,14 @@ import { ROWS_PER_STEP, runToEnd, type Steps } from './steps.js';
  * seen creating or starting (or made since the last look) and then seen ready or allocated
  * booted in readyAtMs − createdAtMs. (A recycled server's readyAtMs is its last release, so
  * rows that were already up at an earlier look are not counted.) Kept in memory by the replica that reconciles: after a restart or a failover the
- * forecast uses POOL_BOOT_ESTIMATE_S until the next boot is seen. One instance per region and
- * size (the orchestrator makes every server with one spec).
+ * forecast uses POOL_BOOT_ESTIMATE_S until the next boot is seen. Each sample keeps its region:
+ * a region's forecast plans with its own boots (the orchestrator makes every server with one size).
  */
 export class BootTimes {
   /** Server id → createdAtMs, for rows seen booting. */
   private readonly booting = new Map<string, number>();
-  /** [measuredAtMs, seconds], oldest first. */
-  private samples: [number, number][] = [];
+  /** [measuredAtMs, seconds, region], oldest first. */
+  private samples: [number, number, string][] = [];
   /** Live rows of ours at the last look, and when that was. */
   private seen = new Set<string>();
   private lastLookMs: number | null = null;
@@ -43,7 +43,7 @@ export class BootTimes {
           s.readyAtMs !== null &&
           s.readyAtMs >= s.createdAtMs
         ) {
-          this.samples.push([nowMs, (s.readyAtMs - s.createdAtMs) / 1000]);
+          this.samples.push([nowMs, (s.readyAtMs - s.createdAtMs) / 1000, s.region]);
         }
       }
     }
@@ -53,8 +53,10 @@ export class BootTimes {
     if (this.samples.length > this.maxSamples) this.samples = this.samples.slice(-this.maxSamples);
   }
 
-  /** Boots measured within the last windowS, seconds. */
-  recent(nowMs: number, windowS: number): number[] {
-    return this.samples.filter(([at]) => nowMs - at <= windowS * 1000).map(([, s]) => s);
+  /** Boots measured within the last windowS, seconds (of servers made in `region`; absent: any). */
+  recent(nowMs: number, windowS: number, region?: string): number[] {
+    return this.samples
+      .filter(([at, , r]) => nowMs - at <= windowS * 1000 && (region === undefined || r === region))
+      .map(([, s]) => s);
   }
 }

@@ -6,7 +6,8 @@ import type { Store } from '../store/store.js';
 import type { TimeSlice } from '../util/time-slice.js';
 import type { BootTimes } from './boot-times.js';
 import { runYielding } from './steps.js';
-import type { PoolDemand, ReconcileSettings } from './types.js';
+import type { PoolDemand, ReconcileSettings, RegionDemand } from './types.js';
+import type { RegionPoolsInput } from './region-plan.js';
 
 export interface DemandSources {
   store: Store;
@@ -29,6 +30,7 @@ export async function loadDemand(
   servers: readonly Server[],
   now: number,
   slice: TimeSlice,
+  regions?: RegionPoolsInput,
 ): Promise<PoolDemand | null> {
   const { pool, store, provider, bootTimes } = d;
   await runYielding(bootTimes.observeSteps(servers, now), slice);
@@ -40,7 +42,25 @@ export async function loadDemand(
       endedLengthsS.push((s.endedAtMs - s.activatedAtMs) / 1000);
   }
   const left = provider.apiBudgetLeft?.();
+  // Each region learns from its own starts, lengths and boots (a region no longer configured
+  // makes nothing: its sessions teach no pool).
+  let byRegion: Record<string, RegionDemand> | undefined;
+  if (regions) {
+    const names = new Set(regions.pools.map((p) => p.region));
+    const own = new Map<string, { startsAtMs: number[]; bootsS: number[]; endedLengthsS: number[] }>();
+    for (const name of names)
+      own.set(name, { startsAtMs: [], bootsS: bootTimes.recent(now, pool.bootWindowS, name), endedLengthsS: [] });
+    for (const s of recent) {
+      const d = own.get(s.region);
+      if (!d) continue;
+      d.startsAtMs.push(s.createdAtMs);
+      if (s.state === SessionState.Ended && s.activatedAtMs !== null && s.endedAtMs !== null)
+        d.endedLengthsS.push((s.endedAtMs - s.activatedAtMs) / 1000);
+    }
+    byRegion = Object.fromEntries(own);
+  }
   return {
+    ...(byRegion ? { byRegion } : {}),
     startsAtMs: recent.map((s) => s.createdAtMs),
     bootsS: bootTimes.recent(now, pool.bootWindowS),
     endedLengthsS,

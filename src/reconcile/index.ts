@@ -1,5 +1,6 @@
 /** The control loop: a pure planner (computePlan and its policies) and the Reconciler that applies it. */
-export { Reconciler, type PassResult, type ReconcilerDeps, type ReconcilerStatus } from './reconciler.js';
+export { Reconciler, type PassResult, type ReconcilerDeps } from './reconciler.js';
+export type { ReconcilerStatus } from './types.js';
 export { computePlan } from './plan.js';
 export { BootWatcher, type BootLook, type BootWatcherDeps } from './boot-watcher.js';
 export { computePool, type PoolDecision, type PoolInput } from './warm-pool.js';

@@ -3,7 +3,7 @@ import type { Leadership } from '../store/leadership.js';
 import type { Store } from '../store/store.js';
 import type { Clock } from '../util/clock.js';
 import type { Log } from '../util/log.js';
-import type { OutageInfo } from './types.js';
+import type { OutageInfo, PoolPass, ReconcileSettings } from './types.js';
 
 /**
  * What a pass records as events, each only on a change: a change of lead, the outage guard
@@ -77,4 +77,17 @@ export class PassEvents {
     this.guardOn = outage !== null;
     this.lastTargets = key;
   }
+}
+
+/** The pool_targets_changed event's data: the totals, and with several regions each one's target (`ams3=2 nyc3=0`). */
+export function targetsEvent(
+  pool: PoolPass | undefined,
+  s: Pick<ReconcileSettings, 'poolMinReady' | 'poolBuffer' | 'maxServers'>,
+): EventData {
+  if (!pool) return {};
+  const { poolMinReady: minReady, poolBuffer: buffer, maxServers } = s;
+  const regions = Object.entries(pool.regions ?? {});
+  const data: EventData = { target: pool.target, atMaxServers: pool.atMaxServers, minReady, buffer, maxServers };
+  if (regions.length > 1) data.regionTargets = regions.map(([r, t]) => `${r}=${t.target}`).join(' ');
+  return data;
 }

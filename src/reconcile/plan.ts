@@ -1,4 +1,4 @@
-import { ServerState, type Server } from '../domain/server.js';
+import { isCreateAbandoned, ServerState, type Server } from '../domain/server.js';
 import { SessionState } from '../domain/session.js';
 import type { Machine } from '../providers/provider.js';
 import { isHeardRecently, isSilent, wasSilentAtStart } from './health.js';
@@ -17,7 +17,8 @@ import { PlanWorld } from './plan-world.js';
 import type { Plan, PlanInput, ReconcileSettings, ServerStep } from './types.js';
 import { TimeSlice } from '../util/time-slice.js';
 import { forecastPool, type DemandForecast } from './demand-forecast.js';
-import { capCreates, computeRegionPools, regionSupply } from './plan-regions.js';
+import { planRegionPools, type RegionPoolPlan, type RegionPoolsInput } from './region-plan.js';
+import { FALLBACK_DEFAULT_REGION, regionCap, singleRegion } from '../domain/region.js';
 
 /**
  * The reconcile decision, as a pure function of one snapshot (Agones'
@@ -77,16 +78,32 @@ function* planPhases(input: PlanInput): Steps<Plan> {
   // A server silent since before our start and not heard since is no warm capacity (never handed out).
   const idle = idleReady(world).filter((s) => !wasSilentAtStart(s, settings) || isHeardRecently(s, nowMs, settings));
   yield;
-  const forecast = input.demand ? planForecast(world, input) : null;
-  // Per region: a pending session waits for a server of its own region (issue 23).
-  const pool = computeRegionPools(regionSupply(world, idle, nowMs), settings.regions, {
+  const coming = world
+    .serversIn(ServerState.Creating, ServerState.Starting)
+    .filter((s) => s.origin !== 'external' && !isCreateAbandoned(s, nowMs));
+  const pendingRegions = world
+    .liveSessions()
+    .filter((s) => s.state === SessionState.Pending)
+    .map((s) => s.region);
+  yield;
+  const made = world.allServers().filter((s) => s.origin !== 'external');
+  const regions = input.regions ?? configuredRegions(settings);
+  const forecasts = input.demand ? planForecasts(world, input, regions) : null;
+  const pools = planRegionPools(
+    regions,
+    { idleReady: idle, coming, made, pendingRegions },
     settings,
-    forecast,
-    apiCreates: input.demand?.apiCreates ?? null,
-  });
-  const wantedCreates = match ? pool.create : 0;
-  const createIn = match ? capCreates(pool.createIn, settings.maxCreatesPerPass) : {};
-  const create = Object.values(createIn).reduce((a, b) => a + b, 0);
+    (region) => forecasts?.[region] ?? null,
+    input.demand?.apiCreates ?? null,
+  );
+  const pool = {
+    target: sum(pools.map((p) => p.target)),
+    atMaxServers: pools.some((p) => p.atMaxServers),
+    deleteIdle: pools.flatMap((p) => p.deleteIdle),
+  };
+  const wantedCreates = match ? sum(pools.map((p) => p.wanted)) : 0;
+  const createIn = match ? Object.fromEntries(pools.filter((p) => p.create > 0).map((p) => [p.region, p.create])) : {};
+  const create = sum(Object.values(createIn));
   // In an outage a silent idle server may be fine; shrinking on stale data would only hurt.
   const idleExtra = outage ? pool.deleteIdle.filter((s) => !isSilent(s, nowMs, settings)) : pool.deleteIdle;
   yield;
@@ -118,28 +135,63 @@ function* planPhases(input: PlanInput): Steps<Plan> {
     deleteOrphan: deletes.deleteOrphan,
     partial: create < wantedCreates || deletes.capped || lookup.length < lookups.length,
     outage,
-    ...(match ? { pool: { target: pool.target, atMaxServers: pool.atMaxServers } } : {}),
-    forecast,
+    ...(match ? { pool: { target: pool.target, atMaxServers: pool.atMaxServers, regions: regionTargets(pools) } } : {}),
+    forecast: forecasts?.[regions.defaultRegion] ?? null,
+    forecasts,
   };
 }
 
-/** The forecast from the demand observations and the sessions live after this pass's ends. */
-function planForecast(world: PlanWorld, input: PlanInput): DemandForecast {
-  const d = input.demand!;
-  const activeAgesS = world
-    .liveSessions()
-    .filter((s) => s.state === SessionState.Active)
-    .map((s) => Math.max(0, (input.nowMs - (s.activatedAtMs ?? s.createdAtMs)) / 1000));
-  return forecastPool({
-    nowMs: input.nowMs,
-    startsAtMs: d.startsAtMs,
-    bootsS: d.bootsS,
-    endedLengthsS: d.endedLengthsS,
-    activeAgesS,
-    recycling: input.settings.recycleServers,
-    settings: d.settings,
-  });
+const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
+
+/**
+ * Without region pools given (tests, tools): the configured regions (or the one fallback
+ * region), the default one with the settings' pool, every other with a pool of 0 (servers
+ * only for its pending starts) under its configured cap.
+ */
+function configuredRegions(settings: PlanInput['settings']): RegionPoolsInput {
+  const r = settings.regions ?? singleRegion(FALLBACK_DEFAULT_REGION);
+  const { poolMinReady, poolBuffer, maxServers } = settings;
+  return {
+    defaultRegion: r.defaultRegion,
+    pools: r.names.map((region) =>
+      region === r.defaultRegion
+        ? { region, poolMinReady, poolBuffer, maxServers: regionCap(r, region, maxServers) }
+        : { region, poolMinReady: 0, poolBuffer: 0, maxServers: regionCap(r, region, maxServers) },
+    ),
+  };
 }
+
+function regionTargets(pools: readonly RegionPoolPlan[]): Record<string, { target: number; atMaxServers: boolean }> {
+  return Object.fromEntries(pools.map((p) => [p.region, { target: p.target, atMaxServers: p.atMaxServers }]));
+}
+
+/**
+ * Each region's forecast from its own demand (its starts, boots and session lengths; the
+ * demand as a whole when not split by region) and its sessions live after this pass's ends.
+ */
+function planForecasts(world: PlanWorld, input: PlanInput, regions: RegionPoolsInput): Record<string, DemandForecast> {
+  const d = input.demand!;
+  const out: Record<string, DemandForecast> = {};
+  for (const { region, poolMinReady } of regions.pools) {
+    const own = d.byRegion ? (d.byRegion[region] ?? NO_DEMAND) : d;
+    const activeAgesS = world
+      .liveSessions()
+      .filter((s) => s.state === SessionState.Active && (!d.byRegion || s.region === region))
+      .map((s) => Math.max(0, (input.nowMs - (s.activatedAtMs ?? s.createdAtMs)) / 1000));
+    out[region] = forecastPool({
+      nowMs: input.nowMs,
+      startsAtMs: own.startsAtMs,
+      bootsS: own.bootsS,
+      endedLengthsS: own.endedLengthsS,
+      activeAgesS,
+      recycling: input.settings.recycleServers,
+      settings: { ...d.settings, poolMinReady },
+    });
+  }
+  return out;
+}
+
+const NO_DEMAND = { startsAtMs: [], bootsS: [], endedLengthsS: [] } as const;
 
 interface DeletePlan {
   teardown: Server[];

@@ -9,12 +9,13 @@ import type { DemandForecast } from './demand-forecast.js';
 import { ApplyTally, type ApplyDeps, type ApplyReport } from './apply-tally.js';
 import { computePlanYielding } from './plan.js';
 import { loadDemand } from './demand-load.js';
-import { PassEvents } from './pass-events.js';
+import { PassEvents, targetsEvent } from './pass-events.js';
 import type { ReconcileLink } from './reconcile-link.js';
 import { letEventLoopRun, TimeSlice } from '../util/time-slice.js';
 import type { Leadership } from '../store/leadership.js';
 import { PassScheduler } from './pass-scheduler.js';
-import { planCounts, type OutageInfo, type PlanCounts } from './types.js';
+import { planCounts, type OutageInfo, type PlanCounts, type PoolPass, type ReconcilerStatus } from './types.js';
+import type { RegionPoolsInput } from './region-plan.js';
 
 export interface ReconcilerDeps extends ApplyDeps {
   /** Called after every pass (metrics, tests). */
@@ -40,6 +41,8 @@ export interface ReconcilerDeps extends ApplyDeps {
   pool?: Readonly<PoolPolicySettings>;
   /** When this process started (default: when the Reconciler is made). */
   processStartedAtMs?: number;
+  /** The fleet's regions and each one's pool in force, read every pass (absent: one pool, from the settings). */
+  regionPools?: () => Promise<RegionPoolsInput>;
 }
 
 /** Most events one pass prunes: bounded work per pass, the rest next time. */
@@ -64,19 +67,8 @@ export interface PassResult {
   error: string | null;
   /** False: another replica leads, and this pass looked at nothing and did nothing. */
   leader: boolean;
-  /** The warm pool's target this pass (absent when nothing was listed or planned). */
-  pool?: { target: number; atMaxServers: boolean };
-}
-
-export interface ReconcilerStatus {
-  lastPassAtMs: number | null;
-  lastError: string | null;
-  /** Set while heartbeat reaping is paused by the outage guard. */
-  outage: { paused: boolean; reason: string } | null;
-  passes: number;
-  lastPlan: PlanCounts | null;
-  /** The warm-pool policy and, with `forecast`, what it expects and why it holds what it holds. */
-  pool: { policy: 'fixed' | 'forecast'; forecast: DemandForecast | null };
+  /** The warm pool's target this pass, in all and per region (absent when nothing was listed or planned). */
+  pool?: PoolPass;
 }
 
 /**
@@ -92,6 +84,7 @@ export class Reconciler {
   private outage: OutageInfo | null = null;
   private lastPlan: PlanCounts | null = null;
   private lastForecast: DemandForecast | null = null;
+  private lastForecasts: Readonly<Record<string, DemandForecast>> | null = null;
   private readonly bootTimes = new BootTimes();
   private readonly events: PassEvents;
   /** Servers silent since before this are no evidence of our own outage (see health.ts). */
@@ -137,7 +130,7 @@ export class Reconciler {
       outage: this.outage ? { paused: true, reason: this.outage.reason } : null,
       passes: this.passes,
       lastPlan: this.lastPlan,
-      pool: { policy: this.deps.pool?.policy ?? 'fixed', forecast: this.lastForecast },
+      pool: { policy: this.deps.pool?.policy ?? 'fixed', forecast: this.lastForecast, forecasts: this.lastForecasts },
     };
   }
 
@@ -190,7 +183,10 @@ export class Reconciler {
     await this.deps.beforePass?.();
     const configured = this.deps.settingsNow ? await this.deps.settingsNow(this.deps.settings) : this.deps.settings;
     const settings = { ...configured, processStartedAtMs: this.startedAtMs };
-    const deps = { ...this.deps, settings };
+    const regions = await this.deps.regionPools?.();
+    const caps = new Map(regions?.pools.map((p) => [p.region, p.maxServers]));
+    const regionCap = regions ? (r: string) => caps.get(r) ?? settings.maxServers : undefined;
+    const deps = { ...this.deps, settings, ...(regionCap ? { regionCap } : {}) };
     const { store, provider, clock, log } = deps;
     // The store first, the listing second: a machine listed then was made for a row already
     // loaded or newer (its orphan grace, and an ownership re-check, protect it), while a row
@@ -213,7 +209,14 @@ export class Reconciler {
     // full slice back to back (loadDemand's 10,000 rows, then the plan's).
     await letEventLoopRun();
     const slice = new TimeSlice();
-    const demand = await loadDemand({ ...deps, bootTimes: this.bootTimes }, settings, servers, clock.now(), slice);
+    const demand = await loadDemand(
+      { ...deps, bootTimes: this.bootTimes },
+      settings,
+      servers,
+      clock.now(),
+      slice,
+      regions,
+    );
     const plan = await computePlanYielding(
       {
         nowMs: snapshotAtMs,
@@ -223,17 +226,17 @@ export class Reconciler {
         sessions,
         settings,
         demand,
+        ...(regions ? { regions } : {}),
         unconfirmedTeardowns: deps.ops.unconfirmedTeardowns(),
       },
       slice,
     );
     this.lastForecast = plan.forecast;
-    this.deps.link?.noteForecast(plan.forecast?.target ?? null);
-    const { poolMinReady, poolBuffer, maxServers } = settings;
-    await this.events.recordGuardAndTargets(
-      plan.outage,
-      plan.pool ? { ...plan.pool, minReady: poolMinReady, buffer: poolBuffer, maxServers } : {},
+    this.lastForecasts = plan.forecasts;
+    this.deps.link?.noteForecast(
+      plan.forecasts ? Object.fromEntries(Object.entries(plan.forecasts).map(([r, f]) => [r, f.target])) : null,
     );
+    await this.events.recordGuardAndTargets(plan.outage, targetsEvent(plan.pool, settings));
     this.stillLeading();
     await applyStateSteps(deps, plan, tally);
     this.stillLeading();

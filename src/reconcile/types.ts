@@ -3,6 +3,7 @@ import type { Server, ServerState } from '../domain/server.js';
 import type { EndReason, Session, SessionState } from '../domain/session.js';
 import type { Machine, OriginJudge } from '../providers/provider.js';
 import type { DemandForecast, DemandSettings } from './demand-forecast.js';
+import type { RegionPool } from '../sessions/region-pools.js';
 import type { RegionSettings } from '../domain/region.js';
 
 /** The settings the reconciler reads: the `lifecycle` block of Config (all of it fits). */
@@ -55,12 +56,26 @@ export interface PlanInput {
   settings: ReconcileSettings;
   /** With POOL_POLICY=forecast: what the pool is sized from (absent or null: the fixed policy). */
   demand?: PoolDemand | null;
+  /** The fleet's regions, a warm pool each (absent: one pool holding every row, from `settings`). */
+  regions?: RegionPoolsInput;
   /** Shutdown rows this process tried to tear down without confirmation: retried, not handed off. */
   unconfirmedTeardowns?: ReadonlySet<string>;
 }
 
+/** One region's demand: what its forecast learns from. */
+export interface RegionDemand {
+  /** Creation times of the region's sessions started within settings.windowS (any state). */
+  startsAtMs: readonly number[];
+  /** Measured boots of servers made in the region, seconds. */
+  bootsS: readonly number[];
+  /** Lengths of the region's sessions started in the window that have ended, seconds. */
+  endedLengthsS: readonly number[];
+}
+
 /** What the forecasting pool policy reads besides the live rows (see demand-forecast.ts). */
 export interface PoolDemand {
+  /** Per region (a region absent: no demand seen there); absent: the fields below, every region's together. */
+  byRegion?: Readonly<Record<string, RegionDemand>>;
   /** Creation times of sessions started within settings.windowS (any state). */
   startsAtMs: readonly number[];
   /** Measured boots (create → first ready), seconds. */
@@ -148,8 +163,8 @@ export interface Plan {
   offer: string[];
   /** Rows to make (ops.reserve + ops.launch): the sum of createIn. */
   create: number;
-  /** Region → rows to make there (only regions with creates). */
-  createIn: Record<string, number>;
+  /** Rows to make per region (regions with none left out). */
+  createIn: Readonly<Record<string, number>>;
   /** Rows in shutdown (after the steps above) whose machine to delete; providerId filled from the listing. */
   teardown: Server[];
   /** Machines of ours that no live row owns, past the grace. */
@@ -158,14 +173,26 @@ export interface Plan {
   partial: boolean;
   /** Heartbeat reaping paused: too many servers silent at once (our network, not theirs). */
   outage: OutageInfo | null;
-  /** The warm pool's target this pass (absent when nothing was listed). */
-  pool?: { target: number; atMaxServers: boolean };
-  /** The forecasting pool policy's view this pass (null with the fixed policy). */
+  /** The warm pool's target this pass, in all and per region (absent when nothing was listed). */
+  pool?: PoolPass;
+  /** The default region's forecasting pool view this pass (null with the fixed policy). */
   forecast: DemandForecast | null;
+  /** Each region's forecast this pass (null with the fixed policy). */
+  forecasts: Readonly<Record<string, DemandForecast>> | null;
+}
+
+/** The warm pool's target of one pass: all regions together, and each one's. */
+export interface PoolPass {
+  target: number;
+  atMaxServers: boolean;
+  regions?: Readonly<Record<string, { target: number; atMaxServers: boolean }>>;
 }
 
 /** Number of actions of each kind, for status and logs. */
-export type PlanCounts = Record<Exclude<keyof Plan, 'partial' | 'outage' | 'pool' | 'forecast' | 'createIn'>, number>;
+export type PlanCounts = Record<
+  Exclude<keyof Plan, 'partial' | 'outage' | 'pool' | 'forecast' | 'forecasts' | 'createIn'>,
+  number
+>;
 
 export function planCounts(p: Plan): PlanCounts {
   return {
@@ -188,4 +215,30 @@ export function planCounts(p: Plan): PlanCounts {
 /** True when the plan has nothing to do. */
 export function isEmptyPlan(p: Plan): boolean {
   return Object.values(planCounts(p)).every((n) => n === 0);
+}
+
+export interface ReconcilerStatus {
+  lastPassAtMs: number | null;
+  lastError: string | null;
+  /** Set while heartbeat reaping is paused by the outage guard. */
+  outage: { paused: boolean; reason: string } | null;
+  passes: number;
+  lastPlan: PlanCounts | null;
+  /**
+   * The warm-pool policy and, with `forecast`, what it expects and why it holds what it holds:
+   * `forecast` the default region's, `forecasts` each region's.
+   */
+  pool: {
+    policy: 'fixed' | 'forecast';
+    forecast: DemandForecast | null;
+    forecasts: Readonly<Record<string, DemandForecast>> | null;
+  };
+}
+
+/** The fleet's regions and each one's pool in force this pass. */
+export interface RegionPoolsInput {
+  /** The default region (the original routes start there). */
+  defaultRegion: string;
+  /** Every configured region's pool, in the configured order (the order creates are shared out in). */
+  pools: readonly RegionPool[];
 }

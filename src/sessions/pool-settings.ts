@@ -1,4 +1,14 @@
 import { OrchestratorError } from '../domain/errors.js';
+import { FALLBACK_DEFAULT_REGION, regionCap, singleRegion, type RegionSettings } from '../domain/region.js';
+import {
+  effectiveRegionPool,
+  mergeRegionPool,
+  parseRegionPool,
+  regionPoolKey,
+  type RegionPool,
+  type RegionPoolChange,
+  type RegionPoolTarget,
+} from './region-pools.js';
 
 /** The warm-pool settings an operator may change at run time. */
 export interface PoolSettings {
@@ -87,11 +97,14 @@ export interface PoolInForceDeps {
   store: MetaReader & {
     setMeta(key: string, value: string): Promise<void>;
     countSessions(states: 'pending'[]): Promise<number>;
+    listSessions(states: 'pending'[]): Promise<readonly { region: string }[]>;
   };
+  /** The fleet's regions (absent: one region, FALLBACK_DEFAULT_REGION). */
+  regions?: RegionSettings;
   /** The configured settings now: MAX_SERVERS as clamped by the account's limit and a refusal hold. */
   configured: () => PoolSettings;
-  /** The forecasting pool's idle target the reconciler last planned with (null: fixed policy, or no pass yet). */
-  forecastTarget: () => number | null;
+  /** The forecasting pool's idle target of `region` the reconciler last planned with (null: fixed policy, or no pass yet). */
+  forecastTarget: (region: string) => number | null;
   log: { info(o: object, msg: string): void };
 }
 
@@ -101,7 +114,12 @@ export interface PoolInForceDeps {
  * configuration directly, so run-time changes, the forecast and the capacity clamp show everywhere.
  */
 export class PoolInForce {
-  constructor(private readonly d: PoolInForceDeps) {}
+  /** The fleet's regions, each with a pool of its own. */
+  readonly regions: RegionSettings;
+
+  constructor(private readonly d: PoolInForceDeps) {
+    this.regions = d.regions ?? singleRegion(FALLBACK_DEFAULT_REGION);
+  }
 
   /** MAX_SERVERS now (clamped by the account's limit, 0 while a refusal holds): the hard cap. */
   configuredMaxServers(): number {
@@ -120,8 +138,90 @@ export class PoolInForce {
   async target(pending?: number): Promise<PoolTargetNow> {
     const settings = await this.settings();
     const waiting = pending ?? (await this.d.store.countSessions(['pending']));
-    const forecastTarget = this.d.forecastTarget();
+    const forecastTarget = this.d.forecastTarget(this.regions.defaultRegion);
     return { ...settings, pending: waiting, forecastTarget, target: poolTarget(settings, waiting, forecastTarget) };
+  }
+
+  /** Every configured region's pool in force (the reconciler reads them each pass). */
+  async regionPools(): Promise<RegionPool[]> {
+    const global = await this.settings();
+    const out: RegionPool[] = [];
+    for (const region of this.regions.names)
+      out.push(
+        effectiveRegionPool(
+          this.regions,
+          region,
+          global,
+          parseRegionPool(await this.d.store.getMeta(regionPoolKey(region))),
+        ),
+      );
+    return out;
+  }
+
+  /** One region's pool in force; an unknown region is invalid input naming the configured ones. */
+  async regionPool(region: string = this.regions.defaultRegion): Promise<RegionPool> {
+    this.known(region);
+    const global = await this.settings();
+    return effectiveRegionPool(
+      this.regions,
+      region,
+      global,
+      parseRegionPool(await this.d.store.getMeta(regionPoolKey(region))),
+    );
+  }
+
+  /** Each region's target now: its pool, its pending starts (counted unless given) and its last forecast. */
+  async regionTargets(pendingByRegion?: Readonly<Record<string, number>>): Promise<RegionPoolTarget[]> {
+    let pending = pendingByRegion;
+    if (!pending) {
+      const counts: Record<string, number> = {};
+      for (const s of await this.d.store.listSessions(['pending'])) counts[s.region] = (counts[s.region] ?? 0) + 1;
+      pending = counts;
+    }
+    return (await this.regionPools()).map((p) => {
+      const forecastTarget = this.d.forecastTarget(p.region);
+      const waiting = pending[p.region] ?? 0;
+      return { ...p, pending: waiting, forecastTarget, target: poolTarget(p, waiting, forecastTarget) };
+    });
+  }
+
+  /**
+   * Changes one region's pool (absent: the default region's) at run time, stored so every
+   * replica and the reconciler see it. `maxServers` is the global cap (MAX_SERVERS, lowered
+   * only); `regionMaxServers` the region's (REGION_MAX_SERVERS, lowered only). The default
+   * region's min/buffer are the global POOL_* settings, where callers without a region put them.
+   */
+  async changeRegion(
+    change: Partial<PoolSettings> & { regionMaxServers?: number },
+    region: string = this.regions.defaultRegion,
+  ): Promise<RegionPool> {
+    this.known(region);
+    const isDefault = region === this.regions.defaultRegion;
+    const { regionMaxServers, ...rest } = change;
+    const globalChange = isDefault ? rest : { maxServers: rest.maxServers };
+    if (Object.values(globalChange).some((v) => v !== undefined)) await this.change(globalChange);
+    const current = await this.regionPool(region);
+    const capNow = regionCap(this.regions, region, (await this.settings()).maxServers);
+    const own: RegionPoolChange = isDefault
+      ? { maxServers: regionMaxServers }
+      : { poolMinReady: rest.poolMinReady, poolBuffer: rest.poolBuffer, maxServers: regionMaxServers };
+    mergeRegionPool(current, own, capNow);
+    // Only what was ever set is stored: a cap in force now (a refusal hold's 0) is never frozen in.
+    const given = Object.fromEntries(Object.entries(own).filter(([, v]) => v !== undefined));
+    if (Object.keys(given).length > 0) {
+      const stored = { ...parseRegionPool(await this.d.store.getMeta(regionPoolKey(region))), ...given };
+      await this.d.store.setMeta(regionPoolKey(region), JSON.stringify(stored));
+      this.d.log.info({ region, ...stored }, 'region pool settings changed by an operator');
+    }
+    return this.regionPool(region);
+  }
+
+  private known(region: string): void {
+    if (!this.regions.names.includes(region))
+      throw new OrchestratorError(
+        'invalid_input',
+        `region ${region} is not one of the fleet's regions (REGIONS: ${this.regions.names.join(', ')})`,
+      );
   }
 
   /** Changes pool settings at run time; stored, so every replica and the reconciler see them. */

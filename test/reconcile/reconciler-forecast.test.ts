@@ -102,7 +102,7 @@ describe('Reconciler with POOL_POLICY=forecast (SQLite, fake provider)', () => {
   it('the fixed policy shows no forecast and reads no demand', async () => {
     h = await harness({ readiness: 'address', poolMinReady: 2 });
     await h.reconciler.runPass();
-    expect(h.reconciler.status().pool).toEqual({ policy: 'fixed', forecast: null });
+    expect(h.reconciler.status().pool).toEqual({ policy: 'fixed', forecast: null, forecasts: null });
     expect(await h.liveMade()).toBe(2);
   });
 });

@@ -21,6 +21,8 @@ describe('loadConfig: regions', () => {
       defaultRegion: 'ams3',
       maxServers: {},
       pingTargets: { ams3: 'https://speedtest-ams3.digitalocean.com/' },
+      poolMinReady: {},
+      poolBuffer: {},
     });
     expect(loadConfig(DO).regions.defaultRegion).toBe('nyc3');
   });
@@ -31,6 +33,8 @@ describe('loadConfig: regions', () => {
       defaultRegion: 'local',
       maxServers: {},
       pingTargets: { local: 'http://127.0.0.1:8123/healthz' },
+      poolMinReady: {},
+      poolBuffer: {},
     });
   });
 
@@ -42,6 +46,8 @@ describe('loadConfig: regions', () => {
       MAX_SERVERS: '8',
       REGION_MAX_SERVERS: 'nyc3=5,ams3=3',
       REGION_PING_TARGETS: 'sgp1=https://ping.example/sgp1',
+      REGION_POOL_MIN_READY: 'nyc3=2',
+      REGION_POOL_BUFFER: 'sgp1=1',
     });
     expect(c.regions).toEqual({
       names: ['nyc3', 'ams3', 'sgp1'],
@@ -52,6 +58,8 @@ describe('loadConfig: regions', () => {
         ams3: 'https://speedtest-ams3.digitalocean.com/',
         sgp1: 'https://ping.example/sgp1',
       },
+      poolMinReady: { nyc3: 2 },
+      poolBuffer: { sgp1: 1 },
     });
     expect(regionCap(c.regions, 'nyc3', 8)).toBe(5);
     expect(regionCap(c.regions, 'sgp1', 8)).toBe(8);
@@ -69,6 +77,14 @@ describe('loadConfig: regions', () => {
     [{ ...DO, REGIONS: 'ams3,sgp1' }, /REGIONS \(ams3,sgp1\) must include the default region nyc3/],
     [{ REGIONS: 'Local A' }, /^REGIONS="Local A": expected region names/],
     [{ REGIONS: 'a,b,a' }, /^REGIONS="a,b,a": expected each region once/],
+    [
+      { REGIONS: 'a,b', REGION_POOL_MIN_READY: 'a=1' },
+      /^REGION_POOL_MIN_READY="a=1": expected a region other than the default a/,
+    ],
+    [
+      { REGIONS: 'a,b', REGION_POOL_BUFFER: 'b=x' },
+      /^REGION_POOL_BUFFER="b=x": expected a whole number from 0 to MAX_SERVERS/,
+    ],
     [{ REGIONS: 'a,b', REGION_MAX_SERVERS: 'c=1' }, /^REGION_MAX_SERVERS="c=1": expected a region of REGIONS \(a, b\)/],
     [
       { REGIONS: 'a,b', REGION_MAX_SERVERS: 'a=x' },

@@ -9,8 +9,9 @@ import type { PoolInForce } from '../../sessions/pool-settings.js';
 import type { Seats } from '../../sessions/seats.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import type { PageCursor } from '../../store/v1-types.js';
-import { errors, OperatorSessionView, PageOf, PoolChange, PoolView, ServerView } from './schemas.js';
-import { operatorSessionView, poolView, serverView } from './views.js';
+import { errors, OperatorSessionView, PageOf, ServerView } from './schemas.js';
+import { poolRoutes } from './pool-routes.js';
+import { operatorSessionView, serverView } from './views.js';
 import { seatView, SeatView } from './seat-schemas.js';
 
 export interface AdminRoutesDeps {
@@ -218,38 +219,5 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminRoutesDeps): 
     async (req) => serverView(await operator.deleteServer(req.params.id)),
   );
 
-  routes.get(
-    '/pool',
-    {
-      onRequest,
-      schema: {
-        summary: 'Pool settings in force (operators)',
-        description: BEARER,
-        tags: TAGS,
-        response: { 200: PoolView, ...AUTH_ERRORS },
-      },
-    },
-    async () => poolView(await deps.pool.settings(), deps.maxServersCap),
-  );
-
-  routes.patch(
-    '/pool',
-    {
-      onRequest,
-      schema: {
-        summary: 'Change pool settings at run time (operators)',
-        description: `Kept in the database: every replica and the next reconcile pass use them. max_servers may only lower MAX_SERVERS. ${BEARER}`,
-        tags: TAGS,
-        body: PoolChange,
-        response: { 200: PoolView, ...errors(400), ...AUTH_ERRORS },
-      },
-    },
-    async (req) => {
-      const b = req.body;
-      return poolView(
-        await deps.pool.change({ poolMinReady: b.min_ready, poolBuffer: b.buffer, maxServers: b.max_servers }),
-        deps.maxServersCap,
-      );
-    },
-  );
+  poolRoutes(app, { pool: deps.pool, guard: onRequest, maxServersCap: deps.maxServersCap });
 }

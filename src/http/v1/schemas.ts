@@ -102,22 +102,59 @@ export const ServerView = Type.Object(
 
 export const PoolView = Type.Object(
   {
-    min_ready: Type.Integer({ description: 'Ready servers kept waiting' }),
-    buffer: Type.Integer({ description: 'Ready servers kept on top of the allocated ones' }),
-    max_servers: Type.Integer({ description: 'Cap on machines in force (≤ max_servers_cap)' }),
+    region: Type.String({
+      description: "The region whose pool this is (the default region's when none was asked for)",
+    }),
+    min_ready: Type.Integer({ description: 'Ready servers kept waiting in the region' }),
+    buffer: Type.Integer({ description: 'Ready servers kept on top of the allocated ones in the region' }),
+    max_servers: Type.Integer({ description: 'Cap on machines in force, all regions together (≤ max_servers_cap)' }),
     max_servers_cap: Type.Integer({ description: 'MAX_SERVERS from the configuration: the hard cost cap' }),
+    region_max_servers: Type.Integer({
+      description: "The region's cap on machines in force (≤ region_max_servers_cap)",
+    }),
+    region_max_servers_cap: Type.Integer({
+      description: "The region's configured cap: REGION_MAX_SERVERS under the cap in force (else that cap)",
+    }),
   },
-  { title: 'PoolSettings', examples: [{ min_ready: 1, buffer: 2, max_servers: 10, max_servers_cap: 10 }] },
+  {
+    title: 'PoolSettings',
+    examples: [
+      {
+        region: 'nyc3',
+        min_ready: 1,
+        buffer: 2,
+        max_servers: 10,
+        max_servers_cap: 10,
+        region_max_servers: 6,
+        region_max_servers_cap: 6,
+      },
+    ],
+  },
 );
 
 export const PoolChange = Type.Object(
   {
     min_ready: Type.Optional(Type.Integer({ minimum: 0, maximum: 100_000 })),
     buffer: Type.Optional(Type.Integer({ minimum: 0, maximum: 100_000 })),
-    max_servers: Type.Optional(Type.Integer({ minimum: 0, maximum: 100_000 })),
+    max_servers: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: 100_000, description: 'The cap of all regions together' }),
+    ),
+    region_max_servers: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: 100_000, description: "The region's cap (lowers REGION_MAX_SERVERS only)" }),
+    ),
   },
   { additionalProperties: false, minProperties: 1, examples: [{ buffer: 2 }] },
 );
+
+export const PoolRegionQuery = Type.Object({
+  region: Type.Optional(
+    Type.String({
+      pattern: '^[a-z0-9][a-z0-9-]{0,62}$',
+      description: 'One of REGIONS; absent: the default region (what callers before regions changed)',
+      examples: ['ams3'],
+    }),
+  ),
+});
 
 /** A page of items and the cursor of the next page (null on the last page). */
 export function PageOf(item: TSchema, id: string) {

@@ -1,6 +1,7 @@
 import type { Server } from '../../domain/server.js';
 import type { SessionSnapshot } from '../../sessions/find-session.js';
 import type { PoolSettings } from '../../sessions/pool-settings.js';
+import type { RegionPool } from '../../sessions/region-pools.js';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -51,6 +52,14 @@ export function serverView(s: Server) {
   };
 }
 
-export function poolView(p: PoolSettings, cap: number) {
-  return { min_ready: p.poolMinReady, buffer: p.poolBuffer, max_servers: p.maxServers, max_servers_cap: cap };
+export function poolView(global: PoolSettings, r: RegionPool, caps: { maxServers: number; region: number }) {
+  return {
+    region: r.region,
+    min_ready: r.poolMinReady,
+    buffer: r.poolBuffer,
+    max_servers: global.maxServers,
+    max_servers_cap: caps.maxServers,
+    region_max_servers: r.maxServers,
+    region_max_servers_cap: caps.region,
+  };
 }

@@ -149,7 +149,14 @@ describe('operator routes: servers', () => {
 describe('operator routes: pool settings at run time', () => {
   it('reads and changes the pool; kept in the database, bounded by MAX_SERVERS; the reconciler uses them', async () => {
     orch = await testOrchestrator({ ADMIN_TOKEN: ADMIN, MAX_SERVERS: '4', POOL_MIN_READY: '0', POOL_BUFFER: '0' });
-    expect((await get('/v1/pool')).json()).toEqual({ min_ready: 0, buffer: 0, max_servers: 4, max_servers_cap: 4 });
+    const region = { region: 'local', region_max_servers: 4, region_max_servers_cap: 4 };
+    expect((await get('/v1/pool')).json()).toEqual({
+      min_ready: 0,
+      buffer: 0,
+      max_servers: 4,
+      max_servers_cap: 4,
+      ...region,
+    });
     const patch = (payload: unknown) =>
       orch.app.inject({ method: 'PATCH', url: '/v1/pool', headers: admin, payload: payload as object });
     expect((await patch({ max_servers: 5 })).statusCode).toBe(400);
@@ -158,10 +165,57 @@ describe('operator routes: pool settings at run time', () => {
     expect((await patch({ min_ready: 3, max_servers: 2 })).json().error.message).toMatch(/min_ready/);
     const ok = await patch({ min_ready: 2, max_servers: 3 });
     expect(ok.statusCode).toBe(200);
-    expect(ok.json()).toEqual({ min_ready: 2, buffer: 0, max_servers: 3, max_servers_cap: 4 });
+    expect(ok.json()).toEqual({
+      min_ready: 2,
+      buffer: 0,
+      max_servers: 3,
+      max_servers_cap: 4,
+      ...region,
+      region_max_servers: 3,
+      region_max_servers_cap: 3,
+    });
     expect(JSON.parse((await orch.store.getMeta('pool_settings'))!)).toMatchObject({ poolMinReady: 2, maxServers: 3 });
     // The reconciler reads them on its next pass: two servers are made for the pool.
     const pass = await orch.reconciler.runPass();
     expect(pass.planned?.create).toBe(2);
+  });
+
+  it('a pool per region: ?region= reads and changes one region; without it, the default region', async () => {
+    orch = await testOrchestrator({
+      ADMIN_TOKEN: ADMIN,
+      MAX_SERVERS: '6',
+      REGIONS: 'local-a,local-b,local-c',
+      REGION_MAX_SERVERS: 'local-b=3',
+      REGION_POOL_BUFFER: 'local-c=1',
+    });
+    const patch = (url: string, payload: object) => orch.app.inject({ method: 'PATCH', url, headers: admin, payload });
+    expect((await get('/v1/pool?region=local-b')).json()).toEqual({
+      region: 'local-b',
+      min_ready: 0,
+      buffer: 0,
+      max_servers: 6,
+      max_servers_cap: 6,
+      region_max_servers: 3,
+      region_max_servers_cap: 3,
+    });
+    expect((await get('/v1/pool?region=local-c')).json()).toMatchObject({ buffer: 1, region_max_servers: 6 });
+    expect((await get('/v1/pool?region=nowhere')).statusCode).toBe(400);
+    expect((await patch('/v1/pool?region=local-b', { region_max_servers: 4 })).json().error.message).toMatch(
+      /region_max_servers may not exceed 3/,
+    );
+    const b = await patch('/v1/pool?region=local-b', { min_ready: 2, region_max_servers: 2 });
+    expect(b.json()).toMatchObject({ region: 'local-b', min_ready: 2, region_max_servers: 2 });
+    // Without a region: the default region's pool (the global settings), the others untouched.
+    expect((await patch('/v1/pool', { buffer: 1 })).json()).toMatchObject({ region: 'local-a', buffer: 1 });
+    expect((await get('/v1/pool?region=local-b')).json()).toMatchObject({ min_ready: 2, buffer: 0 });
+    const pass = await orch.reconciler.runPass();
+    const rows = await orch.store.listServers(['creating', 'starting', 'ready']);
+    const by = (r: string) => rows.filter((s) => s.region === r).length;
+    expect([by('local-a'), by('local-b'), by('local-c')]).toEqual([1, 2, 1]);
+    expect(pass.pool?.regions).toMatchObject({
+      'local-a': { target: 1 },
+      'local-b': { target: 2 },
+      'local-c': { target: 1 },
+    });
   });
 });
