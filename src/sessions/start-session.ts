@@ -88,11 +88,12 @@ export class StartSession {
   private async claimOrQueue({ idempotencyKey: key, details, holder, lobby }: StartRequest, leased: boolean) {
     const { store, clock, ops } = this.deps;
     const now = clock.now();
-    // A warm start with nothing else to decide (no key, no cap, not listed) is one statement
-    // where the store runs one (PostgreSQL: one round trip instead of a transaction's five).
-    if (!key && !lobby && !(holder && holder.cap > 0)) {
+    // A warm start with nothing else to decide (no cap, not listed, a key not seen before) is
+    // one statement where the store runs one (PostgreSQL: one round trip, not a transaction's 5-7).
+    if (!lobby && !(holder && holder.cap > 0)) {
       const fresh = () => ({ id: timeOrderedId(now), code: generateShareCode() });
-      const warm = await ops.startOnReadyServer({ region: ops.defaultRegion, details, fresh });
+      const idempotencyKey = key ? { key, expiresAtMs: now + this.opts.idempotencyTtlS * 1000 } : undefined;
+      const warm = await ops.startOnReadyServer({ region: ops.defaultRegion, details, fresh, idempotencyKey });
       if (warm) return { session: warm.session, server: warm.server, created: [] as Server[], existing: false };
     }
     const out = await store.transaction(async (tx) => {

@@ -286,6 +286,11 @@ export interface WarmStartInput {
   fresh: () => { id: string; code: string };
   /** /v1's max_players and metadata. */
   details?: SessionDetails;
+  /**
+   * Bound to the new session. A key already stored (or stored by a racing start meanwhile)
+   * makes the call write nothing and return null: the transaction decides what it names.
+   */
+  idempotencyKey?: { key: string; expiresAtMs: number };
 }
 
 /** A warm start done: the claimed server (allocated), its new active session, and their events. */

@@ -29,6 +29,9 @@ import type { WarmStartInput, WarmStarted } from './store.js';
  *   whole statement (unique violation), so the claim is undone with it, and the call is made
  *   again with a new code. The server cannot hold two live sessions for the same reason
  *   (sessions_live_server_uq), and the claim locked its row besides.
+ * - With an Idempotency-Key, the claim is made only when no row holds the key, and the key is
+ *   inserted for the new session without ON CONFLICT: a racing start that stored it first fails
+ *   the statement (nothing written), and the caller's transaction then answers from the key.
  * - The events get their ids from the statement's transaction as every event does (the outbox's
  *   commit-order scheme, event-queries.ts): the claim's ready → allocated first, then
  *   session.started, with the data the transaction's path writes (session-verbs.ts); the
@@ -45,6 +48,8 @@ type WarmParams = [
   now: number,
   maxPlayers: number | null,
   metadata: string | null,
+  key: string | undefined,
+  keyExpiresAt: number | undefined,
 ];
 
 interface WarmRow extends ServerRow {
@@ -54,9 +59,23 @@ interface WarmRow extends ServerRow {
   event_data: string;
 }
 
-const build = (db: Kysely<Database>, p: ParamOf<WarmParams>, inRegion: boolean) =>
+const build = (db: Kysely<Database>, p: ParamOf<WarmParams>, inRegion: boolean, keyed: boolean) =>
   db
-    .with('claimed', (q) => claimReady(q, p as unknown as ParamOf<ClaimParams>, 'postgres', inRegion))
+    .with('claimed', (q) =>
+      claimReady(q, p as unknown as ParamOf<ClaimParams>, 'postgres', inRegion).$if(keyed, (u) =>
+        // A key already stored (live, ended or expired) is the transaction's to decide.
+        u.where((eb) =>
+          eb.not(
+            eb.exists(
+              eb
+                .selectFrom('idempotency_keys')
+                .select('key')
+                .where('key', '=', p(9) as string),
+            ),
+          ),
+        ),
+      ),
+    )
     .with('started', (q) =>
       q
         .insertInto('sessions')
@@ -91,6 +110,23 @@ const build = (db: Kysely<Database>, p: ParamOf<WarmParams>, inRegion: boolean) 
             ]),
         )
         .returning(['id', 'code', 'server_id', 'region']),
+    )
+    .with('keyed', (q) =>
+      q
+        .insertInto('idempotency_keys')
+        .columns(['key', 'session_id', 'created_at', 'expires_at'])
+        .expression((eb) =>
+          eb
+            .selectFrom('started')
+            .select((e) => [
+              e.cast<string>(e.val(p(9)), 'text').as('key'),
+              'started.id as session_id',
+              e.cast<number>(e.val(p(6)), 'bigint').as('created_at'),
+              e.cast<number>(e.val(p(10)), 'bigint').as('expires_at'),
+            ])
+            // Without a key, no row (and the CTE costs nothing).
+            .where(sql.lit(keyed), '=', sql.lit(true)),
+        ),
     )
     .with('logged', (q) =>
       q
@@ -150,15 +186,21 @@ const build = (db: Kysely<Database>, p: ParamOf<WarmParams>, inRegion: boolean) 
       'logged.data as event_data',
     ]);
 
-const WARM_START = new HotStatement<WarmParams, WarmRow>('startOnReadyServer', (db, p) => build(db, p, false));
-const WARM_START_IN_REGION = new HotStatement<WarmParams, WarmRow>('startOnReadyServer(region)', (db, p) =>
-  build(db, p, true),
-);
+const statement = (inRegion: boolean, keyed: boolean) =>
+  new HotStatement<WarmParams, WarmRow>(
+    `startOnReadyServer(${[inRegion ? 'region' : '', keyed ? 'key' : ''].filter(Boolean).join(', ')})`,
+    (db, p) => build(db, p, inRegion, keyed),
+  );
+/** By [inRegion][keyed]. */
+const WARM_STARTS = [
+  [statement(false, false), statement(false, true)],
+  [statement(true, false), statement(true, true)],
+] as const;
 
-/** PostgreSQL's unique violation, on the index that keeps a live session's code unique. */
-const codeTaken = (err: unknown): boolean => {
-  const e = err as { code?: string; constraint?: string } | null;
-  return e?.code === '23505' && e.constraint === 'sessions_live_code_uq';
+/** PostgreSQL's unique violation, on which table. */
+const uniqueViolationOn = (err: unknown): string | null => {
+  const e = err as { code?: string; table?: string; constraint?: string } | null;
+  return e?.code === '23505' ? (e.constraint === 'sessions_live_code_uq' ? 'code' : (e.table ?? '?')) : null;
 };
 
 /**
@@ -166,8 +208,8 @@ const codeTaken = (err: unknown): boolean => {
  * and both events, or null when no ready server was there to claim (nothing written).
  */
 export async function startOnReadyServer(db: Kysely<Database>, start: WarmStartInput): Promise<WarmStarted | null> {
-  const { nowMs, region, details } = start;
-  const statement = region === undefined ? WARM_START : WARM_START_IN_REGION;
+  const { nowMs, region, details, idempotencyKey: key } = start;
+  const statement = WARM_STARTS[region === undefined ? 0 : 1][key ? 1 : 0];
   for (let attempt = 0; attempt < 20; attempt++) {
     const { id, code } = start.fresh();
     let rows: WarmRow[];
@@ -182,9 +224,14 @@ export async function startOnReadyServer(db: Kysely<Database>, start: WarmStartI
         nowMs,
         details?.maxPlayers ?? null,
         details?.metadata ?? null,
+        key?.key,
+        key?.expiresAtMs,
       ]);
     } catch (err) {
-      if (codeTaken(err)) continue;
+      const on = uniqueViolationOn(err);
+      if (on === 'code') continue;
+      // A racing start stored the key first: the transaction answers with its session.
+      if (on === 'idempotency_keys') return null;
       throw err;
     }
     if (rows.length === 0) return null;

@@ -58,8 +58,10 @@ describe('hot statements', () => {
       'putIdempotencyKey',
       'recordHeartbeatByIp',
       'rememberSignature',
-      'startOnReadyServer',
+      'startOnReadyServer()',
+      'startOnReadyServer(key)',
       'startOnReadyServer(region)',
+      'startOnReadyServer(region, key)',
       'touchSessionPlayed',
     ]);
   });

@@ -86,4 +86,22 @@ describe('a warm start on PostgreSQL', () => {
     expect(trips).toHaveLength(3);
     expect(trips[0]).toMatch(/^with "claimed" as \(update "servers"/);
   });
+
+  it('/v1 with an Idempotency-Key (the client SDK always sends one): one statement too; the retry gets the same session', async () => {
+    expect((await heartbeat(orch.app, '198.51.100.10', 0)).statusCode).toBe(200);
+    const headers = { 'idempotency-key': 'round-trips-1' };
+    let first = '';
+    const sent = await queriesDuring(async () => {
+      const r = await orch.app.inject({ method: 'POST', url: '/v1/sessions', payload: {}, headers });
+      expect(r.statusCode).toBe(201);
+      first = String(r.headers.location);
+    });
+    const trips = oneLine(sent);
+    console.log(`/v1 warm start with a key: ${trips.length} round trips\n  ${trips.join('\n  ')}`);
+    // Was ten (BEGIN, the key's read, claim, session, details, events, the key's INSERT, COMMIT, two reads).
+    expect(trips).toHaveLength(3);
+    expect(trips[0]).toMatch(/^with "claimed" as \(update "servers"/);
+    const again = await orch.app.inject({ method: 'POST', url: '/v1/sessions', payload: {}, headers });
+    expect(again.headers.location).toBe(first);
+  });
 });

@@ -112,6 +112,32 @@ export function warmStartContract(store: () => Store, kind: StoreKind): void {
       expect(await store().countSessions(['active'])).toBe(1);
     });
 
+    it('binds an Idempotency-Key to the new session; a key already stored (even expired) makes it write nothing', async () => {
+      await store().insertServer(makeServer());
+      await store().insertServer(makeServer());
+      const idempotencyKey = { key: 'k-1', expiresAtMs: T0 + 60_000 };
+      const warm = await start({ idempotencyKey });
+      expect(await store().getIdempotentSession('k-1', T0 + 1000)).toBe(warm!.session.id);
+      expect(await start({ idempotencyKey })).toBeNull();
+      await store().putIdempotencyKey('k-old', 'gone', T0 - 10, T0 - 5);
+      expect(await start({ idempotencyKey: { key: 'k-old', expiresAtMs: T0 + 60_000 } })).toBeNull();
+      expect(await store().countServers(['allocated'])).toBe(1);
+      expect(await store().countSessions(['active'])).toBe(1);
+    });
+
+    it('10 racing warm starts under one Idempotency-Key: one session; the others write nothing', async () => {
+      await store().transaction(async (tx) => {
+        for (let i = 0; i < 10; i++) await tx.insertServer(makeServer({ readyAtMs: T0 + i }));
+      });
+      const idempotencyKey = { key: 'race', expiresAtMs: T0 + 60_000 };
+      const got = await Promise.all(Array.from({ length: 10 }, () => start({ idempotencyKey })));
+      const wins = got.filter((w) => w !== null);
+      expect(wins).toHaveLength(1);
+      expect(await store().getIdempotentSession('race', T0 + 1000)).toBe(wins[0]!.session.id);
+      expect(await store().countServers(['allocated'])).toBe(1);
+      expect(await store().countSessions(['active'])).toBe(1);
+    });
+
     it('50 concurrent warm starts over 10 ready servers: exactly 10 win, each on a server of its own', async () => {
       await store().transaction(async (tx) => {
         for (let i = 0; i < 10; i++) await tx.insertServer(makeServer({ readyAtMs: T0 + i }));
