@@ -14,6 +14,9 @@ import type { Bucket } from './cache-queries.js';
 import type { HeldCount } from './holder-queries.js';
 import type { SeatVerbs } from './seat-verbs.js';
 import type { LobbyVerbs } from './lobby-verbs.js';
+import type { WarmStartInput, WarmStarted } from './warm-start-types.js';
+
+export type { WarmStartInput, WarmStarted } from './warm-start-types.js';
 import type { RegionCount } from './region-queries.js';
 
 /**
@@ -274,28 +277,3 @@ export interface Store extends StoreVerbs {
 export type ServerPatch = Partial<
   Pick<Server, 'providerId' | 'ip' | 'port' | 'players' | 'readyAtMs' | 'lastHeartbeatAtMs' | 'reason'>
 >;
-
-/** What a warm start in one statement needs (Store.startOnReadyServer). */
-export interface WarmStartInput {
-  nowMs: number;
-  /** A ready server not heard from since then is not claimed (absent: no bound). */
-  heardSinceMs?: number;
-  /** Claim in this region only (absent: any). */
-  region?: string;
-  /** The new session's id and share code; asked again when a live session has the code. */
-  fresh: () => { id: string; code: string };
-  /** /v1's max_players and metadata. */
-  details?: SessionDetails;
-  /**
-   * Bound to the new session. A key already stored (or stored by a racing start meanwhile)
-   * makes the call write nothing and return null: the transaction decides what it names.
-   */
-  idempotencyKey?: { key: string; expiresAtMs: number };
-}
-
-/** A warm start done: the claimed server (allocated), its new active session, and their events. */
-export interface WarmStarted {
-  server: Server;
-  session: Session;
-  events: FleetEvent[];
-}
