@@ -1,4 +1,4 @@
-import type { RunningEmulator } from '../../src/emulator/index.js';
+import type { CloudUnderTest } from './crash-cloud.js';
 import type { CrashDriver } from './crash-driver.js';
 import { sleep } from './crash-http.js';
 import type { DoCall, DoCallKind, DoProxy } from './crash-proxy.js';
@@ -16,7 +16,7 @@ export interface KillRecord {
   atMs: number;
   /** DigitalOcean calls in flight, with their stage. */
   calls: Pick<DoCall, 'kind' | 'stage'>[];
-  /** Our droplets still booting. */
+  /** Our machines still booting. */
   booting: number;
   /** Idempotency-Keys of starts in flight, and of sessions whose end was in flight. */
   starts: string[];
@@ -49,10 +49,9 @@ export function interruptedWork(k: KillRecord): boolean {
 export interface ChaosDeps {
   service: CrashableService;
   proxy: DoProxy;
-  emu: RunningEmulator;
+  cloud: Pick<CloudUnderTest, 'machines'>;
   driver: CrashDriver;
   store: StoreView;
-  tag: string;
   random: () => number;
   /** Longest wait for the aimed-at operation before killing anyway. */
   armTimeoutMs: number;
@@ -117,7 +116,7 @@ async function arm(d: ChaosDeps, target: Phase): Promise<void> {
 }
 
 function booting(d: ChaosDeps): number {
-  return d.emu.droplets().filter((x) => x.deletedAtMs === null && x.status === 'new' && x.tags.includes(d.tag)).length;
+  return d.cloud.machines().filter((m) => m.owned && !m.deleted && m.booting).length;
 }
 
 function waitForEvent<T>(

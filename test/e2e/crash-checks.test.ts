@@ -1,27 +1,30 @@
 import { describe, expect, it } from 'vitest';
-import type { EmulatedDroplet } from '../../src/emulator/index.js';
+import type { CloudMachine } from './crash-cloud.js';
 import { cloudVersusStore } from './crash-checks.js';
 import type { ServerView } from './crash-store-view.js';
 
 // The crash soak's verdict rests on cloudVersusStore: pure logic over a droplet list and the
 // store's rows, checked here on hand-made inputs (the soak itself never produces the bad cases).
-const TAG = 'femquest-server';
-
-function droplet(id: number, deleted = false): EmulatedDroplet {
-  return { id, name: `gs-${id}`, status: 'active', tags: [TAG], deletedAtMs: deleted ? 1 : null } as EmulatedDroplet;
+function droplet(id: number, deleted = false, owned = true): CloudMachine {
+  return { id: String(id), name: `gs-${id}`, status: 'active', owned, booting: false, deleted, madeFor: `gs-${id}` };
 }
 
 function row(id: string, providerId: string | null, state = 'ready', origin = 'digitalocean'): ServerView {
   return { id, state, origin, provider_id: providerId, ip: `203.0.113.${id.length}` };
 }
 
-function check(droplets: EmulatedDroplet[], rows: ServerView[]): string[] {
-  return cloudVersusStore({ droplets: () => droplets }, { liveServers: () => rows }, TAG);
+function check(droplets: CloudMachine[], rows: ServerView[]): string[] {
+  return cloudVersusStore({ machines: () => droplets }, { liveServers: () => rows });
 }
 
 describe('cloudVersusStore: exactly one live row per live droplet', () => {
   it('settled: one ready or allocated row per droplet, nothing else', () => {
-    expect(check([droplet(1), droplet(2), droplet(3, true)], [row('a', '1'), row('b', '2', 'allocated')])).toEqual([]);
+    expect(
+      check(
+        [droplet(1), droplet(2), droplet(3, true), droplet(4, false, false)],
+        [row('a', '1'), row('b', '2', 'allocated')],
+      ),
+    ).toEqual([]);
   });
 
   it('two live rows on one droplet are a violation (a Set of owners would hide it)', () => {

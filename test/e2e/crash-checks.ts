@@ -1,15 +1,15 @@
-import type { EmulatedDroplet, RunningEmulator } from '../../src/emulator/index.js';
+import type { CloudMachine, CloudUnderTest } from './crash-cloud.js';
 import type { Ticket } from './crash-driver.js';
 import { post, sleep } from './crash-http.js';
 import type { StoreView } from './crash-store-view.js';
 
-/** Our droplets that exist now (not deleted), by droplet id. */
-export function liveDroplets(emu: Pick<RunningEmulator, 'droplets'>, tag: string): Map<string, EmulatedDroplet> {
+/** Our machines that exist now (not deleted), by provider id. */
+export function liveMachines(cloud: Pick<CloudUnderTest, 'machines'>): Map<string, CloudMachine> {
   return new Map(
-    emu
-      .droplets()
-      .filter((d) => d.deletedAtMs === null && d.tags.includes(tag))
-      .map((d) => [String(d.id), d]),
+    cloud
+      .machines()
+      .filter((m) => !m.deleted && m.owned)
+      .map((m) => [m.id, m]),
   );
 }
 
@@ -20,11 +20,10 @@ export function liveDroplets(emu: Pick<RunningEmulator, 'droplets'>, tag: string
  * external server. Returns the differences; empty when settled.
  */
 export function cloudVersusStore(
-  emu: Pick<RunningEmulator, 'droplets'>,
+  cloud: Pick<CloudUnderTest, 'machines'>,
   store: Pick<StoreView, 'liveServers'>,
-  tag: string,
 ): string[] {
-  const droplets = liveDroplets(emu, tag);
+  const droplets = liveMachines(cloud);
   const rows = store.liveServers();
   const out: string[] = [];
   const rowsPerDroplet = new Map<string, string[]>();
@@ -46,9 +45,8 @@ export function cloudVersusStore(
 
 /** Waits until cloudVersusStore is empty on `times` polls in a row; returns the last differences. */
 export async function waitSettled(
-  emu: RunningEmulator,
+  cloud: Pick<CloudUnderTest, 'machines'>,
   store: StoreView,
-  tag: string,
   timeoutMs: number,
   times = 6,
 ): Promise<string[]> {
@@ -57,7 +55,7 @@ export async function waitSettled(
   for (;;) {
     let diff: string[];
     try {
-      diff = cloudVersusStore(emu, store, tag);
+      diff = cloudVersusStore(cloud, store);
     } catch (err) {
       diff = [`store unreadable: ${(err as Error).message}`];
     }
@@ -74,12 +72,12 @@ export async function waitSettled(
  */
 export async function checkTickets(
   tickets: Iterable<Ticket>,
-  emu: RunningEmulator,
+  cloud: Pick<CloudUnderTest, 'machines'>,
   store: StoreView,
   baseUrl: string,
 ): Promise<string[]> {
   const out: string[] = [];
-  const byId = new Map(emu.droplets().map((d) => [String(d.id), d]));
+  const byId = new Map(cloud.machines().map((m) => [m.id, m]));
   for (const t of tickets) {
     const first = t.answers[0];
     for (const a of t.answers) {
@@ -104,8 +102,7 @@ export async function checkTickets(
         out.push(`(d) ended session ${s.code} is ${s.state} (${s.end_reason})`);
       if (server?.state !== 'deleted') out.push(`(d) server of ended session ${s.code} is ${server?.state}`);
       const droplet = server?.provider_id ? byId.get(server.provider_id) : undefined;
-      if (!droplet || droplet.deletedAtMs === null)
-        out.push(`(d) droplet of ended session ${s.code} not deleted (${server?.provider_id})`);
+      if (!droplet?.deleted) out.push(`(d) droplet of ended session ${s.code} not deleted (${server?.provider_id})`);
     } else {
       out.push(`ticket ${t.key} answered but neither kept nor ended (${t.endState})`);
     }

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 
-/** What a DigitalOcean call through the proxy is doing. */
+/** What a cloud call (DigitalOcean or Hetzner) through the proxy is doing. */
 export type DoCallKind = 'create' | 'delete' | 'list' | 'get' | 'other';
 
 /**
@@ -116,10 +116,13 @@ export class DoProxy extends EventEmitter {
 
 function classify(method: string, url: string): DoCallKind {
   const path = url.split('?')[0] ?? '';
-  if (method === 'POST' && path === '/v2/droplets') return 'create';
-  if (method === 'DELETE' && /^\/v2\/droplets\/\d+$/.test(path)) return 'delete';
-  if (method === 'GET' && path === '/v2/droplets') return 'list';
-  if (method === 'GET' && /^\/v2\/droplets\/\d+$/.test(path)) return 'get';
+  // DigitalOcean's /v2/droplets or Hetzner's /v1/servers: the same four calls.
+  const collection = /^\/(v2\/droplets|v1\/servers)$/.test(path);
+  const one = /^\/(v2\/droplets|v1\/servers)\/\d+$/.test(path);
+  if (method === 'POST' && collection) return 'create';
+  if (method === 'DELETE' && one) return 'delete';
+  if (method === 'GET' && collection) return 'list';
+  if (method === 'GET' && one) return 'get';
   return 'other';
 }
 

@@ -29,9 +29,14 @@ export class CrashableService {
   private readonly outputs: string[] = [];
   incarnations = 0;
 
+  /**
+   * `processGroup`: each incarnation leads its own process group and a kill is a SIGKILL to
+   * the whole group (what a container runtime or systemd does), not only to the leader.
+   */
   constructor(
     private readonly env: Record<string, string>,
     readonly port: number,
+    private readonly o: { processGroup?: boolean } = {},
   ) {}
 
   get url(): string {
@@ -67,7 +72,8 @@ export class CrashableService {
   async kill(): Promise<void> {
     const s = this.current;
     if (!s) return;
-    s.proc.kill('SIGKILL');
+    if (this.o.processGroup && s.proc.pid !== undefined) process.kill(-s.proc.pid, 'SIGKILL');
+    else s.proc.kill('SIGKILL');
     await s.closed;
     this.outputs.push(s.out.join(''));
     this.current = null;
@@ -77,7 +83,8 @@ export class CrashableService {
   async stop(): Promise<void> {
     const standby = this.standby;
     this.standby = null;
-    standby?.proc.kill('SIGKILL');
+    if (this.o.processGroup && standby?.proc.pid !== undefined) process.kill(-standby.proc.pid, 'SIGKILL');
+    else standby?.proc.kill('SIGKILL');
     await standby?.closed;
     const s = this.current;
     if (!s) return;
@@ -105,6 +112,7 @@ export class CrashableService {
         ...this.env,
       },
       stdio: ['pipe', 'pipe', 'pipe'],
+      detached: this.o.processGroup === true,
     });
     const out: string[] = [];
     proc.stdout.on('data', (d: Buffer) => out.push(d.toString()));
