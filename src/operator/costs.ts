@@ -3,7 +3,8 @@ import type { Session } from '../domain/session.js';
 import type { Provider, SizePrices } from '../providers/provider.js';
 import type { Store } from '../store/store.js';
 import type { Clock } from '../util/clock.js';
-import { BILLING_RULE, costByDay, machineCostUsd, utcDayStart } from './billing.js';
+import { billingRuleOf } from '../providers/registry.js';
+import { costByDay, machineCostUsd, utcDayStart } from './billing.js';
 import { dayShape, type DayShape } from './day-shape.js';
 
 export interface ServerCost {
@@ -19,6 +20,7 @@ export interface ServerCost {
 
 export interface CostReport {
   currency: 'USD';
+  /** The running provider's billing rule; each server is priced by its own provider's (billingRuleOf). */
   billing: string;
   /** The size new machines get and its hourly price (0 for a free provider). */
   size: string | null;
@@ -108,9 +110,10 @@ export class CostReporter {
     for (const s of servers) {
       const end = endOf(s) ?? now;
       const price = priceOf(s);
-      const usd = machineCostUsd(price, (end - s.createdAtMs) / 1000);
+      const rule = billingRuleOf(s.origin);
+      const usd = machineCostUsd(rule, price, (end - s.createdAtMs) / 1000);
       totalUsd += usd;
-      for (const [day, v] of costByDay(price, s.createdAtMs, end)) byDay.set(day, (byDay.get(day) ?? 0) + v);
+      for (const [day, v] of costByDay(rule, price, s.createdAtMs, end)) byDay.set(day, (byDay.get(day) ?? 0) + v);
       if (endOf(s) === null || end >= windowStart) {
         listed.push({
           id: s.id,
@@ -147,7 +150,7 @@ export class CostReporter {
     );
     return {
       currency: 'USD',
-      billing: BILLING_RULE,
+      billing: billingRuleOf(this.d.provider.name).text,
       size,
       hourlyUsd,
       todayUsd: round(byDay.get(utcDayStart(now)) ?? 0),

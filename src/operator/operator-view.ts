@@ -14,6 +14,7 @@ import { safeEqual } from '../domain/hmac.js';
 import { OrchestratorError } from '../domain/errors.js';
 import type { Metrics } from './metrics.js';
 import type { PoolTargetNow } from '../sessions/pool-settings.js';
+import { billingRuleOf } from '../providers/registry.js';
 import { machineCostUsd } from './billing.js';
 
 const round4 = (usd: number) => Math.round(usd * 10_000) / 10_000;
@@ -185,7 +186,7 @@ export class OperatorView {
     const now = clock.now();
     const priceOf = (origin: string) => (costs && origin === this.d.provider.name ? costs.hourlyUsd : 0);
     const serverUsd = (s: { origin: string; createdAtMs: number }) =>
-      costs ? round4(machineCostUsd(priceOf(s.origin), (now - s.createdAtMs) / 1000)) : null;
+      costs ? round4(machineCostUsd(billingRuleOf(s.origin), priceOf(s.origin), (now - s.createdAtMs) / 1000)) : null;
     const byId = new Map(servers.map((s) => [s.id, s]));
     const pool = await this.d.pool.target(sessions.filter((x) => x.state === 'pending').length);
     return {

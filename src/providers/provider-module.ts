@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Reader } from '../config-reader.js';
+import type { BillingRule } from '../domain/billing-rule.js';
 import type { Clock } from '../util/clock.js';
 import type { Provider } from './provider.js';
 
@@ -47,6 +48,8 @@ export interface ProviderDefaults {
 export interface ProviderModule<Name extends string = string, Settings = unknown> {
   readonly name: Name;
   readonly defaults: ProviderDefaults;
+  /** How the cloud bills a machine (unit, minimum, monthly cap): costs and the pool use it. */
+  readonly billing: BillingRule;
   /**
    * Reads its settings (every provider's are read, so a bad value is reported whichever is
    * selected); `selected` says whether PROVIDER names it (what it requires only then).

@@ -1,4 +1,5 @@
 import type { Reader } from '../config-reader.js';
+import { FREE_BILLING, type BillingRule } from '../domain/billing-rule.js';
 import { digitaloceanProvider } from './digitalocean/index.js';
 import { hetznerProvider } from './hetzner/index.js';
 import { localProvider } from './local/index.js';
@@ -26,8 +27,15 @@ function moduleNamed(name: ProviderName): ProviderModule<ProviderName, unknown> 
   return MODULES.find((m) => m.name === name) as ProviderModule<ProviderName, unknown>;
 }
 
-export function providerDefaults(name: ProviderName): ProviderDefaults {
-  return moduleNamed(name).defaults;
+/** The provider's defaults for general settings, and how it bills. */
+export function providerDefaults(name: ProviderName): ProviderDefaults & { billing: BillingRule } {
+  const m = moduleNamed(name);
+  return { ...m.defaults, billing: m.billing };
+}
+
+/** How the provider a row's origin names bills its machines; anything else (external servers) is free to us. */
+export function billingRuleOf(origin: string): BillingRule {
+  return MODULES.find((m) => m.name === origin)?.billing ?? FREE_BILLING;
 }
 
 /**

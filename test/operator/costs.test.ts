@@ -1,5 +1,6 @@
 import { afterEach, beforeAll, afterAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { SNAPSHOT_IMAGE_ID, startHetznerEmulator } from '../../src/emulator/hetzner/index.js';
 import type { Orchestrator } from '../../src/orchestrator.js';
 import { FakeClock } from '../../src/util/clock.js';
 import { testOrchestrator } from '../helpers/orchestrator.js';
@@ -138,5 +139,43 @@ describe('GET /v1/costs', () => {
     const c = (await orch.app.inject({ method: 'GET', url: '/v1/costs', headers: AUTH })).json();
     expect(c).toMatchObject({ size: null, hourlyUsd: 0, todayUsd: 0, totalUsd: 0 });
     expect(c.servers[0]).toMatchObject({ id: 'l', usd: 0 });
+  });
+});
+
+describe('GET /v1/costs on Hetzner Cloud', () => {
+  it('prices each server by its provider\u2019s rule: a started hour is billed in full', async () => {
+    const hz = await startHetznerEmulator();
+    try {
+      const clock = new FakeClock(NOON);
+      orch = await testOrchestrator(
+        {
+          ADMIN_TOKEN: 'op',
+          PROVIDER: 'hetzner',
+          HCLOUD_TOKEN: 'hz-test',
+          HCLOUD_IMAGE: String(SNAPSHOT_IMAGE_ID),
+          HCLOUD_API_URL: hz.url,
+          HCLOUD_SERVER_TYPE: 'cpx22',
+        },
+        { clock },
+      );
+      const { store } = orch;
+      // One server 5 minutes old (a whole hour), one that lived 61 minutes (two hours), one external.
+      await store.insertServer(row('h', 'hetzner', NOON - 5 * 60_000));
+      await store.insertServer(row('g', 'hetzner', NOON - 120 * 60_000));
+      await store.transaction(
+        async (tx) => void (await tx.transitionServer('g', ['ready'], 'deleted', {}, NOON - 59 * 60_000)),
+      );
+      await store.insertServer(row('x', 'external', NOON - 50 * 3_600_000));
+      const c = (await orch.app.inject({ method: 'GET', url: '/v1/costs', headers: AUTH })).json();
+      // The emulator's cpx22 in fsn1: 0.0112 an hour (a placeholder price, net).
+      expect(c).toMatchObject({ size: 'cpx22', hourlyUsd: 0.0112, billing: expect.stringMatching(/hourly/) });
+      const byId = Object.fromEntries(c.servers.map((s: { id: string; usd: number }) => [s.id, s.usd]));
+      expect(byId).toEqual({ h: expect.closeTo(0.0112, 4), g: expect.closeTo(0.0224, 4), x: 0 });
+      expect(c.totalUsd).toBeCloseTo(0.0336, 4);
+    } finally {
+      await orch?.close();
+      orch = null;
+      await hz.close();
+    }
   });
 });

@@ -1,4 +1,5 @@
 import type { Reader } from '../../config-reader.js';
+import { DIGITALOCEAN_BILLING } from '../../domain/billing-rule.js';
 import type { ProviderContext, ProviderModule } from '../provider-module.js';
 import { DigitalOceanProvider } from './digitalocean-provider.js';
 
@@ -77,6 +78,7 @@ function create(
 export const digitaloceanProvider = {
   name: 'digitalocean',
   defaults: { bootTimeoutS: 600, bootEstimateS: 60 },
+  billing: DIGITALOCEAN_BILLING,
   readSettings,
   create,
   defaultRegion: (s: DigitalOceanSettings) => s.region,

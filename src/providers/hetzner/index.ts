@@ -1,4 +1,5 @@
 import type { Reader } from '../../config-reader.js';
+import { HETZNER_BILLING } from '../../domain/billing-rule.js';
 import type { ProviderContext, ProviderModule } from '../provider-module.js';
 import { HetznerProvider } from './hetzner-provider.js';
 
@@ -77,6 +78,7 @@ function create(s: HetznerSettings, { clock, logger, capacity, sharedBudget }: P
 export const hetznerProvider = {
   name: 'hetzner',
   defaults: { bootTimeoutS: 600, bootEstimateS: 60 },
+  billing: HETZNER_BILLING,
   readSettings,
   create,
   // A region is a Hetzner location; HCLOUD_LOCATION is the default one.

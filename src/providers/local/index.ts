@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Reader } from '../../config-reader.js';
+import { FREE_BILLING } from '../../domain/billing-rule.js';
 import { PACKAGE_ROOT } from '../../package-root.js';
 import type { ProviderContext, ProviderModule } from '../provider-module.js';
 import { safeChildEnv } from './child-env.js';
@@ -51,6 +52,7 @@ function create(s: LocalSettings, { clock, logger, onChange, regions }: Provider
 export const localProvider = {
   name: 'local',
   defaults: { bootTimeoutS: 60, bootEstimateS: 2 },
+  billing: FREE_BILLING,
   readSettings,
   create,
   // Without REGIONS, one region named `local`; with REGIONS, the first listed.
