@@ -254,7 +254,7 @@ export function loadConfig(env: Env = readProcessEnv()): Readonly<Config> {
       cacheMs: r.int('COSTS_CACHE_MS', 5000, 0, 3_600_000),
       priceWaitMs: r.int('COSTS_PRICE_WAIT_MS', 3000, 1, 600_000),
     },
-    pool: readPoolPolicy(r, poolPolicy, machineDefaults.bootEstimateS),
+    pool: readPoolPolicy(r, poolPolicy, machineDefaults),
     limits: {
       bodyLimitBytes: r.int('BODY_LIMIT_BYTES', 65_536, 64, 100 * 1024 * 1024),
       maxPlayers: r.int('MAX_PLAYERS_PER_SERVER', 10_000, 1, 1_000_000),

@@ -19,6 +19,7 @@ import { TimeSlice } from '../util/time-slice.js';
 import { forecastPool, type DemandForecast } from './demand-forecast.js';
 import { planRegionPools, type RegionPoolPlan, type RegionPoolsInput } from './region-plan.js';
 import { FALLBACK_DEFAULT_REGION, regionCap, singleRegion } from '../domain/region.js';
+import { chooseIdleDeletes } from './billing-pool.js';
 
 /**
  * The reconcile decision, as a pure function of one snapshot (Agones'
@@ -104,8 +105,15 @@ function* planPhases(input: PlanInput): Steps<Plan> {
   const wantedCreates = match ? sum(pools.map((p) => p.wanted)) : 0;
   const createIn = match ? Object.fromEntries(pools.filter((p) => p.create > 0).map((p) => [p.region, p.create])) : {};
   const create = sum(Object.values(createIn));
+  // Which extra idle servers go now: those the pool chose, or under an hourly bill the ones about to start a new hour.
+  const chosen = chooseIdleDeletes({
+    byPool: pool.deleteIdle,
+    deletable: idle.filter((s) => s.origin !== 'external' && s.players === 0),
+    nowMs,
+    billing: input.billing,
+  });
   // In an outage a silent idle server may be fine; shrinking on stale data would only hurt.
-  const idleExtra = outage ? pool.deleteIdle.filter((s) => !isSilent(s, nowMs, settings)) : pool.deleteIdle;
+  const idleExtra = outage ? chosen.filter((s) => !isSilent(s, nowMs, settings)) : chosen;
   yield;
   const deletes = planDeletes(
     world,

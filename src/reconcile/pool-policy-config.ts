@@ -1,4 +1,6 @@
 import type { Reader } from '../config-reader.js';
+import type { BillingRule } from '../domain/billing-rule.js';
+import type { PoolBillingSettings } from './billing-pool.js';
 
 /**
  * How the warm pool is sized. `fixed`: max(POOL_MIN_READY, POOL_BUFFER) idle servers.
@@ -25,14 +27,17 @@ export interface PoolPolicySettings {
   maxIdleS: number;
   /** DigitalOcean API calls one pool server costs (create, its address, delete): sizes the per-pass budget. */
   apiCallsPerServer: number;
+  /** Idle servers already paid for are kept until shortly before their next billing unit (billing-pool.ts). */
+  billing: PoolBillingSettings;
 }
 
 /** Reads the POOL_* policy settings; `bootEstimateS` defaults to the provider's own estimate. */
 export function readPoolPolicy(
   r: Reader,
   policy: PoolPolicySettings['policy'],
-  bootEstimateS: number,
+  machine: { bootEstimateS: number; billing: BillingRule },
 ): PoolPolicySettings {
+  const { bootEstimateS } = machine;
   const pool: PoolPolicySettings = {
     policy,
     targetInstant: r.num('POOL_TARGET_INSTANT', 0.95, 0, 0.9999),
@@ -44,6 +49,11 @@ export function readPoolPolicy(
     bootWindowS: r.num('POOL_BOOT_WINDOW_S', 3600, 60, 30 * 86_400),
     maxIdleS: r.num('POOL_MAX_IDLE_S', 300, 0, 86_400),
     apiCallsPerServer: r.int('POOL_API_CALLS_PER_SERVER', 3, 1, 100),
+    billing: {
+      rule: machine.billing,
+      aware: r.bool('POOL_BILLING_AWARE', true),
+      marginS: r.num('POOL_BILLING_MARGIN_S', 180, 0, 86_400),
+    },
   };
   if (pool.stepS > pool.windowS)
     r.problem(`POOL_FORECAST_STEP_S (${pool.stepS}) exceeds POOL_FORECAST_WINDOW_S (${pool.windowS})`);

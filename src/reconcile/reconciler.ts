@@ -227,6 +227,7 @@ export class Reconciler {
         settings,
         demand,
         ...(regions ? { regions } : {}),
+        billing: deps.pool?.billing ?? null,
         unconfirmedTeardowns: deps.ops.unconfirmedTeardowns(),
       },
       slice,

@@ -2,6 +2,7 @@ import type { Config } from '../config.js';
 import type { Server, ServerState } from '../domain/server.js';
 import type { EndReason, Session, SessionState } from '../domain/session.js';
 import type { Machine, OriginJudge } from '../providers/provider.js';
+import type { PoolBillingSettings } from './billing-pool.js';
 import type { DemandForecast, DemandSettings } from './demand-forecast.js';
 import type { RegionPool } from '../sessions/region-pools.js';
 import type { RegionSettings } from '../domain/region.js';
@@ -58,6 +59,8 @@ export interface PlanInput {
   demand?: PoolDemand | null;
   /** The fleet's regions, a warm pool each (absent: one pool holding every row, from `settings`). */
   regions?: RegionPoolsInput;
+  /** How the provider bills and whether the pool keeps paid idle servers (absent: deleted as the pool says). */
+  billing?: PoolBillingSettings | null;
   /** Shutdown rows this process tried to tear down without confirmation: retried, not handed off. */
   unconfirmedTeardowns?: ReadonlySet<string>;
 }

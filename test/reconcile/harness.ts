@@ -13,6 +13,7 @@ import { sessionUseCases } from '../../src/sessions/use-cases.js';
 import { createStore, type DatabaseOptions } from '../../src/store/create-db.js';
 import type { Store } from '../../src/store/store.js';
 import { FakeClock } from '../../src/util/clock.js';
+import type { PoolBillingSettings } from '../../src/reconcile/billing-pool.js';
 import { silentLog } from '../../src/util/log.js';
 
 /**
@@ -146,6 +147,7 @@ export interface Harness {
 export async function harness(
   o: Partial<ReconcileSettings> = {},
   db: DatabaseOptions = { kind: 'sqlite', path: ':memory:' },
+  extra: { billing?: PoolBillingSettings } = {},
 ): Promise<Harness> {
   const clock = new FakeClock();
   const store = await createStore(db);
@@ -195,6 +197,7 @@ export async function harness(
       settings: s,
       onPass: (r) => passes.push(r),
       minTriggerGapMs: 0,
+      ...(extra.billing ? { pool: { ...loadConfig({ PROVIDER: 'local' }).pool, billing: extra.billing } } : {}),
     });
   const reconciler = make(settings);
   const others: Reconciler[] = [];

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
+import { DIGITALOCEAN_BILLING, FREE_BILLING, HETZNER_BILLING } from '../../src/domain/billing-rule.js';
 
 describe('loadConfig: the warm-pool policy', () => {
   it('defaults: the fixed pool, no recycling; forecast settings ready for POOL_POLICY=forecast', () => {
@@ -15,11 +16,19 @@ describe('loadConfig: the warm-pool policy', () => {
       bootWindowS: 3600,
       maxIdleS: 300,
       apiCallsPerServer: 3,
+      billing: { rule: FREE_BILLING, aware: true, marginS: 180 },
     });
     expect(c.lifecycle.recycleServers).toBe(false);
     expect(Object.isFrozen(c.pool)).toBe(true);
     expect(loadConfig({ PROVIDER: 'digitalocean', DIGITALOCEAN_TOKEN: 't', SNAPSHOT_ID: '1' }).pool.bootEstimateS).toBe(
       60,
+    );
+    // Each provider states how it bills; the pool reads it.
+    expect(loadConfig({ PROVIDER: 'digitalocean', DIGITALOCEAN_TOKEN: 't', SNAPSHOT_ID: '1' }).pool.billing.rule).toBe(
+      DIGITALOCEAN_BILLING,
+    );
+    expect(loadConfig({ PROVIDER: 'hetzner', HCLOUD_TOKEN: 't', HCLOUD_IMAGE: '1' }).pool.billing.rule).toBe(
+      HETZNER_BILLING,
     );
   });
 
@@ -41,6 +50,8 @@ describe('loadConfig: the warm-pool policy', () => {
       POOL_BOOT_WINDOW_S: '7200',
       POOL_MAX_IDLE_S: '600',
       POOL_API_CALLS_PER_SERVER: '4',
+      POOL_BILLING_AWARE: 'false',
+      POOL_BILLING_MARGIN_S: '300',
     });
     expect(c.pool).toEqual({
       policy: 'forecast',
@@ -53,6 +64,7 @@ describe('loadConfig: the warm-pool policy', () => {
       bootWindowS: 7200,
       maxIdleS: 600,
       apiCallsPerServer: 4,
+      billing: { rule: FREE_BILLING, aware: false, marginS: 300 },
     });
   });
 
