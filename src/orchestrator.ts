@@ -109,7 +109,7 @@ export async function createOrchestrator(
     store,
     provider: bareProvider,
     clock,
-    poolTarget: () => pool.target(),
+    regionTargets: () => pool.regionTargets(),
     spend: async () => {
       try {
         const r = await costs.report();
@@ -212,7 +212,7 @@ export async function createOrchestrator(
     status: async () => ({
       ...(await operatorStatus(store, reconciler, provider.name, leadership)),
       capacity: capacity.status(),
-      pool: poolStatus(await pool.target()),
+      pool: poolStatus(await pool.target(), await pool.regionTargets()),
       ...(await view.status()),
     }),
     plugins: [view.plugin, ...(o.plugins ?? [])],

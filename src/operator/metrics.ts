@@ -1,21 +1,21 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { SeatMetrics } from './seat-metrics.js';
 import { EventKind, type FleetEvent } from '../domain/events.js';
-import { SERVER_STATES, ServerState } from '../domain/server.js';
+import { ServerState } from '../domain/server.js';
 import type { Provider } from '../providers/provider.js';
 import type { PassResult } from '../reconcile/reconciler.js';
 import type { Store } from '../store/store.js';
 import type { Clock } from '../util/clock.js';
 import type { DeliveryOutcome } from '../webhooks/webhook-deliverer.js';
 import type { ProviderCallOutcome } from './metered-provider.js';
-import type { PoolTargetNow } from '../sessions/pool-settings.js';
+import { fleetGauges, type FleetGaugeDeps } from './fleet-gauges.js';
 
 export interface MetricsDeps {
   store: Store;
   provider: Provider;
   clock: Clock;
-  /** The pool target and settings in force (PoolInForce.target: the one the reconciler plans with). */
-  poolTarget: () => Promise<Pick<PoolTargetNow, 'target' | 'maxServers'>>;
+  /** Each region's pool target and cap in force (PoolInForce.regionTargets: the ones the reconciler plans with). */
+  regionTargets: FleetGaugeDeps['regionTargets'];
   /** Spend so far (US dollars): today (UTC) and since records began; null when unknown. */
   spend: () => Promise<{ todayUsd: number; totalUsd: number } | null>;
 }
@@ -203,19 +203,10 @@ export class Metrics {
 
   /** Gauges filled at scrape time from the store and the provider. */
   private scrapeGauges(): void {
-    const { store, provider, clock, poolTarget } = this.d;
+    const { store, provider, clock } = this.d;
     const r = this.registry;
     const p = 'orchestrator_';
-    new Gauge({
-      name: `${p}servers`,
-      help: 'Servers by state (deleted rows are history and not counted).',
-      labelNames: ['state'],
-      registers: [r],
-      async collect() {
-        for (const state of SERVER_STATES)
-          if (state !== ServerState.Deleted) this.set({ state }, await store.countServers([state]));
-      },
-    });
+    fleetGauges(r, { store, regionTargets: this.d.regionTargets }, p);
     new Gauge({
       name: `${p}sessions`,
       help: 'Live sessions by state.',
@@ -237,20 +228,6 @@ export class Metrics {
           .sort((a, b) => a - b);
         this.set({ stat: 'max' }, ages.length ? ages[ages.length - 1]! : 0);
         this.set({ stat: 'median' }, ages.length ? ages[Math.floor(ages.length / 2)]! : 0);
-      },
-    });
-    new Gauge({
-      name: `${p}pool_servers`,
-      help: 'The warm pool: idle ready servers and servers on the way, against the target and the cap.',
-      labelNames: ['kind'],
-      registers: [r],
-      async collect() {
-        const ready = await store.listServers([ServerState.Ready]);
-        const pool = await poolTarget();
-        this.set({ kind: 'idle' }, ready.filter((s) => s.players === 0).length);
-        this.set({ kind: 'coming' }, await store.countServers([ServerState.Creating, ServerState.Starting]));
-        this.set({ kind: 'target' }, pool.target);
-        this.set({ kind: 'max' }, pool.maxServers);
       },
     });
     new Gauge({

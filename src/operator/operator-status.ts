@@ -1,12 +1,13 @@
 import { SERVER_STATES } from '../domain/server.js';
 import type { ReconcilerStatus } from '../reconcile/types.js';
+import type { RegionPoolTarget } from '../sessions/region-pools.js';
 import type { PoolTargetNow } from '../sessions/pool-settings.js';
 import type { Leadership } from '../store/leadership.js';
 import type { Store } from '../store/store.js';
 import { VERSION } from '../version.js';
 
 /** GET /v1/status → pool: the target the reconciler plans with and the settings in force. */
-export function poolStatus(p: PoolTargetNow) {
+export function poolStatus(p: PoolTargetNow, regions: readonly RegionPoolTarget[] = []) {
   return {
     target: p.target,
     minReady: p.poolMinReady,
@@ -14,6 +15,16 @@ export function poolStatus(p: PoolTargetNow) {
     maxServers: p.maxServers,
     pending: p.pending,
     forecastTarget: p.forecastTarget,
+    // The pool of each region (the fields above are the default region's with the global cap).
+    regions: regions.map((r) => ({
+      region: r.region,
+      target: r.target,
+      minReady: r.poolMinReady,
+      buffer: r.poolBuffer,
+      maxServers: r.maxServers,
+      pending: r.pending,
+      forecastTarget: r.forecastTarget,
+    })),
   };
 }
 

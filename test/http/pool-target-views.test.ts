@@ -43,7 +43,9 @@ async function viewsOf(o: Orchestrator): Promise<Record<'status' | 'dashboard' |
   const metrics = await o.app.inject({ method: 'GET', url: '/metrics' });
   expect(metrics.statusCode).toBe(200);
   const gauge = (kind: string) =>
-    Number(new RegExp(`^orchestrator_pool_servers\\{kind="${kind}"\\} (\\S+)$`, 'm').exec(metrics.body)?.[1]);
+    Number(
+      new RegExp(`^orchestrator_pool_servers\\{kind="${kind}",region="[^"]+"\\} (\\S+)$`, 'm').exec(metrics.body)?.[1],
+    );
   const s = status.json().pool as PoolSeen | undefined;
   const d = dashboard.json().pool as PoolSeen;
   return {

@@ -30,6 +30,40 @@ async function scrape(o: Orchestrator): Promise<{ text: string; values: Map<stri
   return { text: r.body, values: parse(r.body) };
 }
 
+describe('/metrics per region', () => {
+  it("labels the fleet and pool gauges with each region; /v1/status shows each region's pool", async () => {
+    orch = await testOrchestrator({
+      READINESS: 'address',
+      MAX_SERVERS: '6',
+      POOL_MIN_READY: '1',
+      REGIONS: 'local-a,local-b,local-c',
+      REGION_POOL_MIN_READY: 'local-b=2',
+      REGION_MAX_SERVERS: 'local-c=1',
+      ADMIN_TOKEN: 'metrics-regions-admin',
+    });
+    await orch.reconciler.runPass();
+    await orch.reconciler.runPass();
+    const v = (await scrape(orch)).values;
+    expect(v.get('orchestrator_servers{state="ready",region="local-a"}')).toBe(1);
+    expect(v.get('orchestrator_servers{state="ready",region="local-b"}')).toBe(2);
+    expect(v.get('orchestrator_servers{state="ready",region="local-c"}')).toBe(0);
+    expect(v.get('orchestrator_pool_servers{kind="target",region="local-b"}')).toBe(2);
+    expect(v.get('orchestrator_pool_servers{kind="idle",region="local-b"}')).toBe(2);
+    expect(v.get('orchestrator_pool_servers{kind="target",region="local-c"}')).toBe(0);
+    expect(v.get('orchestrator_pool_servers{kind="max",region="local-c"}')).toBe(1);
+    expect(v.get('orchestrator_pool_servers{kind="max",region="local-a"}')).toBe(6);
+    const headers = { authorization: 'Bearer metrics-regions-admin' };
+    const status = (await orch.app.inject({ method: 'GET', url: '/v1/status', headers })).json<{
+      pool: { regions: { region: string; target: number; maxServers: number }[] };
+    }>();
+    expect(status.pool.regions.map((r) => [r.region, r.target, r.maxServers])).toEqual([
+      ['local-a', 1, 6],
+      ['local-b', 2, 6],
+      ['local-c', 0, 1],
+    ]);
+  });
+});
+
 describe('/metrics', () => {
   it('counts a warm start, a cold start and an end, with latency, fleet gauges, provider calls, a pass and webhooks', async () => {
     rx = await new HttpReceiver().listen();
@@ -70,8 +104,8 @@ describe('/metrics', () => {
     expect(v.get('orchestrator_session_start_seconds_sum{start="cold"}')).toBeGreaterThan(0);
     // The cold server holds its session; the external one is gone after its end; the pass made
     // one for the pool (POOL_BUFFER=1), ready at once (READINESS=address).
-    expect(v.get('orchestrator_servers{state="allocated"}')).toBe(1);
-    expect(v.get('orchestrator_servers{state="ready"}')).toBe(1);
+    expect(v.get('orchestrator_servers{state="allocated",region="local"}')).toBe(1);
+    expect(v.get('orchestrator_servers{state="ready",region="local"}')).toBe(1);
     expect(v.get('orchestrator_sessions{state="active"}')).toBe(1);
     expect(v.get('orchestrator_sessions{state="pending"}')).toBe(0);
     expect(
@@ -81,8 +115,8 @@ describe('/metrics', () => {
     expect(v.get('orchestrator_reconcile_pass_seconds_count{outcome="ok"}')).toBe(1);
     // The pass filled the pool (POOL_BUFFER=1): one create took effect.
     expect(v.get('orchestrator_reconcile_actions_total{action="create"}')).toBe(1);
-    expect(v.get('orchestrator_pool_servers{kind="target"}')).toBe(1);
-    expect(v.get('orchestrator_pool_servers{kind="max"}')).toBe(4);
+    expect(v.get('orchestrator_pool_servers{kind="target",region="local"}')).toBe(1);
+    expect(v.get('orchestrator_pool_servers{kind="max",region="local"}')).toBe(4);
     expect(v.get('orchestrator_webhook_deliveries_total{outcome="delivered"}')).toBe(lastId);
     expect(v.has('orchestrator_heartbeat_age_seconds{stat="max"}')).toBe(true);
     for (const family of [
