@@ -1,5 +1,6 @@
 import type { EmulatedDroplet } from '../src/emulator/index.js';
 import { billedSeconds, overlapS, quantile } from './cost-workload.js';
+import { billedSeconds as ruleSeconds, type BillingRule } from '../src/domain/billing-rule.js';
 
 /** A client's start as the simulation saw it. */
 export interface StartRecord {
@@ -141,18 +142,31 @@ export interface RunRecord {
   /** The emulator's request count after each emulated second. */
   apiTotals: readonly number[];
   realMs: number;
+  /** Bill by this rule (absent: DigitalOcean's per second, at least 60 s). */
+  billing?: BillingRule;
 }
 
 /** Bills the droplets and sums up the starts. */
 export function summarise(r: RunRecord): CostRunResult {
-  const billed = r.droplets.reduce((n, d) => n + billedSeconds(d.createdAtMs, d.deletedAtMs, r.endMs), 0);
+  const rule = r.billing;
+  // Under a billing rule, a machine is billed from its create for its billed seconds (a started
+  // hour in full, past its delete); the measured hour counts what of that falls inside it.
+  const billedEnd = (d: EmulatedDroplet) =>
+    rule
+      ? d.createdAtMs + ruleSeconds(rule, ((d.deletedAtMs ?? r.endMs) - d.createdAtMs) / 1000) * 1000
+      : (d.deletedAtMs ?? r.endMs);
+  const billed = r.droplets.reduce(
+    (n, d) =>
+      n +
+      (rule
+        ? ruleSeconds(rule, ((d.deletedAtMs ?? r.endMs) - d.createdAtMs) / 1000)
+        : billedSeconds(d.createdAtMs, d.deletedAtMs, r.endMs)),
+    0,
+  );
   const played = r.played.reduce((n, [a, b]) => n + (b - a) / 1000, 0);
   const boot = r.droplets.reduce((n, d) => n + ((d.activeAtMs ?? d.deletedAtMs ?? r.endMs) - d.createdAtMs) / 1000, 0);
   const { startMs, endMs } = r.hour;
-  const hourBilled = r.droplets.reduce(
-    (n, d) => n + overlapS(d.createdAtMs, d.deletedAtMs ?? r.endMs, startMs, endMs),
-    0,
-  );
+  const hourBilled = r.droplets.reduce((n, d) => n + overlapS(d.createdAtMs, billedEnd(d), startMs, endMs), 0);
   const hourPlayed = r.played.reduce((n, [a, b]) => n + overlapS(a, b, startMs, endMs), 0);
   const answered = r.starts.filter((x) => x.answeredAtMs !== null);
   const waits = answered.map((x) => (x.answeredAtMs! - x.requestedAtMs) / 1000);

@@ -4,6 +4,7 @@ import { startEmulator, type RunningEmulator } from '../src/emulator/index.js';
 import { createOrchestrator, type Orchestrator } from '../src/orchestrator.js';
 import { DigitalOceanProvider } from '../src/providers/digitalocean/digitalocean-provider.js';
 import { FakeClock } from '../src/util/clock.js';
+import type { BillingRule } from '../src/domain/billing-rule.js';
 import { CostGameServers } from './cost-game-servers.js';
 import { SettlingProvider } from './cost-provider.js';
 import { summarise, type CostRunResult, type StartRecord } from './cost-results.js';
@@ -34,6 +35,11 @@ export interface CostRunOptions {
   seed: number;
   /** Print the pool's forecast once an emulated minute (stderr). */
   trace?: boolean;
+  /**
+   * Bill by this rule instead of DigitalOcean's per-second one (the pool is told the rule too),
+   * and whether the pool keeps idle servers whose billing unit is paid (POOL_BILLING_AWARE).
+   */
+  billing?: { rule: BillingRule; aware: boolean };
 }
 
 /**
@@ -99,6 +105,7 @@ export async function runCostSimulation(o: CostRunOptions): Promise<CostRunResul
       quiet,
       apiTotals,
       realMs: performance.now() - realStart,
+      billing: o.billing?.rule,
     });
   } finally {
     await orch.close();
@@ -111,7 +118,7 @@ async function orchestratorOn(
   clock: FakeClock,
   o: CostRunOptions,
 ): Promise<{ orch: Orchestrator; provider: SettlingProvider }> {
-  const config = loadConfig({
+  const loaded = loadConfig({
     PROVIDER: 'digitalocean',
     DIGITALOCEAN_TOKEN: 'dop_v1_cost_bench',
     SNAPSHOT_ID: '7555620',
@@ -128,6 +135,13 @@ async function orchestratorOn(
     START_POLL_MS: '1000',
     INTERNAL_HMAC_SECRET: 'cost-bench',
   });
+  // Another cloud's billing rule on the DigitalOcean emulator's machines (the pool reads it from config.pool).
+  const config = o.billing
+    ? {
+        ...loaded,
+        pool: { ...loaded.pool, billing: { ...loaded.pool.billing, rule: o.billing.rule, aware: o.billing.aware } },
+      }
+    : loaded;
   const logger = pino({ level: 'silent' });
   const d = config.digitalocean;
   const provider = new SettlingProvider(
