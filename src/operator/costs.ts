@@ -25,6 +25,8 @@ export interface CostReport {
   /** The size new machines get and its hourly price (0 for a free provider). */
   size: string | null;
   hourlyUsd: number;
+  /** In a fleet across clouds, each cloud's hourly price by origin (absent: one cloud, hourlyUsd). */
+  hourlyByOrigin?: Readonly<Record<string, number>>;
   todayUsd: number;
   /** Over the servers still on record (history is kept as deleted rows). */
   totalUsd: number;
@@ -81,7 +83,7 @@ export class CostReporter {
    * minutes when the API is down) holds a report at most priceWaitMs: the report fails as
    * "prices unavailable" and the fetch goes on, filling the provider's cache for next time.
    */
-  private async hourly(): Promise<{ size: string | null; hourlyUsd: number }> {
+  private async hourly(): Promise<Pick<CostReport, 'size' | 'hourlyUsd' | 'hourlyByOrigin'>> {
     if (!this.d.provider.prices) return { size: null, hourlyUsd: 0 };
     this.pricesInFlight ??= this.d.provider.prices().finally(() => (this.pricesInFlight = null));
     const stop = new AbortController();
@@ -90,7 +92,8 @@ export class CostReporter {
     });
     try {
       const p = await Promise.race([this.pricesInFlight, timeout]);
-      return { size: p.currentSize, hourlyUsd: p.hourlyUsd[p.currentSize] ?? 0 };
+      const hourlyUsd = p.hourlyUsd[p.currentSize] ?? 0;
+      return { size: p.currentSize, hourlyUsd, ...(p.hourlyByOrigin ? { hourlyByOrigin: p.hourlyByOrigin } : {}) };
     } finally {
       stop.abort();
       timeout.catch(() => {});
@@ -99,8 +102,9 @@ export class CostReporter {
   private pricesInFlight: Promise<SizePrices> | null = null;
 
   private async compute(now: number): Promise<CostReport> {
-    const { size, hourlyUsd } = await this.hourly();
-    const priceOf = (s: Server) => (s.origin === this.d.provider.name ? hourlyUsd : 0);
+    const prices = await this.hourly();
+    const { size, hourlyUsd } = prices;
+    const priceOf = (s: Server) => originPrice(prices, this.d.provider.name, s.origin);
     const servers = await this.d.store.listServers();
     const windowStart = utcDayStart(now) - (this.s.days - 1) * 86_400_000;
     const byDay = new Map<number, number>();
@@ -153,6 +157,7 @@ export class CostReporter {
       billing: billingRuleOf(this.d.provider.name).text,
       size,
       hourlyUsd,
+      ...(prices.hourlyByOrigin ? { hourlyByOrigin: prices.hourlyByOrigin } : {}),
       todayUsd: round(byDay.get(utcDayStart(now)) ?? 0),
       totalUsd: round(totalUsd),
       days,
@@ -187,4 +192,14 @@ function sessionCost(
 /** To a hundredth of a cent: enough for a dashboard, stable in tests. */
 function round(usd: number): number {
   return Math.round(usd * 10_000) / 10_000;
+}
+
+/** The hourly price of a row of `origin`: its cloud's in a fleet, else the provider's own (other origins: 0). */
+export function originPrice(
+  r: Pick<CostReport, 'hourlyUsd' | 'hourlyByOrigin'>,
+  providerName: string,
+  origin: string,
+): number {
+  if (r.hourlyByOrigin) return r.hourlyByOrigin[origin] ?? 0;
+  return origin === providerName ? r.hourlyUsd : 0;
 }

@@ -18,7 +18,7 @@ import { billingRuleOf } from '../providers/registry.js';
 import { machineCostUsd } from './billing.js';
 
 const round4 = (usd: number) => Math.round(usd * 10_000) / 10_000;
-import type { CostReporter } from './costs.js';
+import { originPrice, type CostReporter } from './costs.js';
 import { costRoutes } from '../http/cost-routes.js';
 import { dashboardRoutes } from '../http/dashboard-routes.js';
 import type { DashboardSnapshot } from '../http/dashboard-schemas.js';
@@ -184,7 +184,7 @@ export class OperatorView {
     const costs = await this.costs.report().catch(() => null);
     // Costs so far, priced now (the report itself may be a few seconds old).
     const now = clock.now();
-    const priceOf = (origin: string) => (costs && origin === this.d.provider.name ? costs.hourlyUsd : 0);
+    const priceOf = (origin: string) => (costs ? originPrice(costs, this.d.provider.name, origin) : 0);
     const serverUsd = (s: { origin: string; createdAtMs: number }) =>
       costs ? round4(machineCostUsd(billingRuleOf(s.origin), priceOf(s.origin), (now - s.createdAtMs) / 1000)) : null;
     const byId = new Map(servers.map((s) => [s.id, s]));

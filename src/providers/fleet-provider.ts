@@ -113,12 +113,14 @@ export class FleetProvider implements Provider {
     };
   }
 
-  /** Every member's sizes (their names differ by cloud); the current size is the first member's. */
+  /** Every member's sizes (their names differ by cloud), the current size the first member's; each cloud's own price by origin. */
   async prices(): Promise<SizePrices> {
     const all = await Promise.all(this.members.map((m) => m.provider.prices?.() ?? Promise.resolve(null)));
     const hourlyUsd: Record<string, number> = {};
     for (const p of [...all].reverse()) Object.assign(hourlyUsd, p?.hourlyUsd ?? {});
-    return { currentSize: all[0]?.currentSize ?? '', hourlyUsd };
+    const hourlyByOrigin: Record<string, number> = {};
+    all.forEach((p, i) => (hourlyByOrigin[this.members[i]!.provider.name] = p ? (p.hourlyUsd[p.currentSize] ?? 0) : 0));
+    return { currentSize: all[0]?.currentSize ?? '', hourlyUsd, hourlyByOrigin };
   }
 
   /** The scarcest member's budget: a pass must not spend what one cloud does not have. */

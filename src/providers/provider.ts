@@ -87,6 +87,11 @@ export interface ProviderTelemetry {
 export interface SizePrices {
   currentSize: string;
   hourlyUsd: Readonly<Record<string, number>>;
+  /**
+   * A fleet across clouds (fleet-provider.ts): the hourly price of each cloud's current size, by
+   * the origin its rows carry. Absent: every row of this provider is priced at currentSize's.
+   */
+  hourlyByOrigin?: Readonly<Record<string, number>>;
 }
 
 export interface MachineSpec {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHetznerEmulator, type RunningHetznerEmulator } from '../../src/emulator/hetzner/index.js';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { originPrice } from '../../src/operator/costs.js';
 import { FleetProvider } from '../../src/providers/fleet-provider.js';
 import { makesOrigin, originFor } from '../../src/providers/provider.js';
 import { eventually, makeDoProvider, specFor } from './digitalocean/do-test-kit.js';
@@ -63,6 +64,19 @@ describe('FleetProvider: DigitalOcean nyc3 + Hetzner fsn1 in one fleet', () => {
     expect(makesOrigin(fleet, 'digitalocean')).toBe(true);
     expect(makesOrigin(fleet, 'local')).toBe(false);
     expect(makesOrigin(fleet, 'external')).toBe(false);
+  });
+
+  it('prices each cloud at its own size, by the origin its rows carry', async () => {
+    const p = await fleet.prices();
+    expect(Object.keys(p.hourlyByOrigin ?? {}).sort()).toEqual(['digitalocean', 'hetzner']);
+    expect(p.hourlyByOrigin!.digitalocean).toBeGreaterThan(0);
+    expect(p.hourlyByOrigin!.hetzner).toBeGreaterThan(0);
+    expect(p.hourlyByOrigin!.digitalocean).not.toBe(p.hourlyByOrigin!.hetzner);
+    const report = { hourlyUsd: 1, hourlyByOrigin: p.hourlyByOrigin };
+    expect(originPrice(report, 'digitalocean', 'hetzner')).toBe(p.hourlyByOrigin!.hetzner);
+    expect(originPrice(report, 'digitalocean', 'external')).toBe(0);
+    expect(originPrice({ hourlyUsd: 0.5 }, 'digitalocean', 'digitalocean')).toBe(0.5);
+    expect(originPrice({ hourlyUsd: 0.5 }, 'digitalocean', 'hetzner')).toBe(0);
   });
 
   it('fails the whole listing when one cloud cannot list: a partial list never reads as machines gone', async () => {
