@@ -43,7 +43,7 @@ export function appPage(): string {
   <section class="cards" aria-label="Summary">
     <article class="card"><h2>Servers</h2><p class="big" id="k-servers">–</p><p class="muted" id="k-servers-sub"></p></article>
     <article class="card"><h2>Sessions</h2><p class="big" id="k-sessions">–</p><p class="muted" id="k-sessions-sub"></p></article>
-    <article class="card"><h2>Warm pool</h2><p class="big" id="k-pool">–</p><p class="muted" id="k-pool-sub"></p>
+    <article class="card"><h2>Warm pool</h2><p class="big" id="k-pool">–</p><p class="muted" id="k-pool-sub"></p><ul class="muted small" id="k-pool-regions"></ul>
       <button type="button" class="ghost small" id="edit-pool">Change targets</button></article>
     <article class="card"><h2>Spend today</h2><p class="big" id="k-spend">–</p><p class="muted" id="k-spend-sub"></p></article>
     <article class="card"><h2>Reconciler</h2><p class="big" id="k-reconciler">–</p><p class="muted" id="k-reconciler-sub"></p></article>

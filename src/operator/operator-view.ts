@@ -13,7 +13,7 @@ import type { Store } from '../store/store.js';
 import { safeEqual } from '../domain/hmac.js';
 import { OrchestratorError } from '../domain/errors.js';
 import type { Metrics } from './metrics.js';
-import type { PoolTargetNow } from '../sessions/pool-settings.js';
+import type { PoolInForce } from '../sessions/pool-settings.js';
 import { billingRuleOf } from '../providers/registry.js';
 import { machineCostUsd } from './billing.js';
 
@@ -38,7 +38,7 @@ export interface OperatorViewDeps {
   metrics: Metrics;
   costs: CostReporter;
   /** The pool target and settings in force, the one the reconciler plans with. */
-  pool: { target(pending?: number): Promise<PoolTargetNow> };
+  pool: Pick<PoolInForce, 'target' | 'regionTargets'>;
   /** The reconcile loop's status, for the dashboard. */
   reconcilerStatus: () => unknown;
 }
@@ -188,7 +188,13 @@ export class OperatorView {
     const serverUsd = (s: { origin: string; createdAtMs: number }) =>
       costs ? round4(machineCostUsd(billingRuleOf(s.origin), priceOf(s.origin), (now - s.createdAtMs) / 1000)) : null;
     const byId = new Map(servers.map((s) => [s.id, s]));
-    const pool = await this.d.pool.target(sessions.filter((x) => x.state === 'pending').length);
+    const pending = sessions.filter((x) => x.state === 'pending');
+    const pool = await this.d.pool.target(pending.length);
+    const regionPools = await this.d.pool.regionTargets(countBy(pending.map((x) => x.region)));
+    const idleIn = (r: string) =>
+      servers.filter((s) => s.region === r && s.state === ServerState.Ready && s.players === 0);
+    const comingIn = (r: string) =>
+      servers.filter((s) => s.region === r && (s.state === ServerState.Creating || s.state === ServerState.Starting));
     return {
       nowMs: now,
       lastEventId,
@@ -230,6 +236,16 @@ export class OperatorView {
         minReady: pool.poolMinReady,
         buffer: pool.poolBuffer,
         maxServers: pool.maxServers,
+        // Each region's pool (the fields above: all regions' servers, the default region's settings).
+        regions: regionPools.map((p) => ({
+          region: p.region,
+          idle: idleIn(p.region).length,
+          coming: comingIn(p.region).length,
+          target: p.target,
+          minReady: p.poolMinReady,
+          buffer: p.poolBuffer,
+          maxServers: p.maxServers,
+        })),
       },
       reconciler: this.d.reconcilerStatus(),
       costs: costs && {
@@ -254,4 +270,10 @@ export class OperatorView {
     await this.webhooks?.close();
     await this.tail.stop();
   }
+}
+
+function countBy(keys: readonly string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const k of keys) out[k] = (out[k] ?? 0) + 1;
+  return out;
 }

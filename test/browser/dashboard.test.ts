@@ -22,6 +22,8 @@ beforeAll(async () => {
     READINESS: 'address',
     POOL_BUFFER: '1',
     MAX_SERVERS: '3',
+    // Two regions: the pool card lists each one's pool (ams3 keeps none of its own).
+    REGIONS: 'local,ams3',
     EVENTS_POLL_MS: '50',
     SSE_HEARTBEAT_MS: '1000',
     // The chart's data comes from the cost report: not a report cached before a test's rows were written.
@@ -61,6 +63,10 @@ describe('dashboard in Chromium', () => {
     const labels = await shown.allTextContents();
     expect(new Set(labels).size).toBe(ids.length);
     expect(labels.sort()).toEqual(ids.map((id) => `…${id.slice(-8)}`).sort());
+    // The pool per region: the default region's (POOL_BUFFER=1; the idle external server counts there) and ams3's (none of its own).
+    await expect
+      .poll(() => page.locator('#k-pool-regions li').allTextContents())
+      .toEqual(['local: 2 / 1 · 0 coming · min 0, buffer 1, cap 3', 'ams3: 0 / 0 · 0 coming · min 0, buffer 0, cap 3']);
 
     const [cookie] = await context.cookies();
     expect(cookie).toMatchObject({ name: 'go_dashboard', httpOnly: true, sameSite: 'Strict' });

@@ -112,6 +112,16 @@ function renderCards() {
   $('k-pool').textContent = `${s.pool.idle} / ${s.pool.target}`;
   $('k-pool-sub').textContent =
     `idle / target · ${s.pool.coming} coming · min ${s.pool.minReady}, buffer ${s.pool.buffer}, cap ${s.pool.maxServers}`;
+  // The pool per region (one line each; none with a single region: the line above is its pool).
+  const regions = s.pool.regions ?? [];
+  $('k-pool-regions').replaceChildren(
+    ...(regions.length > 1 ? regions : []).map((/** @type {any} */ r) => {
+      const li = document.createElement('li');
+      li.dataset.region = r.region;
+      li.textContent = `${r.region}: ${r.idle} / ${r.target} · ${r.coming} coming · min ${r.minReady}, buffer ${r.buffer}, cap ${r.maxServers}`;
+      return li;
+    }),
+  );
   $('k-spend').textContent = s.costs ? money(s.costs.todayUsd) : '–';
   $('k-spend-sub').textContent = s.costs
     ? s.costs.hourlyUsd > 0
