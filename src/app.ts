@@ -185,6 +185,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(v1Api, {
     prefix: '/v1',
     sessions: deps.sessions,
+    store: deps.store,
+    clock: deps.clock,
     limiter,
     authenticate,
     adminToken: config.adminToken,

@@ -1,5 +1,5 @@
 import type { Reader } from './config-reader.js';
-import { REGION_NAME, type RegionSettings } from './domain/region.js';
+import { REGION_NAME, type PlacementSettings, type RegionSettings } from './domain/region.js';
 
 /** What the selected provider says about regions (see ProviderModule.defaultRegion, pingTarget). */
 export interface ProviderRegionDefaults {
@@ -51,7 +51,8 @@ export function readRegionSettings(
   const onOther = Object.keys(providers).length > 0 ? { providers } : {};
   const poolMinReady = readCounts(r, 'REGION_POOL_MIN_READY', names, defaultRegion, opts.maxServers);
   const poolBuffer = readCounts(r, 'REGION_POOL_BUFFER', names, defaultRegion, opts.maxServers);
-  return { names, defaultRegion, maxServers, pingTargets, poolMinReady, poolBuffer, ...onOther };
+  const placement = readPlacementSettings(r);
+  return { names, defaultRegion, maxServers, pingTargets, poolMinReady, poolBuffer, ...onOther, placement };
 }
 
 /**
@@ -84,6 +85,14 @@ function readCounts(r: Reader, name: string, names: readonly string[], dflt: str
     else out[region] = Number(value);
   }
   return out;
+}
+
+/** PLACEMENT_MS_PER_WAIT_S and REGION_REFUSAL_COOLDOWN_S (issue 23). */
+export function readPlacementSettings(r: Reader): PlacementSettings {
+  return {
+    msPerWaitS: r.num('PLACEMENT_MS_PER_WAIT_S', 2, 0, 100_000),
+    refusalCooldownS: r.num('REGION_REFUSAL_COOLDOWN_S', 300, 0, 86_400),
+  };
 }
 
 /** `a=1,b=2` → [['a','1'], ['b','2']], each key one of `regions` (else a problem naming the variable). */

@@ -20,6 +20,9 @@ import { heardWithinMs } from './reconcile/health.js';
 import { BootWatcher, Reconciler } from './reconcile/index.js';
 import { ReconcileLink } from './reconcile/reconcile-link.js';
 import { PoolInForce } from './sessions/pool-settings.js';
+import { BootWaits } from './sessions/boot-waits.js';
+import { RegionPlacement } from './sessions/placement-offers.js';
+import { RegionRefusals } from './sessions/region-refusals.js';
 import { sessionUseCases, type SessionUseCases } from './sessions/use-cases.js';
 import { capacityHooks, readAccountLimitBriefly } from './startup/account-limit.js';
 import { createStore } from './store/create-db.js';
@@ -126,6 +129,19 @@ export async function createOrchestrator(
   // Side effects of state changes run after commit, from the outbox: here, the log lines.
   const eventLog = logger.child({ component: 'events' });
   store.onEvents((events) => logEvents(eventLog, events));
+  // Placement of /v1 starts (issue 23): what each region offers, regions refusing creates (shared
+  // through the store) and the boots this process saw per region.
+  const bootWaits = new BootWaits(config.pool.bootEstimateS, config.pool.bootWindowS);
+  const placing = config.regions.placement ?? { msPerWaitS: 2, refusalCooldownS: 300 };
+  const refusals = new RegionRefusals(placing.refusalCooldownS);
+  const placement = new RegionPlacement({
+    regions: config.regions,
+    maxServers: () => pool.configuredMaxServers(),
+    msPerWaitS: placing.msPerWaitS,
+    bootWaitS: (region) => bootWaits.waitS(region, clock.now()),
+    refusals,
+    claimHeardWithinMs: heardWithinMs(config.lifecycle),
+  });
   const ops = new ServerOps({
     store,
     provider,
@@ -138,6 +154,12 @@ export async function createOrchestrator(
     readiness: config.lifecycle.readiness,
     recycleServers: config.lifecycle.recycleServers,
     claimHeardWithinMs: heardWithinMs(config.lifecycle),
+    onBooted: (region, seconds, atMs) => bootWaits.record(region, seconds, atMs),
+    // A region refusing creates: skipped a while (every replica), its waiting sessions re-placed or ended.
+    onRegionRefused: async (region) => {
+      await store.transaction((tx) => refusals.record(tx, region, clock.now()));
+      await sessions.replacer?.replaceIn(region);
+    },
   });
   const sessions = sessionUseCases(
     { store, ops, clock, log: logger, reconcileSoon: link.requestPass },
@@ -155,6 +177,7 @@ export async function createOrchestrator(
         serverKey: (s) => (s.origin === EXTERNAL_ORIGIN ? config.hmac.key : ops.credentialFor(s.id)),
       },
       lobbies: config.lobbies,
+      placement,
     },
   );
   const leadership = createLeadership(config.db, {
@@ -171,6 +194,7 @@ export async function createOrchestrator(
     log: logger.child({ component: 'reconciler' }),
     // Pending sessions get servers in their own region, under its cap (issue 23).
     settings: { ...config.lifecycle, regions: config.regions },
+    refusingRegions: async (nowMs) => new Set((await refusals.refusing(store, nowMs)).keys()),
     events: { retentionMs: config.events.retentionS * 1000, maxRows: config.events.maxRows },
     sessionsRetentionMs: config.events.sessionsRetentionS * 1000,
     // Then seats not taken up, or left past the grace, are freed (joins free them too when full).

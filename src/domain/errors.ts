@@ -32,7 +32,15 @@ export class OrchestratorError extends Error {
 }
 
 /** Why a session verb refused, more precisely than its code (a 409 "full" is not a 409 "not ready yet"). */
-export type RefusalReason = 'session_full' | 'session_not_ready' | 'session_ended' | 'server_busy';
+export type RefusalReason =
+  | 'session_full'
+  | 'session_not_ready'
+  | 'session_ended'
+  | 'server_busy'
+  // Placement (issue 23): a region not of this fleet; none within the latency cap; none can take a start now.
+  | 'unknown_region'
+  | 'no_region_within_latency'
+  | 'regions_unavailable';
 
 /** A refusal /v1 names by its reason (its `error.code`); other surfaces answer by the core code. */
 export class Refusal extends OrchestratorError {
@@ -40,7 +48,8 @@ export class Refusal extends OrchestratorError {
     code: ErrorCode,
     readonly reason: RefusalReason,
     message: string,
+    retryAfterS?: number,
   ) {
-    super(code, message);
+    super(code, message, retryAfterS);
   }
 }

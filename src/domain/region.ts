@@ -13,6 +13,8 @@ export interface RegionSettings {
   maxServers: Readonly<Record<string, number>>;
   /** Per region: the URL a client times to estimate its latency there (configured or the provider's). */
   pingTargets: Readonly<Record<string, string>>;
+  /** Placement of /v1 starts (src/sessions/placement-offers.ts); absent: its defaults. */
+  placement?: PlacementSettings;
   /**
    * REGION_PROVIDERS: the regions on another provider than PROVIDER, each with that provider's
    * name (a fleet across clouds, providers/fleet-provider.ts). Absent or empty: every region is PROVIDER's.
@@ -62,4 +64,12 @@ export function configuredRegionPool(
 ): { poolMinReady: number; poolBuffer: number } {
   if (region === settings.defaultRegion) return defaults;
   return { poolMinReady: settings.poolMinReady[region] ?? 0, poolBuffer: settings.poolBuffer[region] ?? 0 };
+}
+
+/** Placement of /v1 starts (issue 23). */
+export interface PlacementSettings {
+  /** PLACEMENT_MS_PER_WAIT_S: ms of extra latency a ready server in a slower region is worth per second of boot wait saved. */
+  msPerWaitS: number;
+  /** REGION_REFUSAL_COOLDOWN_S: how long a region whose provider refused a create is skipped. */
+  refusalCooldownS: number;
 }

@@ -28,6 +28,8 @@ export const EndReason = {
   Abandoned: 'abandoned',
   /** A pending session whose service was stopping (SIGTERM) before a server was ready. */
   ShuttingDown: 'shutting_down',
+  /** A pending session whose region's provider refused creates, with no other region to re-place it in (issue 23). */
+  RegionUnavailable: 'region_unavailable',
 } as const;
 export type EndReason = (typeof EndReason)[keyof typeof EndReason];
 

@@ -1,5 +1,5 @@
 import { ServerState, type Server } from '../domain/server.js';
-import { ProviderError, type Machine, type Provider } from '../providers/provider.js';
+import { isRegionRefusal, ProviderError, type Machine, type Provider } from '../providers/provider.js';
 import type { ServerPatch, Store } from '../store/store.js';
 import type { Clock } from '../util/clock.js';
 import type { Log } from '../util/log.js';
@@ -11,6 +11,10 @@ export interface LaunchDeps {
   clock: Clock;
   log: Log;
   orchestratorUrl: string;
+  /** A create in `region` was refused definitively for the region (isRegionRefusal): placement skips it a while. */
+  onRegionRefused?: (region: string) => Promise<void>;
+  /** A server of ours booted (creating → ready) in `region` in `seconds` (placement's boot waits). */
+  onBooted?: (region: string, seconds: number, atMs: number) => void;
 }
 
 /** The ServerOps verbs a launch uses (named by shape: server-ops.ts imports this module). */
@@ -44,6 +48,13 @@ export async function launchMachine(d: LaunchDeps, ops: LaunchOps, server: Serve
     if (err instanceof ProviderError && !err.ambiguous) {
       log.error({ err: err.message }, 'provider refused to create a server');
       await ops.moveNow(server.id, [ServerState.Creating], ServerState.Error, { reason: err.message });
+      if (isRegionRefusal(err))
+        await d.onRegionRefused?.(server.region).catch((e: unknown) => {
+          log.warn(
+            { region: server.region, err: (e as Error).message },
+            'could not record the region refusing creates',
+          );
+        });
     } else {
       // It may exist: once the lease runs out the reconciler adopts it by name or deletes the row.
       log.warn({ err: (err as Error).message }, 'create outcome unknown; the reconciler will adopt or clean up');

@@ -4,26 +4,20 @@ import { EventKind } from '../domain/events.js';
 import { FALLBACK_DEFAULT_REGION } from '../domain/region.js';
 import { creatingServer, EXTERNAL_ORIGIN, isTerminalServerState, ServerState, type Server } from '../domain/server.js';
 import type { EndReason, Session } from '../domain/session.js';
-import { makesOrigin, originFor, type Machine, type Provider } from '../providers/provider.js';
-import type { ServerPatch, Store, Tx, WarmStartInput, WarmStarted } from '../store/store.js';
-import type { Clock } from '../util/clock.js';
+import { makesOrigin, originFor, type Machine } from '../providers/provider.js';
+import type { ServerPatch, Tx, WarmStartInput, WarmStarted } from '../store/store.js';
 import { timeOrderedId } from '../util/ids.js';
-import type { Log } from '../util/log.js';
 import { moveServer } from './transitions.js';
 import { yieldAddressToMachine } from './address-yield.js';
-import { launchMachine } from './machine-launch.js';
+import { launchMachine, type LaunchDeps } from './machine-launch.js';
 import * as verbs from './session-verbs.js';
 import { Teardowns } from './teardowns.js';
 import type { EndOnly, Ended, SessionVerbContext } from './session-verbs.js';
 
-export interface ServerOpsDeps {
-  store: Store;
-  provider: Provider;
-  clock: Clock;
-  log: Log;
+/** LaunchDeps: store, provider, clock, log, orchestratorUrl and placement's hooks. */
+export interface ServerOpsDeps extends LaunchDeps {
   /** Master secret for per-server credentials. */
   credentialSecret: string;
-  orchestratorUrl: string;
   /** The default region: external servers (a studio's own, by signed heartbeat) count in it (default FALLBACK_DEFAULT_REGION). */
   defaultRegion?: string;
   readiness: 'heartbeat' | 'address';
@@ -193,6 +187,7 @@ export class ServerOps {
         lastHeartbeatAtMs: Math.max(heartbeat, this.d.readiness === 'address' ? now : heartbeat),
       });
       if (!s) return null;
+      if (s.origin !== EXTERNAL_ORIGIN) this.d.onBooted?.(s.region, (now - current.createdAtMs) / 1000, now);
       return this.offerToPending(tx, s);
     });
   }

@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { Refusal, type ErrorCode, type OrchestratorError } from '../domain/errors.js';
+import { Refusal, type ErrorCode, type OrchestratorError, type RefusalReason } from '../domain/errors.js';
 
 /** The three shapes errors are answered in: the original's routes, /v1, and the operator routes. */
 export type Surface = 'original' | 'v1' | 'operator';
@@ -35,6 +35,21 @@ export const ERROR_TABLE: Readonly<Record<ErrorCode, Row>> = {
   address_conflict: { status: 409 },
   provider_error: { status: 502 },
   internal: { status: 500 },
+};
+
+/**
+ * The refusals /v1 names by their reason (`error.code`), each raised with the core code whose row
+ * gives its status. Placement (issue 23): `unknown_region` 400, `no_region_within_latency` 409,
+ * `regions_unavailable` 503 with Retry-After.
+ */
+export const V1_REFUSALS: Readonly<Record<RefusalReason, ErrorCode>> = {
+  session_full: 'conflict',
+  session_not_ready: 'conflict',
+  session_ended: 'conflict',
+  server_busy: 'conflict',
+  unknown_region: 'invalid_input',
+  no_region_within_latency: 'conflict',
+  regions_unavailable: 'unavailable',
 };
 
 export interface ErrorAnswer {

@@ -175,3 +175,12 @@ export function serverIdFromName(prefix: string, name: string): string | null {
   const id = name.slice(p.length);
   return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id) ? id : null;
 }
+
+/**
+ * A create the provider refused definitively for its region (the port's `status: 422`: a
+ * DigitalOcean region closed or its size sold out there, a Hetzner location that takes no such
+ * server), as opposed to the account's limit (`capacity`) or an outcome unknown (`ambiguous`).
+ */
+export function isRegionRefusal(err: unknown): err is ProviderError {
+  return err instanceof ProviderError && !err.ambiguous && err.opts.status === 422 && !err.opts.capacity;
+}

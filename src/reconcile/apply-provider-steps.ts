@@ -14,7 +14,13 @@ import type { Plan } from './types.js';
 export async function applyProviderSteps(d: ApplyDeps, plan: Plan, t: ApplyTally): Promise<void> {
   await applyLookups(d, plan, t);
   // Region after region, each under its own cap and the global one (re-checked in the store).
-  for (const [region, n] of Object.entries(plan.createIn)) if (n > 0) await applyCreates(d, region, n, t);
+  const creates = Object.entries(plan.createIn).filter(([, n]) => n > 0);
+  const refusing = creates.length > 0 && d.refusingRegions ? await d.refusingRegions(d.clock.now()) : null;
+  for (const [region, n] of creates) {
+    // A region refusing creates is skipped until its cooldown ends (its waiting sessions were re-placed or ended).
+    if (refusing?.has(region)) t.report.skipped += n;
+    else await applyCreates(d, region, n, t);
+  }
   await Promise.all([
     t.all(
       'teardown',

@@ -16,6 +16,8 @@ export interface ApplyDeps {
   settings: ReconcileSettings;
   /** A region's cap in force this pass (REGION_MAX_SERVERS, run-time lowered), re-checked at create; absent: the global cap only. */
   regionCap?: (region: string) => number;
+  /** Regions whose provider refuses creates now (REGION_REFUSAL_COOLDOWN_S): nothing is made there. */
+  refusingRegions?: (nowMs: number) => Promise<ReadonlySet<string>>;
 }
 
 export type ActionKind = keyof PlanCounts;

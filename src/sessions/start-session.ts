@@ -11,11 +11,26 @@ import { keyEndedError, keyUse } from './idempotency.js';
 import { effectivePoolSettings } from './pool-settings.js';
 import type { SessionDeps } from './session-deps.js';
 import type { StartResult, StartWaits } from './start-wait.js';
+import type { PlacementReason, PlacementRequest } from '../domain/placement.js';
+import { regionCap } from '../domain/region.js';
+import type { RegionPlacement } from './placement-offers.js';
+import type { PendingReplacer } from './replace-pending.js';
+
+/** Where a start goes: its region, why (null: the original routes' default), and whether to claim there. */
+interface Where {
+  region: string;
+  reason: PlacementReason | null;
+  warm: boolean;
+}
 
 export interface StartSessionOptions {
   idempotencyTtlS: number;
   /** MAX_SERVERS in force now (the account's limit and a refusal hold lower it). */
   maxServers: () => number;
+  /** The fleet's regions and placement (issue 23); absent: every start in the default region. */
+  placement?: RegionPlacement;
+  /** Remembers a pending session's placement request, to re-place it if its region refuses creates. */
+  replacer?: PendingReplacer;
 }
 
 export interface StartRequest {
@@ -26,6 +41,12 @@ export interface StartRequest {
   holder?: Holder;
   /** Public: listed under this mode with these attributes (issue 24); absent: private. */
   lobby?: Lobby;
+  /**
+   * /v1's placement (issue 23): a region, or latencies (and a cap), placed by
+   * domain/placement.ts; `{}` is the default region, recorded as such. Absent (the original
+   * routes): the default region, unchanged.
+   */
+  placement?: PlacementRequest;
 }
 
 /**
@@ -56,6 +77,8 @@ export class StartSession {
   async start(req: StartRequest = {}): Promise<string> {
     const { session, created, existing } = await this.claimOrQueue(req, false);
     if (existing && keyUse(session) === 'ended') throw keyEndedError(session);
+    if (!existing && session.state === SessionState.Pending && req.placement)
+      this.opts.replacer?.remember(session.id, req.placement);
     this.launch(created, !existing && session.state === SessionState.Pending);
     return session.id;
   }
@@ -69,7 +92,7 @@ export class StartSession {
     const server = await this.deps.ops.claimReadyServer(tx);
     const session = await this.insertWithFreshCode(tx, server, this.deps.clock.now(), false);
     await tx.setSessionDetails(session.id, details);
-    const created = server ? [] : await this.reserveForPending(tx);
+    const created = server ? [] : await this.reserveForPending(tx, session.region);
     return { session, created };
   }
 
@@ -85,7 +108,10 @@ export class StartSession {
    * start returns at once, so its pending session carries no lease. A key naming a session
    * returns it (existing), unless its start failed: then a new one takes the key.
    */
-  private async claimOrQueue({ idempotencyKey: key, details, holder, lobby }: StartRequest, leased: boolean) {
+  private async claimOrQueue(
+    { idempotencyKey: key, details, holder, lobby, placement }: StartRequest,
+    leased: boolean,
+  ) {
     const { store, clock, ops } = this.deps;
     const now = clock.now();
     // A warm start with nothing else to decide (no cap, not listed, a key not seen before) is
@@ -108,13 +134,14 @@ export class StartSession {
         replacing = existing?.id ?? existingId;
       }
       const held = holder ? await checkHolderCap(tx, holder) : null;
-      // The original routes (and /v1 until placement is wired) start in the default region.
-      let server = await ops.claimReadyServer(tx, ops.defaultRegion);
+      // The original routes start in the default region; /v1 where placement says (a refusal throws).
+      const placed = await this.placeIn(tx, placement, now);
+      let server = placed.warm ? await ops.claimReadyServer(tx, placed.region) : null;
       // The fair queue: a client already holding a server leaves a ready one to a client that
       // holds fewer and waits (it queues behind instead).
       if (server && held && held.active > 0 && (await ops.assignOldestPending(tx, server.id, held.active)))
         server = null;
-      const session = await this.insertWithFreshCode(tx, server, now, leased);
+      const session = await this.insertWithFreshCode(tx, server, now, leased, placed);
       if (holder && held) await tx.holdSession(session.id, holder.id);
       if (details) await tx.setSessionDetails(session.id, details);
       if (lobby) await tx.setLobby(session.id, lobby);
@@ -125,7 +152,7 @@ export class StartSession {
           : (await tx.putIdempotencyKey(key, session.id, now, expiresAt)) === session.id;
         if (!bound) return rollBack(new OrchestratorError('conflict', 'Idempotency key raced; retry'));
       }
-      const created = server ? [] : await this.reserveForPending(tx);
+      const created = server ? [] : await this.reserveForPending(tx, placed.region);
       return { session, server, created, existing: false };
     });
     // A refusal rolled the claim and the new session back.
@@ -133,7 +160,24 @@ export class StartSession {
     return out;
   }
 
-  private async insertWithFreshCode(tx: Tx, server: Server | null, now: number, leased: boolean): Promise<Session> {
+  /** Where a start goes: the default region (the original routes), else where placement says. */
+  private async placeIn(tx: Tx, req: PlacementRequest | undefined, now: number): Promise<Where> {
+    const { placement } = this.opts;
+    const region = this.deps.ops.defaultRegion;
+    if (!req || !placement) return { region, reason: null, warm: true };
+    // A /v1 start naming neither: the default region, queued there at its cap as before.
+    if (req.region === undefined && req.latencies === undefined)
+      return { region, reason: 'default_region', warm: true };
+    return placement.place(tx, req, now);
+  }
+
+  private async insertWithFreshCode(
+    tx: Tx,
+    server: Server | null,
+    now: number,
+    leased: boolean,
+    where?: Where,
+  ): Promise<Session> {
     const { ops } = this.deps;
     for (let attempt = 0; attempt < 20; attempt++) {
       const session: Session = {
@@ -147,8 +191,8 @@ export class StartSession {
         endReason: null,
         lastPlayedAtMs: server ? now : null,
         coldStart: !server,
-        region: server?.region ?? ops.defaultRegion,
-        placement: null,
+        region: server?.region ?? where?.region ?? ops.defaultRegion,
+        placement: where?.reason ?? null,
         owner: server || !leased ? null : ops.instanceId,
         leaseUntilMs: server || !leased ? null : now + ops.leaseMs,
       };
@@ -157,15 +201,22 @@ export class StartSession {
     throw new OrchestratorError('internal', 'Could not find a free share code');
   }
 
-  /** Servers to make so every pending session has one on its way, within MAX_SERVERS (counted, not listed). */
-  private async reserveForPending(tx: Tx): Promise<Server[]> {
+  /**
+   * Servers to make in `region` so every pending session there has one on its way, within its
+   * cap (REGION_MAX_SERVERS) and MAX_SERVERS (counted, not listed).
+   */
+  private async reserveForPending(tx: Tx, region: string): Promise<Server[]> {
     await tx.lockCapacity();
     const now = this.deps.clock.now();
-    const pending = await tx.countSessions([SessionState.Pending]);
-    const onTheWay = await tx.countOnTheWay(now);
-    const machines = await tx.countMachines();
-    const n = Math.max(0, Math.min(pending - onTheWay, (await this.maxServersNow(tx)) - machines));
-    return n > 0 ? this.deps.ops.reserve(tx, n, this.deps.ops.defaultRegion) : [];
+    const counts = await tx.countByRegion(now);
+    let machines = 0;
+    for (const c of counts.values()) machines += c.machines;
+    const here = counts.get(region) ?? { pending: 0, onTheWay: 0, machines: 0 };
+    const max = await this.maxServersNow(tx);
+    const regions = this.opts.placement?.regions;
+    const regionRoom = regions ? regionCap(regions, region, max) - here.machines : Infinity;
+    const n = Math.max(0, Math.min(here.pending - here.onTheWay, max - machines, regionRoom));
+    return n > 0 ? this.deps.ops.reserve(tx, n, region) : [];
   }
 
   /** MAX_SERVERS, or the lower cap an operator set at run time (kept in the store). */

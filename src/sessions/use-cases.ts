@@ -1,6 +1,8 @@
 import { FindSession } from './find-session.js';
 import { OperatorActions } from './operator-actions.js';
 import type { PoolInForce } from './pool-settings.js';
+import type { RegionPlacement } from './placement-offers.js';
+import { PendingReplacer } from './replace-pending.js';
 import { Lobbies, type LobbyOptions } from './lobbies.js';
 import { Seats, type SeatOptions } from './seats.js';
 import { ServerReports } from './server-reports.js';
@@ -22,6 +24,10 @@ export interface SessionUseCases {
   lobbies: Lobbies;
   operator: OperatorActions;
   pool: PoolInForce;
+  /** Regions and placement (absent: one region, no placement). */
+  placement?: RegionPlacement;
+  /** Re-places (or ends) the sessions waiting in a region that refuses creates. */
+  replacer?: PendingReplacer;
 }
 
 export interface SessionUseCaseOptions extends StartWaitOptions {
@@ -36,6 +42,8 @@ export interface SessionUseCaseOptions extends StartWaitOptions {
   seats?: SeatOptions;
   /** Public lobbies; without it, the defaults of LOBBY_* (src/sessions/lobby-config.ts). */
   lobbies?: LobbyOptions;
+  /** Regions and placement of /v1 starts (issue 23); without it every start is in the default region. */
+  placement?: RegionPlacement;
 }
 
 /** Builds the use cases in dependency order over one waiter, woken from the outbox. */
@@ -43,9 +51,12 @@ export function sessionUseCases(deps: SessionDeps, o: SessionUseCaseOptions): Se
   const waiter = new SessionWaiter();
   waiter.wakeFromOutbox(deps.store);
   const waits = new StartWaits(deps, waiter, o);
+  const replacer = o.placement ? new PendingReplacer(deps, o.placement) : undefined;
   const start = new StartSession(deps, waits, {
     idempotencyTtlS: o.idempotencyTtlS,
     maxServers: () => o.pool.configuredMaxServers(),
+    placement: o.placement,
+    replacer,
   });
   const find = new FindSession(deps, waiter, o.startPollMs);
   const seatOptions = o.seats ?? { ttlS: 30, reconnectGraceS: 60, serverKey: () => null };
@@ -60,5 +71,7 @@ export function sessionUseCases(deps: SessionDeps, o: SessionUseCaseOptions): Se
     lobbies,
     operator: new OperatorActions(deps, find),
     pool: o.pool,
+    placement: o.placement,
+    replacer,
   };
 }

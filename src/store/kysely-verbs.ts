@@ -6,7 +6,7 @@ import type { Database, DialectKind } from './db-schema.js';
 import * as servers from './server-queries.js';
 import * as sessions from './session-queries.js';
 import { assignOldestPending } from './pending-assignment.js';
-import { countByRegion, type RegionCount } from './region-queries.js';
+import { countByRegion, movePendingSession, type RegionCount } from './region-queries.js';
 import type { ServerPatch, StoreVerbs } from './store.js';
 import * as v1 from './v1-queries.js';
 import * as holders from './holder-queries.js';
@@ -80,6 +80,9 @@ export class KyselyVerbs implements StoreVerbs {
   }
   countByRegion(nowMs: number, heardSinceMs = Number.MIN_SAFE_INTEGER): Promise<Map<string, RegionCount>> {
     return countByRegion(this.db, nowMs, heardSinceMs);
+  }
+  movePendingSession(id: string, region: string, placement: string | null): Promise<boolean> {
+    return movePendingSession(this.db, id, region, placement);
   }
   renewServerLease(serverId: string, owner: string, untilMs: number): Promise<boolean> {
     return servers.renewServerLease(this.db, serverId, owner, untilMs);

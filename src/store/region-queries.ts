@@ -65,3 +65,19 @@ export async function countByRegion(db: Db, nowMs: number, heardSinceMs: number)
   for (const r of pendingRows) of(r.region).pending = Number(r.n);
   return out;
 }
+
+/** A pending session moves to another region (its own refuses creates); false when it is no longer pending. */
+export async function movePendingSession(
+  db: Db,
+  id: string,
+  region: string,
+  placement: string | null,
+): Promise<boolean> {
+  const r = await db
+    .updateTable('sessions')
+    .set({ region, placement })
+    .where('id', '=', id)
+    .where('state', '=', SessionState.Pending)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}

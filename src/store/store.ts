@@ -123,6 +123,8 @@ export interface StoreVerbs extends SeatVerbs, LobbyVerbs {
    * machines on their way and pending sessions, in two aggregate reads. Regions with no rows are absent.
    */
   countByRegion(nowMs: number, heardSinceMs?: number): Promise<Map<string, RegionCount>>;
+  /** A pending session re-placed in another region (with why); false when it is no longer pending. */
+  movePendingSession(id: string, region: string, placement: string | null): Promise<boolean>;
   renewServerLease(serverId: string, owner: string, untilMs: number): Promise<boolean>;
   renewSessionLease(sessionId: string, owner: string, untilMs: number): Promise<boolean>;
   /** renewSessionLease for every session a process waits on, at once; returns how many were still pending. */

@@ -17,6 +17,7 @@ function problems(env: Record<string, string>): string[] {
 describe('loadConfig: regions', () => {
   it('without REGIONS, DigitalOcean has one region, DROPLET_REGION, timed at its speed-test host', () => {
     expect(loadConfig({ ...DO, DROPLET_REGION: 'ams3' }).regions).toEqual({
+      placement: { msPerWaitS: 2, refusalCooldownS: 300 },
       names: ['ams3'],
       defaultRegion: 'ams3',
       maxServers: {},
@@ -29,6 +30,7 @@ describe('loadConfig: regions', () => {
 
   it('without REGIONS, the local provider has one region, `local`, timed at the orchestrator', () => {
     expect(loadConfig({ PORT: '8123' }).regions).toEqual({
+      placement: { msPerWaitS: 2, refusalCooldownS: 300 },
       names: ['local'],
       defaultRegion: 'local',
       maxServers: {},
@@ -50,6 +52,7 @@ describe('loadConfig: regions', () => {
       REGION_POOL_BUFFER: 'sgp1=1',
     });
     expect(c.regions).toEqual({
+      placement: { msPerWaitS: 2, refusalCooldownS: 300 },
       names: ['nyc3', 'ams3', 'sgp1'],
       defaultRegion: 'ams3',
       maxServers: { nyc3: 5, ams3: 3 },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ERROR_CODES, OrchestratorError, Refusal } from '../../src/domain/errors.js';
-import { errorAnswer, type Surface } from '../../src/http/error-table.js';
+import { V1_REFUSALS, errorAnswer, type Surface } from '../../src/http/error-table.js';
 
 const SURFACES: Surface[] = ['original', 'v1', 'operator'];
 
@@ -47,5 +47,19 @@ describe('one error table for every surface', () => {
       body: { error: { code: 'session_full', message: 'full' } },
     });
     expect(errorAnswer('operator', full).body).toEqual({ error: { code: 'conflict', message: 'full' } });
+  });
+
+  it('placement refusals (issue 23): 400 unknown_region, 409 no_region_within_latency, 503 regions_unavailable with Retry-After', () => {
+    const answers = (['unknown_region', 'no_region_within_latency', 'regions_unavailable'] as const).map((reason) =>
+      errorAnswer(
+        'v1',
+        new Refusal(V1_REFUSALS[reason], reason, 'm', reason === 'regions_unavailable' ? 30 : undefined),
+      ),
+    );
+    expect(answers.map((a) => [a.status, (a.body as { error: { code: string } }).error.code, a.retryAfterS])).toEqual([
+      [400, 'unknown_region', undefined],
+      [409, 'no_region_within_latency', undefined],
+      [503, 'regions_unavailable', 30],
+    ]);
   });
 });

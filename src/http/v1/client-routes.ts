@@ -10,6 +10,7 @@ import type { LookupReservation, RateLimiter } from '../rate-limiter.js';
 import { errors, Metadata, SessionView } from './schemas.js';
 import { grantView, JoinBody, JoinView } from './seat-schemas.js';
 import { LobbyStartFields, startLobby } from './lobby-schemas.js';
+import { PlacementStartFields, startPlacement } from './placement-schemas.js';
 import { sessionView } from './views.js';
 
 export interface ClientRoutesDeps {
@@ -69,7 +70,7 @@ export async function clientRoutes(app: FastifyInstance, deps: ClientRoutesDeps)
       schema: {
         summary: 'Start a session',
         description:
-          'Claims a ready game server (201, the session is active) or queues the session while a server boots (202, pending, with a Location to poll). Never waits for a server.',
+          'Claims a ready game server (201, the session is active) or queues the session while a server boots (202, pending, with a Location to poll). Never waits for a server. Placement: `region` (that one), or `latencies` (one map, or one per player: the worst player counts) with an optional `max_latency_ms`; the answer says where (`region`) and why (`placement`). 400 `unknown_region`, 409 `no_region_within_latency`, 503 `regions_unavailable` (Retry-After).',
         tags: TAGS,
         headers: Type.Object(KEY_HEADER),
         body: Type.Object(
@@ -83,11 +84,21 @@ export async function clientRoutes(app: FastifyInstance, deps: ClientRoutesDeps)
             ),
             metadata: Type.Optional(Metadata),
             ...LobbyStartFields,
+            ...PlacementStartFields,
           },
           {
             additionalProperties: false,
             description: 'Optional: no body is an empty object',
-            examples: [{ max_players: 4, metadata: { mode: 'coop' } }],
+            examples: [
+              { max_players: 4, metadata: { mode: 'coop' } },
+              {
+                latencies: [
+                  { ams3: 24, nyc3: 95 },
+                  { ams3: 60, nyc3: 40 },
+                ],
+                max_latency_ms: 120,
+              },
+            ],
           },
         ),
         response: {
@@ -110,6 +121,7 @@ export async function clientRoutes(app: FastifyInstance, deps: ClientRoutesDeps)
         details: { maxPlayers: b.max_players ?? null, metadata },
         lobby: startLobby(b),
         holder: req.sessionHolder,
+        placement: startPlacement(b),
       });
       const snap = await find.byId(sessionId);
       const location = `/v1/sessions/${snap.session.code}`;

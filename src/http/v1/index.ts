@@ -5,6 +5,9 @@ import type { RateLimiter } from '../rate-limiter.js';
 import { adminRoutes } from './admin-routes.js';
 import { clientRoutes } from './client-routes.js';
 import { lobbyRoutes } from './lobby-routes.js';
+import { regionRoutes } from './region-routes.js';
+import type { Store } from '../../store/store.js';
+import type { Clock } from '../../util/clock.js';
 import { installV1ErrorHandling } from './error-handling.js';
 import { clientGuard, operatorGuard } from './guards.js';
 import { serverRoutes } from './server-routes.js';
@@ -22,6 +25,8 @@ export interface V1Deps {
   maxServersCap: number;
   metadataMaxBytes: number;
   longPollMaxS: number;
+  store: Store;
+  clock: Clock;
   /** Every route's path pattern and methods, for 405 answers. */
   routeMethods: () => Map<RegExp, Set<string>>;
 }
@@ -47,6 +52,14 @@ export async function v1Api(app: FastifyInstance, deps: V1Deps): Promise<void> {
     metadataMaxBytes: deps.metadataMaxBytes,
     longPollMaxS: deps.longPollMaxS,
   });
+  const { placement } = deps.sessions;
+  if (placement)
+    await app.register(regionRoutes, {
+      placement,
+      store: deps.store,
+      clock: deps.clock,
+      guard: clientGuard(deps.clientApiKeys, deps.adminToken),
+    });
   await app.register(lobbyRoutes, {
     lobbies: deps.sessions.lobbies,
     limiter: deps.limiter,

@@ -1,3 +1,4 @@
+import { SessionPlacementFields } from './placement-schemas.js';
 import { Type, type TSchema } from '@sinclair/typebox';
 
 /** The /v1 error body: `{"error": {"code", "message"}}`. */
@@ -45,6 +46,7 @@ const sessionFields = {
   activated_at: Time,
   ended_at: Time,
   end_reason: Type.Union([Type.String(), Type.Null()], { examples: ['server_ended'] }),
+  ...SessionPlacementFields,
 };
 
 const SESSION_EXAMPLE = {
@@ -59,6 +61,8 @@ const SESSION_EXAMPLE = {
   activated_at: '2026-11-30T08:00:01.500Z',
   ended_at: null,
   end_reason: null,
+  region: 'ams3',
+  placement: 'nearest_ready',
 };
 
 export const SessionView = Type.Object(sessionFields, { title: 'Session', examples: [SESSION_EXAMPLE] });
@@ -174,7 +178,7 @@ const ERROR_TEXT: Record<number, [string, string, string]> = {
   401: ['Missing or wrong credentials (token, key or signature)', 'unauthorized', 'A valid operator token is required'],
   404: ['Unknown, or (for a session) ended', 'not_found', 'No session has this code'],
   409: [
-    'Conflict: session full or not ready, server busy, session already ended',
+    'Conflict: session full or not ready, server busy, session already ended, no region within max_latency_ms',
     'session_full',
     'The session is full (4 of 4 players)',
   ],
@@ -186,7 +190,7 @@ const ERROR_TEXT: Record<number, [string, string, string]> = {
     'Too many session starts from this address; slow down',
   ],
   503: [
-    'Not available (a feature not configured, or no capacity)',
+    'Not available (a feature not configured, no capacity, or no region can take a start now: regions_unavailable); see Retry-After',
     'unavailable',
     'Operator endpoints are disabled: set ADMIN_TOKEN.',
   ],

@@ -29,6 +29,8 @@ export function sessionView({ session, server }: SessionSnapshot) {
     activated_at: iso(session.activatedAtMs),
     ended_at: iso(session.endedAtMs),
     end_reason: session.endReason,
+    region: session.region,
+    placement: session.placement,
   };
 }
 
