@@ -56,7 +56,7 @@ export function appPage(): string {
   </section>
   <section class="panel" aria-labelledby="h-sessions">
     <h2 id="h-sessions">Sessions</h2>
-    <div class="table-wrap"><table id="sessions"><thead><tr><th>Code</th><th>State</th><th>Region</th><th>Players</th><th>Age</th><th>Server</th><th>Cost</th><th></th></tr></thead><tbody></tbody></table></div>
+    <div class="table-wrap"><table id="sessions"><thead><tr><th>Code</th><th>State</th><th>Region</th><th>Players</th><th>Seats</th><th>Age</th><th>Server</th><th>Cost</th><th></th></tr></thead><tbody></tbody></table></div>
     <p class="empty" id="sessions-empty">No live sessions.</p>
   </section>
   <section class="panel" aria-labelledby="h-servers">

@@ -181,6 +181,7 @@ export class OperatorView {
     const lastEventId = await store.lastEventId();
     const servers = await store.listServers(LIVE_SERVER_STATES);
     const sessions = await store.listSessions(['pending', 'active']);
+    const seatCounts = await store.liveSeatCounts();
     const costs = await this.costs.report().catch(() => null);
     // Costs so far, priced now (the report itself may be a few seconds old).
     const now = clock.now();
@@ -225,6 +226,8 @@ export class OperatorView {
             region: x.region,
             createdAtMs: x.createdAtMs,
             players: server?.players ?? 0,
+            // Seats (issue 24): taken (connected), reserved (not yet), left (within the grace), of max_players.
+            seats: seatCounts.get(x.id) ?? { maxPlayers: null, reserved: 0, taken: 0, left: 0 },
             serverIp: server?.ip ?? null,
             usd,
           };

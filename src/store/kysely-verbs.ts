@@ -206,6 +206,9 @@ export class KyselyVerbs implements StoreVerbs {
   listSeats(sessionId: string): Promise<Seat[]> {
     return seats.listSeats(this.db, sessionId);
   }
+  liveSeatCounts(): Promise<Map<string, seats.SessionSeatCounts>> {
+    return seats.liveSeatCounts(this.db);
+  }
 
   // ---- public lobbies (migration 0014) ----
   setLobby(sessionId: string, lobby: Lobby): Promise<void> {

@@ -204,3 +204,41 @@ export async function listSeats(db: Db, sessionId: string): Promise<Seat[]> {
     .execute();
   return rows.map(toSeat);
 }
+
+/** Seats of one live session by state, and its max_players (the operator dashboard's column). */
+export interface SessionSeatCounts {
+  maxPlayers: number | null;
+  reserved: number;
+  taken: number;
+  left: number;
+}
+
+/** Every live (pending or active) session's seats by state, in one grouped read. */
+export async function liveSeatCounts(db: Db): Promise<Map<string, SessionSeatCounts>> {
+  const count = (state: SeatState) =>
+    sql<number>`sum(case when ${sql.ref('seats.state')} = ${lit(state)} then 1 else 0 end)`;
+  const rows = await db
+    .selectFrom('sessions')
+    .leftJoin('seats', 'seats.session_id', 'sessions.id')
+    .select([
+      'sessions.id as id',
+      'sessions.max_players as max_players',
+      count(SeatState.Reserved).as('reserved'),
+      count(SeatState.Taken).as('taken'),
+      count(SeatState.Left).as('left'),
+    ])
+    .where('sessions.state', 'in', [SessionState.Pending, SessionState.Active])
+    .groupBy(['sessions.id', 'sessions.max_players'])
+    .execute();
+  return new Map(
+    rows.map((r) => [
+      r.id,
+      {
+        maxPlayers: r.max_players === null ? null : Number(r.max_players),
+        reserved: Number(r.reserved ?? 0),
+        taken: Number(r.taken ?? 0),
+        left: Number(r.left ?? 0),
+      },
+    ]),
+  );
+}

@@ -1,5 +1,5 @@
 import type { Seat } from '../domain/seat.js';
-import type { SeatClaimed } from './seat-queries.js';
+import type { SeatClaimed, SessionSeatCounts } from './seat-queries.js';
 
 /**
  * The Store's seat statements (migration 0012), part of StoreVerbs. A session's occupancy is
@@ -29,4 +29,6 @@ export interface SeatVerbs {
   markSeatsLeft(sessionId: string, playerIds: readonly string[], nowMs: number, deadlineMs: number): Promise<Seat[]>;
   /** A session's seats, oldest reservation first. */
   listSeats(sessionId: string): Promise<Seat[]>;
+  /** Every live session's seats by state and its max_players, by session id (the dashboard's). */
+  liveSeatCounts(): Promise<Map<string, SessionSeatCounts>>;
 }

@@ -7,6 +7,7 @@ import { PACKAGE_ROOT } from '../../src/config.js';
 import type { Orchestrator } from '../../src/orchestrator.js';
 import { launchChromium } from '../helpers/chromium.js';
 import { heartbeat, testOrchestrator } from '../helpers/orchestrator.js';
+import { serverCall } from '../http/v1/v1-helpers.js';
 
 const SHOTS = path.join(PACKAGE_ROOT, 'test-artifacts', 'dashboard');
 const TOKEN = 'dashboard-admin-token';
@@ -102,6 +103,37 @@ describe('dashboard in Chromium', () => {
     expect(await orch.store.findLiveSessionByCode(code)).toBeNull();
     await page.locator('#events li[data-kind="session.ended"]').first().waitFor();
     expect(await page.evaluate(() => (globalThis as unknown as { marker: number }).marker)).toBe(42);
+    await context.close();
+  }, 60_000);
+
+  it("shows each session's seats, taken and reserved of max_players, updated live", async () => {
+    const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
+    const page = await context.newPage();
+    await page.goto(`${base}/dashboard`);
+    await page.fill('#token', TOKEN);
+    await page.click('button[type=submit]');
+    await page.waitForSelector('#live[data-state="live"]', { timeout: 10_000 });
+    const post = async (url: string, body: object) =>
+      fetch(`${base}${url}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    await heartbeat(orch.app, '198.51.100.9', 0);
+    const started = (await (await post('/v1/sessions', { max_players: 4 })).json()) as { code: string; state: string };
+    expect(started.state).toBe('active');
+    const cell = page.locator(`tr[data-code="${started.code}"] td[data-label="Seats"]`);
+    await expect.poll(() => cell.textContent(), { timeout: 10_000 }).toBe('0 taken · 0 reserved / 4');
+    for (const player of ['ann', 'bob'])
+      expect((await post(`/v1/sessions/${started.code}/join`, { player_id: player })).status).toBe(200);
+    await expect.poll(() => cell.textContent(), { timeout: 10_000 }).toBe('0 taken · 2 reserved / 4');
+    // The game server reports ann connected: her seat is taken (without a reload).
+    const session = (await orch.store.findLiveSessionByCode(started.code))!;
+    const report = await serverCall(orch, session.serverId!, 'players', orch.ops.credentialFor(session.serverId!), {
+      connected: ['ann'],
+    });
+    expect(report.statusCode).toBe(200);
+    await expect.poll(() => cell.textContent(), { timeout: 10_000 }).toBe('1 taken · 1 reserved / 4');
     await context.close();
   }, 60_000);
 

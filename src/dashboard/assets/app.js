@@ -139,6 +139,18 @@ function renderCards() {
       : `last pass ${ago(s.nowMs - r.lastPassAtMs)} ago${paused ? ` · reaping paused: ${r.outage.reason}` : ''}${r.lastError ? ` · ${r.lastError}` : ''}`;
 }
 
+/**
+ * A session's seats (issue 24): taken (the player connected), reserved (a join's token not yet
+ * used), left (dropped, held for the reconnect grace), of max_players.
+ * @param {{maxPlayers: number | null, reserved: number, taken: number, left: number} | undefined} s
+ */
+function seatsText(s) {
+  if (!s || (s.maxPlayers === null && s.reserved + s.taken + s.left === 0)) return '—';
+  const parts = [`${s.taken} taken`, `${s.reserved} reserved`];
+  if (s.left > 0) parts.push(`${s.left} away`);
+  return `${parts.join(' · ')}${s.maxPlayers === null ? '' : ` / ${s.maxPlayers}`}`;
+}
+
 function renderSessions() {
   const body = /** @type {HTMLTableSectionElement} */ ($('sessions').querySelector('tbody'));
   body.replaceChildren(
@@ -159,6 +171,7 @@ function renderSessions() {
         el('td', { 'data-label': 'State' }, [badge(x.state)]),
         el('td', { 'data-label': 'Region' }, [x.region ?? '—']),
         el('td', { 'data-label': 'Players' }, [String(x.players ?? 0)]),
+        el('td', { 'data-label': 'Seats', class: 'seats' }, [seatsText(x.seats)]),
         el('td', { 'data-label': 'Age' }, [ago(state.nowMs - x.createdAtMs)]),
         el('td', { 'data-label': 'Server' }, [x.serverIp ?? '—']),
         el('td', { 'data-label': 'Cost' }, [x.usd === null ? '—' : money(x.usd)]),
@@ -318,6 +331,10 @@ function connect() {
     'session.started',
     'session.assigned',
     'session.ended',
+    'seat.reserved',
+    'seat.taken',
+    'seat.left',
+    'seat.freed',
     'orphan.adopted',
     'orphan.deleted',
     'pool.targets_changed',
