@@ -67,6 +67,36 @@ export interface StartOptions {
   mode?: string;
   /** Up to 8 string attributes lobbies filter by. */
   attributes?: Record<string, string>;
+  /** Start in this region and no other (see regions()). Not with latencies. */
+  region?: string;
+  /**
+   * Measured latency per region in ms (measureLatencies()), or one map per player of a party:
+   * the session goes where the worst player's latency is lowest, by the orchestrator's rule.
+   */
+  latencies?: Record<string, number> | Record<string, number>[];
+  /** With latencies: only regions within this for every player (else 409 no_region_within_latency). */
+  maxLatencyMs?: number;
+}
+
+/** One region of the fleet (GET /v1/regions). */
+export interface Region {
+  name: string;
+  state: 'usable' | 'refusing_creates' | 'at_cap';
+  ready_servers: number;
+  /** A URL to time for the latency to this region. */
+  ping_target: string;
+  /** The region a start naming none goes to. */
+  default: boolean;
+  refusing_until: string | null;
+}
+
+export interface MeasureOptions {
+  /** Timed requests per region after one untimed warm-up (default 5); the median is kept. */
+  samples?: number;
+  /** Per request (default 2000 ms); a region whose target does not answer is left out. */
+  timeoutMs?: number;
+  /** The regions to time (default: regions()); only name and ping_target are read. */
+  regions?: Pick<Region, 'name' | 'ping_target'>[];
 }
 
 export interface LobbiesOptions {
@@ -139,4 +169,8 @@ export class SessionsClient {
   lobbies(opts?: LobbiesOptions): Promise<{ items: Lobby[]; next_cursor: string | null }>;
   /** A seat in the fullest public session of the mode with room, or a new one. */
   quickJoin(opts: QuickJoinOptions): Promise<Joined | QuickJoined>;
+  /** The fleet's regions with their state, ready servers and ping target. */
+  regions(): Promise<{ items: Region[] }>;
+  /** Region → median round trip (ms) to its ping target, for start({ latencies }). */
+  measureLatencies(opts?: MeasureOptions): Promise<Record<string, number>>;
 }

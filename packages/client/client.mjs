@@ -64,6 +64,9 @@ export class SessionsClient {
     public: isPublic,
     mode,
     attributes,
+    region,
+    latencies,
+    maxLatencyMs,
     idempotencyKey = globalThis.crypto.randomUUID(),
   } = {}) {
     const body = {};
@@ -72,6 +75,9 @@ export class SessionsClient {
     if (isPublic !== undefined) body.public = isPublic;
     if (mode !== undefined) body.mode = mode;
     if (attributes !== undefined) body.attributes = attributes;
+    if (region !== undefined) body.region = region;
+    if (latencies !== undefined) body.latencies = latencies;
+    if (maxLatencyMs !== undefined) body.max_latency_ms = maxLatencyMs;
     return this.#withRetries(() =>
       this.#call('POST', '/v1/sessions', { body, headers: { 'Idempotency-Key': idempotencyKey } }),
     );
@@ -151,6 +157,45 @@ export class SessionsClient {
     if (s.seat.token !== null || !wait) return s;
     await this.waitUntilActive(s.code, waitOpts);
     return this.join(s.code, { playerId: s.seat.player_id });
+  }
+
+  /** The fleet's regions: `{items: [{name, state, ready_servers, ping_target, default, refusing_until}]}`. */
+  regions() {
+    return this.#withRetries(() => this.#call('GET', '/v1/regions'));
+  }
+
+  /**
+   * Times each region's ping target: one untimed request to open the connection, then `samples`
+   * requests one after another, each timed to its response headers; the median, in whole ms.
+   * Regions are timed in parallel. A region whose target fails or times out is left out, so it
+   * is no candidate for start({ latencies }).
+   */
+  async measureLatencies({ samples = 5, timeoutMs = 2000, regions } = {}) {
+    const list = regions ?? (await this.regions()).items;
+    const timeOnce = async (url) => {
+      const t0 = performance.now();
+      const res = await this.#fetch(url, { method: 'GET', cache: 'no-store', signal: AbortSignal.timeout(timeoutMs) });
+      const ms = performance.now() - t0;
+      await res.body?.cancel().catch(() => {});
+      if (res.status >= 500) throw new Error(`HTTP ${res.status}`);
+      return ms;
+    };
+    const measured = await Promise.all(
+      list.map(async (r) => {
+        try {
+          await timeOnce(r.ping_target);
+          const times = [];
+          for (let i = 0; i < Math.max(1, samples); i++) times.push(await timeOnce(r.ping_target));
+          times.sort((a, b) => a - b);
+          const mid = times.length >> 1;
+          const median = times.length % 2 ? times[mid] : (times[mid - 1] + times[mid]) / 2;
+          return [r.name, Math.round(median)];
+        } catch {
+          return null;
+        }
+      }),
+    );
+    return Object.fromEntries(measured.filter((m) => m !== null));
   }
 
   async #withRetries(fn) {

@@ -118,3 +118,44 @@ describe('client SDK retries (pure logic, a scripted fetch)', () => {
     expect(calls).toBe(1);
   });
 });
+
+describe('client SDK measureLatencies()', () => {
+  it('times each region’s ping target (median of the samples after a warm-up) and leaves out one that does not answer', async () => {
+    const { createServer } = await import('node:http');
+    const hits: Record<string, number> = { near: 0, far: 0 };
+    const servers = (['near', 'far'] as const).map((name) =>
+      createServer((_req, res) => {
+        hits[name]! += 1;
+        setTimeout(() => res.end('pong'), name === 'far' ? 150 : 0);
+      }),
+    );
+    const urls = await Promise.all(
+      servers.map(
+        (s) =>
+          new Promise<string>((resolve) =>
+            s.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(s.address() as { port: number }).port}/`)),
+          ),
+      ),
+    );
+    try {
+      const client = new SessionsClient({ url: 'http://127.0.0.1:9' });
+      const latencies = await client.measureLatencies({
+        samples: 3,
+        timeoutMs: 1500,
+        regions: [
+          { name: 'near', ping_target: urls[0]! },
+          { name: 'far', ping_target: urls[1]! },
+          // The discard port: nobody answers, so the region is no candidate.
+          { name: 'gone', ping_target: 'http://127.0.0.1:9/' },
+        ],
+      });
+      expect(Object.keys(latencies).sort()).toEqual(['far', 'near']);
+      expect(latencies.far).toBeGreaterThanOrEqual(150);
+      expect(latencies.near).toBeLessThan(latencies.far!);
+      // One warm-up and three timed requests per answering target.
+      expect(hits).toEqual({ near: 4, far: 4 });
+    } finally {
+      await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+    }
+  });
+});
