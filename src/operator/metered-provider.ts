@@ -41,5 +41,9 @@ export function meteredProvider(
   if (inner.adopt) p.adopt = wrap('adopt', (id: string) => inner.adopt!(id));
   if (inner.goneReason) p.goneReason = (id: string) => inner.goneReason!(id);
   if (inner.accountLimit) p.accountLimit = wrap('account', () => inner.accountLimit!());
+  // Not API calls: what the pool may spend, and which cloud a region's rows belong to (a fleet).
+  if (inner.apiBudgetLeft) p.apiBudgetLeft = () => inner.apiBudgetLeft!();
+  if (inner.originFor) p.originFor = (region: string) => inner.originFor!(region);
+  if (inner.makes) p.makes = (origin: string) => inner.makes!(origin);
   return p;
 }

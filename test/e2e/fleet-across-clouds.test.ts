@@ -1,0 +1,138 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startHetznerEmulator, SNAPSHOT_IMAGE_ID } from '../../src/emulator/hetzner/index.js';
+import { startEmulator } from '../../src/emulator/index.js';
+import { startService, waitFor, type RunningService } from '../helpers/processes.js';
+
+/**
+ * Issue 25 item 3, end to end: one fleet over two clouds. The orchestrator as a real process
+ * (`serve`, a SQLite file) with PROVIDER=digitalocean for nyc3 (the default region) and
+ * REGION_PROVIDERS=fsn1=hetzner, over HTTP to both emulators. Each region's pool is made on its
+ * own cloud, the original routes start in the default region, a /v1 start naming fsn1 gets
+ * Hetzner's server, the cost report prices each server by its own cloud, and at the end every
+ * machine the fleet made is deleted on the cloud that made it.
+ */
+const ADMIN = 'fleet-e2e-admin';
+let cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.reverse()) await c();
+  cleanups = [];
+}, 60_000);
+
+const admin = { authorization: `Bearer ${ADMIN}` };
+
+describe('a fleet across DigitalOcean (nyc3) and Hetzner (fsn1)', () => {
+  it('pools, places, prices and cleans up each region on its own cloud', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'orch-fleet-e2e-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const doEmu = await startEmulator({ port: 0, bootDelayMs: 300, seed: 31 });
+    cleanups.push(() => doEmu.close());
+    const hzEmu = await startHetznerEmulator({ port: 0, bootDelayMs: 300, seed: 32 });
+    cleanups.push(() => hzEmu.close());
+    const svc: RunningService = await startService(['serve'], {
+      PROVIDER: 'digitalocean',
+      DIGITALOCEAN_TOKEN: 'dop_v1_fleet_test',
+      SNAPSHOT_ID: '7555620',
+      DO_API_URL: doEmu.url,
+      DROPLET_REGION: 'nyc3',
+      DO_RETRY_BASE_MS: '50',
+      DO_RETRY_MAX_MS: '1000',
+      HCLOUD_TOKEN: 'hz-fleet-test-token',
+      HCLOUD_API_URL: hzEmu.url,
+      HCLOUD_IMAGE: String(SNAPSHOT_IMAGE_ID),
+      HCLOUD_RETRY_BASE_MS: '50',
+      HCLOUD_RETRY_MAX_MS: '1000',
+      REGIONS: 'nyc3,fsn1',
+      REGION_PROVIDERS: 'fsn1=hetzner',
+      REGION_POOL_MIN_READY: 'fsn1=1',
+      POOL_MIN_READY: '1',
+      MAX_SERVERS: '6',
+      READINESS: 'address',
+      RECONCILE_INTERVAL_S: '1',
+      ORPHAN_GRACE_S: '2',
+      START_TIMEOUT_S: '30',
+      COSTS_CACHE_MS: '0',
+      ADMIN_TOKEN: ADMIN,
+      INTERNAL_HMAC_SECRET: 'fleet-e2e-hmac',
+      DB_PATH: path.join(dir, 'orchestrator.db'),
+      LOG_LEVEL: 'warn',
+    });
+    cleanups.push(async () => {
+      if (svc.proc.exitCode === null) svc.proc.kill('SIGTERM');
+      await svc.exited;
+    });
+    const liveDroplets = () => doEmu.droplets().filter((d) => d.deletedAtMs === null);
+    const liveHz = () => hzEmu.servers().filter((s) => s.deletedAtMs === null);
+
+    // Each region's pool, on its own cloud.
+    await waitFor(
+      'a running machine in each region, each on its own cloud',
+      () =>
+        liveDroplets().filter((d) => d.status === 'active').length === 1 &&
+        liveHz().filter((s) => s.status === 'running').length === 1,
+      60_000,
+      200,
+    ).catch((err: unknown) => {
+      throw new Error(`${String(err)}\n${svc.output()}`);
+    });
+    expect(liveDroplets().map((d) => d.region)).toEqual(['nyc3']);
+    expect(liveHz().map((s) => s.location)).toEqual(['fsn1']);
+
+    await waitFor(
+      'both ready in the store',
+      async () => {
+        const st = (await (await fetch(`${svc.url}/v1/status`, { headers: admin })).json()) as {
+          servers: Record<string, number>;
+        };
+        return st.servers.ready === 2;
+      },
+      30_000,
+      200,
+    );
+
+    // The original route starts in the default region: the pool's droplet, handed out warm.
+    const res = await fetch(`${svc.url}/sessions/start`, { method: 'POST' });
+    expect(res.status).toBe(200);
+    const compat = (await res.json()) as { message?: string; ip_address?: string; share_tag?: string };
+    expect(compat).toMatchObject({ message: 'Reusing existing droplet', ip_address: liveDroplets()[0]!.publicIpv4 });
+
+    // A /v1 start naming fsn1: the Hetzner server.
+    const v1 = await fetch(`${svc.url}/v1/sessions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ region: 'fsn1' }),
+    });
+    const session = (await v1.json()) as { code: string; region: string; address: string | null; state: string };
+    expect(v1.status, JSON.stringify(session)).toBe(201);
+    expect(session).toMatchObject({ region: 'fsn1', state: 'active', address: liveHz()[0]!.ipv4 });
+
+    // Costs: each server priced by its own cloud.
+    const costs = (await (await fetch(`${svc.url}/v1/costs`, { headers: admin })).json()) as {
+      servers?: { origin: string; usd: number }[];
+    };
+    expect(new Set((costs.servers ?? []).map((s) => s.origin))).toEqual(new Set(['digitalocean', 'hetzner']));
+    for (const s of costs.servers ?? []) expect(s.usd, `${s.origin} priced`).toBeGreaterThan(0);
+
+    // Pools to zero: every machine is deleted on the cloud that made it.
+    for (const region of ['nyc3', 'fsn1']) {
+      const res = await fetch(`${svc.url}/v1/pool?region=${region}`, {
+        method: 'PATCH',
+        headers: { ...admin, 'content-type': 'application/json' },
+        body: JSON.stringify({ min_ready: 0 }),
+      });
+      expect(res.status, await res.text()).toBe(200);
+    }
+    for (const code of [compat.share_tag ?? '', session.code]) {
+      const ended = await fetch(`${svc.url}/v1/sessions/${code}`, { method: 'DELETE', headers: admin });
+      expect(ended.status, await ended.text()).toBeLessThan(300);
+    }
+    // A server whose session ended is not recycled (fixed pools): each goes, on its own cloud.
+    await waitFor('both clouds empty', () => liveDroplets().length + liveHz().length === 0, 60_000, 200).catch(
+      (err: unknown) => {
+        throw new Error(`${String(err)}: droplets ${liveDroplets().length}, hetzner ${liveHz().length}`);
+      },
+    );
+  }, 180_000);
+});
