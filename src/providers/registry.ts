@@ -28,9 +28,13 @@ function moduleNamed(name: ProviderName): ProviderModule<ProviderName, unknown> 
 }
 
 /** The provider's defaults for general settings, and how it bills. */
-export function providerDefaults(name: ProviderName): ProviderDefaults & { billing: BillingRule } {
+export function providerDefaults(
+  name: ProviderName,
+): ProviderDefaults & { billing: BillingRule; billingByOrigin: Record<string, BillingRule> } {
   const m = moduleNamed(name);
-  return { ...m.defaults, billing: m.billing };
+  // Every provider's rule by the origin its rows carry: a fleet across clouds bills each by its own.
+  const billingByOrigin = Object.fromEntries(MODULES.map((x) => [x.name, x.billing]));
+  return { ...m.defaults, billing: m.billing, billingByOrigin };
 }
 
 /** How the provider a row's origin names bills its machines; anything else (external servers) is free to us. */

@@ -6,6 +6,8 @@ import { compareText } from './compare-text.js';
 export interface PoolBillingSettings {
   /** The running provider's billing rule (ProviderModule.billing). */
   rule: BillingRule;
+  /** Each provider's rule by the origin its rows carry (a fleet across clouds); absent: `rule` for all. */
+  rules?: Readonly<Record<string, BillingRule>>;
   /** Keep an idle server whose billing unit is paid until shortly before the next one starts. */
   aware: boolean;
   /** How long before its next billing unit an extra idle server is deleted (a pass, a delete and slack). */
@@ -31,16 +33,22 @@ export function chooseIdleDeletes(input: {
   billing: PoolBillingSettings | null | undefined;
 }): Server[] {
   const b = input.billing;
-  if (!b || !b.aware || b.rule.unitS <= b.marginS) return [...input.byPool];
-  const leftMs = (s: Server) => paidUntilMs(b.rule, s.createdAtMs, input.nowMs) - input.nowMs;
+  if (!b || !b.aware) return [...input.byPool];
+  const ruleOf = (s: Server): BillingRule => b.rules?.[s.origin] ?? b.rule;
+  const leftMs = (s: Server) => paidUntilMs(ruleOf(s), s.createdAtMs, input.nowMs) - input.nowMs;
   const out: Server[] = [];
-  // Each region's pool is its own: as many go there as its pool found extra.
+  // Each region's pool is its own: as many go there as its pool found extra. A region is on one
+  // cloud, so one billing rule holds for its servers.
   for (const region of new Set(input.byPool.map((s) => s.region))) {
-    const excess = input.byPool.filter((s) => s.region === region).length;
+    const extra = input.byPool.filter((s) => s.region === region);
+    if (ruleOf(extra[0]!).unitS <= b.marginS) {
+      out.push(...extra);
+      continue;
+    }
     const due = input.deletable
       .filter((s) => s.region === region && leftMs(s) <= b.marginS * 1000)
       .sort((x, y) => leftMs(x) - leftMs(y) || compareText(x.id, y.id));
-    out.push(...due.slice(0, excess));
+    out.push(...due.slice(0, extra.length));
   }
   return out;
 }

@@ -35,7 +35,7 @@ export interface PoolPolicySettings {
 export function readPoolPolicy(
   r: Reader,
   policy: PoolPolicySettings['policy'],
-  machine: { bootEstimateS: number; billing: BillingRule },
+  machine: { bootEstimateS: number; billing: BillingRule; billingByOrigin?: Readonly<Record<string, BillingRule>> },
 ): PoolPolicySettings {
   const { bootEstimateS } = machine;
   const pool: PoolPolicySettings = {
@@ -51,6 +51,7 @@ export function readPoolPolicy(
     apiCallsPerServer: r.int('POOL_API_CALLS_PER_SERVER', 3, 1, 100),
     billing: {
       rule: machine.billing,
+      ...(machine.billingByOrigin ? { rules: machine.billingByOrigin } : {}),
       aware: r.bool('POOL_BILLING_AWARE', true),
       marginS: r.num('POOL_BILLING_MARGIN_S', 180, 0, 86_400),
     },

@@ -15,8 +15,13 @@ async function heartbeats(): Promise<void> {
 }
 
 /** A pool of 3 made at t0, lowered to 1 at once: what is deleted when. */
-async function lowered(rule: BillingRule, aware: boolean) {
+async function lowered(rule: BillingRule, aware: boolean, rules?: (origin: string) => Record<string, BillingRule>) {
   h = await harness({ readiness: 'address', poolMinReady: 3 }, undefined, { billing: { rule, aware, marginS: 180 } });
+  if (rules) {
+    const billing = { rule, aware, marginS: 180, rules: rules(h.provider.name) };
+    await h.close();
+    h = await harness({ readiness: 'address', poolMinReady: 3 }, undefined, { billing });
+  }
   const t0 = h.clock.now();
   await h.reconciler.runPass();
   expect(await h.store.countServers(['ready'])).toBe(3);
@@ -39,6 +44,13 @@ describe('Billing-aware pool: an idle server already paid for is kept until just
     expect(h.provider.machines.size).toBe(3);
     expect(await readyAt(57.5)).toBe(1);
     expect(h.provider.machines.size).toBe(1);
+  });
+
+  it('a fleet across clouds: each server is billed by the rule of the cloud that made it, not the running one', async () => {
+    // The running provider bills per second; the rows' own cloud (their origin) bills by the hour.
+    const { readyAt } = await lowered(DIGITALOCEAN_BILLING, true, (origin) => ({ [origin]: HETZNER_BILLING }));
+    expect(await readyAt(30)).toBe(3);
+    expect(await readyAt(57.5)).toBe(1);
   });
 
   it('hourly: a server the pool wants again by then is not extra, and is kept into its next hour', async () => {

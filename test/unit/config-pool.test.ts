@@ -16,7 +16,12 @@ describe('loadConfig: the warm-pool policy', () => {
       bootWindowS: 3600,
       maxIdleS: 300,
       apiCallsPerServer: 3,
-      billing: { rule: FREE_BILLING, aware: true, marginS: 180 },
+      billing: {
+        rule: FREE_BILLING,
+        rules: { local: FREE_BILLING, digitalocean: DIGITALOCEAN_BILLING, hetzner: HETZNER_BILLING },
+        aware: true,
+        marginS: 180,
+      },
     });
     expect(c.lifecycle.recycleServers).toBe(false);
     expect(Object.isFrozen(c.pool)).toBe(true);
@@ -64,7 +69,12 @@ describe('loadConfig: the warm-pool policy', () => {
       bootWindowS: 7200,
       maxIdleS: 600,
       apiCallsPerServer: 4,
-      billing: { rule: FREE_BILLING, aware: false, marginS: 300 },
+      billing: {
+        rule: FREE_BILLING,
+        rules: { local: FREE_BILLING, digitalocean: DIGITALOCEAN_BILLING, hetzner: HETZNER_BILLING },
+        aware: false,
+        marginS: 300,
+      },
     });
   });
 
