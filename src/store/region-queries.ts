@@ -6,6 +6,8 @@ import type { Database } from './db-schema.js';
 /** A Kysely instance or a transaction over the store's tables. */
 type Db = Kysely<Database>;
 
+const lit = <T extends string | number>(value: T) => sql.lit(value);
+
 /** What one region holds now (StoreVerbs.countByRegion). */
 export interface RegionCount {
   /** Ready servers with 0 players heard from since `heardSinceMs`: what a start there can claim. */
@@ -24,30 +26,47 @@ export interface RegionCount {
  * sessions (sessions_pending_region_idx). A region with no rows is absent.
  */
 export async function countByRegion(db: Db, nowMs: number, heardSinceMs: number): Promise<Map<string, RegionCount>> {
-  const made = sql<number>`case when origin <> 'external' then 1 else 0 end`;
   const serverRows = await db
     .selectFrom('servers')
-    .select((eb) => [
-      'region',
-      eb.fn
-        .sum<number | string>(
-          sql`case when state = ${sql.lit(ServerState.Ready)} and players = 0 and coalesce(last_heartbeat_at, ready_at, 0) >= ${heardSinceMs} then 1 else 0 end`,
-        )
-        .as('ready'),
-      eb.fn.sum<number | string>(made).as('machines'),
-      eb.fn
-        .sum<number | string>(
-          sql`case when origin <> 'external' and (state = ${sql.lit(ServerState.Starting)} or (state = ${sql.lit(ServerState.Creating)} and (provider_id is not null or lease_until is null or lease_until > ${nowMs}))) then 1 else 0 end`,
-        )
-        .as('on_the_way'),
-    ])
-    .where(sql.raw<boolean>(`state <> 'deleted'`))
+    .select((eb) => {
+      const made = eb('origin', '<>', lit('external'));
+      const count = (when: ReturnType<typeof eb.and>) =>
+        eb.fn.sum<number | string>(eb.case().when(when).then(1).else(0).end());
+      return [
+        'region',
+        count(
+          eb.and([
+            eb('state', '=', lit(ServerState.Ready)),
+            eb('players', '=', lit(0)),
+            eb(eb.fn.coalesce('last_heartbeat_at', 'ready_at', lit(0)), '>=', heardSinceMs),
+          ]),
+        ).as('ready'),
+        count(eb.and([made])).as('machines'),
+        count(
+          eb.and([
+            made,
+            eb.or([
+              eb('state', '=', lit(ServerState.Starting)),
+              eb.and([
+                eb('state', '=', lit(ServerState.Creating)),
+                eb.or([
+                  eb('provider_id', 'is not', null),
+                  eb('lease_until', 'is', null),
+                  eb('lease_until', '>', nowMs),
+                ]),
+              ]),
+            ]),
+          ]),
+        ).as('on_the_way'),
+      ];
+    })
+    .where('state', '<>', lit(ServerState.Deleted))
     .groupBy('region')
     .execute();
   const pendingRows = await db
     .selectFrom('sessions')
     .select((eb) => ['region', eb.fn.countAll<number | string>().as('n')])
-    .where(sql.raw<boolean>(`state = '${SessionState.Pending}'`))
+    .where('state', '=', lit(SessionState.Pending))
     .groupBy('region')
     .execute();
   const out = new Map<string, RegionCount>();

@@ -215,18 +215,20 @@ export interface SessionSeatCounts {
 
 /** Every live (pending or active) session's seats by state, in one grouped read. */
 export async function liveSeatCounts(db: Db): Promise<Map<string, SessionSeatCounts>> {
-  const count = (state: SeatState) =>
-    sql<number>`sum(case when ${sql.ref('seats.state')} = ${lit(state)} then 1 else 0 end)`;
   const rows = await db
     .selectFrom('sessions')
     .leftJoin('seats', 'seats.session_id', 'sessions.id')
-    .select([
-      'sessions.id as id',
-      'sessions.max_players as max_players',
-      count(SeatState.Reserved).as('reserved'),
-      count(SeatState.Taken).as('taken'),
-      count(SeatState.Left).as('left'),
-    ])
+    .select((eb) => {
+      const count = (state: SeatState) =>
+        eb.fn.sum<number | string>(eb.case().when('seats.state', '=', lit(state)).then(1).else(0).end());
+      return [
+        'sessions.id as id',
+        'sessions.max_players as max_players',
+        count(SeatState.Reserved).as('reserved'),
+        count(SeatState.Taken).as('taken'),
+        count(SeatState.Left).as('left'),
+      ];
+    })
     .where('sessions.state', 'in', [SessionState.Pending, SessionState.Active])
     .groupBy(['sessions.id', 'sessions.max_players'])
     .execute();
