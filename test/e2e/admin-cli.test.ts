@@ -148,7 +148,15 @@ describe('CLI: operator commands against a running orchestrator', { timeout: 90_
   it('pool show and set; a value past MAX_SERVERS is refused', async () => {
     const set = await cli(['pool', 'set', '--buffer', '1', '--max-servers', '0', '--json', ...url()], admin());
     expect(set.code).toBe(0);
-    expect(JSON.parse(set.out)).toEqual({ min_ready: 0, buffer: 1, max_servers: 0, max_servers_cap: 0 });
+    expect(JSON.parse(set.out)).toEqual({
+      region: 'local',
+      min_ready: 0,
+      buffer: 1,
+      max_servers: 0,
+      max_servers_cap: 0,
+      region_max_servers: 0,
+      region_max_servers_cap: 0,
+    });
     const show = await cli(['pool', 'show', ...url()], admin());
     expect(show.out).toMatch(/buffer\s+1/);
     const tooMany = await cli(['pool', 'set', '--max-servers', '1', ...url()], admin());

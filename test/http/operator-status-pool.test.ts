@@ -49,6 +49,6 @@ describe('GET /v1/status: the warm-pool policy', () => {
       url: '/v1/status',
       headers: { authorization: 'Bearer op-token' },
     });
-    expect(r.json().reconciler.pool).toEqual({ policy: 'fixed', forecast: null });
+    expect(r.json().reconciler.pool).toEqual({ policy: 'fixed', forecast: null, forecasts: null });
   });
 });
