@@ -4,12 +4,13 @@ import { EventKind } from '../domain/events.js';
 import { FALLBACK_DEFAULT_REGION } from '../domain/region.js';
 import { creatingServer, EXTERNAL_ORIGIN, isTerminalServerState, ServerState, type Server } from '../domain/server.js';
 import type { EndReason, Session } from '../domain/session.js';
-import { makesOrigin, originFor, type Machine } from '../providers/provider.js';
+import { originFor, type Machine } from '../providers/provider.js';
 import type { ServerPatch, Tx, WarmStartInput, WarmStarted } from '../store/store.js';
 import { timeOrderedId } from '../util/ids.js';
 import { moveServer } from './transitions.js';
 import { yieldAddressToMachine } from './address-yield.js';
 import { launchMachine, type LaunchDeps } from './machine-launch.js';
+import { teardownMachine } from './machine-teardown.js';
 import * as verbs from './session-verbs.js';
 import { Teardowns } from './teardowns.js';
 import type { EndOnly, Ended, SessionVerbContext } from './session-verbs.js';
@@ -245,7 +246,7 @@ export class ServerOps {
    * Returns true when confirmed; false leaves it for the reconciler's next pass.
    */
   teardown(server: Server): Promise<boolean> {
-    return this.teardowns.run(server.id, () => this.deleteMachine(server));
+    return this.teardowns.run(server.id, () => teardownMachine(this.d, this, server));
   }
 
   /** Shutdown rows a teardown in this process left unconfirmed: the reconciler retries them at once. */
@@ -254,30 +255,6 @@ export class ServerOps {
   }
 
   private readonly teardowns = new Teardowns();
-
-  private async deleteMachine(server: Server): Promise<boolean> {
-    // Without a machine id the reconciler finds the machine by listing (its name carries our id).
-    if (server.origin !== EXTERNAL_ORIGIN && !server.providerId) return false;
-    // A machine another provider made is not ours to delete with this one (its id means
-    // nothing here): the row waits in shutdown for an orchestrator running that provider.
-    if (server.origin !== EXTERNAL_ORIGIN && !makesOrigin(this.d.provider, server.origin)) return false;
-    try {
-      const res =
-        server.providerId && server.origin !== EXTERNAL_ORIGIN
-          ? await this.d.provider.delete(server.providerId)
-          : 'gone';
-      if (res !== 'gone') return false;
-      await this.moveNow(
-        server.id,
-        [ServerState.Shutdown, ServerState.Unhealthy, ServerState.Error],
-        ServerState.Deleted,
-      );
-      return true;
-    } catch (err) {
-      this.d.log.warn({ serverId: server.id, err: (err as Error).message }, 'delete failed; will retry');
-      return false;
-    }
-  }
 
   /** Records that an orphan machine (no live row) was deleted. */
   async recordOrphanDeleted(m: Machine): Promise<void> {

@@ -13,14 +13,18 @@ export class Teardowns {
 
   constructor(private readonly maxRemembered = 10_000) {}
 
-  run(serverId: string, attempt: () => Promise<boolean>): Promise<boolean> {
+  /**
+   * `attempt` answers true (confirmed), false (not: retried here at once) or null (another
+   * process holds the row's teardown, or nothing is left to do: not this process's to retry).
+   */
+  run(serverId: string, attempt: () => Promise<boolean | null>): Promise<boolean> {
     const running = this.running.get(serverId);
     if (running) return running;
     const done = attempt()
       .then((confirmed) => {
         this.unconfirmed.delete(serverId);
-        if (!confirmed) this.remember(serverId);
-        return confirmed;
+        if (confirmed === false) this.remember(serverId);
+        return confirmed === true;
       })
       .finally(() => this.running.delete(serverId));
     this.running.set(serverId, done);

@@ -123,6 +123,7 @@ function* planPhases(input: PlanInput): Steps<Plan> {
     settings,
     input.provider,
     input.unconfirmedTeardowns,
+    input.self,
   );
   // Provider calls, like deletes: at most maxDeletesPerPass a pass, the rest in the next.
   const lookup = lookups.slice(0, settings.maxDeletesPerPass);
@@ -211,7 +212,8 @@ interface DeletePlan {
 /**
  * A row that was in shutdown before this pass, entered it less than handoffS ago, and whose
  * teardown this process has not already tried (a request's teardown here that came back
- * unconfirmed is retried at once; one in flight here is joined, not repeated: ServerOps).
+ * unconfirmed is retried at once; one in flight here is joined, not repeated: ServerOps);
+ * or one whose teardown lease another process holds (its delete is in flight there).
  */
 function isHandedOff(
   world: PlanWorld,
@@ -219,8 +221,10 @@ function isHandedOff(
   nowMs: number,
   handoffS: number,
   triedHere: ReadonlySet<string> | undefined,
+  self: string | undefined,
 ): boolean {
   if (world.movedInPlan(s.id) || triedHere?.has(s.id)) return false;
+  if (self !== undefined && s.owner && s.owner !== self && (s.leaseUntilMs ?? 0) > nowMs) return true;
   return nowMs - s.stateChangedAtMs < handoffS * 1000;
 }
 
@@ -237,6 +241,7 @@ function planDeletes(
   settings: Pick<ReconcileSettings, 'maxDeletesPerPass' | 'orphanGraceS' | 'teardownHandoffS'>,
   provider: PlanInput['provider'],
   triedHere?: ReadonlySet<string>,
+  self?: string,
 ): DeletePlan {
   let budget = settings.maxDeletesPerPass;
   let capped = false;
@@ -254,7 +259,7 @@ function planDeletes(
     if (!providerId) continue;
     // Just shut down by a request, which is deleting it itself (on this replica or another):
     // asking the provider again now would only spend a request; after the handoff, it is ours.
-    if (isHandedOff(world, s, nowMs, settings.teardownHandoffS, triedHere)) continue;
+    if (isHandedOff(world, s, nowMs, settings.teardownHandoffS, triedHere, self)) continue;
     if (budget === 0) capped = true;
     else {
       budget--;

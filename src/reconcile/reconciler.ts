@@ -229,6 +229,7 @@ export class Reconciler {
         ...(regions ? { regions } : {}),
         billing: deps.pool?.billing ?? null,
         unconfirmedTeardowns: deps.ops.unconfirmedTeardowns(),
+        self: deps.ops.instanceId,
       },
       slice,
     );

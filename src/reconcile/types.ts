@@ -63,6 +63,8 @@ export interface PlanInput {
   billing?: PoolBillingSettings | null;
   /** Shutdown rows this process tried to tear down without confirmation: retried, not handed off. */
   unconfirmedTeardowns?: ReadonlySet<string>;
+  /** This process (ServerOps.instanceId): a shutdown row another one holds the teardown lease of is left to it. */
+  self?: string;
 }
 
 /** One region's demand: what its forecast learns from. */

@@ -87,6 +87,12 @@ export class KyselyVerbs implements StoreVerbs {
   renewServerLease(serverId: string, owner: string, untilMs: number): Promise<boolean> {
     return servers.renewServerLease(this.db, serverId, owner, untilMs);
   }
+  claimServerTeardown(serverId: string, owner: string, nowMs: number, untilMs: number): Promise<boolean> {
+    return servers.claimServerTeardown(this.db, serverId, owner, nowMs, untilMs);
+  }
+  releaseServerLease(serverId: string, owner: string): Promise<void> {
+    return servers.releaseServerLease(this.db, serverId, owner);
+  }
 
   // ---- sessions ----
   insertSession(session: Session): Promise<boolean> {

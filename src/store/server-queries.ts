@@ -93,6 +93,9 @@ export async function transitionServer(
       state: to,
       updated_at: nowMs,
       state_changed_at: eb.case().when('state', '=', to).then(eb.ref('state_changed_at')).else(nowMs).end(),
+      // A lease holds work in one state (a create, a teardown): a row that moves on is free of it,
+      // so a creator's lease never delays another replica's teardown of a server ended at once.
+      lease_until: eb.case().when('state', '=', to).then(eb.ref('lease_until')).else(null).end(),
     }))
     .where('id', '=', id)
     .where('state', 'in', from)
@@ -235,4 +238,31 @@ export async function renewServerLease(db: Db, id: string, owner: string, untilM
     .where('state', '=', 'creating')
     .executeTakeFirst();
   return Number(res.numUpdatedRows) > 0;
+}
+
+/**
+ * Takes (or renews) the teardown lease of a row waiting for its machine's delete
+ * (machine-teardown.ts): false when another process holds it unexpired, or the row is not
+ * waiting any more (deleted, or back in service).
+ */
+export async function claimServerTeardown(
+  db: Db,
+  id: string,
+  owner: string,
+  nowMs: number,
+  untilMs: number,
+): Promise<boolean> {
+  const res = await db
+    .updateTable('servers')
+    .set({ owner, lease_until: untilMs })
+    .where('id', '=', id)
+    .where('state', 'in', ['shutdown', 'unhealthy', 'error'])
+    .where((eb) => eb.or([eb('owner', '=', owner), eb('lease_until', 'is', null), eb('lease_until', '<=', nowMs)]))
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows) > 0;
+}
+
+/** Gives up this process's lease on a row at once (a teardown it could not confirm: the leader retries). */
+export async function releaseServerLease(db: Db, id: string, owner: string): Promise<void> {
+  await db.updateTable('servers').set({ lease_until: null }).where('id', '=', id).where('owner', '=', owner).execute();
 }

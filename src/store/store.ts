@@ -126,6 +126,9 @@ export interface StoreVerbs extends SeatVerbs, LobbyVerbs {
   /** A pending session re-placed in another region (with why); false when it is no longer pending. */
   movePendingSession(id: string, region: string, placement: string | null): Promise<boolean>;
   renewServerLease(serverId: string, owner: string, untilMs: number): Promise<boolean>;
+  /** The teardown lease of a row waiting for its machine's delete (fleet/machine-teardown.ts). */
+  claimServerTeardown(serverId: string, owner: string, nowMs: number, untilMs: number): Promise<boolean>;
+  releaseServerLease(serverId: string, owner: string): Promise<void>;
   renewSessionLease(sessionId: string, owner: string, untilMs: number): Promise<boolean>;
   /** renewSessionLease for every session a process waits on, at once; returns how many were still pending. */
   renewSessionLeases(sessionIds: readonly string[], owner: string, untilMs: number): Promise<number>;
