@@ -221,8 +221,13 @@ describe('e2e: three replicas on one PostgreSQL (DigitalOcean emulator)', () => 
     ).toEqual([]);
     // No delete asked twice, except those whose answer died with the leader (each re-asked, a 404 now).
     const requests = emu.requestCounts()['DELETE /v2/droplets/{droplet_id}'] ?? 0;
+    const handled = emu.deletes().log;
+    const asked = new Map<number | null, number[]>();
+    for (const d of handled) asked.set(d.dropletId, [...(asked.get(d.dropletId) ?? []), d.atMs]);
+    const twice = [...asked].filter(([, at]) => at.length > 1);
     console.log(
-      `[replicas] ${requests} droplet deletes asked for ${STARTS} droplets (at most ${STARTS + atKill.started})`,
+      `[replicas] ${requests} droplet deletes asked for ${STARTS} droplets (at most ${STARTS + atKill.started}); ` +
+        `${handled.length} reached the handler; asked twice: ${twice.map(([id, at]) => `${id}@${at.map((t) => t - killedAt).join('/')}`).join(' ')}`,
     );
     expect(requests).toBeGreaterThanOrEqual(STARTS);
     expect(requests).toBeLessThanOrEqual(STARTS + atKill.started);
