@@ -24,7 +24,7 @@ import { BootWaits } from './sessions/boot-waits.js';
 import { RegionPlacement } from './sessions/placement-offers.js';
 import { RegionRefusals } from './sessions/region-refusals.js';
 import { sessionUseCases, type SessionUseCases } from './sessions/use-cases.js';
-import { capacityHooks, readAccountLimitBriefly } from './startup/account-limit.js';
+import { capacityHooks, cloudCapacityHooks, readAccountLimitBriefly } from './startup/account-limit.js';
 import { createStore } from './store/create-db.js';
 import { createLeadership } from './store/create-leadership.js';
 import { replicaName, type Leadership } from './store/leadership.js';
@@ -101,6 +101,7 @@ export async function createOrchestrator(
       logger,
       onChange: link.requestPass,
       capacity: capacityHooks(capacity, config, logger),
+      capacityFor: (name, regions) => cloudCapacityHooks(capacity, logger, { name, regions, refuse: refuseRegion }),
       // One API budget per cloud for every replica on this database (issue 22 item 4).
       sharedBudgetFor: (name) => storeSharedBudget(store, clock, `api-budget:${name}`),
       regions: config.regions.names,
@@ -155,12 +156,13 @@ export async function createOrchestrator(
     recycleServers: config.lifecycle.recycleServers,
     claimHeardWithinMs: heardWithinMs(config.lifecycle),
     onBooted: (region, seconds, atMs) => bootWaits.record(region, seconds, atMs),
-    // A region refusing creates: skipped a while (every replica), its waiting sessions re-placed or ended.
-    onRegionRefused: async (region) => {
-      await store.transaction((tx) => refusals.record(tx, region, clock.now()));
-      await sessions.replacer?.replaceIn(region);
-    },
+    onRegionRefused: refuseRegion,
   });
+  /** A region refusing creates: skipped a while (every replica), its waiting sessions re-placed or ended. */
+  async function refuseRegion(region: string): Promise<void> {
+    await store.transaction((tx) => refusals.record(tx, region, clock.now()));
+    await sessions.replacer?.replaceIn(region);
+  }
   const sessions = sessionUseCases(
     { store, ops, clock, log: logger, reconcileSoon: link.requestPass },
     {

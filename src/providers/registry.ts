@@ -80,14 +80,20 @@ export function createProvider(
     config: { provider: ProviderName; regions?: { providers?: Readonly<Record<string, string>> } } & ProviderSettings;
     /** The shared API budget of one provider (each cloud has its own limits). */
     sharedBudgetFor?: (provider: ProviderName) => SharedBudget;
+    /**
+     * In a fleet, each cloud's account capacity (its own limit, refused for its own regions);
+     * absent: `capacity` for every cloud.
+     */
+    capacityFor?: (provider: ProviderName, regions: readonly string[]) => ProviderContext['capacity'];
   },
 ): Provider {
-  const { config, sharedBudgetFor, ...shared } = ctx;
+  const { config, sharedBudgetFor, capacityFor, ...shared } = ctx;
   const onOther = (config.regions?.providers ?? {}) as Readonly<Record<string, ProviderName>>;
   const others = [...new Set(Object.values(onOther))].filter((n) => n !== config.provider);
-  const build = (name: ProviderName, regions: readonly string[] | undefined): Provider =>
+  const build = (name: ProviderName, regions: readonly string[] | undefined, capacity = shared.capacity): Provider =>
     moduleNamed(name).create(config[name], {
       ...shared,
+      capacity,
       sharedBudget: sharedBudgetFor?.(name) ?? (name === config.provider ? shared.sharedBudget : undefined),
       regions,
     });
@@ -95,7 +101,8 @@ export function createProvider(
   const all = shared.regions ?? [];
   const members = [config.provider, ...others].map((name) => {
     const regions = all.filter((r) => (onOther[r] ?? config.provider) === name);
-    return { provider: build(name, regions), regions };
+    const capacity = capacityFor?.(name, regions) ?? shared.capacity;
+    return { provider: build(name, regions, capacity), regions };
   });
   return new FleetProvider(members);
 }

@@ -19,6 +19,32 @@ export function capacityHooks(capacity: CapacityGuard, config: Readonly<Config>,
 }
 
 /**
+ * In a fleet across clouds, one cloud's account being full is that cloud's: its regions refuse
+ * creates for REGION_REFUSAL_COOLDOWN_S (placement skips them, their waiting sessions are
+ * re-placed), while the other clouds go on creating. The whole-fleet hold (capacityHooks)
+ * would have stopped every cloud's creates for CAPACITY_HOLD_S.
+ */
+export function cloudCapacityHooks(
+  capacity: CapacityGuard,
+  logger: Logger,
+  cloud: { name: string; regions: readonly string[]; refuse: (region: string) => Promise<void> },
+) {
+  return {
+    onLimitRefused: (message: string) => {
+      logger.warn(
+        { err: message, provider: cloud.name, regions: cloud.regions },
+        "a cloud account is full: that cloud's regions take no creates for a while",
+      );
+      for (const region of cloud.regions)
+        void cloud.refuse(region).catch((err: unknown) => {
+          logger.warn({ region, err: (err as Error).message }, 'could not record the region refusing creates');
+        });
+    },
+    onDropletGone: () => capacity.noteFreed(),
+  };
+}
+
+/**
  * Reads the account's limit in the background, awaited only briefly: an API that does not
  * answer must not hold the start-up (or a shutdown) for its request timeout. The clamp applies
  * when it arrives.

@@ -140,4 +140,96 @@ describe('a fleet across DigitalOcean (nyc3) and Hetzner (fsn1)', () => {
       },
     );
   }, 180_000);
+
+  it("one cloud's account full closes that cloud's regions only: the other cloud goes on creating", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'orch-fleet-full-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const doEmu = await startEmulator({ port: 0, bootDelayMs: 300, seed: 33 });
+    cleanups.push(() => doEmu.close());
+    // The Hetzner account holds one server: the fsn1 pool's.
+    const hzEmu = await startHetznerEmulator({ port: 0, bootDelayMs: 300, seed: 34, serverLimit: 1 });
+    cleanups.push(() => hzEmu.close());
+    const svc: RunningService = await startService(['serve'], {
+      PROVIDER: 'digitalocean',
+      DIGITALOCEAN_TOKEN: 'dop_v1_fleet_full',
+      SNAPSHOT_ID: '7555620',
+      DO_API_URL: doEmu.url,
+      DROPLET_REGION: 'nyc3',
+      DO_RETRY_BASE_MS: '50',
+      HCLOUD_TOKEN: 'hz-fleet-full-token',
+      HCLOUD_API_URL: hzEmu.url,
+      HCLOUD_IMAGE: String(SNAPSHOT_IMAGE_ID),
+      HCLOUD_RETRY_BASE_MS: '50',
+      REGIONS: 'nyc3,fsn1',
+      REGION_PROVIDERS: 'fsn1=hetzner',
+      REGION_POOL_MIN_READY: 'fsn1=1',
+      POOL_MIN_READY: '0',
+      MAX_SERVERS: '6',
+      READINESS: 'address',
+      RECONCILE_INTERVAL_S: '1',
+      START_TIMEOUT_S: '30',
+      ADMIN_TOKEN: ADMIN,
+      INTERNAL_HMAC_SECRET: 'fleet-e2e-hmac',
+      DB_PATH: path.join(dir, 'orchestrator.db'),
+      LOG_LEVEL: 'warn',
+    });
+    cleanups.push(async () => {
+      if (svc.proc.exitCode === null) svc.proc.kill('SIGTERM');
+      await svc.exited;
+    });
+    const regionStates = async () =>
+      Object.fromEntries(
+        (
+          (await (await fetch(`${svc.url}/v1/regions`)).json()) as { items: { name: string; state: string }[] }
+        ).items.map((r) => [r.name, r.state]),
+      );
+    await waitFor(
+      'the fsn1 pool server running',
+      () => hzEmu.servers().filter((x) => x.deletedAtMs === null && x.status === 'running').length === 1,
+      60_000,
+      200,
+    );
+    // A start in fsn1 takes the pool's server; the pool's replacement is refused for the account's limit.
+    const fsn1 = await fetch(`${svc.url}/v1/sessions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ region: 'fsn1' }),
+    });
+    expect(fsn1.status, await fsn1.text()).toBe(201);
+    await waitFor(
+      'fsn1 refusing creates',
+      async () => (await regionStates()).fsn1 === 'refusing_creates',
+      60_000,
+      200,
+    ).catch((err: unknown) => {
+      throw new Error(`${String(err)}\n${svc.output()}`);
+    });
+    // DigitalOcean's account is not full: no fleet-wide hold, and a start in nyc3 gets its droplet.
+    const status = (await (await fetch(`${svc.url}/v1/status`, { headers: admin })).json()) as {
+      capacity: { refusedUntilMs: number | null };
+    };
+    expect(status.capacity.refusedUntilMs).toBeNull();
+    expect((await regionStates()).nyc3).toBe('usable');
+    const nyc3 = await fetch(`${svc.url}/v1/sessions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ region: 'nyc3' }),
+    });
+    const body = (await nyc3.json()) as { code: string; region: string; state: string };
+    expect(nyc3.status, JSON.stringify(body)).toBeLessThan(300);
+    expect(body.region).toBe('nyc3');
+    await waitFor(
+      'the nyc3 session active on a new droplet',
+      async () =>
+        ((await (await fetch(`${svc.url}/v1/sessions/${body.code}`)).json()) as { state: string }).state === 'active',
+      60_000,
+      200,
+    );
+    expect(
+      doEmu
+        .droplets()
+        .filter((d) => d.deletedAtMs === null)
+        .map((d) => d.region),
+    ).toEqual(['nyc3']);
+  }, 180_000);
 });
