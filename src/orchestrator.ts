@@ -178,7 +178,7 @@ export async function createOrchestrator(
         ...config.seats,
         serverKey: (s) => (s.origin === EXTERNAL_ORIGIN ? config.hmac.key : ops.credentialFor(s.id)),
       },
-      lobbies: config.lobbies,
+      lobbies: { ...config.lobbies, observer: metrics.lobbies },
       placement,
     },
   );

@@ -20,6 +20,8 @@ export interface LobbyEntry {
   code: string;
   state: 'pending' | 'active';
   mode: string;
+  /** The region its server is (or will be) in. */
+  region: string;
   attributes: Record<string, string>;
   seatsHeld: number;
   maxPlayers: number;

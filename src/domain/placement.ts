@@ -68,19 +68,12 @@ export function place(
     if (offer.acceptsCreates) return { ok: true, region: name, warm: false, reason, latencyMs: null };
     return refuse('regions_unavailable', `Region ${name} takes no new servers now (refusing creates or at its cap)`);
   }
-  const worst = worstLatencies(req.latencies);
-  const cap = req.maxLatencyMs ?? Infinity;
-  const candidates = offers
-    .map((o, i) => ({ o, i, ms: worst.get(o.name) }))
-    .filter((c): c is { o: RegionOffer; i: number; ms: number } => c.ms !== undefined && c.ms <= cap)
-    .sort((a, b) => a.ms - b.ms || a.i - b.i);
-  if (candidates.length === 0)
-    return refuse(
-      'no_region_within_latency',
-      req.maxLatencyMs === undefined
-        ? 'No region of this fleet was measured by every player'
-        : `No region within ${req.maxLatencyMs} ms for every player`,
-    );
+  const ranked = rankRegions(
+    req,
+    offers.map((o) => o.name),
+  );
+  if (!ranked.ok) return ranked;
+  const candidates = ranked.regions.map((r) => ({ o: offers[r.index]!, ms: r.latencyMs ?? 0 }));
   const best = candidates[0]!;
   const ready = candidates.find((c) => c.o.readyServers > 0);
   const cold = candidates.find((c) => c.o.acceptsCreates);
@@ -95,6 +88,48 @@ export function place(
     return warmAt(ready, ready === best ? 'nearest_ready' : 'ready_in_slower_region');
   if (cold) return warmAt(cold, cold === best ? 'nearest_cold_start' : 'cold_start_in_slower_region');
   return refuse('regions_unavailable', 'Every region within reach is refusing new servers or at its cap');
+}
+
+/** A region a request may use, with the worst player's latency there (null: no latencies given). */
+export interface RankedRegion {
+  name: string;
+  /** Its place in the fleet's configured order. */
+  index: number;
+  latencyMs: number | null;
+}
+
+/**
+ * The regions a request may use, best first: `region` → that one (unknown: refused);
+ * `latencies` → the regions every player measured within `maxLatencyMs`, lowest worst-player
+ * latency first, ties in configured order (none: refused `no_region_within_latency`);
+ * neither → every region in configured order. place() picks among these; a lobby listing and
+ * quick join (issue 24) list and fill sessions in this order.
+ */
+export function rankRegions(
+  req: PlacementRequest,
+  names: readonly string[],
+): { ok: true; regions: RankedRegion[] } | Extract<Placement, { ok: false }> {
+  if (req.latencies === undefined) {
+    if (req.region === undefined)
+      return { ok: true, regions: names.map((name, index) => ({ name, index, latencyMs: null })) };
+    const index = names.indexOf(req.region);
+    if (index < 0) return refuse('unknown_region', `Unknown region ${req.region}`);
+    return { ok: true, regions: [{ name: req.region, index, latencyMs: null }] };
+  }
+  const worst = worstLatencies(req.latencies);
+  const cap = req.maxLatencyMs ?? Infinity;
+  const regions = names
+    .map((name, index) => ({ name, index, latencyMs: worst.get(name) }))
+    .filter((r): r is RankedRegion & { latencyMs: number } => r.latencyMs !== undefined && r.latencyMs <= cap)
+    .sort((a, b) => a.latencyMs - b.latencyMs || a.index - b.index);
+  if (regions.length === 0)
+    return refuse(
+      'no_region_within_latency',
+      req.maxLatencyMs === undefined
+        ? 'No region of this fleet was measured by every player'
+        : `No region within ${req.maxLatencyMs} ms for every player`,
+    );
+  return { ok: true, regions };
 }
 
 /** Region → the worst (highest) latency over the players; only regions every player measured. */
@@ -114,6 +149,6 @@ export function worstLatencies(maps: readonly Readonly<Record<string, number>>[]
   return out;
 }
 
-function refuse(refusal: PlacementRefusal, message: string): Placement {
+function refuse(refusal: PlacementRefusal, message: string): Extract<Placement, { ok: false }> {
   return { ok: false, refusal, message };
 }

@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { SeatMetrics } from './seat-metrics.js';
+import { LobbyMetrics } from './lobby-metrics.js';
 import { EventKind, type FleetEvent } from '../domain/events.js';
 import { ServerState } from '../domain/server.js';
 import type { Provider } from '../providers/provider.js';
@@ -42,6 +43,8 @@ export class Metrics {
   private readonly webhookDeliveries: Counter<'outcome'>;
   private readonly connectionsRefused: Counter<'cap'>;
   private readonly seats: SeatMetrics;
+  /** Lobby listings and quick joins (the lobby routes count them). */
+  readonly lobbies: LobbyMetrics;
   private lastPass: PassResult | null = null;
 
   constructor(private readonly d: MetricsDeps) {
@@ -127,6 +130,7 @@ export class Metrics {
       registers: [r],
     });
     this.seats = new SeatMetrics(r, p);
+    this.lobbies = new LobbyMetrics(r, p);
     this.scrapeGauges();
   }
 

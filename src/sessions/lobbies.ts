@@ -8,9 +8,12 @@ import { signSeatToken } from '../domain/seat-token.js';
 import type { Server } from '../domain/server.js';
 import { SessionState } from '../domain/session.js';
 import type { LobbyQuery } from '../store/lobby-queries.js';
+import type { PlacementRequest } from '../domain/placement.js';
+import type { RegionPlacement } from './placement-offers.js';
+import type { LobbyObserver } from './lobby-observer.js';
 import { ListingCache } from './listing-cache.js';
 import { Rollback, rollBack, type Tx } from '../store/store.js';
-import type { Page } from '../store/v1-types.js';
+import type { Page, PageCursor } from '../store/v1-types.js';
 import type { FindSession, SessionSnapshot } from './find-session.js';
 import type { SeatOptions } from './seats.js';
 import type { SessionDeps } from './session-deps.js';
@@ -23,16 +26,34 @@ export interface LobbyOptions {
   defaultMaxPlayers: number;
   /** LOBBY_CACHE_MS: how long a listing's answer is shared by everyone asking the same (0: not at all). */
   cacheMs?: number;
+  /** Counts listings and quick joins (/metrics). */
+  observer?: LobbyObserver;
 }
 
 export interface QuickJoinRequest {
   mode: string;
+  /**
+   * Where (issue 23's request: a region, or latencies and a cap): sessions in the regions
+   * within reach, best region first; a session it starts is placed as a /v1 start. Absent: any
+   * region, and a start claims a ready server of any region.
+   */
+  placement?: PlacementRequest;
   playerId?: string;
   /** max_players of the session, should this quick join start one. */
   maxPlayers?: number;
   /** Whose cap a session this quick join starts counts against (SESSIONS_PER_ADDRESS / _PER_KEY), as any start's. */
   holder?: Holder;
 }
+
+/** A listing's question: LobbyQuery's filters, and where the caller is (issue 23's placement request). */
+export interface LobbyListing extends Omit<LobbyQuery, 'region' | 'after'> {
+  placement?: PlacementRequest;
+  /** The last entry of the previous page (with its region when the listing was by region). */
+  after?: PageCursor & { region?: string };
+}
+
+/** A listed lobby with the caller's latency to its region (the worst player's; null: none given). */
+export type ListedLobby = LobbyEntry & { latencyMs: number | null };
 
 /** The seat a quick join gave: its token once the session is active (null while its server is coming). */
 export interface QuickSeat {
@@ -58,7 +79,14 @@ export class Lobbies {
     private readonly start: StartSession,
     private readonly seats: Pick<SeatOptions, 'ttlS' | 'serverKey'>,
     private readonly o: LobbyOptions,
+    /** The fleet's regions (issue 23); absent: a quick join's placement is not asked for. */
+    private readonly placement?: RegionPlacement,
   ) {}
+
+  /** Counts listings and quick joins (the routes report them: a refusal may come before this class). */
+  get observer(): LobbyObserver | undefined {
+    return this.o.observer;
+  }
 
   /** Seats counted on public sessions by this process so far: a listing answer older than one is stale. */
   private changes = 0;
@@ -77,23 +105,52 @@ export class Lobbies {
     return new ListingCache<V>(this.deps.clock, this.o.cacheMs ?? 0, () => this.changes);
   }
 
-  list(q: LobbyQuery): Promise<Page<LobbyEntry>> {
-    return this.deps.store.listLobbies(q);
+  /**
+   * A listing: without a placement request, every region's sessions, oldest first. With one
+   * (a region, or latencies and a cap), only the regions within reach, best region first
+   * (RegionPlacement.rank; a refusal throws), each region's oldest first; the cursor names the
+   * region it stopped in.
+   */
+  async list(q: LobbyListing): Promise<Page<ListedLobby>> {
+    const { store } = this.deps;
+    if (!q.placement || !this.placement) {
+      const page = await store.listLobbies(q);
+      return { items: page.items.map((e) => ({ ...e, latencyMs: null })), more: page.more };
+    }
+    const ranked = this.placement.rank(q.placement);
+    let from = 0;
+    if (q.after?.region !== undefined) {
+      from = ranked.findIndex((r) => r.name === q.after?.region);
+      if (from < 0) throw new OrchestratorError('invalid_input', 'cursor: its region is not one this listing reaches');
+    }
+    const items: ListedLobby[] = [];
+    for (const r of ranked.slice(from)) {
+      const after = r.name === q.after?.region ? q.after : undefined;
+      const page = await store.listLobbies({ ...q, region: r.name, after, limit: q.limit + 1 - items.length });
+      items.push(...page.items.map((e) => ({ ...e, latencyMs: r.latencyMs })));
+      if (items.length > q.limit) break;
+    }
+    return { items: items.slice(0, q.limit), more: items.length > q.limit };
   }
 
-  async quickJoin(r: QuickJoinRequest): Promise<{ snap: SessionSnapshot; seat: QuickSeat }> {
+  async quickJoin(r: QuickJoinRequest): Promise<{ snap: SessionSnapshot; seat: QuickSeat; started: boolean }> {
     const { store } = this.deps;
     const playerId = r.playerId ?? newPlayerId();
+    // A refusal of the request itself (unknown region, none within the cap) before any lock.
+    const regions = r.placement && this.placement ? this.placement.rank(r.placement) : [undefined];
+    const placement = this.placement ? r.placement : undefined;
     const out = await store.transaction(async (tx) => {
       await tx.lockMode(r.mode);
-      for (const id of await tx.quickJoinCandidates(r.mode, CANDIDATES)) {
-        if (await tx.claimLobbySeat(id)) return this.seat(tx, id, playerId, null);
+      for (const region of regions) {
+        for (const id of await tx.quickJoinCandidates(r.mode, CANDIDATES, region?.name)) {
+          if (await tx.claimLobbySeat(id)) return this.seat(tx, id, playerId, null);
+        }
       }
       // Starting one is a start: the holder's cap applies (a stranger quick-joining a new mode
       // each time would otherwise hold a server per request), and the session is noted as theirs.
       const held = r.holder ? await checkHolderCap(tx, r.holder) : null;
       const details = { maxPlayers: r.maxPlayers ?? this.o.defaultMaxPlayers, metadata: null };
-      const { session, created } = await this.start.startIn(tx, details);
+      const { session, created } = await this.start.startIn(tx, details, placement);
       if (r.holder && held) await tx.holdSession(session.id, r.holder.id);
       await tx.setLobby(session.id, { mode: r.mode, attributes: {} });
       if (!(await tx.claimLobbySeat(session.id)))
@@ -102,9 +159,9 @@ export class Lobbies {
     });
     if (out instanceof Rollback) throw out.reason;
     this.publicSeatsChanged();
-    if (out.started) this.start.launch(out.created, out.pending);
+    if (out.started) this.start.launched(out.seat.sessionId, out.pending, out.created, placement);
     const snap = await this.find.byId(out.seat.sessionId);
-    return { snap, seat: this.grant(snap, out.seat) };
+    return { snap, seat: this.grant(snap, out.seat), started: out.started };
   }
 
   /**

@@ -1,5 +1,12 @@
 import { Refusal } from '../domain/errors.js';
-import { place, type Placement, type PlacementRequest, type RegionOffer } from '../domain/placement.js';
+import {
+  place,
+  rankRegions,
+  type Placement,
+  type PlacementRequest,
+  type RankedRegion,
+  type RegionOffer,
+} from '../domain/placement.js';
 import { regionCap, type RegionSettings } from '../domain/region.js';
 import type { StoreVerbs } from '../store/store.js';
 import type { RegionRefusals } from './region-refusals.js';
@@ -82,10 +89,26 @@ export class RegionPlacement {
     const offers = await this.offers(verbs, nowMs);
     const p = place(req, offers, this.o.regions.defaultRegion, this.o.msPerWaitS);
     if (p.ok) return p;
-    if (p.refusal === 'unknown_region') throw new Refusal('invalid_input', p.refusal, p.message);
-    if (p.refusal === 'no_region_within_latency') throw new Refusal('conflict', p.refusal, p.message);
+    if (p.refusal !== 'regions_unavailable') throw refusalOf(p);
     const ends = offers.flatMap((o) => (o.refusingUntilMs === null ? [] : [o.refusingUntilMs - nowMs]));
     const retryS = ends.length > 0 ? Math.min(...ends) / 1000 : this.o.bootWaitS(this.o.regions.defaultRegion);
     throw new Refusal('unavailable', p.refusal, p.message, Math.max(1, Math.ceil(retryS)));
   }
+
+  /**
+   * The regions a request may use, best first (domain/placement.ts rankRegions): what a lobby
+   * listing and quick join fill sessions in. Refused as place() refuses: 400 unknown_region,
+   * 409 no_region_within_latency.
+   */
+  rank(req: PlacementRequest): RankedRegion[] {
+    const r = rankRegions(req, this.o.regions.names);
+    if (!r.ok) throw refusalOf(r);
+    return r.regions;
+  }
+}
+
+/** A refusal that no region's state changes: 400 unknown_region, 409 no_region_within_latency. */
+function refusalOf(p: Extract<Placement, { ok: false }>): Refusal {
+  if (p.refusal === 'unknown_region') return new Refusal('invalid_input', p.refusal, p.message);
+  return new Refusal('conflict', p.refusal, p.message);
 }

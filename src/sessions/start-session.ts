@@ -85,15 +85,32 @@ export class StartSession {
 
   /**
    * A start inside the caller's transaction (a quick join's, which holds its mode's lock):
-   * claims a ready server or queues a pending session, no key, no holder. The caller calls
-   * launch(created, …) after its commit.
+   * claims a ready server or queues a pending session, no key, no holder. With a placement
+   * request it is placed as a /v1 start is (placeIn; a refusal throws); without one it claims a
+   * ready server of any region. The caller calls launched(…) after its commit.
    */
-  async startIn(tx: Tx, details: SessionDetails): Promise<{ session: Session; created: Server[] }> {
-    const server = await this.deps.ops.claimReadyServer(tx);
-    const session = await this.insertWithFreshCode(tx, server, this.deps.clock.now(), false);
+  async startIn(
+    tx: Tx,
+    details: SessionDetails,
+    placement?: PlacementRequest,
+  ): Promise<{ session: Session; created: Server[] }> {
+    const now = this.deps.clock.now();
+    const where = placement ? await this.placeIn(tx, placement, now) : undefined;
+    const server = !where
+      ? await this.deps.ops.claimReadyServer(tx)
+      : where.warm
+        ? await this.deps.ops.claimReadyServer(tx, where.region)
+        : null;
+    const session = await this.insertWithFreshCode(tx, server, now, false, where);
     await tx.setSessionDetails(session.id, details);
     const created = server ? [] : await this.reserveForPending(tx, session.region);
     return { session, created };
+  }
+
+  /** After startIn's commit: launches what it made; a pending one placed by request may be re-placed as a /v1 start's. */
+  launched(sessionId: string, pending: boolean, created: Server[], placement?: PlacementRequest): void {
+    if (pending && placement) this.opts.replacer?.remember(sessionId, placement);
+    this.launch(created, pending);
   }
 
   /** Launches the servers made for pending sessions after commit; with none made, asks for a pass. */

@@ -60,7 +60,14 @@ export function sessionUseCases(deps: SessionDeps, o: SessionUseCaseOptions): Se
   });
   const find = new FindSession(deps, waiter, o.startPollMs);
   const seatOptions = o.seats ?? { ttlS: 30, reconnectGraceS: 60, serverKey: () => null };
-  const lobbies = new Lobbies(deps, find, start, seatOptions, o.lobbies ?? { pendingSeatS: 300, defaultMaxPlayers: 8 });
+  const lobbies = new Lobbies(
+    deps,
+    find,
+    start,
+    seatOptions,
+    o.lobbies ?? { pendingSeatS: 300, defaultMaxPlayers: 8 },
+    o.placement,
+  );
   return {
     start,
     waits,

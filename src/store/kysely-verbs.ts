@@ -223,8 +223,8 @@ export class KyselyVerbs implements StoreVerbs {
   listLobbies(q: lobbies.LobbyQuery): Promise<Page<LobbyEntry>> {
     return lobbies.listLobbies(this.db, q);
   }
-  quickJoinCandidates(mode: string, limit: number): Promise<string[]> {
-    return lobbies.quickJoinCandidates(this.db, this.kind, mode, limit);
+  quickJoinCandidates(mode: string, limit: number, region?: string): Promise<string[]> {
+    return lobbies.quickJoinCandidates(this.db, this.kind, mode, limit, region);
   }
   claimLobbySeat(sessionId: string): Promise<boolean> {
     return lobbies.claimLobbySeat(this.db, this.kind, sessionId);

@@ -2,7 +2,7 @@ import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
 import type { Lobby, LobbyEntry } from '../domain/lobby.js';
 import { SessionState } from '../domain/session.js';
 import type { Database, DialectKind, SessionRow } from './db-schema.js';
-import { HotStatement } from './hot-statement.js';
+import { HotStatement, type ParamOf } from './hot-statement.js';
 import type { Page, PageCursor } from './v1-types.js';
 
 /*
@@ -24,9 +24,11 @@ function lobbyRoom(eb: Eb) {
   ]);
 }
 
-/** What a lobby listing asks: a mode, attributes that must equal, a page. */
+/** What a lobby listing asks: a mode, a region, attributes that must equal, a page. */
 export interface LobbyQuery {
   mode?: string;
+  /** Only sessions in this region (a residual filter on the index's rows). */
+  region?: string;
   attributes: ReadonlyArray<readonly [name: string, value: string]>;
   after?: PageCursor;
   limit: number;
@@ -54,6 +56,7 @@ function toEntry(r: SessionRow): LobbyEntry {
     code: r.code,
     state: r.state === SessionState.Active ? 'active' : 'pending',
     mode: r.mode ?? '',
+    region: r.region,
     attributes,
     seatsHeld: Number(r.seats_held ?? 0),
     maxPlayers: Number(r.max_players ?? 0),
@@ -71,6 +74,7 @@ export async function listLobbies(db: Db, q: LobbyQuery): Promise<Page<LobbyEntr
     // state index, which holds every active session, private and full ones too.
     .where('activated_at', 'is not', null);
   if (q.mode !== undefined) query = query.where('mode', '=', q.mode);
+  if (q.region !== undefined) query = query.where('region', '=', q.region);
   for (const [name, value] of q.attributes) {
     query = query.where((eb) =>
       eb.exists(
@@ -99,22 +103,41 @@ export async function listLobbies(db: Db, q: LobbyQuery): Promise<Page<LobbyEntr
   return { items: rows.slice(0, q.limit).map(toEntry), more: rows.length > q.limit };
 }
 
-/** Public sessions of a mode with a free seat, pending or active, fullest first, then oldest. */
-export async function quickJoinCandidates(db: Db, kind: DialectKind, mode: string, limit: number): Promise<string[]> {
-  return (await QUICK_JOIN_CANDIDATES.rows(db, kind, [mode, limit])).map((r) => r.id);
+/**
+ * Public sessions of a mode with a free seat, pending or active, fullest first, then oldest;
+ * with a region, only that region's (a residual filter on the index's rows).
+ */
+export async function quickJoinCandidates(
+  db: Db,
+  kind: DialectKind,
+  mode: string,
+  limit: number,
+  region?: string,
+): Promise<string[]> {
+  const rows =
+    region === undefined
+      ? await QUICK_JOIN_CANDIDATES.rows(db, kind, [mode, limit])
+      : await QUICK_JOIN_CANDIDATES_IN_REGION.rows(db, kind, [mode, limit, region]);
+  return rows.map((r) => r.id);
 }
-const QUICK_JOIN_CANDIDATES = new HotStatement<[mode: string, limit: number], { id: string }>(
-  'quickJoinCandidates',
-  (db, p) =>
-    db
-      .selectFrom('sessions')
-      .select('id')
-      .where(lobbyRoom)
-      .where('mode', '=', p(0))
-      .orderBy('seats_held', 'desc')
-      .orderBy('created_at')
-      .orderBy('id')
-      .limit(p(1)),
+type CandidateParams = [mode: string, limit: number, region?: string];
+const candidates = (db: Db, p: ParamOf<CandidateParams>, inRegion: boolean) =>
+  db
+    .selectFrom('sessions')
+    .select('id')
+    .where(lobbyRoom)
+    .where('mode', '=', p(0))
+    .$if(inRegion, (q) => q.where('region', '=', p(2) as string))
+    .orderBy('seats_held', 'desc')
+    .orderBy('created_at')
+    .orderBy('id')
+    .limit(p(1));
+const QUICK_JOIN_CANDIDATES = new HotStatement<CandidateParams, { id: string }>('quickJoinCandidates', (db, p) =>
+  candidates(db, p, false),
+);
+const QUICK_JOIN_CANDIDATES_IN_REGION = new HotStatement<CandidateParams, { id: string }>(
+  'quickJoinCandidates(region)',
+  (db, p) => candidates(db, p, true),
 );
 
 /**

@@ -11,8 +11,8 @@ export interface LobbyVerbs {
   setLobby(sessionId: string, lobby: Lobby): Promise<void>;
   /** Active public sessions with a free seat matching the query, oldest first, paged. */
   listLobbies(q: LobbyQuery): Promise<Page<LobbyEntry>>;
-  /** Up to `limit` public sessions of a mode with a free seat (pending too), fullest first. */
-  quickJoinCandidates(mode: string, limit: number): Promise<string[]>;
+  /** Up to `limit` public sessions of a mode with a free seat (pending too), fullest first; of one region when given. */
+  quickJoinCandidates(mode: string, limit: number, region?: string): Promise<string[]>;
   /**
    * Counts one more seat on a public session with room, pending or active, in one conditional
    * update (as claimSeat): false when full, private or ended. Then insertSeat.

@@ -2,7 +2,9 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { OrchestratorError } from '../../domain/errors.js';
 import { MAX_ATTRIBUTES } from '../../domain/lobby.js';
-import type { Lobbies } from '../../sessions/lobbies.js';
+import type { Lobbies, LobbyListing } from '../../sessions/lobbies.js';
+import { refusalReason } from '../../sessions/lobby-observer.js';
+import { queryPlacement, startPlacement } from './placement-schemas.js';
 import { clientAddress } from '../client-address.js';
 import type { RateLimiter } from '../rate-limiter.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
@@ -15,7 +17,6 @@ import {
   QuickJoinView,
   quickSeatView,
 } from './lobby-schemas.js';
-import type { PageCursor } from '../../store/v1-types.js';
 import { errors, PageOf } from './schemas.js';
 import { sessionView } from './views.js';
 
@@ -62,7 +63,8 @@ export async function lobbyRoutes(app: FastifyInstance, deps: LobbyRoutesDeps): 
         .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
       if (attributes.length > MAX_ATTRIBUTES)
         throw new OrchestratorError('invalid_input', `at most ${MAX_ATTRIBUTES} attr.<name> filters`);
-      let after: PageCursor | undefined;
+      const placement = queryPlacement(q);
+      let after: LobbyListing['after'];
       if (q.cursor !== undefined) {
         after = decodeCursor(q.cursor) ?? undefined;
         if (!after) throw new OrchestratorError('invalid_input', 'cursor: not a cursor this API gave out');
@@ -70,15 +72,20 @@ export async function lobbyRoutes(app: FastifyInstance, deps: LobbyRoutesDeps): 
       const limit = q.limit ?? 50;
       // Pollers asking the same share one answer for LOBBY_CACHE_MS (the attributes sorted: one
       // question however its filters are ordered).
-      const key = JSON.stringify([q.mode ?? null, attributes, q.cursor ?? null, limit]);
-      return listings.get(key, async () => {
-        const page = await lobbies.list({ mode: q.mode, attributes, after, limit });
+      const key = JSON.stringify([q.mode ?? null, attributes, q.cursor ?? null, limit, placement ?? null]);
+      let read = false;
+      const answer = listings.get(key, async () => {
+        read = true;
+        const page = await lobbies.list({ mode: q.mode, attributes, after, limit, placement });
         const last = page.items.at(-1);
+        const region = placement ? last?.region : undefined;
         return {
           items: page.items.map(lobbyView),
-          next_cursor: page.more && last ? encodeCursor({ createdAtMs: last.createdAtMs, id: last.id }) : null,
+          next_cursor: page.more && last ? encodeCursor({ createdAtMs: last.createdAtMs, id: last.id, region }) : null,
         };
       });
+      lobbies.observer?.listing(read ? 'miss' : 'hit');
+      return answer;
     },
   );
 
@@ -101,12 +108,22 @@ export async function lobbyRoutes(app: FastifyInstance, deps: LobbyRoutesDeps): 
     async (req, reply) => {
       await limiter.checkStart(clientAddress(req));
       const b = req.body;
-      const { snap, seat } = await lobbies.quickJoin({
-        mode: b.mode,
-        playerId: b.player_id,
-        maxPlayers: b.max_players,
-        holder: req.sessionHolder,
-      });
+      const asked = b.region !== undefined || b.latencies !== undefined || b.max_latency_ms !== undefined;
+      let joined: Awaited<ReturnType<Lobbies['quickJoin']>>;
+      try {
+        joined = await lobbies.quickJoin({
+          mode: b.mode,
+          playerId: b.player_id,
+          maxPlayers: b.max_players,
+          holder: req.sessionHolder,
+          placement: asked ? startPlacement(b) : undefined,
+        });
+      } catch (err) {
+        lobbies.observer?.quickJoin({ outcome: 'refused', reason: refusalReason(err) });
+        throw err;
+      }
+      const { snap, seat, started } = joined;
+      lobbies.observer?.quickJoin({ outcome: started ? 'started' : 'seated', region: snap.session.region });
       const body = { ...sessionView(snap), seat: quickSeatView(seat) };
       if (snap.session.state === 'pending') reply.code(202).header('location', `/v1/sessions/${snap.session.code}`);
       return body;

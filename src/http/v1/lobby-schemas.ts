@@ -1,14 +1,9 @@
 import { Type } from '@sinclair/typebox';
-import {
-  ATTRIBUTE_NAME_PATTERN,
-  ATTRIBUTE_VALUE_MAX,
-  MAX_ATTRIBUTES,
-  MODE_PATTERN,
-  type LobbyEntry,
-} from '../../domain/lobby.js';
+import { ATTRIBUTE_NAME_PATTERN, ATTRIBUTE_VALUE_MAX, MAX_ATTRIBUTES, MODE_PATTERN } from '../../domain/lobby.js';
 import { OrchestratorError } from '../../domain/errors.js';
 import type { Lobby } from '../../domain/lobby.js';
-import type { QuickSeat } from '../../sessions/lobbies.js';
+import type { ListedLobby, QuickSeat } from '../../sessions/lobbies.js';
+import { PlacementQueryFields, PlacementStartFields } from './placement-schemas.js';
 import { PlayerId } from './seat-schemas.js';
 import { SessionView } from './schemas.js';
 
@@ -64,12 +59,15 @@ export const LobbyQueryString = Type.Object(
     mode: Type.Optional(Mode),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 50 })),
     cursor: Type.Optional(Type.String({ maxLength: 200, description: 'next_cursor of the previous page' })),
+    ...PlacementQueryFields,
   },
   {
-    // Any other parameter (region, a misspelt filter) is refused, not dropped.
-    propertyNames: { pattern: `^(mode|limit|cursor|attr\\.${ATTRIBUTE_NAME_PATTERN.slice(1, -1)})$` },
+    // Any other parameter (a misspelt filter) is refused, not dropped.
+    propertyNames: {
+      pattern: `^(mode|limit|cursor|region|latencies|max_latency_ms|attr\\.${ATTRIBUTE_NAME_PATTERN.slice(1, -1)})$`,
+    },
     additionalProperties: Type.String({ maxLength: ATTRIBUTE_VALUE_MAX }),
-    description: `Filters: mode, and attr.<name>=<value> (at most ${MAX_ATTRIBUTES}, all must equal)`,
+    description: `Filters: mode, attr.<name>=<value> (at most ${MAX_ATTRIBUTES}, all must equal), and where the caller is: region, or latencies (region:ms pairs, repeated per player of a party) with max_latency_ms`,
   },
 );
 
@@ -77,6 +75,10 @@ export const LobbyView = Type.Object(
   {
     code: Type.String({ description: 'Join it: POST /v1/sessions/{code}/join' }),
     mode: Mode,
+    region: Type.String({ description: 'The region its server is in', examples: ['ams3'] }),
+    latency_ms: Type.Union([Type.Number(), Type.Null()], {
+      description: "The caller's latency to its region (a party's worst player's); null without latencies",
+    }),
     attributes: Attributes,
     players: Type.Integer({ description: 'Seats held (reserved or taken)' }),
     max_players: Type.Integer(),
@@ -86,10 +88,12 @@ export const LobbyView = Type.Object(
   { title: 'Lobby' },
 );
 
-export function lobbyView(e: LobbyEntry) {
+export function lobbyView(e: ListedLobby) {
   return {
     code: e.code,
     mode: e.mode,
+    region: e.region,
+    latency_ms: e.latencyMs,
     attributes: e.attributes,
     players: e.seatsHeld,
     max_players: e.maxPlayers,
@@ -105,8 +109,22 @@ export const QuickJoinBody = Type.Object(
     max_players: Type.Optional(
       Type.Integer({ minimum: 1, maximum: 10_000, description: 'max_players of a session this quick join starts' }),
     ),
+    ...PlacementStartFields,
   },
-  { additionalProperties: false, examples: [{ mode: 'duel', player_id: 'p7' }] },
+  {
+    additionalProperties: false,
+    examples: [
+      { mode: 'duel', player_id: 'p7' },
+      {
+        mode: 'duel',
+        latencies: [
+          { ams3: 24, nyc3: 95 },
+          { ams3: 60, nyc3: 40 },
+        ],
+        max_latency_ms: 120,
+      },
+    ],
+  },
 );
 
 const QuickSeatView = Type.Object(

@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { Ajv } from 'ajv';
 import { OrchestratorError } from '../../domain/errors.js';
 import type { PlacementRequest } from '../../domain/placement.js';
 import { REGION_NAME } from '../../domain/region.js';
@@ -54,6 +55,74 @@ export function startPlacement(b: {
   if (b.latencies === undefined) return {};
   const latencies = Array.isArray(b.latencies) ? b.latencies : [b.latencies];
   return b.max_latency_ms === undefined ? { latencies } : { latencies, maxLatencyMs: b.max_latency_ms };
+}
+
+const checkPlacement = new Ajv({ coerceTypes: false, allErrors: false }).compile(
+  Type.Object(PlacementStartFields, { additionalProperties: false }),
+);
+
+// One player's latencies in a query string: `ams3:24,nyc3:95`.
+const LatencyText = Type.String({
+  maxLength: 2000,
+  description: 'One player: region:ms pairs separated by commas',
+  examples: ['ams3:24,nyc3:95'],
+});
+
+/**
+ * The placement fields in a query string (GET /v1/lobbies): as a start's, with each player's
+ * latencies spelt `region:ms,region:ms` (the parameter repeated once per player of a party).
+ */
+export const PlacementQueryFields = {
+  region: PlacementStartFields.region,
+  latencies: Type.Optional(
+    Type.Union([LatencyText, Type.Array(LatencyText, { minItems: 1, maxItems: 100 })], {
+      description:
+        'Latency per region (ms) as region:ms pairs (ams3:24,nyc3:95); repeated once per player of a party (the worst player counts). Not with region',
+    }),
+  ),
+  max_latency_ms: PlacementStartFields.max_latency_ms,
+};
+
+/**
+ * A query string's placement request: the latencies read into maps, then checked by the very
+ * schema of a start's body and startPlacement (invalid_input when not).
+ */
+export function queryPlacement(q: {
+  region?: string;
+  latencies?: string | string[];
+  max_latency_ms?: number;
+}): PlacementRequest | undefined {
+  if (q.region === undefined && q.latencies === undefined && q.max_latency_ms === undefined) return undefined;
+  const body: Record<string, unknown> = {};
+  if (q.region !== undefined) body.region = q.region;
+  if (q.max_latency_ms !== undefined) body.max_latency_ms = q.max_latency_ms;
+  if (q.latencies !== undefined) {
+    const maps = (Array.isArray(q.latencies) ? q.latencies : [q.latencies]).map(latencyMap);
+    body.latencies = maps.length === 1 ? maps[0] : maps;
+  }
+  if (!checkPlacement(body)) {
+    const e = checkPlacement.errors?.[0];
+    throw new OrchestratorError(
+      'invalid_input',
+      `${e?.instancePath.slice(1) || 'placement'} ${e?.message ?? 'invalid'}`,
+    );
+  }
+  return startPlacement(body);
+}
+
+/** `ams3:24,nyc3:95` → { ams3: 24, nyc3: 95 }; invalid_input when not so spelt. */
+export function latencyMap(text: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const pair of text.split(',')) {
+    const m = /^([^:]+):([0-9]{1,6}(?:\.[0-9]{1,6})?)$/.exec(pair.trim());
+    if (!m || Object.hasOwn(out, m[1]!))
+      throw new OrchestratorError(
+        'invalid_input',
+        `latencies: "${pair.slice(0, 80)}" is not region:ms (once per region)`,
+      );
+    out[m[1]!] = Number(m[2]);
+  }
+  return out;
 }
 
 /** The session view's placement fields: where it is and why. */
