@@ -57,7 +57,7 @@ export interface SessionsClientOptions {
   fetch?: typeof fetch;
 }
 
-export interface StartOptions {
+export interface StartOptions extends PlacementOptions {
   maxPlayers?: number;
   metadata?: Record<string, unknown>;
   /** Default: a random UUID, reused by every retry of this start. */
@@ -67,6 +67,10 @@ export interface StartOptions {
   mode?: string;
   /** Up to 8 string attributes lobbies filter by. */
   attributes?: Record<string, string>;
+}
+
+/** Where the players are: start(), lobbies() and quickJoin() take the same. */
+export interface PlacementOptions {
   /** Start in this region and no other (see regions()). Not with latencies. */
   region?: string;
   /**
@@ -99,7 +103,8 @@ export interface MeasureOptions {
   regions?: Pick<Region, 'name' | 'ping_target'>[];
 }
 
-export interface LobbiesOptions {
+/** Filters; with region or latencies only regions within reach, best first. */
+export interface LobbiesOptions extends PlacementOptions {
   mode?: string;
   /** Only sessions whose attributes equal these. */
   attributes?: Record<string, string>;
@@ -112,6 +117,10 @@ export interface LobbiesOptions {
 export interface Lobby {
   code: string;
   mode: string;
+  /** The region its server is in. */
+  region: string;
+  /** Your latency to that region (a party's worst player's); null without latencies. */
+  latency_ms: number | null;
   attributes: Record<string, string>;
   players: number;
   max_players: number;
@@ -119,7 +128,8 @@ export interface Lobby {
   created_at: string;
 }
 
-export interface QuickJoinOptions extends WaitOptions {
+/** With region or latencies: a session in the best region within reach, or a new one placed as start() places it. */
+export interface QuickJoinOptions extends WaitOptions, PlacementOptions {
   mode: string;
   playerId?: string;
   /** max_players of a session the quick join starts. */

@@ -130,13 +130,30 @@ export class SessionsClient {
   }
 
   /**
-   * Public sessions with a free seat: `{items: [{code, mode, attributes, players, max_players,
-   * free_seats, created_at}], next_cursor}`. Filter by mode and attributes (all must equal).
+   * Public sessions with a free seat: `{items: [{code, mode, region, latency_ms, attributes,
+   * players, max_players, free_seats, created_at}], next_cursor}`. Filter by mode and attributes
+   * (all must equal), and by where the players are, as start() takes it: `region`, or
+   * `latencies` (one map region → ms, or one per player: the worst counts) with `maxLatencyMs`:
+   * only regions within it, best first.
    */
-  lobbies({ mode, attributes = {}, limit, cursor } = {}) {
+  lobbies({ mode, attributes = {}, limit, cursor, region, latencies, maxLatencyMs } = {}) {
     const q = new URLSearchParams();
     if (mode !== undefined) q.set('mode', mode);
     for (const [k, v] of Object.entries(attributes)) q.set(`attr.${k}`, v);
+    if (region !== undefined) q.set('region', region);
+    // Each player's map as region:ms pairs, players separated by ';'.
+    if (latencies !== undefined)
+      q.set(
+        'latencies',
+        (Array.isArray(latencies) ? latencies : [latencies])
+          .map((m) =>
+            Object.entries(m)
+              .map(([r, ms]) => `${r}:${ms}`)
+              .join(','),
+          )
+          .join(';'),
+      );
+    if (maxLatencyMs !== undefined) q.set('max_latency_ms', String(maxLatencyMs));
     if (limit !== undefined) q.set('limit', String(limit));
     if (cursor !== undefined && cursor !== null) q.set('cursor', cursor);
     const qs = q.toString();
@@ -147,12 +164,17 @@ export class SessionsClient {
    * A seat in the fullest public session of `mode` with room, or in a new one. Not retried (a
    * retry could seat the player twice). When the session's server is still coming (its `seat`
    * has no token yet) and `wait` (default true), waits until it is active and then joins it with
-   * the same player id, which hands the seat's token: the answer is then a join's.
+   * the same player id, which hands the seat's token: the answer is then a join's. `region`, or
+   * `latencies` with `maxLatencyMs`, as start(): a session in the best region within reach, or
+   * a new one placed as start() places it.
    */
-  async quickJoin({ mode, playerId, maxPlayers, wait = true, ...waitOpts } = {}) {
+  async quickJoin({ mode, playerId, maxPlayers, region, latencies, maxLatencyMs, wait = true, ...waitOpts } = {}) {
     const body = { mode };
     if (playerId !== undefined) body.player_id = playerId;
     if (maxPlayers !== undefined) body.max_players = maxPlayers;
+    if (region !== undefined) body.region = region;
+    if (latencies !== undefined) body.latencies = latencies;
+    if (maxLatencyMs !== undefined) body.max_latency_ms = maxLatencyMs;
     const s = await this.#call('POST', '/v1/quick-join', { body });
     if (s.seat.token !== null || !wait) return s;
     await this.waitUntilActive(s.code, waitOpts);

@@ -67,7 +67,7 @@ export const LobbyQueryString = Type.Object(
       pattern: `^(mode|limit|cursor|region|latencies|max_latency_ms|attr\\.${ATTRIBUTE_NAME_PATTERN.slice(1, -1)})$`,
     },
     additionalProperties: Type.String({ maxLength: ATTRIBUTE_VALUE_MAX }),
-    description: `Filters: mode, attr.<name>=<value> (at most ${MAX_ATTRIBUTES}, all must equal), and where the caller is: region, or latencies (region:ms pairs, repeated per player of a party) with max_latency_ms`,
+    description: `Filters: mode, attr.<name>=<value> (at most ${MAX_ATTRIBUTES}, all must equal), and where the caller is: region, or latencies (region:ms pairs, a party's players separated by ;) with max_latency_ms`,
   },
 );
 
