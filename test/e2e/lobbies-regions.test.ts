@@ -106,18 +106,19 @@ describe('e2e: lobbies and quick join over two local regions', () => {
     const viaSdk = await client.quickJoin({ mode: 'duel', playerId: 'p3', region: 'local-a' });
     expect(viaSdk).toMatchObject({ code: a, region: 'local-a' });
 
-    // local-a's lobby full; local-b's has room but is beyond the cap: a new session in local-a.
-    expect((await post(`/v1/sessions/${a}/join`, { player_id: 'p4' })).status).toBe(200);
+    // local-b's lobby full; local-a's has room but is beyond the cap: a new session in local-b
+    // (not the default region, local-a), on a local-b server.
+    expect((await post(`/v1/sessions/${b}/join`, { player_id: 'p4' })).status).toBe(200);
     const started = await post('/v1/quick-join', {
       mode: 'duel',
       player_id: 'p5',
       max_players: 2,
-      latencies: { 'local-a': 10, 'local-b': 90 },
+      latencies: { 'local-a': 90, 'local-b': 10 },
       max_latency_ms: 50,
     });
     expect([started.status, started.body.region, started.body.placement]).toEqual([
       202,
-      'local-a',
+      'local-b',
       'nearest_cold_start',
     ]);
     expect([a, b]).not.toContain(started.body.code);
@@ -128,7 +129,7 @@ describe('e2e: lobbies and quick join over two local regions', () => {
           address: string | null;
         }
       ).address;
-    expect(address).toMatch(/^127\.0\.0\.\d+$/);
+    expect(address).toMatch(/^127\.0\.1\.\d+$/);
 
     // Nothing within the cap: a clear 409, for the listing and for quick join; nothing started.
     const far = { 'local-a': 300, 'local-b': 400 };
@@ -152,7 +153,7 @@ describe('e2e: lobbies and quick join over two local regions', () => {
       Number(new RegExp(`^orchestrator_quick_joins_total\\{${labels}\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
     expect(count('outcome="seated",region="local-b",reason=""')).toBe(2);
     expect(count('outcome="seated",region="local-a",reason=""')).toBe(1);
-    expect(count('outcome="started",region="local-a",reason=""')).toBe(1);
+    expect(count('outcome="started",region="local-b",reason=""')).toBe(1);
     expect(count('outcome="refused",region="",reason="no_region_within_latency"')).toBe(1);
     expect(count('outcome="refused",region="",reason="unknown_region"')).toBe(1);
     expect(text).toMatch(/^orchestrator_lobby_listings_total\{cache="miss"\} [1-9]/m);

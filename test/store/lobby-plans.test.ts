@@ -84,6 +84,14 @@ describe.each(['sqlite', 'postgres'] as const)('lobby query plans (%s)', (kind) 
     ],
     ['a listing of every mode', (db: Kysely<Database>) => listLobbies(db, { attributes: [], limit: 50 })],
     ["a quick join's candidates", (db: Kysely<Database>) => quickJoinCandidates(db, kind, 'duel', 4)],
+    [
+      "a quick join's candidates in one region",
+      (db: Kysely<Database>) => quickJoinCandidates(db, kind, 'duel', 4, 'ams3'),
+    ],
+    [
+      'a listing by mode in one region',
+      (db: Kysely<Database>) => listLobbies(db, { mode: 'duel', region: 'ams3', attributes: [], limit: 50 }),
+    ],
     ["a quick join's claim", (db: Kysely<Database>) => claimLobbySeat(db, kind, 'some-id')],
   ])('%s reads sessions_lobby_idx', async (_name, run) => {
     const plan = await planOf(kind, run);
