@@ -30,7 +30,7 @@ describe('rankRegions(): the regions a lobby listing and quick join use, best fi
   });
 
   it("latencies: the worst player's, within the cap, lowest first, ties in configured order", () => {
-    const party = [
+    const party: Record<string, number>[] = [
       { nyc3: 80, ams3: 20, sgp1: 20 },
       { nyc3: 30, ams3: 50, sgp1: 50, lon1: 1 },
     ];
@@ -148,7 +148,14 @@ describe('Lobbies.list by region: pages run through the regions best first', () 
     },
   };
   const placement = new RegionPlacement({
-    regions: { names: ['nyc3', 'ams3', 'sgp1'], defaultRegion: 'nyc3', maxServers: {}, pingTargets: {} },
+    regions: {
+      names: ['nyc3', 'ams3', 'sgp1'],
+      defaultRegion: 'nyc3',
+      maxServers: {},
+      pingTargets: {},
+      poolMinReady: {},
+      poolBuffer: {},
+    },
     maxServers: () => 10,
     msPerWaitS: 1,
     bootWaitS: () => 60,
