@@ -47,7 +47,7 @@ export async function lobbyRoutes(app: FastifyInstance, deps: LobbyRoutesDeps): 
       schema: {
         summary: 'List public sessions with a free seat',
         description:
-          'Active public sessions with at least one free seat (never private, full or ended), oldest first, cursor-paginated. Filter by `mode` and by attributes (`attr.map=harbour`). Cheap to poll: one answer per distinct query is shared for LOBBY_CACHE_MS (default 1 s), so a listing may be that stale for changes made on another replica; limited per address (LOBBY_LIST_LIMIT_PER_MIN).',
+          'Active public sessions with at least one free seat (never private, full or ended), oldest first, cursor-paginated. Filter by `mode` and by attributes (`attr.map=harbour`); by where the caller is as `POST /v1/sessions` takes it: `region`, or `latencies` (`ams3:24,nyc3:95`; a party: players separated by `;`, the worst counts) with `max_latency_ms`: only the regions within reach, best first (400 `unknown_region`, 409 `no_region_within_latency`). Cheap to poll: one answer per distinct query is shared for LOBBY_CACHE_MS (default 1 s), so a listing may be that stale for changes made on another replica; limited per address (LOBBY_LIST_LIMIT_PER_MIN).',
         tags: TAGS,
         querystring: LobbyQueryString,
         response: { 200: PageOf(LobbyView, 'LobbyPage'), ...errors(400, 401, 429) },
@@ -95,7 +95,7 @@ export async function lobbyRoutes(app: FastifyInstance, deps: LobbyRoutesDeps): 
       schema: {
         summary: 'Quick join: a seat in the fullest public session of a mode with room, or a new one',
         description:
-          'Seats the player in the fullest public session of `mode` with a free seat (so sessions fill), or starts a public session and seats them in it. Concurrent quick joins fill one session rather than starting one each. 200 with the seat token when the session is active; 202 (`state: pending`, Location) while its server is coming: poll Location with `?wait=`, then `POST /v1/sessions/{code}/join` with the same `player_id` for the token. Counts as a start for the per-address start rate; one that starts a session counts against the cap of sessions its holder may hold (SESSIONS_PER_ADDRESS / SESSIONS_PER_KEY), as any start.',
+          'Seats the player in the fullest public session of `mode` with a free seat (so sessions fill), or starts a public session and seats them in it. Concurrent quick joins fill one session rather than starting one each. With `region`, or `latencies` and `max_latency_ms` (as `POST /v1/sessions`): a session in the best region within reach with room, else a new one placed as `POST /v1/sessions` places it (400 `unknown_region`, 409 `no_region_within_latency`, 503 `regions_unavailable`). 200 with the seat token when the session is active; 202 (`state: pending`, Location) while its server is coming: poll Location with `?wait=`, then `POST /v1/sessions/{code}/join` with the same `player_id` for the token. Counts as a start for the per-address start rate; one that starts a session counts against the cap of sessions its holder may hold (SESSIONS_PER_ADDRESS / SESSIONS_PER_KEY), as any start.',
         tags: TAGS,
         body: QuickJoinBody,
         response: {
