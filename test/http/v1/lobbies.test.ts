@@ -171,5 +171,22 @@ for (const dialect of DIALECTS) {
       expect(answers[0]?.json().seat).toMatchObject({ player_id: expect.stringMatching(/^p\d+$/), token: null });
       expect(await o.store.countSessions(['pending', 'active'])).toBe(13);
     });
+
+    it('concurrent quick joins by latency fill sessions in the best region within the cap, not one each', async () => {
+      const o = await setup({ MAX_SERVERS: '20', REGIONS: 'local-a,local-b' });
+      const latencies = { 'local-a': 80, 'local-b': 20 };
+      const answers = await Promise.all(
+        Array.from({ length: 30 }, (_, i) =>
+          quickJoin(o, { mode: 'br', player_id: `p${i}`, max_players: 4, latencies, max_latency_ms: 50 }),
+        ),
+      );
+      expect(answers.map((a) => a.statusCode)).toEqual(Array(30).fill(202));
+      const perSession = new Map<string, number>();
+      for (const a of answers) perSession.set(a.json().code, (perSession.get(a.json().code) ?? 0) + 1);
+      expect([...perSession.values()].sort((x, y) => y - x)).toEqual([...Array(7).fill(4), 2]);
+      expect(new Set(answers.map((a) => a.json().region))).toEqual(new Set(['local-b']));
+      const far = await quickJoin(o, { mode: 'br', latencies, max_latency_ms: 10 });
+      expect([far.statusCode, far.json().error.code]).toEqual([409, 'no_region_within_latency']);
+    });
   });
 }
