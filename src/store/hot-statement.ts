@@ -12,6 +12,7 @@ import {
   type Dialect,
 } from 'kysely';
 import type { Database, DialectKind } from './db-schema.js';
+import { isStalePlan, prepareByName } from './pg-prepared.js';
 
 /** A Kysely that only compiles (it has no connection): one per dialect, to build statements with. */
 function compiler(kind: DialectKind): Kysely<Database> {
@@ -78,6 +79,7 @@ export class HotStatement<P extends readonly unknown[], R> {
     }
     this.sql = sqlTexts;
     this.order = orders;
+    prepareByName(sqlTexts.postgres);
     BUILT.push(this);
   }
 
@@ -90,7 +92,13 @@ export class HotStatement<P extends readonly unknown[], R> {
   async rows(db: Kysely<Database>, kind: DialectKind, params: P): Promise<R[]> {
     const order = this.order[kind];
     const values: readonly unknown[] = order ? order.map((i) => params[i]) : params;
-    const { rows } = await db.executeQuery<R>(CompiledQuery.raw(this.sql[kind], values as unknown[]));
-    return rows;
+    const query = CompiledQuery.raw(this.sql[kind], values as unknown[]);
+    try {
+      return (await db.executeQuery<R>(query)).rows;
+    } catch (err) {
+      // Outside a transaction the failed call wrote nothing: run it again, prepared anew (pg-prepared.ts).
+      if (!isStalePlan(err) || db.isTransaction) throw err;
+      return (await db.executeQuery<R>(query)).rows;
+    }
   }
 }

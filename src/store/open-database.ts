@@ -3,6 +3,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect, type Driver, type SqliteDialectConfig } from 'kysely';
 import pg from 'pg';
 import type { Database, DialectKind } from './db-schema.js';
+import { preparingClient } from './pg-prepared.js';
 import { SchemaScopedPostgresDialect } from './pg-schema-dialect.js';
 import { BEGIN_IMMEDIATE } from './raw-sql.js';
 import { makeSqliteFolder } from './sqlite-file.js';
@@ -164,7 +165,8 @@ function openPostgres(url: string, settings: PgPoolOptions, logger?: StoreLogger
     ...(settings.connectionLifetimeS ? { maxLifetimeSeconds: settings.connectionLifetimeS } : {}),
     // Bounds connecting only (a frozen server accepts TCP and never answers the handshake); a
     // request queued behind busy connections under load waits its turn instead of a 503.
-    ...(settings.connectTimeoutMs ? { Client: clientWithConnectTimeout(settings.connectTimeoutMs) } : {}),
+    // The hot statements run prepared (pg-prepared.ts); connecting is bounded when configured.
+    Client: preparingClient(settings.connectTimeoutMs ?? 0),
     ...(settings.queryTimeoutMs ? { query_timeout: settings.queryTimeoutMs } : {}),
   });
   // An idle client losing its connection emits 'error' on the pool; unhandled, it would
@@ -199,13 +201,4 @@ function dropOnQueryTimeout(client: pg.PoolClient): void {
     });
   };
   (client as unknown as { query: typeof replaced }).query = replaced;
-}
-
-/** pg's Client with connectionTimeoutMillis set, given to the pool as its client class. */
-function clientWithConnectTimeout(ms: number): new (config?: pg.ClientConfig) => pg.Client {
-  return class extends pg.Client {
-    constructor(config?: pg.ClientConfig) {
-      super({ ...config, connectionTimeoutMillis: ms });
-    }
-  };
 }

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Orchestrator } from '../../src/orchestrator.js';
+import { textOfPrepared } from '../../src/store/pg-prepared.js';
 import { dialectEnv } from '../helpers/databases.js';
 import { heartbeat, testOrchestrator } from '../helpers/orchestrator.js';
 
@@ -32,9 +33,9 @@ afterAll(async () => {
  */
 async function queriesDuring(fn: () => Promise<unknown>): Promise<string[]> {
   const sent: string[] = [];
-  type Proto = Record<'query' | 'parse' | 'sync', (...args: unknown[]) => unknown>;
+  type Proto = Record<'query' | 'parse' | 'bind' | 'sync', (...args: unknown[]) => unknown>;
   const proto = (pg as unknown as { Connection: { prototype: Proto } }).Connection.prototype;
-  const original = { query: proto.query, parse: proto.parse, sync: proto.sync };
+  const original = { query: proto.query, parse: proto.parse, bind: proto.bind, sync: proto.sync };
   let pending = '';
   proto.query = function (this: unknown, ...args: unknown[]) {
     sent.push(String(args[0]));
@@ -43,6 +44,12 @@ async function queriesDuring(fn: () => Promise<unknown>): Promise<string[]> {
   proto.parse = function (this: unknown, ...args: unknown[]) {
     pending = String((args[0] as { text?: string }).text);
     return original.parse.apply(this, args);
+  };
+  // A named statement prepared earlier on the connection is sent as a bind alone (pg-prepared.ts).
+  proto.bind = function (this: unknown, ...args: unknown[]) {
+    const name = (args[0] as { statement?: string }).statement;
+    if (!pending && name) pending = textOfPrepared(name) ?? `(prepared statement ${name})`;
+    return original.bind.apply(this, args);
   };
   proto.sync = function (this: unknown, ...args: unknown[]) {
     sent.push(pending || '(a prepared statement)');
