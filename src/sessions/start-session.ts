@@ -15,6 +15,7 @@ import type { PlacementReason, PlacementRequest } from '../domain/placement.js';
 import { regionCap } from '../domain/region.js';
 import type { RegionPlacement } from './placement-offers.js';
 import type { PendingReplacer } from './replace-pending.js';
+import type { SessionSnapshot } from './find-session.js';
 
 /** Where a start goes: its region, why (null: the original routes' default), and whether to claim there. */
 interface Where {
@@ -73,14 +74,20 @@ export class StartSession {
     return this.waits.awaitSession(session.id);
   }
 
-  /** /v1's start: claims or queues and returns the session's id without waiting. */
-  async start(req: StartRequest = {}): Promise<string> {
-    const { session, created, existing } = await this.claimOrQueue(req, false);
+  /**
+   * /v1's start: claims or queues without waiting. Returns the session's id, and the answer
+   * (the session with its details and server) when the start statement returned every row of
+   * it: a warm start's RETURNING, so its 201 needs no read after it.
+   */
+  async start(req: StartRequest = {}): Promise<{ sessionId: string; answer: SessionSnapshot | null }> {
+    const { session, created, existing, server } = await this.claimOrQueue(req, false);
     if (existing && keyUse(session) === 'ended') throw keyEndedError(session);
     if (!existing && session.state === SessionState.Pending && req.placement)
       this.opts.replacer?.remember(session.id, req.placement);
     this.launch(created, !existing && session.state === SessionState.Pending);
-    return session.id;
+    const { maxPlayers = null, metadata = null } = req.details ?? {};
+    const warm = !existing && session.state === SessionState.Active && server !== null && !req.lobby;
+    return { sessionId: session.id, answer: warm ? { session: { ...session, maxPlayers, metadata }, server } : null };
   }
 
   /**
@@ -133,10 +140,19 @@ export class StartSession {
     const now = clock.now();
     // A warm start with nothing else to decide (no cap, not listed, a key not seen before) is
     // one statement where the store runs one (PostgreSQL: one round trip, not a transaction's 5-7).
-    if (!lobby && !(holder && holder.cap > 0)) {
+    // Placed without a choice only (the default region): a start naming a region or latencies
+    // is placed in the transaction (issue 23), never on the default region's ready server.
+    const plain = this.plainPlacement(placement);
+    if (!lobby && !(holder && holder.cap > 0) && plain !== undefined) {
       const fresh = () => ({ id: timeOrderedId(now), code: generateShareCode() });
       const idempotencyKey = key ? { key, expiresAtMs: now + this.opts.idempotencyTtlS * 1000 } : undefined;
-      const warm = await ops.startOnReadyServer({ region: ops.defaultRegion, details, fresh, idempotencyKey });
+      const warm = await ops.startOnReadyServer({
+        region: ops.defaultRegion,
+        details,
+        fresh,
+        idempotencyKey,
+        placement: plain,
+      });
       if (warm) return { session: warm.session, server: warm.server, created: [] as Server[], existing: false };
     }
     const out = await store.transaction(async (tx) => {
@@ -175,6 +191,12 @@ export class StartSession {
     // A refusal rolled the claim and the new session back.
     if (out instanceof Rollback) throw out.reason;
     return out;
+  }
+
+  /** placeIn's reason when it places in the default region without reading anything; undefined: it must read. */
+  private plainPlacement(req: PlacementRequest | undefined): PlacementReason | null | undefined {
+    if (!req || !this.opts.placement) return null;
+    return req.region === undefined && req.latencies === undefined ? 'default_region' : undefined;
   }
 
   /** Where a start goes: the default region (the original routes), else where placement says. */

@@ -50,6 +50,7 @@ type WarmParams = [
   metadata: string | null,
   key: string | undefined,
   keyExpiresAt: number | undefined,
+  placement: string | null,
 ];
 
 interface WarmRow extends ServerRow {
@@ -91,6 +92,7 @@ const build = (db: Kysely<Database>, p: ParamOf<WarmParams>, inRegion: boolean, 
           'region',
           'max_players',
           'metadata',
+          'placement',
         ])
         .expression((eb) =>
           eb
@@ -107,9 +109,10 @@ const build = (db: Kysely<Database>, p: ParamOf<WarmParams>, inRegion: boolean, 
               'claimed.region',
               e.cast<number | null>(e.val(p(7)), 'integer').as('max_players'),
               e.cast<string | null>(e.val(p(8)), 'text').as('metadata'),
+              e.cast<string | null>(e.val(p(11)), 'text').as('placement'),
             ]),
         )
-        .returning(['id', 'code', 'server_id', 'region']),
+        .returning(['id', 'code', 'server_id', 'region', 'placement']),
     )
     .with('keyed', (q) =>
       q
@@ -166,7 +169,7 @@ const build = (db: Kysely<Database>, p: ParamOf<WarmParams>, inRegion: boolean, 
                       e.fn('json_build_object', [
                         ...[sql.lit('code'), e.ref('started.code'), sql.lit('state'), sql.lit(SessionState.Active)],
                         ...[sql.lit('coldStart'), sql.lit(false), sql.lit('region'), e.ref('started.region')],
-                        ...[sql.lit('placement'), sql.lit(null)],
+                        ...[sql.lit('placement'), e.ref('started.placement')],
                       ]),
                       'text',
                     )
@@ -226,6 +229,7 @@ export async function startOnReadyServer(db: Kysely<Database>, start: WarmStartI
         details?.metadata ?? null,
         key?.key,
         key?.expiresAtMs,
+        start.placement ?? null,
       ]);
     } catch (err) {
       const on = uniqueViolationOn(err);
@@ -248,7 +252,7 @@ export async function startOnReadyServer(db: Kysely<Database>, start: WarmStartI
       lastPlayedAtMs: nowMs,
       coldStart: false,
       region: server.region,
-      placement: null,
+      placement: start.placement ?? null,
       owner: null,
       leaseUntilMs: null,
     };

@@ -1,5 +1,6 @@
 import type { FleetEvent } from '../domain/events.js';
 import type { Server } from '../domain/server.js';
+import type { PlacementReason } from '../domain/placement.js';
 import type { Session } from '../domain/session.js';
 import type { SessionDetails } from './v1-types.js';
 
@@ -14,6 +15,8 @@ export interface WarmStartInput {
   fresh: () => { id: string; code: string };
   /** /v1's max_players and metadata. */
   details?: SessionDetails;
+  /** Why the session is in its region (sessions.placement); absent: null (the original routes). */
+  placement?: PlacementReason | null;
   /**
    * Bound to the new session. A key already stored (or stored by a racing start meanwhile)
    * makes the call write nothing and return null: the transaction decides what it names.

@@ -116,14 +116,14 @@ export async function clientRoutes(app: FastifyInstance, deps: ClientRoutesDeps)
         throw new OrchestratorError('invalid_input', `metadata is larger than ${deps.metadataMaxBytes} bytes of JSON`);
       }
       const key = req.headers['idempotency-key'];
-      const sessionId = await deps.start.start({
+      const { sessionId, answer } = await deps.start.start({
         idempotencyKey: typeof key === 'string' && key ? key : undefined,
         details: { maxPlayers: b.max_players ?? null, metadata },
         lobby: startLobby(b),
         holder: req.sessionHolder,
         placement: startPlacement(b),
       });
-      const snap = await find.byId(sessionId);
+      const snap = answer ?? (await find.byId(sessionId));
       const location = `/v1/sessions/${snap.session.code}`;
       if (snap.session.state === 'pending') return reply.code(202).header('location', location).send(sessionView(snap));
       return reply.code(201).header('location', location).send(sessionView(snap));

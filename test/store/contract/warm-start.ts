@@ -88,6 +88,18 @@ export function warmStartContract(store: () => Store, kind: StoreKind): void {
       expect(warm!.events[0]!.id).toBeLessThan(warm!.events[1]!.id);
     });
 
+    it('records the placement it is given in the session and its session.started event (the original routes: none)', async () => {
+      await store().insertServer(makeServer());
+      await store().insertServer(makeServer());
+      const placed = await start({ placement: 'default_region' });
+      const plain = await start();
+      expect([placed!.session.placement, plain!.session.placement]).toEqual(['default_region', null]);
+      expect((await store().getSession(placed!.session.id))!.placement).toBe('default_region');
+      expect((await store().getSession(plain!.session.id))!.placement).toBeNull();
+      expect(placed!.events[1]!.data).toMatchObject({ placement: 'default_region' });
+      expect(plain!.events[1]!.data).toMatchObject({ placement: null });
+    });
+
     it('with no ready server to claim (none, another region, not heard from) writes nothing and says null', async () => {
       expect(await start()).toBeNull();
       await store().insertServer(makeServer({ region: 'elsewhere' }));
