@@ -66,6 +66,8 @@ async function main(): Promise<void> {
       pool: { type: 'string', default: '' },
       'no-build': { type: 'boolean', default: false },
       'pgbench-clients': { type: 'string', default: '10' },
+      // Written as replicas-<date>-<label>.md/.json: a run beside committed results keeps them.
+      label: { type: 'string', default: '' },
     },
   });
   const durationS = Number(values.duration);
@@ -169,6 +171,7 @@ async function main(): Promise<void> {
 
   const loadEnd = os.loadavg().map((x) => Math.round(x * 100) / 100);
   const date = new Date().toISOString().slice(0, 10);
+  const stem = `replicas-${date}${values.label ? `-${values.label}` : ''}`;
   const cpus = os.cpus();
   const machine = `${cpus.length} CPUs (${cpus[0]?.model.trim() ?? '?'}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}; load average ${loadStart.join(' ')} at the start, ${loadEnd.join(' ')} at the end`;
   const table = [
@@ -206,12 +209,12 @@ ${targetTable}
 `;
   const outDir = path.join(repoRoot, 'bench/results');
   mkdirSync(outDir, { recursive: true });
-  writeFileSync(path.join(outDir, `replicas-${date}.md`), md);
+  writeFileSync(path.join(outDir, `${stem}.md`), md);
   writeFileSync(
-    path.join(outDir, `replicas-${date}.json`),
+    path.join(outDir, `${stem}.json`),
     JSON.stringify({ date, machine, durationS, connections, poolSize, results, pgbench: pgb, targets: met }, null, 2),
   );
-  say('\n' + table + '\n\n' + pgbLine + '\n\n' + targetTable + `\n\nwritten: bench/results/replicas-${date}.md`);
+  say('\n' + table + '\n\n' + pgbLine + '\n\n' + targetTable + `\n\nwritten: bench/results/${stem}.md`);
 }
 
 async function admin(url: string, text: string): Promise<void> {
