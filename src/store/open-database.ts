@@ -36,6 +36,8 @@ export interface PgPoolOptions {
   connectTimeoutMs?: number;
   /** Client side: a query unanswered after this long fails and its connection is dropped, ms; 0/unset: never. */
   queryTimeoutMs?: number;
+  /** The hot statements run as named prepared statements (pg-prepared.ts); unset: yes. */
+  preparedStatements?: boolean;
 }
 
 /** The few logger methods the store uses (pino's Logger fits). */
@@ -166,7 +168,7 @@ function openPostgres(url: string, settings: PgPoolOptions, logger?: StoreLogger
     // Bounds connecting only (a frozen server accepts TCP and never answers the handshake); a
     // request queued behind busy connections under load waits its turn instead of a 503.
     // The hot statements run prepared (pg-prepared.ts); connecting is bounded when configured.
-    Client: preparingClient(settings.connectTimeoutMs ?? 0),
+    Client: preparingClient(settings.connectTimeoutMs ?? 0, settings.preparedStatements ?? true),
     ...(settings.queryTimeoutMs ? { query_timeout: settings.queryTimeoutMs } : {}),
   });
   // An idle client losing its connection emits 'error' on the pool; unhandled, it would

@@ -13,6 +13,8 @@ export interface PgPoolConfig {
   connectTimeoutMs: number;
   /** Client side: a query with no answer after this long fails and its connection is dropped; 0: never. */
   queryTimeoutMs: number;
+  /** The hot statements run as named prepared statements (pg-prepared.ts); off behind a pooler that cannot keep them. */
+  preparedStatements: boolean;
 }
 
 /** Reads the PG_* pool and lock settings (used when DATABASE_URL is set). */
@@ -24,5 +26,6 @@ export function readPgPoolConfig(r: Reader): PgPoolConfig {
     leaderTimeoutMs: r.int('PG_LEADER_TIMEOUT_MS', 5000, 100, 600_000),
     connectTimeoutMs: r.int('PG_CONNECT_TIMEOUT_MS', 5000, 0, 600_000),
     queryTimeoutMs: r.int('PG_QUERY_TIMEOUT_MS', 5000, 0, 3_600_000),
+    preparedStatements: r.bool('PG_PREPARED_STATEMENTS', true),
   };
 }

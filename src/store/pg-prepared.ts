@@ -35,10 +35,14 @@ export function isStalePlan(err: unknown): boolean {
 type Query = (...args: unknown[]) => unknown;
 
 /**
- * pg's Client that sends the registered texts as named statements, with connectionTimeoutMillis
- * when `connectTimeoutMs` is set (0: none).
+ * pg's Client that sends the registered texts as named statements (unless `prepared` is false:
+ * PG_PREPARED_STATEMENTS=false, for a pooler in transaction mode that cannot keep them), with
+ * connectionTimeoutMillis when `connectTimeoutMs` is set (0: none).
  */
-export function preparingClient(connectTimeoutMs: number): new (config?: pg.ClientConfig) => pg.Client {
+export function preparingClient(
+  connectTimeoutMs: number,
+  prepared = true,
+): new (config?: pg.ClientConfig) => pg.Client {
   return class PreparingClient extends pg.Client {
     /** Per name, how many times a stale plan made it prepare again (the suffix of its name here). */
     private readonly renamed = new Map<string, number>();
@@ -48,8 +52,8 @@ export function preparingClient(connectTimeoutMs: number): new (config?: pg.Clie
       const plain = (pg.Client.prototype.query as unknown as Query).bind(this);
       const query: Query = (...args) => {
         const [text, values] = args;
-        const base =
-          typeof text === 'string' && args.length === 2 && Array.isArray(values) ? NAMES.get(text) : undefined;
+        const hot = prepared && typeof text === 'string' && args.length === 2 && Array.isArray(values);
+        const base = hot ? NAMES.get(text) : undefined;
         if (base === undefined) return plain(...args);
         const n = this.renamed.get(base) ?? 0;
         const result = plain({ name: n ? `${base}_${n}` : base, text, values }) as Promise<unknown>;

@@ -26,11 +26,11 @@ afterEach(async () => {
 });
 
 /** A migrated fresh schema on a pool of ONE connection (so every call shares its prepared statements). */
-async function oneConnection(): Promise<{ db: Kysely<Database>; schema: string }> {
+async function oneConnection(preparedStatements = true): Promise<{ db: Kysely<Database>; schema: string }> {
   const s = await freshPgSchema();
   drop = s.drop;
   await migrateDatabase({ kind: 'postgres', url: s.url });
-  db = openDatabase({ kind: 'postgres', url: s.url, pool: { max: 1 } }).db;
+  db = openDatabase({ kind: 'postgres', url: s.url, pool: { max: 1, preparedStatements } }).db;
   return { db, schema: s.name };
 }
 
@@ -62,6 +62,13 @@ describe('hot statements on PostgreSQL', () => {
     expect(warm[0]!.custom_plans + warm[0]!.generic_plans).toBe(10);
     // PostgreSQL plans the first five executions for their values, then keeps the generic plan.
     expect(warm[0]!.generic_plans).toBeGreaterThanOrEqual(5);
+  });
+
+  it('PG_PREPARED_STATEMENTS=false (a pooler that cannot keep them): nothing is prepared', async () => {
+    const { db } = await oneConnection(false);
+    await insertServer(db, makeServer({ id: 'a', state: ServerState.Ready, ip: '10.0.2.1' }));
+    for (let i = 0; i < 3; i++) expect(await recordHeartbeatByIp(db, 'postgres', '10.0.2.1', i, i)).not.toBeNull();
+    expect(await prepared(db)).toEqual([]);
   });
 
   it('a migration that changes a RETURNING * meanwhile: outside a transaction the call is re-prepared at once; inside one it fails once', async () => {

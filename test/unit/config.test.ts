@@ -30,6 +30,7 @@ describe('loadConfig', () => {
         leaderTimeoutMs: 5000,
         connectTimeoutMs: 5000,
         queryTimeoutMs: 5000,
+        preparedStatements: true,
       },
     });
   });
@@ -42,6 +43,7 @@ describe('loadConfig', () => {
       PG_LEADER_TIMEOUT_MS: '2000',
       PG_CONNECT_TIMEOUT_MS: '700',
       PG_QUERY_TIMEOUT_MS: '0',
+      PG_PREPARED_STATEMENTS: 'false',
     };
     expect(loadConfig(env).db).toMatchObject({
       pool: {
@@ -51,6 +53,7 @@ describe('loadConfig', () => {
         leaderTimeoutMs: 2000,
         connectTimeoutMs: 700,
         queryTimeoutMs: 0,
+        preparedStatements: false,
       },
     });
     expect(() => loadConfig({ ...env, PG_POOL_MAX: '0' })).toThrow(/PG_POOL_MAX/);
