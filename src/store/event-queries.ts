@@ -101,23 +101,27 @@ export function insertEventsStatement(n: number): EventInsert {
   const cached = EVENT_INSERTS[n];
   if (cached) return cached;
   const txPosition = sql.raw(position('pg_current_xact_id()'));
-  const st: EventInsert = new HotStatement(`insertEvents(${n})`, (db, p, kind) =>
-    db
-      .insertInto('events')
-      .values(
-        // The parameters are one flat list (what the driver takes), so each is typed here.
-        Array.from({ length: n }, (_, i) => ({
-          ...(kind === 'postgres' ? { id: sql<number>`${txPosition} + ${sql.lit(i)}` } : {}),
-          at_ms: p(5 * i) as number,
-          kind: p(5 * i + 1) as string,
-          server_id: p(5 * i + 2) as string | null,
-          session_id: p(5 * i + 3) as string | null,
-          data: p(5 * i + 4) as string,
-        })),
-      )
-      .returning('id'),
+  const kept = n < EVENT_INSERTS.length;
+  const st: EventInsert = new HotStatement(
+    `insertEvents(${n})`,
+    (db, p, kind) =>
+      db
+        .insertInto('events')
+        .values(
+          // The parameters are one flat list (what the driver takes), so each is typed here.
+          Array.from({ length: n }, (_, i) => ({
+            ...(kind === 'postgres' ? { id: sql<number>`${txPosition} + ${sql.lit(i)}` } : {}),
+            at_ms: p(5 * i) as number,
+            kind: p(5 * i + 1) as string,
+            server_id: p(5 * i + 2) as string | null,
+            session_id: p(5 * i + 3) as string | null,
+            data: p(5 * i + 4) as string,
+          })),
+        )
+        .returning('id'),
+    kept,
   );
-  if (n < EVENT_INSERTS.length) EVENT_INSERTS[n] = st;
+  if (kept) EVENT_INSERTS[n] = st;
   return st;
 }
 const EVENT_INSERTS: (EventInsert | undefined)[] = new Array<EventInsert | undefined>(9);

@@ -65,6 +65,11 @@ export class HotStatement<P extends readonly unknown[], R> {
     readonly name: string,
     /** Builds the statement on `db` (the tests compile it again on the real dialects and compare). */
     readonly build: (db: Kysely<Database>, p: ParamOf<P>, kind: DialectKind) => Compilable<R>,
+    /**
+     * Runs as a named prepared statement on PostgreSQL (pg-prepared.ts). Not for a statement
+     * built for one call: each connection would keep every such text prepared until it closes.
+     */
+    prepared = true,
   ) {
     const sqlTexts = {} as Record<DialectKind, string>;
     const orders = {} as Record<DialectKind, number[] | null>;
@@ -79,7 +84,7 @@ export class HotStatement<P extends readonly unknown[], R> {
     }
     this.sql = sqlTexts;
     this.order = orders;
-    prepareByName(sqlTexts.postgres);
+    if (prepared) prepareByName(sqlTexts.postgres);
     BUILT.push(this);
   }
 

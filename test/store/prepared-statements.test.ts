@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ServerState } from '../../src/domain/server.js';
 import { migrateDatabase } from '../../src/store/create-db.js';
 import type { Database } from '../../src/store/db-schema.js';
+import { insertEvents } from '../../src/store/event-queries.js';
 import { openDatabase } from '../../src/store/open-database.js';
 import { insertServer, recordHeartbeatByIp } from '../../src/store/server-queries.js';
 import { startOnReadyServer } from '../../src/store/warm-start-queries.js';
@@ -62,6 +63,27 @@ describe('hot statements on PostgreSQL', () => {
     expect(warm[0]!.custom_plans + warm[0]!.generic_plans).toBe(10);
     // PostgreSQL plans the first five executions for their values, then keeps the generic plan.
     expect(warm[0]!.generic_plans).toBeGreaterThanOrEqual(5);
+  });
+
+  it('a batch of events too large for a kept statement is not prepared (a connection would keep every size)', async () => {
+    const { db } = await oneConnection();
+    const event = (i: number) => ({
+      atMs: i,
+      kind: 'test' as never,
+      serverId: null,
+      sessionId: null,
+      data: {} as never,
+    });
+    await db.transaction().execute((tx) => insertEvents(tx, 'postgres', [event(1)]));
+    await db.transaction().execute((tx) =>
+      insertEvents(
+        tx,
+        'postgres',
+        Array.from({ length: 20 }, (_, i) => event(i)),
+      ),
+    );
+    const texts = (await prepared(db)).map((p) => p.statement);
+    expect(texts.filter((t) => /^insert into "events"/.test(t))).toHaveLength(1);
   });
 
   it('PG_PREPARED_STATEMENTS=false (a pooler that cannot keep them): nothing is prepared', async () => {
