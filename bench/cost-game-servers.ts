@@ -10,6 +10,7 @@ interface Game {
   players: number;
   lengthS: number;
   endAtMs: number;
+  region: string;
 }
 
 /**
@@ -26,6 +27,8 @@ export class CostGameServers {
   ends = 0;
   /** Each finished game's [answered, ended] times, epoch ms. */
   readonly played: [number, number][] = [];
+  /** The same with the region of the game's server (the per-region summary reads it). */
+  readonly playedIn: { region: string; fromMs: number; toMs: number }[] = [];
   /** Ends the orchestrator refused (it should know every server it handed out). */
   endErrors: string[] = [];
 
@@ -37,13 +40,14 @@ export class CostGameServers {
   ) {}
 
   /** A client got this server: its game runs for the planned length from now. */
-  play(serverId: string, ip: string, planned: PlannedSession): void {
+  play(serverId: string, ip: string, planned: PlannedSession, region = ''): void {
     this.games.set(serverId, {
       startedAtMs: this.clock.now(),
       ip,
       players: planned.players,
       lengthS: planned.lengthS,
       endAtMs: this.clock.now() + planned.lengthS * 1000,
+      region,
     });
   }
 
@@ -59,6 +63,7 @@ export class CostGameServers {
       this.games.delete(serverId);
       this.playedS += g.lengthS;
       this.played.push([g.startedAtMs, now]);
+      this.playedIn.push({ region: g.region, fromMs: g.startedAtMs, toMs: now });
       this.ends++;
       await this.reports
         .end({ id: serverId }, g.ip)

@@ -55,6 +55,10 @@ export interface CostRunResult {
   quietMaxLive: number | null;
   /** Per region (the follow-the-sun day); absent for a run in one region. */
   regions?: RegionResult[];
+  /** Starts answered with a server in another region than the one asked for (regional runs; should be 0). */
+  misplaced?: number;
+  /** Why starts failed, each reason once (regional runs). */
+  failedReasons?: string[];
 }
 
 /** One region's share of a run. */

@@ -7,7 +7,7 @@ import { FakeClock } from '../src/util/clock.js';
 import type { BillingRule } from '../src/domain/billing-rule.js';
 import { CostGameServers } from './cost-game-servers.js';
 import { SettlingProvider } from './cost-provider.js';
-import { summarise, type CostRunResult, type StartRecord } from './cost-results.js';
+import { summarise, summariseRegions, type CostRunResult, type StartRecord } from './cost-results.js';
 import type { PlannedSession } from './cost-workload.js';
 
 export type { CostRunResult } from './cost-results.js';
@@ -40,7 +40,21 @@ export interface CostRunOptions {
    * and whether the pool keeps idle servers whose billing unit is paid (POOL_BILLING_AWARE).
    */
   billing?: { rule: BillingRule; aware: boolean };
+  /**
+   * A fleet in several regions (the follow-the-sun day): REGIONS in this order, the first the
+   * default (DROPLET_REGION); each region's pool is the policy's (fixed: poolMinReady idle in
+   * every region, POOL_MIN_READY and REGION_POOL_MIN_READY; forecast: each region's own
+   * forecast); each session starts with its workload region (POST /v1/sessions' `region`);
+   * `quiet`: each region's quiet hours, seconds into the arrival window. Absent: one region.
+   */
+  regions?: {
+    names: readonly string[];
+    quiet: Readonly<Record<string, readonly { fromS: number; toS: number }[]>>;
+  };
 }
+
+/** A start of the simulation, with the region it asked for and the one its server is in. */
+type SimStart = StartRecord & { region: string; servedIn: string | null };
 
 /**
  * An emulated hour of sessions against the orchestrator on the DigitalOcean emulator, on one
@@ -61,7 +75,7 @@ export async function runCostSimulation(o: CostRunOptions): Promise<CostRunResul
   });
   const { orch, provider } = await orchestratorOn(emu, clock, o);
   const game = new CostGameServers(orch.sessions.reports, emu, clock, o.heartbeatEveryS);
-  const starts: StartRecord[] = [];
+  const starts: SimStart[] = [];
   const t0 = clock.now();
   let next = 0;
   let lastEndMs: number | null = null;
@@ -93,7 +107,7 @@ export async function runCostSimulation(o: CostRunOptions): Promise<CostRunResul
     const quiet = o.quiet
       ? { startMs: t0 + (o.warmupS + o.quiet.fromS) * 1000, endMs: t0 + (o.warmupS + o.quiet.toS) * 1000 }
       : null;
-    return summarise({
+    const result = summarise({
       recycle: o.recycle,
       droplets: emu.droplets(),
       starts,
@@ -107,6 +121,25 @@ export async function runCostSimulation(o: CostRunOptions): Promise<CostRunResul
       realMs: performance.now() - realStart,
       billing: o.billing?.rule,
     });
+    if (!o.regions) return result;
+    const at = (s: number) => t0 + (o.warmupS + s) * 1000;
+    const regions = summariseRegions({
+      regions: o.regions.names,
+      droplets: emu.droplets(),
+      starts,
+      games: game.playedIn,
+      endMs: clock.now(),
+      quiet: Object.fromEntries(
+        Object.entries(o.regions.quiet).map(([r, ws]) => [
+          r,
+          ws.map((w) => ({ startMs: at(w.fromS), endMs: at(w.toS) })),
+        ]),
+      ),
+    });
+    // A session answered from a server in another region than it asked for (placement ignored).
+    const misplaced = starts.filter((x) => x.servedIn !== null && x.servedIn !== x.region).length;
+    const failedReasons = [...new Set(starts.flatMap((x) => (x.failed ? [x.failed] : [])))];
+    return { ...result, regions, misplaced, ...(failedReasons.length ? { failedReasons } : {}) };
   } finally {
     await orch.close();
     await emu.close();
@@ -118,10 +151,24 @@ async function orchestratorOn(
   clock: FakeClock,
   o: CostRunOptions,
 ): Promise<{ orch: Orchestrator; provider: SettlingProvider }> {
+  const r = o.regions?.names ?? [];
+  const others = r.slice(1).map((name) => `${name}=${o.poolMinReady}`);
+  const regional = {
+    // A public image in the regional runs: every region has it (the snapshot is only in nyc2 and nyc3).
+    ...(r.length
+      ? {
+          REGIONS: r.join(','),
+          DROPLET_REGION: r[0]!,
+          REGION_POOL_MIN_READY: others.join(','),
+          SNAPSHOT_ID: 'ubuntu-24-04-x64',
+        }
+      : {}),
+  };
   const loaded = loadConfig({
     PROVIDER: 'digitalocean',
     DIGITALOCEAN_TOKEN: 'dop_v1_cost_bench',
     SNAPSHOT_ID: '7555620',
+    ...regional,
     DO_API_URL: emu.url,
     DB_PATH: ':memory:',
     LOG_LEVEL: 'silent',
@@ -161,18 +208,23 @@ async function orchestratorOn(
   return { orch, provider };
 }
 
-function startSession(
-  orch: Orchestrator,
-  clock: FakeClock,
-  game: CostGameServers,
-  planned: PlannedSession,
-): StartRecord {
-  const rec: StartRecord = { requestedAtMs: clock.now(), answeredAtMs: null, reused: false, failed: null };
-  orch.sessions.start.startAndWait().then(
+function startSession(orch: Orchestrator, clock: FakeClock, game: CostGameServers, planned: PlannedSession): SimStart {
+  const rec: SimStart = {
+    requestedAtMs: clock.now(),
+    answeredAtMs: null,
+    reused: false,
+    failed: null,
+    region: planned.region ?? '',
+    servedIn: null,
+  };
+  // A region of its own: started as POST /v1/sessions with `region` starts it (placed there or refused).
+  const req = planned.region ? { placement: { region: planned.region } } : {};
+  orch.sessions.start.startAndWait(req).then(
     (r) => {
       rec.answeredAtMs = clock.now();
       rec.reused = r.reused;
-      game.play(r.server.id, r.server.ip ?? '', planned);
+      rec.servedIn = r.server.region;
+      game.play(r.server.id, r.server.ip ?? '', planned, r.server.region);
     },
     (err: Error) => {
       rec.failed = err.message;

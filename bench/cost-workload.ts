@@ -192,3 +192,17 @@ export function quietWindow(
   const at = (localH: number) => ((((localH + r.behindH - o.startAtH) % 24) + 24) % 24) * (o.dayS / 24);
   return { fromS: at(0.5), toS: at(6.5) };
 }
+
+/** A region's quiet hours as windows of [0, dayS): quietWindow's, split in two where it wraps the day. */
+export function quietWindows(
+  o: Pick<FollowTheSunOptions, 'dayS' | 'startAtH'>,
+  r: SunRegion,
+): { fromS: number; toS: number }[] {
+  const w = quietWindow(o, r);
+  return w.fromS <= w.toS
+    ? [w]
+    : [
+        { fromS: w.fromS, toS: o.dayS },
+        { fromS: 0, toS: w.toS },
+      ];
+}

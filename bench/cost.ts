@@ -11,6 +11,7 @@ import {
   planFollowTheSun,
   planProfileWorkload,
   planWorkload,
+  quietWindows,
   type PlannedSession,
   type SunRegion,
 } from './cost-workload.js';
@@ -29,7 +30,9 @@ const USAGE = `npx tsx bench/cost.ts [--scenario steady,cold,day,burst] [--sizes
             an evening peak at 10x the mean
     burst   the steady hour with 10x the arrival rate for 10 minutes (launch day)
     sun     follow the sun: three regions, each the day's shape in its own time zone, evening
-            peaks 8 h apart (its workload and report are built; the run needs per-region pools)
+            peaks 8 h apart; each session starts in its own region (POST /v1/sessions' region);
+            fixed n = n idle in every region (POOL_MIN_READY, REGION_POOL_MIN_READY), forecast
+            = each region's own forecast; reported per region with its quiet hours
   Every scenario runs once per workload seed (--seeds; the first is the one committed before
   seeds were added); the report gives each figure's median and [range] over the seeds.
   Prints a table per scenario; writes bench/results/cost-<date>-<scenario>-s<seed>-<part>.json
@@ -57,6 +60,8 @@ interface Scenario {
   windowS: number;
   maxServers: number;
   quiet: { fromS: number; toS: number } | null;
+  /** Several regions (sun): their names (the first the default) and quiet hours. */
+  regions?: CostRunOptions['regions'];
 }
 
 /** The follow-the-sun regions: local time 8 h behind the previous one; the first at 16:00 at second 0. */
@@ -138,6 +143,10 @@ function scenarios(seed: number): Scenario[] {
       windowS: SUN_DAY.dayS,
       maxServers: 400,
       quiet: null,
+      regions: {
+        names: SUN_REGIONS.map((r) => r.region),
+        quiet: Object.fromEntries(SUN_REGIONS.map((r) => [r.region, quietWindows(SUN_DAY, r)])),
+      },
     },
   ];
 }
@@ -169,10 +178,6 @@ async function main(argv: string[]): Promise<void> {
   if (seeds.length === 0 || seeds.some((x) => !Number.isSafeInteger(x) || x < 0))
     throw new Error(`--seeds wants whole numbers ≥ 0, got '${values.seeds}'`);
   const wanted = new Set(list(values.scenario));
-  if (wanted.has('sun'))
-    throw new Error(
-      'the follow-the-sun day needs regions in the service (servers in a region, a pool per region, POST /v1/sessions with region); this commit has one region',
-    );
   const sizes = list(values.sizes).map(Number);
   const targets = list(values.targets).map(Number);
   const recycleFixed = values.recycle !== 'false';
@@ -200,6 +205,7 @@ async function main(argv: string[]): Promise<void> {
       windowS: sc.windowS,
       measureFromS: sc.measureFromS,
       quiet: sc.quiet,
+      ...(sc.regions ? { regions: sc.regions } : {}),
       seed,
       trace: values.trace,
     };
