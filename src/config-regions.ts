@@ -1,5 +1,5 @@
 import type { Reader } from './config-reader.js';
-import { REGION_NAME, type PlacementSettings, type RegionSettings } from './domain/region.js';
+import { REGION_NAME, type PlacementSettings, type PoolPolicyName, type RegionSettings } from './domain/region.js';
 
 /** What the selected provider says about regions (see ProviderModule.defaultRegion, pingTarget). */
 export interface ProviderRegionDefaults {
@@ -11,7 +11,8 @@ export interface ProviderRegionDefaults {
  * REGIONS (the fleet's regions; default: the provider's default region alone), REGION_MAX_SERVERS
  * (`nyc3=5,ams3=3`, each under MAX_SERVERS) and REGION_PING_TARGETS (`nyc3=https://…`, overriding
  * the provider's target), REGION_POOL_MIN_READY and REGION_POOL_BUFFER (`ams3=2`: the warm pool of
- * a region other than the default). A bad value is a problem naming its variable.
+ * a region other than the default) and REGION_POOL_POLICY (`ams3=forecast`: its policy, else
+ * POOL_POLICY's). A bad value is a problem naming its variable.
  */
 export function readRegionSettings(
   r: Reader,
@@ -51,8 +52,20 @@ export function readRegionSettings(
   const onOther = Object.keys(providers).length > 0 ? { providers } : {};
   const poolMinReady = readCounts(r, 'REGION_POOL_MIN_READY', names, defaultRegion, opts.maxServers);
   const poolBuffer = readCounts(r, 'REGION_POOL_BUFFER', names, defaultRegion, opts.maxServers);
+  const policies = readPolicies(r, names, defaultRegion);
+  const poolPolicy = Object.keys(policies).length > 0 ? { poolPolicy: policies } : {};
   const placement = readPlacementSettings(r);
-  return { names, defaultRegion, maxServers, pingTargets, poolMinReady, poolBuffer, ...onOther, placement };
+  return {
+    names,
+    defaultRegion,
+    maxServers,
+    pingTargets,
+    poolMinReady,
+    poolBuffer,
+    ...onOther,
+    ...poolPolicy,
+    placement,
+  };
 }
 
 /**
@@ -83,6 +96,19 @@ function readCounts(r: Reader, name: string, names: readonly string[], dflt: str
     else if (!/^\d+$/.test(value) || Number(value) > max)
       r.bad(name, `${region}=${value}`, `a whole number from 0 to MAX_SERVERS (${max})`);
     else out[region] = Number(value);
+  }
+  return out;
+}
+
+/** `sgp1=forecast,ams3=fixed`: a pool policy per region other than the default one (whose policy is POOL_POLICY). */
+function readPolicies(r: Reader, names: readonly string[], dflt: string): Record<string, PoolPolicyName> {
+  const out: Record<string, PoolPolicyName> = {};
+  for (const [region, value] of readPairs(r, 'REGION_POOL_POLICY', names)) {
+    if (region === dflt)
+      r.bad('REGION_POOL_POLICY', `${region}=${value}`, `a region other than the default ${dflt} (set POOL_POLICY)`);
+    else if (value !== 'fixed' && value !== 'forecast')
+      r.bad('REGION_POOL_POLICY', `${region}=${value}`, 'fixed or forecast');
+    else out[region] = value;
   }
   return out;
 }

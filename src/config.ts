@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { lookalikeWarnings } from './config-lookalikes.js';
 import { deepFreeze, readProcessEnv, Reader, type Env } from './config-reader.js';
 import { readRegionProviders, readRegionSettings } from './config-regions.js';
-import type { RegionSettings } from './domain/region.js';
+import { forecastsAnywhere, type RegionSettings } from './domain/region.js';
 import {
   PROVIDER_NAMES,
   providerDefaults,
@@ -223,8 +223,8 @@ export function loadConfig(env: Env = readProcessEnv()): Readonly<Config> {
       outageSilentFraction: r.num('OUTAGE_SILENT_FRACTION', 0.5, 0, 1),
       sessionIdleTimeoutS: r.num('SESSION_IDLE_TIMEOUT_S', 300, 0.01, 7 * 86_400),
       sessionMaxLifetimeS: r.num('SESSION_MAX_LIFETIME_S', 6 * 3600, 0.01, 30 * 86_400),
-      // The forecast decides whether a freed server is kept: it must come back to the pool to be kept.
-      recycleServers: r.bool('RECYCLE_SERVERS', poolPolicy === 'forecast'),
+      // The forecast decides whether a freed server is kept: it must come back to the pool (any region's) to be kept.
+      recycleServers: r.bool('RECYCLE_SERVERS', forecastsAnywhere(regions, poolPolicy)),
       poolMinReady,
       poolBuffer: r.int('POOL_BUFFER', 0, 0, 100_000),
       maxServers,

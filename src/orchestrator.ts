@@ -90,6 +90,7 @@ export async function createOrchestrator(
       maxServers: capacity.maxServers,
     }),
     forecastTarget: (region) => link.forecastTarget(region),
+    policy: config.pool.policy,
     regions: config.regions,
     log: logger,
   });

@@ -27,6 +27,23 @@ export interface RegionSettings {
    */
   poolMinReady: Readonly<Record<string, number>>;
   poolBuffer: Readonly<Record<string, number>>;
+  /**
+   * REGION_POOL_POLICY: the pool policy of a region other than the default one (whose policy is
+   * POOL_POLICY); a region not named follows POOL_POLICY. Absent: every region follows it.
+   */
+  poolPolicy?: Readonly<Record<string, PoolPolicyName>>;
+}
+
+/** How a region's warm pool is sized: `fixed` (its min/buffer) or `forecast` (its own demand). */
+export type PoolPolicyName = 'fixed' | 'forecast';
+
+/** A region's pool policy: the default region's is POOL_POLICY (`global`), another's its REGION_POOL_POLICY or POOL_POLICY. */
+export function regionPoolPolicy(
+  settings: Pick<RegionSettings, 'defaultRegion' | 'poolPolicy'>,
+  region: string,
+  global: PoolPolicyName,
+): PoolPolicyName {
+  return region === settings.defaultRegion ? global : (settings.poolPolicy?.[region] ?? global);
 }
 
 /**
@@ -72,4 +89,9 @@ export interface PlacementSettings {
   msPerWaitS: number;
   /** REGION_REFUSAL_COOLDOWN_S: how long a region whose provider refused a create is skipped. */
   refusalCooldownS: number;
+}
+
+/** Whether any region's pool forecasts (POOL_POLICY or a REGION_POOL_POLICY): freed servers then come back to the pool. */
+export function forecastsAnywhere(settings: Pick<RegionSettings, 'poolPolicy'>, global: PoolPolicyName): boolean {
+  return global === 'forecast' || Object.values(settings.poolPolicy ?? {}).includes('forecast');
 }

@@ -21,7 +21,7 @@ export interface DemandSources {
 /**
  * What the forecasting pool reads: starts and session lengths from the store (any replica
  * sees the same), boots from the rows this replica has watched, the API budget left. Boots are
- * observed under every policy; null unless POOL_POLICY=forecast. `settings` are the ones in
+ * observed under every policy; null unless POOL_POLICY=forecast or a region's REGION_POOL_POLICY is. `settings` are the ones in
  * force this pass (run-time pool changes included).
  */
 export async function loadDemand(
@@ -34,7 +34,8 @@ export async function loadDemand(
 ): Promise<PoolDemand | null> {
   const { pool, store, provider, bootTimes } = d;
   await runYielding(bootTimes.observeSteps(servers, now), slice);
-  if (pool?.policy !== 'forecast') return null;
+  // POOL_POLICY=forecast, or a region forecasting on its own (REGION_POOL_POLICY).
+  if (!pool || (pool.policy !== 'forecast' && !regions?.pools.some((p) => p.policy === 'forecast'))) return null;
   const recent = await store.listSessionsStartedSince(now - pool.windowS * 1000);
   const endedLengthsS: number[] = [];
   for (const s of recent) {

@@ -181,7 +181,9 @@ function regionTargets(pools: readonly RegionPoolPlan[]): Record<string, { targe
 function planForecasts(world: PlanWorld, input: PlanInput, regions: RegionPoolsInput): Record<string, DemandForecast> {
   const d = input.demand!;
   const out: Record<string, DemandForecast> = {};
-  for (const { region, poolMinReady } of regions.pools) {
+  for (const { region, poolMinReady, policy } of regions.pools) {
+    // A region of the fixed policy (REGION_POOL_POLICY, or POOL_POLICY beside a forecasting region) keeps its min/buffer.
+    if (policy === 'fixed') continue;
     const own = d.byRegion ? (d.byRegion[region] ?? NO_DEMAND) : d;
     const activeAgesS = world
       .liveSessions()

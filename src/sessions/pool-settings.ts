@@ -1,5 +1,12 @@
 import { OrchestratorError } from '../domain/errors.js';
-import { FALLBACK_DEFAULT_REGION, regionCap, singleRegion, type RegionSettings } from '../domain/region.js';
+import {
+  FALLBACK_DEFAULT_REGION,
+  regionCap,
+  regionPoolPolicy,
+  singleRegion,
+  type PoolPolicyName,
+  type RegionSettings,
+} from '../domain/region.js';
 import {
   effectiveRegionPool,
   mergeRegionPool,
@@ -105,6 +112,8 @@ export interface PoolInForceDeps {
   configured: () => PoolSettings;
   /** The forecasting pool's idle target of `region` the reconciler last planned with (null: fixed policy, or no pass yet). */
   forecastTarget: (region: string) => number | null;
+  /** POOL_POLICY (absent: fixed): each region's policy is its REGION_POOL_POLICY or this. */
+  policy?: PoolPolicyName;
   log: { info(o: object, msg: string): void };
 }
 
@@ -147,14 +156,15 @@ export class PoolInForce {
     const global = await this.settings();
     const out: RegionPool[] = [];
     for (const region of this.regions.names)
-      out.push(
-        effectiveRegionPool(
+      out.push({
+        ...effectiveRegionPool(
           this.regions,
           region,
           global,
           parseRegionPool(await this.d.store.getMeta(regionPoolKey(region))),
         ),
-      );
+        policy: regionPoolPolicy(this.regions, region, this.d.policy ?? 'fixed'),
+      });
     return out;
   }
 
@@ -179,7 +189,8 @@ export class PoolInForce {
       pending = counts;
     }
     return (await this.regionPools()).map((p) => {
-      const forecastTarget = this.d.forecastTarget(p.region);
+      // A fixed region in a forecasting fleet has no forecast of its own (REGION_POOL_POLICY).
+      const forecastTarget = p.policy === 'fixed' ? null : this.d.forecastTarget(p.region);
       const waiting = pending[p.region] ?? 0;
       return { ...p, pending: waiting, forecastTarget, target: poolTarget(p, waiting, forecastTarget) };
     });

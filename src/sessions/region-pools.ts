@@ -1,5 +1,5 @@
 import { OrchestratorError } from '../domain/errors.js';
-import { configuredRegionPool, regionCap, type RegionSettings } from '../domain/region.js';
+import { configuredRegionPool, regionCap, type PoolPolicyName, type RegionSettings } from '../domain/region.js';
 
 /**
  * One region's warm pool in force: its own min/buffer and its cap (REGION_MAX_SERVERS, or
@@ -11,6 +11,8 @@ export interface RegionPool {
   poolBuffer: number;
   /** Machines this region may hold at once: its cap in force, never above the global one. */
   maxServers: number;
+  /** Its pool policy (REGION_POOL_POLICY, else POOL_POLICY); absent: the reconciler's POOL_POLICY. */
+  policy?: PoolPolicyName;
 }
 
 /** One region's pool target now, as the reconciler plans it (views show it per region). */

@@ -4,6 +4,7 @@ import { loadConfig } from '../../src/config.js';
 import type { Session } from '../../src/domain/session.js';
 import { generateShareCode } from '../../src/domain/share-code.js';
 import { Reconciler } from '../../src/reconcile/index.js';
+import { PoolInForce } from '../../src/sessions/pool-settings.js';
 import { silentLog } from '../../src/util/log.js';
 import { harness, type Harness } from './harness.js';
 
@@ -24,7 +25,7 @@ const POOL = loadConfig({
 }).pool;
 
 /** An ended session started `agoS` seconds ago, as the store keeps history. */
-function endedSession(nowMs: number, agoS: number, lengthS = 120): Session {
+function endedSession(nowMs: number, agoS: number, lengthS = 120, region = 'local'): Session {
   const createdAtMs = nowMs - agoS * 1000;
   return {
     id: randomUUID(),
@@ -37,7 +38,7 @@ function endedSession(nowMs: number, agoS: number, lengthS = 120): Session {
     endReason: 'server_ended',
     lastPlayedAtMs: createdAtMs,
     coldStart: false,
-    region: 'local',
+    region,
     placement: null,
   };
 }
@@ -105,4 +106,49 @@ describe('Reconciler with POOL_POLICY=forecast (SQLite, fake provider)', () => {
     expect(h.reconciler.status().pool).toEqual({ policy: 'fixed', forecast: null, forecasts: null });
     expect(await h.liveMade()).toBe(2);
   });
+
+  it.each([
+    ['fixed', 'far=forecast', 'far', 'local'],
+    ['forecast', 'far=fixed', 'local', 'far'],
+  ])(
+    'POOL_POLICY=%s with REGION_POOL_POLICY=%s: only the forecasting region sizes its pool from its demand',
+    async (policy, perRegion, forecasting, fixed) => {
+      const config = loadConfig({
+        PROVIDER: 'local',
+        LOG_LEVEL: 'silent',
+        REGIONS: 'local,far',
+        POOL_POLICY: policy,
+        REGION_POOL_POLICY: perRegion,
+      });
+      h = await harness({ readiness: 'heartbeat', maxServers: 40, maxCreatesPerPass: 40, recycleServers: true });
+      const pool = new PoolInForce({
+        store: h.store,
+        regions: config.regions,
+        configured: () => ({ poolMinReady: 0, poolBuffer: 0, maxServers: 40 }),
+        forecastTarget: () => null,
+        policy: config.pool.policy,
+        log: silentLog,
+      });
+      reconciler = new Reconciler({
+        store: h.store,
+        provider: h.provider,
+        ops: h.ops,
+        clock: h.clock,
+        log: silentLog,
+        settings: { ...h.settings, regions: config.regions },
+        regionPools: async () => ({ defaultRegion: config.regions.defaultRegion, pools: await pool.regionPools() }),
+        pool: config.pool,
+      });
+      // The same half hour of 6 starts a minute in both regions.
+      const now = h.clock.now();
+      for (const region of ['local', 'far'])
+        for (let ago = 1795; ago > 0; ago -= 10) await h.store.insertSession(endedSession(now, ago, 120, region));
+      await reconciler.runPass();
+      const coming = await h.store.listServers(['creating', 'starting']);
+      // The forecasting region holds servers for its starts; the fixed one its pool of 0, whatever its demand.
+      expect(coming.filter((s) => s.region === forecasting).length).toBeGreaterThan(2);
+      expect(coming.filter((s) => s.region === fixed)).toEqual([]);
+      expect(Object.keys(reconciler.status().pool.forecasts ?? {})).toEqual([forecasting]);
+    },
+  );
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
-import { regionCap } from '../../src/domain/region.js';
+import { regionCap, regionPoolPolicy } from '../../src/domain/region.js';
 
 const DO = { PROVIDER: 'digitalocean', DIGITALOCEAN_TOKEN: 't', SNAPSHOT_ID: '1' };
 
@@ -101,6 +101,36 @@ describe('loadConfig: regions', () => {
     [{ REGION_PING_TARGETS: 'local=ftp://x' }, /^REGION_PING_TARGETS="local=ftp:\/\/x": expected an http\(s\) URL/],
   ])('refuses %j, naming the variable', (env, message) => {
     expect(problems(env as Record<string, string>).some((p) => message.test(p))).toBe(true);
+  });
+
+  it("REGION_POOL_POLICY: a policy per region other than the default (POOL_POLICY's); freed servers recycle once any region forecasts", () => {
+    const c = loadConfig({
+      ...DO,
+      DROPLET_REGION: 'nyc3',
+      REGIONS: 'nyc3,ams3,sgp1',
+      REGION_POOL_POLICY: 'sgp1=forecast',
+    });
+    expect(c.regions.poolPolicy).toEqual({ sgp1: 'forecast' });
+    expect(c.pool.policy).toBe('fixed');
+    expect(['nyc3', 'ams3', 'sgp1'].map((r) => regionPoolPolicy(c.regions, r, c.pool.policy))).toEqual([
+      'fixed',
+      'fixed',
+      'forecast',
+    ]);
+    expect(c.lifecycle.recycleServers).toBe(true);
+    const f = loadConfig({ ...DO, POOL_POLICY: 'forecast', REGIONS: 'nyc3,ams3', REGION_POOL_POLICY: 'ams3=fixed' });
+    expect(['nyc3', 'ams3'].map((r) => regionPoolPolicy(f.regions, r, f.pool.policy))).toEqual(['forecast', 'fixed']);
+    expect(loadConfig({ ...DO, REGIONS: 'nyc3,ams3' }).regions.poolPolicy).toBeUndefined();
+    expect(loadConfig({ ...DO, REGIONS: 'nyc3,ams3' }).lifecycle.recycleServers).toBe(false);
+    expect(problems({ ...DO, REGIONS: 'nyc3,ams3', REGION_POOL_POLICY: 'ams3=learned' })).toEqual([
+      'REGION_POOL_POLICY="ams3=learned": expected fixed or forecast',
+    ]);
+    expect(problems({ ...DO, REGIONS: 'nyc3,ams3', REGION_POOL_POLICY: 'nyc3=forecast' })).toEqual([
+      'REGION_POOL_POLICY="nyc3=forecast": expected a region other than the default nyc3 (set POOL_POLICY)',
+    ]);
+    expect(problems({ ...DO, REGIONS: 'nyc3,ams3', REGION_POOL_POLICY: 'fra1=fixed' })).toEqual([
+      'REGION_POOL_POLICY="fra1=fixed": expected a region of REGIONS (nyc3, ams3)',
+    ]);
   });
 
   it('REGION_PROVIDERS puts regions on another cloud: its settings become required, its regions are timed at its own targets', () => {
