@@ -69,7 +69,11 @@ export class Seats {
       throw new OrchestratorError('not_found', 'No session has this code');
     const playerId = r.seatToken !== undefined ? this.tokenPlayer(key, session.code, r.seatToken) : r.playerId;
     const full = session.maxPlayers !== null && server.players >= session.maxPlayers;
-    let claim = await this.claim(session.id, server.id, playerId, full, false);
+    // Most joins: a new seat in the session's room, in one statement (PostgreSQL) or a job
+    // without a savepoint (SQLite). Otherwise (the player holds a seat, the session is full,
+    // or seats are due) the transaction below decides.
+    let claim: Claim | null = full ? null : await this.reserveNew(session.id, server.id, playerId);
+    claim ??= await this.claim(session.id, server.id, playerId, full, false);
     // The player id was taken meanwhile (the same player joining twice at once), or a seat of
     // theirs was due but not yet freed: once more, freeing due seats first.
     if (claim instanceof Rollback) claim = await this.claim(session.id, server.id, playerId, full, true);
@@ -93,6 +97,29 @@ export class Seats {
     const check = verifySeatToken(key, token, { nowS, session: code, ignoreExpiry: true });
     if (!check.ok) throw new OrchestratorError('invalid_input', 'seat_token is not a seat token of this session');
     return check.claims.player;
+  }
+
+  /** A new seat where there is room (Store.reserveSeat); null when that did not happen (nothing written). */
+  private async reserveNew(sessionId: string, serverId: string, given: string | undefined): Promise<Claim | null> {
+    const nowMs = this.deps.clock.now();
+    const deadlineAtMs = nowMs + this.o.ttlS * 1000;
+    const seat: Seat = {
+      sessionId,
+      playerId: given ?? newPlayerId(),
+      state: SeatState.Reserved,
+      reservedAtMs: nowMs,
+      takenAtMs: null,
+      leftAtMs: null,
+      deadlineAtMs,
+    };
+    const done = await this.deps.store.reserveSeat({
+      sessionId,
+      serverId,
+      playerId: seat.playerId,
+      nowMs,
+      deadlineAtMs,
+    });
+    return done ? { seat, again: false, publicSeat: done.isPublic } : null;
   }
 
   private async claim(

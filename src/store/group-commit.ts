@@ -9,6 +9,8 @@ interface Job<S> {
   fn: (tx: S) => Promise<unknown>;
   /** See RunOptions.atomic. */
   atomic: boolean;
+  /** See RunOptions.refusesBeforeWriting. */
+  refusesBeforeWriting: boolean;
   resolve(value: unknown): void;
   reject(err: unknown): void;
 }
@@ -26,6 +28,14 @@ export interface RunOptions {
    * a Rollback): SQLite undoes a failed statement by itself, so the job needs no savepoint.
    */
   atomic?: boolean;
+  /**
+   * The job may refuse (a Rollback) or fail only before its first write; after it, its other
+   * statements cannot refuse (a seat's row, then its count and its event). It needs no savepoint:
+   * a refusal has nothing to undo. Should it fail after writing all the same (an I/O error, a
+   * bug), nothing can undo it alone, so the whole batch is rolled back and every job that ran
+   * in it fails, as when the COMMIT fails; the jobs not yet run go to the next batch.
+   */
+  refusesBeforeWriting?: boolean;
 }
 
 /** The batch's transaction itself failed (its COMMIT, or an error SQLite rolls everything back for). */
@@ -71,7 +81,13 @@ export class GroupCommit<S> {
 
   run<T>(fn: (tx: S) => Promise<T>, opts: RunOptions = {}): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ fn, atomic: opts.atomic === true, resolve: resolve, reject });
+      this.queue.push({
+        fn,
+        atomic: opts.atomic === true,
+        refusesBeforeWriting: opts.refusesBeforeWriting === true,
+        resolve,
+        reject,
+      });
       this.jobs++;
       if (!this.running) {
         // Not now: after the rest of this turn of the event loop. better-sqlite3 is synchronous,
@@ -132,7 +148,8 @@ export class GroupCommit<S> {
     const sp = this.savepoints;
     for (const job of batch) {
       const guard = !alone && !job.atomic;
-      if (guard) sp.arm();
+      // A job that refuses only before writing is watched, not saved: did it write?
+      if (guard) sp.arm(!job.refusesBeforeWriting);
       let outcome: Outcome;
       try {
         outcome = { ok: true, value: await job.fn(this.bind(conn)) };
@@ -146,6 +163,11 @@ export class GroupCommit<S> {
       if (!sp.inTransaction())
         throw new BatchLost(outcome.ok ? new Error('SQLite ended the transaction') : outcome.err);
       if (!saved) continue; // it wrote nothing, or its one statement was undone by SQLite
+      if (job.refusesBeforeWriting) {
+        // Written and then refused or failed: only the whole transaction can undo it.
+        if (undo) throw new BatchLost(outcome.ok ? new Error('a job refused after writing') : outcome.err);
+        continue;
+      }
       try {
         if (undo) sp.rollBack();
         else sp.release();

@@ -15,6 +15,12 @@ import type { JobSavepoints } from './sqlite-statement-cache.js';
 import { listServersPaged, listSessionsPaged } from './paged-listing.js';
 import { Rollback, type Store, type Tx, type WarmStartInput, type WarmStarted } from './store.js';
 import { startOnReadyServer } from './warm-start-queries.js';
+import {
+  reserveSeatInOneStatement,
+  seatReservedEvent,
+  type SeatReservation,
+  type SeatReserved,
+} from './seat-reserve-queries.js';
 import type { DetailedSession } from './v1-types.js';
 import { KyselyWebhookLedger } from './webhook-queries.js';
 import type { WebhookLedger } from '../webhooks/webhook-ledger.js';
@@ -86,6 +92,24 @@ export class KyselyStore extends KyselyVerbs implements Store {
 
   /** PostgreSQL only (see Store.startOnReadyServer): one statement, one round trip. */
   readonly startOnReadyServer?: (start: WarmStartInput) => Promise<WarmStarted | null>;
+
+  async reserveSeat(r: SeatReservation): Promise<SeatReserved | null> {
+    const done = this.kind === 'postgres' ? await reserveSeatInOneStatement(this.db, r) : await this.reserveSeatRows(r);
+    if (done) this.hub.publish(done.events);
+    return done;
+  }
+
+  /** SQLite: the seat's row (if there is room), its count and its event; refuses before writing, so no savepoint. */
+  private reserveSeatRows(r: SeatReservation): Promise<SeatReserved | null> {
+    const body = async (tx: KyselyTx): Promise<SeatReserved | null> => {
+      const seated = await tx.reserveSeatRows(r);
+      if (!seated) return null;
+      tx.recordEvent(seatReservedEvent(r));
+      return { isPublic: seated.isPublic, events: await tx.flushEvents() };
+    };
+    if (this.groupCommit) return this.groupCommit.run(body, { refusesBeforeWriting: true });
+    return this.db.transaction().execute((trx) => body(new KyselyTx(trx, this.kind)));
+  }
 
   private async pgTransaction<T>(body: (tx: KyselyTx) => Promise<T | Rollback>): Promise<T | Rollback> {
     try {

@@ -4,6 +4,7 @@ import type { Database, DialectKind } from './db-schema.js';
 import * as events from './event-queries.js';
 import { KyselyVerbs } from './kysely-verbs.js';
 import { CAPACITY_LOCK_CLASS, HOLDER_LOCK_CLASS, MODE_LOCK_CLASS, schemaKey } from './pg-lock-keys.js';
+import { reserveSeatRows, type SeatReservation } from './seat-reserve-queries.js';
 import type { Tx } from './store.js';
 
 /** One body's handle on an open transaction (or, on SQLite, its savepoint in a group commit). */
@@ -35,6 +36,11 @@ export class KyselyTx extends KyselyVerbs implements Tx {
     await this.db
       .selectNoFrom((eb) => eb.fn<void>('pg_advisory_xact_lock', [sql.lit(lockClass), schemaKey(eb, and)]).as('locked'))
       .execute();
+  }
+
+  /** SQLite, in a group commit job: a new seat and its count (seat-reserve-queries.ts). */
+  reserveSeatRows(r: SeatReservation): Promise<{ isPublic: boolean } | null> {
+    return reserveSeatRows(this.db, r);
   }
 
   recordEvent(event: NewEvent): void {

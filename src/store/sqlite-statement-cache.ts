@@ -10,9 +10,12 @@ import { JOB_SAVEPOINT } from './raw-sql.js';
  * Kysely's query pipeline.
  */
 export interface JobSavepoints {
-  /** From now on, the first statement that may write takes the job's savepoint first. */
-  arm(): void;
-  /** Stops arming; whether the job's savepoint was taken since arm(). */
+  /**
+   * From now on, the first statement that may write takes the job's savepoint first; with
+   * `take` false it is only noted (the job needs none: RunOptions.refusesBeforeWriting).
+   */
+  arm(take?: boolean): void;
+  /** Stops arming; whether the job wrote since arm() (its savepoint taken, unless not asked for). */
   disarm(): boolean;
   /** Undoes the job's writes and drops its savepoint. Throws when SQLite ended the transaction itself. */
   rollBack(): void;
@@ -42,6 +45,7 @@ export function withStatementCache(
 ): { database: SqliteDatabase; savepoints: JobSavepoints } {
   const cache = new Map<string, SqliteStatement & { readonly readonly?: boolean }>();
   let armed = false;
+  let take = true;
   let saved = false;
   let taken = 0;
   const control = (text: string) => {
@@ -66,16 +70,19 @@ export function withStatementCache(
       }
       if (armed && stmt.readonly === false) {
         armed = false;
-        savepoint();
         saved = true;
-        taken++;
+        if (take) {
+          savepoint();
+          taken++;
+        }
       }
       return stmt;
     },
   };
   const savepoints: JobSavepoints = {
-    arm() {
+    arm(takeSavepoint = true) {
       armed = true;
+      take = takeSavepoint;
       saved = false;
     },
     disarm() {

@@ -13,6 +13,7 @@ import type { WebhookLedger } from '../webhooks/webhook-ledger.js';
 import type { Bucket } from './cache-queries.js';
 import type { HeldCount } from './holder-queries.js';
 import type { SeatVerbs } from './seat-verbs.js';
+import type { SeatReservation, SeatReserved } from './seat-reserve-queries.js';
 import type { LobbyVerbs } from './lobby-verbs.js';
 import type { WarmStartInput, WarmStarted } from './warm-start-types.js';
 
@@ -245,6 +246,13 @@ export interface Store extends StoreVerbs {
    * both events, atomically, and publishes the events. Null: no server to claim, nothing written.
    */
   startOnReadyServer?(start: WarmStartInput): Promise<WarmStarted | null>;
+  /**
+   * A new seat for a player who holds none, its count and its seat.reserved event, atomically,
+   * in the fewest statements the database allows (seat-reserve-queries.ts: one on PostgreSQL,
+   * three without a savepoint on SQLite); publishes the event. Null: the session is not active,
+   * has no room, or the player holds a row (due or not): nothing written.
+   */
+  reserveSeat(r: SeatReservation): Promise<SeatReserved | null>;
   /**
    * True when no other process shares the database (SQLite): at start-up, whatever another
    * owner left in flight belongs to a dead process.

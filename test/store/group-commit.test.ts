@@ -6,7 +6,7 @@ import { sql } from 'kysely';
 import { createStore } from '../../src/store/create-db.js';
 import { GroupCommit } from '../../src/store/group-commit.js';
 import { openDatabase } from '../../src/store/open-database.js';
-import type { Store } from '../../src/store/store.js';
+import { Rollback, type Store } from '../../src/store/store.js';
 import { makeServer, T0 } from './fixtures.js';
 
 let dir: string;
@@ -104,6 +104,38 @@ describe('SQLite group commit across event-loop callbacks', () => {
     expect(gc.commits).toBe(1);
     const { rows } = await sql<{ n: number }>`SELECT COUNT(*) AS n FROM t`.execute(db);
     expect(rows[0]!.n).toBe(20);
+    await db.destroy();
+  });
+});
+
+describe('SQLite group commit: jobs that refuse only before writing (RunOptions.refusesBeforeWriting)', () => {
+  it('take no savepoint; one that fails after writing all the same loses its batch, and the jobs after it run in the next', async () => {
+    const { db, savepoints } = openDatabase({ kind: 'sqlite', path: path.join(dir, 'gc.db') });
+    await sql`CREATE TABLE t (k INTEGER PRIMARY KEY)`.execute(db);
+    const gc = new GroupCommit(db, (trx) => trx, savepoints!);
+    const opts = { refusesBeforeWriting: true };
+    const insert = (k: number) => (trx: typeof db) => sql`INSERT INTO t (k) VALUES (${k})`.execute(trx);
+    // A batch of them: a refusal before writing undoes nothing; the rest commit, no savepoint taken.
+    const ok = await Promise.allSettled([
+      gc.run(insert(1), opts),
+      gc.run(async () => new Rollback('no room'), opts),
+      gc.run(insert(2), opts),
+    ]);
+    expect(ok.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled']);
+    expect(savepoints!.taken).toBe(0);
+    // One that fails after its first write: nothing can undo it alone, so the batch is lost.
+    const lost = await Promise.allSettled([
+      gc.run(insert(10), opts),
+      gc.run(async (trx) => {
+        await insert(11)(trx);
+        throw new Error('failed after writing');
+      }, opts),
+      gc.run(insert(12), opts),
+    ]);
+    expect(lost.map((r) => r.status)).toEqual(['rejected', 'rejected', 'fulfilled']);
+    expect((lost[1] as PromiseRejectedResult).reason.message).toBe('failed after writing');
+    const { rows } = await sql<{ k: number }>`SELECT k FROM t ORDER BY k`.execute(db);
+    expect(rows.map((r) => r.k)).toEqual([1, 2, 12]);
     await db.destroy();
   });
 });

@@ -117,6 +117,50 @@ export function seatContract(store: () => Store, _kind: StoreKind): void {
       expect((await store().listSeats(id)).map((s) => s.playerId).sort()).toEqual(['later', 'third']);
     });
 
+    const reserve = (sessionId: string, playerId: string, nowMs = T0) =>
+      store().reserveSeat({ sessionId, serverId: null, playerId, nowMs, deadlineAtMs: nowMs + 30_000 });
+
+    it('reserveSeat(): a new seat, its count and its event at once; refused (nothing written) when full, taken or not active', async () => {
+      const id = await activeSession(2);
+      const published: string[] = [];
+      const stop = store().onEvents((evs) => published.push(...evs.map((e) => `${e.kind}:${e.data.playerId}`)));
+      const a = await reserve(id, 'a');
+      expect(a).toMatchObject({ isPublic: false, events: [{ kind: 'seat.reserved', sessionId: id }] });
+      expect(a!.events[0]!.data).toEqual({ playerId: 'a', again: false });
+      expect(await reserve(id, 'a')).toBeNull(); // the player holds a row
+      expect(await reserve(id, 'b')).not.toBeNull();
+      expect(await reserve(id, 'c')).toBeNull(); // full
+      stop();
+      expect(published).toEqual(['seat.reserved:a', 'seat.reserved:b']);
+      const listed = await store().listEvents(0, 100);
+      expect(listed.filter((e) => e.kind === 'seat.reserved').map((e) => e.id)).toEqual([
+        a!.events[0]!.id,
+        expect.any(Number),
+      ]);
+      expect((await store().listSeats(id)).map((s) => [s.playerId, s.state, s.deadlineAtMs])).toEqual([
+        ['a', 'reserved', T0 + 30_000],
+        ['b', 'reserved', T0 + 30_000],
+      ]);
+      // The refused ones counted nothing: one seat freed, one more fits.
+      await store().transaction((tx) => tx.freeDueSeats(id, T0 + 30_000));
+      expect(await reserve(id, 'c', T0 + 30_001)).not.toBeNull();
+      expect(await reserve(id, 'd', T0 + 30_001)).not.toBeNull();
+      expect(await reserve(id, 'e', T0 + 30_001)).toBeNull();
+      const pending = makeSession();
+      await store().insertSession(pending);
+      expect(await reserve(pending.id, 'x')).toBeNull();
+    });
+
+    it('reserveSeat(): 100 concurrent for 4 seats, mixed with claims: exactly 4 win', async () => {
+      const id = await activeSession(4);
+      const got = await Promise.all(
+        Array.from({ length: 100 }, (_, i) => (i % 2 ? reserve(id, `r-${i}`) : join(id, `j-${i}`))),
+      );
+      expect(got.filter((r) => r === 'seated' || (r !== null && !(r instanceof Rollback)))).toHaveLength(4);
+      expect(await store().listSeats(id)).toHaveLength(4);
+      expect(await reserve(id, 'late')).toBeNull();
+    });
+
     it('concurrent sweeps and joins on one session neither deadlock nor miscount', async () => {
       const id = await activeSession(4);
       for (let i = 0; i < 4; i++) await join(id, `old-${i}`, T0 + 10);
