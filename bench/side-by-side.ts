@@ -12,6 +12,8 @@ import { StartWorlds } from './start-worlds.js';
 
 /** The cases `--baseline-ref` compares: the issue's speed bar. */
 export const SIDE_BY_SIDE_CASES: readonly CaseName[] = ['join', 'heartbeat', 'start'];
+/** Cases measured side by side only when `--cases` names them (the /v1 join with a seat). */
+export const SIDE_BY_SIDE_OPT_IN: readonly CaseName[] = ['join-seat'];
 
 /** One build in a side-by-side run. */
 export interface Build {
@@ -42,13 +44,14 @@ export function sliceOrder(round: number, slice: number): ['baseline', 'this'] |
   return (round + slice) % 2 === 1 ? ['baseline', 'this'] : ['this', 'baseline'];
 }
 
-/** The cases of a side-by-side run: `--cases` among SIDE_BY_SIDE_CASES, or all three. */
+/** The cases of a side-by-side run: `--cases` among SIDE_BY_SIDE_CASES and SIDE_BY_SIDE_OPT_IN, or the first three. */
 export function sideBySideCases(cases: readonly string[] | null): CaseName[] {
   if (!cases) return [...SIDE_BY_SIDE_CASES];
-  const unknown = cases.filter((c) => c !== 'baseline' && !SIDE_BY_SIDE_CASES.includes(c as CaseName));
+  const known = [...SIDE_BY_SIDE_CASES, ...SIDE_BY_SIDE_OPT_IN];
+  const unknown = cases.filter((c) => c !== 'baseline' && !known.includes(c as CaseName));
   if (unknown.length > 0)
-    throw new Error(`--baseline-ref compares ${SIDE_BY_SIDE_CASES.join(', ')} only; not ${unknown.join(', ')}`);
-  return SIDE_BY_SIDE_CASES.filter((c) => cases.includes(c));
+    throw new Error(`--baseline-ref compares ${known.join(', ')} only; not ${unknown.join(', ')}`);
+  return known.filter((c) => cases.includes(c));
 }
 
 /** The paired slices of one case and round as one row. */
@@ -103,7 +106,7 @@ export async function measureSideBySide(
       );
       worlds.push({ build, main, starts, joinCodes: [] });
       const w = worlds[worlds.length - 1]!;
-      if (names.includes('join'))
+      if (names.includes('join') || names.includes('join-seat'))
         w.joinCodes = await startLiveSessions(main.url, BENCH_KEY, BLOCK.sessions, LIVE_SESSIONS);
       if (names.includes('heartbeat')) {
         const n = await registerByHeartbeat({

@@ -27,6 +27,8 @@ describe('bench --baseline-ref: the previous build against this one, slices pair
     expect(sideBySideCases(null)).toEqual(['join', 'heartbeat', 'start']);
     expect(sideBySideCases(['start', 'heartbeat', 'baseline'])).toEqual(['heartbeat', 'start']);
     expect(() => sideBySideCases(['join', 'v1-read'])).toThrow(/not v1-read/);
+    // The /v1 join with a seat only when asked for.
+    expect(sideBySideCases(['join-seat', 'join'])).toEqual(['join', 'join-seat']);
   });
 
   it('alternates which build goes first, slice after slice and round after round (ABBA)', () => {
