@@ -193,21 +193,47 @@ export class Seats {
    * The game server reports players connected (their seats taken) and left (held for the
    * grace). Players it names that hold no seat in its live session are returned as unknown.
    */
-  async report(
+  report(
     serverId: string,
     r: { connected: readonly string[]; left: readonly string[] },
+  ): Promise<{ taken: string[]; left: string[]; unknown: string[] }> {
+    return this.reportWith(serverId, () => r);
+  }
+
+  /**
+   * The game server's heartbeat named every player connected now: their seats are taken, and
+   * the taken seats of players it no longer names are left (held for the grace), as report()
+   * does with the same lists, events included. Reserved seats not named stay reserved.
+   */
+  reportPresent(
+    serverId: string,
+    present: readonly string[],
+  ): Promise<{ taken: string[]; left: string[]; unknown: string[] }> {
+    const named = new Set(present);
+    return this.reportWith(serverId, (seats) => ({
+      connected: present,
+      left: seats.filter((s) => s.state === SeatState.Taken && !named.has(s.playerId)).map((s) => s.playerId),
+    }));
+  }
+
+  /** A report of players connected and left, made from the live session's seats as they are. */
+  private async reportWith(
+    serverId: string,
+    lists: (seats: readonly Seat[]) => { connected: readonly string[]; left: readonly string[] },
   ): Promise<{ taken: string[]; left: string[]; unknown: string[] }> {
     const { store, clock } = this.deps;
     return store.transaction(async (tx) => {
       const now = clock.now();
       const session = await tx.findLiveSessionByServer(serverId);
+      const seats = session ? await tx.listSeats(session.id) : [];
+      const r = lists(seats);
       if (!session) return { taken: [], left: [], unknown: [...r.connected, ...r.left] };
       const taken = await tx.markSeatsTaken(session.id, r.connected, now);
       const left = await tx.markSeatsLeft(session.id, r.left, now, now + this.o.reconnectGraceS * 1000);
       for (const s of taken) this.record(tx, EventKind.SeatTaken, s, serverId, now, {});
       for (const s of left) this.record(tx, EventKind.SeatLeft, s, serverId, now, {});
-      const seats = new Set((await tx.listSeats(session.id)).map((s) => s.playerId));
-      const unknown = [...r.connected, ...r.left].filter((p) => !seats.has(p));
+      const held = new Set(seats.map((s) => s.playerId));
+      const unknown = [...r.connected, ...r.left].filter((p) => !held.has(p));
       return { taken: taken.map((s) => s.playerId), left: left.map((s) => s.playerId), unknown };
     });
   }

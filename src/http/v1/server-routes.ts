@@ -8,7 +8,7 @@ import type { FindSession } from '../../sessions/find-session.js';
 import type { Seats } from '../../sessions/seats.js';
 import type { ServerReports } from '../../sessions/server-reports.js';
 import { errors, ServerReport } from './schemas.js';
-import { PlayersReport, PlayersReportAnswer } from './seat-schemas.js';
+import { PlayerId, PlayersReport, PlayersReportAnswer } from './seat-schemas.js';
 import { serverView, sessionView } from './views.js';
 
 export interface ServerRoutesDeps {
@@ -62,6 +62,21 @@ export async function serverRoutes(app: FastifyInstance, deps: ServerRoutesDeps)
     description: 'Only needed while the orchestrator does not know the address yet',
   });
   const respond = { 200: ServerReport, ...errors(400, 401, 404, 413) };
+  const PlayerIds = Type.Array(PlayerId, {
+    maxItems: 1000,
+    description:
+      'Optional: the ids of the players (seat holders) connected now. Their seats are taken; a taken seat of a player no longer listed is left, held for RECONNECT_GRACE_S, as `POST /v1/servers/{id}/players` does. Without it, seats are left as they are.',
+  });
+  const HeartbeatAnswer = Type.Object(
+    {
+      ...ServerReport.properties,
+      seats: Type.Optional({
+        ...PlayersReportAnswer,
+        description: 'With player_ids: what the list changed (as `POST /v1/servers/{id}/players` answers)',
+      }),
+    },
+    { examples: ServerReport.examples as unknown[] },
+  );
 
   routes.post(
     '/servers/:id/heartbeat',
@@ -69,18 +84,24 @@ export async function serverRoutes(app: FastifyInstance, deps: ServerRoutesDeps)
       preValidation: (req, reply) => signedBy(req.params.id, req, reply),
       schema: {
         summary: 'Game server heartbeat: players connected now',
-        description: `The first heartbeat of a booting server makes it ready. ${SIGNED}`,
+        description: `The first heartbeat of a booting server makes it ready. With \`player_ids\`, the players connected now: their seats are taken, and those of players no longer listed are left (held for RECONNECT_GRACE_S). ${SIGNED}`,
         tags: TAGS,
         params: Id,
-        body: Type.Object({ players: Players, address: Type.Optional(Address) }, { examples: [{ players: 3 }] }),
-        response: respond,
+        body: Type.Object(
+          { players: Players, address: Type.Optional(Address), player_ids: Type.Optional(PlayerIds) },
+          { examples: [{ players: 3 }, { players: 2, player_ids: ['p7', 'p9'] }] },
+        ),
+        response: { ...respond, 200: HeartbeatAnswer },
       },
     },
     async (req) => {
       const { id } = req.params;
       const b = req.body;
       const r = await reports.heartbeat({ server: { id }, players: b.players, address: checkAddress(b.address) });
-      return report(r.server);
+      // After the heartbeat: a server it made ready, or handed a session, has its seats to report.
+      if (b.player_ids === undefined) return report(r.server);
+      const seats = await deps.seats.reportPresent(id, b.player_ids);
+      return { ...(await report(r.server)), seats };
     },
   );
 

@@ -114,6 +114,46 @@ describe('POST /v1/sessions/{code}/join: seats', () => {
     expect(refused.json().error.code).toBe('session_full');
   });
 
+  it('a heartbeat with player_ids reports players: listed seats taken, a taken seat no longer listed left for the grace; without it nothing changes', async () => {
+    const { clock, srv, code } = await fullSetup(2);
+    await join(code, { player_id: 'p1' });
+    await join(code, { player_id: 'p2' });
+    const beat = (body: object) => serverCall(orch, srv.id, 'heartbeat', srv.credential, body);
+    const both = await beat({ players: 2, player_ids: ['p1', 'p2', 'stranger'] });
+    expect(both.statusCode).toBe(200);
+    expect(both.json().seats).toEqual({ taken: ['p1', 'p2'], left: [], unknown: ['stranger'] });
+    expect(both.json().session.code).toBe(code);
+    const states = async () =>
+      (await orch.app.inject({ method: 'GET', url: `/v1/sessions/${code}/players`, headers: admin }))
+        .json()
+        .seats.map((s: { player_id: string; state: string }) => `${s.player_id}:${s.state}`);
+    expect(await states()).toEqual(['p1:taken', 'p2:taken']);
+    // An old heartbeat (a count only) leaves seats as they are.
+    const old = await beat({ players: 1 });
+    expect(old.json().seats).toBeUndefined();
+    expect(await states()).toEqual(['p1:taken', 'p2:taken']);
+    // p2 is no longer listed: left, held for the grace; the session stays full for others.
+    expect((await beat({ players: 1, player_ids: ['p1'] })).json().seats).toEqual({
+      taken: [],
+      left: ['p2'],
+      unknown: [],
+    });
+    expect(await states()).toEqual(['p1:taken', 'p2:left']);
+    expect((await join(code, { player_id: 'p3' })).statusCode).toBe(409);
+    clock.advance(59_000);
+    expect((await join(code, { player_id: 'p2' })).json().seat).toMatchObject({ player_id: 'p2', again: true });
+    expect((await beat({ players: 2, player_ids: ['p1', 'p2'] })).json().seats.taken).toEqual(['p2']);
+    expect(await kinds()).toEqual([
+      'seat.reserved',
+      'seat.reserved',
+      'seat.taken',
+      'seat.taken',
+      'seat.left',
+      'seat.reserved',
+      'seat.taken',
+    ]);
+  });
+
   it('refuses a forged or another session’s seat token with 400, and a bad player id', async () => {
     const { clock, code } = await fullSetup(4);
     const forged = signSeatToken('not-the-key', { session: code, player: 'x', expiresAtS: clock.now() / 1000 + 60 });
