@@ -53,8 +53,11 @@ export interface EndOptions {
 }
 
 export interface HeartbeatLoopOptions {
-  /** The number of players connected now. */
-  players: () => number;
+  /**
+   * The players connected now: their number, or (api v1) their player ids, which also reports
+   * seats (listed: taken; a taken seat no longer listed: held for the reconnect grace).
+   */
+  players: () => number | readonly string[];
   /** Default 5000 ms. */
   intervalMs?: number;
   /** Longest wait after repeated failures; default 30 000 ms. */
@@ -86,7 +89,12 @@ export class GameServerAgent {
   readonly api: 'v1' | 'original';
   /** The share code of the session this server holds (from /v1 heartbeat answers); null: none yet. */
   readonly session: string | null;
-  heartbeat(players: number): Promise<CallResult>;
+  /**
+   * The players connected now: a number, or (api v1) their player ids: listed players' seats are
+   * taken, a taken seat of a player no longer listed is held for the reconnect grace (the original
+   * routes get the count).
+   */
+  heartbeat(players: number | readonly string[]): Promise<CallResult>;
   /** Checks a connecting player's seat token for this server's session (refreshing it once by heartbeat). */
   verifySeat(token: string, opts?: { session?: string }): Promise<SeatCheck>;
   /** Players who connected (seats taken) and left (held for the reconnect grace); /v1 only. */

@@ -126,15 +126,24 @@ export class GameServerAgent {
     return this.#session;
   }
 
-  /** Reports the players connected now. Resolves to {status, body}; rejects on network errors. */
+  /**
+   * Reports the players connected now: their number, or (api v1) the list of their player ids,
+   * which also reports seats: listed players' seats are taken, and a taken seat of a player no
+   * longer listed is held for the reconnect grace (as reportPlayers). The original routes get
+   * the list's length. Resolves to {status, body}; rejects on network errors.
+   */
   heartbeat(players) {
     this.#lastPlayers = players;
-    if (this.#api === 'v1')
-      return this.#post(`/v1/servers/${encodeURIComponent(this.#serverId)}/heartbeat`, '', JSON.stringify({ players }));
+    const ids = Array.isArray(players) ? [...players] : null;
+    const count = ids ? ids.length : players;
+    if (this.#api === 'v1') {
+      const body = ids ? { players: count, player_ids: ids } : { players: count };
+      return this.#post(`/v1/servers/${encodeURIComponent(this.#serverId)}/heartbeat`, '', JSON.stringify(body));
+    }
     return this.#post(
       '/server/heartbeat',
       '',
-      JSON.stringify({ droplet_ip: this.#publicIp, connected_clients: players }),
+      JSON.stringify({ droplet_ip: this.#publicIp, connected_clients: count }),
     );
   }
 
@@ -201,7 +210,7 @@ export class GameServerAgent {
   }
 
   /**
-   * Heartbeats every intervalMs with players(); after a failure (network error or 5xx/429)
+   * Heartbeats every intervalMs with players() (a number, or the connected players' ids); after a failure (network error or 5xx/429)
    * waits with exponential backoff and full jitter, up to maxBackoffMs, then goes back to the
    * interval. onResult sees every outcome. Returns a function that stops the loop.
    */

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { SessionsClient } from '../../packages/client/client.mjs';
+import { GameServerAgent } from '../../packages/server/server.mjs';
 import { deriveServerCredential } from '../../src/domain/credentials.js';
 import { signSeatToken } from '../../src/domain/seat-token.js';
 import { freshPgSchema } from '../helpers/databases.js';
@@ -156,6 +157,34 @@ describe('e2e: seats with the sample game server requiring tokens', () => {
     expect((await join(svc, code, { player_id: 'waiting' })).status).toBe(409);
     await waitFor('the seat freed', async () => (await seats(svc, code)).length === 0, 30_000, 100);
     expect((await join(svc, code, { player_id: 'waiting' })).status).toBe(200);
+  });
+
+  it('the game server’s heartbeat with its player list reports players: seats taken, one dropped from the list held for the grace, and back', async () => {
+    const { code } = await activeSession(svc, 2);
+    const serverId = (await seatList(svc, code)).session.server_id;
+    // The test speaks for the game server with its own credential, through the server SDK.
+    const agent = new GameServerAgent({ url: svc.url, serverId, key: deriveServerCredential(SECRET, serverId) });
+    expect((await join(svc, code, { player_id: 'fay' })).status).toBe(200);
+    expect((await join(svc, code, { player_id: 'gus' })).status).toBe(200);
+    const states = async () => (await seats(svc, code)).map((s) => `${s.player_id}:${s.state}`).sort();
+    expect(await states()).toEqual(['fay:reserved', 'gus:reserved']);
+    const seatsOf = (r: { status: number; body: unknown }) => (r.body as { seats?: unknown }).seats;
+    const both = await agent.heartbeat(['fay', 'gus']);
+    expect(both.status).toBe(200);
+    expect(seatsOf(both)).toEqual({ taken: ['fay', 'gus'], left: [], unknown: [] });
+    expect(agent.session).toBe(code);
+    expect(await states()).toEqual(['fay:taken', 'gus:taken']);
+    // Past SEAT_TTL_S (3 s) taken seats stay, while the sample's own heartbeats (a count, no list) go on.
+    await new Promise((r) => setTimeout(r, 3500));
+    expect(await states()).toEqual(['fay:taken', 'gus:taken']);
+    // gus dropped: no longer listed, his seat is held for the grace and the session stays full.
+    expect(seatsOf(await agent.heartbeat(['fay']))).toEqual({ taken: [], left: ['gus'], unknown: [] });
+    expect(await states()).toEqual(['fay:taken', 'gus:left']);
+    expect((await join(svc, code, { player_id: 'hal' })).status).toBe(409);
+    const back = await answer(join(svc, code, { player_id: 'gus' }));
+    expect(back.seat).toMatchObject({ player_id: 'gus', again: true });
+    expect(seatsOf(await agent.heartbeat(['fay', 'gus']))).toEqual({ taken: ['gus'], left: [], unknown: [] });
+    expect(await states()).toEqual(['fay:taken', 'gus:taken']);
   });
 
   it('a dropped player reconnects into the full session within the grace, and is refused after it', async () => {

@@ -25,6 +25,10 @@ describe('server SDK', () => {
     const other = await readyServer(orch, '198.51.100.51');
     const wrong = new GameServerAgent({ url, serverId: other.id, key: srv.credential });
     expect((await wrong.heartbeat(1)).status).toBe(401);
+    // A list of player ids: its length is the count, and the seats it names are reported.
+    const listed = await agent.heartbeat(['p1', 'p2', 'p3']);
+    expect(listed.status).toBe(200);
+    expect(listed.body).toMatchObject({ server: { players: 3 }, seats: { unknown: ['p1', 'p2', 'p3'] } });
     expect((await agent.end()).status).toBe(200);
   });
 
@@ -34,6 +38,9 @@ describe('server SDK', () => {
     const agent = new GameServerAgent({ url, key: 'test-hmac-secret', api: 'original', publicIp: '198.51.100.52' });
     expect((await agent.heartbeat(0)).status).toBe(200);
     expect((await orch.store.findActiveServerByIp('198.51.100.52'))?.state).toBe('ready');
+    // The original routes have no seats: a list is sent as its length.
+    expect((await agent.heartbeat(['a', 'b'])).status).toBe(200);
+    expect((await orch.store.findActiveServerByIp('198.51.100.52'))?.players).toBe(2);
     expect((await agent.end()).status).toBe(200);
   });
 
