@@ -23,50 +23,70 @@ afterEach(async () => {
 
 const admin = { authorization: `Bearer ${ADMIN}` };
 
+/**
+ * The orchestrator as a real process (`serve`, a SQLite file) over both emulators: nyc3 on
+ * DigitalOcean (the default region), fsn1 on Hetzner with a pool of one; `env` adds to or
+ * overrides that. Everything started is stopped after the test.
+ */
+async function startFleet(o: { seeds: [number, number]; hzServerLimit?: number; env: Record<string, string> }) {
+  const dir = mkdtempSync(path.join(tmpdir(), 'orch-fleet-e2e-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  const doEmu = await startEmulator({ port: 0, bootDelayMs: 300, seed: o.seeds[0] });
+  cleanups.push(() => doEmu.close());
+  const hzEmu = await startHetznerEmulator({
+    port: 0,
+    bootDelayMs: 300,
+    seed: o.seeds[1],
+    ...(o.hzServerLimit === undefined ? {} : { serverLimit: o.hzServerLimit }),
+  });
+  cleanups.push(() => hzEmu.close());
+  const svc: RunningService = await startService(['serve'], {
+    PROVIDER: 'digitalocean',
+    DIGITALOCEAN_TOKEN: 'dop_v1_fleet_test',
+    SNAPSHOT_ID: '7555620',
+    DO_API_URL: doEmu.url,
+    DROPLET_REGION: 'nyc3',
+    DO_RETRY_BASE_MS: '50',
+    HCLOUD_TOKEN: 'hz-fleet-test-token',
+    HCLOUD_API_URL: hzEmu.url,
+    HCLOUD_IMAGE: String(SNAPSHOT_IMAGE_ID),
+    HCLOUD_RETRY_BASE_MS: '50',
+    REGIONS: 'nyc3,fsn1',
+    REGION_PROVIDERS: 'fsn1=hetzner',
+    REGION_POOL_MIN_READY: 'fsn1=1',
+    MAX_SERVERS: '6',
+    READINESS: 'address',
+    RECONCILE_INTERVAL_S: '1',
+    START_TIMEOUT_S: '30',
+    ADMIN_TOKEN: ADMIN,
+    INTERNAL_HMAC_SECRET: 'fleet-e2e-hmac',
+    DB_PATH: path.join(dir, 'orchestrator.db'),
+    LOG_LEVEL: 'warn',
+    ...o.env,
+  });
+  cleanups.push(async () => {
+    if (svc.proc.exitCode === null) svc.proc.kill('SIGTERM');
+    await svc.exited;
+  });
+  return { svc, doEmu, hzEmu };
+}
+
 describe('a fleet across DigitalOcean (nyc3) and Hetzner (fsn1)', () => {
   it('pools, places, prices and cleans up each region on its own cloud', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'orch-fleet-e2e-'));
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-    const doEmu = await startEmulator({ port: 0, bootDelayMs: 300, seed: 31 });
-    cleanups.push(() => doEmu.close());
-    const hzEmu = await startHetznerEmulator({ port: 0, bootDelayMs: 300, seed: 32 });
-    cleanups.push(() => hzEmu.close());
-    const svc: RunningService = await startService(['serve'], {
-      PROVIDER: 'digitalocean',
-      DIGITALOCEAN_TOKEN: 'dop_v1_fleet_test',
-      SNAPSHOT_ID: '7555620',
-      DO_API_URL: doEmu.url,
-      DROPLET_REGION: 'nyc3',
-      DO_RETRY_BASE_MS: '50',
-      DO_RETRY_MAX_MS: '1000',
-      HCLOUD_TOKEN: 'hz-fleet-test-token',
-      HCLOUD_API_URL: hzEmu.url,
-      HCLOUD_IMAGE: String(SNAPSHOT_IMAGE_ID),
-      HCLOUD_RETRY_BASE_MS: '50',
-      HCLOUD_RETRY_MAX_MS: '1000',
-      REGIONS: 'nyc3,fsn1',
-      REGION_PROVIDERS: 'fsn1=hetzner',
-      REGION_POOL_MIN_READY: 'fsn1=1',
-      // Hetzner bills by the hour: with the billing-aware pool a replacement the fsn1 pool made
-      // before it was set to zero is kept, paid for, until shortly before its next hour, which a
-      // 60 s wait never sees (CI failed on exactly that). That step has its own tests
-      // (billing-pool); here every surplus machine goes at once.
-      POOL_BILLING_AWARE: 'false',
-      POOL_MIN_READY: '1',
-      MAX_SERVERS: '6',
-      READINESS: 'address',
-      RECONCILE_INTERVAL_S: '1',
-      ORPHAN_GRACE_S: '2',
-      START_TIMEOUT_S: '30',
-      COSTS_CACHE_MS: '0',
-      ADMIN_TOKEN: ADMIN,
-      INTERNAL_HMAC_SECRET: 'fleet-e2e-hmac',
-      DB_PATH: path.join(dir, 'orchestrator.db'),
-      LOG_LEVEL: 'warn',
-    });
-    cleanups.push(async () => {
-      if (svc.proc.exitCode === null) svc.proc.kill('SIGTERM');
-      await svc.exited;
+    const { svc, doEmu, hzEmu } = await startFleet({
+      seeds: [31, 32],
+      env: {
+        DO_RETRY_MAX_MS: '1000',
+        HCLOUD_RETRY_MAX_MS: '1000',
+        // Hetzner bills by the hour: with the billing-aware pool a replacement the fsn1 pool made
+        // before it was set to zero is kept, paid for, until shortly before its next hour, which a
+        // 60 s wait never sees (CI failed on exactly that). That step has its own tests
+        // (billing-pool); here every surplus machine goes at once.
+        POOL_BILLING_AWARE: 'false',
+        POOL_MIN_READY: '1',
+        ORPHAN_GRACE_S: '2',
+        COSTS_CACHE_MS: '0',
+      },
     });
     const liveDroplets = () => doEmu.droplets().filter((d) => d.deletedAtMs === null);
     const liveHz = () => hzEmu.servers().filter((s) => s.deletedAtMs === null);
@@ -142,41 +162,8 @@ describe('a fleet across DigitalOcean (nyc3) and Hetzner (fsn1)', () => {
   }, 180_000);
 
   it("one cloud's account full closes that cloud's regions only: the other cloud goes on creating", async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'orch-fleet-full-'));
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-    const doEmu = await startEmulator({ port: 0, bootDelayMs: 300, seed: 33 });
-    cleanups.push(() => doEmu.close());
     // The Hetzner account holds one server: the fsn1 pool's.
-    const hzEmu = await startHetznerEmulator({ port: 0, bootDelayMs: 300, seed: 34, serverLimit: 1 });
-    cleanups.push(() => hzEmu.close());
-    const svc: RunningService = await startService(['serve'], {
-      PROVIDER: 'digitalocean',
-      DIGITALOCEAN_TOKEN: 'dop_v1_fleet_full',
-      SNAPSHOT_ID: '7555620',
-      DO_API_URL: doEmu.url,
-      DROPLET_REGION: 'nyc3',
-      DO_RETRY_BASE_MS: '50',
-      HCLOUD_TOKEN: 'hz-fleet-full-token',
-      HCLOUD_API_URL: hzEmu.url,
-      HCLOUD_IMAGE: String(SNAPSHOT_IMAGE_ID),
-      HCLOUD_RETRY_BASE_MS: '50',
-      REGIONS: 'nyc3,fsn1',
-      REGION_PROVIDERS: 'fsn1=hetzner',
-      REGION_POOL_MIN_READY: 'fsn1=1',
-      POOL_MIN_READY: '0',
-      MAX_SERVERS: '6',
-      READINESS: 'address',
-      RECONCILE_INTERVAL_S: '1',
-      START_TIMEOUT_S: '30',
-      ADMIN_TOKEN: ADMIN,
-      INTERNAL_HMAC_SECRET: 'fleet-e2e-hmac',
-      DB_PATH: path.join(dir, 'orchestrator.db'),
-      LOG_LEVEL: 'warn',
-    });
-    cleanups.push(async () => {
-      if (svc.proc.exitCode === null) svc.proc.kill('SIGTERM');
-      await svc.exited;
-    });
+    const { svc, doEmu, hzEmu } = await startFleet({ seeds: [33, 34], hzServerLimit: 1, env: { POOL_MIN_READY: '0' } });
     const regionStates = async () =>
       Object.fromEntries(
         (
