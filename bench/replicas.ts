@@ -58,9 +58,20 @@ interface SetupResult {
   databaseCpuMsPerStart: number | null;
 }
 
+const USAGE = `npm run bench:replicas -- [options]
+  --duration S          seconds of load per setup (default: BENCH_DURATION_S or 5)
+  --connections N       connections in all, split over the replicas (default 48)
+  --pool N              warm servers made before each setup (default 6000 per second of load)
+  --no-build            run the existing dist/ build instead of building first
+  --pgbench-clients N   pgbench's clients (default 10)
+  --label NAME          write the results as replicas-<date>-NAME.md/.json
+  --help                this text
+PostgreSQL: BENCH_DATABASE_URL, or a local one started here (durable defaults).`;
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
+      help: { type: 'boolean', default: false },
       duration: { type: 'string', default: process.env.BENCH_DURATION_S ?? '5' },
       connections: { type: 'string', default: '48' },
       pool: { type: 'string', default: '' },
@@ -70,6 +81,7 @@ async function main(): Promise<void> {
       label: { type: 'string', default: '' },
     },
   });
+  if (values.help) return console.log(USAGE);
   const durationS = Number(values.duration);
   const connections = Number(values.connections);
   const poolSize = Number(values.pool || String(6000 * durationS));
@@ -249,7 +261,12 @@ async function countSessions(
 
 main().then(
   () => process.exit(0),
-  (err) => {
+  (err: unknown) => {
+    // A wrong option is the user's mistake: say which and show the options, not a stack.
+    if ((err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+      console.error(`${(err as Error).message}\n\n${USAGE}`);
+      process.exit(2);
+    }
     console.error(err);
     process.exit(1);
   },
