@@ -9,20 +9,35 @@ import { analyzeTables } from './raw-sql.js';
  * step from one process to several replicas. The service must be stopped while it runs.
  *
  * Copied: every server and session row (live ones and history, so codes and ids stay as they
- * were), idempotency keys and replay keys still valid, and meta (the server credential secret:
- * game servers already running keep their credentials). Not copied: rate counters (a minute's
- * worth, worthless after the move). One PostgreSQL transaction: either everything lands, or
- * nothing does. Counts are verified afterwards against what was read.
+ * were), what hangs off a session — who holds it (the per-client cap), its players' seats (a
+ * session's `seats_held` counts these rows: without them a seat is never freed and a player's
+ * reconnect finds no place) and its lobby attributes (what a lobby listing filters by) —,
+ * idempotency keys and replay keys still valid, and meta (the server credential secret: game
+ * servers already running keep their credentials; pool settings set at run time).
+ * Not copied: rate counters (a minute's worth, worthless after the move), and the event log with
+ * the webhook delivery state that points into it: PostgreSQL starts a new log, and each webhook
+ * target its delivery from that log's start (events before the move were delivered, or are in
+ * the SQLite file). One PostgreSQL transaction: either everything lands, or nothing does. Counts
+ * are verified afterwards against what was read.
  */
 
-/** The tables moved, in foreign-key order (sessions reference servers). */
-export const MIGRATED_TABLES = ['servers', 'sessions', 'idempotency_keys', 'replay_keys', 'meta'] as const;
+/** The tables moved, in foreign-key order (sessions reference servers; the session tables, sessions). */
+export const MIGRATED_TABLES = [
+  'servers',
+  'sessions',
+  'session_holders',
+  'seats',
+  'session_attributes',
+  'idempotency_keys',
+  'replay_keys',
+  'meta',
+] as const;
 export type MigratedTable = (typeof MIGRATED_TABLES)[number];
 
 /** Tables whose rows carry an expiry; rows already expired stay behind. */
 const EXPIRING: ReadonlySet<MigratedTable> = new Set(['idempotency_keys', 'replay_keys']);
 
-/** Rows per INSERT: far below PostgreSQL's 65,535 parameters for the widest table (13 columns). */
+/** Rows per INSERT: far below PostgreSQL's 65,535 parameters for the widest table (sessions, about 20 columns). */
 const BATCH = 500;
 
 export interface MigrateDataOptions {

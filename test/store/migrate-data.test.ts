@@ -77,8 +77,23 @@ async function populatedSqlite(file: string) {
     expect(
       (await app.inject({ method: 'POST', url: '/server/heartbeat', headers: signed, payload: body })).statusCode,
     ).toBe(200);
+    // A public /v1 session with lobby attributes and one player's seat: after the move it is
+    // still listed by its attributes, the player keeps the place, and the seat still counts.
+    const lobby = await app.inject({
+      method: 'POST',
+      url: '/v1/sessions',
+      payload: { public: true, mode: 'duel', max_players: 2, attributes: { map: 'harbour' } },
+    });
+    expect(lobby.statusCode).toBe(201);
+    const seated = await app.inject({
+      method: 'POST',
+      url: `/v1/sessions/${lobby.json().code}/join`,
+      payload: { player_id: 'alice' },
+    });
+    expect(seated.statusCode).toBe(200);
     const secret = await orch.store.getMeta('credential_secret');
     return {
+      lobby: lobby.json().code as string,
       keyed: keyed.json(),
       plain: plain.json(),
       ended: ending.json(),
@@ -111,7 +126,14 @@ describe('migrate-data: SQLite → PostgreSQL', () => {
   it('copies servers, sessions, valid keys and meta, verifies the counts, and the service then serves the migrated codes', async () => {
     const url = await pgSchema();
     const r = await migrateData({ from: file, to: url, nowMs: Date.now() });
-    expect(r.copied).toMatchObject({ servers: 6, sessions: 3, idempotency_keys: 1, meta: expect.any(Number) });
+    expect(r.copied).toMatchObject({
+      servers: 6,
+      sessions: 4,
+      seats: 1,
+      session_attributes: 1,
+      idempotency_keys: 1,
+      meta: expect.any(Number),
+    });
     expect(r.copied.replay_keys).toBeGreaterThan(0);
     expect(r.expired.idempotency_keys).toBe(1);
     expect(r.replaced).toBe(0);
@@ -121,7 +143,7 @@ describe('migrate-data: SQLite → PostgreSQL', () => {
       url,
       `SELECT relname, reltuples FROM pg_class WHERE relnamespace = current_schema()::regnamespace AND relname IN ('servers', 'sessions')`,
     );
-    expect(Object.fromEntries(stats.map((x) => [x.relname, Number(x.reltuples)]))).toEqual({ servers: 6, sessions: 3 });
+    expect(Object.fromEntries(stats.map((x) => [x.relname, Number(x.reltuples)]))).toEqual({ servers: 6, sessions: 4 });
 
     const orch = await started({ DATABASE_URL: url });
     const app = orch.app;
@@ -154,6 +176,17 @@ describe('migrate-data: SQLite → PostgreSQL', () => {
     // Running game servers keep their credentials: the master secret is the same.
     expect(before.secret).toMatch(/.+/);
     expect(await orch.store.getMeta('credential_secret')).toBe(before.secret);
+    // The public session is found by its attributes, with alice's seat counted.
+    const listed = await app.inject({ method: 'GET', url: '/v1/lobbies?mode=duel&attr.map=harbour' });
+    expect(listed.json().items).toEqual([expect.objectContaining({ code: before.lobby, free_seats: 1 })]);
+    // alice comes back to her own seat; bob takes the last; carol finds it full.
+    const join = (player_id: string) =>
+      app.inject({ method: 'POST', url: `/v1/sessions/${before.lobby}/join`, payload: { player_id } });
+    expect((await join('alice')).statusCode).toBe(200);
+    expect((await join('bob')).statusCode).toBe(200);
+    const full = await join('carol');
+    expect(full.statusCode).toBe(409);
+    expect(full.json().error.code).toBe('session_full');
     const expired = await pgRows<{ key: string }>(url, `SELECT key FROM idempotency_keys`);
     expect(expired.map((k) => k.key)).toEqual(['launch-42']);
   });
@@ -165,14 +198,14 @@ describe('migrate-data: SQLite → PostgreSQL', () => {
     const refused = migrateData({ from: file, to: url, nowMs: Date.now() });
     await expect(refused).rejects.toBeInstanceOf(MigrateDataError);
     await expect(refused).rejects.toThrow(
-      /^the target database is not empty \(servers: 6, sessions: 3, idempotency_keys: 1, replay_keys: \d+, meta: \d+\); pass --force to replace its contents$/,
+      /^the target database is not empty \(servers: 6, sessions: 4, seats: 1, session_attributes: 1, idempotency_keys: 1, replay_keys: \d+, meta: \d+\); pass --force to replace its contents$/,
     );
     expect(await pgRows(url, `SELECT value FROM meta WHERE key = 'marker'`)).toEqual([{ value: 'kept' }]);
 
     const r = await migrateData({ from: file, to: url, nowMs: Date.now(), force: true });
     expect(r.replaced).toBeGreaterThan(0);
     expect(await pgRows(url, `SELECT value FROM meta WHERE key = 'marker'`)).toEqual([]);
-    expect(await pgRows(url, `SELECT count(*)::int AS n FROM sessions`)).toEqual([{ n: 3 }]);
+    expect(await pgRows(url, `SELECT count(*)::int AS n FROM sessions`)).toEqual([{ n: 4 }]);
   });
 
   it('CLI: reports the counts without printing the URL; bad usage exits 2 and touches nothing', async () => {
@@ -187,7 +220,7 @@ describe('migrate-data: SQLite → PostgreSQL', () => {
       ),
     ).toBe(0);
     expect(out).toContain('servers: 6');
-    expect(out).toContain('sessions: 3');
+    expect(out).toContain('sessions: 4');
     expect(out).toContain('idempotency_keys: 1 (1 expired, left behind)');
     const password = new URL(testDatabaseUrl()).password;
     if (password) expect(out.join('\n') + err.join('\n')).not.toContain(password);
