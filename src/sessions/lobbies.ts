@@ -159,7 +159,7 @@ export class Lobbies {
     });
     if (out instanceof Rollback) throw out.reason;
     this.publicSeatsChanged();
-    if (out.started) this.start.launched(out.seat.sessionId, out.pending, out.created, placement);
+    if (out.started) this.start.launched(out.pending, out.created);
     const snap = await this.find.byId(out.seat.sessionId);
     return { snap, seat: this.grant(snap, out.seat), started: out.started };
   }

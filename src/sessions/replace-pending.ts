@@ -5,32 +5,21 @@ import type { Session } from '../domain/session.js';
 import type { RegionPlacement } from './placement-offers.js';
 import type { SessionDeps } from './session-deps.js';
 
-/** Placement requests this process remembers at most (oldest forgotten first). */
-const REMEMBERED = 10_000;
-
 /**
  * A pending session must not wait forever in a region whose provider refuses creates (issue 23).
  * When a create there is refused, each session waiting there beyond the machines already on their
  * way is re-placed by its own start's request with that region now skipped (its region and
  * placement change; the reconciler makes or hands it a server there), or, when nothing else is
- * within its reach (or its request is not known here: placed by another replica, or before a
- * restart), ends `region_unavailable` at once, so its client starts again rather than waits.
- * The requests live in this process's memory, for pending sessions only.
+ * within its reach (or it asked for that region by name), ends `region_unavailable` at once, so
+ * its client starts again rather than waits. The request is read from the session's row
+ * (start-session.ts keeps it there), so any replica re-places any replica's sessions, and a
+ * restart forgets nothing.
  */
 export class PendingReplacer {
-  private readonly requests = new Map<string, PlacementRequest>();
-
   constructor(
     private readonly deps: SessionDeps,
     private readonly placement: RegionPlacement,
   ) {}
-
-  /** Keeps a pending session's request for a re-placement (a request naming a region is not re-placed). */
-  remember(sessionId: string, req: PlacementRequest): void {
-    if (req.latencies === undefined) return;
-    this.requests.set(sessionId, req);
-    if (this.requests.size > REMEMBERED) this.requests.delete(this.requests.keys().next().value!);
-  }
 
   /** Re-places or ends the sessions waiting in `region` beyond the machines on their way there. */
   async replaceIn(region: string): Promise<{ moved: number; ended: number }> {
@@ -47,7 +36,6 @@ export class PendingReplacer {
         const where = await this.placeAgain(tx, s);
         if (where && (await tx.movePendingSession(s.id, where.region, where.reason))) moved++;
         else if (await ops.endSession(tx, s, EndReason.RegionUnavailable, { from: [SessionState.Pending] })) ended++;
-        this.requests.delete(s.id);
       }
       return { moved, ended };
     });
@@ -59,7 +47,7 @@ export class PendingReplacer {
   }
 
   private async placeAgain(tx: Parameters<RegionPlacement['place']>[0], s: Session) {
-    const req = this.requests.get(s.id);
+    const req: PlacementRequest | null = await tx.placementRequestOf(s.id);
     if (!req) return null;
     try {
       return await this.placement.place(tx, req, this.deps.clock.now());

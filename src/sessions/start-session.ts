@@ -14,7 +14,6 @@ import type { StartResult, StartWaits } from './start-wait.js';
 import type { PlacementReason, PlacementRequest } from '../domain/placement.js';
 import { regionCap } from '../domain/region.js';
 import type { RegionPlacement } from './placement-offers.js';
-import type { PendingReplacer } from './replace-pending.js';
 import type { SessionSnapshot } from './find-session.js';
 
 /** Where a start goes: its region, why (null: the original routes' default), and whether to claim there. */
@@ -30,8 +29,6 @@ export interface StartSessionOptions {
   maxServers: () => number;
   /** The fleet's regions and placement (issue 23); absent: every start in the default region. */
   placement?: RegionPlacement;
-  /** Remembers a pending session's placement request, to re-place it if its region refuses creates. */
-  replacer?: PendingReplacer;
 }
 
 export interface StartRequest {
@@ -82,8 +79,6 @@ export class StartSession {
   async start(req: StartRequest = {}): Promise<{ sessionId: string; answer: SessionSnapshot | null }> {
     const { session, created, existing, server } = await this.claimOrQueue(req, false);
     if (existing && keyUse(session) === 'ended') throw keyEndedError(session);
-    if (!existing && session.state === SessionState.Pending && req.placement)
-      this.opts.replacer?.remember(session.id, req.placement);
     this.launch(created, !existing && session.state === SessionState.Pending);
     const { maxPlayers = null, metadata = null } = req.details ?? {};
     const warm = !existing && session.state === SessionState.Active && server !== null && !req.lobby;
@@ -110,13 +105,13 @@ export class StartSession {
         : null;
     const session = await this.insertWithFreshCode(tx, server, now, false, where);
     await tx.setSessionDetails(session.id, details);
+    if (!server) await keepForReplacement(tx, session.id, placement);
     const created = server ? [] : await this.reserveForPending(tx, session.region);
     return { session, created };
   }
 
-  /** After startIn's commit: launches what it made; a pending one placed by request may be re-placed as a /v1 start's. */
-  launched(sessionId: string, pending: boolean, created: Server[], placement?: PlacementRequest): void {
-    if (pending && placement) this.opts.replacer?.remember(sessionId, placement);
+  /** After startIn's commit: launches what it made. */
+  launched(pending: boolean, created: Server[]): void {
     this.launch(created, pending);
   }
 
@@ -175,6 +170,7 @@ export class StartSession {
       if (server && held && held.active > 0 && (await ops.assignOldestPending(tx, server.id, held.active)))
         server = null;
       const session = await this.insertWithFreshCode(tx, server, now, leased, placed);
+      if (!server) await keepForReplacement(tx, session.id, placement);
       if (holder && held) await tx.holdSession(session.id, holder.id);
       if (details) await tx.setSessionDetails(session.id, details);
       if (lobby) await tx.setLobby(session.id, lobby);
@@ -263,4 +259,13 @@ export class StartSession {
     const configured = { poolMinReady: 0, poolBuffer: 0, maxServers: this.opts.maxServers() };
     return (await effectivePoolSettings(tx, configured)).maxServers;
   }
+}
+
+/**
+ * A pending session placed by its players' latencies keeps the request on its row: if its
+ * region's provider then refuses creates, any replica re-places it by the same rule
+ * (replace-pending.ts). A request naming a region, or none, is never re-placed.
+ */
+async function keepForReplacement(tx: Tx, sessionId: string, req: PlacementRequest | undefined): Promise<void> {
+  if (req?.latencies !== undefined && req.region === undefined) await tx.setPlacementRequest(sessionId, req);
 }

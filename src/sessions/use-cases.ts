@@ -56,7 +56,6 @@ export function sessionUseCases(deps: SessionDeps, o: SessionUseCaseOptions): Se
     idempotencyTtlS: o.idempotencyTtlS,
     maxServers: () => o.pool.configuredMaxServers(),
     placement: o.placement,
-    replacer,
   });
   const find = new FindSession(deps, waiter, o.startPollMs);
   const seatOptions = o.seats ?? { ttlS: 30, reconnectGraceS: 60, serverKey: () => null };

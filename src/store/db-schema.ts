@@ -73,6 +73,8 @@ export interface SessionRow {
   mode?: string | null;
   /** Migration 0014: the lobby attributes, JSON text (an object of strings). */
   attributes?: string | null;
+  /** Migration 0016: a pending session's placement request by latencies, JSON text (re-placement). */
+  placement_request?: string | null;
   owner: string | null;
   lease_until: number | null;
 }

@@ -6,7 +6,8 @@ import type { Database, DialectKind } from './db-schema.js';
 import * as servers from './server-queries.js';
 import * as sessions from './session-queries.js';
 import { assignOldestPending } from './pending-assignment.js';
-import { countByRegion, movePendingSession, type RegionCount } from './region-queries.js';
+import * as regions from './region-queries.js';
+import type { RegionCount } from './region-queries.js';
 import type { ServerPatch, StoreVerbs } from './store.js';
 import * as v1 from './v1-queries.js';
 import * as holders from './holder-queries.js';
@@ -14,6 +15,7 @@ import * as seats from './seat-queries.js';
 import * as lobbies from './lobby-queries.js';
 import type { Lobby, LobbyEntry } from '../domain/lobby.js';
 import type { Seat } from '../domain/seat.js';
+import type { PlacementRequest } from '../domain/placement.js';
 import type {
   DetailedSession,
   Page,
@@ -79,10 +81,16 @@ export class KyselyVerbs implements StoreVerbs {
     return servers.countOnTheWay(this.db, nowMs);
   }
   countByRegion(nowMs: number, heardSinceMs = Number.MIN_SAFE_INTEGER): Promise<Map<string, RegionCount>> {
-    return countByRegion(this.db, nowMs, heardSinceMs);
+    return regions.countByRegion(this.db, nowMs, heardSinceMs);
   }
   movePendingSession(id: string, region: string, placement: string | null): Promise<boolean> {
-    return movePendingSession(this.db, id, region, placement);
+    return regions.movePendingSession(this.db, id, region, placement);
+  }
+  setPlacementRequest(id: string, req: PlacementRequest): Promise<void> {
+    return regions.setPlacementRequest(this.db, id, req);
+  }
+  placementRequestOf(id: string): Promise<PlacementRequest | null> {
+    return regions.placementRequestOf(this.db, id);
   }
   renewServerLease(serverId: string, owner: string, untilMs: number): Promise<boolean> {
     return servers.renewServerLease(this.db, serverId, owner, untilMs);

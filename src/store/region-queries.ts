@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import { ServerState } from '../domain/server.js';
 import { SessionState } from '../domain/session.js';
+import type { PlacementRequest } from '../domain/placement.js';
 import type { Database } from './db-schema.js';
 
 /** A Kysely instance or a transaction over the store's tables. */
@@ -99,4 +100,24 @@ export async function movePendingSession(
     .where('state', '=', SessionState.Pending)
     .executeTakeFirst();
   return Number(r.numUpdatedRows) > 0;
+}
+
+/** Keeps a pending session's placement request on its row, for a re-placement by any replica. */
+export async function setPlacementRequest(db: Db, id: string, req: PlacementRequest): Promise<void> {
+  await db
+    .updateTable('sessions')
+    .set({ placement_request: JSON.stringify(req) })
+    .where('id', '=', id)
+    .execute();
+}
+
+/** A session's kept placement request; null when it has none (or it is not ours to read). */
+export async function placementRequestOf(db: Db, id: string): Promise<PlacementRequest | null> {
+  const row = await db.selectFrom('sessions').select('placement_request').where('id', '=', id).executeTakeFirst();
+  if (!row?.placement_request) return null;
+  try {
+    return JSON.parse(row.placement_request) as PlacementRequest;
+  } catch {
+    return null;
+  }
 }

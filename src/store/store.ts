@@ -19,6 +19,7 @@ import type { WarmStartInput, WarmStarted } from './warm-start-types.js';
 
 export type { WarmStartInput, WarmStarted } from './warm-start-types.js';
 import type { RegionCount } from './region-queries.js';
+import type { PlacementRequest } from '../domain/placement.js';
 
 /**
  * The statements of the Store port, the same inside a transaction (on a Tx) and alone (on the
@@ -126,6 +127,10 @@ export interface StoreVerbs extends SeatVerbs, LobbyVerbs {
   countByRegion(nowMs: number, heardSinceMs?: number): Promise<Map<string, RegionCount>>;
   /** A pending session re-placed in another region (with why); false when it is no longer pending. */
   movePendingSession(id: string, region: string, placement: string | null): Promise<boolean>;
+  /** Keeps a pending session's placement request (by latencies) on its row, for re-placement. */
+  setPlacementRequest(id: string, req: PlacementRequest): Promise<void>;
+  /** The placement request kept on a session's row; null: none. */
+  placementRequestOf(id: string): Promise<PlacementRequest | null>;
   renewServerLease(serverId: string, owner: string, untilMs: number): Promise<boolean>;
   /** The teardown lease of a row waiting for its machine's delete (fleet/machine-teardown.ts). */
   claimServerTeardown(serverId: string, owner: string, nowMs: number, untilMs: number): Promise<boolean>;

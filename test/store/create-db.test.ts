@@ -47,6 +47,7 @@ describe('createStore() and migrateDatabase()', () => {
       '0011-regions',
       '0012-seats',
       '0014-lobbies',
+      '0016-placement-requests',
     ]);
     expect(await migrateDatabase({ kind: 'sqlite', path: file })).toEqual([]);
     const store = await createStore({ kind: 'sqlite', path: file });
@@ -75,6 +76,7 @@ describe('createStore() and migrateDatabase()', () => {
         '0011-regions',
         '0012-seats',
         '0014-lobbies',
+        '0016-placement-requests',
       ]);
       expect(await migrateDatabase({ kind: 'postgres', url: pgUrlForSchema(b) })).toEqual([
         '0001-initial',
@@ -89,6 +91,7 @@ describe('createStore() and migrateDatabase()', () => {
         '0011-regions',
         '0012-seats',
         '0014-lobbies',
+        '0016-placement-requests',
       ]);
       expect(await migrateDatabase({ kind: 'postgres', url: pgUrlForSchema(b) })).toEqual([]);
       const store = await createStore({ kind: 'postgres', url: pgUrlForSchema(b) });

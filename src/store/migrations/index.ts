@@ -13,6 +13,7 @@ import { eventIdsByTransactionMigration } from './0010-event-ids-by-transaction.
 import { regionsMigration } from './0011-regions.js';
 import { seatsMigration } from './0012-seats.js';
 import { lobbiesMigration } from './0014-lobbies.js';
+import { placementRequestsMigration } from './0016-placement-requests.js';
 
 /**
  * Every migration, by name, in order. A static list rather than a folder scan, so the
@@ -33,6 +34,7 @@ function migrations(kind: DialectKind, defaultRegion: string): Record<string, Mi
     '0011-regions': regionsMigration(defaultRegion),
     '0012-seats': seatsMigration,
     '0014-lobbies': lobbiesMigration,
+    '0016-placement-requests': placementRequestsMigration,
   };
 }
 
