@@ -46,3 +46,40 @@ export function treeCpuMs(root: number): number {
   for (const [pid, t] of own) if (inTree(pid)) ticks += t;
   return ticks * TICK_MS;
 }
+
+/**
+ * CPU milliseconds so far of a process tree's members by what they are: their command line
+ * (PostgreSQL titles each process: "postgres: walwriter", "postgres: user db 127.0.0.1(…) idle"),
+ * cut to its first `words` words; "(exited)" is what the root reaped of children gone since.
+ */
+export function treeCpuByTitle(root: number, words = 2): Map<string, number> {
+  const out = new Map<string, number>();
+  const parent = new Map<number, number>();
+  const own = new Map<number, number>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const t = times(Number(name));
+    if (!t) continue;
+    parent.set(Number(name), t.ppid);
+    own.set(Number(name), t.own);
+  }
+  for (const [pid, t] of own) {
+    let p = pid;
+    for (let hops = 0; p > 1 && p !== root && hops < 64; hops++) p = parent.get(p) ?? 0;
+    if (p !== root) continue;
+    let title = '?';
+    try {
+      title = readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+        .replace(/\0/g, ' ')
+        .trim()
+        .split(/\s+/)
+        .slice(0, words)
+        .join(' ');
+    } catch {
+      // gone meanwhile
+    }
+    out.set(title, (out.get(title) ?? 0) + t * TICK_MS);
+  }
+  out.set('(exited)', (times(root)?.children ?? 0) * TICK_MS);
+  return out;
+}

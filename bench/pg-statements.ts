@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -7,8 +8,9 @@ import { startTestPostgres } from '../test/helpers/postgres-server.js';
 import { buildEntry } from './build.js';
 import { orchestratorEnv } from './cases.js';
 import { spawnService } from './child-service.js';
-import { treeCpuMs } from './cpu-usage.js';
+import { cpuMs, treeCpuByTitle, treeCpuMs } from './cpu-usage.js';
 import { runLoad } from './load.js';
+import { summariseProfile } from './profile-summary.js';
 import { fillWarmPool } from './warm-pool.js';
 
 /*
@@ -18,7 +20,10 @@ import { fillWarmPool } from './warm-pool.js';
  * defaults) gets pg_stat_statements preloaded; one orchestrator replica (the production build)
  * answers a fixed number of POST /sessions/start from a warm pool; the counters are reset after
  * a warm-up and read after the burst: every statement's calls, plan and execution time per
- * start, and the statements sent per start.
+ * start, and the statements sent per start. Also the replica's own CPU per start (process time),
+ * and with --profile its `node --cpu-prof` hot spots over the burst. --sql runs SQL on the
+ * filled schema before the replica starts (an A/B of a schema change: run with and without,
+ * interleaved); --env NAME=VALUE,... adds to the replica's environment.
  */
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -27,6 +32,9 @@ async function main(): Promise<void> {
       connections: { type: 'string', default: '8' },
       path: { type: 'string', default: '/sessions/start' },
       'no-build': { type: 'boolean', default: false },
+      profile: { type: 'boolean', default: false },
+      sql: { type: 'string', default: '' },
+      env: { type: 'string', default: '' },
     },
   });
   const starts = Number(values.starts);
@@ -53,14 +61,22 @@ async function main(): Promise<void> {
     await q(`CREATE SCHEMA ${schema}`);
     const url = `${local.url}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
     await fillWarmPool({ kind: 'postgres', url }, starts + 2000);
+    if (values.sql) await q(`SET search_path = ${schema}; ${values.sql}`);
+    const profDir = values.profile ? mkdtempSync(path.join(os.tmpdir(), 'pg-stmts-prof-')) : '';
     const env = {
+      ...Object.fromEntries(
+        values.env
+          .split(',')
+          .filter(Boolean)
+          .map((kv) => kv.split('=', 2) as [string, string]),
+      ),
       ...orchestratorEnv(':memory:'),
       DATABASE_URL: url,
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '',
     };
     const child = await spawnService({
-      nodeArgs: entry.nodeArgs,
+      nodeArgs: [...entry.nodeArgs, ...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [])],
       script: entry.script,
       args: ['serve'],
       env,
@@ -78,8 +94,14 @@ async function main(): Promise<void> {
       await runLoad({ url: child.url, connections: conns, amount: 500, request });
       await q('SELECT pg_stat_statements_reset()');
       const cpu0 = treeCpuMs(local.pid);
+      const byTitle0 = treeCpuByTitle(local.pid, 3);
+      const node0 = cpuMs([child.pid]);
+      const fromUs = Number(process.hrtime.bigint() / 1000n);
       const r = await runLoad({ url: child.url, connections: conns, amount: starts, request });
+      const window = { fromUs, toUs: Number(process.hrtime.bigint() / 1000n) };
       const cpu1 = treeCpuMs(local.pid);
+      const byTitle1 = treeCpuByTitle(local.pid, 3);
+      const node1 = cpuMs([child.pid]);
       const ok = r.ok;
       const rows = await q(
         `SELECT calls, total_plan_time, total_exec_time, plans, rows, shared_blks_hit, shared_blks_read, shared_blks_dirtied, wal_records, wal_bytes, query
@@ -91,6 +113,17 @@ async function main(): Promise<void> {
         `${ok} 2xx of ${starts} ${values.path} at ${conns} connections, ${r.okPerS.toFixed(0)}/s, p99 ${r.p99Ms} ms; ${entry.script}; load ${load.join(' ')}`,
       );
       console.log(`PostgreSQL CPU per start (process tree): ${f((cpu1 - cpu0) / ok, 2)} ms`);
+      console.log(`replica CPU per start (node process): ${f((node1 - node0) / ok, 2)} ms`);
+      const parts = [...byTitle1].map(([k, v]) => [k.replace(/\(\d+\)/, ''), v - (byTitle0.get(k) ?? 0)] as const);
+      const merged = new Map<string, number>();
+      for (const [k, v] of parts) merged.set(k, (merged.get(k) ?? 0) + v);
+      console.log(
+        `PostgreSQL CPU per start by process: ${[...merged]
+          .filter(([, v]) => v > 0)
+          .sort((x, y) => y[1] - x[1])
+          .map(([k, v]) => `${k} ${f(v / ok)}`)
+          .join('; ')}`,
+      );
       let calls = 0;
       let plan = 0;
       let exec = 0;
@@ -108,6 +141,19 @@ async function main(): Promise<void> {
         );
       }
       console.log(`per start: ${f(calls / ok)} statements, plan ${f(plan / ok)} ms, exec ${f(exec / ok)} ms`);
+      if (profDir) {
+        await child.stop();
+        const file = readdirSync(profDir).find((x) => x.endsWith('.cpuprofile'));
+        if (file) {
+          const sum = summariseProfile(path.join(profDir, file), window, 25);
+          console.log(`replica profile over the burst: ${sum.busyMs} ms busy, ${sum.idlePct}% idle`);
+          for (const h of sum.bySelf) console.log(`  self ${h.selfPct}% total ${h.totalPct}% ${h.name}`);
+          console.log('ours by total:');
+          for (const h of sum.oursByTotal) console.log(`  total ${h.totalPct}% self ${h.selfPct}% ${h.name}`);
+          console.log('by package:', sum.byPackage.map((x) => `${x.name} ${x.selfPct}%`).join(', '));
+        }
+        rmSync(profDir, { recursive: true, force: true });
+      }
     } finally {
       await child.stop();
     }

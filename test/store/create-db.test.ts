@@ -48,6 +48,7 @@ describe('createStore() and migrateDatabase()', () => {
       '0012-seats',
       '0014-lobbies',
       '0016-placement-requests',
+      '0017-start-index-entries',
     ]);
     expect(await migrateDatabase({ kind: 'sqlite', path: file })).toEqual([]);
     const store = await createStore({ kind: 'sqlite', path: file });
@@ -77,6 +78,7 @@ describe('createStore() and migrateDatabase()', () => {
         '0012-seats',
         '0014-lobbies',
         '0016-placement-requests',
+        '0017-start-index-entries',
       ]);
       expect(await migrateDatabase({ kind: 'postgres', url: pgUrlForSchema(b) })).toEqual([
         '0001-initial',
@@ -92,6 +94,7 @@ describe('createStore() and migrateDatabase()', () => {
         '0012-seats',
         '0014-lobbies',
         '0016-placement-requests',
+        '0017-start-index-entries',
       ]);
       expect(await migrateDatabase({ kind: 'postgres', url: pgUrlForSchema(b) })).toEqual([]);
       const store = await createStore({ kind: 'postgres', url: pgUrlForSchema(b) });

@@ -14,6 +14,7 @@ import { regionsMigration } from './0011-regions.js';
 import { seatsMigration } from './0012-seats.js';
 import { lobbiesMigration } from './0014-lobbies.js';
 import { placementRequestsMigration } from './0016-placement-requests.js';
+import { startIndexEntriesMigration } from './0017-start-index-entries.js';
 
 /**
  * Every migration, by name, in order. A static list rather than a folder scan, so the
@@ -35,6 +36,7 @@ function migrations(kind: DialectKind, defaultRegion: string): Record<string, Mi
     '0012-seats': seatsMigration,
     '0014-lobbies': lobbiesMigration,
     '0016-placement-requests': placementRequestsMigration,
+    '0017-start-index-entries': startIndexEntriesMigration(kind),
   };
 }
 
