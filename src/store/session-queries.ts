@@ -240,7 +240,7 @@ export async function listAbandonedPending(db: Db, nowMs: number): Promise<Sessi
   return rows.map(toSession);
 }
 
-/** Naming every state lets SQLite read sessions_state_created_at_idx as one range per state (PostgreSQL, whose index leaves active sessions out since 0015, reads sessions_created_at_id_idx from sinceMs). */
+/** Naming every state lets SQLite read sessions_state_created_at_idx as one range per state (PostgreSQL, whose index leaves active sessions out since 0017, reads sessions_created_at_id_idx from sinceMs). */
 export async function listSessionsStartedSince(db: Db, sinceMs: number): Promise<Session[]> {
   const rows = await db
     .selectFrom('sessions')
