@@ -1,6 +1,7 @@
 import { OrchestratorError } from '../domain/errors.js';
 import { addressBucket } from '../domain/ip-address.js';
 import type { Bucket } from '../store/cache-queries.js';
+import { MemoryBuckets } from './memory-buckets.js';
 import type { OperatorAuthThrottle } from './admin-auth.js';
 import type { Store } from '../store/store.js';
 import type { Clock } from '../util/clock.js';
@@ -40,6 +41,8 @@ export class RateLimiter {
   private readonly guesses: Bucket;
   private readonly adminFailures: Bucket;
   private readonly lobbyLists: Bucket;
+  /** The lobby listings' buckets when every listing comes to this process (store.exclusive); null: in the store. */
+  private readonly lobbyListsHere: MemoryBuckets | null;
 
   constructor(
     private readonly store: Store,
@@ -50,6 +53,7 @@ export class RateLimiter {
     this.guesses = { limit: opts.failedJoinsPerMinute, windowMs: WINDOW_MS };
     this.adminFailures = { limit: opts.operatorAuthFailuresPerMinute ?? 0, windowMs: WINDOW_MS };
     this.lobbyLists = { limit: opts.lobbyListsPerMinute ?? 0, windowMs: WINDOW_MS };
+    this.lobbyListsHere = store.exclusive ? new MemoryBuckets(this.lobbyLists) : null;
   }
 
   /**
@@ -77,10 +81,16 @@ export class RateLimiter {
       this.refuse('Too many session starts from this address; slow down', this.starts, level);
   }
 
-  /** A public lobby listing: every one counts (a poll every few seconds fits; a scraper does not). */
+  /**
+   * A public lobby listing: every one counts (a poll every few seconds fits; a scraper does not).
+   * With the database to itself (SQLite) the counts are kept in memory: no write per listing.
+   */
   async checkLobbyList(addr: string): Promise<void> {
     if (this.lobbyLists.limit <= 0) return;
-    const level = await this.store.leakHit(`lobbies:${addressBucket(addr)}`, this.lobbyLists, this.clock.now());
+    const key = `lobbies:${addressBucket(addr)}`;
+    const level = this.lobbyListsHere
+      ? this.lobbyListsHere.hit(key, this.clock.now())
+      : await this.store.leakHit(key, this.lobbyLists, this.clock.now());
     if (level > this.lobbyLists.limit)
       this.refuse('Too many lobby listings from this address; poll less often', this.lobbyLists, level);
   }
