@@ -1,5 +1,5 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { OrchestratorError } from '../../domain/errors.js';
 import { MAX_ATTRIBUTES } from '../../domain/lobby.js';
 import type { Lobbies, LobbyListing } from '../../sessions/lobbies.js';
@@ -34,10 +34,16 @@ interface LobbyPageBody {
   next_cursor: string | null;
 }
 
+const JSON_TYPE = 'application/json; charset=utf-8';
+/** Sends JSON text as it is: Fastify serializes objects only, and sends a string with a JSON type untouched. */
+const sendJson = (reply: FastifyReply, text: string) => reply.type(JSON_TYPE).send(text);
+
 /** Public lobbies: the listing of public sessions with room, and quick join (issue 24). */
 export async function lobbyRoutes(app: FastifyInstance, deps: LobbyRoutesDeps): Promise<void> {
   const { lobbies, limiter } = deps;
-  const listings = lobbies.listingCache<LobbyPageBody>();
+  // Answers are kept serialized (by the route's own response serializer, once per answer): a
+  // shared answer was serialized again for every poller, the most of a cache hit's own work.
+  const listings = lobbies.listingCache<string>();
   app.addHook('onRequest', deps.guard);
   const routes = app.withTypeProvider<TypeBoxTypeProvider>();
 
@@ -53,7 +59,7 @@ export async function lobbyRoutes(app: FastifyInstance, deps: LobbyRoutesDeps): 
         response: { 200: PageOf(LobbyView, 'LobbyPage'), ...errors(400, 401, 429) },
       },
     },
-    async (req) => {
+    async (req, reply) => {
       await limiter.checkLobbyList(clientAddress(req));
       // The attr.<name> filters are the schema's additionalProperties, which its static type leaves out.
       const q = req.query;
@@ -79,13 +85,15 @@ export async function lobbyRoutes(app: FastifyInstance, deps: LobbyRoutesDeps): 
         const page = await lobbies.list({ mode: q.mode, attributes, after, limit, placement });
         const last = page.items.at(-1);
         const region = placement ? last?.region : undefined;
-        return {
+        const body: LobbyPageBody = {
           items: page.items.map(lobbyView),
           next_cursor: page.more && last ? encodeCursor({ createdAtMs: last.createdAtMs, id: last.id, region }) : null,
         };
+        return String(reply.serialize(body));
       });
       lobbies.observer?.listing(read ? 'miss' : 'hit');
-      return answer;
+      // A string with a JSON type is sent as it is (Fastify serializes objects only).
+      return sendJson(reply, await answer);
     },
   );
 
