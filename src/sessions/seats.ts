@@ -70,9 +70,12 @@ export class Seats {
     const playerId = r.seatToken !== undefined ? this.tokenPlayer(key, session.code, r.seatToken) : r.playerId;
     const full = session.maxPlayers !== null && server.players >= session.maxPlayers;
     // Most joins: a new seat in the session's room, in one statement (PostgreSQL) or a job
-    // without a savepoint (SQLite). Otherwise (the player holds a seat, the session is full,
-    // or seats are due) the transaction below decides.
-    let claim: Claim | null = full ? null : await this.reserveNew(session.id, server.id, playerId);
+    // without a savepoint (SQLite); a player who named themself and holds a seat (a reconnect)
+    // has it renewed the same way, first. The server's own count says full: only a held seat
+    // is given. Otherwise (the player's seat is due, or seats are due) the transaction decides.
+    let claim: Claim | null =
+      full && playerId === undefined ? 'full' : await this.reserveNew(session.id, server.id, playerId, full);
+    if (claim === null && full) claim = 'full';
     claim ??= await this.claim(session.id, server.id, playerId, full, false);
     // The player id was taken meanwhile (the same player joining twice at once), or a seat of
     // theirs was due but not yet freed: once more, freeing due seats first.
@@ -99,8 +102,16 @@ export class Seats {
     return check.claims.player;
   }
 
-  /** A new seat where there is room (Store.reserveSeat); null when that did not happen (nothing written). */
-  private async reserveNew(sessionId: string, serverId: string, given: string | undefined): Promise<Claim | null> {
+  /**
+   * The player's held seat renewed (when the client named them), else a new seat where there is
+   * room unless `fullNow` (Store.reserveSeat); null when neither happened (nothing written).
+   */
+  private async reserveNew(
+    sessionId: string,
+    serverId: string,
+    given: string | undefined,
+    fullNow: boolean,
+  ): Promise<Claim | null> {
     const nowMs = this.deps.clock.now();
     const deadlineAtMs = nowMs + this.o.ttlS * 1000;
     const seat: Seat = {
@@ -118,7 +129,9 @@ export class Seats {
       playerId: seat.playerId,
       nowMs,
       deadlineAtMs,
+      renew: given === undefined ? undefined : fullNow ? 'only' : 'first',
     });
+    if (done?.held) return { seat: done.held, again: true };
     return done ? { seat, again: false, publicSeat: done.isPublic } : null;
   }
 

@@ -94,18 +94,35 @@ export class KyselyStore extends KyselyVerbs implements Store {
   readonly startOnReadyServer?: (start: WarmStartInput) => Promise<WarmStarted | null>;
 
   async reserveSeat(r: SeatReservation): Promise<SeatReserved | null> {
-    const done = this.kind === 'postgres' ? await reserveSeatInOneStatement(this.db, r) : await this.reserveSeatRows(r);
+    const done = this.kind === 'postgres' ? await this.reserveSeatPg(r) : await this.reserveSeatRows(r);
     if (done) this.hub.publish(done.events);
     return done;
   }
 
-  /** SQLite: the seat's row (if there is room), its count and its event; refuses before writing, so no savepoint. */
+  /** PostgreSQL: the one statement; a renewal (its UPDATE and its event) in a transaction of its own. */
+  private async reserveSeatPg(r: SeatReservation): Promise<SeatReserved | null> {
+    const done = r.renew === 'only' ? 'held' : await reserveSeatInOneStatement(this.db, r);
+    if (done !== 'held') return done;
+    if (!r.renew) return null;
+    const renewed = await this.pgTransaction(async (tx) => {
+      const held = await tx.renewSeat(r.sessionId, r.playerId, r.nowMs, r.deadlineAtMs);
+      if (!held) return null;
+      tx.recordEvent(seatReservedEvent(r, true));
+      return { isPublic: false, held, events: await tx.flushEvents() };
+    });
+    return renewed instanceof Rollback ? null : renewed;
+  }
+
+  /**
+   * SQLite: the player's held seat renewed, or the seat's row (if there is room) and its count;
+   * then its event. Refuses before writing, so no savepoint.
+   */
   private reserveSeatRows(r: SeatReservation): Promise<SeatReserved | null> {
     const body = async (tx: KyselyTx): Promise<SeatReserved | null> => {
       const seated = await tx.reserveSeatRows(r);
       if (!seated) return null;
-      tx.recordEvent(seatReservedEvent(r));
-      return { isPublic: seated.isPublic, events: await tx.flushEvents() };
+      tx.recordEvent(seatReservedEvent(r, seated.held !== undefined));
+      return { ...seated, events: await tx.flushEvents() };
     };
     if (this.groupCommit) return this.groupCommit.run(body, { refusesBeforeWriting: true });
     return this.db.transaction().execute((trx) => body(new KyselyTx(trx, this.kind)));

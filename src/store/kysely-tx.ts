@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { FleetEvent, NewEvent } from '../domain/events.js';
+import type { Seat } from '../domain/seat.js';
 import type { Database, DialectKind } from './db-schema.js';
 import * as events from './event-queries.js';
 import { KyselyVerbs } from './kysely-verbs.js';
@@ -38,8 +39,8 @@ export class KyselyTx extends KyselyVerbs implements Tx {
       .execute();
   }
 
-  /** SQLite, in a group commit job: a new seat and its count (seat-reserve-queries.ts). */
-  reserveSeatRows(r: SeatReservation): Promise<{ isPublic: boolean } | null> {
+  /** SQLite, in a group commit job: the player's held seat renewed, or a new seat and its count (seat-reserve-queries.ts). */
+  reserveSeatRows(r: SeatReservation): Promise<{ isPublic: boolean; held?: Seat } | null> {
     return reserveSeatRows(this.db, r);
   }
 

@@ -1,10 +1,11 @@
 import { sql, type Kysely } from 'kysely';
 import { EventKind, type EventData, type FleetEvent, type NewEvent } from '../domain/events.js';
-import { SeatState } from '../domain/seat.js';
+import { SeatState, type Seat } from '../domain/seat.js';
 import { SessionState } from '../domain/session.js';
 import type { Database } from './db-schema.js';
 import { eventIdInTx } from './event-queries.js';
 import { HotStatement } from './hot-statement.js';
+import { renewSeat } from './seat-queries.js';
 
 /*
  * A join's seat with the fewest statements each dialect allows (issue 24). It was the claim
@@ -42,12 +43,22 @@ export interface SeatReservation {
   playerId: string;
   nowMs: number;
   deadlineAtMs: number;
+  /**
+   * A seat the player holds (not due) is renewed instead, as a join's transaction renews it (a
+   * reconnect): 'first', then a new seat where there is room; 'only', nothing else (the session
+   * is full). Absent: a new seat only.
+   */
+  renew?: 'first' | 'only';
 }
 
-/** A seat reserved: whether its session is public (a listing changed), and its seat.reserved event. */
+/**
+ * A seat reserved: whether its session is public (a listing changed), and its seat.reserved
+ * event; `held`: the player's own seat, renewed (no seat counted).
+ */
 export interface SeatReserved {
   isPublic: boolean;
   events: FleetEvent[];
+  held?: Seat;
 }
 
 type ReserveParams = [
@@ -59,9 +70,9 @@ type ReserveParams = [
   data: string,
 ];
 
-/** The seat.reserved event of a new seat, as the transaction's path records it. */
-export function seatReservedEvent(r: SeatReservation): NewEvent {
-  const data: EventData = { playerId: r.playerId, again: false };
+/** The seat.reserved event of a new seat (or, `again`, of a renewed one), as the transaction's path records it. */
+export function seatReservedEvent(r: SeatReservation, again = false): NewEvent {
+  const data: EventData = { playerId: r.playerId, again };
   return { atMs: r.nowMs, kind: EventKind.SeatReserved, serverId: r.serverId, sessionId: r.sessionId, data };
 }
 
@@ -129,9 +140,9 @@ const params = (r: SeatReservation, data: string): ReserveParams => [
 
 /**
  * PostgreSQL: the seat, its count and its event in one statement (see above). Null when the
- * session has no room or is not active, or the player already holds a row: nothing written.
+ * session has no room or is not active, 'held' when the player already holds a row: nothing written.
  */
-export async function reserveSeatInOneStatement(db: Db, r: SeatReservation): Promise<SeatReserved | null> {
+export async function reserveSeatInOneStatement(db: Db, r: SeatReservation): Promise<SeatReserved | 'held' | null> {
   const event = seatReservedEvent(r);
   let rows: { is_public: number; event_id: number | string }[];
   try {
@@ -139,7 +150,7 @@ export async function reserveSeatInOneStatement(db: Db, r: SeatReservation): Pro
   } catch (err) {
     // The player holds a row: the caller's transaction renews it, or frees it when due.
     const e = err as { code?: string; table?: string } | null;
-    if (e?.code === '23505' && e.table === 'seats') return null;
+    if (e?.code === '23505' && e.table === 'seats') return 'held';
     throw err;
   }
   const row = rows[0];
@@ -183,11 +194,17 @@ const COUNT_SEAT = new HotStatement<[sessionId: string], { is_public: number }>(
 );
 
 /**
- * SQLite, inside one transaction (a group commit job that refuses before writing): the seat's
- * row if there is room, then its count. Null: no room, not active, or the player holds a row;
- * nothing written. The caller records the event.
+ * SQLite, inside one transaction (a group commit job that refuses before writing): with
+ * `renew`, the player's held seat renewed (one UPDATE; `held`); else the seat's row if there is
+ * room, then its count. Null: no room, not active, or the player holds a row (a due one, or
+ * none to renew); nothing written. The caller records the event.
  */
-export async function reserveSeatRows(db: Db, r: SeatReservation): Promise<{ isPublic: boolean } | null> {
+export async function reserveSeatRows(db: Db, r: SeatReservation): Promise<{ isPublic: boolean; held?: Seat } | null> {
+  if (r.renew) {
+    const held = await renewSeat(db, 'sqlite', r.sessionId, r.playerId, r.nowMs, r.deadlineAtMs);
+    if (held) return { isPublic: false, held };
+    if (r.renew === 'only') return null;
+  }
   const written = await INSERT_SEAT_IF_ROOM.rows(db, 'sqlite', [r.sessionId, r.playerId, r.nowMs, r.deadlineAtMs]);
   if (written.length === 0) return null;
   const [row] = await COUNT_SEAT.rows(db, 'sqlite', [r.sessionId]);

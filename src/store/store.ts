@@ -254,8 +254,9 @@ export interface Store extends StoreVerbs {
   /**
    * A new seat for a player who holds none, its count and its seat.reserved event, atomically,
    * in the fewest statements the database allows (seat-reserve-queries.ts: one on PostgreSQL,
-   * three without a savepoint on SQLite); publishes the event. Null: the session is not active,
-   * has no room, or the player holds a row (due or not): nothing written.
+   * three without a savepoint on SQLite); publishes the event. With `renew`, a seat the player
+   * holds (not due) is renewed instead (`held`; SQLite: in the same job). Null: the session is
+   * not active, has no room, or the player holds a row (due, or not renewed): nothing written.
    */
   reserveSeat(r: SeatReservation): Promise<SeatReserved | null>;
   /**

@@ -1,9 +1,9 @@
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Orchestrator } from '../../src/orchestrator.js';
 import { dialectEnv } from '../helpers/databases.js';
-import { testOrchestrator } from '../helpers/orchestrator.js';
+import { heartbeat, testOrchestrator } from '../helpers/orchestrator.js';
 import { readyServer, startV1 } from '../http/v1/v1-helpers.js';
 
 /*
@@ -124,4 +124,38 @@ describe('a /v1 join with a seat', () => {
     // The guess limit's read, the session and its server, the seat, the count, the event.
     expect(perJob).toHaveLength(6 * n);
   });
+
+  for (const dialect of ['sqlite', 'postgres'] as const) {
+    it(`${dialect}: a reconnect to a held seat (by player id or seat token, the session full or not) renews it without the join's transaction`, async () => {
+      const code = await world(dialect, 2);
+      const o = orch!;
+      const joinAs = (body: object) =>
+        o.app.inject({ method: 'POST', url: `/v1/sessions/${code}/join`, payload: body, remoteAddress: '203.0.113.9' });
+      const tx = vi.spyOn(o.store, 'transaction');
+      /** The join's answer; it ran no Store.transaction (the claim, the sweep of due seats). */
+      const cheap = async (body: object) => {
+        tx.mockClear();
+        const r = await joinAs(body);
+        expect(tx, JSON.stringify(body)).not.toHaveBeenCalled();
+        return r;
+      };
+      const alice = await joinAs({ player_id: 'alice' });
+      expect(alice.json().seat.again).toBe(false);
+      expect((await cheap({ player_id: 'alice' })).json().seat).toMatchObject({ player_id: 'alice', again: true });
+      const byToken = await cheap({ seat_token: alice.json().seat.token as string });
+      expect(byToken.json().seat).toMatchObject({ player_id: 'alice', again: true });
+      // The server reports the session full: a held seat is still given, no other.
+      expect((await heartbeat(o.app, '198.51.100.7', 2)).statusCode).toBe(200);
+      expect((await cheap({ player_id: 'alice' })).json().seat).toMatchObject({ player_id: 'alice', again: true });
+      const carol = await cheap({ player_id: 'carol' });
+      expect(carol.statusCode).toBe(409);
+      expect(carol.json().error.code).toBe('session_full');
+      expect((await cheap({})).statusCode).toBe(409);
+      const renewals = (await o.store.listEvents(0, 1000)).filter(
+        (e) => e.kind === 'seat.reserved' && (e.data as { again?: boolean }).again === true,
+      );
+      expect(renewals).toHaveLength(3);
+      expect(await o.store.listSeats((await o.store.findLiveSessionByCode(code))!.id)).toHaveLength(1);
+    });
+  }
 });
