@@ -2,9 +2,18 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { OrchestratorEntry } from './build.js';
-import { BENCH_KEY, BLOCK, CASES, HEARTBEAT_SERVERS, LIVE_SESSIONS, type BenchCase, type CaseName } from './cases.js';
+import {
+  BENCH_KEY,
+  BLOCK,
+  CASES,
+  HEARTBEAT_SERVERS,
+  LIVE_SESSIONS,
+  PUBLIC_SESSIONS,
+  type BenchCase,
+  type CaseName,
+} from './cases.js';
 import type { ChildService } from './child-service.js';
-import { registerByHeartbeat, startLiveSessions, type OpenStore } from './fixtures.js';
+import { registerByHeartbeat, startLiveSessions, startPublicSessions, type OpenStore } from './fixtures.js';
 import { runLoad, type LoadResult } from './load.js';
 import { mergeLoads, slicesFor, startOrchestrator, untilIdle, whileStopped } from './measure.js';
 import type { BenchOptions } from './options.js';
@@ -12,8 +21,8 @@ import { StartWorlds } from './start-worlds.js';
 
 /** The cases `--baseline-ref` compares: the issue's speed bar. */
 export const SIDE_BY_SIDE_CASES: readonly CaseName[] = ['join', 'heartbeat', 'start'];
-/** Cases measured side by side only when `--cases` names them (the /v1 join with a seat). */
-export const SIDE_BY_SIDE_OPT_IN: readonly CaseName[] = ['join-seat'];
+/** Cases measured side by side only when `--cases` names them (the /v1 join with a seat, the lobby listing). */
+export const SIDE_BY_SIDE_OPT_IN: readonly CaseName[] = ['join-seat', 'lobbies'];
 
 /** One build in a side-by-side run. */
 export interface Build {
@@ -108,6 +117,12 @@ export async function measureSideBySide(
       const w = worlds[worlds.length - 1]!;
       if (names.includes('join') || names.includes('join-seat'))
         w.joinCodes = await startLiveSessions(main.url, BENCH_KEY, BLOCK.sessions, LIVE_SESSIONS);
+      // The lobbies case lists public sessions over the live (private) ones, as `npm run bench` does.
+      if (names.includes('lobbies')) {
+        if (w.joinCodes.length === 0)
+          w.joinCodes = await startLiveSessions(main.url, BENCH_KEY, BLOCK.sessions, LIVE_SESSIONS);
+        await startPublicSessions(main.url, BENCH_KEY, BLOCK.lobbies, PUBLIC_SESSIONS);
+      }
       if (names.includes('heartbeat')) {
         const n = await registerByHeartbeat({
           url: main.url,
