@@ -46,6 +46,25 @@ export class MemoryBuckets {
     return milli / MILLI;
   }
 
+  /** The level at nowMs, in hits, of a bucket held here; null when none is (ask the store). */
+  level(key: string, nowMs: number): number | null {
+    const held = this.levels.get(key);
+    return held ? this.drained(held, nowMs) / MILLI : null;
+  }
+
+  /**
+   * Holds `level` (in hits) as the bucket's level at nowMs: what the store answered, for a
+   * bucket whose every hit goes through this process (a read-through copy). `ifAbsent`: only
+   * when none is held (a read that may be older than a hit answered meanwhile).
+   */
+  set(key: string, level: number, nowMs: number, ifAbsent = false): void {
+    const held = this.levels.get(key);
+    if (held && ifAbsent) return;
+    if (held) this.levels.delete(key);
+    else if (this.levels.size >= this.max) this.makeRoom(nowMs);
+    this.levels.set(key, { milli: Math.round(level * MILLI), lastMs: nowMs });
+  }
+
   /** The level `held` drained to by nowMs (a clock that stepped back drains nothing). */
   private drained(held: Level, nowMs: number): number {
     const elapsed = Math.max(0, nowMs - held.lastMs);

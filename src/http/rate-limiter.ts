@@ -43,6 +43,12 @@ export class RateLimiter {
   private readonly lobbyLists: Bucket;
   /** The lobby listings' buckets when every listing comes to this process (store.exclusive); null: in the store. */
   private readonly lobbyListsHere: MemoryBuckets | null;
+  /**
+   * With the database to itself (store.exclusive), the failed-lookup levels as the store last
+   * answered them: every failure is written here, so a lookup reads the store once per address
+   * (until dropped), not on every join. Null: read the store each time.
+   */
+  private readonly guessLevels: MemoryBuckets | null;
 
   constructor(
     private readonly store: Store,
@@ -54,6 +60,7 @@ export class RateLimiter {
     this.adminFailures = { limit: opts.operatorAuthFailuresPerMinute ?? 0, windowMs: WINDOW_MS };
     this.lobbyLists = { limit: opts.lobbyListsPerMinute ?? 0, windowMs: WINDOW_MS };
     this.lobbyListsHere = store.exclusive ? new MemoryBuckets(this.lobbyLists) : null;
+    this.guessLevels = store.exclusive ? new MemoryBuckets(this.guesses) : null;
   }
 
   /**
@@ -119,7 +126,7 @@ export class RateLimiter {
       else this.inflight.delete(bucket);
     };
     try {
-      const level = await this.store.leakLevel(`joinfail:${bucket}`, this.guesses, this.clock.now());
+      const level = await this.guessLevel(`joinfail:${bucket}`);
       // Refused unless one more whole guess fits, as for a hit: level after it ≤ limit.
       if (level + ahead + 1 > this.guesses.limit)
         this.refuse('Too many unknown share codes from this address; slow down', this.guesses, level + ahead);
@@ -130,9 +137,22 @@ export class RateLimiter {
     return release;
   }
 
+  /** The failed lookups' level: held here (guessLevels), else the store's (then held). */
+  private async guessLevel(key: string): Promise<number> {
+    const now = this.clock.now();
+    const held = this.guessLevels?.level(key, now);
+    if (held !== undefined && held !== null) return held;
+    const level = await this.store.leakLevel(key, this.guesses, now);
+    this.guessLevels?.set(key, level, now, true);
+    return level;
+  }
+
   async recordFailedJoin(addr: string): Promise<void> {
     if (this.opts.failedJoinsPerMinute <= 0) return;
-    await this.store.leakHit(`joinfail:${addressBucket(addr)}`, this.guesses, this.clock.now());
+    const key = `joinfail:${addressBucket(addr)}`;
+    const now = this.clock.now();
+    const level = await this.store.leakHit(key, this.guesses, now);
+    this.guessLevels?.set(key, level, now);
   }
 
   /**
