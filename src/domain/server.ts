@@ -98,6 +98,8 @@ export interface Server {
   lastHeartbeatAtMs: number | null;
   /** Why the server is in error/unhealthy/shutdown, for operators. */
   reason: string | null;
+  /** The size its machine was asked for (a size slug, a server type); null or absent: not known. */
+  size?: string | null;
   /** The process that is creating it (while `creating`), and until when that claim holds. */
   owner?: string | null;
   leaseUntilMs?: number | null;
@@ -120,6 +122,7 @@ export function creatingServer(r: {
   nowMs: number;
   owner: string;
   leaseUntilMs: number;
+  size: string | null;
 }): Server {
   const { nowMs, ...rest } = r;
   return {

@@ -46,6 +46,9 @@ export const costsSchema = {
             ip: Type.Union([Type.String(), Type.Null()]),
             startedAtMs: Type.Number(),
             endedAtMs: Type.Union([Type.Number(), Type.Null()]),
+            size: Type.Union([Type.String(), Type.Null()], {
+              description: 'The size its machine was asked for (priced at it); null: not recorded, priced at `size`',
+            }),
             hours: Type.Number(),
             usd: Type.Number(),
           }),
@@ -82,6 +85,7 @@ export const costsSchema = {
                 ip: '203.0.113.7',
                 startedAtMs: 1796025600000,
                 endedAtMs: null,
+                size: 's-1vcpu-1gb',
                 hours: 8,
                 usd: 0.0714,
               },

@@ -14,6 +14,8 @@ export interface ServerCost {
   ip: string | null;
   startedAtMs: number;
   endedAtMs: number | null;
+  /** The size its machine was asked for; null: not recorded (priced at the configured size). */
+  size: string | null;
   hours: number;
   usd: number;
 }
@@ -54,10 +56,13 @@ export interface CostSettings {
  * cached by the provider; zero for local processes and for external servers we do not pay
  * for) and each server's billed lifetime: from its row's creation (the machine is asked for
  * right after, so this errs a few seconds high) to its deletion, or now while it lives.
- * Every machine is priced at the configured size (rows do not record a size).
+ * Each machine is priced at the size its row records (migration 0018), else at the configured
+ * size (rows from before, and sizes the price list no longer has).
  */
 export class CostReporter {
   private cached: { atMs: number; report: Promise<CostReport> } | null = null;
+  /** The prices the last report used: what priceOf() answers from. */
+  private lastPrices: Prices | null = null;
 
   constructor(
     private readonly d: {
@@ -67,6 +72,11 @@ export class CostReporter {
     },
     private readonly s: CostSettings,
   ) {}
+
+  /** A server's hourly price by the last report's prices (0 before the first). */
+  priceOf(s: Pick<Server, 'origin' | 'size'>): number {
+    return this.lastPrices ? serverPrice(this.lastPrices, this.d.provider.name, s) : 0;
+  }
 
   report(): Promise<CostReport> {
     const now = this.d.clock.now();
@@ -83,8 +93,8 @@ export class CostReporter {
    * minutes when the API is down) holds a report at most priceWaitMs: the report fails as
    * "prices unavailable" and the fetch goes on, filling the provider's cache for next time.
    */
-  private async hourly(): Promise<Pick<CostReport, 'size' | 'hourlyUsd' | 'hourlyByOrigin'>> {
-    if (!this.d.provider.prices) return { size: null, hourlyUsd: 0 };
+  private async hourly(): Promise<Prices> {
+    if (!this.d.provider.prices) return { size: null, hourlyUsd: 0, sizes: {} };
     this.pricesInFlight ??= this.d.provider.prices().finally(() => (this.pricesInFlight = null));
     const stop = new AbortController();
     const timeout = this.d.clock.sleep(this.s.priceWaitMs, stop.signal).then(() => {
@@ -93,7 +103,13 @@ export class CostReporter {
     try {
       const p = await Promise.race([this.pricesInFlight, timeout]);
       const hourlyUsd = p.hourlyUsd[p.currentSize] ?? 0;
-      return { size: p.currentSize, hourlyUsd, ...(p.hourlyByOrigin ? { hourlyByOrigin: p.hourlyByOrigin } : {}) };
+      return {
+        size: p.currentSize,
+        hourlyUsd,
+        sizes: p.hourlyUsd,
+        ...(p.hourlyByOrigin ? { hourlyByOrigin: p.hourlyByOrigin } : {}),
+        ...(p.sizesByOrigin ? { sizesByOrigin: p.sizesByOrigin } : {}),
+      };
     } finally {
       stop.abort();
       timeout.catch(() => {});
@@ -103,8 +119,9 @@ export class CostReporter {
 
   private async compute(now: number): Promise<CostReport> {
     const prices = await this.hourly();
+    this.lastPrices = prices;
     const { size, hourlyUsd } = prices;
-    const priceOf = (s: Server) => originPrice(prices, this.d.provider.name, s.origin);
+    const priceOf = (s: Server) => serverPrice(prices, this.d.provider.name, s);
     const servers = await this.d.store.listServers();
     const windowStart = utcDayStart(now) - (this.s.days - 1) * 86_400_000;
     const byDay = new Map<number, number>();
@@ -126,6 +143,7 @@ export class CostReporter {
           ip: s.ip,
           startedAtMs: s.createdAtMs,
           endedAtMs: endOf(s),
+          size: s.size ?? null,
           hours: (end - s.createdAtMs) / 3_600_000,
           usd,
         });
@@ -202,4 +220,22 @@ export function originPrice(
 ): number {
   if (r.hourlyByOrigin) return r.hourlyByOrigin[origin] ?? 0;
   return origin === providerName ? r.hourlyUsd : 0;
+}
+
+/** What a report prices with: the configured size's price, and every size's (by cloud in a fleet). */
+type Prices = Pick<CostReport, 'size' | 'hourlyUsd' | 'hourlyByOrigin'> & {
+  /** The provider's hourly prices by size. */
+  sizes: Readonly<Record<string, number>>;
+  /** A fleet across clouds: each cloud's, by origin. */
+  sizesByOrigin?: Readonly<Record<string, Readonly<Record<string, number>>>>;
+};
+
+/**
+ * A row's hourly price: its recorded size's in its own cloud's price list when the list has it,
+ * else its cloud's configured size's (originPrice): rows older than sizes, or a size withdrawn.
+ */
+export function serverPrice(p: Prices, providerName: string, s: Pick<Server, 'origin' | 'size'>): number {
+  const sizes = p.sizesByOrigin ? p.sizesByOrigin[s.origin] : s.origin === providerName ? p.sizes : undefined;
+  const own = s.size ? sizes?.[s.size] : undefined;
+  return own ?? originPrice(p, providerName, s.origin);
 }

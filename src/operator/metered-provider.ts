@@ -45,5 +45,6 @@ export function meteredProvider(
   if (inner.apiBudgetLeft) p.apiBudgetLeft = () => inner.apiBudgetLeft!();
   if (inner.originFor) p.originFor = (region: string) => inner.originFor!(region);
   if (inner.makes) p.makes = (origin: string) => inner.makes!(origin);
+  if (inner.sizeFor) p.sizeFor = (region: string) => inner.sizeFor!(region);
   return p;
 }

@@ -18,12 +18,12 @@ import { billingRuleOf } from '../providers/registry.js';
 import { machineCostUsd } from './billing.js';
 
 const round4 = (usd: number) => Math.round(usd * 10_000) / 10_000;
-import { originPrice, type CostReporter } from './costs.js';
+import type { CostReporter } from './costs.js';
 import { costRoutes } from '../http/cost-routes.js';
 import { dashboardRoutes } from '../http/dashboard-routes.js';
 import type { DashboardSnapshot } from '../http/dashboard-schemas.js';
 import { eventJson } from '../events/event-json.js';
-import { LIVE_SERVER_STATES, ServerState } from '../domain/server.js';
+import { LIVE_SERVER_STATES, ServerState, type Server } from '../domain/server.js';
 import type { Clock } from '../util/clock.js';
 import { WebhookDeliverer, type DeliveryOutcome } from '../webhooks/webhook-deliverer.js';
 
@@ -185,9 +185,10 @@ export class OperatorView {
     const costs = await this.costs.report().catch(() => null);
     // Costs so far, priced now (the report itself may be a few seconds old).
     const now = clock.now();
-    const priceOf = (origin: string) => (costs ? originPrice(costs, this.d.provider.name, origin) : 0);
-    const serverUsd = (s: { origin: string; createdAtMs: number }) =>
-      costs ? round4(machineCostUsd(billingRuleOf(s.origin), priceOf(s.origin), (now - s.createdAtMs) / 1000)) : null;
+    const serverUsd = (s: Server) =>
+      costs
+        ? round4(machineCostUsd(billingRuleOf(s.origin), this.costs.priceOf(s), (now - s.createdAtMs) / 1000))
+        : null;
     const byId = new Map(servers.map((s) => [s.id, s]));
     const pending = sessions.filter((x) => x.state === 'pending');
     const pool = await this.d.pool.target(pending.length);
@@ -218,7 +219,7 @@ export class OperatorView {
         .map((x) => {
           const server = x.serverId ? byId.get(x.serverId) : undefined;
           const heldH = x.activatedAtMs !== null ? (now - x.activatedAtMs) / 3_600_000 : 0;
-          const usd = costs ? round4(server ? heldH * priceOf(server.origin) : 0) : null;
+          const usd = costs ? round4(server ? heldH * this.costs.priceOf(server) : 0) : null;
           return {
             id: x.id,
             code: x.code,

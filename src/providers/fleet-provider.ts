@@ -56,6 +56,10 @@ export class FleetProvider implements Provider {
     return this.byName.has(origin);
   }
 
+  sizeFor(region: string): string {
+    return this.providerOf(region).sizeFor?.(region) ?? '';
+  }
+
   async create(spec: MachineSpec): Promise<Machine> {
     const p = this.providerOf(spec.region);
     return this.outward(p, await p.create(spec));
@@ -119,8 +123,13 @@ export class FleetProvider implements Provider {
     const hourlyUsd: Record<string, number> = {};
     for (const p of [...all].reverse()) Object.assign(hourlyUsd, p?.hourlyUsd ?? {});
     const hourlyByOrigin: Record<string, number> = {};
-    all.forEach((p, i) => (hourlyByOrigin[this.members[i]!.provider.name] = p ? (p.hourlyUsd[p.currentSize] ?? 0) : 0));
-    return { currentSize: all[0]?.currentSize ?? '', hourlyUsd, hourlyByOrigin };
+    const sizesByOrigin: Record<string, Readonly<Record<string, number>>> = {};
+    all.forEach((p, i) => {
+      const name = this.members[i]!.provider.name;
+      hourlyByOrigin[name] = p ? (p.hourlyUsd[p.currentSize] ?? 0) : 0;
+      sizesByOrigin[name] = p?.hourlyUsd ?? {};
+    });
+    return { currentSize: all[0]?.currentSize ?? '', hourlyUsd, hourlyByOrigin, sizesByOrigin };
   }
 
   /** The scarcest member's budget: a pass must not spend what one cloud does not have. */

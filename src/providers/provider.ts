@@ -65,6 +65,8 @@ export interface Provider {
    * machine made in `region`, the name of the provider that region is on. Absent: `name`.
    */
   originFor?(region: string): string;
+  /** Optional: the size a machine made in `region` is asked for (recorded on its row, for costs). Absent: none. */
+  sizeFor?(region: string): string;
   /** Optional, with originFor: whether a row of this origin is one of this provider's machines. Absent: origin === name. */
   makes?(origin: string): boolean;
 }
@@ -92,6 +94,8 @@ export interface SizePrices {
    * the origin its rows carry. Absent: every row of this provider is priced at currentSize's.
    */
   hourlyByOrigin?: Readonly<Record<string, number>>;
+  /** A fleet across clouds: each cloud's hourly prices by size, by origin (absent: hourlyUsd is this provider's). */
+  sizesByOrigin?: Readonly<Record<string, Readonly<Record<string, number>>>>;
 }
 
 export interface MachineSpec {

@@ -31,6 +31,8 @@ export interface ServerRow {
   origin: ServerOrigin;
   /** Migration 0011: the region it runs in. */
   region: string;
+  /** Migration 0018: the size it was asked for (cost reports); null: not known (local, external, older rows). */
+  size?: string | null;
   provider_id: string | null;
   ip: string | null;
   port: number | null;

@@ -5,7 +5,7 @@ import type { ServerRow, SessionRow } from './db-schema.js';
 
 /** snake_case row → the domain's Server. */
 export function toServer(r: ServerRow): Server {
-  return {
+  const s: Server = {
     id: r.id,
     state: r.state,
     origin: r.origin,
@@ -23,6 +23,9 @@ export function toServer(r: ServerRow): Server {
     owner: r.owner ?? null,
     leaseUntilMs: r.lease_until ?? null,
   };
+  // Present only when recorded (migration 0018): a row without one reads as it was written.
+  if (r.size) s.size = r.size;
+  return s;
 }
 
 /** The domain's Server → a row to insert. */
@@ -42,6 +45,7 @@ export function fromServer(s: Server): ServerRow {
     ready_at: s.readyAtMs,
     last_heartbeat_at: s.lastHeartbeatAtMs,
     reason: s.reason,
+    size: s.size ?? null,
     owner: s.owner ?? null,
     lease_until: s.leaseUntilMs ?? null,
   };

@@ -101,6 +101,46 @@ describe('GET /v1/costs', () => {
     expect(metrics).toMatch(/orchestrator_spend_usd\{period="today"\} [0-9.]+/);
   });
 
+  it('prices each machine at the size its row records: changing DROPLET_SIZE re-prices nothing already made', async () => {
+    const clock = new FakeClock(NOON);
+    orch = await testOrchestrator(
+      {
+        ADMIN_TOKEN: 'op',
+        PROVIDER: 'digitalocean',
+        DIGITALOCEAN_TOKEN: 'dop_v1_test',
+        SNAPSHOT_ID: '7555620',
+        DO_API_URL: emu.url,
+        DROPLET_SIZE: 's-32vcpu-192gb',
+        MAX_SERVERS: '10',
+      },
+      { clock },
+    );
+    const { store } = orch;
+    // Made 10 hours ago at the old size; one before sizes were recorded; one of a size withdrawn.
+    await store.insertServer({ ...row('old', 'digitalocean', NOON - 10 * 3_600_000), size: 's-1vcpu-1gb' });
+    await store.insertServer(row('unrecorded', 'digitalocean', NOON - 10 * 3_600_000));
+    await store.insertServer({ ...row('withdrawn', 'digitalocean', NOON - 10 * 3_600_000), size: 's-0vcpu-gone' });
+    // A start now: its row records the size it is asked for.
+    expect((await orch.app.inject({ method: 'POST', url: '/v1/sessions', payload: {} })).statusCode).toBe(202);
+    const made = (await store.listServers()).find((s) => s.state === 'creating');
+    expect(made?.size).toBe('s-32vcpu-192gb');
+
+    const c = (await orch.app.inject({ method: 'GET', url: '/v1/costs', headers: AUTH })).json();
+    const big = Math.round((960 / 672) * 1e5) / 1e5;
+    const small = 0.00743999984115362;
+    const byId = Object.fromEntries(
+      c.servers.map((s: { id: string; size: string | null; usd: number }) => [s.id, [s.size, s.usd]]),
+    );
+    expect(byId.old).toEqual(['s-1vcpu-1gb', expect.closeTo(10 * small, 4)]);
+    expect(byId.unrecorded).toEqual([null, expect.closeTo(10 * big, 3)]);
+    expect(byId.withdrawn).toEqual(['s-0vcpu-gone', expect.closeTo(10 * big, 3)]);
+    // The dashboard prices the running machines the same way.
+    const snap = (await orch.app.inject({ method: 'GET', url: '/dashboard/api/snapshot', headers: AUTH })).json();
+    const dash = Object.fromEntries(snap.servers.map((s: { id: string; usd: number }) => [s.id, s.usd]));
+    expect(dash.old).toBeCloseTo(10 * small, 4);
+    expect(dash.unrecorded).toBeCloseTo(10 * big, 3);
+  });
+
   it('answers at once with "prices unavailable" while the provider is unreachable, instead of waiting for its retries', async () => {
     orch = await testOrchestrator({
       ADMIN_TOKEN: 'op',

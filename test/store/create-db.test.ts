@@ -49,6 +49,7 @@ describe('createStore() and migrateDatabase()', () => {
       '0014-lobbies',
       '0016-placement-requests',
       '0017-start-index-entries',
+      '0018-server-sizes',
     ]);
     expect(await migrateDatabase({ kind: 'sqlite', path: file })).toEqual([]);
     const store = await createStore({ kind: 'sqlite', path: file });
@@ -79,6 +80,7 @@ describe('createStore() and migrateDatabase()', () => {
         '0014-lobbies',
         '0016-placement-requests',
         '0017-start-index-entries',
+        '0018-server-sizes',
       ]);
       expect(await migrateDatabase({ kind: 'postgres', url: pgUrlForSchema(b) })).toEqual([
         '0001-initial',
@@ -95,6 +97,7 @@ describe('createStore() and migrateDatabase()', () => {
         '0014-lobbies',
         '0016-placement-requests',
         '0017-start-index-entries',
+        '0018-server-sizes',
       ]);
       expect(await migrateDatabase({ kind: 'postgres', url: pgUrlForSchema(b) })).toEqual([]);
       const store = await createStore({ kind: 'postgres', url: pgUrlForSchema(b) });

@@ -187,6 +187,10 @@ export class DigitalOceanProvider implements Provider {
    * priceCacheMs; a failed fetch keeps the last list (prices rarely change) and is retried
    * on the next call.
    */
+  sizeFor(): string {
+    return this.opts.size;
+  }
+
   async prices(): Promise<SizePrices> {
     const now = this.opts.clock.now();
     const ttl = this.opts.priceCacheMs ?? 6 * 3_600_000;

@@ -152,6 +152,10 @@ export class HetznerProvider implements Provider {
    * per location, `price_hourly.net` as a decimal string in the project's currency), times
    * usdPerPriceUnit; cached like DigitalOcean's, the last list kept when a fetch fails.
    */
+  sizeFor(): string {
+    return this.opts.serverType;
+  }
+
   async prices(): Promise<SizePrices> {
     const now = this.opts.clock.now();
     if (!this.priceCache || now - this.priceCache.atMs >= (this.opts.priceCacheMs ?? 6 * 3_600_000)) {

@@ -15,6 +15,7 @@ import { seatsMigration } from './0012-seats.js';
 import { lobbiesMigration } from './0014-lobbies.js';
 import { placementRequestsMigration } from './0016-placement-requests.js';
 import { startIndexEntriesMigration } from './0017-start-index-entries.js';
+import { serverSizesMigration } from './0018-server-sizes.js';
 
 /**
  * Every migration, by name, in order. A static list rather than a folder scan, so the
@@ -37,6 +38,7 @@ function migrations(kind: DialectKind, defaultRegion: string): Record<string, Mi
     '0014-lobbies': lobbiesMigration,
     '0016-placement-requests': placementRequestsMigration,
     '0017-start-index-entries': startIndexEntriesMigration(kind),
+    '0018-server-sizes': serverSizesMigration,
   };
 }
 
