@@ -20,7 +20,8 @@ const FORECAST: Omit<DemandSettings, 'reconcileIntervalS' | 'targetInstant'> = {
   rateHalfLifeS: 120,
   trendHalfLifeS: 300,
   bootEstimateS: 60,
-  maxIdleS: 300,
+  maxIdleS: 450,
+  idleRateHalfLifeS: 480,
   poolMinReady: 0,
 };
 const seeds = Array.from({ length: Number(values.seeds) }, (_, i) => i + 1);

@@ -15,7 +15,8 @@ const FORECAST: Omit<DemandSettings, 'reconcileIntervalS' | 'targetInstant'> = {
   rateHalfLifeS: 120,
   trendHalfLifeS: 300,
   bootEstimateS: 60,
-  maxIdleS: 300,
+  maxIdleS: 450,
+  idleRateHalfLifeS: 480,
   poolMinReady: 0,
 };
 const SEEDS = [1, 2, 3, 4, 5];

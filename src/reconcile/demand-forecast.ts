@@ -1,4 +1,7 @@
 import type { PoolPolicySettings } from './pool-policy-config.js';
+import { instantShare, stockFor } from './poisson-stock.js';
+
+export { instantShare, poissonPmf, stockFor } from './poisson-stock.js';
 
 /**
  * The forecasting warm-pool policy: pure functions of what the store shows, no clock, no I/O.
@@ -15,9 +18,14 @@ import type { PoolPolicySettings } from './pool-policy-config.js';
  * P(A − R < K) (Poisson arrivals see time averages). The pool target is the least K with
  * that share ≥ the studio's POOL_TARGET_INSTANT: the quantile of the net demand.
  *
- * Money. The n-th idle server waits about n / λ̂ for a start, so no more than λ̂·POOL_MAX_IDLE_S
- * are held (λ̂ here the lower of the forecast and the window's plain rate, so one start in a
- * quiet night does not buy an idle server): as demand falls the target falls to zero (then only POOL_MIN_READY is kept).
+ * Money. The n-th idle server waits about n / λ for a start, so no more than λ·POOL_MAX_IDLE_S
+ * are held, λ here a calm rate (idleRate): the lower of the level smoothed over
+ * POOL_IDLE_RATE_HALF_LIFE_S and the window's rate less half its Poisson noise. The fast level
+ * the target reads swings with every start at a few a minute and used to cap the pool on each
+ * lull; the calm one does not, while the window's lower reading keeps a quiet night's start or
+ * two from buying an idle server. As demand falls the target falls to zero (then only POOL_MIN_READY).
+ * The forecast extrapolates a rising trend over the horizon but not a falling one: a fall is in
+ * the level within a half-life, and extrapolating it emptied the pool on the way down from a peak.
  * Recycling. An idle server beyond the target is deleted only beyond `keep` = target + the
  * starts expected within one boot time: one the forecast needs that soon would be deleted only
  * to be booted again (a boot is paid and unplayable). Freed servers come back to the pool (recycling) and this same rule keeps or deletes
@@ -41,7 +49,14 @@ export interface DemandObservations {
 export type DemandSettings = Readonly<
   Pick<
     PoolPolicySettings,
-    'targetInstant' | 'windowS' | 'stepS' | 'rateHalfLifeS' | 'trendHalfLifeS' | 'bootEstimateS' | 'maxIdleS'
+    | 'targetInstant'
+    | 'windowS'
+    | 'stepS'
+    | 'rateHalfLifeS'
+    | 'trendHalfLifeS'
+    | 'bootEstimateS'
+    | 'maxIdleS'
+    | 'idleRateHalfLifeS'
   > & {
     reconcileIntervalS: number;
     poolMinReady: number;
@@ -71,7 +86,9 @@ export interface DemandForecast {
   expectedReturns: number;
   /** Ready-or-coming servers the instant target asks for, before the idle cap and the minimum. */
   forInstant: number;
-  /** Most idle servers worth holding: ⌊min(forecast rate, window rate) × POOL_MAX_IDLE_S⌋. */
+  /** The rate the idle cap reads (idleRate): the calmer of the slow level and the window's rate less its noise. */
+  idleRatePerS: number;
+  /** Most idle servers worth holding: ⌊idle rate × POOL_MAX_IDLE_S⌋. */
   idleCap: number;
   /** Ready-or-coming servers wanted (servers are made below this). */
   target: number;
@@ -116,6 +133,23 @@ export function smoothRate(
   return { level: Math.max(0, level), trend, windowRate, starts };
 }
 
+/**
+ * The rate the idle cap reads: the level smoothed over POOL_IDLE_RATE_HALF_LIFE_S, but no more
+ * than the window's rate less half its Poisson noise ((n − √n / 2) / window): a start or two in a
+ * quiet night's window reads as none, a calm afternoon's lulls do not empty the pool.
+ */
+export function idleRate(
+  startsAtMs: readonly number[],
+  nowMs: number,
+  s: Pick<DemandSettings, 'windowS' | 'stepS' | 'idleRateHalfLifeS' | 'trendHalfLifeS'>,
+  fast: { windowRate: number; starts: number },
+): number {
+  if (fast.starts === 0) return 0;
+  const calm = smoothRate(startsAtMs, nowMs, { ...s, rateHalfLifeS: s.idleRateHalfLifeS });
+  const windowLow = (fast.windowRate * Math.max(0, fast.starts - Math.sqrt(fast.starts) / 2)) / fast.starts;
+  return Math.min(calm.level, windowLow);
+}
+
 /** The boot time to plan with: the 90th percentile of the measured boots, else the estimate. */
 export function bootTime(bootsS: readonly number[], estimateS: number): { bootS: number; samples: number } {
   const ok = bootsS.filter((b) => Number.isFinite(b) && b >= 0);
@@ -132,70 +166,6 @@ export function meanSessionLength(endedLengthsS: readonly number[], activeAgesS:
   return Math.max(1, exposure / endedLengthsS.length);
 }
 
-/** P(X = k) for X ~ Poisson(mu), k = 0..n (log space: no underflow for large mu). */
-export function poissonPmf(mu: number, n: number): number[] {
-  const out = new Array<number>(n + 1).fill(0);
-  if (mu <= 0) {
-    out[0] = 1;
-    return out;
-  }
-  const logMu = Math.log(mu);
-  let logFact = 0;
-  for (let k = 0; k <= n; k++) {
-    if (k > 0) logFact += Math.log(k);
-    out[k] = Math.exp(-mu + k * logMu - logFact);
-  }
-  return out;
-}
-
-const support = (mu: number) => Math.ceil(mu + 12 * Math.sqrt(mu) + 12);
-
-/**
- * P(A − R ≥ k) for k = 0..n, with A ~ Poisson(mu) starts and R ~ Poisson(rho) freed servers
- * over the horizon: the chance that k ready-or-coming servers are all taken before a
- * replacement is ready.
- */
-function netDemandTails(mu: number, rho: number): number[] {
-  const nA = support(mu);
-  const pA = poissonPmf(mu, nA);
-  const pR = poissonPmf(Math.max(0, rho), rho > 0 ? support(rho) : 0);
-  // P(D = d) for d = A − R ≥ 1 (a net demand of 0 or less never finds the pool empty).
-  const pD = new Array<number>(nA + 1).fill(0);
-  for (let a = 1; a <= nA; a++) {
-    for (let r = 0; r < pR.length && r < a; r++) pD[a - r]! += pA[a]! * pR[r]!;
-  }
-  const tails = new Array<number>(nA + 2).fill(0);
-  for (let d = nA; d >= 1; d--) tails[d] = tails[d + 1]! + pD[d]!;
-  tails[0] = 1;
-  return tails;
-}
-
-/**
- * Share of starts that find a server with `k` ready or coming. A start finds none when the
- * net demand since the pool was last topped up reaches k within one horizon (a base-stock
- * system with lead time H; by PASTA, Poisson starts see the time average): P(A − R < k).
- */
-export function instantShare(mu: number, rho: number, k: number): number {
-  if (mu <= 0) return 1;
-  const tails = netDemandTails(mu, rho);
-  return k >= tails.length ? 1 : 1 - tails[Math.max(0, k)]!;
-}
-
-/**
- * The least stock K of ready-or-coming servers such that starts A ~ Poisson(mu) less freed
- * servers R ~ Poisson(rho) over the horizon reach K with probability at most 1 − target:
- * P(A − R ≥ K) ≤ 1 − target, the Poisson quantile of the net demand. Also returns the share
- * of starts K serves at once.
- */
-export function stockFor(mu: number, rho: number, target: number): { k: number; instant: number } {
-  if (mu <= 0) return { k: 0, instant: 1 };
-  const tails = netDemandTails(mu, rho);
-  for (let k = 1; k < tails.length; k++) {
-    if (tails[k]! <= 1 - target + 1e-12) return { k, instant: 1 - tails[k]! };
-  }
-  return { k: tails.length - 1, instant: 1 };
-}
-
 /** The forecasting policy's decision for this pass. */
 export function forecastPool(o: DemandObservations): DemandForecast {
   const s = o.settings;
@@ -203,15 +173,14 @@ export function forecastPool(o: DemandObservations): DemandForecast {
   const boot = bootTime(o.bootsS, s.bootEstimateS);
   const horizonS = boot.bootS + s.reconcileIntervalS;
   const meanSessionS = meanSessionLength(o.endedLengthsS, o.activeAgesS);
-  const forecastRatePerS = Math.max(0, rate.level + (rate.trend * horizonS) / 2);
+  const forecastRatePerS = Math.max(0, rate.level + (Math.max(0, rate.trend) * horizonS) / 2);
   const returnsWithin = (h: number) =>
     o.recycling && meanSessionS ? o.activeAgesS.length * (1 - Math.exp(-h / meanSessionS)) : 0;
   const expectedStarts = forecastRatePerS * horizonS;
   const expectedReturns = returnsWithin(horizonS);
   const now = stockFor(expectedStarts, expectedReturns, s.targetInstant);
-  // A single start moves the smoothed level a lot; the cap also asks the whole window, so a
-  // trickle (a start now and then at night) does not buy an idle server each time.
-  const idleCap = Math.floor(Math.min(forecastRatePerS, rate.windowRate) * s.maxIdleS + 1e-9);
+  const idleRatePerS = idleRate(o.startsAtMs, o.nowMs, s, rate);
+  const idleCap = Math.floor(idleRatePerS * s.maxIdleS + 1e-9);
   const capped = Math.min(now.k, idleCap);
   const target = Math.max(s.poolMinReady, capped);
   // Starts expected within one boot would take an idle server deleted now; it would be booted again.
@@ -233,6 +202,7 @@ export function forecastPool(o: DemandObservations): DemandForecast {
     expectedStarts,
     expectedReturns,
     forInstant: now.k,
+    idleRatePerS,
     idleCap,
     target,
     keep,

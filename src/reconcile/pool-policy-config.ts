@@ -25,6 +25,12 @@ export interface PoolPolicySettings {
   bootWindowS: number;
   /** The n-th idle server is held only while the forecast expects it taken within this long (n / rate ≤ this). */
   maxIdleS: number;
+  /**
+   * Half-life of the calmer start rate the idle cap reads (with the window's rate less half its
+   * Poisson noise): longer than rateHalfLifeS, so a few minutes without a start by chance in a
+   * slow afternoon do not cap the pool, short enough that the evening's demand is forgotten by night.
+   */
+  idleRateHalfLifeS: number;
   /** DigitalOcean API calls one pool server costs (create, its address, delete): sizes the per-pass budget. */
   apiCallsPerServer: number;
   /** Idle servers already paid for are kept until shortly before their next billing unit (billing-pool.ts). */
@@ -47,7 +53,8 @@ export function readPoolPolicy(
     trendHalfLifeS: r.num('POOL_TREND_HALF_LIFE_S', 300, 1, 86_400),
     bootEstimateS: r.num('POOL_BOOT_ESTIMATE_S', bootEstimateS, 0, 3600),
     bootWindowS: r.num('POOL_BOOT_WINDOW_S', 3600, 60, 30 * 86_400),
-    maxIdleS: r.num('POOL_MAX_IDLE_S', 300, 0, 86_400),
+    maxIdleS: r.num('POOL_MAX_IDLE_S', 450, 0, 86_400),
+    idleRateHalfLifeS: r.num('POOL_IDLE_RATE_HALF_LIFE_S', 480, 1, 86_400),
     apiCallsPerServer: r.int('POOL_API_CALLS_PER_SERVER', 3, 1, 100),
     billing: {
       rule: machine.billing,

@@ -21,6 +21,7 @@ const SETTINGS: DemandSettings = {
   trendHalfLifeS: 300,
   bootEstimateS: 60,
   maxIdleS: 300,
+  idleRateHalfLifeS: 480,
   reconcileIntervalS: 10,
   poolMinReady: 0,
 };

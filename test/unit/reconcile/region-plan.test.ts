@@ -107,6 +107,7 @@ describe('computePlan: a warm pool per region', () => {
         trendHalfLifeS: 300,
         bootEstimateS: 45,
         maxIdleS: 300,
+        idleRateHalfLifeS: 480,
         reconcileIntervalS: 10,
         poolMinReady: 0,
       },
