@@ -14,7 +14,8 @@ describe('loadConfig: the warm-pool policy', () => {
       trendHalfLifeS: 300,
       bootEstimateS: 2,
       bootWindowS: 3600,
-      maxIdleS: 300,
+      maxIdleS: 450,
+      idleRateHalfLifeS: 480,
       apiCallsPerServer: 3,
       billing: {
         rule: FREE_BILLING,
@@ -54,6 +55,7 @@ describe('loadConfig: the warm-pool policy', () => {
       POOL_BOOT_ESTIMATE_S: '90',
       POOL_BOOT_WINDOW_S: '7200',
       POOL_MAX_IDLE_S: '600',
+      POOL_IDLE_RATE_HALF_LIFE_S: '900',
       POOL_API_CALLS_PER_SERVER: '4',
       POOL_BILLING_AWARE: 'false',
       POOL_BILLING_MARGIN_S: '300',
@@ -68,6 +70,7 @@ describe('loadConfig: the warm-pool policy', () => {
       bootEstimateS: 90,
       bootWindowS: 7200,
       maxIdleS: 600,
+      idleRateHalfLifeS: 900,
       apiCallsPerServer: 4,
       billing: {
         rule: FREE_BILLING,

@@ -167,6 +167,34 @@ describe('forecastPool on synthetic demand', () => {
   });
 });
 
+describe('the idle cap reads a calm rate', () => {
+  it('a lull by chance in a slow afternoon (1 start a minute, none for 4 minutes) does not empty the pool', () => {
+    const f = observe(starts((ago) => (ago >= 240 ? 1 / 60 : 0)));
+    // The fast level fell to a quarter; the calm one (480 s) and the window have not.
+    expect(f.ratePerS).toBeLessThan(0.3 / 60);
+    expect(f.idleRatePerS).toBeGreaterThan(0.6 / 60);
+    expect(f.idleCap).toBeGreaterThanOrEqual(3);
+    expect(f.target).toBeGreaterThanOrEqual(2);
+    expect(f.limitedBy).toBe('instant-target');
+  });
+
+  it("a quiet night's three starts in the window read as less than three (half the Poisson noise off): no idle server", () => {
+    const f = observe([NOW - 1200 * S, NOW - 600 * S, NOW - 60 * S], {}, { maxIdleS: 600 });
+    // 3 starts in 1,800 s is one per 600 s; less half its noise, under one per POOL_MAX_IDLE_S.
+    expect(f.idleRatePerS).toBeLessThan(1 / 600);
+    expect(f.idleCap).toBe(0);
+    expect(f.target).toBe(0);
+  });
+
+  it('a falling trend is not extrapolated over the horizon; a rising one is', () => {
+    const falling = observe(starts((ago) => 0.05 + 0.1 * (ago / 1800)));
+    expect(falling.trendPerS2).toBeLessThan(0);
+    expect(falling.forecastRatePerS).toBe(falling.ratePerS);
+    const rising = observe(starts((ago) => 0.15 - 0.1 * (ago / 1800)));
+    expect(rising.forecastRatePerS).toBeGreaterThan(rising.ratePerS);
+  });
+});
+
 describe('computePool with a forecast', () => {
   const idle = (n: number) =>
     Array.from({ length: n }, (_, i) =>
