@@ -151,10 +151,17 @@ describe('a /v1 join with a seat', () => {
       expect(carol.statusCode).toBe(409);
       expect(carol.json().error.code).toBe('session_full');
       expect((await cheap({})).statusCode).toBe(409);
-      const renewals = (await o.store.listEvents(0, 1000)).filter(
-        (e) => e.kind === 'seat.reserved' && (e.data as { again?: boolean }).again === true,
+      // PostgreSQL's readers see an event once no older transaction is still open anywhere on
+      // the server (other test files' included): wait for it rather than read once.
+      await vi.waitFor(
+        async () => {
+          const renewals = (await o.store.listEvents(0, 1000)).filter(
+            (e) => e.kind === 'seat.reserved' && (e.data as { again?: boolean }).again === true,
+          );
+          expect(renewals).toHaveLength(3);
+        },
+        { timeout: 10_000, interval: 50 },
       );
-      expect(renewals).toHaveLength(3);
       expect(await o.store.listSeats((await o.store.findLiveSessionByCode(code))!.id)).toHaveLength(1);
     });
   }
