@@ -19,6 +19,20 @@ function times(pid: number): { own: number; children: number; ppid: number } | n
   }
 }
 
+/** Every live process's parent and own CPU ticks, from one pass over /proc. */
+function processTable(): { parent: Map<number, number>; own: Map<number, number> } {
+  const parent = new Map<number, number>();
+  const own = new Map<number, number>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const t = times(Number(name));
+    if (!t) continue;
+    parent.set(Number(name), t.ppid);
+    own.set(Number(name), t.own);
+  }
+  return { parent, own };
+}
+
 /** CPU milliseconds these processes have used so far (0 for one that is gone). */
 export function cpuMs(pids: readonly number[]): number {
   return pids.reduce((n, pid) => n + (times(pid)?.own ?? 0) * TICK_MS, 0);
@@ -29,15 +43,7 @@ export function cpuMs(pids: readonly number[]): number {
  * PostgreSQL postmaster reaps its exited backends) and every live descendant.
  */
 export function treeCpuMs(root: number): number {
-  const parent = new Map<number, number>();
-  const own = new Map<number, number>();
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    const t = times(Number(name));
-    if (!t) continue;
-    parent.set(Number(name), t.ppid);
-    own.set(Number(name), t.own);
-  }
+  const { parent, own } = processTable();
   const inTree = (pid: number): boolean => {
     for (let p = pid, hops = 0; p > 1 && hops < 64; p = parent.get(p) ?? 0, hops++) if (p === root) return true;
     return false;
@@ -54,15 +60,7 @@ export function treeCpuMs(root: number): number {
  */
 export function treeCpuByTitle(root: number, words = 2): Map<string, number> {
   const out = new Map<string, number>();
-  const parent = new Map<number, number>();
-  const own = new Map<number, number>();
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    const t = times(Number(name));
-    if (!t) continue;
-    parent.set(Number(name), t.ppid);
-    own.set(Number(name), t.own);
-  }
+  const { parent, own } = processTable();
   for (const [pid, t] of own) {
     let p = pid;
     for (let hops = 0; p > 1 && p !== root && hops < 64; hops++) p = parent.get(p) ?? 0;

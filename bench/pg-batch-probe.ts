@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
+import { cpuMs } from './cpu-usage.js';
 import { fillWarmPool } from './warm-pool.js';
 
 /*
@@ -13,12 +13,6 @@ import { fillWarmPool } from './warm-pool.js';
  * by the starts, for k = 1 and k = --batch, alternately, twice. A probe for the next step of
  * issue 22 (batching concurrent warm starts), not a test of the service.
  */
-const TICK_MS = 10;
-const cpu = (pid: number) => {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const x = f.slice(f.lastIndexOf(')') + 2).split(' ');
-  return (Number(x[11]) + Number(x[12])) * TICK_MS;
-};
 
 const statement = (k: number) => `WITH c AS (
     UPDATE servers SET state = 'allocated', updated_at = $1, state_changed_at = $1
@@ -69,10 +63,10 @@ async function run(base: string, k: number, clients: number, starts: number): Pr
         }),
       );
     await go(400);
-    const cpu0 = pids.reduce((t, p) => t + cpu(p), 0);
+    const cpu0 = cpuMs(pids);
     const t0 = performance.now();
     await go(starts);
-    const ms = (pids.reduce((t, p) => t + cpu(p), 0) - cpu0) / starts;
+    const ms = (cpuMs(pids) - cpu0) / starts;
     const wall = (performance.now() - t0) / starts;
     console.log(
       `${k} start(s) a statement, ${clients} clients: backend CPU ${ms.toFixed(3)} ms/start, wall ${wall.toFixed(3)} ms/start`,

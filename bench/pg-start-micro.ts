@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { openDatabase } from '../src/store/open-database.js';
 import { startOnReadyServer } from '../src/store/warm-start-queries.js';
+import { cpuMs } from './cpu-usage.js';
 import { fillWarmPool } from './warm-pool.js';
 
 /*
@@ -18,13 +18,6 @@ import { fillWarmPool } from './warm-pool.js';
  * with no --sql, A and B are the same (the noise). synchronous_commit is off on the connection
  * (unless --durable) so a run does not wait on fsync; the statement's own work is the same.
  */
-const TICK_MS = 10;
-function backendCpuMs(pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const x = f.slice(f.lastIndexOf(')') + 2).split(' ');
-  return (Number(x[11]) + Number(x[12])) * TICK_MS;
-}
-
 async function oneRun(
   base: string,
   starts: number,
@@ -59,7 +52,7 @@ async function oneRun(
       const pids = (
         await admin.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE application_name = $1`, [schema])
       ).rows.map((r) => r.pid);
-      const cpu = () => pids.reduce((t, pid) => t + backendCpuMs(pid), 0);
+      const cpu = () => cpuMs(pids);
       const cpu0 = cpu();
       const t0 = performance.now();
       await loops(starts);

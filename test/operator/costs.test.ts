@@ -37,20 +37,26 @@ function row(id: string, origin: string, createdAtMs: number) {
   };
 }
 
+/** An orchestrator on the DigitalOcean emulator, new machines of s-32vcpu-192gb, priced by its /v2/sizes. */
+function onDigitalOcean(clock: FakeClock, env: Record<string, string> = {}): Promise<Orchestrator> {
+  return testOrchestrator(
+    {
+      ADMIN_TOKEN: 'op',
+      PROVIDER: 'digitalocean',
+      DIGITALOCEAN_TOKEN: 'dop_v1_test',
+      SNAPSHOT_ID: '7555620',
+      DO_API_URL: emu.url,
+      DROPLET_SIZE: 's-32vcpu-192gb',
+      ...env,
+    },
+    { clock },
+  );
+}
+
 describe('GET /v1/costs', () => {
   it("prices DigitalOcean servers from the provider's size list by billed lifetime, per day and per session", async () => {
     const clock = new FakeClock(NOON);
-    orch = await testOrchestrator(
-      {
-        ADMIN_TOKEN: 'op',
-        PROVIDER: 'digitalocean',
-        DIGITALOCEAN_TOKEN: 'dop_v1_test',
-        SNAPSHOT_ID: '7555620',
-        DO_API_URL: emu.url,
-        DROPLET_SIZE: 's-32vcpu-192gb',
-      },
-      { clock },
-    );
+    orch = await onDigitalOcean(clock);
     const { store } = orch;
     // One droplet since yesterday 23:00 (13 h ago), deleted 1 h ago; one for 30 s; one external.
     await store.insertServer(row('a', 'digitalocean', NOON - 13 * 3_600_000));
@@ -103,18 +109,7 @@ describe('GET /v1/costs', () => {
 
   it('prices each machine at the size its row records: changing DROPLET_SIZE re-prices nothing already made', async () => {
     const clock = new FakeClock(NOON);
-    orch = await testOrchestrator(
-      {
-        ADMIN_TOKEN: 'op',
-        PROVIDER: 'digitalocean',
-        DIGITALOCEAN_TOKEN: 'dop_v1_test',
-        SNAPSHOT_ID: '7555620',
-        DO_API_URL: emu.url,
-        DROPLET_SIZE: 's-32vcpu-192gb',
-        MAX_SERVERS: '10',
-      },
-      { clock },
-    );
+    orch = await onDigitalOcean(clock, { MAX_SERVERS: '10' });
     const { store } = orch;
     // Made 10 hours ago at the old size; one before sizes were recorded; one of a size withdrawn.
     await store.insertServer({ ...row('old', 'digitalocean', NOON - 10 * 3_600_000), size: 's-1vcpu-1gb' });

@@ -37,6 +37,14 @@ describe.each(DIALECTS)('re-placement across replicas (%s)', (dialect) => {
     return o;
   }
 
+  /** The machine made in local-a is refused (its row gone), and local-a refuses creates, as `b` records it. */
+  async function refuseLocalA(opts: DatabaseOptions, b: Orchestrator): Promise<void> {
+    const raw = openDatabase(opts).db;
+    await raw.updateTable('servers').set({ state: 'deleted' }).where('region', '=', 'local-a').execute();
+    await raw.destroy();
+    await new RegionRefusals(60).record(b.store, 'local-a', Date.now());
+  }
+
   it('a session started on one replica is re-placed by another, by the request kept on its row', async () => {
     const db = await database();
     const a = await replica(db.env);
@@ -45,11 +53,7 @@ describe.each(DIALECTS)('re-placement across replicas (%s)', (dialect) => {
     const started = await a.app.inject({ method: 'POST', url: '/v1/sessions', payload: latencies });
     expect(started.statusCode).toBe(202);
     expect(started.json()).toMatchObject({ state: 'pending', region: 'local-a', placement: 'nearest_cold_start' });
-    // The machine made for it in local-a is refused (its row gone), and local-a refuses creates.
-    const raw = openDatabase(db.opts).db;
-    await raw.updateTable('servers').set({ state: 'deleted' }).where('region', '=', 'local-a').execute();
-    await raw.destroy();
-    await new RegionRefusals(60).record(b.store, 'local-a', Date.now());
+    await refuseLocalA(db.opts, b);
 
     expect(await b.sessions.replacer!.replaceIn('local-a')).toEqual({ moved: 1, ended: 0 });
     const after = await b.app.inject({ method: 'GET', url: `/v1/sessions/${started.json().code}` });
@@ -66,10 +70,7 @@ describe.each(DIALECTS)('re-placement across replicas (%s)', (dialect) => {
     const b = await replica(db.env);
     const started = await a.app.inject({ method: 'POST', url: '/v1/sessions', payload: { region: 'local-a' } });
     expect(started.statusCode).toBe(202);
-    const raw = openDatabase(db.opts).db;
-    await raw.updateTable('servers').set({ state: 'deleted' }).where('region', '=', 'local-a').execute();
-    await raw.destroy();
-    await new RegionRefusals(60).record(b.store, 'local-a', Date.now());
+    await refuseLocalA(db.opts, b);
 
     expect(await b.sessions.replacer!.replaceIn('local-a')).toEqual({ moved: 0, ended: 1 });
     const after = await b.app.inject({ method: 'GET', url: `/v1/sessions/${started.json().code}` });

@@ -21,39 +21,29 @@ type AnyDb = Kysely<any>; // eslint-disable-line @typescript-eslint/no-explicit-
 const SERVERS_OUT = `state NOT IN ('allocated', 'deleted')`;
 const SESSIONS_OUT = `state <> 'active'`;
 
+/** Both state indexes again, each holding only the rows of its predicate (null: every row). */
+async function rebuild(db: AnyDb, servers: string | null, sessions: string | null): Promise<void> {
+  const specs = [
+    ['servers_state_ready_at_idx', 'servers', ['state', 'ready_at', 'id'], servers],
+    ['sessions_state_created_at_idx', 'sessions', ['state', 'created_at', 'id'], sessions],
+  ] as const;
+  for (const [name, table, columns, where] of specs) {
+    await db.schema.dropIndex(name).execute();
+    const index = db.schema
+      .createIndex(name)
+      .on(table)
+      .columns([...columns]);
+    await (where ? index.where(sql.raw<boolean>(where)) : index).execute();
+  }
+}
+
 export function startIndexEntriesMigration(kind: DialectKind): Migration {
   return {
     async up(db: AnyDb) {
-      if (kind !== 'postgres') return;
-      await db.schema.dropIndex('servers_state_ready_at_idx').execute();
-      await db.schema
-        .createIndex('servers_state_ready_at_idx')
-        .on('servers')
-        .columns(['state', 'ready_at', 'id'])
-        .where(sql.raw<boolean>(SERVERS_OUT))
-        .execute();
-      await db.schema.dropIndex('sessions_state_created_at_idx').execute();
-      await db.schema
-        .createIndex('sessions_state_created_at_idx')
-        .on('sessions')
-        .columns(['state', 'created_at', 'id'])
-        .where(sql.raw<boolean>(SESSIONS_OUT))
-        .execute();
+      if (kind === 'postgres') await rebuild(db, SERVERS_OUT, SESSIONS_OUT);
     },
     async down(db: AnyDb) {
-      if (kind !== 'postgres') return;
-      await db.schema.dropIndex('servers_state_ready_at_idx').execute();
-      await db.schema
-        .createIndex('servers_state_ready_at_idx')
-        .on('servers')
-        .columns(['state', 'ready_at', 'id'])
-        .execute();
-      await db.schema.dropIndex('sessions_state_created_at_idx').execute();
-      await db.schema
-        .createIndex('sessions_state_created_at_idx')
-        .on('sessions')
-        .columns(['state', 'created_at', 'id'])
-        .execute();
+      if (kind === 'postgres') await rebuild(db, null, null);
     },
   };
 }
